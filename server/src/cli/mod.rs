@@ -1,0 +1,70 @@
+//! The subcommands that work on the data without serving: `migrate` and `admin`.
+
+use std::io::Read as _;
+
+use atrium_client::wire::User;
+
+use crate::config::{Config, CreateUserArgs};
+use crate::db;
+use crate::error::ApiError;
+use crate::server::{StartError, open_database};
+use crate::users::model::NewUser;
+use crate::users::{password, store};
+
+/// Why a subcommand failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot read the password from standard input: {0}")]
+    Stdin(std::io::Error),
+}
+
+/// `atrium migrate`: applies pending migrations; returns how many the database has.
+pub async fn migrate(config: &Config) -> Result<usize, CliError> {
+    let db = open_database(config).await?;
+    let count = db::migrate::run(&db).await.map_err(StartError::from)?;
+    db.close().await;
+    Ok(count)
+}
+
+/// `atrium admin create-user`.
+pub async fn create_user(config: &Config, args: CreateUserArgs) -> Result<User, CliError> {
+    let password = match args.password {
+        Some(password) => password,
+        None => read_password_from_stdin()?,
+    };
+    let new_user = NewUser::validate(&args.email, &args.name, args.handle.as_deref(), &password)
+        .map_err(describe)?;
+    let db = open_database(config).await?;
+    db::migrate::run(&db).await.map_err(StartError::from)?;
+    let hash = password::hash(&new_user.password).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let created = store::create(&db, &new_user, &hash).await.map_err(describe);
+    db.close().await;
+    created
+}
+
+fn read_password_from_stdin() -> Result<String, CliError> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(CliError::Stdin)?;
+    // Only the line ending a shell or `echo` adds is dropped: blanks inside are the password's.
+    let password = input.strip_suffix('\n').unwrap_or(&input);
+    Ok(password.strip_suffix('\r').unwrap_or(password).to_owned())
+}
+
+fn describe(error: ApiError) -> CliError {
+    match error {
+        ApiError::Validation(fields) => CliError::Invalid(
+            fields
+                .iter()
+                .map(|(field, why)| format!("{field} {why}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => CliError::Invalid(other.to_string()),
+    }
+}

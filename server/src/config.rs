@@ -1,0 +1,188 @@
+//! The one `Config`: every option is a command-line flag and an `ATRIUM_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The `atrium` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "atrium",
+    version,
+    about = "Atrium: a real-time collaborative workspace server"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What `atrium` was asked to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrations are applied first).
+    Serve(Config),
+    /// Apply pending database migrations and exit.
+    Migrate(Config),
+    /// Administrative tasks.
+    Admin {
+        #[command(flatten)]
+        config: Config,
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+    /// Print the version and exit.
+    Version,
+}
+
+/// Administrative subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AdminTask {
+    /// Create a user account (the password is read from standard input unless `--password` is given).
+    CreateUser(CreateUserArgs),
+}
+
+/// Arguments of `atrium admin create-user`.
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    /// The @mention handle; derived from the e-mail address when absent.
+    #[arg(long)]
+    pub handle: Option<String>,
+    /// The password. Prefer standard input: a flag is visible in the process list.
+    #[arg(long, env = "ATRIUM_ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Server configuration shared by every subcommand that touches state.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Directory for the SQLite database, local files, the search index and the mail outbox.
+    #[arg(long, env = "ATRIUM_DATA_DIR", default_value = "./atrium-data")]
+    pub data_dir: PathBuf,
+
+    /// Address to listen on.
+    #[arg(long, env = "ATRIUM_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database URL (`postgres://…` or `sqlite://…`). `DATABASE_URL` is read too; without
+    /// either, a SQLite file in the data directory is used.
+    #[arg(long, env = "ATRIUM_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "ATRIUM_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// Redis URL for cross-node fan-out (scale-out setups).
+    #[arg(long, env = "ATRIUM_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    #[command(flatten)]
+    pub s3: S3Config,
+
+    /// Directory holding the built browser app (`index.html` and assets).
+    #[arg(long, env = "ATRIUM_WEB_DIR", default_value = "client/web/dist")]
+    pub web_dir: PathBuf,
+
+    /// Largest accepted JSON request body, in bytes.
+    #[arg(long, env = "ATRIUM_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway.
+    #[arg(long, env = "ATRIUM_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Log format.
+    #[arg(long, env = "ATRIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Log filter (tracing `EnvFilter` syntax).
+    #[arg(long, env = "ATRIUM_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// S3-compatible object storage; used only when an endpoint is configured.
+#[derive(Debug, Clone, Args)]
+pub struct S3Config {
+    /// S3 endpoint, e.g. `http://minio:9000`.
+    #[arg(long = "s3-endpoint", env = "ATRIUM_S3_ENDPOINT")]
+    pub endpoint: Option<String>,
+    #[arg(
+        long = "s3-region",
+        env = "ATRIUM_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub region: String,
+    #[arg(long = "s3-bucket", env = "ATRIUM_S3_BUCKET", default_value = "atrium")]
+    pub bucket: String,
+    #[arg(
+        long = "s3-access-key",
+        env = "ATRIUM_S3_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub access_key: Option<String>,
+    #[arg(
+        long = "s3-secret-key",
+        env = "ATRIUM_S3_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+    /// Path-style bucket addressing (MinIO and most self-hosted servers need it).
+    #[arg(long = "s3-path-style", env = "ATRIUM_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub path_style: bool,
+}
+
+impl Config {
+    /// The database URL in force: the flag or `ATRIUM_DATABASE_URL`, then `DATABASE_URL`,
+    /// then the embedded SQLite file in the data directory.
+    pub fn resolved_database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    self.data_dir.join("atrium.db").display()
+                )
+            })
+    }
+
+    /// How long shutdown waits for in-flight work.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_embedded() {
+        let cli = Cli::try_parse_from(["atrium", "serve"]).unwrap();
+        let Command::Serve(config) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("./atrium-data"));
+        assert!(config.s3.endpoint.is_none());
+    }
+
+    #[test]
+    fn command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,35 @@
+//! Atrium's server: the HTTP and WebSocket API, identity and tenancy, and the domains built on
+//! them. It owns the database.
+//!
+//! # Layout
+//! - [`config`]: the one `Config`, flags and `ATRIUM_*` environment variables.
+//! - [`server`]: [`serve`] — start-up, the listener, graceful shutdown.
+//! - [`app`]: the router: domain routes, OpenAPI document, fallbacks, middleware.
+//! - [`db`]: the pool over SQLite or PostgreSQL, migrations, the change feed, cursor paging.
+//! - [`http`]: extractors with JSON rejections, fallbacks, the middleware stack.
+//! - [`error`]: `ApiError`, the contract's error responses.
+//! - [`ops`]: `/healthz`, `/readyz`, `/metrics`.
+//! - [`telemetry`]: logging and metrics.
+//! - [`web`]: the browser app's static files.
+//! - [`users`]: accounts — validation, password hashing, storage.
+//! - [`cli`]: the non-serving subcommands (`migrate`, `admin`).
+//!
+//! Domains are vertical slices (`routes.rs` handlers, `store.rs` SQL, `model.rs` rules): handlers
+//! never hold SQL, and every store function of an organisation's data takes its org id.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod ops;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+pub mod users;
+pub mod web;
+
+pub use config::Config;
+pub use server::{Server, serve};

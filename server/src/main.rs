@@ -1,0 +1,89 @@
+//! `atrium`: the server binary. See `atrium --help`.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use atrium_server::config::{AdminTask, Cli, Command, Config};
+use atrium_server::telemetry::logging;
+use atrium_server::{Server, cli};
+use clap::Parser as _;
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("atrium: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Version => println!("atrium {}", env!("CARGO_PKG_VERSION")),
+        Command::Serve(config) => serve(config).await?,
+        Command::Migrate(config) => {
+            logging::init(config.log_format, &config.log);
+            let count = cli::migrate(&config).await?;
+            println!("database is up to date ({count} migrations)");
+        }
+        Command::Admin {
+            config,
+            task: AdminTask::CreateUser(args),
+        } => {
+            logging::init(config.log_format, &config.log);
+            let user = cli::create_user(&config, args).await?;
+            println!(
+                "created user {} <{}> @{} ({})",
+                user.name, user.email, user.handle, user.id
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    logging::init(config.log_format, &config.log);
+    let listen = config.listen;
+    let server = Server::build(config).await?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    // One line on standard output once the server accepts traffic: scripts and the test
+    // harness wait for it instead of polling.
+    println!("atrium listening on http://{addr}");
+    std::io::stdout().flush()?;
+    server.run(listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}

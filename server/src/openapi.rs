@@ -1,0 +1,20 @@
+//! The OpenAPI document, generated from the handlers' annotations and served at
+//! `/api/v1/openapi.json`.
+
+use utoipa::OpenApi;
+
+/// The document's fixed parts; the paths are collected from the routers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Atrium API",
+        description = "The HTTP and WebSocket API of Atrium, a real-time collaborative workspace server. \
+                       Errors answer with a real status code and `{\"error\":{\"code\",\"message\",\"fields\"?}}`.",
+    ),
+    components(schemas(atrium_client::wire::ErrorBody)),
+    tags(
+        (name = "operations", description = "Liveness, readiness and metrics"),
+        (name = "meta", description = "The API's own description"),
+    )
+)]
+pub struct ApiDoc;

@@ -1,0 +1,4 @@
+//! Operations endpoints: liveness, readiness, metrics.
+
+pub mod readiness;
+pub mod routes;

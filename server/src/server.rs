@@ -1,0 +1,138 @@
+//! Start-up and shutdown.
+//!
+//! [`Server::build`] does everything that can fail before traffic is accepted (data directory,
+//! database, migrations, dependency settings); [`Server::run`] serves a bound listener until
+//! the shutdown future resolves, then stops accepting, lets in-flight requests finish within
+//! the configured grace period, and closes the database.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::ops::readiness::{self, Dependencies};
+use crate::state::AppState;
+use crate::{app, telemetry};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Database(#[from] db::ConnectError),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Dependencies(#[from] readiness::ConfigError),
+    #[error("server I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A server ready to accept traffic.
+pub struct Server {
+    state: AppState,
+}
+
+impl Server {
+    /// Prepares everything: data directory, database, migrations.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let db = open_database(&config).await?;
+        let applied = db::migrate::run(&db).await?;
+        tracing::info!(
+            backend = db.backend().name(),
+            migrations = applied,
+            "database ready"
+        );
+        let dependencies = Dependencies::from_config(&config, db.clone())?;
+        telemetry::metrics::handle();
+        let state = AppState {
+            config: Arc::new(config),
+            db,
+            dependencies,
+            shutdown: CancellationToken::new(),
+        };
+        Ok(Self { state })
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then shuts down gracefully.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let state = self.state;
+        let grace = state.config.shutdown_timeout();
+        let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let stop_accepting = CancellationToken::new();
+        let serving = axum::serve(listener, app)
+            .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
+        let mut serving = tokio::spawn(serving.into_future());
+
+        tokio::select! {
+            () = shutdown => {}
+            finished = &mut serving => {
+                state.db.close().await;
+                return flatten(finished);
+            }
+        }
+
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "shutting down: no new connections, finishing in-flight requests"
+        );
+        stop_accepting.cancel();
+        state.shutdown.cancel();
+        let outcome = match tokio::time::timeout(grace, &mut serving).await {
+            Ok(finished) => flatten(finished),
+            Err(_) => {
+                tracing::warn!(
+                    "in-flight requests did not finish within the grace period; closing them"
+                );
+                serving.abort();
+                Ok(())
+            }
+        };
+        state.db.close().await;
+        tracing::info!("shutdown complete");
+        outcome
+    }
+
+    /// The state, for subcommands that work on it without serving.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+}
+
+/// Builds and runs a server on `listener`: the whole life of `atrium serve`.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    Server::build(config).await?.run(listener, shutdown).await
+}
+
+/// Opens the configured database, creating the data directory first.
+pub async fn open_database(config: &Config) -> Result<Db, StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    Ok(Db::connect(&config.resolved_database_url(), config.db_max_connections).await?)
+}
+
+fn flatten(
+    finished: Result<std::io::Result<()>, tokio::task::JoinError>,
+) -> Result<(), StartError> {
+    match finished {
+        Ok(result) => Ok(result?),
+        Err(join) => Err(StartError::Io(std::io::Error::other(join))),
+    }
+}

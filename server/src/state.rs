@@ -1,0 +1,20 @@
+//! `AppState`: what every handler can reach.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::ops::readiness::Dependencies;
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub dependencies: Dependencies,
+    /// Cancelled when the server begins to shut down: long-lived connections (WebSockets)
+    /// watch it to close cleanly instead of holding shutdown up.
+    pub shutdown: CancellationToken,
+}

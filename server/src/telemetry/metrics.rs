@@ -1,0 +1,116 @@
+//! Prometheus metrics: the recorder, the HTTP middleware that feeds it, and the names.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Requests served, by method, route template and status.
+pub const HTTP_REQUESTS: &str = "atrium_http_requests_total";
+/// Request latency in seconds, by method and route template.
+pub const HTTP_DURATION: &str = "atrium_http_request_duration_seconds";
+/// Requests being handled now.
+pub const HTTP_IN_FLIGHT: &str = "atrium_http_requests_in_flight";
+/// WebSocket connections open now, by kind (`collab`, `events`).
+pub const WEBSOCKETS_OPEN: &str = "atrium_websockets_open";
+/// Database pool connections, by state (`in_use`, `idle`), and the configured maximum.
+pub const DB_POOL_CONNECTIONS: &str = "atrium_db_pool_connections";
+pub const DB_POOL_MAX: &str = "atrium_db_pool_max_connections";
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process-wide recorder, installed on first use.
+pub fn handle() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Suffix("_seconds".to_owned()),
+                &[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                    10.0,
+                ],
+            )
+            .expect("bucket list is not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        // A second server in the same process (unit tests) shares the first one's recorder.
+        let _ = metrics::set_global_recorder(recorder);
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    metrics::describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests served, by method, route and status"
+    );
+    metrics::describe_histogram!(
+        HTTP_DURATION,
+        metrics::Unit::Seconds,
+        "HTTP request latency"
+    );
+    metrics::describe_gauge!(HTTP_IN_FLIGHT, "HTTP requests being handled");
+    metrics::describe_gauge!(WEBSOCKETS_OPEN, "WebSocket connections open, by kind");
+    metrics::describe_gauge!(DB_POOL_CONNECTIONS, "database pool connections, by state");
+    metrics::describe_gauge!(DB_POOL_MAX, "database pool size limit");
+    for kind in ["collab", "events"] {
+        metrics::gauge!(WEBSOCKETS_OPEN, "kind" => kind).set(0.0);
+    }
+}
+
+/// Middleware: counts and times every request under its route template (never the raw path,
+/// which would make one series per document id).
+pub async fn track_http(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let in_flight = InFlight::enter();
+    let response = next.run(request).await;
+    drop(in_flight);
+    let status = response.status().as_u16().to_string();
+    metrics::counter!(HTTP_REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!(HTTP_DURATION, "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Counts a request as in flight until dropped, also when the client goes away mid-request.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> Self {
+        metrics::gauge!(HTTP_IN_FLIGHT).increment(1.0);
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!(HTTP_IN_FLIGHT).decrement(1.0);
+    }
+}
+
+/// Tracks one open WebSocket of a kind for as long as the guard lives.
+pub struct OpenSocket(&'static str);
+
+impl OpenSocket {
+    /// Counts a socket of `kind` as open.
+    pub fn new(kind: &'static str) -> Self {
+        metrics::gauge!(WEBSOCKETS_OPEN, "kind" => kind).increment(1.0);
+        Self(kind)
+    }
+}
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        metrics::gauge!(WEBSOCKETS_OPEN, "kind" => self.0).decrement(1.0);
+    }
+}

@@ -1,0 +1,5 @@
+//! User accounts: validation, password hashing, and their storage.
+
+pub mod model;
+pub mod password;
+pub mod store;

@@ -1,0 +1,118 @@
+//! Every SQL statement about users.
+
+use atrium_client::wire::User;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::model::{NewUser, handle_from_email};
+use crate::db::{Db, new_id, now_ms};
+use crate::error::ApiError;
+
+const USER_COLUMNS: &str = "id, email, handle, name, created_at";
+
+fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        handle: row.try_get("handle")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Creates an account with an already-hashed password. A taken e-mail or handle is a 409; a
+/// derived handle is made unique by a numeric suffix.
+pub async fn create(db: &Db, user: &NewUser, password_hash: &str) -> Result<User, ApiError> {
+    let base_handle = user
+        .handle
+        .clone()
+        .unwrap_or_else(|| handle_from_email(&user.email));
+    let derived = user.handle.is_none();
+    // A derived handle that is taken gets a suffix; a race with another signup just tries the
+    // next one.
+    for attempt in 0..50u32 {
+        let handle = if attempt == 0 {
+            base_handle.clone()
+        } else {
+            format!("{base_handle}{}", attempt + 1)
+        };
+        let now = now_ms();
+        let id = new_id();
+        let inserted = sqlx::query(
+            "insert into users (id, email, handle, name, password_hash, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(&id)
+        .bind(&user.email)
+        .bind(&handle)
+        .bind(&user.name)
+        .bind(password_hash)
+        .bind(now)
+        .execute(db.pool())
+        .await;
+        match inserted {
+            Ok(_) => {
+                return Ok(User {
+                    id,
+                    email: user.email.clone(),
+                    handle,
+                    name: user.name.clone(),
+                    created_at: now,
+                });
+            }
+            Err(error) => match unique_violation(&error) {
+                Some(UniqueField::Email) => {
+                    return Err(ApiError::conflict(
+                        "email_taken",
+                        "an account with this e-mail address exists",
+                    ));
+                }
+                Some(UniqueField::Handle) if derived => continue,
+                Some(UniqueField::Handle) => {
+                    return Err(ApiError::conflict("handle_taken", "this handle is taken"));
+                }
+                None => return Err(error.into()),
+            },
+        }
+    }
+    Err(ApiError::conflict(
+        "handle_taken",
+        "no free handle could be derived; choose one",
+    ))
+}
+
+/// The user with this (normalised) e-mail address.
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!("select {USER_COLUMNS} from users where email = $1"));
+    let row = sqlx::query(sql)
+        .bind(email)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+enum UniqueField {
+    Email,
+    Handle,
+}
+
+/// Which unique index an insert ran into. SQLite names the column ("users.email"), PostgreSQL
+/// the index ("users_email").
+fn unique_violation(error: &sqlx::Error) -> Option<UniqueField> {
+    let sqlx::Error::Database(db_error) = error else {
+        return None;
+    };
+    if !db_error.is_unique_violation() {
+        return None;
+    }
+    let what = db_error
+        .constraint()
+        .map_or_else(|| db_error.message().to_owned(), str::to_owned);
+    if what.contains("email") {
+        Some(UniqueField::Email)
+    } else if what.contains("handle") {
+        Some(UniqueField::Handle)
+    } else {
+        None
+    }
+}
