@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::wire::{ErrorBody, Health, Readiness};
+use crate::wire::{ErrorBody, Health, Readiness, SignupRequest, SignupResponse};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +118,11 @@ impl Client {
         let response = self.request(Method::GET, "/readyz").send().await?;
         let status = response.status();
         Ok((status, response.json().await?))
+    }
+
+    /// `POST /api/v1/auth/signup`.
+    pub async fn signup(&self, request: &SignupRequest) -> Result<SignupResponse, ClientError> {
+        self.post("/api/v1/auth/signup", request).await
     }
 
     /// `GET /api/v1/openapi.json`.

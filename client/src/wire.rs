@@ -74,3 +74,20 @@ pub struct User {
     /// Milliseconds since the Unix epoch, UTC.
     pub created_at: i64,
 }
+
+/// `POST /api/v1/auth/signup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignupRequest {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    /// The @mention handle; derived from the e-mail address when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+}
+
+/// The answer to a sign-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignupResponse {
+    pub user: User,
+}

@@ -11,12 +11,13 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::http::{fallback, middleware};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{ops, web};
+use crate::{auth, ops, web};
 
 /// Builds the whole application for `state`.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::routes::router())
+        .merge(auth::routes::router())
         .split_for_parts();
     let doc = Arc::new(
         doc.to_pretty_json()

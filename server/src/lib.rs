@@ -11,6 +11,7 @@
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`telemetry`]: logging and metrics.
 //! - [`web`]: the browser app's static files.
+//! - [`auth`]: sign-up.
 //! - [`users`]: accounts — validation, password hashing, storage.
 //! - [`cli`]: the non-serving subcommands (`migrate`, `admin`).
 //!
@@ -18,6 +19,7 @@
 //! never hold SQL, and every store function of an organisation's data takes its org id.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -14,7 +14,7 @@ use utoipa::OpenApi;
     components(schemas(atrium_client::wire::ErrorBody)),
     tags(
         (name = "operations", description = "Liveness, readiness and metrics"),
-        (name = "meta", description = "The API's own description"),
+        (name = "auth", description = "Accounts and sign-in"),
     )
 )]
 pub struct ApiDoc;

@@ -1,1 +1,57 @@
-//! tmp
+//! The black-box test harness: the real `atrium` binary, started on `127.0.0.1:0` with a fresh
+//! database, driven over HTTP and WebSocket.
+//!
+//! # Layout
+//! - [`server`]: [`TestServer`] — spawn, wait for readiness, signal, restart, clean up.
+//! - [`database`]: [`Backend`] and [`TestDatabase`] — a fresh SQLite file or PostgreSQL
+//!   database per test.
+//! - [`services`]: the loopback services the test command started (PostgreSQL, Redis, S3,
+//!   SMTP), and a private PostgreSQL for tests that stop it.
+//! - [`backend_tests!`]: runs one test body on both SQLite and PostgreSQL.
+//!
+//! The test command (`scripts/test`) builds the binary and starts the services first; run alone,
+//! `cargo test` finds the binary in the target directory and fails with a clear message when a
+//! service it needs is not configured.
+
+pub mod database;
+pub mod server;
+pub mod services;
+
+pub use database::{Backend, TestDatabase};
+pub use server::{TestServer, TestServerBuilder};
+
+/// Runs each test body twice, as `name::sqlite` and `name::postgres`, each with its own server
+/// and database. The body gets the backend as its argument.
+///
+/// ```ignore
+/// backend_tests! {
+///     async fn health_answers(backend) {
+///         let server = TestServer::start(backend).await;
+///         assert_eq!(server.client().health().await.unwrap().status, "ok");
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! backend_tests {
+    ($($(#[$meta:meta])* async fn $name:ident($backend:ident) $body:block)*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($backend: $crate::Backend) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run($crate::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run($crate::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
