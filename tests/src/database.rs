@@ -36,16 +36,19 @@ impl TestDatabase {
     /// Creates a fresh database on the PostgreSQL server at `admin_url`.
     pub async fn create_postgres(admin_url: &str) -> Self {
         let name = format!("atrium_test_{}", uuid::Uuid::now_v7().simple());
-        let mut admin = PgConnection::connect(admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL at {admin_url}: {e}"));
+        let mut admin = PgConnection::connect(admin_url).await.unwrap_or_else(|e| {
+            panic!("cannot connect to the test PostgreSQL at {admin_url}: {e}")
+        });
         admin
             .execute(sqlx::AssertSqlSafe(format!("create database {name}")))
             .await
             .expect("create the test database");
         let _ = admin.close().await;
         let url = replace_database(admin_url, &name);
-        Self { url, postgres: Some((admin_url.to_owned(), name)) }
+        Self {
+            url,
+            postgres: Some((admin_url.to_owned(), name)),
+        }
     }
 
     /// The URL the server is given.
@@ -56,15 +59,22 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((admin_url, name)) = self.postgres.take() else { return };
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
         // Drop runs inside the test's runtime, where blocking on async work is not allowed: use
         // a thread with a runtime of its own.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async {
                 let mut admin = PgConnection::connect(&admin_url).await.ok()?;
                 admin
-                    .execute(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "drop database if exists {name} with (force)"
+                    )))
                     .await
                     .ok()?;
                 admin.close().await.ok()
@@ -72,14 +82,18 @@ impl Drop for TestDatabase {
         })
         .join();
         if !matches!(dropped, Ok(Some(()))) {
-            eprintln!("warning: could not drop a test database; the test server is discarded anyway");
+            eprintln!(
+                "warning: could not drop a test database; the test server is discarded anyway"
+            );
         }
     }
 }
 
 /// `postgres://u@h:p/postgres?x` with the database part replaced by `name`.
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let authority_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[authority_end..].find('/') {
         Some(slash) => &base[..authority_end + slash],
@@ -97,8 +111,17 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(replace_database("postgres://p@127.0.0.1:5/postgres", "t"), "postgres://p@127.0.0.1:5/t");
-        assert_eq!(replace_database("postgres://p@h:5", "t"), "postgres://p@h:5/t");
-        assert_eq!(replace_database("postgres://p@h/x?sslmode=disable", "t"), "postgres://p@h/t?sslmode=disable");
+        assert_eq!(
+            replace_database("postgres://p@127.0.0.1:5/postgres", "t"),
+            "postgres://p@127.0.0.1:5/t"
+        );
+        assert_eq!(
+            replace_database("postgres://p@h:5", "t"),
+            "postgres://p@h:5/t"
+        );
+        assert_eq!(
+            replace_database("postgres://p@h/x?sslmode=disable", "t"),
+            "postgres://p@h/t?sslmode=disable"
+        );
     }
 }

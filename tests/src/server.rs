@@ -23,7 +23,10 @@ pub fn binary() -> PathBuf {
     }
     // Test executables live in target/<profile>/deps; the binary in target/<profile>.
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile> directory");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile> directory");
     let path = profile_dir.join("atrium");
     assert!(
         path.is_file(),
@@ -102,7 +105,12 @@ impl TestServer {
 
     /// A server with custom settings.
     pub fn builder(backend: Backend) -> TestServerBuilder {
-        TestServerBuilder { backend, env: Vec::new(), args: Vec::new(), database: None }
+        TestServerBuilder {
+            backend,
+            env: Vec::new(),
+            args: Vec::new(),
+            database: None,
+        }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -142,7 +150,10 @@ impl TestServer {
 
     /// The process id.
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().and_then(Child::id).expect("the server is running")
+        self.child
+            .as_ref()
+            .and_then(Child::id)
+            .expect("the server is running")
     }
 
     /// Sends a signal (e.g. SIGTERM) to the server.
@@ -202,10 +213,20 @@ impl TestServer {
             .open(self.log_path())
             .expect("open the server log");
         let mut command = std::process::Command::new(binary());
-        command.arg("serve").arg("--listen").arg("127.0.0.1:0").args(&self.args);
+        command
+            .arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .args(&self.args);
         self.configure(&mut command);
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(log);
-        let mut child = Command::from(command).kill_on_drop(true).spawn().expect("spawn atrium");
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        let mut child = Command::from(command)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn atrium");
 
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
@@ -222,9 +243,15 @@ impl TestServer {
             Ok(Some(url)) => self.base = url,
             Ok(None) => {
                 let status = child.wait().await.ok();
-                panic!("atrium exited before listening ({status:?}); its log:\n{}", self.log());
+                panic!(
+                    "atrium exited before listening ({status:?}); its log:\n{}",
+                    self.log()
+                );
             }
-            Err(_) => panic!("atrium did not listen within {START_DEADLINE:?}; its log:\n{}", self.log()),
+            Err(_) => panic!(
+                "atrium did not listen within {START_DEADLINE:?}; its log:\n{}",
+                self.log()
+            ),
         }
         // Keep draining standard output so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
@@ -238,7 +265,11 @@ impl Drop for TestServer {
             let _ = child.start_kill();
         }
         if std::thread::panicking() {
-            eprintln!("---- atrium server log ({}) ----\n{}", self.log_path().display(), self.log());
+            eprintln!(
+                "---- atrium server log ({}) ----\n{}",
+                self.log_path().display(),
+                self.log()
+            );
         }
     }
 }

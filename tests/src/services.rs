@@ -23,11 +23,20 @@ pub fn redis_url() -> String {
 /// Settings of the shared test S3 server, as `ATRIUM_S3_*` variables for the server.
 pub fn s3_env() -> Vec<(&'static str, String)> {
     vec![
-        ("ATRIUM_S3_ENDPOINT", required_env("ATRIUM_TEST_S3_ENDPOINT")),
+        (
+            "ATRIUM_S3_ENDPOINT",
+            required_env("ATRIUM_TEST_S3_ENDPOINT"),
+        ),
         ("ATRIUM_S3_REGION", required_env("ATRIUM_TEST_S3_REGION")),
         ("ATRIUM_S3_BUCKET", required_env("ATRIUM_TEST_S3_BUCKET")),
-        ("ATRIUM_S3_ACCESS_KEY", required_env("ATRIUM_TEST_S3_ACCESS_KEY")),
-        ("ATRIUM_S3_SECRET_KEY", required_env("ATRIUM_TEST_S3_SECRET_KEY")),
+        (
+            "ATRIUM_S3_ACCESS_KEY",
+            required_env("ATRIUM_TEST_S3_ACCESS_KEY"),
+        ),
+        (
+            "ATRIUM_S3_SECRET_KEY",
+            required_env("ATRIUM_TEST_S3_SECRET_KEY"),
+        ),
     ]
 }
 
@@ -75,7 +84,9 @@ impl PrivatePostgres {
         if action == "start" {
             command.arg(self.port.to_string());
         }
-        let output = command.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        let output = command
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
         assert!(
             output.status.success(),
             "{} {action} failed:\n{}{}",
@@ -89,7 +100,11 @@ impl PrivatePostgres {
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
         let script = scripts_dir().join("postgres.sh");
-        let _ = Command::new("bash").arg(script).arg("stop").arg(self.dir.path()).output();
+        let _ = Command::new("bash")
+            .arg(script)
+            .arg("stop")
+            .arg(self.dir.path())
+            .output();
     }
 }
 

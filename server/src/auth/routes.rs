@@ -24,8 +24,16 @@ pub fn router() -> OpenApiRouter<AppState> {
     (status = 409, description = "The e-mail address or handle is taken", body = atrium_client::wire::ErrorBody),
     (status = 413, description = "The body is too large", body = atrium_client::wire::ErrorBody),
     (status = 422, description = "Invalid fields", body = atrium_client::wire::ErrorBody)))]
-async fn signup(State(state): State<AppState>, Json(body): Json<SignupRequest>) -> Result<(StatusCode, Json<SignupResponse>)> {
-    let new_user = NewUser::validate(&body.email, &body.name, body.handle.as_deref(), &body.password)?;
+async fn signup(
+    State(state): State<AppState>,
+    Json(body): Json<SignupRequest>,
+) -> Result<(StatusCode, Json<SignupResponse>)> {
+    let new_user = NewUser::validate(
+        &body.email,
+        &body.name,
+        body.handle.as_deref(),
+        &body.password,
+    )?;
     let hash = hash_off_thread(new_user.password.clone()).await?;
     let user = store::create(&state.db, &new_user, &hash).await?;
     tracing::info!(user_id = %user.id, "user signed up");

@@ -158,7 +158,7 @@ mod tests {
             ("@example.com", "user"),
             (
                 "a-very-long-local-part-that-goes-on-and-on@example.com",
-                "a-very-long-local-part-tha",
+                "a-very-long-local-part-that-",
             ),
         ] {
             let handle = handle_from_email(email);
