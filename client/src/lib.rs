@@ -5,8 +5,8 @@
 //! generators drive the server with.
 //!
 //! # Layout
-//! - [`wire`]: request and response bodies, errors, paging.
-//! - [`sdk`]: [`Client`], a thin typed HTTP client, one method per endpoint.
+//! - [`wire`] — request and response bodies, errors, paging.
+//! - [`sdk`] — [`Client`], a thin typed HTTP client, one method per endpoint.
 
 pub mod sdk;
 pub mod wire;

@@ -1,1 +1,2 @@
-//! tmp
+//! Atrium's search: the tantivy schema, the indexer fed by the change feed, queries and
+//! snippets.

@@ -2,18 +2,18 @@
 //! them. It owns the database.
 //!
 //! # Layout
-//! - [`config`]: the one `Config`, flags and `ATRIUM_*` environment variables.
-//! - [`server`]: [`serve`] — start-up, the listener, graceful shutdown.
-//! - [`app`]: the router: domain routes, OpenAPI document, fallbacks, middleware.
-//! - [`db`]: the pool over SQLite or PostgreSQL, migrations, the change feed, cursor paging.
-//! - [`http`]: extractors with JSON rejections, fallbacks, the middleware stack.
-//! - [`error`]: `ApiError`, the contract's error responses.
-//! - [`ops`]: `/healthz`, `/readyz`, `/metrics`.
-//! - [`telemetry`]: logging and metrics.
-//! - [`web`]: the browser app's static files.
-//! - [`auth`]: sign-up.
-//! - [`users`]: accounts — validation, password hashing, storage.
-//! - [`cli`]: the non-serving subcommands (`migrate`, `admin`).
+//! - [`config`] — the one `Config`, flags and `ATRIUM_*` environment variables.
+//! - [`server`] — [`serve`] — start-up, the listener, graceful shutdown.
+//! - [`app`] — the router: domain routes, OpenAPI document, fallbacks, middleware.
+//! - [`db`] — the pool over SQLite or PostgreSQL, migrations, the change feed, cursor paging.
+//! - [`http`] — extractors with JSON rejections, fallbacks, the middleware stack.
+//! - [`error`] — `ApiError`, the contract's error responses.
+//! - [`ops`] — `/healthz`, `/readyz`, `/metrics`.
+//! - [`telemetry`] — logging and metrics.
+//! - [`web`] — the browser app's static files.
+//! - [`auth`] — sign-up.
+//! - [`users`] — accounts — validation, password hashing, storage.
+//! - [`cli`] — the non-serving subcommands (`migrate`, `admin`).
 //!
 //! Domains are vertical slices (`routes.rs` handlers, `store.rs` SQL, `model.rs` rules): handlers
 //! never hold SQL, and every store function of an organisation's data takes its org id.

@@ -2,10 +2,10 @@
 //! database, driven over HTTP and WebSocket.
 //!
 //! # Layout
-//! - [`server`]: [`TestServer`] — spawn, wait for readiness, signal, restart, clean up.
-//! - [`database`]: [`Backend`] and [`TestDatabase`] — a fresh SQLite file or PostgreSQL
+//! - [`server`] — [`TestServer`] — spawn, wait for readiness, signal, restart, clean up.
+//! - [`database`] — [`Backend`] and [`TestDatabase`] — a fresh SQLite file or PostgreSQL
 //!   database per test.
-//! - [`services`]: the loopback services the test command started (PostgreSQL, Redis, S3,
+//! - [`services`] — the loopback services the test command started (PostgreSQL, Redis, S3,
 //!   SMTP), and a private PostgreSQL for tests that stop it.
 //! - [`backend_tests!`]: runs one test body on both SQLite and PostgreSQL.
 //!
