@@ -104,6 +104,37 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
     pub shutdown_timeout_secs: u64,
 
+    /// The URL people reach this server at, for links in e-mails and the `Secure` cookie flag
+    /// (set when it is https). Defaults to `http://` plus the listen address.
+    #[arg(long, env = "ATRIUM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// SMTP server for outgoing e-mail, e.g. `smtp://user:pass@mail:587?tls=required`.
+    /// Without it, e-mails are written as `.eml` files to `<data-dir>/outbox`.
+    #[arg(long, env = "ATRIUM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The `From` address of outgoing e-mail.
+    #[arg(long, env = "ATRIUM_MAIL_FROM", default_value = "Atrium <atrium@localhost>")]
+    pub mail_from: String,
+
+    /// Origins allowed to call the API from another site (CORS), comma-separated. Empty:
+    /// cross-origin calls are refused.
+    #[arg(long, env = "ATRIUM_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Trust `X-Forwarded-For` for the client address (only behind a proxy that sets it).
+    #[arg(long, env = "ATRIUM_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
+
+    /// Log-in, sign-up, password-reset and TOTP attempts allowed per client address per minute.
+    #[arg(long, env = "ATRIUM_AUTH_RATE_PER_MINUTE", default_value_t = 10)]
+    pub auth_rate_per_minute: u32,
+
+    /// API requests per second allowed per user (bursts up to ten times as many).
+    #[arg(long, env = "ATRIUM_API_RATE_PER_SECOND", default_value_t = 50)]
+    pub api_rate_per_second: u32,
+
     /// Log format.
     #[arg(long, env = "ATRIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -157,6 +188,15 @@ impl Config {
                     self.data_dir.join("atrium.db").display()
                 )
             })
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     /// How long shutdown waits for in-flight work.
