@@ -8,16 +8,34 @@ use axum::routing::{any, get};
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::http::{fallback, middleware};
+use crate::http::{fallback, middleware, rate_limit, security};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{auth, ops, web};
+use crate::{audit, auth, ops, orgs, projects, web};
 
 /// Builds the whole application for `state`.
 pub fn router(state: AppState) -> Router {
+    let config = Arc::clone(&state.config);
+    // Routes that take credentials get a strict per-address limit; all API routes a per-caller one.
+    let credential_routes = auth::routes::credential_router()
+        .merge(auth::reset::router())
+        .layer(rate_limit::credentials(
+            config.auth_rate_per_minute,
+            config.trust_proxy,
+        ));
+    let api_routes = OpenApiRouter::new()
+        .merge(credential_routes)
+        .merge(auth::routes::router())
+        .merge(orgs::routes::router())
+        .merge(projects::routes::router())
+        .merge(audit::routes::router())
+        .layer(rate_limit::api(
+            config.api_rate_per_second,
+            config.trust_proxy,
+        ));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::routes::router())
-        .merge(auth::routes::router())
+        .merge(api_routes)
         .split_for_parts();
     let doc = Arc::new(
         doc.to_pretty_json()
@@ -37,6 +55,14 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .with_state(state.clone());
 
-    let app = api.fallback_service(web::router(&state.config.web_dir));
-    middleware::apply(app, state.config.max_body_bytes)
+    let mut app = api
+        .fallback_service(web::router(&config.web_dir))
+        .layer(axum::middleware::from_fn(security::headers));
+    if config.public_url().starts_with("https://") {
+        app = app.layer(axum::middleware::from_fn(security::hsts));
+    }
+    if let Some(cors) = security::cors(&config.cors_origins) {
+        app = app.layer(cors);
+    }
+    middleware::apply(app, config.max_body_bytes)
 }

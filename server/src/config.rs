@@ -115,7 +115,11 @@ pub struct Config {
     pub smtp_url: Option<String>,
 
     /// The `From` address of outgoing e-mail.
-    #[arg(long, env = "ATRIUM_MAIL_FROM", default_value = "Atrium <atrium@localhost>")]
+    #[arg(
+        long,
+        env = "ATRIUM_MAIL_FROM",
+        default_value = "Atrium <atrium@localhost>"
+    )]
     pub mail_from: String,
 
     /// Origins allowed to call the API from another site (CORS), comma-separated. Empty:

@@ -11,7 +11,11 @@
 //! - [`ops`] — `/healthz`, `/readyz`, `/metrics`.
 //! - [`telemetry`] — logging and metrics.
 //! - [`web`] — the browser app's static files.
-//! - [`auth`] — sign-up.
+//! - [`auth`] — sign-up, log-in, sessions and API tokens, TOTP, password reset, `CurrentUser`.
+//! - [`authz`] — roles and the one place that decides who may do what.
+//! - [`orgs`], [`projects`] — tenancy: organisations, members, invitations, projects.
+//! - [`audit`] — the append-only audit log.
+//! - [`mail`] — the outbox and its delivery worker (`.eml` files or SMTP).
 //! - [`users`] — accounts — validation, password hashing, storage.
 //! - [`cli`] — the non-serving subcommands (`migrate`, `admin`).
 //!
@@ -19,14 +23,19 @@
 //! never hold SQL, and every store function of an organisation's data takes its org id.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod mail;
 pub mod openapi;
 pub mod ops;
+pub mod orgs;
+pub mod projects;
 pub mod server;
 pub mod state;
 pub mod telemetry;

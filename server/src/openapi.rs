@@ -14,7 +14,9 @@ use utoipa::OpenApi;
     components(schemas(atrium_client::wire::ErrorBody)),
     tags(
         (name = "operations", description = "Liveness, readiness and metrics"),
-        (name = "auth", description = "Accounts and sign-in"),
+        (name = "auth", description = "Accounts, sessions, API tokens, two-factor authentication, password reset"),
+        (name = "orgs", description = "Organisations, members, invitations, the audit log"),
+        (name = "projects", description = "Projects and their members"),
     )
 )]
 pub struct ApiDoc;

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::mail::{self, Mailer};
 use crate::ops::readiness::{self, Dependencies};
 use crate::state::AppState;
 use crate::{app, telemetry};
@@ -31,6 +32,8 @@ pub enum StartError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]
     Dependencies(#[from] readiness::ConfigError),
+    #[error("invalid mail settings: {0}")]
+    Mail(#[from] mail::Error),
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -38,6 +41,8 @@ pub enum StartError {
 /// A server ready to accept traffic.
 pub struct Server {
     state: AppState,
+    /// Background tasks (the mail worker) awaited on shutdown.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -52,13 +57,21 @@ impl Server {
         );
         let dependencies = Dependencies::from_config(&config, db.clone())?;
         telemetry::metrics::handle();
+        let mailer = Mailer::from_config(&config)?;
+        let shutdown = CancellationToken::new();
+        // The mail worker runs until shutdown; it stops after the mail it is sending.
+        let (mail, mail_task) = mail::worker::spawn(db.clone(), mailer, shutdown.child_token());
         let state = AppState {
             config: Arc::new(config),
             db,
             dependencies,
-            shutdown: CancellationToken::new(),
+            mail,
+            shutdown,
         };
-        Ok(Self { state })
+        Ok(Self {
+            state,
+            background: vec![mail_task],
+        })
     }
 
     /// Serves on `listener` until `shutdown` resolves, then shuts down gracefully.
@@ -67,7 +80,7 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
-        let state = self.state;
+        let Self { state, background } = self;
         let grace = state.config.shutdown_timeout();
         let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let stop_accepting = CancellationToken::new();
@@ -78,6 +91,8 @@ impl Server {
         tokio::select! {
             () = shutdown => {}
             finished = &mut serving => {
+                state.shutdown.cancel();
+                stop_background(background).await;
                 state.db.close().await;
                 return flatten(finished);
             }
@@ -99,6 +114,7 @@ impl Server {
                 Ok(())
             }
         };
+        stop_background(background).await;
         state.db.close().await;
         tracing::info!("shutdown complete");
         outcome
@@ -126,6 +142,18 @@ pub async fn open_database(config: &Config) -> Result<Db, StartError> {
         source,
     })?;
     Ok(Db::connect(&config.resolved_database_url(), config.db_max_connections).await?)
+}
+
+/// Waits for background tasks to finish their current work (they watch the shutdown token).
+async fn stop_background(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for task in tasks {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("a background task did not stop within 5 s");
+        }
+    }
 }
 
 fn flatten(

@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::mail::MailWorker;
 use crate::ops::readiness::Dependencies;
 
 /// Shared, cheaply cloned application state.
@@ -14,6 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub dependencies: Dependencies,
+    /// Wakes the mail worker after a transaction queued mail.
+    pub mail: MailWorker,
     /// Cancelled when the server begins to shut down: long-lived connections (WebSockets)
     /// watch it to close cleanly instead of holding shutdown up.
     pub shutdown: CancellationToken,

@@ -14,6 +14,7 @@
 //! service it needs is not configured.
 
 pub mod database;
+pub mod fixtures;
 pub mod server;
 pub mod services;
 

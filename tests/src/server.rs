@@ -203,6 +203,8 @@ impl TestServer {
             .env("ATRIUM_DATABASE_URL", self.database.url())
             .env("ATRIUM_WEB_DIR", self.dir.path().join("web"))
             .env("ATRIUM_LOG", "info,sqlx=warn")
+            // Tests log in far more often than people do; the rate-limit tests set their own.
+            .env("ATRIUM_AUTH_RATE_PER_MINUTE", "10000")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     }
 

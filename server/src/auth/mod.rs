@@ -1,3 +1,12 @@
-//! Authentication: sign-up (and, with the identity work, log-in, sessions and tokens).
+//! Authentication: sign-up, log-in and out, sessions and API tokens, TOTP, password reset, and
+//! the [`extract::CurrentUser`] extractor every authenticated route takes.
 
+pub mod csrf;
+pub mod extract;
+pub mod reset;
 pub mod routes;
+pub mod store;
+pub mod tokens;
+pub mod totp;
+
+pub use extract::CurrentUser;

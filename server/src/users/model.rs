@@ -49,7 +49,7 @@ impl NewUser {
         if let Some(Err(why)) = handle.as_deref().map(check_handle) {
             fields.insert("handle".to_owned(), why);
         }
-        if let Err(why) = check_password(password) {
+        if let Err(why) = check_password_for(password, &email, &name) {
             fields.insert("password".to_owned(), why);
         }
         if fields.is_empty() {
@@ -117,12 +117,40 @@ pub fn check_handle(handle: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Passwords people pick most often among those long enough to pass the length rule.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Checks a new password: long enough, not absurdly long, not a well-known one, not one
+/// character repeated, and not the account's own e-mail address or name.
+pub fn check_password_for(password: &str, email: &str, name: &str) -> Result<(), String> {
+    check_password(password)?;
+    let lowered = password.to_lowercase();
+    let local_part = email.split('@').next().unwrap_or_default();
+    if lowered == email.to_lowercase()
+        || lowered == local_part.to_lowercase()
+        || lowered == name.to_lowercase()
+    {
+        return Err("must not be your e-mail address or name".to_owned());
+    }
+    Ok(())
+}
+
 fn check_password(password: &str) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
     }
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(format!("must be at most {MAX_PASSWORD_BYTES} bytes"));
+    }
+    let lowered = password.to_lowercase();
+    if COMMON_PASSWORDS.lines().any(|common| common == lowered) {
+        return Err("is one of the most common passwords; choose another".to_owned());
+    }
+    let mut distinct: Vec<char> = lowered.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 4 {
+        return Err("needs more different characters".to_owned());
     }
     Ok(())
 }
@@ -178,6 +206,22 @@ mod tests {
             fields.keys().collect::<Vec<_>>(),
             ["email", "handle", "name", "password"]
         );
+    }
+
+    #[test]
+    fn refuses_weak_passwords() {
+        for weak in [
+            "Password123",
+            "aaaaaaaaaaaa",
+            "abababababab",
+            "ann@example.com",
+        ] {
+            assert!(
+                check_password_for(weak, "ann@example.com", "Ann").is_err(),
+                "{weak}"
+            );
+        }
+        check_password_for("plum tree at dusk", "ann@example.com", "Ann").unwrap();
     }
 
     #[test]

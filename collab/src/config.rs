@@ -1,0 +1,144 @@
+//! The hub's limits and timings.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A source of wall-clock milliseconds. Awareness expiry reads it, so tests can move time
+/// forward instead of sleeping.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> u64 + Send + Sync>);
+
+impl Clock {
+    /// The system clock (milliseconds since the Unix epoch).
+    pub fn system() -> Self {
+        Self(Arc::new(|| {
+            u64::try_from(crate::store::now_ms()).unwrap_or_default()
+        }))
+    }
+
+    /// A clock reading `f`.
+    pub fn from_fn(f: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// The current time in milliseconds.
+    pub fn now(&self) -> u64 {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// A token bucket: `per_second` sustained, up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Tokens added per second.
+    pub per_second: f64,
+    /// Bucket capacity.
+    pub burst: f64,
+}
+
+/// Limits and timings of a [`crate::Hub`]. `Default` gives production values.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Largest incoming frame; bigger ones close the connection with
+    /// [`crate::close_codes::MESSAGE_TOO_LARGE`].
+    pub max_message_size: usize,
+    /// Largest document (approximated by its stored size: snapshot plus log); an update that
+    /// would pass it closes its sender with [`crate::close_codes::DOCUMENT_TOO_LARGE`].
+    pub max_document_size: usize,
+    /// Document updates per connection; past it the connection is closed with
+    /// [`crate::close_codes::RATE_LIMITED`] (dropping an update instead would leave a gap).
+    pub update_rate: Rate,
+    /// Awareness messages per connection; past it they are dropped (presence is lossy and the
+    /// client renews it every 15 s).
+    pub awareness_rate: Rate,
+    /// Largest awareness state (JSON) of one client.
+    pub max_awareness_state: usize,
+    /// How many awareness client ids one connection may own (a tab normally owns one).
+    pub max_awareness_clients: usize,
+    /// Awareness states not renewed for this long are removed (y-protocols uses 30 s).
+    pub awareness_timeout: Duration,
+    /// How often rooms are swept for expired awareness and idleness.
+    pub maintenance_interval: Duration,
+    /// A room with no connection for this long is flushed and unloaded.
+    pub room_idle_timeout: Duration,
+    /// Frames queued per connection; a consumer that lets it fill is disconnected with
+    /// [`crate::close_codes::SLOW_CONSUMER`].
+    pub send_queue: usize,
+    /// Most updates committed in one transaction.
+    pub max_commit_batch: usize,
+    /// Compact a document when its log holds this many updates…
+    pub compact_after_updates: u64,
+    /// …or this many bytes.
+    pub compact_after_bytes: u64,
+    /// Wait this long after the last change before emitting a [`crate::DocChange`].
+    pub change_debounce: Duration,
+    /// Time source for awareness.
+    pub clock: Clock,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            max_message_size: 8 << 20,
+            max_document_size: 64 << 20,
+            update_rate: Rate {
+                per_second: 100.0,
+                burst: 500.0,
+            },
+            awareness_rate: Rate {
+                per_second: 30.0,
+                burst: 60.0,
+            },
+            max_awareness_state: 16 << 10,
+            max_awareness_clients: 4,
+            awareness_timeout: Duration::from_secs(30),
+            maintenance_interval: Duration::from_secs(5),
+            room_idle_timeout: Duration::from_secs(30),
+            send_queue: 1024,
+            max_commit_batch: 1000,
+            compact_after_updates: 2000,
+            compact_after_bytes: 4 << 20,
+            change_debounce: Duration::from_secs(2),
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// A token bucket instance.
+#[derive(Debug)]
+pub(crate) struct Bucket {
+    rate: Rate,
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl Bucket {
+    pub(crate) fn new(rate: Rate) -> Self {
+        Self {
+            rate,
+            tokens: rate.burst,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes a token if there is one.
+    pub(crate) fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate.per_second).min(self.rate.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}

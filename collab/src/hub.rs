@@ -1,0 +1,719 @@
+//! The hub: rooms by document id, connections, the group committer and the REST-side API.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::{OnceCell, mpsc, oneshot};
+use yrs::{Doc, ReadTxn, StateVector, Transact};
+
+use crate::close_codes;
+use crate::config::{Bucket, HubConfig};
+use crate::content::{self, ContentFormat, DocChange};
+use crate::metrics as m;
+use crate::protocol::{self, Incoming, ProtocolError};
+use crate::room::{Ack, ConnEntry, ConnShared, Room, RoomState, doc_from_stored, lock};
+use crate::store::{AppendRecord, Snapshot, Store, StoredDoc, VersionInfo};
+use crate::{Error, Result};
+
+/// An update on its way to the database.
+pub(crate) struct Commit {
+    pub(crate) room: Arc<Room>,
+    pub(crate) record: AppendRecord,
+    pub(crate) ack: Ack,
+}
+
+/// A room being loaded or loaded; concurrent joiners share one load through the cell.
+#[derive(Default)]
+struct Slot {
+    cell: OnceCell<Arc<Room>>,
+}
+
+pub(crate) struct HubInner {
+    pub(crate) config: HubConfig,
+    pub(crate) store: Arc<dyn Store>,
+    rooms: Mutex<HashMap<Arc<str>, Arc<Slot>>>,
+    pub(crate) commits: mpsc::UnboundedSender<Commit>,
+    pub(crate) changes: Option<mpsc::UnboundedSender<DocChange>>,
+    next_conn: AtomicU64,
+    shutting_down: AtomicBool,
+}
+
+/// What a connection may do with the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Editors: updates are applied, stored and broadcast.
+    ReadWrite,
+    /// Viewers and commenters: they receive everything and may share presence, but their
+    /// document updates are refused (not applied, not broadcast, not stored).
+    ReadOnly,
+}
+
+/// The CRDT sync hub. Cheap to clone; every clone is the same hub.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("rooms", &self.loaded_rooms())
+            .finish()
+    }
+}
+
+impl Hub {
+    /// Starts a hub writing through `store`. Must be called inside a Tokio runtime: it spawns
+    /// the committer and the maintenance task (both end when the last clone is dropped).
+    pub fn new(store: Arc<dyn Store>, config: HubConfig) -> Self {
+        Self::build(store, config, None)
+    }
+
+    /// Like [`Hub::new`], and also returns the change feed: after a document changes (debounced
+    /// by [`HubConfig::change_debounce`]) its extracted title and text arrive here, for the
+    /// search change-feed rows.
+    pub fn with_change_feed(
+        store: Arc<dyn Store>,
+        config: HubConfig,
+    ) -> (Self, mpsc::UnboundedReceiver<DocChange>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Self::build(store, config, Some(tx)), rx)
+    }
+
+    fn build(
+        store: Arc<dyn Store>,
+        config: HubConfig,
+        changes: Option<mpsc::UnboundedSender<DocChange>>,
+    ) -> Self {
+        let (commits, rx) = mpsc::unbounded_channel();
+        let max_batch = config.max_commit_batch.max(1);
+        let interval = config.maintenance_interval;
+        let inner = Arc::new(HubInner {
+            config,
+            store: store.clone(),
+            rooms: Mutex::new(HashMap::new()),
+            commits,
+            changes,
+            next_conn: AtomicU64::new(1),
+            shutting_down: AtomicBool::new(false),
+        });
+        tokio::spawn(committer(store, rx, max_batch));
+        let weak = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { return };
+                Hub { inner }.run_maintenance();
+            }
+        });
+        Self { inner }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HubConfig {
+        &self.inner.config
+    }
+
+    /// Opens a connection to a document for a socket that has been authorized with `access`.
+    /// The handshake (the server's SyncStep1 and the current awareness) is already queued in
+    /// the returned [`Outbox`].
+    pub async fn connect(&self, doc_id: &str, access: Access) -> Result<(Connection, Outbox)> {
+        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(self.inner.config.send_queue.max(4));
+        let shared = Arc::new(ConnShared::default());
+        let room = self
+            .inner
+            .room_for(doc_id, |room, st| {
+                let entry = ConnEntry {
+                    tx: tx.clone(),
+                    shared: shared.clone(),
+                    client_ids: Vec::new(),
+                    dead: false,
+                };
+                Room::add_conn(st, id, entry);
+                room.clone()
+            })
+            .await?;
+        let config = &self.inner.config;
+        Ok((
+            Connection {
+                id,
+                room,
+                read_only: access == Access::ReadOnly,
+                updates: Bucket::new(config.update_rate),
+                awareness: Bucket::new(config.awareness_rate),
+                max_message_size: config.max_message_size,
+                max_awareness_state: config.max_awareness_state,
+                max_awareness_clients: config.max_awareness_clients,
+                shared: shared.clone(),
+                closed: None,
+            },
+            Outbox {
+                rx,
+                shared,
+                done: false,
+            },
+        ))
+    }
+
+    /// The document's whole state as a Yjs v1 update (`GET /api/v1/docs/{doc}/update`).
+    pub async fn encode_state(&self, doc_id: &str) -> Result<Vec<u8>> {
+        let used = self.use_room(doc_id).await?;
+        let st = used.room.lock();
+        Ok(st
+            .awareness
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default()))
+    }
+
+    /// Applies a Yjs v1 update from HTTP (`POST /api/v1/docs/{doc}/update`): connected clients
+    /// receive it at once, and this returns once it is durable. Returns whether the document
+    /// changed (an update it already had is a no-op).
+    pub async fn apply_update(&self, doc_id: &str, update: &[u8]) -> Result<bool> {
+        let limit = self.inner.config.max_message_size;
+        if update.len() > limit {
+            return Err(Error::MessageTooLarge {
+                size: update.len(),
+                limit,
+            });
+        }
+        protocol::validate_update_v1(update)?;
+        let used = self.use_room(doc_id).await?;
+        let (tx, rx) = oneshot::channel();
+        let frame = protocol::encode_update(update.to_vec());
+        let data = Bytes::copy_from_slice(update);
+        let changed = used
+            .room
+            .apply_update(None, data, frame, move |_| Ack::Notify(tx))
+            .map_err(|code| self.error_for(code))?;
+        if changed {
+            rx.await.map_err(|_| Error::RoomReset)??;
+        }
+        Ok(changed)
+    }
+
+    /// The document's content decoded as text, Markdown or JSON
+    /// (`GET /api/v1/docs/{doc}/content`).
+    pub async fn content(&self, doc_id: &str, format: ContentFormat) -> Result<String> {
+        let used = self.use_room(doc_id).await?;
+        let st = used.room.lock();
+        Ok(content::render(st.awareness.doc(), format))
+    }
+
+    /// Stores the current state as a named version.
+    pub async fn create_version(&self, doc_id: &str, name: &str) -> Result<VersionInfo> {
+        let state = self.encode_state(doc_id).await?;
+        self.inner.store.create_version(doc_id, name, &state).await
+    }
+
+    /// The document's versions, oldest first.
+    pub async fn list_versions(&self, doc_id: &str) -> Result<Vec<VersionInfo>> {
+        self.inner.store.list_versions(doc_id).await
+    }
+
+    /// A version's state as a Yjs v1 update.
+    pub async fn version_state(&self, doc_id: &str, version_id: &str) -> Result<Vec<u8>> {
+        self.inner
+            .store
+            .version_state(doc_id, version_id)
+            .await?
+            .ok_or(Error::VersionNotFound)
+    }
+
+    /// A version's content decoded as text, Markdown or JSON.
+    pub async fn version_content(
+        &self,
+        doc_id: &str,
+        version_id: &str,
+        format: ContentFormat,
+    ) -> Result<String> {
+        let doc = self.version_doc(doc_id, version_id).await?;
+        Ok(content::render(&doc, format))
+    }
+
+    async fn version_doc(&self, doc_id: &str, version_id: &str) -> Result<Doc> {
+        let state = self.version_state(doc_id, version_id).await?;
+        doc_from_stored(
+            doc_id,
+            &StoredDoc {
+                snapshot: Some(Snapshot { state, seq: 0 }),
+                log: Vec::new(),
+            },
+        )
+    }
+
+    /// Makes the live document's content that of a version, for everyone connected, as a normal
+    /// update on top of the current state (so the history keeps the restore and undoing it is
+    /// another edit). Returns once durable.
+    pub async fn restore_version(&self, doc_id: &str, version_id: &str) -> Result<()> {
+        let version = self.version_doc(doc_id, version_id).await?;
+        let used = self.use_room(doc_id).await?;
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut st = used.room.lock();
+            if st.closed {
+                return Err(Error::RoomReset);
+            }
+            let update = content::replace_content(st.awareness.doc(), &version);
+            let Some(update) = update else {
+                return Ok(());
+            };
+            let frame = protocol::encode_update(update.clone());
+            used.room.accept_locked(
+                &self.inner,
+                &mut st,
+                None,
+                Bytes::from(update),
+                frame,
+                move |_| Ack::Notify(tx),
+            );
+        }
+        rx.await.map_err(|_| Error::RoomReset)?
+    }
+
+    /// Deletes a document for good: its connections are closed with
+    /// [`close_codes::FORBIDDEN`] and everything stored for it is removed.
+    pub async fn delete_document(&self, doc_id: &str) -> Result<()> {
+        let room = self.inner.loaded(doc_id);
+        if let Some(room) = room {
+            {
+                let mut st = room.lock();
+                room.reset_locked(&mut st, close_codes::FORBIDDEN);
+            }
+            room.wait_drained().await;
+            self.inner.remove_room(&room);
+        }
+        self.inner.store.delete_doc(doc_id).await
+    }
+
+    /// Number of loaded rooms.
+    pub fn loaded_rooms(&self) -> usize {
+        lock(&self.inner.rooms)
+            .values()
+            .filter(|s| s.cell.get().is_some())
+            .count()
+    }
+
+    /// Number of open connections across rooms.
+    pub fn connections(&self) -> usize {
+        self.inner
+            .all_rooms()
+            .iter()
+            .map(|r| r.lock().conns.len())
+            .sum()
+    }
+
+    /// Waits until every update accepted so far is durable.
+    pub async fn flush(&self) {
+        for room in self.inner.all_rooms() {
+            room.wait_drained().await;
+        }
+    }
+
+    /// One maintenance pass (the hub runs it every [`HubConfig::maintenance_interval`]):
+    /// expires awareness states not renewed within the timeout, and flushes and unloads rooms
+    /// idle for [`HubConfig::room_idle_timeout`]. Public so tests can drive it with an injected
+    /// clock.
+    pub fn run_maintenance(&self) {
+        let config = &self.inner.config;
+        let now = config.clock.now();
+        let timeout = config.awareness_timeout.as_millis() as u64;
+        let idle = config.room_idle_timeout.as_millis() as u64;
+        for room in self.inner.all_rooms() {
+            room.expire_awareness(now, timeout);
+            if room.lock().is_idle(now, idle) {
+                room.emit_change();
+                let mut rooms = lock(&self.inner.rooms);
+                let mut st = room.lock();
+                if st.is_idle(now, idle) {
+                    st.closed = true;
+                    drop(st);
+                    metrics::gauge!(m::ROOMS).decrement(1.0);
+                    remove_slot(&mut rooms, &room);
+                    tracing::debug!(doc = %room.doc_id, "room unloaded");
+                }
+            }
+        }
+    }
+
+    /// Stops accepting connections, closes every connection with
+    /// [`close_codes::SHUTTING_DOWN`], waits for every accepted update to be durable and
+    /// emits pending change-feed events.
+    pub async fn shutdown(&self) {
+        self.inner.shutting_down.store(true, Ordering::SeqCst);
+        let rooms = self.inner.all_rooms();
+        for room in &rooms {
+            let mut st = room.lock();
+            for id in st.conns.keys().copied().collect::<Vec<_>>() {
+                if let Some(c) = st.conns.get_mut(&id) {
+                    c.dead = true;
+                    c.shared.close(close_codes::SHUTTING_DOWN);
+                }
+            }
+        }
+        for room in &rooms {
+            room.wait_drained().await;
+            room.emit_change();
+        }
+    }
+
+    async fn use_room(&self, doc_id: &str) -> Result<RoomUse> {
+        let room = self
+            .inner
+            .room_for(doc_id, |room, st| {
+                st.users += 1;
+                st.idle_since = None;
+                room.clone()
+            })
+            .await?;
+        Ok(RoomUse {
+            room,
+            hub: self.inner.clone(),
+        })
+    }
+
+    fn error_for(&self, code: u16) -> Error {
+        match code {
+            close_codes::DOCUMENT_TOO_LARGE => Error::DocumentTooLarge {
+                limit: self.inner.config.max_document_size,
+            },
+            close_codes::SHUTTING_DOWN => Error::ShuttingDown,
+            close_codes::PROTOCOL_ERROR => Error::Protocol(ProtocolError::Invalid {
+                at: 0,
+                what: "update could not be integrated",
+            }),
+            _ => Error::RoomReset,
+        }
+    }
+}
+
+impl RoomState {
+    /// Whether the room can be unloaded: nobody uses it, nothing is in flight, idle long enough.
+    pub(crate) fn is_idle(&self, now: u64, idle_ms: u64) -> bool {
+        !self.closed
+            && self.conns.is_empty()
+            && self.users == 0
+            && self.pending == 0
+            && !self.is_compacting()
+            && self
+                .idle_since
+                .is_some_and(|t| now.saturating_sub(t) >= idle_ms)
+    }
+}
+
+fn remove_slot(rooms: &mut HashMap<Arc<str>, Arc<Slot>>, room: &Arc<Room>) {
+    let same = rooms
+        .get(&room.doc_id)
+        .and_then(|s| s.cell.get())
+        .is_some_and(|r| Arc::ptr_eq(r, room));
+    if same {
+        rooms.remove(&room.doc_id);
+    }
+}
+
+impl HubInner {
+    /// Finds or loads the room and runs `register` under its lock, retrying when the room found
+    /// was just retired.
+    async fn room_for<T>(
+        self: &Arc<Self>,
+        doc_id: &str,
+        mut register: impl FnMut(&Arc<Room>, &mut RoomState) -> T,
+    ) -> Result<T> {
+        loop {
+            if self.shutting_down.load(Ordering::SeqCst) {
+                return Err(Error::ShuttingDown);
+            }
+            let slot = lock(&self.rooms)
+                .entry(Arc::from(doc_id))
+                .or_default()
+                .clone();
+            let loaded = slot
+                .cell
+                .get_or_try_init(|| Room::load(self, Arc::from(doc_id)))
+                .await;
+            let room = match loaded {
+                Ok(room) => room.clone(),
+                Err(e) => {
+                    let mut rooms = lock(&self.rooms);
+                    if rooms.get(doc_id).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                        rooms.remove(doc_id);
+                    }
+                    return Err(e);
+                }
+            };
+            {
+                let mut st = room.lock();
+                if !st.closed {
+                    return Ok(register(&room, &mut st));
+                }
+            }
+            room.wait_drained().await;
+            self.remove_room(&room);
+        }
+    }
+
+    pub(crate) fn remove_room(&self, room: &Arc<Room>) {
+        remove_slot(&mut lock(&self.rooms), room);
+    }
+
+    fn loaded(&self, doc_id: &str) -> Option<Arc<Room>> {
+        lock(&self.rooms)
+            .get(doc_id)
+            .and_then(|s| s.cell.get().cloned())
+    }
+
+    fn all_rooms(&self) -> Vec<Arc<Room>> {
+        lock(&self.rooms)
+            .values()
+            .filter_map(|s| s.cell.get().cloned())
+            .collect()
+    }
+}
+
+/// An HTTP caller's hold on a room, keeping it loaded.
+struct RoomUse {
+    room: Arc<Room>,
+    hub: Arc<HubInner>,
+}
+
+impl Drop for RoomUse {
+    fn drop(&mut self) {
+        let mut st = self.room.lock();
+        st.users -= 1;
+        if st.users == 0 && st.conns.is_empty() {
+            st.idle_since = Some(self.hub.config.clock.now());
+        }
+    }
+}
+
+/// Group commit: whatever arrived while the previous transaction was committing goes into the
+/// next one, so one fsync serves many updates across rooms.
+async fn committer(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::UnboundedReceiver<Commit>,
+    max_batch: usize,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    let mut records = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut batch, max_batch).await > 0 {
+        records.clear();
+        records.extend(batch.iter().map(|c: &Commit| c.record.clone()));
+        let started = Instant::now();
+        let result = store.append(&records).await;
+        metrics::histogram!(m::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
+        metrics::histogram!(m::COMMIT_BATCH).record(batch.len() as f64);
+        match result {
+            Ok(()) => {
+                for c in batch.drain(..) {
+                    c.room.committed(&c.record, c.ack);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, updates = batch.len(), "update log append failed");
+                metrics::counter!(m::COMMIT_FAILURES).increment(1);
+                for c in batch.drain(..) {
+                    c.room.commit_failed(c.ack, &e);
+                }
+            }
+        }
+    }
+}
+
+/// The receiving half of a socket's session: feed it every binary frame the client sends.
+/// Dropping it disconnects (its presence is removed and the others are told).
+pub struct Connection {
+    id: u64,
+    room: Arc<Room>,
+    read_only: bool,
+    updates: Bucket,
+    awareness: Bucket,
+    max_message_size: usize,
+    max_awareness_state: usize,
+    max_awareness_clients: usize,
+    shared: Arc<ConnShared>,
+    closed: Option<u16>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.id)
+            .field("doc", &self.room.doc_id)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Handles one binary frame from the client. On `Err(code)` the connection is finished:
+    /// the [`Outbox`] yields [`Outgoing::Close`] with that code, and further frames are ignored.
+    pub fn receive(&mut self, frame: impl Into<Bytes>) -> Result<(), u16> {
+        if let Some(code) = self.closed {
+            return Err(code);
+        }
+        let frame: Bytes = frame.into();
+        if frame.len() > self.max_message_size {
+            return self.fail(close_codes::MESSAGE_TOO_LARGE);
+        }
+        let messages = match protocol::decode_frame(&frame) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::debug!(conn = self.id, error = %e, "malformed frame");
+                return self.fail(close_codes::PROTOCOL_ERROR);
+            }
+        };
+        let single = messages.len() == 1;
+        for message in messages {
+            match message {
+                Incoming::SyncStep1(sv) => {
+                    let mut st = self.room.lock();
+                    if st.closed {
+                        drop(st);
+                        return self.fail(close_codes::ROOM_RESET);
+                    }
+                    let reply = Room::sync_step2(&mut st, &sv);
+                    Room::send_to(&mut st, self.id, &reply);
+                }
+                Incoming::SyncStep2(update) | Incoming::Update(update) if self.read_only => {
+                    drop(update);
+                    metrics::counter!(m::REFUSED).increment(1);
+                }
+                Incoming::SyncStep2(update) => self.update(update, None)?,
+                Incoming::Update(update) => {
+                    let reuse = single.then(|| frame.clone());
+                    self.update(update, reuse)?;
+                }
+                Incoming::Awareness(update) => {
+                    if update
+                        .clients
+                        .values()
+                        .any(|e| e.json.len() > self.max_awareness_state)
+                    {
+                        return self.fail(close_codes::MESSAGE_TOO_LARGE);
+                    }
+                    if !self.awareness.take() {
+                        metrics::counter!(m::AWARENESS_DROPPED).increment(1);
+                        continue;
+                    }
+                    self.room
+                        .apply_awareness(self.id, update, self.max_awareness_clients);
+                }
+                Incoming::QueryAwareness => {
+                    let mut st = self.room.lock();
+                    if let Ok(update) = st.awareness.update() {
+                        let frame = protocol::encode_awareness(update);
+                        Room::send_to(&mut st, self.id, &frame);
+                    }
+                }
+                Incoming::Auth(_) | Incoming::Custom(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, update: Vec<u8>, frame: Option<Bytes>) -> Result<(), u16> {
+        if !self.updates.take() {
+            return self.fail(close_codes::RATE_LIMITED);
+        }
+        let data = Bytes::from(update);
+        // Peers get it as a sync Update, whichever sync message carried it.
+        let frame = frame.unwrap_or_else(|| protocol::encode_update(data.to_vec()));
+        let id = self.id;
+        match self
+            .room
+            .apply_update(Some(id), data, frame, |f| Ack::Echo {
+                conn: id,
+                frame: f.clone(),
+            }) {
+            Ok(_) => Ok(()),
+            Err(code) => self.fail(code),
+        }
+    }
+
+    fn fail(&mut self, code: u16) -> Result<(), u16> {
+        self.closed = Some(code);
+        self.shared.close(code);
+        Err(code)
+    }
+
+    /// Whether this connection's document updates are refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The document this connection is attached to.
+    pub fn doc_id(&self) -> &str {
+        &self.room.doc_id
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.room.remove_conn(self.id);
+    }
+}
+
+/// What to do on the socket next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    /// Send this binary frame.
+    Frame(Bytes),
+    /// Send a close frame with this code and reason, then stop.
+    Close {
+        /// One of [`close_codes`].
+        code: u16,
+        /// A short reason.
+        reason: String,
+    },
+}
+
+/// The sending half of a socket's session: frames to write, then possibly a close instruction.
+#[derive(Debug)]
+pub struct Outbox {
+    rx: mpsc::Receiver<Bytes>,
+    shared: Arc<ConnShared>,
+    done: bool,
+}
+
+impl Outbox {
+    /// The next thing to write; `None` once the session is over. A close instruction takes
+    /// precedence over queued frames: a client being closed resyncs anyway.
+    pub async fn next(&mut self) -> Option<Outgoing> {
+        loop {
+            if self.done {
+                return None;
+            }
+            if let Some((code, reason)) = lock(&self.shared.close).clone() {
+                self.done = true;
+                return Some(Outgoing::Close { code, reason });
+            }
+            tokio::select! {
+                biased;
+                () = self.shared.notify.notified() => {}
+                frame = self.rx.recv() => match frame {
+                    Some(frame) => return Some(Outgoing::Frame(frame)),
+                    None => {
+                        self.done = true;
+                        return None;
+                    }
+                },
+            }
+        }
+    }
+
+    /// A frame already queued, without waiting (`None` when the queue is empty or the session
+    /// is closing).
+    pub fn try_next(&mut self) -> Option<Bytes> {
+        if lock(&self.shared.close).is_some() {
+            return None;
+        }
+        self.rx.try_recv().ok()
+    }
+}

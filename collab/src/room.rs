@@ -1,0 +1,614 @@
+//! One loaded document: its `yrs::Doc`, awareness, connections and durability bookkeeping.
+//!
+//! Everything mutable sits behind one short-held `std::sync::Mutex`: applying an update,
+//! fanning it out to the connections' bounded queues (`try_send`, never awaiting) and handing it
+//! to the committer all happen under it, so the log order is the apply order and no frame is
+//! ever sent out of order. Nothing under the lock awaits.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use bytes::Bytes;
+use tokio::sync::{Notify, mpsc, oneshot};
+use yrs::sync::awareness::AwarenessUpdateEntry;
+use yrs::sync::{Awareness, AwarenessUpdate};
+use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
+
+use crate::close_codes;
+use crate::hub::{Commit, HubInner};
+use crate::metrics as m;
+use crate::protocol::{self, encode_awareness, encode_sync_step1, encode_sync_step2};
+use crate::store::{AppendRecord, StoredDoc, now_ms};
+use crate::{Error, Result};
+
+/// What happened when an update was applied.
+#[derive(Debug)]
+pub(crate) enum ApplyError {
+    /// yrs rejected the update.
+    Rejected(String),
+    /// yrs panicked while integrating it; the document may be inconsistent.
+    Panicked,
+}
+
+/// Applies `update` to `doc`, catching yrs panics. Returns whether the document changed.
+pub(crate) fn apply_guarded(doc: &Doc, update: Update) -> Result<bool, ApplyError> {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let mut txn = doc.transact_mut();
+        txn.apply_update(update)
+            .map_err(|e| ApplyError::Rejected(e.to_string()))?;
+        Ok(txn.before_state() != txn.after_state()
+            || !txn.delete_set().is_empty()
+            || txn.has_missing_updates())
+    }));
+    outcome.unwrap_or(Err(ApplyError::Panicked))
+}
+
+/// State shared between a [`crate::Connection`], its [`crate::Outbox`] and the room: the close
+/// instruction.
+#[derive(Debug, Default)]
+pub(crate) struct ConnShared {
+    pub(crate) close: Mutex<Option<(u16, String)>>,
+    pub(crate) notify: Notify,
+}
+
+impl ConnShared {
+    /// Asks the socket to close; the first instruction wins.
+    pub(crate) fn close(&self, code: u16) {
+        let mut c = lock(&self.close);
+        if c.is_none() {
+            *c = Some((code, close_codes::reason(code).to_owned()));
+            metrics::counter!(m::CLOSES, "code" => code.to_string()).increment(1);
+        }
+        drop(c);
+        self.notify.notify_one();
+    }
+}
+
+/// A connection as the room sees it.
+pub(crate) struct ConnEntry {
+    pub(crate) tx: mpsc::Sender<Bytes>,
+    pub(crate) shared: Arc<ConnShared>,
+    /// Awareness client ids this connection owns.
+    pub(crate) client_ids: Vec<ClientID>,
+    /// Closed (queue full or instruction sent): receives nothing more.
+    pub(crate) dead: bool,
+}
+
+impl ConnEntry {
+    /// Queues a frame; a full queue disconnects the consumer instead of skipping the frame.
+    fn send(&mut self, frame: &Bytes) {
+        if self.dead {
+            return;
+        }
+        match self.tx.try_send(frame.clone()) {
+            Ok(()) => {
+                metrics::counter!(m::SENT_BYTES).increment(frame.len() as u64);
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.dead = true;
+                self.shared.close(close_codes::SLOW_CONSUMER);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.dead = true,
+        }
+    }
+
+    fn close(&mut self, code: u16) {
+        self.dead = true;
+        self.shared.close(code);
+    }
+}
+
+/// How a committed update is acknowledged.
+pub(crate) enum Ack {
+    /// Echo `frame` to connection `conn` (the sender) once durable.
+    Echo { conn: u64, frame: Bytes },
+    /// Tell an HTTP caller.
+    Notify(oneshot::Sender<Result<()>>),
+}
+
+/// The mutable part of a room.
+pub(crate) struct RoomState {
+    pub(crate) awareness: Awareness,
+    pub(crate) conns: HashMap<u64, ConnEntry>,
+    /// Which connection owns each awareness client id.
+    owners: HashMap<ClientID, u64>,
+    /// The SyncStep2 frame for an empty state vector, shared by joiners until the next change.
+    full_state: Option<Bytes>,
+    next_seq: i64,
+    /// Highest sequence number known committed.
+    durable_seq: i64,
+    /// Updates handed to the committer and not yet answered.
+    pub(crate) pending: usize,
+    /// Log entries and bytes after the last snapshot.
+    log_count: u64,
+    log_bytes: u64,
+    /// Approximate stored size (snapshot + log), checked against the document limit.
+    approx_size: u64,
+    /// Unloaded or reset: accepts nothing more; joiners wait for it to drain and load anew.
+    pub(crate) closed: bool,
+    /// HTTP callers currently using the room.
+    pub(crate) users: usize,
+    /// When the room last had no connection and no user (clock ms), for idle unloading.
+    pub(crate) idle_since: Option<u64>,
+    compacting: bool,
+    /// A change-feed event is scheduled (debounced).
+    change_scheduled: bool,
+}
+
+/// A loaded document.
+pub(crate) struct Room {
+    pub(crate) doc_id: Arc<str>,
+    hub: Weak<HubInner>,
+    state: Mutex<RoomState>,
+    /// Signalled when `pending` drops to zero.
+    drained: Notify,
+}
+
+/// Locks a mutex, recovering from poisoning: every critical section leaves the state consistent
+/// before anything that could panic (yrs calls are guarded separately).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Builds a document from what is stored.
+pub(crate) fn doc_from_stored(doc_id: &str, stored: &StoredDoc) -> Result<Doc> {
+    let doc = Doc::new();
+    let corrupt = |reason: String| Error::Corrupt {
+        doc_id: doc_id.to_owned(),
+        reason,
+    };
+    let parts = stored
+        .snapshot
+        .iter()
+        .map(|s| &s.state)
+        .chain(stored.log.iter().map(|e| &e.data));
+    for data in parts {
+        let update = protocol::decode_update(data).map_err(|e| corrupt(e.to_string()))?;
+        apply_guarded(&doc, update).map_err(|e| corrupt(format!("{e:?}")))?;
+    }
+    Ok(doc)
+}
+
+impl RoomState {
+    /// Whether a compaction of this room is running.
+    pub(crate) fn is_compacting(&self) -> bool {
+        self.compacting
+    }
+}
+
+impl Room {
+    /// Loads a room from the store.
+    pub(crate) async fn load(hub: &Arc<HubInner>, doc_id: Arc<str>) -> Result<Arc<Self>> {
+        let stored = hub.store.load(&doc_id).await?;
+        let doc = doc_from_stored(&doc_id, &stored)?;
+        let log_bytes: u64 = stored.log.iter().map(|e| e.data.len() as u64).sum();
+        let snap_bytes = stored.snapshot.as_ref().map_or(0, |s| s.state.len() as u64);
+        let clock = hub.config.clock.clone();
+        let awareness = Awareness::with_clock(doc, move || clock.now());
+        let last_seq = stored.last_seq();
+        metrics::gauge!(m::ROOMS).increment(1.0);
+        Ok(Arc::new(Self {
+            doc_id,
+            hub: Arc::downgrade(hub),
+            state: Mutex::new(RoomState {
+                awareness,
+                conns: HashMap::new(),
+                owners: HashMap::new(),
+                full_state: None,
+                next_seq: last_seq + 1,
+                durable_seq: last_seq,
+                pending: 0,
+                log_count: stored.log.len() as u64,
+                log_bytes,
+                approx_size: snap_bytes + log_bytes,
+                closed: false,
+                users: 0,
+                idle_since: None,
+                compacting: false,
+                change_scheduled: false,
+            }),
+            drained: Notify::new(),
+        }))
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, RoomState> {
+        lock(&self.state)
+    }
+
+    /// Waits until no update of this room is in flight.
+    pub(crate) async fn wait_drained(&self) {
+        loop {
+            let notified = self.drained.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.lock().pending == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Registers a connection and queues the server's handshake: SyncStep1 and, when anyone
+    /// is present, the current awareness.
+    pub(crate) fn add_conn(st: &mut RoomState, id: u64, mut entry: ConnEntry) {
+        let sv = st.awareness.doc().transact().state_vector();
+        entry.send(&encode_sync_step1(sv));
+        if let Ok(update) = st.awareness.update() {
+            if !update.clients.is_empty() {
+                entry.send(&encode_awareness(update));
+            }
+        }
+        st.conns.insert(id, entry);
+        st.idle_since = None;
+        metrics::gauge!(m::CONNECTIONS).increment(1.0);
+    }
+
+    /// Removes a connection, its awareness states (telling the others) and notes idleness.
+    pub(crate) fn remove_conn(&self, id: u64) {
+        let mut st = self.lock();
+        let Some(entry) = st.conns.remove(&id) else {
+            return;
+        };
+        metrics::gauge!(m::CONNECTIONS).decrement(1.0);
+        for cid in &entry.client_ids {
+            st.owners.remove(cid);
+        }
+        remove_awareness(&mut st, &entry.client_ids);
+        if st.conns.is_empty() && st.users == 0 {
+            let now = self.hub.upgrade().map_or(0, |h| h.config.clock.now());
+            st.idle_since = Some(now);
+        }
+    }
+
+    /// Answers a SyncStep1 with the SyncStep2 the peer misses; the full-state reply is cached.
+    pub(crate) fn sync_step2(st: &mut RoomState, sv: &StateVector) -> Bytes {
+        if sv.is_empty() {
+            if let Some(cached) = &st.full_state {
+                return cached.clone();
+            }
+            let update = st
+                .awareness
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            let frame = encode_sync_step2(update);
+            st.full_state = Some(frame.clone());
+            return frame;
+        }
+        let update = st.awareness.doc().transact().encode_state_as_update_v1(sv);
+        encode_sync_step2(update)
+    }
+
+    /// Sends a frame to one connection.
+    pub(crate) fn send_to(st: &mut RoomState, conn: u64, frame: &Bytes) {
+        if let Some(c) = st.conns.get_mut(&conn) {
+            c.send(frame);
+        }
+    }
+
+    /// Applies a document update from connection `from` (or from HTTP when `None`), fans it out
+    /// at once to every other connection and hands it to the committer; the sender is
+    /// acknowledged by `ack` once the update is durable. A no-op update is neither stored nor
+    /// broadcast (and not acknowledged, like the reference server).
+    ///
+    /// Returns the close code for the sender when the update is refused.
+    pub(crate) fn apply_update(
+        self: &Arc<Self>,
+        from: Option<u64>,
+        data: Bytes,
+        frame: Bytes,
+        ack: impl FnOnce(&Bytes) -> Ack,
+    ) -> Result<bool, u16> {
+        let Some(hub) = self.hub.upgrade() else {
+            return Err(close_codes::SHUTTING_DOWN);
+        };
+        let update = match protocol::decode_update(&data) {
+            Ok(u) => u,
+            Err(_) => return Err(close_codes::PROTOCOL_ERROR),
+        };
+        let mut st = self.lock();
+        if st.closed {
+            return Err(close_codes::ROOM_RESET);
+        }
+        if st.approx_size + data.len() as u64 > hub.config.max_document_size as u64 {
+            return Err(close_codes::DOCUMENT_TOO_LARGE);
+        }
+        let changed = match apply_guarded(st.awareness.doc(), update) {
+            Ok(changed) => changed,
+            Err(ApplyError::Rejected(reason)) => {
+                tracing::debug!(doc = %self.doc_id, %reason, "update rejected by yrs");
+                return Err(close_codes::PROTOCOL_ERROR);
+            }
+            Err(ApplyError::Panicked) => {
+                // The document may be half-integrated: drop it and reload from the database.
+                tracing::error!(doc = %self.doc_id, "yrs panicked applying an update; resetting room");
+                if let Some(from) = from {
+                    if let Some(c) = st.conns.get_mut(&from) {
+                        c.close(close_codes::PROTOCOL_ERROR);
+                    }
+                }
+                self.reset_locked(&mut st, close_codes::ROOM_RESET);
+                return Err(close_codes::PROTOCOL_ERROR);
+            }
+        };
+        if !changed {
+            return Ok(false);
+        }
+        self.accept_locked(&hub, &mut st, from, data, frame, ack);
+        Ok(true)
+    }
+
+    /// Fans out and commits an update already applied to the document.
+    pub(crate) fn accept_locked(
+        self: &Arc<Self>,
+        hub: &Arc<HubInner>,
+        st: &mut RoomState,
+        from: Option<u64>,
+        data: Bytes,
+        frame: Bytes,
+        ack: impl FnOnce(&Bytes) -> Ack,
+    ) {
+        st.full_state = None;
+        let seq = st.next_seq;
+        st.next_seq += 1;
+        st.pending += 1;
+        st.approx_size += data.len() as u64;
+        for (id, c) in st.conns.iter_mut() {
+            if Some(*id) != from {
+                c.send(&frame);
+            }
+        }
+        metrics::counter!(m::UPDATES).increment(1);
+        metrics::counter!(m::UPDATE_BYTES).increment(data.len() as u64);
+        let ack = ack(&frame);
+        let commit = Commit {
+            room: self.clone(),
+            record: AppendRecord {
+                doc_id: self.doc_id.clone(),
+                seq,
+                data,
+                created_at: now_ms(),
+            },
+            ack,
+        };
+        if let Err(mpsc::error::SendError(commit)) = hub.commits.send(commit) {
+            // The committer is gone (the hub is being dropped): never pretend it was stored.
+            st.pending -= 1;
+            match commit.ack {
+                Ack::Echo { conn, .. } => {
+                    if let Some(c) = st.conns.get_mut(&conn) {
+                        c.close(close_codes::STORAGE_FAILURE);
+                    }
+                }
+                Ack::Notify(tx) => {
+                    let _ = tx.send(Err(Error::ShuttingDown));
+                }
+            }
+        }
+    }
+
+    /// Called by the committer once `record` is durable.
+    pub(crate) fn committed(self: &Arc<Self>, record: &AppendRecord, ack: Ack) {
+        let Some(hub) = self.hub.upgrade() else {
+            return;
+        };
+        let mut st = self.lock();
+        st.durable_seq = st.durable_seq.max(record.seq);
+        st.pending -= 1;
+        st.log_count += 1;
+        st.log_bytes += record.data.len() as u64;
+        match ack {
+            Ack::Echo { conn, frame } => Self::send_to(&mut st, conn, &frame),
+            Ack::Notify(tx) => {
+                let _ = tx.send(Ok(()));
+            }
+        }
+        if st.pending == 0 {
+            self.drained.notify_waiters();
+        }
+        if st.closed {
+            return;
+        }
+        if !st.compacting
+            && (st.log_count >= hub.config.compact_after_updates
+                || st.log_bytes >= hub.config.compact_after_bytes)
+        {
+            st.compacting = true;
+            let room = self.clone();
+            tokio::spawn(async move { room.compact().await });
+        }
+        if hub.changes.is_some() && !st.change_scheduled {
+            st.change_scheduled = true;
+            let room = self.clone();
+            let debounce = hub.config.change_debounce;
+            tokio::spawn(async move {
+                tokio::time::sleep(debounce).await;
+                room.emit_change();
+            });
+        }
+    }
+
+    /// Called by the committer when the transaction holding `ack`'s update failed: the sender
+    /// is closed with the storage code, the room reset (its memory is ahead of the database).
+    pub(crate) fn commit_failed(self: &Arc<Self>, ack: Ack, error: &Error) {
+        let mut st = self.lock();
+        st.pending -= 1;
+        match ack {
+            Ack::Echo { conn, .. } => {
+                if let Some(c) = st.conns.get_mut(&conn) {
+                    c.close(close_codes::STORAGE_FAILURE);
+                }
+            }
+            Ack::Notify(tx) => {
+                let _ = tx.send(Err(Error::Storage(sqlx::Error::Protocol(
+                    error.to_string(),
+                ))));
+            }
+        }
+        self.reset_locked(&mut st, close_codes::ROOM_RESET);
+        if st.pending == 0 {
+            self.drained.notify_waiters();
+        }
+    }
+
+    /// Closes every connection with `code` and retires the room: it accepts nothing more, and
+    /// the next joiner loads the document again from the database once in-flight writes are
+    /// answered. Clients resync on reconnect and re-send whatever the database lacks.
+    pub(crate) fn reset_locked(self: &Arc<Self>, st: &mut RoomState, code: u16) {
+        if !st.closed {
+            st.closed = true;
+            metrics::gauge!(m::ROOMS).decrement(1.0);
+        }
+        for c in st.conns.values_mut() {
+            c.close(code);
+        }
+        if let Some(hub) = self.hub.upgrade() {
+            let room = self.clone();
+            tokio::spawn(async move {
+                room.wait_drained().await;
+                hub.remove_room(&room);
+            });
+        }
+    }
+
+    /// Folds the log into a snapshot (background task).
+    async fn compact(self: Arc<Self>) {
+        let Some(hub) = self.hub.upgrade() else {
+            return;
+        };
+        let (state, upto, count, bytes) = {
+            let st = self.lock();
+            let state = st
+                .awareness
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            // Everything up to durable_seq is applied in memory, so the state covers it.
+            (state, st.durable_seq, st.log_count, st.log_bytes)
+        };
+        let started = std::time::Instant::now();
+        let result = hub.store.compact(&self.doc_id, &state, upto).await;
+        let mut st = self.lock();
+        st.compacting = false;
+        match result {
+            Ok(()) => {
+                st.log_count = st.log_count.saturating_sub(count);
+                st.log_bytes = st.log_bytes.saturating_sub(bytes);
+                st.approx_size = state.len() as u64 + st.log_bytes;
+                metrics::counter!(m::COMPACTIONS).increment(1);
+                metrics::histogram!(m::COMPACTION_SECONDS).record(started.elapsed().as_secs_f64());
+                tracing::debug!(doc = %self.doc_id, upto, size = state.len(), "compacted");
+            }
+            Err(e) => tracing::warn!(doc = %self.doc_id, error = %e, "compaction failed"),
+        }
+    }
+
+    /// Emits the debounced change-feed event now, if one is scheduled.
+    pub(crate) fn emit_change(&self) {
+        let Some(hub) = self.hub.upgrade() else {
+            return;
+        };
+        let Some(tx) = &hub.changes else { return };
+        let change = {
+            let mut st = self.lock();
+            if !st.change_scheduled {
+                return;
+            }
+            st.change_scheduled = false;
+            let doc = st.awareness.doc();
+            crate::content::doc_change(&self.doc_id, doc)
+        };
+        let _ = tx.send(change);
+    }
+
+    /// Applies an awareness update from connection `from`: entries for client ids another
+    /// connection owns are dropped, a connection owns at most `max_clients` ids, and what
+    /// actually changed is sent to every connection, the sender included (its own renewal
+    /// coming back is the stock client's keepalive).
+    pub(crate) fn apply_awareness(&self, from: u64, update: AwarenessUpdate, max_clients: usize) {
+        let mut st = self.lock();
+        if st.closed {
+            return;
+        }
+        let st = &mut *st;
+        let Some(conn) = st.conns.get_mut(&from) else {
+            return;
+        };
+        let mut accepted = HashMap::new();
+        for (cid, entry) in update.clients {
+            match st.owners.get(&cid) {
+                Some(owner) if *owner == from => {}
+                Some(_) => continue,
+                None => {
+                    if entry.json.as_ref() == "null" {
+                        // Removing a state nobody owns (a peer's timeout relayed): harmless.
+                    } else if conn.client_ids.len() < max_clients {
+                        conn.client_ids.push(cid);
+                        st.owners.insert(cid, from);
+                    } else {
+                        continue;
+                    }
+                }
+            }
+            accepted.insert(cid, entry);
+        }
+        if accepted.is_empty() {
+            return;
+        }
+        let summary = st
+            .awareness
+            .apply_update_summary(AwarenessUpdate { clients: accepted });
+        let Ok(Some(summary)) = summary else { return };
+        let changed = summary.all_changes();
+        if let Ok(out) = st.awareness.update_with_clients(changed) {
+            let frame = encode_awareness(out);
+            for c in st.conns.values_mut() {
+                c.send(&frame);
+            }
+        }
+        metrics::counter!(m::AWARENESS).increment(1);
+    }
+
+    /// Removes awareness states not renewed within `timeout_ms` and tells everyone.
+    pub(crate) fn expire_awareness(&self, now: u64, timeout_ms: u64) {
+        let mut st = self.lock();
+        let expired: Vec<ClientID> = st
+            .awareness
+            .iter()
+            .filter(|(_, s)| s.data.is_some() && now.saturating_sub(s.last_updated) >= timeout_ms)
+            .map(|(id, _)| id)
+            .collect();
+        if !expired.is_empty() {
+            remove_awareness(&mut st, &expired);
+        }
+    }
+}
+
+/// Removes states the way y-protocols does (keeping each client's clock, so a later renewal by
+/// that client still wins) and broadcasts the removal.
+fn remove_awareness(st: &mut RoomState, ids: &[ClientID]) {
+    let mut clients = HashMap::new();
+    for id in ids {
+        if let Some((clock, _)) = st.awareness.meta(*id) {
+            if st.awareness.state::<serde_json::Value>(*id).is_some() {
+                clients.insert(
+                    *id,
+                    AwarenessUpdateEntry {
+                        clock,
+                        json: "null".into(),
+                    },
+                );
+            }
+        }
+    }
+    if clients.is_empty() {
+        return;
+    }
+    let update = AwarenessUpdate { clients };
+    let frame = encode_awareness(update.clone());
+    let _ = st.awareness.apply_update(update);
+    for c in st.conns.values_mut() {
+        c.send(&frame);
+    }
+}

@@ -1,0 +1,406 @@
+//! Indexing and query benchmark for `atrium-search` over generated chat messages and documents.
+//!
+//! ```text
+//! cargo bench -p atrium-search --bench search -- [--messages N] [--docs N]
+//!     [--queries N] [--threads N] [--heap-mb N] [--dir PATH [--skip-index]]
+//! ```
+//!
+//! Text is deterministic pseudo-language with a Zipf-like word distribution (a few hundred
+//! common English words, then thousands of rarer generated words), 3% of messages in Chinese
+//! or Japanese. Messages belong to 5 orgs × 20 projects × 5 channels (one in five private).
+//! Queries run as a member of 10 projects and 2 private channels of one org, 20 hits a page,
+//! snippets included; latency is measured in-process, one query at a time.
+
+use std::error::Error;
+use std::time::{Duration, Instant};
+
+use atrium_search::{
+    Access, IndexOp, IndexOptions, Kind, Scope, SearchDoc, SearchIndex, SearchRequest,
+};
+
+const COMMON: &str = "the be to of and a in that have it for not on with he as you do at this but \
+his by from they we say her she or an will my one all would there their what so up out if about \
+who get which go me when make can like time no just him know take people into year your good some \
+could them see other than then now look only come its over think also back after use two how our \
+work first well way even new want because any these give day most us release deploy meeting \
+budget review design server client invoice ticket customer project board task deadline sprint \
+roadmap feedback launch build test bug fix merge branch issue report team plan week monday \
+friday morning today tomorrow update status draft schedule contract payment office travel \
+training holiday leave approve reject urgent question answer thanks please sorry great café \
+naïve résumé";
+
+const SYLLABLES: [&str; 24] = [
+    "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ber", "dan", "fel", "gor", "hin", "jul",
+    "kor", "lin", "mar", "nol", "pes", "qua", "ris", "sol", "tur", "vex",
+];
+
+const CJK: [&str; 16] = [
+    "搜索",
+    "引擎",
+    "会议",
+    "项目",
+    "发布",
+    "预算",
+    "客户",
+    "东京",
+    "タワー",
+    "検索",
+    "会議",
+    "資料",
+    "確認",
+    "明日",
+    "今日",
+    "問題",
+];
+
+/// xorshift64*: deterministic and dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+struct Corpus {
+    words: Vec<String>,
+}
+
+impl Corpus {
+    fn new() -> Self {
+        let mut words: Vec<String> = COMMON.split_whitespace().map(str::to_owned).collect();
+        let mut rng = Rng(42);
+        while words.len() < 30_000 {
+            let n = 2 + rng.below(3);
+            let w: String = (0..n)
+                .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
+                .collect();
+            words.push(w);
+        }
+        Corpus { words }
+    }
+
+    /// Zipf-like: the cube of a uniform number favours the head of the list.
+    fn word(&self, rng: &mut Rng) -> &str {
+        let u = rng.unit();
+        &self.words[((self.words.len() as f64) * u * u * u) as usize]
+    }
+
+    fn text(&self, rng: &mut Rng, words: usize) -> String {
+        if rng.below(100) < 3 {
+            return (0..words.max(2) / 2)
+                .map(|_| CJK[rng.below(CJK.len())])
+                .collect();
+        }
+        let mut s = String::with_capacity(words * 7);
+        for i in 0..words {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(self.word(rng));
+        }
+        s
+    }
+}
+
+const ORGS: usize = 5;
+const PROJECTS: usize = 20;
+const CHANNELS: usize = 5;
+const YEAR_MS: i64 = 365 * 86_400_000;
+const NOW: i64 = 1_750_000_000_000;
+
+fn message(corpus: &Corpus, rng: &mut Rng, i: usize) -> SearchDoc {
+    let org = rng.below(ORGS);
+    let project = rng.below(PROJECTS);
+    let channel = rng.below(CHANNELS);
+    let private = channel == 0;
+    let len = 4 + rng.below(27);
+    let created = NOW - (rng.unit() * YEAR_MS as f64) as i64;
+    SearchDoc {
+        kind: Kind::Message,
+        id: format!("msg-{i:08}"),
+        org: format!("org{org}"),
+        project: Some(format!("o{org}p{project}")),
+        channel: Some(format!("o{org}p{project}c{channel}")),
+        title: String::new(),
+        body: corpus.text(rng, len),
+        author: Some(format!("user{}", rng.below(200))),
+        created,
+        updated: created,
+        access: if private {
+            Access::Channel
+        } else {
+            Access::Project
+        },
+    }
+}
+
+fn document(corpus: &Corpus, rng: &mut Rng, i: usize) -> SearchDoc {
+    let org = rng.below(ORGS);
+    let project = rng.below(PROJECTS);
+    let created = NOW - (rng.unit() * YEAR_MS as f64) as i64;
+    let title_len = 2 + rng.below(5);
+    let body_len = 200 + rng.below(800);
+    SearchDoc {
+        kind: Kind::Doc,
+        id: format!("doc-{i:08}"),
+        org: format!("org{org}"),
+        project: Some(format!("o{org}p{project}")),
+        channel: None,
+        title: corpus.text(rng, title_len),
+        body: corpus.text(rng, body_len),
+        author: Some(format!("user{}", rng.below(200))),
+        created,
+        updated: created + (rng.unit() * 30.0 * 86_400_000.0) as i64,
+        access: Access::Project,
+    }
+}
+
+struct Args {
+    messages: usize,
+    docs: usize,
+    queries: usize,
+    threads: usize,
+    heap_mb: usize,
+    dir: Option<String>,
+    /// Query an index left in `dir` by an earlier run instead of building one.
+    skip_index: bool,
+}
+
+fn parse_args() -> Result<Args, Box<dyn Error>> {
+    let mut args = Args {
+        messages: 1_000_000,
+        docs: 10_000,
+        queries: 2_000,
+        threads: 0,
+        heap_mb: 192,
+        dir: None,
+        skip_index: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            // Added by `cargo bench` itself.
+            "--bench" => continue,
+            "--skip-index" => {
+                args.skip_index = true;
+                continue;
+            }
+            _ => {}
+        }
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--messages" => args.messages = value.parse()?,
+            "--docs" => args.docs = value.parse()?,
+            "--queries" => args.queries = value.parse()?,
+            "--threads" => args.threads = value.parse()?,
+            "--heap-mb" => args.heap_mb = value.parse()?,
+            "--dir" => args.dir = Some(value),
+            _ => return Err(format!("unknown flag {flag}").into()),
+        }
+    }
+    Ok(args)
+}
+
+fn index_all(
+    index: &SearchIndex,
+    count: usize,
+    seq: &mut i64,
+    mut make: impl FnMut(usize) -> SearchDoc,
+) -> Result<Duration, Box<dyn Error>> {
+    const BATCH: usize = 10_000;
+    const COMMIT_EVERY: usize = 250_000;
+    let started = Instant::now();
+    let mut done = 0;
+    while done < count {
+        let n = BATCH.min(count - done);
+        let batch: Vec<(i64, IndexOp)> = (done..done + n)
+            .map(|i| {
+                *seq += 1;
+                (*seq, IndexOp::Upsert(make(i)))
+            })
+            .collect();
+        index.apply(batch)?;
+        done += n;
+        if done % COMMIT_EVERY == 0 {
+            index.commit()?;
+        }
+    }
+    index.commit()?;
+    Ok(started.elapsed())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args = parse_args()?;
+    let tmp;
+    let dir = match &args.dir {
+        Some(d) => std::path::PathBuf::from(d),
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let corpus = Corpus::new();
+    if !args.skip_index {
+        build(&args, &dir, &corpus)?;
+    }
+    // Queries run on a settled index, as a long-running server has: `build` waited for the
+    // merges the bulk load started.
+    let index = SearchIndex::open(&dir, IndexOptions::default())?;
+    println!(
+        "{} documents in {} segments",
+        index.num_docs(),
+        index.num_segments()
+    );
+
+    queries(&index, &corpus, args.queries)?;
+    index.close()?;
+    Ok(())
+}
+
+fn build(args: &Args, dir: &std::path::Path, corpus: &Corpus) -> Result<(), Box<dyn Error>> {
+    let index = SearchIndex::open(
+        dir,
+        IndexOptions {
+            writer_heap_bytes: args.heap_mb * 1024 * 1024,
+            writer_threads: args.threads,
+        },
+    )?;
+    index.reset()?;
+    let mut seq = 0;
+    let mut rng = Rng(7);
+    let t_msgs = index_all(&index, args.messages, &mut seq, |i| {
+        message(corpus, &mut rng, i)
+    })?;
+    let mut rng = Rng(8);
+    let t_docs = index_all(&index, args.docs, &mut seq, |i| {
+        document(corpus, &mut rng, i)
+    })?;
+    let size: u64 = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "indexed {} messages in {:.2?}: {:.0} messages/s (incl. commits)",
+        args.messages,
+        t_msgs,
+        args.messages as f64 / t_msgs.as_secs_f64()
+    );
+    println!(
+        "indexed {} documents in {:.2?}: {:.0} documents/s; index {:.0} MiB, {} docs",
+        args.docs,
+        t_docs,
+        args.docs as f64 / t_docs.as_secs_f64(),
+        size as f64 / 1_048_576.0,
+        index.num_docs()
+    );
+
+    let started = Instant::now();
+    index.close()?;
+    println!("merges settled in {:.2?}", started.elapsed());
+    Ok(())
+}
+
+fn queries(index: &SearchIndex, corpus: &Corpus, count: usize) -> Result<(), Box<dyn Error>> {
+    let scope = Scope {
+        org: "org0".into(),
+        projects: (0..10).map(|p| format!("o0p{p}")).collect(),
+        channels: vec!["o0p0c0".into(), "o0p1c0".into()],
+        ..Scope::default()
+    };
+    let mut rng = Rng(9);
+    let kinds = [
+        "word",
+        "two words",
+        "phrase",
+        "prefix",
+        "typo",
+        "cjk",
+        "rare word",
+    ];
+    let mut queries = Vec::with_capacity(count);
+    for i in 0..count {
+        let kind = kinds[i % kinds.len()];
+        let q = match kind {
+            "word" => format!("{} ", corpus.word(&mut rng)),
+            "two words" => format!("{} {} ", corpus.word(&mut rng), corpus.word(&mut rng)),
+            "phrase" => format!("\"{} {}\"", corpus.word(&mut rng), corpus.word(&mut rng)),
+            "prefix" => {
+                let w = corpus.word(&mut rng);
+                let n = (2 + rng.below(4)).min(w.len());
+                format!("{} {}", corpus.word(&mut rng), &w[..n])
+            }
+            "typo" => {
+                let w = &corpus.words[rng.below(corpus.words.len())];
+                let mut c: Vec<char> = w.chars().collect();
+                if c.len() >= 5 {
+                    c.swap(1, 2);
+                }
+                format!("{} ", c.into_iter().collect::<String>())
+            }
+            "cjk" => CJK[rng.below(CJK.len())].to_string(),
+            _ => format!("{} ", corpus.words[rng.below(corpus.words.len())]),
+        };
+        queries.push((kind, q));
+    }
+    let run = |q: &str| -> Result<(Duration, usize), Box<dyn Error>> {
+        let mut req = SearchRequest::new(q);
+        req.now = Some(NOW);
+        let started = Instant::now();
+        let r = index.search(&scope, &req)?;
+        Ok((started.elapsed(), r.total))
+    };
+    for (_, q) in queries.iter().take(200) {
+        run(q)?;
+    }
+    let mut all = Vec::with_capacity(queries.len());
+    let mut per_kind: Vec<(&str, Vec<Duration>)> = kinds.iter().map(|k| (*k, Vec::new())).collect();
+    let mut matched = 0usize;
+    for (kind, q) in &queries {
+        let (took, total) = run(q)?;
+        matched += total;
+        all.push(took);
+        if let Some((_, v)) = per_kind.iter_mut().find(|(k, _)| k == kind) {
+            v.push(took);
+        }
+    }
+    all.sort();
+    println!(
+        "queries: {} in-process, limit 20 with snippets; mean matches {:.0}",
+        all.len(),
+        matched as f64 / all.len().max(1) as f64
+    );
+    println!(
+        "  all        p50 {:>8.2?}  p99 {:>8.2?}  max {:>8.2?}",
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+        all[all.len() - 1]
+    );
+    for (kind, mut v) in per_kind {
+        if v.is_empty() {
+            continue;
+        }
+        v.sort();
+        println!(
+            "  {kind:<10} p50 {:>8.2?}  p99 {:>8.2?}  max {:>8.2?}",
+            percentile(&v, 0.5),
+            percentile(&v, 0.99),
+            v[v.len() - 1]
+        );
+    }
+    Ok(())
+}

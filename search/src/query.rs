@@ -1,0 +1,373 @@
+//! From user text, filters and a [`Scope`] to a tantivy query.
+//!
+//! The text is never given to tantivy's query parser: it is split into phrases and words by
+//! hand and every word goes through [`crate::analyzer`], so syntax characters are just
+//! separators and no input can make query construction fail or panic.
+
+use std::ops::Bound;
+
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analyzer::{analyze, run_width, runs};
+use crate::model::{Scope, SearchRequest, TimeRange};
+use crate::schema::Fields;
+use crate::{Error, Result};
+
+/// Longest accepted query text, in bytes.
+pub(crate) const MAX_QUERY_BYTES: usize = 1024;
+/// Most words and phrases in one query; more cannot sensibly all match (every one is required).
+pub(crate) const MAX_CLAUSES: usize = 32;
+/// Shortest last word that also matches as a prefix: shorter ones expand to so many words
+/// that they match much of the index and cost tens of milliseconds on a million messages.
+const MIN_PREFIX_CHARS: usize = 3;
+/// A title hit weighs this much more than a body hit.
+pub(crate) const TITLE_BOOST: f32 = 2.0;
+/// Constant score of a typo-tolerant or prefix match (exact matches score BM25, usually 1–15),
+/// so exact words outrank near misses.
+const LOOSE_SCORE: f32 = 0.5;
+
+/// One required part of the user's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Clause {
+    /// A word of free text: matched exactly, within `fuzzy` edits, and as a prefix if `prefix`.
+    Word {
+        token: String,
+        fuzzy: u8,
+        prefix: bool,
+    },
+    /// Tokens that must appear at these relative positions: a quoted phrase, or a CJK word
+    /// as its bigrams.
+    Phrase(Vec<(usize, String)>),
+}
+
+/// Splits `text` into clauses. Quotes delimit phrases; an unbalanced quote is ignored.
+pub(crate) fn parse(analyzer: &mut TextAnalyzer, text: &str) -> Result<Vec<Clause>> {
+    if text.len() > MAX_QUERY_BYTES {
+        return Err(Error::BadQuery(format!(
+            "query longer than {MAX_QUERY_BYTES} bytes"
+        )));
+    }
+    let segments: Vec<&str> = text.split('"').collect();
+    // With an odd number of quotes the last segment follows an unmatched quote: free text.
+    let balanced = segments.len() % 2 == 1;
+    let mut clauses = Vec::new();
+    let last = segments.len() - 1;
+    for (i, segment) in segments.iter().enumerate() {
+        let quoted = i % 2 == 1 && (balanced || i != last);
+        if quoted {
+            phrase(analyzer, segment, &mut clauses);
+        } else {
+            words(analyzer, segment, &mut clauses);
+        }
+    }
+    // Search-as-you-type: the word being typed is the last run of the text, not yet followed
+    // by a separator or a closing quote.
+    let typing = text
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric());
+    if let (true, Some(Clause::Word { token, prefix, .. })) = (typing, clauses.last_mut()) {
+        *prefix = token.chars().count() >= MIN_PREFIX_CHARS;
+    }
+    if clauses.len() > MAX_CLAUSES {
+        return Err(Error::BadQuery(format!(
+            "more than {MAX_CLAUSES} words or phrases"
+        )));
+    }
+    Ok(clauses)
+}
+
+fn words(analyzer: &mut TextAnalyzer, text: &str, out: &mut Vec<Clause>) {
+    for run in runs(text) {
+        let tokens = analyze(analyzer, &text[run.start..run.end]);
+        if run.cjk {
+            push_tokens(cjk_terms(&tokens, 0), out);
+        } else if let Some(t) = tokens.into_iter().next() {
+            let chars = t.text.chars().count();
+            let fuzzy = if t.text.bytes().any(|b| b.is_ascii_digit()) {
+                // Numbers (invoice 10231, a year) must match exactly.
+                0
+            } else if chars >= 9 {
+                2
+            } else if chars >= 5 {
+                1
+            } else {
+                0
+            };
+            out.push(Clause::Word {
+                token: t.text,
+                fuzzy,
+                prefix: false,
+            });
+        }
+    }
+}
+
+fn phrase(analyzer: &mut TextAnalyzer, text: &str, out: &mut Vec<Clause>) {
+    let mut terms = Vec::new();
+    let mut position = 0;
+    for run in runs(text) {
+        let tokens = analyze(analyzer, &text[run.start..run.end]);
+        if run.cjk {
+            terms.extend(cjk_terms(&tokens, position));
+        } else if let Some(t) = tokens.into_iter().next() {
+            terms.push((position, t.text));
+        }
+        position += run_width(text, run);
+    }
+    push_tokens(terms, out);
+}
+
+/// The terms that match a CJK run: its bigrams at their offsets, or its single character.
+fn cjk_terms(tokens: &[crate::analyzer::Analyzed], base: usize) -> Vec<(usize, String)> {
+    let bigrams: Vec<(usize, String)> = tokens
+        .iter()
+        .filter(|t| t.bigram)
+        .enumerate()
+        .map(|(i, t)| (base + i, t.text.clone()))
+        .collect();
+    if bigrams.is_empty() {
+        tokens
+            .iter()
+            .map(|t| (base, t.text.clone()))
+            .take(1)
+            .collect()
+    } else {
+        bigrams
+    }
+}
+
+fn push_tokens(mut terms: Vec<(usize, String)>, out: &mut Vec<Clause>) {
+    match terms.len() {
+        0 => {}
+        1 => out.push(Clause::Phrase(vec![(0, terms.remove(0).1)])),
+        _ => out.push(Clause::Phrase(terms)),
+    }
+}
+
+fn text_term(field: Field, token: &str) -> Term {
+    Term::from_field_text(field, token)
+}
+
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(q, boost))
+}
+
+/// The scoring part of one clause: any of its variants in title or body.
+fn clause_query(f: &Fields, clause: &Clause) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, boost) in [(f.title, TITLE_BOOST), (f.body, 1.0)] {
+        match clause {
+            Clause::Word {
+                token,
+                fuzzy,
+                prefix,
+            } => {
+                let term = text_term(field, token);
+                should.push((
+                    Occur::Should,
+                    boosted(
+                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                        boost,
+                    ),
+                ));
+                if *fuzzy > 0 {
+                    should.push((
+                        Occur::Should,
+                        boosted(
+                            Box::new(FuzzyTermQuery::new(term.clone(), *fuzzy, true)),
+                            LOOSE_SCORE * boost,
+                        ),
+                    ));
+                }
+                if *prefix {
+                    should.push((
+                        Occur::Should,
+                        boosted(
+                            Box::new(FuzzyTermQuery::new_prefix(term, 0, true)),
+                            LOOSE_SCORE * boost,
+                        ),
+                    ));
+                }
+            }
+            Clause::Phrase(terms) if terms.len() == 1 => {
+                should.push((
+                    Occur::Should,
+                    boosted(
+                        Box::new(TermQuery::new(
+                            text_term(field, &terms[0].1),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        boost,
+                    ),
+                ));
+            }
+            Clause::Phrase(terms) => {
+                let terms = terms
+                    .iter()
+                    .map(|(at, t)| (*at, text_term(field, t)))
+                    .collect();
+                should.push((
+                    Occur::Should,
+                    boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost),
+                ));
+            }
+        }
+    }
+    Box::new(BooleanQuery::new(should))
+}
+
+/// A non-scoring filter: matches decide visibility, never ranking.
+fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
+}
+
+fn term_set(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
+    Box::new(TermSetQuery::new(
+        values.into_iter().map(|v| Term::from_field_text(field, &v)),
+    ))
+}
+
+fn range(field: Field, r: TimeRange) -> Box<dyn Query> {
+    let bound = |v: Option<i64>| match v {
+        Some(v) => Bound::Included(Term::from_field_i64(field, v)),
+        None => Bound::Unbounded,
+    };
+    Box::new(RangeQuery::new(bound(r.from), bound(r.to)))
+}
+
+/// The permission terms a scope grants; empty means the caller can see nothing.
+pub(crate) fn scope_terms(scope: &Scope) -> Vec<String> {
+    let mut terms: Vec<String> = scope
+        .projects
+        .iter()
+        .map(|p| format!("p:{p}"))
+        .chain(scope.channels.iter().map(|c| format!("c:{c}")))
+        .chain(scope.grants.iter().map(|g| format!("g:{g}")))
+        .collect();
+    if scope.org_wide {
+        terms.push("o".to_string());
+    }
+    terms
+}
+
+/// The full query: every clause required, inside the caller's org and permission terms, and
+/// narrowed by the request's filters.
+pub(crate) fn build(
+    f: &Fields,
+    clauses: &[Clause],
+    scope: &Scope,
+    access_terms: Vec<String>,
+    req: &SearchRequest,
+) -> Box<dyn Query> {
+    let mut must: Vec<(Occur, Box<dyn Query>)> = clauses
+        .iter()
+        .map(|c| (Occur::Must, clause_query(f, c)))
+        .collect();
+    must.push(filter(Box::new(TermQuery::new(
+        Term::from_field_text(f.org, &scope.org),
+        IndexRecordOption::Basic,
+    ))));
+    must.push(filter(term_set(f.access, access_terms)));
+    if !req.kinds.is_empty() {
+        must.push(filter(term_set(
+            f.kind,
+            req.kinds.iter().map(|k| k.as_str().to_string()),
+        )));
+    }
+    for (field, values) in [
+        (f.project, &req.projects),
+        (f.channel, &req.channels),
+        (f.author, &req.authors),
+    ] {
+        if !values.is_empty() {
+            must.push(filter(term_set(field, values.iter().cloned())));
+        }
+    }
+    for (field, r) in [(f.created, req.created), (f.updated, req.updated)] {
+        if !r.is_open() {
+            must.push(filter(range(field, r)));
+        }
+    }
+    Box::new(BooleanQuery::new(must))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzer::analyzer;
+
+    fn p(text: &str) -> Result<Vec<Clause>> {
+        parse(&mut analyzer(), text)
+    }
+
+    fn word(token: &str, fuzzy: u8, prefix: bool) -> Clause {
+        Clause::Word {
+            token: token.into(),
+            fuzzy,
+            prefix,
+        }
+    }
+
+    #[test]
+    fn words_phrases_and_prefix() {
+        assert_eq!(
+            p(r#"Release "Q3 plan" budg"#).unwrap(),
+            vec![
+                word("release", 1, false),
+                Clause::Phrase(vec![(0, "q3".into()), (1, "plan".into())]),
+                word("budg", 0, true),
+            ]
+        );
+        assert_eq!(p("budget ").unwrap(), vec![word("budget", 1, false)]);
+        assert_eq!(
+            p("internationalization").unwrap(),
+            vec![word("internationalization", 2, true)]
+        );
+    }
+
+    #[test]
+    fn unbalanced_quote_is_free_text() {
+        assert_eq!(
+            p(r#"a "b c"#).unwrap(),
+            vec![
+                word("a", 0, false),
+                word("b", 0, false),
+                word("c", 0, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn cjk_word_is_a_bigram_phrase() {
+        assert_eq!(
+            p("搜索引擎").unwrap(),
+            vec![Clause::Phrase(vec![
+                (0, "搜索".into()),
+                (1, "索引".into()),
+                (2, "引擎".into())
+            ])]
+        );
+        assert_eq!(
+            p("猫").unwrap(),
+            vec![Clause::Phrase(vec![(0, "猫".into())])]
+        );
+    }
+
+    #[test]
+    fn syntax_is_just_separators() {
+        assert_eq!(
+            p("title:(foo AND bar*)~2 ^ [x TO y]").unwrap().len(),
+            8 // title foo and bar 2 x to y
+        );
+        assert!(p("*:* () [] {} \\ ~ ^").unwrap().is_empty());
+        assert!(matches!(p(&"a ".repeat(600)), Err(Error::BadQuery(_))));
+        assert!(matches!(p(&"word ".repeat(40)), Err(Error::BadQuery(_))));
+    }
+}

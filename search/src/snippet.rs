@@ -1,0 +1,253 @@
+//! Snippets: the passage of a stored text that best shows why it matched, with the matched
+//! words as byte ranges. The text is returned as stored; marking is left to
+//! [`Snippet::to_html`] (which escapes) or to the client, so stored content can never inject
+//! markup.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analyzer::analyze;
+use crate::model::Snippet;
+use crate::query::Clause;
+
+/// Longest body passage shown, in bytes (before the `…` marks).
+pub(crate) const BODY_SNIPPET_BYTES: usize = 200;
+/// Titles longer than this are cut around their matches like bodies.
+pub(crate) const TITLE_SNIPPET_BYTES: usize = 200;
+/// Only this much of a long body is scanned for matches; a hit deeper in a huge document gets
+/// the document's opening as its snippet.
+const SCAN_BYTES: usize = 64 * 1024;
+/// Bytes of context kept before the first match of the passage.
+const LEAD_BYTES: usize = 40;
+/// Matches considered when choosing the passage (bounds the quadratic window search).
+const MAX_MATCHES: usize = 256;
+const ELLIPSIS: &str = "…";
+
+/// Decides which analyzed tokens of a text count as matches of the query.
+#[derive(Debug, Default)]
+pub(crate) struct Matcher {
+    exact: HashSet<String>,
+    prefixes: Vec<String>,
+    fuzzy: Vec<(Vec<char>, u8)>,
+}
+
+impl Matcher {
+    pub fn new(clauses: &[Clause]) -> Matcher {
+        let mut m = Matcher::default();
+        for clause in clauses {
+            match clause {
+                Clause::Word {
+                    token,
+                    fuzzy,
+                    prefix,
+                } => {
+                    m.exact.insert(token.clone());
+                    if *fuzzy > 0 {
+                        m.fuzzy.push((token.chars().collect(), *fuzzy));
+                    }
+                    if *prefix {
+                        m.prefixes.push(token.clone());
+                    }
+                }
+                Clause::Phrase(terms) => m.exact.extend(terms.iter().map(|(_, t)| t.clone())),
+            }
+        }
+        m
+    }
+
+    fn matches(&self, token: &str) -> bool {
+        self.exact.contains(token)
+            || self.prefixes.iter().any(|p| token.starts_with(p.as_str()))
+            || self
+                .fuzzy
+                .iter()
+                .any(|(q, d)| within_distance(q, token, *d))
+    }
+}
+
+/// Optimal-string-alignment distance ≤ `max` (a transposition costs one, as in the query).
+fn within_distance(query: &[char], token: &str, max: u8) -> bool {
+    let t: Vec<char> = token.chars().collect();
+    let max = usize::from(max);
+    if query.len().abs_diff(t.len()) > max {
+        return false;
+    }
+    let w = t.len() + 1;
+    let mut prev2 = vec![0usize; w];
+    let mut prev: Vec<usize> = (0..w).collect();
+    let mut cur = vec![0usize; w];
+    for i in 1..=query.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..w {
+            let cost = usize::from(query[i - 1] != t[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && query[i - 1] == t[j - 2] && query[i - 2] == t[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return false;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[t.len()] <= max
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The passage of `text` (at most `max` bytes) holding the most distinct matches, with them
+/// marked; the opening of `text` when nothing matches.
+pub(crate) fn snippet(
+    analyzer: &mut TextAnalyzer,
+    matcher: &Matcher,
+    text: &str,
+    max: usize,
+) -> Snippet {
+    let scanned = &text[..floor_boundary(text, SCAN_BYTES)];
+    let matches: Vec<(Range<usize>, String)> = analyze(analyzer, scanned)
+        .into_iter()
+        .filter(|t| matcher.matches(&t.text))
+        .take(MAX_MATCHES)
+        .map(|t| (t.from..t.to, t.text))
+        .collect();
+
+    let (start, end) = if text.len() <= max {
+        (0, text.len())
+    } else if matches.is_empty() {
+        (0, cut_end(text, 0, max))
+    } else {
+        let first = best_window(&matches, max);
+        let lead = floor_boundary(text, first.saturating_sub(LEAD_BYTES));
+        // Start at a word boundary inside the lead, so the passage does not open mid-word.
+        let start = text[lead..first]
+            .find(char::is_whitespace)
+            .map_or(lead, |i| lead + i + 1);
+        let start = if start > first { first } else { start };
+        (start, cut_end(text, start, max))
+    };
+
+    let mut out = String::with_capacity(end - start + 2 * ELLIPSIS.len());
+    if start > 0 {
+        out.push_str(ELLIPSIS);
+    }
+    let shift = out.len();
+    out.push_str(&text[start..end]);
+    if end < text.len() {
+        out.push_str(ELLIPSIS);
+    }
+    let mut highlights: Vec<Range<usize>> = Vec::new();
+    for (r, _) in &matches {
+        if r.start < start || r.end > end {
+            continue;
+        }
+        let r = (r.start - start + shift)..(r.end - start + shift);
+        match highlights.last_mut() {
+            // CJK bigrams overlap; adjacent and overlapping marks merge into one.
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => highlights.push(r),
+        }
+    }
+    Snippet {
+        text: out,
+        highlights,
+    }
+}
+
+/// Start offset of the `max`-byte window with the most distinct matched words; ties go to the
+/// earliest.
+fn best_window(matches: &[(Range<usize>, String)], max: usize) -> usize {
+    let mut best = (0, matches[0].0.start);
+    for (i, (r, _)) in matches.iter().enumerate() {
+        let limit = r.start + max;
+        let distinct: HashSet<&str> = matches[i..]
+            .iter()
+            .take_while(|(m, _)| m.end <= limit)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        if distinct.len() > best.0 {
+            best = (distinct.len(), r.start);
+        }
+    }
+    best.1
+}
+
+/// End of a passage starting at `start`: at most `max` bytes, cut at whitespace when one is
+/// near the end so words stay whole.
+fn cut_end(text: &str, start: usize, max: usize) -> usize {
+    let hard = floor_boundary(text, start + max);
+    if hard >= text.len() {
+        return text.len();
+    }
+    let soft_from = floor_boundary(text, start + max * 3 / 4);
+    match text[soft_from..hard].rfind(char::is_whitespace) {
+        Some(i) => soft_from + i,
+        None => hard,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzer::analyzer;
+    use crate::query::parse;
+
+    fn snip(query: &str, text: &str, max: usize) -> Snippet {
+        let mut a = analyzer();
+        let clauses = parse(&mut a, query).unwrap();
+        snippet(&mut a, &Matcher::new(&clauses), text, max)
+    }
+
+    fn marked(s: &Snippet) -> Vec<&str> {
+        s.highlights.iter().map(|r| &s.text[r.clone()]).collect()
+    }
+
+    #[test]
+    fn marks_exact_prefix_and_fuzzy_words() {
+        let s = snip("relese budg ", "The Release budget was budgeted.", 200);
+        assert_eq!(marked(&s), vec!["Release"]);
+        let s = snip("relese budg", "The Release budget was budgeted.", 200);
+        assert_eq!(marked(&s), vec!["Release", "budget", "budgeted"]);
+    }
+
+    #[test]
+    fn window_moves_to_the_matches_and_is_escaped() {
+        let text = format!(
+            "{} <b>alpha</b> beta {}",
+            "filler ".repeat(100),
+            "tail ".repeat(100)
+        );
+        let s = snip("alpha beta", &text, 80);
+        assert!(s.text.starts_with('…') && s.text.ends_with('…'));
+        assert_eq!(marked(&s), vec!["alpha", "beta"]);
+        let html = s.to_html();
+        assert!(html.contains("&lt;b&gt;<mark>alpha</mark>&lt;/b&gt; <mark>beta</mark>"));
+        assert!(!html.contains("<b>"));
+    }
+
+    #[test]
+    fn cjk_marks_merge() {
+        let s = snip("搜索引擎", "我们的搜索引擎很快", 200);
+        assert_eq!(marked(&s), vec!["搜索引擎"]);
+    }
+
+    #[test]
+    fn distance() {
+        let q: Vec<char> = "release".chars().collect();
+        assert!(within_distance(&q, "relaese", 1));
+        assert!(within_distance(&q, "releases", 1));
+        assert!(!within_distance(&q, "realeased", 1));
+        assert!(within_distance(&q, "release", 0));
+    }
+}

@@ -1,0 +1,80 @@
+//! The audit log: an append-only record of security and administrative events, readable by an
+//! organisation's owners and admins.
+
+pub mod routes;
+pub mod store;
+
+use serde::Serialize;
+
+/// Event names, one place so that the log stays greppable and consistent.
+pub mod action {
+    pub const LOGIN_SUCCESS: &str = "login.success";
+    pub const LOGIN_FAILURE: &str = "login.failure";
+    pub const LOGIN_LOCKED: &str = "login.locked";
+    pub const LOGOUT: &str = "logout";
+    pub const CREDENTIAL_REJECTED: &str = "auth.credential_rejected";
+    pub const SIGNUP: &str = "user.signup";
+    pub const PASSWORD_RESET_REQUESTED: &str = "password_reset.requested";
+    pub const PASSWORD_RESET_COMPLETED: &str = "password_reset.completed";
+    pub const PASSWORD_RESET_REJECTED: &str = "password_reset.rejected";
+    pub const TOTP_ENROLMENT_STARTED: &str = "totp.enrolment_started";
+    pub const TOTP_ENABLED: &str = "totp.enabled";
+    pub const TOTP_DISABLED: &str = "totp.disabled";
+    pub const TOTP_REJECTED: &str = "totp.rejected";
+    pub const TOKEN_CREATED: &str = "token.created";
+    pub const TOKEN_REVOKED: &str = "token.revoked";
+    pub const SESSION_REVOKED: &str = "session.revoked";
+    pub const ORG_CREATED: &str = "org.created";
+    pub const MEMBER_ADDED: &str = "member.added";
+    pub const MEMBER_INVITED: &str = "member.invited";
+    pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
+    pub const MEMBER_ROLE_CHANGED: &str = "member.role_changed";
+    pub const MEMBER_REMOVED: &str = "member.removed";
+    pub const PROJECT_CREATED: &str = "project.created";
+    pub const PROJECT_UPDATED: &str = "project.updated";
+    pub const PROJECT_MEMBER_ADDED: &str = "project.member_added";
+    pub const PROJECT_MEMBER_REMOVED: &str = "project.member_removed";
+}
+
+/// An event to record.
+#[derive(Debug, Clone, Default)]
+pub struct Event<'a> {
+    pub org_id: Option<&'a str>,
+    pub actor_id: Option<&'a str>,
+    pub action: &'a str,
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl<'a> Event<'a> {
+    /// An event of `action` by `actor`.
+    pub fn new(action: &'a str, actor_id: Option<&'a str>) -> Self {
+        Self {
+            action,
+            actor_id,
+            ..Self::default()
+        }
+    }
+
+    /// In an organisation.
+    pub fn org(mut self, org_id: &'a str) -> Self {
+        self.org_id = Some(org_id);
+        self
+    }
+
+    /// About a target.
+    pub fn target(mut self, kind: &'a str, id: &'a str) -> Self {
+        self.target_type = Some(kind);
+        self.target_id = Some(id);
+        self
+    }
+
+    /// The state before and after a change.
+    pub fn change(mut self, before: Option<impl Serialize>, after: Option<impl Serialize>) -> Self {
+        self.before = before.and_then(|b| serde_json::to_value(b).ok());
+        self.after = after.and_then(|a| serde_json::to_value(a).ok());
+        self
+    }
+}

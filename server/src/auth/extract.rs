@@ -1,0 +1,152 @@
+//! [`CurrentUser`]: the authenticated caller, from a bearer token, the session cookie, or (on
+//! WebSocket upgrades only, since browsers cannot set headers there) `?token=`.
+
+use atrium_client::wire::User;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+
+use super::csrf;
+use super::store::{self, Rejection};
+use crate::audit::{self, Event};
+use crate::db::now_ms;
+use crate::error::ApiError;
+use crate::http::client_info::ClientInfo;
+use crate::state::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "atrium_session";
+/// How long a session lives without use; each use pushes the expiry forward.
+pub const SESSION_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
+/// Last-seen times are written at most this often per token, not on every request.
+const TOUCH_INTERVAL_MS: i64 = 60 * 1000;
+
+/// Where the credential came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    Bearer,
+    Cookie,
+    Query,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    /// The session or API token used.
+    pub token_id: String,
+    /// `session` or `api`.
+    pub token_kind: String,
+    pub source: CredentialSource,
+}
+
+impl CurrentUser {
+    /// The user's id.
+    pub fn id(&self) -> &str {
+        &self.user.id
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<Self>() {
+            return Ok(user.clone());
+        }
+        let (secret, source) = credential(parts).ok_or(ApiError::Unauthorized)?;
+        let authenticated = match store::authenticate(&state.db, &secret).await? {
+            Ok(authenticated) => authenticated,
+            Err((rejection, user_id)) => {
+                let reason = match rejection {
+                    Rejection::Unknown => "unknown",
+                    Rejection::Revoked => "revoked",
+                    Rejection::Expired => "expired",
+                };
+                let client = ClientInfo::from_parts(parts, state.config.trust_proxy);
+                let event = Event::new(audit::action::CREDENTIAL_REJECTED, user_id.as_deref())
+                    .change(None::<()>, Some(serde_json::json!({ "reason": reason, "source": format!("{source:?}").to_lowercase() })));
+                audit::store::record(&state.db, &event, &client).await?;
+                return Err(ApiError::Unauthorized);
+            }
+        };
+        if source == CredentialSource::Cookie && !is_safe(&parts.method) {
+            csrf::check(&parts.headers, &state.config)?;
+        }
+        let now = now_ms();
+        if now - authenticated.last_seen_at > TOUCH_INTERVAL_MS {
+            let sliding = (authenticated.kind == "session").then_some(now + SESSION_IDLE_MS);
+            store::touch_token(&state.db, &authenticated.token_id, sliding).await?;
+        }
+        let user = Self {
+            user: authenticated.user,
+            token_id: authenticated.token_id,
+            token_kind: authenticated.kind,
+            source,
+        };
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The presented credential, in order of precedence.
+fn credential(parts: &Parts) -> Option<(String, CredentialSource)> {
+    if let Some(value) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))?;
+        return Some((token.trim().to_owned(), CredentialSource::Bearer));
+    }
+    if let Some(token) = session_cookie(&parts.headers) {
+        return Some((token, CredentialSource::Cookie));
+    }
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok());
+    if upgrade.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+        let query = parts.uri.query()?;
+        let token = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("token="))?;
+        return Some((token.to_owned(), CredentialSource::Query));
+    }
+    None
+}
+
+/// The session cookie's value, if the request carries one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+        })
+}
+
+/// The `Set-Cookie` value that stores a session.
+pub fn session_cookie_header(token: &str, secure: bool) -> String {
+    let max_age = SESSION_IDLE_MS / 1000;
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie_header(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}

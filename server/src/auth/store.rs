@@ -1,0 +1,418 @@
+//! Every SQL statement of authentication: credentials, sessions and API tokens, log-in
+//! back-off, TOTP and recovery codes, password resets.
+
+use atrium_client::wire::{TokenInfo, User};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::tokens::{TokenKind, digest};
+use crate::db::{Db, Tx, new_id, now_ms};
+
+/// What log-in needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub totp_secret: Option<String>,
+    pub totp_pending_secret: Option<String>,
+}
+
+fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        handle: row.try_get("handle")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const CREDENTIAL_COLUMNS: &str =
+    "id, email, handle, name, created_at, password_hash, failed_logins, locked_until,
+    totp_enabled, totp_secret, totp_pending_secret";
+
+fn credentials_from_row(row: &AnyRow) -> Result<Credentials, sqlx::Error> {
+    let enabled: i64 = row.try_get("totp_enabled")?;
+    Ok(Credentials {
+        user: user_from_row(row)?,
+        password_hash: row.try_get("password_hash")?,
+        failed_logins: row.try_get::<i64, _>("failed_logins")?,
+        locked_until: row.try_get("locked_until")?,
+        totp_secret: if enabled == 1 {
+            row.try_get("totp_secret")?
+        } else {
+            None
+        },
+        totp_pending_secret: row.try_get("totp_pending_secret")?,
+    })
+}
+
+/// The credentials of the account with this (normalised) e-mail address.
+pub async fn credentials_by_email(
+    db: &Db,
+    email: &str,
+) -> Result<Option<Credentials>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {CREDENTIAL_COLUMNS} from users where email = $1"
+    ));
+    let row = sqlx::query(sql)
+        .bind(email)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(credentials_from_row).transpose()
+}
+
+/// The credentials of a user.
+pub async fn credentials_by_id(db: &Db, user_id: &str) -> Result<Option<Credentials>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {CREDENTIAL_COLUMNS} from users where id = $1"
+    ));
+    let row = sqlx::query(sql)
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(credentials_from_row).transpose()
+}
+
+/// Counts a failed log-in and sets the back-off; returns the new count.
+pub async fn record_failed_login(
+    db: &Db,
+    user_id: &str,
+    locked_until: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update users set failed_logins = failed_logins + 1, locked_until = $2 where id = $1",
+    )
+    .bind(user_id)
+    .bind(locked_until)
+    .execute(db.pool())
+    .await
+    .map(drop)
+}
+
+/// Clears the failure count after a successful log-in.
+pub async fn clear_failed_logins(tx: &mut Tx, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set failed_logins = 0, locked_until = null where id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// A session or API token to store.
+pub struct NewToken<'a> {
+    pub user_id: &'a str,
+    pub kind: TokenKind,
+    pub name: &'a str,
+    pub secret: &'a str,
+    pub expires_at: Option<i64>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Stores a token (hashed); returns its id and description.
+pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>) -> Result<TokenInfo, sqlx::Error> {
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "insert into auth_tokens (id, user_id, kind, name, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+         values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(token.user_id)
+    .bind(token.kind.stored_name())
+    .bind(token.name)
+    .bind(digest(token.secret))
+    .bind(now)
+    .bind(token.expires_at)
+    .bind(token.ip.as_deref())
+    .bind(token.user_agent.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    Ok(TokenInfo {
+        id,
+        name: token.name.to_owned(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: token.expires_at,
+        current: false,
+    })
+}
+
+/// A live token and its user.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: User,
+    pub token_id: String,
+    pub kind: String,
+    pub last_seen_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// Why a presented token was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+/// Resolves a presented secret to its live token and user.
+pub async fn authenticate(
+    db: &Db,
+    secret: &str,
+) -> Result<Result<Authenticated, (Rejection, Option<String>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select t.id as token_id, t.kind, t.last_seen_at, t.expires_at, t.revoked_at,
+                u.id, u.email, u.handle, u.name, u.created_at
+         from auth_tokens t join users u on u.id = t.user_id
+         where t.token_hash = $1 and t.kind in ('session', 'api')",
+    )
+    .bind(digest(secret))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(Err((Rejection::Unknown, None)));
+    };
+    let user = user_from_row(&row)?;
+    if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+        return Ok(Err((Rejection::Revoked, Some(user.id))));
+    }
+    let expires_at: Option<i64> = row.try_get("expires_at")?;
+    if expires_at.is_some_and(|at| at <= now_ms()) {
+        return Ok(Err((Rejection::Expired, Some(user.id))));
+    }
+    Ok(Ok(Authenticated {
+        user,
+        token_id: row.try_get("token_id")?,
+        kind: row.try_get("kind")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        expires_at,
+    }))
+}
+
+/// Marks a token as used now; a session's expiry slides forward.
+pub async fn touch_token(
+    db: &Db,
+    token_id: &str,
+    session_expires_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update auth_tokens set last_seen_at = $2, expires_at = coalesce($3, expires_at) where id = $1")
+        .bind(token_id)
+        .bind(now_ms())
+        .bind(session_expires_at)
+        .execute(db.pool())
+        .await
+        .map(drop)
+}
+
+/// Revokes one of a user's tokens of a kind; false when there was no such live token.
+pub async fn revoke_token(
+    tx: &mut Tx,
+    user_id: &str,
+    token_id: &str,
+    kind: TokenKind,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update auth_tokens set revoked_at = $4 where id = $1 and user_id = $2 and kind = $3 and revoked_at is null")
+        .bind(token_id)
+        .bind(user_id)
+        .bind(kind.stored_name())
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every session and API token of a user (after a password reset).
+pub async fn revoke_all_tokens(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update auth_tokens set revoked_at = $2 where user_id = $1 and revoked_at is null",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A user's live tokens of a kind, newest first.
+pub async fn list_tokens(
+    db: &Db,
+    user_id: &str,
+    kind: TokenKind,
+) -> Result<Vec<TokenInfo>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select id, name, created_at, last_seen_at, expires_at from auth_tokens
+         where user_id = $1 and kind = $2 and revoked_at is null and (expires_at is null or expires_at > $3)
+         order by created_at desc, id desc",
+    )
+    .bind(user_id)
+    .bind(kind.stored_name())
+    .bind(now_ms())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(TokenInfo {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+                expires_at: row.try_get("expires_at")?,
+                current: false,
+            })
+        })
+        .collect()
+}
+
+/// Stores a TOTP secret being enrolled.
+pub async fn set_pending_totp(tx: &mut Tx, user_id: &str, secret: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set totp_pending_secret = $2, updated_at = $3 where id = $1")
+        .bind(user_id)
+        .bind(secret)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Turns TOTP on with the pending secret and replaces the recovery codes.
+pub async fn enable_totp(
+    tx: &mut Tx,
+    user_id: &str,
+    secret: &str,
+    recovery_codes: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set totp_secret = $2, totp_enabled = 1, totp_pending_secret = null, updated_at = $3 where id = $1")
+        .bind(user_id)
+        .bind(secret)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("delete from totp_recovery_codes where user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    for code in recovery_codes {
+        sqlx::query("insert into totp_recovery_codes (id, user_id, code_hash) values ($1, $2, $3)")
+            .bind(new_id())
+            .bind(user_id)
+            .bind(digest(&super::tokens::normalize_recovery_code(code)))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Turns TOTP off and drops the recovery codes.
+pub async fn disable_totp(tx: &mut Tx, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update users set totp_secret = null, totp_enabled = 0, totp_pending_secret = null, updated_at = $2 where id = $1",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("delete from totp_recovery_codes where user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Uses up a recovery code; false when it is unknown or already used.
+pub async fn consume_recovery_code(
+    tx: &mut Tx,
+    user_id: &str,
+    code: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update totp_recovery_codes set used_at = $3 where user_id = $1 and code_hash = $2 and used_at is null",
+    )
+    .bind(user_id)
+    .bind(digest(&super::tokens::normalize_recovery_code(code)))
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stores a password-reset token (hashed).
+pub async fn insert_password_reset(
+    tx: &mut Tx,
+    user_id: &str,
+    secret: &str,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into password_resets (token_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+        .bind(digest(secret))
+        .bind(user_id)
+        .bind(now_ms())
+        .bind(expires_at)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Why a reset token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetRejection {
+    Unknown,
+    Used,
+    Expired,
+}
+
+/// Uses up a reset token: the user it belongs to, or why it cannot be used. Marking it used in
+/// the same statement that checks it makes a second use impossible, even concurrently.
+pub async fn consume_password_reset(
+    tx: &mut Tx,
+    secret: &str,
+) -> Result<Result<String, (ResetRejection, Option<String>)>, sqlx::Error> {
+    let hash = digest(secret);
+    let now = now_ms();
+    let row = sqlx::query(
+        "update password_resets set used_at = $2 where token_hash = $1 and used_at is null and expires_at > $2 returning user_id",
+    )
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(row) = row {
+        return Ok(Ok(row.try_get("user_id")?));
+    }
+    let row = sqlx::query("select user_id, used_at from password_resets where token_hash = $1")
+        .bind(&hash)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(Err(match row {
+        None => (ResetRejection::Unknown, None),
+        Some(row) => {
+            let used = row.try_get::<Option<i64>, _>("used_at")?.is_some();
+            (
+                if used {
+                    ResetRejection::Used
+                } else {
+                    ResetRejection::Expired
+                },
+                Some(row.try_get("user_id")?),
+            )
+        }
+    }))
+}
+
+/// Sets a new password hash and clears the log-in back-off.
+pub async fn set_password(
+    tx: &mut Tx,
+    user_id: &str,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set password_hash = $2, failed_logins = 0, locked_until = null, updated_at = $3 where id = $1")
+        .bind(user_id)
+        .bind(password_hash)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}

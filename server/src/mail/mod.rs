@@ -1,0 +1,82 @@
+//! Outgoing e-mail: a transactional outbox in the database, a delivery worker, and the two
+//! ways mail leaves the server (`.eml` files or SMTP).
+//!
+//! A feature that sends mail calls [`outbox::enqueue`] inside the transaction of the change that
+//! causes it, so a mail exists exactly when that change committed, then pokes the worker with
+//! [`MailWorker::wake`]. The worker claims due rows with an optimistic lease (safe with several
+//! nodes on one PostgreSQL), hands them to the [`Mailer`] chosen at start-up, and retries
+//! failures with exponential back-off until it gives up.
+//!
+//! # Layout
+//! - [`outbox`] — every SQL statement of the outbox: enqueue, claim, mark sent/failed, purge.
+//! - [`mailer`] — [`Mailer`]: `.eml` files under `<data_dir>/outbox/` or SMTP via `lettre`;
+//!   RFC 5322 message building.
+//! - [`worker`] — [`MailWorker`]: the background delivery loop, back-off, metrics.
+//! - [`templates`] — the product's messages (password reset, organisation invitation).
+
+pub mod mailer;
+pub mod outbox;
+pub mod templates;
+pub mod worker;
+
+pub use mailer::Mailer;
+pub use outbox::OutgoingMail;
+pub use worker::{MailWorker, WorkerOptions};
+
+/// Mails delivered (to a file or accepted by the SMTP server).
+pub const METRIC_SENT: &str = "atrium_mail_sent_total";
+/// Failed delivery attempts, by `outcome` (`retry` or `gave_up`).
+pub const METRIC_FAILURES: &str = "atrium_mail_failures_total";
+/// Mails waiting in the outbox (neither sent nor given up).
+pub const METRIC_PENDING: &str = "atrium_mail_outbox_pending";
+
+/// Why a mail could not be queued, built or delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A header value holds CR or LF, which could smuggle in extra headers.
+    #[error("the {field} must not contain line breaks")]
+    LineBreak { field: &'static str },
+    /// An address that is not a valid mailbox.
+    #[error("the {field} is not a valid e-mail address: {source}")]
+    InvalidAddress {
+        field: &'static str,
+        source: lettre::address::AddressError,
+    },
+    /// A value over its size limit.
+    #[error("the {field} is longer than {max} bytes")]
+    TooLong { field: &'static str, max: usize },
+    /// `ATRIUM_SMTP_URL` could not be understood.
+    #[error("invalid SMTP URL: {0}")]
+    SmtpUrl(#[source] lettre::transport::smtp::Error),
+    /// The message could not be assembled.
+    #[error("cannot build the message: {0}")]
+    Build(#[from] lettre::error::Error),
+    /// The SMTP server could not be reached or refused the message.
+    #[error("SMTP delivery failed: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    /// The `.eml` file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("outbox database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl Error {
+    /// Whether trying again cannot help: the mail itself is malformed, so retrying would only
+    /// repeat the same failure. Transport and storage failures are worth retrying.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            Self::LineBreak { .. }
+                | Self::InvalidAddress { .. }
+                | Self::TooLong { .. }
+                | Self::Build(_)
+        )
+    }
+}
+
+/// The module's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,4 @@
+//! Organisations: creation, members and their roles, invitations.
+
+pub mod routes;
+pub mod store;

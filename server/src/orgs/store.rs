@@ -1,0 +1,297 @@
+//! Every SQL statement about organisations, their members and invitations.
+
+use atrium_client::wire::{Invitation, Org, OrgMember, OrgMembership, OrgRole, User};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::auth::tokens::digest;
+use crate::authz::roles::{org_role_name, parse_org_role};
+use crate::db::{Db, Tx, new_id, now_ms};
+
+fn role_from(row: &AnyRow, column: &str) -> Result<OrgRole, sqlx::Error> {
+    let name: String = row.try_get(column)?;
+    parse_org_role(&name)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown org role {name:?}").into()))
+}
+
+fn user_from(row: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: row.try_get("user_id")?,
+        email: row.try_get("email")?,
+        handle: row.try_get("handle")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("user_created_at")?,
+    })
+}
+
+/// Creates an organisation with `owner` as its owner.
+pub async fn create(tx: &mut Tx, name: &str, owner_id: &str) -> Result<Org, sqlx::Error> {
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query("insert into orgs (id, name, created_by, created_at, updated_at) values ($1, $2, $3, $4, $4)")
+        .bind(&id)
+        .bind(name)
+        .bind(owner_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    add_member(tx, &id, owner_id, OrgRole::Owner).await?;
+    Ok(Org {
+        id,
+        name: name.to_owned(),
+        created_at: now,
+        role: OrgRole::Owner,
+    })
+}
+
+/// The organisations a user belongs to, with their role, by name.
+pub async fn memberships(db: &Db, user_id: &str) -> Result<Vec<OrgMembership>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select o.id, o.name, m.role from org_members m join orgs o on o.id = m.org_id
+         where m.user_id = $1 order by o.name, o.id",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OrgMembership {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                role: role_from(row, "role")?,
+            })
+        })
+        .collect()
+}
+
+/// The organisations of a user as full records.
+pub async fn list_for_user(db: &Db, user_id: &str) -> Result<Vec<Org>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select o.id, o.name, o.created_at, m.role from org_members m join orgs o on o.id = m.org_id
+         where m.user_id = $1 order by o.name, o.id",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Org {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                created_at: row.try_get("created_at")?,
+                role: role_from(row, "role")?,
+            })
+        })
+        .collect()
+}
+
+/// A user's role in an organisation, or `None` when they are not a member (or it does not exist).
+pub async fn member_role(
+    db: &Db,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Option<OrgRole>, sqlx::Error> {
+    let row = sqlx::query("select role from org_members where org_id = $1 and user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(|row| role_from(row, "role")).transpose()
+}
+
+/// The organisation's name.
+pub async fn name(db: &Db, org_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("select name from orgs where id = $1")
+        .bind(org_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|row| row.try_get("name")).transpose()
+}
+
+const MEMBER_SELECT: &str =
+    "select m.user_id, m.role, m.created_at as joined_at, u.email, u.handle, u.name,
+    u.created_at as user_created_at from org_members m join users u on u.id = m.user_id";
+
+fn member_from(row: &AnyRow) -> Result<OrgMember, sqlx::Error> {
+    Ok(OrgMember {
+        user: user_from(row)?,
+        role: role_from(row, "role")?,
+        joined_at: row.try_get("joined_at")?,
+    })
+}
+
+/// Every member of an organisation, by name.
+pub async fn list_members(db: &Db, org_id: &str) -> Result<Vec<OrgMember>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{MEMBER_SELECT} where m.org_id = $1 order by u.name, u.id"
+    ));
+    let rows = sqlx::query(sql).bind(org_id).fetch_all(db.pool()).await?;
+    rows.iter().map(member_from).collect()
+}
+
+/// One member.
+pub async fn member(
+    db: &Db,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Option<OrgMember>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{MEMBER_SELECT} where m.org_id = $1 and m.user_id = $2"
+    ));
+    let row = sqlx::query(sql)
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(member_from).transpose()
+}
+
+/// Adds a member; false when they already were one.
+pub async fn add_member(
+    tx: &mut Tx,
+    org_id: &str,
+    user_id: &str,
+    role: OrgRole,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into org_members (org_id, user_id, role, created_at) values ($1, $2, $3, $4)
+         on conflict (org_id, user_id) do nothing",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(org_role_name(role))
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Changes a member's role.
+pub async fn set_role(
+    tx: &mut Tx,
+    org_id: &str,
+    user_id: &str,
+    role: OrgRole,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update org_members set role = $3 where org_id = $1 and user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .bind(org_role_name(role))
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Removes a member, and their explicit roles in the organisation's projects.
+pub async fn remove_member(tx: &mut Tx, org_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from project_members where user_id = $2 and project_id in (select id from projects where org_id = $1)")
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("delete from org_members where org_id = $1 and user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// How many owners the organisation has, counted inside the transaction that changes them.
+/// On PostgreSQL the owner rows are locked, so two concurrent demotions cannot both pass the
+/// "not the last owner" check.
+pub async fn count_owners(tx: &mut Tx, org_id: &str) -> Result<i64, sqlx::Error> {
+    let locking = if tx.backend_name() == "PostgreSQL" {
+        " for update"
+    } else {
+        ""
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select user_id from org_members where org_id = $1 and role = 'owner'{locking}"
+    ));
+    let rows = sqlx::query(sql).bind(org_id).fetch_all(&mut **tx).await?;
+    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+}
+
+/// Stores an invitation (its token hashed).
+pub async fn insert_invitation(
+    tx: &mut Tx,
+    org_id: &str,
+    email: &str,
+    role: OrgRole,
+    secret: &str,
+    invited_by: &str,
+    expires_at: i64,
+) -> Result<Invitation, sqlx::Error> {
+    let id = new_id();
+    sqlx::query(
+        "insert into invitations (id, org_id, email, role, token_hash, invited_by, created_at, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(email)
+    .bind(org_role_name(role))
+    .bind(digest(secret))
+    .bind(invited_by)
+    .bind(now_ms())
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Invitation {
+        id,
+        org_id: org_id.to_owned(),
+        email: email.to_owned(),
+        role,
+        expires_at,
+    })
+}
+
+/// Why an invitation token could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationRejection {
+    Unknown,
+    Used,
+    Expired,
+}
+
+/// Uses up an invitation for `user_id`: the invitation, or why it cannot be used. The check
+/// and the marking are one statement, so a token works once even when raced.
+pub async fn accept_invitation(
+    tx: &mut Tx,
+    secret: &str,
+    user_id: &str,
+) -> Result<Result<Invitation, InvitationRejection>, sqlx::Error> {
+    let hash = digest(secret);
+    let now = now_ms();
+    let row = sqlx::query(
+        "update invitations set accepted_at = $2, accepted_by = $3
+         where token_hash = $1 and accepted_at is null and expires_at > $2
+         returning id, org_id, email, role, expires_at",
+    )
+    .bind(&hash)
+    .bind(now)
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(row) = row {
+        return Ok(Ok(Invitation {
+            id: row.try_get("id")?,
+            org_id: row.try_get("org_id")?,
+            email: row.try_get("email")?,
+            role: role_from(&row, "role")?,
+            expires_at: row.try_get("expires_at")?,
+        }));
+    }
+    let row = sqlx::query("select accepted_at from invitations where token_hash = $1")
+        .bind(&hash)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(Err(match row {
+        None => InvitationRejection::Unknown,
+        Some(row) if row.try_get::<Option<i64>, _>("accepted_at")?.is_some() => {
+            InvitationRejection::Used
+        }
+        Some(_) => InvitationRejection::Expired,
+    }))
+}

@@ -1,0 +1,266 @@
+//! `/api/v1/orgs/{org}/projects` and `/api/v1/projects/*` handlers.
+
+use atrium_client::wire::{
+    AddProjectMemberRequest, CreateProjectRequest, ErrorBody, Page, Project, ProjectMember,
+    ProjectRole, UpdateProjectRequest, Visibility,
+};
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::store::{self, NewProject, ProjectRow};
+use crate::audit::{self, Event, action};
+use crate::auth::CurrentUser;
+use crate::authz::roles::{effective_project_role, project_role_name};
+use crate::authz::{OrgAction, ProjectAction, require_org, require_project};
+use crate::error::{ApiError, Result};
+use crate::http::client_info::ClientInfo;
+use crate::http::extract::{Json, Path};
+use crate::state::AppState;
+
+const MAX_NAME_CHARS: usize = 100;
+const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+/// The project routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_project, list_projects))
+        .routes(routes!(get_project, update_project))
+        .routes(routes!(add_project_member, list_project_members))
+        .routes(routes!(remove_project_member))
+}
+
+fn wire(project: ProjectRow, role: ProjectRole) -> Project {
+    Project {
+        id: project.id,
+        org_id: project.org_id,
+        name: project.name,
+        description: project.description,
+        visibility: project.visibility,
+        default_role: project.default_role,
+        created_at: project.created_at,
+        updated_at: project.updated_at,
+        role,
+    }
+}
+
+fn validate_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ApiError::invalid_field(
+            "name",
+            format!("must be 1 to {MAX_NAME_CHARS} printable characters"),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn validate_description(description: &str) -> Result<String> {
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(ApiError::invalid_field(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    Ok(description.trim().to_owned())
+}
+
+/// Create a project in an organisation; the creator becomes its manager.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/projects", tag = "projects", params(("org" = String, Path)), request_body = CreateProjectRequest, responses(
+    (status = 201, description = "Created", body = Project),
+    (status = 403, description = "The org role cannot create projects", body = ErrorBody),
+    (status = 404, description = "No such organisation", body = ErrorBody),
+    (status = 422, description = "Invalid fields", body = ErrorBody)))]
+async fn create_project(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(org_id): Path<String>,
+    Json(body): Json<CreateProjectRequest>,
+) -> Result<(StatusCode, Json<Project>)> {
+    require_org(&state.db, user.id(), &org_id, OrgAction::CreateProject).await?;
+    let name = validate_name(&body.name)?;
+    let description = validate_description(body.description.as_deref().unwrap_or_default())?;
+    let mut tx = state.db.begin().await?;
+    let project = store::create(
+        &mut tx,
+        &NewProject {
+            org_id: &org_id,
+            name: &name,
+            description: &description,
+            visibility: body.visibility.unwrap_or(Visibility::Open),
+            default_role: body.default_role.unwrap_or(ProjectRole::Editor),
+            created_by: user.id(),
+        },
+    )
+    .await?;
+    let event = Event::new(action::PROJECT_CREATED, Some(user.id()))
+        .org(&org_id)
+        .target("project", &project.id)
+        .change(
+            None::<()>,
+            Some(serde_json::json!({ "name": project.name, "visibility": project.visibility })),
+        );
+    audit::store::record_in(&mut tx, &event, &client).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(wire(project, ProjectRole::Manager)),
+    ))
+}
+
+/// The projects of an organisation the caller can see, with their role in each.
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/projects", tag = "projects", params(("org" = String, Path)), responses(
+    (status = 200, description = "Visible projects", body = Page<Project>),
+    (status = 404, description = "No such organisation", body = ErrorBody)))]
+async fn list_projects(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(org_id): Path<String>,
+) -> Result<Json<Page<Project>>> {
+    let access = require_org(&state.db, user.id(), &org_id, OrgAction::Read).await?;
+    let items = store::list_in_org(&state.db, &org_id, user.id())
+        .await?
+        .into_iter()
+        .filter_map(|(project, explicit)| {
+            let role = effective_project_role(access.role, explicit, &project)?;
+            Some(wire(project, role))
+        })
+        .collect();
+    Ok(Json(Page { items, next: None }))
+}
+
+/// A project.
+#[utoipa::path(get, path = "/api/v1/projects/{project}", tag = "projects", params(("project" = String, Path)), responses(
+    (status = 200, description = "The project", body = Project),
+    (status = 404, description = "No such project (or not visible)", body = ErrorBody)))]
+async fn get_project(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(project_id): Path<String>,
+) -> Result<Json<Project>> {
+    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Read).await?;
+    Ok(Json(wire(access.project, access.role)))
+}
+
+/// Change a project's name, description, visibility or default role (managers).
+#[utoipa::path(patch, path = "/api/v1/projects/{project}", tag = "projects", params(("project" = String, Path)), request_body = UpdateProjectRequest, responses(
+    (status = 200, description = "The updated project", body = Project),
+    (status = 403, description = "Only managers change settings", body = ErrorBody),
+    (status = 404, description = "No such project", body = ErrorBody)))]
+async fn update_project(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(project_id): Path<String>,
+    Json(body): Json<UpdateProjectRequest>,
+) -> Result<Json<Project>> {
+    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Manage).await?;
+    let before = access.project.clone();
+    let mut project = access.project;
+    if let Some(name) = &body.name {
+        project.name = validate_name(name)?;
+    }
+    if let Some(description) = &body.description {
+        project.description = validate_description(description)?;
+    }
+    project.visibility = body.visibility.unwrap_or(project.visibility);
+    project.default_role = body.default_role.unwrap_or(project.default_role);
+    let mut tx = state.db.begin().await?;
+    project.updated_at = store::update(&mut tx, &project).await?;
+    let summary = |p: &ProjectRow| serde_json::json!({ "name": p.name, "visibility": p.visibility, "default_role": project_role_name(p.default_role) });
+    let event = Event::new(action::PROJECT_UPDATED, Some(user.id()))
+        .org(&project.org_id)
+        .target("project", &project.id)
+        .change(Some(summary(&before)), Some(summary(&project)));
+    audit::store::record_in(&mut tx, &event, &client).await?;
+    tx.commit().await?;
+    Ok(Json(wire(project, access.role)))
+}
+
+/// Give an org member an explicit role in the project (managers).
+#[utoipa::path(post, path = "/api/v1/projects/{project}/members", tag = "projects", params(("project" = String, Path)), request_body = AddProjectMemberRequest, responses(
+    (status = 201, description = "The member", body = ProjectMember),
+    (status = 403, description = "Only managers add members", body = ErrorBody),
+    (status = 404, description = "No such project", body = ErrorBody),
+    (status = 422, description = "The user is not a member of the organisation", body = ErrorBody)))]
+async fn add_project_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(project_id): Path<String>,
+    Json(body): Json<AddProjectMemberRequest>,
+) -> Result<(StatusCode, Json<ProjectMember>)> {
+    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Manage).await?;
+    if crate::orgs::store::member_role(&state.db, &access.project.org_id, &body.user_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::invalid_field(
+            "user_id",
+            "is not a member of this project's organisation",
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    store::set_member(&mut tx, &project_id, &body.user_id, body.role).await?;
+    let event = Event::new(action::PROJECT_MEMBER_ADDED, Some(user.id()))
+        .org(&access.project.org_id)
+        .target("project", &project_id)
+        .change(None::<()>, Some(serde_json::json!({ "user_id": body.user_id, "role": project_role_name(body.role) })));
+    audit::store::record_in(&mut tx, &event, &client).await?;
+    tx.commit().await?;
+    let member = store::list_members(&state.db, &project_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user.id == body.user_id)
+        .ok_or(ApiError::NotFound("member"))?;
+    Ok((StatusCode::CREATED, Json(member)))
+}
+
+/// The project's explicit members.
+#[utoipa::path(get, path = "/api/v1/projects/{project}/members", tag = "projects", params(("project" = String, Path)), responses(
+    (status = 200, description = "Members with explicit roles", body = Page<ProjectMember>),
+    (status = 404, description = "No such project", body = ErrorBody)))]
+async fn list_project_members(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(project_id): Path<String>,
+) -> Result<Json<Page<ProjectMember>>> {
+    require_project(&state.db, user.id(), &project_id, ProjectAction::Read).await?;
+    Ok(Json(Page {
+        items: store::list_members(&state.db, &project_id).await?,
+        next: None,
+    }))
+}
+
+/// Remove a user's explicit role in the project (managers).
+#[utoipa::path(delete, path = "/api/v1/projects/{project}/members/{user}", tag = "projects", params(("project" = String, Path), ("user" = String, Path)), responses(
+    (status = 204, description = "Removed"),
+    (status = 403, description = "Only managers remove members", body = ErrorBody),
+    (status = 404, description = "No such project or member", body = ErrorBody)))]
+async fn remove_project_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path((project_id, member_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Manage).await?;
+    let mut tx = state.db.begin().await?;
+    if !store::remove_member(&mut tx, &project_id, &member_id).await? {
+        return Err(ApiError::NotFound("member"));
+    }
+    let event = Event::new(action::PROJECT_MEMBER_REMOVED, Some(user.id()))
+        .org(&access.project.org_id)
+        .target("project", &project_id)
+        .change(
+            Some(serde_json::json!({ "user_id": member_id })),
+            None::<()>,
+        );
+    audit::store::record_in(&mut tx, &event, &client).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

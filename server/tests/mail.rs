@@ -1,0 +1,582 @@
+//! The mail outbox, mailers and worker against real services: SQLite (a temporary file),
+//! PostgreSQL (`ATRIUM_TEST_PG_URL`, a fresh database per test) and the SMTP sink
+//! (`ATRIUM_TEST_SMTP_URL`, messages in `ATRIUM_TEST_SMTP_DIR`). Every case runs on both
+//! databases; the PostgreSQL ones fail, not skip, when the variable is missing.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use atrium_server::db::{self, Db, now_ms};
+use atrium_server::mail::outbox::{self, OutgoingMail};
+use atrium_server::mail::templates::{self, Invitation};
+use atrium_server::mail::worker::{self, WorkerOptions};
+use atrium_server::mail::{Error, Mailer};
+use tokio_util::sync::CancellationToken;
+
+const FROM: &str = "Atrium Test <noreply@atrium.test>";
+
+/// A migrated database that is removed when dropped.
+struct TestDb {
+    db: Db,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("mail.db").display());
+        let db = Db::connect(&url, 4).await.unwrap();
+        db::migrate::run(&db).await.unwrap();
+        Self {
+            db,
+            url,
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    async fn postgres() -> Self {
+        let admin = std::env::var("ATRIUM_TEST_PG_URL").expect(
+            "ATRIUM_TEST_PG_URL is not set: the PostgreSQL tests need it \
+             (postgres://postgres@127.0.0.1:PORT/postgres; scripts/test sets it)",
+        );
+        let name = format!("atrium_mail_{}", uuid::Uuid::now_v7().simple());
+        let admin_db = Db::connect(&admin, 1).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .execute(admin_db.pool())
+            .await
+            .unwrap();
+        admin_db.close().await;
+        let url = with_database(&admin, &name);
+        let db = Db::connect(&url, 4).await.unwrap();
+        db::migrate::run(&db).await.unwrap();
+        Self {
+            db,
+            url,
+            _dir: None,
+            pg: Some((admin, name)),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with a
+        // runtime of its own. `with (force)` ends connections the pool still holds.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let admin_db = Db::connect(&admin, 1).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "drop database if exists {name} with (force)"
+                )))
+                .execute(admin_db.pool())
+                .await
+                .unwrap();
+                admin_db.close().await;
+            });
+        })
+        .join();
+        if dropped.is_err() && !std::thread::panicking() {
+            panic!("cannot drop the test database");
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let prefix = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// Commits one mail and returns its id.
+async fn enqueue(db: &Db, mail: &OutgoingMail) -> String {
+    let mut tx = db.begin().await.unwrap();
+    let id = outbox::enqueue(&mut tx, mail).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+fn unique_address(tag: &str) -> String {
+    format!("{tag}-{}@example.test", uuid::Uuid::now_v7().simple())
+}
+
+fn eml_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Waits for the one `.eml` in `dir` addressed to `to`; panics after a deadline.
+async fn wait_for_mail_to(dir: &Path, to: &str) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let found: Vec<Vec<u8>> = eml_files(dir)
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .filter(|raw| String::from_utf8_lossy(raw).contains(to))
+            .collect();
+        match found.len() {
+            0 if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            1 => return found.into_iter().next().unwrap(),
+            n => panic!(
+                "expected one message to {to} in {}, found {n}",
+                dir.display()
+            ),
+        }
+    }
+}
+
+fn header(mail: &mailparse::ParsedMail<'_>, name: &str) -> String {
+    use mailparse::MailHeaderMap as _;
+    mail.headers
+        .get_first_value(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+/// A loopback port nothing listens on (bound, then released).
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A second SMTP sink started by the test, stopped when dropped.
+struct Sink {
+    dir: tempfile::TempDir,
+}
+
+impl Sink {
+    fn script() -> PathBuf {
+        std::env::var_os("ATRIUM_TEST_SERVICES_SCRIPTS").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services"),
+            PathBuf::from,
+        )
+    }
+
+    fn start(port: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("bash")
+            .arg(Self::script().join("smtp.sh"))
+            .arg("start")
+            .arg(dir.path())
+            .arg(port.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "smtp.sh start failed");
+        Self { dir }
+    }
+
+    fn mail_dir(&self) -> PathBuf {
+        self.dir.path().join("mail")
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(Self::script().join("smtp.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+fn options() -> WorkerOptions {
+    WorkerOptions::default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases, each run on SQLite and on PostgreSQL.
+
+async fn rolled_back_mail_is_never_sent(t: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = Mailer::files(dir.path(), FROM).unwrap();
+
+    let mut tx = t.db.begin().await.unwrap();
+    let dropped = outbox::enqueue(&mut tx, &OutgoingMail::new("a@example.test", "no", "no"))
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    let kept = enqueue(&t.db, &OutgoingMail::new("b@example.test", "yes", "yes")).await;
+
+    let report = worker::deliver_due(&t.db, &mailer, &options(), now_ms())
+        .await
+        .unwrap();
+    assert_eq!((report.due, report.sent), (1, 1));
+    assert!(outbox::get(&t.db, &dropped).await.unwrap().is_none());
+    assert_eq!(
+        eml_files(dir.path()),
+        [dir.path().join(format!("{kept}.eml"))]
+    );
+    assert_eq!(outbox::pending_count(&t.db).await.unwrap(), 0);
+}
+
+async fn eml_file_round_trips(t: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = Mailer::files(dir.path().join("outbox"), FROM).unwrap();
+    let to = unique_address("invitee");
+    let mail = templates::invitation(&Invitation {
+        public_url: "https://atrium.example.com",
+        to: &to,
+        inviter_name: "Zoë <Admin>",
+        org_name: "<script>alert(1)</script> & Co",
+        role: "member",
+        token: "tok_123",
+        expires_at: 1_773_324_300_000,
+    });
+    let id = enqueue(&t.db, &mail).await;
+
+    let report = worker::deliver_due(&t.db, &mailer, &options(), now_ms())
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1);
+    let files = eml_files(&dir.path().join("outbox"));
+    assert_eq!(files, [dir.path().join("outbox").join(format!("{id}.eml"))]);
+    let leftovers = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .count();
+    assert_eq!(leftovers, 1, "no temporary file may remain");
+
+    let raw = std::fs::read(&files[0]).unwrap();
+    let parsed = mailparse::parse_mail(&raw).unwrap();
+    let from = mailparse::addrparse(&header(&parsed, "From")).unwrap();
+    match &from[0] {
+        mailparse::MailAddr::Single(info) => {
+            assert_eq!(info.display_name.as_deref(), Some("Atrium Test"));
+            assert_eq!(info.addr, "noreply@atrium.test");
+        }
+        group => panic!("unexpected From: {group:?}"),
+    }
+    assert_eq!(header(&parsed, "To"), to);
+    assert_eq!(header(&parsed, "Subject"), mail.subject);
+    assert_eq!(
+        header(&parsed, "Subject"),
+        "Zoë <Admin> invited you to <script>alert(1)</script> & Co on Atrium"
+    );
+    assert_eq!(header(&parsed, "Message-ID"), format!("<{id}@atrium.test>"));
+    assert!(!header(&parsed, "Date").is_empty());
+    assert_eq!(parsed.ctype.mimetype, "multipart/alternative");
+    assert_eq!(parsed.subparts.len(), 2);
+
+    let text_part = &parsed.subparts[0];
+    assert_eq!(text_part.ctype.mimetype, "text/plain");
+    let text = text_part.get_body().unwrap();
+    assert!(text.contains("https://atrium.example.com/invite?token=tok_123"));
+    assert!(text.contains("Zoë <Admin> invited you to join"), "{text}");
+    assert!(text.contains("12 March 2026 at 14:05 UTC"));
+
+    let html_part = &parsed.subparts[1];
+    assert_eq!(html_part.ctype.mimetype, "text/html");
+    let html = html_part.get_body().unwrap();
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"),
+        "{html}"
+    );
+    assert!(html.contains("Zoë &lt;Admin&gt;"), "{html}");
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("href=\"https://atrium.example.com/invite?token=tok_123\""));
+
+    let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
+    assert!(row.sent_at.is_some());
+    assert_eq!(row.attempts, 1);
+    assert_eq!(
+        row.mail.body_text, "",
+        "bodies with tokens are cleared once sent"
+    );
+    assert_eq!(row.mail.body_html, None);
+}
+
+async fn smtp_delivery_reaches_the_sink(t: &TestDb) {
+    let url = std::env::var("ATRIUM_TEST_SMTP_URL")
+        .expect("ATRIUM_TEST_SMTP_URL is not set (scripts/test sets it)");
+    let sink_dir = PathBuf::from(
+        std::env::var("ATRIUM_TEST_SMTP_DIR")
+            .expect("ATRIUM_TEST_SMTP_DIR is not set (scripts/test sets it)"),
+    );
+    let mailer = Mailer::smtp(&url, FROM).unwrap();
+    let to = unique_address("reset");
+    let mail = templates::password_reset(&templates::PasswordReset {
+        public_url: "http://127.0.0.1:8080",
+        to: &to,
+        name: "Ann",
+        token: "r3set",
+        valid_for: Duration::from_secs(30 * 60),
+    });
+    let id = enqueue(&t.db, &mail).await;
+
+    let report = worker::deliver_due(&t.db, &mailer, &options(), now_ms())
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+
+    let raw = wait_for_mail_to(&sink_dir, &to).await;
+    let parsed = mailparse::parse_mail(&raw).unwrap();
+    assert_eq!(header(&parsed, "To"), to);
+    assert_eq!(header(&parsed, "Subject"), "Reset your Atrium password");
+    assert_eq!(header(&parsed, "Message-ID"), format!("<{id}@atrium.test>"));
+    let text = parsed.subparts[0].get_body().unwrap();
+    assert!(text.contains("http://127.0.0.1:8080/reset-password?token=r3set"));
+    assert!(text.contains("valid for 30 minutes"));
+    assert!(text.contains("If you did not ask for this"));
+}
+
+async fn smtp_outage_backs_off_then_delivers(t: &TestDb) {
+    let port = closed_port();
+    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), FROM).unwrap();
+    let to = unique_address("outage");
+    let id = enqueue(&t.db, &OutgoingMail::new(&to, "Outage", "delivered late")).await;
+    let options = options();
+
+    // First attempt: refused, retried after 5 s.
+    let t0 = now_ms();
+    let report = worker::deliver_due(&t.db, &mailer, &options, t0)
+        .await
+        .unwrap();
+    assert_eq!(report.retrying, 1, "{report:?}");
+    let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
+    assert_eq!(row.attempts, 1);
+    assert!(
+        row.last_error.as_deref().unwrap().contains("SMTP"),
+        "{row:?}"
+    );
+    let wait = row.next_attempt_at - t0;
+    assert!((5_000..6_000).contains(&wait), "first back-off {wait} ms");
+
+    // Not due before then.
+    let early = worker::deliver_due(&t.db, &mailer, &options, t0 + 4_000)
+        .await
+        .unwrap();
+    assert_eq!(early.due, 0);
+
+    // Second attempt: refused again, the wait doubles.
+    let t1 = row.next_attempt_at;
+    worker::deliver_due(&t.db, &mailer, &options, t1)
+        .await
+        .unwrap();
+    let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
+    assert_eq!(row.attempts, 2);
+    let wait = row.next_attempt_at - t1;
+    assert!(
+        (10_000..11_000).contains(&wait),
+        "second back-off {wait} ms"
+    );
+    assert!(row.sent_at.is_none() && row.failed_at.is_none());
+
+    // The server comes up on that port: the next attempt delivers.
+    let sink = Sink::start(port);
+    let report = worker::deliver_due(&t.db, &mailer, &options, row.next_attempt_at)
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let raw = wait_for_mail_to(&sink.mail_dir(), &to).await;
+    let parsed = mailparse::parse_mail(&raw).unwrap();
+    assert_eq!(header(&parsed, "Subject"), "Outage");
+    let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
+    assert_eq!(row.attempts, 3);
+    assert!(row.sent_at.is_some());
+    assert_eq!(row.last_error, None);
+}
+
+async fn gives_up_after_max_attempts(t: &TestDb) {
+    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{}", closed_port()), FROM).unwrap();
+    let id = enqueue(
+        &t.db,
+        &OutgoingMail::new("c@example.test", "Never", "never"),
+    )
+    .await;
+    let options = WorkerOptions {
+        max_attempts: 3,
+        ..WorkerOptions::default()
+    };
+
+    let mut now = now_ms();
+    for attempt in 1..=3 {
+        let report = worker::deliver_due(&t.db, &mailer, &options, now)
+            .await
+            .unwrap();
+        let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
+        assert_eq!(row.attempts, attempt);
+        if attempt < 3 {
+            assert_eq!(report.retrying, 1, "{report:?}");
+            assert!(row.failed_at.is_none());
+            now = row.next_attempt_at;
+        } else {
+            assert_eq!(report.given_up, 1, "{report:?}");
+            assert!(row.failed_at.is_some());
+            assert!(row.last_error.is_some());
+            assert_eq!(row.mail.body_text, "");
+        }
+    }
+    let later = worker::deliver_due(&t.db, &mailer, &options, now + 86_400_000)
+        .await
+        .unwrap();
+    assert_eq!(later.due, 0);
+    assert_eq!(outbox::pending_count(&t.db).await.unwrap(), 0);
+}
+
+async fn two_workers_never_double_send(t: &TestDb) {
+    const MAILS: usize = 40;
+    let mut tx = t.db.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..MAILS {
+        let mail = OutgoingMail::new(format!("n{i}@example.test"), format!("Mail {i}"), "x");
+        ids.push(outbox::enqueue(&mut tx, &mail).await.unwrap());
+    }
+    tx.commit().await.unwrap();
+
+    // Two "nodes": separate pools on the same database, separate output directories.
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let shutdown = CancellationToken::new();
+    let mut tasks = Vec::new();
+    for dir in &dirs {
+        let db = Db::connect(&t.url, 4).await.unwrap();
+        let mailer = Mailer::files(dir.path(), FROM).unwrap();
+        let options = WorkerOptions {
+            batch_size: 10,
+            poll_interval: Duration::from_millis(20),
+            ..WorkerOptions::default()
+        };
+        let (handle, task) = worker::spawn_with(db, mailer, options, shutdown.clone());
+        handle.wake();
+        tasks.push(task);
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while outbox::pending_count(&t.db).await.unwrap() > 0 {
+        assert!(Instant::now() < deadline, "mail still pending after 60 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    shutdown.cancel();
+    for task in tasks {
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("worker did not stop")
+            .unwrap();
+    }
+
+    let mut names: Vec<String> = dirs
+        .iter()
+        .flat_map(|d| eml_files(d.path()))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), MAILS, "every mail written exactly once");
+    names.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(names, expected);
+    for id in &ids {
+        let row = outbox::get(&t.db, id).await.unwrap().unwrap();
+        assert_eq!(row.attempts, 1, "claimed once");
+        assert!(row.sent_at.is_some());
+    }
+}
+
+async fn worker_wakes_and_stops_on_shutdown(t: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = Mailer::files(dir.path(), FROM).unwrap();
+    // A poll interval this long means only a wake can deliver promptly.
+    let options = WorkerOptions {
+        poll_interval: Duration::from_secs(3600),
+        ..WorkerOptions::default()
+    };
+    let shutdown = CancellationToken::new();
+    let (handle, task) = worker::spawn_with(t.db.clone(), mailer, options, shutdown.clone());
+
+    for n in 0..2 {
+        let to = unique_address(&format!("wake{n}"));
+        enqueue(&t.db, &OutgoingMail::new(&to, "Woken", "now")).await;
+        handle.wake();
+        wait_for_mail_to(dir.path(), &to).await;
+    }
+
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("worker did not stop")
+        .unwrap();
+}
+
+async fn header_injection_is_refused(t: &TestDb) {
+    let mut tx = t.db.begin().await.unwrap();
+    let subject = OutgoingMail::new("d@example.test", "Hi\r\nBcc: evil@example.test", "b");
+    assert!(matches!(
+        outbox::enqueue(&mut tx, &subject).await,
+        Err(Error::LineBreak { field: "subject" })
+    ));
+    let to = OutgoingMail::new("d@example.test\nBcc: evil@example.test", "Hi", "b");
+    assert!(matches!(
+        outbox::enqueue(&mut tx, &to).await,
+        Err(Error::LineBreak { field: "recipient" })
+    ));
+    let bad = OutgoingMail::new("not an address", "Hi", "b");
+    assert!(matches!(
+        outbox::enqueue(&mut tx, &bad).await,
+        Err(Error::InvalidAddress { .. })
+    ));
+    tx.commit().await.unwrap();
+    assert_eq!(outbox::pending_count(&t.db).await.unwrap(), 0);
+    assert!(matches!(
+        Mailer::files("/nonexistent", "Atrium <a@b.test>\r\nBcc: x@y.test"),
+        Err(Error::LineBreak { .. })
+    ));
+}
+
+macro_rules! on_both_databases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let t = super::TestDb::sqlite().await;
+                    super::$case(&t).await;
+                    t.db.close().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let t = super::TestDb::postgres().await;
+                    super::$case(&t).await;
+                    t.db.close().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    rolled_back_mail_is_never_sent,
+    eml_file_round_trips,
+    smtp_delivery_reaches_the_sink,
+    smtp_outage_backs_off_then_delivers,
+    gives_up_after_max_attempts,
+    two_workers_never_double_send,
+    worker_wakes_and_stops_on_shutdown,
+    header_injection_is_refused,
+);
