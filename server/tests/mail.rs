@@ -7,103 +7,17 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use atrium_server::db::{self, Db, now_ms};
+use atrium_server::db::{Db, now_ms};
 use atrium_server::mail::outbox::{self, OutgoingMail};
 use atrium_server::mail::templates::{self, Invitation};
 use atrium_server::mail::worker::{self, WorkerOptions};
 use atrium_server::mail::{Error, Mailer};
 use tokio_util::sync::CancellationToken;
 
+mod common;
+use common::TestDb;
+
 const FROM: &str = "Atrium Test <noreply@atrium.test>";
-
-/// A migrated database that is removed when dropped.
-struct TestDb {
-    db: Db,
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
-}
-
-impl TestDb {
-    async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("mail.db").display());
-        let db = Db::connect(&url, 4).await.unwrap();
-        db::migrate::run(&db).await.unwrap();
-        Self {
-            db,
-            url,
-            _dir: Some(dir),
-            pg: None,
-        }
-    }
-
-    async fn postgres() -> Self {
-        let admin = std::env::var("ATRIUM_TEST_PG_URL").expect(
-            "ATRIUM_TEST_PG_URL is not set: the PostgreSQL tests need it \
-             (postgres://postgres@127.0.0.1:PORT/postgres; scripts/test sets it)",
-        );
-        let name = format!("atrium_mail_{}", uuid::Uuid::now_v7().simple());
-        let admin_db = Db::connect(&admin, 1).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-            .execute(admin_db.pool())
-            .await
-            .unwrap();
-        admin_db.close().await;
-        let url = with_database(&admin, &name);
-        let db = Db::connect(&url, 4).await.unwrap();
-        db::migrate::run(&db).await.unwrap();
-        Self {
-            db,
-            url,
-            _dir: None,
-            pg: Some((admin, name)),
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Some((admin, name)) = self.pg.take() else {
-            return;
-        };
-        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with a
-        // runtime of its own. `with (force)` ends connections the pool still holds.
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let admin_db = Db::connect(&admin, 1).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "drop database if exists {name} with (force)"
-                )))
-                .execute(admin_db.pool())
-                .await
-                .unwrap();
-                admin_db.close().await;
-            });
-        })
-        .join();
-        if dropped.is_err() && !std::thread::panicking() {
-            panic!("cannot drop the test database");
-        }
-    }
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let prefix = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
-    match query {
-        Some(q) => format!("{prefix}/{name}?{q}"),
-        None => format!("{prefix}/{name}"),
-    }
-}
 
 /// Commits one mail and returns its id.
 async fn enqueue(db: &Db, mail: &OutgoingMail) -> String {
@@ -543,31 +457,6 @@ async fn header_injection_is_refused(t: &TestDb) {
         Mailer::files("/nonexistent", "Atrium <a@b.test>\r\nBcc: x@y.test"),
         Err(Error::LineBreak { .. })
     ));
-}
-
-macro_rules! on_both_databases {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let t = super::TestDb::sqlite().await;
-                    super::$case(&t).await;
-                    t.db.close().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let t = super::TestDb::postgres().await;
-                    super::$case(&t).await;
-                    t.db.close().await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_databases!(
