@@ -371,3 +371,38 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
     pub created_at: i64,
 }
+
+/// A collaborative document's metadata (its content is read through `/content` or the socket).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Doc {
+    pub id: String,
+    pub org_id: String,
+    pub project_id: String,
+    pub title: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Set while the document is in the trash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<i64>,
+}
+
+/// `POST /api/v1/projects/{project}/docs` and `PATCH /api/v1/docs/{doc}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocTitle {
+    pub title: String,
+}
+
+/// A named version of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocVersion {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// `POST /api/v1/docs/{doc}/versions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VersionName {
+    pub name: String,
+}

@@ -278,11 +278,11 @@ impl Hub {
         rx.await.map_err(|_| Error::RoomReset)?
     }
 
-    /// Deletes a document for good: its connections are closed with
-    /// [`close_codes::FORBIDDEN`] and everything stored for it is removed.
-    pub async fn delete_document(&self, doc_id: &str) -> Result<()> {
-        let room = self.inner.loaded(doc_id);
-        if let Some(room) = room {
+    /// Closes every connection to a document with [`close_codes::FORBIDDEN`] and unloads it
+    /// once its pending updates are stored; what is stored stays (a document moved to the
+    /// trash keeps its content).
+    pub async fn close_document(&self, doc_id: &str) {
+        if let Some(room) = self.inner.loaded(doc_id) {
             {
                 let mut st = room.lock();
                 room.reset_locked(&mut st, close_codes::FORBIDDEN);
@@ -290,6 +290,12 @@ impl Hub {
             room.wait_drained().await;
             self.inner.remove_room(&room);
         }
+    }
+
+    /// Deletes a document for good: its connections are closed with
+    /// [`close_codes::FORBIDDEN`] and everything stored for it is removed.
+    pub async fn delete_document(&self, doc_id: &str) -> Result<()> {
+        self.close_document(doc_id).await;
         self.inner.store.delete_doc(doc_id).await
     }
 

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::http::{fallback, middleware, rate_limit, security};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{audit, auth, ops, orgs, projects, web};
+use crate::{audit, auth, docs, ops, orgs, projects, web};
 
 /// Builds the whole application for `state`.
 pub fn router(state: AppState) -> Router {
@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orgs::routes::router())
         .merge(projects::routes::router())
         .merge(audit::routes::router())
+        .merge(docs::routes::router(state.collab.config().max_message_size))
         .layer(rate_limit::api(
             config.api_rate_per_second,
             config.trust_proxy,
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::routes::router())
         .merge(api_routes)
+        .merge(docs::socket::router())
         .split_for_parts();
     let doc = Arc::new(
         doc.to_pretty_json()

@@ -14,6 +14,7 @@
 //! - [`auth`] — sign-up, log-in, sessions and API tokens, TOTP, password reset, `CurrentUser`.
 //! - [`authz`] — roles and the one place that decides who may do what.
 //! - [`orgs`], [`projects`] — tenancy: organisations, members, invitations, projects.
+//! - [`docs`] — collaborative documents: metadata, the `/collab` socket, content, versions.
 //! - [`audit`] — the append-only audit log.
 //! - [`mail`] — the outbox and its delivery worker (`.eml` files or SMTP).
 //! - [`users`] — accounts — validation, password hashing, storage.
@@ -29,6 +30,7 @@ pub mod authz;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod docs;
 pub mod error;
 pub mod http;
 pub mod mail;

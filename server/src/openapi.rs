@@ -17,6 +17,7 @@ use utoipa::OpenApi;
         (name = "auth", description = "Accounts, sessions, API tokens, two-factor authentication, password reset"),
         (name = "orgs", description = "Organisations, members, invitations, the audit log"),
         (name = "projects", description = "Projects and their members"),
+        (name = "docs", description = "Collaborative documents, their content, versions and the /collab socket"),
     )
 )]
 pub struct ApiDoc;

@@ -16,7 +16,8 @@ use crate::db::{self, Db};
 use crate::mail::{self, Mailer};
 use crate::ops::readiness::{self, Dependencies};
 use crate::state::AppState;
-use crate::{app, telemetry};
+use crate::{app, docs, telemetry};
+use atrium_collab::{Dialect, Hub, HubConfig, SqlStore};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,8 @@ pub struct Server {
     state: AppState,
     /// Background tasks (the mail worker) awaited on shutdown.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Stops the background tasks.
+    stop_background: CancellationToken,
 }
 
 impl Server {
@@ -59,18 +62,29 @@ impl Server {
         telemetry::metrics::handle();
         let mailer = Mailer::from_config(&config)?;
         let shutdown = CancellationToken::new();
+        let dialect = match db.backend() {
+            db::Backend::Sqlite => Dialect::Sqlite,
+            db::Backend::Postgres => Dialect::Postgres,
+        };
+        let store = Arc::new(SqlStore::new(db.pool().clone(), dialect));
+        let (collab, doc_changes) = Hub::with_change_feed(store, HubConfig::default());
+        // Background work stops after the hub has flushed (see `run`), so its last reports land.
+        let stop_background = CancellationToken::new();
+        let doc_feed = docs::feed::spawn(db.clone(), doc_changes, stop_background.clone());
         // The mail worker runs until shutdown; it stops after the mail it is sending.
-        let (mail, mail_task) = mail::worker::spawn(db.clone(), mailer, shutdown.child_token());
+        let (mail, mail_task) = mail::worker::spawn(db.clone(), mailer, stop_background.clone());
         let state = AppState {
             config: Arc::new(config),
             db,
             dependencies,
+            collab,
             mail,
             shutdown,
         };
         Ok(Self {
             state,
-            background: vec![mail_task],
+            background: vec![doc_feed, mail_task],
+            stop_background,
         })
     }
 
@@ -80,7 +94,11 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
-        let Self { state, background } = self;
+        let Self {
+            state,
+            background,
+            stop_background,
+        } = self;
         let grace = state.config.shutdown_timeout();
         let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let stop_accepting = CancellationToken::new();
@@ -92,7 +110,9 @@ impl Server {
             () = shutdown => {}
             finished = &mut serving => {
                 state.shutdown.cancel();
-                stop_background(background).await;
+                state.collab.shutdown().await;
+                stop_background.cancel();
+                join_background(background).await;
                 state.db.close().await;
                 return flatten(finished);
             }
@@ -114,7 +134,10 @@ impl Server {
                 Ok(())
             }
         };
-        stop_background(background).await;
+        // Every room is flushed before the database closes: nothing acknowledged is lost.
+        state.collab.shutdown().await;
+        stop_background.cancel();
+        join_background(background).await;
         state.db.close().await;
         tracing::info!("shutdown complete");
         outcome
@@ -145,7 +168,7 @@ pub async fn open_database(config: &Config) -> Result<Db, StartError> {
 }
 
 /// Waits for background tasks to finish their current work (they watch the shutdown token).
-async fn stop_background(tasks: Vec<tokio::task::JoinHandle<()>>) {
+async fn join_background(tasks: Vec<tokio::task::JoinHandle<()>>) {
     for task in tasks {
         if tokio::time::timeout(std::time::Duration::from_secs(5), task)
             .await

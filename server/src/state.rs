@@ -15,6 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub dependencies: Dependencies,
+    /// The CRDT sync hub holding loaded documents.
+    pub collab: atrium_collab::Hub,
     /// Wakes the mail worker after a transaction queued mail.
     pub mail: MailWorker,
     /// Cancelled when the server begins to shut down: long-lived connections (WebSockets)

@@ -1,0 +1,115 @@
+//! Document changes into the change feed: what search indexes.
+//!
+//! The hub reports a document's extracted text after edits settle (debounced); metadata changes
+//! (rename, trash, restore) report here directly. Each becomes one change-feed row, in the same
+//! transaction as the metadata change where there is one.
+
+use atrium_client::wire::Doc;
+use atrium_collab::{ContentFormat, DocChange, Hub};
+use serde::Serialize;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_util::sync::CancellationToken;
+
+use super::store;
+use crate::db::change_feed::{self, NewChange, Op};
+use crate::db::{Db, Tx};
+
+/// The change-feed kind of documents.
+pub const KIND: &str = "doc";
+
+/// What a consumer (the search indexer) gets for a document.
+#[derive(Debug, Serialize)]
+pub struct DocPayload<'a> {
+    pub project: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub author: &'a str,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// Appends the document's current state.
+pub async fn upsert(tx: &mut Tx, doc: &Doc, text: &str) -> Result<i64, sqlx::Error> {
+    let payload = DocPayload {
+        project: &doc.project_id,
+        title: &doc.title,
+        body: text,
+        author: &doc.created_by,
+        created: doc.created_at,
+        updated: doc.updated_at,
+    };
+    change_feed::append(
+        tx,
+        NewChange {
+            org_id: &doc.org_id,
+            kind: KIND,
+            entity_id: &doc.id,
+            op: Op::Upsert,
+            payload: &payload,
+        },
+    )
+    .await
+}
+
+/// Appends the document's removal (it went to the trash).
+pub async fn delete(tx: &mut Tx, doc: &Doc) -> Result<i64, sqlx::Error> {
+    let payload = serde_json::json!({ "project": doc.project_id });
+    change_feed::append(
+        tx,
+        NewChange {
+            org_id: &doc.org_id,
+            kind: KIND,
+            entity_id: &doc.id,
+            op: Op::Delete,
+            payload: &payload,
+        },
+    )
+    .await
+}
+
+/// The document's plain text as the hub has it.
+pub async fn text(hub: &Hub, doc_id: &str) -> String {
+    hub.content(doc_id, ContentFormat::Text)
+        .await
+        .unwrap_or_default()
+}
+
+/// Turns the hub's debounced content reports into change-feed rows until shutdown.
+pub fn spawn(
+    db: Db,
+    mut changes: UnboundedReceiver<DocChange>,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let change = tokio::select! {
+                change = changes.recv() => change,
+                () = shutdown.cancelled() => {
+                    // The hub flushes its last reports while shutting down: take what is queued.
+                    changes.try_recv().ok()
+                }
+            };
+            let Some(change) = change else { return };
+            if let Err(error) = record(&db, &change).await {
+                tracing::error!(doc_id = %change.doc_id, %error, "cannot record a document change in the change feed");
+            }
+        }
+    })
+}
+
+async fn record(db: &Db, change: &DocChange) -> Result<(), sqlx::Error> {
+    let Some(doc) = store::find(db, &change.doc_id).await? else {
+        return Ok(());
+    };
+    if doc.trashed_at.is_some() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    store::touch(&mut tx, &doc.id).await?;
+    let doc = Doc {
+        updated_at: crate::db::now_ms(),
+        ..doc
+    };
+    upsert(&mut tx, &doc, &change.text).await?;
+    tx.commit().await
+}

@@ -1,0 +1,446 @@
+//! `/api/v1/projects/{project}/docs` and `/api/v1/docs/*` handlers.
+
+use atrium_client::wire::{Doc, DocTitle, DocVersion, ErrorBody, Page, VersionName};
+use atrium_collab::ContentFormat;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{feed, store};
+use crate::auth::CurrentUser;
+use crate::authz::{ProjectAction, require_project};
+use crate::error::{ApiError, Result};
+use crate::http::extract::{Json, Path, Query};
+use crate::state::AppState;
+
+const MAX_TITLE_CHARS: usize = 200;
+const MAX_VERSION_NAME_CHARS: usize = 100;
+
+/// The document routes.
+pub fn router(max_update_bytes: usize) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_doc, list_docs))
+        .routes(routes!(get_doc, rename_doc, trash_doc))
+        .routes(routes!(restore_doc))
+        .routes(routes!(doc_content))
+        .routes(routes!(create_version, list_versions))
+        .routes(routes!(version_content))
+        .routes(routes!(restore_version))
+        // Binary updates may be as large as the hub accepts, beyond the JSON body limit.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(get_update, post_update))
+                .layer(DefaultBodyLimit::max(max_update_bytes)),
+        )
+}
+
+/// A document the caller may act on, with the action checked on its project.
+async fn doc_for(
+    state: &AppState,
+    user: &CurrentUser,
+    doc_id: &str,
+    action: ProjectAction,
+) -> Result<Doc> {
+    let doc = store::find(&state.db, doc_id)
+        .await?
+        .ok_or(ApiError::NotFound("document"))?;
+    require_project(&state.db, user.id(), &doc.project_id, action)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("document"),
+            other => other,
+        })?;
+    Ok(doc)
+}
+
+/// A live (not trashed) document for changing its content.
+async fn live_doc_for(state: &AppState, user: &CurrentUser, doc_id: &str) -> Result<Doc> {
+    let doc = doc_for(state, user, doc_id, ProjectAction::Write).await?;
+    if doc.trashed_at.is_some() {
+        return Err(ApiError::conflict(
+            "in_trash",
+            "the document is in the trash; restore it first",
+        ));
+    }
+    Ok(doc)
+}
+
+fn validate_title(title: &str) -> Result<String> {
+    let title = title.trim();
+    if title.chars().count() > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            "title",
+            format!("must be at most {MAX_TITLE_CHARS} printable characters"),
+        ));
+    }
+    Ok(if title.is_empty() {
+        "Untitled".to_owned()
+    } else {
+        title.to_owned()
+    })
+}
+
+fn collab_error(error: atrium_collab::Error) -> ApiError {
+    use atrium_collab::Error as E;
+    match error {
+        E::Protocol(e) => {
+            ApiError::bad_request("invalid_update", format!("not a valid Yjs v1 update: {e}"))
+        }
+        E::MessageTooLarge { .. } => ApiError::PayloadTooLarge,
+        E::DocumentTooLarge { .. } => ApiError::conflict(
+            "document_too_large",
+            "the document would exceed its size limit",
+        ),
+        E::VersionNotFound => ApiError::NotFound("version"),
+        E::ShuttingDown | E::RoomReset => {
+            ApiError::Unavailable("the document is being reloaded; try again".to_owned())
+        }
+        other => ApiError::internal(other),
+    }
+}
+
+/// Create a document in a project (editors).
+#[utoipa::path(post, path = "/api/v1/projects/{project}/docs", tag = "docs", params(("project" = String, Path)), request_body = DocTitle, responses(
+    (status = 201, description = "Created", body = Doc),
+    (status = 403, description = "Read-only role", body = ErrorBody),
+    (status = 404, description = "No such project", body = ErrorBody)))]
+async fn create_doc(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(project_id): Path<String>,
+    Json(body): Json<DocTitle>,
+) -> Result<(StatusCode, Json<Doc>)> {
+    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Write).await?;
+    let title = validate_title(&body.title)?;
+    let mut tx = state.db.begin().await?;
+    let doc = store::create(
+        &mut tx,
+        &access.project.org_id,
+        &project_id,
+        &title,
+        user.id(),
+    )
+    .await?;
+    feed::upsert(&mut tx, &doc, "").await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(doc)))
+}
+
+/// `?trashed=true` lists the trash.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    #[serde(default)]
+    trashed: bool,
+}
+
+/// A project's documents, most recently changed first.
+#[utoipa::path(get, path = "/api/v1/projects/{project}/docs", tag = "docs", params(("project" = String, Path), ListQuery), responses(
+    (status = 200, description = "Documents", body = Page<Doc>),
+    (status = 404, description = "No such project", body = ErrorBody)))]
+async fn list_docs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(project_id): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Page<Doc>>> {
+    require_project(&state.db, user.id(), &project_id, ProjectAction::Read).await?;
+    Ok(Json(Page {
+        items: store::list(&state.db, &project_id, query.trashed).await?,
+        next: None,
+    }))
+}
+
+/// A document's metadata.
+#[utoipa::path(get, path = "/api/v1/docs/{doc}", tag = "docs", params(("doc" = String, Path)), responses(
+    (status = 200, description = "The document", body = Doc),
+    (status = 404, description = "No such document", body = ErrorBody)))]
+async fn get_doc(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+) -> Result<Json<Doc>> {
+    Ok(Json(
+        doc_for(&state, &user, &doc_id, ProjectAction::Read).await?,
+    ))
+}
+
+/// Rename a document (editors).
+#[utoipa::path(patch, path = "/api/v1/docs/{doc}", tag = "docs", params(("doc" = String, Path)), request_body = DocTitle, responses(
+    (status = 200, description = "Renamed", body = Doc),
+    (status = 403, description = "Read-only role", body = ErrorBody),
+    (status = 404, description = "No such document", body = ErrorBody)))]
+async fn rename_doc(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+    Json(body): Json<DocTitle>,
+) -> Result<Json<Doc>> {
+    let doc = doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
+    let title = validate_title(&body.title)?;
+    let text = feed::text(&state.collab, &doc_id).await;
+    let mut tx = state.db.begin().await?;
+    let updated_at = store::rename(&mut tx, &doc_id, &title).await?;
+    let doc = Doc {
+        title,
+        updated_at,
+        ..doc
+    };
+    if doc.trashed_at.is_none() {
+        feed::upsert(&mut tx, &doc, &text).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(doc))
+}
+
+/// Move a document to the trash (editors). It disappears from lists and search; restore it
+/// with `POST /api/v1/docs/{doc}/restore`.
+#[utoipa::path(delete, path = "/api/v1/docs/{doc}", tag = "docs", params(("doc" = String, Path)), responses(
+    (status = 200, description = "In the trash", body = Doc),
+    (status = 403, description = "Read-only role", body = ErrorBody),
+    (status = 404, description = "No such document", body = ErrorBody)))]
+async fn trash_doc(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+) -> Result<Json<Doc>> {
+    let doc = doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
+    if doc.trashed_at.is_some() {
+        return Ok(Json(doc));
+    }
+    let mut tx = state.db.begin().await?;
+    let trashed_at = store::set_trashed(&mut tx, &doc_id, Some(user.id())).await?;
+    feed::delete(&mut tx, &doc).await?;
+    tx.commit().await?;
+    // Connected editors lose the document: it is in the trash.
+    state.collab.close_document(&doc_id).await;
+    Ok(Json(Doc { trashed_at, ..doc }))
+}
+
+/// Take a document out of the trash (editors).
+#[utoipa::path(post, path = "/api/v1/docs/{doc}/restore", tag = "docs", params(("doc" = String, Path)), responses(
+    (status = 200, description = "Restored", body = Doc),
+    (status = 403, description = "Read-only role", body = ErrorBody),
+    (status = 404, description = "No such document", body = ErrorBody)))]
+async fn restore_doc(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+) -> Result<Json<Doc>> {
+    let doc = doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
+    let text = feed::text(&state.collab, &doc_id).await;
+    let mut tx = state.db.begin().await?;
+    store::set_trashed(&mut tx, &doc_id, None).await?;
+    let doc = Doc {
+        trashed_at: None,
+        ..doc
+    };
+    feed::upsert(&mut tx, &doc, &text).await?;
+    tx.commit().await?;
+    Ok(Json(doc))
+}
+
+/// `?format=text|markdown|json`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// `text` (default), `markdown` or `json`.
+    format: Option<String>,
+}
+
+fn parse_format(format: Option<&str>) -> Result<(ContentFormat, &'static str)> {
+    match format.unwrap_or("text") {
+        "text" => Ok((ContentFormat::Text, "text/plain; charset=utf-8")),
+        "markdown" | "md" => Ok((ContentFormat::Markdown, "text/markdown; charset=utf-8")),
+        "json" => Ok((ContentFormat::Json, "application/json")),
+        _ => Err(ApiError::bad_request(
+            "invalid_format",
+            "format must be text, markdown or json",
+        )),
+    }
+}
+
+/// The document's content, decoded on the server from the `default` XML fragment (rich text)
+/// and the `text` Y.Text.
+#[utoipa::path(get, path = "/api/v1/docs/{doc}/content", tag = "docs", params(("doc" = String, Path), FormatQuery), responses(
+    (status = 200, description = "The content in the asked format", content_type = "text/plain"),
+    (status = 400, description = "Unknown format", body = ErrorBody),
+    (status = 404, description = "No such document", body = ErrorBody)))]
+async fn doc_content(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+    Query(query): Query<FormatQuery>,
+) -> Result<impl IntoResponse> {
+    let (format, content_type) = parse_format(query.format.as_deref())?;
+    doc_for(&state, &user, &doc_id, ProjectAction::Read).await?;
+    let content = state
+        .collab
+        .content(&doc_id, format)
+        .await
+        .map_err(collab_error)?;
+    Ok(([(header::CONTENT_TYPE, content_type)], content))
+}
+
+/// The whole document as one Yjs v1 update.
+#[utoipa::path(get, path = "/api/v1/docs/{doc}/update", tag = "docs", params(("doc" = String, Path)), responses(
+    (status = 200, description = "A Yjs v1 update", content_type = "application/octet-stream"),
+    (status = 404, description = "No such document", body = ErrorBody)))]
+async fn get_update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+) -> Result<impl IntoResponse> {
+    doc_for(&state, &user, &doc_id, ProjectAction::Read).await?;
+    let update = state
+        .collab
+        .encode_state(&doc_id)
+        .await
+        .map_err(collab_error)?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], update))
+}
+
+/// Apply a Yjs v1 update (editors). It is stored before this answers, and connected clients
+/// receive it at once.
+#[utoipa::path(post, path = "/api/v1/docs/{doc}/update", tag = "docs", params(("doc" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses(
+    (status = 204, description = "Applied and stored"),
+    (status = 400, description = "Not a valid Yjs update", body = ErrorBody),
+    (status = 403, description = "Read-only role", body = ErrorBody),
+    (status = 404, description = "No such document", body = ErrorBody),
+    (status = 409, description = "In the trash, or the document would grow past its limit", body = ErrorBody),
+    (status = 413, description = "Too large", body = ErrorBody)))]
+async fn post_update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode> {
+    live_doc_for(&state, &user, &doc_id).await?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_update",
+            "the body is empty; send a Yjs v1 update",
+        ));
+    }
+    state
+        .collab
+        .apply_update(&doc_id, &body)
+        .await
+        .map_err(collab_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Name a version: a snapshot of the document as it is now (editors).
+#[utoipa::path(post, path = "/api/v1/docs/{doc}/versions", tag = "docs", params(("doc" = String, Path)), request_body = VersionName, responses(
+    (status = 201, description = "The version", body = DocVersion),
+    (status = 403, description = "Read-only role", body = ErrorBody),
+    (status = 404, description = "No such document", body = ErrorBody)))]
+async fn create_version(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+    Json(body): Json<VersionName>,
+) -> Result<(StatusCode, Json<DocVersion>)> {
+    doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
+    let name = body.name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_VERSION_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ApiError::invalid_field(
+            "name",
+            format!("must be 1 to {MAX_VERSION_NAME_CHARS} printable characters"),
+        ));
+    }
+    let version = state
+        .collab
+        .create_version(&doc_id, name)
+        .await
+        .map_err(collab_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DocVersion {
+            id: version.id,
+            name: version.name,
+            created_at: version.created_at,
+        }),
+    ))
+}
+
+/// The document's named versions, newest first.
+#[utoipa::path(get, path = "/api/v1/docs/{doc}/versions", tag = "docs", params(("doc" = String, Path)), responses(
+    (status = 200, description = "Versions", body = Page<DocVersion>),
+    (status = 404, description = "No such document", body = ErrorBody)))]
+async fn list_versions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(doc_id): Path<String>,
+) -> Result<Json<Page<DocVersion>>> {
+    doc_for(&state, &user, &doc_id, ProjectAction::Read).await?;
+    let mut items: Vec<DocVersion> = state
+        .collab
+        .list_versions(&doc_id)
+        .await
+        .map_err(collab_error)?
+        .into_iter()
+        .map(|v| DocVersion {
+            id: v.id,
+            name: v.name,
+            created_at: v.created_at,
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| b.id.cmp(&a.id))
+    });
+    Ok(Json(Page { items, next: None }))
+}
+
+/// A version's content.
+#[utoipa::path(get, path = "/api/v1/docs/{doc}/versions/{version}/content", tag = "docs",
+    params(("doc" = String, Path), ("version" = String, Path), FormatQuery), responses(
+    (status = 200, description = "The version's content", content_type = "text/plain"),
+    (status = 404, description = "No such document or version", body = ErrorBody)))]
+async fn version_content(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((doc_id, version_id)): Path<(String, String)>,
+    Query(query): Query<FormatQuery>,
+) -> Result<impl IntoResponse> {
+    let (format, content_type) = parse_format(query.format.as_deref())?;
+    doc_for(&state, &user, &doc_id, ProjectAction::Read).await?;
+    let content = state
+        .collab
+        .version_content(&doc_id, &version_id, format)
+        .await
+        .map_err(collab_error)?;
+    Ok(([(header::CONTENT_TYPE, content_type)], content))
+}
+
+/// Restore a version: the live document becomes the version's content for everyone connected,
+/// as a normal edit that keeps the history (editors).
+#[utoipa::path(post, path = "/api/v1/docs/{doc}/versions/{version}/restore", tag = "docs",
+    params(("doc" = String, Path), ("version" = String, Path)), responses(
+    (status = 204, description = "Restored"),
+    (status = 403, description = "Read-only role", body = ErrorBody),
+    (status = 404, description = "No such document or version", body = ErrorBody)))]
+async fn restore_version(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((doc_id, version_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    live_doc_for(&state, &user, &doc_id).await?;
+    state
+        .collab
+        .restore_version(&doc_id, &version_id)
+        .await
+        .map_err(collab_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,140 @@
+//! `WS /collab/{doc}`: the y-websocket protocol, as the stock `WebsocketProvider` speaks it.
+//!
+//! The caller is authenticated at connect (cookie, bearer token or `?token=`); the project
+//! role decides whether their document updates are applied (editors, managers) or refused
+//! (commenters, viewers). Without access the socket gets the protocol's auth-denied message and
+//! is closed. Everything else — sync, awareness, durability — is the collab hub's.
+
+use atrium_collab::{Access, Outgoing, close_codes, protocol};
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::store;
+use crate::auth::CurrentUser;
+use crate::authz::{ProjectAction, require_project};
+use crate::error::ApiError;
+use crate::http::extract::Path;
+use crate::state::AppState;
+use crate::telemetry::metrics::OpenSocket;
+
+/// The collaboration socket route.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(collab_socket))
+}
+
+/// The y-websocket protocol for one document (sync, awareness, auth). Connect with the stock
+/// provider: `new WebsocketProvider(base + '/collab', docId, ydoc, {params: {token}})`.
+#[utoipa::path(get, path = "/collab/{doc}", tag = "docs", params(("doc" = String, Path)), responses(
+    (status = 101, description = "Switching to the y-websocket protocol; without access the first message is auth-denied")))]
+async fn collab_socket(
+    State(state): State<AppState>,
+    user: Result<CurrentUser, ApiError>,
+    Path(doc_id): Path<String>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let access = match user {
+        Ok(user) => access(&state, &user, &doc_id).await,
+        Err(_) => Err("authentication required"),
+    };
+    let max = state.collab.config().max_message_size;
+    upgrade
+        .max_message_size(max.saturating_add(1024))
+        .max_frame_size(max.saturating_add(1024))
+        .on_upgrade(move |socket| async move {
+            let _open = OpenSocket::new("collab");
+            match access {
+                Ok(access) => serve(socket, state, doc_id, access).await,
+                Err(reason) => deny(socket, reason).await,
+            }
+        })
+}
+
+/// The caller's access to the document, or why they have none.
+async fn access(
+    state: &AppState,
+    user: &CurrentUser,
+    doc_id: &str,
+) -> Result<Access, &'static str> {
+    let doc = match store::find(&state.db, doc_id).await {
+        Ok(Some(doc)) => doc,
+        Ok(None) => return Err("no such document"),
+        Err(_) => return Err("the server cannot check access right now"),
+    };
+    if doc.trashed_at.is_some() {
+        return Err("the document is in the trash");
+    }
+    match require_project(&state.db, user.id(), &doc.project_id, ProjectAction::Read).await {
+        Ok(project) if crate::authz::roles::project_allows(project.role, ProjectAction::Write) => {
+            Ok(Access::ReadWrite)
+        }
+        Ok(_) => Ok(Access::ReadOnly),
+        Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => {
+            Err("the server cannot check access right now")
+        }
+        Err(_) => Err("no such document"),
+    }
+}
+
+async fn deny(mut socket: WebSocket, reason: &str) {
+    let _ = socket
+        .send(Message::Binary(protocol::encode_permission_denied(reason)))
+        .await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: close_codes::FORBIDDEN,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+async fn serve(mut socket: WebSocket, state: AppState, doc_id: String, access: Access) {
+    let (mut connection, mut outbox) = match state.collab.connect(&doc_id, access).await {
+        Ok(pair) => pair,
+        Err(error) => {
+            tracing::warn!(%doc_id, %error, "cannot open the document");
+            let frame = CloseFrame {
+                code: close_codes::STORAGE_FAILURE,
+                reason: "the document cannot be loaded".into(),
+            };
+            let _ = socket.send(Message::Close(Some(frame))).await;
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            outgoing = outbox.next() => match outgoing {
+                Some(Outgoing::Frame(bytes)) => {
+                    if socket.send(Message::Binary(bytes)).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Outgoing::Close { code, reason }) => {
+                    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    break;
+                }
+                None => break,
+            },
+            incoming = socket.recv() => match incoming {
+                // A refused frame makes the outbox yield the close instruction next.
+                Some(Ok(Message::Binary(bytes))) => {
+                    let _ = connection.receive(bytes);
+                }
+                Some(Ok(Message::Text(_))) => {
+                    let frame = CloseFrame { code: close_codes::PROTOCOL_ERROR, reason: "binary frames only".into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+            () = state.shutdown.cancelled() => {
+                let frame = CloseFrame { code: close_codes::SHUTTING_DOWN, reason: "the server is restarting".into() };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Every SQL statement about document metadata.
+
+use atrium_client::wire::Doc;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::{Db, Tx, new_id, now_ms};
+
+const COLUMNS: &str =
+    "id, org_id, project_id, title, created_by, created_at, updated_at, trashed_at";
+
+fn doc_from(row: &AnyRow) -> Result<Doc, sqlx::Error> {
+    Ok(Doc {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        project_id: row.try_get("project_id")?,
+        title: row.try_get("title")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        trashed_at: row.try_get("trashed_at")?,
+    })
+}
+
+/// Creates a document in a project.
+pub async fn create(
+    tx: &mut Tx,
+    org_id: &str,
+    project_id: &str,
+    title: &str,
+    created_by: &str,
+) -> Result<Doc, sqlx::Error> {
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "insert into docs (id, org_id, project_id, title, created_by, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(project_id)
+    .bind(title)
+    .bind(created_by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Doc {
+        id,
+        org_id: org_id.to_owned(),
+        project_id: project_id.to_owned(),
+        title: title.to_owned(),
+        created_by: created_by.to_owned(),
+        created_at: now,
+        updated_at: now,
+        trashed_at: None,
+    })
+}
+
+/// A document by id, trashed or not.
+pub async fn find(db: &Db, doc_id: &str) -> Result<Option<Doc>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!("select {COLUMNS} from docs where id = $1"));
+    let row = sqlx::query(sql)
+        .bind(doc_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(doc_from).transpose()
+}
+
+/// A project's documents, most recently changed first: live ones, or those in the trash.
+pub async fn list(db: &Db, project_id: &str, trashed: bool) -> Result<Vec<Doc>, sqlx::Error> {
+    let filter = if trashed {
+        "trashed_at is not null"
+    } else {
+        "trashed_at is null"
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from docs where project_id = $1 and {filter} order by updated_at desc, id desc"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(project_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(doc_from).collect()
+}
+
+/// Renames a document.
+pub async fn rename(tx: &mut Tx, doc_id: &str, title: &str) -> Result<i64, sqlx::Error> {
+    let now = now_ms();
+    sqlx::query("update docs set title = $2, updated_at = $3 where id = $1")
+        .bind(doc_id)
+        .bind(title)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(now)
+}
+
+/// Moves a document to the trash (`Some(user)`) or back out of it (`None`).
+pub async fn set_trashed(
+    tx: &mut Tx,
+    doc_id: &str,
+    by: Option<&str>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let at = by.map(|_| now_ms());
+    sqlx::query("update docs set trashed_at = $2, trashed_by = $3 where id = $1")
+        .bind(doc_id)
+        .bind(at)
+        .bind(by)
+        .execute(&mut **tx)
+        .await?;
+    Ok(at)
+}
+
+/// Records that the content changed.
+pub async fn touch(tx: &mut Tx, doc_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update docs set updated_at = $2 where id = $1")
+        .bind(doc_id)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}

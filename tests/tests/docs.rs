@@ -1,0 +1,338 @@
+//! Documents through HTTP and the `/collab` socket: resources and permissions, content
+//! decoding, binary updates, versions, trash, the change feed, auth at connect, and hostile
+//! frames.
+
+use std::time::{Duration, Instant};
+
+use atrium_client::wire::{
+    AddMemberRequest, AddProjectMemberRequest, CreateOrgRequest, CreateProjectRequest, Doc,
+    DocVersion, Org, Page, Project, ProjectRole,
+};
+use atrium_tests::fixtures::{self, TestUser};
+use atrium_tests::{TestServer, backend_tests};
+use futures::{SinkExt, StreamExt};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use yrs::updates::decoder::Decode;
+use yrs::{GetString, ReadTxn, Text, Transact, Update};
+
+struct Workspace {
+    server: TestServer,
+    owner: TestUser,
+    viewer: TestUser,
+    outsider: TestUser,
+    project: Project,
+}
+
+async fn workspace(backend: atrium_tests::Backend) -> Workspace {
+    let server = TestServer::start(backend).await;
+    let owner = fixtures::user(&server, "owner").await;
+    let viewer = fixtures::user(&server, "viewer").await;
+    let outsider = fixtures::user(&server, "outsider").await;
+    let org: Org = owner
+        .client
+        .post(
+            "/api/v1/orgs",
+            &CreateOrgRequest {
+                name: "Acme".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let project: Project = owner
+        .client
+        .post(
+            &format!("/api/v1/orgs/{}/projects", org.id),
+            &CreateProjectRequest {
+                name: "Docs".into(),
+                description: None,
+                visibility: None,
+                default_role: None,
+            },
+        )
+        .await
+        .unwrap();
+    let _: Value = owner
+        .client
+        .post(
+            &format!("/api/v1/orgs/{}/members", org.id),
+            &AddMemberRequest {
+                email: "viewer@example.com".into(),
+                role: atrium_client::wire::OrgRole::Member,
+            },
+        )
+        .await
+        .unwrap();
+    let _: Value = owner
+        .client
+        .post(
+            &format!("/api/v1/projects/{}/members", project.id),
+            &AddProjectMemberRequest {
+                user_id: viewer.id().into(),
+                role: ProjectRole::Viewer,
+            },
+        )
+        .await
+        .unwrap();
+    Workspace {
+        server,
+        owner,
+        viewer,
+        outsider,
+        project,
+    }
+}
+
+async fn create_doc(user: &TestUser, project: &str, title: &str) -> Doc {
+    user.client
+        .post(
+            &format!("/api/v1/projects/{project}/docs"),
+            &json!({ "title": title }),
+        )
+        .await
+        .unwrap()
+}
+
+/// A Yjs update that appends `text` to the `text` Y.Text of a document in state `base`.
+fn append_update(base: &[u8], text: &str) -> Vec<u8> {
+    let doc = yrs::Doc::new();
+    let ytext = doc.get_or_insert_text("text");
+    if !base.is_empty() {
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(base).unwrap())
+            .unwrap();
+    }
+    let before = doc.transact().state_vector();
+    let mut txn = doc.transact_mut();
+    let len = ytext.len(&txn);
+    ytext.insert(&mut txn, len, text);
+    drop(txn);
+    doc.transact().encode_state_as_update_v1(&before)
+}
+
+fn text_of(state: &[u8]) -> String {
+    let doc = yrs::Doc::new();
+    let ytext = doc.get_or_insert_text("text");
+    doc.transact_mut()
+        .apply_update(Update::decode_v1(state).unwrap())
+        .unwrap();
+    ytext.get_string(&doc.transact())
+}
+
+async fn get_bytes(user: &TestUser, path: &str) -> (StatusCode, Vec<u8>) {
+    let response = user.client.request(Method::GET, path).send().await.unwrap();
+    (response.status(), response.bytes().await.unwrap().to_vec())
+}
+
+async fn post_update(user: &TestUser, doc: &str, update: Vec<u8>) -> StatusCode {
+    user.client
+        .request(Method::POST, &format!("/api/v1/docs/{doc}/update"))
+        .header("content-type", "application/octet-stream")
+        .body(update)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn content(user: &TestUser, doc: &str) -> String {
+    let (status, body) = get_bytes(user, &format!("/api/v1/docs/{doc}/content?format=text")).await;
+    assert_eq!(status, StatusCode::OK);
+    String::from_utf8(body).unwrap()
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn socket(server: &TestServer, doc: &str, token: &str) -> Socket {
+    let url = format!(
+        "{}/collab/{doc}?token={token}",
+        server.url().replace("http://", "ws://")
+    );
+    tokio_tungstenite::connect_async(url).await.unwrap().0
+}
+
+/// The next binary frame, or the close frame's code.
+async fn next_event(socket: &mut Socket) -> Result<Vec<u8>, Option<u16>> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the server answers")
+        {
+            Some(Ok(Message::Binary(bytes))) => return Ok(bytes.to_vec()),
+            Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| f.code.into())),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return Err(None),
+        }
+    }
+}
+
+backend_tests! {
+    async fn documents_are_resources_of_their_project(backend) {
+        let w = workspace(backend).await;
+        let doc = create_doc(&w.owner, &w.project.id, "  Plan ").await;
+        assert_eq!(doc.title, "Plan");
+        let listed: Page<Doc> = w.viewer.client.get(&format!("/api/v1/projects/{}/docs", w.project.id)).await.unwrap();
+        assert_eq!(listed.items.len(), 1);
+
+        // Content through binary updates, decoded on the server.
+        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "hello world")).await, StatusCode::NO_CONTENT);
+        assert_eq!(content(&w.viewer, &doc.id).await.trim(), "hello world");
+        let (status, state) = get_bytes(&w.viewer, &format!("/api/v1/docs/{}/update", doc.id)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(text_of(&state), "hello world");
+        let (status, _) = get_bytes(&w.viewer, &format!("/api/v1/docs/{}/content?format=docx", doc.id)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, json_content) = get_bytes(&w.viewer, &format!("/api/v1/docs/{}/content?format=json", doc.id)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(serde_json::from_slice::<Value>(&json_content).unwrap()["text"], "hello world");
+
+        // Viewers read but never write; garbage is refused and changes nothing.
+        assert_eq!(post_update(&w.viewer, &doc.id, append_update(&state, " from a viewer")).await, StatusCode::FORBIDDEN);
+        assert_eq!(post_update(&w.owner, &doc.id, b"\xff\xff\xff\xff garbage".to_vec()).await, StatusCode::BAD_REQUEST);
+        assert_eq!(post_update(&w.owner, &doc.id, Vec::new()).await, StatusCode::BAD_REQUEST);
+        assert_eq!(content(&w.owner, &doc.id).await.trim(), "hello world");
+        let (status, _) = w.viewer.client.request(Method::PATCH, &format!("/api/v1/docs/{}", doc.id)).json(&json!({"title": "Mine"})).send().await.map(|r| (r.status(), ())).unwrap();
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // Another organisation's user sees nothing.
+        for (method, path) in [
+            (Method::GET, format!("/api/v1/docs/{}", doc.id)),
+            (Method::GET, format!("/api/v1/docs/{}/content", doc.id)),
+            (Method::GET, format!("/api/v1/docs/{}/update", doc.id)),
+            (Method::GET, format!("/api/v1/docs/{}/versions", doc.id)),
+            (Method::PATCH, format!("/api/v1/docs/{}", doc.id)),
+            (Method::DELETE, format!("/api/v1/docs/{}", doc.id)),
+            (Method::GET, format!("/api/v1/projects/{}/docs", w.project.id)),
+            (Method::POST, format!("/api/v1/projects/{}/docs", w.project.id)),
+        ] {
+            let status = w.outsider.client.request(method.clone(), &path).json(&json!({"title": "x"})).send().await.unwrap().status();
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+        }
+
+        // Rename, versions and restore.
+        let renamed: Doc = w.owner.client.send(w.owner.client.request(Method::PATCH, &format!("/api/v1/docs/{}", doc.id)).json(&json!({"title": "Plan v2"}))).await.unwrap();
+        assert_eq!(renamed.title, "Plan v2");
+        let version: DocVersion = w.owner.client.post(&format!("/api/v1/docs/{}/versions", doc.id), &json!({"name": "first draft"})).await.unwrap();
+        assert_eq!(post_update(&w.owner, &doc.id, append_update(&state, ", again")).await, StatusCode::NO_CONTENT);
+        assert_eq!(content(&w.owner, &doc.id).await.trim(), "hello world, again");
+        let versions: Page<DocVersion> = w.viewer.client.get(&format!("/api/v1/docs/{}/versions", doc.id)).await.unwrap();
+        assert_eq!(versions.items, vec![version.clone()]);
+        let (_, old) = get_bytes(&w.viewer, &format!("/api/v1/docs/{}/versions/{}/content?format=text", doc.id, version.id)).await;
+        assert_eq!(String::from_utf8(old).unwrap().trim(), "hello world");
+        let restored = w.owner.client.request(Method::POST, &format!("/api/v1/docs/{}/versions/{}/restore", doc.id, version.id)).send().await.unwrap();
+        assert_eq!(restored.status(), StatusCode::NO_CONTENT);
+        assert_eq!(content(&w.owner, &doc.id).await.trim(), "hello world");
+        let missing = w.owner.client.request(Method::POST, &format!("/api/v1/docs/{}/versions/nope/restore", doc.id)).send().await.unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+        // Trash and restore.
+        let trashed: Doc = w.owner.client.send(w.owner.client.request(Method::DELETE, &format!("/api/v1/docs/{}", doc.id))).await.unwrap();
+        assert!(trashed.trashed_at.is_some());
+        let listed: Page<Doc> = w.owner.client.get(&format!("/api/v1/projects/{}/docs", w.project.id)).await.unwrap();
+        assert!(listed.items.is_empty());
+        let trash: Page<Doc> = w.owner.client.get(&format!("/api/v1/projects/{}/docs?trashed=true", w.project.id)).await.unwrap();
+        assert_eq!(trash.items.len(), 1);
+        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "x")).await, StatusCode::CONFLICT);
+        let back: Doc = w.owner.client.post(&format!("/api/v1/docs/{}/restore", doc.id), &json!({})).await.unwrap();
+        assert!(back.trashed_at.is_none());
+        assert_eq!(content(&w.owner, &doc.id).await.trim(), "hello world");
+    }
+
+    async fn document_changes_reach_the_change_feed(backend) {
+        let w = workspace(backend).await;
+        let doc = create_doc(&w.owner, &w.project.id, "Feed").await;
+        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "searchable words")).await, StatusCode::NO_CONTENT);
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(w.server.database_url()).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let rows: Vec<(String, String)> = sqlx::query_as("select op, payload from change_feed where kind = 'doc' and entity_id = $1 order by seq")
+                .bind(&doc.id)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            if rows.iter().any(|(_, payload)| payload.contains("searchable words")) {
+                let payload: Value = serde_json::from_str(&rows.last().unwrap().1).unwrap();
+                assert_eq!(payload["title"], "Feed");
+                assert_eq!(payload["project"], w.project.id.as_str());
+                break;
+            }
+            assert!(Instant::now() < deadline, "the document's text never reached the change feed: {rows:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _: Doc = w.owner.client.send(w.owner.client.request(Method::DELETE, &format!("/api/v1/docs/{}", doc.id))).await.unwrap();
+        let (op,): (String,) = sqlx::query_as("select op from change_feed where entity_id = $1 order by seq desc limit 1").bind(&doc.id).fetch_one(&pool).await.unwrap();
+        assert_eq!(op, "delete");
+        pool.close().await;
+    }
+
+    async fn collab_socket_checks_access_at_connect(backend) {
+        let w = workspace(backend).await;
+        let doc = create_doc(&w.owner, &w.project.id, "Secret plan").await;
+        for token in [w.outsider.token.as_str(), "atr_s_invalid"] {
+            let mut ws = socket(&w.server, &doc.id, token).await;
+            let frame = next_event(&mut ws).await.expect("the auth message comes first");
+            assert_eq!(&frame[..2], &[2, 0], "messageAuth + permission denied");
+            assert_eq!(next_event(&mut ws).await, Err(Some(4403)));
+        }
+        // An editor gets the server's SyncStep1 (message sync = 0, step 1 = 0).
+        let mut ws = socket(&w.server, &doc.id, &w.owner.token).await;
+        let frame = next_event(&mut ws).await.unwrap();
+        assert_eq!(&frame[..2], &[0, 0]);
+    }
+
+    async fn hostile_frames_close_only_their_connection(backend) {
+        let w = workspace(backend).await;
+        let doc = create_doc(&w.owner, &w.project.id, "Target").await;
+        let mut watcher = socket(&w.server, &doc.id, &w.viewer.token).await;
+        next_event(&mut watcher).await.unwrap();
+
+        // A bounded, deterministic stream of malformed frames, each on its own connection.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut random = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut frames: Vec<Vec<u8>> = vec![
+            vec![0, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+            vec![0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f],
+            vec![1, 0xfe, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3],
+            vec![0, 2],
+            vec![0x80],
+            vec![9, 9, 9],
+        ];
+        for _ in 0..40 {
+            let len = (random() % 64) as usize + 1;
+            frames.push((0..len).map(|_| random() as u8).collect());
+        }
+        let started = Instant::now();
+        for frame in frames {
+            let mut attacker = socket(&w.server, &doc.id, &w.owner.token).await;
+            attacker.send(Message::Binary(frame.clone().into())).await.unwrap();
+            // Either the frame was harmless (the connection stays up) or it is closed; it never
+            // takes the server or the room down.
+            loop {
+                match tokio::time::timeout(Duration::from_millis(300), attacker.next()).await {
+                    Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => break,
+                    Ok(Some(Ok(_))) => {}
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(60));
+        }
+        // The room carries on: an edit reaches the watcher, and the content is intact.
+        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "still alive")).await, StatusCode::NO_CONTENT);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let frame = next_event(&mut watcher).await.expect("the watcher's connection is still open");
+            if frame.windows(b"still alive".len()).any(|w| w == b"still alive") {
+                break;
+            }
+            assert!(Instant::now() < deadline);
+        }
+        assert_eq!(content(&w.owner, &doc.id).await.trim(), "still alive");
+    }
+}
