@@ -1,9 +1,11 @@
 //! WebSocket close codes the hub asks the server to close a connection with.
 //!
 //! They live in the private-use range 4000–4999 and mirror HTTP status codes so they read
-//! naturally in logs. The stock y-websocket client reconnects after any close and then resyncs
-//! (it sends its state vector and receives what it misses), so every code below is safe for it:
-//! nothing is lost, only re-sent.
+//! naturally in logs. The stock y-websocket client (3.x) treats 4400–4499 as permanent and stops
+//! reconnecting, and reconnects after anything else, then resyncs (it sends its state vector and
+//! receives what it misses). So the 44xx codes are kept for what retrying cannot fix (a
+//! malformed or oversized message, no access), and every transient condition uses 45xx: nothing
+//! is lost, only re-sent.
 
 /// The client sent a frame that is not valid y-websocket protocol (truncated varint, length
 /// prefix past the end of the frame, unknown sync message, malformed Yjs update…).
@@ -12,16 +14,16 @@ pub const PROTOCOL_ERROR: u16 = 4400;
 pub const FORBIDDEN: u16 = 4403;
 /// The client does not read its socket fast enough: its send queue filled up. It is closed
 /// rather than skipped over, so it never misses an update silently; it resyncs on reconnect.
-pub const SLOW_CONSUMER: u16 = 4408;
+pub const SLOW_CONSUMER: u16 = 4508;
 /// The room was reset because a write failed or an update could not be integrated; the client
 /// should reconnect, which reloads the room from the database and resyncs.
-pub const ROOM_RESET: u16 = 4409;
+pub const ROOM_RESET: u16 = 4509;
 /// A single frame exceeded the maximum message size, or an awareness state its size limit.
 pub const MESSAGE_TOO_LARGE: u16 = 4413;
 /// Applying the client's update would make the document exceed the maximum document size.
 pub const DOCUMENT_TOO_LARGE: u16 = 4414;
 /// The client sent document updates faster than the per-connection rate limit.
-pub const RATE_LIMITED: u16 = 4429;
+pub const RATE_LIMITED: u16 = 4529;
 /// The client's update could not be written to the database; it was not acknowledged and the
 /// client will send it again when it resyncs.
 pub const STORAGE_FAILURE: u16 = 4500;

@@ -541,6 +541,17 @@ impl Room {
                 Some(owner) if *owner == from => {}
                 Some(_) => continue,
                 None => {
+                    // Stock clients relay every awareness change they receive, other people's
+                    // included. Only a state newer than the room's copy can come from its own
+                    // client; a stale relay must neither apply nor claim the id, or a peer
+                    // would own a reconnecting client's presence and silence it.
+                    let newer = st
+                        .awareness
+                        .meta(cid)
+                        .is_none_or(|(clock, _)| entry.clock > clock);
+                    if !newer {
+                        continue;
+                    }
                     if entry.json.as_ref() == "null" {
                         // Removing a state nobody owns (a peer's timeout relayed): harmless.
                     } else if conn.client_ids.len() < max_clients {

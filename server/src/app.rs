@@ -30,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .merge(projects::routes::router())
         .merge(audit::routes::router())
         .merge(docs::routes::router(state.collab.config().max_message_size))
+        .merge(crate::files::routes::router(config.files_max_upload_bytes))
+        .merge(crate::search::routes::router())
         .layer(rate_limit::api(
             config.api_rate_per_second,
             config.trust_proxy,

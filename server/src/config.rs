@@ -32,6 +32,13 @@ pub enum Command {
         #[command(subcommand)]
         task: AdminTask,
     },
+    /// Search index tasks (run them while the server is stopped).
+    Search {
+        #[command(flatten)]
+        config: Config,
+        #[command(subcommand)]
+        task: SearchTask,
+    },
     /// Print the version and exit.
     Version,
 }
@@ -41,6 +48,13 @@ pub enum Command {
 pub enum AdminTask {
     /// Create a user account (the password is read from standard input unless `--password` is given).
     CreateUser(CreateUserArgs),
+}
+
+/// Search subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SearchTask {
+    /// Rebuild the search index from the whole change feed (sequence 0), then exit.
+    Reindex,
 }
 
 /// Arguments of `atrium admin create-user`.
@@ -99,6 +113,14 @@ pub struct Config {
     /// Largest accepted JSON request body, in bytes.
     #[arg(long, env = "ATRIUM_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Largest accepted file upload, in bytes.
+    #[arg(long, env = "ATRIUM_FILES_MAX_UPLOAD_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub files_max_upload_bytes: u64,
+
+    /// Bytes of files one organisation may store (identical files count once).
+    #[arg(long, env = "ATRIUM_FILES_ORG_QUOTA_BYTES", default_value_t = 10 * 1024 * 1024 * 1024)]
+    pub files_org_quota_bytes: u64,
 
     /// Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway.
     #[arg(long, env = "ATRIUM_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]

@@ -15,10 +15,13 @@
 //! - [`authz`] — roles and the one place that decides who may do what.
 //! - [`orgs`], [`projects`] — tenancy: organisations, members, invitations, projects.
 //! - [`docs`] — collaborative documents: metadata, the `/collab` socket, content, versions.
+//! - [`files`] — files in projects: streamed uploads to a directory or S3, versions, ranged
+//!   downloads, text extraction for search.
 //! - [`audit`] — the append-only audit log.
+//! - [`search`] — the search index fed by the change feed, and `GET /api/v1/orgs/{org}/search`.
 //! - [`mail`] — the outbox and its delivery worker (`.eml` files or SMTP).
 //! - [`users`] — accounts — validation, password hashing, storage.
-//! - [`cli`] — the non-serving subcommands (`migrate`, `admin`).
+//! - [`cli`] — the non-serving subcommands (`migrate`, `admin`, `search reindex`).
 //!
 //! Domains are vertical slices (`routes.rs` handlers, `store.rs` SQL, `model.rs` rules): handlers
 //! never hold SQL, and every store function of an organisation's data takes its org id.
@@ -32,12 +35,14 @@ pub mod config;
 pub mod db;
 pub mod docs;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod mail;
 pub mod openapi;
 pub mod ops;
 pub mod orgs;
 pub mod projects;
+pub mod search;
 pub mod server;
 pub mod state;
 pub mod telemetry;

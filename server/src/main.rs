@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use atrium_server::config::{AdminTask, Cli, Command, Config};
+use atrium_server::config::{AdminTask, Cli, Command, Config, SearchTask};
 use atrium_server::telemetry::logging;
 use atrium_server::{Server, cli};
 use clap::Parser as _;
@@ -41,6 +41,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 "created user {} <{}> @{} ({})",
                 user.name, user.email, user.handle, user.id
             );
+        }
+        Command::Search {
+            config,
+            task: SearchTask::Reindex,
+        } => {
+            logging::init(config.log_format, &config.log);
+            let (seq, entities) = cli::search_reindex(&config).await?;
+            println!("search index rebuilt: {entities} entities, change feed up to {seq}");
         }
     }
     Ok(())

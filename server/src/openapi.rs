@@ -18,6 +18,8 @@ use utoipa::OpenApi;
         (name = "orgs", description = "Organisations, members, invitations, the audit log"),
         (name = "projects", description = "Projects and their members"),
         (name = "docs", description = "Collaborative documents, their content, versions and the /collab socket"),
+        (name = "files", description = "Files in projects: streamed upload and download, versions, trash, extracted text"),
+        (name = "search", description = "Search across everything the caller may read"),
     )
 )]
 pub struct ApiDoc;

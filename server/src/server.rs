@@ -35,6 +35,10 @@ pub enum StartError {
     Dependencies(#[from] readiness::ConfigError),
     #[error("invalid mail settings: {0}")]
     Mail(#[from] mail::Error),
+    #[error("cannot open the search index: {0}")]
+    Search(#[from] atrium_search::Error),
+    #[error("cannot open file storage: {0}")]
+    Files(#[from] crate::files::storage::StorageError),
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -61,29 +65,47 @@ impl Server {
         let dependencies = Dependencies::from_config(&config, db.clone())?;
         telemetry::metrics::handle();
         let mailer = Mailer::from_config(&config)?;
+        let search = crate::search::Search::open(config.data_dir.join("search")).await?;
         let shutdown = CancellationToken::new();
         let dialect = match db.backend() {
             db::Backend::Sqlite => Dialect::Sqlite,
             db::Backend::Postgres => Dialect::Postgres,
         };
         let store = Arc::new(SqlStore::new(db.pool().clone(), dialect));
-        let (collab, doc_changes) = Hub::with_change_feed(store, HubConfig::default());
+        // A document edit is searchable within about a second: the hub reports settled text
+        // after 500 ms (its default, 2 s, alone would exceed that), the indexer polls every
+        // 100 ms and commits at once when caught up.
+        let hub_config = HubConfig {
+            change_debounce: std::time::Duration::from_millis(500),
+            ..HubConfig::default()
+        };
+        let (collab, doc_changes) = Hub::with_change_feed(store, hub_config);
         // Background work stops after the hub has flushed (see `run`), so its last reports land.
         let stop_background = CancellationToken::new();
         let doc_feed = docs::feed::spawn(db.clone(), doc_changes, stop_background.clone());
         // The mail worker runs until shutdown; it stops after the mail it is sending.
         let (mail, mail_task) = mail::worker::spawn(db.clone(), mailer, stop_background.clone());
+        // File storage is chosen here once (directory or S3); the text-extraction worker stops
+        // with the other background work.
+        let (files, files_task) =
+            crate::files::Files::start(&config, db.clone(), stop_background.clone()).await?;
+        // The indexer follows the change feed from the index's last commit; on shutdown it
+        // commits what it applied and closes the index (later rows are applied on next start).
+        let search_task =
+            crate::search::feed::spawn(db.clone(), search.clone(), stop_background.clone());
         let state = AppState {
             config: Arc::new(config),
             db,
             dependencies,
             collab,
             mail,
+            files,
+            search,
             shutdown,
         };
         Ok(Self {
             state,
-            background: vec![doc_feed, mail_task],
+            background: vec![doc_feed, mail_task, search_task, files_task],
             stop_background,
         })
     }

@@ -19,6 +19,10 @@ pub struct AppState {
     pub collab: atrium_collab::Hub,
     /// Wakes the mail worker after a transaction queued mail.
     pub mail: MailWorker,
+    /// File storage (a directory or S3), upload limits, and the text-extraction worker.
+    pub files: crate::files::Files,
+    /// The search index, fed by the change feed.
+    pub search: crate::search::Search,
     /// Cancelled when the server begins to shut down: long-lived connections (WebSockets)
     /// watch it to close cleanly instead of holding shutdown up.
     pub shutdown: CancellationToken,

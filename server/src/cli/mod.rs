@@ -1,4 +1,4 @@
-//! The subcommands that work on the data without serving: `migrate` and `admin`.
+//! The subcommands that work on the data without serving: `migrate`, `admin` and `search`.
 
 use std::io::Read as _;
 
@@ -20,6 +20,8 @@ pub enum CliError {
     Invalid(String),
     #[error("cannot read the password from standard input: {0}")]
     Stdin(std::io::Error),
+    #[error("cannot rebuild the search index: {0}")]
+    Search(#[from] crate::search::feed::RebuildError),
 }
 
 /// `atrium migrate`: applies pending migrations; returns how many the database has.
@@ -44,6 +46,17 @@ pub async fn create_user(config: &Config, args: CreateUserArgs) -> Result<User, 
     let created = store::create(&db, &new_user, &hash).await.map_err(describe);
     db.close().await;
     created
+}
+
+/// `atrium search reindex`: empties the index in `<data_dir>/search` and applies the change
+/// feed from sequence 0; returns the last sequence applied and how many entities are
+/// searchable. The server must be stopped: it holds the index's writer.
+pub async fn search_reindex(config: &Config) -> Result<(i64, u64), CliError> {
+    let db = open_database(config).await?;
+    db::migrate::run(&db).await.map_err(StartError::from)?;
+    let rebuilt = crate::search::feed::rebuild(&db, config.data_dir.join("search")).await;
+    db.close().await;
+    Ok(rebuilt?)
 }
 
 fn read_password_from_stdin() -> Result<String, CliError> {

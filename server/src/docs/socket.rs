@@ -20,6 +20,9 @@ use crate::http::extract::Path;
 use crate::state::AppState;
 use crate::telemetry::metrics::OpenSocket;
 
+/// Initial read buffer of a collaboration socket.
+const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
+
 /// The collaboration socket route.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(collab_socket))
@@ -43,6 +46,10 @@ async fn collab_socket(
     upgrade
         .max_message_size(max.saturating_add(1024))
         .max_frame_size(max.saturating_add(1024))
+        // The 128 KiB defaults per socket would make a thousand idle editors cost 256 MB;
+        // frames are small, and large ones still arrive (the buffer grows as needed).
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             let _open = OpenSocket::new("collab");
             match access {
@@ -82,12 +89,32 @@ async fn deny(mut socket: WebSocket, reason: &str) {
     let _ = socket
         .send(Message::Binary(protocol::encode_permission_denied(reason)))
         .await;
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code: close_codes::FORBIDDEN,
-            reason: reason.into(),
-        })))
-        .await;
+    close(socket, close_codes::FORBIDDEN, reason).await;
+}
+
+/// How long a closing socket waits for the client's own close frame.
+const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Sends a close frame and waits (briefly) for the client's close, discarding what it sent
+/// meanwhile. Dropping the socket at once would reset the TCP connection while the client's
+/// frames are unread, and the client would see 1006 instead of the code — the stock client then
+/// retries forever where the code said not to.
+async fn close(mut socket: WebSocket, code: u16, reason: &str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 async fn serve(mut socket: WebSocket, state: AppState, doc_id: String, access: Access) {
@@ -95,46 +122,40 @@ async fn serve(mut socket: WebSocket, state: AppState, doc_id: String, access: A
         Ok(pair) => pair,
         Err(error) => {
             tracing::warn!(%doc_id, %error, "cannot open the document");
-            let frame = CloseFrame {
-                code: close_codes::STORAGE_FAILURE,
-                reason: "the document cannot be loaded".into(),
-            };
-            let _ = socket.send(Message::Close(Some(frame))).await;
+            close(
+                socket,
+                close_codes::STORAGE_FAILURE,
+                "the document cannot be loaded",
+            )
+            .await;
             return;
         }
     };
-    loop {
+    let (code, reason) = loop {
         tokio::select! {
             outgoing = outbox.next() => match outgoing {
                 Some(Outgoing::Frame(bytes)) => {
                     if socket.send(Message::Binary(bytes)).await.is_err() {
-                        break;
+                        return;
                     }
                 }
-                Some(Outgoing::Close { code, reason }) => {
-                    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-                    break;
-                }
-                None => break,
+                Some(Outgoing::Close { code, reason }) => break (code, reason.to_string()),
+                None => return,
             },
             incoming = socket.recv() => match incoming {
                 // A refused frame makes the outbox yield the close instruction next.
                 Some(Ok(Message::Binary(bytes))) => {
                     let _ = connection.receive(bytes);
                 }
-                Some(Ok(Message::Text(_))) => {
-                    let frame = CloseFrame { code: close_codes::PROTOCOL_ERROR, reason: "binary frames only".into() };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
-                    break;
-                }
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(Message::Text(_))) => break (close_codes::PROTOCOL_ERROR, "binary frames only".to_owned()),
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
                 Some(Ok(_)) => {}
             },
-            () = state.shutdown.cancelled() => {
-                let frame = CloseFrame { code: close_codes::SHUTTING_DOWN, reason: "the server is restarting".into() };
-                let _ = socket.send(Message::Close(Some(frame))).await;
-                break;
-            }
+            () = state.shutdown.cancelled() => break (close_codes::SHUTTING_DOWN, "the server is restarting".to_owned()),
         }
-    }
+    };
+    // Leave the room before the close handshake, so peers see the presence go at once.
+    drop(connection);
+    drop(outbox);
+    close(socket, code, &reason).await;
 }

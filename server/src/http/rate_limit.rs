@@ -91,7 +91,7 @@ type Layer<K> = GovernorLayer<K, NoOpMiddleware<governor::clock::QuantaInstant>,
 /// The limit on credential routes: `per_minute` attempts per address, all usable at once.
 pub fn credentials(per_minute: u32, trust_proxy: bool) -> Layer<ClientAddress> {
     let per_minute = per_minute.max(1);
-    let period = Duration::from_millis(60_000 / u64::from(per_minute));
+    let period = Duration::from_nanos((60_000_000_000 / u64::from(per_minute)).max(1));
     layer(
         GovernorConfigBuilder::default()
             .key_extractor(ClientAddress { trust_proxy })
@@ -104,7 +104,7 @@ pub fn credentials(per_minute: u32, trust_proxy: bool) -> Layer<ClientAddress> {
 /// The general API limit: `per_second` requests per caller, with bursts of ten times that.
 pub fn api(per_second: u32, trust_proxy: bool) -> Layer<Caller> {
     let per_second = per_second.max(1);
-    let period = Duration::from_nanos(1_000_000_000 / u64::from(per_second));
+    let period = Duration::from_nanos((1_000_000_000 / u64::from(per_second)).max(1));
     layer(
         GovernorConfigBuilder::default()
             .key_extractor(Caller { trust_proxy })

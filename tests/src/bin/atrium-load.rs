@@ -1,0 +1,499 @@
+//! `atrium-load`: a load generator for the collaboration socket, speaking the y-websocket
+//! protocol the way the stock client does (SyncStep1 on connect, one Update message per edit).
+//!
+//! It starts a release `atrium` on a fresh SQLite data directory (or uses `--bin` to pick the
+//! binary), creates a user, an organisation, a project and the documents over HTTP, then runs
+//! one scenario and prints its figures:
+//!
+//! - `edit` (default): N clients in M rooms, each making paced edits. Reports edit-to-peer
+//!   latency p50/p99, the durable-echo (acknowledgement) latency, convergence time after the
+//!   last edit, server CPU per delivered update, and server RSS.
+//! - `connect`: N connections in M rooms open at once and complete the sync handshake; reports
+//!   the time until all are synced and the RSS growth.
+//! - `join`: one document of `--doc-mb` megabytes joined by N clients at once; reports the
+//!   join latency (connect to SyncStep2 received) p50/p99.
+//!
+//! Every edit inserts a marker `§CCCCCSSSSS` (client, sequence); receivers find markers in the
+//! raw update bytes, which is enough to time deliveries without decoding the CRDT.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use atrium_collab::protocol;
+use clap::{Parser, ValueEnum};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+use yrs::{ReadTxn, StateVector, Text, Transact};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Scenario {
+    Edit,
+    Connect,
+    Join,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Load generator for Atrium's collaboration socket")]
+struct Args {
+    #[arg(long, value_enum, default_value_t = Scenario::Edit)]
+    scenario: Scenario,
+    /// The atrium binary to start (a release build gives meaningful figures).
+    #[arg(long, default_value = "target/release/atrium")]
+    bin: PathBuf,
+    #[arg(long, default_value_t = 50)]
+    clients: usize,
+    #[arg(long, default_value_t = 5)]
+    rooms: usize,
+    /// Edits per client (`edit`).
+    #[arg(long, default_value_t = 200)]
+    edits: usize,
+    /// Milliseconds between a client's edits (`edit`).
+    #[arg(long, default_value_t = 100)]
+    pace_ms: u64,
+    /// Size of the joined document in megabytes (`join`).
+    #[arg(long, default_value_t = 4)]
+    doc_mb: usize,
+}
+
+const MARK: &[u8] = "§".as_bytes();
+
+struct Server {
+    child: tokio::process::Child,
+    base: String,
+    pid: u32,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_server(bin: &PathBuf) -> anyhow::Result<Server> {
+    let dir = tempfile::tempdir()?;
+    let mut child = tokio::process::Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
+        .env("ATRIUM_DATA_DIR", dir.path())
+        .env("ATRIUM_AUTH_RATE_PER_MINUTE", "100000")
+        .env("ATRIUM_API_RATE_PER_SECOND", "100000")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let base = loop {
+        let line = lines
+            .next_line()
+            .await?
+            .context("atrium exited before listening")?;
+        if let Some(url) = line.strip_prefix("atrium listening on ") {
+            break url.trim().to_owned();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let pid = child.id().context("pid")?;
+    Ok(Server {
+        child,
+        base,
+        pid,
+        _dir: dir,
+    })
+}
+
+/// Server CPU time (user + system) in seconds, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields after the command name: utime is the 12th, stime the 13th (0-based 11, 12).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Server resident memory in megabytes.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
+    kb.unwrap_or(0.0) / 1024.0
+}
+
+/// Creates a user, org, project and `rooms` documents; returns the token and the doc ids.
+async fn setup(base: &str, rooms: usize) -> anyhow::Result<(String, Vec<String>)> {
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Value, token: Option<&str>| {
+        let mut request = http.post(format!("{base}{path}")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    post(
+        "/api/v1/auth/signup",
+        json!({"email": "load@example.com", "password": "load generator password", "name": "Load"}),
+        None,
+    )
+    .await?
+    .error_for_status()?;
+    let login: Value = post(
+        "/api/v1/auth/login",
+        json!({"email": "load@example.com", "password": "load generator password"}),
+        None,
+    )
+    .await?
+    .error_for_status()?
+    .json()
+    .await?;
+    let token = login["token"].as_str().context("token")?.to_owned();
+    let org: Value = post("/api/v1/orgs", json!({"name": "Load"}), Some(&token))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let project: Value = post(
+        &format!(
+            "/api/v1/orgs/{}/projects",
+            org["id"].as_str().unwrap_or_default()
+        ),
+        json!({"name": "Load"}),
+        Some(&token),
+    )
+    .await?
+    .error_for_status()?
+    .json()
+    .await?;
+    let mut docs = Vec::new();
+    for i in 0..rooms {
+        let doc: Value = post(
+            &format!(
+                "/api/v1/projects/{}/docs",
+                project["id"].as_str().unwrap_or_default()
+            ),
+            json!({"title": format!("Room {i}")}),
+            Some(&token),
+        )
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+        docs.push(doc["id"].as_str().context("doc id")?.to_owned());
+    }
+    Ok((token, docs))
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects and completes the handshake: sends SyncStep1, waits for the server's SyncStep2.
+async fn connect_synced(base: &str, doc: &str, token: &str) -> anyhow::Result<Socket> {
+    let url = format!(
+        "{}/collab/{doc}?token={token}",
+        base.replace("http://", "ws://")
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+    socket
+        .send(Message::Binary(protocol::encode_sync_step1(
+            StateVector::default(),
+        )))
+        .await?;
+    loop {
+        match socket.next().await {
+            Some(Ok(Message::Binary(frame))) if frame.starts_with(&[0, 1]) => return Ok(socket),
+            Some(Ok(Message::Close(frame))) => bail!("closed during the handshake: {frame:?}"),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => bail!("closed during the handshake"),
+        }
+    }
+}
+
+/// (client, sequence) of each marker in a frame.
+fn markers(frame: &[u8]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    frame
+        .windows(MARK.len() + 10)
+        .filter(|w| w.starts_with(MARK))
+        .filter_map(|w| {
+            let digits = std::str::from_utf8(&w[MARK.len()..]).ok()?;
+            Some((digits[..5].parse().ok()?, digits[5..].parse().ok()?))
+        })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn summarize(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        percentile(&values, 50.0),
+        percentile(&values, 99.0),
+        values.last().copied().unwrap_or(f64::NAN),
+    )
+}
+
+async fn edit(args: &Args, server: &Server, token: &str, docs: &[String]) -> anyhow::Result<()> {
+    let sent: Arc<Mutex<HashMap<(u32, u32), Instant>>> = Arc::default();
+    let peer_latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let ack_latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let delivered = Arc::new(AtomicU64::new(0));
+    let mut sockets = Vec::new();
+    for client in 0..args.clients {
+        sockets.push(connect_synced(&server.base, &docs[client % docs.len()], token).await?);
+    }
+    let members_per_room: Vec<usize> = (0..docs.len())
+        .map(|room| (0..args.clients).filter(|c| c % docs.len() == room).count())
+        .collect();
+    let cpu_before = cpu_seconds(server.pid);
+    let rss_before = rss_mb(server.pid);
+    let started = Instant::now();
+    let last_send = Arc::new(Mutex::new(started));
+    let mut tasks = Vec::new();
+    for (client, socket) in sockets.into_iter().enumerate() {
+        let (mut tx, mut rx) = socket.split();
+        let room = client % docs.len();
+        let expected = (members_per_room[room] - 1) * args.edits;
+        let (sent_at, peers, acks, delivered) = (
+            Arc::clone(&sent),
+            Arc::clone(&peer_latencies),
+            Arc::clone(&ack_latencies),
+            Arc::clone(&delivered),
+        );
+        let reader = tokio::spawn(async move {
+            let mut from_peers = 0usize;
+            let mut own_acks = 0usize;
+            let edits = EDITS.load(Ordering::Relaxed) as usize;
+            while let Some(Ok(message)) = rx.next().await {
+                let Message::Binary(frame) = message else {
+                    continue;
+                };
+                // Only sync Update messages (type 0, sub-type 2) carry edits.
+                if !frame.starts_with(&[0, 2]) {
+                    continue;
+                }
+                delivered.fetch_add(1, Ordering::Relaxed);
+                let now = Instant::now();
+                let sent = sent_at.lock().await;
+                for (who, seq) in markers(&frame) {
+                    let Some(at) = sent.get(&(who, seq)) else {
+                        continue;
+                    };
+                    let ms = now.duration_since(*at).as_secs_f64() * 1000.0;
+                    if who as usize == client {
+                        own_acks += 1;
+                        acks.lock().await.push(ms);
+                    } else {
+                        from_peers += 1;
+                        peers.lock().await.push(ms);
+                    }
+                }
+                drop(sent);
+                if from_peers >= expected && own_acks >= edits {
+                    return now;
+                }
+            }
+            Instant::now()
+        });
+        let (sent, last_send) = (Arc::clone(&sent), Arc::clone(&last_send));
+        let (edits, pace) = (args.edits, Duration::from_millis(args.pace_ms));
+        let writer = tokio::spawn(async move {
+            let doc = yrs::Doc::new();
+            let text = doc.get_or_insert_text("text");
+            // Spread the clients over the first pacing interval, as real typists are.
+            tokio::time::sleep(pace.mul_f64((client as f64 * 0.618_034).fract())).await;
+            let mut tick = tokio::time::interval(pace);
+            for seq in 0..edits {
+                tick.tick().await;
+                let before = doc.transact().state_vector();
+                {
+                    let mut txn = doc.transact_mut();
+                    let len = text.len(&txn);
+                    text.insert(&mut txn, len, &format!("§{client:05}{seq:05} "));
+                }
+                let update = doc.transact().encode_state_as_update_v1(&before);
+                sent.lock()
+                    .await
+                    .insert((client as u32, seq as u32), Instant::now());
+                if tx
+                    .send(Message::Binary(protocol::encode_update(update)))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            *last_send.lock().await = Instant::now();
+            tx
+        });
+        tasks.push((reader, writer));
+    }
+    let mut converged = Vec::new();
+    let mut writers = Vec::new();
+    for (reader, writer) in tasks {
+        writers.push(writer.await?);
+        converged.push(
+            tokio::time::timeout(Duration::from_secs(60), reader)
+                .await
+                .context("clients did not converge within 60 s")??,
+        );
+    }
+    let last_send = *last_send.lock().await;
+    let convergence = converged
+        .iter()
+        .map(|at| at.saturating_duration_since(last_send))
+        .max()
+        .unwrap_or_default();
+    let cpu = cpu_seconds(server.pid) - cpu_before;
+    let delivered = delivered.load(Ordering::Relaxed);
+    let (p50, p99, max) = summarize(std::mem::take(&mut *peer_latencies.lock().await));
+    let (a50, a99, amax) = summarize(std::mem::take(&mut *ack_latencies.lock().await));
+    drop(writers);
+    println!(
+        "scenario edit: {} clients in {} rooms, {} edits each every {} ms ({:.1} s)",
+        args.clients,
+        docs.len(),
+        args.edits,
+        args.pace_ms,
+        started.elapsed().as_secs_f64()
+    );
+    println!("edit-to-peer latency ms: p50 {p50:.2}  p99 {p99:.2}  max {max:.2}");
+    println!("durable echo (ack) ms:   p50 {a50:.2}  p99 {a99:.2}  max {amax:.2}");
+    println!(
+        "convergence after the last edit: {:.1} ms",
+        convergence.as_secs_f64() * 1000.0
+    );
+    println!(
+        "updates delivered (peers + echoes): {delivered}; server CPU {cpu:.2} s = {:.2} us per delivered update",
+        cpu * 1e6 / delivered.max(1) as f64
+    );
+    println!(
+        "server RSS: {rss_before:.1} MB before, {:.1} MB after",
+        rss_mb(server.pid)
+    );
+    Ok(())
+}
+
+/// Edits per client, read by the receiving tasks to know when they have everything.
+static EDITS: AtomicU64 = AtomicU64::new(0);
+
+async fn connect(args: &Args, server: &Server, token: &str, docs: &[String]) -> anyhow::Result<()> {
+    let rss_before = rss_mb(server.pid);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..args.clients {
+        let (base, doc, token) = (
+            server.base.clone(),
+            docs[client % docs.len()].clone(),
+            token.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            connect_synced(&base, &doc, &token).await
+        }));
+    }
+    let mut sockets = Vec::new();
+    for task in tasks {
+        sockets.push(task.await??);
+    }
+    let elapsed = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    println!(
+        "scenario connect: {} connections in {} rooms synced in {:.1} ms",
+        sockets.len(),
+        docs.len(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    println!(
+        "server RSS: {rss_before:.1} MB before, {:.1} MB with every connection open (growth {:.1} MB)",
+        rss_mb(server.pid),
+        rss_mb(server.pid) - rss_before
+    );
+    Ok(())
+}
+
+async fn join(args: &Args, server: &Server, token: &str, docs: &[String]) -> anyhow::Result<()> {
+    let doc = yrs::Doc::new();
+    let text = doc.get_or_insert_text("text");
+    {
+        let mut txn = doc.transact_mut();
+        let line =
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\n";
+        let mut content = String::with_capacity(args.doc_mb << 20);
+        while content.len() < args.doc_mb << 20 {
+            content.push_str(line);
+        }
+        text.insert(&mut txn, 0, &content);
+    }
+    let update = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    let http = reqwest::Client::new();
+    http.post(format!("{}/api/v1/docs/{}/update", server.base, docs[0]))
+        .bearer_auth(token)
+        .body(update)
+        .send()
+        .await?
+        .error_for_status()?;
+    let rss_before = rss_mb(server.pid);
+    let mut tasks = Vec::new();
+    for _ in 0..args.clients {
+        let (base, doc, token) = (server.base.clone(), docs[0].clone(), token.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let socket = connect_synced(&base, &doc, &token).await?;
+            anyhow::Ok((started.elapsed().as_secs_f64() * 1000.0, socket))
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut sockets = Vec::new();
+    for task in tasks {
+        let (ms, socket) = task.await??;
+        latencies.push(ms);
+        sockets.push(socket);
+    }
+    let (p50, p99, max) = summarize(latencies);
+    println!(
+        "scenario join: a {} MB document joined by {} clients at once",
+        args.doc_mb,
+        sockets.len()
+    );
+    println!("join latency ms (connect to SyncStep2): p50 {p50:.1}  p99 {p99:.1}  max {max:.1}");
+    println!(
+        "server RSS: {rss_before:.1} MB before, {:.1} MB after",
+        rss_mb(server.pid)
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    EDITS.store(args.edits as u64, Ordering::Relaxed);
+    let mut server = start_server(&args.bin).await?;
+    let rooms = match args.scenario {
+        Scenario::Join => 1,
+        _ => args.rooms.max(1),
+    };
+    let (token, docs) = setup(&server.base, rooms).await?;
+    match args.scenario {
+        Scenario::Edit => edit(&args, &server, &token, &docs).await?,
+        Scenario::Connect => connect(&args, &server, &token, &docs).await?,
+        Scenario::Join => join(&args, &server, &token, &docs).await?,
+    }
+    server.child.kill().await.ok();
+    Ok(())
+}
