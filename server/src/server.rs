@@ -83,6 +83,8 @@ impl Server {
         // Background work stops after the hub has flushed (see `run`), so its last reports land.
         let stop_background = CancellationToken::new();
         let doc_feed = docs::feed::spawn(db.clone(), doc_changes, stop_background.clone());
+        // Short-lived: catches up on edits whose report a crash lost.
+        docs::feed::spawn_reconcile(db.clone(), collab.clone());
         // The mail worker runs until shutdown; it stops after the mail it is sending.
         let (mail, mail_task) = mail::worker::spawn(db.clone(), mailer, stop_background.clone());
         // File storage is chosen here once (directory or S3); the text-extraction worker stops

@@ -268,6 +268,31 @@ backend_tests! {
         pool.close().await;
     }
 
+    async fn edits_whose_report_a_crash_lost_reach_the_feed_after_restart(backend) {
+        let mut w = workspace(backend).await;
+        let doc = create_doc(&w.owner, &w.project.id, "Crash").await;
+        // The update is stored when the answer comes; its debounced report is not yet written.
+        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "survivingword")).await, StatusCode::NO_CONTENT);
+        w.server.kill().await;
+        w.server.restart().await;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(w.server.database_url()).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (found,): (i64,) = sqlx::query_as("select count(*) from change_feed where entity_id = $1 and payload like '%survivingword%'")
+                .bind(&doc.id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            if found > 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the edit never reached the change feed after the restart");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        pool.close().await;
+    }
+
     async fn collab_socket_checks_access_at_connect(backend) {
         let w = workspace(backend).await;
         let doc = create_doc(&w.owner, &w.project.id, "Secret plan").await;

@@ -97,6 +97,36 @@ pub fn spawn(
     })
 }
 
+/// Reports again the documents whose last edits never reached the change feed (the process
+/// died inside the debounce window), so search catches up after a crash. Runs at start-up.
+pub fn spawn_reconcile(db: Db, hub: Hub) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let ids = match store::changed_since_reported(&db).await {
+            Ok(ids) => ids,
+            Err(error) => {
+                tracing::error!(%error, "cannot look for documents to report again");
+                return;
+            }
+        };
+        if !ids.is_empty() {
+            tracing::info!(
+                documents = ids.len(),
+                "reporting documents whose last edits were not in the change feed"
+            );
+        }
+        for doc_id in ids {
+            let change = DocChange {
+                text: text(&hub, &doc_id).await,
+                title: String::new(),
+                doc_id,
+            };
+            if let Err(error) = record(&db, &change).await {
+                tracing::error!(doc_id = %change.doc_id, %error, "cannot report a document again");
+            }
+        }
+    })
+}
+
 async fn record(db: &Db, change: &DocChange) -> Result<(), sqlx::Error> {
     let Some(doc) = store::find(db, &change.doc_id).await? else {
         return Ok(());

@@ -120,3 +120,16 @@ pub async fn touch(tx: &mut Tx, doc_id: &str) -> Result<(), sqlx::Error> {
         .await
         .map(drop)
 }
+
+/// Live documents whose stored content is newer than their last change-feed report: edits
+/// whose debounced report was lost to a crash.
+pub async fn changed_since_reported(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select d.id from docs d where d.trashed_at is null and (
+            exists (select 1 from collab_updates u where u.doc_id = d.id and u.created_at > d.updated_at)
+            or exists (select 1 from collab_snapshots s where s.doc_id = d.id and s.updated_at > d.updated_at))",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|row| row.try_get("id")).collect()
+}
