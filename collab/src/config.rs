@@ -77,7 +77,9 @@ pub struct HubConfig {
     pub compact_after_updates: u64,
     /// …or this many bytes.
     pub compact_after_bytes: u64,
-    /// Wait this long after the last change before emitting a [`crate::DocChange`].
+    /// At most one [`crate::DocChange`] per document per this period: the first change after a
+    /// report schedules the next one this long later (a throttle, so constant editing still
+    /// reports), and each report reads the document as it is then.
     pub change_debounce: Duration,
     /// Time source for awareness.
     pub clock: Clock,

@@ -560,8 +560,16 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Handles one binary frame from the client. On `Err(code)` the connection is finished:
     /// the [`Outbox`] yields [`Outgoing::Close`] with that code, and further frames are ignored.
+    /// The same holds once the hub has closed the connection itself (`Err` with its code).
     pub fn receive(&mut self, frame: impl Into<Bytes>) -> Result<(), u16> {
         if let Some(code) = self.closed {
+            return Err(code);
+        }
+        // Closed by the hub (shutdown, slow consumer, reset, document closed): a frame the
+        // socket still delivers is ignored too, or an update would be accepted after
+        // `Hub::shutdown` has flushed and emitted the change feed.
+        if let Some((code, _)) = *lock(&self.shared.close) {
+            self.closed = Some(code);
             return Err(code);
         }
         let frame: Bytes = frame.into();
