@@ -1,7 +1,12 @@
-//! Ready-made actors for tests: signed-up, logged-in users with a client carrying their token.
+//! Ready-made actors and steps for tests: signed-up, logged-in users with a client carrying
+//! their token; organisations, projects, members and documents; a Yjs editor for updates.
 
 use atrium_client::Client;
-use atrium_client::wire::{LoginRequest, LoginResponse, SignupRequest, User};
+use atrium_client::wire::{
+    AddMemberRequest, AddMemberResponse, AddProjectMemberRequest, CreateOrgRequest,
+    CreateProjectRequest, Doc, LoginRequest, LoginResponse, Org, OrgRole, Project, ProjectRole,
+    SignupRequest, User, Visibility,
+};
 
 use crate::TestServer;
 
@@ -52,5 +57,170 @@ pub async fn user(server: &TestServer, handle: &str) -> TestUser {
         user: login.user,
         client: server.client().with_token(&login.token),
         token: login.token,
+    }
+}
+
+/// Creates an organisation owned by `user`.
+pub async fn create_org(user: &TestUser, name: &str) -> Org {
+    user.client
+        .post(
+            "/api/v1/orgs",
+            &CreateOrgRequest {
+                name: name.to_owned(),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// Creates a project in `org`.
+pub async fn create_project(
+    user: &TestUser,
+    org: &str,
+    name: &str,
+    visibility: Visibility,
+) -> Project {
+    let body = CreateProjectRequest {
+        name: name.to_owned(),
+        description: None,
+        visibility: Some(visibility),
+        default_role: None,
+    };
+    user.client
+        .post(&format!("/api/v1/orgs/{org}/projects"), &body)
+        .await
+        .unwrap()
+}
+
+/// Adds a user (by e-mail) to an organisation, or invites them.
+pub async fn add_org_member(
+    owner: &TestUser,
+    org: &str,
+    email: &str,
+    role: OrgRole,
+) -> AddMemberResponse {
+    owner
+        .client
+        .post(
+            &format!("/api/v1/orgs/{org}/members"),
+            &AddMemberRequest {
+                email: email.to_owned(),
+                role,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// Gives an org member an explicit role in a project.
+pub async fn add_project_member(
+    manager: &TestUser,
+    project: &str,
+    user_id: &str,
+    role: ProjectRole,
+) {
+    let body = AddProjectMemberRequest {
+        user_id: user_id.to_owned(),
+        role,
+    };
+    let _: serde_json::Value = manager
+        .client
+        .post(&format!("/api/v1/projects/{project}/members"), &body)
+        .await
+        .unwrap();
+}
+
+/// Creates a document in a project.
+pub async fn create_doc(user: &TestUser, project: &str, title: &str) -> Doc {
+    user.client
+        .post(
+            &format!("/api/v1/projects/{project}/docs"),
+            &serde_json::json!({ "title": title }),
+        )
+        .await
+        .unwrap()
+}
+
+/// Posts a binary Yjs update to a document; the answer's status.
+pub async fn post_update(user: &TestUser, doc: &str, update: Vec<u8>) -> reqwest::StatusCode {
+    user.client
+        .request(reqwest::Method::POST, &format!("/api/v1/docs/{doc}/update"))
+        .header("content-type", "application/octet-stream")
+        .body(update)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// A stock Yjs client's view of a document's `text`: edits become binary updates.
+pub struct Editor {
+    doc: yrs::Doc,
+}
+
+impl Default for Editor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Editor {
+    /// An empty document.
+    pub fn new() -> Self {
+        let doc = yrs::Doc::new();
+        doc.get_or_insert_text("text");
+        Self { doc }
+    }
+
+    /// A document holding the state of a Yjs v1 update.
+    pub fn from_state(state: &[u8]) -> Self {
+        use yrs::Transact as _;
+        use yrs::updates::decoder::Decode as _;
+        let editor = Self::new();
+        if !state.is_empty() {
+            editor
+                .doc
+                .transact_mut()
+                .apply_update(yrs::Update::decode_v1(state).expect("a Yjs v1 update"))
+                .expect("the update applies");
+        }
+        editor
+    }
+
+    /// The `text` content.
+    pub fn text(&self) -> String {
+        use yrs::{GetString as _, Transact as _};
+        self.doc
+            .get_or_insert_text("text")
+            .get_string(&self.doc.transact())
+    }
+
+    /// Appends `text`; returns the update.
+    pub fn append(&self, text: &str) -> Vec<u8> {
+        use yrs::{ReadTxn as _, Text as _, Transact as _};
+        let ytext = self.doc.get_or_insert_text("text");
+        let before = self.doc.transact().state_vector();
+        let mut txn = self.doc.transact_mut();
+        let len = ytext.len(&txn);
+        ytext.insert(&mut txn, len, text);
+        drop(txn);
+        self.doc.transact().encode_state_as_update_v1(&before)
+    }
+
+    /// Deletes the first occurrence of `word`; returns the update.
+    pub fn delete(&self, word: &str) -> Vec<u8> {
+        use yrs::{ReadTxn as _, Text as _, Transact as _};
+        let at = self.text().find(word).expect("the word is in the text");
+        // A default yrs document indexes text by UTF-8 bytes, as `find` counts.
+        let ytext = self.doc.get_or_insert_text("text");
+        let before = self.doc.transact().state_vector();
+        let mut txn = self.doc.transact_mut();
+        ytext.remove_range(
+            &mut txn,
+            u32::try_from(at).unwrap(),
+            u32::try_from(word.len()).unwrap(),
+        );
+        drop(txn);
+        self.doc.transact().encode_state_as_update_v1(&before)
     }
 }

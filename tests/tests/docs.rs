@@ -4,18 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use atrium_client::wire::{
-    AddMemberRequest, AddProjectMemberRequest, CreateOrgRequest, CreateProjectRequest, Doc,
-    DocVersion, Org, Page, Project, ProjectRole,
-};
-use atrium_tests::fixtures::{self, TestUser};
+use atrium_client::wire::{Doc, DocVersion, OrgRole, Page, Project, ProjectRole, Visibility};
+use atrium_tests::fixtures::{self, Editor, TestUser};
 use atrium_tests::{TestServer, backend_tests};
 use futures::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use yrs::updates::decoder::Decode;
-use yrs::{GetString, ReadTxn, Text, Transact, Update};
 
 struct Workspace {
     server: TestServer,
@@ -30,51 +25,10 @@ async fn workspace(backend: atrium_tests::Backend) -> Workspace {
     let owner = fixtures::user(&server, "owner").await;
     let viewer = fixtures::user(&server, "viewer").await;
     let outsider = fixtures::user(&server, "outsider").await;
-    let org: Org = owner
-        .client
-        .post(
-            "/api/v1/orgs",
-            &CreateOrgRequest {
-                name: "Acme".into(),
-            },
-        )
-        .await
-        .unwrap();
-    let project: Project = owner
-        .client
-        .post(
-            &format!("/api/v1/orgs/{}/projects", org.id),
-            &CreateProjectRequest {
-                name: "Docs".into(),
-                description: None,
-                visibility: None,
-                default_role: None,
-            },
-        )
-        .await
-        .unwrap();
-    let _: Value = owner
-        .client
-        .post(
-            &format!("/api/v1/orgs/{}/members", org.id),
-            &AddMemberRequest {
-                email: "viewer@example.com".into(),
-                role: atrium_client::wire::OrgRole::Member,
-            },
-        )
-        .await
-        .unwrap();
-    let _: Value = owner
-        .client
-        .post(
-            &format!("/api/v1/projects/{}/members", project.id),
-            &AddProjectMemberRequest {
-                user_id: viewer.id().into(),
-                role: ProjectRole::Viewer,
-            },
-        )
-        .await
-        .unwrap();
+    let org = fixtures::create_org(&owner, "Acme").await;
+    let project = fixtures::create_project(&owner, &org.id, "Docs", Visibility::Open).await;
+    fixtures::add_org_member(&owner, &org.id, "viewer@example.com", OrgRole::Member).await;
+    fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
     Workspace {
         server,
         owner,
@@ -84,56 +38,14 @@ async fn workspace(backend: atrium_tests::Backend) -> Workspace {
     }
 }
 
-async fn create_doc(user: &TestUser, project: &str, title: &str) -> Doc {
-    user.client
-        .post(
-            &format!("/api/v1/projects/{project}/docs"),
-            &json!({ "title": title }),
-        )
-        .await
-        .unwrap()
-}
-
 /// A Yjs update that appends `text` to the `text` Y.Text of a document in state `base`.
 fn append_update(base: &[u8], text: &str) -> Vec<u8> {
-    let doc = yrs::Doc::new();
-    let ytext = doc.get_or_insert_text("text");
-    if !base.is_empty() {
-        doc.transact_mut()
-            .apply_update(Update::decode_v1(base).unwrap())
-            .unwrap();
-    }
-    let before = doc.transact().state_vector();
-    let mut txn = doc.transact_mut();
-    let len = ytext.len(&txn);
-    ytext.insert(&mut txn, len, text);
-    drop(txn);
-    doc.transact().encode_state_as_update_v1(&before)
-}
-
-fn text_of(state: &[u8]) -> String {
-    let doc = yrs::Doc::new();
-    let ytext = doc.get_or_insert_text("text");
-    doc.transact_mut()
-        .apply_update(Update::decode_v1(state).unwrap())
-        .unwrap();
-    ytext.get_string(&doc.transact())
+    Editor::from_state(base).append(text)
 }
 
 async fn get_bytes(user: &TestUser, path: &str) -> (StatusCode, Vec<u8>) {
     let response = user.client.request(Method::GET, path).send().await.unwrap();
     (response.status(), response.bytes().await.unwrap().to_vec())
-}
-
-async fn post_update(user: &TestUser, doc: &str, update: Vec<u8>) -> StatusCode {
-    user.client
-        .request(Method::POST, &format!("/api/v1/docs/{doc}/update"))
-        .header("content-type", "application/octet-stream")
-        .body(update)
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 async fn content(user: &TestUser, doc: &str) -> String {
@@ -171,17 +83,17 @@ async fn next_event(socket: &mut Socket) -> Result<Vec<u8>, Option<u16>> {
 backend_tests! {
     async fn documents_are_resources_of_their_project(backend) {
         let w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.project.id, "  Plan ").await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "  Plan ").await;
         assert_eq!(doc.title, "Plan");
         let listed: Page<Doc> = w.viewer.client.get(&format!("/api/v1/projects/{}/docs", w.project.id)).await.unwrap();
         assert_eq!(listed.items.len(), 1);
 
         // Content through binary updates, decoded on the server.
-        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "hello world")).await, StatusCode::NO_CONTENT);
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, append_update(&[], "hello world")).await, StatusCode::NO_CONTENT);
         assert_eq!(content(&w.viewer, &doc.id).await.trim(), "hello world");
         let (status, state) = get_bytes(&w.viewer, &format!("/api/v1/docs/{}/update", doc.id)).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(text_of(&state), "hello world");
+        assert_eq!(Editor::from_state(&state).text(), "hello world");
         let (status, _) = get_bytes(&w.viewer, &format!("/api/v1/docs/{}/content?format=docx", doc.id)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let (status, json_content) = get_bytes(&w.viewer, &format!("/api/v1/docs/{}/content?format=json", doc.id)).await;
@@ -189,9 +101,9 @@ backend_tests! {
         assert_eq!(serde_json::from_slice::<Value>(&json_content).unwrap()["text"], "hello world");
 
         // Viewers read but never write; garbage is refused and changes nothing.
-        assert_eq!(post_update(&w.viewer, &doc.id, append_update(&state, " from a viewer")).await, StatusCode::FORBIDDEN);
-        assert_eq!(post_update(&w.owner, &doc.id, b"\xff\xff\xff\xff garbage".to_vec()).await, StatusCode::BAD_REQUEST);
-        assert_eq!(post_update(&w.owner, &doc.id, Vec::new()).await, StatusCode::BAD_REQUEST);
+        assert_eq!(fixtures::post_update(&w.viewer, &doc.id, append_update(&state, " from a viewer")).await, StatusCode::FORBIDDEN);
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, b"\xff\xff\xff\xff garbage".to_vec()).await, StatusCode::BAD_REQUEST);
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, Vec::new()).await, StatusCode::BAD_REQUEST);
         assert_eq!(content(&w.owner, &doc.id).await.trim(), "hello world");
         let (status, _) = w.viewer.client.request(Method::PATCH, &format!("/api/v1/docs/{}", doc.id)).json(&json!({"title": "Mine"})).send().await.map(|r| (r.status(), ())).unwrap();
         assert_eq!(status, StatusCode::FORBIDDEN);
@@ -215,7 +127,7 @@ backend_tests! {
         let renamed: Doc = w.owner.client.send(w.owner.client.request(Method::PATCH, &format!("/api/v1/docs/{}", doc.id)).json(&json!({"title": "Plan v2"}))).await.unwrap();
         assert_eq!(renamed.title, "Plan v2");
         let version: DocVersion = w.owner.client.post(&format!("/api/v1/docs/{}/versions", doc.id), &json!({"name": "first draft"})).await.unwrap();
-        assert_eq!(post_update(&w.owner, &doc.id, append_update(&state, ", again")).await, StatusCode::NO_CONTENT);
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, append_update(&state, ", again")).await, StatusCode::NO_CONTENT);
         assert_eq!(content(&w.owner, &doc.id).await.trim(), "hello world, again");
         let versions: Page<DocVersion> = w.viewer.client.get(&format!("/api/v1/docs/{}/versions", doc.id)).await.unwrap();
         assert_eq!(versions.items, vec![version.clone()]);
@@ -234,7 +146,7 @@ backend_tests! {
         assert!(listed.items.is_empty());
         let trash: Page<Doc> = w.owner.client.get(&format!("/api/v1/projects/{}/docs?trashed=true", w.project.id)).await.unwrap();
         assert_eq!(trash.items.len(), 1);
-        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "x")).await, StatusCode::CONFLICT);
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, append_update(&[], "x")).await, StatusCode::CONFLICT);
         let back: Doc = w.owner.client.post(&format!("/api/v1/docs/{}/restore", doc.id), &json!({})).await.unwrap();
         assert!(back.trashed_at.is_none());
         assert_eq!(content(&w.owner, &doc.id).await.trim(), "hello world");
@@ -242,8 +154,8 @@ backend_tests! {
 
     async fn document_changes_reach_the_change_feed(backend) {
         let w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.project.id, "Feed").await;
-        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "searchable words")).await, StatusCode::NO_CONTENT);
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Feed").await;
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, append_update(&[], "searchable words")).await, StatusCode::NO_CONTENT);
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(w.server.database_url()).await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -270,9 +182,9 @@ backend_tests! {
 
     async fn edits_whose_report_a_crash_lost_reach_the_feed_after_restart(backend) {
         let mut w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.project.id, "Crash").await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Crash").await;
         // The update is stored when the answer comes; its debounced report is not yet written.
-        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "survivingword")).await, StatusCode::NO_CONTENT);
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, append_update(&[], "survivingword")).await, StatusCode::NO_CONTENT);
         w.server.kill().await;
         w.server.restart().await;
         sqlx::any::install_default_drivers();
@@ -295,7 +207,7 @@ backend_tests! {
 
     async fn collab_socket_checks_access_at_connect(backend) {
         let w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.project.id, "Secret plan").await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Secret plan").await;
         for token in [w.outsider.token.as_str(), "atr_s_invalid"] {
             let mut ws = socket(&w.server, &doc.id, token).await;
             let frame = next_event(&mut ws).await.expect("the auth message comes first");
@@ -310,7 +222,7 @@ backend_tests! {
 
     async fn hostile_frames_close_only_their_connection(backend) {
         let w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.project.id, "Target").await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Target").await;
         let mut watcher = socket(&w.server, &doc.id, &w.viewer.token).await;
         next_event(&mut watcher).await.unwrap();
 
@@ -349,7 +261,7 @@ backend_tests! {
             assert!(started.elapsed() < Duration::from_secs(60));
         }
         // The room carries on: an edit reaches the watcher, and the content is intact.
-        assert_eq!(post_update(&w.owner, &doc.id, append_update(&[], "still alive")).await, StatusCode::NO_CONTENT);
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, append_update(&[], "still alive")).await, StatusCode::NO_CONTENT);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let frame = next_event(&mut watcher).await.expect("the watcher's connection is still open");

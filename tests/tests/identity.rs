@@ -5,12 +5,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::{
-    AddMemberRequest, AddMemberResponse, AddProjectMemberRequest, AuditEntry, ChangeRoleRequest,
-    CreateOrgRequest, CreateProjectRequest, CreatedToken, LoginRequest, LoginResponse, Me, Org,
-    OrgRole, Page, Project, ProjectRole, RecoveryCodes, TotpEnrolment, Visibility,
+    AddMemberResponse, AddProjectMemberRequest, AuditEntry, ChangeRoleRequest, CreatedToken,
+    LoginRequest, LoginResponse, Me, Org, OrgRole, Page, Project, ProjectRole, RecoveryCodes,
+    TotpEnrolment, Visibility,
 };
 use atrium_client::{Client, ClientError};
-use atrium_tests::fixtures::{self, PASSWORD, TestUser};
+use atrium_tests::fixtures::{self, PASSWORD};
 use atrium_tests::{TestServer, backend_tests, services};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -30,45 +30,6 @@ async fn call(
     let status = response.status();
     let text = response.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn create_org(user: &TestUser, name: &str) -> Org {
-    user.client
-        .post(
-            "/api/v1/orgs",
-            &CreateOrgRequest {
-                name: name.to_owned(),
-            },
-        )
-        .await
-        .unwrap()
-}
-
-async fn create_project(user: &TestUser, org: &str, name: &str, visibility: Visibility) -> Project {
-    let body = CreateProjectRequest {
-        name: name.to_owned(),
-        description: None,
-        visibility: Some(visibility),
-        default_role: None,
-    };
-    user.client
-        .post(&format!("/api/v1/orgs/{org}/projects"), &body)
-        .await
-        .unwrap()
-}
-
-async fn add_member(owner: &TestUser, org: &str, email: &str, role: OrgRole) -> AddMemberResponse {
-    owner
-        .client
-        .post(
-            &format!("/api/v1/orgs/{org}/members"),
-            &AddMemberRequest {
-                email: email.to_owned(),
-                role,
-            },
-        )
-        .await
-        .unwrap()
 }
 
 async fn audit_actions(db_url: &str, action: &str) -> i64 {
@@ -153,14 +114,14 @@ backend_tests! {
         let viewer = fixtures::user(&server, "viewer").await;
         let outsider = fixtures::user(&server, "outsider").await;
 
-        let org = create_org(&owner, "Acme").await;
+        let org = fixtures::create_org(&owner, "Acme").await;
         assert_eq!(org.role, OrgRole::Owner);
-        let project = create_project(&owner, &org.id, "Launch", Visibility::Open).await;
+        let project = fixtures::create_project(&owner, &org.id, "Launch", Visibility::Open).await;
         assert_eq!(project.role, ProjectRole::Manager);
-        let secret = create_project(&owner, &org.id, "Secret", Visibility::Private).await;
+        let secret = fixtures::create_project(&owner, &org.id, "Secret", Visibility::Private).await;
 
         // The second user joins as an org member and is made a viewer of the project.
-        let AddMemberResponse::Added { member } = add_member(&owner, &org.id, "Viewer@example.com", OrgRole::Member).await else {
+        let AddMemberResponse::Added { member } = fixtures::add_org_member(&owner, &org.id, "Viewer@example.com", OrgRole::Member).await else {
             panic!("an existing user is added, not invited");
         };
         assert_eq!(member.user.id, viewer.id());
@@ -194,7 +155,7 @@ backend_tests! {
         assert_eq!(unchanged.name, "Launch");
 
         // A user of another organisation gets 404 on every route of this one.
-        create_org(&outsider, "Other").await;
+        fixtures::create_org(&outsider, "Other").await;
         let (o, p, s, u) = (&org.id, &project.id, &secret.id, owner.id());
         for (method, path, body) in [
             (Method::GET, format!("/api/v1/orgs/{o}/members"), None),
@@ -229,8 +190,8 @@ backend_tests! {
         let server = TestServer::start(backend).await;
         let owner = fixtures::user(&server, "boss").await;
         let admin = fixtures::user(&server, "deputy").await;
-        let org = create_org(&owner, "Acme").await;
-        add_member(&owner, &org.id, "deputy@example.com", OrgRole::Admin).await;
+        let org = fixtures::create_org(&owner, "Acme").await;
+        fixtures::add_org_member(&owner, &org.id, "deputy@example.com", OrgRole::Admin).await;
 
         let path = format!("/api/v1/orgs/{}/members/{}", org.id, owner.id());
         let (status, body) = call(&owner.client, Method::DELETE, &path, None).await;
@@ -264,7 +225,7 @@ backend_tests! {
     async fn credentials_are_checked_and_rejections_audited(backend) {
         let server = TestServer::start(backend).await;
         let ann = fixtures::user(&server, "ann").await;
-        let org = create_org(&ann, "Acme").await;
+        let org = fixtures::create_org(&ann, "Acme").await;
         let anonymous = server.client();
 
         let wrong = anonymous.post::<_, Value>("/api/v1/auth/login", &LoginRequest { email: "ann@example.com".into(), password: "not the password".into(), totp: None }).await.unwrap_err();
@@ -399,8 +360,8 @@ backend_tests! {
     async fn invitations_by_email_work_once_for_the_invited_address(backend) {
         let server = TestServer::start(backend).await;
         let owner = fixtures::user(&server, "owner").await;
-        let org = create_org(&owner, "Acme").await;
-        let AddMemberResponse::Invited { invitation } = add_member(&owner, &org.id, "newcomer@example.com", OrgRole::Member).await else {
+        let org = fixtures::create_org(&owner, "Acme").await;
+        let AddMemberResponse::Invited { invitation } = fixtures::add_org_member(&owner, &org.id, "newcomer@example.com", OrgRole::Member).await else {
             panic!("an unknown address is invited");
         };
         assert_eq!(invitation.email, "newcomer@example.com");

@@ -6,15 +6,14 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::{
-    AddMemberRequest, AddProjectMemberRequest, CreateOrgRequest, CreateProjectRequest, Doc, Org,
-    OrgRole, Project, ProjectRole, Visibility,
+    AddMemberRequest, AddProjectMemberRequest, CreateOrgRequest, Doc, Org, OrgRole, Project,
+    ProjectRole, Visibility,
 };
-use atrium_tests::fixtures::{self, TestUser};
+use atrium_tests::fixtures::{self, Editor, TestUser};
 use atrium_tests::{TestServer, backend_tests};
 use nix::sys::signal::Signal;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use yrs::{GetString, ReadTxn, Text, Transact};
 
 /// How long a change may take to become searchable (the contract).
 const SEARCHABLE_WITHIN: Duration = Duration::from_secs(1);
@@ -69,8 +68,8 @@ async fn workspace(backend: atrium_tests::Backend) -> Workspace {
         )
         .await
         .unwrap();
-    let open = create_project(&owner, &org, "Open", Visibility::Open).await;
-    let private = create_project(&owner, &org, "Board", Visibility::Private).await;
+    let open = fixtures::create_project(&owner, &org.id, "Open", Visibility::Open).await;
+    let private = fixtures::create_project(&owner, &org.id, "Board", Visibility::Private).await;
     Workspace {
         server,
         owner,
@@ -82,90 +81,11 @@ async fn workspace(backend: atrium_tests::Backend) -> Workspace {
     }
 }
 
-async fn create_project(
-    owner: &TestUser,
-    org: &Org,
-    name: &str,
-    visibility: Visibility,
-) -> Project {
-    owner
-        .client
-        .post(
-            &format!("/api/v1/orgs/{}/projects", org.id),
-            &CreateProjectRequest {
-                name: name.into(),
-                description: None,
-                visibility: Some(visibility),
-                default_role: None,
-            },
-        )
-        .await
-        .unwrap()
-}
-
-async fn create_doc(user: &TestUser, project: &Project, title: &str) -> Doc {
-    user.client
-        .post(
-            &format!("/api/v1/projects/{}/docs", project.id),
-            &json!({ "title": title }),
-        )
-        .await
-        .unwrap()
-}
-
-/// A stock Yjs client's view of a document's `text`: edits become binary updates.
-struct Editor {
-    doc: yrs::Doc,
-}
-
-impl Editor {
-    fn new() -> Self {
-        let doc = yrs::Doc::new();
-        doc.get_or_insert_text("text");
-        Self { doc }
-    }
-
-    fn text(&self) -> String {
-        self.doc
-            .get_or_insert_text("text")
-            .get_string(&self.doc.transact())
-    }
-
-    /// Appends `text`; returns the update.
-    fn append(&self, text: &str) -> Vec<u8> {
-        let ytext = self.doc.get_or_insert_text("text");
-        let before = self.doc.transact().state_vector();
-        let mut txn = self.doc.transact_mut();
-        let len = ytext.len(&txn);
-        ytext.insert(&mut txn, len, text);
-        drop(txn);
-        self.doc.transact().encode_state_as_update_v1(&before)
-    }
-
-    /// Deletes the first occurrence of `word`; returns the update.
-    fn delete(&self, word: &str) -> Vec<u8> {
-        let at = self.text().find(word).expect("the word is in the text");
-        // A default yrs document indexes text by UTF-8 bytes, as `find` counts.
-        let ytext = self.doc.get_or_insert_text("text");
-        let before = self.doc.transact().state_vector();
-        let mut txn = self.doc.transact_mut();
-        ytext.remove_range(&mut txn, at as u32, word.len() as u32);
-        drop(txn);
-        self.doc.transact().encode_state_as_update_v1(&before)
-    }
-}
-
 async fn post_update(user: &TestUser, doc: &Doc, update: Vec<u8>) {
-    let status = user
-        .client
-        .request(Method::POST, &format!("/api/v1/docs/{}/update", doc.id))
-        .header("content-type", "application/octet-stream")
-        .body(update)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        fixtures::post_update(user, &doc.id, update).await,
+        StatusCode::NO_CONTENT
+    );
 }
 
 /// `GET /api/v1/orgs/{org}/search` with raw parameters.
@@ -235,7 +155,7 @@ fn marked(text: &str, range: &Value) -> String {
 backend_tests! {
     async fn search_edits_are_found_within_a_second(backend) {
         let w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.open, "Field notes").await;
+        let doc = fixtures::create_doc(&w.owner, &w.open.id, "Field notes").await;
         let editor = Editor::new();
         post_update(&w.owner, &doc, editor.append("The zeppelin hangar <b>budget</b> für 会议记录")).await;
         let took = wait_until(&w.owner, &w.org, "zeppelin", &doc.id, true, SEARCHABLE_WITHIN).await;
@@ -274,7 +194,7 @@ backend_tests! {
 
     async fn search_follows_trash_restore_and_rename(backend) {
         let w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.open, "Quarterly forecast").await;
+        let doc = fixtures::create_doc(&w.owner, &w.open.id, "Quarterly forecast").await;
         post_update(&w.owner, &doc, Editor::new().append("pelican numbers for the board")).await;
         wait_until(&w.owner, &w.org, "pelican", &doc.id, true, SEARCHABLE_WITHIN).await;
 
@@ -300,8 +220,8 @@ backend_tests! {
 
     async fn search_returns_only_what_the_caller_may_read(backend) {
         let w = workspace(backend).await;
-        let public = create_doc(&w.owner, &w.open, "Walrus public notes").await;
-        let secret = create_doc(&w.owner, &w.private, "Walrus secret plan").await;
+        let public = fixtures::create_doc(&w.owner, &w.open.id, "Walrus public notes").await;
+        let secret = fixtures::create_doc(&w.owner, &w.private.id, "Walrus secret plan").await;
         post_update(&w.owner, &secret, Editor::new().append("walrus acquisition terms")).await;
         wait_until(&w.owner, &w.org, "acquisition", &secret.id, true, SEARCHABLE_WITHIN).await;
         assert_eq!(ids(&w.owner, &w.org, "walrus").await, BTreeSet::from([public.id.clone(), secret.id.clone()]));
@@ -351,7 +271,7 @@ backend_tests! {
 
     async fn search_matches_cjk_and_accents(backend) {
         let w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.open, "Multilingual").await;
+        let doc = fixtures::create_doc(&w.owner, &w.open.id, "Multilingual").await;
         post_update(
             &w.owner,
             &doc,
@@ -359,7 +279,7 @@ backend_tests! {
         )
         .await;
         wait_until(&w.owner, &w.org, "会议记录", &doc.id, true, SEARCHABLE_WITHIN).await;
-        let plain = create_doc(&w.owner, &w.open, "Resume at the cafe").await;
+        let plain = fixtures::create_doc(&w.owner, &w.open.id, "Resume at the cafe").await;
         wait_until(&w.owner, &w.org, "resume", &plain.id, true, SEARCHABLE_WITHIN).await;
 
         for q in ["会议记录", "東京", "회의록", "plaît", "plait"] {
@@ -373,7 +293,7 @@ backend_tests! {
 
     async fn search_survives_hostile_queries(backend) {
         let w = workspace(backend).await;
-        let doc = create_doc(&w.owner, &w.open, "Target (draft) \"quoted\" [x] {y}").await;
+        let doc = fixtures::create_doc(&w.owner, &w.open.id, "Target (draft) \"quoted\" [x] {y}").await;
         wait_until(&w.owner, &w.org, "target", &doc.id, true, SEARCHABLE_WITHIN).await;
         let long_words = "lorem ipsum ".repeat(900);
         let long_word = "x".repeat(10 * 1024);
@@ -439,7 +359,7 @@ backend_tests! {
         let mut docs = Vec::new();
         for i in 0..40 {
             let project = if i % 3 == 0 { &w.private } else { &w.open };
-            docs.push(create_doc(&w.owner, project, &format!("Report {i} kiwi{i}")).await);
+            docs.push(fixtures::create_doc(&w.owner, &project.id, &format!("Report {i} kiwi{i}")).await);
         }
         // Settle some bodies first, so the index has commits of its own before the crash.
         for doc in docs.iter().take(5) {
@@ -459,7 +379,7 @@ backend_tests! {
             }
         }
         for i in 40..70 {
-            docs.push(create_doc(&w.owner, &w.open, &format!("Report {i} kiwi{i}")).await);
+            docs.push(fixtures::create_doc(&w.owner, &w.open.id, &format!("Report {i} kiwi{i}")).await);
         }
         w.server.kill().await;
         w.server.restart().await;
@@ -484,7 +404,7 @@ backend_tests! {
         reconnect(&mut w);
         assert_eq!(answers(&w, &queries).await, caught_up);
         // And the rebuilt index keeps following the feed.
-        let fresh = create_doc(&w.owner, &w.open, "Report after rebuild quince").await;
+        let fresh = fixtures::create_doc(&w.owner, &w.open.id, "Report after rebuild quince").await;
         wait_until(&w.owner, &w.org, "quince", &fresh.id, true, SEARCHABLE_WITHIN).await;
     }
 }
