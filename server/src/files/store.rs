@@ -169,19 +169,23 @@ pub async fn extracted_text(
 
 /// Bytes the organisation stores: each distinct blob once, whatever refers to it.
 pub async fn usage(db: &Db, org_id: &str) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("select coalesce(sum(size), 0) from file_blobs where org_id = $1")
-        .bind(org_id)
-        .fetch_one(db.pool())
-        .await?;
+    let row = sqlx::query(
+        "select cast(coalesce(sum(size), 0) as bigint) from file_blobs where org_id = $1",
+    )
+    .bind(org_id)
+    .fetch_one(db.pool())
+    .await?;
     row.try_get::<i64, _>(0)
 }
 
 /// [`usage`] inside a transaction (after this upload's blob was counted).
 pub async fn usage_in(tx: &mut Tx, org_id: &str) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("select coalesce(sum(size), 0) from file_blobs where org_id = $1")
-        .bind(org_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let row = sqlx::query(
+        "select cast(coalesce(sum(size), 0) as bigint) from file_blobs where org_id = $1",
+    )
+    .bind(org_id)
+    .fetch_one(&mut **tx)
+    .await?;
     row.try_get::<i64, _>(0)
 }
 
