@@ -224,3 +224,66 @@ impl Editor {
         self.doc.transact().encode_state_as_update_v1(&before)
     }
 }
+
+/// The multipart boundary of test uploads.
+const BOUNDARY: &str = "atrium-test-boundary-7MA4YWxkTrZu0gW";
+
+/// The start of a multipart body with one file part named `name`, up to its bytes.
+pub fn multipart_head(name: &str) -> Vec<u8> {
+    format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+/// The end of a multipart body, after the file's bytes.
+pub fn multipart_tail() -> Vec<u8> {
+    format!("\r\n--{BOUNDARY}--\r\n").into_bytes()
+}
+
+/// The `Content-Type` of those multipart bodies.
+pub fn multipart_content_type() -> String {
+    format!("multipart/form-data; boundary={BOUNDARY}")
+}
+
+/// Posts one file as multipart to `path`; the status and the JSON answer.
+pub async fn post_multipart(
+    user: &TestUser,
+    path: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut body = multipart_head(name);
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(&multipart_tail());
+    let response = user
+        .client
+        .request(reqwest::Method::POST, path)
+        .header("content-type", multipart_content_type())
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Uploads a file to a project.
+pub async fn upload_file(
+    user: &TestUser,
+    project: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (reqwest::StatusCode, serde_json::Value) {
+    post_multipart(
+        user,
+        &format!("/api/v1/projects/{project}/files"),
+        name,
+        bytes,
+    )
+    .await
+}

@@ -136,56 +136,8 @@ async fn workspace(backend: Backend, storage: Storage, env: &[(&str, String)]) -
     }
 }
 
-const BOUNDARY: &str = "atrium-test-boundary-7MA4YWxkTrZu0gW";
-
-fn multipart_head(name: &str) -> Vec<u8> {
-    format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes()
-}
-
-fn multipart_tail() -> Vec<u8> {
-    format!("\r\n--{BOUNDARY}--\r\n").into_bytes()
-}
-
-fn multipart(name: &str, bytes: &[u8]) -> Vec<u8> {
-    let mut body = multipart_head(name);
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(&multipart_tail());
-    body
-}
-
-fn content_type() -> String {
-    format!("multipart/form-data; boundary={BOUNDARY}")
-}
-
-async fn post_file(user: &TestUser, path: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
-    let response = user
-        .client
-        .request(Method::POST, path)
-        .header("content-type", content_type())
-        .body(multipart(name, bytes))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn upload(user: &TestUser, project: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
-    post_file(
-        user,
-        &format!("/api/v1/projects/{project}/files"),
-        name,
-        bytes,
-    )
-    .await
-}
-
 async fn uploaded(user: &TestUser, project: &str, name: &str, bytes: &[u8]) -> Value {
-    let (status, body) = upload(user, project, name, bytes).await;
+    let (status, body) = fixtures::upload_file(user, project, name, bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body
 }
@@ -474,7 +426,7 @@ storage_tests! {
         assert_eq!(headers["content-disposition"], "inline; filename=\"report_ v_2_ final.txt\"; filename*=UTF-8''report%3B%20v%3D2%3A%20final.txt");
 
         // Versions: a new upload becomes current; the old one stays downloadable.
-        let (status, v2) = post_file(&w.owner, &format!("/api/v1/files/{id}/versions"), "data-v2.bin", b"second version").await;
+        let (status, v2) = fixtures::post_multipart(&w.owner, &format!("/api/v1/files/{id}/versions"), "data-v2.bin", b"second version").await;
         assert_eq!(status, StatusCode::CREATED, "{v2}");
         assert_eq!(v2["version"], 2);
         assert_eq!(v2["name"], "data-v2.bin");
@@ -507,7 +459,7 @@ storage_tests! {
         let b_id = b["id"].as_str().unwrap();
 
         // Another org's identical bytes are its own object.
-        let (_, theirs) = upload(&w.outsider, &w.outsider_project.id, "x.bin", &bytes).await;
+        let (_, theirs) = fixtures::upload_file(&w.outsider, &w.outsider_project.id, "x.bin", &bytes).await;
         assert_eq!(theirs["sha256"], a["sha256"]);
 
         // Trash and restore keep the bytes; purge needs the trash first.
@@ -541,7 +493,7 @@ storage_tests! {
         // 9 MiB of a declared 20 MiB: past one S3 part, so a multipart upload is under way.
         let declared = 20 * 1024 * 1024;
         let sent = 9 * 1024 * 1024;
-        let head = multipart_head("cut.bin");
+        let head = fixtures::multipart_head("cut.bin");
         let address = w.server.url().trim_start_matches("http://").to_owned();
         let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
         let request = format!(
@@ -549,8 +501,8 @@ storage_tests! {
              Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
             w.project.id,
             w.owner.token,
-            content_type(),
-            head.len() + declared + multipart_tail().len()
+            fixtures::multipart_content_type(),
+            head.len() + declared + fixtures::multipart_tail().len()
         );
         socket.write_all(request.as_bytes()).await.unwrap();
         socket.write_all(&head).await.unwrap();
@@ -572,13 +524,13 @@ storage_tests! {
             ("ATRIUM_FILES_MAX_UPLOAD_BYTES", "700000".to_owned()),
         ];
         let w = workspace(backend, storage, &env).await;
-        let (status, body) = upload(&w.owner, &w.project.id, "big.bin", &noise(800_000, 6)).await;
+        let (status, body) = fixtures::upload_file(&w.owner, &w.project.id, "big.bin", &noise(800_000, 6)).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
         assert_eq!(body["error"]["code"], "payload_too_large");
         let first = noise(600_000, 4);
         uploaded(&w.owner, &w.project.id, "first.bin", &first).await;
 
-        let (status, body) = upload(&w.owner, &w.project.id, "second.bin", &noise(600_000, 5)).await;
+        let (status, body) = fixtures::upload_file(&w.owner, &w.project.id, "second.bin", &noise(600_000, 5)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["error"]["code"], "quota_exceeded");
         assert_eq!(list(&w.owner, &w.project.id, false).await.len(), 1);
@@ -589,7 +541,7 @@ storage_tests! {
         let response = w.owner.client.request(Method::POST, &format!("/api/v1/projects/{}/files", w.project.id))
             .header("content-type", "application/json").body("{}").send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        let (status, body) = post_file(&w.owner, &format!("/api/v1/projects/{}/files", w.project.id), "x", b"").await;
+        let (status, body) = fixtures::post_multipart(&w.owner, &format!("/api/v1/projects/{}/files", w.project.id), "x", b"").await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["size"], 0);
     }
@@ -652,9 +604,9 @@ atrium_tests::backend_tests! {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body, b"the plan");
         assert_eq!(list(&w.viewer, &w.project.id, false).await.len(), 1);
-        let (status, _) = upload(&w.viewer, &w.project.id, "mine.txt", b"no").await;
+        let (status, _) = fixtures::upload_file(&w.viewer, &w.project.id, "mine.txt", b"no").await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        let (status, _) = post_file(&w.viewer, &format!("/api/v1/files/{id}/versions"), "v2.txt", b"no").await;
+        let (status, _) = fixtures::post_multipart(&w.viewer, &format!("/api/v1/files/{id}/versions"), "v2.txt", b"no").await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(send(&w.viewer, Method::DELETE, &format!("/api/v1/files/{id}")).await, StatusCode::FORBIDDEN);
 
@@ -668,7 +620,7 @@ atrium_tests::backend_tests! {
             assert_eq!(send(&w.outsider, Method::GET, &path).await, StatusCode::NOT_FOUND, "{path}");
         }
         assert_eq!(send(&w.outsider, Method::DELETE, &format!("/api/v1/files/{id}")).await, StatusCode::NOT_FOUND);
-        let (status, body) = upload(&w.outsider, &w.project.id, "x.txt", b"x").await;
+        let (status, body) = fixtures::upload_file(&w.outsider, &w.project.id, "x.txt", b"x").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(body["error"]["code"], "not_found");
         assert_eq!(send(&w.owner, Method::GET, "/api/v1/files/no-such-file").await, StatusCode::NOT_FOUND);
@@ -690,10 +642,10 @@ atrium_tests::backend_tests! {
         uploaded(&owner, &project.id, "before.txt", b"stored before the outage").await;
 
         s3.stop();
-        let (status, body) = upload(&owner, &project.id, "during.txt", b"small").await;
+        let (status, body) = fixtures::upload_file(&owner, &project.id, "during.txt", b"small").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert_eq!(body["error"]["code"], "unavailable");
-        let (status, _) = upload(&owner, &project.id, "during-big.bin", &noise(10 * 1024 * 1024, 7)).await;
+        let (status, _) = fixtures::upload_file(&owner, &project.id, "during-big.bin", &noise(10 * 1024 * 1024, 7)).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         let names: Vec<Value> = list(&owner, &project.id, false).await.into_iter().map(|f| f["name"].clone()).collect();
         assert_eq!(names, vec![Value::from("before.txt")]);
@@ -837,9 +789,9 @@ async fn a_200_mb_file_streams_in_flat_memory() {
     let (stop, watcher) = watch_rss(pid);
     let blocks = LARGE / BLOCK as u64;
     let parts = futures::stream::iter(
-        std::iter::once(multipart_head("large.bin"))
+        std::iter::once(fixtures::multipart_head("large.bin"))
             .chain((0..blocks).map(large_block))
-            .chain(std::iter::once(multipart_tail())),
+            .chain(std::iter::once(fixtures::multipart_tail())),
     )
     .map(Ok::<_, std::io::Error>);
     let response = w
@@ -849,11 +801,13 @@ async fn a_200_mb_file_streams_in_flat_memory() {
             Method::POST,
             &format!("/api/v1/projects/{}/files", w.project.id),
         )
-        .header("content-type", content_type())
+        .header("content-type", fixtures::multipart_content_type())
         .header(
             "content-length",
-            (LARGE as usize + multipart_head("large.bin").len() + multipart_tail().len())
-                .to_string(),
+            (LARGE as usize
+                + fixtures::multipart_head("large.bin").len()
+                + fixtures::multipart_tail().len())
+            .to_string(),
         )
         .body(reqwest::Body::wrap_stream(parts))
         .send()

@@ -153,6 +153,25 @@ fn marked(text: &str, range: &Value) -> String {
 }
 
 backend_tests! {
+    async fn files_are_found_by_their_extracted_text(backend) {
+        let w = workspace(backend).await;
+        let (status, file) = fixtures::upload_file(&w.owner, &w.open.id, "minutes.txt", b"The quarterly narwhal census is due.").await;
+        assert_eq!(status, StatusCode::CREATED, "{file}");
+        let id = file["id"].as_str().unwrap().to_owned();
+        wait_until(&w.owner, &w.org, "narwhal", &id, true, CATCH_UP).await;
+        assert!(ids(&w.member, &w.org, "census").await.contains(&id), "an org member sees files of an open project");
+
+        let (status, secret) = fixtures::upload_file(&w.owner, &w.private.id, "secret.txt", b"narwhal acquisition budget").await;
+        assert_eq!(status, StatusCode::CREATED, "{secret}");
+        let secret_id = secret["id"].as_str().unwrap().to_owned();
+        wait_until(&w.owner, &w.org, "acquisition", &secret_id, true, CATCH_UP).await;
+        assert!(!ids(&w.member, &w.org, "narwhal").await.contains(&secret_id), "a private project's file stays hidden");
+
+        let trashed = w.owner.client.request(Method::DELETE, &format!("/api/v1/files/{id}")).send().await.unwrap();
+        assert!(trashed.status().is_success());
+        wait_until(&w.owner, &w.org, "narwhal", &id, false, CATCH_UP).await;
+    }
+
     async fn search_edits_are_found_within_a_second(backend) {
         let w = workspace(backend).await;
         let doc = fixtures::create_doc(&w.owner, &w.open.id, "Field notes").await;
