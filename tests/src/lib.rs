@@ -13,6 +13,7 @@
 //! `cargo test` finds the binary in the target directory and fails with a clear message when a
 //! service it needs is not configured.
 
+pub mod bench;
 pub mod database;
 pub mod fixtures;
 pub mod server;

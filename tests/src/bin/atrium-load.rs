@@ -18,17 +18,16 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use atrium_collab::protocol;
+use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb};
 use clap::{Parser, ValueEnum};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use yrs::{ReadTxn, StateVector, Text, Transact};
@@ -64,71 +63,6 @@ struct Args {
 }
 
 const MARK: &[u8] = "§".as_bytes();
-
-struct Server {
-    child: tokio::process::Child,
-    base: String,
-    pid: u32,
-    _dir: tempfile::TempDir,
-}
-
-async fn start_server(bin: &PathBuf) -> anyhow::Result<Server> {
-    let dir = tempfile::tempdir()?;
-    let mut child = tokio::process::Command::new(bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
-        .env("ATRIUM_DATA_DIR", dir.path())
-        .env("ATRIUM_AUTH_RATE_PER_MINUTE", "100000")
-        .env("ATRIUM_API_RATE_PER_SECOND", "100000")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot start {}", bin.display()))?;
-    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let base = loop {
-        let line = lines
-            .next_line()
-            .await?
-            .context("atrium exited before listening")?;
-        if let Some(url) = line.strip_prefix("atrium listening on ") {
-            break url.trim().to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let pid = child.id().context("pid")?;
-    Ok(Server {
-        child,
-        base,
-        pid,
-        _dir: dir,
-    })
-}
-
-/// Server CPU time (user + system) in seconds, from /proc.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // Fields after the command name: utime is the 12th, stime the 13th (0-based 11, 12).
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Server resident memory in megabytes.
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
-    kb.unwrap_or(0.0) / 1024.0
-}
 
 /// Creates a user, org, project and `rooms` documents; returns the token and the doc ids.
 async fn setup(base: &str, rooms: usize) -> anyhow::Result<(String, Vec<String>)> {
@@ -247,7 +181,12 @@ fn summarize(mut values: Vec<f64>) -> (f64, f64, f64) {
     )
 }
 
-async fn edit(args: &Args, server: &Server, token: &str, docs: &[String]) -> anyhow::Result<()> {
+async fn edit(
+    args: &Args,
+    server: &BenchServer,
+    token: &str,
+    docs: &[String],
+) -> anyhow::Result<()> {
     let sent: Arc<Mutex<HashMap<(u32, u32), Instant>>> = Arc::default();
     let peer_latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
     let ack_latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
@@ -391,7 +330,12 @@ async fn edit(args: &Args, server: &Server, token: &str, docs: &[String]) -> any
 /// Edits per client, read by the receiving tasks to know when they have everything.
 static EDITS: AtomicU64 = AtomicU64::new(0);
 
-async fn connect(args: &Args, server: &Server, token: &str, docs: &[String]) -> anyhow::Result<()> {
+async fn connect(
+    args: &Args,
+    server: &BenchServer,
+    token: &str,
+    docs: &[String],
+) -> anyhow::Result<()> {
     let rss_before = rss_mb(server.pid);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -425,7 +369,12 @@ async fn connect(args: &Args, server: &Server, token: &str, docs: &[String]) -> 
     Ok(())
 }
 
-async fn join(args: &Args, server: &Server, token: &str, docs: &[String]) -> anyhow::Result<()> {
+async fn join(
+    args: &Args,
+    server: &BenchServer,
+    token: &str,
+    docs: &[String],
+) -> anyhow::Result<()> {
     let doc = yrs::Doc::new();
     let text = doc.get_or_insert_text("text");
     {
@@ -483,7 +432,7 @@ async fn join(args: &Args, server: &Server, token: &str, docs: &[String]) -> any
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     EDITS.store(args.edits as u64, Ordering::Relaxed);
-    let mut server = start_server(&args.bin).await?;
+    let mut server = BenchServer::start(&args.bin, &[]).await?;
     let rooms = match args.scenario {
         Scenario::Join => 1,
         _ => args.rooms.max(1),

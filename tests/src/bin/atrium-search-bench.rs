@@ -29,17 +29,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use atrium_tests::TestDatabase;
+use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb};
 use atrium_tests::services::PrivatePostgres;
 use clap::Parser;
 use serde_json::{Value, json};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[derive(Debug, Parser)]
 #[command(about = "Atrium search over HTTP vs PostgreSQL full-text search, same data, same run")]
@@ -331,75 +330,6 @@ impl<'a> Generator<'a> {
 // ---------------------------------------------------------------------------------------------
 // The server.
 
-struct Server {
-    child: tokio::process::Child,
-    base: String,
-    pid: u32,
-    data_dir: tempfile::TempDir,
-}
-
-async fn start_server(bin: &Path, database_url: &str) -> anyhow::Result<Server> {
-    let data_dir = tempfile::tempdir()?;
-    let mut child = tokio::process::Command::new(bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
-        .env("ATRIUM_DATA_DIR", data_dir.path())
-        .env("ATRIUM_DATABASE_URL", database_url)
-        .env("ATRIUM_AUTH_RATE_PER_MINUTE", "1000000")
-        .env("ATRIUM_API_RATE_PER_SECOND", "1000000")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot start {}", bin.display()))?;
-    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let base = tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            let line = lines
-                .next_line()
-                .await?
-                .context("atrium exited before listening")?;
-            if let Some(url) = line.strip_prefix("atrium listening on ") {
-                break anyhow::Ok(url.trim().to_owned());
-            }
-        }
-    })
-    .await
-    .context("atrium did not listen within 60 s")??;
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let pid = child.id().context("pid")?;
-    Ok(Server {
-        child,
-        base,
-        pid,
-        data_dir,
-    })
-}
-
-/// CPU time (user + system) of a process in seconds, from /proc.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Resident memory of a process in MB.
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
-    kb.unwrap_or(0.0) / 1024.0
-}
-
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -683,7 +613,7 @@ struct Run<'a> {
     now: i64,
     pool: &'a PgPool,
     http: &'a reqwest::Client,
-    server: &'a Server,
+    server: &'a BenchServer,
     tenant: &'a Tenant,
 }
 
@@ -1141,13 +1071,14 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: &Args, database_url: &str) -> anyhow::Result<()> {
-    let mut server = start_server(&args.bin, database_url).await?;
+    let mut server =
+        BenchServer::start(&args.bin, &[("ATRIUM_DATABASE_URL", database_url)]).await?;
     let result = bench(args, database_url, &server).await;
     server.child.kill().await.ok();
     result
 }
 
-async fn bench(args: &Args, database_url: &str, server: &Server) -> anyhow::Result<()> {
+async fn bench(args: &Args, database_url: &str, server: &BenchServer) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;

@@ -1,0 +1,84 @@
+//! Shared by the benchmark binaries (`atrium-load`, `atrium-search-bench`): a release server
+//! started on a fresh data directory, and readings of its CPU time and memory from /proc.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+/// An `atrium serve` started for a benchmark; killed on drop.
+pub struct BenchServer {
+    pub child: tokio::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub pid: u32,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl BenchServer {
+    /// Starts `bin` on a fresh data directory with rate limits out of the way, plus `env`.
+    pub async fn start(bin: &Path, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let data_dir = tempfile::tempdir()?;
+        let mut child = tokio::process::Command::new(bin)
+            .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
+            .env("ATRIUM_DATA_DIR", data_dir.path())
+            .env("ATRIUM_AUTH_RATE_PER_MINUTE", "1000000")
+            .env("ATRIUM_API_RATE_PER_SECOND", "1000000")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+        let base = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                let line = lines
+                    .next_line()
+                    .await?
+                    .context("atrium exited before listening")?;
+                if let Some(url) = line.strip_prefix("atrium listening on ") {
+                    break anyhow::Ok(url.trim().to_owned());
+                }
+            }
+        })
+        .await
+        .context("atrium did not listen within 60 s")??;
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let pid = child.id().context("pid")?;
+        Ok(Self {
+            child,
+            base,
+            pid,
+            data_dir,
+        })
+    }
+}
+
+/// CPU time (user + system) of a process in seconds, from /proc.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // After the command name, utime and stime are the 12th and 13th fields (clock ticks of 10 ms).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Resident memory of a process in MB.
+pub fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
+    kb.unwrap_or(0.0) / 1024.0
+}
