@@ -7,10 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use atrium_client::wire::{
-    AddMemberRequest, AddProjectMemberRequest, CreateOrgRequest, CreateProjectRequest, Org,
-    Project, ProjectRole,
-};
+use atrium_client::wire::{Org, OrgRole, Project, ProjectRole, Visibility};
 use atrium_tests::fixtures::{self, TestUser};
 use atrium_tests::{Backend, TestServer, services};
 use futures::StreamExt;
@@ -74,24 +71,8 @@ struct Workspace {
 }
 
 async fn org_and_project(user: &TestUser, name: &str) -> (Org, Project) {
-    let org: Org = user
-        .client
-        .post("/api/v1/orgs", &CreateOrgRequest { name: name.into() })
-        .await
-        .unwrap();
-    let project: Project = user
-        .client
-        .post(
-            &format!("/api/v1/orgs/{}/projects", org.id),
-            &CreateProjectRequest {
-                name: "Files".into(),
-                description: None,
-                visibility: None,
-                default_role: None,
-            },
-        )
-        .await
-        .unwrap();
+    let org = fixtures::create_org(user, name).await;
+    let project = fixtures::create_project(user, &org.id, "Files", Visibility::Open).await;
     (org, project)
 }
 
@@ -102,28 +83,8 @@ async fn workspace(backend: Backend, storage: Storage, env: &[(&str, String)]) -
     let outsider = fixtures::user(&server, "outsider").await;
     let (org, project) = org_and_project(&owner, "Acme").await;
     let (_, outsider_project) = org_and_project(&outsider, "Elsewhere").await;
-    let _: Value = owner
-        .client
-        .post(
-            &format!("/api/v1/orgs/{}/members", org.id),
-            &AddMemberRequest {
-                email: "viewer@example.com".into(),
-                role: atrium_client::wire::OrgRole::Member,
-            },
-        )
-        .await
-        .unwrap();
-    let _: Value = owner
-        .client
-        .post(
-            &format!("/api/v1/projects/{}/members", project.id),
-            &AddProjectMemberRequest {
-                user_id: viewer.id().into(),
-                role: ProjectRole::Viewer,
-            },
-        )
-        .await
-        .unwrap();
+    fixtures::add_org_member(&owner, &org.id, "viewer@example.com", OrgRole::Member).await;
+    fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
     Workspace {
         server,
         storage,
@@ -595,6 +556,43 @@ storage_tests! {
 }
 
 atrium_tests::backend_tests! {
+    async fn image_previews_are_bounded_pngs(backend) {
+        let w = workspace(backend, Storage::Local, &[]).await;
+        let mut source = Vec::new();
+        image::RgbImage::from_pixel(640, 320, image::Rgb([20, 120, 200]))
+            .write_to(&mut std::io::Cursor::new(&mut source), image::ImageFormat::Png)
+            .unwrap();
+        let file = uploaded(&w.owner, &w.project.id, "diagram.png", &source).await;
+        let id = file["id"].as_str().unwrap();
+        let path = format!("/api/v1/files/{id}/thumbnail?size=64");
+        let (status, headers, body) = get(&w.viewer, &path, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], "image/png");
+        let preview = image::load_from_memory(&body).unwrap();
+        assert_eq!((preview.width(), preview.height()), (64, 32));
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        let (status, _, _) = get(&w.viewer, &path, &[("if-none-match", etag.as_str())]).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+
+        let (status, _, _) = get(&w.owner, &format!("/api/v1/files/{id}/thumbnail?size=5000"), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _, _) = get(&w.outsider, &path, &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let text = uploaded(&w.owner, &w.project.id, "notes.txt", b"plain words").await;
+        let (status, _, _) = get(&w.owner, &format!("/api/v1/files/{}/thumbnail", text["id"].as_str().unwrap()), &[]).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+        // A PNG whose header claims 100,000 × 100,000 pixels is refused cleanly.
+        let mut hostile = source.clone();
+        hostile[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        hostile[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let bomb = uploaded(&w.owner, &w.project.id, "bomb.png", &hostile).await;
+        let (status, _, _) = get(&w.owner, &format!("/api/v1/files/{}/thumbnail", bomb["id"].as_str().unwrap()), &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _, _) = get(&w.owner, &path, &[]).await;
+        assert_eq!(status, StatusCode::OK, "the server carries on");
+    }
+
     async fn viewers_download_and_other_orgs_see_nothing(backend) {
         let w = workspace(backend, Storage::Local, &[]).await;
         let file = uploaded(&w.owner, &w.project.id, "plan.txt", b"the plan").await;

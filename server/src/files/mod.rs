@@ -10,6 +10,7 @@
 //! - [`model`] — wire types and pure rules (names, sniffing, ranges, `Content-Disposition`).
 //! - [`extract`] — text extraction per format; [`worker`] — the background job running it.
 //! - [`feed`] — change-feed rows of kind `file` for the search indexer.
+//! - [`thumbnails`] — bounded, on-demand PNG previews of image files.
 //!
 //! Bytes are stored once per organisation and hash (`file_blobs`, reference-counted by the
 //! versions that use them); a blob's object goes when its last version is purged.
@@ -20,6 +21,7 @@ pub mod model;
 pub mod routes;
 pub mod storage;
 pub mod store;
+pub mod thumbnails;
 pub mod upload;
 pub mod worker;
 

@@ -40,6 +40,7 @@ pub fn router(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
         .routes(routes!(file_content))
         .routes(routes!(version_content))
         .routes(routes!(file_text))
+        .routes(routes!(super::thumbnails::file_thumbnail))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(upload_file))
@@ -50,7 +51,7 @@ pub fn router(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
 
 /// A file the caller may act on (its organisation found, the action checked on its project).
 /// Another organisation's file and an invisible project's file are both 404.
-async fn file_for(
+pub(super) async fn file_for(
     state: &AppState,
     user: &CurrentUser,
     file_id: &str,
