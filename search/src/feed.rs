@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 use tracing::{debug, warn};
@@ -70,6 +70,12 @@ impl FeedBatch {
     }
 }
 
+/// After catching up from at least this many changes, [`tail`] compacts the index
+/// ([`SearchIndex::compact`]) in the background.
+const COMPACT_AFTER_OPS: usize = 20_000;
+/// Pause before retrying a compaction that failed (usually: a background merge held a segment).
+const COMPACT_RETRY: Duration = Duration::from_secs(1);
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
@@ -85,6 +91,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 /// under sustained load it commits every `max_commit_delay`. Read errors are logged and
 /// retried; an index error ends the loop with the error (reopen the index and start again:
 /// it resumes from the last commit).
+///
+/// When it catches up from a backlog of at least 20,000 changes (a rebuild, a bulk import, a
+/// restart after downtime) it merges the index's segments in the background
+/// ([`SearchIndex::compact`]), since queries slow down with the number of segments; shutdown
+/// waits for that merge.
 pub async fn tail<S: ChangeSource>(
     index: Arc<SearchIndex>,
     source: S,
@@ -93,6 +104,10 @@ pub async fn tail<S: ChangeSource>(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<()> {
     tokio::pin!(shutdown);
+    // Changes applied since the tailer last caught up, and the compaction under way.
+    let mut backlog = 0usize;
+    let mut compacting: Option<tokio::task::JoinHandle<Result<bool>>> = None;
+    let mut compact_after = Instant::now();
     loop {
         let after = index.applied_seq();
         let read = tokio::select! {
@@ -108,6 +123,7 @@ pub async fn tail<S: ChangeSource>(
                 }
             }
             Ok(batch) if batch.last_seq > after => {
+                backlog += batch.entries.len();
                 let index = index.clone();
                 let delay = options.max_commit_delay;
                 blocking(move || {
@@ -122,6 +138,23 @@ pub async fn tail<S: ChangeSource>(
                 if blocking(move || idx.commit()).await? {
                     debug!(seq = index.last_seq(), "search indexer caught up");
                 }
+                if let Some(handle) = compacting.take_if(|h| h.is_finished()) {
+                    // Finished, so this does not wait.
+                    if let Err(e) = joined(handle.await) {
+                        debug!(error = %e, "search index compaction failed; will retry");
+                        backlog = backlog.max(COMPACT_AFTER_OPS);
+                        compact_after = Instant::now() + COMPACT_RETRY;
+                    }
+                }
+                if compacting.is_none() && backlog >= COMPACT_AFTER_OPS {
+                    if Instant::now() >= compact_after {
+                        backlog = 0;
+                        let idx = index.clone();
+                        compacting = Some(tokio::task::spawn_blocking(move || idx.compact()));
+                    }
+                } else if backlog < COMPACT_AFTER_OPS {
+                    backlog = 0;
+                }
                 tokio::select! {
                     () = &mut shutdown => break,
                     () = wake.notified() => {}
@@ -130,6 +163,15 @@ pub async fn tail<S: ChangeSource>(
             }
         }
     }
+    if let Some(handle) = compacting {
+        if let Err(e) = joined(handle.await) {
+            warn!(error = %e, "search index compaction failed");
+        }
+    }
     blocking(move || index.commit()).await?;
     Ok(())
+}
+
+fn joined<T>(r: Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
+    r.map_err(|e| Error::Task(e.to_string()))?
 }

@@ -45,6 +45,8 @@ const PINNED_SEARCHERS: usize = 8;
 const PIN_TTL: Duration = Duration::from_secs(120);
 /// Staged changes that force a commit in [`SearchIndex::commit_if_due`] whatever the delay.
 const COMMIT_EVERY_OPS: usize = 50_000;
+/// [`SearchIndex::compact`] merges everything when more segments than this are searchable.
+pub const COMPACT_ABOVE_SEGMENTS: usize = 4;
 
 /// How to open the index.
 #[derive(Debug, Clone)]
@@ -167,10 +169,13 @@ impl SearchIndex {
             n => n,
         };
         let heap = options.writer_heap_bytes.max(threads * 16 * 1024 * 1024);
-        let writer = index.writer_with_num_threads(threads, heap)?;
+        let writer: IndexWriter = index.writer_with_num_threads(threads, heap)?;
+        // Commits reload the reader themselves (so a change is searchable when `commit`
+        // returns); the reload on meta changes also brings in segments that background merges
+        // finish while no commit follows, e.g. after a bulk catch-up when the feed goes quiet.
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
         let this = SearchIndex {
             index,
@@ -348,6 +353,35 @@ impl SearchIndex {
         Ok(true)
     }
 
+    /// Merges every searchable segment into one when there are more than
+    /// 4 (`COMPACT_ABOVE_SEGMENTS`), waits for the merge, and makes the result searchable.
+    /// Returns whether it merged.
+    ///
+    /// For after a bulk catch-up (the tailer calls it when it caught up from a large backlog):
+    /// the commits of a catch-up leave segments of many sizes that background merges do not
+    /// bring down, and each prefix or typo term is expanded once per segment at query time.
+    /// Takes seconds on a million messages (one core); searches and indexing go on meanwhile,
+    /// on the old segments until it ends. Fails if a background merge holds one of the
+    /// segments; try again later.
+    pub fn compact(&self) -> Result<bool> {
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() <= COMPACT_ABOVE_SEGMENTS {
+            // A background merge may have just brought the count down; let searches see it.
+            self.reader.reload()?;
+            return Ok(false);
+        }
+        let started = Instant::now();
+        let merging = lock(&self.state).writer.merge(&ids);
+        merging.wait()?;
+        self.reader.reload()?;
+        debug!(
+            segments = ids.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "search index compacted"
+        );
+        Ok(true)
+    }
+
     /// Empties the index and sets its sequence to 0, committed at once: the start of a full
     /// rebuild (`atrium search reindex`), after which the feed is applied from the beginning.
     /// Searches see an emptier index until the rebuild catches up.
@@ -436,7 +470,7 @@ impl SearchIndex {
         let searcher = cursor
             .and_then(|c| self.pinned(c.generation))
             .unwrap_or_else(|| self.reader.searcher());
-        let query = query::build(&self.fields, &clauses, scope, access, req);
+        let query = query::build(&self.fields, &searcher, &clauses, scope, access, req);
 
         let ranked = TopDocs::with_limit(limit + 1).tweak_score(move |segment: &SegmentReader| {
             let fast = segment.fast_fields();

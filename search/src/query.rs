@@ -4,15 +4,16 @@
 //! hand and every word goes through [`crate::analyzer`], so syntax characters are just
 //! separators and no input can make query construction fail or panic.
 
+use std::collections::HashMap;
 use std::ops::Bound;
 
-use tantivy::Term;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Searcher, Term};
 
 use crate::analyzer::{analyze, run_width, runs};
 use crate::model::{Scope, SearchRequest, TimeRange};
@@ -26,6 +27,10 @@ pub(crate) const MAX_CLAUSES: usize = 32;
 /// Shortest last word that also matches as a prefix: shorter ones expand to so many words
 /// that they match much of the index and cost tens of milliseconds on a million messages.
 const MIN_PREFIX_CHARS: usize = 3;
+/// A prefix matches only its this many most frequent completions (document frequency summed
+/// over segments): a three-letter prefix can complete to a thousand words, and each one costs a
+/// posting-list read per segment; the rare completions add few hits and rank low anyway.
+const MAX_PREFIX_TERMS: usize = 64;
 /// A title hit weighs this much more than a body hit.
 pub(crate) const TITLE_BOOST: f32 = 2.0;
 /// Constant score of a typo-tolerant or prefix match (exact matches score BM25, usually 1–15),
@@ -160,7 +165,7 @@ fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
 }
 
 /// The scoring part of one clause: any of its variants in title or body.
-fn clause_query(f: &Fields, clause: &Clause) -> Box<dyn Query> {
+fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (field, boost) in [(f.title, TITLE_BOOST), (f.body, 1.0)] {
         match clause {
@@ -187,13 +192,16 @@ fn clause_query(f: &Fields, clause: &Clause) -> Box<dyn Query> {
                     ));
                 }
                 if *prefix {
-                    should.push((
-                        Occur::Should,
-                        boosted(
-                            Box::new(FuzzyTermQuery::new_prefix(term, 0, true)),
-                            LOOSE_SCORE * boost,
-                        ),
-                    ));
+                    let completions = prefix_terms(searcher, field, token, MAX_PREFIX_TERMS);
+                    if !completions.is_empty() {
+                        should.push((
+                            Occur::Should,
+                            boosted(
+                                Box::new(TermSetQuery::new(completions)),
+                                LOOSE_SCORE * boost,
+                            ),
+                        ));
+                    }
                 }
             }
             Clause::Phrase(terms) if terms.len() == 1 => {
@@ -223,14 +231,66 @@ fn clause_query(f: &Fields, clause: &Clause) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(should))
 }
 
+/// The `limit` most frequent terms of `field` that start with `prefix` in the searcher's
+/// segments (the prefix itself included), most frequent first; ties go to the shorter term.
+fn prefix_terms(searcher: &Searcher, field: Field, prefix: &str, limit: usize) -> Vec<Term> {
+    let mut freq: HashMap<Vec<u8>, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().range().ge(prefix.as_bytes()).into_stream() else {
+            continue;
+        };
+        while stream.advance() {
+            let key = stream.key();
+            if !key.starts_with(prefix.as_bytes()) {
+                break;
+            }
+            *freq.entry(key.to_vec()).or_default() += u64::from(stream.value().doc_freq);
+        }
+    }
+    let mut ranked: Vec<(Vec<u8>, u64)> = freq.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(a.0.len().cmp(&b.0.len()))
+            .then(a.0.cmp(&b.0))
+    });
+    ranked
+        .into_iter()
+        .take(limit)
+        .filter_map(|(bytes, _)| String::from_utf8(bytes).ok())
+        .map(|text| Term::from_field_text(field, &text))
+        .collect()
+}
+
 /// A non-scoring filter: matches decide visibility, never ranking.
 fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
 }
 
+/// Filters with up to this many terms are a lazy union of term queries, read only where the
+/// other clauses lead; more become a [`TermSetQuery`], which reads every posting of every term
+/// into a bitset up front (for a user who may read a whole organisation, a million documents
+/// per query whatever the words).
+const LAZY_FILTER_TERMS: usize = 16;
+
 fn term_set(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
-    Box::new(TermSetQuery::new(
-        values.into_iter().map(|v| Term::from_field_text(field, &v)),
+    let terms: Vec<Term> = values
+        .into_iter()
+        .map(|v| Term::from_field_text(field, &v))
+        .collect();
+    if terms.len() > LAZY_FILTER_TERMS {
+        return Box::new(TermSetQuery::new(terms));
+    }
+    Box::new(BooleanQuery::new(
+        terms
+            .into_iter()
+            .map(|t| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
+                (Occur::Should, q)
+            })
+            .collect(),
     ))
 }
 
@@ -261,6 +321,7 @@ pub(crate) fn scope_terms(scope: &Scope) -> Vec<String> {
 /// narrowed by the request's filters.
 pub(crate) fn build(
     f: &Fields,
+    searcher: &Searcher,
     clauses: &[Clause],
     scope: &Scope,
     access_terms: Vec<String>,
@@ -268,7 +329,7 @@ pub(crate) fn build(
 ) -> Box<dyn Query> {
     let mut must: Vec<(Occur, Box<dyn Query>)> = clauses
         .iter()
-        .map(|c| (Occur::Must, clause_query(f, c)))
+        .map(|c| (Occur::Must, clause_query(f, searcher, c)))
         .collect();
     must.push(filter(Box::new(TermQuery::new(
         Term::from_field_text(f.org, &scope.org),

@@ -769,3 +769,53 @@ async fn the_tailer_makes_changes_searchable_within_a_second() {
     task.await.unwrap().unwrap();
     assert_eq!(index.last_seq(), 4);
 }
+
+#[test]
+fn a_prefix_matches_its_most_frequent_completions() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = open(&dir);
+    // 80 completions of "zor": zorw0 … zorw79, word i in 80 - i messages except the rarest
+    // 10, which appear once each; only the 64 most frequent completions are matched.
+    let mut docs = Vec::new();
+    for i in 0..80 {
+        let copies = if i < 70 { 80 - i } else { 1 };
+        for c in 0..copies {
+            docs.push(msg(&format!("m{i}-{c}"), "p1", "c1", &format!("zorw{i}")));
+        }
+    }
+    put(&index, docs);
+    let everything = scope(&["p1"]);
+    let r = search(&index, &everything, "zor");
+    let expected: usize = (0..64).map(|i| 80 - i).sum();
+    assert_eq!(r.total, expected);
+    // Exact words and longer prefixes still find the rare ones.
+    assert_eq!(search(&index, &everything, "zorw79 ").total, 1);
+    assert_eq!(search(&index, &everything, "zorw79").total, 1);
+}
+
+#[test]
+fn compact_merges_segments_and_keeps_every_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = open(&dir);
+    for batch in 0..8 {
+        put(
+            &index,
+            (0..50)
+                .map(|i| msg(&format!("m{batch}-{i}"), "p1", "c1", "merge me please"))
+                .collect(),
+        );
+    }
+    // A background merge may hold some segments; compact fails then and is retried.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while index.compact().is_err() {
+        assert!(Instant::now() < deadline, "compaction kept failing");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        index.num_segments() <= 4,
+        "{} segments",
+        index.num_segments()
+    );
+    assert_eq!(index.num_docs(), 400);
+    assert_eq!(search(&index, &scope(&["p1"]), "merge ").total, 400);
+}
