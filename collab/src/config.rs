@@ -73,6 +73,13 @@ pub struct HubConfig {
     pub send_queue: usize,
     /// Most updates committed in one transaction.
     pub max_commit_batch: usize,
+    /// Under load, group commits start at most this often: updates arriving within the
+    /// interval after a commit started wait for the next one, so one transaction (and one
+    /// fsync) serves many. An update after a quiet period is committed at once. Peers receive
+    /// updates before they are committed; only the sender's durable echo (and an HTTP update)
+    /// waits, by at most this much. Zero commits whatever has arrived as soon as the previous
+    /// commit ends.
+    pub commit_interval: Duration,
     /// Compact a document when its log holds this many updates…
     pub compact_after_updates: u64,
     /// …or this many bytes.
@@ -105,6 +112,7 @@ impl Default for HubConfig {
             room_idle_timeout: Duration::from_secs(30),
             send_queue: 1024,
             max_commit_batch: 1000,
+            commit_interval: Duration::from_millis(5),
             compact_after_updates: 2000,
             compact_after_bytes: 4 << 20,
             change_debounce: Duration::from_secs(2),
