@@ -2,7 +2,7 @@
 //!
 //! [`Store`] is the abstraction the hub writes through; [`SqlStore`] is its implementation over
 //! sqlx's `Any` pool, serving SQLite and PostgreSQL with one set of portable statements
-//! (lowercase SQL, `$1…$N` placeholders, blobs for Yjs data, integer milliseconds for times).
+//! (lowercase SQL, `$1…$N` bind parameters, blobs for Yjs data, integer milliseconds for times).
 //! The schema is `migrations/{sqlite,postgres}/0003_collab.sql`.
 //!
 //! The invariants that make loading correct whatever happened before:

@@ -11,106 +11,13 @@
 //! Queries run as a member of 10 projects and 2 private channels of one org, 20 hits a page,
 //! snippets included; latency is measured in-process, one query at a time.
 
+use atrium_search::corpus::{CJK, Corpus, Rng};
 use std::error::Error;
 use std::time::{Duration, Instant};
 
 use atrium_search::{
     Access, IndexOp, IndexOptions, Kind, Scope, SearchDoc, SearchIndex, SearchRequest,
 };
-
-const COMMON: &str = "the be to of and a in that have it for not on with he as you do at this but \
-his by from they we say her she or an will my one all would there their what so up out if about \
-who get which go me when make can like time no just him know take people into year your good some \
-could them see other than then now look only come its over think also back after use two how our \
-work first well way even new want because any these give day most us release deploy meeting \
-budget review design server client invoice ticket customer project board task deadline sprint \
-roadmap feedback launch build test bug fix merge branch issue report team plan week monday \
-friday morning today tomorrow update status draft schedule contract payment office travel \
-training holiday leave approve reject urgent question answer thanks please sorry great café \
-naïve résumé";
-
-const SYLLABLES: [&str; 24] = [
-    "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ber", "dan", "fel", "gor", "hin", "jul",
-    "kor", "lin", "mar", "nol", "pes", "qua", "ris", "sol", "tur", "vex",
-];
-
-const CJK: [&str; 16] = [
-    "搜索",
-    "引擎",
-    "会议",
-    "项目",
-    "发布",
-    "预算",
-    "客户",
-    "东京",
-    "タワー",
-    "検索",
-    "会議",
-    "資料",
-    "確認",
-    "明日",
-    "今日",
-    "問題",
-];
-
-/// xorshift64*: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-struct Corpus {
-    words: Vec<String>,
-}
-
-impl Corpus {
-    fn new() -> Self {
-        let mut words: Vec<String> = COMMON.split_whitespace().map(str::to_owned).collect();
-        let mut rng = Rng(42);
-        while words.len() < 30_000 {
-            let n = 2 + rng.below(3);
-            let w: String = (0..n)
-                .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
-                .collect();
-            words.push(w);
-        }
-        Corpus { words }
-    }
-
-    /// Zipf-like: the cube of a uniform number favours the head of the list.
-    fn word(&self, rng: &mut Rng) -> &str {
-        let u = rng.unit();
-        &self.words[((self.words.len() as f64) * u * u * u) as usize]
-    }
-
-    fn text(&self, rng: &mut Rng, words: usize) -> String {
-        if rng.below(100) < 3 {
-            return (0..words.max(2) / 2)
-                .map(|_| CJK[rng.below(CJK.len())])
-                .collect();
-        }
-        let mut s = String::with_capacity(words * 7);
-        for i in 0..words {
-            if i > 0 {
-                s.push(' ');
-            }
-            s.push_str(self.word(rng));
-        }
-        s
-    }
-}
 
 const ORGS: usize = 5;
 const PROJECTS: usize = 20;

@@ -39,8 +39,10 @@
 //! - `snippet`: picks and marks the passage to show, as plain text plus match ranges.
 //! - `index`: [`SearchIndex`]: open, apply, commit, reset, search, cursors.
 //! - `feed`: [`tail`], an async loop that follows a change source and commits within a deadline.
+//! - [`corpus`]: deterministic synthetic text shared by the benchmarks.
 
 pub mod analyzer;
+pub mod corpus;
 mod cursor;
 mod feed;
 mod index;

@@ -1,7 +1,7 @@
 //! The database layer: one pool over SQLite or PostgreSQL, migrations for both dialects, the
 //! change feed, and cursor paging.
 //!
-//! Queries are written once, in lowercase portable SQL with `$1…$N` placeholders, and run
+//! Queries are written once, in lowercase portable SQL with `$1…$N` bind parameters, and run
 //! through sqlx's `Any` driver on either backend. Flags are stored as integers (0/1) and times
 //! as integer milliseconds, because those decode the same way on both.
 
