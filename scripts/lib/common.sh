@@ -172,3 +172,36 @@ ensure_venv() {
     venv_ready || die "$tag" "the venv at $ATRIUM_VENV still cannot import moto/aiosmtpd/boto3 after pip install"
   ) 9>"$ATRIUM_CACHE_DIR/venv.lock"
 }
+
+# start_target TAG DIR [PORT] — for a service's `start`: the absolute service directory (made if
+# missing) and the port to use — the given one, or the one of its previous start — in START_DIR
+# and START_PORT.
+start_target() {
+  local tag=$1
+  mkdir -p "$2"
+  START_DIR=$(cd "$2" && pwd)
+  START_PORT=${3:-}
+  if [[ -z "$START_PORT" && -f "$START_DIR/port" ]]; then
+    START_PORT=$(<"$START_DIR/port")
+  fi
+  [[ -n "$START_PORT" ]] || die "$tag" "no PORT given and $START_DIR was never started before"
+}
+
+# running_here TAG PIDFILE PORT WHAT CHECK… — 0 when the service of PIDFILE already runs and
+# `CHECK… PORT` succeeds; dies when it runs on another port; otherwise removes a stale PIDFILE and
+# returns 1, so `start` goes on.
+running_here() {
+  local tag=$1 pidfile=$2 port=$3 what=$4 dir pid
+  shift 4
+  dir=$(dirname "$pidfile")
+  pid=$(read_pid "$pidfile")
+  if pid_alive "$pid"; then
+    if [[ "$(<"$dir/port")" == "$port" ]] && "$@" "$port"; then
+      log "$tag" "already running on 127.0.0.1:$port"
+      return 0
+    fi
+    die "$tag" "$what (pid $pid) already runs from $dir, not on port $port: stop it first"
+  fi
+  rm -f "$pidfile"
+  return 1
+}

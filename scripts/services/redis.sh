@@ -31,24 +31,11 @@ cmd_install() {
 cmd_start() {
   [[ $# -ge 1 && $# -le 2 ]] || usage
   have_redis || die "$TAG" "redis-server is not installed: run '$0 install' first"
-  mkdir -p "$1"
-  local dir port pid
-  dir=$(cd "$1" && pwd)
-  port=${2:-}
-  if [[ -z "$port" && -f "$dir/port" ]]; then
-    port=$(<"$dir/port")
+  start_target "$TAG" "$@"
+  local dir=$START_DIR port=$START_PORT pid
+  if running_here "$TAG" "$dir/redis.pid" "$port" "a redis-server" ping; then
+    return 0
   fi
-  [[ -n "$port" ]] || die "$TAG" "no PORT given and $dir was never started before"
-
-  pid=$(read_pid "$dir/redis.pid")
-  if pid_alive "$pid"; then
-    if [[ "$(<"$dir/port")" == "$port" ]] && ping "$port"; then
-      log "$TAG" "already running on 127.0.0.1:$port"
-      return 0
-    fi
-    die "$TAG" "a redis-server (pid $pid) already runs from $dir, not on port $port: stop it first"
-  fi
-  rm -f "$dir/redis.pid"
   require_port_free "$TAG" "$port"
 
   log "$TAG" "starting on 127.0.0.1:$port (dir $dir)"

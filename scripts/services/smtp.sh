@@ -34,24 +34,11 @@ cmd_install() {
 cmd_start() {
   [[ $# -ge 1 && $# -le 2 ]] || usage
   venv_ready || die "$TAG" "aiosmtpd is not installed in $ATRIUM_VENV: run '$0 install' first"
-  mkdir -p "$1"
-  local dir port pid
-  dir=$(cd "$1" && pwd)
-  port=${2:-}
-  if [[ -z "$port" && -f "$dir/port" ]]; then
-    port=$(<"$dir/port")
+  start_target "$TAG" "$@"
+  local dir=$START_DIR port=$START_PORT pid
+  if running_here "$TAG" "$dir/smtp.pid" "$port" "an SMTP sink" greets; then
+    return 0
   fi
-  [[ -n "$port" ]] || die "$TAG" "no PORT given and $dir was never started before"
-
-  pid=$(read_pid "$dir/smtp.pid")
-  if pid_alive "$pid"; then
-    if [[ "$(<"$dir/port")" == "$port" ]] && greets "$port"; then
-      log "$TAG" "already running on 127.0.0.1:$port"
-      return 0
-    fi
-    die "$TAG" "an SMTP sink (pid $pid) already runs from $dir, not on port $port: stop it first"
-  fi
-  rm -f "$dir/smtp.pid"
   require_port_free "$TAG" "$port"
   mkdir -p "$dir/mail"
 
