@@ -406,3 +406,6 @@ pub struct DocVersion {
 pub struct VersionName {
     pub name: String,
 }
+
+pub mod chat;
+pub use chat::*;

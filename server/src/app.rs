@@ -32,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .merge(docs::routes::router(state.collab.config().max_message_size))
         .merge(crate::files::routes::router(config.files_max_upload_bytes))
         .merge(crate::search::routes::router())
+        .merge(crate::chat::routes::router())
+        .merge(crate::notifications::routes::router())
         .layer(rate_limit::api(
             config.api_rate_per_second,
             config.trust_proxy,
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::routes::router())
         .merge(api_routes)
         .merge(docs::socket::router())
+        .merge(crate::events::socket::router())
         .split_for_parts();
     let doc = Arc::new(
         doc.to_pretty_json()

@@ -122,6 +122,23 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_FILES_ORG_QUOTA_BYTES", default_value_t = 10 * 1024 * 1024 * 1024)]
     pub files_org_quota_bytes: u64,
 
+    /// Hours the app event log is kept for clients that reconnect and resume.
+    #[arg(long, env = "ATRIUM_EVENTS_RETENTION_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 90))]
+    pub events_retention_hours: u64,
+
+    /// Seconds between pings on the event socket; a socket silent for three is closed.
+    #[arg(long, env = "ATRIUM_EVENTS_HEARTBEAT_SECS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub events_heartbeat_secs: u64,
+
+    /// Events a socket may fall behind before it is closed as too slow (it then resumes).
+    #[arg(long, env = "ATRIUM_EVENTS_QUEUE", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
+    pub events_queue: u64,
+
+    /// Seconds between notification e-mail digests; a notification is e-mailed when its user
+    /// was offline and has not read it for this long.
+    #[arg(long, env = "ATRIUM_NOTIFY_DIGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub notify_digest_secs: u64,
+
     /// Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway.
     #[arg(long, env = "ATRIUM_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
     pub shutdown_timeout_secs: u64,
@@ -223,6 +240,16 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.listen))
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// The event bus settings.
+    pub fn events(&self) -> crate::events::EventsConfig {
+        crate::events::EventsConfig {
+            retention: Duration::from_secs(self.events_retention_hours * 3600),
+            queue: usize::try_from(self.events_queue).unwrap_or(4096),
+            heartbeat: Duration::from_secs(self.events_heartbeat_secs),
+            ..crate::events::EventsConfig::default()
+        }
     }
 
     /// How long shutdown waits for in-flight work.

@@ -15,6 +15,9 @@
 //! - [`authz`] — roles and the one place that decides who may do what.
 //! - [`orgs`], [`projects`] — tenancy: organisations, members, invitations, projects.
 //! - [`docs`] — collaborative documents: metadata, the `/collab` socket, content, versions.
+//! - [`chat`] — channels, direct messages, messages, threads, mentions, reactions, unread state.
+//! - [`events`] — the app event bus and the `/api/v1/events` socket; presence and typing.
+//! - [`notifications`] — the notification centre and the offline e-mail digest.
 //! - [`files`] — files in projects: streamed uploads to a directory or S3, versions, ranged
 //!   downloads, text extraction for search.
 //! - [`audit`] — the append-only audit log.
@@ -30,14 +33,17 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod docs;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod http;
 pub mod mail;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod orgs;

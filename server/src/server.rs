@@ -40,6 +40,8 @@ pub enum StartError {
     Search(#[from] atrium_search::Error),
     #[error("cannot open file storage: {0}")]
     Files(#[from] crate::files::storage::StorageError),
+    #[error("cannot start the event bus: {0}")]
+    Events(#[from] sqlx::Error),
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -96,6 +98,17 @@ impl Server {
         // commits what it applied and closes the index (later rows are applied on next start).
         let search_task =
             crate::search::feed::spawn(db.clone(), search.clone(), stop_background.clone());
+        // The event dispatcher reads the event log in order and fans it out to the sockets.
+        let (events, events_task) =
+            crate::events::Events::start(db.clone(), config.events(), stop_background.clone())
+                .await?;
+        let digest_task = crate::notifications::digest::spawn(
+            db.clone(),
+            mail.clone(),
+            config.public_url(),
+            std::time::Duration::from_secs(config.notify_digest_secs),
+            stop_background.clone(),
+        );
         let state = AppState {
             config: Arc::new(config),
             db,
@@ -103,12 +116,20 @@ impl Server {
             collab,
             mail,
             files,
+            events,
             search,
             shutdown,
         };
         Ok(Self {
             state,
-            background: vec![doc_feed, mail_task, search_task, files_task],
+            background: vec![
+                doc_feed,
+                mail_task,
+                search_task,
+                files_task,
+                events_task,
+                digest_task,
+            ],
             stop_background,
         })
     }

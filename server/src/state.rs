@@ -21,6 +21,8 @@ pub struct AppState {
     pub mail: MailWorker,
     /// File storage (a directory or S3), upload limits, and the text-extraction worker.
     pub files: crate::files::Files,
+    /// The app event bus: the `/api/v1/events` sockets, presence.
+    pub events: crate::events::Events,
     /// The search index, fed by the change feed.
     pub search: crate::search::Search,
     /// Cancelled when the server begins to shut down: long-lived connections (WebSockets)

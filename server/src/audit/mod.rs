@@ -34,6 +34,13 @@ pub mod action {
     pub const PROJECT_UPDATED: &str = "project.updated";
     pub const PROJECT_MEMBER_ADDED: &str = "project.member_added";
     pub const PROJECT_MEMBER_REMOVED: &str = "project.member_removed";
+    pub const CHANNEL_CREATED: &str = "channel.created";
+    pub const CHANNEL_UPDATED: &str = "channel.updated";
+    pub const CHANNEL_MEMBER_ADDED: &str = "channel.member_added";
+    pub const CHANNEL_MEMBER_REMOVED: &str = "channel.member_removed";
+    pub const CHAT_SETTINGS_CHANGED: &str = "chat.settings_changed";
+    /// A moderator deleted someone else's message.
+    pub const MESSAGE_DELETED: &str = "message.deleted_by_moderator";
 }
 
 /// An event to record.

@@ -73,12 +73,7 @@ pub async fn append<P: Serialize>(
 ) -> Result<i64, sqlx::Error> {
     let payload =
         serde_json::to_string(change.payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    if backend_of(tx) == Backend::Postgres {
-        sqlx::query("select count(*) from (select pg_advisory_xact_lock($1)) as feed_lock")
-            .bind(FEED_LOCK_KEY)
-            .execute(&mut **tx)
-            .await?;
-    }
+    lock(tx).await?;
     let row = sqlx::query(
         "insert into change_feed (org_id, kind, entity_id, op, payload, created_at)
          values ($1, $2, $3, $4, $5, $6) returning seq",
@@ -92,6 +87,21 @@ pub async fn append<P: Serialize>(
     .fetch_one(&mut **tx)
     .await?;
     row.try_get::<i64, _>(0)
+}
+
+/// Takes the feed's lock for the rest of the transaction (PostgreSQL; SQLite has one writer).
+///
+/// Everything whose sequence must commit in order — feed rows, app events — is appended after
+/// it. Taking it again in the same transaction is free. Call it before generating identifiers
+/// that must sort in commit order (chat message ids).
+pub async fn lock(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if backend_of(tx) == Backend::Postgres {
+        sqlx::query("select count(*) from (select pg_advisory_xact_lock($1)) as feed_lock")
+            .bind(FEED_LOCK_KEY)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Up to `limit` changes with a sequence above `after`, in sequence order.

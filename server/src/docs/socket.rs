@@ -7,7 +7,7 @@
 
 use atrium_collab::{Access, Outgoing, close_codes, protocol};
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,6 +17,7 @@ use crate::auth::CurrentUser;
 use crate::authz::{ProjectAction, require_project};
 use crate::error::ApiError;
 use crate::http::extract::Path;
+use crate::http::ws::close;
 use crate::state::AppState;
 use crate::telemetry::metrics::OpenSocket;
 
@@ -90,31 +91,6 @@ async fn deny(mut socket: WebSocket, reason: &str) {
         .send(Message::Binary(protocol::encode_permission_denied(reason)))
         .await;
     close(socket, close_codes::FORBIDDEN, reason).await;
-}
-
-/// How long a closing socket waits for the client's own close frame.
-const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Sends a close frame and waits (briefly) for the client's close, discarding what it sent
-/// meanwhile. Dropping the socket at once would reset the TCP connection while the client's
-/// frames are unread, and the client would see 1006 instead of the code — the stock client then
-/// retries forever where the code said not to.
-async fn close(mut socket: WebSocket, code: u16, reason: &str) {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    if socket.send(Message::Close(Some(frame))).await.is_err() {
-        return;
-    }
-    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
-        while let Some(Ok(message)) = socket.recv().await {
-            if matches!(message, Message::Close(_)) {
-                break;
-            }
-        }
-    })
-    .await;
 }
 
 async fn serve(mut socket: WebSocket, state: AppState, doc_id: String, access: Access) {

@@ -152,6 +152,78 @@ pub fn invitation(invite: &Invitation<'_>) -> OutgoingMail {
     OutgoingMail::new(invite.to, subject, text).with_html(html)
 }
 
+/// One line of a notification digest.
+#[derive(Debug, Clone)]
+pub struct DigestItem<'a> {
+    /// Who did it (display name).
+    pub actor: &'a str,
+    /// "mentioned you", "replied in a thread you follow", …
+    pub what: &'a str,
+    /// The start of the message.
+    pub snippet: &'a str,
+    /// The message's id, for the link.
+    pub message_id: &'a str,
+}
+
+/// A digest of notifications the user missed while offline.
+#[derive(Debug, Clone)]
+pub struct Digest<'a> {
+    /// The server's public base URL, without a trailing slash.
+    pub public_url: &'a str,
+    pub to: &'a str,
+    pub name: &'a str,
+    pub items: &'a [DigestItem<'a>],
+}
+
+/// The notification digest: one line per notification, each linking to
+/// `{public_url}/messages/{id}`.
+pub fn notification_digest(digest: &Digest<'_>) -> OutgoingMail {
+    let base = digest.public_url.trim_end_matches('/');
+    let count = digest.items.len();
+    let subject = if count == 1 {
+        format!("1 new notification on {PRODUCT}")
+    } else {
+        format!("{count} new notifications on {PRODUCT}")
+    };
+    let greeting = greeting(digest.name);
+    let mut text = format!("{greeting}\n\nWhile you were away:\n\n");
+    let mut body = String::new();
+    paragraph(&mut body, &escape_html(&greeting));
+    paragraph(&mut body, "While you were away:");
+    body.push_str("<ul style=\"padding-left:20px\">");
+    for item in digest.items {
+        let link = format!("{base}/messages/{}", percent_encode(item.message_id));
+        let _ = write!(
+            text,
+            "- {} {}: \"{}\"\n  {link}\n",
+            one_line(item.actor),
+            item.what,
+            one_line(item.snippet)
+        );
+        let _ = write!(
+            body,
+            "<li style=\"margin:0 0 12px\"><strong>{}</strong> {}: <a href=\"{}\">{}</a></li>",
+            escape_html(&one_line(item.actor)),
+            escape_html(item.what),
+            escape_html(&link),
+            escape_html(&one_line(item.snippet))
+        );
+    }
+    body.push_str("</ul>");
+    let _ = write!(
+        text,
+        "\nYou get this e-mail because you were offline. Choose what notifies you in each \
+         channel's settings.\n\n— {PRODUCT}\n"
+    );
+    paragraph(
+        &mut body,
+        "You get this e-mail because you were offline. Choose what notifies you in each \
+         channel's settings.",
+    );
+    let html = page(&subject, &body);
+    OutgoingMail::new(digest.to, subject, text).with_html(html)
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -91,6 +91,42 @@ pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::E
     row.as_ref().map(user_from_row).transpose()
 }
 
+/// The users with these handles (lowercase), each with the handle matched.
+pub async fn find_by_handles(db: &Db, handles: &[String]) -> Result<Vec<User>, sqlx::Error> {
+    if handles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=handles.len()).map(|i| format!("${i}")).collect();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {USER_COLUMNS} from users where handle in ({})",
+        placeholders.join(", ")
+    ));
+    let mut query = sqlx::query(sql);
+    for handle in handles {
+        query = query.bind(handle);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+/// Users by id (unknown ids are left out).
+pub async fn find_many(db: &Db, ids: &[String]) -> Result<Vec<User>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {USER_COLUMNS} from users where id in ({}) order by name, id",
+        placeholders.join(", ")
+    ));
+    let mut query = sqlx::query(sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    rows.iter().map(user_from_row).collect()
+}
+
 enum UniqueField {
     Email,
     Handle,

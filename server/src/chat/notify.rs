@@ -1,0 +1,125 @@
+//! Who is notified of a new message, and writing those notifications.
+//!
+//! One notification per user per message, of the strongest reason: a mention, then a direct
+//! message, then a reply in a followed thread, then a message in a channel set to `all`. A
+//! user's level for the channel filters them: `none` mutes everything, `mentions` keeps
+//! mentions and replies. Users with no open socket when it happens get it by e-mail in the
+//! next digest if they have not read it by then.
+
+use std::collections::{BTreeMap, HashMap};
+
+use atrium_client::wire::{
+    ChannelKind, Message, NotificationKind, NotifyLevel, PresenceStatus, UserRef,
+};
+
+use super::model::{self, ChannelRow};
+use super::store::channels as channel_store;
+use crate::db::{Tx, new_id};
+use crate::events::{Audience, NewEvent, store as event_store};
+use crate::notifications::store::{self as notification_store, NewNotification};
+use crate::state::AppState;
+
+/// Why each user is notified.
+#[derive(Debug, Default)]
+pub struct Recipients(BTreeMap<String, NotificationKind>);
+
+impl Recipients {
+    /// Adds users for a reason, keeping a stronger earlier one.
+    pub fn add<'a>(&mut self, users: impl IntoIterator<Item = &'a str>, kind: NotificationKind) {
+        for user in users {
+            self.0.entry(user.to_owned()).or_insert(kind);
+        }
+    }
+
+    /// Drops users whose level for the channel excludes their reason, and the author.
+    async fn filter(
+        self,
+        tx: &mut Tx,
+        channel: &ChannelRow,
+        author_id: &str,
+    ) -> Result<Vec<(String, NotificationKind)>, sqlx::Error> {
+        let levels: HashMap<String, NotifyLevel> = channel_store::notify_levels(tx, &channel.id)
+            .await?
+            .into_iter()
+            .collect();
+        let default = model::default_notify(channel.kind);
+        Ok(self
+            .0
+            .into_iter()
+            .filter(|(user, _)| user != author_id)
+            .filter(
+                |(user, kind)| match levels.get(user).copied().unwrap_or(default) {
+                    NotifyLevel::All => true,
+                    NotifyLevel::Mentions => {
+                        matches!(kind, NotificationKind::Mention | NotificationKind::Reply)
+                    }
+                    NotifyLevel::None => false,
+                },
+            )
+            .collect())
+    }
+}
+
+/// Users who chose `all` for the channel (for the caller to check they can still see it).
+pub async fn all_level_users(tx: &mut Tx, channel_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    Ok(channel_store::notify_levels(tx, channel_id)
+        .await?
+        .into_iter()
+        .filter(|(_, level)| *level == NotifyLevel::All)
+        .map(|(user, _)| user)
+        .collect())
+}
+
+/// Writes the notifications of `message` and their events; inside the message's transaction.
+pub async fn write(
+    tx: &mut Tx,
+    state: &AppState,
+    channel: &ChannelRow,
+    message: &Message,
+    recipients: Recipients,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let actor = UserRef {
+        id: message.author.id.clone(),
+        handle: message.author.handle.clone(),
+        name: message.author.name.clone(),
+    };
+    let snippet = model::snippet(&message.text);
+    let presence = state.events.presence();
+    for (user_id, kind) in recipients.filter(tx, channel, &message.author.id).await? {
+        let id = new_id();
+        let notification = notification_store::insert(
+            tx,
+            &NewNotification {
+                id: &id,
+                org_id: &channel.org_id,
+                user_id: &user_id,
+                kind,
+                actor: Some(&actor),
+                channel_id: Some(&channel.id),
+                message_id: Some(&message.id),
+                thread_id: message.thread_id.as_deref(),
+                snippet: &snippet,
+                email: presence.status(&user_id) == PresenceStatus::Offline,
+                now,
+            },
+        )
+        .await?;
+        event_store::append(
+            tx,
+            &NewEvent::new(
+                &channel.org_id,
+                Audience::User(user_id),
+                "notification.created",
+                &notification,
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The reason direct-message members are notified, for a DM channel.
+pub fn dm_kind(channel: &ChannelRow) -> Option<NotificationKind> {
+    (channel.kind == ChannelKind::Dm).then_some(NotificationKind::Dm)
+}

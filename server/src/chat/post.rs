@@ -1,0 +1,440 @@
+//! Posting, editing and deleting messages.
+//!
+//! Each write is one transaction: the message, its mentions, thread counters and follows, the
+//! notifications, the app events and the change-feed row commit together (or not at all), and
+//! the event dispatcher is woken after the commit.
+
+use atrium_client::wire::{
+    AttachmentRef, ChannelKind, Message, NotificationKind, PostMessageRequest, PostedMessage, User,
+    UserRef,
+};
+use serde_json::json;
+
+use super::access::{self, ChannelAccess};
+use super::mention_plan::{self, MentionPlan};
+use super::model::{self, ChannelRow};
+use super::notify::{self, Recipients};
+use super::store::channels as channel_store;
+use super::store::messages::{self as store, MessageRow, NewMessage};
+use super::store::reads;
+use crate::audit::{self, Event};
+use crate::db::change_feed::{self, NewChange, Op};
+use crate::db::{Tx, new_id, now_ms};
+use crate::error::{ApiError, Result};
+use crate::events::{Audience, NewEvent, store as event_store};
+use crate::http::client_info::ClientInfo;
+use crate::state::AppState;
+
+/// The change-feed kind of messages (the search index reads it).
+pub const FEED_KIND: &str = "message";
+
+/// Posts a message (or a thread reply) in the channel.
+pub async fn post(
+    state: &AppState,
+    author: &User,
+    channel_access: &ChannelAccess,
+    request: &PostMessageRequest,
+) -> Result<PostedMessage> {
+    channel_access.require_post()?;
+    let channel = &channel_access.channel;
+    model::check_text(&request.text).map_err(|why| ApiError::invalid_field("text", why))?;
+    let attachments = attachments(state, channel, &request.attachments).await?;
+    let root = match &request.thread {
+        Some(root_id) => Some(thread_root(state, channel, root_id).await?),
+        None => None,
+    };
+    let plan = mention_plan::plan(state, author, channel_access, &request.text).await?;
+    let author_ref = user_ref(author);
+
+    let mut tx = state.db.begin().await?;
+    // Ids are made under the feed lock so that they sort in commit order: read markers and
+    // "newer than" pages compare ids.
+    change_feed::lock(&mut tx).await?;
+    let id = new_id();
+    let now = now_ms();
+    store::insert(
+        &mut tx,
+        &NewMessage {
+            id: &id,
+            org_id: &channel.org_id,
+            channel_id: &channel.id,
+            thread_id: root.as_ref().map(|r| r.id.as_str()),
+            author_id: &author.id,
+            text: &request.text,
+            mention_ids: &plan.users,
+            attachments: &attachments,
+            now,
+        },
+    )
+    .await?;
+    let notified: Vec<String> = plan.notified().into_iter().map(str::to_owned).collect();
+    store::insert_mentions(
+        &mut tx,
+        &id,
+        &channel.id,
+        root.as_ref().map(|r| r.id.as_str()),
+        &notified,
+    )
+    .await?;
+    channel_store::touch(&mut tx, &channel.id, now).await?;
+
+    let mut recipients = Recipients::default();
+    recipients.add(
+        notified.iter().map(String::as_str),
+        NotificationKind::Mention,
+    );
+    if let Some(kind) = notify::dm_kind(channel) {
+        let members = channel_store::member_ids(&state.db, &channel.id).await?;
+        recipients.add(members.iter().map(String::as_str), kind);
+    }
+    let root_after = match &root {
+        Some(root) => {
+            store::bump_thread(&mut tx, &root.id, &author.id, now).await?;
+            reads::follow(&mut tx, &root.id, &author.id, &channel.org_id, true).await?;
+            reads::follow(&mut tx, &root.id, &root.author.id, &channel.org_id, false).await?;
+            for user in &plan.users {
+                reads::follow(&mut tx, &root.id, user, &channel.org_id, false).await?;
+            }
+            reads::mark_thread(&mut tx, &root.id, &author.id, &channel.org_id, &id).await?;
+            let followers = reads::followers(&mut tx, &root.id).await?;
+            recipients.add(
+                followers.iter().map(String::as_str),
+                NotificationKind::Reply,
+            );
+            Some(wire_in(&mut tx, &root.id).await?)
+        }
+        None => {
+            reads::mark_channel(&mut tx, &channel.id, &author.id, &id).await?;
+            let all_level = notify::all_level_users(&mut tx, &channel.id).await?;
+            let mut visible = Vec::new();
+            for user in all_level {
+                if access::access_to(&state.db, &user, channel.clone())
+                    .await?
+                    .is_some()
+                {
+                    visible.push(user);
+                }
+            }
+            recipients.add(
+                visible.iter().map(String::as_str),
+                NotificationKind::Message,
+            );
+            None
+        }
+    };
+
+    let message = MessageRow {
+        id: id.clone(),
+        org_id: channel.org_id.clone(),
+        channel_id: channel.id.clone(),
+        thread_id: root.as_ref().map(|r| r.id.clone()),
+        author: author_ref,
+        text: request.text.clone(),
+        created_at: now,
+        edited_at: None,
+        deleted_at: None,
+        reply_count: 0,
+        last_reply_at: None,
+        participant_ids: Vec::new(),
+        mention_ids: plan.users.clone(),
+        attachments,
+    }
+    .into_wire(Vec::new());
+    notify::write(&mut tx, state, channel, &message, recipients, now).await?;
+    let audience = Audience::Channel(channel.id.clone());
+    event_store::append(
+        &mut tx,
+        &NewEvent::new(
+            &channel.org_id,
+            audience.clone(),
+            "message.created",
+            &message,
+        ),
+    )
+    .await?;
+    if let Some(root) = &root_after {
+        event_store::append(
+            &mut tx,
+            &NewEvent::new(&channel.org_id, audience, "thread.updated", root),
+        )
+        .await?;
+    }
+    append_feed(&mut tx, channel, &message).await?;
+    tx.commit().await?;
+    state.events.committed();
+    Ok(posted(message, plan))
+}
+
+/// Replaces the text of the caller's own message; new mentions are notified.
+pub async fn edit(
+    state: &AppState,
+    user: &User,
+    channel_access: &ChannelAccess,
+    message: MessageRow,
+    text: &str,
+) -> Result<PostedMessage> {
+    if message.author.id != user.id {
+        return Err(ApiError::Forbidden(
+            "only the author can edit a message".into(),
+        ));
+    }
+    require_live(&message)?;
+    channel_access.require_post()?;
+    let channel = &channel_access.channel;
+    model::check_text(text).map_err(|why| ApiError::invalid_field("text", why))?;
+    let plan = mention_plan::plan(state, user, channel_access, text).await?;
+    let before = message.mention_ids.clone();
+    let newly: Vec<String> = plan
+        .users
+        .iter()
+        .filter(|u| !before.contains(u))
+        .cloned()
+        .collect();
+
+    let mut tx = state.db.begin().await?;
+    let now = now_ms();
+    store::edit(&mut tx, &message, text, &plan.users, now).await?;
+    store::insert_mentions(
+        &mut tx,
+        &message.id,
+        &channel.id,
+        message.thread_id.as_deref(),
+        &newly,
+    )
+    .await?;
+    if let Some(root) = &message.thread_id {
+        for user in &newly {
+            reads::follow(&mut tx, root, user, &channel.org_id, false).await?;
+        }
+    }
+    let updated = wire_in(&mut tx, &message.id).await?;
+    let mut recipients = Recipients::default();
+    recipients.add(newly.iter().map(String::as_str), NotificationKind::Mention);
+    notify::write(&mut tx, state, channel, &updated, recipients, now).await?;
+    event_store::append(
+        &mut tx,
+        &NewEvent::new(
+            &channel.org_id,
+            Audience::Channel(channel.id.clone()),
+            "message.updated",
+            &updated,
+        ),
+    )
+    .await?;
+    append_feed(&mut tx, channel, &updated).await?;
+    tx.commit().await?;
+    state.events.committed();
+    Ok(posted(updated, plan))
+}
+
+/// Deletes a message (its author, or a moderator — audit-logged); it becomes a tombstone.
+pub async fn delete(
+    state: &AppState,
+    user: &User,
+    client: &ClientInfo,
+    channel_access: &ChannelAccess,
+    message: MessageRow,
+) -> Result<()> {
+    let own = message.author.id == user.id;
+    if !own && !channel_access.may_moderate() {
+        return Err(ApiError::Forbidden(
+            "only the author or a moderator can delete a message".into(),
+        ));
+    }
+    if message.deleted_at.is_some() {
+        return Ok(());
+    }
+    channel_access.require_not_archived()?;
+    let channel = &channel_access.channel;
+    let mut tx = state.db.begin().await?;
+    let now = now_ms();
+    store::tombstone(&mut tx, &message.id, &user.id, now).await?;
+    let audience = Audience::Channel(channel.id.clone());
+    let tombstone = wire_in(&mut tx, &message.id).await?;
+    event_store::append(
+        &mut tx,
+        &NewEvent::new(
+            &channel.org_id,
+            audience.clone(),
+            "message.deleted",
+            &tombstone,
+        ),
+    )
+    .await?;
+    if let Some(root_id) = &message.thread_id {
+        store::unbump_thread(&mut tx, root_id).await?;
+        let root = wire_in(&mut tx, root_id).await?;
+        event_store::append(
+            &mut tx,
+            &NewEvent::new(&channel.org_id, audience, "thread.updated", &root),
+        )
+        .await?;
+    }
+    change_feed::append(
+        &mut tx,
+        NewChange {
+            org_id: &channel.org_id,
+            kind: FEED_KIND,
+            entity_id: &message.id,
+            op: Op::Delete,
+            payload: &json!({}),
+        },
+    )
+    .await?;
+    if !own {
+        let event = Event::new(audit::action::MESSAGE_DELETED, Some(&user.id))
+            .org(&channel.org_id)
+            .target("message", &message.id)
+            .change(
+                // Not the text: deleted text is gone everywhere, the audit log included.
+                Some(json!({"channel": channel.id, "author": message.author.id})),
+                None::<()>,
+            );
+        audit::store::record_in(&mut tx, &event, client).await?;
+    }
+    tx.commit().await?;
+    state.events.committed();
+    Ok(())
+}
+
+/// 409 when the message is a tombstone.
+pub fn require_live(message: &MessageRow) -> Result<()> {
+    if message.deleted_at.is_some() {
+        return Err(ApiError::Conflict {
+            code: "message_deleted",
+            message: "the message was deleted".into(),
+        });
+    }
+    Ok(())
+}
+
+/// A message's wire form read inside a transaction (with its reactions).
+pub async fn wire_in(tx: &mut Tx, message_id: &str) -> Result<Message> {
+    let row = store::find_in(tx, message_id)
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    let reactions = store::reactions_in(tx, message_id).await?;
+    Ok(row.into_wire(reactions))
+}
+
+/// Wire forms of rows, with their reactions read in one query.
+pub async fn wire_many(state: &AppState, rows: Vec<MessageRow>) -> Result<Vec<Message>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut reactions = store::reactions(&state.db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let r = reactions.remove(&row.id).unwrap_or_default();
+            row.into_wire(r)
+        })
+        .collect())
+}
+
+fn posted(message: Message, plan: MentionPlan) -> PostedMessage {
+    PostedMessage {
+        message,
+        not_notified: plan.not_notified,
+        warnings: plan.warnings,
+    }
+}
+
+fn user_ref(user: &User) -> UserRef {
+    UserRef {
+        id: user.id.clone(),
+        handle: user.handle.clone(),
+        name: user.name.clone(),
+    }
+}
+
+/// The root of a reply: a live top-level message of the same channel.
+async fn thread_root(state: &AppState, channel: &ChannelRow, root_id: &str) -> Result<MessageRow> {
+    let root = store::find(&state.db, root_id)
+        .await?
+        .filter(|root| root.channel_id == channel.id)
+        .ok_or_else(|| ApiError::invalid_field("thread", "no such message in this channel"))?;
+    if root.thread_id.is_some() {
+        return Err(ApiError::invalid_field(
+            "thread",
+            "is a reply; reply to the thread's first message",
+        ));
+    }
+    if root.deleted_at.is_some() {
+        return Err(ApiError::invalid_field("thread", "the message was deleted"));
+    }
+    Ok(root)
+}
+
+/// Checks attachments: files of the channel's project, not in the trash.
+async fn attachments(
+    state: &AppState,
+    channel: &ChannelRow,
+    file_ids: &[String],
+) -> Result<Vec<AttachmentRef>> {
+    if file_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if file_ids.len() > model::MAX_ATTACHMENTS {
+        return Err(ApiError::invalid_field(
+            "attachments",
+            format!("at most {} files per message", model::MAX_ATTACHMENTS),
+        ));
+    }
+    let Some(project_id) = &channel.project_id else {
+        return Err(ApiError::invalid_field(
+            "attachments",
+            "direct messages cannot carry project files; share a link instead",
+        ));
+    };
+    let mut refs: Vec<AttachmentRef> = Vec::new();
+    for file_id in file_ids {
+        if refs.iter().any(|r| &r.id == file_id) {
+            continue;
+        }
+        let file = crate::files::store::find(&state.db, &channel.org_id, file_id)
+            .await?
+            .filter(|f| &f.project_id == project_id && f.trashed_at.is_none())
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "attachments",
+                    format!("{file_id} is not a file of this channel's project"),
+                )
+            })?;
+        refs.push(AttachmentRef {
+            id: file.id,
+            name: file.name,
+            size: file.size,
+            content_type: file.content_type,
+        });
+    }
+    Ok(refs)
+}
+
+/// The search index's view of a message (see `crate::search::feed`).
+async fn append_feed(tx: &mut Tx, channel: &ChannelRow, message: &Message) -> Result<()> {
+    let title = match channel.kind {
+        ChannelKind::Channel => format!("#{}", channel.name),
+        ChannelKind::Dm => "Direct message".to_owned(),
+    };
+    let payload = json!({
+        "project": channel.project_id,
+        "channel": channel.id,
+        "title": title,
+        "body": message.text,
+        "author": message.author.id,
+        "created": message.created_at,
+        "updated": message.edited_at.unwrap_or(message.created_at),
+        "private": channel.has_explicit_members(),
+    });
+    change_feed::append(
+        tx,
+        NewChange {
+            org_id: &channel.org_id,
+            kind: FEED_KIND,
+            entity_id: &message.id,
+            op: Op::Upsert,
+            payload: &payload,
+        },
+    )
+    .await?;
+    Ok(())
+}

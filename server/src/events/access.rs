@@ -1,0 +1,74 @@
+//! What one event-socket connection may receive.
+//!
+//! Loaded when the socket opens: the user's organisations, the projects they can read, and the
+//! channels they can see (the rule of [`crate::chat::access`]). Every event is checked against
+//! it. Membership changes arrive as `access.changed` events addressed to the affected user (or
+//! their whole organisation); the socket reloads before it looks at the next event, so a user
+//! removed from a channel receives nothing of it after the removal's event.
+
+use std::collections::HashSet;
+
+use crate::db::Db;
+
+use super::{Audience, Delivery};
+
+/// The event kind that makes sockets reload their access.
+pub const ACCESS_CHANGED: &str = "access.changed";
+
+/// One connection's view of what it may receive.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionAccess {
+    pub user_id: String,
+    pub orgs: HashSet<String>,
+    pub projects: HashSet<String>,
+    pub channels: HashSet<String>,
+}
+
+impl ConnectionAccess {
+    /// Loads the user's access from the database.
+    pub async fn load(db: &Db, user_id: &str) -> Result<Self, sqlx::Error> {
+        let mut access = Self {
+            user_id: user_id.to_owned(),
+            ..Self::default()
+        };
+        for org in crate::orgs::store::memberships(db, user_id).await? {
+            let (channels, projects) =
+                crate::chat::access::visible_channels(db, user_id, &org.id, org.role).await?;
+            access
+                .channels
+                .extend(channels.into_iter().map(|entry| entry.channel.id));
+            access.projects.extend(projects);
+            access.orgs.insert(org.id);
+        }
+        Ok(access)
+    }
+
+    /// Whether the delivery is for this connection.
+    pub fn allows(&self, delivery: &Delivery) -> bool {
+        if delivery.except_user.as_deref() == Some(self.user_id.as_str()) {
+            return false;
+        }
+        match &delivery.audience {
+            Audience::Channel(id) => self.channels.contains(id),
+            Audience::Project(id) => self.projects.contains(id),
+            Audience::Org(id) => self.orgs.contains(id),
+            Audience::User(id) => *id == self.user_id,
+        }
+    }
+
+    /// Whether the (allowed) delivery changes what this connection may see.
+    pub fn must_reload(delivery: &Delivery) -> bool {
+        delivery.kind == ACCESS_CHANGED
+    }
+
+    /// Updates from events that reveal a channel without a reload: a public channel created in
+    /// a project the user reads.
+    pub fn observe(&mut self, delivery: &Delivery) {
+        if delivery.kind == "channel.created"
+            && let Audience::Project(_) = delivery.audience
+            && let Some(id) = delivery.data.get("id").and_then(|v| v.as_str())
+        {
+            self.channels.insert(id.to_owned());
+        }
+    }
+}

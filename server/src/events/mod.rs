@@ -1,0 +1,341 @@
+//! The app event bus and the `/api/v1/events` socket.
+//!
+//! Writes append their events to the `events` table inside their own transaction
+//! ([`store::append`]) and call [`Events::committed`] after the commit. One dispatcher task per
+//! node then reads the log in sequence order and broadcasts each event once to every open
+//! socket of the node; each socket sends only what its user may see ([`access`]). Reading the
+//! log, rather than handing events over in memory, gives every socket the same order as the
+//! database — the order a reconnecting client replays from — so a client that remembers the
+//! last id it saw can resume with no gap and no duplicate. Ephemeral events (typing, presence)
+//! skip the log.
+//!
+//! # Layout
+//! - this module — [`Events`]: the handle (commit wake-ups, ephemeral publishing, the
+//!   dispatcher and the retention task), [`Audience`], [`NewEvent`].
+//! - [`store`] — the event log's SQL.
+//! - [`access`] — what one connection may receive, and how membership changes update it.
+//! - [`presence`] — online/away/offline per user from their sockets; typing limits.
+//! - [`socket`] — the WebSocket: hello, resume, live events, heartbeats, slow consumers.
+
+pub mod access;
+pub mod presence;
+pub mod socket;
+pub mod store;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use serde::Serialize;
+use tokio::sync::{Notify, broadcast};
+use tokio_util::sync::CancellationToken;
+
+use crate::db::{Db, now_ms};
+
+/// Who may receive an event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// Everyone who can see the channel.
+    Channel(String),
+    /// Everyone who can see the project.
+    Project(String),
+    /// Every member of the organisation.
+    Org(String),
+    /// One user (all their tabs).
+    User(String),
+}
+
+impl Audience {
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Channel(_) => "channel",
+            Self::Project(_) => "project",
+            Self::Org(_) => "org",
+            Self::User(_) => "user",
+        }
+    }
+
+    fn target(&self) -> &str {
+        match self {
+            Self::Channel(id) | Self::Project(id) | Self::Org(id) | Self::User(id) => id,
+        }
+    }
+
+    fn parse(kind: &str, target: String) -> Option<Self> {
+        Some(match kind {
+            "channel" => Self::Channel(target),
+            "project" => Self::Project(target),
+            "org" => Self::Org(target),
+            "user" => Self::User(target),
+            _ => return None,
+        })
+    }
+}
+
+/// An event to append to the log.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub org_id: String,
+    pub audience: Audience,
+    /// The frame's `type`, e.g. `message.created`.
+    pub kind: &'static str,
+    pub data: serde_json::Value,
+}
+
+impl NewEvent {
+    /// An event with `data` serialised from any wire type.
+    pub fn new(
+        org_id: &str,
+        audience: Audience,
+        kind: &'static str,
+        data: &impl Serialize,
+    ) -> Self {
+        Self {
+            org_id: org_id.to_owned(),
+            audience,
+            kind,
+            data: serde_json::to_value(data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// An event as read back from the log.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub org_id: String,
+    pub audience: Audience,
+    pub kind: String,
+    /// JSON text.
+    pub data: String,
+}
+
+/// An event on its way to the sockets: the frame is serialised once for all of them.
+#[derive(Debug)]
+pub struct Delivery {
+    /// The log sequence; `None` for ephemeral events.
+    pub seq: Option<i64>,
+    pub org_id: String,
+    pub audience: Audience,
+    pub kind: String,
+    /// Parsed data, for the sockets that update their access from membership events.
+    pub data: serde_json::Value,
+    /// Not sent to this user (the sender of a typing indicator).
+    pub except_user: Option<String>,
+    /// The whole frame, `{"id":…,"type":…,"data":…}`.
+    pub frame: Utf8Bytes,
+}
+
+impl Delivery {
+    fn from_stored(event: StoredEvent) -> Self {
+        let data = serde_json::from_str(&event.data).unwrap_or(serde_json::Value::Null);
+        let frame = format!(
+            r#"{{"id":{},"type":{},"data":{}}}"#,
+            event.seq,
+            serde_json::Value::String(event.kind.clone()),
+            event.data
+        );
+        Self {
+            seq: Some(event.seq),
+            org_id: event.org_id,
+            audience: event.audience,
+            kind: event.kind,
+            data,
+            except_user: None,
+            frame: frame.into(),
+        }
+    }
+
+    fn ephemeral(
+        org_id: &str,
+        audience: Audience,
+        kind: &str,
+        data: serde_json::Value,
+        except_user: Option<String>,
+    ) -> Self {
+        let frame = serde_json::json!({ "type": kind, "data": data }).to_string();
+        Self {
+            seq: None,
+            org_id: org_id.to_owned(),
+            audience,
+            kind: kind.to_owned(),
+            data,
+            except_user,
+            frame: frame.into(),
+        }
+    }
+}
+
+/// Settings of the event bus and its sockets.
+#[derive(Debug, Clone)]
+pub struct EventsConfig {
+    /// How long events are kept for resuming clients.
+    pub retention: Duration,
+    /// A resume further behind than this many events is told to refetch instead.
+    pub max_replay: i64,
+    /// Events a socket may fall behind the dispatcher before it is closed as too slow.
+    pub queue: usize,
+    /// How often sockets are pinged; a socket silent for three intervals is closed.
+    pub heartbeat: Duration,
+    /// How often the dispatcher reads the log without a wake-up (writes of other nodes).
+    pub poll: Duration,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            retention: Duration::from_secs(24 * 3600),
+            max_replay: 10_000,
+            queue: 4096,
+            heartbeat: Duration::from_secs(25),
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The event bus of this node. Cheap to clone.
+#[derive(Clone)]
+pub struct Events {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    config: EventsConfig,
+    wake: Notify,
+    sender: broadcast::Sender<Arc<Delivery>>,
+    /// The last sequence broadcast: sockets replay up to here from the log, then go live.
+    dispatched: AtomicI64,
+    presence: presence::Presence,
+}
+
+impl Events {
+    /// Starts the dispatcher and the retention task; both stop with `stop`.
+    pub async fn start(
+        db: Db,
+        config: EventsConfig,
+        stop: CancellationToken,
+    ) -> Result<(Self, tokio::task::JoinHandle<()>), sqlx::Error> {
+        let head = store::bounds(&db).await?.map_or(0, |(_, max)| max);
+        let (sender, _) = broadcast::channel(config.queue);
+        let events = Self {
+            inner: Arc::new(Inner {
+                db,
+                config,
+                wake: Notify::new(),
+                sender,
+                dispatched: AtomicI64::new(head),
+                presence: presence::Presence::default(),
+            }),
+        };
+        let dispatcher = tokio::spawn(events.clone().dispatch(stop.clone()));
+        let retention = tokio::spawn(events.clone().prune(stop));
+        let task = tokio::spawn(async move {
+            let _ = tokio::join!(dispatcher, retention);
+        });
+        Ok((events, task))
+    }
+
+    /// Call after committing a transaction that appended events: the dispatcher reads them now.
+    pub fn committed(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Sends an event that is not kept (typing, presence) to this node's sockets.
+    pub fn publish_ephemeral(
+        &self,
+        org_id: &str,
+        audience: Audience,
+        kind: &str,
+        data: serde_json::Value,
+        except_user: Option<String>,
+    ) {
+        let delivery = Delivery::ephemeral(org_id, audience, kind, data, except_user);
+        let _ = self.inner.sender.send(Arc::new(delivery));
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EventsConfig {
+        &self.inner.config
+    }
+
+    /// Online state of users, from their sockets.
+    pub fn presence(&self) -> &presence::Presence {
+        &self.inner.presence
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// A receiver of every delivery from now on, and the last sequence dispatched before it.
+    pub(crate) fn subscribe(&self) -> (broadcast::Receiver<Arc<Delivery>>, i64) {
+        let receiver = self.inner.sender.subscribe();
+        (receiver, self.inner.dispatched.load(Ordering::Acquire))
+    }
+
+    /// Reads the log in order and broadcasts what it finds, on every wake-up and poll.
+    async fn dispatch(self, stop: CancellationToken) {
+        const BATCH: i64 = 512;
+        loop {
+            let after = self.inner.dispatched.load(Ordering::Acquire);
+            match store::read_after(&self.inner.db, after, BATCH).await {
+                Ok(events) => {
+                    let full = events.len() as i64 == BATCH;
+                    for event in events {
+                        // Recorded before sending: a socket that subscribes in between reads
+                        // this number, replays up to it, and still receives the send.
+                        self.inner.dispatched.store(event.seq, Ordering::Release);
+                        let _ = self
+                            .inner
+                            .sender
+                            .send(Arc::new(Delivery::from_stored(event)));
+                    }
+                    if full {
+                        continue;
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot read the event log"),
+            }
+            tokio::select! {
+                () = self.inner.wake.notified() => {}
+                () = tokio::time::sleep(self.inner.config.poll) => {}
+                () = stop.cancelled() => return,
+            }
+        }
+    }
+
+    /// Deletes events past the retention window, hourly (and once at start).
+    async fn prune(self, stop: CancellationToken) {
+        let retention_ms =
+            i64::try_from(self.inner.config.retention.as_millis()).unwrap_or(i64::MAX);
+        loop {
+            match store::prune(&self.inner.db, now_ms().saturating_sub(retention_ms)).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "pruned the event log"),
+                Err(error) => tracing::warn!(%error, "cannot prune the event log"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                () = stop.cancelled() => return,
+            }
+        }
+    }
+}
+
+/// Appends `access.changed` for `audience` (a user, or a whole org): their sockets reload what
+/// they may see before the next event, and clients refetch their lists.
+pub async fn access_changed(
+    tx: &mut crate::db::Tx,
+    org_id: &str,
+    audience: Audience,
+    reason: &str,
+) -> Result<i64, sqlx::Error> {
+    let data = serde_json::json!({ "org_id": org_id, "reason": reason });
+    store::append(
+        tx,
+        &NewEvent::new(org_id, audience, access::ACCESS_CHANGED, &data),
+    )
+    .await
+}

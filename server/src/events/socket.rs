@@ -1,0 +1,358 @@
+//! `WS /api/v1/events`: the app event socket.
+//!
+//! On connect the server sends `hello` with the newest event id. A client that reconnects with
+//! `?last_event_id=N` first gets the events after N it may see, from the log, then live ones —
+//! in log order, with no gap and no duplicate; if N is older than the retention window (or too
+//! far behind) it gets `resync` and should refetch. A socket that falls more than the queue
+//! behind is closed with 4508 (reconnect with the last id: nothing is skipped). The server
+//! pings every heartbeat interval and closes a socket silent for three. Clients may send
+//! `{"type":"typing","channel":…,"thread"?:…}`, `{"type":"presence","status":"active"|"away"}`
+//! and `{"type":"ping"}`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use atrium_client::wire::PresenceStatus;
+use axum::extract::State;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::access::ConnectionAccess;
+use super::{Audience, Delivery, Events, store};
+use crate::auth::CurrentUser;
+use crate::db::now_ms;
+use crate::error::ApiError;
+use crate::http::extract::Query;
+use crate::http::ws::close;
+use crate::state::AppState;
+use crate::telemetry::metrics::OpenSocket;
+
+/// Close codes of the event socket (the 45xx ones mean "reconnect").
+pub mod close_codes {
+    /// The client sent something the protocol does not allow.
+    pub const PROTOCOL_ERROR: u16 = 4400;
+    /// The client answered no ping for three heartbeats.
+    pub const TIMEOUT: u16 = 4408;
+    /// The server could not read what the client may see.
+    pub const SERVER_ERROR: u16 = 4500;
+    /// The server is shutting down.
+    pub const SHUTTING_DOWN: u16 = 4503;
+    /// The client fell too far behind; reconnect with the last event id.
+    pub const SLOW_CONSUMER: u16 = 4508;
+}
+
+/// The largest frame a client may send.
+const MAX_CLIENT_FRAME: usize = 4 * 1024;
+/// A send that takes longer than this means the client stopped reading.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Typing indicators per channel (or thread) are forwarded at most this often per socket.
+const TYPING_INTERVAL: Duration = Duration::from_secs(2);
+/// Events read from the log per query while replaying.
+const REPLAY_BATCH: i64 = 500;
+
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+/// The event socket route.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events_socket))
+}
+
+/// Query parameters of the event socket.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct EventsParams {
+    /// The last event id the client saw: missed events are replayed first.
+    pub last_event_id: Option<i64>,
+}
+
+/// The app event socket: JSON frames `{"id"?, "type", "data"}` of everything the caller may see.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsParams), responses(
+    (status = 101, description = "Switching to the event socket"),
+    (status = 401, description = "Not authenticated")))]
+async fn events_socket(
+    State(state): State<AppState>,
+    user: Result<CurrentUser, ApiError>,
+    Query(params): Query<EventsParams>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let user = match user {
+        Ok(user) => user,
+        Err(error) => return error.into_response(),
+    };
+    upgrade
+        .max_message_size(MAX_CLIENT_FRAME)
+        .max_frame_size(MAX_CLIENT_FRAME)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| async move {
+            let _open = OpenSocket::new("events");
+            Connection::run(socket, state, user.user.id, params.last_event_id).await;
+        })
+}
+
+struct Connection {
+    socket: WebSocket,
+    events: Events,
+    access: ConnectionAccess,
+    id: u64,
+    /// The last logged event sent (or skipped as not visible).
+    delivered: i64,
+    typing_sent: HashMap<String, Instant>,
+}
+
+/// Why a connection ended: closed by the peer, or by us with a code.
+enum End {
+    Gone,
+    Close(u16, &'static str),
+}
+
+impl Connection {
+    async fn run(socket: WebSocket, state: AppState, user_id: String, last_event_id: Option<i64>) {
+        let events = state.events.clone();
+        let (mut receiver, dispatched) = events.subscribe();
+        let access = match ConnectionAccess::load(&state.db, &user_id).await {
+            Ok(access) => access,
+            Err(error) => {
+                tracing::warn!(%error, "cannot load event access");
+                close(socket, close_codes::SERVER_ERROR, "try again").await;
+                return;
+            }
+        };
+        let mut connection = Self {
+            socket,
+            events: events.clone(),
+            access,
+            id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+            delivered: dispatched,
+            typing_sent: HashMap::new(),
+        };
+        let (before, after) = events.presence().connect(&user_id, connection.id);
+        connection.announce(before, after, None);
+        let end = match connection.start(dispatched, last_event_id).await {
+            Ok(()) => connection.serve(&mut receiver, &state).await,
+            Err(end) => end,
+        };
+        let (before, after) = events.presence().disconnect(&user_id, connection.id);
+        let seen = now_ms();
+        if after == PresenceStatus::Offline
+            && let Err(error) = store::set_last_seen(&state.db, &user_id, seen).await
+        {
+            tracing::warn!(%error, "cannot record last seen");
+        }
+        connection.announce(before, after, Some(seen));
+        if let End::Close(code, reason) = end {
+            close(connection.socket, code, reason).await;
+        }
+    }
+
+    /// Sends `hello`, then replays what a resuming client missed (or tells it to resync).
+    async fn start(&mut self, dispatched: i64, last_event_id: Option<i64>) -> Result<(), End> {
+        let hello = json!({"type": "hello", "data": {
+            "user_id": self.access.user_id,
+            "last_event_id": dispatched,
+            "heartbeat_ms": self.events.config().heartbeat.as_millis() as u64,
+        }});
+        self.send(hello.to_string().into()).await?;
+        let Some(last) = last_event_id else {
+            return Ok(());
+        };
+        let bounds = store::bounds(self.events.db())
+            .await
+            .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
+        let resync = match bounds {
+            _ if last < 0 => Some("invalid last_event_id"),
+            Some((min, max)) if last < min - 1 => {
+                let _ = max;
+                Some("events after last_event_id are no longer kept")
+            }
+            Some((_, max)) if last > max.max(dispatched) => Some("unknown last_event_id"),
+            None if last > dispatched => Some("unknown last_event_id"),
+            _ if dispatched - last > self.events.config().max_replay => {
+                Some("too many events were missed")
+            }
+            _ => None,
+        };
+        if let Some(reason) = resync {
+            let frame =
+                json!({"type": "resync", "data": {"reason": reason, "last_event_id": dispatched}});
+            self.delivered = dispatched;
+            return self.send(frame.to_string().into()).await;
+        }
+        self.delivered = last;
+        loop {
+            let batch = store::read_after(self.events.db(), self.delivered, REPLAY_BATCH)
+                .await
+                .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
+            let done = (batch.len() as i64) < REPLAY_BATCH;
+            for event in batch {
+                self.deliver(&Delivery::from_stored(event)).await?;
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Live events, client frames, heartbeats, until one side ends it.
+    async fn serve(
+        &mut self,
+        receiver: &mut tokio::sync::broadcast::Receiver<Arc<Delivery>>,
+        state: &AppState,
+    ) -> End {
+        let heartbeat = self.events.config().heartbeat;
+        let mut ticker = tokio::time::interval(heartbeat);
+        ticker.tick().await;
+        let mut last_heard = Instant::now();
+        loop {
+            let step = tokio::select! {
+                delivery = receiver.recv() => match delivery {
+                    Ok(delivery) => self.deliver(&delivery).await,
+                    Err(RecvError::Lagged(_)) => Err(End::Close(
+                        close_codes::SLOW_CONSUMER,
+                        "too far behind; reconnect with your last event id",
+                    )),
+                    Err(RecvError::Closed) => Err(End::Close(close_codes::SHUTTING_DOWN, "the server is restarting")),
+                },
+                incoming = self.socket.recv() => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        Some(Ok(Message::Text(text))) => self.client_frame(&text).await,
+                        Some(Ok(Message::Binary(_))) => Err(End::Close(close_codes::PROTOCOL_ERROR, "JSON text frames only")),
+                        Some(Ok(Message::Close(_)) | Err(_)) | None => Err(End::Gone),
+                        Some(Ok(_)) => Ok(()),
+                    }
+                }
+                _ = ticker.tick() => {
+                    if last_heard.elapsed() > heartbeat * 3 {
+                        Err(End::Close(close_codes::TIMEOUT, "no answer to pings"))
+                    } else {
+                        self.send_message(Message::Ping(Default::default())).await
+                    }
+                }
+                () = state.shutdown.cancelled() => Err(End::Close(close_codes::SHUTTING_DOWN, "the server is restarting")),
+            };
+            if let Err(end) = step {
+                return end;
+            }
+        }
+    }
+
+    /// Sends one delivery if the user may see it, updating access from membership events.
+    async fn deliver(&mut self, delivery: &Delivery) -> Result<(), End> {
+        if let Some(seq) = delivery.seq {
+            if seq <= self.delivered {
+                return Ok(());
+            }
+            self.delivered = seq;
+        }
+        if !self.access.allows(delivery) {
+            return Ok(());
+        }
+        if ConnectionAccess::must_reload(delivery) {
+            self.access = ConnectionAccess::load(self.events.db(), &self.access.user_id)
+                .await
+                .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
+        }
+        self.access.observe(delivery);
+        self.send(delivery.frame.clone()).await
+    }
+
+    async fn client_frame(&mut self, text: &str) -> Result<(), End> {
+        #[derive(Deserialize)]
+        struct ClientFrame {
+            #[serde(rename = "type")]
+            kind: String,
+            channel: Option<String>,
+            thread: Option<String>,
+            status: Option<String>,
+        }
+        let Ok(frame) = serde_json::from_str::<ClientFrame>(text) else {
+            return self
+                .error("bad_frame", "frames are JSON objects with a type")
+                .await;
+        };
+        match frame.kind.as_str() {
+            "ping" => self.send(r#"{"type":"pong"}"#.into()).await,
+            "typing" => {
+                let Some(channel) = frame.channel.filter(|c| self.access.channels.contains(c))
+                else {
+                    return self.error("unknown_channel", "no such channel").await;
+                };
+                let key = format!("{channel}/{}", frame.thread.as_deref().unwrap_or(""));
+                let now = Instant::now();
+                if self
+                    .typing_sent
+                    .get(&key)
+                    .is_some_and(|at| now.duration_since(*at) < TYPING_INTERVAL)
+                {
+                    return Ok(());
+                }
+                self.typing_sent.insert(key, now);
+                let data = json!({"channel_id": channel, "thread_id": frame.thread, "user_id": self.access.user_id});
+                self.events.publish_ephemeral(
+                    "",
+                    Audience::Channel(channel),
+                    "typing",
+                    data,
+                    Some(self.access.user_id.clone()),
+                );
+                Ok(())
+            }
+            "presence" => {
+                let away = match frame.status.as_deref() {
+                    Some("away") => true,
+                    Some("active") => false,
+                    _ => return self.error("bad_frame", "status is active or away").await,
+                };
+                let (before, after) =
+                    self.events
+                        .presence()
+                        .set_away(&self.access.user_id, self.id, away);
+                self.announce(before, after, None);
+                Ok(())
+            }
+            _ => self.error("bad_frame", "unknown frame type").await,
+        }
+    }
+
+    /// Tells the user's organisations about a change of status.
+    fn announce(&self, before: PresenceStatus, after: PresenceStatus, last_seen: Option<i64>) {
+        if before == after {
+            return;
+        }
+        let data =
+            json!({"user_id": self.access.user_id, "status": after, "last_seen_at": last_seen});
+        for org in &self.access.orgs {
+            self.events.publish_ephemeral(
+                org,
+                Audience::Org(org.clone()),
+                "presence",
+                data.clone(),
+                None,
+            );
+        }
+    }
+
+    async fn error(&mut self, code: &str, message: &str) -> Result<(), End> {
+        let frame = json!({"type": "error", "data": {"code": code, "message": message}});
+        self.send(frame.to_string().into()).await
+    }
+
+    async fn send(&mut self, frame: Utf8Bytes) -> Result<(), End> {
+        self.send_message(Message::Text(frame)).await
+    }
+
+    async fn send_message(&mut self, message: Message) -> Result<(), End> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Gone),
+            Err(_) => Err(End::Close(close_codes::SLOW_CONSUMER, "not reading")),
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Every SQL statement of the app event log.
+//!
+//! Events are appended inside the transaction of the write they describe, after the change
+//! feed's lock (see [`crate::db::change_feed::lock`]), so on PostgreSQL they commit in `seq`
+//! order just like feed rows: a reader that saw `seq` N never later finds an N-1.
+
+use sqlx::Row;
+
+use super::{Audience, NewEvent, StoredEvent};
+use crate::db::{Db, Tx, change_feed, now_ms};
+
+/// Appends an event inside the caller's transaction; returns its sequence number.
+pub async fn append(tx: &mut Tx, event: &NewEvent) -> Result<i64, sqlx::Error> {
+    change_feed::lock(tx).await?;
+    let data = serde_json::to_string(&event.data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let row = sqlx::query(
+        "insert into events (org_id, audience, target, type, data, created_at)
+         values ($1, $2, $3, $4, $5, $6) returning seq",
+    )
+    .bind(&event.org_id)
+    .bind(event.audience.kind())
+    .bind(event.audience.target())
+    .bind(event.kind)
+    .bind(data)
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await?;
+    row.try_get::<i64, _>(0)
+}
+
+/// Up to `limit` events after `after`, in order.
+pub async fn read_after(db: &Db, after: i64, limit: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select seq, org_id, audience, target, type, data from events
+         where seq > $1 order by seq limit $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let audience: String = row.try_get("audience")?;
+            let target: String = row.try_get("target")?;
+            Ok(StoredEvent {
+                seq: row.try_get("seq")?,
+                org_id: row.try_get("org_id")?,
+                audience: Audience::parse(&audience, target)
+                    .ok_or_else(|| sqlx::Error::Decode(format!("audience {audience}").into()))?,
+                kind: row.try_get("type")?,
+                data: row.try_get("data")?,
+            })
+        })
+        .collect()
+}
+
+/// The oldest and newest sequence numbers kept, or `None` when the log is empty.
+pub async fn bounds(db: &Db) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    let row = sqlx::query("select min(seq), max(seq) from events")
+        .fetch_one(db.pool())
+        .await?;
+    let min: Option<i64> = row.try_get(0)?;
+    let max: Option<i64> = row.try_get(1)?;
+    Ok(min.zip(max))
+}
+
+/// Deletes events older than `before_ms`, always keeping the newest (so the log's bounds stay
+/// known and a client's resume point can be judged). Returns how many went.
+pub async fn prune(db: &Db, before_ms: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "delete from events where created_at < $1 and seq < (select max(seq) from events)",
+    )
+    .bind(before_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Records when a user was last seen (their last socket closed).
+pub async fn set_last_seen(db: &Db, user_id: &str, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into user_presence (user_id, last_seen_at) values ($1, $2)
+         on conflict (user_id) do update set last_seen_at = excluded.last_seen_at",
+    )
+    .bind(user_id)
+    .bind(at)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// When each member of an org was last seen (members never seen are absent).
+pub async fn last_seen_in_org(db: &Db, org_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select p.user_id, p.last_seen_at from user_presence p
+         join org_members m on m.user_id = p.user_id where m.org_id = $1",
+    )
+    .bind(org_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("user_id")?, row.try_get("last_seen_at")?)))
+        .collect()
+}

@@ -1,0 +1,98 @@
+//! The e-mail digest: notifications a user got while offline, one e-mail per interval.
+//!
+//! A notification created while its user had no open event socket is marked `pending`. Every
+//! interval the worker finds users whose oldest pending notification is at least one interval
+//! old, and for each, in one transaction, takes their pending notifications (those read
+//! meanwhile are skipped) and queues one e-mail in the outbox. Taking and queueing commit
+//! together, so several nodes never send the same notification twice.
+
+use std::time::Duration;
+
+use atrium_client::wire::{Notification, NotificationKind};
+use tokio_util::sync::CancellationToken;
+
+use super::store;
+use crate::db::{Db, now_ms};
+use crate::mail::{self, MailWorker, templates};
+
+/// Users handled per pass.
+const USERS_PER_PASS: i64 = 100;
+
+/// Starts the digest worker; it stops with `stop`.
+pub fn spawn(
+    db: Db,
+    mail: MailWorker,
+    public_url: String,
+    interval: Duration,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = stop.cancelled() => return,
+            }
+            let age = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
+            match pass(&db, &public_url, now_ms().saturating_sub(age)).await {
+                Ok(0) => {}
+                Ok(sent) => {
+                    tracing::info!(sent, "queued notification digests");
+                    mail.wake();
+                }
+                Err(error) => tracing::warn!(%error, "notification digest pass failed"),
+            }
+        }
+    })
+}
+
+/// One pass: a digest for every user with pending notifications older than `before`.
+async fn pass(db: &Db, public_url: &str, before: i64) -> Result<usize, mail::Error> {
+    let mut queued = 0;
+    for user_id in store::digest_due(db, before, USERS_PER_PASS).await? {
+        let Some(user) = crate::users::store::find_many(db, std::slice::from_ref(&user_id))
+            .await?
+            .pop()
+        else {
+            continue;
+        };
+        let mut tx = db.begin().await?;
+        let taken = store::take_digest(&mut tx, &user_id).await?;
+        if !taken.is_empty() {
+            let lines: Vec<(String, &'static str, &Notification)> = taken
+                .iter()
+                .map(|n| {
+                    let actor = n.actor.as_ref().map_or("Someone", |a| a.name.as_str());
+                    (actor.to_owned(), what(n.kind), n)
+                })
+                .collect();
+            let items: Vec<templates::DigestItem<'_>> = lines
+                .iter()
+                .map(|(actor, what, n)| templates::DigestItem {
+                    actor,
+                    what,
+                    snippet: &n.snippet,
+                    message_id: n.message_id.as_deref().unwrap_or_default(),
+                })
+                .collect();
+            let mail = templates::notification_digest(&templates::Digest {
+                public_url,
+                to: &user.email,
+                name: &user.name,
+                items: &items,
+            });
+            mail::outbox::enqueue(&mut tx, &mail).await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+fn what(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::Mention => "mentioned you",
+        NotificationKind::Reply => "replied in a thread you follow",
+        NotificationKind::Dm => "sent you a direct message",
+        NotificationKind::Message => "posted",
+    }
+}
