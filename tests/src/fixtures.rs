@@ -3,9 +3,9 @@
 
 use atrium_client::Client;
 use atrium_client::wire::{
-    AddMemberRequest, AddMemberResponse, AddProjectMemberRequest, CreateOrgRequest,
-    CreateProjectRequest, Doc, LoginRequest, LoginResponse, Org, OrgRole, Project, ProjectRole,
-    SignupRequest, User, Visibility,
+    AddMemberRequest, AddMemberResponse, AddProjectMemberRequest, Channel, CreateChannelRequest,
+    CreateOrgRequest, CreateProjectRequest, Doc, LoginRequest, LoginResponse, Org, OrgRole,
+    PostMessageRequest, PostedMessage, Project, ProjectRole, SignupRequest, User, Visibility,
 };
 
 use crate::TestServer;
@@ -128,6 +128,47 @@ pub async fn add_project_member(
         .post(&format!("/api/v1/projects/{project}/members"), &body)
         .await
         .unwrap();
+}
+
+/// Creates a channel in a project (private ones with the given members besides the creator).
+pub async fn create_channel(
+    user: &TestUser,
+    project: &str,
+    name: &str,
+    private_members: Option<&[&str]>,
+) -> Channel {
+    let body = CreateChannelRequest {
+        name: name.to_owned(),
+        private: private_members.is_some(),
+        topic: None,
+        member_ids: private_members
+            .unwrap_or_default()
+            .iter()
+            .map(|id| (*id).to_owned())
+            .collect(),
+    };
+    user.client
+        .post(&format!("/api/v1/projects/{project}/channels"), &body)
+        .await
+        .unwrap_or_else(|e| panic!("create channel {name}: {e}"))
+}
+
+/// Posts a message (a reply when `thread` is set).
+pub async fn post_message(
+    user: &TestUser,
+    channel: &str,
+    text: &str,
+    thread: Option<&str>,
+) -> PostedMessage {
+    let body = PostMessageRequest {
+        text: text.to_owned(),
+        thread: thread.map(str::to_owned),
+        attachments: Vec::new(),
+    };
+    user.client
+        .post(&format!("/api/v1/channels/{channel}/messages"), &body)
+        .await
+        .unwrap_or_else(|e| panic!("post {text:?}: {e}"))
 }
 
 /// Creates a document in a project.

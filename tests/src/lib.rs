@@ -5,6 +5,7 @@
 //! - [`server`] — [`TestServer`] — spawn, wait for readiness, signal, restart, clean up.
 //! - [`database`] — [`Backend`] and [`TestDatabase`] — a fresh SQLite file or PostgreSQL
 //!   database per test.
+//! - [`events`] — [`events::EventSocket`], a client of the app event socket.
 //! - [`services`] — the loopback services the test command started (PostgreSQL, Redis, S3,
 //!   SMTP), and a private PostgreSQL for tests that stop it.
 //! - [`backend_tests!`]: runs one test body on both SQLite and PostgreSQL.
@@ -15,6 +16,7 @@
 
 pub mod bench;
 pub mod database;
+pub mod events;
 pub mod fixtures;
 pub mod server;
 pub mod services;

@@ -140,7 +140,7 @@ pub async fn post(
         attachments,
     }
     .into_wire(Vec::new());
-    notify::write(&mut tx, state, channel, &message, recipients, now).await?;
+    // Sockets see the message first, then the thread's counters, then notifications of it.
     let audience = Audience::Channel(channel.id.clone());
     event_store::append(
         &mut tx,
@@ -159,6 +159,7 @@ pub async fn post(
         )
         .await?;
     }
+    notify::write(&mut tx, state, channel, &message, recipients, now).await?;
     append_feed(&mut tx, channel, &message).await?;
     tx.commit().await?;
     state.events.committed();
@@ -210,7 +211,6 @@ pub async fn edit(
     let updated = wire_in(&mut tx, &message.id).await?;
     let mut recipients = Recipients::default();
     recipients.add(newly.iter().map(String::as_str), NotificationKind::Mention);
-    notify::write(&mut tx, state, channel, &updated, recipients, now).await?;
     event_store::append(
         &mut tx,
         &NewEvent::new(
@@ -221,6 +221,7 @@ pub async fn edit(
         ),
     )
     .await?;
+    notify::write(&mut tx, state, channel, &updated, recipients, now).await?;
     append_feed(&mut tx, channel, &updated).await?;
     tx.commit().await?;
     state.events.committed();

@@ -137,7 +137,15 @@ async fn add_member(
                 Some(serde_json::json!({ "role": org_role_name(body.role) })),
             );
         audit::store::record_in(&mut tx, &event, &client).await?;
+        crate::events::access_changed(
+            &mut tx,
+            &org_id,
+            crate::events::Audience::User(existing.id.clone()),
+            "org.joined",
+        )
+        .await?;
         tx.commit().await?;
+        state.events.committed();
         let member = store::member(&state.db, &org_id, &existing.id)
             .await?
             .ok_or(ApiError::NotFound("member"))?;
@@ -238,7 +246,15 @@ async fn change_role(
             Some(serde_json::json!({ "role": org_role_name(body.role) })),
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
+    crate::events::access_changed(
+        &mut tx,
+        &org_id,
+        crate::events::Audience::User(member_id.clone()),
+        "org.role_changed",
+    )
+    .await?;
     tx.commit().await?;
+    state.events.committed();
     Ok(Json(OrgMember {
         role: body.role,
         ..current
@@ -291,7 +307,15 @@ async fn remove_member(
             None::<()>,
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
+    crate::events::access_changed(
+        &mut tx,
+        &org_id,
+        crate::events::Audience::User(member_id.clone()),
+        "org.left",
+    )
+    .await?;
     tx.commit().await?;
+    state.events.committed();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -332,7 +356,15 @@ async fn accept_invitation(
             Some(serde_json::json!({ "role": org_role_name(invitation.role) })),
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
+    crate::events::access_changed(
+        &mut tx,
+        &invitation.org_id,
+        crate::events::Audience::User(user.id().to_owned()),
+        "org.joined",
+    )
+    .await?;
     tx.commit().await?;
+    state.events.committed();
     let org = store::list_for_user(&state.db, user.id())
         .await?
         .into_iter()

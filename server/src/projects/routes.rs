@@ -178,7 +178,22 @@ async fn update_project(
         .target("project", &project.id)
         .change(Some(summary(&before)), Some(summary(&project)));
     audit::store::record_in(&mut tx, &event, &client).await?;
+    // Who may read the project (and its channels) may have changed for the whole org.
+    let access_moved =
+        before.visibility != project.visibility || before.default_role != project.default_role;
+    if access_moved {
+        crate::events::access_changed(
+            &mut tx,
+            &project.org_id,
+            crate::events::Audience::Org(project.org_id.clone()),
+            "project.access_changed",
+        )
+        .await?;
+    }
     tx.commit().await?;
+    if access_moved {
+        state.events.committed();
+    }
     Ok(Json(wire(project, access.role)))
 }
 
@@ -212,7 +227,15 @@ async fn add_project_member(
         .target("project", &project_id)
         .change(None::<()>, Some(serde_json::json!({ "user_id": body.user_id, "role": project_role_name(body.role) })));
     audit::store::record_in(&mut tx, &event, &client).await?;
+    crate::events::access_changed(
+        &mut tx,
+        &access.project.org_id,
+        crate::events::Audience::User(body.user_id.clone()),
+        "project.joined",
+    )
+    .await?;
     tx.commit().await?;
+    state.events.committed();
     let member = store::list_members(&state.db, &project_id)
         .await?
         .into_iter()
@@ -261,6 +284,14 @@ async fn remove_project_member(
             None::<()>,
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
+    crate::events::access_changed(
+        &mut tx,
+        &access.project.org_id,
+        crate::events::Audience::User(member_id.clone()),
+        "project.left",
+    )
+    .await?;
     tx.commit().await?;
+    state.events.committed();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,10 @@
 //! What a caller may read in an organisation, as the index's [`Scope`].
 //!
 //! Built from the database for every query, with the same rules as the rest of the API
-//! ([`crate::authz`]): a change of org role, project membership or project visibility applies
-//! to the next search. Channels hold no private conversations yet (chat is not built), so the
-//! scope grants no channel; `Access::Channel` entities stay hidden until chat supplies the
-//! caller's private channels here.
+//! ([`crate::authz`], [`crate::chat::access`]): a change of org role, project membership,
+//! project visibility or channel membership applies to the next search. Messages of public
+//! channels are read through their project; those of private channels and direct messages
+//! (`Access::Channel`) only by the channel's members who can still see it.
 
 use atrium_client::wire::{OrgRole, ProjectRole};
 use atrium_search::Scope;
@@ -18,7 +18,15 @@ use crate::projects::store::{self as project_store, ProjectRow};
 pub async fn for_user(db: &Db, user_id: &str, org_id: &str) -> Result<Scope> {
     let access = authz::require_org(db, user_id, org_id, OrgAction::Read).await?;
     let projects = project_store::list_in_org(db, org_id, user_id).await?;
-    Ok(scope(org_id, access.role, &projects))
+    let mut scope = scope(org_id, access.role, &projects);
+    let (channels, _) =
+        crate::chat::access::visible_channels(db, user_id, org_id, access.role).await?;
+    scope.channels = channels
+        .into_iter()
+        .filter(|entry| entry.channel.has_explicit_members())
+        .map(|entry| entry.channel.id)
+        .collect();
+    Ok(scope)
 }
 
 /// The scope of a member with `role` given the org's projects and their explicit roles.
