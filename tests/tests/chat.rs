@@ -125,6 +125,13 @@ async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+async fn set_level(user: &TestUser, channel: &str, level: &str) {
+    let path = format!("/api/v1/channels/{channel}/notify");
+    let (status, answer) = call(user, Method::PUT, &path, Some(json!({ "level": level }))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["notify"], level);
+}
+
 async fn read_up_to(user: &TestUser, channel: &str, message: &str) {
     let (status, body) = call(
         user,
@@ -547,6 +554,62 @@ backend_tests! {
         let (status, body) = call(&t.bob, Method::POST, &messages, Some(json!({"text": "late"}))).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(history(&t.alice, &t.general.id).await, before);
+    }
+
+    async fn files_of_the_channels_project_attach_to_messages(backend) {
+        let t = team(backend).await;
+        let mut bob = t.socket(&t.bob).await;
+        let (status, file) = fixtures::upload_file(&t.alice, &t.work, "plan.txt", b"the plan").await;
+        assert_eq!(status, StatusCode::CREATED, "{file}");
+        let file_id = file["id"].as_str().unwrap();
+        let (status, body) = call(&t.alice, Method::POST, &format!("/api/v1/channels/{}/messages", t.general.id), Some(json!({"text": "see attached", "attachments": [file_id]}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let message: Message = serde_json::from_value(body).unwrap();
+        assert_eq!(message.attachments.len(), 1);
+        assert_eq!(message.attachments[0].id, file_id);
+        assert_eq!(message.attachments[0].name, "plan.txt");
+        assert_eq!(message.attachments[0].size, 8);
+        assert!(message.attachments[0].content_type.starts_with("text/plain"), "{:?}", message.attachments[0]);
+        let frame = bob.expect("message.created", |f| f.data_id() == message.id).await;
+        assert_eq!(frame.data["attachments"][0]["id"], file_id);
+        let download = t.bob.client.request(Method::GET, &format!("/api/v1/files/{file_id}/content")).send().await.unwrap();
+        assert_eq!(download.bytes().await.unwrap().as_ref(), b"the plan");
+
+        // A file of another project, a trashed file, and files in DMs are refused.
+        let lobby_project = t.lobby.project_id.clone().unwrap();
+        let (_, other) = fixtures::upload_file(&t.alice, &lobby_project, "other.txt", b"elsewhere").await;
+        let (status, body) = call(&t.alice, Method::POST, &format!("/api/v1/channels/{}/messages", t.general.id), Some(json!({"text": "wrong project", "attachments": [other["id"]]}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _) = call(&t.alice, Method::DELETE, &format!("/api/v1/files/{file_id}"), None).await;
+        assert!(status.is_success(), "{status}");
+        let (status, body) = call(&t.alice, Method::POST, &format!("/api/v1/channels/{}/messages", t.general.id), Some(json!({"text": "trashed", "attachments": [file_id]}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let dm: Channel = t.alice.client.post(&format!("/api/v1/orgs/{}/dms", t.org), &UserIds { user_ids: vec![t.bob.id().to_owned()] }).await.unwrap();
+        let (status, body) = call(&t.alice, Method::POST, &format!("/api/v1/channels/{}/messages", dm.id), Some(json!({"text": "dm file", "attachments": [other["id"]]}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(history(&t.alice, &t.general.id).await.items.len(), 1);
+    }
+
+    async fn notification_levels_choose_what_notifies(backend) {
+        let t = team(backend).await;
+        set_level(&t.bob, &t.general.id, "all").await;
+        set_level(&t.carol, &t.general.id, "none").await;
+        fixtures::post_message(&t.alice, &t.general.id, "plain news", None).await;
+        fixtures::post_message(&t.alice, &t.general.id, "@carol muted?", None).await;
+        let bobs = notifications(&t.bob, true).await;
+        assert_eq!(bobs.len(), 2, "{bobs:?}");
+        assert!(bobs.iter().all(|n| n.kind == NotificationKind::Message));
+        assert!(notifications(&t.carol, true).await.is_empty(), "muted");
+        // Leaving a public channel hides it from the sidebar and the unread list.
+        let (status, _) = call(&t.bob, Method::DELETE, &format!("/api/v1/channels/{}/members/{}", t.general.id, t.bob.id()), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let listed: Page<Channel> = t.bob.client.get(&format!("/api/v1/orgs/{}/channels", t.org)).await.unwrap();
+        assert!(listed.items.iter().all(|c| c.id != t.general.id));
+        assert_eq!(counts(&unread(&t.bob, &t.org).await, &t.general.id), None);
+        // Posting there brings it back.
+        fixtures::post_message(&t.bob, &t.general.id, "back", None).await;
+        let listed: Page<Channel> = t.bob.client.get(&format!("/api/v1/orgs/{}/channels", t.org)).await.unwrap();
+        assert!(listed.items.iter().any(|c| c.id == t.general.id));
     }
 
     async fn history_pages_both_ways_and_permalinks_open_the_page_around(backend) {

@@ -77,6 +77,8 @@ pub async fn post(
     )
     .await?;
     channel_store::touch(&mut tx, &channel.id, now).await?;
+    let unhide_for = (channel.kind == ChannelKind::Channel).then_some(author.id.as_str());
+    channel_store::unhide(&mut tx, &channel.id, unhide_for).await?;
 
     let mut recipients = Recipients::default();
     recipients.add(

@@ -362,3 +362,26 @@ pub async fn org_members_with_project_role(
         })
         .collect()
 }
+
+/// Shows a channel again to whoever hid it: a DM that gets a message reappears for everyone in
+/// it; a public channel for the user who posts there.
+pub async fn unhide(
+    tx: &mut Tx,
+    channel_id: &str,
+    user_id: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let query = match user_id {
+        Some(user_id) => sqlx::query(
+            "update channel_user_state set hidden = 0
+             where channel_id = $1 and user_id = $2 and hidden <> 0",
+        )
+        .bind(channel_id)
+        .bind(user_id),
+        None => sqlx::query(
+            "update channel_user_state set hidden = 0 where channel_id = $1 and hidden <> 0",
+        )
+        .bind(channel_id),
+    };
+    query.execute(&mut **tx).await?;
+    Ok(())
+}

@@ -1,0 +1,62 @@
+import { createRequire } from 'node:module'
+import type { Page } from '@playwright/test'
+import { test, expect } from './fixtures'
+
+const require = createRequire(import.meta.url)
+const AXE = require.resolve('axe-core/axe.min.js')
+
+/** WCAG 2 A/AA violations axe-core finds on the page as it is now. */
+async function violations (page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE })
+  const result = await page.evaluate(async () => {
+    const axe = (window as any).axe
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
+    return r.violations.map((v: any) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')).join(', ')}`)
+  })
+  return result
+}
+
+test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const channel = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token: w.owner.token, json: { name: 'general' } }, 201)).json
+  await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.users.bob.token, json: { text: `hello @${w.owner.handle}, see **this**` } }, 201)
+  // axe is injected as an inline script, which the server's CSP (rightly) forbids.
+  const a = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
+  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens']
+  // Every screen in the light theme; the busiest ones again in the dark theme.
+  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4]]]]
+  for (const [theme, list] of runs) {
+    await a.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
+    for (const p of list) {
+      await a.page.goto(p)
+      await a.page.waitForLoadState('networkidle')
+      expect(await violations(a.page), `${theme} ${p}`).toEqual([])
+    }
+  }
+  // Keyboard: the skip link comes first, focus is visible, and Ctrl+K opens search.
+  await a.page.goto(`/o/${w.org}/chat/${channel.id}`)
+  await expect(a.page.getByTestId('composer')).toBeVisible()
+  await a.page.keyboard.press('Tab')
+  const skip = a.page.getByRole('link', { name: 'Skip to content' })
+  await expect(skip).toBeFocused()
+  expect(await skip.evaluate((el) => getComputedStyle(el).outlineStyle)).not.toBe('none')
+  await a.page.keyboard.press('Tab')
+  expect(await a.page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none')
+  await a.page.keyboard.press('Control+K')
+  await expect(a.page.getByRole('dialog', { name: 'Search' }).getByLabel('Search')).toBeFocused()
+  await a.page.keyboard.press('Escape')
+  await expect(a.page.getByRole('dialog', { name: 'Search' })).toHaveCount(0)
+
+  await a.page.setViewportSize({ width: 375, height: 740 })
+  await a.page.goto(`/o/${w.org}/chat/${channel.id}`)
+  await a.page.waitForLoadState('networkidle')
+  expect(await violations(a.page), 'phone chat').toEqual([])
+  // Nothing wider than the screen, the page or any scrolling part of it.
+  const wide = await a.page.evaluate(() => [...document.querySelectorAll<HTMLElement>('*')]
+    .filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible' && el.clientWidth > 1 && !el.classList.contains('sr-only'))
+    .map((el) => el.className || el.tagName))
+  expect(wide).toEqual([])
+  expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+  await expect(a.page.getByRole('button', { name: 'Send' })).toBeInViewport({ ratio: 1 })
+  await shot(a.page, 'phone-chat')
+})

@@ -1,0 +1,182 @@
+import { test, expect } from './fixtures'
+
+test('two people edit one document and see each other\'s text and cursor', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const a = await newUserPage(w.owner, url)
+  const b = await newUserPage(w.users.bob, url)
+  for (const p of [a.page, b.page]) {
+    await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  }
+  const editorA = a.page.locator('.ProseMirror')
+  const editorB = b.page.locator('.ProseMirror')
+
+  await editorA.click()
+  await a.page.keyboard.type('Hello from Alice')
+  await expect(editorB).toContainText('Hello from Alice', { timeout: 1000 })
+  await expect(b.page.locator('.collaboration-carets__label', { hasText: w.owner.name })).toBeVisible({ timeout: 1000 })
+
+  await editorB.click()
+  await b.page.keyboard.press('End')
+  await b.page.keyboard.press('Enter')
+  await b.page.keyboard.type('Bob was here')
+  await expect(editorA).toContainText('Bob was here', { timeout: 1000 })
+  await expect(a.page.locator('.collaboration-carets__label', { hasText: w.users.bob.name })).toBeVisible({ timeout: 1000 })
+
+  // Both see who is here, and the edits are durable on the server.
+  await expect(a.page.getByTestId('peer')).toHaveCount(2)
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await expect(b.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await expect.poll(async () => (await server.call('GET', `/api/v1/docs/${w.doc}/content?format=text`, { token: w.owner.token })).text)
+    .toMatch(/Hello from Alice[\s\S]*Bob was here/)
+  await shot(a.page, 'alice')
+  await shot(b.page, 'bob')
+})
+
+test('a viewer cannot type into a document', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { vic: 'viewer' } })
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const owner = await newUserPage(w.owner, url)
+  await owner.page.locator('.ProseMirror').click()
+  await owner.page.keyboard.type('Only editors write here')
+  await expect(owner.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+
+  const v = await newUserPage(w.users.vic, url)
+  const editor = v.page.locator('.ProseMirror')
+  await expect(editor).toContainText('Only editors write here')
+  await expect(v.page.getByTestId('readonly-banner')).toBeVisible()
+  await expect(editor).toHaveAttribute('contenteditable', 'false')
+  await editor.click()
+  await v.page.keyboard.type('viewer scribble')
+  await expect(v.page.getByRole('button', { name: 'Bold' })).toBeDisabled()
+  // Give a stray write every chance to arrive, then check nobody got it.
+  await owner.page.waitForTimeout(500)
+  await expect(editor).not.toContainText('viewer scribble')
+  await expect(owner.page.locator('.ProseMirror')).not.toContainText('viewer scribble')
+  const text = (await server.call('GET', `/api/v1/docs/${w.doc}/content?format=text`, { token: w.owner.token })).text
+  expect(text).not.toContain('viewer scribble')
+  await shot(v.page, 'viewer')
+})
+
+test('an edit made offline reaches the other person after reconnecting', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const a = await newUserPage(w.owner, url)
+  const b = await newUserPage(w.users.bob, url)
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await expect(b.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+
+  await a.context.setOffline(true)
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'offline')
+  await expect(a.page.getByText('You are offline')).toBeVisible()
+  await a.page.locator('.ProseMirror').click()
+  await a.page.keyboard.type('Written on the train')
+  await shot(a.page, 'offline')
+  await b.page.waitForTimeout(300)
+  await expect(b.page.locator('.ProseMirror')).not.toContainText('Written on the train')
+
+  await a.context.setOffline(false)
+  await expect(a.page.getByText('You are offline')).toBeHidden()
+  await expect(b.page.locator('.ProseMirror')).toContainText('Written on the train', { timeout: 15_000 })
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await shot(b.page, 'merged')
+})
+
+test('version history: name a version, preview it and restore it', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/docs/${w.doc}`)
+  const editor = a.page.locator('.ProseMirror')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await editor.click()
+  await a.page.keyboard.type('First draft')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await a.page.getByRole('button', { name: 'History' }).click()
+  const dialog = a.page.getByRole('dialog', { name: 'Version history' })
+  await dialog.getByLabel('Version name').fill('Draft one')
+  await dialog.getByRole('button', { name: 'Save version' }).click()
+  await expect(dialog.getByRole('button', { name: 'Draft one' })).toBeVisible()
+  await dialog.getByRole('button', { name: 'Close' }).click()
+
+  await editor.click()
+  await a.page.keyboard.press('End')
+  await a.page.keyboard.type(' with later changes')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await a.page.getByRole('button', { name: 'History' }).click()
+  await dialog.getByRole('button', { name: 'Draft one' }).click()
+  await expect(dialog.locator('.preview')).toContainText('First draft')
+  await expect(dialog.locator('.preview')).not.toContainText('later changes')
+  await shot(a.page, 'history')
+  a.page.once('dialog', (d) => d.accept())
+  await dialog.getByRole('button', { name: 'Restore' }).click()
+  await expect(editor).not.toContainText('later changes')
+  await expect(editor).toContainText('First draft')
+
+  // A new tab has no token of its own: the sockets authenticate with the session cookie.
+  const tab = await a.context.newPage()
+  await tab.goto(`/o/${w.org}/p/${w.project}/docs/${w.doc}`)
+  await expect(tab.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await expect(tab.locator('.ProseMirror')).toContainText('First draft')
+  await tab.locator('.ProseMirror').click()
+  await tab.keyboard.press('End')
+  await tab.keyboard.type(' (second tab)')
+  await expect(editor).toContainText('(second tab)')
+})
+
+test('rich text: headings, lists, checklists, code, tables, @mentions and images', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/docs/${w.doc}`)
+  const editor = a.page.locator('.ProseMirror')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await editor.click()
+  const k = a.page.keyboard
+  await k.type('## Plan\n- first\nsecond\n\n[ ] todo item\n')
+  await k.press('Enter')
+  await k.type('```\nlet x = 1\n')
+  await k.press('Enter'); await k.press('Enter'); await k.press('Enter')
+  await k.type(`ask @${w.users.bob.handle.slice(0, 3)}`)
+  await expect(a.page.getByRole('listbox', { name: 'People' })).toContainText(w.users.bob.name)
+  await k.press('Enter')
+  await expect(editor.locator('.mention')).toHaveText(`@${w.users.bob.handle}`)
+  await k.press('Enter')
+  await a.page.getByRole('button', { name: 'Insert table' }).click()
+  await expect(editor.locator('table tr')).toHaveCount(3)
+  await k.type('cell')
+  await editor.locator('p').last().click()
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64')
+  const chooser = a.page.waitForEvent('filechooser')
+  await a.page.getByRole('button', { name: 'Insert image' }).click()
+  await (await chooser).setFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png })
+  await expect(editor.locator('img')).toHaveAttribute('src', /\/api\/v1\/files\/.+\/content/)
+
+  await expect(editor.locator('h2')).toHaveText('Plan')
+  await expect(editor.locator('ul:not([data-type]) li')).toHaveCount(2)
+  await expect(editor.locator('ul[data-type="taskList"] li')).toContainText('todo item')
+  await expect(editor.locator('pre code')).toContainText('let x = 1')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await shot(a.page, 'rich')
+  const md = (await server.call('GET', `/api/v1/docs/${w.doc}/content?format=markdown`, { token: w.owner.token })).text
+  expect(md).toContain('## Plan')
+  expect(md).toContain('let x = 1')
+})
+
+test('offline edits are kept on the device when the tab is closed, and sent from the next one', async ({ server, newUserPage }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const a = await newUserPage(w.owner, url)
+  const b = await newUserPage(w.users.bob, url)
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await a.context.setOffline(true)
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'offline')
+  await a.page.locator('.ProseMirror').click()
+  await a.page.keyboard.type('Kept in IndexedDB')
+  await a.page.waitForTimeout(300)
+  await a.page.close()
+  await a.context.setOffline(false)
+  await expect(b.page.locator('.ProseMirror')).not.toContainText('Kept in IndexedDB')
+
+  const again = await a.context.newPage()
+  await again.goto(url)
+  await expect(again.locator('.ProseMirror')).toContainText('Kept in IndexedDB')
+  await expect(again.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await expect(b.page.locator('.ProseMirror')).toContainText('Kept in IndexedDB')
+})

@@ -1,0 +1,88 @@
+import fs from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { test, expect } from './fixtures'
+
+test('a file uploaded by one person appears for another and downloads identical', async ({ server, newUserPage, shot }, testInfo) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const url = `/o/${w.org}/p/${w.project}/files`
+  const a = await newUserPage(w.owner, url)
+  const b = await newUserPage(w.users.bob, url)
+  await expect(b.page.getByText('No files yet')).toBeVisible()
+
+  const bytes = randomBytes(300 * 1024)
+  await a.page.getByTestId('file-input').setInputFiles({ name: 'report.bin', mimeType: 'application/octet-stream', buffer: bytes })
+  await expect(a.page.getByTestId('file-list')).toContainText('report.bin')
+  await shot(a.page, 'uploaded')
+
+  // The other person's list picks it up without a reload.
+  const row = b.page.locator('[data-file="report.bin"]')
+  await expect(row).toBeVisible({ timeout: 15_000 })
+  const [download] = await Promise.all([
+    b.page.waitForEvent('download'),
+    row.getByRole('link', { name: 'Download report.bin' }).click()
+  ])
+  const saved = testInfo.outputPath('report.bin')
+  await download.saveAs(saved)
+  expect(Buffer.compare(fs.readFileSync(saved), bytes)).toBe(0)
+  await shot(b.page, 'listed')
+})
+
+test('an image upload shows a preview', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/files`)
+  // A 2×2 red PNG.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64')
+  await a.page.getByTestId('file-input').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png })
+  const row = a.page.locator('[data-file="dot.png"]')
+  await expect(row.locator('img')).toBeVisible()
+  await row.getByRole('button', { name: 'dot.png', exact: true }).click()
+  await expect(a.page.getByRole('dialog').locator('img.preview-image')).toBeVisible()
+  await shot(a.page, 'preview')
+  await a.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click()
+
+  // A second version, then the trash and back.
+  await row.getByRole('button', { name: 'Versions' }).click()
+  const versions = a.page.getByRole('dialog', { name: 'Versions of dot.png' })
+  const chooser = a.page.waitForEvent('filechooser')
+  await versions.getByRole('button', { name: 'Upload a new version' }).click()
+  await (await chooser).setFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png })
+  await expect(versions.locator('.list-row')).toHaveCount(2)
+  await versions.getByRole('button', { name: 'Close' }).click()
+  await row.getByRole('button', { name: 'Move dot.png to the trash' }).click()
+  await expect(a.page.getByText('No files yet')).toBeVisible()
+  await a.page.getByRole('button', { name: 'Trash' }).click()
+  await a.page.locator('[data-file="dot.png"]').getByRole('button', { name: 'Restore' }).click()
+  await a.page.getByRole('button', { name: 'Back to files' }).click()
+  await expect(a.page.locator('[data-file="dot.png"]')).toBeVisible()
+})
+
+test('drag and drop to upload; a slow upload shows progress and can be cancelled', async ({ server, newUserPage }) => {
+  const w = await server.world()
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/files`)
+  await expect(a.page.getByText('No files yet')).toBeVisible()
+  const dt = await a.page.evaluateHandle(() => {
+    const d = new DataTransfer()
+    d.items.add(new File(['dropped content'], 'dropped.txt', { type: 'text/plain' }))
+    return d
+  })
+  await a.page.dispatchEvent('.files-page', 'dragover', { dataTransfer: dt })
+  await a.page.dispatchEvent('.files-page', 'drop', { dataTransfer: dt })
+  await expect(a.page.locator('[data-file="dropped.txt"]')).toBeVisible()
+
+  // Throttle the upload so it is still running when we cancel it.
+  const cdp = await a.context.newCDPSession(a.page)
+  await cdp.send('Network.enable')
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 64 * 1024 })
+  await a.page.getByTestId('file-input').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2 * 1024 * 1024, 7) })
+  const progress = a.page.getByRole('progressbar', { name: 'Uploading big.bin' })
+  await expect(progress).toBeVisible()
+  await expect.poll(async () => Number(await progress.getAttribute('value'))).toBeGreaterThan(0)
+  await a.page.locator('.upload-row').getByRole('button', { name: 'Cancel' }).click()
+  await expect(progress).toBeHidden()
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
+  await a.page.reload()
+  await expect(a.page.locator('[data-file="dropped.txt"]')).toBeVisible()
+  await expect(a.page.locator('[data-file="big.bin"]')).toHaveCount(0)
+  const names = (await server.call('GET', `/api/v1/projects/${w.project}/files`, { token: w.owner.token })).json.items.map((f: any) => f.name)
+  expect(names).toEqual(['dropped.txt'])
+})

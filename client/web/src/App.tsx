@@ -1,0 +1,310 @@
+import { Icon } from './ui/icons'
+import { useEffect, useState } from 'preact/hooks'
+import { lazy, Suspense } from 'preact/compat'
+import { path, resolve, navigate, query } from './lib/router'
+import { socketEverOpen, me, booted, projects, loadOrg, refreshMe, socketStatus, online, logout, projectsLoading, isOrgAdmin, toastError } from './lib/session'
+import { Toasts, Spinner, Badge, Avatar, Modal, Field, ErrorBox, useSubmit, Empty } from './ui/common'
+import { Login, Signup, ForgotPassword, ResetPassword, AcceptInvite } from './pages/Auth'
+import { DocsList } from './pages/Docs'
+import { FilesPage } from './pages/Files'
+import { SearchPalette } from './pages/Search'
+import { Settings } from './pages/Settings'
+import { OrgMembers, ProjectSettings } from './pages/Admin'
+import { ThreadsPage, ChatHome, ChannelView, NotificationCentre, NewChannelDialog, NewDmDialog } from './pages/Chat'
+import { threadUnread, channels, unread, loadChat, chatAvailable, unreadNotifications, channelLabel, wireChatEvents, totalMentions } from './chat/store'
+import { api } from './lib/api'
+import type { Project } from './lib/types'
+import { userById } from './lib/session'
+import { theme, toggleTheme } from './lib/theme'
+
+// The document screen carries the editor (Tiptap, ProseMirror, Yjs): its own chunk.
+const DocPage = lazy(() => import('./pages/DocPage'))
+
+/** Sections of a project; boards and records join this list with their own screens. */
+export const PROJECT_SECTIONS: { key: string, label: string }[] = [
+  { key: 'docs', label: 'Documents' },
+  { key: 'files', label: 'Files' }
+]
+
+type Screen = (p: Record<string, string>) => any
+const publicRoutes: [string, Screen][] = [
+  ['/login', () => <Login />],
+  ['/signup', () => <Signup />],
+  ['/forgot-password', () => <ForgotPassword />],
+  ['/reset-password', () => <ResetPassword />]
+]
+const appRoutes: [string, Screen][] = [
+  ['/', () => <Home />],
+  ['/invite', () => <AcceptInvite />],
+  ['/settings', () => <Settings />],
+  ['/settings/:tab', (p) => <Settings tab={p.tab} />],
+  ['/o/:org', (p) => <OrgHome org={p.org} />],
+  ['/o/:org/members', (p) => <OrgMembers org={p.org} />],
+  ['/o/:org/notifications', (p) => <NotificationCentre org={p.org} />],
+  ['/o/:org/chat', (p) => <ChatHome org={p.org} />],
+  ['/o/:org/threads', (p) => <ThreadsPage org={p.org} />],
+  ['/o/:org/chat/:channel', (p) => <ChannelView org={p.org} channel={p.channel} />],
+  ['/o/:org/p/:project', (p) => <Redirect to={`/o/${p.org}/p/${p.project}/docs`} />],
+  ['/o/:org/p/:project/docs', (p) => <DocsList org={p.org} project={p.project} />],
+  ['/o/:org/p/:project/docs/:doc', (p) => <Suspense fallback={<Spinner />}><DocPage org={p.org} project={p.project} doc={p.doc} /></Suspense>],
+  ['/o/:org/p/:project/files', (p) => <FilesPage org={p.org} project={p.project} />],
+  ['/o/:org/p/:project/settings', (p) => <ProjectSettings org={p.org} project={p.project} />]
+]
+
+function Redirect ({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to])
+  return null
+}
+
+export function App () {
+  const p = path.value
+  if (!booted.value) return <div class='boot'><Spinner /></div>
+  const pub = resolve(publicRoutes, p)
+  if (pub) {
+    if (me.value && p !== '/reset-password') return <Redirect to='/' />
+    return <>{pub.value(pub.params)}<Toasts /></>
+  }
+  if (!me.value) {
+    const next = p === '/' ? '' : `?next=${encodeURIComponent(p + location.search)}`
+    return <Redirect to={`/login${next}`} />
+  }
+  const route = resolve(appRoutes, p)
+  const org = route?.params.org
+  return (
+    <Shell org={org} project={route?.params.project}>
+      {route ? route.value(route.params) : <Empty title='Page not found'><a href='/'>Go to the start page</a></Empty>}
+    </Shell>
+  )
+}
+
+function Home () {
+  const orgs = me.value?.orgs ?? []
+  const last = (() => { try { return localStorage.getItem('atrium.org') } catch { return null } })()
+  const target = orgs.find((o) => o.id === last) ?? orgs[0]
+  if (target && !maybeCreateOrg()) return <Redirect to={`/o/${target.id}`} />
+  return <CreateOrg />
+}
+
+function CreateOrg () {
+  const [name, setName] = useState('')
+  const s = useSubmit()
+  async function submit (e: Event) {
+    e.preventDefault()
+    const org = await s.run(() => api.post<{ id: string }>('/api/v1/orgs', { name }))
+    if (org) {
+      await refreshMe()
+      navigate(`/o/${org.id}`)
+    }
+  }
+  return (
+    <section class='page narrow'>
+      <h1>Welcome to Atrium</h1>
+      <p>Create an organisation for your team to get started. You can invite people once it exists.</p>
+      <form onSubmit={submit} class='stack'>
+        <Field label='Organisation name' name='name' required value={name} onInput={(e) => setName(e.currentTarget.value)} error={s.fields.name} />
+        <ErrorBox error={s.fields.name ? null : s.error} />
+        <button class='btn btn-primary' disabled={s.pending}>Create organisation</button>
+      </form>
+    </section>
+  )
+}
+
+function OrgHome ({ org }: { org: string }) {
+  const [creating, setCreating] = useState(false)
+  const list = projects.value
+  return (
+    <section class='page'>
+      <div class='page-head'>
+        <h1>Projects</h1>
+        <button class='btn btn-primary' onClick={() => setCreating(true)}>New project</button>
+      </div>
+      {projectsLoading.value && !list.length
+        ? <Spinner />
+        : list.length === 0
+          ? <Empty title='No projects yet'>Projects hold documents and files. <button class='btn-link' onClick={() => setCreating(true)}>Create the first one</button>.</Empty>
+          : (
+            <ul class='cards'>
+              {list.map((p) => (
+                <li key={p.id} class='card'>
+                  <a href={`/o/${org}/p/${p.id}/docs`} class='card-link'><strong>{p.name}</strong></a>
+                  <p class='muted'>{p.description || `${p.visibility === 'private' ? 'Private' : 'Open'} project · you are ${p.role}`}</p>
+                </li>
+              ))}
+            </ul>
+            )}
+      {creating && <NewProjectDialog org={org} onClose={() => setCreating(false)} />}
+    </section>
+  )
+}
+
+function NewProjectDialog ({ org, onClose }: { org: string, onClose: () => void }) {
+  const [name, setName] = useState('')
+  const [visibility, setVisibility] = useState('open')
+  const s = useSubmit()
+  async function submit (e: Event) {
+    e.preventDefault()
+    const p = await s.run(() => api.post<Project>(`/api/v1/orgs/${org}/projects`, { name, visibility }))
+    if (p) {
+      await loadOrg(org, true)
+      onClose()
+      navigate(`/o/${org}/p/${p.id}/docs`)
+    }
+  }
+  return (
+    <Modal title='New project' onClose={onClose}>
+      <form onSubmit={submit} class='stack'>
+        <Field label='Name' name='name' required value={name} onInput={(e) => setName(e.currentTarget.value)} error={s.fields.name} />
+        <div class='field'>
+          <label for='f-visibility'>Who can see it</label>
+          <select id='f-visibility' value={visibility} onChange={(e) => setVisibility(e.currentTarget.value)}>
+            <option value='open'>Everyone in the organisation</option>
+            <option value='private'>Only its members</option>
+          </select>
+        </div>
+        <ErrorBox error={s.fields.name ? null : s.error} />
+        <div class='row-end'><button type='button' class='btn' onClick={onClose}>Cancel</button><button class='btn btn-primary' disabled={s.pending}>Create</button></div>
+      </form>
+    </Modal>
+  )
+}
+
+function ConnectionBanner () {
+  const s = socketStatus.value
+  if (!online.value) return <div class='banner banner-warn' role='status'>You are offline. Changes to documents are kept on this device and sent when you reconnect.</div>
+  if (s === 'reconnecting' && socketEverOpen.value) return <div class='banner banner-warn' role='status'>Connection lost — reconnecting…</div>
+  return null
+}
+
+function Shell ({ org, project, children }: { org?: string, project?: string, children: any }) {
+  const [searchOpen, setSearchOpen] = useState(false)
+  const [navOpen, setNavOpen] = useState(false)
+  const [dialog, setDialog] = useState<null | 'channel' | 'dm'>(null)
+  const user = me.value!.user
+  useEffect(() => { wireChatEvents() }, [])
+  useEffect(() => {
+    if (!org) return
+    try { localStorage.setItem('atrium.org', org) } catch {}
+    loadOrg(org)
+    loadChat(org)
+  }, [org])
+  useEffect(() => { setNavOpen(false) }, [path.value])
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault()
+        if (org) setSearchOpen(true)
+      }
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [org])
+  const orgs = me.value!.orgs
+  const current = orgs.find((o) => o.id === org)
+  const notif = unreadNotifications.value
+  return (
+    <div class={'shell' + (navOpen ? ' nav-open' : '')}>
+      <a class='skip' href='#main'>Skip to content</a>
+      <header class='topbar'>
+        <button class='btn-icon nav-toggle' aria-label='Menu' aria-expanded={navOpen} onClick={() => setNavOpen(!navOpen)}><Icon name='menu' /></button>
+        <a class='brand' href='/'>Atrium</a>
+        {orgs.length > 0 && (
+          <select class='org-switch' aria-label='Organisation' value={org ?? ''} onChange={(e) => { const v = e.currentTarget.value; if (v === '+') navigate('/?new=org'); else navigate(`/o/${v}`) }}>
+            {!org && <option value=''>Choose…</option>}
+            {orgs.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+            <option value='+'>+ New organisation…</option>
+          </select>
+        )}
+        <div class='topbar-spacer' />
+        {org && (
+          <button class='search-button' onClick={() => setSearchOpen(true)} aria-keyshortcuts='Control+K' aria-label='Search (Ctrl+K)'>
+            <Icon name='search' size={16} /> <span class='search-label'>Search</span> <kbd>Ctrl K</kbd>
+          </button>
+        )}
+        {org && chatAvailable.value && (
+          <a class='btn-icon bell' href={`/o/${org}/notifications`} aria-label={`Notifications${notif ? `, ${notif} unread` : ''}`} data-testid='notifications-bell'>
+            <Icon name='bell' /><Badge count={notif} mention />
+          </a>
+        )}
+        <button class='btn-icon' onClick={toggleTheme} aria-label={`Switch to ${theme.value === 'dark' ? 'light' : 'dark'} theme`}><Icon name={theme.value === 'dark' ? 'sun' : 'moon'} /></button>
+        <details class='user-menu'>
+          <summary aria-label='Account menu'><Avatar id={user.id} name={user.name} /></summary>
+          <div class='menu'>
+            <div class='menu-head'><strong>{user.name}</strong><span class='muted'>@{user.handle}</span></div>
+            <a href='/settings'>Profile and settings</a>
+            <a href='/settings/tokens'>API tokens</a>
+            <button class='btn-link' onClick={() => logout()}>Log out</button>
+          </div>
+        </details>
+      </header>
+      <ConnectionBanner />
+      <nav class='sidebar' aria-label='Workspace'>
+        {org && current
+          ? (
+            <>
+              <a class={'nav-item' + (path.value === `/o/${org}` ? ' active' : '')} href={`/o/${org}`}>Projects</a>
+              {isOrgAdmin(org) && <a class={'nav-item' + (path.value.endsWith('/members') ? ' active' : '')} href={`/o/${org}/members`}>Members</a>}
+              <div class='nav-group'>
+                <div class='nav-heading'>Projects</div>
+                {projects.value.map((p) => (
+                  <div key={p.id} class='nav-project'>
+                    <a class={'nav-item' + (project === p.id ? ' active-parent' : '')} href={`/o/${org}/p/${p.id}/docs`}>{p.name}</a>
+                    {project === p.id && (
+                      <div class='nav-sub'>
+                        {PROJECT_SECTIONS.map((s) => (
+                          <a key={s.key} class={'nav-item' + (path.value.startsWith(`/o/${org}/p/${p.id}/${s.key}`) ? ' active' : '')} href={`/o/${org}/p/${p.id}/${s.key}`}>{s.label}</a>
+                        ))}
+                        {(p.role === 'manager' || isOrgAdmin(org)) && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members</a>}
+                      </div>
+                    )}
+                  </div>
+                ))}
+                {!projects.value.length && !projectsLoading.value && <p class='muted small pad'>No projects yet.</p>}
+              </div>
+              {chatAvailable.value && <a class={'nav-item' + (path.value.endsWith('/threads') ? ' active' : '')} href={`/o/${org}/threads`}><span class='nav-label'>Threads</span><Badge count={threadUnread.value.mentions || threadUnread.value.unread} mention={threadUnread.value.mentions > 0} /></a>}
+              {chatAvailable.value && <ChatNav org={org} onNew={setDialog} />}
+            </>
+            )
+          : <p class='muted pad'>Choose or create an organisation.</p>}
+      </nav>
+      <main class='main' id='main' tabIndex={-1}>{children}</main>
+      {searchOpen && org && <SearchPalette org={org} onClose={() => setSearchOpen(false)} />}
+      {dialog === 'channel' && org && <NewChannelDialog org={org} onClose={() => setDialog(null)} />}
+      {dialog === 'dm' && org && <NewDmDialog org={org} onClose={() => setDialog(null)} />}
+      <Toasts />
+    </div>
+  )
+}
+
+function ChatNav ({ org, onNew }: { org: string, onNew: (d: 'channel' | 'dm') => void }) {
+  const list = channels.value.filter((c) => !c.archived)
+  const chans = list.filter((c) => c.kind === 'channel').sort((a, b) => a.name.localeCompare(b.name))
+  const dms = list.filter((c) => c.kind === 'dm').sort((a, b) => (b.last_message_at ?? 0) - (a.last_message_at ?? 0))
+  const self = me.value?.user.id
+  const item = (c: typeof list[number]) => {
+    const u = unread.value[c.id]
+    const active = path.value === `/o/${org}/chat/${c.id}`
+    return (
+      <a key={c.id} class={'nav-item nav-channel' + (active ? ' active' : '') + (u?.unread ? ' unread' : '')} href={`/o/${org}/chat/${c.id}`} data-channel={c.id}>
+        <span class='nav-label'>{c.kind === 'dm' ? '' : c.private ? '🔒 ' : '# '}{channelLabel(c, self, userById.value)}</span>
+        {u?.mentions ? <Badge count={u.mentions} mention /> : u?.unread ? <Badge count={u.unread} /> : null}
+      </a>
+    )
+  }
+  return (
+    <>
+      <div class='nav-group'>
+        <div class='nav-heading'>Channels <button class='btn-icon btn-tiny' aria-label='New channel' onClick={() => onNew('channel')}>+</button>{totalMentions.value > 0 && <span class='sr-only'>{totalMentions.value} mentions</span>}</div>
+        {chans.map(item)}
+        {!chans.length && <p class='muted small pad'>No channels yet.</p>}
+      </div>
+      <div class='nav-group'>
+        <div class='nav-heading'>Direct messages <button class='btn-icon btn-tiny' aria-label='New direct message' onClick={() => onNew('dm')}>+</button></div>
+        {dms.map(item)}
+      </div>
+    </>
+  )
+}
+
+// Opening "?new=org" from the switcher shows the create form even with orgs.
+export function maybeCreateOrg () { return query.value.get('new') === 'org' }
+export { toastError }

@@ -1,0 +1,141 @@
+// Session-wide state as signals: who is signed in, their orgs, the projects of the current org,
+// toasts, the events socket and its connection state. Screens read these; nothing else holds
+// global state.
+import { signal, computed } from '@preact/signals'
+import { api, ApiError, onUnauthorized, setSessionToken, wsUrl, qs } from './api'
+import { EventsSocket, type SocketStatus } from './events'
+import type { Me, Project, OrgMember, User } from './types'
+import { navigate, path } from './router'
+import { setSelfHandle } from './markdown'
+
+export const me = signal<Me | null>(null)
+export const booted = signal(false)
+export const projects = signal<Project[]>([])
+export const projectsOrg = signal<string | null>(null)
+export const projectsLoading = signal(false)
+export const members = signal<OrgMember[]>([])
+export const socketStatus = signal<SocketStatus>('stopped')
+/** Whether the events socket has ever connected (a server without it is not "lost"). */
+export const socketEverOpen = signal(false)
+export const online = signal(typeof navigator === 'undefined' ? true : navigator.onLine)
+
+export interface Toast { id: number, kind: 'info' | 'error' | 'success', text: string }
+export const toasts = signal<Toast[]>([])
+let toastSeq = 0
+export function toast (text: string, kind: Toast['kind'] = 'info', ms = 5000): void {
+  const id = ++toastSeq
+  toasts.value = [...toasts.value, { id, kind, text }]
+  setTimeout(() => { toasts.value = toasts.value.filter((t) => t.id !== id) }, ms)
+}
+export function toastError (e: unknown): void {
+  const msg = e instanceof ApiError ? e.message : (e as Error)?.message || String(e)
+  toast(msg, 'error', 7000)
+}
+
+export const events = new EventsSocket({
+  url: (last) => wsUrl('/api/v1/events', last ? { last_event_id: String(last) } : {}),
+  onStatus: (s) => {
+    if (s === 'open') socketEverOpen.value = true
+    socketStatus.value = s
+  }
+})
+
+export const userById = computed(() => {
+  const map = new Map<string, User>()
+  for (const m of members.value) map.set(m.user.id, m.user)
+  if (me.value) map.set(me.value.user.id, me.value.user)
+  return map
+})
+
+export async function loadMe (): Promise<Me | null> {
+  try {
+    const m = await api.get<Me>('/api/v1/me')
+    me.value = m
+    setSelfHandle(m.user.handle)
+    events.start()
+    return m
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      me.value = null
+      return null
+    }
+    throw e
+  } finally {
+    booted.value = true
+  }
+}
+
+export async function refreshMe (): Promise<void> {
+  const m = await api.get<Me>('/api/v1/me')
+  me.value = m
+}
+
+export function signedIn (token: string): void {
+  setSessionToken(token)
+}
+
+export async function logout (): Promise<void> {
+  try { await api.post('/api/v1/auth/logout') } catch {}
+  endSession()
+  navigate('/login')
+}
+
+function endSession (): void {
+  setSessionToken(null)
+  events.stop()
+  me.value = null
+  projects.value = []
+  projectsOrg.value = null
+  members.value = []
+  try {
+    // Offline copies of documents belong to this user only.
+    indexedDB.databases?.().then((dbs) => {
+      for (const db of dbs) if (db.name?.startsWith('atrium-doc-')) indexedDB.deleteDatabase(db.name)
+    }).catch(() => {})
+  } catch {}
+}
+
+onUnauthorized(() => {
+  if (!me.value) return
+  endSession()
+  const here = path.value
+  if (!here.startsWith('/login')) navigate('/login' + qs({ next: here }))
+})
+
+export async function loadOrg (orgId: string, force = false): Promise<void> {
+  if (!force && projectsOrg.value === orgId) return
+  projectsOrg.value = orgId
+  projectsLoading.value = true
+  try {
+    const [p, m] = await Promise.all([
+      api.get<{ items: Project[] }>(`/api/v1/orgs/${orgId}/projects`),
+      api.get<{ items: OrgMember[] }>(`/api/v1/orgs/${orgId}/members`).catch(() => ({ items: [] as OrgMember[] }))
+    ])
+    if (projectsOrg.value !== orgId) return
+    projects.value = p.items
+    members.value = m.items
+  } catch (e) {
+    toastError(e)
+  } finally {
+    projectsLoading.value = false
+  }
+}
+
+export function orgRole (orgId: string): string | undefined {
+  return me.value?.orgs.find((o) => o.id === orgId)?.role
+}
+
+export function isOrgAdmin (orgId: string): boolean {
+  const r = orgRole(orgId)
+  return r === 'owner' || r === 'admin'
+}
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('online', () => { online.value = true; events.reconnectNow() })
+  window.addEventListener('offline', () => { online.value = false })
+  // Presence: tell the server when this tab is hidden or shown (and on every (re)connect).
+  events.on('hello', () => { events.send({ type: 'presence', status: document.hidden ? 'away' : 'active' }) })
+  document.addEventListener('visibilitychange', () => {
+    events.send({ type: 'presence', status: document.hidden ? 'away' : 'active' })
+  })
+}

@@ -1,0 +1,206 @@
+import { Icon } from '../ui/icons'
+// The document screen (lazy chunk with the editor).
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { api, sessionToken, upload, wsBase } from '../lib/api'
+import { me, members, projects, toast, toastError } from '../lib/session'
+import { userColor, formatTime } from '../lib/text'
+import { renderMarkdown } from '../lib/markdown'
+import type { Doc, DocVersion, Project } from '../lib/types'
+import { Avatar, ErrorBox, Spinner, useAsync, Empty, Modal, useTitle } from '../ui/common'
+import { createCollabEditor, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
+import { canWrite, TitleDialog } from './Docs'
+
+const SAVE_LABEL: Record<SaveState, string> = {
+  connecting: 'Connecting…',
+  saving: 'Saving…',
+  saved: 'Saved',
+  offline: 'Offline — changes kept on this device',
+  denied: 'No access'
+}
+
+export default function DocPage ({ org, project, doc }: { org: string, project: string, doc: string }) {
+  const meta = useAsync((signal) => api.get<Doc>(`/api/v1/docs/${doc}`, { signal }), [doc])
+  const proj = useAsync<Project | undefined>(async (signal) => projects.value.find((p) => p.id === project) ?? await api.get<Project>(`/api/v1/projects/${project}`, { signal }), [project])
+  const role = proj.data?.role
+  const [renaming, setRenaming] = useState(false)
+  const [history, setHistory] = useState(false)
+  useTitle(meta.data?.title)
+  if (meta.error) return <section class='page'><ErrorBox error={meta.error} retry={meta.reload} /></section>
+  if (!meta.data || !proj.data) return <section class='page'><Spinner /></section>
+  const d = meta.data
+  const writable = canWrite(role) && !d.trashed_at
+  return (
+    <section class='page doc-page'>
+      <div class='doc-head'>
+        <a class='muted small' href={`/o/${org}/p/${project}/docs`}>← Documents</a>
+        <h1 class='doc-title'>
+          {d.title}
+          {writable && <button class='btn btn-small' onClick={() => setRenaming(true)} aria-label='Rename document'>Rename</button>}
+        </h1>
+      </div>
+      {d.trashed_at && <div class='banner banner-warn'>This document is in the trash. Restore it from the trash to edit it.</div>}
+      {!canWrite(role) && <div class='banner banner-info' data-testid='readonly-banner'>You can read this document but not edit it ({role}).</div>}
+      <EditorPane key={doc} docId={doc} project={project} writable={writable} onHistory={() => setHistory(true)} />
+      {renaming && (
+        <TitleDialog
+          title='Rename document' action='Rename' initial={d.title}
+          onSave={async (title) => { const nd = await api.patch<Doc>(`/api/v1/docs/${doc}`, { title }); meta.setData(() => nd) }}
+          onClose={() => setRenaming(false)}
+        />
+      )}
+      {history && <VersionHistory docId={doc} writable={writable} onClose={() => setHistory(false)} />}
+    </section>
+  )
+}
+
+function EditorPane ({ docId, project, writable, onHistory }: { docId: string, project: string, writable: boolean, onHistory: () => void }) {
+  const host = useRef<HTMLDivElement>(null)
+  const fileInput = useRef<HTMLInputElement>(null)
+  const [ce, setCe] = useState<CollabEditor | null>(null)
+  const [save, setSave] = useState<SaveState>('connecting')
+  const [peers, setPeers] = useState<Peer[]>([])
+  const [, force] = useState(0)
+  useEffect(() => {
+    const user = me.value!.user
+    const c = createCollabEditor({
+      element: host.current!,
+      docId,
+      wsBase: wsBase(),
+      token: sessionToken(),
+      user: { id: user.id, name: user.name, color: userColor(user.id) },
+      editable: writable,
+      people: () => members.value.map((m) => ({ id: m.user.id, handle: m.user.handle, name: m.user.name })),
+      uploadImage: async (file) => {
+        const f = await upload<{ id: string }>(`/api/v1/projects/${project}/files`, file, file.name).promise
+        return `/api/v1/files/${f.id}/content`
+      },
+      onSaveState: setSave,
+      onPeers: setPeers,
+      onError: (m) => toast(m, 'error')
+    })
+    const rerender = () => force((n) => n + 1)
+    c.editor.on('transaction', rerender)
+    setCe(c)
+    return () => { c.editor.off('transaction', rerender); c.destroy() }
+  }, [docId])
+  useEffect(() => { ce?.setEditable(writable) }, [ce, writable])
+  // Keep unsent edits: warn before closing the tab while the server has not confirmed them.
+  useEffect(() => {
+    const onBefore = (e: BeforeUnloadEvent) => { if (save === 'saving') e.preventDefault() }
+    window.addEventListener('beforeunload', onBefore)
+    return () => window.removeEventListener('beforeunload', onBefore)
+  }, [save])
+  const ed = ce?.editor
+  const btn = (label: any, active: boolean, run: () => void, title = label) => (
+    <button type='button' class={'tool' + (active ? ' active' : '')} aria-pressed={active} title={title} aria-label={title} disabled={!writable || !ed} onMouseDown={(e) => e.preventDefault()} onClick={run}>{label}</button>
+  )
+  const chain = () => ed!.chain().focus()
+  return (
+    <div class='editor-wrap'>
+      <div class='editor-bar'>
+        <div class='toolbar' role='toolbar' aria-label='Formatting'>
+          {ed && (
+            <>
+              {btn('H1', ed.isActive('heading', { level: 1 }), () => chain().toggleHeading({ level: 1 }).run(), 'Heading 1')}
+              {btn('H2', ed.isActive('heading', { level: 2 }), () => chain().toggleHeading({ level: 2 }).run(), 'Heading 2')}
+              {btn('B', ed.isActive('bold'), () => chain().toggleBold().run(), 'Bold')}
+              {btn('I', ed.isActive('italic'), () => chain().toggleItalic().run(), 'Italic')}
+              {btn('•', ed.isActive('bulletList'), () => chain().toggleBulletList().run(), 'Bulleted list')}
+              {btn('1.', ed.isActive('orderedList'), () => chain().toggleOrderedList().run(), 'Numbered list')}
+              {btn('☑', ed.isActive('taskList'), () => chain().toggleTaskList().run(), 'Checklist')}
+              {btn('</>', ed.isActive('codeBlock'), () => chain().toggleCodeBlock().run(), 'Code block')}
+              {btn(<Icon name='link' size={16} />, ed.isActive('link'), () => {
+                if (ed.isActive('link')) { chain().unsetLink().run(); return }
+                const url = prompt('Link address (https://…)')
+                if (url && /^(https?:|mailto:)/i.test(url)) chain().setLink({ href: url }).run()
+              }, 'Link')}
+              {btn('▦', ed.isActive('table'), () => {
+                if (ed.isActive('table')) chain().deleteTable().run()
+                else chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run()
+              }, ed.isActive('table') ? 'Delete table' : 'Insert table')}
+              {btn(<Icon name='image' size={16} />, false, () => fileInput.current?.click(), 'Insert image')}
+              {btn('↶', false, () => chain().undo().run(), 'Undo')}
+              {btn('↷', false, () => chain().redo().run(), 'Redo')}
+            </>
+          )}
+          <input ref={fileInput} type='file' accept='image/*' hidden onChange={(e) => { const f = e.currentTarget.files?.[0]; if (f) ce?.insertImage(f); e.currentTarget.value = '' }} />
+        </div>
+        <div class='editor-meta'>
+          <span class={`save-state save-${save}`} data-testid='save-state' data-state={save} role='status'>{SAVE_LABEL[save]}</span>
+          <div class='peers' aria-label='People here'>
+            {peers.map((p) => <span key={p.id} data-testid='peer' class='peer'><Avatar id={p.id} name={p.name} size={26} title={p.self ? `${p.name} (you)` : p.name} /></span>)}
+          </div>
+          <button class='btn btn-small' onClick={onHistory}>History</button>
+        </div>
+      </div>
+      {!ce && <Spinner />}
+      <div ref={host} class={'editor' + (writable ? '' : ' readonly')} data-testid='editor' />
+    </div>
+  )
+}
+
+function VersionHistory ({ docId, writable, onClose }: { docId: string, writable: boolean, onClose: () => void }) {
+  const list = useAsync((signal) => api.get<{ items: DocVersion[] }>(`/api/v1/docs/${docId}/versions`, { signal }), [docId])
+  const [name, setName] = useState('')
+  const [preview, setPreview] = useState<{ v: DocVersion, html: string } | null>(null)
+  const [busy, setBusy] = useState(false)
+  async function nameVersion (e: Event) {
+    e.preventDefault()
+    setBusy(true)
+    try {
+      await api.post(`/api/v1/docs/${docId}/versions`, { name: name || `Version of ${new Date().toLocaleString()}` })
+      setName('')
+      list.reload()
+    } catch (e) { toastError(e) } finally { setBusy(false) }
+  }
+  async function show (v: DocVersion) {
+    try {
+      const md = await api.get<string>(`/api/v1/docs/${docId}/versions/${v.id}/content?format=markdown`, { headers: { accept: 'text/markdown, text/plain, */*' } })
+      setPreview({ v, html: renderMarkdown(typeof md === 'string' ? md : JSON.stringify(md)) })
+    } catch (e) { toastError(e) }
+  }
+  async function restore (v: DocVersion) {
+    if (!confirm(`Restore “${v.name}”? Everyone editing will see the document as it was then.`)) return
+    try {
+      await api.post(`/api/v1/docs/${docId}/versions/${v.id}/restore`)
+      toast(`Restored “${v.name}”`, 'success')
+      onClose()
+    } catch (e) { toastError(e) }
+  }
+  return (
+    <Modal title='Version history' onClose={onClose} wide>
+      {writable && (
+        <form class='row' onSubmit={nameVersion}>
+          <label class='sr-only' for='version-name'>Version name</label>
+          <input id='version-name' placeholder='Name this version' value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <button class='btn btn-primary' disabled={busy}>Save version</button>
+        </form>
+      )}
+      <ErrorBox error={list.error} retry={list.reload} />
+      <div class='versions'>
+        <div class='versions-list'>
+          {list.loading && !list.data
+            ? <Spinner />
+            : !list.data?.items.length
+                ? <Empty title='No named versions yet' />
+                : (
+                  <ul class='list'>
+                    {list.data.items.map((v) => (
+                      <li key={v.id} class={'list-row' + (preview?.v.id === v.id ? ' selected' : '')}>
+                        <button class='btn-link grow' onClick={() => show(v)}>{v.name}</button>
+                        <span class='muted small'>{formatTime(v.created_at)}</span>
+                        {writable && <button class='btn btn-small' onClick={() => restore(v)}>Restore</button>}
+                      </li>
+                    ))}
+                  </ul>
+                  )}
+        </div>
+        <div class='versions-preview'>
+          {preview
+            ? <div class='prose preview' dangerouslySetInnerHTML={{ __html: preview.html }} />
+            : <p class='muted'>Choose a version to preview it.</p>}
+        </div>
+      </div>
+    </Modal>
+  )
+}

@@ -1,0 +1,142 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import type { ComponentChildren, PartialInputHTMLAttributes } from 'preact'
+import { ApiError } from '../lib/api'
+import { initials, userColor } from '../lib/text'
+import { toasts } from '../lib/session'
+
+/** A spinner that only appears after `delay` ms, so fast answers do not flash. */
+export function Spinner ({ delay = 150, label = 'Loading…' }: { delay?: number, label?: string }) {
+  const [show, setShow] = useState(delay === 0)
+  useEffect(() => {
+    if (delay === 0) return
+    const t = setTimeout(() => setShow(true), delay)
+    return () => clearTimeout(t)
+  }, [delay])
+  if (!show) return null
+  return <div class='spinner' role='status' aria-live='polite'><span class='spinner-dot' aria-hidden='true' />{label}</div>
+}
+
+export function Empty ({ title, children }: { title: string, children?: ComponentChildren }) {
+  return <div class='empty'><p class='empty-title'>{title}</p>{children && <div class='empty-body'>{children}</div>}</div>
+}
+
+export function ErrorBox ({ error, retry }: { error: unknown, retry?: () => void }) {
+  if (!error) return null
+  const msg = error instanceof ApiError ? error.message : (error as Error)?.message || String(error)
+  return (
+    <div class='error-box' role='alert'>
+      <span>{msg}</span>
+      {retry && <button type='button' class='btn btn-small' onClick={retry}>Try again</button>}
+    </div>
+  )
+}
+
+/** A labelled input with its validation error (422 `fields`) beside it. */
+export function Field ({ label, name, error, hint, ...rest }: { label: string, name: string, error?: string, hint?: string } & Omit<PartialInputHTMLAttributes<HTMLInputElement>, 'name' | 'label'>) {
+  const id = `f-${name}`
+  return (
+    <div class={'field' + (error ? ' field-invalid' : '')}>
+      <label for={id}>{label}</label>
+      <input {...(rest as any)} id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-err` : hint ? `${id}-hint` : undefined} />
+      {hint && !error && <small id={`${id}-hint`} class='hint'>{hint}</small>}
+      {error && <small id={`${id}-err`} class='field-error' role='alert'>{error}</small>}
+    </div>
+  )
+}
+
+export function Avatar ({ id, name, size = 28, title }: { id: string, name: string, size?: number, title?: string }) {
+  return (
+    <span class='avatar' title={title ?? name} style={{ background: userColor(id), width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.4)}px` }} aria-label={title ?? name}>
+      {initials(name)}
+    </span>
+  )
+}
+
+export function Badge ({ count, mention }: { count: number, mention?: boolean }) {
+  if (!count) return null
+  return <span class={'badge' + (mention ? ' badge-mention' : '')} aria-label={`${count} ${mention ? 'mentions' : 'unread'}`}>{count > 99 ? '99+' : count}</span>
+}
+
+/** A modal dialog: Escape and the backdrop close it; focus moves into it and back. */
+export function Modal ({ title, onClose, children, wide }: { title: string, onClose: () => void, children: ComponentChildren, wide?: boolean }) {
+  const ref = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null
+    const el = ref.current
+    const first = el?.querySelector<HTMLElement>('input, textarea, select, button:not(.modal-close), [tabindex="0"]')
+    ;(first ?? el)?.focus()
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') { e.stopPropagation(); onClose() }
+    }
+    document.addEventListener('keydown', onKey)
+    return () => { document.removeEventListener('keydown', onKey); before?.focus?.() }
+  }, [])
+  return (
+    <div class='modal-backdrop' onMouseDown={(e) => { if (e.target === e.currentTarget) onClose() }}>
+      <div class={'modal' + (wide ? ' modal-wide' : '')} role='dialog' aria-modal='true' aria-label={title} ref={ref} tabIndex={-1}>
+        <div class='modal-head'>
+          <h2>{title}</h2>
+          <button type='button' class='btn-icon modal-close' aria-label='Close' onClick={onClose}>×</button>
+        </div>
+        <div class='modal-body'>{children}</div>
+      </div>
+    </div>
+  )
+}
+
+export function Toasts () {
+  return (
+    <div class='toasts' aria-live='polite'>
+      {toasts.value.map((t) => <div key={t.id} class={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>{t.text}</div>)}
+    </div>
+  )
+}
+
+/** Sets the tab title while the screen is shown. */
+export function useTitle (title: string | undefined | null): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Atrium` : 'Atrium'
+  }, [title])
+}
+
+/** Loads `fn` when `deps` change: {data, error, loading, reload, setData}. */
+export function useAsync<T> (fn: (signal: AbortSignal) => Promise<T>, deps: unknown[]) {
+  const [state, setState] = useState<{ data?: T, error?: unknown, loading: boolean }>({ loading: true })
+  const [nonce, setNonce] = useState(0)
+  useEffect(() => {
+    const ctrl = new AbortController()
+    setState((s) => ({ ...s, loading: true, error: undefined }))
+    fn(ctrl.signal).then(
+      (data) => { if (!ctrl.signal.aborted) setState({ data, loading: false }) },
+      (error) => { if (!ctrl.signal.aborted && error?.name !== 'AbortError') setState((s) => ({ ...s, error, loading: false })) }
+    )
+    return () => ctrl.abort()
+  }, [...deps, nonce])
+  return {
+    ...state,
+    reload: () => setNonce((n) => n + 1),
+    setData: (f: (d: T | undefined) => T) => setState((s) => ({ ...s, data: f(s.data) }))
+  }
+}
+
+/** Form submission state: pending, error, field errors. */
+export function useSubmit () {
+  const [pending, setPending] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  const [fields, setFields] = useState<Record<string, string>>({})
+  async function run<T> (fn: () => Promise<T>): Promise<T | undefined> {
+    setPending(true)
+    setError(null)
+    setFields({})
+    try {
+      return await fn()
+    } catch (e) {
+      if (e instanceof ApiError && Object.keys(e.fields).length) setFields(e.fields)
+      setError(e)
+      return undefined
+    } finally {
+      setPending(false)
+    }
+  }
+  return { pending, error, fields, run, setError }
+}
