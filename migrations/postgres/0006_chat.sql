@@ -142,6 +142,9 @@ create table org_chat_settings (
     updated_at bigint not null
 );
 
+-- 0: the user does not want notification e-mail digests.
+alter table users add column email_digest integer not null default 1;
+
 create table user_presence (
     user_id text primary key references users (id) on delete cascade,
     last_seen_at bigint not null

@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let api_routes = OpenApiRouter::new()
         .merge(credential_routes)
         .merge(auth::routes::router())
+        .merge(crate::users::routes::router())
         .merge(orgs::routes::router())
         .merge(projects::routes::router())
         .merge(audit::routes::router())

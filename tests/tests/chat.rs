@@ -612,6 +612,23 @@ backend_tests! {
         assert!(listed.items.iter().any(|c| c.id == t.general.id));
     }
 
+    async fn a_new_handle_is_what_mentions_match(backend) {
+        let t = team(backend).await;
+        let (status, body) = call(&t.bob, Method::PATCH, "/api/v1/me", Some(json!({"name": "Robert", "handle": "@Rob"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["handle"], "rob");
+        assert_eq!(body["name"], "Robert");
+        let (status, _) = call(&t.carol, Method::PATCH, "/api/v1/me", Some(json!({"handle": "rob"}))).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, body) = call(&t.carol, Method::PATCH, "/api/v1/me", Some(json!({"name": " ", "handle": "a b"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["error"]["fields"]["name"].is_string() && body["error"]["fields"]["handle"].is_string(), "{body}");
+        let posted = fixtures::post_message(&t.alice, &t.general.id, "thanks @rob", None).await;
+        assert_eq!(posted.message.mentions, [t.bob.id().to_owned()]);
+        let (status, _) = call(&t.alice, Method::POST, &format!("/api/v1/channels/{}/messages", t.general.id), Some(json!({"text": "hi @bob"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the old handle is gone");
+    }
+
     async fn history_pages_both_ways_and_permalinks_open_the_page_around(backend) {
         let t = team(backend).await;
         let mut ids = Vec::new();
@@ -642,6 +659,11 @@ backend_tests! {
     async fn offline_users_get_one_digest_e_mail_of_what_they_missed(backend) {
         let t = team_with(TestServer::builder(backend).env("ATRIUM_NOTIFY_DIGEST_SECS", "1")).await;
         let _carol_online = t.socket(&t.carol).await;
+        // Eve turned digests off: she gets none though offline.
+        let (status, body) = call(&t.eve, Method::PUT, "/api/v1/me/notification-settings", Some(json!({"email_digest": false}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let dm: Channel = t.alice.client.post(&format!("/api/v1/orgs/{}/dms", t.org), &UserIds { user_ids: vec![t.eve.id().to_owned()] }).await.unwrap();
+        fixtures::post_message(&t.alice, &dm.id, "for eve only", None).await;
         fixtures::post_message(&t.alice, &t.general.id, "first for @bob and @carol", None).await;
         fixtures::post_message(&t.alice, &t.general.id, "second for @bob", None).await;
         let outbox = t.server.data_dir().join("outbox");
@@ -652,6 +674,8 @@ backend_tests! {
         tokio::time::sleep(Duration::from_millis(2500)).await;
         let mails = mails_to(&outbox, &t.carol.user.email);
         assert!(mails.is_empty(), "{mails:?}");
+        assert!(mails_to(&outbox, &t.eve.user.email).is_empty());
+        assert_eq!(notifications(&t.eve, true).await.len(), 1, "still in her notification centre");
         assert_eq!(mails_to(&outbox, &t.bob.user.email).len(), 1);
     }
 }

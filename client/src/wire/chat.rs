@@ -332,3 +332,20 @@ pub struct EventFrame {
     #[serde(default)]
     pub data: serde_json::Value,
 }
+
+/// `PATCH /api/v1/me`: the fields to change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateProfileRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A new @mention handle (unique).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+}
+
+/// `GET/PUT /api/v1/me/notification-settings`: account-wide notification choices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationSettings {
+    /// E-mail a digest of notifications missed while offline.
+    pub email_digest: bool,
+}

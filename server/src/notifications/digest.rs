@@ -4,7 +4,8 @@
 //! interval the worker finds users whose oldest pending notification is at least one interval
 //! old, and for each, in one transaction, takes their pending notifications (those read
 //! meanwhile are skipped) and queues one e-mail in the outbox. Taking and queueing commit
-//! together, so several nodes never send the same notification twice.
+//! together, so several nodes never send the same notification twice. Users who turned digests
+//! off (`/api/v1/me/notification-settings`) have theirs skipped.
 
 use std::time::Duration;
 
@@ -56,6 +57,11 @@ async fn pass(db: &Db, public_url: &str, before: i64) -> Result<usize, mail::Err
             continue;
         };
         let mut tx = db.begin().await?;
+        if !crate::users::store::email_digest(db, &user_id).await? {
+            store::skip_digest(&mut tx, &user_id).await?;
+            tx.commit().await?;
+            continue;
+        }
         let taken = store::take_digest(&mut tx, &user_id).await?;
         if !taken.is_empty() {
             let lines: Vec<(String, &'static str, &Notification)> = taken

@@ -243,3 +243,14 @@ pub async fn take_digest(tx: &mut Tx, user_id: &str) -> Result<Vec<Notification>
     }
     Ok(taken)
 }
+
+/// Drops a user's pending e-mail notifications (they turned digests off).
+pub async fn skip_digest(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update notifications set email_state = 'skipped' where user_id = $1 and email_state = 'pending'",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}

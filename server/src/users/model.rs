@@ -37,13 +37,8 @@ impl NewUser {
             fields.insert("email".to_owned(), why.to_owned());
         }
         let name = name.trim().to_owned();
-        if name.is_empty() {
-            fields.insert("name".to_owned(), "must not be empty".to_owned());
-        } else if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-            fields.insert(
-                "name".to_owned(),
-                format!("must be at most {MAX_NAME_CHARS} printable characters"),
-            );
+        if let Err(why) = check_name(&name) {
+            fields.insert("name".to_owned(), why);
         }
         let handle = handle.map(|h| h.trim().trim_start_matches('@').to_lowercase());
         if let Some(Err(why)) = handle.as_deref().map(check_handle) {
@@ -63,6 +58,19 @@ impl NewUser {
             Err(ApiError::Validation(fields))
         }
     }
+}
+
+/// A display name (already trimmed): not empty, at most 100 printable characters.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(format!(
+            "must be at most {MAX_NAME_CHARS} printable characters"
+        ));
+    }
+    Ok(())
 }
 
 /// E-mail addresses compare case-insensitively and without surrounding blanks.

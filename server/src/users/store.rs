@@ -127,6 +127,54 @@ pub async fn find_many(db: &Db, ids: &[String]) -> Result<Vec<User>, sqlx::Error
     rows.iter().map(user_from_row).collect()
 }
 
+/// Changes a user's display name and handle; a taken handle is a 409.
+pub async fn update_profile(
+    db: &Db,
+    user_id: &str,
+    name: &str,
+    handle: &str,
+) -> Result<(), ApiError> {
+    let done =
+        sqlx::query("update users set name = $2, handle = $3, updated_at = $4 where id = $1")
+            .bind(user_id)
+            .bind(name)
+            .bind(handle)
+            .bind(now_ms())
+            .execute(db.pool())
+            .await;
+    match done {
+        Ok(_) => Ok(()),
+        Err(error) => match unique_violation(&error) {
+            Some(UniqueField::Handle) => {
+                Err(ApiError::conflict("handle_taken", "this handle is taken"))
+            }
+            _ => Err(error.into()),
+        },
+    }
+}
+
+/// Whether the user wants notification e-mail digests.
+pub async fn email_digest(db: &Db, user_id: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("select email_digest from users where id = $1")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<i64, _>(0)? != 0,
+        None => false,
+    })
+}
+
+/// Turns notification e-mail digests on or off.
+pub async fn set_email_digest(db: &Db, user_id: &str, on: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set email_digest = $2 where id = $1")
+        .bind(user_id)
+        .bind(i64::from(on))
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
 enum UniqueField {
     Email,
     Handle,
