@@ -109,6 +109,31 @@ impl EventSocket {
         }
     }
 
+    /// Every frame until the server closes the socket, and the close code.
+    pub async fn until_closed(&mut self) -> (Vec<Frame>, Option<u16>) {
+        let mut frames = Vec::new();
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("frames or a close within the wait");
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("JSON frame");
+                    frames.push(Frame {
+                        id: value["id"].as_i64(),
+                        kind: value["type"].as_str().unwrap_or_default().to_owned(),
+                        data: value["data"].clone(),
+                    });
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return (frames, frame.map(|f| u16::from(f.code)));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return (frames, None),
+            }
+        }
+    }
+
     /// Frames until one of `kind` matching `pred`; returns it.
     pub async fn expect(&mut self, kind: &str, pred: impl Fn(&Frame) -> bool) -> Frame {
         loop {

@@ -352,6 +352,12 @@ backend_tests! {
         let (status, _) = call(&t.bob, Method::PATCH, &format!("/api/v1/messages/{}", posted.id), Some(json!({"text": "mine now"}))).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         wait_for_hit(&t.bob, &t.org, "armadillo").await;
+        let (status, body) = call(&t.alice, Method::PATCH, &format!("/api/v1/channels/{}", t.general.id), Some(json!({"name": "announcements", "topic": "news"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let frame = bob.expect("channel.updated", |f| f.data_id() == t.general.id).await;
+        assert_eq!(frame.data["name"], "announcements");
+        let (status, _) = call(&t.bob, Method::PATCH, &format!("/api/v1/channels/{}", t.general.id), Some(json!({"name": "mine"}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only the creator and moderators rename");
         let reactions: Reactions = t.bob.client.post(&format!("/api/v1/messages/{}/reactions", posted.id), &ReactionRequest { emoji: "👍".into() }).await.unwrap();
         assert_eq!(reactions.reactions[0].count, 1);
 
@@ -656,6 +662,44 @@ backend_tests! {
 }
 
 backend_tests! {
+    async fn a_socket_that_stops_reading_is_closed_and_resumes_without_a_gap(backend) {
+        let t = team_with(TestServer::builder(backend).env("ATRIUM_EVENTS_QUEUE", "16")).await;
+        let mut bob = t.socket(&t.bob).await;
+        let start = bob.last_id;
+        // Bob's socket reads nothing while large messages pile up beyond the socket buffers
+        // and the queue.
+        let big = "x".repeat(9_000);
+        let mut posters = Vec::new();
+        for poster in 0..4 {
+            let (alice, channel, big) = (t.alice.clone(), t.general.id.clone(), big.clone());
+            posters.push(tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for i in 0..400 {
+                    let text = format!("{poster}/{i} {big}");
+                    ids.push(fixtures::post_message(&alice, &channel, &text, None).await.message.id);
+                }
+                ids
+            }));
+        }
+        let mut posted = Vec::new();
+        for poster in posters {
+            posted.extend(poster.await.unwrap());
+        }
+        // Message ids are made under the writers' lock: they sort in commit (and event) order.
+        posted.sort();
+        let (frames, code) = bob.until_closed().await;
+        assert_eq!(code, Some(4508), "closed as too slow after {} frames", frames.len());
+        let seen: Vec<&str> = frames.iter().filter(|f| f.kind == "message.created").map(|f| f.data_id()).collect();
+        assert!(seen.len() < posted.len(), "the socket was cut before the end");
+        let last = frames.iter().filter_map(|f| f.id).max().unwrap_or(start);
+        // Resuming from the last id delivers exactly the rest, in order.
+        let mut resumed = EventSocket::connect_with(&t.server, &t.bob.token, Some(last)).await;
+        let rest = resumed.until("message.created", |f| f.data_id() == posted.last().unwrap()).await;
+        let mut all: Vec<&str> = seen.clone();
+        all.extend(rest.iter().filter(|f| f.kind == "message.created").map(|f| f.data_id()));
+        assert_eq!(all, posted.iter().map(String::as_str).collect::<Vec<_>>(), "no gap, no duplicate");
+    }
+
     async fn offline_users_get_one_digest_e_mail_of_what_they_missed(backend) {
         let t = team_with(TestServer::builder(backend).env("ATRIUM_NOTIFY_DIGEST_SECS", "1")).await;
         let _carol_online = t.socket(&t.carol).await;

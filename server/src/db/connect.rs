@@ -52,7 +52,9 @@ pub enum ConnectError {
 }
 
 /// SQLite waits this long for a lock held by another connection before answering "busy".
-const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+/// Writers queue on it (`begin immediate`); when the disk is slow to sync (a busy machine), a
+/// burst of writers can wait seconds, and waiting is better than failing their requests.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 30_000;
 
 impl Db {
     /// Opens a pool on `url`. Nothing is queried yet: a database that is down at start-up
