@@ -663,7 +663,12 @@ backend_tests! {
 
 backend_tests! {
     async fn a_socket_that_stops_reading_is_closed_and_resumes_without_a_gap(backend) {
-        let t = team_with(TestServer::builder(backend).env("ATRIUM_EVENTS_QUEUE", "16")).await;
+        let t = team_with(
+            TestServer::builder(backend)
+                .env("ATRIUM_EVENTS_QUEUE", "16")
+                .env("ATRIUM_API_RATE_PER_SECOND", "10000"),
+        )
+        .await;
         let mut bob = t.socket(&t.bob).await;
         let start = bob.last_id;
         // Bob's socket reads nothing while large messages pile up beyond the socket buffers

@@ -22,7 +22,7 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.users.bob.token, json: { text: `hello @${w.owner.handle}, see **this**` } }, 201)
   // axe is injected as an inline script, which the server's CSP (rightly) forbids.
   const a = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
-  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens']
+  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`]
   // Every screen in the light theme; the busiest ones again in the dark theme.
   const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4]]]]
   for (const [theme, list] of runs) {

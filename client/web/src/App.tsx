@@ -3,15 +3,15 @@ import { useEffect, useState } from 'preact/hooks'
 import { lazy, Suspense } from 'preact/compat'
 import { path, resolve, navigate, query } from './lib/router'
 import { socketEverOpen, me, booted, projects, loadOrg, refreshMe, socketStatus, online, logout, projectsLoading, isOrgAdmin, toastError } from './lib/session'
-import { Toasts, Spinner, Badge, Avatar, Modal, Field, ErrorBox, useSubmit, Empty } from './ui/common'
+import { Toasts, Spinner, Badge, Avatar, Modal, Field, ErrorBox, useSubmit, Empty, PresenceDot } from './ui/common'
 import { Login, Signup, ForgotPassword, ResetPassword, AcceptInvite } from './pages/Auth'
 import { DocsList } from './pages/Docs'
 import { FilesPage } from './pages/Files'
 import { SearchPalette } from './pages/Search'
 import { Settings } from './pages/Settings'
-import { OrgMembers, ProjectSettings } from './pages/Admin'
+import { OrgMembers, OrgSettings, ProjectSettings } from './pages/Admin'
 import { ThreadsPage, ChatHome, ChannelView, NotificationCentre, NewChannelDialog, NewDmDialog } from './pages/Chat'
-import { threadUnread, channels, unread, loadChat, chatAvailable, unreadNotifications, channelLabel, wireChatEvents, totalMentions } from './chat/store'
+import { threadUnread, channels, unread, loadChat, chatAvailable, unreadNotifications, channelLabel, wireChatEvents, totalMentions, presence } from './chat/store'
 import { api } from './lib/api'
 import type { Project } from './lib/types'
 import { userById } from './lib/session'
@@ -40,6 +40,7 @@ const appRoutes: [string, Screen][] = [
   ['/settings/:tab', (p) => <Settings tab={p.tab} />],
   ['/o/:org', (p) => <OrgHome org={p.org} />],
   ['/o/:org/members', (p) => <OrgMembers org={p.org} />],
+  ['/o/:org/settings', (p) => <OrgSettings org={p.org} />],
   ['/o/:org/notifications', (p) => <NotificationCentre org={p.org} />],
   ['/o/:org/chat', (p) => <ChatHome org={p.org} />],
   ['/o/:org/threads', (p) => <ThreadsPage org={p.org} />],
@@ -243,6 +244,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
             <>
               <a class={'nav-item' + (path.value === `/o/${org}` ? ' active' : '')} href={`/o/${org}`}>Projects</a>
               {isOrgAdmin(org) && <a class={'nav-item' + (path.value.endsWith('/members') ? ' active' : '')} href={`/o/${org}/members`}>Members</a>}
+              <a class={'nav-item' + (path.value === `/o/${org}/settings` ? ' active' : '')} href={`/o/${org}/settings`}>Organisation settings</a>
               <div class='nav-group'>
                 <div class='nav-heading'>Projects</div>
                 {projects.value.map((p) => (
@@ -283,8 +285,11 @@ function ChatNav ({ org, onNew }: { org: string, onNew: (d: 'channel' | 'dm') =>
   const item = (c: typeof list[number]) => {
     const u = unread.value[c.id]
     const active = path.value === `/o/${org}/chat/${c.id}`
+    // A one-to-one conversation shows whether the other person is around.
+    const others = c.kind === 'dm' ? c.member_ids.filter((id) => id !== self) : []
     return (
       <a key={c.id} class={'nav-item nav-channel' + (active ? ' active' : '') + (u?.unread ? ' unread' : '')} href={`/o/${org}/chat/${c.id}`} data-channel={c.id}>
+        {others.length === 1 && <PresenceDot status={presence.value[others[0]]} decorative />}
         <span class='nav-label'>{c.kind === 'dm' ? '' : c.private ? '🔒 ' : '# '}{channelLabel(c, self, userById.value)}</span>
         {u?.mentions ? <Badge count={u.mentions} mention /> : u?.unread ? <Badge count={u.unread} /> : null}
       </a>

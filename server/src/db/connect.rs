@@ -36,9 +36,16 @@ impl Backend {
 }
 
 /// The application's database: a pool and the backend it talks to.
+///
+/// On SQLite, write transactions ([`Db::begin`]) take their connection from a second pool of
+/// exactly one connection: SQLite has one writer anyway, and writers then queue in the pool —
+/// woken in order the moment the previous one commits — instead of sleeping and retrying in
+/// SQLite's busy handler, which made bursts of writes slow and, past the busy timeout, fail.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// SQLite only: the one connection write transactions use.
+    writer: Option<AnyPool>,
     backend: Backend,
 }
 
@@ -50,6 +57,9 @@ pub enum ConnectError {
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
 }
+
+/// How long a write transaction waits for the SQLite writer connection.
+const SQLITE_WRITER_WAIT: Duration = Duration::from_secs(30);
 
 /// SQLite waits this long for a lock held by another connection before answering "busy".
 /// Writers queue on it (`begin immediate`); when the disk is slow to sync (a busy machine), a
@@ -63,29 +73,15 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or(ConnectError::UnsupportedUrl)?;
         let options = AnyConnectOptions::from_str(url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(5))
-            .idle_timeout(Duration::from_secs(600))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; synchronous=full makes every
-                        // commit durable before it is acknowledged.
-                        conn.execute("pragma journal_mode = wal").await?;
-                        conn.execute("pragma synchronous = full").await?;
-                        conn.execute("pragma foreign_keys = on").await?;
-                        conn.execute(sqlx::AssertSqlSafe(format!(
-                            "pragma busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"
-                        )))
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_lazy_with(options);
-        Ok(Self { pool, backend })
+        let pool = pool_options(backend, max_connections.max(1), Duration::from_secs(5))
+            .connect_lazy_with(options.clone());
+        let writer = (backend == Backend::Sqlite)
+            .then(|| pool_options(backend, 1, SQLITE_WRITER_WAIT).connect_lazy_with(options));
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     /// Opens a pool and checks that the database answers.
@@ -110,7 +106,10 @@ impl Db {
     /// when it upgrades a read lock.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("begin immediate").await,
+            Backend::Sqlite => {
+                let writer = self.writer.as_ref().unwrap_or(&self.pool);
+                writer.begin_with("begin immediate").await
+            }
             Backend::Postgres => self.pool.begin().await,
         }
     }
@@ -127,8 +126,36 @@ impl Db {
 
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
+}
+
+/// Pool settings, with the per-connection pragmas SQLite needs.
+fn pool_options(backend: Backend, max_connections: u32, acquire: Duration) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .acquire_timeout(acquire)
+        .idle_timeout(Duration::from_secs(600))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; synchronous=full makes every
+                    // commit durable before it is acknowledged.
+                    conn.execute("pragma journal_mode = wal").await?;
+                    conn.execute("pragma synchronous = full").await?;
+                    conn.execute("pragma foreign_keys = on").await?;
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "pragma busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"
+                    )))
+                    .await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 #[cfg(test)]

@@ -68,6 +68,19 @@ export async function loadMe (): Promise<Me | null> {
 export async function refreshMe (): Promise<void> {
   const m = await api.get<Me>('/api/v1/me')
   me.value = m
+  setSelfHandle(m.user.handle)
+}
+
+/** After a profile change: the new name and handle everywhere (top bar, avatars, own @mentions). */
+export function setMeUser (user: User): void {
+  const m = me.value
+  if (!m) return
+  const merged = { ...m.user, ...user, email: user.email ?? m.user.email }
+  me.value = { ...m, user: merged }
+  setSelfHandle(merged.handle)
+  if (members.value.some((x) => x.user.id === merged.id)) {
+    members.value = members.value.map((x) => x.user.id === merged.id ? { ...x, user: { ...x.user, name: merged.name, handle: merged.handle } } : x)
+  }
 }
 
 export function signedIn (token: string): void {

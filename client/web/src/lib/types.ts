@@ -118,3 +118,10 @@ export interface Notification {
   read_at: number | null
 }
 export interface UnreadCounts { channels: { channel_id: string, unread: number, mentions: number }[], threads: { unread: number, mentions: number } }
+
+/** `PUT /api/v1/me/notification-settings`: account-wide notification choices. */
+export interface NotificationSettings { email_digest: boolean }
+/** `GET/PUT /api/v1/orgs/{org}/chat-settings`. */
+export interface ChatSettings { mention_all_roles: OrgRole[], mention_all_warn_above: number }
+export type PresenceStatus = 'online' | 'away' | 'offline'
+export interface Presence { user_id: string, status: PresenceStatus, last_seen_at: number | null }

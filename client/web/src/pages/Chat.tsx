@@ -6,7 +6,7 @@ import { me, members, projects, userById, events, toast, toastError } from '../l
 import type { Channel, Message, MessagePage, NotifyLevel, Attachment, Notification } from '../lib/types'
 import { renderMarkdown } from '../lib/markdown'
 import { mentionAt, completeMention, filterPeople, formatTime, formatBytes, stripMarkdown } from '../lib/text'
-import { Avatar, Empty, ErrorBox, Field, Modal, Spinner, useSubmit, useTitle } from '../ui/common'
+import { Avatar, Empty, ErrorBox, Field, Modal, PresenceDot, Spinner, useSubmit, useTitle } from '../ui/common'
 import {
   channels, channelsLoading, chatAvailable, activeChannel, onChannelEvent, onResync, markRead, typing,
   channelLabel, upsertChannel, notifications, markNotificationsRead, loadNotifications, presence
@@ -258,7 +258,7 @@ export function ChannelView ({ org, channel }: { org: string, channel: string })
           </div>
           {c && (
             <div class='row'>
-              {c.kind === 'dm' && c.member_ids.filter((id) => id !== self).map((id) => <span key={id} class={`presence presence-${presence.value[id] ?? 'offline'}`} title={presence.value[id] ?? 'offline'} />)}
+              {c.kind === 'dm' && c.member_ids.filter((id) => id !== self).map((id) => <PresenceDot key={id} status={presence.value[id]} name={userById.value.get(id)?.name} />)}
               <button class='btn btn-small' onClick={() => setDetails(true)}>{c.kind === 'dm' ? 'Details' : 'Channel details'}</button>
               <label class='sr-only' for='notify-level'>Notifications for this channel</label>
               <select id='notify-level' value={c.notify} onChange={(e) => setNotify(e.currentTarget.value as NotifyLevel)} title='Notifications'>
@@ -472,7 +472,7 @@ function Composer ({ channel, thread, placeholder, onSent }: { channel: Channel,
       for (const w of m.warnings ?? []) toast(w.message, 'info', 8000)
       onSent(m)
     } catch (e) {
-      setError(e instanceof ApiError ? (e.fields.text ?? e.message) : String(e))
+      setError(sendError(e))
     } finally { setSending(false) }
   }
   const id = `composer-${channel.id}${thread ? '-t' : ''}`
@@ -501,9 +501,19 @@ function Composer ({ channel, thread, placeholder, onSent }: { channel: Channel,
         <textarea id={id} ref={area} rows={1} placeholder={placeholder} value={text} onInput={onInput} onKeyDown={onKeyDown} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-err` : undefined} data-testid={thread ? 'thread-composer' : 'composer'} />
         <button class='btn btn-primary' onClick={send} disabled={sending}>Send</button>
       </div>
-      {error && <p id={`${id}-err`} class='field-error' role='alert'>{error}</p>}
+      {error && <p id={`${id}-err`} class='field-error' role='alert' data-testid='composer-error'>{error}</p>}
     </div>
   )
+}
+
+/** Why a message was not sent, as one sentence for beside the composer (the draft is kept). */
+function sendError (e: unknown): string {
+  if (!(e instanceof ApiError)) return String(e)
+  if (e.fields.text) return e.fields.text
+  const msg = e.message ? e.message[0].toUpperCase() + e.message.slice(1).replace(/\.?$/, '.') : 'The server refused the message.'
+  // 403: e.g. this role may not use @channel/@all/@here in this organisation.
+  if (e.status === 403) return `Not sent: ${msg}`
+  return msg
 }
 
 function ThreadPanel ({ org, channel, root, focus, onClose }: { org: string, channel: Channel, root: string, focus: string | null, onClose: () => void }) {
@@ -660,7 +670,7 @@ function ChannelDetails ({ org, channel, onClose }: { org: string, channel: Chan
               <li key={p.id} class='list-row'>
                 <Avatar id={p.id} name={p.name} size={24} />
                 <span class='grow'>{p.name} <span class='muted'>@{p.handle}</span></span>
-                <span class={`presence presence-${presence.value[p.id] ?? 'offline'}`} title={presence.value[p.id] ?? 'offline'} />
+                <PresenceDot status={presence.value[p.id]} name={p.name} />
                 {(channel.private || p.id === self) && channel.kind === 'channel' && <button class='btn btn-small' onClick={() => remove(p.id)}>{p.id === self ? 'Leave' : 'Remove'}</button>}
               </li>
             ))}

@@ -1,10 +1,10 @@
-import { useState } from 'preact/hooks'
-import { api } from '../lib/api'
-import { me, refreshMe, toast, toastError } from '../lib/session'
-import type { TokenInfo, NotifyLevel } from '../lib/types'
+import { useEffect, useState } from 'preact/hooks'
+import { api, ApiError } from '../lib/api'
+import { me, refreshMe, setMeUser, toast, toastError } from '../lib/session'
+import type { TokenInfo, NotifyLevel, NotificationSettings, User } from '../lib/types'
 import { Avatar, Empty, ErrorBox, Field, Spinner, useAsync, useSubmit } from '../ui/common'
 import { formatTime } from '../lib/text'
-import { channels, channelLabel, chatAvailable } from '../chat/store'
+import { channels, channelLabel, chatAvailable, chatOrg, channelsLoading, loadChat } from '../chat/store'
 import { userById } from '../lib/session'
 
 const TABS = [
@@ -31,9 +31,36 @@ export function Settings ({ tab = 'profile' }: { tab?: string }) {
 
 function Profile () {
   const m = me.value!
+  const [name, setName] = useState(m.user.name)
+  const [handle, setHandle] = useState(m.user.handle)
+  const s = useSubmit()
+  const changed = name.trim() !== m.user.name || handle.trim().replace(/^@/, '').toLowerCase() !== m.user.handle
+  async function save (e: Event) {
+    e.preventDefault()
+    const body: { name?: string, handle?: string } = {}
+    if (name.trim() !== m.user.name) body.name = name
+    if (handle.trim().replace(/^@/, '').toLowerCase() !== m.user.handle) body.handle = handle
+    const user = await s.run(() => api.patch<User>('/api/v1/me', body))
+    if (user) {
+      setMeUser(user)
+      setName(user.name)
+      setHandle(user.handle)
+      toast('Profile saved', 'success')
+    }
+  }
+  // 409: the handle belongs to someone else; shown on the handle field like a 422.
+  const taken = s.error instanceof ApiError && s.error.status === 409 && s.error.code === 'handle_taken'
+  const handleError = s.fields.handle ?? (taken ? `@${handle.trim().replace(/^@/, '').toLowerCase()} is taken; choose another handle` : undefined)
+  const otherError = Object.keys(s.fields).length || taken ? null : s.error
   return (
     <div class='stack'>
-      <div class='row'><Avatar id={m.user.id} name={m.user.name} size={48} /><div><strong>{m.user.name}</strong><div class='muted'>@{m.user.handle} · {m.user.email}</div></div></div>
+      <div class='row'><Avatar id={m.user.id} name={m.user.name} size={48} /><div><strong data-testid='profile-name'>{m.user.name}</strong><div class='muted'>@{m.user.handle} · {m.user.email}</div></div></div>
+      <form class='stack narrow-form' onSubmit={save} aria-label='Profile' noValidate>
+        <Field label='Display name' name='profile-name' autoComplete='name' value={name} onInput={(e) => setName(e.currentTarget.value)} error={s.fields.name} />
+        <Field label='Handle' name='profile-handle' autoComplete='username' spellcheck={false} value={handle} onInput={(e) => setHandle(e.currentTarget.value)} error={handleError} hint='People mention you as @handle. Letters, digits, “.”, “_” and “-”.' />
+        <ErrorBox error={otherError} />
+        <div><button class='btn btn-primary' disabled={s.pending || !changed}>Save profile</button></div>
+      </form>
       <h2>Organisations</h2>
       {m.orgs.length ? <ul class='list'>{m.orgs.map((o) => <li key={o.id} class='list-row'><a class='grow' href={`/o/${o.id}`}>{o.name}</a><span class='muted'>{o.role}</span></li>)}</ul> : <Empty title='You are in no organisation yet' />}
     </div>
@@ -157,9 +184,61 @@ function Tokens () {
 }
 
 function NotificationPrefs () {
+  return (
+    <div class='stack'>
+      <DigestSetting />
+      <ChannelLevels />
+    </div>
+  )
+}
+
+/** The account-wide e-mail digest switch (`/api/v1/me/notification-settings`). */
+function DigestSetting () {
+  const settings = useAsync((signal) => api.get<NotificationSettings>('/api/v1/me/notification-settings', { signal }), [])
+  const [saving, setSaving] = useState(false)
+  async function set (on: boolean) {
+    setSaving(true)
+    const before = settings.data
+    settings.setData(() => ({ email_digest: on }))
+    try {
+      const saved = await api.put<NotificationSettings>('/api/v1/me/notification-settings', { email_digest: on })
+      settings.setData(() => saved)
+      toast(saved.email_digest ? 'You will get an e-mail digest of what you miss' : 'E-mail digest turned off', 'success')
+    } catch (e) {
+      settings.setData(() => before ?? { email_digest: !on })
+      toastError(e)
+    } finally { setSaving(false) }
+  }
+  return (
+    <section class='stack' aria-labelledby='digest-heading'>
+      <h2 id='digest-heading'>E-mail</h2>
+      <ErrorBox error={settings.error} retry={settings.reload} />
+      {settings.loading && !settings.data
+        ? <Spinner />
+        : settings.data && (
+          <label class='check'>
+            <input type='checkbox' name='email-digest' checked={settings.data.email_digest} disabled={saving} onChange={(e) => set(e.currentTarget.checked)} />
+            {' '}E-mail me a digest of what I miss while offline
+          </label>
+          )}
+      <p class='muted small'>This applies to your whole account, in every organisation.</p>
+    </section>
+  )
+}
+
+function ChannelLevels () {
   const [saving, setSaving] = useState<string | null>(null)
-  if (!chatAvailable.value) return <Empty title='Notifications arrive with chat' />
+  const orgs = me.value?.orgs ?? []
+  // Settings has no org in its address: show the channels of the org last used.
+  useEffect(() => {
+    if (chatOrg.value || !orgs.length) return
+    let last: string | null = null
+    try { last = localStorage.getItem('atrium.org') } catch {}
+    loadChat((orgs.find((o) => o.id === last) ?? orgs[0]).id)
+  }, [])
+  if (!chatAvailable.value) return <Empty title='Per-channel notifications arrive with chat' />
   const list = channels.value
+  const orgName = orgs.find((o) => o.id === chatOrg.value)?.name
   async function set (id: string, level: NotifyLevel) {
     setSaving(id)
     try {
@@ -168,9 +247,12 @@ function NotificationPrefs () {
     } catch (e) { toastError(e) } finally { setSaving(null) }
   }
   return (
-    <div class='stack'>
+    <section class='stack' aria-labelledby='levels-heading'>
+      <h2 id='levels-heading'>Channels{orgName ? ` in ${orgName}` : ''}</h2>
       <p>Choose, per channel, what raises a notification. Mentions and direct messages always count as unread.</p>
-      {!list.length
+      {channelsLoading.value && !list.length
+        ? <Spinner />
+        : !list.length
         ? <Empty title='No channels in this organisation yet' />
         : (
           <ul class='list'>
@@ -186,6 +268,6 @@ function NotificationPrefs () {
             ))}
           </ul>
           )}
-    </div>
+    </section>
   )
 }

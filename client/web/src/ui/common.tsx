@@ -140,3 +140,13 @@ export function useSubmit () {
   }
   return { pending, error, fields, run, setError }
 }
+
+const PRESENCE_LABEL: Record<string, string> = { online: 'online', away: 'away', offline: 'offline' }
+
+/** A small online/away/offline dot; `name` makes its label "Ada is online". */
+export function PresenceDot ({ status, name, decorative }: { status?: string, name?: string, decorative?: boolean }) {
+  const s = status === 'online' || status === 'away' ? status : 'offline'
+  const label = name ? `${name} is ${PRESENCE_LABEL[s]}` : PRESENCE_LABEL[s]
+  if (decorative) return <span class={`presence presence-${s}`} aria-hidden='true' title={label} data-presence={s} />
+  return <span class={`presence presence-${s}`} role='img' aria-label={label} title={label} data-presence={s} />
+}
