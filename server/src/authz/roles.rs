@@ -61,16 +61,26 @@ pub fn effective_project_role(
     explicit: Option<ProjectRole>,
     project: &ProjectRow,
 ) -> Option<ProjectRole> {
+    effective_role(org_role, explicit, project.visibility, project.default_role)
+}
+
+/// [`effective_project_role`] from the two project settings it depends on.
+pub fn effective_role(
+    org_role: OrgRole,
+    explicit: Option<ProjectRole>,
+    visibility: Visibility,
+    default_role: ProjectRole,
+) -> Option<ProjectRole> {
     if matches!(org_role, OrgRole::Owner | OrgRole::Admin) {
         return Some(ProjectRole::Manager);
     }
     if explicit.is_some() {
         return explicit;
     }
-    match (project.visibility, org_role) {
+    match (visibility, org_role) {
         (Visibility::Private, _) | (_, OrgRole::Guest) => None,
         (Visibility::Open, OrgRole::Viewer) => Some(ProjectRole::Viewer),
-        (Visibility::Open, _) => Some(project.default_role),
+        (Visibility::Open, _) => Some(default_role),
     }
 }
 

@@ -73,12 +73,8 @@ impl ChannelAccess {
 
 /// The caller's access to `channel_id`; 404 when it does not exist or they cannot see it.
 pub async fn require_channel(db: &Db, user_id: &str, channel_id: &str) -> Result<ChannelAccess> {
-    let channel = store::find(db, channel_id)
-        .await?
-        .ok_or(ApiError::NotFound("channel"))?;
-    access_to(db, user_id, channel)
-        .await?
-        .ok_or(ApiError::NotFound("channel"))
+    let row = store::access_row(db, channel_id, user_id).await?;
+    row.and_then(decide).ok_or(ApiError::NotFound("channel"))
 }
 
 /// The user's access to `channel`, or `None` when they cannot see it.
@@ -87,37 +83,30 @@ pub async fn access_to(
     user_id: &str,
     channel: ChannelRow,
 ) -> Result<Option<ChannelAccess>> {
-    let Some(org_role) = crate::orgs::store::member_role(db, &channel.org_id, user_id).await?
-    else {
-        return Ok(None);
-    };
-    let project_role = match &channel.project_id {
-        Some(project_id) => {
-            let Some(project) = project_store::find(db, project_id).await? else {
-                return Ok(None);
-            };
-            let explicit = project_store::member_role(db, project_id, user_id).await?;
-            roles::effective_project_role(org_role, explicit, &project)
-        }
-        None => None,
-    };
-    let is_member = if channel.has_explicit_members() {
-        store::is_member(db, &channel.id, user_id).await?
-    } else {
-        false
-    };
-    let visible = model::channel_visible(
-        channel.kind,
-        channel.private,
+    Ok(store::access_row(db, &channel.id, user_id)
+        .await?
+        .and_then(decide))
+}
+
+/// Applies the visibility rule to what [`store::access_row`] read.
+fn decide(row: store::AccessRow) -> Option<ChannelAccess> {
+    let org_role = row.org_role?;
+    let project_role = row.project.and_then(|(visibility, default_role)| {
+        roles::effective_role(org_role, row.explicit_role, visibility, default_role)
+    });
+    let is_member = row.channel.has_explicit_members() && row.is_member;
+    model::channel_visible(
+        row.channel.kind,
+        row.channel.private,
         is_member,
         project_role.is_some(),
-    );
-    Ok(visible.then_some(ChannelAccess {
-        channel,
+    )
+    .then_some(ChannelAccess {
+        channel: row.channel,
         org_role,
         project_role,
         is_member,
-    }))
+    })
 }
 
 /// Everyone who can see the channel now, each with their org role.

@@ -13,7 +13,6 @@ use atrium_client::wire::{
 };
 
 use super::model::{self, ChannelRow};
-use super::store::channels as channel_store;
 use crate::db::{Tx, new_id};
 use crate::events::{Audience, NewEvent, store as event_store};
 use crate::notifications::store::{self as notification_store, NewNotification};
@@ -32,23 +31,20 @@ impl Recipients {
     }
 
     /// Drops users whose level for the channel excludes their reason, and the author.
-    async fn filter(
+    fn filter(
         self,
-        tx: &mut Tx,
+        levels: &[(String, NotifyLevel)],
         channel: &ChannelRow,
         author_id: &str,
-    ) -> Result<Vec<(String, NotificationKind)>, sqlx::Error> {
-        let levels: HashMap<String, NotifyLevel> = channel_store::notify_levels(tx, &channel.id)
-            .await?
-            .into_iter()
-            .collect();
+    ) -> Vec<(String, NotificationKind)> {
+        let levels: HashMap<&str, NotifyLevel> =
+            levels.iter().map(|(u, l)| (u.as_str(), *l)).collect();
         let default = model::default_notify(channel.kind);
-        Ok(self
-            .0
+        self.0
             .into_iter()
             .filter(|(user, _)| user != author_id)
             .filter(
-                |(user, kind)| match levels.get(user).copied().unwrap_or(default) {
+                |(user, kind)| match levels.get(user.as_str()).copied().unwrap_or(default) {
                     NotifyLevel::All => true,
                     NotifyLevel::Mentions => {
                         matches!(kind, NotificationKind::Mention | NotificationKind::Reply)
@@ -56,18 +52,17 @@ impl Recipients {
                     NotifyLevel::None => false,
                 },
             )
-            .collect())
+            .collect()
     }
 }
 
-/// Users who chose `all` for the channel (for the caller to check they can still see it).
-pub async fn all_level_users(tx: &mut Tx, channel_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    Ok(channel_store::notify_levels(tx, channel_id)
-        .await?
-        .into_iter()
+/// The users of `levels` who chose `all` (for the caller to check they can still see it).
+pub fn all_level_users(levels: &[(String, NotifyLevel)]) -> Vec<String> {
+    levels
+        .iter()
         .filter(|(_, level)| *level == NotifyLevel::All)
-        .map(|(user, _)| user)
-        .collect())
+        .map(|(user, _)| user.clone())
+        .collect()
 }
 
 /// Writes the notifications of `message` and their events; inside the message's transaction.
@@ -77,6 +72,7 @@ pub async fn write(
     channel: &ChannelRow,
     message: &Message,
     recipients: Recipients,
+    levels: &[(String, NotifyLevel)],
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let actor = UserRef {
@@ -86,7 +82,7 @@ pub async fn write(
     };
     let snippet = model::snippet(&message.text);
     let presence = state.events.presence();
-    for (user_id, kind) in recipients.filter(tx, channel, &message.author.id).await? {
+    for (user_id, kind) in recipients.filter(levels, channel, &message.author.id) {
         let id = new_id();
         let notification = notification_store::insert(
             tx,

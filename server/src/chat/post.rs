@@ -77,8 +77,11 @@ pub async fn post(
     )
     .await?;
     channel_store::touch(&mut tx, &channel.id, now).await?;
-    let unhide_for = (channel.kind == ChannelKind::Channel).then_some(author.id.as_str());
-    channel_store::unhide(&mut tx, &channel.id, unhide_for).await?;
+    if channel.kind == ChannelKind::Dm {
+        // A conversation someone hid comes back when it gets a message.
+        channel_store::unhide(&mut tx, &channel.id, None).await?;
+    }
+    let levels = channel_store::notify_levels(&mut tx, &channel.id).await?;
 
     let mut recipients = Recipients::default();
     recipients.add(
@@ -106,8 +109,8 @@ pub async fn post(
             Some(wire_in(&mut tx, &root.id).await?)
         }
         None => {
-            reads::mark_channel(&mut tx, &channel.id, &author.id, &id).await?;
-            let all_level = notify::all_level_users(&mut tx, &channel.id).await?;
+            reads::mark_channel(&mut tx, &channel.id, &author.id, &id, true).await?;
+            let all_level = notify::all_level_users(&levels);
             let mut visible = Vec::new();
             for user in all_level {
                 if access::access_to(&state.db, &user, channel.clone())
@@ -161,7 +164,7 @@ pub async fn post(
         )
         .await?;
     }
-    notify::write(&mut tx, state, channel, &message, recipients, now).await?;
+    notify::write(&mut tx, state, channel, &message, recipients, &levels, now).await?;
     append_feed(&mut tx, channel, &message).await?;
     tx.commit().await?;
     state.events.committed();
@@ -211,8 +214,6 @@ pub async fn edit(
         }
     }
     let updated = wire_in(&mut tx, &message.id).await?;
-    let mut recipients = Recipients::default();
-    recipients.add(newly.iter().map(String::as_str), NotificationKind::Mention);
     event_store::append(
         &mut tx,
         &NewEvent::new(
@@ -223,7 +224,12 @@ pub async fn edit(
         ),
     )
     .await?;
-    notify::write(&mut tx, state, channel, &updated, recipients, now).await?;
+    if !newly.is_empty() {
+        let levels = channel_store::notify_levels(&mut tx, &channel.id).await?;
+        let mut recipients = Recipients::default();
+        recipients.add(newly.iter().map(String::as_str), NotificationKind::Mention);
+        notify::write(&mut tx, state, channel, &updated, recipients, &levels, now).await?;
+    }
     append_feed(&mut tx, channel, &updated).await?;
     tx.commit().await?;
     state.events.committed();

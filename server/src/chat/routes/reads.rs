@@ -61,7 +61,7 @@ async fn mark_read(
     let mut tx = state.db.begin().await?;
     let moved = match &message.thread_id {
         Some(root) => reads::mark_thread(&mut tx, root, user.id(), &org_id, &message.id).await?,
-        None => reads::mark_channel(&mut tx, &channel_id, user.id(), &message.id).await?,
+        None => reads::mark_channel(&mut tx, &channel_id, user.id(), &message.id, false).await?,
     };
     let read = notification_store::mark_read_upto(
         &mut tx,

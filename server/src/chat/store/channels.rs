@@ -1,11 +1,11 @@
 //! Channels, explicit members, and per-user channel state.
 
-use atrium_client::wire::{ChannelKind, NotifyLevel, OrgRole, ProjectRole};
+use atrium_client::wire::{ChannelKind, NotifyLevel, OrgRole, ProjectRole, Visibility};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::decode_error;
-use crate::authz::roles::{parse_org_role, parse_project_role};
+use crate::authz::roles::{parse_org_role, parse_project_role, parse_visibility};
 use crate::chat::model::{ChannelRow, kind_name, parse_kind, parse_notify};
 use crate::db::{Db, Tx};
 
@@ -384,4 +384,64 @@ pub async fn unhide(
     };
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// A channel with everything that decides a user's access to it, read in one query.
+#[derive(Debug, Clone)]
+pub struct AccessRow {
+    pub channel: ChannelRow,
+    /// The user's org role (`None`: not a member of the channel's org).
+    pub org_role: Option<OrgRole>,
+    /// The channel's project's visibility and default role (`None`: a DM, or the project is
+    /// archived or gone).
+    pub project: Option<(Visibility, ProjectRole)>,
+    /// The user's explicit role in the project.
+    pub explicit_role: Option<ProjectRole>,
+    /// Whether the user is an explicit member of the channel.
+    pub is_member: bool,
+}
+
+/// The channel and the user's relation to it.
+pub async fn access_row(
+    db: &Db,
+    channel_id: &str,
+    user_id: &str,
+) -> Result<Option<AccessRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS}, om.role as org_role, p.visibility as project_visibility,
+             p.default_role as project_default_role, pm.role as explicit_role,
+             case when cm.user_id is null then 0 else 1 end as is_member
+         from channels c
+         left join org_members om on om.org_id = c.org_id and om.user_id = $2
+         left join projects p on p.id = c.project_id and p.archived_at is null
+         left join project_members pm on pm.project_id = c.project_id and pm.user_id = $2
+         left join channel_members cm on cm.channel_id = c.id and cm.user_id = $2
+         where c.id = $1"
+    ));
+    let row = sqlx::query(sql)
+        .bind(channel_id)
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let org_role: Option<String> = row.try_get("org_role")?;
+    let visibility: Option<String> = row.try_get("project_visibility")?;
+    let default_role: Option<String> = row.try_get("project_default_role")?;
+    let explicit: Option<String> = row.try_get("explicit_role")?;
+    let project = match (visibility.as_deref(), default_role.as_deref()) {
+        (Some(v), Some(d)) => Some((
+            parse_visibility(v).ok_or_else(|| decode_error("visibility", v))?,
+            parse_project_role(d).ok_or_else(|| decode_error("project role", d))?,
+        )),
+        _ => None,
+    };
+    Ok(Some(AccessRow {
+        channel: channel_from(&row)?,
+        org_role: org_role.as_deref().and_then(parse_org_role),
+        project,
+        explicit_role: explicit.as_deref().and_then(parse_project_role),
+        is_member: row.try_get::<i64, _>("is_member")? != 0,
+    }))
 }

@@ -11,23 +11,30 @@ use crate::db::{Db, Tx};
 /// history nobody read would cost a scan.
 pub const UNREAD_CAP: i64 = 999;
 
-/// Moves the user's channel marker forward to `message_id`; whether it moved.
+/// Moves the user's channel marker forward to `message_id`; whether it moved. `unhide` also
+/// shows the channel again if the user had left it (they posted there).
 pub async fn mark_channel(
     tx: &mut Tx,
     channel_id: &str,
     user_id: &str,
     message_id: &str,
+    unhide: bool,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let sql = if unhide {
+        "insert into channel_user_state (channel_id, user_id, last_read) values ($1, $2, $3)
+         on conflict (channel_id, user_id) do update set last_read = excluded.last_read, hidden = 0
+         where channel_user_state.last_read is null or channel_user_state.last_read < excluded.last_read"
+    } else {
         "insert into channel_user_state (channel_id, user_id, last_read) values ($1, $2, $3)
          on conflict (channel_id, user_id) do update set last_read = excluded.last_read
-         where channel_user_state.last_read is null or channel_user_state.last_read < excluded.last_read",
-    )
-    .bind(channel_id)
-    .bind(user_id)
-    .bind(message_id)
-    .execute(&mut **tx)
-    .await?;
+         where channel_user_state.last_read is null or channel_user_state.last_read < excluded.last_read"
+    };
+    let done = sqlx::query(sql)
+        .bind(channel_id)
+        .bind(user_id)
+        .bind(message_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
