@@ -540,18 +540,19 @@ async fn totp_disable(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// argon2 costs tens of milliseconds of CPU: keep it off the async workers.
+/// argon2 costs tens of milliseconds of CPU: keep it off the async workers (see
+/// [`password::run`]).
 pub(crate) async fn hash_off_thread(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
+    password::run(move || password::hash(&password))
         .await
-        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::internal("the hashing thread failed"))?
         .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 pub(crate) async fn verify_off_thread(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+    password::run(move || password::verify(&password, &hash))
         .await
-        .map_err(ApiError::internal)
+        .ok_or_else(|| ApiError::internal("the hashing thread failed"))
 }
 
 /// A hash of a random password, checked when the e-mail address is unknown.
