@@ -99,9 +99,13 @@ impl Server {
         let search_task =
             crate::search::feed::spawn(db.clone(), search.clone(), stop_background.clone());
         // The event dispatcher reads the event log in order and fans it out to the sockets.
-        let (events, events_task) =
-            crate::events::Events::start(db.clone(), config.events(), stop_background.clone())
-                .await?;
+        let (events, events_task) = crate::events::Events::start(
+            db.clone(),
+            config.events(),
+            dependencies.redis_client(),
+            stop_background.clone(),
+        )
+        .await?;
         let digest_task = crate::notifications::digest::spawn(
             db.clone(),
             mail.clone(),

@@ -784,3 +784,56 @@ async fn wait_until_gone(user: &TestUser, org: &str, q: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Two nodes on one PostgreSQL database and one Redis: a socket on either node gets what
+/// happens on the other — logged events and ephemeral ones (typing), which only the Redis
+/// relay carries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_fan_out_through_redis() {
+    let redis = atrium_tests::services::redis_url();
+    let t =
+        team_with(TestServer::builder(Backend::Postgres).env("ATRIUM_REDIS_URL", redis.clone()))
+            .await;
+    let node_b = TestServer::builder(Backend::Postgres)
+        .env("ATRIUM_REDIS_URL", redis)
+        .arg("--database-url")
+        .arg(t.server.database_url())
+        .start()
+        .await;
+    let mut alice_a = t.socket(&t.alice).await;
+    let mut bob_b = EventSocket::connect(&node_b, &t.bob.token).await;
+    // Bob's presence on node B reaches Alice on node A.
+    alice_a
+        .expect("presence", |f| f.data["user_id"] == t.bob.id())
+        .await;
+
+    let posted = fixtures::post_message(&t.alice, &t.general.id, "across nodes", None).await;
+    let started = std::time::Instant::now();
+    bob_b
+        .expect("message.created", |f| f.data_id() == posted.message.id)
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "relayed at once, not by polling: {:?}",
+        started.elapsed()
+    );
+
+    alice_a
+        .send(json!({"type": "typing", "channel": t.general.id}))
+        .await;
+    let frame = bob_b.expect("typing", |_| true).await;
+    assert_eq!(frame.data["user_id"], t.alice.id());
+
+    // Bob posts through node B; Alice's socket on node A gets it.
+    let bob_on_b = node_b.client().with_token(&t.bob.token);
+    let reply: PostedMessage = bob_on_b
+        .post(
+            &format!("/api/v1/channels/{}/messages", t.general.id),
+            &json!({"text": "back from B"}),
+        )
+        .await
+        .unwrap();
+    alice_a
+        .expect("message.created", |f| f.data_id() == reply.message.id)
+        .await;
+}

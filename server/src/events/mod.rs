@@ -14,11 +14,13 @@
 //!   dispatcher and the retention task), [`Audience`], [`NewEvent`].
 //! - [`store`] — the event log's SQL.
 //! - [`access`] — what one connection may receive, and how membership changes update it.
-//! - [`presence`] — online/away/offline per user from their sockets; typing limits.
+//! - [`presence`] — online/away/offline per user from their sockets.
+//! - [`relay`] — wake-ups and ephemeral events between nodes through Redis.
 //! - [`socket`] — the WebSocket: hello, resume, live events, heartbeats, slow consumers.
 
 pub mod access;
 pub mod presence;
+pub mod relay;
 pub mod socket;
 pub mod store;
 
@@ -47,7 +49,7 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Self::Channel(_) => "channel",
             Self::Project(_) => "project",
@@ -56,13 +58,13 @@ impl Audience {
         }
     }
 
-    fn target(&self) -> &str {
+    pub(crate) fn target(&self) -> &str {
         match self {
             Self::Channel(id) | Self::Project(id) | Self::Org(id) | Self::User(id) => id,
         }
     }
 
-    fn parse(kind: &str, target: String) -> Option<Self> {
+    pub(crate) fn parse(kind: &str, target: String) -> Option<Self> {
         Some(match kind {
             "channel" => Self::Channel(target),
             "project" => Self::Project(target),
@@ -147,7 +149,7 @@ impl Delivery {
         }
     }
 
-    fn ephemeral(
+    pub(crate) fn ephemeral(
         org_id: &str,
         audience: Audience,
         kind: &str,
@@ -208,6 +210,8 @@ struct Inner {
     /// The last sequence broadcast: sockets replay up to here from the log, then go live.
     dispatched: AtomicI64,
     presence: presence::Presence,
+    /// Set once when Redis is configured (scale-out).
+    relay: std::sync::OnceLock<relay::Relay>,
 }
 
 impl Events {
@@ -215,6 +219,7 @@ impl Events {
     pub async fn start(
         db: Db,
         config: EventsConfig,
+        redis: Option<redis::Client>,
         stop: CancellationToken,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), sqlx::Error> {
         let head = store::bounds(&db).await?.map_or(0, |(_, max)| max);
@@ -227,8 +232,13 @@ impl Events {
                 sender,
                 dispatched: AtomicI64::new(head),
                 presence: presence::Presence::default(),
+                relay: std::sync::OnceLock::new(),
             }),
         };
+        if let Some(client) = redis {
+            let relay = relay::Relay::start(client, events.clone(), stop.clone());
+            let _ = events.inner.relay.set(relay);
+        }
         let dispatcher = tokio::spawn(events.clone().dispatch(stop.clone()));
         let retention = tokio::spawn(events.clone().prune(stop));
         let task = tokio::spawn(async move {
@@ -237,9 +247,23 @@ impl Events {
         Ok((events, task))
     }
 
-    /// Call after committing a transaction that appended events: the dispatcher reads them now.
+    /// Call after committing a transaction that appended events: the dispatchers (this node's,
+    /// and through Redis every other node's) read them now.
     pub fn committed(&self) {
         self.inner.wake.notify_one();
+        if let Some(relay) = self.inner.relay.get() {
+            relay.wake();
+        }
+    }
+
+    /// Wakes this node's dispatcher only (a wake-up relayed from another node).
+    pub(crate) fn committed_locally(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Hands an ephemeral event relayed from another node to this node's sockets.
+    pub(crate) fn deliver_locally(&self, delivery: Delivery) {
+        let _ = self.inner.sender.send(Arc::new(delivery));
     }
 
     /// Sends an event that is not kept (typing, presence) to this node's sockets.
@@ -251,6 +275,9 @@ impl Events {
         data: serde_json::Value,
         except_user: Option<String>,
     ) {
+        if let Some(relay) = self.inner.relay.get() {
+            relay.ephemeral(org_id, &audience, kind, &data, except_user.as_deref());
+        }
         let delivery = Delivery::ephemeral(org_id, audience, kind, data, except_user);
         let _ = self.inner.sender.send(Arc::new(delivery));
     }

@@ -34,6 +34,11 @@ pub enum ConfigError {
 }
 
 impl Dependencies {
+    /// The Redis client, when Redis is configured (cross-node fan-out uses it).
+    pub fn redis_client(&self) -> Option<redis::Client> {
+        self.redis.clone()
+    }
+
     /// The dependencies named in the configuration.
     pub fn from_config(config: &Config, db: Db) -> Result<Self, ConfigError> {
         let redis = config
