@@ -45,6 +45,10 @@ pub struct TailOptions {
     pub max_commit_delay: Duration,
     /// When caught up, how often to look for new rows without a wake-up.
     pub poll: Duration,
+    /// Commits are at least this far apart. A commit flushes a segment and fsyncs; under a
+    /// steady trickle of writes (each waking the tailer, which then catches up at once) it would
+    /// otherwise commit hundreds of times a second and cost more than the writes themselves.
+    pub min_commit_interval: Duration,
     /// Pause after a failed read.
     pub retry: Duration,
 }
@@ -55,6 +59,7 @@ impl Default for TailOptions {
             batch: 2_000,
             max_commit_delay: Duration::from_millis(300),
             poll: Duration::from_millis(100),
+            min_commit_interval: Duration::from_millis(50),
             retry: Duration::from_secs(1),
         }
     }
@@ -86,9 +91,10 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 /// what it applied and returns.
 ///
 /// Latency: when idle it reads every `poll` (or at once after `wake.notify_one()`, which the
-/// server calls after committing a feed row), and commits as soon as it has caught up, so a
-/// change is searchable about `poll` + one commit (≈ 0.1–0.2 s) after its transaction commits;
-/// under sustained load it commits every `max_commit_delay`. Read errors are logged and
+/// server calls after committing a feed row), and commits as soon as it has caught up — but no
+/// sooner than `min_commit_interval` after the previous commit — so a change is searchable
+/// about 0.1–0.2 s after its transaction commits; under sustained load it commits every
+/// `max_commit_delay`. Read errors are logged and
 /// retried; an index error ends the loop with the error (reopen the index and start again:
 /// it resumes from the last commit).
 ///
@@ -108,6 +114,7 @@ pub async fn tail<S: ChangeSource>(
     let mut backlog = 0usize;
     let mut compacting: Option<tokio::task::JoinHandle<Result<bool>>> = None;
     let mut compact_after = Instant::now();
+    let mut last_commit = Instant::now() - options.min_commit_interval;
     loop {
         let after = index.applied_seq();
         let read = tokio::select! {
@@ -126,16 +133,30 @@ pub async fn tail<S: ChangeSource>(
                 backlog += batch.entries.len();
                 let index = index.clone();
                 let delay = options.max_commit_delay;
-                blocking(move || {
+                let committed = blocking(move || {
                     index.apply(batch.entries)?;
                     index.advance_to(batch.last_seq);
                     index.commit_if_due(delay)
                 })
                 .await?;
+                if committed {
+                    last_commit = Instant::now();
+                }
             }
             Ok(_) => {
+                let since = last_commit.elapsed();
+                if since < options.min_commit_interval {
+                    // Caught up, but committed a moment ago: commit once the interval is over
+                    // (rows arriving meanwhile join that commit).
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(options.min_commit_interval - since) => {}
+                    }
+                    continue;
+                }
                 let idx = index.clone();
                 if blocking(move || idx.commit()).await? {
+                    last_commit = Instant::now();
                     debug!(seq = index.last_seq(), "search indexer caught up");
                 }
                 if let Some(handle) = compacting.take_if(|h| h.is_finished()) {
