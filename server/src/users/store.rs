@@ -96,10 +96,9 @@ pub async fn find_by_handles(db: &Db, handles: &[String]) -> Result<Vec<User>, s
     if handles.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=handles.len()).map(|i| format!("${i}")).collect();
     let sql = sqlx::AssertSqlSafe(format!(
         "select {USER_COLUMNS} from users where handle in ({})",
-        placeholders.join(", ")
+        crate::db::bind_list(handles.len())
     ));
     let mut query = sqlx::query(sql);
     for handle in handles {
@@ -114,10 +113,9 @@ pub async fn find_many(db: &Db, ids: &[String]) -> Result<Vec<User>, sqlx::Error
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = sqlx::AssertSqlSafe(format!(
         "select {USER_COLUMNS} from users where id in ({}) order by name, id",
-        placeholders.join(", ")
+        crate::db::bind_list(ids.len())
     ));
     let mut query = sqlx::query(sql);
     for id in ids {

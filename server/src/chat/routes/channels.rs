@@ -38,13 +38,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A channel's wire form for `user_id` (members listed for private channels and DMs).
 pub async fn wire(state: &AppState, channel: &ChannelRow, user_id: &str) -> Result<Channel> {
-    let members = if channel.has_explicit_members() {
-        store::member_ids(&state.db, &channel.id).await?
-    } else {
-        Vec::new()
-    };
+    let members = explicit_members(state, channel).await?;
     let notify = store::notify_level(&state.db, &channel.id, user_id).await?;
     Ok(channel.to_wire(members, notify))
+}
+
+/// The explicit members of a private channel or DM; none for a public channel.
+async fn explicit_members(state: &AppState, channel: &ChannelRow) -> Result<Vec<String>> {
+    if channel.has_explicit_members() {
+        Ok(store::member_ids(&state.db, &channel.id).await?)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 fn conflict_on_duplicate(error: sqlx::Error) -> ApiError {
@@ -212,11 +217,7 @@ async fn list_project_channels(
     for entry in entries {
         let channel = &entry.channel;
         if model::channel_visible(channel.kind, channel.private, entry.is_member, true) {
-            let members = if channel.has_explicit_members() {
-                store::member_ids(&state.db, &channel.id).await?
-            } else {
-                Vec::new()
-            };
+            let members = explicit_members(&state, channel).await?;
             items.push(channel.to_wire(members, entry.notify));
         }
     }
@@ -237,11 +238,7 @@ async fn list_org_channels(
     let (entries, _) = access::visible_channels(&state.db, user.id(), &org_id, org.role).await?;
     let mut items = Vec::new();
     for entry in entries.into_iter().filter(|e| !e.hidden) {
-        let members = if entry.channel.has_explicit_members() {
-            store::member_ids(&state.db, &entry.channel.id).await?
-        } else {
-            Vec::new()
-        };
+        let members = explicit_members(&state, &entry.channel).await?;
         items.push(entry.channel.to_wire(members, entry.notify));
     }
     Ok(Json(Page { items, next: None }))
@@ -307,11 +304,7 @@ async fn update_channel(
     store::update(&mut tx, &channel)
         .await
         .map_err(conflict_on_duplicate)?;
-    let members = if channel.has_explicit_members() {
-        store::member_ids(&state.db, &channel.id).await?
-    } else {
-        Vec::new()
-    };
+    let members = explicit_members(&state, &channel).await?;
     let shared = channel.to_wire(members, None);
     event_store::append(
         &mut tx,

@@ -340,11 +340,10 @@ pub async fn reactions(
     if message_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let placeholders: Vec<String> = (1..=message_ids.len()).map(|i| format!("${i}")).collect();
     let sql = sqlx::AssertSqlSafe(format!(
         "select message_id, emoji, user_id from reactions where message_id in ({})
          order by created_at, emoji, user_id",
-        placeholders.join(", ")
+        crate::db::bind_list(message_ids.len())
     ));
     let mut query = sqlx::query(sql);
     for id in message_ids {
