@@ -167,8 +167,7 @@ impl Connection {
             .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
         let resync = match bounds {
             _ if last < 0 => Some("invalid last_event_id"),
-            Some((min, max)) if last < min - 1 => {
-                let _ = max;
+            Some((min, _)) if last < min - 1 => {
                 Some("events after last_event_id are no longer kept")
             }
             Some((_, max)) if last > max.max(dispatched) => Some("unknown last_event_id"),
