@@ -1,5 +1,10 @@
 //! `atrium`: the server binary. See `atrium --help`.
 
+/// mimalloc instead of glibc malloc: with many threads (tokio workers, one per SQLite
+/// connection, hashing) glibc's per-thread arenas held on to hundreds of MB the server had freed.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Write as _;
 use std::process::ExitCode;
 
