@@ -511,7 +511,7 @@ backend_tests! {
 
     async fn bad_input_gets_clear_errors_and_changes_nothing(backend) {
         let t = team(backend).await;
-        let root = fixtures::post_message(&t.alice, &t.general.id, "root", None).await.message;
+        let root = fixtures::post_message(&t.alice, &t.general.id, "root ocelot", None).await.message;
         let deleted = fixtures::post_message(&t.alice, &t.general.id, "doomed", None).await.message;
         let (status, _) = call(&t.alice, Method::DELETE, &format!("/api/v1/messages/{}", deleted.id), None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
@@ -560,6 +560,8 @@ backend_tests! {
         let (status, body) = call(&t.bob, Method::POST, &messages, Some(json!({"text": "late"}))).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(history(&t.alice, &t.general.id).await, before);
+        // Archived channels stay readable and searchable.
+        wait_for_hit(&t.bob, &t.org, "ocelot").await;
     }
 
     async fn files_of_the_channels_project_attach_to_messages(backend) {
