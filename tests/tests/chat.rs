@@ -360,6 +360,18 @@ backend_tests! {
         assert_eq!(status, StatusCode::FORBIDDEN, "only the creator and moderators rename");
         let reactions: Reactions = t.bob.client.post(&format!("/api/v1/messages/{}/reactions", posted.id), &ReactionRequest { emoji: "👍".into() }).await.unwrap();
         assert_eq!(reactions.reactions[0].count, 1);
+        // Removing takes the emoji as a body (the contract) or as ?emoji=.
+        let (status, body) = call(&t.bob, Method::DELETE, &format!("/api/v1/messages/{}/reactions", posted.id), Some(json!({"emoji": "👍"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["reactions"], json!([]));
+        let (status, _) = call(&t.bob, Method::DELETE, &format!("/api/v1/messages/{}/reactions", posted.id), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let reactions: Reactions = t.bob.client.post(&format!("/api/v1/messages/{}/reactions", posted.id), &ReactionRequest { emoji: "👍".into() }).await.unwrap();
+        assert_eq!(reactions.reactions[0].count, 1);
+        let (status, body) = call(&t.bob, Method::DELETE, &format!("/api/v1/messages/{}/reactions?emoji=%F0%9F%91%8D", posted.id), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["reactions"], json!([]));
+        let _: Reactions = t.bob.client.post(&format!("/api/v1/messages/{}/reactions", posted.id), &ReactionRequest { emoji: "👍".into() }).await.unwrap();
 
         // Bob (a member) may not delete Carol's message; Alice (owner) may, and it is audited.
         let (status, _) = call(&t.bob, Method::DELETE, &format!("/api/v1/messages/{}", posted.id), None).await;

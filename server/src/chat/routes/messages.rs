@@ -406,26 +406,43 @@ async fn add_reaction(
     ))
 }
 
-/// The emoji to remove, from the query (`?emoji=`) since DELETE bodies are often dropped.
+/// The emoji to remove: `?emoji=`, or a `{"emoji"}` body as for adding (some clients and
+/// proxies drop DELETE bodies, so the query is accepted too).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EmojiQuery {
-    pub emoji: String,
+    pub emoji: Option<String>,
 }
 
 /// Remove your reaction.
-#[utoipa::path(delete, path = "/api/v1/messages/{msg}/reactions", tag = "chat", params(("msg" = String, Path), EmojiQuery), responses(
+#[utoipa::path(delete, path = "/api/v1/messages/{msg}/reactions", tag = "chat", params(("msg" = String, Path), EmojiQuery), request_body(content = Option<ReactionRequest>, description = "Or `?emoji=`"), responses(
     (status = 200, description = "The message's reactions", body = Reactions),
+    (status = 400, description = "A body that is not `{\"emoji\"}`", body = ErrorBody),
     (status = 404, description = "No such message", body = ErrorBody),
     (status = 409, description = "The message was deleted", body = ErrorBody),
-    (status = 422, description = "Not an emoji", body = ErrorBody)))]
+    (status = 422, description = "No emoji, or not an emoji", body = ErrorBody)))]
 async fn remove_reaction(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(message_id): Path<String>,
     Query(query): Query<EmojiQuery>,
+    body: axum::body::Bytes,
 ) -> Result<Json<Reactions>> {
-    let (message, _, emoji) = reaction_target(&state, user.id(), &message_id, &query.emoji).await?;
+    let emoji = match query.emoji {
+        Some(emoji) => emoji,
+        None if body.is_empty() => {
+            return Err(ApiError::invalid_field(
+                "emoji",
+                "give the emoji as ?emoji= or in a {\"emoji\"} body",
+            ));
+        }
+        None => {
+            serde_json::from_slice::<ReactionRequest>(&body)
+                .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?
+                .emoji
+        }
+    };
+    let (message, _, emoji) = reaction_target(&state, user.id(), &message_id, &emoji).await?;
     Ok(Json(
         react(&state, user.id(), &message, &emoji, false).await?,
     ))
