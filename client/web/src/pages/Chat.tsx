@@ -282,7 +282,7 @@ export function ChannelView ({ org, channel }: { org: string, channel: string })
         </div>
         <Typing ids={typers} />
         {c && !c.archived
-          ? <Composer channel={c} placeholder={`Message ${title}`} onSent={(m) => { stick.current = true; setFocus(null); if (!moreAfter) setItems((list) => list.some((x) => x.id === m.id) ? list : [...list, m]); else { navigate(`/o/${org}/chat/${channel}`) } }} />
+          ? <Composer channel={c} label={`Message ${title}`} onSent={(m) => { stick.current = true; setFocus(null); if (!moreAfter) setItems((list) => list.some((x) => x.id === m.id) ? list : [...list, m]); else { navigate(`/o/${org}/chat/${channel}`) } }} />
           : c?.archived ? <p class='muted pad'>This channel is archived.</p> : null}
       </div>
       {details && c && <ChannelDetails org={org} channel={c} onClose={() => setDetails(false)} />}
@@ -394,7 +394,7 @@ function AttachmentView ({ a }: { a: Attachment }) {
   return <a class='attachment' href={src} download={a.name}><span class='file-icon'>{a.content_type === 'application/pdf' ? 'PDF' : 'FILE'}</span> {a.name} <span class='muted small'>{formatBytes(a.size)}</span></a>
 }
 
-function Composer ({ channel, thread, placeholder, onSent }: { channel: Channel, thread?: string, placeholder: string, onSent: (m: Message) => void }) {
+function Composer ({ channel, thread, label, onSent }: { channel: Channel, thread?: string, label: string, onSent: (m: Message) => void }) {
   const [text, setText] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [sending, setSending] = useState(false)
@@ -497,8 +497,8 @@ function Composer ({ channel, thread, placeholder, onSent }: { channel: Channel,
       <div class='composer-row'>
         <button class='btn-icon' aria-label='Attach files' onClick={() => fileInput.current?.click()} disabled={!channel.project_id} title={channel.project_id ? 'Attach files' : 'Attachments are available in project channels'}><Icon name='clip' /></button>
         <input ref={fileInput} type='file' multiple hidden onChange={(e) => { if (e.currentTarget.files) attach(e.currentTarget.files); e.currentTarget.value = '' }} />
-        <label class='sr-only' for={id}>{placeholder}</label>
-        <textarea id={id} ref={area} rows={1} placeholder={placeholder} value={text} onInput={onInput} onKeyDown={onKeyDown} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-err` : undefined} data-testid={thread ? 'thread-composer' : 'composer'} />
+        <label class='sr-only' for={id}>{label}</label>
+        <textarea id={id} ref={area} rows={1} placeholder={label} value={text} onInput={onInput} onKeyDown={onKeyDown} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-err` : undefined} data-testid={thread ? 'thread-composer' : 'composer'} />
         <button class='btn btn-primary' onClick={send} disabled={sending}>Send</button>
       </div>
       {error && <p id={`${id}-err`} class='field-error' role='alert' data-testid='composer-error'>{error}</p>}
@@ -576,7 +576,7 @@ function ThreadPanel ({ org, channel, root, focus, onClose }: { org: string, cha
         {data?.items.map((m) => <MessageItem key={m.id} m={m} org={org} grouped={false} focused={focus === m.id} inThread />)}
       </div>
       <Typing ids={typers} />
-      <Composer channel={channel} thread={root} placeholder='Reply…' onSent={(m) => setData((t) => t && (t.items.some((x) => x.id === m.id) ? t : { ...t, items: [...t.items, m] }))} />
+      <Composer channel={channel} thread={root} label='Reply…' onSent={(m) => setData((t) => t && (t.items.some((x) => x.id === m.id) ? t : { ...t, items: [...t.items, m] }))} />
     </aside>
   )
 }

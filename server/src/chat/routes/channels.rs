@@ -213,15 +213,34 @@ async fn list_project_channels(
         user.id(),
     )
     .await?;
-    let mut items = Vec::new();
-    for entry in entries {
-        let channel = &entry.channel;
-        if model::channel_visible(channel.kind, channel.private, entry.is_member, true) {
-            let members = explicit_members(&state, channel).await?;
-            items.push(channel.to_wire(members, entry.notify));
-        }
-    }
-    Ok(Json(Page { items, next: None }))
+    let visible: Vec<_> = entries
+        .into_iter()
+        .filter(|e| model::channel_visible(e.channel.kind, e.channel.private, e.is_member, true))
+        .collect();
+    Ok(Json(Page {
+        items: with_members(&state, visible).await?,
+        next: None,
+    }))
+}
+
+/// The wire forms of listed channels, their explicit members read in one query.
+async fn with_members(
+    state: &AppState,
+    entries: Vec<store::ChannelForUser>,
+) -> Result<Vec<Channel>> {
+    let explicit: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.channel.has_explicit_members())
+        .map(|e| e.channel.id.as_str())
+        .collect();
+    let mut members = store::member_ids_of(&state.db, &explicit).await?;
+    Ok(entries
+        .iter()
+        .map(|e| {
+            let ids = members.remove(&e.channel.id).unwrap_or_default();
+            e.channel.to_wire(ids, e.notify)
+        })
+        .collect())
 }
 
 /// Every channel and direct-message conversation of the org the caller can see and has not
@@ -236,12 +255,11 @@ async fn list_org_channels(
 ) -> Result<Json<Page<Channel>>> {
     let org = require_org(&state.db, user.id(), &org_id, OrgAction::Read).await?;
     let (entries, _) = access::visible_channels(&state.db, user.id(), &org_id, org.role).await?;
-    let mut items = Vec::new();
-    for entry in entries.into_iter().filter(|e| !e.hidden) {
-        let members = explicit_members(&state, &entry.channel).await?;
-        items.push(entry.channel.to_wire(members, entry.notify));
-    }
-    Ok(Json(Page { items, next: None }))
+    let shown: Vec<_> = entries.into_iter().filter(|e| !e.hidden).collect();
+    Ok(Json(Page {
+        items: with_members(&state, shown).await?,
+        next: None,
+    }))
 }
 
 /// A channel.

@@ -155,12 +155,8 @@ async fn threads(
         .into_iter()
         .filter(|t| visible.contains(&t.channel_id))
         .collect();
-    let mut roots = Vec::new();
-    for thread in &followed {
-        if let Some(root) = messages::find(&state.db, &thread.root_id).await? {
-            roots.push(root);
-        }
-    }
+    let ids: Vec<&str> = followed.iter().map(|t| t.root_id.as_str()).collect();
+    let roots = messages::find_many(&state.db, &ids).await?;
     let mut roots: HashMap<String, _> = post::wire_many(&state, roots)
         .await?
         .into_iter()

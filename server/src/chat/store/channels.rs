@@ -210,6 +210,33 @@ pub async fn member_ids(db: &Db, channel_id: &str) -> Result<Vec<String>, sqlx::
     rows.iter().map(|row| row.try_get(0)).collect()
 }
 
+/// The explicit members of several channels, by channel (channels without any are absent).
+pub async fn member_ids_of(
+    db: &Db,
+    channel_ids: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<String>>, sqlx::Error> {
+    let mut members: std::collections::HashMap<String, Vec<String>> = Default::default();
+    if channel_ids.is_empty() {
+        return Ok(members);
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select channel_id, user_id from channel_members where channel_id in ({})
+         order by created_at, user_id",
+        crate::db::bind_list(channel_ids.len())
+    ));
+    let mut query = sqlx::query(sql);
+    for id in channel_ids {
+        query = query.bind(*id);
+    }
+    for row in query.fetch_all(db.pool()).await? {
+        members
+            .entry(row.try_get("channel_id")?)
+            .or_default()
+            .push(row.try_get("user_id")?);
+    }
+    Ok(members)
+}
+
 /// A channel with the caller's relation to it.
 #[derive(Debug, Clone)]
 pub struct ChannelForUser {

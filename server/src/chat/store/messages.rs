@@ -101,6 +101,23 @@ pub async fn find(db: &Db, message_id: &str) -> Result<Option<MessageRow>, sqlx:
     row.as_ref().map(message_from).transpose()
 }
 
+/// Messages by id (unknown ids are left out), in no particular order.
+pub async fn find_many(db: &Db, message_ids: &[&str]) -> Result<Vec<MessageRow>, sqlx::Error> {
+    if message_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from messages m join users u on u.id = m.author_id where m.id in ({})",
+        crate::db::bind_list(message_ids.len())
+    ));
+    let mut query = sqlx::query(sql);
+    for id in message_ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    rows.iter().map(message_from).collect()
+}
+
 /// A message by id, inside a transaction.
 pub async fn find_in(tx: &mut Tx, message_id: &str) -> Result<Option<MessageRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
