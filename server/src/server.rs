@@ -106,6 +106,12 @@ impl Server {
             stop_background.clone(),
         )
         .await?;
+        // Posts are answered after their commit; on shutdown the writer finishes what is queued.
+        let (chat, chat_task) = crate::chat::writer::MessageWriter::spawn(
+            db.clone(),
+            events.clone(),
+            stop_background.clone(),
+        );
         let digest_task = crate::notifications::digest::spawn(
             db.clone(),
             mail.clone(),
@@ -121,6 +127,7 @@ impl Server {
             mail,
             files,
             events,
+            chat,
             search,
             shutdown,
         };
@@ -132,6 +139,7 @@ impl Server {
                 search_task,
                 files_task,
                 events_task,
+                chat_task,
                 digest_task,
             ],
             stop_background,

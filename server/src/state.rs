@@ -23,6 +23,8 @@ pub struct AppState {
     pub files: crate::files::Files,
     /// The app event bus: the `/api/v1/events` sockets, presence.
     pub events: crate::events::Events,
+    /// Writes posted chat messages, concurrent ones in one transaction.
+    pub chat: crate::chat::writer::MessageWriter,
     /// The search index, fed by the change feed.
     pub search: crate::search::Search,
     /// Cancelled when the server begins to shut down: long-lived connections (WebSockets)

@@ -11,6 +11,7 @@
 //! - [`mention_plan`] — who a message's mentions reach.
 //! - [`notify`] — who is notified of a message, and writing the notifications.
 //! - [`post`] — posting, editing and deleting messages.
+//! - [`writer`] — the task that writes posted messages, concurrent ones in one transaction.
 //! - [`store`] — every SQL statement.
 //! - [`routes`] — the HTTP handlers.
 
@@ -22,3 +23,4 @@ pub mod notify;
 pub mod post;
 pub mod routes;
 pub mod store;
+pub mod writer;

@@ -9,11 +9,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use atrium_client::wire::{
-    ChannelKind, Message, NotificationKind, NotifyLevel, PresenceStatus, UserRef,
+    ChannelKind, Message, Notification, NotificationKind, NotifyLevel, PresenceStatus, UserRef,
 };
 
 use super::model::{self, ChannelRow};
 use crate::db::{Tx, new_id};
+use crate::events::presence::Presence;
 use crate::events::{Audience, NewEvent, store as event_store};
 use crate::notifications::store::{self as notification_store, NewNotification};
 use crate::state::AppState;
@@ -65,6 +66,56 @@ pub fn all_level_users(levels: &[(String, NotifyLevel)]) -> Vec<String> {
         .collect()
 }
 
+/// The notifications of `message`, one per recipient its level lets through; `email` is set
+/// for users with no open socket (see [`crate::events::presence`]).
+pub fn build(
+    presence: &Presence,
+    channel: &ChannelRow,
+    message: &Message,
+    recipients: Recipients,
+    levels: &[(String, NotifyLevel)],
+    now: i64,
+) -> Vec<NewNotification> {
+    let actor = UserRef {
+        id: message.author.id.clone(),
+        handle: message.author.handle.clone(),
+        name: message.author.name.clone(),
+    };
+    let snippet = model::snippet(&message.text);
+    recipients
+        .filter(levels, channel, &message.author.id)
+        .into_iter()
+        .map(|(user_id, kind)| NewNotification {
+            email: presence.status(&user_id) == PresenceStatus::Offline,
+            user_id,
+            notification: Notification {
+                id: new_id(),
+                kind,
+                org_id: channel.org_id.clone(),
+                channel_id: Some(channel.id.clone()),
+                message_id: Some(message.id.clone()),
+                thread_id: message.thread_id.clone(),
+                actor: Some(actor.clone()),
+                snippet: snippet.clone(),
+                created_at: now,
+                read_at: None,
+            },
+        })
+        .collect()
+}
+
+/// The `notification.created` event of each notification, to its user alone.
+pub fn events(notifications: &[NewNotification]) -> impl Iterator<Item = NewEvent> + '_ {
+    notifications.iter().map(|new| {
+        NewEvent::new(
+            &new.notification.org_id,
+            Audience::User(new.user_id.clone()),
+            "notification.created",
+            &new.notification,
+        )
+    })
+}
+
 /// Writes the notifications of `message` and their events; inside the message's transaction.
 pub async fn write(
     tx: &mut Tx,
@@ -75,44 +126,17 @@ pub async fn write(
     levels: &[(String, NotifyLevel)],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let actor = UserRef {
-        id: message.author.id.clone(),
-        handle: message.author.handle.clone(),
-        name: message.author.name.clone(),
-    };
-    let snippet = model::snippet(&message.text);
-    let presence = state.events.presence();
-    for (user_id, kind) in recipients.filter(levels, channel, &message.author.id) {
-        let id = new_id();
-        let notification = notification_store::insert(
-            tx,
-            &NewNotification {
-                id: &id,
-                org_id: &channel.org_id,
-                user_id: &user_id,
-                kind,
-                actor: Some(&actor),
-                channel_id: Some(&channel.id),
-                message_id: Some(&message.id),
-                thread_id: message.thread_id.as_deref(),
-                snippet: &snippet,
-                email: presence.status(&user_id) == PresenceStatus::Offline,
-                now,
-            },
-        )
-        .await?;
-        event_store::append(
-            tx,
-            &NewEvent::new(
-                &channel.org_id,
-                Audience::User(user_id),
-                "notification.created",
-                &notification,
-            ),
-        )
-        .await?;
-    }
-    Ok(())
+    let notifications = build(
+        state.events.presence(),
+        channel,
+        message,
+        recipients,
+        levels,
+        now,
+    );
+    notification_store::insert_many(tx, &notifications).await?;
+    let events: Vec<NewEvent> = events(&notifications).collect();
+    event_store::append_many(tx, &events).await
 }
 
 /// The reason direct-message members are notified, for a DM channel.

@@ -2,7 +2,8 @@
 //!
 //! Each write is one transaction: the message, its mentions, thread counters and follows, the
 //! notifications, the app events and the change-feed row commit together (or not at all), and
-//! the event dispatcher is woken after the commit.
+//! the event dispatcher is woken after the commit. New messages are checked here and written
+//! by [`super::writer`], which commits concurrent posts together.
 
 use atrium_client::wire::{
     AttachmentRef, ChannelKind, Message, NotificationKind, PostMessageRequest, PostedMessage, User,
@@ -10,16 +11,17 @@ use atrium_client::wire::{
 };
 use serde_json::json;
 
-use super::access::{self, ChannelAccess};
+use super::access::ChannelAccess;
 use super::mention_plan::{self, MentionPlan};
 use super::model::{self, ChannelRow};
 use super::notify::{self, Recipients};
+use super::writer::Draft;
 use super::store::channels as channel_store;
-use super::store::messages::{self as store, MessageRow, NewMessage};
+use super::store::messages::{self as store, MessageRow, NewMention};
 use super::store::reads;
 use crate::audit::{self, Event};
 use crate::db::change_feed::{self, NewChange, Op};
-use crate::db::{Tx, new_id, now_ms};
+use crate::db::{Tx, now_ms};
 use crate::error::{ApiError, Result};
 use crate::events::{Audience, NewEvent, store as event_store};
 use crate::http::client_info::ClientInfo;
@@ -44,130 +46,23 @@ pub async fn post(
         None => None,
     };
     let plan = mention_plan::plan(state, author, channel_access, &request.text).await?;
-    let author_ref = user_ref(author);
-
-    let mut tx = state.db.begin().await?;
-    // Ids are made under the feed lock so that they sort in commit order: read markers and
-    // "newer than" pages compare ids.
-    change_feed::lock(&mut tx).await?;
-    let id = new_id();
-    let now = now_ms();
-    store::insert(
-        &mut tx,
-        &NewMessage {
-            id: &id,
-            org_id: &channel.org_id,
-            channel_id: &channel.id,
-            thread_id: root.as_ref().map(|r| r.id.as_str()),
-            author_id: &author.id,
-            text: &request.text,
-            mention_ids: &plan.users,
-            attachments: &attachments,
-            now,
-        },
-    )
-    .await?;
-    let notified: Vec<String> = plan.notified().into_iter().map(str::to_owned).collect();
-    store::insert_mentions(
-        &mut tx,
-        &id,
-        &channel.id,
-        root.as_ref().map(|r| r.id.as_str()),
-        &notified,
-    )
-    .await?;
-    channel_store::touch(&mut tx, &channel.id, now).await?;
-    if channel.kind == ChannelKind::Dm {
-        // A conversation someone hid comes back when it gets a message.
-        channel_store::unhide(&mut tx, &channel.id, None).await?;
-    }
-    let levels = channel_store::notify_levels(&mut tx, &channel.id).await?;
-
-    let mut recipients = Recipients::default();
-    recipients.add(
-        notified.iter().map(String::as_str),
-        NotificationKind::Mention,
-    );
-    if let Some(kind) = notify::dm_kind(channel) {
-        let members = channel_store::member_ids(&state.db, &channel.id).await?;
-        recipients.add(members.iter().map(String::as_str), kind);
-    }
-    let root_after = match &root {
-        Some(root) => {
-            store::bump_thread(&mut tx, &root.id, &author.id, now).await?;
-            reads::follow(&mut tx, &root.id, &author.id, &channel.org_id, true).await?;
-            reads::follow(&mut tx, &root.id, &root.author.id, &channel.org_id, false).await?;
-            for user in &plan.users {
-                reads::follow(&mut tx, &root.id, user, &channel.org_id, false).await?;
-            }
-            reads::mark_thread(&mut tx, &root.id, &author.id, &channel.org_id, &id).await?;
-            let followers = reads::followers(&mut tx, &root.id).await?;
-            recipients.add(
-                followers.iter().map(String::as_str),
-                NotificationKind::Reply,
-            );
-            Some(wire_in(&mut tx, &root.id).await?)
-        }
-        None => {
-            reads::mark_channel(&mut tx, &channel.id, &author.id, &id, true).await?;
-            let all_level = notify::all_level_users(&levels);
-            let mut visible = Vec::new();
-            for user in all_level {
-                if access::access_to(&state.db, &user, channel.clone())
-                    .await?
-                    .is_some()
-                {
-                    visible.push(user);
-                }
-            }
-            recipients.add(
-                visible.iter().map(String::as_str),
-                NotificationKind::Message,
-            );
-            None
-        }
+    let dm_members = match notify::dm_kind(channel) {
+        Some(_) => channel_store::member_ids(&state.db, &channel.id).await?,
+        None => Vec::new(),
     };
-
-    let message = MessageRow {
-        id: id.clone(),
-        org_id: channel.org_id.clone(),
-        channel_id: channel.id.clone(),
-        thread_id: root.as_ref().map(|r| r.id.clone()),
-        author: author_ref,
-        text: request.text.clone(),
-        created_at: now,
-        edited_at: None,
-        deleted_at: None,
-        reply_count: 0,
-        last_reply_at: None,
-        participant_ids: Vec::new(),
-        mention_ids: plan.users.clone(),
-        attachments,
-    }
-    .into_wire(Vec::new());
-    // Sockets see the message first, then the thread's counters, then notifications of it.
-    let audience = Audience::Channel(channel.id.clone());
-    event_store::append(
-        &mut tx,
-        &NewEvent::new(
-            &channel.org_id,
-            audience.clone(),
-            "message.created",
-            &message,
-        ),
-    )
-    .await?;
-    if let Some(root) = &root_after {
-        event_store::append(
-            &mut tx,
-            &NewEvent::new(&channel.org_id, audience, "thread.updated", root),
-        )
+    let message = state
+        .chat
+        .write(Draft {
+            author: user_ref(author),
+            channel: channel.clone(),
+            root,
+            text: request.text.clone(),
+            mention_ids: plan.users.clone(),
+            notified: plan.notified().into_iter().map(str::to_owned).collect(),
+            attachments,
+            dm_members,
+        })
         .await?;
-    }
-    notify::write(&mut tx, state, channel, &message, recipients, &levels, now).await?;
-    append_feed(&mut tx, channel, &message).await?;
-    tx.commit().await?;
-    state.events.committed();
     Ok(posted(message, plan))
 }
 
@@ -200,14 +95,16 @@ pub async fn edit(
     let mut tx = state.db.begin().await?;
     let now = now_ms();
     store::edit(&mut tx, &message, text, &plan.users, now).await?;
-    store::insert_mentions(
-        &mut tx,
-        &message.id,
-        &channel.id,
-        message.thread_id.as_deref(),
-        &newly,
-    )
-    .await?;
+    let mentions: Vec<NewMention> = newly
+        .iter()
+        .map(|user| NewMention {
+            message_id: &message.id,
+            user_id: user,
+            channel_id: &channel.id,
+            thread_id: message.thread_id.as_deref(),
+        })
+        .collect();
+    store::insert_mentions(&mut tx, &mentions).await?;
     if let Some(root) = &message.thread_id {
         for user in &newly {
             reads::follow(&mut tx, root, user, &channel.org_id, false).await?;
@@ -419,12 +316,12 @@ async fn attachments(
 }
 
 /// The search index's view of a message (see `crate::search::feed`).
-async fn append_feed(tx: &mut Tx, channel: &ChannelRow, message: &Message) -> Result<()> {
+pub fn feed_payload(channel: &ChannelRow, message: &Message) -> serde_json::Value {
     let title = match channel.kind {
         ChannelKind::Channel => format!("#{}", channel.name),
         ChannelKind::Dm => "Direct message".to_owned(),
     };
-    let payload = json!({
+    json!({
         "project": channel.project_id,
         "channel": channel.id,
         "title": title,
@@ -433,7 +330,10 @@ async fn append_feed(tx: &mut Tx, channel: &ChannelRow, message: &Message) -> Re
         "created": message.created_at,
         "updated": message.edited_at.unwrap_or(message.created_at),
         "private": channel.has_explicit_members(),
-    });
+    })
+}
+
+async fn append_feed(tx: &mut Tx, channel: &ChannelRow, message: &Message) -> Result<()> {
     change_feed::append(
         tx,
         NewChange {
@@ -441,7 +341,7 @@ async fn append_feed(tx: &mut Tx, channel: &ChannelRow, message: &Message) -> Re
             kind: FEED_KIND,
             entity_id: &message.id,
             op: Op::Upsert,
-            payload: &payload,
+            payload: &feed_payload(channel, message),
         },
     )
     .await?;

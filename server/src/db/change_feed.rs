@@ -13,7 +13,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Backend, Db, Tx, now_ms};
+use super::{Backend, Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
 
 /// Advisory lock key that serialises change-feed appends on PostgreSQL ("atrium-feed").
 const FEED_LOCK_KEY: i64 = 0x0061_7472_6975_6d66;
@@ -87,6 +87,39 @@ pub async fn append<P: Serialize>(
     .fetch_one(&mut **tx)
     .await?;
     row.try_get::<i64, _>(0)
+}
+
+/// Appends changes inside the caller's transaction, in the order given, with one statement per
+/// few hundred changes.
+pub async fn append_many<P: Serialize>(
+    tx: &mut Tx,
+    changes: &[NewChange<'_, P>],
+) -> Result<(), sqlx::Error> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    lock(tx).await?;
+    let now = now_ms();
+    for chunk in changes.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "insert into change_feed (org_id, kind, entity_id, op, payload, created_at) values {}",
+            values_rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for change in chunk {
+            let payload = serde_json::to_string(change.payload)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            query = query
+                .bind(change.org_id)
+                .bind(change.kind)
+                .bind(change.entity_id)
+                .bind(change.op.as_str())
+                .bind(payload)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Takes the feed's lock for the rest of the transaction (PostgreSQL; SQLite has one writer).

@@ -36,3 +36,38 @@ pub fn bind_list(count: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Most rows one multi-row statement carries: far below both backends' bind-parameter limits
+/// (SQLite 32,766, PostgreSQL 65,535) for the widest table written this way.
+pub const MAX_ROWS_PER_STATEMENT: usize = 500;
+
+/// `($1, …, $cols), ($cols+1, …), …`: the `values` of a multi-row insert of `rows` rows.
+pub fn values_rows(rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(rows * cols * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..cols {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * cols + col + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values_rows;
+
+    #[test]
+    fn values_rows_numbers_parameters_row_by_row() {
+        assert_eq!(values_rows(1, 2), "($1, $2)");
+        assert_eq!(values_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+}

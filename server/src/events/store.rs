@@ -7,7 +7,7 @@
 use sqlx::Row;
 
 use super::{Audience, NewEvent, StoredEvent};
-use crate::db::{Db, Tx, change_feed, now_ms};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, change_feed, now_ms, values_rows};
 
 /// Appends an event inside the caller's transaction; returns its sequence number.
 pub async fn append(tx: &mut Tx, event: &NewEvent) -> Result<i64, sqlx::Error> {
@@ -26,6 +26,36 @@ pub async fn append(tx: &mut Tx, event: &NewEvent) -> Result<i64, sqlx::Error> {
     .fetch_one(&mut **tx)
     .await?;
     row.try_get::<i64, _>(0)
+}
+
+/// Appends events inside the caller's transaction, in the order given, with one statement per
+/// few hundred events (a group of posted messages writes all its events at once).
+pub async fn append_many(tx: &mut Tx, events: &[NewEvent]) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    change_feed::lock(tx).await?;
+    let now = now_ms();
+    for chunk in events.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "insert into events (org_id, audience, target, type, data, created_at) values {}",
+            values_rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for event in chunk {
+            let data = serde_json::to_string(&event.data)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            query = query
+                .bind(&event.org_id)
+                .bind(event.audience.kind())
+                .bind(event.audience.target())
+                .bind(event.kind)
+                .bind(data)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Up to `limit` events after `after`, in order.

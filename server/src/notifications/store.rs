@@ -4,7 +4,7 @@ use atrium_client::wire::{Notification, NotificationKind, UserRef};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::{Db, Tx};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, values_rows};
 
 const COLUMNS: &str = "n.id, n.kind, n.org_id, n.channel_id, n.message_id, n.thread_id, n.snippet, \
      n.created_at, n.read_at, n.actor_id, a.handle as actor_handle, a.name as actor_name";
@@ -54,54 +54,43 @@ fn notification_from(row: &AnyRow) -> Result<Notification, sqlx::Error> {
     })
 }
 
-/// A notification to create.
-pub struct NewNotification<'a> {
-    pub id: &'a str,
-    pub org_id: &'a str,
-    pub user_id: &'a str,
-    pub kind: NotificationKind,
-    pub actor: Option<&'a UserRef>,
-    pub channel_id: Option<&'a str>,
-    pub message_id: Option<&'a str>,
-    pub thread_id: Option<&'a str>,
-    pub snippet: &'a str,
+/// A notification to create: whose it is, whether it may go out by e-mail, and what it says.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub user_id: String,
     /// Whether the user should get it by e-mail if still unread at digest time.
     pub email: bool,
-    pub now: i64,
+    pub notification: Notification,
 }
 
-/// Inserts a notification; returns its wire form.
-pub async fn insert(tx: &mut Tx, new: &NewNotification<'_>) -> Result<Notification, sqlx::Error> {
-    sqlx::query(
-        "insert into notifications (id, org_id, user_id, kind, actor_id, channel_id, message_id,
-             thread_id, snippet, created_at, email_state)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(new.id)
-    .bind(new.org_id)
-    .bind(new.user_id)
-    .bind(kind_name(new.kind))
-    .bind(new.actor.map(|a| a.id.as_str()))
-    .bind(new.channel_id)
-    .bind(new.message_id)
-    .bind(new.thread_id)
-    .bind(new.snippet)
-    .bind(new.now)
-    .bind(if new.email { "pending" } else { "none" })
-    .execute(&mut **tx)
-    .await?;
-    Ok(Notification {
-        id: new.id.to_owned(),
-        kind: new.kind,
-        org_id: new.org_id.to_owned(),
-        channel_id: new.channel_id.map(str::to_owned),
-        message_id: new.message_id.map(str::to_owned),
-        thread_id: new.thread_id.map(str::to_owned),
-        actor: new.actor.cloned(),
-        snippet: new.snippet.to_owned(),
-        created_at: new.now,
-        read_at: None,
-    })
+/// Inserts notifications, a few hundred per statement.
+pub async fn insert_many(tx: &mut Tx, new: &[NewNotification]) -> Result<(), sqlx::Error> {
+    for chunk in new.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "insert into notifications (id, org_id, user_id, kind, actor_id, channel_id, message_id,
+                 thread_id, snippet, created_at, email_state)
+             values {}",
+            values_rows(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for new in chunk {
+            let n = &new.notification;
+            query = query
+                .bind(&n.id)
+                .bind(&n.org_id)
+                .bind(&new.user_id)
+                .bind(kind_name(n.kind))
+                .bind(n.actor.as_ref().map(|a| a.id.as_str()))
+                .bind(n.channel_id.as_deref())
+                .bind(n.message_id.as_deref())
+                .bind(n.thread_id.as_deref())
+                .bind(&n.snippet)
+                .bind(n.created_at)
+                .bind(if new.email { "pending" } else { "none" });
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// A page of the user's notifications, newest first, after the cursor id.

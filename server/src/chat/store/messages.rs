@@ -6,7 +6,7 @@ use atrium_client::wire::{AttachmentRef, Message, MessageEdit, Reaction, UserRef
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::{Db, Tx};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, values_rows};
 
 const COLUMNS: &str = "m.id, m.org_id, m.channel_id, m.thread_id, m.author_id, u.handle as author_handle, \
      u.name as author_name, m.text, m.created_at, m.edited_at, m.deleted_at, m.reply_count, \
@@ -143,46 +143,59 @@ pub struct NewMessage<'a> {
     pub now: i64,
 }
 
-/// Inserts a message.
-pub async fn insert(tx: &mut Tx, new: &NewMessage<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into messages (id, org_id, channel_id, thread_id, author_id, text, created_at,
-             mention_ids, attachments)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(new.id)
-    .bind(new.org_id)
-    .bind(new.channel_id)
-    .bind(new.thread_id)
-    .bind(new.author_id)
-    .bind(new.text)
-    .bind(new.now)
-    .bind(to_json(&new.mention_ids)?)
-    .bind(to_json(&new.attachments)?)
-    .execute(&mut **tx)
-    .await?;
+/// Inserts messages, a few hundred per statement (a group of posts is written at once).
+pub async fn insert_many(tx: &mut Tx, messages: &[NewMessage<'_>]) -> Result<(), sqlx::Error> {
+    for chunk in messages.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "insert into messages (id, org_id, channel_id, thread_id, author_id, text, created_at,
+                 mention_ids, attachments)
+             values {}",
+            values_rows(chunk.len(), 9)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for new in chunk {
+            query = query
+                .bind(new.id)
+                .bind(new.org_id)
+                .bind(new.channel_id)
+                .bind(new.thread_id)
+                .bind(new.author_id)
+                .bind(new.text)
+                .bind(new.now)
+                .bind(to_json(&new.mention_ids)?)
+                .bind(to_json(&new.attachments)?);
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
-/// Records mentions (for unread mention counts).
-pub async fn insert_mentions(
-    tx: &mut Tx,
-    message_id: &str,
-    channel_id: &str,
-    thread_id: Option<&str>,
-    user_ids: &[String],
-) -> Result<(), sqlx::Error> {
-    for user_id in user_ids {
-        sqlx::query(
-            "insert into mentions (message_id, user_id, channel_id, thread_id) values ($1, $2, $3, $4)
+/// A user mentioned in a message (for unread mention counts).
+#[derive(Debug, Clone, Copy)]
+pub struct NewMention<'a> {
+    pub message_id: &'a str,
+    pub user_id: &'a str,
+    pub channel_id: &'a str,
+    pub thread_id: Option<&'a str>,
+}
+
+/// Records mentions; a mention already recorded is kept.
+pub async fn insert_mentions(tx: &mut Tx, mentions: &[NewMention<'_>]) -> Result<(), sqlx::Error> {
+    for chunk in mentions.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "insert into mentions (message_id, user_id, channel_id, thread_id) values {}
              on conflict (message_id, user_id) do nothing",
-        )
-        .bind(message_id)
-        .bind(user_id)
-        .bind(channel_id)
-        .bind(thread_id)
-        .execute(&mut **tx)
-        .await?;
+            values_rows(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for mention in chunk {
+            query = query
+                .bind(mention.message_id)
+                .bind(mention.user_id)
+                .bind(mention.channel_id)
+                .bind(mention.thread_id);
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -5,7 +5,9 @@
 
 use sqlx::Row;
 
-use crate::db::{Db, Tx};
+use std::collections::BTreeMap;
+
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, values_rows};
 
 /// Unread counts stop at this many: beyond it clients show "999+", and counting a long
 /// history nobody read would cost a scan.
@@ -36,6 +38,35 @@ pub async fn mark_channel(
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Moves posters' channel markers forward to their messages and shows the channel again to
+/// them (they posted there): `(channel, user, message)` for a group of posts, written with one
+/// statement. A user who posted twice in a channel keeps the later message (ids sort by time;
+/// PostgreSQL refuses one statement updating a row twice).
+pub async fn mark_posted(tx: &mut Tx, posts: &[(&str, &str, &str)]) -> Result<(), sqlx::Error> {
+    let mut latest: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for &(channel, user, message) in posts {
+        let marker = latest.entry((channel, user)).or_insert(message);
+        if *marker < message {
+            *marker = message;
+        }
+    }
+    let rows: Vec<_> = latest.into_iter().collect();
+    for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "insert into channel_user_state (channel_id, user_id, last_read) values {}
+             on conflict (channel_id, user_id) do update set last_read = excluded.last_read, hidden = 0
+             where channel_user_state.last_read is null or channel_user_state.last_read < excluded.last_read",
+            values_rows(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for ((channel, user), message) in chunk {
+            query = query.bind(*channel).bind(*user).bind(*message);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Follows a thread. `explicit` also overrides an earlier unfollow (the user asked, or posted);

@@ -1,0 +1,326 @@
+//! The message writer: one task per server that writes posted messages in groups.
+//!
+//! Why: a post's transaction is mostly waiting — on the database for each statement (with
+//! SQLite, a hand-off to sqlx's worker thread and back) and on the disk for the commit — and
+//! SQLite has one writer, so posts written one transaction each queue behind one another's
+//! commits. Posts that arrive while a group is being written wait for the next group instead,
+//! which writes all of them with one statement per table and one commit ("group commit", as
+//! the collaboration hub does for document updates). Nothing is delayed on purpose: a post that
+//! finds the writer idle is written at once, alone.
+//!
+//! A post is answered only after its group committed. When a group fails, each of its posts is
+//! written again on its own, so one bad post fails only its own request.
+
+use std::collections::HashMap;
+
+use atrium_client::wire::{
+    AttachmentRef, ChannelKind, Message, NotificationKind, NotifyLevel, UserRef,
+};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::access;
+use super::model::ChannelRow;
+use super::notify::{self, Recipients};
+use super::post::{feed_payload, wire_in};
+use super::store::channels as channel_store;
+use super::store::messages::{self as store, MessageRow, NewMention, NewMessage};
+use super::store::reads;
+use crate::db::change_feed::{self, NewChange, Op};
+use crate::db::{Db, new_id, now_ms};
+use crate::error::{ApiError, Result};
+use crate::events::{Audience, Events, NewEvent, store as event_store};
+use crate::notifications::store::{self as notification_store, NewNotification};
+
+/// Most posts written in one transaction.
+const MAX_GROUP: usize = 256;
+/// Posts waiting for the writer; a full queue makes posters wait (back-pressure).
+const QUEUE: usize = 4096;
+
+/// A message checked and ready to write: everything read before the transaction.
+#[derive(Debug)]
+pub struct Draft {
+    pub author: UserRef,
+    pub channel: ChannelRow,
+    /// The thread's root, for a reply.
+    pub root: Option<MessageRow>,
+    pub text: String,
+    /// Users mentioned by handle who can see the channel.
+    pub mention_ids: Vec<String>,
+    /// Everyone notified of a mention (handles and `@channel`/`@here`), each once.
+    pub notified: Vec<String>,
+    pub attachments: Vec<AttachmentRef>,
+    /// A direct message's members (they are notified); empty for channels.
+    pub dm_members: Vec<String>,
+}
+
+struct Job {
+    draft: Draft,
+    reply: oneshot::Sender<Result<Message>>,
+}
+
+/// The handle posts are written through.
+#[derive(Clone)]
+pub struct MessageWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl MessageWriter {
+    /// Starts the writer. On `stop` it writes what is queued, then ends.
+    pub fn spawn(db: Db, events: Events, stop: CancellationToken) -> (Self, JoinHandle<()>) {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(run(db, events, jobs, stop));
+        (Self { queue }, task)
+    }
+
+    /// Writes the message; returns it once committed.
+    pub async fn write(&self, draft: Draft) -> Result<Message> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job { draft, reply })
+            .await
+            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
+        answer
+            .await
+            .map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?
+    }
+}
+
+async fn run(db: Db, events: Events, mut jobs: mpsc::Receiver<Job>, stop: CancellationToken) {
+    loop {
+        let first = tokio::select! {
+            job = jobs.recv() => job,
+            () = stop.cancelled() => {
+                // No new posts; what is queued is still written and answered.
+                jobs.close();
+                jobs.recv().await
+            }
+        };
+        let Some(first) = first else { return };
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        write_group(&db, &events, group).await;
+    }
+}
+
+async fn write_group(db: &Db, events: &Events, group: Vec<Job>) {
+    let drafts: Vec<&Draft> = group.iter().map(|job| &job.draft).collect();
+    match write(db, events, &drafts).await {
+        Ok(messages) => {
+            events.committed();
+            for (job, message) in group.into_iter().zip(messages) {
+                // The poster may have gone (request cancelled); the message stands.
+                let _ = job.reply.send(Ok(message));
+            }
+        }
+        Err(error) if group.len() == 1 => {
+            let _ = group.into_iter().next().map(|job| job.reply.send(Err(error)));
+        }
+        Err(error) => {
+            tracing::warn!(%error, posts = group.len(), "a group of posts failed; writing them one by one");
+            for job in group {
+                let result = write(db, events, &[&job.draft])
+                    .await
+                    .map(|mut written| written.remove(0));
+                if result.is_ok() {
+                    events.committed();
+                }
+                let _ = job.reply.send(result);
+            }
+        }
+    }
+}
+
+/// Writes a group of posts in one transaction: the messages, mentions, thread counters and
+/// follows, read markers, notifications, app events and change-feed rows. Returns the messages
+/// in the drafts' order.
+async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Message>> {
+    let mut tx = db.begin().await?;
+    // Ids are made under the feed lock so that they sort in commit order: read markers and
+    // "newer than" pages compare ids.
+    change_feed::lock(&mut tx).await?;
+    let now = now_ms();
+    let ids: Vec<String> = drafts.iter().map(|_| new_id()).collect();
+
+    let rows: Vec<NewMessage> = drafts
+        .iter()
+        .zip(&ids)
+        .map(|(draft, id)| NewMessage {
+            id,
+            org_id: &draft.channel.org_id,
+            channel_id: &draft.channel.id,
+            thread_id: draft.root.as_ref().map(|r| r.id.as_str()),
+            author_id: &draft.author.id,
+            text: &draft.text,
+            mention_ids: &draft.mention_ids,
+            attachments: &draft.attachments,
+            now,
+        })
+        .collect();
+    store::insert_many(&mut tx, &rows).await?;
+    let mentions: Vec<NewMention> = drafts
+        .iter()
+        .zip(&ids)
+        .flat_map(|(draft, id)| {
+            draft.notified.iter().map(move |user| NewMention {
+                message_id: id,
+                user_id: user,
+                channel_id: &draft.channel.id,
+                thread_id: draft.root.as_ref().map(|r| r.id.as_str()),
+            })
+        })
+        .collect();
+    store::insert_mentions(&mut tx, &mentions).await?;
+
+    // Per channel of the group: its last message time, hidden conversations shown again, and
+    // its members' notification levels.
+    let mut levels: HashMap<&str, Vec<(String, NotifyLevel)>> = HashMap::new();
+    for draft in drafts {
+        let channel = &draft.channel;
+        if levels.contains_key(channel.id.as_str()) {
+            continue;
+        }
+        channel_store::touch(&mut tx, &channel.id, now).await?;
+        if channel.kind == ChannelKind::Dm {
+            // A conversation someone hid comes back when it gets a message.
+            channel_store::unhide(&mut tx, &channel.id, None).await?;
+        }
+        levels.insert(
+            &channel.id,
+            channel_store::notify_levels(&mut tx, &channel.id).await?,
+        );
+    }
+
+    // Whether users who chose `all` still see the channel, asked once per group.
+    let mut sees: HashMap<(&str, String), bool> = HashMap::new();
+    let mut marks: Vec<(&str, &str, &str)> = Vec::new();
+    let mut notifications: Vec<NewNotification> = Vec::new();
+    let mut log: Vec<NewEvent> = Vec::new();
+    let mut feed: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut messages = Vec::with_capacity(drafts.len());
+    for (draft, id) in drafts.iter().zip(&ids) {
+        let channel = &draft.channel;
+        let channel_levels = &levels[channel.id.as_str()];
+        let mut recipients = Recipients::default();
+        recipients.add(
+            draft.notified.iter().map(String::as_str),
+            NotificationKind::Mention,
+        );
+        if let Some(kind) = notify::dm_kind(channel) {
+            recipients.add(draft.dm_members.iter().map(String::as_str), kind);
+        }
+        let root_after = match &draft.root {
+            Some(root) => {
+                let author = draft.author.id.as_str();
+                store::bump_thread(&mut tx, &root.id, author, now).await?;
+                reads::follow(&mut tx, &root.id, author, &channel.org_id, true).await?;
+                reads::follow(&mut tx, &root.id, &root.author.id, &channel.org_id, false).await?;
+                for user in &draft.mention_ids {
+                    reads::follow(&mut tx, &root.id, user, &channel.org_id, false).await?;
+                }
+                reads::mark_thread(&mut tx, &root.id, author, &channel.org_id, id).await?;
+                let followers = reads::followers(&mut tx, &root.id).await?;
+                recipients.add(
+                    followers.iter().map(String::as_str),
+                    NotificationKind::Reply,
+                );
+                Some(wire_in(&mut tx, &root.id).await?)
+            }
+            None => {
+                marks.push((&channel.id, &draft.author.id, id));
+                let mut visible = Vec::new();
+                for user in notify::all_level_users(channel_levels) {
+                    let key = (channel.id.as_str(), user);
+                    let seen = match sees.get(&key) {
+                        Some(seen) => *seen,
+                        None => {
+                            let seen = access::access_to(db, &key.1, channel.clone())
+                                .await?
+                                .is_some();
+                            sees.insert(key.clone(), seen);
+                            seen
+                        }
+                    };
+                    if seen {
+                        visible.push(key.1);
+                    }
+                }
+                recipients.add(
+                    visible.iter().map(String::as_str),
+                    NotificationKind::Message,
+                );
+                None
+            }
+        };
+
+        let message = MessageRow {
+            id: id.clone(),
+            org_id: channel.org_id.clone(),
+            channel_id: channel.id.clone(),
+            thread_id: draft.root.as_ref().map(|r| r.id.clone()),
+            author: draft.author.clone(),
+            text: draft.text.clone(),
+            created_at: now,
+            edited_at: None,
+            deleted_at: None,
+            reply_count: 0,
+            last_reply_at: None,
+            participant_ids: Vec::new(),
+            mention_ids: draft.mention_ids.clone(),
+            attachments: draft.attachments.clone(),
+        }
+        .into_wire(Vec::new());
+        // Sockets see the message first, then the thread's counters, then notifications of it.
+        let audience = Audience::Channel(channel.id.clone());
+        log.push(NewEvent::new(
+            &channel.org_id,
+            audience.clone(),
+            "message.created",
+            &message,
+        ));
+        if let Some(root) = &root_after {
+            log.push(NewEvent::new(
+                &channel.org_id,
+                audience,
+                "thread.updated",
+                root,
+            ));
+        }
+        let notified = notify::build(
+            events.presence(),
+            channel,
+            &message,
+            recipients,
+            channel_levels,
+            now,
+        );
+        log.extend(notify::events(&notified));
+        notifications.extend(notified);
+        feed.push((message.id.clone(), feed_payload(channel, &message)));
+        messages.push(message);
+    }
+
+    reads::mark_posted(&mut tx, &marks).await?;
+    notification_store::insert_many(&mut tx, &notifications).await?;
+    event_store::append_many(&mut tx, &log).await?;
+    let changes: Vec<NewChange<serde_json::Value>> = drafts
+        .iter()
+        .zip(&feed)
+        .map(|(draft, (id, payload))| NewChange {
+            org_id: &draft.channel.org_id,
+            kind: super::post::FEED_KIND,
+            entity_id: id,
+            op: Op::Upsert,
+            payload,
+        })
+        .collect();
+    change_feed::append_many(&mut tx, &changes).await?;
+    tx.commit().await?;
+    Ok(messages)
+}
