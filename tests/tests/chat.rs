@@ -11,7 +11,7 @@ use atrium_client::wire::{
     Notification, NotificationKind, OrgRole, Page, PostedMessage, Presence, PresenceStatus,
     ProjectRole, ReactionRequest, Reactions, Thread, Unread, UserIds, Visibility,
 };
-use atrium_tests::events::{EventSocket, any_mentions};
+use atrium_tests::events::{EventSocket, Frame, any_mentions};
 use atrium_tests::fixtures::{self, TestUser};
 use atrium_tests::{Backend, TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
@@ -717,6 +717,73 @@ backend_tests! {
         let mut all: Vec<&str> = seen.clone();
         all.extend(rest.iter().filter(|f| f.kind == "message.created").map(|f| f.data_id()));
         assert_eq!(all, posted.iter().map(String::as_str).collect::<Vec<_>>(), "no gap, no duplicate");
+    }
+
+    async fn concurrent_posts_replies_and_mentions_are_each_written_once_and_counted(backend) {
+        // Posts arriving together are committed together (the message writer's groups): every
+        // counter, marker and notification must come out as if they had been written one by one.
+        let t = team_with(TestServer::builder(backend).env("ATRIUM_API_RATE_PER_SECOND", "10000")).await;
+        let root = fixtures::post_message(&t.carol, &t.general.id, "the thread", None).await.message.id;
+        let mut bob = t.socket(&t.bob).await;
+        let mut tasks = Vec::new();
+        for round in 0..10 {
+            for (who, user) in [("alice", &t.alice), ("carol", &t.carol)] {
+                let (user, general, lobby, root) = (user.clone(), t.general.id.clone(), t.lobby.id.clone(), root.clone());
+                tasks.push(tokio::spawn(async move {
+                    let top = fixtures::post_message(&user, &general, &format!("{who} {round} for @bob"), None).await;
+                    let reply = fixtures::post_message(&user, &general, &format!("{who} reply {round}"), Some(&root)).await;
+                    let lobby = fixtures::post_message(&user, &lobby, &format!("{who} lobby {round}"), None).await;
+                    [top.message, reply.message, lobby.message]
+                }));
+            }
+        }
+        let mut posted: Vec<Message> = Vec::new();
+        for task in tasks {
+            posted.extend(task.await.unwrap());
+        }
+        let mut ids: Vec<&str> = posted.iter().map(|m| m.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 60, "every post got its own id");
+
+        // Bob's socket sees each message once, in id (commit) order per channel. (The root's
+        // own frame may come too: it was committed just before the socket opened.)
+        let last = posted.iter().map(|m| m.id.clone()).max().unwrap();
+        let frames = bob.until("message.created", |f| f.data_id() == last).await;
+        let seen: Vec<&Frame> = frames.iter().filter(|f| f.kind == "message.created" && f.data_id() != root).collect();
+        let mut general_seen: Vec<&str> = seen.iter().filter(|f| f.data["channel_id"] == t.general.id.as_str()).map(|f| f.data_id()).collect();
+        assert_eq!(general_seen.len(), 40, "{general_seen:?}");
+        let in_order = general_seen.clone();
+        general_seen.sort_unstable();
+        assert_eq!(in_order, general_seen, "frames arrive in commit order");
+        let bob_notes = frames.iter().filter(|f| f.kind == "notification.created").count();
+
+        // The thread counted all 20 replies from both participants.
+        let thread: Thread = t.bob.client.get(&format!("/api/v1/messages/{root}/thread")).await.unwrap();
+        assert_eq!(thread.root.reply_count, 20);
+        assert_eq!(thread.items.len(), 20);
+        let mut participants = thread.root.participant_ids.clone();
+        participants.sort();
+        let mut expected = vec![t.alice.id().to_owned(), t.carol.id().to_owned()];
+        expected.sort();
+        assert_eq!(participants, expected);
+        // Bob was mentioned 20 times: 20 notifications, a mention count of 20, 20 top-level
+        // unread in general (replies count in the thread).
+        let mentions: Vec<Notification> = notifications(&t.bob, true).await;
+        assert_eq!(mentions.iter().filter(|n| n.kind == NotificationKind::Mention).count(), 20);
+        assert!(bob_notes >= 20, "{bob_notes} notification frames before the last message");
+        assert_eq!(counts(&unread(&t.bob, &t.org).await, &t.general.id), Some((21, 20)));
+        // Each poster's own marker is at their latest top-level post in each channel: what
+        // remains unread for them is only the other's later posts.
+        for (user, name) in [(&t.alice, "alice"), (&t.carol, "carol")] {
+            let page = history(user, &t.general.id).await;
+            let top: Vec<&Message> = page.items.iter().filter(|m| m.thread_id.is_none()).collect();
+            let own_last = top.iter().rposition(|m| m.author.id == user.id()).unwrap();
+            let later = top.len() - 1 - own_last;
+            let (unread_count, _) = counts(&unread(user, &t.org).await, &t.general.id).unwrap();
+            assert_eq!(unread_count, later as i64, "{name}'s marker");
+        }
+        assert_eq!(history(&t.eve, &t.lobby.id).await.items.len(), 20);
     }
 
     async fn offline_users_get_one_digest_e_mail_of_what_they_missed(backend) {

@@ -120,7 +120,9 @@ async fn write_group(db: &Db, events: &Events, group: Vec<Job>) {
             }
         }
         Err(error) if group.len() == 1 => {
-            let _ = group.into_iter().next().map(|job| job.reply.send(Err(error)));
+            if let Some(job) = group.into_iter().next() {
+                let _ = job.reply.send(Err(error));
+            }
         }
         Err(error) => {
             tracing::warn!(%error, posts = group.len(), "a group of posts failed; writing them one by one");

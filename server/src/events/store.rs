@@ -43,8 +43,8 @@ pub async fn append_many(tx: &mut Tx, events: &[NewEvent]) -> Result<(), sqlx::E
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for event in chunk {
-            let data = serde_json::to_string(&event.data)
-                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let data =
+                serde_json::to_string(&event.data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
             query = query
                 .bind(&event.org_id)
                 .bind(event.audience.kind())
