@@ -918,3 +918,85 @@ async fn two_nodes_fan_out_through_redis() {
         .expect("message.created", |f| f.data_id() == reply.message.id)
         .await;
 }
+
+#[tokio::test]
+async fn presence_spans_nodes_through_redis() {
+    let redis = atrium_tests::services::redis_url();
+    let t =
+        team_with(TestServer::builder(Backend::Postgres).env("ATRIUM_REDIS_URL", redis.clone()))
+            .await;
+    let node_b = TestServer::builder(Backend::Postgres)
+        .env("ATRIUM_REDIS_URL", redis)
+        .arg("--database-url")
+        .arg(t.server.database_url())
+        .start()
+        .await;
+    let mut alice_a = t.socket(&t.alice).await;
+    let bob_b = EventSocket::connect(&node_b, &t.bob.token).await;
+    alice_a
+        .expect("presence", |f| {
+            f.data["user_id"] == t.bob.id() && f.data["status"] == "online"
+        })
+        .await;
+
+    // Node A counts Bob, whose only socket is on node B, as online: in the presence list…
+    let presence_of_bob = |list: &Page<Presence>| {
+        list.items
+            .iter()
+            .find(|p| p.user_id == t.bob.id())
+            .map(|p| p.status)
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let list: Page<Presence> = t
+            .alice
+            .client
+            .get(&format!("/api/v1/orgs/{}/presence", t.org))
+            .await
+            .unwrap();
+        if presence_of_bob(&list) == Some(PresenceStatus::Online) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node A never saw Bob online: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // …and for @here, posted through node A.
+    let posted = fixtures::post_message(&t.alice, &t.general.id, "@here standup", None).await;
+    assert!(posted.message.text.contains("@here"));
+    let bobs = notifications(&t.bob, true).await;
+    assert!(
+        bobs.iter().any(|n| n.kind == NotificationKind::Mention
+            && n.message_id.as_deref() == Some(posted.message.id.as_str())),
+        "{bobs:?}"
+    );
+    assert!(
+        !notifications(&t.eve, true)
+            .await
+            .iter()
+            .any(|n| n.message_id.as_deref() == Some(posted.message.id.as_str())),
+        "Eve is offline and outside the channel"
+    );
+
+    // Bob opens a tab on node A and closes the one on node B: still online, no offline frame.
+    let bob_a = t.socket(&t.bob).await;
+    bob_b.close().await;
+    let seen = frames_until_sentinel(&t, &mut alice_a, "tab moved").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let seen_late = frames_until_sentinel(&t, &mut alice_a, "tab moved, later").await;
+    assert!(
+        !seen.iter().chain(&seen_late).any(|f| f.kind == "presence"
+            && f.data["user_id"] == t.bob.id()
+            && f.data["status"] == "offline"),
+        "{seen:?} {seen_late:?}"
+    );
+    // Closing the last tab anywhere does report offline.
+    bob_a.close().await;
+    alice_a
+        .expect("presence", |f| {
+            f.data["user_id"] == t.bob.id() && f.data["status"] == "offline"
+        })
+        .await;
+}

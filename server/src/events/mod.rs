@@ -282,6 +282,56 @@ impl Events {
         let _ = self.inner.sender.send(Arc::new(delivery));
     }
 
+    /// Records a presence change of one of this node's sockets: tells the other nodes this
+    /// node's status of the user, and the user's organisations the status over all nodes when
+    /// it changed.
+    pub(crate) fn presence_changed(
+        &self,
+        user_id: &str,
+        orgs: &[String],
+        transition: presence::Transition,
+        last_seen: Option<i64>,
+    ) {
+        if let Some(relay) = self.inner.relay.get()
+            && transition.local_before != transition.local
+        {
+            relay.presence(
+                user_id,
+                presence::NodeStatus {
+                    status: transition.local,
+                    orgs: orgs.to_vec(),
+                },
+            );
+        }
+        if transition.before == transition.after {
+            return;
+        }
+        let data = serde_json::json!({"user_id": user_id, "status": transition.after, "last_seen_at": last_seen});
+        for org in orgs {
+            self.publish_ephemeral(
+                org,
+                Audience::Org(org.clone()),
+                "presence",
+                data.clone(),
+                None,
+            );
+        }
+    }
+
+    /// Tells this node's sockets that a user of a node that went quiet changed status.
+    pub(crate) fn announce_lapsed(&self, lapsed: &presence::Lapsed) {
+        let data = serde_json::json!({"user_id": lapsed.user_id, "status": lapsed.after, "last_seen_at": now_ms()});
+        for org in &lapsed.orgs {
+            self.deliver_locally(Delivery::ephemeral(
+                org,
+                Audience::Org(org.clone()),
+                "presence",
+                data.clone(),
+                None,
+            ));
+        }
+    }
+
     /// The settings.
     pub fn config(&self) -> &EventsConfig {
         &self.inner.config

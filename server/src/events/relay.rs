@@ -3,10 +3,12 @@
 //! Logged events need no relay for correctness: every node's dispatcher reads the shared event
 //! log, and polls it every second. The relay makes that immediate — a node that commits events
 //! publishes a wake-up, and every other node reads the log at once — and carries the ephemeral
-//! events (typing, presence), which exist nowhere else. Messages carry the sending node's id so
-//! a node ignores its own. When Redis is unreachable, nodes fall back to polling (and typing
-//! stays local) and reconnect with back-off.
+//! events (typing, presence), which exist nowhere else, and each node's presence table (see
+//! [`super::presence`]). Messages carry the sending node's id so a node ignores its own. When
+//! Redis is unreachable, nodes fall back to polling (and typing and presence stay local) and
+//! reconnect with back-off.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -14,12 +16,15 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::presence::NodeStatus;
 use super::{Audience, Delivery, Events};
 
 /// The Redis channel all nodes publish to.
 const CHANNEL: &str = "atrium:events";
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// How often each node sends its whole presence table (well inside `presence::REMOTE_TTL`).
+const PRESENCE_TABLE_EVERY: Duration = Duration::from_secs(10);
 
 /// What goes over the wire between nodes.
 #[derive(Debug, Serialize, Deserialize)]
@@ -44,6 +49,12 @@ enum Body {
         data: serde_json::Value,
         except_user: Option<String>,
     },
+    /// A user's status on the sending node changed.
+    Presence { user_id: String, status: NodeStatus },
+    /// The sending node's whole presence table.
+    PresenceTable { users: HashMap<String, NodeStatus> },
+    /// A node that just started asks the others for their tables.
+    PresenceWanted,
 }
 
 /// This node's side of the relay.
@@ -60,8 +71,23 @@ impl Relay {
         let node = uuid::Uuid::now_v7().to_string();
         let (outbox, queue) = mpsc::unbounded_channel();
         tokio::spawn(publish(client.clone(), queue, stop.clone()));
-        tokio::spawn(subscribe(client, node.clone(), events, stop));
-        Self { node, outbox }
+        let relay = Self { node, outbox };
+        tokio::spawn(subscribe(
+            client,
+            relay.clone(),
+            events.clone(),
+            stop.clone(),
+        ));
+        tokio::spawn(keep_presence(relay.clone(), events, stop));
+        relay
+    }
+
+    /// Tells the other nodes a user's status on this node.
+    pub fn presence(&self, user_id: &str, status: NodeStatus) {
+        self.send(Body::Presence {
+            user_id: user_id.to_owned(),
+            status,
+        });
     }
 
     /// Tells the other nodes to read the log.
@@ -137,7 +163,25 @@ async fn publish(
     }
 }
 
-async fn subscribe(client: redis::Client, node: String, events: Events, stop: CancellationToken) {
+/// Sends this node's presence table periodically, and forgets nodes that went quiet, telling
+/// this node's sockets about their users.
+async fn keep_presence(relay: Relay, events: Events, stop: CancellationToken) {
+    loop {
+        relay.send(Body::PresenceTable {
+            users: events.presence().local_table(),
+        });
+        for lapsed in events.presence().forget_quiet_nodes(None) {
+            events.announce_lapsed(&lapsed);
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PRESENCE_TABLE_EVERY) => {}
+            () = stop.cancelled() => return,
+        }
+    }
+}
+
+async fn subscribe(client: redis::Client, relay: Relay, events: Events, stop: CancellationToken) {
+    let node = relay.node.clone();
     let mut backoff = Duration::from_millis(100);
     loop {
         let pubsub = tokio::select! {
@@ -163,8 +207,9 @@ async fn subscribe(client: redis::Client, node: String, events: Events, stop: Ca
         }
         tracing::info!("receiving events of other nodes through Redis");
         backoff = Duration::from_millis(100);
-        // Whatever was published while we were away is in the log.
+        // Whatever was published while we were away is in the log; presence is asked afresh.
         events.committed_locally();
+        relay.send(Body::PresenceWanted);
         let mut messages = pubsub.into_on_message();
         loop {
             let message = tokio::select! {
@@ -202,6 +247,17 @@ async fn subscribe(client: redis::Client, node: String, events: Events, stop: Ca
                         ));
                     }
                 }
+                Body::Presence { user_id, status } => {
+                    events
+                        .presence()
+                        .remote_change(&envelope.node, &user_id, status);
+                }
+                Body::PresenceTable { users } => {
+                    events.presence().remote_table(&envelope.node, users);
+                }
+                Body::PresenceWanted => relay.send(Body::PresenceTable {
+                    users: events.presence().local_table(),
+                }),
             }
         }
     }

@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::access::ConnectionAccess;
+use super::presence::Transition;
 use super::{Audience, Delivery, Events, store};
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
@@ -132,20 +133,22 @@ impl Connection {
             delivered: dispatched,
             typing_sent: HashMap::new(),
         };
-        let (before, after) = events.presence().connect(&user_id, connection.id);
-        connection.announce(before, after, None);
+        let joined = events
+            .presence()
+            .connect(&user_id, connection.id, &connection.org_list());
+        connection.announce(joined, None);
         let end = match connection.start(dispatched, last_event_id).await {
             Ok(()) => connection.serve(&mut receiver, &state).await,
             Err(end) => end,
         };
-        let (before, after) = events.presence().disconnect(&user_id, connection.id);
+        let left = events.presence().disconnect(&user_id, connection.id);
         let seen = now_ms();
-        if after == PresenceStatus::Offline
+        if left.after == PresenceStatus::Offline
             && let Err(error) = store::set_last_seen(&state.db, &user_id, seen).await
         {
             tracing::warn!(%error, "cannot record last seen");
         }
-        connection.announce(before, after, Some(seen));
+        connection.announce(left, Some(seen));
         if let End::Close(code, reason) = end {
             close(connection.socket, code, reason).await;
         }
@@ -309,11 +312,11 @@ impl Connection {
                     Some("active") => false,
                     _ => return self.error("bad_frame", "status is active or away").await,
                 };
-                let (before, after) =
-                    self.events
-                        .presence()
-                        .set_away(&self.access.user_id, self.id, away);
-                self.announce(before, after, None);
+                let changed = self
+                    .events
+                    .presence()
+                    .set_away(&self.access.user_id, self.id, away);
+                self.announce(changed, None);
                 Ok(())
             }
             _ => self.error("bad_frame", "unknown frame type").await,
@@ -321,21 +324,20 @@ impl Connection {
     }
 
     /// Tells the user's organisations about a change of status.
-    fn announce(&self, before: PresenceStatus, after: PresenceStatus, last_seen: Option<i64>) {
-        if before == after {
-            return;
-        }
-        let data =
-            json!({"user_id": self.access.user_id, "status": after, "last_seen_at": last_seen});
-        for org in &self.access.orgs {
-            self.events.publish_ephemeral(
-                org,
-                Audience::Org(org.clone()),
-                "presence",
-                data.clone(),
-                None,
-            );
-        }
+    fn announce(&self, transition: Transition, last_seen: Option<i64>) {
+        self.events.presence_changed(
+            &self.access.user_id,
+            &self.org_list(),
+            transition,
+            last_seen,
+        );
+    }
+
+    /// The user's organisations, in a stable order.
+    fn org_list(&self) -> Vec<String> {
+        let mut orgs: Vec<String> = self.access.orgs.iter().cloned().collect();
+        orgs.sort_unstable();
+        orgs
     }
 
     async fn error(&mut self, code: &str, message: &str) -> Result<(), End> {
