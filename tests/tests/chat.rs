@@ -634,6 +634,7 @@ backend_tests! {
 
     async fn a_new_handle_is_what_mentions_match(backend) {
         let t = team(backend).await;
+        let mut eve = t.socket(&t.eve).await;
         let (status, body) = call(&t.bob, Method::PATCH, "/api/v1/me", Some(json!({"name": "Robert", "handle": "@Rob"}))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["handle"], "rob");
@@ -643,6 +644,12 @@ backend_tests! {
         let (status, body) = call(&t.carol, Method::PATCH, "/api/v1/me", Some(json!({"name": " ", "handle": "a b"}))).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body["error"]["fields"]["name"].is_string() && body["error"]["fields"]["handle"].is_string(), "{body}");
+        // Everyone in Bob's organisation hears of the new name at once (and nothing else: no
+        // e-mail address, no event for the refused changes).
+        let seen = frames_until_sentinel(&t, &mut eve, "renamed").await;
+        let renamed: Vec<&Frame> = seen.iter().filter(|f| f.kind == "user.updated").collect();
+        assert_eq!(renamed.len(), 1, "{seen:?}");
+        assert_eq!(renamed[0].data, json!({"id": t.bob.id(), "handle": "rob", "name": "Robert"}));
         let posted = fixtures::post_message(&t.alice, &t.general.id, "thanks @rob", None).await;
         assert_eq!(posted.message.mentions, [t.bob.id().to_owned()]);
         let (status, _) = call(&t.alice, Method::POST, &format!("/api/v1/channels/{}/messages", t.general.id), Some(json!({"text": "hi @bob"}))).await;

@@ -29,6 +29,9 @@ test('editing the profile: field errors, a taken handle, and a mention of the ne
   await expect(bob.page.locator('#f-profile-handle-err')).toHaveText(`@${w.owner.handle} is taken; choose another handle`)
   await shot(bob.page, 'handle-taken')
 
+  // Alice has the channel open before Bob saves: she learns the new name live (user.updated).
+  const alice = await newUserPage(w.owner, `/o/${w.org}/chat/${channel.id}`)
+
   // Saved: the handle comes back lowercased without its @, and the top bar shows the new name.
   const newHandle = `renamed${rand(2)}`
   await name.fill('Robert Renamed')
@@ -46,10 +49,10 @@ test('editing the profile: field errors, a taken handle, and a mention of the ne
   const me = (await server.call('GET', '/api/v1/me', { token: w.users.bob.token })).json
   expect(me.user).toMatchObject({ name: 'Robert Renamed', handle: newHandle })
 
-  // Alice mentions the new handle; Bob (elsewhere, no reload) gets the badge and the notification.
+  // Alice (no reload) mentions the new handle; Bob (elsewhere, no reload) gets the badge and
+  // the notification.
   await bob.page.goto(`/o/${w.org}/p/${w.project}/docs`)
   await expect(bob.page.locator(`[data-channel="${channel.id}"]`)).toBeVisible()
-  const alice = await newUserPage(w.owner, `/o/${w.org}/chat/${channel.id}`)
   const composer = alice.page.getByTestId('composer')
   await composer.click()
   await composer.pressSequentially(`@${newHandle.slice(0, 6)}`)

@@ -1,6 +1,6 @@
 //! `PATCH /api/v1/me` (profile) and `/api/v1/me/notification-settings`.
 
-use atrium_client::wire::{ErrorBody, NotificationSettings, UpdateProfileRequest, User};
+use atrium_client::wire::{ErrorBody, NotificationSettings, UpdateProfileRequest, User, UserRef};
 use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -9,6 +9,7 @@ use super::model::{check_handle, check_name};
 use super::store;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, Result};
+use crate::events::{Audience, NewEvent, store as event_store};
 use crate::http::extract::Json;
 use crate::state::AppState;
 
@@ -49,7 +50,29 @@ async fn update_profile(
     if !fields.is_empty() {
         return Err(ApiError::Validation(fields));
     }
-    store::update_profile(&state.db, &updated.id, &updated.name, &updated.handle).await?;
+    // Everyone in the user's organisations sees the new name and handle at once.
+    let orgs = crate::orgs::store::memberships(&state.db, &updated.id).await?;
+    let mut tx = state.db.begin().await?;
+    store::update_profile(&mut tx, &updated.id, &updated.name, &updated.handle).await?;
+    let profile = UserRef {
+        id: updated.id.clone(),
+        handle: updated.handle.clone(),
+        name: updated.name.clone(),
+    };
+    for org in orgs {
+        event_store::append(
+            &mut tx,
+            &NewEvent::new(
+                &org.id,
+                Audience::Org(org.id.clone()),
+                "user.updated",
+                &profile,
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.events.committed();
     Ok(Json(updated))
 }
 

@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::{NewUser, handle_from_email};
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{Db, Tx, new_id, now_ms};
 use crate::error::ApiError;
 
 const USER_COLUMNS: &str = "id, email, handle, name, created_at";
@@ -127,7 +127,7 @@ pub async fn find_many(db: &Db, ids: &[String]) -> Result<Vec<User>, sqlx::Error
 
 /// Changes a user's display name and handle; a taken handle is a 409.
 pub async fn update_profile(
-    db: &Db,
+    tx: &mut Tx,
     user_id: &str,
     name: &str,
     handle: &str,
@@ -138,7 +138,7 @@ pub async fn update_profile(
             .bind(name)
             .bind(handle)
             .bind(now_ms())
-            .execute(db.pool())
+            .execute(&mut **tx)
             .await;
     match done {
         Ok(_) => Ok(()),

@@ -83,6 +83,17 @@ export function setMeUser (user: User): void {
   }
 }
 
+/** Another tab or member renamed: the new name and handle wherever they show. */
+events.on('user.updated', (f) => {
+  const u = f.data as { id: string, name: string, handle: string } | undefined
+  if (!u?.id) return
+  if (me.value?.user.id === u.id) {
+    setMeUser({ ...me.value.user, name: u.name, handle: u.handle })
+  } else if (members.value.some((x) => x.user.id === u.id)) {
+    members.value = members.value.map((x) => x.user.id === u.id ? { ...x, user: { ...x.user, name: u.name, handle: u.handle } } : x)
+  }
+})
+
 export function signedIn (token: string): void {
   setSessionToken(token)
 }
