@@ -33,6 +33,10 @@ use crate::error::{ApiError, Result};
 use crate::events::{Audience, Events, NewEvent, store as event_store};
 use crate::notifications::store::{self as notification_store, NewNotification};
 
+/// Posts per committed group (how much group commit is saving), and the time a group took.
+const METRIC_GROUP_POSTS: &str = "atrium_chat_post_group_size";
+const METRIC_GROUP_SECONDS: &str = "atrium_chat_post_group_seconds";
+
 /// Most posts written in one transaction.
 const MAX_GROUP: usize = 256;
 /// Posts waiting for the writer; a full queue makes posters wait (back-pressure).
@@ -69,6 +73,15 @@ pub struct MessageWriter {
 impl MessageWriter {
     /// Starts the writer. On `stop` it writes what is queued, then ends.
     pub fn spawn(db: Db, events: Events, stop: CancellationToken) -> (Self, JoinHandle<()>) {
+        metrics::describe_histogram!(
+            METRIC_GROUP_POSTS,
+            "posted messages written per transaction by the message writer"
+        );
+        metrics::describe_histogram!(
+            METRIC_GROUP_SECONDS,
+            metrics::Unit::Seconds,
+            "time to write and commit one group of posted messages"
+        );
         let (queue, jobs) = mpsc::channel(QUEUE);
         let task = tokio::spawn(run(db, events, jobs, stop));
         (Self { queue }, task)
@@ -111,8 +124,11 @@ async fn run(db: Db, events: Events, mut jobs: mpsc::Receiver<Job>, stop: Cancel
 
 async fn write_group(db: &Db, events: &Events, group: Vec<Job>) {
     let drafts: Vec<&Draft> = group.iter().map(|job| &job.draft).collect();
+    let started = std::time::Instant::now();
     match write(db, events, &drafts).await {
         Ok(messages) => {
+            metrics::histogram!(METRIC_GROUP_POSTS).record(messages.len() as f64);
+            metrics::histogram!(METRIC_GROUP_SECONDS).record(started.elapsed().as_secs_f64());
             events.committed();
             for (job, message) in group.into_iter().zip(messages) {
                 // The poster may have gone (request cancelled); the message stands.
