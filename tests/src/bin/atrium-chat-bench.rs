@@ -634,6 +634,24 @@ async fn fanout(args: &Args, server: &BenchServer) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Posts written and transactions committed so far by the server's message writer (the sum
+/// and count of `atrium_chat_post_group_size` on `/metrics`; zeros when absent).
+async fn post_groups(tenant: &Tenant) -> (f64, f64) {
+    let Ok(response) = tenant.http.get(format!("{}/metrics", tenant.base)).send().await else {
+        return (0.0, 0.0);
+    };
+    let text = response.text().await.unwrap_or_default();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (
+        value("atrium_chat_post_group_size_sum "),
+        value("atrium_chat_post_group_size_count "),
+    )
+}
+
 /// One posting pass: messages/s, POST latency, server CPU; with `sockets` watching, delivery.
 async fn post_pass(
     args: &Args,
@@ -646,6 +664,7 @@ async fn post_pass(
 ) -> anyhow::Result<Option<Vec<Option<Instant>>>> {
     let cpu_before = cpu_seconds(server.pid);
     let load_before = loadavg();
+    let groups_before = post_groups(tenant).await;
     let next = Arc::new(AtomicU32::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let duration = Duration::from_secs_f64(args.post_secs);
@@ -695,6 +714,14 @@ async fn post_pass(
         errors.load(Ordering::Relaxed),
         cpu * 1e6 / posts.len().max(1) as f64
     );
+    let (posts_after, groups_after) = post_groups(tenant).await;
+    let groups = groups_after - groups_before.1;
+    if groups > 0.0 {
+        println!(
+            "the message writer committed them in {groups:.0} transactions ({:.1} posts each on average)",
+            (posts_after - groups_before.0) / groups
+        );
+    }
     let Some(sockets) = sockets else {
         return Ok(None);
     };
