@@ -45,9 +45,11 @@ pub struct TailOptions {
     pub max_commit_delay: Duration,
     /// When caught up, how often to look for new rows without a wake-up.
     pub poll: Duration,
-    /// Commits are at least this far apart. A commit flushes a segment and fsyncs; under a
-    /// steady trickle of writes (each waking the tailer, which then catches up at once) it would
-    /// otherwise commit hundreds of times a second and cost more than the writes themselves.
+    /// Commits are at least this far apart. A commit flushes a segment and fsyncs, and the next
+    /// segment writer allocates (and the kernel zeroes) its hash table afresh; under a steady
+    /// trickle of writes (each waking the tailer, which then catches up at once) it would
+    /// otherwise commit many times a second and cost more than the writes themselves (at 50 ms,
+    /// a chat channel at 50 messages/s spent a fifth of the server's CPU in the indexer).
     pub min_commit_interval: Duration,
     /// Pause after a failed read.
     pub retry: Duration,
@@ -59,7 +61,7 @@ impl Default for TailOptions {
             batch: 2_000,
             max_commit_delay: Duration::from_millis(300),
             poll: Duration::from_millis(100),
-            min_commit_interval: Duration::from_millis(50),
+            min_commit_interval: Duration::from_millis(250),
             retry: Duration::from_secs(1),
         }
     }
@@ -93,7 +95,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 /// Latency: when idle it reads every `poll` (or at once after `wake.notify_one()`, which the
 /// server calls after committing a feed row), and commits as soon as it has caught up — but no
 /// sooner than `min_commit_interval` after the previous commit — so a change is searchable
-/// about 0.1–0.2 s after its transaction commits; under sustained load it commits every
+/// about 0.1–0.4 s after its transaction commits; under sustained load it commits every
 /// `max_commit_delay`. Read errors are logged and
 /// retried; an index error ends the loop with the error (reopen the index and start again:
 /// it resumes from the last commit).
