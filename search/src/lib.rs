@@ -42,6 +42,8 @@
 //! - [`corpus`]: deterministic synthetic text shared by the benchmarks.
 
 pub mod analyzer;
+mod bitset_query;
+mod collector;
 pub mod corpus;
 mod cursor;
 mod feed;

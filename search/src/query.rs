@@ -6,16 +6,18 @@
 
 use std::collections::HashMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery, TermSetQuery,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
 use crate::analyzer::{analyze, run_width, runs};
+use crate::bitset_query::{FilterCache, ScopeFilterQuery, TermsQuery};
 use crate::model::{Scope, SearchRequest, TimeRange};
 use crate::schema::Fields;
 use crate::{Error, Result};
@@ -30,6 +32,7 @@ const MIN_PREFIX_CHARS: usize = 3;
 /// A prefix matches only its this many most frequent completions (document frequency summed
 /// over segments): a three-letter prefix can complete to a thousand words, and each one costs a
 /// posting-list read per segment; the rare completions add few hits and rank low anyway.
+/// They are matched as one [`TermsQuery`] (a bitset of their postings per segment).
 const MAX_PREFIX_TERMS: usize = 64;
 /// A title hit weighs this much more than a body hit.
 pub(crate) const TITLE_BOOST: f32 = 2.0;
@@ -196,10 +199,7 @@ fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Que
                     if !completions.is_empty() {
                         should.push((
                             Occur::Should,
-                            boosted(
-                                Box::new(TermSetQuery::new(completions)),
-                                LOOSE_SCORE * boost,
-                            ),
+                            boosted(Box::new(TermsQuery::new(completions)), LOOSE_SCORE * boost),
                         ));
                     }
                 }
@@ -270,9 +270,9 @@ fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
 }
 
 /// Filters with up to this many terms are a lazy union of term queries, read only where the
-/// other clauses lead; more become a [`TermSetQuery`], which reads every posting of every term
-/// into a bitset up front (for a user who may read a whole organisation, a million documents
-/// per query whatever the words).
+/// other clauses lead; more become a [`TermsQuery`], which reads every posting of every term
+/// into a bitset up front. (The org and permission filter is a [`ScopeFilterQuery`], whose
+/// bitsets are cached.)
 const LAZY_FILTER_TERMS: usize = 16;
 
 fn term_set(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
@@ -281,7 +281,7 @@ fn term_set(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Q
         .map(|v| Term::from_field_text(field, &v))
         .collect();
     if terms.len() > LAZY_FILTER_TERMS {
-        return Box::new(TermSetQuery::new(terms));
+        return Box::new(TermsQuery::new(terms));
     }
     Box::new(BooleanQuery::new(
         terms
@@ -326,16 +326,19 @@ pub(crate) fn build(
     scope: &Scope,
     access_terms: Vec<String>,
     req: &SearchRequest,
+    filters: &Arc<FilterCache>,
 ) -> Box<dyn Query> {
     let mut must: Vec<(Occur, Box<dyn Query>)> = clauses
         .iter()
         .map(|c| (Occur::Must, clause_query(f, searcher, c)))
         .collect();
-    must.push(filter(Box::new(TermQuery::new(
-        Term::from_field_text(f.org, &scope.org),
-        IndexRecordOption::Basic,
+    must.push(filter(Box::new(ScopeFilterQuery::new(
+        f.org,
+        &scope.org,
+        f.access,
+        access_terms,
+        filters.clone(),
     ))));
-    must.push(filter(term_set(f.access, access_terms)));
     if !req.kinds.is_empty() {
         must.push(filter(term_set(
             f.kind,

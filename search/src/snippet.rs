@@ -6,9 +6,8 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-use crate::analyzer::analyze;
 use crate::model::Snippet;
 use crate::query::Clause;
 
@@ -26,9 +25,13 @@ const MAX_MATCHES: usize = 256;
 const ELLIPSIS: &str = "…";
 
 /// Decides which analyzed tokens of a text count as matches of the query.
+///
+/// Called for every token of every hit's stored text (up to [`SCAN_BYTES`] each), so it
+/// allocates nothing: exact words are few and compared in a list, and the edit distance runs
+/// on stack buffers after a length check that rejects most tokens.
 #[derive(Debug, Default)]
 pub(crate) struct Matcher {
-    exact: HashSet<String>,
+    exact: Vec<String>,
     prefixes: Vec<String>,
     fuzzy: Vec<(Vec<char>, u8)>,
 }
@@ -36,6 +39,11 @@ pub(crate) struct Matcher {
 impl Matcher {
     pub fn new(clauses: &[Clause]) -> Matcher {
         let mut m = Matcher::default();
+        let exact = |m: &mut Matcher, t: &String| {
+            if !m.exact.contains(t) {
+                m.exact.push(t.clone());
+            }
+        };
         for clause in clauses {
             match clause {
                 Clause::Word {
@@ -43,7 +51,7 @@ impl Matcher {
                     fuzzy,
                     prefix,
                 } => {
-                    m.exact.insert(token.clone());
+                    exact(&mut m, token);
                     if *fuzzy > 0 {
                         m.fuzzy.push((token.chars().collect(), *fuzzy));
                     }
@@ -51,14 +59,18 @@ impl Matcher {
                         m.prefixes.push(token.clone());
                     }
                 }
-                Clause::Phrase(terms) => m.exact.extend(terms.iter().map(|(_, t)| t.clone())),
+                Clause::Phrase(terms) => {
+                    for (_, t) in terms {
+                        exact(&mut m, t);
+                    }
+                }
             }
         }
         m
     }
 
     fn matches(&self, token: &str) -> bool {
-        self.exact.contains(token)
+        self.exact.iter().any(|e| e == token)
             || self.prefixes.iter().any(|p| token.starts_with(p.as_str()))
             || self
                 .fuzzy
@@ -67,36 +79,56 @@ impl Matcher {
     }
 }
 
+/// Longest token compared by [`within_distance`], in characters; analyzed tokens are at most
+/// [`crate::analyzer::MAX_TOKEN_LEN`] bytes, so never longer.
+const MAX_DISTANCE_CHARS: usize = crate::analyzer::MAX_TOKEN_LEN;
+
 /// Optimal-string-alignment distance ≤ `max` (a transposition costs one, as in the query).
 fn within_distance(query: &[char], token: &str, max: u8) -> bool {
-    let t: Vec<char> = token.chars().collect();
     let max = usize::from(max);
-    if query.len().abs_diff(t.len()) > max {
+    // A token has at most as many characters as bytes, and at least a quarter as many.
+    if token.len() + max < query.len() || token.len() > 4 * (query.len() + max) {
+        return false;
+    }
+    let mut t = ['\0'; MAX_DISTANCE_CHARS];
+    let mut n = 0;
+    for c in token.chars() {
+        if n == MAX_DISTANCE_CHARS {
+            return false;
+        }
+        t[n] = c;
+        n += 1;
+    }
+    let t = &t[..n];
+    if query.len().abs_diff(t.len()) > max || query.len() > MAX_DISTANCE_CHARS {
         return false;
     }
     let w = t.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    let mut rows = [[0usize; MAX_DISTANCE_CHARS + 1]; 3];
+    let (mut prev2, mut prev, mut cur) = (0, 1, 2);
+    for (j, v) in rows[prev][..w].iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=query.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
+        rows[cur][0] = i;
+        let mut row_min = i;
         for j in 1..w {
             let cost = usize::from(query[i - 1] != t[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let mut v = (rows[prev][j] + 1)
+                .min(rows[cur][j - 1] + 1)
+                .min(rows[prev][j - 1] + cost);
             if i > 1 && j > 1 && query[i - 1] == t[j - 2] && query[i - 2] == t[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+                v = v.min(rows[prev2][j - 2] + 1);
             }
-            cur[j] = v;
+            rows[cur][j] = v;
             row_min = row_min.min(v);
         }
         if row_min > max {
             return false;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        (prev2, prev, cur) = (prev, cur, prev2);
     }
-    prev[t.len()] <= max
+    rows[prev][t.len()] <= max
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -116,12 +148,16 @@ pub(crate) fn snippet(
     max: usize,
 ) -> Snippet {
     let scanned = &text[..floor_boundary(text, SCAN_BYTES)];
-    let matches: Vec<(Range<usize>, String)> = analyze(analyzer, scanned)
-        .into_iter()
-        .filter(|t| matcher.matches(&t.text))
-        .take(MAX_MATCHES)
-        .map(|t| (t.from..t.to, t.text))
-        .collect();
+    // Tokens are checked as the analyzer yields them; only matches are copied out.
+    let mut matches: Vec<(Range<usize>, String)> = Vec::new();
+    let mut stream = analyzer.token_stream(scanned);
+    while matches.len() < MAX_MATCHES && stream.advance() {
+        let t = stream.token();
+        if matcher.matches(&t.text) {
+            matches.push((t.offset_from..t.offset_to, t.text.clone()));
+        }
+    }
+    drop(stream);
 
     let (start, end) = if text.len() <= max {
         (0, text.len())
@@ -249,5 +285,11 @@ mod tests {
         assert!(within_distance(&q, "releases", 1));
         assert!(!within_distance(&q, "realeased", 1));
         assert!(within_distance(&q, "release", 0));
+        assert!(!within_distance(&q, "rel", 2));
+        assert!(!within_distance(&q, &"e".repeat(64), 2));
+        let q: Vec<char> = "cafeteria".chars().collect();
+        assert!(within_distance(&q, "cafetiera", 2));
+        assert!(within_distance(&q, "caféteria", 1));
+        assert!(!within_distance(&q, "caféterías", 1));
     }
 }
