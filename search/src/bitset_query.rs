@@ -17,7 +17,7 @@ use tantivy::query::{
     BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError, Term};
+use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
 /// Calls `each` with every document holding `term`.
 fn for_each_posting(
@@ -178,18 +178,36 @@ impl ScopeFilterQuery {
         if let Some(bits) = self.cache.get(segment, &self.key) {
             return Ok(bits);
         }
+        // The access terms' documents, then those of them in the org: the org's postings are
+        // only seeked to those documents, so a narrow scope does not decode a whole org.
         let max_doc = reader.max_doc();
-        let mut org = BitSet::with_max_value(max_doc);
-        for_each_posting(reader, &self.org, |doc| {
-            org.insert(doc);
-        })?;
-        let mut both = BitSet::with_max_value(max_doc);
+        let mut access = BitSet::with_max_value(max_doc);
         for term in &self.access {
             for_each_posting(reader, term, |doc| {
-                if org.contains(doc) {
-                    both.insert(doc);
-                }
+                access.insert(doc);
             })?;
+        }
+        let mut both = BitSet::with_max_value(max_doc);
+        let inverted = reader.inverted_index(self.org.field())?;
+        if let Some(mut org) = inverted.read_postings(&self.org, IndexRecordOption::Basic)? {
+            let mut docs = BitSetDocSet::from(access);
+            let mut doc = docs.doc();
+            while doc != TERMINATED {
+                let at = if org.doc() < doc {
+                    org.seek(doc)
+                } else {
+                    org.doc()
+                };
+                if at == TERMINATED {
+                    break;
+                }
+                if at == doc {
+                    both.insert(doc);
+                    doc = docs.advance();
+                } else {
+                    doc = docs.seek(at);
+                }
+            }
         }
         let both = Arc::new(both);
         self.cache.put(segment, self.key.clone(), both.clone());

@@ -52,6 +52,7 @@ pub mod model;
 mod query;
 mod schema;
 mod snippet;
+mod union;
 
 pub use feed::{ChangeSource, FeedBatch, TailOptions, tail};
 pub use index::{IndexOptions, SearchIndex};

@@ -20,6 +20,7 @@ use crate::analyzer::{analyze, run_width, runs};
 use crate::bitset_query::{FilterCache, ScopeFilterQuery, TermsQuery};
 use crate::model::{Scope, SearchRequest, TimeRange};
 use crate::schema::Fields;
+use crate::union::LazyUnionQuery;
 use crate::{Error, Result};
 
 /// Longest accepted query text, in bytes.
@@ -167,7 +168,8 @@ fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(q, boost))
 }
 
-/// The scoring part of one clause: any of its variants in title or body.
+/// The scoring part of one clause: any of its variants in title or body, as a
+/// [`LazyUnionQuery`] (scored only where the rest of the query matches too).
 fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (field, boost) in [(f.title, TITLE_BOOST), (f.body, 1.0)] {
@@ -228,7 +230,9 @@ fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Que
             }
         }
     }
-    Box::new(BooleanQuery::new(should))
+    Box::new(LazyUnionQuery::new(
+        should.into_iter().map(|(_, q)| q).collect(),
+    ))
 }
 
 /// The `limit` most frequent terms of `field` that start with `prefix` in the searcher's
