@@ -323,7 +323,7 @@ fn queries(index: &SearchIndex, corpus: &Corpus, count: usize) -> Result<(), Box
         c.sort();
         line(kind, &v, &c);
     }
-    slowest.sort_by(|a, b| b.1.cmp(&a.1));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.1));
     println!("slowest queries by CPU time (wall, cpu, kind, text, total):");
     for (took, cpu, kind, q, total) in slowest.iter().take(SHOW_SLOWEST) {
         println!("  {took:>8.2?} {cpu:>8.2?}  {kind:<10} {q:?}  {total}");

@@ -101,10 +101,13 @@ impl Weight for TermsQuery {
 /// 64 of them for a million-document index take at most 8 MB.
 const FILTER_CACHE_ENTRIES: usize = 64;
 
+/// One cached bitset: the segment, the filter's key, the documents.
+type CacheEntry = (SegmentId, Arc<str>, Arc<BitSet>);
+
 /// Per-segment bitsets of [`ScopeFilterQuery`], most recently used last.
 #[derive(Default)]
 pub(crate) struct FilterCache {
-    entries: Mutex<VecDeque<(SegmentId, Arc<str>, Arc<BitSet>)>>,
+    entries: Mutex<VecDeque<CacheEntry>>,
 }
 
 impl FilterCache {
