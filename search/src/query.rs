@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery,
+    Query, RangeQuery, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -168,17 +170,79 @@ fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(q, boost))
 }
 
+/// A Levenshtein automaton (a transposition costs one edit) over a field's term dictionary.
+struct Fuzzy(DFA);
+
+impl tantivy_fst::Automaton for Fuzzy {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+/// The automaton of the words within `distance` edits of `token` (1 or 2). Built once per
+/// query word and shared by its title and body queries: building one for two edits costs
+/// about as much as walking a segment's term dictionary with it.
+fn fuzzy(token: &str, distance: u8) -> Arc<Fuzzy> {
+    static BUILDERS: [OnceLock<LevenshteinAutomatonBuilder>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let distance = distance.min(2);
+    let builder = BUILDERS[usize::from(distance)]
+        .get_or_init(|| LevenshteinAutomatonBuilder::new(distance, true));
+    Arc::new(Fuzzy(builder.build_dfa(token)))
+}
+
+/// Documents whose `field` holds a word the automaton accepts, each scoring 1 (times the
+/// boost); what `FuzzyTermQuery` matches, with the automaton built by the caller.
+#[derive(Clone)]
+struct FuzzyQuery {
+    field: Field,
+    automaton: Arc<Fuzzy>,
+}
+
+impl std::fmt::Debug for FuzzyQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FuzzyQuery")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for FuzzyQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<Fuzzy>::new(
+            self.field,
+            self.automaton.clone(),
+        )))
+    }
+}
+
 /// The scoring part of one clause: any of its variants in title or body, as a
 /// [`LazyUnionQuery`] (scored only where the rest of the query matches too).
 fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let automaton = match clause {
+        Clause::Word {
+            token, fuzzy: d, ..
+        } if *d > 0 => Some(fuzzy(token, *d)),
+        _ => None,
+    };
     for (field, boost) in [(f.title, TITLE_BOOST), (f.body, 1.0)] {
         match clause {
-            Clause::Word {
-                token,
-                fuzzy,
-                prefix,
-            } => {
+            Clause::Word { token, prefix, .. } => {
                 let term = text_term(field, token);
                 should.push((
                     Occur::Should,
@@ -187,11 +251,14 @@ fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Que
                         boost,
                     ),
                 ));
-                if *fuzzy > 0 {
+                if let Some(automaton) = &automaton {
                     should.push((
                         Occur::Should,
                         boosted(
-                            Box::new(FuzzyTermQuery::new(term.clone(), *fuzzy, true)),
+                            Box::new(FuzzyQuery {
+                                field,
+                                automaton: automaton.clone(),
+                            }),
                             LOOSE_SCORE * boost,
                         ),
                     ));

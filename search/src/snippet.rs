@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
+use crate::analyzer::{MAX_TOKEN_LEN, runs};
 use crate::model::Snippet;
 use crate::query::Clause;
 
@@ -33,7 +34,68 @@ const ELLIPSIS: &str = "…";
 pub(crate) struct Matcher {
     exact: Vec<String>,
     prefixes: Vec<String>,
-    fuzzy: Vec<(Vec<char>, u8)>,
+    fuzzy: Vec<Fuzzy>,
+}
+
+/// A typo-tolerant query word.
+#[derive(Debug)]
+struct Fuzzy {
+    chars: Vec<char>,
+    max: u8,
+    /// For an ASCII word, how often each byte occurs in it, for [`bag_distance_exceeds`].
+    bytes: Option<Box<[u8; 256]>>,
+}
+
+impl Fuzzy {
+    fn new(token: &str, max: u8) -> Fuzzy {
+        let bytes = token.is_ascii().then(|| {
+            let mut bytes = Box::new([0u8; 256]);
+            for b in token.bytes() {
+                bytes[usize::from(b)] = bytes[usize::from(b)].saturating_add(1);
+            }
+            bytes
+        });
+        Fuzzy {
+            chars: token.chars().collect(),
+            max,
+            bytes,
+        }
+    }
+
+    fn matches(&self, token: &str) -> bool {
+        if let Some(bytes) = &self.bytes
+            && token.is_ascii()
+            && bag_distance_exceeds(bytes, self.chars.len(), token, self.max)
+        {
+            // Cheap rejection of most words: every edit changes the multiset of characters by
+            // at most one added and one removed, a transposition not at all.
+            return false;
+        }
+        within_distance(&self.chars, token, self.max)
+    }
+}
+
+/// Whether more than `max` characters of an ASCII `token` are not matched by those of an ASCII
+/// query word (`query` counts its bytes, `query_len` in all), or more than `max` of the word's
+/// are not matched by the token's: a lower bound of the edit distance (with transpositions)
+/// above `max`.
+fn bag_distance_exceeds(query: &[u8; 256], query_len: usize, token: &str, max: u8) -> bool {
+    let mut counts = *query;
+    let mut extra = 0usize;
+    let mut used = 0usize;
+    for b in token.bytes() {
+        let c = &mut counts[usize::from(b)];
+        if *c == 0 {
+            extra += 1;
+            if extra > usize::from(max) {
+                return true;
+            }
+        } else {
+            *c -= 1;
+            used += 1;
+        }
+    }
+    query_len - used > usize::from(max)
 }
 
 impl Matcher {
@@ -53,7 +115,7 @@ impl Matcher {
                 } => {
                     exact(&mut m, token);
                     if *fuzzy > 0 {
-                        m.fuzzy.push((token.chars().collect(), *fuzzy));
+                        m.fuzzy.push(Fuzzy::new(token, *fuzzy));
                     }
                     if *prefix {
                         m.prefixes.push(token.clone());
@@ -72,10 +134,7 @@ impl Matcher {
     fn matches(&self, token: &str) -> bool {
         self.exact.iter().any(|e| e == token)
             || self.prefixes.iter().any(|p| token.starts_with(p.as_str()))
-            || self
-                .fuzzy
-                .iter()
-                .any(|(q, d)| within_distance(q, token, *d))
+            || self.fuzzy.iter().any(|f| f.matches(token))
     }
 }
 
@@ -148,16 +207,7 @@ pub(crate) fn snippet(
     max: usize,
 ) -> Snippet {
     let scanned = &text[..floor_boundary(text, SCAN_BYTES)];
-    // Tokens are checked as the analyzer yields them; only matches are copied out.
-    let mut matches: Vec<(Range<usize>, String)> = Vec::new();
-    let mut stream = analyzer.token_stream(scanned);
-    while matches.len() < MAX_MATCHES && stream.advance() {
-        let t = stream.token();
-        if matcher.matches(&t.text) {
-            matches.push((t.offset_from..t.offset_to, t.text.clone()));
-        }
-    }
-    drop(stream);
+    let matches = matching_tokens(analyzer, matcher, scanned);
 
     let (start, end) = if text.len() <= max {
         (0, text.len())
@@ -199,6 +249,51 @@ pub(crate) fn snippet(
         text: out,
         highlights,
     }
+}
+
+/// The tokens of `text` the matcher accepts (at most [`MAX_MATCHES`]), with their byte ranges.
+///
+/// Exactly what running the analyzer over `text` and filtering would give, but a word of ASCII
+/// letters and digits (nearly every word of most texts) is lowercased here directly, as the
+/// analyzer would (its other steps change nothing in ASCII), without the token stream; other
+/// word runs and CJK runs go through the analyzer, one run at a time.
+fn matching_tokens(
+    analyzer: &mut TextAnalyzer,
+    matcher: &Matcher,
+    text: &str,
+) -> Vec<(Range<usize>, String)> {
+    let mut matches: Vec<(Range<usize>, String)> = Vec::new();
+    let mut lower = String::new();
+    for run in runs(text) {
+        if matches.len() >= MAX_MATCHES {
+            break;
+        }
+        let slice = &text[run.start..run.end];
+        if !run.cjk && slice.is_ascii() {
+            // The analyzer drops tokens of `MAX_TOKEN_LEN` bytes or more.
+            if slice.len() >= MAX_TOKEN_LEN {
+                continue;
+            }
+            lower.clear();
+            lower.push_str(slice);
+            lower.make_ascii_lowercase();
+            if matcher.matches(&lower) {
+                matches.push((run.start..run.end, lower.clone()));
+            }
+            continue;
+        }
+        let mut stream = analyzer.token_stream(slice);
+        while matches.len() < MAX_MATCHES && stream.advance() {
+            let t = stream.token();
+            if matcher.matches(&t.text) {
+                matches.push((
+                    run.start + t.offset_from..run.start + t.offset_to,
+                    t.text.clone(),
+                ));
+            }
+        }
+    }
+    matches
 }
 
 /// Start offset of the `max`-byte window with the most distinct matched words; ties go to the
@@ -276,6 +371,66 @@ mod tests {
     fn cjk_marks_merge() {
         let s = snip("搜索引擎", "我们的搜索引擎很快", 200);
         assert_eq!(marked(&s), vec!["搜索引擎"]);
+    }
+
+    #[test]
+    fn matching_tokens_agree_with_the_analyzer() {
+        let texts = [
+            "The Release budget was budgeted, RELEASED & re-released.",
+            "Café NAÏVE façade cafe\u{301} résumé Resume",
+            "我们的搜索引擎很快 release 検索 tantivy検索 한국어 release",
+            &format!("{} release {}", "x".repeat(63), "y".repeat(64)),
+            "relese relase reelase budg budget2024 2024",
+        ];
+        for query in ["release budg", "cafe resume", "搜索 検索", "relase", "y x"] {
+            let mut a = analyzer();
+            let matcher = Matcher::new(&parse(&mut a, query).unwrap());
+            for text in texts {
+                let expected: Vec<(Range<usize>, String)> = crate::analyzer::analyze(&mut a, text)
+                    .into_iter()
+                    .filter(|t| matcher.matches(&t.text))
+                    .map(|t| (t.from..t.to, t.text))
+                    .collect();
+                assert_eq!(
+                    matching_tokens(&mut a, &matcher, text),
+                    expected,
+                    "{query:?} in {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bag_distance_never_rejects_a_match() {
+        let words = [
+            "release",
+            "relaese",
+            "releases",
+            "realeased",
+            "elease",
+            "rlease",
+            "relaxes",
+            "cafeteria",
+            "cafetiera",
+            "acfeteria",
+            "cafeteri",
+            "caffeteria",
+            "teriacafe",
+            "abc",
+        ];
+        for q in words {
+            for t in words {
+                for max in [1, 2] {
+                    let f = Fuzzy::new(q, max);
+                    let chars: Vec<char> = q.chars().collect();
+                    assert_eq!(
+                        f.matches(t),
+                        within_distance(&chars, t, max),
+                        "{q} {t} {max}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

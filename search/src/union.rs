@@ -61,6 +61,10 @@ impl Weight for LazyUnionWeight {
                 parts.push(scorer);
             }
         }
+        if parts.len() == 1 {
+            // Only one part matches anything here (e.g. no title holds the word).
+            return Ok(parts.remove(0));
+        }
         let doc = parts.iter().map(|p| p.doc()).min().unwrap_or(TERMINATED);
         Ok(Box::new(LazyUnion { parts, doc }))
     }
