@@ -36,6 +36,9 @@
 //! - `schema`: the one tantivy schema shared by every kind, and the permission terms.
 //! - [`analyzer`]: the tokenizer for English, accented and CJK text, used at index and query time.
 //! - `query`: turns user text, filters and a [`Scope`] into a tantivy query, never panicking.
+//! - `bitset_query`, `union`, `collector`: the query's building blocks that keep common words
+//!   cheap: cached per-segment scope filter bitsets, lazily scored word unions, and top-k
+//!   ranking that reads recency only for matches that can make the page.
 //! - `snippet`: picks and marks the passage to show, as plain text plus match ranges.
 //! - `index`: [`SearchIndex`]: open, apply, commit, reset, search, cursors.
 //! - `feed`: [`tail`], an async loop that follows a change source and commits within a deadline.
