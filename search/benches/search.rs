@@ -264,50 +264,106 @@ fn queries(index: &SearchIndex, corpus: &Corpus, count: usize) -> Result<(), Box
         };
         queries.push((kind, q));
     }
-    let run = |q: &str| -> Result<(Duration, usize), Box<dyn Error>> {
+    let run = |q: &str| -> Result<(Duration, Duration, usize), Box<dyn Error>> {
         let mut req = SearchRequest::new(q);
         req.now = Some(NOW);
+        let cpu = thread_cpu();
         let started = Instant::now();
         let r = index.search(&scope, &req)?;
-        Ok((started.elapsed(), r.total))
+        Ok((started.elapsed(), thread_cpu() - cpu, r.total))
     };
     for (_, q) in queries.iter().take(200) {
         run(q)?;
     }
     let mut all = Vec::with_capacity(queries.len());
-    let mut per_kind: Vec<(&str, Vec<Duration>)> = kinds.iter().map(|k| (*k, Vec::new())).collect();
+    let mut all_cpu = Vec::with_capacity(queries.len());
+    let mut per_kind: Vec<(&str, Vec<Duration>, Vec<Duration>)> =
+        kinds.iter().map(|k| (*k, Vec::new(), Vec::new())).collect();
     let mut matched = 0usize;
+    let mut slowest: Vec<(Duration, Duration, &str, &str, usize)> =
+        Vec::with_capacity(queries.len());
     for (kind, q) in &queries {
-        let (took, total) = run(q)?;
+        let (took, cpu, total) = run(q)?;
         matched += total;
         all.push(took);
-        if let Some((_, v)) = per_kind.iter_mut().find(|(k, _)| k == kind) {
+        all_cpu.push(cpu);
+        slowest.push((took, cpu, kind, q, total));
+        if let Some((_, v, c)) = per_kind.iter_mut().find(|(k, _, _)| k == kind) {
             v.push(took);
+            c.push(cpu);
         }
     }
     all.sort();
+    all_cpu.sort();
     println!(
         "queries: {} in-process, limit 20 with snippets; mean matches {:.0}",
         all.len(),
         matched as f64 / all.len().max(1) as f64
     );
     println!(
-        "  all        p50 {:>8.2?}  p99 {:>8.2?}  max {:>8.2?}",
-        percentile(&all, 0.5),
-        percentile(&all, 0.99),
-        all[all.len() - 1]
+        "  (wall time; in brackets the thread's CPU time, which other processes on the machine \
+         do not inflate)"
     );
-    for (kind, mut v) in per_kind {
+    let line = |name: &str, wall: &[Duration], cpu: &[Duration]| {
+        println!(
+            "  {name:<10} p50 {:>8.2?}  p99 {:>8.2?}  max {:>8.2?}   [cpu p50 {:>8.2?}  p99 {:>8.2?}]",
+            percentile(wall, 0.5),
+            percentile(wall, 0.99),
+            wall[wall.len() - 1],
+            percentile(cpu, 0.5),
+            percentile(cpu, 0.99),
+        );
+    };
+    line("all", &all, &all_cpu);
+    for (kind, mut v, mut c) in per_kind {
         if v.is_empty() {
             continue;
         }
         v.sort();
-        println!(
-            "  {kind:<10} p50 {:>8.2?}  p99 {:>8.2?}  max {:>8.2?}",
-            percentile(&v, 0.5),
-            percentile(&v, 0.99),
-            v[v.len() - 1]
-        );
+        c.sort();
+        line(kind, &v, &c);
+    }
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.1));
+    println!("slowest queries by CPU time (wall, cpu, kind, text, total):");
+    for (took, cpu, kind, q, total) in slowest.iter().take(SHOW_SLOWEST) {
+        println!("  {took:>8.2?} {cpu:>8.2?}  {kind:<10} {q:?}  {total}");
+    }
+    if std::env::var_os("SEARCH_BENCH_REPEAT_SLOWEST").is_some() {
+        // For profiling the tail: the slowest queries again, many times over.
+        let started = Instant::now();
+        for _ in 0..20 {
+            for (_, _, _, q, _) in slowest.iter().take(40) {
+                run(q)?;
+            }
+        }
+        println!("slowest 40 × 20 again in {:.2?}", started.elapsed());
     }
     Ok(())
 }
+
+/// CPU time the calling thread has used (`CLOCK_THREAD_CPUTIME_ID`): unlike wall time, not
+/// inflated when other processes share the cores.
+fn thread_cpu() -> Duration {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut t = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid, writable timespec (64-bit Linux layout); the call only writes it.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// The slowest queries printed after the percentiles.
+const SHOW_SLOWEST: usize = 25;

@@ -130,20 +130,22 @@ pub struct ScriptTokenStream<'a> {
 }
 
 impl ScriptTokenStream<'_> {
+    /// Makes the run's tokens current: a word run becomes the current token at once (its
+    /// text buffer reused, nothing allocated), a CJK run's tokens are queued in `pending`.
     fn fill(&mut self, run: Run) {
         let position = self.next_position;
         self.next_position += run_width(self.text, run);
         if !run.cjk {
             let slice = &self.text[run.start..run.end];
-            let mut text = String::with_capacity(slice.len());
-            text.extend(slice.chars().filter(|c| !is_combining_mark(*c)));
-            self.pending.push(Token {
-                offset_from: run.start,
-                offset_to: run.end,
-                position,
-                text,
-                position_length: 1,
-            });
+            let token = &mut self.token;
+            token.text.clear();
+            token
+                .text
+                .extend(slice.chars().filter(|c| !is_combining_mark(*c)));
+            token.offset_from = run.start;
+            token.offset_to = run.end;
+            token.position = position;
+            token.position_length = 1;
             return;
         }
         let chars: Vec<(usize, char)> = self.text[run.start..run.end]
@@ -184,6 +186,10 @@ impl TokenStream for ScriptTokenStream<'_> {
                 return true;
             }
             match self.runs.next() {
+                Some(run) if !run.cjk => {
+                    self.fill(run);
+                    return true;
+                }
                 Some(run) => self.fill(run),
                 None => return false,
             }

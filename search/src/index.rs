@@ -3,21 +3,21 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Value;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
-    DocId, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Score, Searcher,
-    SegmentReader, TantivyDocument, Term,
+    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 use tracing::{debug, warn};
 
 use crate::analyzer::{ANALYZER, analyzer};
+use crate::bitset_query::FilterCache;
+use crate::collector::{RankCollector, Ranked};
 use crate::cursor::Cursor;
 use crate::model::{Hit, IndexOp, Kind, Scope, SearchDoc, SearchRequest, SearchResults, Snippet};
 use crate::query;
@@ -104,6 +104,8 @@ pub struct SearchIndex {
     applied_seq: AtomicI64,
     committed_seq: AtomicI64,
     pinned: Mutex<VecDeque<Pinned>>,
+    /// Per-segment bitsets of recent scopes' org and permission filters.
+    filters: Arc<FilterCache>,
     dir: PathBuf,
 }
 
@@ -191,6 +193,7 @@ impl SearchIndex {
             applied_seq: AtomicI64::new(last_seq),
             committed_seq: AtomicI64::new(last_seq),
             pinned: Mutex::new(VecDeque::new()),
+            filters: Arc::default(),
             dir,
         };
         if read_payload(&this.index)?.is_none() {
@@ -470,37 +473,32 @@ impl SearchIndex {
         let searcher = cursor
             .and_then(|c| self.pinned(c.generation))
             .unwrap_or_else(|| self.reader.searcher());
-        let query = query::build(&self.fields, &searcher, &clauses, scope, access, req);
+        let query = query::build(
+            &self.fields,
+            &searcher,
+            &clauses,
+            scope,
+            access,
+            req,
+            &self.filters,
+        );
 
-        let ranked = TopDocs::with_limit(limit + 1).tweak_score(move |segment: &SegmentReader| {
-            let fast = segment.fast_fields();
-            let updated = fast.i64("updated").ok().map(|c| c.first_or_default_col(0));
-            let hashes = fast.u64("key_hash").ok().map(|c| c.first_or_default_col(0));
-            move |doc: DocId, score: Score| {
-                let updated = updated.as_ref().map_or(0, |c| c.get_val(doc));
-                let hash = hashes.as_ref().map_or(0, |c| c.get_val(doc));
-                let score = score * recency(now, updated);
-                match cursor {
-                    // Already shown on an earlier page: sorts last and is dropped below.
-                    Some(c) if !c.admits(score, hash) => (f32::NEG_INFINITY, 0),
-                    _ => (score, hash),
-                }
-            }
-        });
-        let (top, total) = searcher.search(&*query, &(ranked, Count))?;
-        let mut top: Vec<_> = top
-            .into_iter()
-            .filter(|((score, _), _)| *score > f32::NEG_INFINITY)
-            .collect();
+        let ranked = RankCollector {
+            limit: limit + 1,
+            now,
+            cursor,
+            recency,
+        };
+        let (mut top, total) = searcher.search(&*query, &ranked)?;
         let next = if top.len() > limit {
             top.truncate(limit);
-            top.last().map(|((score, key_hash), _)| {
+            top.last().map(|last| {
                 self.pin(&searcher);
                 Cursor {
                     generation: searcher.generation().generation_id(),
                     now,
-                    score: *score,
-                    key_hash: *key_hash,
+                    score: last.score,
+                    key_hash: last.key_hash,
                 }
                 .encode()
             })
@@ -510,7 +508,7 @@ impl SearchIndex {
 
         let matcher = Matcher::new(&clauses);
         let mut hits = Vec::with_capacity(top.len());
-        for ((score, _), address) in top {
+        for Ranked { score, address, .. } in top {
             let doc: TantivyDocument = searcher.doc(address)?;
             if let Some(hit) = self.hit(&doc, score, &matcher, &mut analyzer) {
                 hits.push(hit);

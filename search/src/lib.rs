@@ -36,12 +36,17 @@
 //! - `schema`: the one tantivy schema shared by every kind, and the permission terms.
 //! - [`analyzer`]: the tokenizer for English, accented and CJK text, used at index and query time.
 //! - `query`: turns user text, filters and a [`Scope`] into a tantivy query, never panicking.
+//! - `bitset_query`, `union`, `collector`: the query's building blocks that keep common words
+//!   cheap: cached per-segment scope filter bitsets, lazily scored word unions, and top-k
+//!   ranking that reads recency only for matches that can make the page.
 //! - `snippet`: picks and marks the passage to show, as plain text plus match ranges.
 //! - `index`: [`SearchIndex`]: open, apply, commit, reset, search, cursors.
 //! - `feed`: [`tail`], an async loop that follows a change source and commits within a deadline.
 //! - [`corpus`]: deterministic synthetic text shared by the benchmarks.
 
 pub mod analyzer;
+mod bitset_query;
+mod collector;
 pub mod corpus;
 mod cursor;
 mod feed;
@@ -50,6 +55,7 @@ pub mod model;
 mod query;
 mod schema;
 mod snippet;
+mod union;
 
 pub use feed::{ChangeSource, FeedBatch, TailOptions, tail};
 pub use index::{IndexOptions, SearchIndex};

@@ -6,18 +6,23 @@
 
 use std::collections::HashMap;
 use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
+
+use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery, TermSetQuery,
+    AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery,
+    Query, RangeQuery, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
 use crate::analyzer::{analyze, run_width, runs};
+use crate::bitset_query::{FilterCache, ScopeFilterQuery, TermsQuery};
 use crate::model::{Scope, SearchRequest, TimeRange};
 use crate::schema::Fields;
+use crate::union::LazyUnionQuery;
 use crate::{Error, Result};
 
 /// Longest accepted query text, in bytes.
@@ -30,6 +35,7 @@ const MIN_PREFIX_CHARS: usize = 3;
 /// A prefix matches only its this many most frequent completions (document frequency summed
 /// over segments): a three-letter prefix can complete to a thousand words, and each one costs a
 /// posting-list read per segment; the rare completions add few hits and rank low anyway.
+/// They are matched as one [`TermsQuery`] (a bitset of their postings per segment).
 const MAX_PREFIX_TERMS: usize = 64;
 /// A title hit weighs this much more than a body hit.
 pub(crate) const TITLE_BOOST: f32 = 2.0;
@@ -164,16 +170,79 @@ fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(q, boost))
 }
 
-/// The scoring part of one clause: any of its variants in title or body.
+/// A Levenshtein automaton (a transposition costs one edit) over a field's term dictionary.
+struct Fuzzy(DFA);
+
+impl tantivy_fst::Automaton for Fuzzy {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+/// The automaton of the words within `distance` edits of `token` (1 or 2). Built once per
+/// query word and shared by its title and body queries: building one for two edits costs
+/// about as much as walking a segment's term dictionary with it.
+fn fuzzy(token: &str, distance: u8) -> Arc<Fuzzy> {
+    static BUILDERS: [OnceLock<LevenshteinAutomatonBuilder>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let distance = distance.min(2);
+    let builder = BUILDERS[usize::from(distance)]
+        .get_or_init(|| LevenshteinAutomatonBuilder::new(distance, true));
+    Arc::new(Fuzzy(builder.build_dfa(token)))
+}
+
+/// Documents whose `field` holds a word the automaton accepts, each scoring 1 (times the
+/// boost); what `FuzzyTermQuery` matches, with the automaton built by the caller.
+#[derive(Clone)]
+struct FuzzyQuery {
+    field: Field,
+    automaton: Arc<Fuzzy>,
+}
+
+impl std::fmt::Debug for FuzzyQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FuzzyQuery")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for FuzzyQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<Fuzzy>::new(
+            self.field,
+            self.automaton.clone(),
+        )))
+    }
+}
+
+/// The scoring part of one clause: any of its variants in title or body, as a
+/// [`LazyUnionQuery`] (scored only where the rest of the query matches too).
 fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let automaton = match clause {
+        Clause::Word {
+            token, fuzzy: d, ..
+        } if *d > 0 => Some(fuzzy(token, *d)),
+        _ => None,
+    };
     for (field, boost) in [(f.title, TITLE_BOOST), (f.body, 1.0)] {
         match clause {
-            Clause::Word {
-                token,
-                fuzzy,
-                prefix,
-            } => {
+            Clause::Word { token, prefix, .. } => {
                 let term = text_term(field, token);
                 should.push((
                     Occur::Should,
@@ -182,11 +251,14 @@ fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Que
                         boost,
                     ),
                 ));
-                if *fuzzy > 0 {
+                if let Some(automaton) = &automaton {
                     should.push((
                         Occur::Should,
                         boosted(
-                            Box::new(FuzzyTermQuery::new(term.clone(), *fuzzy, true)),
+                            Box::new(FuzzyQuery {
+                                field,
+                                automaton: automaton.clone(),
+                            }),
                             LOOSE_SCORE * boost,
                         ),
                     ));
@@ -196,10 +268,7 @@ fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Que
                     if !completions.is_empty() {
                         should.push((
                             Occur::Should,
-                            boosted(
-                                Box::new(TermSetQuery::new(completions)),
-                                LOOSE_SCORE * boost,
-                            ),
+                            boosted(Box::new(TermsQuery::new(completions)), LOOSE_SCORE * boost),
                         ));
                     }
                 }
@@ -228,7 +297,9 @@ fn clause_query(f: &Fields, searcher: &Searcher, clause: &Clause) -> Box<dyn Que
             }
         }
     }
-    Box::new(BooleanQuery::new(should))
+    Box::new(LazyUnionQuery::new(
+        should.into_iter().map(|(_, q)| q).collect(),
+    ))
 }
 
 /// The `limit` most frequent terms of `field` that start with `prefix` in the searcher's
@@ -270,9 +341,9 @@ fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
 }
 
 /// Filters with up to this many terms are a lazy union of term queries, read only where the
-/// other clauses lead; more become a [`TermSetQuery`], which reads every posting of every term
-/// into a bitset up front (for a user who may read a whole organisation, a million documents
-/// per query whatever the words).
+/// other clauses lead; more become a [`TermsQuery`], which reads every posting of every term
+/// into a bitset up front. (The org and permission filter is a [`ScopeFilterQuery`], whose
+/// bitsets are cached.)
 const LAZY_FILTER_TERMS: usize = 16;
 
 fn term_set(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
@@ -281,7 +352,7 @@ fn term_set(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Q
         .map(|v| Term::from_field_text(field, &v))
         .collect();
     if terms.len() > LAZY_FILTER_TERMS {
-        return Box::new(TermSetQuery::new(terms));
+        return Box::new(TermsQuery::new(terms));
     }
     Box::new(BooleanQuery::new(
         terms
@@ -326,16 +397,19 @@ pub(crate) fn build(
     scope: &Scope,
     access_terms: Vec<String>,
     req: &SearchRequest,
+    filters: &Arc<FilterCache>,
 ) -> Box<dyn Query> {
     let mut must: Vec<(Occur, Box<dyn Query>)> = clauses
         .iter()
         .map(|c| (Occur::Must, clause_query(f, searcher, c)))
         .collect();
-    must.push(filter(Box::new(TermQuery::new(
-        Term::from_field_text(f.org, &scope.org),
-        IndexRecordOption::Basic,
+    must.push(filter(Box::new(ScopeFilterQuery::new(
+        f.org,
+        &scope.org,
+        f.access,
+        access_terms,
+        filters.clone(),
     ))));
-    must.push(filter(term_set(f.access, access_terms)));
     if !req.kinds.is_empty() {
         must.push(filter(term_set(
             f.kind,

@@ -6,9 +6,9 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-use crate::analyzer::analyze;
+use crate::analyzer::{MAX_TOKEN_LEN, runs};
 use crate::model::Snippet;
 use crate::query::Clause;
 
@@ -26,16 +26,86 @@ const MAX_MATCHES: usize = 256;
 const ELLIPSIS: &str = "…";
 
 /// Decides which analyzed tokens of a text count as matches of the query.
+///
+/// Called for every token of every hit's stored text (up to [`SCAN_BYTES`] each), so it
+/// allocates nothing: exact words are few and compared in a list, and the edit distance runs
+/// on stack buffers after a length check that rejects most tokens.
 #[derive(Debug, Default)]
 pub(crate) struct Matcher {
-    exact: HashSet<String>,
+    exact: Vec<String>,
     prefixes: Vec<String>,
-    fuzzy: Vec<(Vec<char>, u8)>,
+    fuzzy: Vec<Fuzzy>,
+}
+
+/// A typo-tolerant query word.
+#[derive(Debug)]
+struct Fuzzy {
+    chars: Vec<char>,
+    max: u8,
+    /// For an ASCII word, how often each byte occurs in it, for [`bag_distance_exceeds`].
+    bytes: Option<Box<[u8; 256]>>,
+}
+
+impl Fuzzy {
+    fn new(token: &str, max: u8) -> Fuzzy {
+        let bytes = token.is_ascii().then(|| {
+            let mut bytes = Box::new([0u8; 256]);
+            for b in token.bytes() {
+                bytes[usize::from(b)] = bytes[usize::from(b)].saturating_add(1);
+            }
+            bytes
+        });
+        Fuzzy {
+            chars: token.chars().collect(),
+            max,
+            bytes,
+        }
+    }
+
+    fn matches(&self, token: &str) -> bool {
+        if let Some(bytes) = &self.bytes
+            && token.is_ascii()
+            && bag_distance_exceeds(bytes, self.chars.len(), token, self.max)
+        {
+            // Cheap rejection of most words: every edit changes the multiset of characters by
+            // at most one added and one removed, a transposition not at all.
+            return false;
+        }
+        within_distance(&self.chars, token, self.max)
+    }
+}
+
+/// Whether more than `max` characters of an ASCII `token` are not matched by those of an ASCII
+/// query word (`query` counts its bytes, `query_len` in all), or more than `max` of the word's
+/// are not matched by the token's: a lower bound of the edit distance (with transpositions)
+/// above `max`.
+fn bag_distance_exceeds(query: &[u8; 256], query_len: usize, token: &str, max: u8) -> bool {
+    let mut counts = *query;
+    let mut extra = 0usize;
+    let mut used = 0usize;
+    for b in token.bytes() {
+        let c = &mut counts[usize::from(b)];
+        if *c == 0 {
+            extra += 1;
+            if extra > usize::from(max) {
+                return true;
+            }
+        } else {
+            *c -= 1;
+            used += 1;
+        }
+    }
+    query_len - used > usize::from(max)
 }
 
 impl Matcher {
     pub fn new(clauses: &[Clause]) -> Matcher {
         let mut m = Matcher::default();
+        let exact = |m: &mut Matcher, t: &String| {
+            if !m.exact.contains(t) {
+                m.exact.push(t.clone());
+            }
+        };
         for clause in clauses {
             match clause {
                 Clause::Word {
@@ -43,60 +113,81 @@ impl Matcher {
                     fuzzy,
                     prefix,
                 } => {
-                    m.exact.insert(token.clone());
+                    exact(&mut m, token);
                     if *fuzzy > 0 {
-                        m.fuzzy.push((token.chars().collect(), *fuzzy));
+                        m.fuzzy.push(Fuzzy::new(token, *fuzzy));
                     }
                     if *prefix {
                         m.prefixes.push(token.clone());
                     }
                 }
-                Clause::Phrase(terms) => m.exact.extend(terms.iter().map(|(_, t)| t.clone())),
+                Clause::Phrase(terms) => {
+                    for (_, t) in terms {
+                        exact(&mut m, t);
+                    }
+                }
             }
         }
         m
     }
 
     fn matches(&self, token: &str) -> bool {
-        self.exact.contains(token)
+        self.exact.iter().any(|e| e == token)
             || self.prefixes.iter().any(|p| token.starts_with(p.as_str()))
-            || self
-                .fuzzy
-                .iter()
-                .any(|(q, d)| within_distance(q, token, *d))
+            || self.fuzzy.iter().any(|f| f.matches(token))
     }
 }
 
+/// Longest token compared by [`within_distance`], in characters; analyzed tokens are at most
+/// [`crate::analyzer::MAX_TOKEN_LEN`] bytes, so never longer.
+const MAX_DISTANCE_CHARS: usize = crate::analyzer::MAX_TOKEN_LEN;
+
 /// Optimal-string-alignment distance ≤ `max` (a transposition costs one, as in the query).
 fn within_distance(query: &[char], token: &str, max: u8) -> bool {
-    let t: Vec<char> = token.chars().collect();
     let max = usize::from(max);
-    if query.len().abs_diff(t.len()) > max {
+    // A token has at most as many characters as bytes, and at least a quarter as many.
+    if token.len() + max < query.len() || token.len() > 4 * (query.len() + max) {
+        return false;
+    }
+    let mut t = ['\0'; MAX_DISTANCE_CHARS];
+    let mut n = 0;
+    for c in token.chars() {
+        if n == MAX_DISTANCE_CHARS {
+            return false;
+        }
+        t[n] = c;
+        n += 1;
+    }
+    let t = &t[..n];
+    if query.len().abs_diff(t.len()) > max || query.len() > MAX_DISTANCE_CHARS {
         return false;
     }
     let w = t.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    let mut rows = [[0usize; MAX_DISTANCE_CHARS + 1]; 3];
+    let (mut prev2, mut prev, mut cur) = (0, 1, 2);
+    for (j, v) in rows[prev][..w].iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=query.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
+        rows[cur][0] = i;
+        let mut row_min = i;
         for j in 1..w {
             let cost = usize::from(query[i - 1] != t[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let mut v = (rows[prev][j] + 1)
+                .min(rows[cur][j - 1] + 1)
+                .min(rows[prev][j - 1] + cost);
             if i > 1 && j > 1 && query[i - 1] == t[j - 2] && query[i - 2] == t[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+                v = v.min(rows[prev2][j - 2] + 1);
             }
-            cur[j] = v;
+            rows[cur][j] = v;
             row_min = row_min.min(v);
         }
         if row_min > max {
             return false;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        (prev2, prev, cur) = (prev, cur, prev2);
     }
-    prev[t.len()] <= max
+    rows[prev][t.len()] <= max
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -116,12 +207,7 @@ pub(crate) fn snippet(
     max: usize,
 ) -> Snippet {
     let scanned = &text[..floor_boundary(text, SCAN_BYTES)];
-    let matches: Vec<(Range<usize>, String)> = analyze(analyzer, scanned)
-        .into_iter()
-        .filter(|t| matcher.matches(&t.text))
-        .take(MAX_MATCHES)
-        .map(|t| (t.from..t.to, t.text))
-        .collect();
+    let matches = matching_tokens(analyzer, matcher, scanned);
 
     let (start, end) = if text.len() <= max {
         (0, text.len())
@@ -163,6 +249,51 @@ pub(crate) fn snippet(
         text: out,
         highlights,
     }
+}
+
+/// The tokens of `text` the matcher accepts (at most [`MAX_MATCHES`]), with their byte ranges.
+///
+/// Exactly what running the analyzer over `text` and filtering would give, but a word of ASCII
+/// letters and digits (nearly every word of most texts) is lowercased here directly, as the
+/// analyzer would (its other steps change nothing in ASCII), without the token stream; other
+/// word runs and CJK runs go through the analyzer, one run at a time.
+fn matching_tokens(
+    analyzer: &mut TextAnalyzer,
+    matcher: &Matcher,
+    text: &str,
+) -> Vec<(Range<usize>, String)> {
+    let mut matches: Vec<(Range<usize>, String)> = Vec::new();
+    let mut lower = String::new();
+    for run in runs(text) {
+        if matches.len() >= MAX_MATCHES {
+            break;
+        }
+        let slice = &text[run.start..run.end];
+        if !run.cjk && slice.is_ascii() {
+            // The analyzer drops tokens of `MAX_TOKEN_LEN` bytes or more.
+            if slice.len() >= MAX_TOKEN_LEN {
+                continue;
+            }
+            lower.clear();
+            lower.push_str(slice);
+            lower.make_ascii_lowercase();
+            if matcher.matches(&lower) {
+                matches.push((run.start..run.end, lower.clone()));
+            }
+            continue;
+        }
+        let mut stream = analyzer.token_stream(slice);
+        while matches.len() < MAX_MATCHES && stream.advance() {
+            let t = stream.token();
+            if matcher.matches(&t.text) {
+                matches.push((
+                    run.start + t.offset_from..run.start + t.offset_to,
+                    t.text.clone(),
+                ));
+            }
+        }
+    }
+    matches
 }
 
 /// Start offset of the `max`-byte window with the most distinct matched words; ties go to the
@@ -243,11 +374,77 @@ mod tests {
     }
 
     #[test]
+    fn matching_tokens_agree_with_the_analyzer() {
+        let texts = [
+            "The Release budget was budgeted, RELEASED & re-released.",
+            "Café NAÏVE façade cafe\u{301} résumé Resume",
+            "我们的搜索引擎很快 release 検索 tantivy検索 한국어 release",
+            &format!("{} release {}", "x".repeat(63), "y".repeat(64)),
+            "relese relase reelase budg budget2024 2024",
+        ];
+        for query in ["release budg", "cafe resume", "搜索 検索", "relase", "y x"] {
+            let mut a = analyzer();
+            let matcher = Matcher::new(&parse(&mut a, query).unwrap());
+            for text in texts {
+                let expected: Vec<(Range<usize>, String)> = crate::analyzer::analyze(&mut a, text)
+                    .into_iter()
+                    .filter(|t| matcher.matches(&t.text))
+                    .map(|t| (t.from..t.to, t.text))
+                    .collect();
+                assert_eq!(
+                    matching_tokens(&mut a, &matcher, text),
+                    expected,
+                    "{query:?} in {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bag_distance_never_rejects_a_match() {
+        let words = [
+            "release",
+            "relaese",
+            "releases",
+            "realeased",
+            "elease",
+            "rlease",
+            "relaxes",
+            "cafeteria",
+            "cafetiera",
+            "acfeteria",
+            "cafeteri",
+            "caffeteria",
+            "teriacafe",
+            "abc",
+        ];
+        for q in words {
+            for t in words {
+                for max in [1, 2] {
+                    let f = Fuzzy::new(q, max);
+                    let chars: Vec<char> = q.chars().collect();
+                    assert_eq!(
+                        f.matches(t),
+                        within_distance(&chars, t, max),
+                        "{q} {t} {max}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn distance() {
         let q: Vec<char> = "release".chars().collect();
         assert!(within_distance(&q, "relaese", 1));
         assert!(within_distance(&q, "releases", 1));
         assert!(!within_distance(&q, "realeased", 1));
         assert!(within_distance(&q, "release", 0));
+        assert!(!within_distance(&q, "rel", 2));
+        assert!(!within_distance(&q, &"e".repeat(64), 2));
+        let q: Vec<char> = "cafeteria".chars().collect();
+        assert!(within_distance(&q, "cafetiera", 2));
+        assert!(within_distance(&q, "caféteria", 1));
+        assert!(!within_distance(&q, "caféterías", 1));
     }
 }

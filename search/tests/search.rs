@@ -819,3 +819,106 @@ fn compact_merges_segments_and_keeps_every_document() {
     assert_eq!(index.num_docs(), 400);
     assert_eq!(search(&index, &scope(&["p1"]), "merge ").total, 400);
 }
+
+/// The org and permission filter is cached per segment and scope: alternating scopes over
+/// several segments, before and after deletes and new segments, always gives exactly what
+/// each scope may read.
+#[test]
+fn cached_scope_filters_stay_exact_across_scopes_segments_and_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = open(&dir);
+    let mut all: Vec<SearchDoc> = Vec::new();
+    for batch in 0..3 {
+        let mut docs = Vec::new();
+        for i in 0..40 {
+            let n = batch * 40 + i;
+            let mut d = msg(
+                &format!("m{n}"),
+                &format!("p{}", n % 4),
+                "c1",
+                "shared word",
+            );
+            match n % 5 {
+                0 => {
+                    d.access = Access::Channel;
+                    d.channel = Some(format!("c{}", n % 3));
+                }
+                1 => d.access = Access::Org,
+                2 => d.access = Access::Grant("g1".into()),
+                _ => {}
+            }
+            if n % 7 == 0 {
+                d.org = "org2".into();
+            }
+            docs.push(d);
+        }
+        all.extend(docs.clone());
+        put(&index, docs);
+    }
+    let visible = |s: &Scope, d: &SearchDoc| {
+        d.org == s.org
+            && match &d.access {
+                Access::Project => s.projects.contains(d.project.as_ref().unwrap()),
+                Access::Channel => s.channels.contains(d.channel.as_ref().unwrap()),
+                Access::Org => s.org_wide,
+                Access::Grant(g) => s.grants.contains(g),
+            }
+    };
+    let scopes = [
+        scope(&["p1"]),
+        Scope {
+            channels: vec!["c0".into()],
+            ..scope(&["p0", "p2"])
+        },
+        Scope {
+            org_wide: true,
+            grants: vec!["g1".into()],
+            ..scope(&["p3"])
+        },
+        Scope {
+            org: "org2".into(),
+            org_wide: true,
+            ..scope(&["p0", "p1", "p2", "p3"])
+        },
+    ];
+    let check = |all: &[SearchDoc]| {
+        for _ in 0..2 {
+            for s in &scopes {
+                let mut req = SearchRequest::new("shared");
+                req.now = Some(NOW);
+                req.limit = 100;
+                let r = index.search(s, &req).unwrap();
+                let mut want: Vec<String> = all
+                    .iter()
+                    .filter(|d| visible(s, d))
+                    .map(|d| d.id.clone())
+                    .collect();
+                want.sort();
+                assert_eq!(r.total, want.len(), "{s:?}");
+                assert_eq!(sorted_ids(&r), want, "{s:?}");
+            }
+        }
+    };
+    check(&all);
+    // Deletes in old segments and a new segment: the cached bitsets of the old segments stay
+    // valid, the deleted entities are gone.
+    let start = index.applied_seq();
+    let gone: Vec<String> = all.iter().step_by(3).map(|d| d.id.clone()).collect();
+    index
+        .apply(gone.iter().enumerate().map(|(i, id)| {
+            (
+                start + 1 + i as i64,
+                IndexOp::Delete {
+                    kind: Kind::Message,
+                    id: id.clone(),
+                },
+            )
+        }))
+        .unwrap();
+    index.commit().unwrap();
+    all.retain(|d| !gone.contains(&d.id));
+    let extra = msg("late", "p1", "c1", "shared late");
+    all.push(extra.clone());
+    put(&index, vec![extra]);
+    check(&all);
+}
