@@ -637,7 +637,12 @@ async fn fanout(args: &Args, server: &BenchServer) -> anyhow::Result<()> {
 /// Posts written and transactions committed so far by the server's message writer (the sum
 /// and count of `atrium_chat_post_group_size` on `/metrics`; zeros when absent).
 async fn post_groups(tenant: &Tenant) -> (f64, f64) {
-    let Ok(response) = tenant.http.get(format!("{}/metrics", tenant.base)).send().await else {
+    let Ok(response) = tenant
+        .http
+        .get(format!("{}/metrics", tenant.base))
+        .send()
+        .await
+    else {
         return (0.0, 0.0);
     };
     let text = response.text().await.unwrap_or_default();
