@@ -28,12 +28,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use atrium_client::wire::PresenceStatus;
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast};
 use tokio_util::sync::CancellationToken;
 
 use crate::db::{Db, now_ms};
+
+/// How long a user must stay offline before others are told.
+const OFFLINE_GRACE: Duration = Duration::from_secs(1);
 
 /// Who may receive an event.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -307,6 +311,25 @@ impl Events {
             return;
         }
         let data = serde_json::json!({"user_id": user_id, "status": transition.after, "last_seen_at": last_seen});
+        if transition.after != PresenceStatus::Offline {
+            self.announce_presence(orgs, &data);
+            return;
+        }
+        // A reloading tab, or a user whose socket moves to another node, is back within
+        // moments: others are told "offline" only if it lasts (which also leaves time for
+        // another node's news of the user to arrive through the relay).
+        let events = self.clone();
+        let user_id = user_id.to_owned();
+        let orgs = orgs.to_vec();
+        tokio::spawn(async move {
+            tokio::time::sleep(OFFLINE_GRACE).await;
+            if events.presence().status(&user_id) == PresenceStatus::Offline {
+                events.announce_presence(&orgs, &data);
+            }
+        });
+    }
+
+    fn announce_presence(&self, orgs: &[String], data: &serde_json::Value) {
         for org in orgs {
             self.publish_ephemeral(
                 org,
