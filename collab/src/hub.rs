@@ -37,6 +37,9 @@ pub(crate) struct HubInner {
     rooms: Mutex<HashMap<Arc<str>, Arc<Slot>>>,
     pub(crate) commits: mpsc::UnboundedSender<Commit>,
     pub(crate) changes: Option<mpsc::UnboundedSender<DocChange>>,
+    /// Rooms with a change-feed report due, to the one task that emits them (see
+    /// [`change_scheduler`]).
+    pub(crate) change_due: mpsc::UnboundedSender<(tokio::time::Instant, Arc<Room>)>,
     next_conn: AtomicU64,
     shutting_down: AtomicBool,
 }
@@ -89,6 +92,10 @@ impl Hub {
         changes: Option<mpsc::UnboundedSender<DocChange>>,
     ) -> Self {
         let (commits, rx) = mpsc::unbounded_channel();
+        let (change_due, due_rx) = mpsc::unbounded_channel();
+        if changes.is_some() {
+            tokio::spawn(change_scheduler(due_rx, config.change_debounce / 2));
+        }
         let max_batch = config.max_commit_batch.max(1);
         let interval = config.maintenance_interval;
         let config_interval = config.commit_interval;
@@ -98,6 +105,7 @@ impl Hub {
             rooms: Mutex::new(HashMap::new()),
             commits,
             changes,
+            change_due,
             next_conn: AtomicU64::new(1),
             shutting_down: AtomicBool::new(false),
         });
@@ -496,6 +504,67 @@ impl Drop for RoomUse {
         st.users -= 1;
         if st.users == 0 && st.conns.is_empty() {
             st.idle_since = Some(self.hub.config.clock.now());
+        }
+    }
+}
+
+/// A room whose change-feed report is due at `at`.
+struct DueChange {
+    at: tokio::time::Instant,
+    order: u64,
+    room: Arc<Room>,
+}
+
+impl PartialEq for DueChange {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.order) == (other.at, other.order)
+    }
+}
+
+impl Eq for DueChange {}
+
+impl PartialOrd for DueChange {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DueChange {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Earliest first out of the max-heap.
+        (other.at, other.order).cmp(&(self.at, self.order))
+    }
+}
+
+/// Emits the debounced change-feed reports: one task for the hub instead of a timer task per
+/// report. When a report is due, the reports due within the next `slack` go with it, so the
+/// documents edited at the same time reach the change feed (and the search indexer, which
+/// commits its index once per batch it reads) together rather than each on its own schedule.
+async fn change_scheduler(
+    mut rx: mpsc::UnboundedReceiver<(tokio::time::Instant, Arc<Room>)>,
+    slack: std::time::Duration,
+) {
+    let mut due = std::collections::BinaryHeap::new();
+    let mut order = 0u64;
+    loop {
+        let next = due.peek().map(|d: &DueChange| d.at);
+        let far = tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
+        tokio::select! {
+            entry = rx.recv() => match entry {
+                Some((at, room)) => {
+                    order += 1;
+                    due.push(DueChange { at, order, room });
+                }
+                None => return,
+            },
+            () = tokio::time::sleep_until(next.unwrap_or(far)), if next.is_some() => {
+                let horizon = tokio::time::Instant::now() + slack;
+                while due.peek().is_some_and(|d| d.at <= horizon) {
+                    if let Some(d) = due.pop() {
+                        d.room.emit_change();
+                    }
+                }
+            }
         }
     }
 }

@@ -420,12 +420,8 @@ impl Room {
         }
         if hub.changes.is_some() && !st.change_scheduled {
             st.change_scheduled = true;
-            let room = self.clone();
-            let debounce = hub.config.change_debounce;
-            tokio::spawn(async move {
-                tokio::time::sleep(debounce).await;
-                room.emit_change();
-            });
+            let at = tokio::time::Instant::now() + hub.config.change_debounce;
+            let _ = hub.change_due.send((at, self.clone()));
         }
     }
 

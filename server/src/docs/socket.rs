@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::store;
 use crate::auth::CurrentUser;
-use crate::authz::{ProjectAction, require_project};
+use crate::authz::{ProjectAction, roles};
 use crate::error::ApiError;
 use crate::http::extract::Path;
 use crate::http::ws::close;
@@ -60,29 +60,32 @@ async fn collab_socket(
         })
 }
 
-/// The caller's access to the document, or why they have none.
+/// The caller's access to the document, or why they have none: one query (document, org
+/// role, project settings and explicit project role), the rule of
+/// [`crate::authz::require_project`] applied to it.
 async fn access(
     state: &AppState,
     user: &CurrentUser,
     doc_id: &str,
 ) -> Result<Access, &'static str> {
-    let doc = match store::find(&state.db, doc_id).await {
-        Ok(Some(doc)) => doc,
+    let row = match store::access_row(&state.db, doc_id, user.id()).await {
+        Ok(Some(row)) => row,
         Ok(None) => return Err("no such document"),
         Err(_) => return Err("the server cannot check access right now"),
     };
-    if doc.trashed_at.is_some() {
+    if row.trashed {
         return Err("the document is in the trash");
     }
-    match require_project(&state.db, user.id(), &doc.project_id, ProjectAction::Read).await {
-        Ok(project) if crate::authz::roles::project_allows(project.role, ProjectAction::Write) => {
-            Ok(Access::ReadWrite)
+    let role = match (row.org_role, row.project) {
+        (Some(org_role), Some((visibility, default_role))) => {
+            roles::effective_role(org_role, row.explicit_role, visibility, default_role)
         }
-        Ok(_) => Ok(Access::ReadOnly),
-        Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => {
-            Err("the server cannot check access right now")
-        }
-        Err(_) => Err("no such document"),
+        _ => None,
+    };
+    match role {
+        Some(role) if roles::project_allows(role, ProjectAction::Write) => Ok(Access::ReadWrite),
+        Some(role) if roles::project_allows(role, ProjectAction::Read) => Ok(Access::ReadOnly),
+        _ => Err("no such document"),
     }
 }
 
