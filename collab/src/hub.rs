@@ -14,7 +14,9 @@ use crate::config::{Bucket, HubConfig};
 use crate::content::{self, ContentFormat, DocChange};
 use crate::metrics as m;
 use crate::protocol::{self, Incoming, ProtocolError};
-use crate::room::{Ack, ConnEntry, ConnShared, Room, RoomState, doc_from_stored, lock};
+use crate::room::{
+    Ack, ConnEntry, ConnShared, FrameSink, Room, RoomState, Sink, doc_from_stored, lock,
+};
 use crate::store::{AppendRecord, Snapshot, Store, StoredDoc, VersionInfo};
 use crate::{Error, Result};
 
@@ -133,19 +135,54 @@ impl Hub {
     /// The handshake (the server's SyncStep1 and the current awareness) is already queued in
     /// the returned [`Outbox`].
     pub async fn connect(&self, doc_id: &str, access: Access) -> Result<(Connection, Outbox)> {
-        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(self.inner.config.send_queue.max(4));
+        let (connection, shared) = self.open(doc_id, access, Sink::Queue(tx)).await?;
+        Ok((
+            connection,
+            Outbox {
+                rx,
+                shared,
+                done: false,
+            },
+        ))
+    }
+
+    /// Like [`Hub::connect`], for a socket that writes frames itself: the room hands every
+    /// frame for this connection to `sink` (the handshake before this returns), so a frame
+    /// costs no queue hand-off and no task wake-up. The sink bounds its own queue (see
+    /// [`HubConfig::send_queue`]). The returned [`Closing`] resolves when the hub closes the
+    /// connection.
+    pub async fn connect_with(
+        &self,
+        doc_id: &str,
+        access: Access,
+        sink: Arc<dyn FrameSink>,
+    ) -> Result<(Connection, Closing)> {
+        let (connection, shared) = self.open(doc_id, access, Sink::Direct(sink)).await?;
+        Ok((connection, Closing { shared }))
+    }
+
+    async fn open(
+        &self,
+        doc_id: &str,
+        access: Access,
+        sink: Sink,
+    ) -> Result<(Connection, Arc<ConnShared>)> {
+        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::new(ConnShared::default());
+        let mut sink = Some(sink);
         let room = self
             .inner
             .room_for(doc_id, |room, st| {
-                let entry = ConnEntry {
-                    tx: tx.clone(),
-                    shared: shared.clone(),
-                    client_ids: Vec::new(),
-                    dead: false,
-                };
-                Room::add_conn(st, id, entry);
+                if let Some(sink) = sink.take() {
+                    let entry = ConnEntry {
+                        sink,
+                        shared: shared.clone(),
+                        client_ids: Vec::new(),
+                        dead: false,
+                    };
+                    Room::add_conn(st, id, entry);
+                }
                 room.clone()
             })
             .await?;
@@ -163,11 +200,7 @@ impl Hub {
                 shared: shared.clone(),
                 closed: None,
             },
-            Outbox {
-                rx,
-                shared,
-                done: false,
-            },
+            shared,
         ))
     }
 
@@ -816,5 +849,32 @@ impl Outbox {
             return None;
         }
         self.rx.try_recv().ok()
+    }
+}
+
+/// Resolves when the hub closes a connection opened with [`Hub::connect_with`] (shutdown, slow
+/// consumer, a refused frame, a room reset, the document closed).
+#[derive(Debug)]
+pub struct Closing {
+    shared: Arc<ConnShared>,
+}
+
+impl Closing {
+    /// The close code and reason, once the hub has decided to close the connection.
+    pub async fn closed(&self) -> (u16, String) {
+        loop {
+            let notified = self.shared.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(close) = lock(&self.shared.close).clone() {
+                return close;
+            }
+            notified.await;
+        }
+    }
+
+    /// The close instruction, if the hub has given one.
+    pub fn get(&self) -> Option<(u16, String)> {
+        lock(&self.shared.close).clone()
     }
 }
