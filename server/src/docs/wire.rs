@@ -166,6 +166,7 @@ impl Upgrade {
                 buf: BytesMut::with_capacity(READ_BUFFER),
                 max_message,
                 partial: None,
+                discard: 0,
                 writer: writer.clone(),
             };
             callback(Socket { reader, writer }).await;
@@ -246,6 +247,9 @@ pub struct Reader {
     max_message: usize,
     /// A fragmented binary message being assembled.
     partial: Option<Vec<u8>>,
+    /// Bytes of an oversized frame still to discard: the socket is closing, and reading on
+    /// to the client's close frame lets the client see the close code.
+    discard: u64,
     /// Pings are answered through it.
     writer: Arc<Writer>,
 }
@@ -261,36 +265,45 @@ impl Reader {
     /// The next message. Cancel-safe: what was read stays buffered for the next call.
     pub async fn next(&mut self) -> Result<Incoming, ReadError> {
         loop {
-            while let Some(frame) = self.parse()? {
-                match frame.opcode {
-                    OP_BINARY if self.partial.is_none() => {
-                        if frame.fin {
-                            return Ok(Incoming::Binary(frame.payload));
+            if self.discard > 0 {
+                let n = usize::try_from(self.discard)
+                    .unwrap_or(usize::MAX)
+                    .min(self.buf.len());
+                let _ = self.buf.split_to(n);
+                self.discard -= n as u64;
+            }
+            if self.discard == 0 {
+                while let Some(frame) = self.parse()? {
+                    match frame.opcode {
+                        OP_BINARY if self.partial.is_none() => {
+                            if frame.fin {
+                                return Ok(Incoming::Binary(frame.payload));
+                            }
+                            self.partial = Some(frame.payload.to_vec());
                         }
-                        self.partial = Some(frame.payload.to_vec());
-                    }
-                    OP_CONTINUATION => {
-                        let Some(partial) = &mut self.partial else {
-                            return Err(ReadError::Protocol);
-                        };
-                        if partial.len() + frame.payload.len() > self.max_message {
-                            return Err(ReadError::TooLarge);
+                        OP_CONTINUATION => {
+                            let Some(partial) = &mut self.partial else {
+                                return Err(ReadError::Protocol);
+                            };
+                            if partial.len() + frame.payload.len() > self.max_message {
+                                return Err(ReadError::TooLarge);
+                            }
+                            partial.extend_from_slice(&frame.payload);
+                            if frame.fin {
+                                let message = self.partial.take().unwrap_or_default();
+                                return Ok(Incoming::Binary(Bytes::from(message)));
+                            }
                         }
-                        partial.extend_from_slice(&frame.payload);
-                        if frame.fin {
-                            let message = self.partial.take().unwrap_or_default();
-                            return Ok(Incoming::Binary(Bytes::from(message)));
+                        OP_TEXT if self.partial.is_none() => return Ok(Incoming::Text),
+                        OP_CLOSE => {
+                            let code = (frame.payload.len() >= 2)
+                                .then(|| u16::from_be_bytes([frame.payload[0], frame.payload[1]]));
+                            return Ok(Incoming::Close(code));
                         }
+                        OP_PING => self.writer.control(OP_PONG, &frame.payload),
+                        OP_PONG => {}
+                        _ => return Err(ReadError::Protocol),
                     }
-                    OP_TEXT if self.partial.is_none() => return Ok(Incoming::Text),
-                    OP_CLOSE => {
-                        let code = (frame.payload.len() >= 2)
-                            .then(|| u16::from_be_bytes([frame.payload[0], frame.payload[1]]));
-                        return Ok(Incoming::Close(code));
-                    }
-                    OP_PING => self.writer.control(OP_PONG, &frame.payload),
-                    OP_PONG => {}
-                    _ => return Err(ReadError::Protocol),
                 }
             }
             if self.buf.is_empty() && self.buf.capacity() > 16 * READ_BUFFER {
@@ -341,17 +354,22 @@ impl Reader {
             return Err(ReadError::Protocol);
         }
         let limit = if opcode == OP_CONTINUATION {
-            self.max_message.saturating_sub(self.partial.as_ref().map_or(0, Vec::len))
+            self.max_message
+                .saturating_sub(self.partial.as_ref().map_or(0, Vec::len))
         } else {
             self.max_message
         };
-        let len = usize::try_from(len).map_err(|_| ReadError::TooLarge)?;
-        if len > limit {
-            return Err(ReadError::TooLarge);
-        }
         if buf.len() < at + 4 {
             return Ok(None);
         }
+        if len > limit as u64 {
+            // Not read into memory: skipped as it arrives.
+            let _ = self.buf.split_to(at + 4);
+            self.discard = len;
+            self.partial = None;
+            return Err(ReadError::TooLarge);
+        }
+        let len = len as usize;
         let mask = [buf[at], buf[at + 1], buf[at + 2], buf[at + 3]];
         at += 4;
         if buf.len() < at + len {
@@ -598,7 +616,10 @@ mod tests {
 
     #[test]
     fn headers_encode_the_three_lengths() {
-        assert_eq!(Queued::new(OP_BINARY, Bytes::from(vec![0; 5])).head(), &[0x82, 5]);
+        assert_eq!(
+            Queued::new(OP_BINARY, Bytes::from(vec![0; 5])).head(),
+            &[0x82, 5]
+        );
         assert_eq!(
             Queued::new(OP_BINARY, Bytes::from(vec![0; 300])).head(),
             &[0x82, 126, 1, 44]
