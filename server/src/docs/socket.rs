@@ -86,7 +86,7 @@ async fn access(
 async fn deny(socket: Socket, reason: &str) {
     let _ = socket
         .writer
-        .send(&protocol::encode_permission_denied(reason).into());
+        .send(&protocol::encode_permission_denied(reason));
     socket.close(close_codes::FORBIDDEN, reason).await;
 }
 
