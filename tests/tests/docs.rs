@@ -319,4 +319,30 @@ backend_tests! {
         assert_eq!(next_event(&mut ws).await, Err(Some(4413)));
         assert_eq!(content(&w.owner, &doc.id).await.trim(), "fragmented update");
     }
+    async fn a_large_frame_keeps_flowing_while_the_client_talks(backend) {
+        let w = workspace(backend).await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Large").await;
+        // 12 MB: more than the socket buffers take while the client does not read.
+        let text = "0123456789abcdef".repeat(1 << 18);
+        let editor = Editor::new();
+        for _ in 0..3 {
+            assert_eq!(fixtures::post_update(&w.owner, &doc.id, editor.append(&text)).await, StatusCode::NO_CONTENT);
+        }
+        let mut ws = socket(&w.server, &doc.id, &w.owner.token).await;
+        // Ask for the whole document and, without reading, keep sending while the server is
+        // still writing it (the socket's buffers are full): the rest must follow once we read.
+        ws.send(Message::Binary(atrium_collab::protocol::encode_sync_step1(yrs::StateVector::default()))).await.unwrap();
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            // An empty update: a message the server reads and answers with nothing.
+            ws.send(Message::Binary(vec![0, 2, 2, 0, 0].into())).await.unwrap();
+        }
+        loop {
+            let frame = next_event(&mut ws).await.expect("the document arrives");
+            if frame.starts_with(&[0, 1]) {
+                assert!(frame.len() > 3 * text.len(), "the whole state: {} bytes", frame.len());
+                break;
+            }
+        }
+    }
 }

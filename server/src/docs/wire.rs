@@ -576,10 +576,13 @@ impl Writer {
     }
 
     /// Writes queued frames as the socket drains. Returns only when the connection failed
-    /// (use it in a `select!` beside reading).
+    /// (use it in a `select!` beside reading). It starts with what is already queued: a
+    /// `select!` drops it whenever another branch wins, possibly in the middle of a frame.
     pub async fn drain(&self) {
         loop {
-            self.backlog.notified().await;
+            let notified = self.backlog.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             let broken = std::future::poll_fn(|cx| {
                 let mut st = lock(&self.state);
                 st.poll_flush(cx).map(|()| st.broken)
@@ -588,6 +591,7 @@ impl Writer {
             if broken {
                 return;
             }
+            notified.await;
         }
     }
 
