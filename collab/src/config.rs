@@ -84,9 +84,11 @@ pub struct HubConfig {
     pub compact_after_updates: u64,
     /// …or this many bytes.
     pub compact_after_bytes: u64,
-    /// At most one [`crate::DocChange`] per document per this period: the first change after a
+    /// About one [`crate::DocChange`] per document per this period: the first change after a
     /// report schedules the next one this long later (a throttle, so constant editing still
-    /// reports), and each report reads the document as it is then.
+    /// reports), and each report reads the document as it is then. A report due within half
+    /// the period of another one is sent with it (so it may come up to half the period early),
+    /// which batches documents edited at the same time into one change-feed write.
     pub change_debounce: Duration,
     /// Time source for awareness.
     pub clock: Clock,

@@ -14,7 +14,9 @@ use crate::config::{Bucket, HubConfig};
 use crate::content::{self, ContentFormat, DocChange};
 use crate::metrics as m;
 use crate::protocol::{self, Incoming, ProtocolError};
-use crate::room::{Ack, ConnEntry, ConnShared, Room, RoomState, doc_from_stored, lock};
+use crate::room::{
+    Ack, ConnEntry, ConnShared, FrameSink, Room, RoomState, Sink, doc_from_stored, lock,
+};
 use crate::store::{AppendRecord, Snapshot, Store, StoredDoc, VersionInfo};
 use crate::{Error, Result};
 
@@ -37,6 +39,9 @@ pub(crate) struct HubInner {
     rooms: Mutex<HashMap<Arc<str>, Arc<Slot>>>,
     pub(crate) commits: mpsc::UnboundedSender<Commit>,
     pub(crate) changes: Option<mpsc::UnboundedSender<DocChange>>,
+    /// Rooms with a change-feed report due, to the one task that emits them (see
+    /// [`change_scheduler`]).
+    pub(crate) change_due: mpsc::UnboundedSender<(tokio::time::Instant, Arc<Room>)>,
     next_conn: AtomicU64,
     shutting_down: AtomicBool,
 }
@@ -89,6 +94,10 @@ impl Hub {
         changes: Option<mpsc::UnboundedSender<DocChange>>,
     ) -> Self {
         let (commits, rx) = mpsc::unbounded_channel();
+        let (change_due, due_rx) = mpsc::unbounded_channel();
+        if changes.is_some() {
+            tokio::spawn(change_scheduler(due_rx, config.change_debounce / 2));
+        }
         let max_batch = config.max_commit_batch.max(1);
         let interval = config.maintenance_interval;
         let config_interval = config.commit_interval;
@@ -98,6 +107,7 @@ impl Hub {
             rooms: Mutex::new(HashMap::new()),
             commits,
             changes,
+            change_due,
             next_conn: AtomicU64::new(1),
             shutting_down: AtomicBool::new(false),
         });
@@ -125,19 +135,54 @@ impl Hub {
     /// The handshake (the server's SyncStep1 and the current awareness) is already queued in
     /// the returned [`Outbox`].
     pub async fn connect(&self, doc_id: &str, access: Access) -> Result<(Connection, Outbox)> {
-        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(self.inner.config.send_queue.max(4));
+        let (connection, shared) = self.open(doc_id, access, Sink::Queue(tx)).await?;
+        Ok((
+            connection,
+            Outbox {
+                rx,
+                shared,
+                done: false,
+            },
+        ))
+    }
+
+    /// Like [`Hub::connect`], for a socket that writes frames itself: the room hands every
+    /// frame for this connection to `sink` (the handshake before this returns), so a frame
+    /// costs no queue hand-off and no task wake-up. The sink bounds its own queue (see
+    /// [`HubConfig::send_queue`]). The returned [`Closing`] resolves when the hub closes the
+    /// connection.
+    pub async fn connect_with(
+        &self,
+        doc_id: &str,
+        access: Access,
+        sink: Arc<dyn FrameSink>,
+    ) -> Result<(Connection, Closing)> {
+        let (connection, shared) = self.open(doc_id, access, Sink::Direct(sink)).await?;
+        Ok((connection, Closing { shared }))
+    }
+
+    async fn open(
+        &self,
+        doc_id: &str,
+        access: Access,
+        sink: Sink,
+    ) -> Result<(Connection, Arc<ConnShared>)> {
+        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::new(ConnShared::default());
+        let mut sink = Some(sink);
         let room = self
             .inner
             .room_for(doc_id, |room, st| {
-                let entry = ConnEntry {
-                    tx: tx.clone(),
-                    shared: shared.clone(),
-                    client_ids: Vec::new(),
-                    dead: false,
-                };
-                Room::add_conn(st, id, entry);
+                if let Some(sink) = sink.take() {
+                    let entry = ConnEntry {
+                        sink,
+                        shared: shared.clone(),
+                        client_ids: Vec::new(),
+                        dead: false,
+                    };
+                    Room::add_conn(st, id, entry);
+                }
                 room.clone()
             })
             .await?;
@@ -155,11 +200,7 @@ impl Hub {
                 shared: shared.clone(),
                 closed: None,
             },
-            Outbox {
-                rx,
-                shared,
-                done: false,
-            },
+            shared,
         ))
     }
 
@@ -500,6 +541,67 @@ impl Drop for RoomUse {
     }
 }
 
+/// A room whose change-feed report is due at `at`.
+struct DueChange {
+    at: tokio::time::Instant,
+    order: u64,
+    room: Arc<Room>,
+}
+
+impl PartialEq for DueChange {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.order) == (other.at, other.order)
+    }
+}
+
+impl Eq for DueChange {}
+
+impl PartialOrd for DueChange {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DueChange {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Earliest first out of the max-heap.
+        (other.at, other.order).cmp(&(self.at, self.order))
+    }
+}
+
+/// Emits the debounced change-feed reports: one task for the hub instead of a timer task per
+/// report. When a report is due, the reports due within the next `slack` go with it, so the
+/// documents edited at the same time reach the change feed (and the search indexer, which
+/// commits its index once per batch it reads) together rather than each on its own schedule.
+async fn change_scheduler(
+    mut rx: mpsc::UnboundedReceiver<(tokio::time::Instant, Arc<Room>)>,
+    slack: std::time::Duration,
+) {
+    let mut due = std::collections::BinaryHeap::new();
+    let mut order = 0u64;
+    loop {
+        let next = due.peek().map(|d: &DueChange| d.at);
+        let far = tokio::time::Instant::now() + std::time::Duration::from_secs(3600);
+        tokio::select! {
+            entry = rx.recv() => match entry {
+                Some((at, room)) => {
+                    order += 1;
+                    due.push(DueChange { at, order, room });
+                }
+                None => return,
+            },
+            () = tokio::time::sleep_until(next.unwrap_or(far)), if next.is_some() => {
+                let horizon = tokio::time::Instant::now() + slack;
+                while due.peek().is_some_and(|d| d.at <= horizon) {
+                    if let Some(d) = due.pop() {
+                        d.room.emit_change();
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Group commit: whatever arrived while the previous transaction was committing goes into the
 /// next one, so one fsync serves many updates across rooms. Under load commits start at most
 /// once per `interval` (see [`HubConfig::commit_interval`]): without that, a commit (about
@@ -747,5 +849,32 @@ impl Outbox {
             return None;
         }
         self.rx.try_recv().ok()
+    }
+}
+
+/// Resolves when the hub closes a connection opened with [`Hub::connect_with`] (shutdown, slow
+/// consumer, a refused frame, a room reset, the document closed).
+#[derive(Debug)]
+pub struct Closing {
+    shared: Arc<ConnShared>,
+}
+
+impl Closing {
+    /// The close code and reason, once the hub has decided to close the connection.
+    pub async fn closed(&self) -> (u16, String) {
+        loop {
+            let notified = self.shared.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(close) = lock(&self.shared.close).clone() {
+                return close;
+            }
+            notified.await;
+        }
+    }
+
+    /// The close instruction, if the hub has given one.
+    pub fn get(&self) -> Option<(u16, String)> {
+        lock(&self.shared.close).clone()
     }
 }

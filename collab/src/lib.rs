@@ -35,5 +35,6 @@ pub mod store;
 pub use config::{Clock, HubConfig, Rate};
 pub use content::{ContentFormat, DocChange};
 pub use error::{Error, Result};
-pub use hub::{Access, Connection, Hub, Outbox, Outgoing};
+pub use hub::{Access, Closing, Connection, Hub, Outbox, Outgoing};
+pub use room::{FrameSink, SinkFull};
 pub use store::{Dialect, SqlStore, Store, VersionInfo};

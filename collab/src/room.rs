@@ -65,9 +65,30 @@ impl ConnShared {
     }
 }
 
+/// A socket writer that takes frames directly, for [`crate::Hub::connect_with`]: the room
+/// calls [`FrameSink::send`] under its lock for every frame of the connection, in order, so it
+/// must not block — write what the socket takes now and queue the rest.
+pub trait FrameSink: Send + Sync + 'static {
+    /// Writes or queues `frame` after everything sent before. `Err` when the sink's queue is
+    /// full: the connection is then closed as a slow consumer and sent nothing more.
+    fn send(&self, frame: &Bytes) -> std::result::Result<(), SinkFull>;
+}
+
+/// A [`FrameSink`]'s queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SinkFull;
+
+/// Where a connection's frames go.
+pub(crate) enum Sink {
+    /// The [`crate::Outbox`] queue, drained by the socket's task.
+    Queue(mpsc::Sender<Bytes>),
+    /// Written by the room itself (no task wake-up per frame).
+    Direct(Arc<dyn FrameSink>),
+}
+
 /// A connection as the room sees it.
 pub(crate) struct ConnEntry {
-    pub(crate) tx: mpsc::Sender<Bytes>,
+    pub(crate) sink: Sink,
     pub(crate) shared: Arc<ConnShared>,
     /// Awareness client ids this connection owns.
     pub(crate) client_ids: Vec<ClientID>,
@@ -81,15 +102,22 @@ impl ConnEntry {
         if self.dead {
             return;
         }
-        match self.tx.try_send(frame.clone()) {
-            Ok(()) => {
-                metrics::counter!(m::SENT_BYTES).increment(frame.len() as u64);
-            }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.dead = true;
-                self.shared.close(close_codes::SLOW_CONSUMER);
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => self.dead = true,
+        let full = match &self.sink {
+            Sink::Queue(tx) => match tx.try_send(frame.clone()) {
+                Ok(()) => false,
+                Err(mpsc::error::TrySendError::Full(_)) => true,
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    self.dead = true;
+                    return;
+                }
+            },
+            Sink::Direct(sink) => sink.send(frame).is_err(),
+        };
+        if full {
+            self.dead = true;
+            self.shared.close(close_codes::SLOW_CONSUMER);
+        } else {
+            metrics::counter!(m::SENT_BYTES).increment(frame.len() as u64);
         }
     }
 
@@ -420,12 +448,8 @@ impl Room {
         }
         if hub.changes.is_some() && !st.change_scheduled {
             st.change_scheduled = true;
-            let room = self.clone();
-            let debounce = hub.config.change_debounce;
-            tokio::spawn(async move {
-                tokio::time::sleep(debounce).await;
-                room.emit_change();
-            });
+            let at = tokio::time::Instant::now() + hub.config.change_debounce;
+            let _ = hub.change_due.send((at, self.clone()));
         }
     }
 

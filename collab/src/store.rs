@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyConnection, AnyPool, Connection as _, Executor, Row};
 
 use crate::Result;
 
@@ -155,12 +155,21 @@ const APPEND_CHUNK: usize = 200;
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// SQLite: the connection the group committer appends on, taken out of the pool once and
+    /// kept. A pooled one cost a ping per commit (the pool tests connections it hands out), and
+    /// since every commit landed on whichever connection was idle, each found its page cache
+    /// invalidated by the commits on the others and read the pages again.
+    appender: Arc<tokio::sync::Mutex<Option<AnyConnection>>>,
 }
 
 impl SqlStore {
     /// Wraps the application's pool. The collab migration must have been applied.
     pub fn new(pool: AnyPool, dialect: Dialect) -> Self {
-        Self { pool, dialect }
+        Self {
+            pool,
+            dialect,
+            appender: Arc::default(),
+        }
     }
 
     /// Opens a pool of its own on `url`, with the same per-connection settings as the server
@@ -185,7 +194,7 @@ impl SqlStore {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, dialect })
+        Ok(Self::new(pool, dialect))
     }
 
     /// The pool.
@@ -258,7 +267,27 @@ impl SqlStore {
         if records.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        if self.dialect == Dialect::Postgres {
+            let tx = self.begin_write().await?;
+            return Self::append_in(tx, records).await;
+        }
+        let mut appender = self.appender.lock().await;
+        let mut conn = match appender.take() {
+            Some(conn) => conn,
+            None => self.pool.acquire().await?.detach(),
+        };
+        let tx = conn.begin_with("begin immediate").await?;
+        Self::append_in(tx, records).await?;
+        // Kept only after a success: whatever failed may have been the connection.
+        *appender = Some(conn);
+        Ok(())
+    }
+
+    /// Appends `records` in `tx` and commits it.
+    async fn append_in(
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        records: &[AppendRecord],
+    ) -> Result<()> {
         for chunk in records.chunks(APPEND_CHUNK) {
             let mut sql =
                 String::from("insert into collab_updates (doc_id, seq, data, created_at) values ");

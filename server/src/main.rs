@@ -66,9 +66,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // The handlers are installed before anyone is told the server is up: a SIGTERM that
     // arrives the moment after must shut down gracefully, not kill the process.
     let shutdown = shutdown_signal()?;
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     // One line on standard output once the server accepts traffic: scripts and the test
@@ -77,6 +75,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     server.run(listener, shutdown).await?;
     Ok(())
+}
+
+/// Connections the kernel holds before the server accepts them (capped by `somaxconn`). With
+/// tokio's default of 1,024, a thousand collaboration sockets opening at once (clients
+/// reconnecting after a restart) overflowed the queue, and the dropped ones waited out the 1 s
+/// SYN retransmit.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does: a restarted server can listen while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Installs the SIGINT and SIGTERM handlers now; the future resolves on either signal.

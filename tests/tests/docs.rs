@@ -1,6 +1,6 @@
 //! Documents through HTTP and the `/collab` socket: resources and permissions, content
-//! decoding, binary updates, versions, trash, the change feed, auth at connect, and hostile
-//! frames.
+//! decoding, binary updates, versions, trash, the change feed, auth at connect, WebSocket
+//! framing (fragments, pings, oversized frames) and hostile frames.
 
 use std::time::{Duration, Instant};
 
@@ -271,5 +271,78 @@ backend_tests! {
             assert!(Instant::now() < deadline);
         }
         assert_eq!(content(&w.owner, &doc.id).await.trim(), "still alive");
+    }
+
+    async fn collab_socket_handles_fragments_pings_and_oversized_frames(backend) {
+        use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+        use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+        let w = workspace(backend).await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Frames").await;
+        let mut ws = socket(&w.server, &doc.id, &w.owner.token).await;
+        assert_eq!(&next_event(&mut ws).await.unwrap()[..2], &[0, 0]);
+
+        // A ping is answered with its payload.
+        ws.send(Message::Ping(b"are you there".to_vec().into())).await.unwrap();
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap() {
+                Some(Ok(Message::Pong(payload))) => {
+                    assert_eq!(&payload[..], b"are you there");
+                    break;
+                }
+                Some(Ok(Message::Binary(_))) => {}
+                other => panic!("expected a pong, got {other:?}"),
+            }
+        }
+
+        // An update sent as three fragments is one message: applied, stored and echoed.
+        let message = atrium_collab::protocol::encode_update(append_update(&[], "fragmented update"));
+        let third = message.len() / 3;
+        let parts = [&message[..third], &message[third..2 * third], &message[2 * third..]];
+        for (i, part) in parts.iter().enumerate() {
+            let opcode = if i == 0 { OpCode::Data(Data::Binary) } else { OpCode::Data(Data::Continue) };
+            ws.send(Message::Frame(Frame::message(part.to_vec(), opcode, i == 2))).await.unwrap();
+        }
+        loop {
+            let frame = next_event(&mut ws).await.expect("the echo");
+            if frame.starts_with(&[0, 2]) && frame.windows(10).any(|w| w == b"fragmented") {
+                break;
+            }
+        }
+        assert_eq!(content(&w.owner, &doc.id).await.trim(), "fragmented update");
+
+        // A frame over the 8 MiB limit closes with 4413, without the server reading it all.
+        let mut big = vec![0u8; 9 << 20];
+        big[0] = 0;
+        big[1] = 2;
+        let _ = ws.send(Message::Binary(big.into())).await;
+        assert_eq!(next_event(&mut ws).await, Err(Some(4413)));
+        assert_eq!(content(&w.owner, &doc.id).await.trim(), "fragmented update");
+    }
+    async fn a_large_frame_keeps_flowing_while_the_client_talks(backend) {
+        let w = workspace(backend).await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Large").await;
+        // 12 MB: more than the socket buffers take while the client does not read.
+        let text = "0123456789abcdef".repeat(1 << 18);
+        let editor = Editor::new();
+        for _ in 0..3 {
+            assert_eq!(fixtures::post_update(&w.owner, &doc.id, editor.append(&text)).await, StatusCode::NO_CONTENT);
+        }
+        let mut ws = socket(&w.server, &doc.id, &w.owner.token).await;
+        // Ask for the whole document and, without reading, keep sending while the server is
+        // still writing it (the socket's buffers are full): the rest must follow once we read.
+        ws.send(Message::Binary(atrium_collab::protocol::encode_sync_step1(yrs::StateVector::default()))).await.unwrap();
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            // An empty update: a message the server reads and answers with nothing.
+            ws.send(Message::Binary(vec![0, 2, 2, 0, 0].into())).await.unwrap();
+        }
+        loop {
+            let frame = next_event(&mut ws).await.expect("the document arrives");
+            if frame.starts_with(&[0, 1]) {
+                assert!(frame.len() > 3 * text.len(), "the whole state: {} bytes", frame.len());
+                break;
+            }
+        }
     }
 }

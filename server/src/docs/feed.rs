@@ -74,24 +74,41 @@ pub async fn text(hub: &Hub, doc_id: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Turns the hub's debounced content reports into change-feed rows until shutdown.
+/// Most reports written in one transaction.
+const BATCH: usize = 64;
+
+/// Turns the hub's debounced content reports into change-feed rows until shutdown. The reports
+/// queued together (the hub sends those of documents edited at the same time together) are
+/// written in one transaction, so the indexer reads and commits them as one batch.
 pub fn spawn(
     db: Db,
     mut changes: UnboundedReceiver<DocChange>,
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(BATCH);
         loop {
-            let change = tokio::select! {
-                change = changes.recv() => change,
+            let open = tokio::select! {
+                n = changes.recv_many(&mut batch, BATCH) => n > 0,
                 () = shutdown.cancelled() => {
                     // The hub flushes its last reports while shutting down: take what is queued.
-                    changes.try_recv().ok()
+                    while batch.len() < BATCH {
+                        match changes.try_recv() {
+                            Ok(change) => batch.push(change),
+                            Err(_) => break,
+                        }
+                    }
+                    false
                 }
             };
-            let Some(change) = change else { return };
-            if let Err(error) = record(&db, &change).await {
-                tracing::error!(doc_id = %change.doc_id, %error, "cannot record a document change in the change feed");
+            if !batch.is_empty() {
+                if let Err(error) = record_all(&db, &batch).await {
+                    tracing::error!(documents = batch.len(), %error, "cannot record document changes in the change feed");
+                }
+                batch.clear();
+            }
+            if !open {
+                return;
             }
         }
     })
@@ -128,18 +145,30 @@ pub fn spawn_reconcile(db: Db, hub: Hub) -> tokio::task::JoinHandle<()> {
 }
 
 async fn record(db: &Db, change: &DocChange) -> Result<(), sqlx::Error> {
-    let Some(doc) = store::find(db, &change.doc_id).await? else {
-        return Ok(());
-    };
-    if doc.trashed_at.is_some() {
+    record_all(db, std::slice::from_ref(change)).await
+}
+
+/// Writes a change-feed row for each live document in `changes`, in one transaction.
+async fn record_all(db: &Db, changes: &[DocChange]) -> Result<(), sqlx::Error> {
+    let mut docs = Vec::with_capacity(changes.len());
+    for change in changes {
+        if let Some(doc) = store::find(db, &change.doc_id).await? {
+            if doc.trashed_at.is_none() {
+                docs.push((doc, &change.text));
+            }
+        }
+    }
+    if docs.is_empty() {
         return Ok(());
     }
     let mut tx = db.begin().await?;
-    store::touch(&mut tx, &doc.id).await?;
-    let doc = Doc {
-        updated_at: crate::db::now_ms(),
-        ..doc
-    };
-    upsert(&mut tx, &doc, &change.text).await?;
+    for (doc, text) in docs {
+        store::touch(&mut tx, &doc.id).await?;
+        let doc = Doc {
+            updated_at: crate::db::now_ms(),
+            ..doc
+        };
+        upsert(&mut tx, &doc, text).await?;
+    }
     tx.commit().await
 }

@@ -6,3 +6,4 @@ pub mod feed;
 pub mod routes;
 pub mod socket;
 pub mod store;
+pub mod wire;

@@ -5,24 +5,22 @@
 //! (commenters, viewers). Without access the socket gets the protocol's auth-denied message and
 //! is closed. Everything else — sync, awareness, durability — is the collab hub's.
 
-use atrium_collab::{Access, Outgoing, close_codes, protocol};
+use std::sync::Arc;
+
+use atrium_collab::{Access, FrameSink, close_codes, protocol};
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::store;
+use super::wire::{self, Incoming, ReadError, Socket, Upgrade};
 use crate::auth::CurrentUser;
-use crate::authz::{ProjectAction, require_project};
+use crate::authz::{ProjectAction, roles};
 use crate::error::ApiError;
 use crate::http::extract::Path;
-use crate::http::ws::close;
 use crate::state::AppState;
 use crate::telemetry::metrics::OpenSocket;
-
-/// Initial read buffer of a collaboration socket.
-const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 
 /// The collaboration socket route.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,101 +35,103 @@ async fn collab_socket(
     State(state): State<AppState>,
     user: Result<CurrentUser, ApiError>,
     Path(doc_id): Path<String>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Upgrade,
 ) -> Response {
     let access = match user {
         Ok(user) => access(&state, &user, &doc_id).await,
         Err(_) => Err("authentication required"),
     };
-    let max = state.collab.config().max_message_size;
-    upgrade
-        .max_message_size(max.saturating_add(1024))
-        .max_frame_size(max.saturating_add(1024))
-        // The 128 KiB defaults per socket would make a thousand idle editors cost 256 MB;
-        // frames are small, and large ones still arrive (the buffer grows as needed).
-        .read_buffer_size(SOCKET_BUFFER_BYTES)
-        .write_buffer_size(0)
-        .on_upgrade(move |socket| async move {
-            let _open = OpenSocket::new("collab");
-            match access {
-                Ok(access) => serve(socket, state, doc_id, access).await,
-                Err(reason) => deny(socket, reason).await,
-            }
-        })
+    let config = state.collab.config();
+    // Frames just over the hub's limit still arrive, so the hub closes with its own code.
+    let max = config.max_message_size.saturating_add(1024);
+    let send_queue = config.send_queue;
+    upgrade.on_upgrade(max, send_queue, move |socket| async move {
+        let _open = OpenSocket::new("collab");
+        match access {
+            Ok(access) => serve(socket, state, doc_id, access).await,
+            Err(reason) => deny(socket, reason).await,
+        }
+    })
 }
 
-/// The caller's access to the document, or why they have none.
+/// The caller's access to the document, or why they have none: one query (document, org
+/// role, project settings and explicit project role), the rule of
+/// [`crate::authz::require_project`] applied to it.
 async fn access(
     state: &AppState,
     user: &CurrentUser,
     doc_id: &str,
 ) -> Result<Access, &'static str> {
-    let doc = match store::find(&state.db, doc_id).await {
-        Ok(Some(doc)) => doc,
+    let row = match store::access_row(&state.db, doc_id, user.id()).await {
+        Ok(Some(row)) => row,
         Ok(None) => return Err("no such document"),
         Err(_) => return Err("the server cannot check access right now"),
     };
-    if doc.trashed_at.is_some() {
+    if row.trashed {
         return Err("the document is in the trash");
     }
-    match require_project(&state.db, user.id(), &doc.project_id, ProjectAction::Read).await {
-        Ok(project) if crate::authz::roles::project_allows(project.role, ProjectAction::Write) => {
-            Ok(Access::ReadWrite)
+    let role = match (row.org_role, row.project) {
+        (Some(org_role), Some((visibility, default_role))) => {
+            roles::effective_role(org_role, row.explicit_role, visibility, default_role)
         }
-        Ok(_) => Ok(Access::ReadOnly),
-        Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => {
-            Err("the server cannot check access right now")
-        }
-        Err(_) => Err("no such document"),
+        _ => None,
+    };
+    match role {
+        Some(role) if roles::project_allows(role, ProjectAction::Write) => Ok(Access::ReadWrite),
+        Some(role) if roles::project_allows(role, ProjectAction::Read) => Ok(Access::ReadOnly),
+        _ => Err("no such document"),
     }
 }
 
-async fn deny(mut socket: WebSocket, reason: &str) {
+async fn deny(socket: Socket, reason: &str) {
     let _ = socket
-        .send(Message::Binary(protocol::encode_permission_denied(reason)))
-        .await;
-    close(socket, close_codes::FORBIDDEN, reason).await;
+        .writer
+        .send(&protocol::encode_permission_denied(reason));
+    socket.close(close_codes::FORBIDDEN, reason).await;
 }
 
-async fn serve(mut socket: WebSocket, state: AppState, doc_id: String, access: Access) {
-    let (mut connection, mut outbox) = match state.collab.connect(&doc_id, access).await {
+async fn serve(socket: Socket, state: AppState, doc_id: String, access: Access) {
+    let sink: Arc<dyn FrameSink> = socket.writer.clone();
+    let (mut connection, closing) = match state.collab.connect_with(&doc_id, access, sink).await {
         Ok(pair) => pair,
         Err(error) => {
             tracing::warn!(%doc_id, %error, "cannot open the document");
-            close(
-                socket,
-                close_codes::STORAGE_FAILURE,
-                "the document cannot be loaded",
-            )
-            .await;
+            socket
+                .close(
+                    close_codes::STORAGE_FAILURE,
+                    "the document cannot be loaded",
+                )
+                .await;
             return;
         }
     };
+    let Socket { mut reader, writer } = socket;
+    // The room writes this connection's frames itself; this task reads, writes what the socket
+    // did not take at once, and closes.
     let (code, reason) = loop {
         tokio::select! {
-            outgoing = outbox.next() => match outgoing {
-                Some(Outgoing::Frame(bytes)) => {
-                    if socket.send(Message::Binary(bytes)).await.is_err() {
-                        return;
-                    }
-                }
-                Some(Outgoing::Close { code, reason }) => break (code, reason.to_string()),
-                None => return,
-            },
-            incoming = socket.recv() => match incoming {
-                // A refused frame makes the outbox yield the close instruction next.
-                Some(Ok(Message::Binary(bytes))) => {
+            biased;
+            closed = closing.closed() => break closed,
+            incoming = reader.next() => match incoming {
+                // A refused frame makes `closing` resolve next.
+                Ok(Incoming::Binary(bytes)) => {
                     let _ = connection.receive(bytes);
                 }
-                Some(Ok(Message::Text(_))) => break (close_codes::PROTOCOL_ERROR, "binary frames only".to_owned()),
-                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
-                Some(Ok(_)) => {}
+                Ok(Incoming::Text) => break (close_codes::PROTOCOL_ERROR, "binary frames only".to_owned()),
+                Ok(Incoming::Close(code)) => {
+                    drop(connection);
+                    Socket { reader, writer }.closed_by_client(code).await;
+                    return;
+                }
+                Err(ReadError::TooLarge) => break (close_codes::MESSAGE_TOO_LARGE, close_codes::reason(close_codes::MESSAGE_TOO_LARGE).to_owned()),
+                Err(ReadError::Protocol) => break (wire::CLOSE_PROTOCOL, "protocol error".to_owned()),
+                Err(ReadError::Io) => return,
             },
+            () = writer.drain() => return,
             () = state.shutdown.cancelled() => break (close_codes::SHUTTING_DOWN, "the server is restarting".to_owned()),
         }
     };
     // Leave the room before the close handshake, so peers see the presence go at once.
     drop(connection);
-    drop(outbox);
-    close(socket, code, &reason).await;
+    Socket { reader, writer }.close(code, &reason).await;
 }

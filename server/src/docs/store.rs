@@ -1,9 +1,10 @@
 //! Every SQL statement about document metadata.
 
-use atrium_client::wire::Doc;
+use atrium_client::wire::{Doc, OrgRole, ProjectRole, Visibility};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::authz::roles::{parse_org_role, parse_project_role, parse_visibility};
 use crate::db::{Db, Tx, new_id, now_ms};
 
 const COLUMNS: &str =
@@ -132,4 +133,68 @@ pub async fn changed_since_reported(db: &Db) -> Result<Vec<String>, sqlx::Error>
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(|row| row.try_get("id")).collect()
+}
+
+/// What the collaboration socket needs to decide a user's access to a document, read in one
+/// query: whether the document is trashed, and the user's org role, the project's settings
+/// (`None` when the project is archived or gone) and their explicit project role.
+#[derive(Debug)]
+pub struct AccessRow {
+    pub trashed: bool,
+    pub org_role: Option<OrgRole>,
+    pub project: Option<(Visibility, ProjectRole)>,
+    pub explicit_role: Option<ProjectRole>,
+}
+
+/// The document and the user's relation to it (see [`AccessRow`]); `None` when there is no
+/// such document.
+pub async fn access_row(
+    db: &Db,
+    doc_id: &str,
+    user_id: &str,
+) -> Result<Option<AccessRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "select d.trashed_at, om.role as org_role, p.visibility as project_visibility,
+             p.default_role as project_default_role, pm.role as explicit_role
+         from docs d
+         left join projects p on p.id = d.project_id and p.archived_at is null
+         left join org_members om on om.org_id = p.org_id and om.user_id = $2
+         left join project_members pm on pm.project_id = d.project_id and pm.user_id = $2
+         where d.id = $1",
+    )
+    .bind(doc_id)
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let decode_error =
+        |what: &str, value: &str| sqlx::Error::Decode(format!("unknown {what} {value:?}").into());
+    let trashed_at: Option<i64> = row.try_get("trashed_at")?;
+    let org_role: Option<String> = row.try_get("org_role")?;
+    let visibility: Option<String> = row.try_get("project_visibility")?;
+    let default_role: Option<String> = row.try_get("project_default_role")?;
+    let explicit: Option<String> = row.try_get("explicit_role")?;
+    let project = match (visibility.as_deref(), default_role.as_deref()) {
+        (Some(v), Some(d)) => Some((
+            parse_visibility(v).ok_or_else(|| decode_error("visibility", v))?,
+            parse_project_role(d).ok_or_else(|| decode_error("project role", d))?,
+        )),
+        _ => None,
+    };
+    Ok(Some(AccessRow {
+        trashed: trashed_at.is_some(),
+        org_role: match org_role.as_deref() {
+            Some(role) => Some(parse_org_role(role).ok_or_else(|| decode_error("org role", role))?),
+            None => None,
+        },
+        project,
+        explicit_role: match explicit.as_deref() {
+            Some(role) => {
+                Some(parse_project_role(role).ok_or_else(|| decode_error("project role", role))?)
+            }
+            None => None,
+        },
+    }))
 }
