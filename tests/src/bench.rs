@@ -1,5 +1,6 @@
-//! Shared by the benchmark binaries (`atrium-load`, `atrium-search-bench`): a release server
-//! started on a fresh data directory, and readings of its CPU time and memory from /proc.
+//! Shared by the benchmark binaries (`atrium-load`, `atrium-search-bench`, `atrium-chat-bench`):
+//! a release server started on a fresh data directory, readings of its CPU time and memory from
+//! /proc, and percentiles.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -81,4 +82,23 @@ pub fn rss_mb(pid: u32) -> f64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
     kb.unwrap_or(0.0) / 1024.0
+}
+
+/// The `p`th percentile (0–100) of sorted figures, nearest rank; NaN when there are none.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// p50, p99 and max of some figures.
+pub fn summarize(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        percentile(&values, 50.0),
+        percentile(&values, 99.0),
+        values.last().copied().unwrap_or(f64::NAN),
+    )
 }

@@ -873,11 +873,8 @@ async fn wait_until_gone(user: &TestUser, org: &str, q: &str) {
     }
 }
 
-/// Two nodes on one PostgreSQL database and one Redis: a socket on either node gets what
-/// happens on the other — logged events and ephemeral ones (typing), which only the Redis
-/// relay carries.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_fan_out_through_redis() {
+/// The team on node A, and a node B on the same PostgreSQL database and Redis.
+async fn two_nodes() -> (Team, TestServer) {
     let redis = atrium_tests::services::redis_url();
     let t =
         team_with(TestServer::builder(Backend::Postgres).env("ATRIUM_REDIS_URL", redis.clone()))
@@ -888,6 +885,15 @@ async fn two_nodes_fan_out_through_redis() {
         .arg(t.server.database_url())
         .start()
         .await;
+    (t, node_b)
+}
+
+/// Two nodes on one PostgreSQL database and one Redis: a socket on either node gets what
+/// happens on the other — logged events and ephemeral ones (typing), which only the Redis
+/// relay carries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_fan_out_through_redis() {
+    let (t, node_b) = two_nodes().await;
     let mut alice_a = t.socket(&t.alice).await;
     let mut bob_b = EventSocket::connect(&node_b, &t.bob.token).await;
     // Bob's presence on node B reaches Alice on node A.
@@ -928,16 +934,7 @@ async fn two_nodes_fan_out_through_redis() {
 
 #[tokio::test]
 async fn presence_spans_nodes_through_redis() {
-    let redis = atrium_tests::services::redis_url();
-    let t =
-        team_with(TestServer::builder(Backend::Postgres).env("ATRIUM_REDIS_URL", redis.clone()))
-            .await;
-    let node_b = TestServer::builder(Backend::Postgres)
-        .env("ATRIUM_REDIS_URL", redis)
-        .arg("--database-url")
-        .arg(t.server.database_url())
-        .start()
-        .await;
+    let (t, node_b) = two_nodes().await;
     let mut alice_a = t.socket(&t.alice).await;
     let bob_b = EventSocket::connect(&node_b, &t.bob.token).await;
     alice_a

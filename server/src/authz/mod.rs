@@ -8,9 +8,11 @@
 //! # Layout
 //! - [`roles`] — role names in the database and the pure rules (which role may do what, and a
 //!   user's effective role in a project).
+//! - [`joined`] — those roles read from one joined row (single-query access checks).
 //! - this module — [`require_org`] and [`require_project`], which load membership and apply
 //!   the rules.
 
+pub mod joined;
 pub mod roles;
 
 use atrium_client::wire::{OrgRole, ProjectRole};

@@ -4,7 +4,7 @@ use atrium_client::wire::{Doc, OrgRole, ProjectRole, Visibility};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::authz::roles::{parse_org_role, parse_project_role, parse_visibility};
+use crate::authz::joined::joined_roles;
 use crate::db::{Db, Tx, new_id, now_ms};
 
 const COLUMNS: &str =
@@ -169,32 +169,12 @@ pub async fn access_row(
     let Some(row) = row else {
         return Ok(None);
     };
-    let decode_error =
-        |what: &str, value: &str| sqlx::Error::Decode(format!("unknown {what} {value:?}").into());
     let trashed_at: Option<i64> = row.try_get("trashed_at")?;
-    let org_role: Option<String> = row.try_get("org_role")?;
-    let visibility: Option<String> = row.try_get("project_visibility")?;
-    let default_role: Option<String> = row.try_get("project_default_role")?;
-    let explicit: Option<String> = row.try_get("explicit_role")?;
-    let project = match (visibility.as_deref(), default_role.as_deref()) {
-        (Some(v), Some(d)) => Some((
-            parse_visibility(v).ok_or_else(|| decode_error("visibility", v))?,
-            parse_project_role(d).ok_or_else(|| decode_error("project role", d))?,
-        )),
-        _ => None,
-    };
+    let roles = joined_roles(&row)?;
     Ok(Some(AccessRow {
         trashed: trashed_at.is_some(),
-        org_role: match org_role.as_deref() {
-            Some(role) => Some(parse_org_role(role).ok_or_else(|| decode_error("org role", role))?),
-            None => None,
-        },
-        project,
-        explicit_role: match explicit.as_deref() {
-            Some(role) => {
-                Some(parse_project_role(role).ok_or_else(|| decode_error("project role", role))?)
-            }
-            None => None,
-        },
+        org_role: roles.org_role,
+        project: roles.project,
+        explicit_role: roles.explicit_role,
     }))
 }

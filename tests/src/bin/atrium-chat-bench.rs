@@ -43,7 +43,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use atrium_search::corpus::Rng;
 use atrium_tests::TestDatabase;
-use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb};
+use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb, summarize};
 use atrium_tests::services::PrivatePostgres;
 use clap::{Parser, ValueEnum};
 use futures::{StreamExt, TryStreamExt};
@@ -475,24 +475,6 @@ impl Sockets {
 
 // ---------------------------------------------------------------------------------------------
 // Figures.
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-/// p50, p99, max of some millisecond figures.
-fn summarize(mut values: Vec<f64>) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    (
-        percentile(&values, 50.0),
-        percentile(&values, 99.0),
-        values.last().copied().unwrap_or(f64::NAN),
-    )
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

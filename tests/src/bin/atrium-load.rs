@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use atrium_collab::protocol;
-use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb};
+use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb, summarize};
 use clap::{Parser, ValueEnum};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -162,23 +162,6 @@ fn markers(frame: &[u8]) -> impl Iterator<Item = (u32, u32)> + '_ {
             let digits = std::str::from_utf8(&w[MARK.len()..]).ok()?;
             Some((digits[..5].parse().ok()?, digits[5..].parse().ok()?))
         })
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn summarize(mut values: Vec<f64>) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    (
-        percentile(&values, 50.0),
-        percentile(&values, 99.0),
-        values.last().copied().unwrap_or(f64::NAN),
-    )
 }
 
 async fn edit(

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use atrium_tests::TestDatabase;
-use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb};
+use atrium_tests::bench::{BenchServer, cpu_seconds, percentile, rss_mb};
 use atrium_tests::services::PrivatePostgres;
 use clap::Parser;
 use serde_json::{Value, json};
@@ -810,14 +810,6 @@ impl Pass {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 async fn http_pass(
     http: &reqwest::Client,
     base: &str,
@@ -913,8 +905,8 @@ fn print_passes(columns: &[(&str, &Pass)]) {
             let v = pass.ms(kind);
             print!(
                 " | {:>9.2} / {:>9.2}",
-                percentile(&v, 0.5),
-                percentile(&v, 0.99)
+                percentile(&v, 50.0),
+                percentile(&v, 99.0)
             );
         }
         println!();

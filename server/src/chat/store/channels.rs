@@ -5,7 +5,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::decode_error;
-use crate::authz::roles::{parse_org_role, parse_project_role, parse_visibility};
+use crate::authz::joined::joined_roles;
+use crate::authz::roles::{parse_org_role, parse_project_role};
 use crate::chat::model::{ChannelRow, kind_name, parse_kind, parse_notify};
 use crate::db::{Db, Tx};
 
@@ -453,22 +454,12 @@ pub async fn access_row(
     let Some(row) = row else {
         return Ok(None);
     };
-    let org_role: Option<String> = row.try_get("org_role")?;
-    let visibility: Option<String> = row.try_get("project_visibility")?;
-    let default_role: Option<String> = row.try_get("project_default_role")?;
-    let explicit: Option<String> = row.try_get("explicit_role")?;
-    let project = match (visibility.as_deref(), default_role.as_deref()) {
-        (Some(v), Some(d)) => Some((
-            parse_visibility(v).ok_or_else(|| decode_error("visibility", v))?,
-            parse_project_role(d).ok_or_else(|| decode_error("project role", d))?,
-        )),
-        _ => None,
-    };
+    let roles = joined_roles(&row)?;
     Ok(Some(AccessRow {
         channel: channel_from(&row)?,
-        org_role: org_role.as_deref().and_then(parse_org_role),
-        project,
-        explicit_role: explicit.as_deref().and_then(parse_project_role),
+        org_role: roles.org_role,
+        project: roles.project,
+        explicit_role: roles.explicit_role,
         is_member: row.try_get::<i64, _>("is_member")? != 0,
     }))
 }
