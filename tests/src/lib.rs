@@ -6,6 +6,7 @@
 //! - [`database`] — [`Backend`] and [`TestDatabase`] — a fresh SQLite file or PostgreSQL
 //!   database per test.
 //! - [`events`] — [`events::EventSocket`], a client of the app event socket.
+//! - [`mail`] — mail the server sent, read from `.eml` files.
 //! - [`services`] — the loopback services the test command started (PostgreSQL, Redis, S3,
 //!   SMTP), and a private PostgreSQL for tests that stop it.
 //! - [`backend_tests!`]: runs one test body on both SQLite and PostgreSQL.
@@ -18,6 +19,7 @@ pub mod bench;
 pub mod database;
 pub mod events;
 pub mod fixtures;
+pub mod mail;
 pub mod server;
 pub mod services;
 

@@ -3,7 +3,6 @@
 //! removal; edits and deletes; resume after reconnecting; direct messages; presence and
 //! typing; @channel rules; the offline e-mail digest; and bad input that changes nothing.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::{
@@ -13,6 +12,7 @@ use atrium_client::wire::{
 };
 use atrium_tests::events::{EventSocket, Frame, any_mentions};
 use atrium_tests::fixtures::{self, TestUser};
+use atrium_tests::mail::{mails_to, wait_for_mail};
 use atrium_tests::{Backend, TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -814,36 +814,6 @@ backend_tests! {
         assert!(mails_to(&outbox, &t.eve.user.email).is_empty());
         assert_eq!(notifications(&t.eve, true).await.len(), 1, "still in her notification centre");
         assert_eq!(mails_to(&outbox, &t.bob.user.email).len(), 1);
-    }
-}
-
-/// The `.eml` files addressed to `to`.
-fn mails_to(dir: &Path, to: &str) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
-                .filter(|text| {
-                    text.contains(&format!("To: {to}")) || text.contains(&format!("<{to}>"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn wait_for_mail(dir: &Path, to: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(mail) = mails_to(dir, to).pop() {
-            return mail;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no mail to {to} in {}",
-            dir.display()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -11,6 +11,7 @@ use atrium_client::wire::{
 };
 use atrium_client::{Client, ClientError};
 use atrium_tests::fixtures::{self, PASSWORD};
+use atrium_tests::mail::wait_for_mail;
 use atrium_tests::{TestServer, backend_tests, services};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -49,27 +50,6 @@ async fn execute(db_url: &str, sql: &'static str, value: &str) {
     let pool = sqlx::AnyPool::connect(db_url).await.unwrap();
     sqlx::query(sql).bind(value).execute(&pool).await.unwrap();
     pool.close().await;
-}
-
-/// Waits for a mail to `to` in a directory of `.eml` files; returns its text.
-async fn wait_for_mail(dir: &Path, to: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for entry in entries.flatten() {
-                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                if text.contains(&format!("To: {to}")) || text.contains(&format!("<{to}>")) {
-                    return text;
-                }
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no mail to {to} arrived in {}",
-            dir.display()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The token in a mail's link `…{path}?token=…`, undoing quoted-printable soft breaks.
