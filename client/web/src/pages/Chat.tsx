@@ -432,9 +432,14 @@ function Composer ({ channel, thread, label, onSent }: { channel: Channel, threa
     const el = area.current!
     const caret = el.selectionStart ?? text.length
     const r = completeMention(text, suggest!.start, caret, handle)
+    // Write the completion and its caret into the field now, not on a later frame: keys typed
+    // right after the pick must land after the handle (a deferred caret move put them before it).
+    el.value = r.value
+    el.setSelectionRange(r.caret, r.caret)
+    el.focus()
     setText(r.value)
+    try { sessionStorage.setItem(draftKey, r.value) } catch {}
     setSuggest(null)
-    requestAnimationFrame(() => { el.focus(); el.setSelectionRange(r.caret, r.caret) })
   }
   function onKeyDown (e: KeyboardEvent) {
     if (suggest && matches.length) {
