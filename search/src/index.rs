@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::UserOperation;
 use tantivy::schema::Value;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
@@ -45,6 +46,8 @@ const PINNED_SEARCHERS: usize = 8;
 const PIN_TTL: Duration = Duration::from_secs(120);
 /// Staged changes that force a commit in [`SearchIndex::commit_if_due`] whatever the delay.
 const COMMIT_EVERY_OPS: usize = 50_000;
+/// Most writer operations sent as one group by [`SearchIndex::apply`] (an upsert is two).
+const OPERATIONS_PER_GROUP: usize = 512;
 /// [`SearchIndex::compact`] merges everything when more segments than this are searchable.
 pub const COMPACT_ABOVE_SEGMENTS: usize = 4;
 
@@ -260,16 +263,18 @@ impl SearchIndex {
     pub fn apply(&self, entries: impl IntoIterator<Item = (i64, IndexOp)>) -> Result<usize> {
         let mut state = lock(&self.state);
         let mut staged = 0;
+        let mut operations = Vec::new();
         for (seq, op) in entries {
             match op {
                 IndexOp::Upsert(doc) => {
                     let key = schema::key(doc.kind, &doc.id);
-                    state
-                        .writer
-                        .delete_term(Term::from_field_text(self.fields.key, &key));
+                    operations.push(UserOperation::Delete(Term::from_field_text(
+                        self.fields.key,
+                        &key,
+                    )));
                     match self.document(&doc, &key) {
                         Ok(document) => {
-                            state.writer.add_document(document)?;
+                            operations.push(UserOperation::Add(document));
                             staged += 1;
                         }
                         Err(e) => warn!(seq, error = %e, "search: entity not indexed"),
@@ -277,9 +282,10 @@ impl SearchIndex {
                 }
                 IndexOp::Delete { kind, id } => {
                     let key = schema::key(kind, &id);
-                    state
-                        .writer
-                        .delete_term(Term::from_field_text(self.fields.key, &key));
+                    operations.push(UserOperation::Delete(Term::from_field_text(
+                        self.fields.key,
+                        &key,
+                    )));
                     staged += 1;
                 }
             }
@@ -289,6 +295,15 @@ impl SearchIndex {
                 state.applied_seq = seq;
                 self.applied_seq.store(seq, Ordering::Release);
             }
+        }
+        // Operations go to the writer in groups; a group's documents go to one indexing thread
+        // and so into one segment. A live trickle (a few edited documents every half second)
+        // then costs one new segment per commit instead of one per indexing thread, while a
+        // bulk catch-up's many groups still spread over the threads.
+        let mut operations = operations.into_iter().peekable();
+        while operations.peek().is_some() {
+            let group: Vec<_> = operations.by_ref().take(OPERATIONS_PER_GROUP).collect();
+            state.writer.run(group)?;
         }
         Ok(staged)
     }

@@ -35,8 +35,12 @@ type Io = TokioIo<Upgraded>;
 
 /// How long a closing socket waits for the client's own close frame (as `http::ws::close`).
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
-/// Initial read buffer of a socket; it grows for a large message and shrinks back after.
-const READ_BUFFER: usize = 4 * 1024;
+/// Initial read buffer of a socket; it grows for a large message and shrinks back after. Small,
+/// because it is held by every open socket and an editor's updates and awareness messages are
+/// tens to hundreds of bytes (at 4 KiB it was most of a connection's memory).
+const READ_BUFFER: usize = 1024;
+/// Below this much free room the buffer grows before the next read.
+const READ_LOW_WATER: usize = 256;
 /// Frames up to this size are written by whoever sends them; larger ones by the connection's
 /// task.
 const DIRECT_MAX: usize = 64 * 1024;
@@ -310,7 +314,7 @@ impl Reader {
                 // After a large message: back to a small buffer.
                 self.buf = BytesMut::with_capacity(READ_BUFFER);
             }
-            if self.buf.capacity() - self.buf.len() < 1024 {
+            if self.buf.capacity() - self.buf.len() < READ_LOW_WATER {
                 self.buf.reserve(READ_BUFFER);
             }
             match self.io.read_buf(&mut self.buf).await {

@@ -13,6 +13,10 @@
 //! - `join`: one document of `--doc-mb` megabytes joined by N clients at once; reports the
 //!   join latency (connect to SyncStep2 received) p50/p99.
 //!
+//! `--url ws://HOST:PORT --pid PID` runs `edit` or `connect` against another y-websocket server
+//! instead (rooms are `ws://HOST:PORT/load-N`, no authentication), e.g. the reference Node
+//! server, to compare figures measured on the same machine.
+//!
 //! Every edit inserts a marker `§CCCCCSSSSS` (client, sequence); receivers find markers in the
 //! raw update bytes, which is enough to time deliveries without decoding the CRDT.
 
@@ -60,6 +64,30 @@ struct Args {
     /// Size of the joined document in megabytes (`join`).
     #[arg(long, default_value_t = 4)]
     doc_mb: usize,
+    /// A running y-websocket server to load instead of starting atrium (`edit`, `connect`).
+    #[arg(long, requires = "pid")]
+    url: Option<String>,
+    /// The process id of the `--url` server, for its CPU time and RSS.
+    #[arg(long)]
+    pid: Option<u32>,
+}
+
+/// Where the clients connect: atrium's `/collab/{doc}?token=` or another server's `/{room}`.
+#[derive(Clone)]
+struct Target {
+    /// `ws://HOST:PORT`.
+    ws_base: String,
+    /// Appended to each room's path (atrium's `?token=`).
+    query: String,
+    /// Path before the room name.
+    prefix: &'static str,
+    pid: u32,
+}
+
+impl Target {
+    fn url(&self, doc: &str) -> String {
+        format!("{}{}{doc}{}", self.ws_base, self.prefix, self.query)
+    }
 }
 
 const MARK: &[u8] = "§".as_bytes();
@@ -131,12 +159,8 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Connects and completes the handshake: sends SyncStep1, waits for the server's SyncStep2.
-async fn connect_synced(base: &str, doc: &str, token: &str) -> anyhow::Result<Socket> {
-    let url = format!(
-        "{}/collab/{doc}?token={token}",
-        base.replace("http://", "ws://")
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+async fn connect_synced(target: &Target, doc: &str) -> anyhow::Result<Socket> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(target.url(doc)).await?;
     socket
         .send(Message::Binary(protocol::encode_sync_step1(
             StateVector::default(),
@@ -164,25 +188,20 @@ fn markers(frame: &[u8]) -> impl Iterator<Item = (u32, u32)> + '_ {
         })
 }
 
-async fn edit(
-    args: &Args,
-    server: &BenchServer,
-    token: &str,
-    docs: &[String],
-) -> anyhow::Result<()> {
+async fn edit(args: &Args, target: &Target, docs: &[String]) -> anyhow::Result<()> {
     let sent: Arc<Mutex<HashMap<(u32, u32), Instant>>> = Arc::default();
     let peer_latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
     let ack_latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
     let delivered = Arc::new(AtomicU64::new(0));
     let mut sockets = Vec::new();
     for client in 0..args.clients {
-        sockets.push(connect_synced(&server.base, &docs[client % docs.len()], token).await?);
+        sockets.push(connect_synced(target, &docs[client % docs.len()]).await?);
     }
     let members_per_room: Vec<usize> = (0..docs.len())
         .map(|room| (0..args.clients).filter(|c| c % docs.len() == room).count())
         .collect();
-    let cpu_before = cpu_seconds(server.pid);
-    let rss_before = rss_mb(server.pid);
+    let cpu_before = cpu_seconds(target.pid);
+    let rss_before = rss_mb(target.pid);
     let started = Instant::now();
     let last_send = Arc::new(Mutex::new(started));
     let mut tasks = Vec::new();
@@ -208,10 +227,11 @@ async fn edit(
                 if !frame.starts_with(&[0, 2]) {
                     continue;
                 }
-                delivered.fetch_add(1, Ordering::Relaxed);
                 let now = Instant::now();
                 let sent = sent_at.lock().await;
                 for (who, seq) in markers(&frame) {
+                    // Count edits, not frames: a server may carry several edits in one frame.
+                    delivered.fetch_add(1, Ordering::Relaxed);
                     let Some(at) = sent.get(&(who, seq)) else {
                         continue;
                     };
@@ -280,7 +300,7 @@ async fn edit(
         .map(|at| at.saturating_duration_since(last_send))
         .max()
         .unwrap_or_default();
-    let cpu = cpu_seconds(server.pid) - cpu_before;
+    let cpu = cpu_seconds(target.pid) - cpu_before;
     let delivered = delivered.load(Ordering::Relaxed);
     let (p50, p99, max) = summarize(std::mem::take(&mut *peer_latencies.lock().await));
     let (a50, a99, amax) = summarize(std::mem::take(&mut *ack_latencies.lock().await));
@@ -305,38 +325,43 @@ async fn edit(
     );
     println!(
         "server RSS: {rss_before:.1} MB before, {:.1} MB after",
-        rss_mb(server.pid)
+        rss_mb(target.pid)
     );
     Ok(())
 }
 
+/// How long the allocator takes to return freed memory to the system (mimalloc purges after
+/// about a second).
+const SETTLE: Duration = Duration::from_secs(2);
+
 /// Edits per client, read by the receiving tasks to know when they have everything.
 static EDITS: AtomicU64 = AtomicU64::new(0);
 
-async fn connect(
-    args: &Args,
-    server: &BenchServer,
-    token: &str,
+/// Opens `clients` connections spread over `docs` at once; returns them once all are synced,
+/// and how long that took.
+async fn open_all(
+    target: &Target,
     docs: &[String],
-) -> anyhow::Result<()> {
-    let rss_before = rss_mb(server.pid);
+    clients: usize,
+) -> anyhow::Result<(Vec<Socket>, Duration)> {
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for client in 0..args.clients {
-        let (base, doc, token) = (
-            server.base.clone(),
-            docs[client % docs.len()].clone(),
-            token.to_owned(),
-        );
-        tasks.push(tokio::spawn(async move {
-            connect_synced(&base, &doc, &token).await
-        }));
+    for client in 0..clients {
+        let (target, doc) = (target.clone(), docs[client % docs.len()].clone());
+        tasks.push(tokio::spawn(
+            async move { connect_synced(&target, &doc).await },
+        ));
     }
     let mut sockets = Vec::new();
     for task in tasks {
         sockets.push(task.await??);
     }
-    let elapsed = started.elapsed();
+    Ok((sockets, started.elapsed()))
+}
+
+async fn connect(args: &Args, target: &Target, docs: &[String]) -> anyhow::Result<()> {
+    let rss_before = rss_mb(target.pid);
+    let (sockets, elapsed) = open_all(target, docs, args.clients).await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     println!(
         "scenario connect: {} connections in {} rooms synced in {:.1} ms",
@@ -344,17 +369,18 @@ async fn connect(
         docs.len(),
         elapsed.as_secs_f64() * 1000.0
     );
-    let rss = rss_mb(server.pid);
+    let rss = rss_mb(target.pid);
     println!(
         "server RSS: {rss_before:.1} MB before, {rss:.1} MB with every connection open (growth {:.1} MB)",
         rss - rss_before
     );
     // Memory freed after the burst of handshakes goes back to the system with a delay; a
     // second reading after a pause shows what the open connections themselves keep.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let settled = rss_mb(server.pid);
+    tokio::time::sleep(SETTLE).await;
+    let settled = rss_mb(target.pid);
     println!(
-        "server RSS 2 s later, every connection still open: {settled:.1} MB (growth {:.1} MB)",
+        "server RSS {} s later, every connection still open: {settled:.1} MB (growth {:.1} MB)",
+        SETTLE.as_secs(),
         settled - rss_before
     );
     drop(sockets);
@@ -364,6 +390,7 @@ async fn connect(
 async fn join(
     args: &Args,
     server: &BenchServer,
+    target: &Target,
     token: &str,
     docs: &[String],
 ) -> anyhow::Result<()> {
@@ -389,13 +416,13 @@ async fn join(
         .send()
         .await?
         .error_for_status()?;
-    let rss_before = rss_mb(server.pid);
+    let rss_before = rss_mb(target.pid);
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
-        let (base, doc, token) = (server.base.clone(), docs[0].clone(), token.to_owned());
+        let (target, doc) = (target.clone(), docs[0].clone());
         tasks.push(tokio::spawn(async move {
             let started = Instant::now();
-            let socket = connect_synced(&base, &doc, &token).await?;
+            let socket = connect_synced(&target, &doc).await?;
             anyhow::Ok((started.elapsed().as_secs_f64() * 1000.0, socket))
         }));
     }
@@ -415,7 +442,7 @@ async fn join(
     println!("join latency ms (connect to SyncStep2): p50 {p50:.1}  p99 {p99:.1}  max {max:.1}");
     println!(
         "server RSS: {rss_before:.1} MB before, {:.1} MB after",
-        rss_mb(server.pid)
+        rss_mb(target.pid)
     );
     Ok(())
 }
@@ -424,16 +451,38 @@ async fn join(
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     EDITS.store(args.edits as u64, Ordering::Relaxed);
-    let mut server = BenchServer::start(&args.bin, &[]).await?;
     let rooms = match args.scenario {
         Scenario::Join => 1,
         _ => args.rooms.max(1),
     };
+    if let (Some(url), Some(pid)) = (&args.url, args.pid) {
+        let target = Target {
+            ws_base: url.trim_end_matches('/').to_owned(),
+            query: String::new(),
+            prefix: "/",
+            pid,
+        };
+        let docs: Vec<String> = (0..rooms).map(|i| format!("load-{i}")).collect();
+        return match args.scenario {
+            Scenario::Edit => edit(&args, &target, &docs).await,
+            Scenario::Connect => connect(&args, &target, &docs).await,
+            Scenario::Join => {
+                bail!("--scenario join needs an atrium server (it seeds the document over HTTP)")
+            }
+        };
+    }
+    let mut server = BenchServer::start(&args.bin, &[]).await?;
     let (token, docs) = setup(&server.base, rooms).await?;
+    let target = Target {
+        ws_base: server.base.replace("http://", "ws://"),
+        query: format!("?token={token}"),
+        prefix: "/collab/",
+        pid: server.pid,
+    };
     match args.scenario {
-        Scenario::Edit => edit(&args, &server, &token, &docs).await?,
-        Scenario::Connect => connect(&args, &server, &token, &docs).await?,
-        Scenario::Join => join(&args, &server, &token, &docs).await?,
+        Scenario::Edit => edit(&args, &target, &docs).await?,
+        Scenario::Connect => connect(&args, &target, &docs).await?,
+        Scenario::Join => join(&args, &server, &target, &token, &docs).await?,
     }
     server.child.kill().await.ok();
     Ok(())
