@@ -76,10 +76,11 @@ impl Server {
         };
         let store = Arc::new(SqlStore::new(db.pool().clone(), dialect));
         // A document edit is searchable within about a second: the hub reports settled text
-        // after 500 ms (its default, 2 s, alone would exceed that), the indexer polls every
-        // 100 ms and commits at once when caught up.
+        // after 500 ms (its default, 2 s, alone would exceed that), the indexer is woken by the
+        // report and commits once caught up (at most every 250 ms).
         let hub_config = HubConfig {
             change_debounce: std::time::Duration::from_millis(500),
+            commit_interval: std::time::Duration::from_millis(config.collab_commit_interval_ms),
             ..HubConfig::default()
         };
         let (collab, doc_changes) = Hub::with_change_feed(store, hub_config);
