@@ -281,6 +281,22 @@ mod tests {
     }
 
     #[test]
+    fn collab_commit_interval_is_bounded() {
+        let serve = |args: &[&str]| {
+            Cli::try_parse_from(["atrium", "serve"].iter().chain(args)).map(|cli| {
+                match cli.command {
+                    Command::Serve(config) => config.collab_commit_interval_ms,
+                    _ => panic!("not serve"),
+                }
+            })
+        };
+        assert_eq!(serve(&[]).unwrap(), 5);
+        assert_eq!(serve(&["--collab-commit-interval-ms", "20"]).unwrap(), 20);
+        assert!(serve(&["--collab-commit-interval-ms", "5000"]).is_err());
+        assert!(serve(&["--collab-commit-interval-ms", "-1"]).is_err());
+    }
+
+    #[test]
     fn command_line_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
