@@ -64,11 +64,19 @@ impl ConnectionAccess {
     /// Updates from events that reveal a channel without a reload: a public channel created in
     /// a project the user reads.
     pub fn observe(&mut self, delivery: &Delivery) {
-        if delivery.kind == "channel.created"
-            && let Audience::Project(_) = delivery.audience
+        if Self::reveals_channel(delivery)
             && let Some(id) = delivery.data.get("id").and_then(|v| v.as_str())
         {
             self.channels.insert(id.to_owned());
         }
+    }
+
+    /// Whether the delivery can change a connection's access: a reload, or [`Self::observe`].
+    pub fn affects(delivery: &Delivery) -> bool {
+        Self::must_reload(delivery) || Self::reveals_channel(delivery)
+    }
+
+    fn reveals_channel(delivery: &Delivery) -> bool {
+        delivery.kind == "channel.created" && matches!(delivery.audience, Audience::Project(_))
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! Writes append their events to the `events` table inside their own transaction
 //! ([`store::append`]) and call [`Events::committed`] after the commit. One dispatcher task per
-//! node then reads the log in sequence order and broadcasts each event once to every open
-//! socket of the node; each socket sends only what its user may see ([`access`]). Reading the
+//! node then reads the log in sequence order and hands each event to the open sockets of the
+//! node that may see it ([`routing`]); each socket sends only what its user may see
+//! ([`access`]). Reading the
 //! log, rather than handing events over in memory, gives every socket the same order as the
 //! database — the order a reconnecting client replays from — so a client that remembers the
 //! last id it saw can resume with no gap and no duplicate. Ephemeral events (typing, presence)
@@ -14,6 +15,7 @@
 //!   dispatcher and the retention task), [`Audience`], [`NewEvent`].
 //! - [`store`] — the event log's SQL.
 //! - [`access`] — what one connection may receive, and how membership changes update it.
+//! - [`routing`] — which sockets a delivery is queued to.
 //! - [`presence`] — online/away/offline per user from their sockets.
 //! - [`relay`] — wake-ups and ephemeral events between nodes through Redis.
 //! - [`socket`] — the WebSocket: hello, resume, live events, heartbeats, slow consumers.
@@ -21,6 +23,7 @@
 pub mod access;
 pub mod presence;
 pub mod relay;
+mod routing;
 pub mod socket;
 pub mod store;
 
@@ -31,7 +34,7 @@ use std::time::Duration;
 use atrium_client::wire::PresenceStatus;
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::db::{Db, now_ms};
@@ -210,8 +213,8 @@ struct Inner {
     db: Db,
     config: EventsConfig,
     wake: Notify,
-    sender: broadcast::Sender<Arc<Delivery>>,
-    /// The last sequence broadcast: sockets replay up to here from the log, then go live.
+    routes: Arc<routing::Routes>,
+    /// The last sequence dispatched: sockets replay up to here from the log, then go live.
     dispatched: AtomicI64,
     presence: presence::Presence,
     /// Set once when Redis is configured (scale-out).
@@ -227,13 +230,13 @@ impl Events {
         stop: CancellationToken,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), sqlx::Error> {
         let head = store::bounds(&db).await?.map_or(0, |(_, max)| max);
-        let (sender, _) = broadcast::channel(config.queue);
+        let routes = Arc::new(routing::Routes::new(config.queue));
         let events = Self {
             inner: Arc::new(Inner {
                 db,
                 config,
                 wake: Notify::new(),
-                sender,
+                routes,
                 dispatched: AtomicI64::new(head),
                 presence: presence::Presence::default(),
                 relay: std::sync::OnceLock::new(),
@@ -267,7 +270,7 @@ impl Events {
 
     /// Hands an ephemeral event relayed from another node to this node's sockets.
     pub(crate) fn deliver_locally(&self, delivery: Delivery) {
-        let _ = self.inner.sender.send(Arc::new(delivery));
+        self.inner.routes.publish(delivery);
     }
 
     /// Sends an event that is not kept (typing, presence) to this node's sockets.
@@ -283,7 +286,7 @@ impl Events {
             relay.ephemeral(org_id, &audience, kind, &data, except_user.as_deref());
         }
         let delivery = Delivery::ephemeral(org_id, audience, kind, data, except_user);
-        let _ = self.inner.sender.send(Arc::new(delivery));
+        self.inner.routes.publish(delivery);
     }
 
     /// Records a presence change of one of this node's sockets: tells the other nodes this
@@ -369,13 +372,13 @@ impl Events {
         &self.inner.db
     }
 
-    /// A receiver of every delivery from now on, and the last sequence dispatched before it.
-    pub(crate) fn subscribe(&self) -> (broadcast::Receiver<Arc<Delivery>>, i64) {
-        let receiver = self.inner.sender.subscribe();
-        (receiver, self.inner.dispatched.load(Ordering::Acquire))
+    /// A route for a new socket (open until it publishes its access), and the last sequence
+    /// dispatched before it.
+    pub(crate) fn subscribe(&self) -> (routing::Subscription, i64) {
+        self.inner.routes.subscribe(&self.inner.dispatched)
     }
 
-    /// Reads the log in order and broadcasts what it finds, on every wake-up and poll.
+    /// Reads the log in order and routes what it finds, on every wake-up and poll.
     async fn dispatch(self, stop: CancellationToken) {
         const BATCH: i64 = 512;
         loop {
@@ -384,13 +387,12 @@ impl Events {
                 Ok(events) => {
                     let full = events.len() as i64 == BATCH;
                     for event in events {
-                        // Recorded before sending: a socket that subscribes in between reads
-                        // this number, replays up to it, and still receives the send.
-                        self.inner.dispatched.store(event.seq, Ordering::Release);
-                        let _ = self
-                            .inner
-                            .sender
-                            .send(Arc::new(Delivery::from_stored(event)));
+                        // The sequence is recorded under the routes' lock: a socket subscribing
+                        // reads either this number (and replays the event from the log) or the
+                        // one before (and is offered the event).
+                        self.inner
+                            .routes
+                            .dispatch(Delivery::from_stored(event), &self.inner.dispatched);
                     }
                     if full {
                         continue;

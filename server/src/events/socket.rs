@@ -10,7 +10,6 @@
 //! and `{"type":"ping"}`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -20,12 +19,12 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::access::ConnectionAccess;
 use super::presence::Transition;
+use super::routing::{Ended, Subscription};
 use super::{Audience, Delivery, Events, store};
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
@@ -116,7 +115,7 @@ enum End {
 impl Connection {
     async fn run(socket: WebSocket, state: AppState, user_id: String, last_event_id: Option<i64>) {
         let events = state.events.clone();
-        let (mut receiver, dispatched) = events.subscribe();
+        let (mut subscription, dispatched) = events.subscribe();
         let access = match ConnectionAccess::load(&state.db, &user_id).await {
             Ok(access) => access,
             Err(error) => {
@@ -125,6 +124,8 @@ impl Connection {
                 return;
             }
         };
+        // Loaded after subscribing, so it is current as of `dispatched` at least.
+        subscription.publish_access(&access, dispatched);
         let mut connection = Self {
             socket,
             events: events.clone(),
@@ -137,8 +138,11 @@ impl Connection {
             .presence()
             .connect(&user_id, connection.id, &connection.org_list());
         connection.announce(joined, None);
-        let end = match connection.start(dispatched, last_event_id).await {
-            Ok(()) => connection.serve(&mut receiver, &state).await,
+        let end = match connection
+            .start(&subscription, dispatched, last_event_id)
+            .await
+        {
+            Ok(()) => connection.serve(&mut subscription, &state).await,
             Err(end) => end,
         };
         let left = events.presence().disconnect(&user_id, connection.id);
@@ -155,7 +159,12 @@ impl Connection {
     }
 
     /// Sends `hello`, then replays what a resuming client missed (or tells it to resync).
-    async fn start(&mut self, dispatched: i64, last_event_id: Option<i64>) -> Result<(), End> {
+    async fn start(
+        &mut self,
+        subscription: &Subscription,
+        dispatched: i64,
+        last_event_id: Option<i64>,
+    ) -> Result<(), End> {
         let hello = json!({"type": "hello", "data": {
             "user_id": self.access.user_id,
             "last_event_id": dispatched,
@@ -193,7 +202,8 @@ impl Connection {
                 .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
             let done = (batch.len() as i64) < REPLAY_BATCH;
             for event in batch {
-                self.deliver(&Delivery::from_stored(event)).await?;
+                self.deliver(subscription, &Delivery::from_stored(event))
+                    .await?;
             }
             if done {
                 return Ok(());
@@ -202,24 +212,20 @@ impl Connection {
     }
 
     /// Live events, client frames, heartbeats, until one side ends it.
-    async fn serve(
-        &mut self,
-        receiver: &mut tokio::sync::broadcast::Receiver<Arc<Delivery>>,
-        state: &AppState,
-    ) -> End {
+    async fn serve(&mut self, subscription: &mut Subscription, state: &AppState) -> End {
         let heartbeat = self.events.config().heartbeat;
         let mut ticker = tokio::time::interval(heartbeat);
         ticker.tick().await;
         let mut last_heard = Instant::now();
         loop {
             let step = tokio::select! {
-                delivery = receiver.recv() => match delivery {
-                    Ok(delivery) => self.deliver(&delivery).await,
-                    Err(RecvError::Lagged(_)) => Err(End::Close(
+                delivery = subscription.recv() => match delivery {
+                    Ok(delivery) => self.deliver(subscription, &delivery).await,
+                    Err(Ended::Lagged) => Err(End::Close(
                         close_codes::SLOW_CONSUMER,
                         "too far behind; reconnect with your last event id",
                     )),
-                    Err(RecvError::Closed) => Err(End::Close(close_codes::SHUTTING_DOWN, "the server is restarting")),
+                    Err(Ended::Closed) => Err(End::Close(close_codes::SHUTTING_DOWN, "the server is restarting")),
                 },
                 incoming = self.socket.recv() => {
                     last_heard = Instant::now();
@@ -245,23 +251,37 @@ impl Connection {
         }
     }
 
-    /// Sends one delivery if the user may see it, updating access from membership events.
-    async fn deliver(&mut self, delivery: &Delivery) -> Result<(), End> {
+    /// Sends one delivery if the user may see it, updating access from membership events (and
+    /// telling the route what it now is, so only what it may see is queued to it).
+    async fn deliver(
+        &mut self,
+        subscription: &Subscription,
+        delivery: &Delivery,
+    ) -> Result<(), End> {
         if let Some(seq) = delivery.seq {
             if seq <= self.delivered {
                 return Ok(());
             }
             self.delivered = seq;
         }
-        if !self.access.allows(delivery) {
-            return Ok(());
-        }
-        if ConnectionAccess::must_reload(delivery) {
+        let allowed = self.access.allows(delivery);
+        if allowed && ConnectionAccess::must_reload(delivery) {
             self.access = ConnectionAccess::load(self.events.db(), &self.access.user_id)
                 .await
                 .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
         }
-        self.access.observe(delivery);
+        if allowed {
+            self.access.observe(delivery);
+        }
+        // Also when not allowed: an open route is waiting for the socket to get this far.
+        if ConnectionAccess::affects(delivery)
+            && let Some(seq) = delivery.seq
+        {
+            subscription.publish_access(&self.access, seq);
+        }
+        if !allowed {
+            return Ok(());
+        }
         self.send(delivery.frame.clone()).await
     }
 
