@@ -9,7 +9,8 @@
 //!   latency p50/p99, the durable-echo (acknowledgement) latency, convergence time after the
 //!   last edit, server CPU per delivered update, and server RSS.
 //! - `connect`: N connections in M rooms open at once and complete the sync handshake; reports
-//!   the time until all are synced and the RSS growth.
+//!   the time until all are synced and the RSS growth; `--rounds R` repeats that R times with
+//!   the earlier connections still open.
 //! - `join`: one document of `--doc-mb` megabytes joined by N clients at once; reports the
 //!   join latency (connect to SyncStep2 received) p50/p99.
 //!
@@ -64,6 +65,11 @@ struct Args {
     /// Size of the joined document in megabytes (`join`).
     #[arg(long, default_value_t = 4)]
     doc_mb: usize,
+    /// Rounds of `connect`, each opening N more connections in M more rooms while the earlier
+    /// rounds' stay open: from the second on, the growth is what more connections cost a
+    /// server already serving some (the first also pays one-time start-up costs).
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// A running y-websocket server to load instead of starting atrium (`edit`, `connect`).
     #[arg(long, requires = "pid")]
     url: Option<String>,
@@ -360,30 +366,37 @@ async fn open_all(
 }
 
 async fn connect(args: &Args, target: &Target, docs: &[String]) -> anyhow::Result<()> {
-    let rss_before = rss_mb(target.pid);
-    let (sockets, elapsed) = open_all(target, docs, args.clients).await?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    println!(
-        "scenario connect: {} connections in {} rooms synced in {:.1} ms",
-        sockets.len(),
-        docs.len(),
-        elapsed.as_secs_f64() * 1000.0
-    );
-    let rss = rss_mb(target.pid);
-    println!(
-        "server RSS: {rss_before:.1} MB before, {rss:.1} MB with every connection open (growth {:.1} MB)",
-        rss - rss_before
-    );
-    // Memory freed after the burst of handshakes goes back to the system with a delay; a
-    // second reading after a pause shows what the open connections themselves keep.
-    tokio::time::sleep(SETTLE).await;
-    let settled = rss_mb(target.pid);
-    println!(
-        "server RSS {} s later, every connection still open: {settled:.1} MB (growth {:.1} MB)",
-        SETTLE.as_secs(),
-        settled - rss_before
-    );
-    drop(sockets);
+    let mut open = Vec::new();
+    let rooms = docs.len() / args.rounds.max(1);
+    for (round, docs) in docs.chunks(rooms.max(1)).enumerate() {
+        let rss_before = rss_mb(target.pid);
+        let (sockets, elapsed) = open_all(target, docs, args.clients).await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        println!(
+            "scenario connect, round {}: {} connections in {} rooms synced in {:.1} ms ({} open before)",
+            round + 1,
+            sockets.len(),
+            docs.len(),
+            elapsed.as_secs_f64() * 1000.0,
+            open.len()
+        );
+        let rss = rss_mb(target.pid);
+        println!(
+            "server RSS: {rss_before:.1} MB before, {rss:.1} MB with every connection open (growth {:.1} MB)",
+            rss - rss_before
+        );
+        // Memory freed after the burst of handshakes goes back to the system with a delay; a
+        // second reading after a pause shows what the open connections themselves keep.
+        tokio::time::sleep(SETTLE).await;
+        let settled = rss_mb(target.pid);
+        println!(
+            "server RSS {} s later, every connection still open: {settled:.1} MB (growth {:.1} MB)",
+            SETTLE.as_secs(),
+            settled - rss_before
+        );
+        open.extend(sockets);
+    }
+    drop(open);
     Ok(())
 }
 
@@ -453,7 +466,8 @@ async fn main() -> anyhow::Result<()> {
     EDITS.store(args.edits as u64, Ordering::Relaxed);
     let rooms = match args.scenario {
         Scenario::Join => 1,
-        _ => args.rooms.max(1),
+        Scenario::Connect => args.rooms.max(1) * args.rounds.max(1),
+        Scenario::Edit => args.rooms.max(1),
     };
     if let (Some(url), Some(pid)) = (&args.url, args.pid) {
         let target = Target {
