@@ -220,6 +220,16 @@ mod tests {
         )
     }
 
+    fn channel_created(seq: i64, project: &str, channel: &str) -> Delivery {
+        let data = serde_json::json!({ "id": channel }).to_string();
+        logged(
+            seq,
+            Audience::Project(project.into()),
+            "channel.created",
+            &data,
+        )
+    }
+
     fn access(channels: &[&str]) -> ConnectionAccess {
         ConnectionAccess {
             user_id: "u1".into(),
@@ -290,25 +300,9 @@ mod tests {
         let dispatched = AtomicI64::new(0);
         let (mut subscription, from) = routes.subscribe(&dispatched);
         subscription.publish_access(&access(&[]), from);
-        routes.dispatch(
-            logged(
-                1,
-                Audience::Project("p1".into()),
-                "channel.created",
-                r#"{"id":"c9"}"#,
-            ),
-            &dispatched,
-        );
+        routes.dispatch(channel_created(1, "p1", "c9"), &dispatched);
         routes.dispatch(message(2, "c9"), &dispatched);
-        routes.dispatch(
-            logged(
-                3,
-                Audience::Project("p2".into()),
-                "channel.created",
-                r#"{"id":"c8"}"#,
-            ),
-            &dispatched,
-        );
+        routes.dispatch(channel_created(3, "p2", "c8"), &dispatched);
         routes.dispatch(message(4, "c8"), &dispatched);
         assert_eq!(queued(&mut subscription), [1, 2]);
     }
