@@ -59,7 +59,17 @@ impl BenchServer {
 
 /// CPU time (user + system) of a process in seconds, from /proc.
 pub fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat_cpu_seconds(&format!("/proc/{pid}/stat"))
+}
+
+/// CPU time (user + system) of the calling thread in seconds, counted as [`cpu_seconds`]
+/// counts a process's.
+pub fn thread_cpu_seconds() -> f64 {
+    stat_cpu_seconds("/proc/thread-self/stat")
+}
+
+fn stat_cpu_seconds(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
@@ -76,12 +86,25 @@ pub fn cpu_seconds(pid: u32) -> f64 {
 
 /// Resident memory of a process in MB.
 pub fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb = status
+    status_field(pid, "VmRSS:")
+        .and_then(|v| v.trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Threads of a process (each SQLite connection, for one, has its own).
+pub fn threads(pid: u32) -> u32 {
+    status_field(pid, "Threads:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn status_field(pid: u32, name: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
-    kb.unwrap_or(0.0) / 1024.0
+        .find_map(|l| l.strip_prefix(name))
+        .map(|v| v.trim().to_owned())
 }
 
 /// The `p`th percentile (0–100) of sorted figures, nearest rank; NaN when there are none.

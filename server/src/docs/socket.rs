@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::http::extract::Path;
 use crate::state::AppState;
 use crate::telemetry::metrics::OpenSocket;
+use tokio_util::sync::CancellationToken;
 
 /// The collaboration socket route.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -45,11 +46,13 @@ async fn collab_socket(
     // Frames just over the hub's limit still arrive, so the hub closes with its own code.
     let max = config.max_message_size.saturating_add(1024);
     let send_queue = config.send_queue;
+    // Only what the open socket needs, not the whole state: the task holds it while it is open.
+    let (hub, shutdown) = (state.collab.clone(), state.shutdown.clone());
     upgrade.on_upgrade(max, send_queue, move |socket| async move {
         let _open = OpenSocket::new("collab");
         match access {
-            Ok(access) => serve(socket, state, doc_id, access).await,
-            Err(reason) => deny(socket, reason).await,
+            Ok(access) => serve(socket, hub, shutdown, doc_id, access).await,
+            Err(reason) => Box::pin(deny(socket, reason)).await,
         }
     })
 }
@@ -90,18 +93,25 @@ async fn deny(socket: Socket, reason: &str) {
     socket.close(close_codes::FORBIDDEN, reason).await;
 }
 
-async fn serve(socket: Socket, state: AppState, doc_id: String, access: Access) {
+async fn serve(
+    socket: Socket,
+    hub: atrium_collab::Hub,
+    shutdown: CancellationToken,
+    doc_id: String,
+    access: Access,
+) {
     let sink: Arc<dyn FrameSink> = socket.writer.clone();
-    let (mut connection, closing) = match state.collab.connect_with(&doc_id, access, sink).await {
+    // The cold paths (joining, closing) are boxed: an open socket's task keeps its future for
+    // as long as it is open, and inline they made it 2.3 KB, most of a connection's memory.
+    let (mut connection, closing) = match Box::pin(hub.connect_with(&doc_id, access, sink)).await {
         Ok(pair) => pair,
         Err(error) => {
             tracing::warn!(%doc_id, %error, "cannot open the document");
-            socket
-                .close(
-                    close_codes::STORAGE_FAILURE,
-                    "the document cannot be loaded",
-                )
-                .await;
+            Box::pin(socket.close(
+                close_codes::STORAGE_FAILURE,
+                "the document cannot be loaded",
+            ))
+            .await;
             return;
         }
     };
@@ -120,7 +130,7 @@ async fn serve(socket: Socket, state: AppState, doc_id: String, access: Access) 
                 Ok(Incoming::Text) => break (close_codes::PROTOCOL_ERROR, "binary frames only".to_owned()),
                 Ok(Incoming::Close(code)) => {
                     drop(connection);
-                    Socket { reader, writer }.closed_by_client(code).await;
+                    Box::pin(Socket { reader, writer }.closed_by_client(code)).await;
                     return;
                 }
                 Err(ReadError::TooLarge) => break (close_codes::MESSAGE_TOO_LARGE, close_codes::reason(close_codes::MESSAGE_TOO_LARGE).to_owned()),
@@ -128,10 +138,10 @@ async fn serve(socket: Socket, state: AppState, doc_id: String, access: Access) 
                 Err(ReadError::Io) => return,
             },
             () = writer.drain() => return,
-            () = state.shutdown.cancelled() => break (close_codes::SHUTTING_DOWN, "the server is restarting".to_owned()),
+            () = shutdown.cancelled() => break (close_codes::SHUTTING_DOWN, "the server is restarting".to_owned()),
         }
     };
     // Leave the room before the close handshake, so peers see the presence go at once.
     drop(connection);
-    Socket { reader, writer }.close(code, &reason).await;
+    Box::pin(Socket { reader, writer }.close(code, &reason)).await;
 }

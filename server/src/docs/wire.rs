@@ -28,19 +28,22 @@ use bytes::{Bytes, BytesMut};
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use sha1::{Digest as _, Sha1};
-use tokio::io::{AsyncReadExt as _, AsyncWrite, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 use tokio::sync::Notify;
 
 type Io = TokioIo<Upgraded>;
 
 /// How long a closing socket waits for the client's own close frame (as `http::ws::close`).
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
-/// Initial read buffer of a socket; it grows for a large message and shrinks back after. Small,
-/// because it is held by every open socket and an editor's updates and awareness messages are
-/// tens to hundreds of bytes (at 4 KiB it was most of a connection's memory).
-const READ_BUFFER: usize = 1024;
-/// Below this much free room the buffer grows before the next read.
-const READ_LOW_WATER: usize = 256;
+/// Size of each worker thread's read buffer (see [`Reader::poll_fill`]).
+const SCRATCH: usize = 16 * 1024;
+
+thread_local! {
+    /// Sockets read into this buffer of their thread, and keep only the bytes of a frame not
+    /// yet complete: a socket waiting for its client holds no buffer of its own. (A buffer per
+    /// socket, even at 1 KiB, was a fifth of an open connection's memory.)
+    static READ_SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; SCRATCH]);
+}
 /// Frames up to this size are written by whoever sends them; larger ones by the connection's
 /// task.
 const DIRECT_MAX: usize = 64 * 1024;
@@ -167,7 +170,7 @@ impl Upgrade {
             });
             let reader = Reader {
                 io: read,
-                buf: BytesMut::with_capacity(READ_BUFFER),
+                buf: BytesMut::new(),
                 max_message,
                 partial: None,
                 discard: 0,
@@ -310,18 +313,30 @@ impl Reader {
                     }
                 }
             }
-            if self.buf.is_empty() && self.buf.capacity() > 16 * READ_BUFFER {
-                // After a large message: back to a small buffer.
-                self.buf = BytesMut::with_capacity(READ_BUFFER);
+            if self.buf.is_empty() && self.buf.capacity() > 0 {
+                // Every frame read was complete: nothing to keep while the socket waits.
+                self.buf = BytesMut::new();
             }
-            if self.buf.capacity() - self.buf.len() < READ_LOW_WATER {
-                self.buf.reserve(READ_BUFFER);
-            }
-            match self.io.read_buf(&mut self.buf).await {
+            match std::future::poll_fn(|cx| self.poll_fill(cx)).await {
                 Ok(0) | Err(_) => return Err(ReadError::Io),
                 Ok(_) => {}
             }
         }
+    }
+
+    /// Reads what the socket has, through the thread's scratch buffer, onto the end of `buf`.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+        READ_SCRATCH.with_borrow_mut(|scratch| {
+            let mut read = ReadBuf::new(scratch);
+            match Pin::new(&mut self.io).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) => {
+                    self.buf.extend_from_slice(read.filled());
+                    Poll::Ready(Ok(read.filled().len()))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
     }
 
     /// A complete frame from the buffer, if there is one.

@@ -13,6 +13,12 @@
 //!   the earlier connections still open.
 //! - `join`: one document of `--doc-mb` megabytes joined by N clients at once; reports the
 //!   join latency (connect to SyncStep2 received) p50/p99.
+//! - `floor`: no server at all. A relay thread in this process, with blocking sockets and no
+//!   protocol, forwards `edit`'s traffic (N clients in M rooms, `--edits` each at `--pace-ms`):
+//!   it reads each edit from one connection and writes it to every member of its room, the
+//!   echo included. Its CPU time per write is what the kernel alone charges a server for one
+//!   delivery over loopback on this machine — the floor under any server's "CPU per delivered
+//!   update".
 //!
 //! `--url ws://HOST:PORT --pid PID` runs `edit` or `connect` against another y-websocket server
 //! instead (rooms are `ws://HOST:PORT/load-N`, no authentication), e.g. the reference Node
@@ -29,7 +35,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use atrium_collab::protocol;
-use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb, summarize};
+use atrium_tests::bench::{
+    BenchServer, cpu_seconds, rss_mb, summarize, thread_cpu_seconds, threads,
+};
 use clap::{Parser, ValueEnum};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -42,6 +50,7 @@ enum Scenario {
     Edit,
     Connect,
     Join,
+    Floor,
 }
 
 #[derive(Debug, Parser)]
@@ -369,7 +378,10 @@ async fn connect(args: &Args, target: &Target, docs: &[String]) -> anyhow::Resul
     let mut open = Vec::new();
     let rooms = docs.len() / args.rounds.max(1);
     for (round, docs) in docs.chunks(rooms.max(1)).enumerate() {
+        // The set-up (or the round before) done, and what it freed given back.
+        tokio::time::sleep(SETTLE).await;
         let rss_before = rss_mb(target.pid);
+        let threads_before = threads(target.pid);
         let (sockets, elapsed) = open_all(target, docs, args.clients).await?;
         tokio::time::sleep(Duration::from_millis(200)).await;
         println!(
@@ -390,9 +402,10 @@ async fn connect(args: &Args, target: &Target, docs: &[String]) -> anyhow::Resul
         tokio::time::sleep(SETTLE).await;
         let settled = rss_mb(target.pid);
         println!(
-            "server RSS {} s later, every connection still open: {settled:.1} MB (growth {:.1} MB)",
+            "server RSS {} s later, every connection still open: {settled:.1} MB (growth {:.1} MB); threads {threads_before} before, {} now",
             SETTLE.as_secs(),
-            settled - rss_before
+            settled - rss_before,
+            threads(target.pid)
         );
         open.extend(sockets);
     }
@@ -460,14 +473,91 @@ async fn join(
     Ok(())
 }
 
+/// Size of a relayed edit in `floor`: about what one typed character's Yjs update is in a frame.
+const FLOOR_MESSAGE: usize = 64;
+
+async fn floor(args: &Args) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let rooms = args.rooms.max(1);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    // The editor's connection is accepted first, then one per client.
+    let mut editor = tokio::net::TcpStream::connect(addr).await?;
+    let (source, _) = listener.accept()?;
+    let received = Arc::new(AtomicU64::new(0));
+    let mut readers = Vec::new();
+    let mut members: Vec<Vec<std::net::TcpStream>> = (0..rooms).map(|_| Vec::new()).collect();
+    for client in 0..args.clients {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        let (accepted, _) = listener.accept()?;
+        accepted.set_nodelay(true)?;
+        members[client % rooms].push(accepted);
+        let received = Arc::clone(&received);
+        readers.push(tokio::spawn(async move {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                received.fetch_add(n as u64, Ordering::Relaxed);
+            }
+        }));
+    }
+    let relay = std::thread::spawn(move || -> std::io::Result<(u64, f64)> {
+        use std::io::{Read as _, Write as _};
+        let mut source = source;
+        let mut message = [0u8; FLOOR_MESSAGE];
+        let (mut writes, cpu_before) = (0u64, thread_cpu_seconds());
+        for room in (0..members.len()).cycle() {
+            if source.read_exact(&mut message).is_err() {
+                break;
+            }
+            for member in &mut members[room] {
+                member.write_all(&message)?;
+                writes += 1;
+            }
+        }
+        Ok((writes, thread_cpu_seconds() - cpu_before))
+    });
+    let edits = args.clients * args.edits;
+    let mut tick = tokio::time::interval(Duration::from_millis(args.pace_ms) / args.clients as u32);
+    let started = Instant::now();
+    for _ in 0..edits {
+        tick.tick().await;
+        editor.write_all(&[b'e'; FLOOR_MESSAGE]).await?;
+    }
+    editor.shutdown().await?;
+    let (writes, cpu) = relay.join().expect("relay thread")?;
+    let expected = writes * FLOOR_MESSAGE as u64;
+    while received.load(Ordering::Relaxed) < expected {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for reader in readers {
+        reader.abort();
+    }
+    println!(
+        "scenario floor: {} clients in {rooms} rooms, {} edits each every {} ms ({:.1} s), relayed without a server",
+        args.clients,
+        args.edits,
+        args.pace_ms,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "writes of {FLOOR_MESSAGE} bytes (peers + echoes): {writes}; relay thread CPU {cpu:.2} s = {:.2} us per write",
+        cpu * 1e6 / writes.max(1) as f64
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     EDITS.store(args.edits as u64, Ordering::Relaxed);
+    if let Scenario::Floor = args.scenario {
+        return floor(&args).await;
+    }
     let rooms = match args.scenario {
         Scenario::Join => 1,
         Scenario::Connect => args.rooms.max(1) * args.rounds.max(1),
-        Scenario::Edit => args.rooms.max(1),
+        Scenario::Edit | Scenario::Floor => args.rooms.max(1),
     };
     if let (Some(url), Some(pid)) = (&args.url, args.pid) {
         let target = Target {
@@ -483,6 +573,7 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Join => {
                 bail!("--scenario join needs an atrium server (it seeds the document over HTTP)")
             }
+            Scenario::Floor => unreachable!("runs without a server"),
         };
     }
     let mut server = BenchServer::start(&args.bin, &[]).await?;
@@ -497,6 +588,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Edit => edit(&args, &target, &docs).await?,
         Scenario::Connect => connect(&args, &target, &docs).await?,
         Scenario::Join => join(&args, &server, &target, &token, &docs).await?,
+        Scenario::Floor => unreachable!("runs without a server"),
     }
     server.child.kill().await.ok();
     Ok(())
