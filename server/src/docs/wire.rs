@@ -44,6 +44,7 @@ thread_local! {
     /// socket, even at 1 KiB, was a fifth of an open connection's memory.)
     static READ_SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; SCRATCH]);
 }
+
 /// Frames up to this size are written by whoever sends them; larger ones by the connection's
 /// task.
 const DIRECT_MAX: usize = 64 * 1024;
