@@ -153,6 +153,34 @@ const APPEND_CHUNK: usize = 200;
 /// string, and SQLite numbers them up to 32,766); larger appends take one round trip per chunk.
 const SCRIPT_MAX_ROWS: usize = 8_000;
 
+/// Appends a multi-row insert into the update log for `rows` rows, its parameters numbered from
+/// the `first_row`th row's on (four per row).
+fn push_insert(sql: &mut String, rows: usize, first_row: usize) {
+    sql.push_str("insert into collab_updates (doc_id, seq, data, created_at) values ");
+    for i in 0..rows {
+        let p = (first_row + i) * 4;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
+    }
+}
+
+/// Binds the records' values in the order [`push_insert`] numbers them.
+fn bind_records<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    records: &'q [AppendRecord],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for r in records {
+        q = q
+            .bind(&*r.doc_id)
+            .bind(r.seq)
+            .bind(&r.data[..])
+            .bind(r.created_at);
+    }
+    q
+}
+
 /// The [`Store`] over a SQL database (SQLite or PostgreSQL) through sqlx's `Any` driver.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
@@ -298,27 +326,15 @@ impl SqlStore {
     async fn append_script(conn: &mut AnyConnection, records: &[AppendRecord]) -> Result<()> {
         let mut sql = String::from("begin immediate;");
         for (c, chunk) in records.chunks(APPEND_CHUNK).enumerate() {
-            sql.push_str(" insert into collab_updates (doc_id, seq, data, created_at) values ");
-            for i in 0..chunk.len() {
-                // Parameters are numbered across the whole string.
-                let p = (c * APPEND_CHUNK + i) * 4;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
-            }
+            sql.push(' ');
+            // Parameters are numbered across the whole string.
+            push_insert(&mut sql, chunk.len(), c * APPEND_CHUNK);
             sql.push(';');
         }
         sql.push_str(" commit");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in records {
-            q = q
-                .bind(&*r.doc_id)
-                .bind(r.seq)
-                .bind(&r.data[..])
-                .bind(r.created_at);
-        }
-        q.execute(&mut *conn).await?;
+        bind_records(sqlx::query(sqlx::AssertSqlSafe(sql)), records)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
@@ -328,24 +344,11 @@ impl SqlStore {
         records: &[AppendRecord],
     ) -> Result<()> {
         for chunk in records.chunks(APPEND_CHUNK) {
-            let mut sql =
-                String::from("insert into collab_updates (doc_id, seq, data, created_at) values ");
-            for i in 0..chunk.len() {
-                let p = i * 4;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
-            }
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in chunk {
-                q = q
-                    .bind(&*r.doc_id)
-                    .bind(r.seq)
-                    .bind(&r.data[..])
-                    .bind(r.created_at);
-            }
-            q.execute(&mut *tx).await?;
+            let mut sql = String::new();
+            push_insert(&mut sql, chunk.len(), 0);
+            bind_records(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
