@@ -551,6 +551,12 @@ async fn floor(args: &Args) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     EDITS.store(args.edits as u64, Ordering::Relaxed);
+    if args.clients == 0 || args.rooms == 0 || args.pace_ms == 0 {
+        bail!("--clients, --rooms and --pace-ms must be at least 1");
+    }
+    if matches!(args.scenario, Scenario::Edit | Scenario::Floor) && args.clients < args.rooms {
+        bail!("every room needs a client: --clients must be at least --rooms");
+    }
     if let Scenario::Floor = args.scenario {
         return floor(&args).await;
     }
