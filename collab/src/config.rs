@@ -82,7 +82,8 @@ pub struct HubConfig {
     /// Bytes queued per connection behind the frame being written (each frame charged its
     /// length plus [`crate::queue::FRAME_OVERHEAD`], see [`crate::SendBudget`]); a consumer
     /// that lets it fill is disconnected with [`crate::close_codes::SLOW_CONSUMER`]. The frame
-    /// being written is not charged, so a joiner of a document larger than this still gets it.
+    /// being written is not charged, and one frame of any size is taken while nothing is
+    /// charged, so a joiner of a document larger than this still gets it.
     pub send_queue_bytes: usize,
     /// Most updates committed in one transaction.
     pub max_commit_batch: usize,

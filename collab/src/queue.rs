@@ -7,11 +7,13 @@
 //! [`FRAME_OVERHEAD`], so a flood of tiny frames (pongs, say) costs what its bookkeeping
 //! weighs too.
 //!
-//! The frame being written — the first one queued — is not charged: a joiner's copy of a large
-//! document may alone be bigger than the limit, and the live updates that arrive while it
-//! drains may then take the whole limit behind it. So a connection holds at most one frame plus
-//! the limit, and the frames the hub shares between connections (a broadcast update, the
-//! document's full state) exist once however many queues hold them.
+//! The frame being written — the first one queued — is not charged, and a frame of any size
+//! joins a queue with nothing charged yet: a joiner's copy of a large document may alone be
+//! bigger than the limit (and may find the handshake's small frame still ahead of it), and the
+//! live updates that arrive while it drains may then take the limit behind it. So a
+//! connection holds at most the frame being written and either one more frame of any size or
+//! frames up to the limit; and the frames the hub shares between connections (a broadcast
+//! update, the document's whole state) exist once however many queues hold them.
 
 /// What a queued frame costs beyond its bytes (queue slot, shared-buffer handle, header).
 pub const FRAME_OVERHEAD: usize = 64;
@@ -43,10 +45,10 @@ impl SendBudget {
             return true;
         }
         let cost = frame_cost(len);
-        if self.behind.saturating_add(cost) > self.limit {
+        if self.behind > 0 && self.behind.saturating_add(cost) > self.limit {
             return false;
         }
-        self.behind += cost;
+        self.behind = self.behind.saturating_add(cost);
         true
     }
 
@@ -84,8 +86,13 @@ mod tests {
     #[test]
     fn the_first_frame_is_free_and_the_rest_fit_the_limit() {
         let mut b = SendBudget::new(1000);
-        // Whatever its size, a frame into an empty queue is accepted.
+        // Whatever its size, a frame into an empty queue is accepted…
         assert!(b.admit(0, 10 << 20));
+        assert_eq!(b.charged(), 0);
+        // …and so is the one behind it, which is charged.
+        assert!(b.admit(1, 10 << 20));
+        assert!(!b.admit(2, 0));
+        b.advance(Some(10 << 20));
         assert_eq!(b.charged(), 0);
         assert!(b.admit(1, 400));
         assert!(b.admit(2, 400 - 2 * FRAME_OVERHEAD));
@@ -112,5 +119,9 @@ mod tests {
             queued += 1;
         }
         assert_eq!(queued, 65, "the free first frame and 64 empty ones");
+        // A frame bigger than the limit fits only with nothing charged.
+        let mut b = SendBudget::new(1000);
+        assert!(b.admit(1, 10));
+        assert!(!b.admit(2, 2000));
     }
 }
