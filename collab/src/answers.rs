@@ -117,7 +117,10 @@ mod tests {
     use yrs::updates::decoder::Decode;
 
     fn request(sv: &StateVector) -> EncodedStateVector {
-        match decode_frame(&encode_sync_step1(sv.clone()), 1).unwrap().pop() {
+        match decode_frame(&encode_sync_step1(sv.clone()), 1)
+            .unwrap()
+            .pop()
+        {
             Some(Incoming::SyncStep1(r)) => r,
             other => panic!("{other:?}"),
         }

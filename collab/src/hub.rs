@@ -15,8 +15,7 @@ use crate::content::{self, ContentFormat, DocChange};
 use crate::metrics as m;
 use crate::protocol::{self, Incoming, ProtocolError};
 use crate::room::{
-    Ack, ConnEntry, ConnShared, FrameSink, Room, RoomState, RoomStats, Sink, doc_from_stored,
-    lock,
+    Ack, ConnEntry, ConnShared, FrameSink, Room, RoomState, RoomStats, Sink, doc_from_stored, lock,
 };
 use crate::store::{AppendRecord, Snapshot, Store, StoredDoc, VersionInfo};
 use crate::{Error, Result};

@@ -261,14 +261,28 @@ mod tests {
         assert_eq!(states(&f.unwrap()), vec![(10, 1, r#"{"n":"a"}"#.into())]);
         assert_eq!(a, vec![10]);
         // b relays a's state, then a's removal: neither applies, nothing is claimed.
-        assert!(p.apply(2, &mut b, 4, &update(&[(10, 5, "{}")]), 0).is_none());
-        assert!(p.apply(2, &mut b, 4, &update(&[(10, 5, "null")]), 0).is_none());
+        assert!(
+            p.apply(2, &mut b, 4, &update(&[(10, 5, "{}")]), 0)
+                .is_none()
+        );
+        assert!(
+            p.apply(2, &mut b, 4, &update(&[(10, 5, "null")]), 0)
+                .is_none()
+        );
         assert!(b.is_empty());
         // A renewal with the same state is announced (the keepalive); an older one is not.
-        assert!(p.apply(1, &mut a, 4, &update(&[(10, 2, r#"{"n":"a"}"#)]), 0).is_some());
-        assert!(p.apply(1, &mut a, 4, &update(&[(10, 1, "{}")]), 0).is_none());
+        assert!(
+            p.apply(1, &mut a, 4, &update(&[(10, 2, r#"{"n":"a"}"#)]), 0)
+                .is_some()
+        );
+        assert!(
+            p.apply(1, &mut a, 4, &update(&[(10, 1, "{}")]), 0)
+                .is_none()
+        );
         // The owner's removal with the same clock removes it.
-        let f = p.apply(1, &mut a, 4, &update(&[(10, 2, "null")]), 0).unwrap();
+        let f = p
+            .apply(1, &mut a, 4, &update(&[(10, 2, "null")]), 0)
+            .unwrap();
         assert_eq!(states(&f), vec![(10, 2, "null".into())]);
         assert_eq!(p.present(), 0);
         assert_eq!(states(&p.snapshot()), vec![]);
@@ -296,10 +310,16 @@ mod tests {
         assert_eq!(states(&f), vec![(10, 3, "null".into())]);
         p.disown(&a, 2_000);
         // A peer's stale relay of the last state neither applies nor claims the id…
-        assert!(p.apply(2, &mut b, 4, &update(&[(10, 3, "{}")]), 2_500).is_none());
+        assert!(
+            p.apply(2, &mut b, 4, &update(&[(10, 3, "{}")]), 2_500)
+                .is_none()
+        );
         // …but the client itself, reconnected with a newer clock, takes it back.
         let mut a2 = Vec::new();
-        assert!(p.apply(3, &mut a2, 4, &update(&[(10, 4, "{}")]), 3_000).is_some());
+        assert!(
+            p.apply(3, &mut a2, 4, &update(&[(10, 4, "{}")]), 3_000)
+                .is_some()
+        );
         assert_eq!(a2, vec![10]);
         p.remove(&a2, 4_000);
         p.disown(&a2, 4_000);
@@ -321,7 +341,10 @@ mod tests {
         // Owned by an open connection: kept however long, and renewable.
         p.expire(1_000_000, 30_000, 60_000);
         assert_eq!(p.remembered(), 1);
-        assert!(p.apply(1, &mut a, 4, &update(&[(10, 2, "{}")]), 1_000_000).is_some());
+        assert!(
+            p.apply(1, &mut a, 4, &update(&[(10, 2, "{}")]), 1_000_000)
+                .is_some()
+        );
     }
 
     #[test]

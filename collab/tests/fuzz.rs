@@ -38,8 +38,8 @@ use yrs::sync::Awareness;
 use yrs::types::Attrs;
 use yrs::updates::decoder::Decode;
 use yrs::{
-    Any, Array, ArrayPrelim, Doc, Map, MapPrelim, ReadTxn, StateVector, Text, TextPrelim,
-    Transact, Update, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim,
+    Any, Array, ArrayPrelim, Doc, Map, MapPrelim, ReadTxn, StateVector, Text, TextPrelim, Transact,
+    Update, Xml, XmlElementPrelim, XmlFragment, XmlTextPrelim,
 };
 
 /// Seconds each target runs unless `ATRIUM_FUZZ_SECS` says otherwise.
@@ -158,7 +158,11 @@ fn documents() -> Vec<Doc> {
         let bold: Attrs = [("bold".into(), Any::Bool(true))].into();
         text.format(&mut txn, 3, 6, bold.clone());
         text.insert_with_attributes(&mut txn, 1, "fmt", bold);
-        text.insert_embed(&mut txn, 2, Any::from(vec![Any::from("img"), Any::from(1.0)]));
+        text.insert_embed(
+            &mut txn,
+            2,
+            Any::from(vec![Any::from("img"), Any::from(1.0)]),
+        );
     }
     docs.push(doc);
 
@@ -216,7 +220,9 @@ fn documents() -> Vec<Doc> {
         .insert(&mut a.transact_mut(), 0, "from a");
     b.get_or_insert_text("text")
         .insert(&mut b.transact_mut(), 0, "from b");
-    let ua = a.transact().encode_state_as_update_v1(&StateVector::default());
+    let ua = a
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
     b.transact_mut()
         .apply_update(Update::decode_v1(&ua).unwrap())
         .unwrap();
@@ -286,7 +292,9 @@ fn seeds(docs: &[Doc]) -> Seeds {
     // Awareness: several states and a removal.
     let mut awareness = Awareness::new(Doc::with_client_id(77));
     awareness
-        .set_local_state(serde_json::json!({"user": {"name": "Ann", "color": "#f00"}, "cursor": null}))
+        .set_local_state(
+            serde_json::json!({"user": {"name": "Ann", "color": "#f00"}, "cursor": null}),
+        )
         .unwrap();
     frames.push(protocol::encode_awareness(awareness.update().unwrap()).to_vec());
     frames.push(
@@ -328,7 +336,9 @@ const VARINTS: &[&[u8]] = &[
     &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f],
     &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f],
     &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
-    &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00],
+    &[
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00,
+    ],
 ];
 
 /// One to four mutations of a seed.
@@ -472,14 +482,24 @@ struct Finding {
 }
 
 fn report(target: &str, findings: &[Finding], iterations: u64) {
-    eprintln!("fuzz {target}: {iterations} inputs, {} findings", findings.len());
+    eprintln!(
+        "fuzz {target}: {iterations} inputs, {} findings",
+        findings.len()
+    );
     if findings.is_empty() {
         return;
     }
     let listed: Vec<String> = findings
         .iter()
         .take(10)
-        .map(|f| format!("iteration {}: {}\n  input: {}", f.iteration, f.what, hex(&f.input)))
+        .map(|f| {
+            format!(
+                "iteration {}: {}\n  input: {}",
+                f.iteration,
+                f.what,
+                hex(&f.input)
+            )
+        })
         .collect();
     panic!(
         "fuzz {target} (seed {:#x}) found {} problem(s):\n{}",
@@ -532,7 +552,10 @@ fn integrate(doc: &Doc, update: Update) -> Result<(), String> {
     }
     match quietly(|| doc.transact_mut().apply_update(update).map(|_| ())) {
         Ok(_) => Ok(()),
-        Err(p) => Err(format!("yrs panicked integrating an accepted update: {}", panic_message(&*p))),
+        Err(p) => Err(format!(
+            "yrs panicked integrating an accepted update: {}",
+            panic_message(&*p)
+        )),
     }
 }
 
@@ -673,6 +696,158 @@ fn decoder() {
     assert!(iteration > 1_000, "only {iteration} inputs ran");
 }
 
+// --- valid edits ----------------------------------------------------------------------------
+
+/// Three yrs peers editing one document concurrently (text with formatting, a map, an array
+/// with nested types, XML), now and then merging each other's state: their updates are valid
+/// and build on each other, which mutated seeds rarely are. Half of what they produce is then
+/// mutated lightly, so integration sees near-valid input too.
+struct Editors {
+    docs: Vec<Doc>,
+    /// A peer whose last update was mutated (so the room lacks it): it sends its whole state
+    /// next, as a reconnecting client does, instead of updates the room would find gapped.
+    resync: Option<usize>,
+    last: usize,
+}
+
+impl Editors {
+    fn new() -> Self {
+        Self {
+            docs: (0..3).map(|i| Doc::with_client_id(500 + i)).collect(),
+            resync: None,
+            last: 0,
+        }
+    }
+
+    /// The last frame did not reach the room as it was.
+    fn lost_last(&mut self) {
+        self.resync = Some(self.last);
+    }
+
+    /// The next frame: an edit's update, a peer's whole state, or a merge among the peers.
+    fn next(&mut self, rng: &mut Rng) -> Vec<u8> {
+        let who = rng.below(self.docs.len());
+        self.last = who;
+        if let Some(who) = self.resync.take() {
+            return protocol::encode_sync_step2(
+                self.docs[who]
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default()),
+            )
+            .to_vec();
+        }
+        match rng.below(16) {
+            // Peers merge: the next edits are concurrent with, or build on, others'.
+            0 => {
+                let other = (who + 1 + rng.below(self.docs.len() - 1)) % self.docs.len();
+                let state = self.docs[other]
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default());
+                let _ = self.docs[who]
+                    .transact_mut()
+                    .apply_update(Update::decode_v1(&state).unwrap());
+                protocol::encode_sync_step2(state).to_vec()
+            }
+            // The whole state, as a client's SyncStep2 (never a gap: it starts at zero).
+            1 => protocol::encode_sync_step2(
+                self.docs[who]
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default()),
+            )
+            .to_vec(),
+            _ => protocol::encode_update(edit(&self.docs[who], rng)).to_vec(),
+        }
+    }
+}
+
+/// One random edit of `doc`; returns its update.
+fn edit(doc: &Doc, rng: &mut Rng) -> Vec<u8> {
+    let text = doc.get_or_insert_text("text");
+    let map = doc.get_or_insert_map("m");
+    let arr = doc.get_or_insert_array("a");
+    let frag = doc.get_or_insert_xml_fragment("default");
+    // ASCII where offsets are used (yrs counts UTF-8 bytes, and panics on a split character,
+    // on the client's side); other text where none are.
+    let words = ["a", "word ", "\n", "longer text here "];
+    let unicode = ["ü", "👋 wave", "日本"];
+    let mut txn = doc.transact_mut();
+    match rng.below(10) {
+        0..=2 => {
+            let len = text.len(&txn);
+            let at = rng.below(len as usize + 1) as u32;
+            text.insert(&mut txn, at, words[rng.below(words.len())]);
+        }
+        3 => {
+            let len = text.len(&txn);
+            if len > 0 {
+                let at = rng.below(len as usize) as u32;
+                let n = 1 + rng.below((len - at).min(8) as usize) as u32;
+                text.remove_range(&mut txn, at, n);
+            }
+        }
+        4 => {
+            let len = text.len(&txn);
+            if len > 0 {
+                let at = rng.below(len as usize) as u32;
+                let attrs: Attrs = [("bold".into(), Any::Bool(rng.below(2) == 0))].into();
+                text.format(&mut txn, at, 1, attrs);
+            }
+        }
+        5 => {
+            let key = ["k1", "k2", "k3"][rng.below(3)];
+            match rng.below(4) {
+                0 => {
+                    map.insert(&mut txn, key, Any::from(rng.below(100) as f64));
+                }
+                1 => {
+                    let sub = map.insert(&mut txn, key, MapPrelim::default());
+                    sub.insert(&mut txn, "x", Any::from(unicode[rng.below(unicode.len())]));
+                }
+                2 => {
+                    map.remove(&mut txn, key);
+                }
+                _ => {
+                    map.insert(&mut txn, key, TextPrelim::new("t"));
+                }
+            }
+        }
+        6 | 7 => {
+            let len = arr.len(&txn);
+            if rng.below(3) == 0 && len > 0 {
+                arr.remove(&mut txn, rng.below(len as usize) as u32);
+            } else {
+                let at = rng.below(len as usize + 1) as u32;
+                match rng.below(3) {
+                    0 => {
+                        arr.insert(&mut txn, at, Any::from(vec![Any::Null, Any::from(1.0)]));
+                    }
+                    1 => {
+                        arr.insert(&mut txn, at, ArrayPrelim::default());
+                    }
+                    _ => {
+                        arr.insert(&mut txn, at, Any::from("item"));
+                    }
+                }
+            }
+        }
+        _ => {
+            let len = frag.len(&txn);
+            if rng.below(4) == 0 && len > 0 {
+                frag.remove_range(&mut txn, rng.below(len as usize) as u32, 1);
+            } else {
+                let at = rng.below(len as usize + 1) as u32;
+                let p = frag.insert(&mut txn, at, XmlElementPrelim::empty("paragraph"));
+                p.insert_attribute(&mut txn, "n", rng.below(9).to_string());
+                p.push_back(
+                    &mut txn,
+                    XmlTextPrelim::new(unicode[rng.below(unicode.len())]),
+                );
+            }
+        }
+    }
+    txn.encode_update_v1()
+}
+
 // --- the connection target ------------------------------------------------------------------
 
 /// A connection of the fuzzed room, and what it was sent.
@@ -682,13 +857,22 @@ struct Peer {
     access: Access,
 }
 
-async fn join(hub: &Hub, access: Access) -> Peer {
-    let (conn, outbox) = hub.connect("fuzz", access).await.unwrap();
+async fn join(hub: &Hub, doc: &str, access: Access) -> Peer {
+    let (conn, outbox) = hub.connect(doc, access).await.unwrap();
     Peer {
         conn,
         outbox,
         access,
     }
+}
+
+/// Two editors and a viewer in `doc`.
+async fn peers(hub: &Hub, doc: &str) -> Vec<Peer> {
+    vec![
+        join(hub, doc, Access::ReadWrite).await,
+        join(hub, doc, Access::ReadWrite).await,
+        join(hub, doc, Access::ReadOnly).await,
+    ]
 }
 
 /// Reads what is queued for `peer`; the close code if the hub closed it.
@@ -706,6 +890,38 @@ fn connection_allowance(input_len: usize) -> usize {
     256 * input_len + (8 << 20)
 }
 
+/// The fuzzed room still works: what is stored converges with a new reader, and a new
+/// editor's update is stored and reaches it.
+async fn check_room(hub: &Hub, doc: &str) {
+    hub.flush().await;
+    let mut reader = common::Client::join(hub, doc, Access::ReadOnly).await;
+    reader.settle().await;
+    let state = hub.encode_state(doc).await.unwrap();
+    let stored = Doc::new();
+    stored
+        .transact_mut()
+        .apply_update(Update::decode_v1(&state).unwrap())
+        .unwrap();
+    assert_eq!(
+        reader.doc.transact().state_vector(),
+        stored.transact().state_vector(),
+        "{doc}: a new reader converges with the stored state"
+    );
+    let mut writer = common::Client::join(hub, doc, Access::ReadWrite).await;
+    writer.edit("after the fuzz").unwrap();
+    writer.wait_echoes().await;
+    reader.settle().await;
+    assert_eq!(reader.closed, None, "{doc}");
+    assert!(
+        reader.text().contains("after the fuzz"),
+        "{doc}: {:?}",
+        reader.text()
+    );
+}
+
+/// Inputs per room: then its state is checked and the next room is fuzzed.
+const ROOM_INPUTS: u64 = 1_500;
+
 #[tokio::test(flavor = "current_thread")]
 async fn connection() {
     let db = TestDb::sqlite().await;
@@ -720,8 +936,7 @@ async fn connection() {
             awareness_rate: unlimited,
             sync_request_rate: unlimited,
             awareness_query_rate: unlimited,
-            // Keep the document small: updates past it are refused (and tested as such).
-            max_document_size: 256 << 10,
+            max_document_size: 8 << 20,
             maintenance_interval: Duration::from_secs(3600),
             ..HubConfig::default()
         },
@@ -731,22 +946,40 @@ async fn connection() {
     let mut rng = Rng(seed() ^ 0x5eed);
     let dog = Watchdog::start("connection");
     let deadline = Instant::now() + budget();
-    let mut peers = vec![
-        join(&hub, Access::ReadWrite).await,
-        join(&hub, Access::ReadWrite).await,
-        join(&hub, Access::ReadOnly).await,
-    ];
     let mut findings = Vec::new();
     let mut iteration = 0u64;
     let mut closes = std::collections::BTreeMap::<u16, u64>::new();
     // Every input, before it runs, for a crash no test can catch (`ATRIUM_FUZZ_LOG=path`).
     let mut log = std::env::var_os("ATRIUM_FUZZ_LOG").map(|p| std::fs::File::create(p).unwrap());
+    let mut room = String::from("fuzz-0");
+    let mut peers = peers(&hub, &room).await;
+    let mut editors = Editors::new();
     while Instant::now() < deadline {
-        let input = mutate(&mut rng, &frames);
-        let who = rng.below(peers.len());
+        if iteration > 0 && iteration % ROOM_INPUTS == 0 {
+            drop(std::mem::take(&mut peers));
+            check_room(&hub, &room).await;
+            room = format!("fuzz-{}", iteration / ROOM_INPUTS);
+            peers = self::peers(&hub, &room).await;
+            editors = Editors::new();
+        }
+        // Half mutated seeds; half valid edits by concurrent peers, some of them mutated.
+        let input = if iteration % 2 == 0 {
+            mutate(&mut rng, &frames)
+        } else {
+            let frame = editors.next(&mut rng);
+            if rng.below(4) == 0 {
+                editors.lost_last();
+                mutate(&mut rng, std::slice::from_ref(&frame))
+            } else {
+                frame
+            }
+        };
+        // Edits go to the editors (the viewer's would be refused, and the room then lack
+        // them); anything else to anyone.
+        let who = rng.below(if iteration % 2 == 0 { peers.len() } else { 2 });
         if let Some(log) = &mut log {
             use std::io::Write as _;
-            let _ = writeln!(log, "{iteration} {who} {}", hex(&input));
+            let _ = writeln!(log, "{iteration} {room} {who} {}", hex(&input));
             let _ = log.flush();
         }
         dog.begin(iteration, &input);
@@ -773,48 +1006,46 @@ async fn connection() {
                 input: input.clone(),
             });
         }
-        if let Some(code) = code {
-            *closes.entry(code).or_default() += 1;
-            if code == close_codes::ROOM_RESET {
-                // Only an update yrs could not integrate resets the room: the scanner let
-                // through something it must refuse.
+        // Now and then, and after a close, everyone reads what they were sent (the committer
+        // runs first), and a closed connection is replaced. Only an update yrs could not
+        // integrate resets the room (every connection closed with 4509): the scanner or the
+        // room let through something they must refuse.
+        if code.is_some() || iteration % 64 == 0 {
+            tokio::task::yield_now().await;
+            let mut reset = false;
+            for (i, p) in peers.iter_mut().enumerate() {
+                let closed = if i == who {
+                    code.or_else(|| drain(p))
+                } else {
+                    drain(p)
+                };
+                if let Some(c) = closed {
+                    *closes.entry(c).or_default() += 1;
+                    reset |= c == close_codes::ROOM_RESET;
+                }
+                if closed.is_some() || p.conn.receive(Bytes::from_static(&[2, 1])).is_err() {
+                    let access = p.access;
+                    *p = join(&hub, &room, access).await;
+                }
+            }
+            if reset {
                 findings.push(Finding {
                     iteration,
-                    what: "the room was reset (yrs panicked integrating an accepted update)"
-                        .into(),
+                    what: "the room was reset (yrs panicked integrating an accepted update)".into(),
                     input: input.clone(),
                 });
-            }
-            let access = peer.access;
-            peers[who] = join(&hub, access).await;
-        }
-        // Let the committer run now and then; everyone reads what they were sent.
-        if iteration % 64 == 0 {
-            tokio::task::yield_now().await;
-            for p in peers.iter_mut() {
-                if let Some(code) = drain(p) {
-                    *closes.entry(code).or_default() += 1;
-                    let access = p.access;
-                    *p = join(&hub, access).await;
-                }
             }
         }
         iteration += 1;
     }
-    eprintln!("fuzz connection: closes by code {closes:?}");
+    eprintln!(
+        "fuzz connection: {} rooms, closes by code {closes:?}",
+        iteration / ROOM_INPUTS + 1
+    );
     report("connection", &findings, iteration);
     assert!(iteration > 200, "only {iteration} inputs ran");
-
-    // The room still works: a new editor's update is stored and reaches a new reader.
     drop(peers);
-    hub.flush().await;
-    let mut writer = common::Client::join(&hub, "fuzz", Access::ReadWrite).await;
-    let mut reader = common::Client::join(&hub, "fuzz", Access::ReadOnly).await;
-    writer.edit("after the fuzz").unwrap();
-    writer.wait_echoes().await;
-    reader.settle().await;
-    assert!(reader.text().contains("after the fuzz"), "{:?}", reader.text());
-    drop((writer, reader));
+    check_room(&hub, &room).await;
     hub.shutdown().await;
     db.cleanup().await;
 }
@@ -826,7 +1057,9 @@ fn mutations_are_deterministic() {
     let frames = seeds(&docs).frames;
     let run = || {
         let mut rng = Rng(seed());
-        (0..200).map(|_| mutate(&mut rng, &frames)).collect::<Vec<_>>()
+        (0..200)
+            .map(|_| mutate(&mut rng, &frames))
+            .collect::<Vec<_>>()
     };
     assert_eq!(run(), run());
 }

@@ -122,6 +122,11 @@ async fn serve(
         tokio::select! {
             biased;
             closed = closing.closed() => break closed,
+            // Writing comes before reading: polled first, it writes what the socket takes
+            // before the next frame is read. After reading, a client sending without pause
+            // would keep the frames queued for it from being written (the large ones are left
+            // to this task) until its queue's bytes ran out.
+            () = writer.drain() => return,
             incoming = reader.next() => match incoming {
                 // A refused frame makes `closing` resolve next.
                 Ok(Incoming::Binary(bytes)) => {
@@ -141,7 +146,6 @@ async fn serve(
                 }
                 Err(ReadError::Io) => return,
             },
-            () = writer.drain() => return,
             () = shutdown.cancelled() => break (close_codes::SHUTTING_DOWN, "the server is restarting".to_owned()),
         }
     };
