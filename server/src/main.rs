@@ -20,6 +20,10 @@ use tokio::net::TcpListener;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The extraction child: one thread under tight resource limits, no runtime, no logging.
+    if let Command::Extract(args) = &cli.command {
+        return atrium_server::files::sandbox::child_main(args.method, args.max_expanded_bytes);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_park(release_freed_memory)
@@ -84,6 +88,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 user.name, user.email, user.handle, user.id
             );
         }
+        Command::Extract(_) => anyhow::bail!("`atrium extract` runs before the runtime is built"),
         Command::Search {
             config,
             task: SearchTask::Reindex,

@@ -1,0 +1,286 @@
+//! Text extraction in a child process, where its memory and CPU are bounded and it can really
+//! be stopped.
+//!
+//! A thread cannot be stopped from outside, and a parser that allocates without a bound takes
+//! the whole server with it. So the worker runs every extraction as `atrium extract`: the same
+//! binary, started again with a hidden subcommand, the file's bytes on standard input and the
+//! text on standard output. Before it runs, the child gets resource limits (its address space
+//! and its CPU seconds), no core dumps, and a parent-death signal, so it never outlives a
+//! killed server; the worker kills it at a wall-clock deadline. A child that dies of a limit
+//! leaves the version `failed` with the reason; the server itself never sees the bytes expand.
+//!
+//! The child side ([`child_main`]) runs before the async runtime is built: it is one thread
+//! reading, extracting and writing, and exits.
+
+use std::io::{Read as _, Write as _};
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::{ExitCode, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::process::{Child, Command};
+use tokio::sync::oneshot;
+
+use super::extract::{self, Budget, MAX_INPUT_BYTES, MAX_TEXT_BYTES, Method};
+use crate::config::Config;
+
+const MIB: u64 = 1024 * 1024;
+/// The child's exit code when the file is not readable; the reason is on its standard output.
+const EXIT_UNREADABLE: u8 = 3;
+/// The child's exit code when an allocation was refused where it could be handled (most are
+/// not: Rust aborts the process, which [`outcome`] recognises too).
+const EXIT_OUT_OF_MEMORY: u8 = 4;
+/// The child's standard error kept for the log.
+const MAX_STDERR: u64 = 4096;
+/// The longest reason an unreadable file gets.
+const MAX_REASON: usize = 400;
+
+/// The limits of one extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The child's address space, in bytes (its code, stacks and heap).
+    pub memory_bytes: u64,
+    /// Wall-clock time (and CPU time) one extraction may take.
+    pub timeout: Duration,
+    /// Bytes one file may expand to through decompression and re-reading (see
+    /// [`extract::Budget`]).
+    pub max_expanded_bytes: u64,
+}
+
+impl Limits {
+    /// The limits configured.
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            memory_bytes: config.extract_memory_mib * MIB,
+            timeout: Duration::from_secs(config.extract_timeout_secs),
+            max_expanded_bytes: config.extract_max_expanded_mib * MIB,
+        }
+    }
+}
+
+/// Why an extraction in the child did not produce text. The messages are shown to users.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The extractor read the file and found it unreadable (its own reason).
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("exceeded the extraction memory limit ({} MiB)", .0 / MIB)]
+    Memory(u64),
+    #[error("extraction took longer than {0} s")]
+    Time(u64),
+    #[error("the extractor crashed on this file")]
+    Crashed,
+    #[error("the extractor could not be started")]
+    Start,
+}
+
+/// Extracts the text of `bytes` in a child process under `limits`.
+pub async fn extract(method: Method, bytes: Vec<u8>, limits: &Limits) -> Result<String, Failure> {
+    let exe = std::env::current_exe().map_err(|error| {
+        tracing::error!(%error, "cannot find the atrium binary to run the extractor");
+        Failure::Start
+    })?;
+    let mut command = Command::new(exe);
+    command
+        .arg("extract")
+        .arg("--method")
+        .arg(method_name(method))
+        .arg("--max-expanded-bytes")
+        .arg(limits.max_expanded_bytes.to_string())
+        // Nothing of the server's environment (database URL, keys) reaches the parser.
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    confine(&mut command, limits);
+    let mut child = launch(command).await.map_err(|error| {
+        tracing::error!(%error, "cannot start the extractor");
+        Failure::Start
+    })?;
+    let (Some(mut stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        return Err(Failure::Start);
+    };
+    let work = async {
+        let feed = async move {
+            // A child that died early closes the pipe; its exit status tells why.
+            let _ = stdin.write_all(&bytes).await;
+            drop(stdin);
+        };
+        let (_, out, err) = tokio::join!(
+            feed,
+            read_capped(stdout, MAX_TEXT_BYTES as u64 + 64 * 1024),
+            read_capped(stderr, MAX_STDERR),
+        );
+        (child.wait().await, out, err)
+    };
+    let (status, out, err) = match tokio::time::timeout(limits.timeout, work).await {
+        Ok(finished) => finished,
+        Err(_) => {
+            let _ = child.kill().await;
+            return Err(Failure::Time(limits.timeout.as_secs()));
+        }
+    };
+    let status = status.map_err(|error| {
+        tracing::error!(%error, "cannot wait for the extractor");
+        Failure::Crashed
+    })?;
+    outcome(status, out, &err, limits)
+}
+
+/// What the child's exit means.
+fn outcome(status: ExitStatus, out: Vec<u8>, err: &[u8], limits: &Limits) -> Result<String, Failure> {
+    let stderr = String::from_utf8_lossy(err);
+    match (status.code(), status.signal()) {
+        (Some(0), _) => {
+            let mut text = String::from_utf8_lossy(&out).into_owned();
+            if text.len() > MAX_TEXT_BYTES {
+                let mut end = MAX_TEXT_BYTES;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+            }
+            Ok(text)
+        }
+        (Some(code), _) if code == i32::from(EXIT_OUT_OF_MEMORY) => {
+            Err(Failure::Memory(limits.memory_bytes))
+        }
+        (Some(code), _) if code == i32::from(EXIT_UNREADABLE) => {
+            let mut reason: String = String::from_utf8_lossy(&out).chars().take(MAX_REASON).collect();
+            if reason.is_empty() {
+                reason = "not readable".to_owned();
+            }
+            Err(Failure::Unreadable(reason))
+        }
+        // The soft CPU limit.
+        (_, Some(signal)) if signal == Signal::SIGXCPU as i32 => {
+            Err(Failure::Time(limits.timeout.as_secs()))
+        }
+        // Rust aborts when an allocation fails; the kernel's OOM killer sends SIGKILL.
+        (_, Some(signal))
+            if (signal == Signal::SIGABRT as i32 && stderr.contains("memory allocation of"))
+                || signal == Signal::SIGKILL as i32 =>
+        {
+            Err(Failure::Memory(limits.memory_bytes))
+        }
+        _ => {
+            tracing::warn!(%status, stderr = %stderr.trim(), "the extractor crashed");
+            Err(Failure::Crashed)
+        }
+    }
+}
+
+/// Reads up to `cap` bytes, then drains the rest so the child never blocks on a full pipe.
+async fn read_capped(mut reader: impl AsyncRead + Unpin, cap: u64) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let _ = (&mut reader).take(cap).read_to_end(&mut kept).await;
+    let _ = tokio::io::copy(&mut reader, &mut tokio::io::sink()).await;
+    kept
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Text => "text",
+        Method::Html => "html",
+        Method::Pdf => "pdf",
+        Method::Office => "office",
+    }
+}
+
+/// Sets the child's limits between fork and exec.
+fn confine(command: &mut Command, limits: &Limits) {
+    use nix::sys::resource::{Resource, setrlimit};
+    let parent = nix::unistd::Pid::this();
+    let memory = limits.memory_bytes;
+    let cpu = limits.timeout.as_secs().max(1);
+    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
+    // functions may be called: it makes four system calls (prctl, getppid, setrlimit) and
+    // allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            // Killed with the server. Linux sends this when the thread that forked the child
+            // exits, which is why children are started from one long-lived thread.
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+            // The server may have died between fork and prctl: then nobody sends the signal.
+            if nix::unistd::getppid() != parent {
+                return Err(std::io::Error::other("the server is gone"));
+            }
+            setrlimit(Resource::RLIMIT_AS, memory, memory)?;
+            // SIGXCPU at the limit, SIGKILL a second later if it were caught.
+            setrlimit(Resource::RLIMIT_CPU, cpu, cpu + 1)?;
+            setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
+            Ok(())
+        });
+    }
+}
+
+type Launch = (Command, oneshot::Sender<std::io::Result<Child>>);
+
+/// Starts `command` from the launcher thread: a thread that lives as long as the process, so
+/// the parent-death signal fires when the server dies and not when a runtime thread retires.
+async fn launch(command: Command) -> std::io::Result<Child> {
+    static LAUNCHER: OnceLock<mpsc::Sender<Launch>> = OnceLock::new();
+    let launcher = LAUNCHER.get_or_init(|| {
+        let (sender, requests) = mpsc::channel::<Launch>();
+        let runtime = tokio::runtime::Handle::current();
+        let started = std::thread::Builder::new()
+            .name("atrium-extract-launcher".to_owned())
+            .spawn(move || {
+                // Children register with the runtime's process driver.
+                let _runtime = runtime.enter();
+                for (mut command, reply) in requests {
+                    let _ = reply.send(command.spawn());
+                }
+            });
+        if let Err(error) = started {
+            tracing::error!(%error, "cannot start the extraction launcher thread");
+        }
+        sender
+    });
+    let (reply, child) = oneshot::channel();
+    launcher
+        .send((command, reply))
+        .map_err(|_| std::io::Error::other("the extraction launcher is gone"))?;
+    child
+        .await
+        .map_err(|_| std::io::Error::other("the extraction launcher is gone"))?
+}
+
+/// `atrium extract`: the child side. Reads the file from standard input, writes the text to
+/// standard output (exit 0) or the reason it is unreadable (exit 3); exit 4 when memory ran
+/// out where that could be handled. A panic exits with 101; a limit otherwise ends the process
+/// with a signal.
+pub fn child_main(method: Method, max_expanded_bytes: u64) -> ExitCode {
+    let mut input = Vec::new();
+    if let Err(error) = std::io::stdin()
+        .lock()
+        .take(MAX_INPUT_BYTES)
+        .read_to_end(&mut input)
+    {
+        eprintln!("atrium extract: cannot read standard input: {error}");
+        return ExitCode::FAILURE;
+    }
+    let budget = Budget::new(max_expanded_bytes);
+    let result = extract::extract(method, &input, &budget);
+    drop(input);
+    let (text, code) = match result {
+        Ok(text) => (text, ExitCode::SUCCESS),
+        Err(extract::ExtractError::OutOfMemory) => return ExitCode::from(EXIT_OUT_OF_MEMORY),
+        Err(error) => (error.to_string(), ExitCode::from(EXIT_UNREADABLE)),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        eprintln!("atrium extract: cannot write standard output: {error}");
+        return ExitCode::FAILURE;
+    }
+    code
+}
