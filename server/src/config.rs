@@ -340,12 +340,41 @@ mod tests {
         assert_eq!(defaults.memory_bytes, 512 << 20);
         assert_eq!(defaults.timeout, Duration::from_secs(30));
         assert_eq!(defaults.max_expanded_bytes, 64 << 20);
-        let set = serve(&["--extract-memory-mib", "256", "--extract-timeout-secs", "5", "--extract-max-expanded-mib", "8"]).unwrap();
-        assert_eq!((set.memory_bytes, set.timeout.as_secs(), set.max_expanded_bytes), (256 << 20, 5, 8 << 20));
+        let set = serve(&[
+            "--extract-memory-mib",
+            "256",
+            "--extract-timeout-secs",
+            "5",
+            "--extract-max-expanded-mib",
+            "8",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                set.memory_bytes,
+                set.timeout.as_secs(),
+                set.max_expanded_bytes
+            ),
+            (256 << 20, 5, 8 << 20)
+        );
         assert!(serve(&["--extract-memory-mib", "16"]).is_err());
         assert!(serve(&["--extract-timeout-secs", "0"]).is_err());
-        let extract = Cli::try_parse_from(["atrium", "extract", "--method", "pdf", "--max-expanded-bytes", "1024"]).unwrap();
-        assert!(matches!(extract.command, Command::Extract(ExtractArgs { method: crate::files::extract::Method::Pdf, max_expanded_bytes: 1024 })));
+        let extract = Cli::try_parse_from([
+            "atrium",
+            "extract",
+            "--method",
+            "pdf",
+            "--max-expanded-bytes",
+            "1024",
+        ])
+        .unwrap();
+        assert!(matches!(
+            extract.command,
+            Command::Extract(ExtractArgs {
+                method: crate::files::extract::Method::Pdf,
+                max_expanded_bytes: 1024
+            })
+        ));
     }
 
     #[test]

@@ -5,8 +5,12 @@
 /// Built without transparent huge pages (`no_thp`): each 2 MiB page a thread touched was zeroed
 /// and held whole — ~25 MB more RSS at rest, RSS readings jumping by ±30 MB between runs, and the
 /// search indexer's fresh per-commit buffers costing huge-page faults.
+///
+/// Watched: the text-extraction child reports its memory limit even where a library met it and
+/// carried on (see `files::sandbox::Watched`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: atrium_server::files::sandbox::Watched<mimalloc::MiMalloc> =
+    atrium_server::files::sandbox::Watched(mimalloc::MiMalloc);
 
 use std::io::Write as _;
 use std::process::ExitCode;

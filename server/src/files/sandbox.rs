@@ -12,19 +12,23 @@
 //! The child side ([`child_main`]) runs before the async runtime is built: it is one thread
 //! reading, extracting and writing, and exits.
 
+use std::alloc::{GlobalAlloc, Layout};
 use std::io::{Read as _, Write as _};
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::{ExitCode, ExitStatus, Stdio};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use futures::StreamExt as _;
 use nix::sys::signal::Signal;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::process::{Child, Command};
+use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::oneshot;
 
 use super::extract::{self, Budget, MAX_INPUT_BYTES, MAX_TEXT_BYTES, Method};
+use super::storage::ByteStream;
 use crate::config::Config;
 
 const MIB: u64 = 1024 * 1024;
@@ -75,10 +79,18 @@ pub enum Failure {
     Crashed,
     #[error("the extractor could not be started")]
     Start,
+    /// The file could not be read from storage.
+    #[error("cannot read the file: {0}")]
+    Read(String),
 }
 
-/// Extracts the text of `bytes` in a child process under `limits`.
-pub async fn extract(method: Method, bytes: Vec<u8>, limits: &Limits) -> Result<String, Failure> {
+/// Extracts the text of the first `length` bytes of `input` in a child process under `limits`.
+pub async fn extract(
+    method: Method,
+    input: ByteStream,
+    length: u64,
+    limits: &Limits,
+) -> Result<String, Failure> {
     let exe = std::env::current_exe().map_err(|error| {
         tracing::error!(%error, "cannot find the atrium binary to run the extractor");
         Failure::Start
@@ -101,31 +113,28 @@ pub async fn extract(method: Method, bytes: Vec<u8>, limits: &Limits) -> Result<
         tracing::error!(%error, "cannot start the extractor");
         Failure::Start
     })?;
-    let (Some(mut stdin), Some(stdout), Some(stderr)) =
+    let (Some(stdin), Some(stdout), Some(stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
     else {
         return Err(Failure::Start);
     };
     let work = async {
-        let feed = async move {
-            // A child that died early closes the pipe; its exit status tells why.
-            let _ = stdin.write_all(&bytes).await;
-            drop(stdin);
-        };
-        let (_, out, err) = tokio::join!(
-            feed,
+        let (fed, out, err) = tokio::join!(
+            feed(input, length, stdin),
             read_capped(stdout, MAX_TEXT_BYTES as u64 + 64 * 1024),
             read_capped(stderr, MAX_STDERR),
         );
-        (child.wait().await, out, err)
+        (fed, child.wait().await, out, err)
     };
-    let (status, out, err) = match tokio::time::timeout(limits.timeout, work).await {
+    let (fed, status, out, err) = match tokio::time::timeout(limits.timeout, work).await {
         Ok(finished) => finished,
         Err(_) => {
             let _ = child.kill().await;
             return Err(Failure::Time(limits.timeout.as_secs()));
         }
     };
+    // The child saw the file cut short: whatever it made of that is not the file's text.
+    fed.map_err(Failure::Read)?;
     let status = status.map_err(|error| {
         tracing::error!(%error, "cannot wait for the extractor");
         Failure::Crashed
@@ -134,7 +143,12 @@ pub async fn extract(method: Method, bytes: Vec<u8>, limits: &Limits) -> Result<
 }
 
 /// What the child's exit means.
-fn outcome(status: ExitStatus, out: Vec<u8>, err: &[u8], limits: &Limits) -> Result<String, Failure> {
+fn outcome(
+    status: ExitStatus,
+    out: Vec<u8>,
+    err: &[u8],
+    limits: &Limits,
+) -> Result<String, Failure> {
     let stderr = String::from_utf8_lossy(err);
     match (status.code(), status.signal()) {
         (Some(0), _) => {
@@ -152,7 +166,10 @@ fn outcome(status: ExitStatus, out: Vec<u8>, err: &[u8], limits: &Limits) -> Res
             Err(Failure::Memory(limits.memory_bytes))
         }
         (Some(code), _) if code == i32::from(EXIT_UNREADABLE) => {
-            let mut reason: String = String::from_utf8_lossy(&out).chars().take(MAX_REASON).collect();
+            let mut reason: String = String::from_utf8_lossy(&out)
+                .chars()
+                .take(MAX_REASON)
+                .collect();
             if reason.is_empty() {
                 reason = "not readable".to_owned();
             }
@@ -174,6 +191,26 @@ fn outcome(status: ExitStatus, out: Vec<u8>, err: &[u8], limits: &Limits) -> Res
             Err(Failure::Crashed)
         }
     }
+}
+
+/// Writes the first `length` bytes of `input` to the child and closes its standard input.
+async fn feed(mut input: ByteStream, length: u64, mut stdin: ChildStdin) -> Result<(), String> {
+    let mut sent = 0u64;
+    while sent < length {
+        let Some(chunk) = input.next().await else {
+            break;
+        };
+        let chunk = chunk.map_err(|error| error.to_string())?;
+        let take = chunk
+            .len()
+            .min(usize::try_from(length - sent).unwrap_or(usize::MAX));
+        // A child that died early closes the pipe; its exit status tells why.
+        if stdin.write_all(&chunk[..take]).await.is_err() {
+            return Ok(());
+        }
+        sent += take as u64;
+    }
+    Ok(())
 }
 
 /// Reads up to `cap` bytes, then drains the rest so the child never blocks on a full pipe.
@@ -269,6 +306,11 @@ pub fn child_main(method: Method, max_expanded_bytes: u64) -> ExitCode {
     let budget = Budget::new(max_expanded_bytes);
     let result = extract::extract(method, &input, &budget);
     drop(input);
+    // A library that met the memory limit may have carried on with what it had (lopdf does):
+    // its text would be a silent fraction, so the limit is reported instead.
+    if ALLOCATION_REFUSED.load(Ordering::Relaxed) {
+        return ExitCode::from(EXIT_OUT_OF_MEMORY);
+    }
     let (text, code) = match result {
         Ok(text) => (text, ExitCode::SUCCESS),
         Err(extract::ExtractError::OutOfMemory) => return ExitCode::from(EXIT_OUT_OF_MEMORY),
@@ -283,4 +325,122 @@ pub fn child_main(method: Method, max_expanded_bytes: u64) -> ExitCode {
         return ExitCode::FAILURE;
     }
     code
+}
+
+/// Set once any allocation of the process was refused.
+static ALLOCATION_REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// The global allocator `A`, remembering whether it ever refused an allocation. In the
+/// extraction child that is the memory limit being met, even where a library handled the
+/// failure (a fallible `read_to_end`) and went on; [`child_main`] then reports the limit.
+pub struct Watched<A>(pub A);
+
+impl<A> Watched<A> {
+    fn note(pointer: *mut u8) -> *mut u8 {
+        if pointer.is_null() {
+            ALLOCATION_REFUSED.store(true, Ordering::Relaxed);
+        }
+        pointer
+    }
+}
+
+// SAFETY: every call is passed to `A` unchanged, with the caller's guarantees; only a null
+// result is noted.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Watched<A> {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as the caller promised for `layout`.
+        Self::note(unsafe { self.0.alloc(layout) })
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as the caller promised for `layout`.
+        Self::note(unsafe { self.0.alloc_zeroed(layout) })
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as the caller promised for `pointer`, `layout` and `new_size`.
+        Self::note(unsafe { self.0.realloc(pointer, layout, new_size) })
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        // SAFETY: as the caller promised for `pointer` and `layout`.
+        unsafe { self.0.dealloc(pointer, layout) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: Limits = Limits {
+        memory_bytes: 256 * MIB,
+        timeout: Duration::from_secs(7),
+        max_expanded_bytes: 64 * MIB,
+    };
+
+    fn exited(code: i32) -> ExitStatus {
+        ExitStatus::from_raw(code << 8)
+    }
+
+    fn killed(signal: Signal) -> ExitStatus {
+        ExitStatus::from_raw(signal as i32)
+    }
+
+    fn reason(result: Result<String, Failure>) -> String {
+        result.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn exits_and_signals_are_reasons() {
+        assert_eq!(
+            outcome(exited(0), b"text".to_vec(), b"", &LIMITS).unwrap(),
+            "text"
+        );
+        assert_eq!(
+            reason(outcome(
+                exited(3),
+                b"not a readable PDF: x".to_vec(),
+                b"",
+                &LIMITS
+            )),
+            "not a readable PDF: x"
+        );
+        let memory = "exceeded the extraction memory limit (256 MiB)";
+        assert_eq!(reason(outcome(exited(4), Vec::new(), b"", &LIMITS)), memory);
+        let abort = b"memory allocation of 1073741824 bytes failed\n";
+        assert_eq!(
+            reason(outcome(killed(Signal::SIGABRT), Vec::new(), abort, &LIMITS)),
+            memory
+        );
+        assert_eq!(
+            reason(outcome(killed(Signal::SIGKILL), Vec::new(), b"", &LIMITS)),
+            memory
+        );
+        assert_eq!(
+            reason(outcome(killed(Signal::SIGXCPU), Vec::new(), b"", &LIMITS)),
+            "extraction took longer than 7 s"
+        );
+        let crashed = "the extractor crashed on this file";
+        assert_eq!(
+            reason(outcome(exited(101), Vec::new(), b"panicked at", &LIMITS)),
+            crashed
+        );
+        assert_eq!(
+            reason(outcome(killed(Signal::SIGSEGV), Vec::new(), b"", &LIMITS)),
+            crashed
+        );
+        assert_eq!(
+            reason(outcome(killed(Signal::SIGABRT), Vec::new(), b"", &LIMITS)),
+            crashed
+        );
+    }
+
+    #[test]
+    fn text_and_reasons_are_capped() {
+        let long = "é".repeat(MAX_TEXT_BYTES);
+        let text = outcome(exited(0), long.into_bytes(), b"", &LIMITS).unwrap();
+        assert!(text.len() <= MAX_TEXT_BYTES);
+        let reason = reason(outcome(exited(3), vec![b'x'; 10_000], b"", &LIMITS));
+        assert_eq!(reason.len(), MAX_REASON);
+    }
 }

@@ -16,14 +16,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt as _;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::extract::{self, MAX_INPUT_BYTES};
 use super::sandbox::{self, Limits};
-use super::storage::{Store, blob_key};
+use super::storage::{ByteStream, Store, blob_key};
 use super::{feed, metrics, store};
 use crate::db::Db;
 
@@ -59,7 +58,10 @@ pub fn spawn(
         match store::recover_interrupted_extractions(&db, MAX_ATTEMPTS).await {
             Ok(recovered) => {
                 if recovered.requeued > 0 {
-                    tracing::info!(count = recovered.requeued, "requeued interrupted text extractions");
+                    tracing::info!(
+                        count = recovered.requeued,
+                        "requeued interrupted text extractions"
+                    );
                 }
                 if recovered.failed > 0 {
                     tracing::warn!(
@@ -67,9 +69,8 @@ pub fn spawn(
                         attempts = MAX_ATTEMPTS,
                         "text extractions interrupted too often are marked failed"
                     );
-                    for _ in 0..recovered.failed {
-                        metrics::extraction("failed", Duration::ZERO);
-                    }
+                    ::metrics::counter!(metrics::EXTRACTIONS, "outcome" => "failed")
+                        .increment(recovered.failed);
                 }
             }
             Err(error) => tracing::warn!(%error, "cannot recover interrupted extractions"),
@@ -158,36 +159,23 @@ async fn run(store: &Store, job: &store::ExtractJob, limits: &Limits) -> Outcome
             MAX_INPUT_BYTES / (1024 * 1024)
         ));
     }
-    let bytes = match read_bounded(store, job, size.min(MAX_INPUT_BYTES)).await {
-        Ok(bytes) => bytes,
-        Err(error) => return Outcome::Failed(format!("cannot read the file: {error}")),
+    // The bytes go from the store to the child as they come: the server never holds the file.
+    let limit = size.min(MAX_INPUT_BYTES);
+    let input = if limit == 0 {
+        Box::pin(futures::stream::empty()) as ByteStream
+    } else {
+        match store
+            .read(&blob_key(&job.org_id, &job.sha256), Some((0, limit - 1)))
+            .await
+        {
+            Ok(stream) => stream,
+            Err(error) => return Outcome::Failed(format!("cannot read the file: {error}")),
+        }
     };
-    match sandbox::extract(method, bytes, limits).await {
+    match sandbox::extract(method, input, limit, limits).await {
         Ok(text) => Outcome::Done(text),
         Err(failure) => Outcome::Failed(failure.to_string()),
     }
-}
-
-async fn read_bounded(
-    store: &Store,
-    job: &store::ExtractJob,
-    limit: u64,
-) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-    let key = blob_key(&job.org_id, &job.sha256);
-    let range = if limit == 0 {
-        return Ok(Vec::new());
-    } else {
-        Some((0, limit - 1))
-    };
-    let mut stream = store.read(&key, range).await?;
-    let mut bytes = Vec::with_capacity(usize::try_from(limit).unwrap_or(0));
-    while let Some(chunk) = stream.next().await {
-        bytes.extend_from_slice(&chunk?);
-        if bytes.len() as u64 >= limit {
-            break;
-        }
-    }
-    Ok(bytes)
 }
 
 async fn record(db: &Db, job: &store::ExtractJob, outcome: &Outcome) -> Result<(), sqlx::Error> {

@@ -77,11 +77,11 @@ impl<R: Read> Read for Charged<'_, R> {
         }
         // Never ask for more than is left plus one byte, so the inner reader does no work the
         // budget would refuse anyway, yet a stream that goes on is noticed.
-        let want = buf.len().min(usize::try_from(self.budget.remaining().saturating_add(1)).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.budget.remaining().saturating_add(1)).unwrap_or(usize::MAX));
         let read = self.inner.read(&mut buf[..want])?;
-        self.budget
-            .charge(read as u64)
-            .map_err(io::Error::other)?;
+        self.budget.charge(read as u64).map_err(io::Error::other)?;
         Ok(read)
     }
 }
@@ -121,7 +121,12 @@ mod tests {
         let error = read_all(io::repeat(b'x').take(5000), &budget).unwrap_err();
         assert!(is_exceeded(&error));
         let budget = Budget::new(1000);
-        assert_eq!(read_all(io::repeat(b'x').take(1000), &budget).unwrap().len(), 1000);
+        assert_eq!(
+            read_all(io::repeat(b'x').take(1000), &budget)
+                .unwrap()
+                .len(),
+            1000
+        );
         assert!(!budget.exceeded());
     }
 }

@@ -38,7 +38,11 @@ impl Rng {
 
     /// A number below `n` (0 when `n` is 0).
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 
     fn chance(&mut self, percent: u64) -> bool {
@@ -100,10 +104,14 @@ fn run_case(name: &str, target: &impl Target, case: u64) -> Result<String, super
     let mut rng = Rng(case);
     let input = target.case(&mut rng);
     let budget = Budget::new(BUDGET);
-    let result = catch_unwind(AssertUnwindSafe(|| extract(target.method(), &input, &budget)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        extract(target.method(), &input, &budget)
+    }));
     let problem = match &result {
         Err(_) => Some("the extractor panicked".to_owned()),
-        Ok(Ok(text)) if text.len() > MAX_TEXT_BYTES => Some(format!("{} bytes of text", text.len())),
+        Ok(Ok(text)) if text.len() > MAX_TEXT_BYTES => {
+            Some(format!("{} bytes of text", text.len()))
+        }
         Ok(Ok(text)) if text.contains('\0') => Some("a NUL character in the text".to_owned()),
         _ => None,
     };
@@ -134,7 +142,10 @@ fn mutate_bytes(rng: &mut Rng, data: &mut Vec<u8>, tokens: &[&[u8]], donors: &[V
             }
             1 if len > 0 => {
                 let at = rng.below(len);
-                data[at] = *rng.pick(&[0u8, 0xff, 0x7f, 0x80, b'0', b'9', b' ', b'\n', b'(', b')', b'<', b'>', b'[', b']', b'/', b'&', b';', b'\\']);
+                data[at] = *rng.pick(&[
+                    0u8, 0xff, 0x7f, 0x80, b'0', b'9', b' ', b'\n', b'(', b')', b'<', b'>', b'[',
+                    b']', b'/', b'&', b';', b'\\',
+                ]);
             }
             2 => {
                 let at = rng.below(len + 1);
@@ -151,9 +162,18 @@ fn mutate_bytes(rng: &mut Rng, data: &mut Vec<u8>, tokens: &[&[u8]], donors: &[V
                 let at = rng.below(len);
                 let end = (at + 1 + rng.below(256)).min(len);
                 let piece = data[at..end].to_vec();
-                let times = if rng.chance(20) { 1 + rng.below(200) } else { 1 };
+                let times = if rng.chance(20) {
+                    1 + rng.below(200)
+                } else {
+                    1
+                };
                 let to = rng.below(data.len() + 1);
-                let repeated: Vec<u8> = piece.iter().copied().cycle().take(piece.len() * times).collect();
+                let repeated: Vec<u8> = piece
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(piece.len() * times)
+                    .collect();
                 data.splice(to..to, repeated);
             }
             5 if !donors.is_empty() => {
@@ -173,8 +193,19 @@ fn mutate_bytes(rng: &mut Rng, data: &mut Vec<u8>, tokens: &[&[u8]], donors: &[V
             }
             _ => {
                 // A number somewhere made large, negative or odd.
-                if let Some(at) = (0..len.min(8)).map(|_| rng.below(len)).find(|&i| data[i].is_ascii_digit()) {
-                    let number = rng.pick(&["0", "-1", "99999999999", "4294967296", "1e308", "-0.5", "2147483648"]);
+                if let Some(at) = (0..len.min(8))
+                    .map(|_| rng.below(len))
+                    .find(|&i| data[i].is_ascii_digit())
+                {
+                    let number = rng.pick(&[
+                        "0",
+                        "-1",
+                        "99999999999",
+                        "4294967296",
+                        "1e308",
+                        "-0.5",
+                        "2147483648",
+                    ]);
                     data.splice(at..at + 1, number.bytes());
                 }
             }
@@ -198,7 +229,12 @@ impl Target for TextTarget {
             br#"{"title": "Report", "items": [1, 2, {"x": null}]}"#.to_vec(),
         ];
         let mut data = rng.pick(&seeds).clone();
-        mutate_bytes(rng, &mut data, &[b"\0", b"\xff\xfe", b"\xe2\x82", "é".as_bytes(), b"\r\n"], &seeds);
+        mutate_bytes(
+            rng,
+            &mut data,
+            &[b"\0", b"\xff\xfe", b"\xe2\x82", "é".as_bytes(), b"\r\n"],
+            &seeds,
+        );
         data
     }
 }
@@ -213,9 +249,32 @@ fn fuzz_text_extraction() {
 struct HtmlTarget;
 
 const HTML_TOKENS: &[&[u8]] = &[
-    b"<script>", b"</script>", b"<SCRIPT type=x>", b"</ScRiPt", b"<style>", b"</style>", b"<!--",
-    b"-->", b"<p>", b"</p>", b"<br/>", b"<", b">", b"&", b"&amp;", b"&#", b"&#x", b"&#x1F600;",
-    b"&#0;", b"&#xD800;", b"&#99999999999;", b"&nbsp;", b";", b"<title>", b"</", b"<!DOCTYPE html>",
+    b"<script>",
+    b"</script>",
+    b"<SCRIPT type=x>",
+    b"</ScRiPt",
+    b"<style>",
+    b"</style>",
+    b"<!--",
+    b"-->",
+    b"<p>",
+    b"</p>",
+    b"<br/>",
+    b"<",
+    b">",
+    b"&",
+    b"&amp;",
+    b"&#",
+    b"&#x",
+    b"&#x1F600;",
+    b"&#0;",
+    b"&#xD800;",
+    b"&#99999999999;",
+    b"&nbsp;",
+    b";",
+    b"<title>",
+    b"</",
+    b"<!DOCTYPE html>",
 ];
 
 impl Target for HtmlTarget {
@@ -263,12 +322,16 @@ impl Filter {
     fn encode(self, data: &[u8]) -> Vec<u8> {
         match self {
             Self::Flate => {
-                let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+                let mut encoder =
+                    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
                 encoder.write_all(data).expect("in memory");
                 encoder.finish().expect("in memory")
             }
             Self::Hex => {
-                let mut out: Vec<u8> = data.iter().flat_map(|b| format!("{b:02x}").into_bytes()).collect();
+                let mut out: Vec<u8> = data
+                    .iter()
+                    .flat_map(|b| format!("{b:02x}").into_bytes())
+                    .collect();
                 out.push(b'>');
                 out
             }
@@ -305,7 +368,11 @@ enum PdfObject {
     /// Anything but a stream, as written between `obj` and `endobj`.
     Plain(Vec<u8>),
     /// A stream: extra dictionary entries, the decoded content, the filters to apply.
-    Stream { dict: Vec<u8>, content: Vec<u8>, filters: Vec<Filter> },
+    Stream {
+        dict: Vec<u8>,
+        content: Vec<u8>,
+        filters: Vec<Filter>,
+    },
 }
 
 /// A PDF as objects (numbered from 1, object 1 the catalog), written with correct offsets.
@@ -338,12 +405,18 @@ impl PdfModel {
         }
         if packed.is_empty() {
             let xref = out.len();
-            out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", count + 1).as_bytes());
+            out.extend_from_slice(
+                format!("xref\n0 {}\n0000000000 65535 f \n", count + 1).as_bytes(),
+            );
             for offset in &offsets {
                 out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
             }
             out.extend_from_slice(
-                format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", count + 1).as_bytes(),
+                format!(
+                    "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                    count + 1
+                )
+                .as_bytes(),
             );
             return out;
         }
@@ -364,7 +437,8 @@ impl PdfModel {
         write_object(
             &mut out,
             &PdfObject::Stream {
-                dict: format!("/Type /ObjStm /N {} /First {}", packed.len(), header.len()).into_bytes(),
+                dict: format!("/Type /ObjStm /N {} /First {}", packed.len(), header.len())
+                    .into_bytes(),
                 content,
                 filters: vec![Filter::Flate],
             },
@@ -373,10 +447,10 @@ impl PdfModel {
         let xref_id = container + 1;
         let xref_offset = out.len();
         let mut entries = vec![[0u8, 0, 0, 0, 0, 0xff, 0xff]];
-        for i in 0..count {
+        for (i, offset) in offsets.iter().enumerate() {
             let entry = match packed.iter().position(|&p| p == i) {
                 Some(index) => entry(2, container as u32, index as u16),
-                None => entry(1, offsets[i] as u32, 0),
+                None => entry(1, *offset as u32, 0),
             };
             entries.push(entry);
         }
@@ -386,7 +460,8 @@ impl PdfModel {
         write_object(
             &mut out,
             &PdfObject::Stream {
-                dict: format!("/Type /XRef /Size {} /W [1 4 2] /Root 1 0 R", xref_id + 1).into_bytes(),
+                dict: format!("/Type /XRef /Size {} /W [1 4 2] /Root 1 0 R", xref_id + 1)
+                    .into_bytes(),
                 content: entries.concat(),
                 filters: vec![Filter::Flate],
             },
@@ -405,7 +480,11 @@ fn entry(kind: u8, field: u32, index: u16) -> [u8; 7] {
 fn write_object(out: &mut Vec<u8>, object: &PdfObject) {
     match object {
         PdfObject::Plain(bytes) => out.extend_from_slice(bytes),
-        PdfObject::Stream { dict, content, filters } => {
+        PdfObject::Stream {
+            dict,
+            content,
+            filters,
+        } => {
             // Filters are listed in decoding order, so the last one listed is applied first.
             let mut data = content.clone();
             for filter in filters.iter().rev() {
@@ -426,13 +505,61 @@ fn write_object(out: &mut Vec<u8>, object: &PdfObject) {
 }
 
 const PDF_TOKENS: &[&[u8]] = &[
-    b" obj ", b" endobj ", b"stream\n", b"\nendstream", b" R ", b"<<", b">>", b"[", b"]", b"(", b")",
-    b"<48656c6c6f>", b"/Type", b"/Page", b"/Pages", b"/Kids", b"/Contents", b"/Resources", b"/Font",
-    b"/ToUnicode", b"/Filter", b"/FlateDecode", b"/DecodeParms", b"/Predictor 12", b"/ObjStm",
-    b"/Parent 2 0 R", b"/Encoding", b"/Differences [ 32 /space /A ]", b"/Identity-H", b" BT ", b" ET ",
-    b" Tj ", b" TJ ", b" Tf ", b" Td ", b" ' ", b" \" ", b" T* ", b" BI ", b" ID ", b" EI ", b"\\", b"%",
-    b"beginbfchar", b"endbfchar", b"beginbfrange", b"endbfrange", b"<0000> <FFFF> <0041>",
-    b"begincodespacerange", b"9999999 0 R", b"-5", b"xref", b"trailer", b"startxref", b"/Prev 0",
+    b" obj ",
+    b" endobj ",
+    b"stream\n",
+    b"\nendstream",
+    b" R ",
+    b"<<",
+    b">>",
+    b"[",
+    b"]",
+    b"(",
+    b")",
+    b"<48656c6c6f>",
+    b"/Type",
+    b"/Page",
+    b"/Pages",
+    b"/Kids",
+    b"/Contents",
+    b"/Resources",
+    b"/Font",
+    b"/ToUnicode",
+    b"/Filter",
+    b"/FlateDecode",
+    b"/DecodeParms",
+    b"/Predictor 12",
+    b"/ObjStm",
+    b"/Parent 2 0 R",
+    b"/Encoding",
+    b"/Differences [ 32 /space /A ]",
+    b"/Identity-H",
+    b" BT ",
+    b" ET ",
+    b" Tj ",
+    b" TJ ",
+    b" Tf ",
+    b" Td ",
+    b" ' ",
+    b" \" ",
+    b" T* ",
+    b" BI ",
+    b" ID ",
+    b" EI ",
+    b"\\",
+    b"%",
+    b"beginbfchar",
+    b"endbfchar",
+    b"beginbfrange",
+    b"endbfrange",
+    b"<0000> <FFFF> <0041>",
+    b"begincodespacerange",
+    b"9999999 0 R",
+    b"-5",
+    b"xref",
+    b"trailer",
+    b"startxref",
+    b"/Prev 0",
 ];
 
 /// A page's content: text operators in several forms, with a font change and an inline image.
@@ -442,7 +569,9 @@ fn page_content(words: &[&str]) -> Vec<u8> {
         match i % 4 {
             0 => content.extend_from_slice(format!("({word}) Tj 0 -14 Td ").as_bytes()),
             1 => content.extend_from_slice(format!("[({word}) -250 (x) 30 (y)] TJ ").as_bytes()),
-            2 => content.extend_from_slice(format!("/F2 10 Tf <{}> Tj T* ", hex(word.as_bytes())).as_bytes()),
+            2 => content.extend_from_slice(
+                format!("/F2 10 Tf <{}> Tj T* ", hex(word.as_bytes())).as_bytes(),
+            ),
             _ => content.extend_from_slice(format!("({word}) ' 1 2 (z) \" ").as_bytes()),
         }
     }
@@ -467,28 +596,61 @@ fn pdf_seeds() -> Vec<PdfModel> {
         objects: vec![
             plain("<< /Type /Catalog /Pages 2 0 R >>"),
             plain("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-            plain("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"),
-            PdfObject::Stream { dict: Vec::new(), content: page_content(&["Hello", "plain", "world"]), filters: vec![] },
-            plain("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"),
+            plain(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            ),
+            PdfObject::Stream {
+                dict: Vec::new(),
+                content: page_content(&["Hello", "plain", "world"]),
+                filters: vec![],
+            },
+            plain(
+                "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            ),
         ],
         packed: vec![],
     };
     let rich = PdfModel {
         objects: vec![
             plain("<< /Type /Catalog /Pages 2 0 R >>"),
-            plain("<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 /Resources << /Font << /F1 4 0 R /F2 7 0 R >> >> >>"),
+            plain(
+                "<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 /Resources << /Font << /F1 4 0 R /F2 7 0 R >> >> >>",
+            ),
             plain("<< /Type /Page /Parent 2 0 R /Contents [5 0 R 9 0 R] >>"),
-            plain("<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding << /Type /Encoding /Differences [65 /B /C] >> >>"),
-            PdfObject::Stream { dict: Vec::new(), content: page_content(&["Compressed", "page", "one", "ABab"]), filters: vec![Filter::Flate] },
+            plain(
+                "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding << /Type /Encoding /Differences [65 /B /C] >> >>",
+            ),
+            PdfObject::Stream {
+                dict: Vec::new(),
+                content: page_content(&["Compressed", "page", "one", "ABab"]),
+                filters: vec![Filter::Flate],
+            },
             plain("<< /Type /Page /Parent 2 0 R /Contents 10 0 R >>"),
-            plain("<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /ToUnicode 8 0 R >>"),
-            PdfObject::Stream { dict: Vec::new(), content: TO_UNICODE.to_vec(), filters: vec![Filter::Flate] },
-            PdfObject::Stream { dict: Vec::new(), content: b"BT /F1 12 Tf (second stream) Tj ET".to_vec(), filters: vec![Filter::Ascii85, Filter::Flate] },
-            PdfObject::Stream { dict: Vec::new(), content: page_content(&["LZW", "hex", "page", "two"]), filters: vec![Filter::Lzw, Filter::Hex] },
+            plain(
+                "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /ToUnicode 8 0 R >>",
+            ),
+            PdfObject::Stream {
+                dict: Vec::new(),
+                content: TO_UNICODE.to_vec(),
+                filters: vec![Filter::Flate],
+            },
+            PdfObject::Stream {
+                dict: Vec::new(),
+                content: b"BT /F1 12 Tf (second stream) Tj ET".to_vec(),
+                filters: vec![Filter::Ascii85, Filter::Flate],
+            },
+            PdfObject::Stream {
+                dict: Vec::new(),
+                content: page_content(&["LZW", "hex", "page", "two"]),
+                filters: vec![Filter::Lzw, Filter::Hex],
+            },
         ],
         packed: vec![],
     };
-    let packed = PdfModel { packed: vec![0, 1, 2, 3, 5, 6], ..rich.clone() };
+    let packed = PdfModel {
+        packed: vec![0, 1, 2, 3, 5, 6],
+        ..rich.clone()
+    };
     vec![simple, rich, packed]
 }
 
@@ -519,8 +681,18 @@ impl Target for PdfTarget {
                 // Nest the compression of a stream deeper, or change its filters.
                 0 => {
                     if let PdfObject::Stream { filters, .. } = &mut model.objects[index] {
-                        let filter = *rng.pick(&[Filter::Flate, Filter::Flate, Filter::Hex, Filter::Ascii85, Filter::Lzw]);
-                        if rng.chance(70) { filters.insert(0, filter) } else { filters.clear() }
+                        let filter = *rng.pick(&[
+                            Filter::Flate,
+                            Filter::Flate,
+                            Filter::Hex,
+                            Filter::Ascii85,
+                            Filter::Lzw,
+                        ]);
+                        if rng.chance(70) {
+                            filters.insert(0, filter)
+                        } else {
+                            filters.clear()
+                        }
                     }
                 }
                 // Duplicate an object (pages and kids arrays then point at copies).
@@ -530,7 +702,10 @@ impl Target for PdfTarget {
                 }
                 // Repeat a page many times in the page tree.
                 2 => {
-                    let kids = format!("<< /Type /Pages /Kids [{}] /Count 3 >>", "3 0 R ".repeat(1 + rng.below(300)));
+                    let kids = format!(
+                        "<< /Type /Pages /Kids [{}] /Count 3 >>",
+                        "3 0 R ".repeat(1 + rng.below(300))
+                    );
                     model.objects[1] = PdfObject::Plain(kids.into_bytes());
                 }
                 // Pack (or unpack) objects into an object stream.
@@ -577,9 +752,16 @@ fn pdf_seeds_extract() {
         .iter()
         .map(|pdf| extract(Method::Pdf, pdf, &Budget::new(BUDGET)).expect("a seed extracts"))
         .collect();
-    assert!(texts[0].contains("Hello") && texts[0].contains("world"), "{}", texts[0]);
+    assert!(
+        texts[0].contains("Hello") && texts[0].contains("world"),
+        "{}",
+        texts[0]
+    );
     for text in &texts[1..] {
-        assert!(text.contains("Compressed") && text.contains("second stream"), "{text}");
+        assert!(
+            text.contains("Compressed") && text.contains("second stream"),
+            "{text}"
+        );
         // The ToUnicode map of F2 turns A into B and B into CD; Differences of F1 A into B.
         assert!(text.contains("BCDab"), "{text}");
         assert!(text.contains("LZW") && text.contains("two"), "{text}");
@@ -600,7 +782,11 @@ fn write_zip(parts: &OfficeModel) -> Vec<u8> {
         if !names.insert(name) {
             continue;
         }
-        let method = if *stored { zip::CompressionMethod::Stored } else { zip::CompressionMethod::Deflated };
+        let method = if *stored {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
         let options = zip::write::SimpleFileOptions::default().compression_method(method);
         zip.start_file(name.as_str(), options).expect("in memory");
         zip.write_all(bytes).expect("in memory");
@@ -614,25 +800,67 @@ fn office_seeds() -> Vec<OfficeModel> {
     vec![
         vec![
             part("[Content_Types].xml", "<Types/>"),
-            part("word/document.xml", r#"<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p><w:r><w:t>Minutes &amp; notes</w:t></w:r><w:r><w:tab/><w:t xml:space="preserve"> of the meeting</w:t></w:r></w:p><w:p><w:r><w:t>Second</w:t><w:br/></w:r></w:p></w:body></w:document>"#),
+            part(
+                "word/document.xml",
+                r#"<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p><w:r><w:t>Minutes &amp; notes</w:t></w:r><w:r><w:tab/><w:t xml:space="preserve"> of the meeting</w:t></w:r></w:p><w:p><w:r><w:t>Second</w:t><w:br/></w:r></w:p></w:body></w:document>"#,
+            ),
         ],
         vec![
-            part("xl/sharedStrings.xml", r#"<sst xmlns="x"><si><t>Name</t></si><si><t>Amount &lt;EUR&gt;</t></si></sst>"#),
-            part("xl/worksheets/sheet1.xml", r#"<worksheet><sheetData><row><c t="inlineStr"><is><t>Inline</t></is></c><c><v>3</v></c></row></sheetData></worksheet>"#),
-            part("xl/worksheets/sheet10.xml", r#"<worksheet><sheetData><row><c t="inlineStr"><is><t>Ten</t></is></c></row></sheetData></worksheet>"#),
+            part(
+                "xl/sharedStrings.xml",
+                r#"<sst xmlns="x"><si><t>Name</t></si><si><t>Amount &lt;EUR&gt;</t></si></sst>"#,
+            ),
+            part(
+                "xl/worksheets/sheet1.xml",
+                r#"<worksheet><sheetData><row><c t="inlineStr"><is><t>Inline</t></is></c><c><v>3</v></c></row></sheetData></worksheet>"#,
+            ),
+            part(
+                "xl/worksheets/sheet10.xml",
+                r#"<worksheet><sheetData><row><c t="inlineStr"><is><t>Ten</t></is></c></row></sheetData></worksheet>"#,
+            ),
         ],
         vec![
-            part("ppt/slides/slide1.xml", r#"<p:sld xmlns:a="a" xmlns:p="p"><p:txBody><a:p><a:r><a:t>Slide one</a:t></a:r></a:p></p:txBody></p:sld>"#),
-            part("ppt/slides/slide2.xml", r#"<p:sld xmlns:a="a" xmlns:p="p"><p:txBody><a:p><a:r><a:t>Slide &#x41;&#66;</a:t></a:r></a:p></p:txBody></p:sld>"#),
+            part(
+                "ppt/slides/slide1.xml",
+                r#"<p:sld xmlns:a="a" xmlns:p="p"><p:txBody><a:p><a:r><a:t>Slide one</a:t></a:r></a:p></p:txBody></p:sld>"#,
+            ),
+            part(
+                "ppt/slides/slide2.xml",
+                r#"<p:sld xmlns:a="a" xmlns:p="p"><p:txBody><a:p><a:r><a:t>Slide &#x41;&#66;</a:t></a:r></a:p></p:txBody></p:sld>"#,
+            ),
         ],
     ]
 }
 
 const XML_TOKENS: &[&[u8]] = &[
-    b"<w:t>", b"</w:t>", b"<a:t>", b"<t>", b"</t>", b"<w:p>", b"</w:p>", b"<row>", b"</row>", b"<si>",
-    b"<w:br/>", b"<w:tab/>", b"&amp;", b"&#x", b"&#0;", b"&#99999999;", b"&bogus;", b"<![CDATA[x]]>",
-    b"<!--", b"-->", b"<?xml version=\"1.0\"?>", b"<!DOCTYPE x [<!ENTITY a \"b\">]>", b"&a;", b"</",
-    b"<", b">", b"\"", b"xmlns:w=\"y\"",
+    b"<w:t>",
+    b"</w:t>",
+    b"<a:t>",
+    b"<t>",
+    b"</t>",
+    b"<w:p>",
+    b"</w:p>",
+    b"<row>",
+    b"</row>",
+    b"<si>",
+    b"<w:br/>",
+    b"<w:tab/>",
+    b"&amp;",
+    b"&#x",
+    b"&#0;",
+    b"&#99999999;",
+    b"&bogus;",
+    b"<![CDATA[x]]>",
+    b"<!--",
+    b"-->",
+    b"<?xml version=\"1.0\"?>",
+    b"<!DOCTYPE x [<!ENTITY a \"b\">]>",
+    b"&a;",
+    b"</",
+    b"<",
+    b">",
+    b"\"",
+    b"xmlns:w=\"y\"",
 ];
 
 struct OfficeTarget {
@@ -654,7 +882,9 @@ impl Target for OfficeTarget {
                 // Many copies of a part, as further sheets or slides.
                 0 => {
                     let (name, bytes, stored) = parts[index].clone();
-                    let stem = name.trim_end_matches(".xml").trim_end_matches(|c: char| c.is_ascii_digit());
+                    let stem = name
+                        .trim_end_matches(".xml")
+                        .trim_end_matches(|c: char| c.is_ascii_digit());
                     for n in 0..1 + rng.below(40) {
                         parts.push((format!("{stem}{}.xml", 100 + n), bytes.clone(), stored));
                     }
@@ -673,7 +903,17 @@ impl Target for OfficeTarget {
         }
         let mut data = write_zip(&parts);
         if rng.chance(30) {
-            mutate_bytes(rng, &mut data, &[b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"\xff\xff\xff\xff"], &self.written);
+            mutate_bytes(
+                rng,
+                &mut data,
+                &[
+                    b"PK\x03\x04",
+                    b"PK\x01\x02",
+                    b"PK\x05\x06",
+                    b"\xff\xff\xff\xff",
+                ],
+                &self.written,
+            );
         }
         data
     }
@@ -690,11 +930,22 @@ fn fuzz_office_extraction() {
 fn office_seeds_extract() {
     let texts: Vec<String> = office_seeds()
         .iter()
-        .map(|parts| extract(Method::Office, &write_zip(parts), &Budget::new(BUDGET)).expect("a seed extracts"))
+        .map(|parts| {
+            extract(Method::Office, &write_zip(parts), &Budget::new(BUDGET))
+                .expect("a seed extracts")
+        })
         .collect();
     assert_eq!(texts[0], "Minutes & notes  of the meeting\nSecond \n");
-    assert!(texts[1].contains("Amount <EUR>") && texts[1].contains("Inline"), "{}", texts[1]);
+    assert!(
+        texts[1].contains("Amount <EUR>") && texts[1].contains("Inline"),
+        "{}",
+        texts[1]
+    );
     // sheet1 before sheet10.
-    assert!(texts[1].find("Inline") < texts[1].find("Ten"), "{}", texts[1]);
+    assert!(
+        texts[1].find("Inline") < texts[1].find("Ten"),
+        "{}",
+        texts[1]
+    );
     assert!(texts[2].contains("Slide AB"), "{}", texts[2]);
 }

@@ -67,7 +67,9 @@ fn find_end_tag(text: &str, name: &str) -> Option<usize> {
     while let Some(found) = text[from..].find("</") {
         let at = from + found;
         let candidate = &bytes[at + 2..];
-        if candidate.len() >= name.len() && candidate[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+        if candidate.len() >= name.len()
+            && candidate[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        {
             return Some(at);
         }
         from = at + 2;
@@ -155,7 +157,10 @@ mod tests {
 
     #[test]
     fn entities() {
-        assert_eq!(unescape("a &amp; b &lt;&gt; &#65;&#x42;&#X43; &bogus; &"), "a & b <> ABC &bogus; &");
+        assert_eq!(
+            unescape("a &amp; b &lt;&gt; &#65;&#x42;&#X43; &bogus; &"),
+            "a & b <> ABC &bogus; &"
+        );
         assert_eq!(unescape("&#x110000; &#xD800;"), "&#x110000; &#xD800;");
         assert_eq!(unescape("&&&amp"), "&&&amp");
         assert_eq!(unescape("caf&eacute;"), "caf&eacute;");

@@ -84,7 +84,9 @@ pub fn accepts_prefix(method: Method) -> bool {
 pub fn extract(method: Method, bytes: &[u8], budget: &Budget) -> Result<String, ExtractError> {
     let text = match method {
         // Only the part that can end up in the text is decoded.
-        Method::Text => String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_TEXT_BYTES)]).into_owned(),
+        Method::Text => {
+            String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_TEXT_BYTES)]).into_owned()
+        }
         Method::Html => html::html_text(&String::from_utf8_lossy(bytes)),
         Method::Pdf => pdf::pdf_text(bytes, budget)?,
         Method::Office => office::office_text(bytes, budget)?,

@@ -1,8 +1,9 @@
 //! DOCX, XLSX and PPTX: zips whose XML parts hold the words. Parts are streamed through the
 //! XML reader as they are inflated; every inflated byte of every part is charged to the one
-//! budget of the file, so neither one huge part nor hundreds of large ones get past it.
+//! budget of the file, so neither one huge part nor hundreds of large ones get past it (a
+//! per-part cap alone let 500 parts of 16 MiB through).
 
-use std::io::{BufReader, Cursor, Read};
+use std::io::{BufReader, Cursor};
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -11,8 +12,6 @@ use super::budget::{Budget, Charged};
 use super::html::unescape_into;
 use super::{ExtractError, full};
 
-/// Most decompressed bytes read from one XML part.
-const MAX_PART_BYTES: u64 = 16 * 1024 * 1024;
 /// Most parts (slides, sheets) read.
 const MAX_PARTS: usize = 500;
 
@@ -20,7 +19,10 @@ const MAX_PARTS: usize = 500;
 pub(super) fn office_text(bytes: &[u8], budget: &Budget) -> Result<String, ExtractError> {
     let office = |e: zip::result::ZipError| ExtractError::Office(e.to_string());
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(office)?;
-    let mut parts: Vec<&str> = archive.file_names().filter(|name| holds_text(name)).collect();
+    let mut parts: Vec<&str> = archive
+        .file_names()
+        .filter(|name| holds_text(name))
+        .collect();
     if parts.is_empty() {
         return Err(ExtractError::Office(
             "no document, sheet or slide part".to_owned(),
@@ -36,7 +38,7 @@ pub(super) fn office_text(bytes: &[u8], budget: &Budget) -> Result<String, Extra
     let mut text = String::new();
     for name in parts {
         let part = archive.by_name(&name).map_err(office)?;
-        let reader = BufReader::new(Charged::new(part.take(MAX_PART_BYTES), budget));
+        let reader = BufReader::new(Charged::new(part, budget));
         if let Err(error) = xml_text(reader, &mut text) {
             if budget.exceeded() {
                 return Err(ExtractError::Expanded {

@@ -196,7 +196,11 @@ fn resolve<'d>(document: &'d Document, mut object: &'d Object) -> Option<&'d Obj
     None
 }
 
-fn dict_entry<'d>(document: &'d Document, dict: &'d Dictionary, key: &[u8]) -> Option<&'d Dictionary> {
+fn dict_entry<'d>(
+    document: &'d Document,
+    dict: &'d Dictionary,
+    key: &[u8],
+) -> Option<&'d Dictionary> {
     resolve(document, dict.get(key).ok()?)?.as_dict().ok()
 }
 
@@ -266,7 +270,8 @@ impl TextSink for PageText<'_, '_> {
             .current
             .and_then(|key| self.encodings.get(&key))
             .and_then(Option::as_ref);
-        let decoded = encoding.is_some_and(|encoding| encoding.write_to_string(bytes, self.out).is_ok());
+        let decoded =
+            encoding.is_some_and(|encoding| encoding.write_to_string(bytes, self.out).is_ok());
         if !decoded {
             // No usable font: printable Latin-1 is the best guess.
             self.out.extend(

@@ -178,7 +178,10 @@ impl ContentReader {
 
     /// The `n`th operand from the end (0: the last).
     fn last(&self, n: usize) -> Option<&Operand> {
-        self.operands.len().checked_sub(n + 1).and_then(|i| self.operands.get(i))
+        self.operands
+            .len()
+            .checked_sub(n + 1)
+            .and_then(|i| self.operands.get(i))
     }
 
     fn operator(&mut self, token: &[u8], sink: &mut dyn TextSink) {
@@ -367,9 +370,7 @@ fn skip_inline_image(content: &[u8], at: usize) -> usize {
         .enumerate()
         .find(|&(i, w)| {
             w == b"ID"
-                && content
-                    .get(at + i + 2)
-                    .is_none_or(|&after| is_space(after))
+                && content.get(at + i + 2).is_none_or(|&after| is_space(after))
                 && (i == 0 || !is_regular(content[at + i - 1]))
         })
         .map(|(i, _)| at + i + 3)

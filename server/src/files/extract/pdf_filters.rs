@@ -236,12 +236,15 @@ fn run_length(input: &[u8], budget: &Budget) -> Result<Vec<u8>, DecodeError> {
         match length {
             128 => break,
             0..=127 => {
-                let run = &input[(at + 1).min(input.len())..(at + 2 + usize::from(length)).min(input.len())];
+                let run = &input
+                    [(at + 1).min(input.len())..(at + 2 + usize::from(length)).min(input.len())];
                 sink.put(run)?;
                 at += 2 + usize::from(length);
             }
             _ => {
-                let Some(&byte) = input.get(at + 1) else { break };
+                let Some(&byte) = input.get(at + 1) else {
+                    break;
+                };
                 sink.put(&[byte; 128][..257 - usize::from(length)])?;
                 at += 2;
             }
@@ -252,7 +255,11 @@ fn run_length(input: &[u8], budget: &Budget) -> Result<Vec<u8>, DecodeError> {
 
 /// Undoes a PNG predictor (`/Predictor` 10–15) after Flate or LZW; other predictors (TIFF) and
 /// implausible parameters leave the data as it is.
-fn predict(data: Vec<u8>, params: Option<&Dictionary>, budget: &Budget) -> Result<Vec<u8>, DecodeError> {
+fn predict(
+    data: Vec<u8>,
+    params: Option<&Dictionary>,
+    budget: &Budget,
+) -> Result<Vec<u8>, DecodeError> {
     let Some(params) = params else {
         return Ok(data);
     };
@@ -269,7 +276,10 @@ fn predict(data: Vec<u8>, params: Option<&Dictionary>, budget: &Budget) -> Resul
     let colors = number(b"Colors", 1);
     let bits = number(b"BitsPerComponent", 8);
     let columns = number(b"Columns", 1);
-    if !(1..=32).contains(&colors) || !matches!(bits, 1 | 2 | 4 | 8 | 16) || !(1..=1 << 20).contains(&columns) {
+    if !(1..=32).contains(&colors)
+        || !matches!(bits, 1 | 2 | 4 | 8 | 16)
+        || !(1..=1 << 20).contains(&columns)
+    {
         return Ok(data);
     }
     // All three are small positive numbers now.
@@ -291,9 +301,17 @@ fn unpredict_png(data: &[u8], pixel_bytes: usize, row_bytes: usize) -> Vec<u8> {
         let (kind, row) = (chunk[0], &chunk[1..]);
         let start = out.len();
         for (i, &byte) in row.iter().enumerate() {
-            let left = if i >= pixel_bytes { out[start + i - pixel_bytes] } else { 0 };
+            let left = if i >= pixel_bytes {
+                out[start + i - pixel_bytes]
+            } else {
+                0
+            };
             let up = previous[i];
-            let up_left = if i >= pixel_bytes { previous[i - pixel_bytes] } else { 0 };
+            let up_left = if i >= pixel_bytes {
+                previous[i - pixel_bytes]
+            } else {
+                0
+            };
             let value = match kind {
                 1 => byte.wrapping_add(left),
                 2 => byte.wrapping_add(up),
@@ -347,15 +365,27 @@ mod tests {
         let plain = b"BT /F1 12 Tf (Hello) Tj ET".to_vec();
         let budget = Budget::new(1 << 20);
         let twice = stream(
-            Object::Array(vec![Object::Name(b"FlateDecode".to_vec()), Object::Name(b"FlateDecode".to_vec())]),
+            Object::Array(vec![
+                Object::Name(b"FlateDecode".to_vec()),
+                Object::Name(b"FlateDecode".to_vec()),
+            ]),
             zlib(&zlib(&plain)),
         );
-        assert_eq!(stream_bytes(&twice, &budget).unwrap().as_ref(), plain.as_slice());
+        assert_eq!(
+            stream_bytes(&twice, &budget).unwrap().as_ref(),
+            plain.as_slice()
+        );
         let hex = stream(Object::Name(b"AHx".to_vec()), b"48 65 6c6C 6f>".to_vec());
         assert_eq!(stream_bytes(&hex, &budget).unwrap().as_ref(), b"Hello");
-        let a85 = stream(Object::Name(b"ASCII85Decode".to_vec()), b"87cURDZ~>".to_vec());
+        let a85 = stream(
+            Object::Name(b"ASCII85Decode".to_vec()),
+            b"87cURDZ~>".to_vec(),
+        );
         assert_eq!(stream_bytes(&a85, &budget).unwrap().as_ref(), b"Hello");
-        let rle = stream(Object::Name(b"RunLengthDecode".to_vec()), vec![1, b'H', b'e', 255, b'l', 0, b'o', 128]);
+        let rle = stream(
+            Object::Name(b"RunLengthDecode".to_vec()),
+            vec![1, b'H', b'e', 255, b'l', 0, b'o', 128],
+        );
         assert_eq!(stream_bytes(&rle, &budget).unwrap().as_ref(), b"Hello");
         let image = stream(Object::Name(b"DCTDecode".to_vec()), vec![0xff, 0xd8]);
         assert_eq!(stream_bytes(&image, &budget), Err(DecodeError::Unsupported));
@@ -367,7 +397,10 @@ mod tests {
         let bomb = zlib(&zlib(&vec![0u8; 64 << 20]));
         assert!(bomb.len() < 1024, "{}", bomb.len());
         let twice = stream(
-            Object::Array(vec![Object::Name(b"Fl".to_vec()), Object::Name(b"Fl".to_vec())]),
+            Object::Array(vec![
+                Object::Name(b"Fl".to_vec()),
+                Object::Name(b"Fl".to_vec()),
+            ]),
             bomb,
         );
         let budget = Budget::new(1 << 20);
