@@ -65,6 +65,18 @@ fn alive(pid: u32) -> bool {
     stat_fields(pid).is_some_and(|fields| fields[0] != "Z")
 }
 
+/// Whether `pid` is gone (or a zombie) within ten seconds.
+async fn gone(pid: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(pid) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
 /// CPU seconds of a process and of its children it has waited for (user + system).
 fn cpu_with_children(pid: u32) -> f64 {
     let fields = stat_fields(pid).unwrap_or_default();
@@ -493,6 +505,35 @@ async fn warm_up(w: &Workspace) {
     assert_eq!(text["extraction"], "done", "{text}");
 }
 
+/// The extraction job of the file's version: state, error, attempts.
+async fn job(pool: &sqlx::AnyPool, file: &str) -> (String, Option<String>, i64) {
+    sqlx::query_as(
+        "select extract_state, extract_error, extract_attempts from file_versions where file_id = $1",
+    )
+    .bind(file)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Waits until the file's extraction is claimed for the `attempt`th time and its child is at
+/// work; returns the child's pid.
+async fn running_child(server: &TestServer, pool: &sqlx::AnyPool, file: &str, attempt: i64) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (state, _, attempts) = job(pool, file).await;
+        let running = children(server.pid());
+        if state == "running" && attempts == attempt && !running.is_empty() {
+            return running[0];
+        }
+        assert!(
+            Instant::now() < deadline,
+            "attempt {attempt} did not start: {state}, {attempts}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 atrium_tests::backend_tests! {
     async fn bombs_fail_with_a_reason_in_bounded_memory(backend) {
         let w = workspace(backend, &[]).await;
@@ -623,34 +664,19 @@ atrium_tests::backend_tests! {
         let file = upload(&w, "slow.pdf", &pdf_rereads(8, 5_000)).await;
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(w.server.database_url()).await.unwrap();
-        let job = |pool: sqlx::AnyPool, file: String| async move {
-            sqlx::query_as::<_, (String, Option<String>, i64)>(
-                "select extract_state, extract_error, extract_attempts from file_versions where file_id = $1",
-            )
-            .bind(file)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-        };
+        // A graceful stop in the middle stops the child and puts the job back uncounted.
+        let child = running_child(&w.server, &pool, &file, 1).await;
+        w.server.signal(nix::sys::signal::Signal::SIGTERM);
+        w.server.wait(Duration::from_secs(30)).await;
+        assert!(gone(child).await, "the extraction child outlived a graceful stop");
+        let (state, _, attempts) = job(&pool, &file).await;
+        assert_eq!((state.as_str(), attempts), ("pending", 0));
+        w.server.restart().await;
         for attempt in 1..=3 {
-            // Claimed for the `attempt`th time, and its child at work.
-            let deadline = Instant::now() + Duration::from_secs(60);
-            let child = loop {
-                let (state, _, attempts) = job(pool.clone(), file.clone()).await;
-                let running = children(w.server.pid());
-                if state == "running" && attempts == attempt && !running.is_empty() {
-                    break running[0];
-                }
-                assert!(Instant::now() < deadline, "attempt {attempt} did not start: {state}, {attempts}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            };
+            let child = running_child(&w.server, &pool, &file, attempt).await;
             w.server.kill().await;
             // The child dies with the server (parent-death signal), not minutes later.
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while alive(child) {
-                assert!(Instant::now() < deadline, "the extraction child {child} outlived the server");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            assert!(gone(child).await, "the extraction child {child} outlived the server");
             w.server.restart().await;
         }
         // The third restart found it interrupted three times: failed, with the reason.
@@ -669,7 +695,7 @@ atrium_tests::backend_tests! {
         w.server.restart().await;
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert_eq!(children(w.server.pid()), Vec::<u32>::new());
-        let (state, error, attempts) = job(pool.clone(), file.clone()).await;
+        let (state, error, attempts) = job(&pool, &file).await;
         assert_eq!((state.as_str(), error.as_deref(), attempts), ("failed", Some("extraction was interrupted 3 times"), 3));
         pool.close().await;
     }

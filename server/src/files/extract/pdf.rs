@@ -51,6 +51,11 @@ pub(super) fn pdf_text(bytes: &[u8], budget: &Budget) -> Result<String, ExtractE
         };
         let mut reader = ContentReader::default();
         for id in document.get_page_contents(page) {
+            // Every entry costs, even one naming nothing: a million dangling references shared
+            // by a million pages is no free loop.
+            if budget.charge(USE_COST).is_err() {
+                return Err(expanded());
+            }
             let Ok(stream) = document.get_object(id).and_then(Object::as_stream) else {
                 continue;
             };
@@ -230,22 +235,37 @@ struct PageText<'d, 'a> {
 
 impl<'d> PageText<'d, '_> {
     fn encoding(&mut self, font: &'d Dictionary) -> Option<Encoding<'d>> {
-        // Each font's map is parsed once, and what it costs is charged: a thousand fonts
-        // sharing one large map cost a thousand maps.
-        let map_len = dict_entry_stream_len(self.document, font, b"ToUnicode");
-        if self.budget.charge(USE_COST + map_len).is_err() {
+        // Each font's encoding is built once, and what that costs is charged: a thousand fonts
+        // sharing one large map or differences array cost a thousand of them.
+        if self
+            .budget
+            .charge(encoding_cost(self.document, font))
+            .is_err()
+        {
             return None;
         }
         font.get_font_encoding(self.document).ok()
     }
 }
 
-fn dict_entry_stream_len(document: &Document, dict: &Dictionary, key: &[u8]) -> u64 {
-    dict.get(key)
-        .ok()
-        .and_then(|object| resolve(document, object))
+/// What building a font's encoding reads: its ToUnicode map and its differences array.
+fn encoding_cost(document: &Document, font: &Dictionary) -> u64 {
+    fn resolved<'d>(
+        document: &'d Document,
+        dict: &'d Dictionary,
+        key: &[u8],
+    ) -> Option<&'d Object> {
+        resolve(document, dict.get(key).ok()?)
+    }
+    let map = resolved(document, font, b"ToUnicode")
         .and_then(|object| object.as_stream().ok())
-        .map_or(0, |stream| stream.content.len() as u64)
+        .map_or(0, |stream| stream.content.len() as u64);
+    let differences = resolved(document, font, b"Encoding")
+        .and_then(|object| object.as_dict().ok())
+        .and_then(|encoding| resolved(document, encoding, b"Differences"))
+        .and_then(|object| object.as_array().ok())
+        .map_or(0, |items| items.len() as u64);
+    USE_COST + map + differences * 16
 }
 
 impl TextSink for PageText<'_, '_> {
@@ -297,5 +317,107 @@ impl TextSink for PageText<'_, '_> {
 
     fn full(&self) -> bool {
         full(self.out) || self.budget.exceeded()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PDF of `objects` (object 1 the catalog) with a cross-reference table.
+    fn pdf(objects: &[String]) -> Vec<u8> {
+        let mut out = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, object) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+        );
+        for offset in offsets {
+            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                objects.len() + 1
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    /// `pages` pages that all use page object 3's dictionary, whose contents are `contents`.
+    fn repeated_pages(pages: usize, contents: &str, rest: &[String]) -> Vec<u8> {
+        let kids = "3 0 R ".repeat(pages);
+        let mut objects = vec![
+            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+            format!("<< /Type /Pages /Kids [{kids}] /Count {pages} >>"),
+            format!("<< /Type /Page /Parent 2 0 R /Contents {contents} >>"),
+        ];
+        objects.extend_from_slice(rest);
+        // The page tree walk is bounded by the number of objects: give it enough.
+        objects.extend((0..pages).map(|_| "null".to_owned()));
+        pdf(&objects)
+    }
+
+    fn expanded(result: Result<String, ExtractError>) -> bool {
+        matches!(result, Err(ExtractError::Expanded { .. }))
+    }
+
+    #[test]
+    fn a_page_read_many_times_spends_the_budget() {
+        let content = "0 0 m 1 1 l S\n".repeat(10_000);
+        let stream = format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        );
+        let file = repeated_pages(2_000, "4 0 R", &[stream]);
+        assert!(expanded(pdf_text(&file, &Budget::new(16 << 20))));
+        // Within the budget it is read to the end.
+        let file = repeated_pages(
+            20,
+            "4 0 R",
+            &["<< /Length 15 >>\nstream\nBT (page) Tj ET\nendstream".to_owned()],
+        );
+        assert_eq!(
+            pdf_text(&file, &Budget::new(16 << 20))
+                .unwrap()
+                .matches("page")
+                .count(),
+            20
+        );
+    }
+
+    #[test]
+    fn dangling_content_references_cost_too() {
+        let dangling = format!("[{}]", "99999 0 R ".repeat(20_000));
+        let file = repeated_pages(2_000, &dangling, &[]);
+        assert!(expanded(pdf_text(&file, &Budget::new(16 << 20))));
+    }
+
+    #[test]
+    fn fonts_sharing_a_large_differences_array_cost_each_time() {
+        let names = "/A ".repeat(20_000);
+        let fonts: String = (0..500)
+            .map(|i| format!("/F{i} << /Type /Font /Subtype /Type1 /Encoding 5 0 R >> "))
+            .collect();
+        let uses: String = (0..500).map(|i| format!("/F{i} 12 Tf (x) Tj ")).collect();
+        let content = format!("BT {uses} ET");
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+            format!(
+                "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << {fonts} >> >> >>"
+            ),
+            format!(
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len()
+            ),
+            format!("<< /Type /Encoding /Differences [0 {names}] >>"),
+        ];
+        assert!(expanded(pdf_text(&pdf(&objects), &Budget::new(16 << 20))));
     }
 }
