@@ -248,6 +248,9 @@ fn confine(command: &mut Command, limits: &Limits) {
             if nix::unistd::getppid() != parent {
                 return Err(std::io::Error::other("the server is gone"));
             }
+            // The address space, not RLIMIT_DATA: mimalloc commits a 1 GiB arena up front
+            // (VmData 1 GiB at rest), which RLIMIT_DATA counts whole; under RLIMIT_AS it falls
+            // back to smaller arenas, and a refused allocation fails cleanly.
             setrlimit(Resource::RLIMIT_AS, memory, memory)?;
             // SIGXCPU at the limit, SIGKILL a second later if it were caught.
             setrlimit(Resource::RLIMIT_CPU, cpu, cpu + 1)?;

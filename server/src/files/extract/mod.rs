@@ -10,10 +10,12 @@
 //!
 //! # Layout
 //! - [`budget`] — the expansion budget and a reader that charges it.
-//! - [`html`] — tags, scripts and entities out, in one pass.
-//! - [`office`] — the XML parts of DOCX, XLSX and PPTX.
-//! - [`pdf`] — pages, fonts and bounded stream decoding on top of lopdf; [`pdf_content`] — the
-//!   text operators of a page's content stream, read as a stream of tokens.
+//! - `html` — tags, scripts and entities out, in one pass.
+//! - `office` — the XML parts of DOCX, XLSX and PPTX.
+//! - `pdf` — pages and fonts on top of lopdf; `pdf_filters` — stream filters undone under
+//!   the budget; `pdf_content` — the text operators of a page's content stream, read as a
+//!   stream of tokens.
+//! - `fuzz` (tests) — seeded mutation fuzzing of every extractor, a few seconds each.
 
 pub mod budget;
 mod html;
