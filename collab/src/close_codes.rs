@@ -10,6 +10,9 @@
 /// The client sent a frame that is not valid y-websocket protocol (truncated varint, length
 /// prefix past the end of the frame, unknown sync message, malformed Yjs update…).
 pub const PROTOCOL_ERROR: u16 = 4400;
+/// The session or token the connection was opened with was revoked (log-out, password reset,
+/// token revocation): the user must log in again.
+pub const SESSION_ENDED: u16 = 4401;
 /// The connection may not access the document (sent after the auth-denied message).
 pub const FORBIDDEN: u16 = 4403;
 /// The client does not read its socket fast enough: its send queue filled up. It is closed
@@ -22,6 +25,9 @@ pub const ROOM_RESET: u16 = 4509;
 pub const MESSAGE_TOO_LARGE: u16 = 4413;
 /// Applying the client's update would make the document exceed the maximum document size.
 pub const DOCUMENT_TOO_LARGE: u16 = 4414;
+/// The user's access to the document changed while connected (e.g. lowered from editor to
+/// viewer), or could not be checked again: reconnecting continues with the access they have now.
+pub const ACCESS_CHANGED: u16 = 4510;
 /// The client sent document updates faster than the per-connection rate limit.
 pub const RATE_LIMITED: u16 = 4529;
 /// The client's update could not be written to the database; it was not acknowledged and the
@@ -34,9 +40,11 @@ pub const SHUTTING_DOWN: u16 = 4503;
 pub fn reason(code: u16) -> &'static str {
     match code {
         PROTOCOL_ERROR => "protocol error",
+        SESSION_ENDED => "session ended",
         FORBIDDEN => "forbidden",
         SLOW_CONSUMER => "slow consumer",
         ROOM_RESET => "room reset",
+        ACCESS_CHANGED => "access changed",
         MESSAGE_TOO_LARGE => "message too large",
         DOCUMENT_TOO_LARGE => "document too large",
         RATE_LIMITED => "rate limited",

@@ -41,6 +41,21 @@ pub enum Command {
     },
     /// Print the version and exit.
     Version,
+    /// Internal: extract the text of the file on standard input (the server runs this as a
+    /// child process under resource limits).
+    #[command(hide = true)]
+    Extract(ExtractArgs),
+}
+
+/// Arguments of the internal `atrium extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// How to read the file.
+    #[arg(long, value_enum)]
+    pub method: crate::files::extract::Method,
+    /// Bytes the file may expand to through decompression and re-reading.
+    #[arg(long)]
+    pub max_expanded_bytes: u64,
 }
 
 /// Administrative subcommands.
@@ -121,6 +136,21 @@ pub struct Config {
     /// Bytes of files one organisation may store (identical files count once).
     #[arg(long, env = "ATRIUM_FILES_ORG_QUOTA_BYTES", default_value_t = 10 * 1024 * 1024 * 1024)]
     pub files_org_quota_bytes: u64,
+
+    /// Address space of one text-extraction process, in MiB: a file whose extraction needs
+    /// more fails with "exceeded the extraction memory limit".
+    #[arg(long, env = "ATRIUM_EXTRACT_MEMORY_MIB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(128..=65_536))]
+    pub extract_memory_mib: u64,
+
+    /// Seconds one text extraction may take (wall clock, and CPU time) before it is stopped.
+    #[arg(long, env = "ATRIUM_EXTRACT_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub extract_timeout_secs: u64,
+
+    /// MiB one file may expand to in text extraction: every decompressed byte (each layer of
+    /// nested compression, every part of an Office zip) and every re-read of PDF page content
+    /// counts. Keep it well below the memory limit.
+    #[arg(long, env = "ATRIUM_EXTRACT_MAX_EXPANDED_MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub extract_max_expanded_mib: u64,
 
     /// Hours the app event log is kept for clients that reconnect and resume.
     #[arg(long, env = "ATRIUM_EVENTS_RETENTION_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 90))]
@@ -320,6 +350,57 @@ mod tests {
         );
         assert!(serve(&["--collab-send-queue-bytes", "1000"]).is_err());
         assert!(serve(&["--collab-send-queue-bytes", "2147483648"]).is_err());
+    }
+
+    #[test]
+    fn extraction_limits() {
+        let serve = |args: &[&str]| {
+            Cli::try_parse_from(["atrium", "serve"].iter().chain(args)).map(|cli| {
+                match cli.command {
+                    Command::Serve(config) => crate::files::sandbox::Limits::from_config(&config),
+                    _ => panic!("not serve"),
+                }
+            })
+        };
+        let defaults = serve(&[]).unwrap();
+        assert_eq!(defaults.memory_bytes, 512 << 20);
+        assert_eq!(defaults.timeout, Duration::from_secs(30));
+        assert_eq!(defaults.max_expanded_bytes, 64 << 20);
+        let set = serve(&[
+            "--extract-memory-mib",
+            "256",
+            "--extract-timeout-secs",
+            "5",
+            "--extract-max-expanded-mib",
+            "8",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                set.memory_bytes,
+                set.timeout.as_secs(),
+                set.max_expanded_bytes
+            ),
+            (256 << 20, 5, 8 << 20)
+        );
+        assert!(serve(&["--extract-memory-mib", "16"]).is_err());
+        assert!(serve(&["--extract-timeout-secs", "0"]).is_err());
+        let extract = Cli::try_parse_from([
+            "atrium",
+            "extract",
+            "--method",
+            "pdf",
+            "--max-expanded-bytes",
+            "1024",
+        ])
+        .unwrap();
+        assert!(matches!(
+            extract.command,
+            Command::Extract(ExtractArgs {
+                method: crate::files::extract::Method::Pdf,
+                max_expanded_bytes: 1024
+            })
+        ));
     }
 
     #[test]

@@ -5,8 +5,12 @@
 /// Built without transparent huge pages (`no_thp`): each 2 MiB page a thread touched was zeroed
 /// and held whole — ~25 MB more RSS at rest, RSS readings jumping by ±30 MB between runs, and the
 /// search indexer's fresh per-commit buffers costing huge-page faults.
+///
+/// Watched: the text-extraction child reports its memory limit even where a library met it and
+/// carried on (see `files::sandbox::Watched`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: atrium_server::files::sandbox::Watched<mimalloc::MiMalloc> =
+    atrium_server::files::sandbox::Watched(mimalloc::MiMalloc);
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -20,6 +24,10 @@ use tokio::net::TcpListener;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The extraction child: one thread under tight resource limits, no runtime, no logging.
+    if let Command::Extract(args) = &cli.command {
+        return atrium_server::files::sandbox::child_main(args.method, args.max_expanded_bytes);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_park(release_freed_memory)
@@ -84,6 +92,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 user.name, user.email, user.handle, user.id
             );
         }
+        Command::Extract(_) => anyhow::bail!("`atrium extract` runs before the runtime is built"),
         Command::Search {
             config,
             task: SearchTask::Reindex,

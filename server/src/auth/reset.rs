@@ -118,5 +118,7 @@ async fn confirm_reset(
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
+    // Every socket of the user closes, on every node.
+    state.events.committed();
     Ok(StatusCode::NO_CONTENT)
 }

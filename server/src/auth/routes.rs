@@ -260,6 +260,8 @@ async fn logout(
         let event = Event::new(action::LOGOUT, Some(user.id())).target("session", &user.token_id);
         audit::store::record_in(&mut tx, &event, &client).await?;
         tx.commit().await?;
+        // Sockets opened with this session close, on every node.
+        state.events.committed();
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     if user.source == CredentialSource::Cookie {
@@ -422,6 +424,8 @@ async fn revoke(
     let event = Event::new(what, Some(user.id())).target(kind.stored_name(), token_id);
     audit::store::record_in(&mut tx, &event, client).await?;
     tx.commit().await?;
+    // Sockets opened with the revoked credential close, on every node.
+    state.events.committed();
     Ok(StatusCode::NO_CONTENT)
 }
 

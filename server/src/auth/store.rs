@@ -193,6 +193,22 @@ pub async fn authenticate(
     }))
 }
 
+/// Whether a user's session or API token is still valid (not revoked, not expired): what an
+/// open socket checks when told that one of its user's credentials was revoked.
+pub async fn token_is_live(db: &Db, user_id: &str, token_id: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "select 1 from auth_tokens
+         where id = $1 and user_id = $2 and kind in ('session', 'api') and revoked_at is null
+           and (expires_at is null or expires_at > $3)",
+    )
+    .bind(token_id)
+    .bind(user_id)
+    .bind(now_ms())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Marks a token as used now; a session's expiry slides forward.
 pub async fn touch_token(
     db: &Db,
@@ -222,7 +238,11 @@ pub async fn revoke_token(
         .bind(now_ms())
         .execute(&mut **tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    let revoked = done.rows_affected() == 1;
+    if revoked {
+        crate::events::sessions_revoked(tx, user_id, kind.stored_name()).await?;
+    }
+    Ok(revoked)
 }
 
 /// Revokes every session and API token of a user (after a password reset).
@@ -234,6 +254,9 @@ pub async fn revoke_all_tokens(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::
     .bind(now_ms())
     .execute(&mut **tx)
     .await?;
+    if done.rows_affected() > 0 {
+        crate::events::sessions_revoked(tx, user_id, "all").await?;
+    }
     Ok(done.rows_affected())
 }
 

@@ -3,7 +3,11 @@
 //! The caller is authenticated at connect (cookie, bearer token or `?token=`); the project
 //! role decides whether their document updates are applied (editors, managers) or refused
 //! (commenters, viewers). Without access the socket gets the protocol's auth-denied message and
-//! is closed. Everything else — sync, awareness, durability — is the collab hub's.
+//! is closed. Access is checked again whenever it may have changed while the socket is open
+//! (membership or role changes, revoked sessions and tokens — see [`crate::events::watch`]): a
+//! socket that lost access is closed with 4403 (4401 when its session ended), one whose access
+//! changed otherwise with 4510, so the client reconnects with what it has now. Everything else —
+//! sync, awareness, durability — is the collab hub's.
 
 use std::sync::Arc;
 
@@ -15,9 +19,11 @@ use utoipa_axum::routes;
 
 use super::store;
 use super::wire::{self, Incoming, ReadError, Socket, Upgrade};
-use crate::auth::CurrentUser;
+use crate::auth::{self, CurrentUser};
 use crate::authz::{ProjectAction, roles};
+use crate::db::Db;
 use crate::error::ApiError;
+use crate::events::watch::AccessWatch;
 use crate::http::extract::Path;
 use crate::state::AppState;
 use crate::telemetry::metrics::OpenSocket;
@@ -38,9 +44,17 @@ async fn collab_socket(
     Path(doc_id): Path<String>,
     upgrade: Upgrade,
 ) -> Response {
-    let access = match user {
-        Ok(user) => access(&state, &user, &doc_id).await,
-        Err(_) => Err("authentication required"),
+    let (grant, holder) = match user {
+        Ok(user) => (
+            access(&state.db, user.id(), &doc_id).await,
+            Some(Holder {
+                db: state.db.clone(),
+                watch: state.events.watch().clone(),
+                user_id: user.user.id,
+                token_id: user.token_id,
+            }),
+        ),
+        Err(_) => (Err("authentication required"), None),
     };
     let config = state.collab.config();
     // Frames just over the hub's limit still arrive, so the hub closes with its own code.
@@ -50,25 +64,42 @@ async fn collab_socket(
     let (hub, shutdown) = (state.collab.clone(), state.shutdown.clone());
     upgrade.on_upgrade(max, send_queue_bytes, move |socket| async move {
         let _open = OpenSocket::new("collab");
-        match access {
-            Ok(access) => serve(socket, hub, shutdown, doc_id, access).await,
-            Err(reason) => Box::pin(deny(socket, reason)).await,
+        match (grant, holder) {
+            (Ok(grant), Some(holder)) => serve(socket, hub, shutdown, doc_id, grant, holder).await,
+            (grant, _) => Box::pin(deny(socket, reason_or_auth(grant))).await,
         }
     })
+}
+
+/// What the caller may do with the document, and where it lives (to know which access
+/// changes concern the socket).
+struct Grant {
+    access: Access,
+    org_id: String,
+    project_id: String,
+}
+
+/// Who holds an open socket: what it needs to check their access again.
+struct Holder {
+    db: Db,
+    watch: Arc<AccessWatch>,
+    user_id: String,
+    /// The session or API token the socket was opened with.
+    token_id: String,
+}
+
+fn reason_or_auth(grant: Result<Grant, &'static str>) -> &'static str {
+    grant.err().unwrap_or("authentication required")
 }
 
 /// The caller's access to the document, or why they have none: one query (document, org
 /// role, project settings and explicit project role), the rule of
 /// [`crate::authz::require_project`] applied to it.
-async fn access(
-    state: &AppState,
-    user: &CurrentUser,
-    doc_id: &str,
-) -> Result<Access, &'static str> {
-    let row = match store::access_row(&state.db, doc_id, user.id()).await {
+async fn access(db: &Db, user_id: &str, doc_id: &str) -> Result<Grant, &'static str> {
+    let row = match store::access_row(db, doc_id, user_id).await {
         Ok(Some(row)) => row,
         Ok(None) => return Err("no such document"),
-        Err(_) => return Err("the server cannot check access right now"),
+        Err(_) => return Err(CANNOT_CHECK),
     };
     if row.trashed {
         return Err("the document is in the trash");
@@ -79,12 +110,57 @@ async fn access(
         }
         _ => None,
     };
-    match role {
-        Some(role) if roles::project_allows(role, ProjectAction::Write) => Ok(Access::ReadWrite),
-        Some(role) if roles::project_allows(role, ProjectAction::Read) => Ok(Access::ReadOnly),
-        _ => Err("no such document"),
+    let access = match role {
+        Some(role) if roles::project_allows(role, ProjectAction::Write) => Access::ReadWrite,
+        Some(role) if roles::project_allows(role, ProjectAction::Read) => Access::ReadOnly,
+        _ => return Err("no such document"),
+    };
+    Ok(Grant {
+        access,
+        org_id: row.org_id,
+        project_id: row.project_id,
+    })
+}
+
+/// Checks an open socket's access again; `Some((code, reason))` when it must close.
+async fn recheck(holder: &Holder, doc_id: &str, had: Access) -> Option<(u16, String, bool)> {
+    match auth::store::token_is_live(&holder.db, &holder.user_id, &holder.token_id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Some((
+                close_codes::SESSION_ENDED,
+                "the session has ended".to_owned(),
+                false,
+            ));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot check a collaboration socket's session");
+            return Some(cannot_check());
+        }
+    }
+    match access(&holder.db, &holder.user_id, doc_id).await {
+        Ok(grant) if grant.access == had => None,
+        Ok(_) => Some((
+            close_codes::ACCESS_CHANGED,
+            close_codes::reason(close_codes::ACCESS_CHANGED).to_owned(),
+            false,
+        )),
+        Err(reason) if reason == CANNOT_CHECK => Some(cannot_check()),
+        Err(reason) => Some((close_codes::FORBIDDEN, reason.to_owned(), true)),
     }
 }
+
+/// The database did not answer: the client reconnects, and is checked then.
+fn cannot_check() -> (u16, String, bool) {
+    (
+        close_codes::ACCESS_CHANGED,
+        "access could not be checked; reconnect".to_owned(),
+        false,
+    )
+}
+
+/// Why access is refused when the database does not answer.
+const CANNOT_CHECK: &str = "the server cannot check access right now";
 
 async fn deny(socket: Socket, reason: &str) {
     let _ = socket
@@ -98,8 +174,14 @@ async fn serve(
     hub: atrium_collab::Hub,
     shutdown: CancellationToken,
     doc_id: String,
-    access: Access,
+    grant: Grant,
+    holder: Holder,
 ) {
+    let access = grant.access;
+    // Registered before joining: a change committed while the room loads still wakes it.
+    let watched = holder
+        .watch
+        .register(&holder.user_id, &grant.org_id, &grant.project_id);
     let sink: Arc<dyn FrameSink> = socket.writer.clone();
     // The cold paths (joining, closing) are boxed: an open socket's task keeps its future for
     // as long as it is open, and inline they made it 2.3 KB, most of a connection's memory.
@@ -127,6 +209,15 @@ async fn serve(
             // would keep the frames queued for it from being written (the large ones are left
             // to this task) until its queue's bytes ran out.
             () = writer.drain() => return,
+            () = watched.changed() => {
+                if let Some((code, reason, denied)) = Box::pin(recheck(&holder, &doc_id, access)).await {
+                    if denied {
+                        // The stock client shows this as "permission denied" before the close.
+                        let _ = writer.send(&protocol::encode_permission_denied(&reason));
+                    }
+                    break (code, reason);
+                }
+            }
             incoming = reader.next() => match incoming {
                 // A refused frame makes `closing` resolve next.
                 Ok(Incoming::Binary(bytes)) => {

@@ -140,6 +140,9 @@ pub async fn changed_since_reported(db: &Db) -> Result<Vec<String>, sqlx::Error>
 /// (`None` when the project is archived or gone) and their explicit project role.
 #[derive(Debug)]
 pub struct AccessRow {
+    /// The document's organisation and project (empty when its project is archived).
+    pub org_id: String,
+    pub project_id: String,
     pub trashed: bool,
     pub org_role: Option<OrgRole>,
     pub project: Option<(Visibility, ProjectRole)>,
@@ -154,7 +157,7 @@ pub async fn access_row(
     user_id: &str,
 ) -> Result<Option<AccessRow>, sqlx::Error> {
     let row = sqlx::query(
-        "select d.trashed_at, om.role as org_role, p.visibility as project_visibility,
+        "select d.trashed_at, d.project_id, p.org_id, om.role as org_role, p.visibility as project_visibility,
              p.default_role as project_default_role, pm.role as explicit_role
          from docs d
          left join projects p on p.id = d.project_id and p.archived_at is null
@@ -172,6 +175,10 @@ pub async fn access_row(
     let trashed_at: Option<i64> = row.try_get("trashed_at")?;
     let roles = joined_roles(&row)?;
     Ok(Some(AccessRow {
+        org_id: row
+            .try_get::<Option<String>, _>("org_id")?
+            .unwrap_or_default(),
+        project_id: row.try_get("project_id")?,
         trashed: trashed_at.is_some(),
         org_role: roles.org_role,
         project: roles.project,

@@ -14,21 +14,31 @@ use super::{Audience, Delivery};
 
 /// The event kind that makes sockets reload their access.
 pub const ACCESS_CHANGED: &str = "access.changed";
+/// The event kind that tells a user's sockets that one of their credentials was revoked: each
+/// checks that the one it was opened with is still valid.
+pub const SESSION_REVOKED: &str = "session.revoked";
 
 /// One connection's view of what it may receive.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionAccess {
     pub user_id: String,
+    /// The session or API token the socket was opened with.
+    pub token_id: String,
     pub orgs: HashSet<String>,
     pub projects: HashSet<String>,
     pub channels: HashSet<String>,
 }
 
 impl ConnectionAccess {
-    /// Loads the user's access from the database.
-    pub async fn load(db: &Db, user_id: &str) -> Result<Self, sqlx::Error> {
+    /// Loads the user's access from the database; `None` when the credential the socket was
+    /// opened with is no longer valid (revoked or expired).
+    pub async fn load(db: &Db, user_id: &str, token_id: &str) -> Result<Option<Self>, sqlx::Error> {
+        if !crate::auth::store::token_is_live(db, user_id, token_id).await? {
+            return Ok(None);
+        }
         let mut access = Self {
             user_id: user_id.to_owned(),
+            token_id: token_id.to_owned(),
             ..Self::default()
         };
         for org in crate::orgs::store::memberships(db, user_id).await? {
@@ -40,7 +50,7 @@ impl ConnectionAccess {
             access.projects.extend(projects);
             access.orgs.insert(org.id);
         }
-        Ok(access)
+        Ok(Some(access))
     }
 
     /// Whether the delivery is for this connection.
@@ -58,7 +68,7 @@ impl ConnectionAccess {
 
     /// Whether the (allowed) delivery changes what this connection may see.
     pub fn must_reload(delivery: &Delivery) -> bool {
-        delivery.kind == ACCESS_CHANGED
+        delivery.kind == ACCESS_CHANGED || delivery.kind == SESSION_REVOKED
     }
 
     /// Updates from events that reveal a channel without a reload: a public channel created in

@@ -18,6 +18,7 @@
 //! - [`routing`] — which sockets a delivery is queued to.
 //! - [`presence`] — online/away/offline per user from their sockets.
 //! - [`relay`] — wake-ups and ephemeral events between nodes through Redis.
+//! - [`watch`] — wakes sockets outside the router (collaboration) whose access may have ended.
 //! - [`socket`] — the WebSocket: hello, resume, live events, heartbeats, slow consumers.
 
 pub mod access;
@@ -26,6 +27,7 @@ pub mod relay;
 mod routing;
 pub mod socket;
 pub mod store;
+pub mod watch;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -219,6 +221,8 @@ struct Inner {
     presence: presence::Presence,
     /// Set once when Redis is configured (scale-out).
     relay: std::sync::OnceLock<relay::Relay>,
+    /// Collaboration sockets to wake when access changes.
+    watch: Arc<watch::AccessWatch>,
 }
 
 impl Events {
@@ -240,6 +244,7 @@ impl Events {
                 dispatched: AtomicI64::new(head),
                 presence: presence::Presence::default(),
                 relay: std::sync::OnceLock::new(),
+                watch: Arc::default(),
             }),
         };
         if let Some(client) = redis {
@@ -368,6 +373,12 @@ impl Events {
         &self.inner.presence
     }
 
+    /// Where sockets outside the event router register to learn that their access may have
+    /// ended (every node's dispatcher feeds it from the log).
+    pub fn watch(&self) -> &Arc<watch::AccessWatch> {
+        &self.inner.watch
+    }
+
     pub(crate) fn db(&self) -> &Db {
         &self.inner.db
     }
@@ -387,12 +398,12 @@ impl Events {
                 Ok(events) => {
                     let full = events.len() as i64 == BATCH;
                     for event in events {
+                        let delivery = Delivery::from_stored(event);
+                        self.inner.watch.notify(&delivery);
                         // The sequence is recorded under the routes' lock: a socket subscribing
                         // reads either this number (and replays the event from the log) or the
                         // one before (and is offered the event).
-                        self.inner
-                            .routes
-                            .dispatch(Delivery::from_stored(event), &self.inner.dispatched);
+                        self.inner.routes.dispatch(delivery, &self.inner.dispatched);
                     }
                     if full {
                         continue;
@@ -438,6 +449,27 @@ pub async fn access_changed(
     store::append(
         tx,
         &NewEvent::new(org_id, audience, access::ACCESS_CHANGED, &data),
+    )
+    .await
+}
+
+/// Appends `session.revoked` for a user whose session or token was just revoked (log-out,
+/// password change or reset, token revocation): every node's sockets opened with a credential
+/// that is no longer valid close (4401), wherever they are. Not tied to an organisation.
+pub async fn sessions_revoked(
+    tx: &mut crate::db::Tx,
+    user_id: &str,
+    reason: &str,
+) -> Result<i64, sqlx::Error> {
+    let data = serde_json::json!({ "reason": reason });
+    store::append(
+        tx,
+        &NewEvent::new(
+            "",
+            Audience::User(user_id.to_owned()),
+            access::SESSION_REVOKED,
+            &data,
+        ),
     )
     .await
 }

@@ -233,6 +233,7 @@ mod tests {
     fn access(channels: &[&str]) -> ConnectionAccess {
         ConnectionAccess {
             user_id: "u1".into(),
+            token_id: "t1".into(),
             orgs: HashSet::from(["o1".to_owned()]),
             projects: HashSet::from(["p1".to_owned()]),
             channels: channels.iter().map(|c| (*c).to_owned()).collect(),

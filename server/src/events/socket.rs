@@ -7,7 +7,7 @@
 //! behind is closed with 4508 (reconnect with the last id: nothing is skipped). The server
 //! pings every heartbeat interval and closes a socket silent for three. Clients may send
 //! `{"type":"typing","channel":…,"thread"?:…}`, `{"type":"presence","status":"active"|"away"}`
-//! and `{"type":"ping"}`.
+//! and `{"type":"ping"}`. A socket whose session or token is revoked closes with 4401.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +38,9 @@ use crate::telemetry::metrics::OpenSocket;
 pub mod close_codes {
     /// The client sent something the protocol does not allow.
     pub const PROTOCOL_ERROR: u16 = 4400;
+    /// The session or token the socket was opened with was revoked (log-out, password reset,
+    /// token revocation): log in again.
+    pub const SESSION_ENDED: u16 = 4401;
     /// The client answered no ping for three heartbeats.
     pub const TIMEOUT: u16 = 4408;
     /// The server could not read what the client may see.
@@ -92,7 +95,14 @@ async fn events_socket(
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             let _open = OpenSocket::new("events");
-            Connection::run(socket, state, user.user.id, params.last_event_id).await;
+            Connection::run(
+                socket,
+                state,
+                user.user.id,
+                user.token_id,
+                params.last_event_id,
+            )
+            .await;
         })
 }
 
@@ -113,11 +123,22 @@ enum End {
 }
 
 impl Connection {
-    async fn run(socket: WebSocket, state: AppState, user_id: String, last_event_id: Option<i64>) {
+    async fn run(
+        socket: WebSocket,
+        state: AppState,
+        user_id: String,
+        token_id: String,
+        last_event_id: Option<i64>,
+    ) {
         let events = state.events.clone();
         let (mut subscription, dispatched) = events.subscribe();
-        let access = match ConnectionAccess::load(&state.db, &user_id).await {
-            Ok(access) => access,
+        let access = match ConnectionAccess::load(&state.db, &user_id, &token_id).await {
+            Ok(Some(access)) => access,
+            // Revoked between the upgrade's authentication and now.
+            Ok(None) => {
+                close(socket, close_codes::SESSION_ENDED, "the session has ended").await;
+                return;
+            }
             Err(error) => {
                 tracing::warn!(%error, "cannot load event access");
                 close(socket, close_codes::SERVER_ERROR, "try again").await;
@@ -266,9 +287,17 @@ impl Connection {
         }
         let allowed = self.access.allows(delivery);
         if allowed && ConnectionAccess::must_reload(delivery) {
-            self.access = ConnectionAccess::load(self.events.db(), &self.access.user_id)
-                .await
-                .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
+            let reloaded = ConnectionAccess::load(
+                self.events.db(),
+                &self.access.user_id,
+                &self.access.token_id,
+            )
+            .await
+            .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
+            self.access = reloaded.ok_or(End::Close(
+                close_codes::SESSION_ENDED,
+                "the session has ended",
+            ))?;
         }
         if allowed {
             self.access.observe(delivery);

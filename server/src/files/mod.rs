@@ -8,7 +8,8 @@
 //! - [`storage`] — the [`storage::ObjectStore`] trait and its two implementations.
 //! - [`store`] — every SQL statement of the domain.
 //! - [`model`] — wire types and pure rules (names, sniffing, ranges, `Content-Disposition`).
-//! - [`extract`] — text extraction per format; [`worker`] — the background job running it.
+//! - [`extract`] — text extraction per format; [`sandbox`] — running it in a child process
+//!   under memory and CPU limits; [`worker`] — the background job that feeds it.
 //! - [`feed`] — change-feed rows of kind `file` for the search indexer.
 //! - [`thumbnails`] — bounded, on-demand PNG previews of image files.
 //!
@@ -19,6 +20,7 @@ pub mod extract;
 pub mod feed;
 pub mod model;
 pub mod routes;
+pub mod sandbox;
 pub mod storage;
 pub mod store;
 pub mod thumbnails;
@@ -54,7 +56,8 @@ impl Files {
         tracing::info!(backend = store.backend(), "file storage ready");
         metrics::describe();
         let extractor = worker::Extractor::default();
-        let task = worker::spawn(db, store.clone(), extractor.clone(), shutdown);
+        let limits = sandbox::Limits::from_config(config);
+        let task = worker::spawn(db, store.clone(), extractor.clone(), limits, shutdown);
         Ok((
             Self {
                 store,

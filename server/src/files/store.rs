@@ -1,7 +1,7 @@
 //! Every SQL statement about files, versions and blobs. Each takes the organisation it works
 //! in, except [`locate`] (which is how a file's organisation is found before authorising) and
 //! the extraction worker's cross-tenant queue reads ([`pending_extractions`],
-//! [`reset_running_extractions`]), which hand back the org id for every later call.
+//! [`recover_interrupted_extractions`]), which hand back the org id for every later call.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -406,24 +406,69 @@ pub async fn pending_extractions(db: &Db, limit: i64) -> Result<Vec<ExtractJob>,
         .collect()
 }
 
-/// Puts extractions interrupted by a stop back in the queue (at start-up).
-pub async fn reset_running_extractions(db: &Db) -> Result<u64, sqlx::Error> {
-    sqlx::query(
-        "update file_versions set extract_state = 'pending' where extract_state = 'running'",
-    )
-    .execute(db.pool())
-    .await
-    .map(|r| r.rows_affected())
+/// What start-up did with the extractions a stop interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Recovered {
+    /// Put back in the queue.
+    pub requeued: u64,
+    /// Marked failed: they had been interrupted `max_attempts` times.
+    pub failed: u64,
 }
 
-/// Claims a pending extraction; `false` when another worker took it first.
+/// At start-up, extractions still `running` were interrupted (the server stopped, crashed or
+/// was killed during them). Those claimed fewer than `max_attempts` times go back to the queue;
+/// the others are marked failed, so one file that takes the server down cannot do it forever.
+pub async fn recover_interrupted_extractions(
+    db: &Db,
+    max_attempts: i64,
+) -> Result<Recovered, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let failed = sqlx::query(
+        "update file_versions set extract_state = 'failed', extract_error = $1
+         where extract_state = 'running' and extract_attempts >= $2",
+    )
+    .bind(format!("extraction was interrupted {max_attempts} times"))
+    .bind(max_attempts)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let requeued = sqlx::query(
+        "update file_versions set extract_state = 'pending' where extract_state = 'running'",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(Recovered { requeued, failed })
+}
+
+/// Puts a claimed extraction back in the queue without counting the attempt (the worker is
+/// stopping and did not finish it).
+pub async fn release_extraction(
+    db: &Db,
+    org_id: &str,
+    version_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update file_versions set extract_state = 'pending', extract_attempts = extract_attempts - 1
+         where org_id = $1 and id = $2 and extract_state = 'running'",
+    )
+    .bind(org_id)
+    .bind(version_id)
+    .execute(db.pool())
+    .await
+    .map(drop)
+}
+
+/// Claims a pending extraction and counts the attempt; `false` when another worker took it
+/// first.
 pub async fn claim_extraction(
     db: &Db,
     org_id: &str,
     version_id: &str,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update file_versions set extract_state = 'running'
+        "update file_versions set extract_state = 'running', extract_attempts = extract_attempts + 1
          where org_id = $1 and id = $2 and extract_state = 'pending'",
     )
     .bind(org_id)

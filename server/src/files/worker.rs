@@ -3,21 +3,26 @@
 //!
 //! Uploads leave their version `pending` and wake the worker ([`Extractor::wake`]); it also
 //! polls, for versions uploaded on another node. Each job is claimed (so two nodes never do the
-//! same one), read from the object store with a size bound, extracted on the blocking pool with
-//! a deadline, and recorded: the text and state on the version and, when it is still the
-//! file's current version and the file is not in the trash, an upsert in the change feed. A
-//! file that cannot be extracted is marked `failed` with the reason; the upload is unaffected.
+//! same one; the claim counts an attempt), read from the object store with a size bound,
+//! extracted in a child process under memory, CPU and time limits ([`super::sandbox`]), and
+//! recorded: the text and state on the version and, when it is still the file's current
+//! version and the file is not in the trash, an upsert in the change feed. A file that cannot
+//! be extracted is marked `failed` with the reason; the upload is unaffected.
+//!
+//! Jobs found `running` at start-up were interrupted by a crash: they are retried until they
+//! have been claimed [`MAX_ATTEMPTS`] times, then marked failed, so a file that brings the
+//! server down cannot do so on every start.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt as _;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::extract::{self, MAX_INPUT_BYTES};
-use super::storage::{Store, blob_key};
+use super::sandbox::{self, Limits};
+use super::storage::{ByteStream, Store, blob_key};
 use super::{feed, metrics, store};
 use crate::db::Db;
 
@@ -25,8 +30,8 @@ use crate::db::Db;
 const POLL_INTERVAL: Duration = Duration::from_secs(30);
 /// Jobs read per query.
 const BATCH: i64 = 8;
-/// Longest one extraction may run.
-const DEADLINE: Duration = Duration::from_secs(30);
+/// Claims of one job, interrupted each time, after which it is failed rather than retried.
+pub const MAX_ATTEMPTS: i64 = 3;
 
 /// Wakes the extraction worker.
 #[derive(Clone, Default)]
@@ -41,24 +46,40 @@ impl Extractor {
     }
 }
 
-/// Starts the worker; it stops after `shutdown`, once the job in hand is recorded.
+/// Starts the worker; it stops after `shutdown` (a job in hand is stopped and put back).
 pub fn spawn(
     db: Db,
     store: Store,
     extractor: Extractor,
+    limits: Limits,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        match store::reset_running_extractions(&db).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(count = n, "requeued interrupted text extractions"),
-            Err(error) => tracing::warn!(%error, "cannot requeue interrupted extractions"),
+        match store::recover_interrupted_extractions(&db, MAX_ATTEMPTS).await {
+            Ok(recovered) => {
+                if recovered.requeued > 0 {
+                    tracing::info!(
+                        count = recovered.requeued,
+                        "requeued interrupted text extractions"
+                    );
+                }
+                if recovered.failed > 0 {
+                    tracing::warn!(
+                        count = recovered.failed,
+                        attempts = MAX_ATTEMPTS,
+                        "text extractions interrupted too often are marked failed"
+                    );
+                    ::metrics::counter!(metrics::EXTRACTIONS, "outcome" => "failed")
+                        .increment(recovered.failed);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot recover interrupted extractions"),
         }
         loop {
             if shutdown.is_cancelled() {
                 return;
             }
-            match pass(&db, &store, &shutdown).await {
+            match pass(&db, &store, &limits, &shutdown).await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(error) => tracing::warn!(%error, "text extraction pass failed"),
@@ -73,7 +94,12 @@ pub fn spawn(
 }
 
 /// One batch; `true` when the batch was full (more may be waiting).
-async fn pass(db: &Db, store: &Store, shutdown: &CancellationToken) -> Result<bool, sqlx::Error> {
+async fn pass(
+    db: &Db,
+    store: &Store,
+    limits: &Limits,
+    shutdown: &CancellationToken,
+) -> Result<bool, sqlx::Error> {
     let jobs = store::pending_extractions(db, BATCH).await?;
     let full = jobs.len() as i64 == BATCH;
     for job in jobs {
@@ -84,10 +110,22 @@ async fn pass(db: &Db, store: &Store, shutdown: &CancellationToken) -> Result<bo
             continue;
         }
         let started = Instant::now();
-        let outcome = run(store, &job).await;
+        let outcome = tokio::select! {
+            outcome = run(store, &job, limits) => outcome,
+            // Dropping the extraction kills its child; the job goes back uncounted.
+            () = shutdown.cancelled() => {
+                store::release_extraction(db, &job.org_id, &job.version_id).await?;
+                return Ok(false);
+            }
+        };
         metrics::extraction(outcome.state(), started.elapsed());
         if let Err(error) = record(db, &job, &outcome).await {
             tracing::error!(version_id = %job.version_id, %error, "cannot record a text extraction");
+            // Text the database refuses must not leave the job running until a restart.
+            let failed = Outcome::Failed("the extracted text could not be stored".to_owned());
+            if let Err(error) = record(db, &job, &failed).await {
+                tracing::error!(version_id = %job.version_id, %error, "cannot record a failed text extraction");
+            }
         }
     }
     Ok(full)
@@ -110,7 +148,7 @@ impl Outcome {
     }
 }
 
-async fn run(store: &Store, job: &store::ExtractJob) -> Outcome {
+async fn run(store: &Store, job: &store::ExtractJob, limits: &Limits) -> Outcome {
     let Some(method) = extract::method_for(&job.content_type) else {
         return Outcome::Skipped(format!("no text in {}", job.content_type));
     };
@@ -121,43 +159,23 @@ async fn run(store: &Store, job: &store::ExtractJob) -> Outcome {
             MAX_INPUT_BYTES / (1024 * 1024)
         ));
     }
-    let bytes = match read_bounded(store, job, size.min(MAX_INPUT_BYTES)).await {
-        Ok(bytes) => bytes,
-        Err(error) => return Outcome::Failed(format!("cannot read the file: {error}")),
-    };
-    let task = tokio::task::spawn_blocking(move || extract::extract(method, &bytes));
-    match tokio::time::timeout(DEADLINE, task).await {
-        Ok(Ok(Ok(text))) => Outcome::Done(text),
-        Ok(Ok(Err(error))) => Outcome::Failed(error.to_string()),
-        // A panic in a parser on hostile input stays in its thread.
-        Ok(Err(_)) => Outcome::Failed("the extractor crashed on this file".to_owned()),
-        Err(_) => Outcome::Failed(format!(
-            "extraction took longer than {} s",
-            DEADLINE.as_secs()
-        )),
-    }
-}
-
-async fn read_bounded(
-    store: &Store,
-    job: &store::ExtractJob,
-    limit: u64,
-) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-    let key = blob_key(&job.org_id, &job.sha256);
-    let range = if limit == 0 {
-        return Ok(Vec::new());
+    // The bytes go from the store to the child as they come: the server never holds the file.
+    let limit = size.min(MAX_INPUT_BYTES);
+    let input = if limit == 0 {
+        Box::pin(futures::stream::empty()) as ByteStream
     } else {
-        Some((0, limit - 1))
-    };
-    let mut stream = store.read(&key, range).await?;
-    let mut bytes = Vec::with_capacity(usize::try_from(limit).unwrap_or(0));
-    while let Some(chunk) = stream.next().await {
-        bytes.extend_from_slice(&chunk?);
-        if bytes.len() as u64 >= limit {
-            break;
+        match store
+            .read(&blob_key(&job.org_id, &job.sha256), Some((0, limit - 1)))
+            .await
+        {
+            Ok(stream) => stream,
+            Err(error) => return Outcome::Failed(format!("cannot read the file: {error}")),
         }
+    };
+    match sandbox::extract(method, input, limit, limits).await {
+        Ok(text) => Outcome::Done(text),
+        Err(failure) => Outcome::Failed(failure.to_string()),
     }
-    Ok(bytes)
 }
 
 async fn record(db: &Db, job: &store::ExtractJob, outcome: &Outcome) -> Result<(), sqlx::Error> {

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach } from 'vitest'
-import { EventsSocket, backoff, CLOSE_TOO_SLOW } from './events'
+import { EventsSocket, backoff, CLOSE_TOO_SLOW, CLOSE_SESSION_ENDED } from './events'
 
 class FakeSocket {
   static all: FakeSocket[] = []
@@ -92,6 +92,19 @@ describe('EventsSocket', () => {
     expect(sock.send({ type: 'typing', channel: 'c' })).toBe(true)
     fire((t) => t.ms === 1000)
     expect(ws.sent.map((s) => JSON.parse(s).type)).toEqual(['typing', 'ping'])
+  })
+
+  it('stops and says so when the session ended (4401)', () => {
+    const { sock, timers } = harness()
+    const seen: string[] = []
+    sock.on('session.ended', (f) => seen.push(f.type))
+    sock.start()
+    FakeSocket.all[0].open()
+    FakeSocket.all[0].drop(CLOSE_SESSION_ENDED)
+    expect(seen).toEqual(['session.ended'])
+    expect(sock.status).toBe('stopped')
+    expect(timers).toHaveLength(0)
+    expect(FakeSocket.all).toHaveLength(1)
   })
 
   it('stops for good', () => {

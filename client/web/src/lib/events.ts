@@ -2,7 +2,8 @@
 // increasing id; the last one seen is passed as `last_event_id` on every reconnect so nothing
 // is missed, and a `resync` frame tells subscribers to refetch. Reconnects with back-off
 // (immediately after close code 4508 "too slow"), pings on the server's heartbeat and treats a
-// silent socket as dead.
+// silent socket as dead. After 4401 (the session was revoked: logged out elsewhere, password
+// reset) it stops and emits a local `session.ended` frame instead of retrying.
 
 export interface EventFrame { id?: number, type: string, data?: any }
 export type Listener = (frame: EventFrame) => void
@@ -11,6 +12,7 @@ export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'stopped'
 /** Close codes the server uses. */
 export const CLOSE_TOO_SLOW = 4508
 export const CLOSE_RESTARTING = 4503
+export const CLOSE_SESSION_ENDED = 4401
 
 export interface EventsOptions {
   /** URL of the socket for `lastEventId` (0 when none seen yet). */
@@ -156,6 +158,12 @@ export class EventsSocket {
     this.ws = null
     this.opts.clearTimer(this.heartbeatTimer)
     if (this.status === 'stopped') return
+    if (code === CLOSE_SESSION_ENDED) {
+      // Retrying cannot help: the credential is gone. Whoever listens signs the tab out.
+      this.setStatus('stopped')
+      this.emit({ type: 'session.ended' })
+      return
+    }
     this.scheduleReconnect(code === CLOSE_TOO_SLOW)
   }
 

@@ -119,12 +119,17 @@ function endSession (): void {
   } catch {}
 }
 
-onUnauthorized(() => {
+function signedOutElsewhere (): void {
   if (!me.value) return
   endSession()
   const here = path.value
   if (!here.startsWith('/login')) navigate('/login' + qs({ next: here }))
-})
+}
+
+onUnauthorized(signedOutElsewhere)
+// The events socket was closed because this session was revoked (logged out in another tab,
+// password reset, session ended from the settings of another device).
+events.on('session.ended', signedOutElsewhere)
 
 export async function loadOrg (orgId: string, force = false): Promise<void> {
   if (!force && projectsOrg.value === orgId) return
