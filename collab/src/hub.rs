@@ -744,15 +744,16 @@ impl Connection {
                     self.update(update, reuse)?;
                 }
                 Incoming::Awareness(update) => {
+                    // The rate first: a dropped message costs nothing more.
+                    if !self.awareness.take() {
+                        metrics::counter!(m::AWARENESS_DROPPED).increment(1);
+                        continue;
+                    }
                     if update
                         .iter()
                         .any(|e| e.json.len() > self.max_awareness_state)
                     {
                         return self.fail(close_codes::MESSAGE_TOO_LARGE);
-                    }
-                    if !self.awareness.take() {
-                        metrics::counter!(m::AWARENESS_DROPPED).increment(1);
-                        continue;
                     }
                     self.room
                         .apply_awareness(self.id, &update, self.max_awareness_clients);
@@ -760,7 +761,7 @@ impl Connection {
                 Incoming::QueryAwareness => {
                     // Presence is lossy: past the limit a query goes unanswered.
                     if !self.awareness_queries.take() {
-                        metrics::counter!(m::AWARENESS_DROPPED).increment(1);
+                        metrics::counter!(m::AWARENESS_QUERIES_DROPPED).increment(1);
                         continue;
                     }
                     let mut st = self.room.lock();

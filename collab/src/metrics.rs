@@ -16,6 +16,8 @@ pub const REFUSED: &str = "atrium_collab_refused_updates_total";
 pub const AWARENESS: &str = "atrium_collab_awareness_total";
 /// Counter: awareness messages dropped by the rate limit.
 pub const AWARENESS_DROPPED: &str = "atrium_collab_awareness_dropped_total";
+/// Counter: QueryAwareness messages left unanswered by the rate limit.
+pub const AWARENESS_QUERIES_DROPPED: &str = "atrium_collab_awareness_queries_dropped_total";
 /// Histogram: seconds per group commit of the update log.
 pub const COMMIT_SECONDS: &str = "atrium_collab_commit_seconds";
 /// Histogram: updates per group commit.

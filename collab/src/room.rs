@@ -169,8 +169,8 @@ impl ConnShared {
 /// must not block — write what the socket takes now and queue the rest.
 pub trait FrameSink: Send + Sync + 'static {
     /// Writes or queues `frame` after everything sent before. `Err` when the sink's queue is
-    /// full — in bytes, [`crate::HubConfig::send_queue_bytes`] accounted with a
-    /// [`crate::SendBudget`] — : the connection is then closed as a slow consumer and sent
+    /// full (in bytes: [`crate::HubConfig::send_queue_bytes`], accounted with a
+    /// [`crate::SendBudget`]); the connection is then closed as a slow consumer and sent
     /// nothing more.
     fn send(&self, frame: &Bytes) -> std::result::Result<(), SinkFull>;
 }
