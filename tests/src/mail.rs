@@ -1,27 +1,35 @@
 //! Mail the server sent, read from a directory of `.eml` files (the server's file outbox, or
-//! the SMTP sink's mail directory).
+//! the SMTP sink's mail directory), and the single-use links in it.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// The mails in `dir` addressed to `to`.
+/// How long a mail may take to arrive: the worker delivers as soon as the transaction
+/// commits, but CI machines are busy.
+const MAIL_DEADLINE: Duration = Duration::from_secs(20);
+
+/// The mails in `dir` addressed to `to`, oldest first (the server names files by time-ordered
+/// ids).
 pub fn mails_to(dir: &Path, to: &str) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
-                .filter(|text| {
-                    text.contains(&format!("To: {to}")) || text.contains(&format!("<{to}>"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .filter(|text| text.contains(&format!("To: {to}")) || text.contains(&format!("<{to}>")))
+        .collect()
 }
 
-/// Waits up to 20 s for a mail to `to` in `dir`; returns its text.
+/// Waits up to 20 s for a mail to `to` in `dir`; returns the newest one.
 pub async fn wait_for_mail(dir: &Path, to: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + MAIL_DEADLINE;
     loop {
         if let Some(mail) = mails_to(dir, to).pop() {
             return mail;
@@ -31,6 +39,51 @@ pub async fn wait_for_mail(dir: &Path, to: &str) -> String {
             "no mail to {to} arrived in {}",
             dir.display()
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The token of the mail's link `…{path}?token=…`, undoing quoted-printable soft breaks and
+/// escapes.
+pub fn token_in(mail: &str, path: &str) -> Option<String> {
+    let unfolded = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let marker = format!("{path}?token=");
+    let start = unfolded.find(&marker)? + marker.len();
+    let token: String = unfolded[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// The tokens of every `{path}?token=…` link mailed to `to`, oldest first.
+pub fn link_tokens(dir: &Path, to: &str, path: &str) -> Vec<String> {
+    mails_to(dir, to)
+        .iter()
+        .filter_map(|mail| token_in(mail, path))
+        .collect()
+}
+
+/// Waits up to 20 s for a `{path}?token=…` link to `to` that is not in `seen` (take `seen`
+/// with [`link_tokens`] before the request that sends it); returns its token.
+pub async fn wait_for_link(dir: &Path, to: &str, path: &str, seen: &[String]) -> String {
+    let deadline = Instant::now() + MAIL_DEADLINE;
+    loop {
+        if let Some(token) = link_tokens(dir, to, path)
+            .into_iter()
+            .rev()
+            .find(|t| !seen.contains(t))
+        {
+            return token;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new {path} link to {to} arrived in {}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

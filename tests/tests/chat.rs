@@ -45,7 +45,7 @@ async fn team_with(builder: atrium_tests::TestServerBuilder) -> Team {
     let eve = fixtures::user(&server, "eve").await;
     let org = fixtures::create_org(&alice, "Acme").await.id;
     for member in [&bob, &carol, &eve] {
-        fixtures::add_org_member(&alice, &org, &member.user.email, OrgRole::Member).await;
+        fixtures::add_org_member(&alice, &org, member, OrgRole::Member).await;
     }
     let work = fixtures::create_project(&alice, &org, "work", Visibility::Private)
         .await
