@@ -2,7 +2,6 @@
 //! organisations, projects, roles, rate limits, CSRF and the audit log.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use atrium_client::wire::{
     AddProjectMemberRequest, AuditEntry, ChangeRoleRequest, CreatedToken, LoginRequest,
@@ -304,9 +303,10 @@ backend_tests! {
             let response = anonymous.request(Method::POST, "/api/v1/auth/password-reset").json(&json!({"email": address})).send().await.unwrap();
             assert_eq!(response.status(), StatusCode::ACCEPTED, "the same answer for {address}");
         }
-        let mail = wait_for_mail(Path::new(&services::required_env("ATRIUM_TEST_SMTP_DIR")), &email).await;
-        assert!(mail.contains("https://atrium.example/reset-password?token="), "{mail}");
-        let token = token_from_mail(&mail, "/reset-password");
+        let mail_dir = services::required_env("ATRIUM_TEST_SMTP_DIR");
+        let token = mail::wait_for_link(Path::new(&mail_dir), &email, "/reset-password", &[]).await;
+        let mails = mail::mails_to(Path::new(&mail_dir), &email);
+        assert!(mails.iter().any(|m| m.contains("https://atrium.example/reset-password?token=")), "{mails:?}");
 
         let weak = anonymous.request(Method::POST, "/api/v1/auth/password-reset/confirm").json(&json!({"token": token, "password": "short"})).send().await.unwrap();
         assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY, "a refused password leaves the token usable");
@@ -325,16 +325,7 @@ backend_tests! {
         let response = anonymous.request(Method::POST, "/api/v1/auth/password-reset").json(&json!({"email": email})).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::ACCEPTED);
         execute(server.database_url(), "update password_resets set expires_at = 1 where user_id = $1 and used_at is null", user.id()).await;
-        let mail_dir = services::required_env("ATRIUM_TEST_SMTP_DIR");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let second = loop {
-            let mails: Vec<String> = std::fs::read_dir(&mail_dir).unwrap().flatten().map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).filter(|m| m.contains(&email)).collect();
-            if mails.len() >= 2 {
-                break mails.into_iter().map(|m| token_from_mail(&m, "/reset-password")).find(|t| *t != token).unwrap();
-            }
-            assert!(Instant::now() < deadline, "the second reset mail did not arrive");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let second = mail::wait_for_link(Path::new(&mail_dir), &email, "/reset-password", std::slice::from_ref(&token)).await;
         let expired = anonymous.request(Method::POST, "/api/v1/auth/password-reset/confirm").json(&json!({"token": second, "password": "yet another passphrase"})).send().await.unwrap();
         assert_eq!(expired.status(), StatusCode::BAD_REQUEST);
         assert_eq!(audit_actions(server.database_url(), "password_reset.rejected").await, 2);
