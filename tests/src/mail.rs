@@ -29,9 +29,22 @@ pub fn mails_to(dir: &Path, to: &str) -> Vec<String> {
 
 /// Waits up to 20 s for a mail to `to` in `dir`; returns the newest one.
 pub async fn wait_for_mail(dir: &Path, to: &str) -> String {
+    wait_for_mail_containing(dir, to, "").await
+}
+
+/// The mails to `to` in `dir` that contain `needle` (a subject, say), oldest first.
+pub fn mails_to_containing(dir: &Path, to: &str, needle: &str) -> Vec<String> {
+    mails_to(dir, to)
+        .into_iter()
+        .filter(|mail| mail.contains(needle))
+        .collect()
+}
+
+/// Waits up to 20 s for a mail to `to` in `dir` that contains `needle`; returns the newest.
+pub async fn wait_for_mail_containing(dir: &Path, to: &str, needle: &str) -> String {
     let deadline = Instant::now() + MAIL_DEADLINE;
     loop {
-        if let Some(mail) = mails_to(dir, to).pop() {
+        if let Some(mail) = mails_to_containing(dir, to, needle).pop() {
             return mail;
         }
         assert!(
@@ -85,5 +98,54 @@ pub async fn wait_for_link(dir: &Path, to: &str, path: &str, seen: &[String]) ->
             dir.display()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The recipient of a mail (its `To:` header, bare address), if it has one.
+fn recipient(mail: &str) -> Option<String> {
+    let line = mail.lines().find_map(|l| l.strip_prefix("To: "))?;
+    let address = match (line.find('<'), line.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &line[open + 1..close],
+        _ => line,
+    };
+    Some(address.trim().to_owned())
+}
+
+/// For many recipients at once (benchmarks set up hundreds of users): waits up to 20 s plus
+/// 20 ms per address until each of `to` has a `{path}?token=…` link not in `seen`, reading the
+/// directory once per round; returns the newest such token per address, in `to`'s order.
+pub async fn wait_for_links(dir: &Path, to: &[String], path: &str, seen: &[String]) -> Vec<String> {
+    let extra =
+        Duration::from_millis(20).saturating_mul(u32::try_from(to.len()).unwrap_or(u32::MAX));
+    let deadline = Instant::now() + MAIL_DEADLINE + extra;
+    loop {
+        let mut newest = std::collections::HashMap::new();
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            files.sort();
+            for file in files
+                .iter()
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            {
+                let mail = std::fs::read_to_string(file).unwrap_or_default();
+                if let (Some(address), Some(token)) = (recipient(&mail), token_in(&mail, path))
+                    && !seen.contains(&token)
+                {
+                    newest.insert(address, token);
+                }
+            }
+        }
+        let found: Option<Vec<String>> = to.iter().map(|a| newest.get(a).cloned()).collect();
+        if let Some(tokens) = found {
+            return tokens;
+        }
+        let missing = to.iter().filter(|a| !newest.contains_key(*a)).count();
+        assert!(
+            Instant::now() < deadline,
+            "{missing} of {} {path} links did not arrive in {}",
+            to.len(),
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -84,7 +84,12 @@ test('create and revoke an API token; invite a member and set a project role', a
   await a.page.goto(`/o/${w.org}/members`)
   await a.page.getByLabel('E-mail').fill(bob.email)
   await a.page.getByRole('button', { name: 'Invite' }).click()
-  await expect(a.page.locator('.list')).toContainText(bob.name)
+  // Bob joins by accepting the e-mailed invitation (onboarding.spec.ts does it in the browser).
+  await expect(a.page.getByTestId('pending-invitations')).toContainText(bob.email)
+  const token = await server.mailedToken(bob.email, '/invitations')
+  await server.call('POST', '/api/v1/invitations/accept', { token: bob.token, json: { token } })
+  await a.page.reload()
+  await expect(a.page.getByTestId('members')).toContainText(bob.name)
   await a.page.goto(`/o/${w.org}/p/${w.project}/settings`)
   await a.page.getByLabel('Person').selectOption(bob.id)
   await a.page.getByLabel('Role', { exact: true }).selectOption('viewer')
