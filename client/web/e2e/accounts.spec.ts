@@ -24,7 +24,8 @@ function totp (secret: string, at = Date.now()): string {
 test('log in with a TOTP code when two-factor authentication is on', async ({ server, page, shot }) => {
   const w = await server.world()
   const enrol = (await server.call('POST', '/api/v1/me/totp', { token: w.owner.token })).json
-  await server.call('POST', '/api/v1/me/totp/confirm', { token: w.owner.token, json: { code: totp(enrol.secret) } })
+  const enrolmentCode = totp(enrol.secret)
+  await server.call('POST', '/api/v1/me/totp/confirm', { token: w.owner.token, json: { code: enrolmentCode } })
   await page.goto('/login')
   await page.getByLabel('E-mail').fill(w.owner.email)
   await page.getByLabel('Password').fill(w.owner.password)
@@ -32,7 +33,12 @@ test('log in with a TOTP code when two-factor authentication is on', async ({ se
   const code = page.getByLabel('Authentication code')
   await expect(code).toBeVisible()
   await shot(page, 'totp')
-  await code.fill(totp(enrol.secret))
+  // The code that confirmed enrolment is spent (a code logs in once): it is refused, and the
+  // next time step's code (within the accepted clock skew) works.
+  await code.fill(enrolmentCode)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await expect(page.getByRole('alert')).toContainText('the code is wrong or has expired')
+  await code.fill(totp(enrol.secret, Date.now() + 30_000))
   await page.getByRole('button', { name: 'Log in' }).click()
   await expect(page.getByRole('heading', { name: 'Projects' })).toBeVisible()
 })
