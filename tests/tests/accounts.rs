@@ -475,7 +475,16 @@ backend_tests! {
         assert_eq!(held.code(), "login_throttled");
         assert!(held.retry_after.is_some_and(|s| (1..=30).contains(&s)), "{held:?}");
         assert!(held.body["error"]["message"].as_str().unwrap().contains("try again in"));
-        // Refused attempts are not checked at all (no failure rows, no hashing).
+        // Refused attempts are not checked at all (no failure rows, no hashing): a flood of
+        // them costs the server little CPU, where each checked one hashes a password (19 MiB
+        // argon2id, tens of milliseconds).
+        let cpu_before = atrium_tests::bench::cpu_seconds(server.pid());
+        for _ in 0..150 {
+            let answer = login(&server, &prober, "nobody@example.com", "guess guess guess", None).await;
+            assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+        }
+        let cpu = atrium_tests::bench::cpu_seconds(server.pid()) - cpu_before;
+        assert!(cpu < 2.0, "150 refused log-ins took {cpu:.2} s of server CPU");
         assert_eq!(audit_count(&server, "login.failure").await - failures_before, 8);
 
         // Even the right password is held back at that place; the owner elsewhere logs in.
