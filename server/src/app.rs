@@ -19,6 +19,8 @@ pub fn router(state: AppState) -> Router {
     // Routes that take credentials get a strict per-address limit; all API routes a per-caller one.
     let credential_routes = auth::routes::credential_router()
         .merge(auth::reset::router())
+        .merge(auth::verify::credential_router())
+        .merge(auth::unlock::router())
         .layer(rate_limit::credentials(
             config.auth_rate_per_minute,
             config.trust_proxy,
@@ -26,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     let api_routes = OpenApiRouter::new()
         .merge(credential_routes)
         .merge(auth::routes::router())
+        .merge(auth::verify::router())
         .merge(crate::users::routes::router())
         .merge(orgs::routes::router())
         .merge(projects::routes::router())

@@ -176,6 +176,30 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_NOTIFY_DIGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub notify_digest_secs: u64,
 
+    // --- Accounts: log-in throttling and invitation limits ---
+    /// Failed log-ins from one client address (to any accounts) before that address backs
+    /// off: each further failure doubles its wait, from 30 s up to `--login-backoff-max-secs`.
+    #[arg(long, env = "ATRIUM_LOGIN_ADDRESS_FAILURES", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub login_address_failures: u32,
+
+    /// Failed log-ins to one account from one client address before that address backs off
+    /// for that account (other places are not affected; the owner can also use the e-mailed
+    /// unlock link).
+    #[arg(long, env = "ATRIUM_LOGIN_ACCOUNT_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub login_account_failures: u32,
+
+    /// The longest log-in back-off, in seconds.
+    #[arg(long, env = "ATRIUM_LOGIN_BACKOFF_MAX_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(30..=86_400))]
+    pub login_backoff_max_secs: u64,
+
+    /// Invitations one organisation may send per hour.
+    #[arg(long, env = "ATRIUM_INVITATIONS_PER_ORG_PER_HOUR", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub invitations_per_org_per_hour: u32,
+
+    /// Invitations one member may send per hour (over all organisations).
+    #[arg(long, env = "ATRIUM_INVITATIONS_PER_INVITER_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub invitations_per_inviter_per_hour: u32,
+    // --- end of accounts settings ---
     /// Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway.
     #[arg(long, env = "ATRIUM_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
     pub shutdown_timeout_secs: u64,

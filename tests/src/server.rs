@@ -138,6 +138,16 @@ impl TestServer {
         self.dir.path().join("data")
     }
 
+    /// Where the server's mail ends up: the SMTP sink's directory when the server was given
+    /// `ATRIUM_SMTP_URL`, else the `.eml` outbox in its data directory.
+    pub fn mail_dir(&self) -> PathBuf {
+        if self.env.iter().any(|(k, _)| k == "ATRIUM_SMTP_URL") {
+            PathBuf::from(crate::services::required_env("ATRIUM_TEST_SMTP_DIR"))
+        } else {
+            self.data_dir().join("outbox")
+        }
+    }
+
     /// Where the server's log goes.
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("server.log")

@@ -27,7 +27,7 @@ async fn workspace(backend: atrium_tests::Backend) -> Workspace {
     let outsider = fixtures::user(&server, "outsider").await;
     let org = fixtures::create_org(&owner, "Acme").await;
     let project = fixtures::create_project(&owner, &org.id, "Docs", Visibility::Open).await;
-    fixtures::add_org_member(&owner, &org.id, "viewer@example.com", OrgRole::Member).await;
+    fixtures::add_org_member(&owner, &org.id, &viewer, OrgRole::Member).await;
     fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
     Workspace {
         server,

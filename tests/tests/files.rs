@@ -83,7 +83,7 @@ async fn workspace(backend: Backend, storage: Storage, env: &[(&str, String)]) -
     let outsider = fixtures::user(&server, "outsider").await;
     let (org, project) = org_and_project(&owner, "Acme").await;
     let (_, outsider_project) = org_and_project(&outsider, "Elsewhere").await;
-    fixtures::add_org_member(&owner, &org.id, "viewer@example.com", OrgRole::Member).await;
+    fixtures::add_org_member(&owner, &org.id, &viewer, OrgRole::Member).await;
     fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
     Workspace {
         server,

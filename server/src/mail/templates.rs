@@ -48,6 +48,37 @@ pub struct Invitation<'a> {
     pub expires_at: i64,
 }
 
+/// An e-mail address verification: sent at sign-up and on request.
+#[derive(Debug, Clone)]
+pub struct EmailVerification<'a> {
+    /// The server's public base URL, without a trailing slash.
+    pub public_url: &'a str,
+    /// The address to verify.
+    pub to: &'a str,
+    /// The account's display name; empty for a plain "Hello".
+    pub name: &'a str,
+    /// The raw single-use token (only its hash is stored).
+    pub token: &'a str,
+    /// How long the token is valid.
+    pub valid_for: Duration,
+}
+
+/// A link that lets the owner log in past the log-in throttles, sent when failed log-ins
+/// held the account back.
+#[derive(Debug, Clone)]
+pub struct LoginUnlock<'a> {
+    /// The server's public base URL, without a trailing slash.
+    pub public_url: &'a str,
+    /// The account's e-mail address.
+    pub to: &'a str,
+    /// The account's display name; empty for a plain "Hello".
+    pub name: &'a str,
+    /// The raw single-use token (only its hash is stored).
+    pub token: &'a str,
+    /// How long the token is valid.
+    pub valid_for: Duration,
+}
+
 /// The password-reset e-mail: a link to `{public_url}/reset-password?token=…`.
 pub fn password_reset(reset: &PasswordReset<'_>) -> OutgoingMail {
     let link = format!(
@@ -98,10 +129,10 @@ pub fn password_reset(reset: &PasswordReset<'_>) -> OutgoingMail {
     OutgoingMail::new(reset.to, subject, text).with_html(html)
 }
 
-/// The invitation e-mail: a link to `{public_url}/invite?token=…`.
+/// The invitation e-mail: a link to `{public_url}/invitations?token=…`.
 pub fn invitation(invite: &Invitation<'_>) -> OutgoingMail {
     let link = format!(
-        "{}/invite?token={}",
+        "{}/invitations?token={}",
         invite.public_url.trim_end_matches('/'),
         percent_encode(invite.token)
     );
@@ -150,6 +181,109 @@ pub fn invitation(invite: &Invitation<'_>) -> OutgoingMail {
     let html = page(&subject, &body);
 
     OutgoingMail::new(invite.to, subject, text).with_html(html)
+}
+
+/// The verification e-mail: a link to `{public_url}/verify-email?token=…`.
+pub fn email_verification(verify: &EmailVerification<'_>) -> OutgoingMail {
+    let link = format!(
+        "{}/verify-email?token={}",
+        verify.public_url.trim_end_matches('/'),
+        percent_encode(verify.token)
+    );
+    let validity = human_duration(verify.valid_for);
+    let greeting = greeting(verify.name);
+    let subject = format!("Verify your e-mail address for {PRODUCT}");
+
+    let text = format!(
+        "{greeting}\n\n\
+         Please confirm that {to} is your e-mail address by opening this link:\n\n\
+         {link}\n\n\
+         The link is valid for {validity} and works once. Until the address is verified, you \
+         cannot join organisations you are invited to.\n\n\
+         If you did not create a {PRODUCT} account, ignore this e-mail.\n\n\
+         — {PRODUCT}\n",
+        to = verify.to,
+    );
+
+    let mut body = String::new();
+    paragraph(&mut body, &escape_html(&greeting));
+    paragraph(
+        &mut body,
+        &format!(
+            "Please confirm that <strong>{}</strong> is your e-mail address.",
+            escape_html(verify.to)
+        ),
+    );
+    button(&mut body, &link, "Verify your e-mail address");
+    paragraph(
+        &mut body,
+        &format!(
+            "The link is valid for {} and works once. Until the address is verified, you \
+             cannot join organisations you are invited to.",
+            escape_html(&validity)
+        ),
+    );
+    paragraph(
+        &mut body,
+        &format!("If you did not create a {PRODUCT} account, ignore this e-mail."),
+    );
+    link_fallback(&mut body, &link);
+    let html = page(&subject, &body);
+
+    OutgoingMail::new(verify.to, subject, text).with_html(html)
+}
+
+/// The unlock e-mail: a link to `{public_url}/unlock?token=…`.
+pub fn login_unlock(unlock: &LoginUnlock<'_>) -> OutgoingMail {
+    let link = format!(
+        "{}/unlock?token={}",
+        unlock.public_url.trim_end_matches('/'),
+        percent_encode(unlock.token)
+    );
+    let validity = human_duration(unlock.valid_for);
+    let greeting = greeting(unlock.name);
+    let subject = format!("Log-ins to your {PRODUCT} account were held back");
+
+    let text = format!(
+        "{greeting}\n\n\
+         After several failed log-ins, {PRODUCT} is holding back log-ins to the account for {to} \
+         from the place they came from. If that was you, open this link to log in right away:\n\n\
+         {link}\n\n\
+         The link is valid for {validity} and works once.\n\n\
+         If it was not you, someone may be guessing your password: nobody got in, but consider \
+         choosing a longer password and turning on two-factor authentication.\n\n\
+         — {PRODUCT}\n",
+        to = unlock.to,
+    );
+
+    let mut body = String::new();
+    paragraph(&mut body, &escape_html(&greeting));
+    paragraph(
+        &mut body,
+        &format!(
+            "After several failed log-ins, {PRODUCT} is holding back log-ins to the account for \
+             <strong>{}</strong> from the place they came from. If that was you, use the button \
+             below to log in right away.",
+            escape_html(unlock.to)
+        ),
+    );
+    button(&mut body, &link, "Unlock and log in");
+    paragraph(
+        &mut body,
+        &format!(
+            "The link is valid for {} and works once.",
+            escape_html(&validity)
+        ),
+    );
+    paragraph(
+        &mut body,
+        "If it was not you, someone may be guessing your password: nobody got in, but consider \
+         choosing a longer password and turning on two-factor authentication.",
+    );
+    link_fallback(&mut body, &link);
+    let html = page(&subject, &body);
+
+    OutgoingMail::new(unlock.to, subject, text).with_html(html)
 }
 
 /// One line of a notification digest.
@@ -439,7 +573,7 @@ mod tests {
         );
         assert!(
             mail.body_text
-                .contains("http://127.0.0.1:8080/invite?token=tok")
+                .contains("http://127.0.0.1:8080/invitations?token=tok")
         );
         assert!(mail.body_text.contains("as an admin"));
         assert!(
@@ -452,6 +586,46 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<b>Acme"));
+    }
+
+    #[test]
+    fn verification_and_unlock_mails_link_to_their_pages() {
+        let verify = email_verification(&EmailVerification {
+            public_url: "https://atrium.example.com/",
+            to: "ann@example.com",
+            name: "Ann",
+            token: "atr_v_a+b",
+            valid_for: Duration::from_secs(48 * 3600),
+        });
+        verify.validate().unwrap();
+        assert!(
+            verify
+                .body_text
+                .contains("https://atrium.example.com/verify-email?token=atr_v_a%2Bb")
+        );
+        assert!(verify.body_text.contains("valid for 2 days"));
+        assert!(
+            verify
+                .body_html
+                .unwrap()
+                .contains("Verify your e-mail address")
+        );
+
+        let unlock = login_unlock(&LoginUnlock {
+            public_url: "https://atrium.example.com",
+            to: "ann@example.com",
+            name: "Ann <b>",
+            token: "atr_u_x",
+            valid_for: Duration::from_secs(3600),
+        });
+        unlock.validate().unwrap();
+        assert!(
+            unlock
+                .body_text
+                .contains("https://atrium.example.com/unlock?token=atr_u_x")
+        );
+        let html = unlock.body_html.unwrap();
+        assert!(html.contains("Hello Ann &lt;b&gt;,"), "{html}");
     }
 
     #[test]
