@@ -7,10 +7,11 @@
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::{
-    CreatedToken, LoginRequest, LoginResponse, OrgRole, ProjectRole, Visibility,
+    CreatedToken, OrgRole, ProjectRole, Visibility,
 };
 use atrium_tests::events::EventSocket;
-use atrium_tests::fixtures::{self, PASSWORD, TestUser};
+use atrium_tests::fixtures::{self, TestUser};
+use atrium_tests::mail;
 use atrium_tests::{Backend, TestServer, backend_tests};
 use futures::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
@@ -42,7 +43,7 @@ async fn team(server: TestServer) -> Team {
     let project = fixtures::create_project(&owner, &org, "Plans", Visibility::Private)
         .await
         .id;
-    fixtures::add_org_member(&owner, &org, &bob.user.email, OrgRole::Member).await;
+    fixtures::add_org_member(&owner, &org, &bob, OrgRole::Member).await;
     fixtures::add_project_member(&owner, &project, bob.id(), ProjectRole::Editor).await;
     let doc = fixtures::create_doc(&owner, &project, "Roadmap").await.id;
     Team {
@@ -134,19 +135,7 @@ fn assert_closed_in_time(what: &str, code: Option<u16>, want: u16, took: Duratio
 
 /// A second, independent session of `user` (another browser).
 async fn another_session(server: &TestServer, user: &TestUser) -> String {
-    let login: LoginResponse = server
-        .client()
-        .post(
-            "/api/v1/auth/login",
-            &LoginRequest {
-                email: user.user.email.clone(),
-                password: PASSWORD.to_owned(),
-                totp: None,
-            },
-        )
-        .await
-        .unwrap();
-    login.token
+    fixtures::login(server, &user.user.email).await.token
 }
 
 async fn call(user: &TestUser, method: Method, path: &str, body: Option<Value>) -> StatusCode {
@@ -155,23 +144,6 @@ async fn call(user: &TestUser, method: Method, path: &str, body: Option<Value>) 
         request = request.json(&body);
     }
     request.send().await.unwrap().status()
-}
-
-/// The token in a mail's link `…{path}?token=…`, undoing quoted-printable soft breaks.
-fn link_token(mail: &str, path: &str) -> String {
-    let unfolded = mail
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
-    let start = unfolded
-        .find(&format!("{path}?token="))
-        .unwrap_or_else(|| panic!("no {path} link in:\n{mail}"))
-        + path.len()
-        + 7;
-    unfolded[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect()
 }
 
 backend_tests! {
@@ -270,9 +242,9 @@ backend_tests! {
 
         // Revoking the API token closes what was opened with it.
         let laptop_user = TestUser {
-            user: t.bob.user.clone(),
             client: t.server.client().with_token(&laptop),
             token: laptop.clone(),
+            ..t.bob.clone()
         };
         let path = format!("/api/v1/me/tokens/{api_token_id}");
         assert_eq!(call(&laptop_user, Method::DELETE, &path, None).await, StatusCode::NO_CONTENT);
@@ -283,10 +255,10 @@ backend_tests! {
 
         // A password reset ends every session.
         let anonymous = t.server.client();
+        let seen = mail::link_tokens(&t.bob.mail_dir, &t.bob.user.email, "/reset-password");
         let asked = anonymous.request(Method::POST, "/api/v1/auth/password-reset").json(&json!({"email": t.bob.user.email})).send().await.unwrap();
         assert_eq!(asked.status(), StatusCode::ACCEPTED);
-        let mail = atrium_tests::mail::wait_for_mail(&t.server.data_dir().join("outbox"), &t.bob.user.email).await;
-        let token = link_token(&mail, "/reset-password");
+        let token = mail::wait_for_link(&t.bob.mail_dir, &t.bob.user.email, "/reset-password", &seen).await;
         let done = anonymous.request(Method::POST, "/api/v1/auth/password-reset/confirm").json(&json!({"token": token, "password": "a fresh long passphrase"})).send().await.unwrap();
         assert_eq!(done.status(), StatusCode::NO_CONTENT);
         let (code, _, took) = closed(&mut laptop_doc).await;
