@@ -1,15 +1,16 @@
 //! `WS /collab/{doc}`: the y-websocket protocol, as the stock `WebsocketProvider` speaks it.
 //!
-//! The caller is authenticated at connect (cookie, bearer token or `?token=`); the project
-//! role decides whether their document updates are applied (editors, managers) or refused
-//! (commenters, viewers). Without access the socket gets the protocol's auth-denied message and
+//! The caller is authenticated at connect (cookie, bearer token or `?token=`; a cookie only
+//! from a page of this server's own origin or a CORS origin, else 403 before upgrading); the
+//! project role decides whether their document updates are applied (editors, managers) or
+//! refused (commenters, viewers). Without access the socket gets the protocol's auth-denied message and
 //! is closed. Everything else — sync, awareness, durability — is the collab hub's.
 
 use std::sync::Arc;
 
 use atrium_collab::{Access, FrameSink, close_codes, protocol};
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -40,6 +41,9 @@ async fn collab_socket(
 ) -> Response {
     let access = match user {
         Ok(user) => access(&state, &user, &doc_id).await,
+        // A session cookie from a page of another site (cross-site WebSocket hijacking): no
+        // socket at all, so that page learns nothing but the refusal.
+        Err(refused @ ApiError::Forbidden(_)) => return refused.into_response(),
         Err(_) => Err("authentication required"),
     };
     let config = state.collab.config();

@@ -19,8 +19,10 @@
 //! - [`presence`] — online/away/offline per user from their sockets.
 //! - [`relay`] — wake-ups and ephemeral events between nodes through Redis.
 //! - [`socket`] — the WebSocket: hello, resume, live events, heartbeats, slow consumers.
+//! - [`client_frames`] — what clients may send on it, and how much.
 
 pub mod access;
+pub mod client_frames;
 pub mod presence;
 pub mod relay;
 mod routing;
