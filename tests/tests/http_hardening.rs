@@ -87,6 +87,9 @@ fn metric(metrics: &str, series: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Request headers of a WebSocket handshake.
+type Headers<'a> = Vec<(&'a str, &'a str)>;
+
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -238,7 +241,10 @@ async fn frames_until_post(
     channel: &str,
     text: &str,
 ) -> Vec<Frame> {
-    let sentinel = fixtures::post_message(alice, channel, text, None).await.message.id;
+    let sentinel = fixtures::post_message(alice, channel, text, None)
+        .await
+        .message
+        .id;
     socket
         .until("message.created", |f| f.data_id() == sentinel)
         .await
@@ -582,7 +588,7 @@ backend_tests! {
         let evil = "https://evil.example";
 
         for path in ["/api/v1/events".to_owned(), format!("/collab/{doc}")] {
-            let refused: [(&str, Vec<(&str, &str)>); 4] = [
+            let refused: [(&str, Headers); 4] = [
                 ("cookie from another site", vec![("cookie", cookie), ("origin", evil)]),
                 ("cookie without an origin", vec![("cookie", cookie)]),
                 ("cookie from an opaque origin", vec![("cookie", cookie), ("origin", "null")]),
@@ -595,7 +601,7 @@ backend_tests! {
             let with_query = format!("{path}?token=atr_s_bogus");
             assert_eq!(upgrade(&server, &with_query, &[("cookie", cookie), ("origin", evil)]).await.err(), Some(403), "{path}: cookie with ?token=");
 
-            let accepted: [(&str, String, Vec<(&str, &str)>); 4] = [
+            let accepted: [(&str, String, Headers); 4] = [
                 ("cookie from the own origin", path.clone(), vec![("cookie", cookie), ("origin", own)]),
                 ("cookie from a CORS origin", path.clone(), vec![("cookie", cookie), ("origin", "https://app.example")]),
                 ("?token= from anywhere", format!("{path}?token={}", alice.token), vec![("origin", evil)]),

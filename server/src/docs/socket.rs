@@ -32,7 +32,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The y-websocket protocol for one document (sync, awareness, auth). Connect with the stock
 /// provider: `new WebsocketProvider(base + '/collab', docId, ydoc, {params: {token}})`.
 #[utoipa::path(get, path = "/collab/{doc}", tag = "docs", params(("doc" = String, Path)), responses(
-    (status = 101, description = "Switching to the y-websocket protocol; without access the first message is auth-denied")))]
+    (status = 101, description = "Switching to the y-websocket protocol; without access the first message is auth-denied"),
+    (status = 403, description = "A session cookie sent from a page of another origin"),
+    (status = 429, description = "Too many requests from this caller")))]
 async fn collab_socket(
     State(state): State<AppState>,
     user: Result<CurrentUser, ApiError>,

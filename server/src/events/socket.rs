@@ -83,7 +83,9 @@ pub struct EventsParams {
 /// The app event socket: JSON frames `{"id"?, "type", "data"}` of everything the caller may see.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsParams), responses(
     (status = 101, description = "Switching to the event socket"),
-    (status = 401, description = "Not authenticated")))]
+    (status = 401, description = "Not authenticated"),
+    (status = 403, description = "A session cookie sent from a page of another origin"),
+    (status = 429, description = "Too many requests from this caller")))]
 async fn events_socket(
     State(state): State<AppState>,
     user: Result<CurrentUser, ApiError>,
