@@ -38,15 +38,18 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::search::routes::router())
         .merge(crate::chat::routes::router())
         .merge(crate::notifications::routes::router())
+        // The socket upgrades too: each takes a credential, and without a limit a flood of
+        // them with bogus tokens would each cost a database lookup and an audit count.
+        .merge(docs::socket::router())
+        .merge(crate::events::socket::router())
         .layer(rate_limit::api(
             config.api_rate_per_second,
             config.trust_proxy,
+            Arc::clone(&state.verified_credentials),
         ));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::routes::router())
         .merge(api_routes)
-        .merge(docs::socket::router())
-        .merge(crate::events::socket::router())
         .split_for_parts();
     let doc = Arc::new(
         doc.to_pretty_json()

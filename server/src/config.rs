@@ -239,6 +239,36 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_API_RATE_PER_SECOND", default_value_t = 50)]
     pub api_rate_per_second: u32,
 
+    /// Seconds a client has to send a request's headers, counted from the connection's start
+    /// (on a kept-alive connection, from the request's first byte); slower ones are closed.
+    #[arg(long, env = "ATRIUM_HTTP_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub http_header_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    /// Keep it above the idle timeout of a proxy in front that reuses connections.
+    #[arg(long, env = "ATRIUM_HTTP_IDLE_TIMEOUT_SECS", default_value_t = 75, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub http_idle_timeout_secs: u64,
+
+    /// Connections open at once, WebSockets included; past it, a new connection is answered
+    /// 503 and closed at once.
+    #[arg(long, env = "ATRIUM_HTTP_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub http_max_connections: u64,
+
+    /// The bearer token `/metrics` requires (`Authorization: Bearer <token>`; 401 without it).
+    /// Unset: `/metrics` answers anyone who can reach it.
+    #[arg(long, env = "ATRIUM_METRICS_TOKEN", hide_env_values = true, value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub metrics_token: Option<String>,
+
+    /// Serve `/metrics` on this address (e.g. one only the monitoring network reaches) instead
+    /// of on `--listen`.
+    #[arg(long, env = "ATRIUM_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Seconds over which refused credentials (bogus, revoked or expired tokens) of one kind and
+    /// client address are counted into one audit entry instead of one entry each.
+    #[arg(long, env = "ATRIUM_AUDIT_REJECTION_WINDOW_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub audit_rejection_window_secs: u64,
+
     /// Log format.
     #[arg(long, env = "ATRIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -310,6 +340,15 @@ impl Config {
             queue: usize::try_from(self.events_queue).unwrap_or(4096),
             heartbeat: Duration::from_secs(self.events_heartbeat_secs),
             ..crate::events::EventsConfig::default()
+        }
+    }
+
+    /// The limits on client connections.
+    pub fn connection_limits(&self) -> crate::http::serve::ConnectionLimits {
+        crate::http::serve::ConnectionLimits {
+            header_timeout: Duration::from_secs(self.http_header_timeout_secs),
+            idle_timeout: Duration::from_secs(self.http_idle_timeout_secs),
+            max_connections: usize::try_from(self.http_max_connections).unwrap_or(10_000),
         }
     }
 
