@@ -207,7 +207,7 @@ async fn chat(backend: Backend) -> Chat {
     let alice = fixtures::user(&server, "alice").await;
     let bob = fixtures::user(&server, "bob").await;
     let org = fixtures::create_org(&alice, "Acme").await.id;
-    fixtures::add_org_member(&alice, &org, &bob.user.email, OrgRole::Member).await;
+    fixtures::add_org_member(&alice, &org, &bob, OrgRole::Member).await;
     let project = fixtures::create_project(&alice, &org, "lobby", Visibility::Open)
         .await
         .id;
