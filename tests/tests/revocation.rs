@@ -6,9 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use atrium_client::wire::{
-    CreatedToken, OrgRole, ProjectRole, Visibility,
-};
+use atrium_client::wire::{CreatedToken, OrgRole, ProjectRole, Visibility};
 use atrium_tests::events::EventSocket;
 use atrium_tests::fixtures::{self, TestUser};
 use atrium_tests::mail;
