@@ -49,6 +49,10 @@ pub struct HubConfig {
     /// Largest incoming frame; bigger ones close the connection with
     /// [`crate::close_codes::MESSAGE_TOO_LARGE`].
     pub max_message_size: usize,
+    /// Most protocol messages in one incoming frame (the stock client sends one per frame); a
+    /// frame with more is refused whole, before any of it is answered, and closes the
+    /// connection with [`crate::close_codes::PROTOCOL_ERROR`].
+    pub max_frame_messages: usize,
     /// Largest document (approximated by its stored size: snapshot plus log); an update that
     /// would pass it closes its sender with [`crate::close_codes::DOCUMENT_TOO_LARGE`].
     pub max_document_size: usize,
@@ -58,6 +62,13 @@ pub struct HubConfig {
     /// Awareness messages per connection; past it they are dropped (presence is lossy and the
     /// client renews it every 15 s).
     pub awareness_rate: Rate,
+    /// SyncStep1 messages (state requests, each answered with up to the whole document) per
+    /// connection; past it the connection is closed with
+    /// [`crate::close_codes::RATE_LIMITED`] (the stock client sends one per connection, and
+    /// resyncs when it reconnects).
+    pub sync_request_rate: Rate,
+    /// QueryAwareness messages per connection; past it they go unanswered.
+    pub awareness_query_rate: Rate,
     /// Largest awareness state (JSON) of one client.
     pub max_awareness_state: usize,
     /// How many awareness client ids one connection may own (a tab normally owns one).
@@ -68,9 +79,12 @@ pub struct HubConfig {
     pub maintenance_interval: Duration,
     /// A room with no connection for this long is flushed and unloaded.
     pub room_idle_timeout: Duration,
-    /// Frames queued per connection; a consumer that lets it fill is disconnected with
-    /// [`crate::close_codes::SLOW_CONSUMER`].
-    pub send_queue: usize,
+    /// Bytes queued per connection behind the frame being written (each frame charged its
+    /// length plus [`crate::queue::FRAME_OVERHEAD`], see [`crate::SendBudget`]); a consumer
+    /// that lets it fill is disconnected with [`crate::close_codes::SLOW_CONSUMER`]. The frame
+    /// being written is not charged, and one frame of any size is taken while nothing is
+    /// charged, so a joiner of a document larger than this still gets it.
+    pub send_queue_bytes: usize,
     /// Most updates committed in one transaction.
     pub max_commit_batch: usize,
     /// Under load, group commits start at most this often: updates arriving within the
@@ -98,6 +112,7 @@ impl Default for HubConfig {
     fn default() -> Self {
         Self {
             max_message_size: 8 << 20,
+            max_frame_messages: 64,
             max_document_size: 64 << 20,
             update_rate: Rate {
                 per_second: 100.0,
@@ -107,12 +122,20 @@ impl Default for HubConfig {
                 per_second: 30.0,
                 burst: 60.0,
             },
+            sync_request_rate: Rate {
+                per_second: 1.0,
+                burst: 10.0,
+            },
+            awareness_query_rate: Rate {
+                per_second: 1.0,
+                burst: 10.0,
+            },
             max_awareness_state: 16 << 10,
             max_awareness_clients: 4,
             awareness_timeout: Duration::from_secs(30),
             maintenance_interval: Duration::from_secs(5),
             room_idle_timeout: Duration::from_secs(30),
-            send_queue: 1024,
+            send_queue_bytes: 16 << 20,
             max_commit_batch: 1000,
             commit_interval: Duration::from_millis(5),
             compact_after_updates: 2000,

@@ -15,7 +15,7 @@ use crate::content::{self, ContentFormat, DocChange};
 use crate::metrics as m;
 use crate::protocol::{self, Incoming, ProtocolError};
 use crate::room::{
-    Ack, ConnEntry, ConnShared, FrameSink, Room, RoomState, Sink, doc_from_stored, lock,
+    Ack, ConnEntry, ConnShared, FrameSink, Room, RoomState, RoomStats, Sink, doc_from_stored, lock,
 };
 use crate::store::{AppendRecord, Snapshot, Store, StoredDoc, VersionInfo};
 use crate::{Error, Result};
@@ -135,12 +135,10 @@ impl Hub {
     /// The handshake (the server's SyncStep1 and the current awareness) is already queued in
     /// the returned [`Outbox`].
     pub async fn connect(&self, doc_id: &str, access: Access) -> Result<(Connection, Outbox)> {
-        let (tx, rx) = mpsc::channel(self.inner.config.send_queue.max(4));
-        let (connection, shared) = self.open(doc_id, access, Sink::Queue(tx)).await?;
+        let (connection, shared) = self.open(doc_id, access, Sink::Queue).await?;
         Ok((
             connection,
             Outbox {
-                rx,
                 shared,
                 done: false,
             },
@@ -150,8 +148,8 @@ impl Hub {
     /// Like [`Hub::connect`], for a socket that writes frames itself: the room hands every
     /// frame for this connection to `sink` (the handshake before this returns), so a frame
     /// costs no queue hand-off and no task wake-up. The sink bounds its own queue (see
-    /// [`HubConfig::send_queue`]). The returned [`Closing`] resolves when the hub closes the
-    /// connection.
+    /// [`HubConfig::send_queue_bytes`]). The returned [`Closing`] resolves when the hub closes
+    /// the connection.
     pub async fn connect_with(
         &self,
         doc_id: &str,
@@ -169,7 +167,7 @@ impl Hub {
         sink: Sink,
     ) -> Result<(Connection, Arc<ConnShared>)> {
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::new(ConnShared::default());
+        let shared = Arc::new(ConnShared::new(self.inner.config.send_queue_bytes));
         let mut sink = Some(sink);
         let room = self
             .inner
@@ -194,7 +192,10 @@ impl Hub {
                 read_only: access == Access::ReadOnly,
                 updates: Bucket::new(config.update_rate),
                 awareness: Bucket::new(config.awareness_rate),
+                sync_requests: Bucket::new(config.sync_request_rate),
+                awareness_queries: Bucket::new(config.awareness_query_rate),
                 max_message_size: config.max_message_size,
+                max_frame_messages: config.max_frame_messages,
                 max_awareness_state: config.max_awareness_state,
                 max_awareness_clients: config.max_awareness_clients,
                 shared: shared.clone(),
@@ -209,8 +210,7 @@ impl Hub {
         let used = self.use_room(doc_id).await?;
         let st = used.room.lock();
         Ok(st
-            .awareness
-            .doc()
+            .doc
             .transact()
             .encode_state_as_update_v1(&StateVector::default()))
     }
@@ -246,7 +246,7 @@ impl Hub {
     pub async fn content(&self, doc_id: &str, format: ContentFormat) -> Result<String> {
         let used = self.use_room(doc_id).await?;
         let st = used.room.lock();
-        Ok(content::render(st.awareness.doc(), format))
+        Ok(content::render(&st.doc, format))
     }
 
     /// Stores the current state as a named version.
@@ -303,7 +303,7 @@ impl Hub {
             if st.closed {
                 return Err(Error::RoomReset);
             }
-            let update = content::replace_content(st.awareness.doc(), &version);
+            let update = content::replace_content(&st.doc, &version);
             let Some(update) = update else {
                 return Ok(());
             };
@@ -349,6 +349,12 @@ impl Hub {
             .count()
     }
 
+    /// What a loaded document's room holds (connections, presence, cached answers); `None`
+    /// when it is not loaded. For tests and monitoring.
+    pub fn room_stats(&self, doc_id: &str) -> Option<RoomStats> {
+        self.inner.loaded(doc_id).map(|room| room.stats())
+    }
+
     /// Number of open connections across rooms.
     pub fn connections(&self) -> usize {
         self.inner
@@ -366,16 +372,19 @@ impl Hub {
     }
 
     /// One maintenance pass (the hub runs it every [`HubConfig::maintenance_interval`]):
-    /// expires awareness states not renewed within the timeout, and flushes and unloads rooms
-    /// idle for [`HubConfig::room_idle_timeout`]. Public so tests can drive it with an injected
-    /// clock.
+    /// expires awareness states not renewed within the timeout (and forgets departed clients
+    /// after twice that), and flushes and unloads rooms idle for
+    /// [`HubConfig::room_idle_timeout`]. Public so tests can drive it with an injected clock.
     pub fn run_maintenance(&self) {
         let config = &self.inner.config;
         let now = config.clock.now();
         let timeout = config.awareness_timeout.as_millis() as u64;
+        // A stale relay of a departed client's state comes from a peer that has not yet timed
+        // it out itself (after the same timeout): its clock is remembered until then.
+        let retention = timeout.saturating_mul(2);
         let idle = config.room_idle_timeout.as_millis() as u64;
         for room in self.inner.all_rooms() {
-            room.expire_awareness(now, timeout);
+            room.expire_awareness(now, timeout, retention);
             if room.lock().is_idle(now, idle) {
                 room.emit_change();
                 let mut rooms = lock(&self.inner.rooms);
@@ -660,7 +669,12 @@ pub struct Connection {
     read_only: bool,
     updates: Bucket,
     awareness: Bucket,
+    /// SyncStep1 messages (each answered with up to the whole document).
+    sync_requests: Bucket,
+    /// QueryAwareness messages.
+    awareness_queries: Bucket,
     max_message_size: usize,
+    max_frame_messages: usize,
     max_awareness_state: usize,
     max_awareness_clients: usize,
     shared: Arc<ConnShared>,
@@ -696,7 +710,7 @@ impl Connection {
         if frame.len() > self.max_message_size {
             return self.fail(close_codes::MESSAGE_TOO_LARGE);
         }
-        let messages = match protocol::decode_frame(&frame) {
+        let messages = match protocol::decode_frame(&frame, self.max_frame_messages) {
             Ok(m) => m,
             Err(e) => {
                 tracing::debug!(conn = self.id, error = %e, "malformed frame");
@@ -707,6 +721,11 @@ impl Connection {
         for message in messages {
             match message {
                 Incoming::SyncStep1(sv) => {
+                    // Answered with up to the whole document: a stock client asks once per
+                    // connection, and a peer asking more often than the limit reconnects.
+                    if !self.sync_requests.take() {
+                        return self.fail(close_codes::RATE_LIMITED);
+                    }
                     let mut st = self.room.lock();
                     if st.closed {
                         drop(st);
@@ -726,8 +745,7 @@ impl Connection {
                 }
                 Incoming::Awareness(update) => {
                     if update
-                        .clients
-                        .values()
+                        .iter()
                         .any(|e| e.json.len() > self.max_awareness_state)
                     {
                         return self.fail(close_codes::MESSAGE_TOO_LARGE);
@@ -737,14 +755,17 @@ impl Connection {
                         continue;
                     }
                     self.room
-                        .apply_awareness(self.id, update, self.max_awareness_clients);
+                        .apply_awareness(self.id, &update, self.max_awareness_clients);
                 }
                 Incoming::QueryAwareness => {
-                    let mut st = self.room.lock();
-                    if let Ok(update) = st.awareness.update() {
-                        let frame = protocol::encode_awareness(update);
-                        Room::send_to(&mut st, self.id, &frame);
+                    // Presence is lossy: past the limit a query goes unanswered.
+                    if !self.awareness_queries.take() {
+                        metrics::counter!(m::AWARENESS_DROPPED).increment(1);
+                        continue;
                     }
+                    let mut st = self.room.lock();
+                    let snapshot = Room::awareness_snapshot(&mut st);
+                    Room::send_to(&mut st, self.id, &snapshot);
                 }
                 Incoming::Auth(_) | Incoming::Custom(_) => {}
             }
@@ -752,11 +773,10 @@ impl Connection {
         Ok(())
     }
 
-    fn update(&mut self, update: Vec<u8>, frame: Option<Bytes>) -> Result<(), u16> {
+    fn update(&mut self, data: Bytes, frame: Option<Bytes>) -> Result<(), u16> {
         if !self.updates.take() {
             return self.fail(close_codes::RATE_LIMITED);
         }
-        let data = Bytes::from(update);
         // Peers get it as a sync Update, whichever sync message carried it.
         let frame = frame.unwrap_or_else(|| protocol::encode_update(data.to_vec()));
         let id = self.id;
@@ -809,9 +829,10 @@ pub enum Outgoing {
 }
 
 /// The sending half of a socket's session: frames to write, then possibly a close instruction.
+/// Its queue is bounded in bytes ([`HubConfig::send_queue_bytes`]); a consumer that lets it
+/// fill is closed as a slow consumer.
 #[derive(Debug)]
 pub struct Outbox {
-    rx: mpsc::Receiver<Bytes>,
     shared: Arc<ConnShared>,
     done: bool,
 }
@@ -828,17 +849,16 @@ impl Outbox {
                 self.done = true;
                 return Some(Outgoing::Close { code, reason });
             }
-            tokio::select! {
-                biased;
-                () = self.shared.notify.notified() => {}
-                frame = self.rx.recv() => match frame {
-                    Some(frame) => return Some(Outgoing::Frame(frame)),
-                    None => {
-                        self.done = true;
-                        return None;
-                    }
-                },
+            if let Some(frame) = self.shared.pop() {
+                return Some(Outgoing::Frame(frame));
             }
+            if self.shared.detached.load(Ordering::Acquire) {
+                self.done = true;
+                return None;
+            }
+            // One waiter (this outbox): a notification given since the checks above is kept
+            // as a permit, so none is missed.
+            self.shared.notify.notified().await;
         }
     }
 
@@ -848,7 +868,13 @@ impl Outbox {
         if lock(&self.shared.close).is_some() {
             return None;
         }
-        self.rx.try_recv().ok()
+        self.shared.pop()
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.shared.discard();
     }
 }
 

@@ -11,7 +11,10 @@
 //! # Layout
 //!
 //! - [`protocol`]: y-websocket frame decoding (hostile-input safe) and encoding.
-//! - `room`: one loaded document: doc, awareness, connections, fan-out, durability bookkeeping.
+//! - `room`: one loaded document: doc, presence, connections, fan-out, durability bookkeeping.
+//! - `presence`: a room's awareness table (owned client ids, bounded, shared snapshot).
+//! - `answers`: a room's encoded answers to state requests, shared per document version.
+//! - [`queue`]: the byte budget of a connection's send queue ([`SendBudget`]).
 //! - `hub`: [`Hub`] (rooms by id, shared loads, idle unloading, shutdown, REST API),
 //!   [`Connection`] / [`Outbox`], and the group committer.
 //! - [`store`]: the [`Store`] trait and [`SqlStore`] over SQLite or PostgreSQL (update log,
@@ -22,13 +25,16 @@
 //! - [`metrics`]: metric names (`atrium_collab_*`).
 //! - `error`: [`Error`] and [`Result`].
 
+mod answers;
 pub mod close_codes;
 pub mod config;
 pub mod content;
 mod error;
 mod hub;
 pub mod metrics;
+mod presence;
 pub mod protocol;
+pub mod queue;
 mod room;
 pub mod store;
 
@@ -36,5 +42,6 @@ pub use config::{Clock, HubConfig, Rate};
 pub use content::{ContentFormat, DocChange};
 pub use error::{Error, Result};
 pub use hub::{Access, Closing, Connection, Hub, Outbox, Outgoing};
-pub use room::{FrameSink, SinkFull};
+pub use queue::SendBudget;
+pub use room::{FrameSink, RoomStats, SinkFull};
 pub use store::{Dialect, SqlStore, Store, VersionInfo};

@@ -1,24 +1,26 @@
-//! One loaded document: its `yrs::Doc`, awareness, connections and durability bookkeeping.
+//! One loaded document: its `yrs::Doc`, presence, connections and durability bookkeeping.
 //!
 //! Everything mutable sits behind one short-held `std::sync::Mutex`: applying an update,
-//! fanning it out to the connections' bounded queues (`try_send`, never awaiting) and handing it
-//! to the committer all happen under it, so the log order is the apply order and no frame is
+//! fanning it out to the connections' byte-bounded queues (never awaiting) and handing it to
+//! the committer all happen under it, so the log order is the apply order and no frame is
 //! ever sent out of order. Nothing under the lock awaits.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc, oneshot};
-use yrs::sync::awareness::AwarenessUpdateEntry;
-use yrs::sync::{Awareness, AwarenessUpdate};
-use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
+use crate::answers::SyncAnswers;
 use crate::close_codes;
 use crate::hub::{Commit, HubInner};
 use crate::metrics as m;
-use crate::protocol::{self, encode_awareness, encode_sync_step1, encode_sync_step2};
+use crate::presence::Presence;
+use crate::protocol::{self, AwarenessEntries, EncodedStateVector};
+use crate::queue::SendBudget;
 use crate::store::{AppendRecord, StoredDoc, now_ms};
 use crate::{Error, Result};
 
@@ -31,10 +33,40 @@ pub(crate) enum ApplyError {
     Panicked,
 }
 
+/// Whether an update may leave a gap in a client's clock range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gaps {
+    /// Refuse it: live updates from peers and HTTP.
+    Refuse,
+    /// Apply it as yrs does: what is already stored is loaded as it is.
+    Allow,
+}
+
 /// Applies `update` to `doc`, catching yrs panics. Returns whether the document changed.
-pub(crate) fn apply_guarded(doc: &Doc, update: Update) -> Result<bool, ApplyError> {
+///
+/// With [`Gaps::Refuse`], an update whose blocks for some client start past what the document
+/// has of that client is refused before anything is applied. yrs integrates such blocks out of
+/// order, a placeholder (a skip) standing for the missing range, and when later blocks fill
+/// that range without fitting it exactly its clock arithmetic underflows: a panic in debug
+/// builds, a corrupt block store (and crashes on later updates) in release ones. A peer sends
+/// its own changes in order and the room relays them in order, so only a forged update has a
+/// gap (the validating scanner refuses gaps inside an update: a skip followed by blocks).
+pub(crate) fn apply_guarded(doc: &Doc, update: Update, gaps: Gaps) -> Result<bool, ApplyError> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let mut txn = doc.transact_mut();
+        if gaps == Gaps::Refuse {
+            // The state before the transaction is computed by yrs anyway.
+            let before = txn.before_state();
+            let gap = update
+                .state_vector_lower()
+                .iter()
+                .any(|(client, start)| *start > before.get(client));
+            if gap {
+                return Err(ApplyError::Rejected(
+                    "the update starts past the document's clock of a client".into(),
+                ));
+            }
+        }
         txn.apply_update(update)
             .map_err(|e| ApplyError::Rejected(e.to_string()))?;
         Ok(txn.before_state() != txn.after_state()
@@ -45,14 +77,42 @@ pub(crate) fn apply_guarded(doc: &Doc, update: Update) -> Result<bool, ApplyErro
 }
 
 /// State shared between a [`crate::Connection`], its [`crate::Outbox`] and the room: the close
-/// instruction.
-#[derive(Debug, Default)]
+/// instruction and, for an [`crate::Outbox`], the queue of frames to write.
+#[derive(Debug)]
 pub(crate) struct ConnShared {
     pub(crate) close: Mutex<Option<(u16, String)>>,
     pub(crate) notify: Notify,
+    /// Frames for the [`crate::Outbox`] (unused by a [`FrameSink`] connection).
+    pub(crate) queue: Mutex<OutQueue>,
+    /// The room let go of the connection: the queue gets nothing more.
+    pub(crate) detached: AtomicBool,
+    /// The [`crate::Outbox`] was dropped: frames for it are discarded.
+    pub(crate) outbox_gone: AtomicBool,
+}
+
+/// An [`crate::Outbox`]'s frames and their byte budget.
+#[derive(Debug)]
+pub(crate) struct OutQueue {
+    frames: VecDeque<Bytes>,
+    budget: SendBudget,
 }
 
 impl ConnShared {
+    /// Shared state for a connection whose queue may hold `send_queue_bytes` (see
+    /// [`SendBudget`]).
+    pub(crate) fn new(send_queue_bytes: usize) -> Self {
+        Self {
+            close: Mutex::new(None),
+            notify: Notify::new(),
+            queue: Mutex::new(OutQueue {
+                frames: VecDeque::new(),
+                budget: SendBudget::new(send_queue_bytes),
+            }),
+            detached: AtomicBool::new(false),
+            outbox_gone: AtomicBool::new(false),
+        }
+    }
+
     /// Asks the socket to close; the first instruction wins.
     pub(crate) fn close(&self, code: u16) {
         let mut c = lock(&self.close);
@@ -63,6 +123,45 @@ impl ConnShared {
         drop(c);
         self.notify.notify_one();
     }
+
+    /// Queues a frame for the [`crate::Outbox`]; `Err(SinkFull)` when it does not fit its budget.
+    fn push(&self, frame: &Bytes) -> std::result::Result<(), SinkFull> {
+        if self.outbox_gone.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut q = lock(&self.queue);
+        let queued = q.frames.len();
+        if !q.budget.admit(queued, frame.len()) {
+            return Err(SinkFull);
+        }
+        q.frames.push_back(frame.clone());
+        drop(q);
+        self.notify.notify_one();
+        Ok(())
+    }
+
+    /// The next frame for the [`crate::Outbox`].
+    pub(crate) fn pop(&self) -> Option<Bytes> {
+        let mut q = lock(&self.queue);
+        let frame = q.frames.pop_front()?;
+        let next = q.frames.front().map(Bytes::len);
+        q.budget.advance(next);
+        Some(frame)
+    }
+
+    /// The [`crate::Outbox`] is gone: what it did not take is dropped, and so is what follows.
+    pub(crate) fn discard(&self) {
+        self.outbox_gone.store(true, Ordering::Relaxed);
+        let mut q = lock(&self.queue);
+        q.frames.clear();
+        q.budget.reset();
+    }
+
+    /// The room let go of the connection.
+    fn detach(&self) {
+        self.detached.store(true, Ordering::Release);
+        self.notify.notify_one();
+    }
 }
 
 /// A socket writer that takes frames directly, for [`crate::Hub::connect_with`]: the room
@@ -70,7 +169,9 @@ impl ConnShared {
 /// must not block — write what the socket takes now and queue the rest.
 pub trait FrameSink: Send + Sync + 'static {
     /// Writes or queues `frame` after everything sent before. `Err` when the sink's queue is
-    /// full: the connection is then closed as a slow consumer and sent nothing more.
+    /// full — in bytes, [`crate::HubConfig::send_queue_bytes`] accounted with a
+    /// [`crate::SendBudget`] — : the connection is then closed as a slow consumer and sent
+    /// nothing more.
     fn send(&self, frame: &Bytes) -> std::result::Result<(), SinkFull>;
 }
 
@@ -80,8 +181,8 @@ pub struct SinkFull;
 
 /// Where a connection's frames go.
 pub(crate) enum Sink {
-    /// The [`crate::Outbox`] queue, drained by the socket's task.
-    Queue(mpsc::Sender<Bytes>),
+    /// The [`crate::Outbox`] queue in [`ConnShared`], drained by the socket's task.
+    Queue,
     /// Written by the room itself (no task wake-up per frame).
     Direct(Arc<dyn FrameSink>),
 }
@@ -91,9 +192,15 @@ pub(crate) struct ConnEntry {
     pub(crate) sink: Sink,
     pub(crate) shared: Arc<ConnShared>,
     /// Awareness client ids this connection owns.
-    pub(crate) client_ids: Vec<ClientID>,
+    pub(crate) client_ids: Vec<u64>,
     /// Closed (queue full or instruction sent): receives nothing more.
     pub(crate) dead: bool,
+}
+
+impl Drop for ConnEntry {
+    fn drop(&mut self) {
+        self.shared.detach();
+    }
 }
 
 impl ConnEntry {
@@ -103,14 +210,7 @@ impl ConnEntry {
             return;
         }
         let full = match &self.sink {
-            Sink::Queue(tx) => match tx.try_send(frame.clone()) {
-                Ok(()) => false,
-                Err(mpsc::error::TrySendError::Full(_)) => true,
-                Err(mpsc::error::TrySendError::Closed(_)) => {
-                    self.dead = true;
-                    return;
-                }
-            },
+            Sink::Queue => self.shared.push(frame).is_err(),
             Sink::Direct(sink) => sink.send(frame).is_err(),
         };
         if full {
@@ -137,12 +237,11 @@ pub(crate) enum Ack {
 
 /// The mutable part of a room.
 pub(crate) struct RoomState {
-    pub(crate) awareness: Awareness,
+    pub(crate) doc: Doc,
+    presence: Presence,
     pub(crate) conns: HashMap<u64, ConnEntry>,
-    /// Which connection owns each awareness client id.
-    owners: HashMap<ClientID, u64>,
-    /// The SyncStep2 frame for an empty state vector, shared by joiners until the next change.
-    full_state: Option<Bytes>,
+    /// Encoded answers to state requests, shared until the next change.
+    answers: SyncAnswers,
     next_seq: i64,
     /// Highest sequence number known committed.
     durable_seq: i64,
@@ -193,7 +292,7 @@ pub(crate) fn doc_from_stored(doc_id: &str, stored: &StoredDoc) -> Result<Doc> {
         .chain(stored.log.iter().map(|e| &e.data));
     for data in parts {
         let update = protocol::decode_update(data).map_err(|e| corrupt(e.to_string()))?;
-        apply_guarded(&doc, update).map_err(|e| corrupt(format!("{e:?}")))?;
+        apply_guarded(&doc, update, Gaps::Allow).map_err(|e| corrupt(format!("{e:?}")))?;
     }
     Ok(doc)
 }
@@ -212,18 +311,16 @@ impl Room {
         let doc = doc_from_stored(&doc_id, &stored)?;
         let log_bytes: u64 = stored.log.iter().map(|e| e.data.len() as u64).sum();
         let snap_bytes = stored.snapshot.as_ref().map_or(0, |s| s.state.len() as u64);
-        let clock = hub.config.clock.clone();
-        let awareness = Awareness::with_clock(doc, move || clock.now());
         let last_seq = stored.last_seq();
         metrics::gauge!(m::ROOMS).increment(1.0);
         Ok(Arc::new(Self {
             doc_id,
             hub: Arc::downgrade(hub),
             state: Mutex::new(RoomState {
-                awareness,
+                doc,
+                presence: Presence::default(),
                 conns: HashMap::new(),
-                owners: HashMap::new(),
-                full_state: None,
+                answers: SyncAnswers::default(),
                 next_seq: last_seq + 1,
                 durable_seq: last_seq,
                 pending: 0,
@@ -258,14 +355,11 @@ impl Room {
     }
 
     /// Registers a connection and queues the server's handshake: SyncStep1 and, when anyone
-    /// is present, the current awareness.
+    /// is present, the current awareness (both shared frames).
     pub(crate) fn add_conn(st: &mut RoomState, id: u64, mut entry: ConnEntry) {
-        let sv = st.awareness.doc().transact().state_vector();
-        entry.send(&encode_sync_step1(sv));
-        if let Ok(update) = st.awareness.update() {
-            if !update.clients.is_empty() {
-                entry.send(&encode_awareness(update));
-            }
+        entry.send(&st.answers.step1(&st.doc));
+        if st.presence.present() > 0 {
+            entry.send(&st.presence.snapshot());
         }
         st.conns.insert(id, entry);
         st.idle_since = None;
@@ -274,38 +368,30 @@ impl Room {
 
     /// Removes a connection, its awareness states (telling the others) and notes idleness.
     pub(crate) fn remove_conn(&self, id: u64) {
+        let now = self.hub.upgrade().map_or(0, |h| h.config.clock.now());
         let mut st = self.lock();
         let Some(entry) = st.conns.remove(&id) else {
             return;
         };
         metrics::gauge!(m::CONNECTIONS).decrement(1.0);
-        for cid in &entry.client_ids {
-            st.owners.remove(cid);
+        if let Some(frame) = st.presence.remove(&entry.client_ids, now) {
+            broadcast(&mut st, &frame);
         }
-        remove_awareness(&mut st, &entry.client_ids);
+        st.presence.disown(&entry.client_ids, now);
         if st.conns.is_empty() && st.users == 0 {
-            let now = self.hub.upgrade().map_or(0, |h| h.config.clock.now());
             st.idle_since = Some(now);
         }
     }
 
-    /// Answers a SyncStep1 with the SyncStep2 the peer misses; the full-state reply is cached.
-    pub(crate) fn sync_step2(st: &mut RoomState, sv: &StateVector) -> Bytes {
-        if sv.is_empty() {
-            if let Some(cached) = &st.full_state {
-                return cached.clone();
-            }
-            let update = st
-                .awareness
-                .doc()
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default());
-            let frame = encode_sync_step2(update);
-            st.full_state = Some(frame.clone());
-            return frame;
-        }
-        let update = st.awareness.doc().transact().encode_state_as_update_v1(sv);
-        encode_sync_step2(update)
+    /// Answers a SyncStep1 with the SyncStep2 the peer misses (see [`SyncAnswers`]).
+    pub(crate) fn sync_step2(st: &mut RoomState, request: &EncodedStateVector) -> Bytes {
+        let RoomState { doc, answers, .. } = st;
+        answers.step2(doc, request)
+    }
+
+    /// Every current awareness state, for a QueryAwareness (a shared frame).
+    pub(crate) fn awareness_snapshot(st: &mut RoomState) -> Bytes {
+        st.presence.snapshot()
     }
 
     /// Sends a frame to one connection.
@@ -331,7 +417,8 @@ impl Room {
         let Some(hub) = self.hub.upgrade() else {
             return Err(close_codes::SHUTTING_DOWN);
         };
-        let update = match protocol::decode_update(&data) {
+        // Every caller has validated `data` (the frame decoder, the HTTP route).
+        let update = match protocol::decode_validated_update(&data) {
             Ok(u) => u,
             Err(_) => return Err(close_codes::PROTOCOL_ERROR),
         };
@@ -342,7 +429,7 @@ impl Room {
         if st.approx_size + data.len() as u64 > hub.config.max_document_size as u64 {
             return Err(close_codes::DOCUMENT_TOO_LARGE);
         }
-        let changed = match apply_guarded(st.awareness.doc(), update) {
+        let changed = match apply_guarded(&st.doc, update, Gaps::Refuse) {
             Ok(changed) => changed,
             Err(ApplyError::Rejected(reason)) => {
                 tracing::debug!(doc = %self.doc_id, %reason, "update rejected by yrs");
@@ -377,7 +464,7 @@ impl Room {
         frame: Bytes,
         ack: impl FnOnce(&Bytes) -> Ack,
     ) {
-        st.full_state = None;
+        st.answers.invalidate();
         let seq = st.next_seq;
         st.next_seq += 1;
         st.pending += 1;
@@ -504,8 +591,7 @@ impl Room {
         let (state, upto, count, bytes) = {
             let st = self.lock();
             let state = st
-                .awareness
-                .doc()
+                .doc
                 .transact()
                 .encode_state_as_update_v1(&StateVector::default());
             // Everything up to durable_seq is applied in memory, so the state covers it.
@@ -540,110 +626,70 @@ impl Room {
                 return;
             }
             st.change_scheduled = false;
-            let doc = st.awareness.doc();
-            crate::content::doc_change(&self.doc_id, doc)
+            crate::content::doc_change(&self.doc_id, &st.doc)
         };
         let _ = tx.send(change);
     }
 
-    /// Applies an awareness update from connection `from`: entries for client ids another
-    /// connection owns are dropped, a connection owns at most `max_clients` ids, and what
-    /// actually changed is sent to every connection, the sender included (its own renewal
-    /// coming back is the stock client's keepalive).
-    pub(crate) fn apply_awareness(&self, from: u64, update: AwarenessUpdate, max_clients: usize) {
+    /// Applies an awareness update from connection `from` (see [`Presence`]) and sends what
+    /// actually changed to every connection, the sender included (its own renewal coming back
+    /// is the stock client's keepalive).
+    pub(crate) fn apply_awareness(&self, from: u64, update: &AwarenessEntries, max_clients: usize) {
+        let now = self.hub.upgrade().map_or(0, |h| h.config.clock.now());
         let mut st = self.lock();
         if st.closed {
             return;
         }
-        let st = &mut *st;
-        let Some(conn) = st.conns.get_mut(&from) else {
+        let RoomState {
+            presence, conns, ..
+        } = &mut *st;
+        let Some(conn) = conns.get_mut(&from) else {
             return;
         };
-        let mut accepted = HashMap::new();
-        for (cid, entry) in update.clients {
-            match st.owners.get(&cid) {
-                Some(owner) if *owner == from => {}
-                Some(_) => continue,
-                None => {
-                    // Stock clients relay every awareness change they receive, other people's
-                    // included. Only a state newer than the room's copy can come from its own
-                    // client; a stale relay must neither apply nor claim the id, or a peer
-                    // would own a reconnecting client's presence and silence it.
-                    let newer = st
-                        .awareness
-                        .meta(cid)
-                        .is_none_or(|(clock, _)| entry.clock > clock);
-                    if !newer {
-                        continue;
-                    }
-                    if entry.json.as_ref() == "null" {
-                        // Removing a state nobody owns (a peer's timeout relayed): harmless.
-                    } else if conn.client_ids.len() < max_clients {
-                        conn.client_ids.push(cid);
-                        st.owners.insert(cid, from);
-                    } else {
-                        continue;
-                    }
-                }
-            }
-            accepted.insert(cid, entry);
+        let frame = presence.apply(from, &mut conn.client_ids, max_clients, update, now);
+        if let Some(frame) = frame {
+            broadcast(&mut st, &frame);
+            metrics::counter!(m::AWARENESS).increment(1);
         }
-        if accepted.is_empty() {
-            return;
-        }
-        let summary = st
-            .awareness
-            .apply_update_summary(AwarenessUpdate { clients: accepted });
-        let Ok(Some(summary)) = summary else { return };
-        let changed = summary.all_changes();
-        if let Ok(out) = st.awareness.update_with_clients(changed) {
-            let frame = encode_awareness(out);
-            for c in st.conns.values_mut() {
-                c.send(&frame);
-            }
-        }
-        metrics::counter!(m::AWARENESS).increment(1);
     }
 
-    /// Removes awareness states not renewed within `timeout_ms` and tells everyone.
-    pub(crate) fn expire_awareness(&self, now: u64, timeout_ms: u64) {
+    /// Removes awareness states not renewed within `timeout_ms` and tells everyone; forgets
+    /// departed clients after `retention_ms`.
+    pub(crate) fn expire_awareness(&self, now: u64, timeout_ms: u64, retention_ms: u64) {
         let mut st = self.lock();
-        let expired: Vec<ClientID> = st
-            .awareness
-            .iter()
-            .filter(|(_, s)| s.data.is_some() && now.saturating_sub(s.last_updated) >= timeout_ms)
-            .map(|(id, _)| id)
-            .collect();
-        if !expired.is_empty() {
-            remove_awareness(&mut st, &expired);
+        if let Some(frame) = st.presence.expire(now, timeout_ms, retention_ms) {
+            broadcast(&mut st, &frame);
+        }
+    }
+
+    /// Sizes of what the room holds, for tests and monitoring.
+    pub(crate) fn stats(&self) -> RoomStats {
+        let st = self.lock();
+        RoomStats {
+            connections: st.conns.len(),
+            awareness_present: st.presence.present(),
+            awareness_remembered: st.presence.remembered(),
+            cached_answer_bytes: st.answers.cached_bytes(),
         }
     }
 }
 
-/// Removes states the way y-protocols does (keeping each client's clock, so a later renewal by
-/// that client still wins) and broadcasts the removal.
-fn remove_awareness(st: &mut RoomState, ids: &[ClientID]) {
-    let mut clients = HashMap::new();
-    for id in ids {
-        if let Some((clock, _)) = st.awareness.meta(*id) {
-            if st.awareness.state::<serde_json::Value>(*id).is_some() {
-                clients.insert(
-                    *id,
-                    AwarenessUpdateEntry {
-                        clock,
-                        json: "null".into(),
-                    },
-                );
-            }
-        }
-    }
-    if clients.is_empty() {
-        return;
-    }
-    let update = AwarenessUpdate { clients };
-    let frame = encode_awareness(update.clone());
-    let _ = st.awareness.apply_update(update);
+/// What a loaded room holds (see [`crate::Hub::room_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomStats {
+    /// Open connections.
+    pub connections: usize,
+    /// Awareness client ids with a state.
+    pub awareness_present: usize,
+    /// Awareness client ids remembered, with a state or removed (kept for their clock).
+    pub awareness_remembered: usize,
+    /// Bytes of encoded answers to state requests kept for the current document version.
+    pub cached_answer_bytes: usize,
+}
+
+/// Sends `frame` to every connection of the room.
+fn broadcast(st: &mut RoomState, frame: &Bytes) {
     for c in st.conns.values_mut() {
-        c.send(&frame);
+        c.send(frame);
     }
 }

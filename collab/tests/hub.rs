@@ -247,10 +247,10 @@ async fn awareness_appears_disappears_and_expires(db: &TestDb) {
     let presence = |frames: &mut Vec<Bytes>| -> Vec<(u64, String)> {
         let mut out = Vec::new();
         for f in frames.drain(..) {
-            for m in protocol::decode_frame(&f).unwrap() {
+            for m in protocol::decode_frame(&f, 1).unwrap() {
                 if let Incoming::Awareness(u) = m {
-                    for (id, e) in u.clients {
-                        out.push((id.get(), e.json.to_string()));
+                    for e in u.iter() {
+                        out.push((e.client, e.json.to_string()));
                     }
                 }
             }

@@ -162,10 +162,11 @@ async fn idle_room_unloads_after_flush_and_reloads(db: &TestDb) {
 
 both!(slow_consumer_is_closed_never_fed_a_gap);
 async fn slow_consumer_is_closed_never_fed_a_gap(db: &TestDb) {
+    // Three of the writer's frames (each under 40 bytes) fit behind the one being written.
     let hub = hub(
         db,
         HubConfig {
-            send_queue: 4,
+            send_queue_bytes: 3 * atrium_collab::queue::frame_cost(40),
             ..config()
         },
     );
@@ -178,7 +179,7 @@ async fn slow_consumer_is_closed_never_fed_a_gap(db: &TestDb) {
     for _ in 0..2 {
         match tokio::time::timeout(Duration::from_secs(10), slow.next()).await {
             Ok(Some(Outgoing::Frame(f))) => assert!(matches!(
-                protocol::decode_frame(&f).unwrap()[..],
+                protocol::decode_frame(&f, 1).unwrap()[..],
                 [Incoming::SyncStep1(_)] | [Incoming::SyncStep2(_)]
             )),
             other => panic!("handshake expected, got {other:?}"),
@@ -467,7 +468,7 @@ async fn concurrent_joiners_share_one_load(db: &TestDb) {
                 let Ok(Some(Outgoing::Frame(frame))) = next else {
                     panic!("no SyncStep2: {next:?}");
                 };
-                let messages = protocol::decode_frame(&frame).unwrap();
+                let messages = protocol::decode_frame(&frame, 1).unwrap();
                 if let [Incoming::SyncStep2(update)] = &messages[..] {
                     let text = text_of_state(update);
                     // Keep the connection open until everyone has joined.

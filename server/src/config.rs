@@ -171,6 +171,13 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_COLLAB_COMMIT_INTERVAL_MS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=1_000))]
     pub collab_commit_interval_ms: u64,
 
+    /// Bytes a collaboration socket may have waiting to be sent (besides the frame being
+    /// written, which may be a whole document); a client that does not read them in time is
+    /// closed as a slow consumer (4508) and resyncs when it reconnects. Raise it for large
+    /// documents edited over slow links; lower it to bound memory per socket.
+    #[arg(long, env = "ATRIUM_COLLAB_SEND_QUEUE_BYTES", default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(65_536..=1 << 30))]
+    pub collab_send_queue_bytes: u64,
+
     /// Seconds between notification e-mail digests; a notification is e-mailed when its user
     /// was offline and has not read it for this long.
     #[arg(long, env = "ATRIUM_NOTIFY_DIGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -387,6 +394,25 @@ mod tests {
         assert_eq!(serve(&["--collab-commit-interval-ms", "20"]).unwrap(), 20);
         assert!(serve(&["--collab-commit-interval-ms", "5000"]).is_err());
         assert!(serve(&["--collab-commit-interval-ms", "-1"]).is_err());
+    }
+
+    #[test]
+    fn collab_send_queue_is_bounded() {
+        let serve = |args: &[&str]| {
+            Cli::try_parse_from(["atrium", "serve"].iter().chain(args)).map(|cli| {
+                match cli.command {
+                    Command::Serve(config) => config.collab_send_queue_bytes,
+                    _ => panic!("not serve"),
+                }
+            })
+        };
+        assert_eq!(serve(&[]).unwrap(), 16 << 20);
+        assert_eq!(
+            serve(&["--collab-send-queue-bytes", "1048576"]).unwrap(),
+            1 << 20
+        );
+        assert!(serve(&["--collab-send-queue-bytes", "1000"]).is_err());
+        assert!(serve(&["--collab-send-queue-bytes", "2147483648"]).is_err());
     }
 
     #[test]

@@ -85,6 +85,7 @@ impl Server {
         let hub_config = HubConfig {
             change_debounce: std::time::Duration::from_millis(500),
             commit_interval: std::time::Duration::from_millis(config.collab_commit_interval_ms),
+            send_queue_bytes: usize::try_from(config.collab_send_queue_bytes).unwrap_or(usize::MAX),
             ..HubConfig::default()
         };
         let (collab, doc_changes) = Hub::with_change_feed(store, hub_config);

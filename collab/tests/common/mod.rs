@@ -160,11 +160,11 @@ impl Client {
         }
     }
 
-    pub fn handle(&mut self, frame: &[u8]) {
-        for msg in protocol::decode_frame(frame).unwrap() {
+    pub fn handle(&mut self, frame: &Bytes) {
+        for msg in protocol::decode_frame(frame, usize::MAX).unwrap() {
             match msg {
                 Incoming::SyncStep1(sv) => {
-                    let update = self.doc.transact().encode_state_as_update_v1(&sv);
+                    let update = self.doc.transact().encode_state_as_update_v1(&sv.decode());
                     let _ = self.conn.receive(protocol::encode_sync_step2(update));
                 }
                 Incoming::SyncStep2(u) | Incoming::Update(u) => {

@@ -65,10 +65,10 @@ async fn collab_socket(
     let config = state.collab.config();
     // Frames just over the hub's limit still arrive, so the hub closes with its own code.
     let max = config.max_message_size.saturating_add(1024);
-    let send_queue = config.send_queue;
+    let send_queue_bytes = config.send_queue_bytes;
     // Only what the open socket needs, not the whole state: the task holds it while it is open.
     let (hub, shutdown) = (state.collab.clone(), state.shutdown.clone());
-    upgrade.on_upgrade(max, send_queue, move |socket| async move {
+    upgrade.on_upgrade(max, send_queue_bytes, move |socket| async move {
         let _open = OpenSocket::new("collab");
         match (grant, holder) {
             (Ok(grant), Some(holder)) => serve(socket, hub, shutdown, doc_id, grant, holder).await,
@@ -210,6 +210,11 @@ async fn serve(
         tokio::select! {
             biased;
             closed = closing.closed() => break closed,
+            // Writing comes before reading: polled first, it writes what the socket takes
+            // before the next frame is read. After reading, a client sending without pause
+            // would keep the frames queued for it from being written (the large ones are left
+            // to this task) until its queue's bytes ran out.
+            () = writer.drain() => return,
             () = watched.changed() => {
                 if let Some((code, reason, denied)) = Box::pin(recheck(&holder, &doc_id, access)).await {
                     if denied {
@@ -232,9 +237,12 @@ async fn serve(
                 }
                 Err(ReadError::TooLarge) => break (close_codes::MESSAGE_TOO_LARGE, close_codes::reason(close_codes::MESSAGE_TOO_LARGE).to_owned()),
                 Err(ReadError::Protocol) => break (wire::CLOSE_PROTOCOL, "protocol error".to_owned()),
+                Err(ReadError::SlowConsumer) => {
+                    metrics::counter!(atrium_collab::metrics::CLOSES, "code" => close_codes::SLOW_CONSUMER.to_string()).increment(1);
+                    break (close_codes::SLOW_CONSUMER, close_codes::reason(close_codes::SLOW_CONSUMER).to_owned());
+                }
                 Err(ReadError::Io) => return,
             },
-            () = writer.drain() => return,
             () = shutdown.cancelled() => break (close_codes::SHUTTING_DOWN, "the server is restarting".to_owned()),
         }
     };

@@ -8,6 +8,11 @@
 //! - Frames are written from the hub's shared `Bytes` (a 10-byte header beside them), never
 //!   copied per connection, so a large document sent to many joiners exists once in memory.
 //!
+//! - Everything queued — the hub's frames, pongs, the close frame — counts against one byte
+//!   budget ([`SendBudget`], [`atrium_collab::HubConfig::send_queue_bytes`]): a client that
+//!   does not read what it is sent, or pings without reading the pongs, is closed as a slow
+//!   consumer instead of being buffered for without bound.
+//!
 //! Only what the socket needs: the HTTP/1.1 upgrade, binary messages (fragmented or not),
 //! ping/pong and the close handshake; no extensions, no subprotocols.
 
@@ -18,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use atrium_collab::{FrameSink, SinkFull};
+use atrium_collab::{FrameSink, SendBudget, SinkFull};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
@@ -146,8 +151,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
 
 impl Upgrade {
     /// Answers `101 Switching Protocols` and runs `callback` on the socket once upgraded.
-    /// Incoming messages over `max_message` bytes close the socket.
-    pub fn on_upgrade<F, Fut>(self, max_message: usize, send_queue: usize, callback: F) -> Response
+    /// Incoming messages over `max_message` bytes close the socket; at most `send_queue_bytes`
+    /// may wait to be written behind the frame being written (see [`SendBudget`]).
+    pub fn on_upgrade<F, Fut>(
+        self,
+        max_message: usize,
+        send_queue_bytes: usize,
+        callback: F,
+    ) -> Response
     where
         F: FnOnce(Socket) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
@@ -163,11 +174,11 @@ impl Upgrade {
                     io: write,
                     queue: VecDeque::new(),
                     written: 0,
+                    budget: SendBudget::new(send_queue_bytes),
                     broken: false,
                     closing: false,
                 }),
                 backlog: Notify::new(),
-                limit: send_queue.max(4),
             });
             let reader = Reader {
                 io: read,
@@ -246,6 +257,8 @@ pub enum ReadError {
     Protocol,
     /// A message over the size limit.
     TooLarge,
+    /// A ping's pong did not fit the send queue: the client does not read what it is sent.
+    SlowConsumer,
 }
 
 /// The receiving half: frames from the client, decoded and unmasked.
@@ -308,7 +321,11 @@ impl Reader {
                                 .then(|| u16::from_be_bytes([frame.payload[0], frame.payload[1]]));
                             return Ok(Incoming::Close(code));
                         }
-                        OP_PING => self.writer.control(OP_PONG, &frame.payload),
+                        OP_PING => {
+                            if !self.writer.control(OP_PONG, &frame.payload) {
+                                return Err(ReadError::SlowConsumer);
+                            }
+                        }
                         OP_PONG => {}
                         _ => return Err(ReadError::Protocol),
                     }
@@ -457,6 +474,8 @@ struct WriteState {
     queue: VecDeque<Queued>,
     /// Bytes of the first queued frame already written.
     written: usize,
+    /// What the frames behind the first one may take.
+    budget: SendBudget,
     /// The connection failed: frames are dropped.
     broken: bool,
     /// The close frame is queued: nothing more is accepted.
@@ -470,6 +489,7 @@ impl WriteState {
         loop {
             if self.broken {
                 self.queue.clear();
+                self.budget.reset();
                 self.written = 0;
                 return Poll::Ready(());
             }
@@ -505,6 +525,8 @@ impl WriteState {
                         }
                         done -= len;
                         self.queue.pop_front();
+                        self.budget
+                            .advance(self.queue.front().map(|next| next.body.len()));
                     }
                     self.written = done;
                 }
@@ -512,8 +534,13 @@ impl WriteState {
         }
     }
 
-    /// Queues a frame and writes what the socket takes now, without waiting. Returns whether
-    /// something is left for the connection's task to write.
+    /// Charges a frame of `len` bytes to the budget; `false` when it does not fit.
+    fn admit(&mut self, len: usize) -> bool {
+        self.budget.admit(self.queue.len(), len)
+    }
+
+    /// Queues a frame (already charged) and writes what the socket takes now, without
+    /// waiting. Returns whether something is left for the connection's task to write.
     fn push(&mut self, queued: Queued) -> bool {
         let large = queued.len() > DIRECT_MAX;
         self.queue.push_back(queued);
@@ -534,8 +561,6 @@ pub struct Writer {
     state: Mutex<WriteState>,
     /// Frames are left in the queue for the task.
     backlog: Notify,
-    /// Most frames queued; past it the connection is a slow consumer.
-    limit: usize,
 }
 
 impl FrameSink for Writer {
@@ -544,7 +569,7 @@ impl FrameSink for Writer {
         if st.broken || st.closing {
             return Ok(());
         }
-        if st.queue.len() >= self.limit {
+        if !st.admit(frame.len()) {
             return Err(SinkFull);
         }
         if st.push(Queued::new(OP_BINARY, frame.clone())) {
@@ -556,16 +581,21 @@ impl FrameSink for Writer {
 }
 
 impl Writer {
-    /// Sends a control frame (a pong).
-    fn control(&self, opcode: u8, payload: &[u8]) {
+    /// Sends a control frame (a pong). `false` when it does not fit the send queue's budget:
+    /// the client pings without reading, and the connection must be closed.
+    fn control(&self, opcode: u8, payload: &[u8]) -> bool {
         let mut st = lock(&self.state);
         if st.broken || st.closing {
-            return;
+            return true;
+        }
+        if !st.admit(payload.len()) {
+            return false;
         }
         if st.push(Queued::new(opcode, Bytes::copy_from_slice(payload))) {
             drop(st);
             self.backlog.notify_one();
         }
+        true
     }
 
     /// Queues the close frame in place of the frames not yet started (a client being closed
@@ -578,6 +608,8 @@ impl Writer {
         st.closing = true;
         let keep = usize::from(st.written > 0);
         st.queue.truncate(keep);
+        // At most the frame on the wire is left, and it is not charged.
+        st.budget.reset();
         let mut reason = reason;
         while reason.len() > 123 {
             let mut end = 123;
@@ -589,6 +621,8 @@ impl Writer {
         let mut payload = Vec::with_capacity(2 + reason.len());
         payload.extend_from_slice(&code.to_be_bytes());
         payload.extend_from_slice(reason.as_bytes());
+        let queued = st.queue.len();
+        st.budget.force(queued, payload.len());
         if st.push(Queued::new(OP_CLOSE, Bytes::from(payload))) {
             drop(st);
             self.backlog.notify_one();
