@@ -233,7 +233,7 @@ async fn smtp_delivery_reaches_the_sink(t: &TestDb) {
     );
     let mailer = Mailer::smtp(&url, FROM).unwrap();
     let to = unique_address("reset");
-    let mail = templates::password_reset(&templates::PasswordReset {
+    let mail = templates::password_reset(&templates::AccountLink {
         public_url: "http://127.0.0.1:8080",
         to: &to,
         name: "Ann",

@@ -56,7 +56,7 @@ async fn request_reset(
     let secret = tokens::generate(TokenKind::PasswordReset);
     let validity_ms = i64::try_from(RESET_VALIDITY.as_millis()).unwrap_or(i64::MAX);
     let public_url = state.config.public_url();
-    let message = mail::templates::password_reset(&mail::templates::PasswordReset {
+    let message = mail::templates::password_reset(&mail::templates::AccountLink {
         public_url: &public_url,
         to: &user.email,
         name: &user.name,

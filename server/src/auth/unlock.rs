@@ -81,7 +81,7 @@ async fn send(state: &AppState, user: &User, client: &ClientInfo) -> Result<()> 
     let secret = tokens::generate(TokenKind::Unlock);
     let validity = i64::try_from(VALIDITY.as_millis()).unwrap_or(i64::MAX);
     let public_url = state.config.public_url();
-    let message = mail::templates::login_unlock(&mail::templates::LoginUnlock {
+    let message = mail::templates::login_unlock(&mail::templates::AccountLink {
         public_url: &public_url,
         to: &user.email,
         name: &user.name,

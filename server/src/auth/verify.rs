@@ -47,7 +47,7 @@ pub async fn send_link(tx: &mut Tx, config: &Config, user: &User) -> Result<()> 
     let secret = tokens::generate(TokenKind::EmailVerification);
     let validity = i64::try_from(VALIDITY.as_millis()).unwrap_or(i64::MAX);
     let public_url = config.public_url();
-    let message = mail::templates::email_verification(&mail::templates::EmailVerification {
+    let message = mail::templates::email_verification(&mail::templates::AccountLink {
         public_url: &public_url,
         to: &user.email,
         name: &user.name,
