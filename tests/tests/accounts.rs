@@ -113,27 +113,6 @@ async fn me(user: &TestUser) -> Me {
     user.client.get("/api/v1/me").await.unwrap()
 }
 
-fn totp_code_at(secret: &str, offset: i64) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    totp_rs::TOTP::new(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        "t".to_owned(),
-    )
-    .unwrap()
-    .generate(now.checked_add_signed(offset * 30).unwrap())
-}
-
 /// Turns TOTP on for `user` with the current code; returns the secret.
 async fn enable_totp(user: &TestUser) -> String {
     let enrolment: TotpEnrolment = user
@@ -145,7 +124,7 @@ async fn enable_totp(user: &TestUser) -> String {
         .client
         .post(
             "/api/v1/me/totp/confirm",
-            &json!({ "code": totp_code_at(&enrolment.secret, 0) }),
+            &json!({ "code": fixtures::totp_code_at(&enrolment.secret, 0) }),
         )
         .await
         .unwrap();
@@ -585,20 +564,20 @@ backend_tests! {
         let anonymous = server.client();
         let with_code = |code: String| json!({"email": "ann@example.com", "password": PASSWORD, "totp": code});
         // The code that confirmed enrolment is used up.
-        let enrolment_code = call(&anonymous, Method::POST, "/api/v1/auth/login", Some(with_code(totp_code_at(&secret, 0)))).await;
+        let enrolment_code = call(&anonymous, Method::POST, "/api/v1/auth/login", Some(with_code(fixtures::totp_code_at(&secret, 0)))).await;
         assert_eq!((enrolment_code.status, enrolment_code.code()), (StatusCode::UNAUTHORIZED, "invalid_totp"));
         // The next step's code (within the accepted skew) works once.
-        let next = totp_code_at(&secret, 1);
+        let next = fixtures::totp_code_at(&secret, 1);
         assert_eq!(call(&anonymous, Method::POST, "/api/v1/auth/login", Some(with_code(next.clone()))).await.status, StatusCode::OK);
         let replay = call(&anonymous, Method::POST, "/api/v1/auth/login", Some(with_code(next.clone()))).await;
         assert_eq!((replay.status, replay.code()), (StatusCode::UNAUTHORIZED, "invalid_totp"));
         // An earlier step, still within the skew, is refused too.
-        let earlier = call(&anonymous, Method::POST, "/api/v1/auth/login", Some(with_code(totp_code_at(&secret, -1)))).await;
+        let earlier = call(&anonymous, Method::POST, "/api/v1/auth/login", Some(with_code(fixtures::totp_code_at(&secret, -1)))).await;
         assert_eq!(earlier.status, StatusCode::UNAUTHORIZED);
 
         // Raced: of concurrent log-ins with one fresh code, exactly one gets in.
         db_execute(&server, "update users set totp_last_step = null where id = $1", ann.id()).await;
-        let code = totp_code_at(&secret, 1);
+        let code = fixtures::totp_code_at(&secret, 1);
         let attempts = (0..6).map(|_| {
             let (client, body) = (anonymous.clone(), with_code(code.clone()));
             tokio::spawn(async move { call(&client, Method::POST, "/api/v1/auth/login", Some(body)).await.status })

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use atrium_client::wire::{OrgRole, Project, ProjectRole, Visibility};
 use atrium_collab::protocol::{self, Incoming};
 use atrium_tests::bench::{cpu_seconds, rss_mb};
+use atrium_tests::collab::{Socket, connect as socket};
 use atrium_tests::fixtures::{self, Editor, TestUser};
 use atrium_tests::{TestServer, backend_tests};
 use futures::{SinkExt, StreamExt};
@@ -32,9 +33,6 @@ use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Bytes;
 use tokio_tungstenite::tungstenite::Message;
 use yrs::{ClientID, StateVector};
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Room {
     server: TestServer,
@@ -81,14 +79,6 @@ async fn room(backend: atrium_tests::Backend, env: &[(&str, &str)], mb: usize) -
         doc,
         author,
     }
-}
-
-async fn socket(server: &TestServer, doc: &str, token: &str) -> Socket {
-    let url = format!(
-        "{}/collab/{doc}?token={token}",
-        server.url().replace("http://", "ws://")
-    );
-    tokio_tungstenite::connect_async(url).await.unwrap().0
 }
 
 /// Connects and syncs as a stock client does: the server's SyncStep1 arrives, we ask with an

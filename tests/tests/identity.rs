@@ -57,30 +57,7 @@ fn token_from_mail(mail: &str, path: &str) -> String {
 }
 
 fn totp_code(secret: &str) -> String {
-    totp_code_at(secret, 0)
-}
-
-/// The code of the time step `offset` steps from now.
-fn totp_code_at(secret: &str, offset: i64) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let at = now.checked_add_signed(offset * 30).unwrap();
-    totp_rs::TOTP::new(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        "t".to_owned(),
-    )
-    .unwrap()
-    .generate(at)
+    fixtures::totp_code_at(secret, 0)
 }
 
 backend_tests! {
@@ -271,7 +248,7 @@ backend_tests! {
         assert_eq!(audit_actions(server.database_url(), "login.failure").await, 1);
         // The code that confirmed enrolment is used up; the next step's code (within the
         // accepted skew) logs in.
-        let ok: LoginResponse = anonymous.post("/api/v1/auth/login", &login(Some(totp_code_at(&enrolment.secret, 1)))).await.unwrap();
+        let ok: LoginResponse = anonymous.post("/api/v1/auth/login", &login(Some(fixtures::totp_code_at(&enrolment.secret, 1)))).await.unwrap();
         assert_eq!(ok.user.id, ann.id());
 
         let recovery = codes.recovery_codes[3].to_uppercase();

@@ -7,11 +7,12 @@
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::{CreatedToken, OrgRole, ProjectRole, Visibility};
+use atrium_tests::collab::{Socket, next_binary};
 use atrium_tests::events::EventSocket;
 use atrium_tests::fixtures::{self, TestUser};
 use atrium_tests::mail;
 use atrium_tests::{Backend, TestServer, backend_tests};
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -19,9 +20,6 @@ use tokio_tungstenite::tungstenite::Message;
 /// How long a revoked socket may stay open. The promise is "within a second"; the margin is
 /// for a busy CI machine, while a socket that is never closed fails clearly.
 const CLOSE_DEADLINE: Duration = Duration::from_secs(3);
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// An owner, a member (Bob) with an explicit editor role in a private project, and a document
 /// in it.
@@ -56,31 +54,12 @@ async fn team(server: TestServer) -> Team {
 
 /// A `/collab` socket of `token` on `server`, past the server's first sync message.
 async fn collab(server: &TestServer, doc: &str, token: &str) -> Socket {
-    let url = format!(
-        "{}/collab/{doc}?token={token}",
-        server.url().replace("http://", "ws://")
-    );
-    let mut socket = tokio_tungstenite::connect_async(url).await.unwrap().0;
+    let mut socket = atrium_tests::collab::connect(server, doc, token).await;
     let first = next_binary(&mut socket)
         .await
         .expect("the server's SyncStep1");
     assert_eq!(&first[..2], &[0, 0], "sync step 1 first, not a denial");
     socket
-}
-
-/// The next binary frame, or the close code.
-async fn next_binary(socket: &mut Socket) -> Result<Vec<u8>, Option<u16>> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the server answers")
-        {
-            Some(Ok(Message::Binary(bytes))) => return Ok(bytes.to_vec()),
-            Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| f.code.into())),
-            Some(Ok(_)) => {}
-            Some(Err(_)) | None => return Err(None),
-        }
-    }
 }
 
 /// Waits for the socket to be closed; returns the code, whether a permission-denied message
@@ -163,8 +142,7 @@ backend_tests! {
         still_open(&mut handbook).await;
         still_open(&mut owners).await;
         // Reconnecting is refused.
-        let url = format!("{}/collab/{}?token={}", t.server.url().replace("http://", "ws://"), t.doc, t.bob.token);
-        let mut again = tokio_tungstenite::connect_async(url).await.unwrap().0;
+        let mut again = atrium_tests::collab::connect(&t.server, &t.doc, &t.bob.token).await;
         assert_eq!(closed(&mut again).await.0, Some(4403));
 
         // Out of the organisation: every document of it closes.
