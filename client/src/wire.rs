@@ -136,6 +136,10 @@ pub struct LoginRequest {
     /// The current TOTP code, or a recovery code, when two-factor authentication is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totp: Option<String>,
+    /// The token of an unlock link e-mailed to the account: a log-in carrying a valid one is
+    /// not held back by the log-in throttles (a few wrong passwords spend it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlock: Option<String>,
 }
 
 /// The answer to a log-in: the user and a session token (also set as a cookie).
@@ -157,6 +161,9 @@ pub struct OrgMembership {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Me {
     pub user: User,
+    /// Whether the account's e-mail address has been verified (joining an organisation
+    /// needs it).
+    pub email_verified: bool,
     pub totp_enabled: bool,
     pub orgs: Vec<OrgMembership>,
 }
@@ -218,6 +225,27 @@ pub struct PasswordConfirmation {
     pub password: String,
 }
 
+/// A single-use token from an e-mailed link: `POST /api/v1/auth/verify-email` and
+/// `POST /api/v1/auth/unlock`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LinkToken {
+    pub token: String,
+}
+
+/// The answer to `POST /api/v1/auth/verify-email`: the address is verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EmailVerified {
+    pub email: String,
+}
+
+/// The answer to `POST /api/v1/auth/unlock`: the account's log-in throttles are lifted; log
+/// in with the same token as `unlock` to pass any that still hold at this address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Unlocked {
+    /// The account's e-mail address, to fill in the log-in form.
+    pub email: String,
+}
+
 /// `POST /api/v1/auth/password-reset`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
@@ -262,12 +290,11 @@ pub struct AddMemberRequest {
     pub role: OrgRole,
 }
 
-/// The outcome of adding a member: added at once (an existing user) or invited by e-mail.
+/// The answer to adding a member: the invitation e-mailed to the address. It is the same
+/// whether or not the address has an account; the person joins by accepting it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum AddMemberResponse {
-    Added { member: OrgMember },
-    Invited { invitation: Invitation },
+pub struct AddMemberResponse {
+    pub invitation: Invitation,
 }
 
 /// A pending invitation.
@@ -277,6 +304,9 @@ pub struct Invitation {
     pub org_id: String,
     pub email: String,
     pub role: OrgRole,
+    /// The member who sent it.
+    pub invited_by: String,
+    pub created_at: i64,
     pub expires_at: i64,
 }
 

@@ -325,12 +325,9 @@ async fn send_queues_are_bounded_in_bytes(db: &TestDb) {
         editor.wait_echoes().await;
         // (A connection the hub closed refuses what it is sent with the close code: this
         // reads nothing of the sleeper's queue.)
-        match sleeper.receive(Bytes::from_static(AUTH)) {
-            Err(code) => {
-                assert_eq!(code, close_codes::SLOW_CONSUMER);
-                break;
-            }
-            Ok(()) => {}
+        if let Err(code) = sleeper.receive(Bytes::from_static(AUTH)) {
+            assert_eq!(code, close_codes::SLOW_CONSUMER);
+            break;
         }
         assert!(sent < 10, "not closed after {sent} frames of 20 KB");
     }

@@ -19,6 +19,8 @@ pub fn router(state: AppState) -> Router {
     // Routes that take credentials get a strict per-address limit; all API routes a per-caller one.
     let credential_routes = auth::routes::credential_router()
         .merge(auth::reset::router())
+        .merge(auth::verify::credential_router())
+        .merge(auth::unlock::router())
         .layer(rate_limit::credentials(
             config.auth_rate_per_minute,
             config.trust_proxy,
@@ -26,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     let api_routes = OpenApiRouter::new()
         .merge(credential_routes)
         .merge(auth::routes::router())
+        .merge(auth::verify::router())
         .merge(crate::users::routes::router())
         .merge(orgs::routes::router())
         .merge(projects::routes::router())
@@ -35,15 +38,18 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::search::routes::router())
         .merge(crate::chat::routes::router())
         .merge(crate::notifications::routes::router())
+        // The socket upgrades too: each takes a credential, and without a limit a flood of
+        // them with bogus tokens would each cost a database lookup and an audit count.
+        .merge(docs::socket::router())
+        .merge(crate::events::socket::router())
         .layer(rate_limit::api(
             config.api_rate_per_second,
             config.trust_proxy,
+            Arc::clone(&state.verified_credentials),
         ));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::routes::router())
         .merge(api_routes)
-        .merge(docs::socket::router())
-        .merge(crate::events::socket::router())
         .split_for_parts();
     let doc = Arc::new(
         doc.to_pretty_json()

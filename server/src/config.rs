@@ -183,6 +183,30 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_NOTIFY_DIGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub notify_digest_secs: u64,
 
+    // --- Accounts: log-in throttling and invitation limits ---
+    /// Failed log-ins from one client address (to any accounts) before that address backs
+    /// off: each further failure doubles its wait, from 30 s up to `--login-backoff-max-secs`.
+    #[arg(long, env = "ATRIUM_LOGIN_ADDRESS_FAILURES", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub login_address_failures: u32,
+
+    /// Failed log-ins to one account from one client address before that address backs off
+    /// for that account (other places are not affected; the owner can also use the e-mailed
+    /// unlock link).
+    #[arg(long, env = "ATRIUM_LOGIN_ACCOUNT_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub login_account_failures: u32,
+
+    /// The longest log-in back-off, in seconds.
+    #[arg(long, env = "ATRIUM_LOGIN_BACKOFF_MAX_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(30..=86_400))]
+    pub login_backoff_max_secs: u64,
+
+    /// Invitations one organisation may send per hour.
+    #[arg(long, env = "ATRIUM_INVITATIONS_PER_ORG_PER_HOUR", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub invitations_per_org_per_hour: u32,
+
+    /// Invitations one member may send per hour (over all organisations).
+    #[arg(long, env = "ATRIUM_INVITATIONS_PER_INVITER_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub invitations_per_inviter_per_hour: u32,
+    // --- end of accounts settings ---
     /// Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway.
     #[arg(long, env = "ATRIUM_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
     pub shutdown_timeout_secs: u64,
@@ -221,6 +245,36 @@ pub struct Config {
     /// API requests per second allowed per user (bursts up to ten times as many).
     #[arg(long, env = "ATRIUM_API_RATE_PER_SECOND", default_value_t = 50)]
     pub api_rate_per_second: u32,
+
+    /// Seconds a client has to send a request's headers, counted from the connection's start
+    /// (on a kept-alive connection, from the request's first byte); slower ones are closed.
+    #[arg(long, env = "ATRIUM_HTTP_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub http_header_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    /// Keep it above the idle timeout of a proxy in front that reuses connections.
+    #[arg(long, env = "ATRIUM_HTTP_IDLE_TIMEOUT_SECS", default_value_t = 75, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub http_idle_timeout_secs: u64,
+
+    /// Connections open at once, WebSockets included; past it, a new connection is answered
+    /// 503 and closed at once.
+    #[arg(long, env = "ATRIUM_HTTP_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub http_max_connections: u64,
+
+    /// The bearer token `/metrics` requires (`Authorization: Bearer <token>`; 401 without it).
+    /// Unset: `/metrics` answers anyone who can reach it.
+    #[arg(long, env = "ATRIUM_METRICS_TOKEN", hide_env_values = true, value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub metrics_token: Option<String>,
+
+    /// Serve `/metrics` on this address (e.g. one only the monitoring network reaches) instead
+    /// of on `--listen`.
+    #[arg(long, env = "ATRIUM_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Seconds over which refused credentials (bogus, revoked or expired tokens) of one kind and
+    /// client address are counted into one audit entry instead of one entry each.
+    #[arg(long, env = "ATRIUM_AUDIT_REJECTION_WINDOW_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub audit_rejection_window_secs: u64,
 
     /// Log format.
     #[arg(long, env = "ATRIUM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -293,6 +347,15 @@ impl Config {
             queue: usize::try_from(self.events_queue).unwrap_or(4096),
             heartbeat: Duration::from_secs(self.events_heartbeat_secs),
             ..crate::events::EventsConfig::default()
+        }
+    }
+
+    /// The limits on client connections.
+    pub fn connection_limits(&self) -> crate::http::serve::ConnectionLimits {
+        crate::http::serve::ConnectionLimits {
+            header_timeout: Duration::from_secs(self.http_header_timeout_secs),
+            idle_timeout: Duration::from_secs(self.http_idle_timeout_secs),
+            max_connections: usize::try_from(self.http_max_connections).unwrap_or(10_000),
         }
     }
 

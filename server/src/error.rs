@@ -31,6 +31,10 @@ pub enum ApiError {
     /// 403: authenticated, but the role does not allow the action.
     #[error("{0}")]
     Forbidden(String),
+    /// 403 with a specific reason a client can act on (e.g. `email_unverified`: verify the
+    /// address first).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// 404: no such resource (or it belongs to another organisation).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -55,6 +59,14 @@ pub enum ApiError {
     /// 429: rate limited; retry after the given delay.
     #[error("too many requests")]
     TooManyRequests { retry_after: Duration },
+    /// 429 with a specific code and a message that says what to do (log-in back-off,
+    /// invitation limits); retry after the given delay.
+    #[error("{message}")]
+    Throttled {
+        code: &'static str,
+        message: String,
+        retry_after: Duration,
+    },
     /// 503: a dependency (database, storage) is unavailable right now.
     #[error("{0}")]
     Unavailable(String),
@@ -95,7 +107,7 @@ impl ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::AuthFailed { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::Refused { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -103,7 +115,7 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -114,7 +126,9 @@ impl ApiError {
         match self {
             Self::BadRequest { code, .. }
             | Self::Conflict { code, .. }
-            | Self::AuthFailed { code, .. } => code,
+            | Self::AuthFailed { code, .. }
+            | Self::Refused { code, .. }
+            | Self::Throttled { code, .. } => code,
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
@@ -160,7 +174,7 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (self.status(), Json(self.body())).into_response();
-        if let Self::TooManyRequests { retry_after } = &self {
+        if let Self::TooManyRequests { retry_after } | Self::Throttled { retry_after, .. } = &self {
             let secs = retry_after.as_secs().max(1);
             if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);

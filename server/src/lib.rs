@@ -11,7 +11,8 @@
 //! - [`ops`] — `/healthz`, `/readyz`, `/metrics`.
 //! - [`telemetry`] — logging and metrics.
 //! - [`web`] — the browser app's static files.
-//! - [`auth`] — sign-up, log-in, sessions and API tokens, TOTP, password reset, `CurrentUser`.
+//! - [`auth`] — sign-up and e-mail verification, log-in (throttled, with unlock links), sessions
+//!   and API tokens, TOTP, password reset, `CurrentUser`.
 //! - [`authz`] — roles and the one place that decides who may do what.
 //! - [`orgs`], [`projects`] — tenancy: organisations, members, invitations, projects.
 //! - [`docs`] — collaborative documents: metadata, the `/collab` socket, content, versions.
@@ -20,7 +21,7 @@
 //! - [`notifications`] — the notification centre and the offline e-mail digest.
 //! - [`files`] — files in projects: streamed uploads to a directory or S3, versions, ranged
 //!   downloads, text extraction for search.
-//! - [`audit`] — the append-only audit log.
+//! - [`audit`] — the append-only audit log (an organisation reads its own events only).
 //! - [`search`] — the search index fed by the change feed, and `GET /api/v1/orgs/{org}/search`.
 //! - [`mail`] — the outbox and its delivery worker (`.eml` files or SMTP).
 //! - [`users`] — accounts — validation, password hashing, storage.

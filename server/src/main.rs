@@ -108,10 +108,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     logging::init(config.log_format, &config.log);
     let listen = config.listen;
-    let server = Server::build(config).await?;
+    let metrics_listen = config.metrics_listen;
+    let mut server = Server::build(config).await?;
     // The handlers are installed before anyone is told the server is up: a SIGTERM that
     // arrives the moment after must shut down gracefully, not kill the process.
     let shutdown = shutdown_signal()?;
+    if let Some(metrics_listen) = metrics_listen {
+        let listener = bind(metrics_listen)
+            .with_context(|| format!("cannot listen on {metrics_listen} for metrics"))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "serving metrics");
+        // Printed before the line below, which tells waiting scripts the server is up.
+        println!("atrium metrics on http://{addr}/metrics");
+        server = server.with_metrics_listener(listener);
+    }
     let listener = bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");

@@ -14,7 +14,7 @@ use utoipa::OpenApi;
     components(schemas(atrium_client::wire::ErrorBody)),
     tags(
         (name = "operations", description = "Liveness, readiness and metrics"),
-        (name = "auth", description = "Accounts, sessions, API tokens, two-factor authentication, password reset"),
+        (name = "auth", description = "Accounts, e-mail verification, sessions, API tokens, two-factor authentication, password reset, log-in throttling and unlock links"),
         (name = "orgs", description = "Organisations, members, invitations, the audit log"),
         (name = "projects", description = "Projects and their members"),
         (name = "docs", description = "Collaborative documents, their content, versions and the /collab socket"),

@@ -5,15 +5,14 @@
 //! the shutdown future resolves, then stops accepting, lets in-flight requests finish within
 //! the configured grace period, and closes the database.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::http::serve::{self as http_serve, ConnectionLimits};
 use crate::mail::{self, Mailer};
 use crate::ops::readiness::{self, Dependencies};
 use crate::state::AppState;
@@ -46,6 +45,9 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
+/// Connections the separate metrics address takes at once.
+const METRICS_CONNECTIONS: usize = 16;
+
 /// A server ready to accept traffic.
 pub struct Server {
     state: AppState,
@@ -53,6 +55,8 @@ pub struct Server {
     background: Vec<tokio::task::JoinHandle<()>>,
     /// Stops the background tasks.
     stop_background: CancellationToken,
+    /// Where `/metrics` is served instead of the main listener, when configured.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Server {
@@ -121,6 +125,13 @@ impl Server {
             std::time::Duration::from_secs(config.notify_digest_secs),
             stop_background.clone(),
         );
+        // Refused credentials are audited in aggregate; the task writes the closing windows.
+        let (credential_rejections, rejections_task) =
+            crate::auth::rejections::CredentialRejections::start(
+                db.clone(),
+                std::time::Duration::from_secs(config.audit_rejection_window_secs),
+                stop_background.clone(),
+            );
         let state = AppState {
             config: Arc::new(config),
             db,
@@ -131,6 +142,8 @@ impl Server {
             events,
             chat,
             search,
+            verified_credentials: Arc::default(),
+            credential_rejections,
             shutdown,
         };
         Ok(Self {
@@ -143,9 +156,17 @@ impl Server {
                 events_task,
                 chat_task,
                 digest_task,
+                rejections_task,
             ],
             stop_background,
+            metrics_listener: None,
         })
+    }
+
+    /// Serves `/metrics` on `listener` (bound to `--metrics-listen`) instead of the main one.
+    pub fn with_metrics_listener(mut self, listener: TcpListener) -> Self {
+        self.metrics_listener = Some(listener);
+        self
     }
 
     /// Serves on `listener` until `shutdown` resolves, then shuts down gracefully.
@@ -158,21 +179,31 @@ impl Server {
             state,
             background,
             stop_background,
+            metrics_listener,
         } = self;
         let grace = state.config.shutdown_timeout();
-        let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let limits = state.config.connection_limits();
         let stop_accepting = CancellationToken::new();
-        // Frames are small and latency-bound (collaboration updates, awareness): with Nagle's
-        // algorithm a frame written while the previous one is unacknowledged waits for the
-        // peer's delayed ACK (40 ms on Linux), which was the whole p99 of edit-to-peer latency.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
-            }
-        });
-        let serving = axum::serve(listener, app)
-            .with_graceful_shutdown(stop_accepting.clone().cancelled_owned());
-        let mut serving = tokio::spawn(serving.into_future());
+        if let Some(metrics_listener) = metrics_listener {
+            // Scrapers are few: a handful of connections is all the metrics address takes.
+            let metrics_limits = ConnectionLimits {
+                max_connections: METRICS_CONNECTIONS,
+                ..limits.clone()
+            };
+            tokio::spawn(http_serve::serve(
+                metrics_listener,
+                crate::ops::routes::metrics_router(state.clone()),
+                metrics_limits,
+                stop_accepting.clone(),
+            ));
+        }
+        let serving = http_serve::serve(
+            listener,
+            app::router(state.clone()),
+            limits,
+            stop_accepting.clone(),
+        );
+        let mut serving = tokio::spawn(serving);
 
         tokio::select! {
             () = shutdown => {}
@@ -247,11 +278,6 @@ async fn join_background(tasks: Vec<tokio::task::JoinHandle<()>>) {
     }
 }
 
-fn flatten(
-    finished: Result<std::io::Result<()>, tokio::task::JoinError>,
-) -> Result<(), StartError> {
-    match finished {
-        Ok(result) => Ok(result?),
-        Err(join) => Err(StartError::Io(std::io::Error::other(join))),
-    }
+fn flatten(finished: Result<(), tokio::task::JoinError>) -> Result<(), StartError> {
+    finished.map_err(|join| StartError::Io(std::io::Error::other(join)))
 }

@@ -27,6 +27,10 @@ pub struct AppState {
     pub chat: crate::chat::writer::MessageWriter,
     /// The search index, fed by the change feed.
     pub search: crate::search::Search,
+    /// Credentials seen to be valid: only those get a rate-limit bucket of their own.
+    pub verified_credentials: Arc<crate::http::rate_limit::VerifiedCredentials>,
+    /// Counts refused credentials into aggregated audit entries.
+    pub credential_rejections: crate::auth::rejections::CredentialRejections,
     /// Cancelled when the server begins to shut down: long-lived connections (WebSockets)
     /// watch it to close cleanly instead of holding shutdown up.
     pub shutdown: CancellationToken,

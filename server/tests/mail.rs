@@ -199,7 +199,7 @@ async fn eml_file_round_trips(t: &TestDb) {
     let text_part = &parsed.subparts[0];
     assert_eq!(text_part.ctype.mimetype, "text/plain");
     let text = text_part.get_body().unwrap();
-    assert!(text.contains("https://atrium.example.com/invite?token=tok_123"));
+    assert!(text.contains("https://atrium.example.com/invitations?token=tok_123"));
     assert!(text.contains("Zoë <Admin> invited you to join"), "{text}");
     assert!(text.contains("12 March 2026 at 14:05 UTC"));
 
@@ -212,7 +212,7 @@ async fn eml_file_round_trips(t: &TestDb) {
     );
     assert!(html.contains("Zoë &lt;Admin&gt;"), "{html}");
     assert!(!html.contains("<script>"));
-    assert!(html.contains("href=\"https://atrium.example.com/invite?token=tok_123\""));
+    assert!(html.contains("href=\"https://atrium.example.com/invitations?token=tok_123\""));
 
     let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
     assert!(row.sent_at.is_some());
@@ -233,7 +233,7 @@ async fn smtp_delivery_reaches_the_sink(t: &TestDb) {
     );
     let mailer = Mailer::smtp(&url, FROM).unwrap();
     let to = unique_address("reset");
-    let mail = templates::password_reset(&templates::PasswordReset {
+    let mail = templates::password_reset(&templates::AccountLink {
         public_url: "http://127.0.0.1:8080",
         to: &to,
         name: "Ann",

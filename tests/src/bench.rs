@@ -19,7 +19,13 @@ pub struct BenchServer {
 }
 
 impl BenchServer {
-    /// Starts `bin` on a fresh data directory with rate limits out of the way, plus `env`.
+    /// Where the server writes its mail (`.eml` files; no SMTP is configured).
+    pub fn outbox(&self) -> std::path::PathBuf {
+        self.data_dir.path().join("outbox")
+    }
+
+    /// Starts `bin` on a fresh data directory with rate limits out of the way (requests and
+    /// invitations), plus `env`.
     pub async fn start(bin: &Path, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let data_dir = tempfile::tempdir()?;
         let mut child = tokio::process::Command::new(bin)
@@ -27,6 +33,8 @@ impl BenchServer {
             .env("ATRIUM_DATA_DIR", data_dir.path())
             .env("ATRIUM_AUTH_RATE_PER_MINUTE", "1000000")
             .env("ATRIUM_API_RATE_PER_SECOND", "1000000")
+            .env("ATRIUM_INVITATIONS_PER_ORG_PER_HOUR", "1000000")
+            .env("ATRIUM_INVITATIONS_PER_INVITER_PER_HOUR", "1000000")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .kill_on_drop(true)

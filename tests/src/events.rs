@@ -165,6 +165,22 @@ impl EventSocket {
             .expect("send a client frame");
     }
 
+    /// Sends any WebSocket message (junk, binary, oversized); the error if the socket is gone.
+    pub async fn send_message(
+        &mut self,
+        message: Message,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        self.stream.send(message).await
+    }
+
+    /// Queues a message without flushing (for floods; [`Self::send_message`] flushes).
+    pub async fn feed_message(
+        &mut self,
+        message: Message,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        self.stream.feed(message).await
+    }
+
     /// Closes the socket.
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;

@@ -1,14 +1,19 @@
-//! Ready-made actors and steps for tests: signed-up, logged-in users with a client carrying
-//! their token; organisations, projects, members and documents; a Yjs editor for updates.
+//! Ready-made actors and steps for tests: signed-up, verified, logged-in users with a client
+//! carrying their token; organisations joined the real way (an e-mailed invitation, accepted);
+//! projects, members and documents; a Yjs editor for updates.
+
+use std::path::PathBuf;
 
 use atrium_client::Client;
 use atrium_client::wire::{
     AddMemberRequest, AddMemberResponse, AddProjectMemberRequest, Channel, CreateChannelRequest,
-    CreateOrgRequest, CreateProjectRequest, Doc, LoginRequest, LoginResponse, Org, OrgRole,
-    PostMessageRequest, PostedMessage, Project, ProjectRole, SignupRequest, User, Visibility,
+    CreateOrgRequest, CreateProjectRequest, Doc, Invitation, LoginRequest, LoginResponse, Org,
+    OrgRole, PostMessageRequest, PostedMessage, Project, ProjectRole, SignupRequest, User,
+    Visibility,
 };
 
 use crate::TestServer;
+use crate::mail;
 
 /// The password every fixture user gets.
 pub const PASSWORD: &str = "correct horse battery staple 9";
@@ -20,6 +25,8 @@ pub struct TestUser {
     pub token: String,
     /// A client sending the user's session token as a bearer token.
     pub client: Client,
+    /// Where the server's mail to this user arrives.
+    pub mail_dir: PathBuf,
 }
 
 impl TestUser {
@@ -29,8 +36,16 @@ impl TestUser {
     }
 }
 
-/// Signs up `handle@example.com` and logs in.
+/// Signs up `handle@example.com`, logs in, and verifies the address with the link from the
+/// sign-up e-mail.
 pub async fn user(server: &TestServer, handle: &str) -> TestUser {
+    let user = unverified_user(server, handle).await;
+    verify_email(&user).await;
+    user
+}
+
+/// Signs up `handle@example.com` and logs in, leaving the address unverified.
+pub async fn unverified_user(server: &TestServer, handle: &str) -> TestUser {
     let email = format!("{handle}@example.com");
     let anonymous = server.client();
     anonymous
@@ -42,22 +57,43 @@ pub async fn user(server: &TestServer, handle: &str) -> TestUser {
         })
         .await
         .unwrap_or_else(|e| panic!("signup of {email}: {e}"));
-    let login: LoginResponse = anonymous
+    login(server, &email).await
+}
+
+/// Logs in to an existing account (with the fixture password).
+pub async fn login(server: &TestServer, email: &str) -> TestUser {
+    let login: LoginResponse = server
+        .client()
         .post(
             "/api/v1/auth/login",
             &LoginRequest {
-                email,
+                email: email.to_owned(),
                 password: PASSWORD.to_owned(),
                 totp: None,
+                unlock: None,
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("login of {handle}: {e}"));
+        .unwrap_or_else(|e| panic!("login of {email}: {e}"));
     TestUser {
         user: login.user,
         client: server.client().with_token(&login.token),
         token: login.token,
+        mail_dir: server.mail_dir(),
     }
+}
+
+/// Verifies the user's address with the newest verification link mailed to it.
+pub async fn verify_email(user: &TestUser) {
+    let token = mail::wait_for_link(&user.mail_dir, &user.user.email, "/verify-email", &[]).await;
+    let _: serde_json::Value = user
+        .client
+        .post(
+            "/api/v1/auth/verify-email",
+            &serde_json::json!({ "token": token }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("verifying {}: {e}", user.user.email));
 }
 
 /// Creates an organisation owned by `user`.
@@ -92,14 +128,20 @@ pub async fn create_project(
         .unwrap()
 }
 
-/// Adds a user (by e-mail) to an organisation, or invites them.
-pub async fn add_org_member(
-    owner: &TestUser,
-    org: &str,
-    email: &str,
-    role: OrgRole,
-) -> AddMemberResponse {
-    owner
+/// Adds `member` to an organisation the real way: `owner` invites their address, and they
+/// accept with the token from the invitation e-mail. Returns the organisation as the member
+/// sees it.
+pub async fn add_org_member(owner: &TestUser, org: &str, member: &TestUser, role: OrgRole) -> Org {
+    let email = member.user.email.clone();
+    let seen = mail::link_tokens(&member.mail_dir, &email, "/invitations");
+    invite(owner, org, &email, role).await;
+    let token = mail::wait_for_link(&member.mail_dir, &email, "/invitations", &seen).await;
+    accept_invitation(member, &token).await
+}
+
+/// Invites an address to an organisation (202); returns the invitation.
+pub async fn invite(owner: &TestUser, org: &str, email: &str, role: OrgRole) -> Invitation {
+    let answer: AddMemberResponse = owner
         .client
         .post(
             &format!("/api/v1/orgs/{org}/members"),
@@ -109,7 +151,20 @@ pub async fn add_org_member(
             },
         )
         .await
-        .unwrap()
+        .unwrap_or_else(|e| panic!("invite {email}: {e}"));
+    answer.invitation
+}
+
+/// Accepts an invitation as `member`.
+pub async fn accept_invitation(member: &TestUser, token: &str) -> Org {
+    member
+        .client
+        .post(
+            "/api/v1/invitations/accept",
+            &serde_json::json!({ "token": token }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("accept invitation as {}: {e}", member.user.email))
 }
 
 /// Gives an org member an explicit role in a project.
@@ -327,4 +382,54 @@ pub async fn upload_file(
         bytes,
     )
     .await
+}
+
+/// A PDF of `objects` (object 1 the catalog), with a cross-reference table of their offsets.
+pub fn pdf_of_objects(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(object);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// The TOTP code (SHA-1, 6 digits, 30 s) of `secret` (base32) for the time step `offset` steps
+/// from now.
+pub fn totp_code_at(secret: &str, offset: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        "t".to_owned(),
+    )
+    .unwrap()
+    .generate(now.checked_add_signed(offset * 30).unwrap())
 }

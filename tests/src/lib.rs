@@ -5,6 +5,7 @@
 //! - [`server`] — [`TestServer`] — spawn, wait for readiness, signal, restart, clean up.
 //! - [`database`] — [`Backend`] and [`TestDatabase`] — a fresh SQLite file or PostgreSQL
 //!   database per test.
+//! - [`collab`] — raw `/collab` sockets (connect, next frame or close code).
 //! - [`events`] — [`events::EventSocket`], a client of the app event socket.
 //! - [`mail`] — mail the server sent, read from `.eml` files.
 //! - [`services`] — the loopback services the test command started (PostgreSQL, Redis, S3,
@@ -16,6 +17,7 @@
 //! service it needs is not configured.
 
 pub mod bench;
+pub mod collab;
 pub mod database;
 pub mod events;
 pub mod fixtures;

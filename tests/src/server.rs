@@ -78,6 +78,7 @@ impl TestServerBuilder {
             env: self.env,
             args: self.args,
             backend: self.backend,
+            announced: Vec::new(),
         };
         server.spawn().await;
         server
@@ -95,6 +96,8 @@ pub struct TestServer {
     env: Vec<(String, String)>,
     args: Vec<String>,
     backend: Backend,
+    /// Lines the server printed on standard output before it was ready.
+    announced: Vec<String>,
 }
 
 impl TestServer {
@@ -123,6 +126,15 @@ impl TestServer {
         Client::new(&self.base)
     }
 
+    /// What follows `prefix` on a line the server printed before it was ready (e.g. the
+    /// metrics address: `"atrium metrics on "`).
+    pub fn announced(&self, prefix: &str) -> Option<&str> {
+        self.announced
+            .iter()
+            .find_map(|line| line.strip_prefix(prefix))
+            .map(str::trim)
+    }
+
     /// The backend this server runs on.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -136,6 +148,16 @@ impl TestServer {
     /// The server's data directory.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// Where the server's mail ends up: the SMTP sink's directory when the server was given
+    /// `ATRIUM_SMTP_URL`, else the `.eml` outbox in its data directory.
+    pub fn mail_dir(&self) -> PathBuf {
+        if self.env.iter().any(|(k, _)| k == "ATRIUM_SMTP_URL") {
+            PathBuf::from(crate::services::required_env("ATRIUM_TEST_SMTP_DIR"))
+        } else {
+            self.data_dir().join("outbox")
+        }
     }
 
     /// Where the server's log goes.
@@ -232,15 +254,18 @@ impl TestServer {
 
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let mut announced = Vec::new();
         let ready = tokio::time::timeout(START_DEADLINE, async {
             while let Some(line) = lines.next_line().await.ok().flatten() {
                 if let Some(url) = line.strip_prefix("atrium listening on ") {
                     return Some(url.trim().to_owned());
                 }
+                announced.push(line);
             }
             None
         })
         .await;
+        self.announced = announced;
         match ready {
             Ok(Some(url)) => self.base = url,
             Ok(None) => {

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use atrium_client::wire::{OrgRole, Project, ProjectRole, Visibility};
 use atrium_collab::protocol::{self, Incoming};
 use atrium_tests::bench::{cpu_seconds, rss_mb};
+use atrium_tests::collab::{Socket, connect as socket};
 use atrium_tests::fixtures::{self, Editor, TestUser};
 use atrium_tests::{TestServer, backend_tests};
 use futures::{SinkExt, StreamExt};
@@ -32,9 +33,6 @@ use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Bytes;
 use tokio_tungstenite::tungstenite::Message;
 use yrs::{ClientID, StateVector};
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Room {
     server: TestServer,
@@ -47,6 +45,9 @@ struct Room {
 
 /// A server (with `env`), an owner and a viewer of an open project, and a document holding
 /// `mb` megabytes of text written over HTTP.
+/// A state vector for the i-th request of a flood.
+type StateVectorFor = Box<dyn Fn(usize) -> StateVector>;
+
 async fn room(backend: atrium_tests::Backend, env: &[(&str, &str)], mb: usize) -> Room {
     let mut builder = TestServer::builder(backend);
     for (key, value) in env {
@@ -58,7 +59,7 @@ async fn room(backend: atrium_tests::Backend, env: &[(&str, &str)], mb: usize) -
     let org = fixtures::create_org(&owner, "Acme").await;
     let project: Project =
         fixtures::create_project(&owner, &org.id, "Docs", Visibility::Open).await;
-    fixtures::add_org_member(&owner, &org.id, "viewer@example.com", OrgRole::Member).await;
+    fixtures::add_org_member(&owner, &org.id, &viewer, OrgRole::Member).await;
     fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
     let doc = fixtures::create_doc(&owner, &project.id, "Target").await.id;
     let author = Editor::new();
@@ -78,14 +79,6 @@ async fn room(backend: atrium_tests::Backend, env: &[(&str, &str)], mb: usize) -
         doc,
         author,
     }
-}
-
-async fn socket(server: &TestServer, doc: &str, token: &str) -> Socket {
-    let url = format!(
-        "{}/collab/{doc}?token={token}",
-        server.url().replace("http://", "ws://")
-    );
-    tokio_tungstenite::connect_async(url).await.unwrap().0
 }
 
 /// Connects and syncs as a stock client does: the server's SyncStep1 arrives, we ask with an
@@ -240,7 +233,7 @@ backend_tests! {
         // document's own client at clocks from 55% to 100% (diffs of up to 45% of it, each
         // computed for its request). Past the rate (10 at once) the connection is closed;
         // nobody reads until then. Before: 192 copies of up to the whole document.
-        let variants: [(&str, Box<dyn Fn(usize) -> StateVector>); 3] = [
+        let variants: [(&str, StateVectorFor); 3] = [
             ("empty", Box::new(|_| StateVector::default())),
             ("unknown clients", Box::new(|i| sv(5_000 + i as u64, 3))),
             (

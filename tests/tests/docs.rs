@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::{Doc, DocVersion, OrgRole, Page, Project, ProjectRole, Visibility};
+use atrium_tests::collab::{connect as socket, next_binary as next_event};
 use atrium_tests::fixtures::{self, Editor, TestUser};
 use atrium_tests::{TestServer, backend_tests};
 use futures::{SinkExt, StreamExt};
@@ -27,7 +28,7 @@ async fn workspace(backend: atrium_tests::Backend) -> Workspace {
     let outsider = fixtures::user(&server, "outsider").await;
     let org = fixtures::create_org(&owner, "Acme").await;
     let project = fixtures::create_project(&owner, &org.id, "Docs", Visibility::Open).await;
-    fixtures::add_org_member(&owner, &org.id, "viewer@example.com", OrgRole::Member).await;
+    fixtures::add_org_member(&owner, &org.id, &viewer, OrgRole::Member).await;
     fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
     Workspace {
         server,
@@ -52,32 +53,6 @@ async fn content(user: &TestUser, doc: &str) -> String {
     let (status, body) = get_bytes(user, &format!("/api/v1/docs/{doc}/content?format=text")).await;
     assert_eq!(status, StatusCode::OK);
     String::from_utf8(body).unwrap()
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn socket(server: &TestServer, doc: &str, token: &str) -> Socket {
-    let url = format!(
-        "{}/collab/{doc}?token={token}",
-        server.url().replace("http://", "ws://")
-    );
-    tokio_tungstenite::connect_async(url).await.unwrap().0
-}
-
-/// The next binary frame, or the close frame's code.
-async fn next_event(socket: &mut Socket) -> Result<Vec<u8>, Option<u16>> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the server answers")
-        {
-            Some(Ok(Message::Binary(bytes))) => return Ok(bytes.to_vec()),
-            Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| f.code.into())),
-            Some(Ok(_)) => {}
-            Some(Err(_)) | None => return Err(None),
-        }
-    }
 }
 
 backend_tests! {

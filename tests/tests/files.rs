@@ -83,7 +83,7 @@ async fn workspace(backend: Backend, storage: Storage, env: &[(&str, String)]) -
     let outsider = fixtures::user(&server, "outsider").await;
     let (org, project) = org_and_project(&owner, "Acme").await;
     let (_, outsider_project) = org_and_project(&outsider, "Elsewhere").await;
-    fixtures::add_org_member(&owner, &org.id, "viewer@example.com", OrgRole::Member).await;
+    fixtures::add_org_member(&owner, &org.id, &viewer, OrgRole::Member).await;
     fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
     Workspace {
         server,
@@ -273,27 +273,7 @@ fn pdf(sentence: &str) -> Vec<u8> {
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
             .to_owned(),
     ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    fixtures::pdf_of_objects(&objects.map(String::into_bytes))
 }
 
 /// A minimal DOCX: content types, package relationships and the document part.

@@ -6,13 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use atrium_client::wire::{
-    CreatedToken, LoginRequest, LoginResponse, OrgRole, ProjectRole, Visibility,
-};
+use atrium_client::wire::{CreatedToken, OrgRole, ProjectRole, Visibility};
+use atrium_tests::collab::{Socket, next_binary};
 use atrium_tests::events::EventSocket;
-use atrium_tests::fixtures::{self, PASSWORD, TestUser};
+use atrium_tests::fixtures::{self, TestUser};
+use atrium_tests::mail;
 use atrium_tests::{Backend, TestServer, backend_tests};
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -20,9 +20,6 @@ use tokio_tungstenite::tungstenite::Message;
 /// How long a revoked socket may stay open. The promise is "within a second"; the margin is
 /// for a busy CI machine, while a socket that is never closed fails clearly.
 const CLOSE_DEADLINE: Duration = Duration::from_secs(3);
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// An owner, a member (Bob) with an explicit editor role in a private project, and a document
 /// in it.
@@ -42,7 +39,7 @@ async fn team(server: TestServer) -> Team {
     let project = fixtures::create_project(&owner, &org, "Plans", Visibility::Private)
         .await
         .id;
-    fixtures::add_org_member(&owner, &org, &bob.user.email, OrgRole::Member).await;
+    fixtures::add_org_member(&owner, &org, &bob, OrgRole::Member).await;
     fixtures::add_project_member(&owner, &project, bob.id(), ProjectRole::Editor).await;
     let doc = fixtures::create_doc(&owner, &project, "Roadmap").await.id;
     Team {
@@ -57,31 +54,12 @@ async fn team(server: TestServer) -> Team {
 
 /// A `/collab` socket of `token` on `server`, past the server's first sync message.
 async fn collab(server: &TestServer, doc: &str, token: &str) -> Socket {
-    let url = format!(
-        "{}/collab/{doc}?token={token}",
-        server.url().replace("http://", "ws://")
-    );
-    let mut socket = tokio_tungstenite::connect_async(url).await.unwrap().0;
+    let mut socket = atrium_tests::collab::connect(server, doc, token).await;
     let first = next_binary(&mut socket)
         .await
         .expect("the server's SyncStep1");
     assert_eq!(&first[..2], &[0, 0], "sync step 1 first, not a denial");
     socket
-}
-
-/// The next binary frame, or the close code.
-async fn next_binary(socket: &mut Socket) -> Result<Vec<u8>, Option<u16>> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("the server answers")
-        {
-            Some(Ok(Message::Binary(bytes))) => return Ok(bytes.to_vec()),
-            Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| f.code.into())),
-            Some(Ok(_)) => {}
-            Some(Err(_)) | None => return Err(None),
-        }
-    }
 }
 
 /// Waits for the socket to be closed; returns the code, whether a permission-denied message
@@ -134,19 +112,7 @@ fn assert_closed_in_time(what: &str, code: Option<u16>, want: u16, took: Duratio
 
 /// A second, independent session of `user` (another browser).
 async fn another_session(server: &TestServer, user: &TestUser) -> String {
-    let login: LoginResponse = server
-        .client()
-        .post(
-            "/api/v1/auth/login",
-            &LoginRequest {
-                email: user.user.email.clone(),
-                password: PASSWORD.to_owned(),
-                totp: None,
-            },
-        )
-        .await
-        .unwrap();
-    login.token
+    fixtures::login(server, &user.user.email).await.token
 }
 
 async fn call(user: &TestUser, method: Method, path: &str, body: Option<Value>) -> StatusCode {
@@ -155,23 +121,6 @@ async fn call(user: &TestUser, method: Method, path: &str, body: Option<Value>) 
         request = request.json(&body);
     }
     request.send().await.unwrap().status()
-}
-
-/// The token in a mail's link `…{path}?token=…`, undoing quoted-printable soft breaks.
-fn link_token(mail: &str, path: &str) -> String {
-    let unfolded = mail
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
-    let start = unfolded
-        .find(&format!("{path}?token="))
-        .unwrap_or_else(|| panic!("no {path} link in:\n{mail}"))
-        + path.len()
-        + 7;
-    unfolded[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect()
 }
 
 backend_tests! {
@@ -193,8 +142,7 @@ backend_tests! {
         still_open(&mut handbook).await;
         still_open(&mut owners).await;
         // Reconnecting is refused.
-        let url = format!("{}/collab/{}?token={}", t.server.url().replace("http://", "ws://"), t.doc, t.bob.token);
-        let mut again = tokio_tungstenite::connect_async(url).await.unwrap().0;
+        let mut again = atrium_tests::collab::connect(&t.server, &t.doc, &t.bob.token).await;
         assert_eq!(closed(&mut again).await.0, Some(4403));
 
         // Out of the organisation: every document of it closes.
@@ -270,9 +218,9 @@ backend_tests! {
 
         // Revoking the API token closes what was opened with it.
         let laptop_user = TestUser {
-            user: t.bob.user.clone(),
             client: t.server.client().with_token(&laptop),
             token: laptop.clone(),
+            ..t.bob.clone()
         };
         let path = format!("/api/v1/me/tokens/{api_token_id}");
         assert_eq!(call(&laptop_user, Method::DELETE, &path, None).await, StatusCode::NO_CONTENT);
@@ -283,10 +231,10 @@ backend_tests! {
 
         // A password reset ends every session.
         let anonymous = t.server.client();
+        let seen = mail::link_tokens(&t.bob.mail_dir, &t.bob.user.email, "/reset-password");
         let asked = anonymous.request(Method::POST, "/api/v1/auth/password-reset").json(&json!({"email": t.bob.user.email})).send().await.unwrap();
         assert_eq!(asked.status(), StatusCode::ACCEPTED);
-        let mail = atrium_tests::mail::wait_for_mail(&t.server.data_dir().join("outbox"), &t.bob.user.email).await;
-        let token = link_token(&mail, "/reset-password");
+        let token = mail::wait_for_link(&t.bob.mail_dir, &t.bob.user.email, "/reset-password", &seen).await;
         let done = anonymous.request(Method::POST, "/api/v1/auth/password-reset/confirm").json(&json!({"token": token, "password": "a fresh long passphrase"})).send().await.unwrap();
         assert_eq!(done.status(), StatusCode::NO_CONTENT);
         let (code, _, took) = closed(&mut laptop_doc).await;

@@ -6,8 +6,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::{
-    AddMemberRequest, AddProjectMemberRequest, CreateOrgRequest, Doc, Org, OrgRole, Project,
-    ProjectRole, Visibility,
+    AddProjectMemberRequest, CreateOrgRequest, Doc, Org, OrgRole, Project, ProjectRole, Visibility,
 };
 use atrium_tests::fixtures::{self, Editor, TestUser};
 use atrium_tests::{TestServer, backend_tests};
@@ -57,17 +56,7 @@ async fn workspace(backend: atrium_tests::Backend) -> Workspace {
         )
         .await
         .unwrap();
-    let _: Value = owner
-        .client
-        .post(
-            &format!("/api/v1/orgs/{}/members", org.id),
-            &AddMemberRequest {
-                email: "member@example.com".into(),
-                role: OrgRole::Member,
-            },
-        )
-        .await
-        .unwrap();
+    fixtures::add_org_member(&owner, &org.id, &member, OrgRole::Member).await;
     let open = fixtures::create_project(&owner, &org.id, "Open", Visibility::Open).await;
     let private = fixtures::create_project(&owner, &org.id, "Board", Visibility::Private).await;
     Workspace {

@@ -16,13 +16,15 @@ async function violations (page: Page): Promise<string[]> {
   return result
 }
 
-test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', async ({ server, newUserPage, shot }) => {
+test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', async ({ server, newUserPage, shot, browser }) => {
   const w = await server.world({ members: { bob: 'editor' } })
   const channel = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token: w.owner.token, json: { name: 'general' } }, 201)).json
   await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.users.bob.token, json: { text: `hello @${w.owner.handle}, see **this**` } }, 201)
   // axe is injected as an inline script, which the server's CSP (rightly) forbids.
   const a = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
-  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`]
+  // A pending invitation, so that the members screen shows its list too.
+  await server.call('POST', `/api/v1/orgs/${w.org}/members`, { token: w.owner.token, json: { email: 'pending@example.com', role: 'member' } }, 202)
+  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`, `/o/${w.org}/members`, '/invitations?token=atr_i_example', '/verify-email?token=atr_v_example']
   // Every screen in the light theme; the busiest ones again in the dark theme.
   const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4]]]]
   for (const [theme, list] of runs) {
@@ -46,6 +48,25 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   await expect(a.page.getByRole('dialog', { name: 'Search' }).getByLabel('Search')).toBeFocused()
   await a.page.keyboard.press('Escape')
   await expect(a.page.getByRole('dialog', { name: 'Search' })).toHaveCount(0)
+
+  // The pages of e-mailed links for someone not logged in, and the unverified banner.
+  const visitor = await browser.newContext({ baseURL: server.url, bypassCSP: true })
+  const anon = await visitor.newPage()
+  for (const p of ['/invitations?token=atr_i_example', '/verify-email?token=atr_v_example', '/unlock?token=atr_u_example']) {
+    await anon.goto(p)
+    await anon.waitForLoadState('networkidle')
+    expect(await violations(anon), `logged out ${p}`).toEqual([])
+  }
+  await visitor.close()
+  const fresh = await server.user('fresh', { verified: false })
+  const b = await newUserPage(fresh, '/', { bypassCSP: true })
+  await expect(b.page.getByTestId('verify-banner')).toBeVisible()
+  for (const theme of ['light', 'dark']) {
+    await b.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
+    await b.page.reload()
+    await b.page.waitForLoadState('networkidle')
+    expect(await violations(b.page), `${theme} unverified banner`).toEqual([])
+  }
 
   await a.page.setViewportSize({ width: 375, height: 740 })
   await a.page.goto(`/o/${w.org}/chat/${channel.id}`)

@@ -17,7 +17,16 @@ test('two people edit one document and see each other\'s text and cursor', async
   await expect(b.page.locator('.collaboration-carets__label', { hasText: w.owner.name })).toBeVisible({ timeout: 1000 })
 
   await editorB.click()
+  await expect(editorB).toBeFocused()
   await b.page.keyboard.press('End')
+  // Under load the caret can still be where the click's first selection put it when the next
+  // key arrives; Enter must come only once it sits after Alice's words, as a person sees it.
+  await b.page.waitForFunction(() => {
+    const s = window.getSelection()
+    const node = s?.anchorNode
+    if (!s || !node || !(node.textContent ?? '').endsWith('Hello from Alice')) return false
+    return s.anchorOffset === (node.nodeType === Node.TEXT_NODE ? node.textContent?.length : node.childNodes.length)
+  })
   await b.page.keyboard.press('Enter')
   await b.page.keyboard.type('Bob was here')
   await expect(editorA).toContainText('Bob was here', { timeout: 1000 })

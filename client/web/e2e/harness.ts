@@ -19,6 +19,20 @@ export const rand = (n = 5) => randomBytes(n).toString('hex')
 
 export interface TestUser { id: string, email: string, password: string, token: string, name: string, handle: string }
 
+/** The tokens of the `{linkPath}?token=…` links in the .eml files of `dir` addressed to `to`, oldest first. */
+export function mailedTokens (dir: string, to: string, linkPath: string): string[] {
+  if (!fs.existsSync(dir)) return []
+  const tokens: string[] = []
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort()) {
+    // Undo quoted-printable soft breaks and '=' escapes.
+    const raw = fs.readFileSync(path.join(dir, f), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=')
+    if (!raw.includes(`To: ${to}`) && !raw.includes(`<${to}>`)) continue
+    const m = new RegExp(`${linkPath.replace(/[/]/g, '\\/')}\\?token=([A-Za-z0-9_-]+)`).exec(raw)
+    if (m) tokens.push(m[1])
+  }
+  return tokens
+}
+
 class TestDatabase {
   url = ''
   private admin?: string
@@ -142,7 +156,21 @@ export class TestServer {
     return res
   }
 
-  async user (label: string): Promise<TestUser> {
+  get outbox (): string { return path.join(this.dir, 'data', 'outbox') }
+
+  /** The newest `{linkPath}?token=…` link token mailed to `to` that is not in `seen`; waits up to 20 s. */
+  async mailedToken (to: string, linkPath: string, seen: string[] = []): Promise<string> {
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const found = mailedTokens(this.outbox, to, linkPath).reverse().find((t) => !seen.includes(t))
+      if (found) return found
+      if (Date.now() > deadline) throw new Error(`no ${linkPath} link to ${to} in ${this.outbox}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  /** A signed-up, logged-in user; `verified` (the default) opens the link of the sign-up e-mail. */
+  async user (label: string, { verified = true }: { verified?: boolean } = {}): Promise<TestUser> {
     const email = `${label}-${rand()}@example.com`
     const password = `Quiet-harbour-${rand(4)}-lantern`
     const name = `${label[0].toUpperCase()}${label.slice(1)} Tester`
@@ -150,7 +178,20 @@ export class TestServer {
     await this.call('POST', '/api/v1/auth/signup', { json: { email, password, name, handle } }, 201)
     const login = await this.call('POST', '/api/v1/auth/login', { json: { email, password } })
     const u = login.json.user
-    return { id: u.id, email, password, token: login.json.token, name: u.name, handle: u.handle }
+    const user = { id: u.id, email, password, token: login.json.token, name: u.name, handle: u.handle }
+    if (verified) {
+      const token = await this.mailedToken(email, '/verify-email')
+      await this.call('POST', '/api/v1/auth/verify-email', { token: user.token, json: { token } })
+    }
+    return user
+  }
+
+  /** Adds `user` to `org` the real way: `owner` invites their address and they accept the e-mailed invitation. */
+  async join (owner: TestUser, org: string, user: TestUser, role = 'member'): Promise<void> {
+    const seen = mailedTokens(this.outbox, user.email, '/invitations')
+    await this.call('POST', `/api/v1/orgs/${org}/members`, { token: owner.token, json: { email: user.email, role } }, 202)
+    const token = await this.mailedToken(user.email, '/invitations', seen)
+    await this.call('POST', '/api/v1/invitations/accept', { token: user.token, json: { token } })
   }
 
   /** An owner with an org, a project and a document, plus members with project roles. */
@@ -162,7 +203,7 @@ export class TestServer {
     const users: Record<string, TestUser> = { owner }
     for (const [label, role] of Object.entries(members)) {
       const u = await this.user(label)
-      await this.call('POST', `/api/v1/orgs/${org}/members`, { token: owner.token, json: { email: u.email, role: 'member' } }, [200, 201])
+      await this.join(owner, org, u)
       await this.call('POST', `/api/v1/projects/${project}/members`, { token: owner.token, json: { user_id: u.id, role } }, [200, 201, 204])
       users[label] = u
     }

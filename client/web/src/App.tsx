@@ -2,9 +2,10 @@ import { Icon } from './ui/icons'
 import { useEffect, useState } from 'preact/hooks'
 import { lazy, Suspense } from 'preact/compat'
 import { path, resolve, navigate, query } from './lib/router'
-import { socketEverOpen, me, booted, projects, loadOrg, refreshMe, socketStatus, online, logout, projectsLoading, isOrgAdmin, toastError } from './lib/session'
+import { socketEverOpen, me, booted, projects, loadOrg, refreshMe, socketStatus, online, logout, projectsLoading, isOrgAdmin, toastError, resendVerification } from './lib/session'
 import { Toasts, Spinner, Badge, Avatar, Modal, Field, ErrorBox, useSubmit, Empty, PresenceDot } from './ui/common'
-import { Login, Signup, ForgotPassword, ResetPassword, AcceptInvite } from './pages/Auth'
+import { Login, Signup, ForgotPassword, ResetPassword, VerifyEmail, Unlock, Invitations } from './pages/Auth'
+import { pendingInvitationPath } from './lib/pending'
 import { DocsList } from './pages/Docs'
 import { FilesPage } from './pages/Files'
 import { SearchPalette } from './pages/Search'
@@ -33,9 +34,16 @@ const publicRoutes: [string, Screen][] = [
   ['/forgot-password', () => <ForgotPassword />],
   ['/reset-password', () => <ResetPassword />]
 ]
+/** Pages of e-mailed links: shown whether or not someone is logged in (each handles both). */
+const linkRoutes: [string, Screen][] = [
+  ['/verify-email', () => <VerifyEmail />],
+  ['/unlock', () => <Unlock />],
+  ['/invitations', () => <Invitations />],
+  // Invitation e-mails sent before the page moved to /invitations.
+  ['/invite', () => <Redirect to={'/invitations' + location.search} />]
+]
 const appRoutes: [string, Screen][] = [
   ['/', () => <Home />],
-  ['/invite', () => <AcceptInvite />],
   ['/settings', () => <Settings />],
   ['/settings/:tab', (p) => <Settings tab={p.tab} />],
   ['/o/:org', (p) => <OrgHome org={p.org} />],
@@ -60,6 +68,8 @@ function Redirect ({ to }: { to: string }) {
 export function App () {
   const p = path.value
   if (!booted.value) return <div class='boot'><Spinner /></div>
+  const link = resolve(linkRoutes, p)
+  if (link) return <>{link.value(link.params)}<Toasts /></>
   const pub = resolve(publicRoutes, p)
   if (pub) {
     if (me.value && p !== '/reset-password') return <Redirect to='/' />
@@ -79,6 +89,9 @@ export function App () {
 }
 
 function Home () {
+  // An invitation opened before logging in (or before verifying) is picked up again.
+  const invitation = pendingInvitationPath()
+  if (invitation) return <Redirect to={invitation} />
   const orgs = me.value?.orgs ?? []
   const last = (() => { try { return localStorage.getItem('atrium.org') } catch { return null } })()
   const target = orgs.find((o) => o.id === last) ?? orgs[0]
@@ -169,6 +182,24 @@ function NewProjectDialog ({ org, onClose }: { org: string, onClose: () => void 
   )
 }
 
+/** Until the address is verified: a reminder, and a way to get a new link. */
+function VerifyBanner () {
+  const [sending, setSending] = useState(false)
+  const m = me.value
+  if (!m || m.email_verified) return null
+  async function resend () {
+    setSending(true)
+    await resendVerification()
+    setSending(false)
+  }
+  return (
+    <div class='banner banner-info banner-row' role='status' data-testid='verify-banner'>
+      <span>Verify your e-mail address: we sent a link to <strong>{m.user.email}</strong>. Until then you cannot join organisations you are invited to.</span>
+      <button class='btn btn-small' onClick={resend} disabled={sending}>Resend the link</button>
+    </div>
+  )
+}
+
 function ConnectionBanner () {
   const s = socketStatus.value
   if (!online.value) return <div class='banner banner-warn' role='status'>You are offline. Changes to documents are kept on this device and sent when you reconnect.</div>
@@ -237,7 +268,10 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
           </div>
         </details>
       </header>
-      <ConnectionBanner />
+      <div class='banners'>
+        <VerifyBanner />
+        <ConnectionBanner />
+      </div>
       <nav class='sidebar' aria-label='Workspace'>
         {org && current
           ? (

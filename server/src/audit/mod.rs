@@ -1,5 +1,7 @@
-//! The audit log: an append-only record of security and administrative events, readable by an
-//! organisation's owners and admins.
+//! The audit log: an append-only record of security and administrative events. An
+//! organisation's owners and admins read the events *of that organisation* only; a member's
+//! own events (log-ins with their address and user agent, password resets, tokens) belong to
+//! no organisation and are never shown to one.
 
 pub mod routes;
 pub mod store;
@@ -10,10 +12,18 @@ use serde::Serialize;
 pub mod action {
     pub const LOGIN_SUCCESS: &str = "login.success";
     pub const LOGIN_FAILURE: &str = "login.failure";
-    pub const LOGIN_LOCKED: &str = "login.locked";
+    /// A failure started a back-off (per address, or per address + account).
+    pub const LOGIN_THROTTLED: &str = "login.throttled";
+    /// An unlock link was e-mailed to a throttled account.
+    pub const LOGIN_UNLOCK_SENT: &str = "login.unlock_sent";
+    /// An unlock link was opened: the account's throttles were lifted.
+    pub const LOGIN_UNLOCKED: &str = "login.unlocked";
     pub const LOGOUT: &str = "logout";
     pub const CREDENTIAL_REJECTED: &str = "auth.credential_rejected";
     pub const SIGNUP: &str = "user.signup";
+    pub const EMAIL_VERIFICATION_SENT: &str = "email.verification_sent";
+    pub const EMAIL_VERIFIED: &str = "email.verified";
+    pub const EMAIL_VERIFICATION_REJECTED: &str = "email.verification_rejected";
     pub const PASSWORD_RESET_REQUESTED: &str = "password_reset.requested";
     pub const PASSWORD_RESET_COMPLETED: &str = "password_reset.completed";
     pub const PASSWORD_RESET_REJECTED: &str = "password_reset.rejected";
@@ -28,6 +38,7 @@ pub mod action {
     pub const MEMBER_ADDED: &str = "member.added";
     pub const MEMBER_INVITED: &str = "member.invited";
     pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
+    pub const INVITATION_REVOKED: &str = "invitation.revoked";
     pub const MEMBER_ROLE_CHANGED: &str = "member.role_changed";
     pub const MEMBER_REMOVED: &str = "member.removed";
     pub const PROJECT_CREATED: &str = "project.created";

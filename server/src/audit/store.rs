@@ -61,8 +61,9 @@ pub struct AuditFilter {
     pub until: Option<i64>,
 }
 
-/// An organisation's audit entries, newest first: events in the organisation, and the
-/// security events (log-ins, tokens, TOTP) of its current members.
+/// An organisation's audit entries, newest first: the events recorded in that organisation,
+/// nothing else. Members' own events (log-ins, resets, tokens, TOTP) have no organisation and
+/// stay out: an admin could otherwise add someone and read their log-in history.
 pub async fn list(
     db: &Db,
     org_id: &str,
@@ -80,7 +81,7 @@ pub async fn list(
         "select seq, id, org_id, actor_id, action, target_type, target_id, ip, user_agent,
                 before_state, after_state, created_at
          from audit_log
-         where (org_id = $1 or (org_id is null and actor_id in (select user_id from org_members where org_id = $1)))
+         where org_id = $1
            and seq < $2
            and ($3 is null or action = $3)
            and ($4 is null or actor_id = $4)

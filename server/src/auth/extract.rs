@@ -4,11 +4,10 @@
 use atrium_client::wire::User;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, Uri, header};
 
 use super::csrf;
 use super::store::{self, Rejection};
-use crate::audit::{self, Event};
 use crate::db::now_ms;
 use crate::error::ApiError;
 use crate::http::client_info::ClientInfo;
@@ -27,6 +26,17 @@ pub enum CredentialSource {
     Bearer,
     Cookie,
     Query,
+}
+
+impl CredentialSource {
+    /// The source's name in audit entries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bearer => "bearer",
+            Self::Cookie => "cookie",
+            Self::Query => "query",
+        }
+    }
 }
 
 /// The authenticated caller.
@@ -57,23 +67,37 @@ impl FromRequestParts<AppState> for CurrentUser {
         if let Some(user) = parts.extensions.get::<Self>() {
             return Ok(user.clone());
         }
-        let (secret, source) = credential(parts).ok_or(ApiError::Unauthorized)?;
+        let (secret, source) =
+            presented_credential(&parts.headers, &parts.uri).ok_or(ApiError::Unauthorized)?;
         let authenticated = match store::authenticate(&state.db, &secret).await? {
             Ok(authenticated) => authenticated,
             Err((rejection, user_id)) => {
+                state.verified_credentials.forget(&secret);
                 let reason = match rejection {
                     Rejection::Unknown => "unknown",
                     Rejection::Revoked => "revoked",
                     Rejection::Expired => "expired",
                 };
                 let client = ClientInfo::from_parts(parts, state.config.trust_proxy);
-                let event = Event::new(audit::action::CREDENTIAL_REJECTED, user_id.as_deref())
-                    .change(None::<()>, Some(serde_json::json!({ "reason": reason, "source": format!("{source:?}").to_lowercase() })));
-                audit::store::record(&state.db, &event, &client).await?;
+                // One row per address, reason and window, with a count: a flood of bogus
+                // tokens cannot grow the audit log a row per request.
+                state
+                    .credential_rejections
+                    .record(reason, source.name(), user_id.as_deref(), &client)
+                    .await?;
                 return Err(ApiError::Unauthorized);
             }
         };
-        if source == CredentialSource::Cookie && !is_safe(&parts.method) {
+        // Only a credential that authenticated gets its own rate-limit bucket.
+        state
+            .verified_credentials
+            .remember(&secret, &authenticated.user.id);
+        // A cookie is sent by the browser whichever site asks: a state-changing request or a
+        // WebSocket upgrade (which browsers never subject to CORS) must come from a trusted
+        // origin. Tokens in a header or the query are not ambient and need no such check.
+        if source == CredentialSource::Cookie
+            && (!is_safe(&parts.method) || is_websocket_upgrade(&parts.headers))
+        {
             csrf::check(&parts.headers, &state.config)?;
         }
         let now = now_ms();
@@ -96,10 +120,18 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The presented credential, in order of precedence.
-fn credential(parts: &Parts) -> Option<(String, CredentialSource)> {
-    if let Some(value) = parts
-        .headers
+/// Whether the request asks to become a WebSocket.
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+}
+
+/// The credential a request presents, in order of precedence: a bearer token, the session
+/// cookie, or (on WebSocket upgrades only) `?token=`. Not verified: see [`CurrentUser`].
+pub fn presented_credential(headers: &HeaderMap, uri: &Uri) -> Option<(String, CredentialSource)> {
+    if let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
@@ -108,15 +140,11 @@ fn credential(parts: &Parts) -> Option<(String, CredentialSource)> {
             .or_else(|| value.strip_prefix("bearer "))?;
         return Some((token.trim().to_owned(), CredentialSource::Bearer));
     }
-    if let Some(token) = session_cookie(&parts.headers) {
+    if let Some(token) = session_cookie(headers) {
         return Some((token, CredentialSource::Cookie));
     }
-    let upgrade = parts
-        .headers
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok());
-    if upgrade.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
-        let query = parts.uri.query()?;
+    if is_websocket_upgrade(headers) {
+        let query = uri.query()?;
         let token = query
             .split('&')
             .find_map(|pair| pair.strip_prefix("token="))?;

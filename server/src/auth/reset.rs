@@ -1,4 +1,11 @@
 //! Password reset: request a link by e-mail, then set a new password with its token.
+//!
+//! Only the newest link of a user works: asking for a new one, or using one, ends all the
+//! others. A reset signs the user out everywhere (every session and API token is revoked),
+//! lifts the account's log-in throttles, and verifies the e-mail address, since the link
+//! reached it. On an account whose address was never verified it also turns two-factor
+//! authentication off: whoever set it up never proved they hold the address, and may be
+//! someone who registered it before its owner did.
 
 use std::time::Duration;
 
@@ -10,6 +17,7 @@ use utoipa_axum::routes;
 
 use super::routes::hash_off_thread;
 use super::store::{self, ResetRejection};
+use super::throttle;
 use super::tokens::{self, TokenKind};
 use crate::audit::{self, Event, action};
 use crate::db::now_ms;
@@ -31,7 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Ask for a password-reset e-mail. Always 202, whether or not the address has an account,
-/// so the answer does not reveal who has one.
+/// so the answer does not reveal who has one. Earlier links of the account stop working.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = PasswordResetRequest, responses(
     (status = 202, description = "If the address has an account, a reset link is on its way"),
     (status = 429, description = "Too many attempts", body = ErrorBody)))]
@@ -48,7 +56,7 @@ async fn request_reset(
     let secret = tokens::generate(TokenKind::PasswordReset);
     let validity_ms = i64::try_from(RESET_VALIDITY.as_millis()).unwrap_or(i64::MAX);
     let public_url = state.config.public_url();
-    let message = mail::templates::password_reset(&mail::templates::PasswordReset {
+    let message = mail::templates::password_reset(&mail::templates::AccountLink {
         public_url: &public_url,
         to: &user.email,
         name: &user.name,
@@ -56,6 +64,7 @@ async fn request_reset(
         valid_for: RESET_VALIDITY,
     });
     let mut tx = state.db.begin().await?;
+    store::invalidate_password_resets(&mut tx, &user.id).await?;
     store::insert_password_reset(&mut tx, &user.id, &secret, now_ms() + validity_ms).await?;
     mail::outbox::enqueue(&mut tx, &message)
         .await
@@ -68,8 +77,8 @@ async fn request_reset(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// Set a new password with the token from the e-mail. The token works once; every session
-/// and API token of the account is revoked.
+/// Set a new password with the token from the e-mail. The token works once and ends the
+/// account's other links; every session and API token of the account is revoked.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = PasswordResetConfirm, responses(
     (status = 204, description = "The password is changed; log in again"),
     (status = 400, description = "Unknown, used or expired token (`invalid_token`)", body = ErrorBody),
@@ -109,12 +118,25 @@ async fn confirm_reset(
     .map_err(|why| ApiError::invalid_field("password", why))?;
     let hash = hash_off_thread(body.password).await?;
     store::set_password(&mut tx, &user_id, &hash).await?;
+    store::invalidate_password_resets(&mut tx, &user_id).await?;
     let revoked = store::revoke_all_tokens(&mut tx, &user_id).await?;
+    throttle::lift_account(&mut tx, &credentials.user.email).await?;
+    let was_verified = credentials.email_verified_at.is_some();
+    store::mark_email_verified(&mut tx, &user_id, &credentials.user.email).await?;
+    // A second factor enrolled on an address nobody had proven is not the owner's.
+    let totp_dropped = !was_verified && credentials.totp_secret.is_some();
+    if totp_dropped {
+        store::disable_totp(&mut tx, &user_id).await?;
+    }
     let event = Event::new(action::PASSWORD_RESET_COMPLETED, Some(&user_id))
         .target("user", &user_id)
         .change(
             None::<()>,
-            Some(serde_json::json!({ "tokens_revoked": revoked })),
+            Some(serde_json::json!({
+                "tokens_revoked": revoked,
+                "email_verified": !was_verified,
+                "totp_disabled": totp_dropped,
+            })),
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;

@@ -1,8 +1,12 @@
 //! `/api/v1/auth/*` and `/api/v1/me/*` handlers: sign-up, log-in and out, the caller's
 //! profile, sessions and API tokens, and TOTP.
+//!
+//! Log-in answers an unknown e-mail address exactly as a wrong password (same status, body,
+//! and work: a dummy hash is verified), and failures back off per client address and per
+//! address + account ([`super::throttle`]); a throttled owner gets an unlock link
+//! ([`super::unlock`]).
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use atrium_client::wire::{
     CreateTokenRequest, CreatedToken, ErrorBody, LoginRequest, LoginResponse, Me, Page,
@@ -20,8 +24,9 @@ use super::extract::{
     session_cookie_header,
 };
 use super::store::{self, NewToken};
+use super::throttle::{self, Keys, Throttle};
 use super::tokens::{self, TokenKind};
-use super::totp;
+use super::{totp, unlock, verify};
 use crate::audit::{self, Event, action};
 use crate::db::now_ms;
 use crate::error::{ApiError, Result};
@@ -30,13 +35,6 @@ use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use crate::users::model::{NewUser, normalize_email};
 use crate::users::{password, store as user_store};
-
-/// Failed log-ins in a row before the account starts backing off.
-const LOCK_AFTER_FAILURES: i64 = 5;
-/// The first back-off; it doubles with each further failure.
-const FIRST_LOCK: Duration = Duration::from_secs(30);
-/// The longest back-off.
-const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 
 /// Routes that take credentials: rate limited per client address.
 pub fn credential_router() -> OpenApiRouter<AppState> {
@@ -58,9 +56,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(totp_begin, totp_disable))
 }
 
-/// Create an account. The handle is derived from the e-mail address when not given.
+/// Create an account. The handle is derived from the e-mail address when not given. A link
+/// to verify the address is e-mailed to it.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest, responses(
-    (status = 201, description = "The account was created", body = SignupResponse),
+    (status = 201, description = "The account was created; a verification link is on its way", body = SignupResponse),
     (status = 400, description = "The body is not JSON of the expected shape", body = ErrorBody),
     (status = 409, description = "The e-mail address or handle is taken", body = ErrorBody),
     (status = 413, description = "The body is too large", body = ErrorBody),
@@ -78,9 +77,13 @@ async fn signup(
         &body.password,
     )?;
     let hash = hash_off_thread(new_user.password.clone()).await?;
-    let user = user_store::create(&state.db, &new_user, &hash).await?;
+    let user = user_store::create(&state.db, &new_user, &hash, false).await?;
+    let mut tx = state.db.begin().await?;
+    verify::send_link(&mut tx, &state.config, &user).await?;
     let event = Event::new(action::SIGNUP, Some(&user.id)).target("user", &user.id);
-    audit::store::record(&state.db, &event, &client).await?;
+    audit::store::record_in(&mut tx, &event, &client).await?;
+    tx.commit().await?;
+    state.mail.wake();
     tracing::info!(user_id = %user.id, "user signed up");
     Ok((StatusCode::CREATED, Json(SignupResponse { user })))
 }
@@ -89,25 +92,31 @@ async fn signup(
 /// authentication is on). Sets the session cookie and returns the same token for programs.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "Logged in; the session cookie is set", body = LoginResponse),
-    (status = 401, description = "`invalid_credentials`, `totp_required` or `invalid_totp`", body = ErrorBody),
-    (status = 429, description = "Too many attempts (from this address, or for this account)", body = ErrorBody)))]
+    (status = 401, description = "`invalid_credentials` (the same for unknown addresses), `totp_required` or `invalid_totp`", body = ErrorBody),
+    (status = 429, description = "Held back after failed log-ins from this address (`login_throttled`, with Retry-After), or too many attempts", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
     Json(body): Json<LoginRequest>,
 ) -> Result<Response> {
     let email = normalize_email(&body.email);
+    let keys = Keys::new(client.ip, &email);
     let credentials = store::credentials_by_email(&state.db, &email).await?;
-    let now = now_ms();
-    if let Some(c) = &credentials
-        && let Some(until) = c.locked_until.filter(|until| *until > now)
+    // A live unlock link of this very account lets its holder past the throttles.
+    let unlock_token = match (&credentials, body.unlock.as_deref().map(str::trim)) {
+        (Some(c), Some(token)) if !token.is_empty() => store::live_unlock(&state.db, token)
+            .await?
+            .filter(|(user_id, _)| *user_id == c.user.id)
+            .map(|_| token.to_owned()),
+        _ => None,
+    };
+    if unlock_token.is_none()
+        && let Some(wait) = throttle::blocked(&state.db, &keys).await?
     {
-        let event = Event::new(action::LOGIN_LOCKED, Some(&c.user.id)).target("user", &c.user.id);
-        audit::store::record(&state.db, &event, &client).await?;
-        let wait = u64::try_from(until - now).unwrap_or(0);
-        return Err(ApiError::TooManyRequests {
-            retry_after: Duration::from_millis(wait),
-        });
+        if let Some(c) = &credentials {
+            unlock::offer(&state, c.user.clone(), client.clone());
+        }
+        return Err(throttle::refusal(wait));
     }
 
     // Unknown addresses are checked against a dummy hash, so they take as long as known ones.
@@ -117,11 +126,25 @@ async fn login(
     let password_ok = verify_off_thread(body.password.clone(), stored_hash).await?;
     let user_id = credentials.as_ref().map(|c| c.user.id.clone());
     let Some(credentials) = credentials.filter(|_| password_ok) else {
-        record_failure(&state, user_id.as_deref(), &email, "password", &client).await?;
+        let failure = Failure {
+            user_id: user_id.as_deref(),
+            email: &email,
+            factor: "password",
+            keys: &keys,
+            unlock: unlock_token.as_deref(),
+        };
+        record_failure(&state, &failure, &client).await?;
         return Err(ApiError::AuthFailed {
             code: "invalid_credentials",
             message: "wrong e-mail address or password".to_owned(),
         });
+    };
+    let failure = |factor| Failure {
+        user_id: Some(&credentials.user.id),
+        email: &email,
+        factor,
+        keys: &keys,
+        unlock: unlock_token.as_deref(),
     };
 
     let mut recovery_code = None;
@@ -138,8 +161,13 @@ async fn login(
             });
         };
         if totp::looks_like_code(code) {
-            if !totp::verify(secret, code) {
-                record_failure(&state, Some(&credentials.user.id), &email, "totp", &client).await?;
+            // A code counts once: its step must be later than the last one used.
+            let fresh = match totp::verify(secret, code) {
+                Some(step) => store::use_totp_step(&state.db, &credentials.user.id, step).await?,
+                None => false,
+            };
+            if !fresh {
+                record_failure(&state, &failure("totp"), &client).await?;
                 return Err(invalid_totp());
             }
         } else {
@@ -147,22 +175,21 @@ async fn login(
         }
     }
 
+    let now = now_ms();
     let mut tx = state.db.begin().await?;
     if let Some(code) = &recovery_code
         && !store::consume_recovery_code(&mut tx, &credentials.user.id, code).await?
     {
         drop(tx);
-        record_failure(
-            &state,
-            Some(&credentials.user.id),
-            &email,
-            "recovery_code",
-            &client,
-        )
-        .await?;
+        record_failure(&state, &failure("recovery_code"), &client).await?;
         return Err(invalid_totp());
     }
-    store::clear_failed_logins(&mut tx, &credentials.user.id).await?;
+    throttle::succeeded(&mut tx, &keys).await?;
+    if let Some(token) = &unlock_token {
+        // Spent by this log-in; the owner is in, so the account's throttles go everywhere.
+        store::spend_unlock(&mut tx, token).await?;
+        throttle::lift_account(&mut tx, &email).await?;
+    }
     let secret = tokens::generate(TokenKind::Session);
     let session = store::insert_token(
         &mut tx,
@@ -188,7 +215,10 @@ async fn login(
         .target("session", &session.id)
         .change(
             None::<()>,
-            Some(serde_json::json!({ "second_factor": second_factor })),
+            Some(serde_json::json!({
+                "second_factor": second_factor,
+                "unlock": unlock_token.is_some(),
+            })),
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
@@ -213,35 +243,55 @@ fn invalid_totp() -> ApiError {
     }
 }
 
-/// Counts a failed log-in against the account (backing off after repeated failures) and
-/// records it in the audit log.
+/// A failed log-in attempt.
+struct Failure<'a> {
+    /// The account, when the address has one.
+    user_id: Option<&'a str>,
+    /// The typed (normalised) address.
+    email: &'a str,
+    /// What was wrong: `password`, `totp` or `recovery_code`.
+    factor: &'a str,
+    keys: &'a Keys,
+    /// The live unlock token the attempt carried.
+    unlock: Option<&'a str>,
+}
+
+/// Counts a failed log-in against the throttles (and the unlock token it carried), and
+/// records it in the audit log, with any back-off it started. Unknown and known addresses
+/// take the same path.
 async fn record_failure(
     state: &AppState,
-    user_id: Option<&str>,
-    email: &str,
-    factor: &str,
+    failure: &Failure<'_>,
     client: &ClientInfo,
 ) -> Result<()> {
-    if let Some(user_id) = user_id
-        && let Some(credentials) = store::credentials_by_id(&state.db, user_id).await?
-    {
-        let failures = credentials.failed_logins + 1;
-        let locked_until = (failures >= LOCK_AFTER_FAILURES).then(|| {
-            let doublings = u32::try_from(failures - LOCK_AFTER_FAILURES)
-                .unwrap_or(u32::MAX)
-                .min(16);
-            let delay = FIRST_LOCK.saturating_mul(1 << doublings).min(MAX_LOCK);
-            now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)
-        });
-        store::record_failed_login(&state.db, user_id, locked_until).await?;
+    let blocks = throttle::record_failure(
+        &state.db,
+        &Throttle::from_config(&state.config),
+        failure.keys,
+    )
+    .await?;
+    if let Some(token) = failure.unlock {
+        store::unlock_failed(&state.db, token, unlock::MAX_FAILURES).await?;
     }
-    let details = serde_json::json!({ "email": email, "factor": factor });
-    let event = Event::new(action::LOGIN_FAILURE, user_id).change(None::<()>, Some(details));
-    let event = match user_id {
+    let details = serde_json::json!({ "email": failure.email, "factor": failure.factor });
+    let event =
+        Event::new(action::LOGIN_FAILURE, failure.user_id).change(None::<()>, Some(details));
+    let event = match failure.user_id {
         Some(id) => event.target("user", id),
         None => event,
     };
     audit::store::record(&state.db, &event, client).await?;
+    for block in blocks {
+        let details = serde_json::json!({
+            "email": failure.email,
+            "scope": block.scope.name(),
+            "failures": block.failures,
+            "wait_secs": block.wait.as_secs(),
+        });
+        let event =
+            Event::new(action::LOGIN_THROTTLED, failure.user_id).change(None::<()>, Some(details));
+        audit::store::record(&state.db, &event, client).await?;
+    }
     Ok(())
 }
 
@@ -285,6 +335,7 @@ async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Me>
     let orgs = crate::orgs::store::memberships(&state.db, user.id()).await?;
     Ok(Json(Me {
         user: user.user,
+        email_verified: credentials.email_verified_at.is_some(),
         totp_enabled: credentials.totp_secret.is_some(),
         orgs,
     }))
@@ -486,7 +537,7 @@ async fn totp_confirm(
             "begin enrolment with POST /api/v1/me/totp first",
         ));
     };
-    if !totp::verify(&secret, &body.code) {
+    let Some(step) = totp::verify(&secret, &body.code) else {
         audit::store::record(
             &state.db,
             &Event::new(action::TOTP_REJECTED, Some(user.id())),
@@ -494,10 +545,10 @@ async fn totp_confirm(
         )
         .await?;
         return Err(invalid_totp());
-    }
+    };
     let codes = tokens::recovery_codes();
     let mut tx = state.db.begin().await?;
-    store::enable_totp(&mut tx, user.id(), &secret, &codes).await?;
+    store::enable_totp(&mut tx, user.id(), &secret, step, &codes).await?;
     audit::store::record_in(
         &mut tx,
         &Event::new(action::TOTP_ENABLED, Some(user.id())),

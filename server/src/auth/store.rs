@@ -1,5 +1,5 @@
-//! Every SQL statement of authentication: credentials, sessions and API tokens, log-in
-//! back-off, TOTP and recovery codes, password resets.
+//! Every SQL statement of authentication: credentials, sessions and API tokens, TOTP and
+//! recovery codes, password resets, e-mail verification, log-in throttles and unlock links.
 
 use atrium_client::wire::{TokenInfo, User};
 use sqlx::Row;
@@ -13,8 +13,8 @@ use crate::db::{Db, Tx, new_id, now_ms};
 pub struct Credentials {
     pub user: User,
     pub password_hash: String,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
+    /// When the e-mail address was verified; `None`: not yet.
+    pub email_verified_at: Option<i64>,
     pub totp_secret: Option<String>,
     pub totp_pending_secret: Option<String>,
 }
@@ -30,7 +30,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
 }
 
 const CREDENTIAL_COLUMNS: &str =
-    "id, email, handle, name, created_at, password_hash, failed_logins, locked_until,
+    "id, email, handle, name, created_at, password_hash, email_verified_at,
     totp_enabled, totp_secret, totp_pending_secret";
 
 fn credentials_from_row(row: &AnyRow) -> Result<Credentials, sqlx::Error> {
@@ -38,8 +38,7 @@ fn credentials_from_row(row: &AnyRow) -> Result<Credentials, sqlx::Error> {
     Ok(Credentials {
         user: user_from_row(row)?,
         password_hash: row.try_get("password_hash")?,
-        failed_logins: row.try_get::<i64, _>("failed_logins")?,
-        locked_until: row.try_get("locked_until")?,
+        email_verified_at: row.try_get("email_verified_at")?,
         totp_secret: if enabled == 1 {
             row.try_get("totp_secret")?
         } else {
@@ -74,31 +73,6 @@ pub async fn credentials_by_id(db: &Db, user_id: &str) -> Result<Option<Credenti
         .fetch_optional(db.pool())
         .await?;
     row.as_ref().map(credentials_from_row).transpose()
-}
-
-/// Counts a failed log-in and sets the back-off; returns the new count.
-pub async fn record_failed_login(
-    db: &Db,
-    user_id: &str,
-    locked_until: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update users set failed_logins = failed_logins + 1, locked_until = $2 where id = $1",
-    )
-    .bind(user_id)
-    .bind(locked_until)
-    .execute(db.pool())
-    .await
-    .map(drop)
-}
-
-/// Clears the failure count after a successful log-in.
-pub async fn clear_failed_logins(tx: &mut Tx, user_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("update users set failed_logins = 0, locked_until = null where id = $1")
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await
-        .map(drop)
 }
 
 /// A session or API token to store.
@@ -301,17 +275,20 @@ pub async fn set_pending_totp(tx: &mut Tx, user_id: &str, secret: &str) -> Resul
         .map(drop)
 }
 
-/// Turns TOTP on with the pending secret and replaces the recovery codes.
+/// Turns TOTP on with the pending secret and replaces the recovery codes. `step` is the
+/// time step of the code that confirmed it: that code cannot then log in as well.
 pub async fn enable_totp(
     tx: &mut Tx,
     user_id: &str,
     secret: &str,
+    step: i64,
     recovery_codes: &[String],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update users set totp_secret = $2, totp_enabled = 1, totp_pending_secret = null, updated_at = $3 where id = $1")
+    sqlx::query("update users set totp_secret = $2, totp_enabled = 1, totp_pending_secret = null, totp_last_step = $4, updated_at = $3 where id = $1")
         .bind(user_id)
         .bind(secret)
         .bind(now_ms())
+        .bind(step)
         .execute(&mut **tx)
         .await?;
     sqlx::query("delete from totp_recovery_codes where user_id = $1")
@@ -332,7 +309,7 @@ pub async fn enable_totp(
 /// Turns TOTP off and drops the recovery codes.
 pub async fn disable_totp(tx: &mut Tx, user_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "update users set totp_secret = null, totp_enabled = 0, totp_pending_secret = null, updated_at = $2 where id = $1",
+        "update users set totp_secret = null, totp_enabled = 0, totp_pending_secret = null, totp_last_step = null, updated_at = $2 where id = $1",
     )
     .bind(user_id)
     .bind(now_ms())
@@ -343,6 +320,20 @@ pub async fn disable_totp(tx: &mut Tx, user_id: &str) -> Result<(), sqlx::Error>
         .execute(&mut **tx)
         .await
         .map(drop)
+}
+
+/// Records `step` as the user's last used TOTP time step, if it is later than the one
+/// recorded; false when it is not (the code, or an earlier one, was already used). Checking
+/// and recording in one statement makes a replay fail even when raced.
+pub async fn use_totp_step(db: &Db, user_id: &str, step: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update users set totp_last_step = $2 where id = $1 and (totp_last_step is null or totp_last_step < $2)",
+    )
+    .bind(user_id)
+    .bind(step)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Uses up a recovery code; false when it is unknown or already used.
@@ -360,6 +351,18 @@ pub async fn consume_recovery_code(
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Ends every unused reset link of a user (a new one was asked for, or one was used).
+pub async fn invalidate_password_resets(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update password_resets set used_at = $2 where user_id = $1 and used_at is null",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Stores a password-reset token (hashed).
@@ -425,17 +428,261 @@ pub async fn consume_password_reset(
     }))
 }
 
-/// Sets a new password hash and clears the log-in back-off.
+/// Sets a new password hash.
 pub async fn set_password(
     tx: &mut Tx,
     user_id: &str,
     password_hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update users set password_hash = $2, failed_logins = 0, locked_until = null, updated_at = $3 where id = $1")
+    sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
         .bind(user_id)
         .bind(password_hash)
         .bind(now_ms())
         .execute(&mut **tx)
         .await
         .map(drop)
+}
+
+/// Marks the user's e-mail address verified, if it is still `email` (a link verifies the
+/// address it was sent to, nothing else); false when the account's address is another.
+pub async fn mark_email_verified(
+    tx: &mut Tx,
+    user_id: &str,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update users set email_verified_at = coalesce(email_verified_at, $3) where id = $1 and email = $2",
+    )
+    .bind(user_id)
+    .bind(email)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stores an e-mail verification token (hashed) for the address it is sent to.
+pub async fn insert_email_verification(
+    tx: &mut Tx,
+    user_id: &str,
+    email: &str,
+    secret: &str,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into email_verifications (token_hash, user_id, email, created_at, expires_at) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(digest(secret))
+    .bind(user_id)
+    .bind(email)
+    .bind(now_ms())
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await
+    .map(drop)
+}
+
+/// Ends every unused verification link of a user.
+pub async fn invalidate_email_verifications(tx: &mut Tx, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update email_verifications set used_at = $2 where user_id = $1 and used_at is null",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await
+    .map(drop)
+}
+
+/// When the user's newest verification link was created.
+pub async fn last_email_verification_at(
+    db: &Db,
+    user_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("select max(created_at) from email_verifications where user_id = $1")
+        .bind(user_id)
+        .fetch_one(db.pool())
+        .await?;
+    row.try_get(0)
+}
+
+/// A live (unused, unexpired) verification link: its user and the address it verifies.
+pub async fn live_email_verification(
+    tx: &mut Tx,
+    secret: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select user_id, email from email_verifications where token_hash = $1 and used_at is null and expires_at > $2",
+    )
+    .bind(digest(secret))
+    .bind(now_ms())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| Ok((row.try_get("user_id")?, row.try_get("email")?)))
+        .transpose()
+}
+
+/// Uses up a verification link; false when it was used (or ran out) meanwhile.
+pub async fn consume_email_verification(tx: &mut Tx, secret: &str) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "update email_verifications set used_at = $2 where token_hash = $1 and used_at is null and expires_at > $2",
+    )
+    .bind(digest(secret))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The throttle rows of a log-in attempt: the latest `blocked_until` among `keys` still
+/// counting (last failure after `window_start`).
+pub async fn throttle_blocked_until(
+    db: &Db,
+    keys: &[&str],
+    window_start: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select max(blocked_until) from login_throttles where key in ({}) and updated_at > ${}",
+        crate::db::bind_list(keys.len()),
+        keys.len() + 1
+    ));
+    let mut query = sqlx::query(sql);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    let row = query.bind(window_start).fetch_one(db.pool()).await?;
+    row.try_get(0)
+}
+
+/// Counts one failed log-in against a throttle key; returns the failures in a row now. A row
+/// whose last failure is before `window_start` counts from one again.
+pub async fn throttle_failure(
+    tx: &mut Tx,
+    key: &str,
+    scope: &str,
+    account: Option<&str>,
+    window_start: i64,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "insert into login_throttles (key, scope, account, failures, blocked_until, updated_at)
+         values ($1, $2, $3, 1, 0, $4)
+         on conflict (key) do update set
+             failures = case when login_throttles.updated_at > $5 then login_throttles.failures + 1 else 1 end,
+             blocked_until = case when login_throttles.updated_at > $5 then login_throttles.blocked_until else 0 end,
+             updated_at = $4
+         returning failures",
+    )
+    .bind(key)
+    .bind(scope)
+    .bind(account)
+    .bind(now_ms())
+    .bind(window_start)
+    .fetch_one(&mut **tx)
+    .await?;
+    row.try_get::<i64, _>(0)
+}
+
+/// Holds a throttle key back until `until` (ms).
+pub async fn throttle_block(tx: &mut Tx, key: &str, until: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("update login_throttles set blocked_until = $2 where key = $1")
+        .bind(key)
+        .bind(until)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Forgets one throttle key (a successful log-in from that address to that account).
+pub async fn throttle_clear(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from login_throttles where key = $1")
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Forgets every address + account throttle of one account (its owner proved they hold its
+/// mailbox or its password).
+pub async fn throttle_clear_account(tx: &mut Tx, account: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from login_throttles where account = $1")
+        .bind(account)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Deletes throttle rows whose last failure is before `before`: they count from zero anyway.
+pub async fn prune_throttles(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from login_throttles where updated_at <= $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Stores an unlock token (hashed) for the mail interval `slot`, unless the account has one
+/// for that interval already; true when stored (then its mail is to be sent). The unique
+/// index makes concurrent attempts store one.
+pub async fn insert_unlock(
+    tx: &mut Tx,
+    user_id: &str,
+    slot: i64,
+    secret: &str,
+    expires_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into login_unlocks (token_hash, user_id, slot, created_at, expires_at) values ($1, $2, $3, $4, $5)
+         on conflict (user_id, slot) do nothing",
+    )
+    .bind(digest(secret))
+    .bind(user_id)
+    .bind(slot)
+    .bind(now_ms())
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The account of a live (unused, unexpired) unlock token: its id and e-mail address.
+pub async fn live_unlock(db: &Db, secret: &str) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select u.id, u.email from login_unlocks l join users u on u.id = l.user_id
+         where l.token_hash = $1 and l.used_at is null and l.expires_at > $2",
+    )
+    .bind(digest(secret))
+    .bind(now_ms())
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|row| Ok((row.try_get("id")?, row.try_get("email")?)))
+        .transpose()
+}
+
+/// Uses up an unlock token; false when it was used (or ran out) meanwhile.
+pub async fn spend_unlock(tx: &mut Tx, secret: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update login_unlocks set used_at = $2 where token_hash = $1 and used_at is null and expires_at > $2",
+    )
+    .bind(digest(secret))
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a wrong password tried with an unlock token; at `max` failures the token is spent,
+/// so an unlock link cannot become a way around the throttles for guessing.
+pub async fn unlock_failed(db: &Db, secret: &str, max: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update login_unlocks set failures = failures + 1,
+             used_at = case when failures + 1 >= $3 then $2 else used_at end
+         where token_hash = $1 and used_at is null",
+    )
+    .bind(digest(secret))
+    .bind(now_ms())
+    .bind(max)
+    .execute(db.pool())
+    .await
+    .map(drop)
 }

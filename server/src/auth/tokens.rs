@@ -1,5 +1,5 @@
-//! Secrets handed to clients (session and API tokens, reset and invitation tokens, recovery
-//! codes): generated from the OS's random source, stored only as SHA-256 digests.
+//! Secrets handed to clients (session and API tokens; reset, invitation, e-mail verification
+//! and unlock tokens; recovery codes): generated from the OS's random source, stored only as SHA-256 digests.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,6 +12,8 @@ pub enum TokenKind {
     Api,
     PasswordReset,
     Invitation,
+    EmailVerification,
+    Unlock,
 }
 
 impl TokenKind {
@@ -21,6 +23,8 @@ impl TokenKind {
             Self::Api => "atr_p_",
             Self::PasswordReset => "atr_r_",
             Self::Invitation => "atr_i_",
+            Self::EmailVerification => "atr_v_",
+            Self::Unlock => "atr_u_",
         }
     }
 
@@ -31,6 +35,8 @@ impl TokenKind {
             Self::Api => "api",
             Self::PasswordReset => "password_reset",
             Self::Invitation => "invitation",
+            Self::EmailVerification => "email_verification",
+            Self::Unlock => "unlock",
         }
     }
 }

@@ -32,7 +32,7 @@ pub async fn migrate(config: &Config) -> Result<usize, CliError> {
     Ok(count)
 }
 
-/// `atrium admin create-user`.
+/// `atrium admin create-user`. The operator vouches for the address: it counts as verified.
 pub async fn create_user(config: &Config, args: CreateUserArgs) -> Result<User, CliError> {
     let password = match args.password {
         Some(password) => password,
@@ -43,7 +43,9 @@ pub async fn create_user(config: &Config, args: CreateUserArgs) -> Result<User, 
     let db = open_database(config).await?;
     db::migrate::run(&db).await.map_err(StartError::from)?;
     let hash = password::hash(&new_user.password).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let created = store::create(&db, &new_user, &hash).await.map_err(describe);
+    let created = store::create(&db, &new_user, &hash, true)
+        .await
+        .map_err(describe);
     db.close().await;
     created
 }

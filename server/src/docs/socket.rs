@@ -1,19 +1,20 @@
 //! `WS /collab/{doc}`: the y-websocket protocol, as the stock `WebsocketProvider` speaks it.
 //!
-//! The caller is authenticated at connect (cookie, bearer token or `?token=`); the project
-//! role decides whether their document updates are applied (editors, managers) or refused
-//! (commenters, viewers). Without access the socket gets the protocol's auth-denied message and
-//! is closed. Access is checked again whenever it may have changed while the socket is open
-//! (membership or role changes, revoked sessions and tokens — see [`crate::events::watch`]): a
-//! socket that lost access is closed with 4403 (4401 when its session ended), one whose access
-//! changed otherwise with 4510, so the client reconnects with what it has now. Everything else —
-//! sync, awareness, durability — is the collab hub's.
+//! The caller is authenticated at connect (cookie, bearer token or `?token=`; a cookie only
+//! from a page of this server's own origin or a CORS origin, else 403 before upgrading); the
+//! project role decides whether their document updates are applied (editors, managers) or
+//! refused (commenters, viewers). Without access the socket gets the protocol's auth-denied
+//! message and is closed. Access is checked again whenever it may have changed while the socket
+//! is open (membership or role changes, revoked sessions and tokens — see
+//! [`crate::events::watch`]): a socket that lost access is closed with 4403 (4401 when its
+//! session ended), one whose access changed otherwise with 4510, so the client reconnects with
+//! what it has now. Everything else — sync, awareness, durability — is the collab hub's.
 
 use std::sync::Arc;
 
 use atrium_collab::{Access, FrameSink, close_codes, protocol};
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -37,7 +38,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The y-websocket protocol for one document (sync, awareness, auth). Connect with the stock
 /// provider: `new WebsocketProvider(base + '/collab', docId, ydoc, {params: {token}})`.
 #[utoipa::path(get, path = "/collab/{doc}", tag = "docs", params(("doc" = String, Path)), responses(
-    (status = 101, description = "Switching to the y-websocket protocol; without access the first message is auth-denied")))]
+    (status = 101, description = "Switching to the y-websocket protocol; without access the first message is auth-denied"),
+    (status = 403, description = "A session cookie sent from a page of another origin"),
+    (status = 429, description = "Too many requests from this caller")))]
 async fn collab_socket(
     State(state): State<AppState>,
     user: Result<CurrentUser, ApiError>,
@@ -54,6 +57,9 @@ async fn collab_socket(
                 token_id: user.token_id,
             }),
         ),
+        // A session cookie from a page of another site (cross-site WebSocket hijacking): no
+        // socket at all, so that page learns nothing but the refusal.
+        Err(refused @ ApiError::Forbidden(_)) => return refused.into_response(),
         Err(_) => (Err("authentication required"), None),
     };
     let config = state.collab.config();

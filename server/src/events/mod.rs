@@ -20,8 +20,10 @@
 //! - [`relay`] — wake-ups and ephemeral events between nodes through Redis.
 //! - [`watch`] — wakes sockets outside the router (collaboration) whose access may have ended.
 //! - [`socket`] — the WebSocket: hello, resume, live events, heartbeats, slow consumers.
+//! - [`client_frames`] — what clients may send on it, and how much.
 
 pub mod access;
+pub mod client_frames;
 pub mod presence;
 pub mod relay;
 mod routing;

@@ -7,9 +7,10 @@
 //! behind is closed with 4508 (reconnect with the last id: nothing is skipped). The server
 //! pings every heartbeat interval and closes a socket silent for three. Clients may send
 //! `{"type":"typing","channel":…,"thread"?:…}`, `{"type":"presence","status":"active"|"away"}`
-//! and `{"type":"ping"}`. A socket whose session or token is revoked closes with 4401.
+//! and `{"type":"ping"}` — checked, within a budget, and closed with 4400 or 4429 when they keep
+//! sending junk or too much ([`super::client_frames`]). A socket whose session or token is
+//! revoked closes with 4401.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::access::ConnectionAccess;
+use super::client_frames::{self, ClientFrame, FrameBudget, Recent, Refusal};
 use super::presence::Transition;
 use super::routing::{Ended, Subscription};
 use super::{Audience, Delivery, Events, store};
@@ -36,13 +38,16 @@ use crate::telemetry::metrics::OpenSocket;
 
 /// Close codes of the event socket (the 45xx ones mean "reconnect").
 pub mod close_codes {
-    /// The client sent something the protocol does not allow.
+    /// The client sent something the protocol does not allow, or kept sending frames that
+    /// were refused (malformed, unknown, about channels or threads it may not see).
     pub const PROTOCOL_ERROR: u16 = 4400;
     /// The session or token the socket was opened with was revoked (log-out, password reset,
     /// token revocation): log in again.
     pub const SESSION_ENDED: u16 = 4401;
     /// The client answered no ping for three heartbeats.
     pub const TIMEOUT: u16 = 4408;
+    /// The client kept sending frames faster than its budget allows.
+    pub const TOO_MANY_FRAMES: u16 = 4429;
     /// The server could not read what the client may see.
     pub const SERVER_ERROR: u16 = 4500;
     /// The server is shutting down.
@@ -57,6 +62,11 @@ const MAX_CLIENT_FRAME: usize = 4 * 1024;
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Typing indicators per channel (or thread) are forwarded at most this often per socket.
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
+/// Channels and threads a socket remembers forwarding typing for (only the last
+/// `TYPING_INTERVAL` matters; the frame budget allows far fewer in that time).
+const TYPING_REMEMBERED: usize = 16;
+/// Threads a socket remembers having checked, so a typist is not a query per frame.
+const THREADS_REMEMBERED: usize = 16;
 /// Events read from the log per query while replaying.
 const REPLAY_BATCH: i64 = 500;
 
@@ -77,7 +87,9 @@ pub struct EventsParams {
 /// The app event socket: JSON frames `{"id"?, "type", "data"}` of everything the caller may see.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsParams), responses(
     (status = 101, description = "Switching to the event socket"),
-    (status = 401, description = "Not authenticated")))]
+    (status = 401, description = "Not authenticated"),
+    (status = 403, description = "A session cookie sent from a page of another origin"),
+    (status = 429, description = "Too many requests from this caller")))]
 async fn events_socket(
     State(state): State<AppState>,
     user: Result<CurrentUser, ApiError>,
@@ -113,7 +125,12 @@ struct Connection {
     id: u64,
     /// The last logged event sent (or skipped as not visible).
     delivered: i64,
-    typing_sent: HashMap<String, Instant>,
+    /// Typing forwarded recently, by channel and thread.
+    typing_sent: Recent<(String, Option<String>)>,
+    /// Threads checked to be roots of their channel, by channel and thread.
+    threads_checked: Recent<(String, String)>,
+    /// What the client may still send.
+    budget: FrameBudget,
 }
 
 /// Why a connection ended: closed by the peer, or by us with a code.
@@ -153,7 +170,9 @@ impl Connection {
             access,
             id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
             delivered: dispatched,
-            typing_sent: HashMap::new(),
+            typing_sent: Recent::new(TYPING_REMEMBERED),
+            threads_checked: Recent::new(THREADS_REMEMBERED),
+            budget: FrameBudget::new(),
         };
         let joined = events
             .presence()
@@ -254,6 +273,7 @@ impl Connection {
                         Some(Ok(Message::Text(text))) => self.client_frame(&text).await,
                         Some(Ok(Message::Binary(_))) => Err(End::Close(close_codes::PROTOCOL_ERROR, "JSON text frames only")),
                         Some(Ok(Message::Close(_)) | Err(_)) | None => Err(End::Gone),
+                        Some(Ok(Message::Ping(_))) => self.websocket_ping(),
                         Some(Ok(_)) => Ok(()),
                     }
                 }
@@ -315,52 +335,17 @@ impl Connection {
     }
 
     async fn client_frame(&mut self, text: &str) -> Result<(), End> {
-        #[derive(Deserialize)]
-        struct ClientFrame {
-            #[serde(rename = "type")]
-            kind: String,
-            channel: Option<String>,
-            thread: Option<String>,
-            status: Option<String>,
+        if !self.budget.take_frame() {
+            return self.refuse(Refusal::RATE_LIMITED).await;
         }
-        let Ok(frame) = serde_json::from_str::<ClientFrame>(text) else {
-            return self
-                .error("bad_frame", "frames are JSON objects with a type")
-                .await;
+        let frame = match client_frames::parse(text) {
+            Ok(frame) => frame,
+            Err(refusal) => return self.refuse(refusal).await,
         };
-        match frame.kind.as_str() {
-            "ping" => self.send(r#"{"type":"pong"}"#.into()).await,
-            "typing" => {
-                let Some(channel) = frame.channel.filter(|c| self.access.channels.contains(c))
-                else {
-                    return self.error("unknown_channel", "no such channel").await;
-                };
-                let key = format!("{channel}/{}", frame.thread.as_deref().unwrap_or(""));
-                let now = Instant::now();
-                if self
-                    .typing_sent
-                    .get(&key)
-                    .is_some_and(|at| now.duration_since(*at) < TYPING_INTERVAL)
-                {
-                    return Ok(());
-                }
-                self.typing_sent.insert(key, now);
-                let data = json!({"channel_id": channel, "thread_id": frame.thread, "user_id": self.access.user_id});
-                self.events.publish_ephemeral(
-                    "",
-                    Audience::Channel(channel),
-                    "typing",
-                    data,
-                    Some(self.access.user_id.clone()),
-                );
-                Ok(())
-            }
-            "presence" => {
-                let away = match frame.status.as_deref() {
-                    Some("away") => true,
-                    Some("active") => false,
-                    _ => return self.error("bad_frame", "status is active or away").await,
-                };
+        match frame {
+            ClientFrame::Ping => self.send(r#"{"type":"pong"}"#.into()).await,
+            ClientFrame::Typing { channel, thread } => self.typing(channel, thread).await,
+            ClientFrame::Presence { away } => {
                 let changed = self
                     .events
                     .presence()
@@ -368,7 +353,79 @@ impl Connection {
                 self.announce(changed, None);
                 Ok(())
             }
-            _ => self.error("bad_frame", "unknown frame type").await,
+        }
+    }
+
+    /// Forwards a typing indicator to the channel (or thread), at most every
+    /// [`TYPING_INTERVAL`] each, once the channel and thread are known to be ones the user sees.
+    async fn typing(&mut self, channel: String, thread: Option<String>) -> Result<(), End> {
+        if !self.access.channels.contains(&channel) {
+            return self.refuse(Refusal::UNKNOWN_CHANNEL).await;
+        }
+        if let Some(thread) = &thread
+            && !self.thread_in_channel(&channel, thread).await?
+        {
+            return self.refuse(Refusal::UNKNOWN_THREAD).await;
+        }
+        let key = (channel, thread);
+        let now = Instant::now();
+        if self
+            .typing_sent
+            .get(&key)
+            .is_some_and(|at| now.duration_since(at) < TYPING_INTERVAL)
+        {
+            return Ok(());
+        }
+        self.typing_sent.put(key.clone(), now);
+        let (channel, thread) = key;
+        let data =
+            json!({"channel_id": channel, "thread_id": thread, "user_id": self.access.user_id});
+        self.events.publish_ephemeral(
+            "",
+            Audience::Channel(channel),
+            "typing",
+            data,
+            Some(self.access.user_id.clone()),
+        );
+        Ok(())
+    }
+
+    /// Whether `thread` is a message of `channel` that starts a thread (remembered once seen).
+    async fn thread_in_channel(&mut self, channel: &str, thread: &str) -> Result<bool, End> {
+        let key = (channel.to_owned(), thread.to_owned());
+        if self.threads_checked.get(&key).is_some() {
+            return Ok(true);
+        }
+        let root = crate::chat::store::messages::find(self.events.db(), thread)
+            .await
+            .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
+        let found = root.is_some_and(|m| m.channel_id == channel && m.thread_id.is_none());
+        if found {
+            self.threads_checked.put(key, Instant::now());
+        }
+        Ok(found)
+    }
+
+    /// Answers a refused frame with an `error` frame, or closes the socket once it has sent
+    /// too many: 4429 if the last was over the rate, 4400 if it was junk.
+    async fn refuse(&mut self, refusal: Refusal) -> Result<(), End> {
+        if !self.budget.refused() {
+            return Err(if refusal == Refusal::RATE_LIMITED {
+                End::Close(close_codes::TOO_MANY_FRAMES, "too many frames")
+            } else {
+                End::Close(close_codes::PROTOCOL_ERROR, "too many refused frames")
+            });
+        }
+        self.error(refusal.code, refusal.message).await
+    }
+
+    /// A WebSocket-level ping (the library answers it) takes a frame from the budget too; one
+    /// over the rate is a refusal, without an `error` frame.
+    fn websocket_ping(&self) -> Result<(), End> {
+        if self.budget.take_frame() || self.budget.refused() {
+            Ok(())
+        } else {
+            Err(End::Close(close_codes::TOO_MANY_FRAMES, "too many frames"))
         }
     }
 

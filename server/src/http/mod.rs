@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by every domain: extractors whose rejections are `ApiError`s, the
-//! fallbacks for unknown routes, the middleware stack, and WebSocket helpers.
+//! fallbacks for unknown routes, the middleware stack, WebSocket helpers, and the connection
+//! loop with its limits ([`serve`]).
 
 pub mod client_info;
 pub mod extract;
@@ -7,4 +8,5 @@ pub mod fallback;
 pub mod middleware;
 pub mod rate_limit;
 pub mod security;
+pub mod serve;
 pub mod ws;

@@ -2,15 +2,22 @@
 //! credentials (log-in, sign-up, password reset, TOTP), and a general per-caller API limit.
 //! Both answer the contract's 429 with `Retry-After`. Per-account back-off on failed log-ins
 //! lives with log-in itself (`auth::routes`), since it must hold across addresses.
+//!
+//! The limit runs before the credential is checked, so it must not trust what a request merely
+//! presents: a caller minting a fresh bogus token per request would otherwise get a fresh
+//! bucket each time. A request is keyed on its client's network ([`network_of`]) unless its
+//! credential was already seen to be valid ([`VerifiedCredentials`], filled by `CurrentUser`
+//! after verification) — then on the user, so people behind one address (an office, a proxy
+//! without `--trust-proxy`) do not share one bucket.
 
-use std::hash::{Hash, Hasher};
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{Request, header};
+use axum::http::Request;
 use axum::response::IntoResponse;
 use governor::middleware::NoOpMiddleware;
 use tower_governor::GovernorError;
@@ -18,11 +25,60 @@ use tower_governor::GovernorLayer;
 use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::KeyExtractor;
 
-use crate::auth::extract::session_cookie;
+use crate::auth::extract::presented_credential;
 use crate::error::ApiError;
+use crate::http::client_info::{client_ip, network_of};
 
-/// Keys requests by client address: the peer, or the first `X-Forwarded-For` hop when the
-/// proxy is trusted.
+/// Credentials remembered as verified; past this many the memory starts over (each then costs
+/// its user one request from the address bucket before it is known again).
+const MAX_VERIFIED: usize = 100_000;
+
+/// Credentials seen to be valid, by a keyed digest, with the user each belongs to. Only a
+/// verified credential gets its own bucket: an unknown one is limited with its address.
+#[derive(Debug, Default)]
+pub struct VerifiedCredentials {
+    /// Random per process, so nobody can compute a digest that collides with someone else's.
+    keys: std::hash::RandomState,
+    users: Mutex<HashMap<u64, Arc<str>>>,
+}
+
+impl VerifiedCredentials {
+    fn digest(&self, secret: &str) -> u64 {
+        self.keys.hash_one(secret)
+    }
+
+    fn users(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<str>>> {
+        self.users.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records that `secret` authenticated `user_id`.
+    pub fn remember(&self, secret: &str, user_id: &str) {
+        let digest = self.digest(secret);
+        let mut users = self.users();
+        if users.get(&digest).is_some_and(|known| &**known == user_id) {
+            return;
+        }
+        if users.len() >= MAX_VERIFIED {
+            users.clear();
+        }
+        users.insert(digest, Arc::from(user_id));
+    }
+
+    /// Forgets `secret` (it was refused: revoked, expired).
+    pub fn forget(&self, secret: &str) {
+        let digest = self.digest(secret);
+        self.users().remove(&digest);
+    }
+
+    /// The user a verified `secret` belongs to.
+    fn user_of(&self, secret: &str) -> Option<Arc<str>> {
+        let digest = self.digest(secret);
+        self.users().get(&digest).cloned()
+    }
+}
+
+/// Keys requests by client network: the peer, or the proxy-added `X-Forwarded-For` entry when
+/// the proxy is trusted.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress {
     pub trust_proxy: bool,
@@ -32,56 +88,38 @@ impl KeyExtractor for ClientAddress {
     type Key = IpAddr;
 
     fn extract<T>(&self, request: &Request<T>) -> Result<Self::Key, GovernorError> {
-        client_ip(request, self.trust_proxy).ok_or(GovernorError::UnableToExtractKey)
+        client_ip(request.headers(), request.extensions(), self.trust_proxy)
+            .map(network_of)
+            .ok_or(GovernorError::UnableToExtractKey)
     }
 }
 
-fn client_ip<T>(request: &Request<T>, trust_proxy: bool) -> Option<IpAddr> {
-    let forwarded = trust_proxy
-        .then(|| {
-            let value = request.headers().get("x-forwarded-for")?.to_str().ok()?;
-            value.split(',').next()?.trim().parse().ok()
-        })
-        .flatten();
-    forwarded.or_else(|| {
-        request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip())
-    })
-}
-
-/// Keys requests by caller: a digest of the presented credential (bearer token or session
-/// cookie), or the client address for anonymous requests.
-#[derive(Debug, Clone, Copy)]
+/// Keys requests by caller: the user of an already verified credential, or else the client
+/// network — whatever credential the request presents.
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub trust_proxy: bool,
+    pub verified: Arc<VerifiedCredentials>,
 }
 
 /// The rate-limit key of a caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CallerKey {
-    Credential(u64),
-    Address(IpAddr),
+    User(Arc<str>),
+    Network(IpAddr),
 }
 
 impl KeyExtractor for Caller {
     type Key = CallerKey;
 
     fn extract<T>(&self, request: &Request<T>) -> Result<Self::Key, GovernorError> {
-        let credential = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| session_cookie(request.headers()));
-        if let Some(credential) = credential {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            credential.hash(&mut hasher);
-            return Ok(CallerKey::Credential(hasher.finish()));
+        let user = presented_credential(request.headers(), request.uri())
+            .and_then(|(secret, _)| self.verified.user_of(&secret));
+        if let Some(user) = user {
+            return Ok(CallerKey::User(user));
         }
-        client_ip(request, self.trust_proxy)
-            .map(CallerKey::Address)
+        client_ip(request.headers(), request.extensions(), self.trust_proxy)
+            .map(|ip| CallerKey::Network(network_of(ip)))
             .ok_or(GovernorError::UnableToExtractKey)
     }
 }
@@ -102,12 +140,19 @@ pub fn credentials(per_minute: u32, trust_proxy: bool) -> Layer<ClientAddress> {
 }
 
 /// The general API limit: `per_second` requests per caller, with bursts of ten times that.
-pub fn api(per_second: u32, trust_proxy: bool) -> Layer<Caller> {
+pub fn api(
+    per_second: u32,
+    trust_proxy: bool,
+    verified: Arc<VerifiedCredentials>,
+) -> Layer<Caller> {
     let per_second = per_second.max(1);
     let period = Duration::from_nanos((1_000_000_000 / u64::from(per_second)).max(1));
     layer(
         GovernorConfigBuilder::default()
-            .key_extractor(Caller { trust_proxy })
+            .key_extractor(Caller {
+                trust_proxy,
+                verified,
+            })
             .period(period)
             .burst_size(per_second.saturating_mul(10))
             .finish(),
@@ -144,4 +189,49 @@ where
             ApiError::internal(msg.unwrap_or_default()).into_response()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+
+    fn request(authorization: Option<&str>, from: [u8; 4]) -> Request<()> {
+        let mut builder = Request::builder().uri("/api/v1/me");
+        if let Some(value) = authorization {
+            builder = builder.header("authorization", value);
+        }
+        let mut request = builder.body(()).unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((from, 1234))));
+        request
+    }
+
+    #[test]
+    fn unverified_credentials_share_their_address_bucket() {
+        let verified = Arc::new(VerifiedCredentials::default());
+        let caller = Caller {
+            trust_proxy: false,
+            verified: verified.clone(),
+        };
+        let home = CallerKey::Network([192, 0, 2, 1].into());
+        for bogus in ["Bearer atr_s_one", "Bearer atr_s_two", "Bearer atr_s_three"] {
+            let key = caller
+                .extract(&request(Some(bogus), [192, 0, 2, 1]))
+                .unwrap();
+            assert_eq!(key, home);
+        }
+        verified.remember("atr_s_good", "user-1");
+        let key = caller
+            .extract(&request(Some("Bearer atr_s_good"), [192, 0, 2, 1]))
+            .unwrap();
+        assert_eq!(key, CallerKey::User(Arc::from("user-1")));
+        verified.forget("atr_s_good");
+        let key = caller
+            .extract(&request(Some("Bearer atr_s_good"), [192, 0, 2, 1]))
+            .unwrap();
+        assert_eq!(key, home, "a refused credential loses its own bucket");
+    }
 }

@@ -12,7 +12,8 @@
 //! - [`mailer`] — [`Mailer`]: `.eml` files under `<data_dir>/outbox/` or SMTP via `lettre`;
 //!   RFC 5322 message building.
 //! - [`worker`] — [`MailWorker`]: the background delivery loop, back-off, metrics.
-//! - [`templates`] — the product's messages (password reset, organisation invitation).
+//! - [`templates`] — the product's messages (password reset, organisation invitation, e-mail
+//!   verification, log-in unlock, notification digest).
 
 pub mod mailer;
 pub mod outbox;

@@ -15,9 +15,10 @@ const PRODUCT: &str = "Atrium";
 /// Names in subjects are cut to this many characters.
 const MAX_SUBJECT_NAME_CHARS: usize = 80;
 
-/// A password-reset e-mail.
+/// A single-use link mailed to an account's own address: a password reset, an e-mail
+/// verification, a log-in unlock. The three differ only in their wording and page.
 #[derive(Debug, Clone)]
-pub struct PasswordReset<'a> {
+pub struct AccountLink<'a> {
     /// The server's public base URL (`Config::public_url()`), without a trailing slash.
     pub public_url: &'a str,
     /// The account's e-mail address.
@@ -49,59 +50,30 @@ pub struct Invitation<'a> {
 }
 
 /// The password-reset e-mail: a link to `{public_url}/reset-password?token=…`.
-pub fn password_reset(reset: &PasswordReset<'_>) -> OutgoingMail {
-    let link = format!(
-        "{}/reset-password?token={}",
-        reset.public_url.trim_end_matches('/'),
-        percent_encode(reset.token)
-    );
-    let validity = human_duration(reset.valid_for);
-    let greeting = greeting(reset.name);
-    let subject = format!("Reset your {PRODUCT} password");
-
-    let text = format!(
-        "{greeting}\n\n\
-         Someone asked to reset the password of the {PRODUCT} account for {to}. To choose a new \
-         password, open this link:\n\n\
-         {link}\n\n\
-         The link is valid for {validity} and works once.\n\n\
-         If you did not ask for this, ignore this e-mail: your password stays as it is.\n\n\
-         — {PRODUCT}\n",
-        to = reset.to,
-    );
-
-    let mut body = String::new();
-    paragraph(&mut body, &escape_html(&greeting));
-    paragraph(
-        &mut body,
-        &format!(
-            "Someone asked to reset the password of the {PRODUCT} account for <strong>{}</strong>. \
-             To choose a new password, use the button below.",
-            escape_html(reset.to)
-        ),
-    );
-    button(&mut body, &link, "Reset your password");
-    paragraph(
-        &mut body,
-        &format!(
-            "The link is valid for {} and works once.",
-            escape_html(&validity)
-        ),
-    );
-    paragraph(
-        &mut body,
-        "If you did not ask for this, ignore this e-mail: your password stays as it is.",
-    );
-    link_fallback(&mut body, &link);
-    let html = page(&subject, &body);
-
-    OutgoingMail::new(reset.to, subject, text).with_html(html)
+pub fn password_reset(reset: &AccountLink<'_>) -> OutgoingMail {
+    account_link_mail(
+        reset,
+        &LinkWording {
+            path: "/reset-password",
+            subject: format!("Reset your {PRODUCT} password"),
+            intro: (
+                format!("Someone asked to reset the password of the {PRODUCT} account for "),
+                ". To choose a new password, open this link:",
+                ". To choose a new password, use the button below.",
+            ),
+            button: "Reset your password",
+            after_validity: "",
+            closing:
+                "If you did not ask for this, ignore this e-mail: your password stays as it is."
+                    .to_owned(),
+        },
+    )
 }
 
-/// The invitation e-mail: a link to `{public_url}/invite?token=…`.
+/// The invitation e-mail: a link to `{public_url}/invitations?token=…`.
 pub fn invitation(invite: &Invitation<'_>) -> OutgoingMail {
     let link = format!(
-        "{}/invite?token={}",
+        "{}/invitations?token={}",
         invite.public_url.trim_end_matches('/'),
         percent_encode(invite.token)
     );
@@ -150,6 +122,113 @@ pub fn invitation(invite: &Invitation<'_>) -> OutgoingMail {
     let html = page(&subject, &body);
 
     OutgoingMail::new(invite.to, subject, text).with_html(html)
+}
+
+/// The verification e-mail: a link to `{public_url}/verify-email?token=…`.
+pub fn email_verification(verify: &AccountLink<'_>) -> OutgoingMail {
+    account_link_mail(
+        verify,
+        &LinkWording {
+            path: "/verify-email",
+            subject: format!("Verify your e-mail address for {PRODUCT}"),
+            intro: (
+                "Please confirm that ".to_owned(),
+                " is your e-mail address by opening this link:",
+                " is your e-mail address.",
+            ),
+            button: "Verify your e-mail address",
+            after_validity: " Until the address is verified, you cannot join organisations you \
+                             are invited to.",
+            closing: format!("If you did not create a {PRODUCT} account, ignore this e-mail."),
+        },
+    )
+}
+
+/// The unlock e-mail: a link to `{public_url}/unlock?token=…`.
+pub fn login_unlock(unlock: &AccountLink<'_>) -> OutgoingMail {
+    account_link_mail(
+        unlock,
+        &LinkWording {
+            path: "/unlock",
+            subject: format!("Log-ins to your {PRODUCT} account were held back"),
+            intro: (
+                format!(
+                    "After several failed log-ins, {PRODUCT} is holding back log-ins to the \
+                     account for "
+                ),
+                " from the place they came from. If that was you, open this link to log in \
+                 right away:",
+                " from the place they came from. If that was you, use the button below to log \
+                 in right away.",
+            ),
+            button: "Unlock and log in",
+            after_validity: "",
+            closing: "If it was not you, someone may be guessing your password: nobody got in, \
+                      but consider choosing a longer password and turning on two-factor \
+                      authentication."
+                .to_owned(),
+        },
+    )
+}
+
+/// What one kind of [`AccountLink`] e-mail says. No field holds user input except through
+/// [`account_link_mail`], which escapes it.
+struct LinkWording {
+    /// The page the link opens, e.g. `/unlock`.
+    path: &'static str,
+    subject: String,
+    /// The first paragraph around the address: the words before it, then the rest for the
+    /// text part (ending in a colon before the link) and for the HTML part (which has a button).
+    intro: (String, &'static str, &'static str),
+    /// The button's label.
+    button: &'static str,
+    /// Said after "The link is valid for … and works once."
+    after_validity: &'static str,
+    /// The last paragraph.
+    closing: String,
+}
+
+/// An account-link e-mail: greeting, what happened, the link (a button in HTML), how long it
+/// works, and what to do if the reader did not ask for it.
+fn account_link_mail(link: &AccountLink<'_>, wording: &LinkWording) -> OutgoingMail {
+    let href = format!(
+        "{}{}?token={}",
+        link.public_url.trim_end_matches('/'),
+        wording.path,
+        percent_encode(link.token)
+    );
+    let greeting = greeting(link.name);
+    let validity = format!(
+        "The link is valid for {} and works once.{}",
+        human_duration(link.valid_for),
+        wording.after_validity
+    );
+    let (before, text_after, html_after) = &wording.intro;
+
+    let text = format!(
+        "{greeting}\n\n{before}{to}{text_after}\n\n{href}\n\n{validity}\n\n{closing}\n\n— {PRODUCT}\n",
+        to = link.to,
+        closing = wording.closing,
+    );
+
+    let mut body = String::new();
+    paragraph(&mut body, &escape_html(&greeting));
+    paragraph(
+        &mut body,
+        &format!(
+            "{}<strong>{}</strong>{}",
+            escape_html(before),
+            escape_html(link.to),
+            escape_html(html_after)
+        ),
+    );
+    button(&mut body, &href, wording.button);
+    paragraph(&mut body, &escape_html(&validity));
+    paragraph(&mut body, &escape_html(&wording.closing));
+    link_fallback(&mut body, &href);
+    let html = page(&wording.subject, &body);
+
+    OutgoingMail::new(link.to, wording.subject.clone(), text).with_html(html)
 }
 
 /// One line of a notification digest.
@@ -403,7 +482,7 @@ mod tests {
 
     #[test]
     fn reset_mail_links_and_escapes() {
-        let mail = password_reset(&PasswordReset {
+        let mail = password_reset(&AccountLink {
             public_url: "https://atrium.example.com/",
             to: "ann@example.com",
             name: "Ann <script>",
@@ -439,7 +518,7 @@ mod tests {
         );
         assert!(
             mail.body_text
-                .contains("http://127.0.0.1:8080/invite?token=tok")
+                .contains("http://127.0.0.1:8080/invitations?token=tok")
         );
         assert!(mail.body_text.contains("as an admin"));
         assert!(
@@ -452,6 +531,46 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<b>Acme"));
+    }
+
+    #[test]
+    fn verification_and_unlock_mails_link_to_their_pages() {
+        let verify = email_verification(&AccountLink {
+            public_url: "https://atrium.example.com/",
+            to: "ann@example.com",
+            name: "Ann",
+            token: "atr_v_a+b",
+            valid_for: Duration::from_secs(48 * 3600),
+        });
+        verify.validate().unwrap();
+        assert!(
+            verify
+                .body_text
+                .contains("https://atrium.example.com/verify-email?token=atr_v_a%2Bb")
+        );
+        assert!(verify.body_text.contains("valid for 2 days"));
+        assert!(
+            verify
+                .body_html
+                .unwrap()
+                .contains("Verify your e-mail address")
+        );
+
+        let unlock = login_unlock(&AccountLink {
+            public_url: "https://atrium.example.com",
+            to: "ann@example.com",
+            name: "Ann <b>",
+            token: "atr_u_x",
+            valid_for: Duration::from_secs(3600),
+        });
+        unlock.validate().unwrap();
+        assert!(
+            unlock
+                .body_text
+                .contains("https://atrium.example.com/unlock?token=atr_u_x")
+        );
+        let html = unlock.body_html.unwrap();
+        assert!(html.contains("Hello Ann &lt;b&gt;,"), "{html}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! Organisations: creation, members and their roles, invitations.
 
+pub mod invitations;
 pub mod routes;
 pub mod store;

@@ -213,6 +213,63 @@ pub async fn count_owners(tx: &mut Tx, org_id: &str) -> Result<i64, sqlx::Error>
     Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
 }
 
+/// Whether someone with this (normalised) e-mail address is a member.
+pub async fn is_member_email(db: &Db, org_id: &str, email: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "select 1 from org_members m join users u on u.id = m.user_id where m.org_id = $1 and u.email = $2",
+    )
+    .bind(org_id)
+    .bind(email)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
+/// How many invitations were sent since `since` (revoked ones too) and when the oldest of
+/// them was: by an organisation, or by an inviter over all organisations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationCount<'a> {
+    Org(&'a str),
+    Inviter(&'a str),
+}
+
+/// The count and the oldest creation time of recent invitations (see [`InvitationCount`]).
+pub async fn invitations_since(
+    db: &Db,
+    of: InvitationCount<'_>,
+    since: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    let (column, id) = match of {
+        InvitationCount::Org(id) => ("org_id", id),
+        InvitationCount::Inviter(id) => ("invited_by", id),
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select count(*), min(created_at) from invitations where {column} = $1 and created_at > $2"
+    ));
+    let row = sqlx::query(sql)
+        .bind(id)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Withdraws the pending invitations of an address to an organisation (a new one replaces
+/// them).
+pub async fn revoke_pending_for(tx: &mut Tx, org_id: &str, email: &str) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "update invitations set revoked_at = $3
+         where org_id = $1 and email = $2 and accepted_at is null and revoked_at is null and expires_at > $3",
+    )
+    .bind(org_id)
+    .bind(email)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map(drop)
+}
+
 /// Stores an invitation (its token hashed).
 pub async fn insert_invitation(
     tx: &mut Tx,
@@ -224,6 +281,7 @@ pub async fn insert_invitation(
     expires_at: i64,
 ) -> Result<Invitation, sqlx::Error> {
     let id = new_id();
+    let now = now_ms();
     sqlx::query(
         "insert into invitations (id, org_id, email, role, token_hash, invited_by, created_at, expires_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -234,7 +292,7 @@ pub async fn insert_invitation(
     .bind(org_role_name(role))
     .bind(digest(secret))
     .bind(invited_by)
-    .bind(now_ms())
+    .bind(now)
     .bind(expires_at)
     .execute(&mut **tx)
     .await?;
@@ -243,55 +301,126 @@ pub async fn insert_invitation(
         org_id: org_id.to_owned(),
         email: email.to_owned(),
         role,
+        invited_by: invited_by.to_owned(),
+        created_at: now,
         expires_at,
     })
+}
+
+const INVITATION_COLUMNS: &str = "id, org_id, email, role, invited_by, created_at, expires_at";
+
+fn invitation_from(row: &AnyRow) -> Result<Invitation, sqlx::Error> {
+    Ok(Invitation {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        email: row.try_get("email")?,
+        role: role_from(row, "role")?,
+        invited_by: row.try_get("invited_by")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+/// The organisation's pending invitations (neither accepted, revoked nor expired), newest
+/// first.
+pub async fn pending_invitations(db: &Db, org_id: &str) -> Result<Vec<Invitation>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {INVITATION_COLUMNS} from invitations
+         where org_id = $1 and accepted_at is null and revoked_at is null and expires_at > $2
+         order by created_at desc, id desc"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(org_id)
+        .bind(now_ms())
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(invitation_from).collect()
+}
+
+/// One pending invitation of the organisation.
+pub async fn pending_invitation(
+    db: &Db,
+    org_id: &str,
+    id: &str,
+) -> Result<Option<Invitation>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {INVITATION_COLUMNS} from invitations
+         where org_id = $1 and id = $2 and accepted_at is null and revoked_at is null and expires_at > $3"
+    ));
+    let row = sqlx::query(sql)
+        .bind(org_id)
+        .bind(id)
+        .bind(now_ms())
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(invitation_from).transpose()
+}
+
+/// Withdraws a pending invitation; false when it was no longer pending.
+pub async fn revoke_invitation(tx: &mut Tx, org_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "update invitations set revoked_at = $3
+         where org_id = $1 and id = $2 and accepted_at is null and revoked_at is null and expires_at > $3",
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Why an invitation token could not be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationRejection {
     Unknown,
-    Used,
-    Expired,
+    /// Accepted, revoked or expired.
+    Spent,
 }
 
-/// Uses up an invitation for `user_id`: the invitation, or why it cannot be used. The check
-/// and the marking are one statement, so a token works once even when raced.
+/// The invitation of a token, if it can still be accepted.
+pub async fn live_invitation(
+    tx: &mut Tx,
+    secret: &str,
+) -> Result<Result<Invitation, InvitationRejection>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {INVITATION_COLUMNS}, accepted_at, revoked_at from invitations where token_hash = $1"
+    ));
+    let row = sqlx::query(sql)
+        .bind(digest(secret))
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(Err(InvitationRejection::Unknown));
+    };
+    let invitation = invitation_from(&row)?;
+    let spent = row.try_get::<Option<i64>, _>("accepted_at")?.is_some()
+        || row.try_get::<Option<i64>, _>("revoked_at")?.is_some()
+        || invitation.expires_at <= now_ms();
+    Ok(if spent {
+        Err(InvitationRejection::Spent)
+    } else {
+        Ok(invitation)
+    })
+}
+
+/// Uses up an invitation for `user_id`; false when it was accepted, revoked or ran out
+/// meanwhile. The check and the marking are one statement, so a token works once even when
+/// raced.
 pub async fn accept_invitation(
     tx: &mut Tx,
     secret: &str,
     user_id: &str,
-) -> Result<Result<Invitation, InvitationRejection>, sqlx::Error> {
-    let hash = digest(secret);
-    let now = now_ms();
-    let row = sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "update invitations set accepted_at = $2, accepted_by = $3
-         where token_hash = $1 and accepted_at is null and expires_at > $2
-         returning id, org_id, email, role, expires_at",
+         where token_hash = $1 and accepted_at is null and revoked_at is null and expires_at > $2",
     )
-    .bind(&hash)
-    .bind(now)
+    .bind(digest(secret))
+    .bind(now_ms())
     .bind(user_id)
-    .fetch_optional(&mut **tx)
+    .execute(&mut **tx)
     .await?;
-    if let Some(row) = row {
-        return Ok(Ok(Invitation {
-            id: row.try_get("id")?,
-            org_id: row.try_get("org_id")?,
-            email: row.try_get("email")?,
-            role: role_from(&row, "role")?,
-            expires_at: row.try_get("expires_at")?,
-        }));
-    }
-    let row = sqlx::query("select accepted_at from invitations where token_hash = $1")
-        .bind(&hash)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(Err(match row {
-        None => InvitationRejection::Unknown,
-        Some(row) if row.try_get::<Option<i64>, _>("accepted_at")?.is_some() => {
-            InvitationRejection::Used
-        }
-        Some(_) => InvitationRejection::Expired,
-    }))
+    Ok(done.rows_affected() == 1)
 }

@@ -21,8 +21,14 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
 }
 
 /// Creates an account with an already-hashed password. A taken e-mail or handle is a 409; a
-/// derived handle is made unique by a numeric suffix.
-pub async fn create(db: &Db, user: &NewUser, password_hash: &str) -> Result<User, ApiError> {
+/// derived handle is made unique by a numeric suffix. `email_verified`: the address counts as
+/// proven from the start (accounts an operator creates); otherwise it awaits its link.
+pub async fn create(
+    db: &Db,
+    user: &NewUser,
+    password_hash: &str,
+    email_verified: bool,
+) -> Result<User, ApiError> {
     let base_handle = user
         .handle
         .clone()
@@ -39,8 +45,8 @@ pub async fn create(db: &Db, user: &NewUser, password_hash: &str) -> Result<User
         let now = now_ms();
         let id = new_id();
         let inserted = sqlx::query(
-            "insert into users (id, email, handle, name, password_hash, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $6)",
+            "insert into users (id, email, handle, name, password_hash, created_at, updated_at, email_verified_at)
+             values ($1, $2, $3, $4, $5, $6, $6, $7)",
         )
         .bind(&id)
         .bind(&user.email)
@@ -48,6 +54,7 @@ pub async fn create(db: &Db, user: &NewUser, password_hash: &str) -> Result<User
         .bind(&user.name)
         .bind(password_hash)
         .bind(now)
+        .bind(email_verified.then_some(now))
         .execute(db.pool())
         .await;
         match inserted {

@@ -120,6 +120,20 @@ export class TestDatabase {
 // ---------------------------------------------------------------------------------------------
 // Servers
 
+/** The tokens of the `{linkPath}?token=…` links in the .eml files of `dir` addressed to `to`, oldest first. */
+export function mailedTokens (dir, to, linkPath) {
+  if (!fs.existsSync(dir)) return []
+  const tokens = []
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort()) {
+    // Undo quoted-printable soft breaks and '=' escapes.
+    const raw = fs.readFileSync(path.join(dir, f), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=')
+    if (!raw.includes(`To: ${to}`) && !raw.includes(`<${to}>`)) continue
+    const m = new RegExp(`${linkPath.replace(/[/]/g, '\\/')}\\?token=([A-Za-z0-9_-]+)`).exec(raw)
+    if (m) tokens.push(m[1])
+  }
+  return tokens
+}
+
 /** One real `atrium serve` with its own data directory and database. */
 export class TestServer {
   constructor ({ dir, database, env }) {
@@ -260,15 +274,43 @@ export class TestServer {
     return res
   }
 
-  /** A signed-up and logged-in user: {id, email, password, token, user}. */
+  /**
+   * The token of the newest `{linkPath}?token=…` link mailed to `to` that is not in `seen`,
+   * read from the server's .eml outbox; waits up to 20 s for it.
+   */
+  async mailedToken (to, linkPath, seen = []) {
+    const outbox = path.join(this.dataDir, 'outbox')
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const found = mailedTokens(outbox, to, linkPath).reverse().find((t) => !seen.includes(t))
+      if (found) return found
+      if (Date.now() > deadline) throw new Error(`no ${linkPath} link to ${to} in ${outbox}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  /**
+   * A signed-up, logged-in user whose address is verified (with the link from the sign-up
+   * e-mail): {id, email, password, token, user}.
+   */
   async user (label = 'user') {
     const email = `${label}-${rand(5)}@example.com`
     const password = `Quiet-harbour-${rand(4)}-lantern`
     const name = `${label[0].toUpperCase()}${label.slice(1)} Tester`
     const signup = await this.call('POST', '/api/v1/auth/signup', { json: { email, password, name } }, 201)
     const login = await this.call('POST', '/api/v1/auth/login', { json: { email, password } }, 200)
+    const token = await this.mailedToken(email, '/verify-email')
+    await this.call('POST', '/api/v1/auth/verify-email', { token: login.json.token, json: { token } }, 200)
     const user = login.json.user || signup.json.user
     return { id: user.id, email, password, token: login.json.token, user }
+  }
+
+  /** Adds `user` to `org` the real way: `owner` invites their address, they accept the e-mailed invitation. */
+  async join (owner, org, user, role = 'member') {
+    const seen = mailedTokens(path.join(this.dataDir, 'outbox'), user.email, '/invitations')
+    await this.call('POST', `/api/v1/orgs/${org}/members`, { token: owner.token, json: { email: user.email, role } }, 202)
+    const token = await this.mailedToken(user.email, '/invitations', seen)
+    await this.call('POST', '/api/v1/invitations/accept', { token: user.token, json: { token } }, 200)
   }
 
   /**
@@ -284,7 +326,7 @@ export class TestServer {
     const users = { owner }
     for (const [label, role] of Object.entries(members)) {
       const u = await this.user(label)
-      await this.call('POST', `/api/v1/orgs/${org}/members`, { token: owner.token, json: { email: u.email, role: 'member' } }, [200, 201])
+      await this.join(owner, org, u)
       await this.call('POST', `/api/v1/projects/${project}/members`, { token: owner.token, json: { user_id: u.id, role } }, [200, 201, 204])
       users[label] = u
     }

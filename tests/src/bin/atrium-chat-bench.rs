@@ -11,7 +11,8 @@
 //! Each scenario starts its own server (SQLite by default: WAL, `synchronous=full`, so every
 //! acknowledged post is on disk) and creates an owner, an organisation and an open project over
 //! HTTP, plus `--users` members of the organisation (who therefore see the project's public
-//! channels). Every socket is `WS /api/v1/events?token=…` of one of those users, `--sockets /
+//! channels) — joined as people do: sign-up, the verification link and the invitation read from
+//! the server's mail outbox, acceptance. Every socket is `WS /api/v1/events?token=…` of one of those users, `--sockets /
 //! --users` sockets per user, opened and waited for (`hello`) before anything is measured.
 //!
 //! - `fanout`: the owner posts `--messages` messages, one every `--pace-ms`, into a public
@@ -44,6 +45,7 @@ use anyhow::{Context, bail};
 use atrium_search::corpus::Rng;
 use atrium_tests::TestDatabase;
 use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb, summarize};
+use atrium_tests::mail::wait_for_links;
 use atrium_tests::services::PrivatePostgres;
 use clap::{Parser, ValueEnum};
 use futures::{StreamExt, TryStreamExt};
@@ -187,13 +189,50 @@ async fn signup(http: &reqwest::Client, base: &str, handle: &str) -> anyhow::Res
     })
 }
 
+/// Verifies the addresses `emails` of `actors` (logged in, same order) with the links from
+/// their sign-up e-mails.
+async fn verify(
+    http: &reqwest::Client,
+    base: &str,
+    outbox: &std::path::Path,
+    actors: &[Actor],
+    emails: &[String],
+) -> anyhow::Result<()> {
+    let tokens = wait_for_links(outbox, emails, "/verify-email", &[]).await;
+    futures::stream::iter(actors.iter().zip(tokens))
+        .map(|(actor, token)| {
+            call(
+                http,
+                base,
+                reqwest::Method::POST,
+                "/api/v1/auth/verify-email",
+                Some(&actor.token),
+                Some(json!({ "token": token })),
+            )
+        })
+        .buffered(8)
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(())
+}
+
 impl Tenant {
     /// An owner, an organisation with an open project, and `users` members of it.
-    async fn create(base: &str, users: usize) -> anyhow::Result<Self> {
+    async fn create(server: &BenchServer, users: usize) -> anyhow::Result<Self> {
+        let base = server.base.as_str();
+        let outbox = server.outbox();
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
             .build()?;
         let owner = signup(&http, base, "owner").await?;
+        verify(
+            &http,
+            base,
+            &outbox,
+            std::slice::from_ref(&owner),
+            &["owner@example.com".to_owned()],
+        )
+        .await?;
         let org = call(
             &http,
             base,
@@ -223,17 +262,36 @@ impl Tenant {
             .buffered(4)
             .try_collect()
             .await?;
-        for i in 0..users {
+        let emails: Vec<String> = (0..users)
+            .map(|i| format!("user{i:04}@example.com"))
+            .collect();
+        verify(&http, base, &outbox, &tenant.users, &emails).await?;
+        for email in &emails {
             tenant
                 .post(
                     &format!("/api/v1/orgs/{}/members", tenant.org),
-                    json!({"email": format!("user{i:04}@example.com"), "role": "member"}),
+                    json!({"email": email, "role": "member"}),
                 )
                 .await?;
         }
+        let invitations = wait_for_links(&outbox, &emails, "/invitations", &[]).await;
+        futures::stream::iter(tenant.users.iter().zip(invitations))
+            .map(|(user, token)| {
+                call(
+                    &http,
+                    base,
+                    reqwest::Method::POST,
+                    "/api/v1/invitations/accept",
+                    Some(&user.token),
+                    Some(json!({ "token": token })),
+                )
+            })
+            .buffered(8)
+            .try_collect::<Vec<_>>()
+            .await?;
         if users > 0 {
             println!(
-                "{users} users signed up, logged in and added to the organisation in {:.1} s",
+                "{users} users signed up, logged in, verified, invited and joined in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
         }
@@ -547,7 +605,7 @@ fn deliveries(
 // Scenarios.
 
 async fn fanout(args: &Args, server: &BenchServer) -> anyhow::Result<()> {
-    let tenant = Tenant::create(&server.base, args.users).await?;
+    let tenant = Tenant::create(server, args.users).await?;
     let channel = tenant.create_channel(&tenant.project, "fanout").await?;
     let sockets = Sockets::open(&tenant, args.sockets, server).await?;
     let cpu_before = cpu_seconds(server.pid);
@@ -733,7 +791,7 @@ async fn post_pass(
 }
 
 async fn post(args: &Args, server: &BenchServer) -> anyhow::Result<()> {
-    let tenant = Arc::new(Tenant::create(&server.base, args.users).await?);
+    let tenant = Arc::new(Tenant::create(server, args.users).await?);
     let open = tenant.create_channel(&tenant.project, "posting").await?;
     let private_project = tenant.create_project("Private", "private").await?;
     let hidden = tenant.create_channel(&private_project, "hidden").await?;
@@ -1001,7 +1059,7 @@ async fn history(args: &Args, server: &BenchServer, database_url: &str) -> anyho
     if args.history == 0 {
         bail!("--history must be positive");
     }
-    let tenant = Arc::new(Tenant::create(&server.base, 0).await?);
+    let tenant = Arc::new(Tenant::create(server, 0).await?);
     let channel = tenant.create_channel(&tenant.project, "history").await?;
     sqlx::any::install_default_drivers();
     let pool = AnyPoolOptions::new()

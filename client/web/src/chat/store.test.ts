@@ -17,7 +17,7 @@ function message (id: string, channelId: string, author: string, mentions: strin
 beforeAll(() => {
   vi.useFakeTimers()
   vi.stubGlobal('fetch', vi.fn(async () => new Response(null, { status: 204 })))
-  me.value = { user: { id: 'me', handle: 'me', name: 'Me' }, totp_enabled: false, orgs: [] }
+  me.value = { user: { id: 'me', handle: 'me', name: 'Me' }, email_verified: true, totp_enabled: false, orgs: [] }
   channels.value = [channel('c1'), channel('c2'), channel('d1', 'dm')]
   wireChatEvents()
 })

@@ -94,6 +94,23 @@ events.on('user.updated', (f) => {
   }
 })
 
+/** E-mails a new verification link; tells the user how it went. */
+export async function resendVerification (): Promise<boolean> {
+  try {
+    await api.post('/api/v1/me/verify-email')
+    toast(`We sent a new link to ${me.value?.user.email ?? 'your address'}.`, 'success')
+    return true
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'already_verified') {
+      await refreshMe().catch(() => {})
+      toast('Your e-mail address is already verified.', 'success')
+      return true
+    }
+    toastError(e)
+    return false
+  }
+}
+
 export function signedIn (token: string): void {
   setSessionToken(token)
 }

@@ -5,9 +5,10 @@ export type ProjectRole = 'manager' | 'editor' | 'commenter' | 'viewer'
 
 export interface User { id: string, email?: string, handle: string, name: string, created_at?: number }
 export interface OrgMembership { id: string, name: string, role: OrgRole }
-export interface Me { user: User, totp_enabled: boolean, orgs: OrgMembership[] }
+export interface Me { user: User, email_verified: boolean, totp_enabled: boolean, orgs: OrgMembership[] }
 export interface Org { id: string, name: string, created_at: number, role: OrgRole }
 export interface OrgMember { user: User, role: OrgRole, joined_at: number }
+export interface Invitation { id: string, org_id: string, email: string, role: OrgRole, invited_by: string, created_at: number, expires_at: number }
 export interface Project {
   id: string
   org_id: string

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks'
 import { api } from '../lib/api'
 import { me, members, loadOrg, isOrgAdmin, toast, toastError } from '../lib/session'
-import type { ChatSettings, OrgMember, OrgRole, ProjectMember, ProjectRole } from '../lib/types'
+import type { ChatSettings, Invitation, OrgMember, OrgRole, ProjectMember, ProjectRole } from '../lib/types'
 import { Avatar, Empty, ErrorBox, Field, PresenceDot, Spinner, useAsync, useSubmit, useTitle } from '../ui/common'
+import { formatTime } from '../lib/text'
 import { chatAvailable, presence } from '../chat/store'
 
 const ORG_ROLES: OrgRole[] = ['owner', 'admin', 'member', 'accountant', 'viewer', 'guest']
@@ -14,15 +15,24 @@ export function OrgMembers ({ org }: { org: string }) {
   const [role, setRole] = useState<OrgRole>('member')
   const s = useSubmit()
   const admin = isOrgAdmin(org)
+  const pending = useAsync((signal) => admin ? api.get<{ items: Invitation[] }>(`/api/v1/orgs/${org}/invitations`, { signal }) : Promise.resolve({ items: [] as Invitation[] }), [org, admin])
+  useTitle('Members')
   async function invite (e: Event) {
     e.preventDefault()
-    const r = await s.run(() => api.post<any>(`/api/v1/orgs/${org}/members`, { email, role }))
+    const r = await s.run(() => api.post<{ invitation: Invitation }>(`/api/v1/orgs/${org}/members`, { email, role }))
     if (r) {
-      toast(r.status === 'invited' ? `Invitation sent to ${email}` : `${email} added`, 'success')
+      toast(`Invitation sent to ${r.invitation.email}`, 'success')
       setEmail('')
-      list.reload()
-      loadOrg(org, true)
+      pending.reload()
     }
+  }
+  async function revoke (i: Invitation) {
+    if (!confirm(`Revoke the invitation of ${i.email}?`)) return
+    try {
+      await api.del(`/api/v1/orgs/${org}/invitations/${i.id}`)
+      toast(`The invitation of ${i.email} was revoked`, 'success')
+    } catch (e) { toastError(e) }
+    pending.reload()
   }
   async function change (m: OrgMember, r: OrgRole) {
     try { await api.patch(`/api/v1/orgs/${org}/members/${m.user.id}`, { role: r }); list.reload() } catch (e) { toastError(e); list.reload() }
@@ -45,13 +55,34 @@ export function OrgMembers ({ org }: { org: string }) {
         </form>
       )}
       <ErrorBox error={Object.keys(s.fields).length ? null : s.error} />
+      {admin && (
+        <section aria-labelledby='pending-heading' class='pending-invitations'>
+          <h2 id='pending-heading'>Pending invitations</h2>
+          <ErrorBox error={pending.error} retry={pending.reload} />
+          {pending.loading && !pending.data
+            ? <Spinner />
+            : !pending.data?.items.length
+                ? <p class='muted'>No pending invitations. People join by accepting the invitation e-mailed to them.</p>
+                : (
+                  <ul class='list' data-testid='pending-invitations'>
+                    {pending.data.items.map((i) => (
+                      <li key={i.id} class='list-row'>
+                        <span class='grow'>{i.email} <span class='muted'>· {i.role} · expires {formatTime(i.expires_at)}</span></span>
+                        <button class='btn btn-small btn-danger' onClick={() => revoke(i)} aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button>
+                      </li>
+                    ))}
+                  </ul>
+                  )}
+        </section>
+      )}
+      <h2>Current members</h2>
       <ErrorBox error={list.error} retry={list.reload} />
       {list.loading && !list.data
         ? <Spinner />
         : !list.data?.items.length
             ? <Empty title='No members' />
             : (
-              <ul class='list'>
+              <ul class='list' data-testid='members'>
                 {list.data.items.map((m) => (
                   <li key={m.user.id} class='list-row'>
                     <Avatar id={m.user.id} name={m.user.name} />

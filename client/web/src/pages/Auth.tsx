@@ -1,9 +1,10 @@
 import { useState, useEffect } from 'preact/hooks'
 import { api, ApiError, qs } from '../lib/api'
-import { loadMe, signedIn, me, toast } from '../lib/session'
+import { loadMe, signedIn, me, toast, refreshMe, resendVerification, logout } from '../lib/session'
 import { navigate, query } from '../lib/router'
-import { Field, ErrorBox, useSubmit, Spinner } from '../ui/common'
-import type { User } from '../lib/types'
+import { Field, ErrorBox, useSubmit, Spinner, useTitle } from '../ui/common'
+import { keepInvitation, forgetInvitation, pendingInvitationPath } from '../lib/pending'
+import type { Org, User } from '../lib/types'
 
 function AuthCard ({ title, children }: { title: string, children: any }) {
   return (
@@ -22,8 +23,8 @@ function nextPath (): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/'
 }
 
-export function Login () {
-  const [email, setEmail] = useState('')
+export function Login ({ unlock, fixedEmail }: { unlock?: string, fixedEmail?: string } = {}) {
+  const [email, setEmail] = useState(fixedEmail ?? '')
   const [password, setPassword] = useState('')
   const [totp, setTotp] = useState('')
   const [needTotp, setNeedTotp] = useState(false)
@@ -32,7 +33,7 @@ export function Login () {
     e.preventDefault()
     await s.run(async () => {
       try {
-        const res = await api.post<{ user: User, token: string }>('/api/v1/auth/login', { email, password, ...(needTotp ? { totp } : {}) })
+        const res = await api.post<{ user: User, token: string }>('/api/v1/auth/login', { email, password, ...(needTotp ? { totp } : {}), ...(unlock ? { unlock } : {}) })
         signedIn(res.token)
         await loadMe()
         navigate(nextPath(), { replace: true })
@@ -45,17 +46,21 @@ export function Login () {
       }
     })
   }
+  const form = (
+    <form onSubmit={submit} noValidate>
+      <Field label='E-mail' name='email' type='email' autoComplete='username' required readOnly={!!fixedEmail} value={email} onInput={(e) => setEmail(e.currentTarget.value)} error={s.fields.email} />
+      <Field label='Password' name='password' type='password' autoComplete='current-password' required value={password} onInput={(e) => setPassword(e.currentTarget.value)} error={s.fields.password} />
+      {needTotp && (
+        <Field label='Authentication code' name='totp' inputMode='numeric' autoComplete='one-time-code' hint='The 6-digit code from your authenticator app, or a recovery code.' autoFocus value={totp} onInput={(e) => setTotp(e.currentTarget.value)} error={s.fields.totp} />
+      )}
+      <ErrorBox error={s.error} />
+      <button class='btn btn-primary btn-block' type='submit' disabled={s.pending}>{s.pending ? 'Logging in…' : 'Log in'}</button>
+    </form>
+  )
+  if (unlock) return form
   return (
     <AuthCard title='Log in'>
-      <form onSubmit={submit} noValidate>
-        <Field label='E-mail' name='email' type='email' autoComplete='username' required value={email} onInput={(e) => setEmail(e.currentTarget.value)} error={s.fields.email} />
-        <Field label='Password' name='password' type='password' autoComplete='current-password' required value={password} onInput={(e) => setPassword(e.currentTarget.value)} error={s.fields.password} />
-        {needTotp && (
-          <Field label='Authentication code' name='totp' inputMode='numeric' autoComplete='one-time-code' hint='The 6-digit code from your authenticator app, or a recovery code.' autoFocus value={totp} onInput={(e) => setTotp(e.currentTarget.value)} error={s.fields.totp} />
-        )}
-        <ErrorBox error={s.error} />
-        <button class='btn btn-primary btn-block' type='submit' disabled={s.pending}>{s.pending ? 'Logging in…' : 'Log in'}</button>
-      </form>
+      {form}
       <p class='auth-links'><a href={'/signup' + qs({ next: query.value.get('next') })}>Create an account</a> · <a href='/forgot-password'>Forgot your password?</a></p>
     </AuthCard>
   )
@@ -72,6 +77,7 @@ export function Signup () {
       const res = await api.post<{ token: string }>('/api/v1/auth/login', { email: form.email, password: form.password })
       signedIn(res.token)
       await loadMe()
+      toast(`Welcome! We sent a link to ${form.email}: open it to verify your address.`, 'success', 8000)
       navigate(nextPath(), { replace: true })
     })
   }
@@ -146,25 +152,145 @@ export function ResetPassword () {
   )
 }
 
-/** `/invite?token=…` from the invitation e-mail: accept once signed in. */
-export function AcceptInvite () {
+/** `/verify-email?token=…` from the e-mail sent at sign-up: verifies the address of the account logged in. */
+export function VerifyEmail () {
+  useTitle('Verify your e-mail address')
   const token = query.value.get('token') || ''
-  const [error, setError] = useState<unknown>(null)
+  const here = `/verify-email?token=${encodeURIComponent(token)}`
+  const [state, setState] = useState<{ done?: string, error?: unknown }>({})
+  const signedInNow = !!me.value
   useEffect(() => {
-    if (!me.value) {
-      navigate('/login' + qs({ next: `/invite?token=${encodeURIComponent(token)}` }), { replace: true })
-      return
-    }
-    api.post<any>('/api/v1/invitations/accept', { token }).then(async (res) => {
-      await loadMe()
-      toast('Invitation accepted', 'success')
-      const org = res?.org_id || res?.member?.org_id || res?.id || me.value?.orgs[0]?.id
-      navigate(org ? `/o/${org}` : '/', { replace: true })
-    }, setError)
+    if (!signedInNow || !token) return
+    let live = true
+    api.post<{ email: string }>('/api/v1/auth/verify-email', { token }).then(
+      async (r) => { await refreshMe().catch(() => {}); if (live) setState({ done: r.email }) },
+      (error) => { if (live) setState({ error }) }
+    )
+    return () => { live = false }
+  }, [token, signedInNow])
+  const invitation = pendingInvitationPath()
+  if (!token) {
+    return <AuthCard title='Verify your e-mail address'><ErrorBox error={new Error('This link has no verification token; ask for a new one from the banner in the app.')} /></AuthCard>
+  }
+  if (!signedInNow) {
+    return (
+      <AuthCard title='Verify your e-mail address'>
+        <p>Log in to the account this link was sent for, and its address is verified.</p>
+        <a class='btn btn-primary btn-block' href={'/login' + qs({ next: here })}>Log in to verify</a>
+      </AuthCard>
+    )
+  }
+  const wrongAccount = state.error instanceof ApiError && state.error.code === 'wrong_account'
+  return (
+    <AuthCard title='Verify your e-mail address'>
+      {state.done
+        ? (
+          <>
+            <p role='status'>Thank you: <strong>{state.done}</strong> is verified.</p>
+            {invitation
+              ? <a class='btn btn-primary btn-block' href={invitation}>Continue to your invitation</a>
+              : <a class='btn btn-primary btn-block' href='/'>Continue to Atrium</a>}
+          </>
+          )
+        : state.error
+          ? (
+            <>
+              <ErrorBox error={state.error} />
+              {wrongAccount
+                ? <button class='btn btn-block' onClick={() => logout()}>Log out and switch account</button>
+                : <button class='btn btn-block' onClick={() => resendVerification()}>Send a new link</button>}
+              <p class='auth-links'><a href='/'>Continue to Atrium</a></p>
+            </>
+            )
+          : <Spinner label='Verifying…' />}
+    </AuthCard>
+  )
+}
+
+/** `/unlock?token=…` from the e-mail sent when failed log-ins held the account back. */
+export function Unlock () {
+  useTitle('Unlock your account')
+  const token = query.value.get('token') || ''
+  const [state, setState] = useState<{ email?: string, error?: unknown }>({})
+  useEffect(() => {
+    if (!token) return
+    let live = true
+    api.post<{ email: string }>('/api/v1/auth/unlock', { token }).then(
+      (r) => { if (live) setState({ email: r.email }) },
+      (error) => { if (live) setState({ error }) }
+    )
+    return () => { live = false }
   }, [token])
   return (
-    <AuthCard title='Joining the organisation'>
-      {error ? <ErrorBox error={error} /> : <Spinner />}
+    <AuthCard title='Unlock your account'>
+      {!token && <ErrorBox error={new Error('This link has no unlock token.')} />}
+      {state.error ? <ErrorBox error={state.error} /> : null}
+      {state.email
+        ? (
+          <>
+            <p role='status'>Log-ins to <strong>{state.email}</strong> are no longer held back. Log in now.</p>
+            <Login unlock={token} fixedEmail={state.email} />
+          </>
+          )
+        : token && !state.error ? <Spinner label='Checking the link…' /> : null}
+      <p class='auth-links'><a href='/login'>Back to log in</a> · <a href='/forgot-password'>Forgot your password?</a></p>
+    </AuthCard>
+  )
+}
+
+/**
+ * `/invitations?token=…` from the invitation e-mail. The token is kept (localStorage) while
+ * the person logs in or signs up and verifies their address, then they accept.
+ */
+export function Invitations () {
+  useTitle('Invitation')
+  const token = query.value.get('token') || ''
+  const here = `/invitations?token=${encodeURIComponent(token)}`
+  const s = useSubmit()
+  const user = me.value
+  useEffect(() => { if (token) keepInvitation(token) }, [token])
+  async function accept () {
+    const org = await s.run(() => api.post<Org>('/api/v1/invitations/accept', { token }))
+    if (org) {
+      forgetInvitation()
+      await refreshMe()
+      toast(`You joined ${org.name}`, 'success')
+      navigate(`/o/${org.id}`, { replace: true })
+    }
+  }
+  const failure = s.error instanceof ApiError ? s.error : null
+  useEffect(() => {
+    if (failure && (failure.status === 404 || failure.status === 410)) forgetInvitation()
+  }, [failure])
+  if (!token) {
+    return <AuthCard title='Invitation'><ErrorBox error={new Error('This link has no invitation token.')} /></AuthCard>
+  }
+  if (!user) {
+    return (
+      <AuthCard title='You are invited'>
+        <p>You have been invited to join an organisation on Atrium. Log in, or create an account, with the e-mail address the invitation was sent to.</p>
+        <a class='btn btn-primary btn-block' href={'/login' + qs({ next: here })}>Log in</a>
+        <a class='btn btn-block' href={'/signup' + qs({ next: here })}>Create an account</a>
+      </AuthCard>
+    )
+  }
+  if (!me.value?.email_verified) {
+    return (
+      <AuthCard title='Verify your e-mail address first'>
+        <p>To accept the invitation, verify <strong>{user.user.email}</strong>: open the link we e-mailed you, then come back here.</p>
+        <button class='btn btn-primary btn-block' onClick={() => resendVerification()}>Send a new link</button>
+        <button class='btn btn-block' onClick={() => refreshMe().catch(() => {})}>I have verified it</button>
+      </AuthCard>
+    )
+  }
+  return (
+    <AuthCard title='Join the organisation'>
+      <p>You are logged in as <strong>{user.user.email}</strong>.</p>
+      <ErrorBox error={s.error} />
+      {failure?.code === 'wrong_account'
+        ? <button class='btn btn-block' onClick={() => logout()}>Log out and switch account</button>
+        : <button class='btn btn-primary btn-block' onClick={accept} disabled={s.pending}>{s.pending ? 'Joining…' : 'Accept the invitation'}</button>}
+      <p class='auth-links'><a href='/'>Not now</a></p>
     </AuthCard>
   )
 }
