@@ -43,11 +43,11 @@ struct Room {
     author: Editor,
 }
 
-/// A server (with `env`), an owner and a viewer of an open project, and a document holding
-/// `mb` megabytes of text written over HTTP.
 /// A state vector for the i-th request of a flood.
 type StateVectorFor = Box<dyn Fn(usize) -> StateVector>;
 
+/// A server (with `env`), an owner and a viewer of an open project, and a document holding
+/// `mb` megabytes of text written over HTTP.
 async fn room(backend: atrium_tests::Backend, env: &[(&str, &str)], mb: usize) -> Room {
     let mut builder = TestServer::builder(backend);
     for (key, value) in env {
