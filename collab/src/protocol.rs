@@ -10,8 +10,11 @@
 //! process), and use unchecked arithmetic on clocks (a panic in debug builds). So every
 //! payload is first walked by a small validating scanner here that bounds every count by the
 //! bytes left in the frame, bounds nesting depth, rejects over-long varints and checks clock
-//! arithmetic; only then is it handed to yrs. Decoding never panics: it returns
-//! [`ProtocolError`].
+//! arithmetic; only then is it handed to yrs. It also refuses what yrs decodes but cannot
+//! integrate safely: client ids wider than 53 bits, a client's blocks split over two sections,
+//! and a gap (a skip followed by blocks) inside a client's blocks — each made yrs panic (debug
+//! builds) or corrupt its block store (release builds); the last two were found by the fuzzer
+//! in `collab/tests/fuzz.rs`. Decoding never panics: it returns [`ProtocolError`].
 //!
 //! Decoding allocates little beyond the frame itself: update payloads are slices of the frame,
 //! and state vectors and awareness updates stay encoded (validated, then read entry by entry
