@@ -227,7 +227,7 @@ backend_tests! {
         assert_eq!(code, Some(4400), "more messages than a frame may hold");
         assert_eq!(step2_count(&frames), 0, "nothing of the frame was answered");
         let grew = peak.growth();
-        eprintln!("{}: the server grew by {grew:.1} MB at its peak", "100 SyncStep1 in one frame");
+        eprintln!("100 SyncStep1 in one frame: the server grew by {grew:.1} MB at its peak");
         assert!(grew < 64.0, "a frame of 100 SyncStep1 grew the server by {grew:.0} MB");
 
         // Frames within the message limit: empty state vectors, unknown clients, and the
@@ -249,7 +249,7 @@ backend_tests! {
             let (frames, code) = flood(&mut ws, sync_frames(192, 64, make)).await;
             let grew = peak.growth();
             let cpu = cpu_seconds(pid) - cpu;
-            eprintln!("{}: the server grew by {grew:.1} MB at its peak and used {cpu:.2} s of CPU", what);
+            eprintln!("{what}: the server grew by {grew:.1} MB at its peak and used {cpu:.2} s of CPU");
             assert!(
                 matches!(code, Some(4529) | Some(4508)),
                 "{what}: closed with {code:?} (rate limited, or too slow a reader)"
@@ -326,7 +326,7 @@ backend_tests! {
         let elapsed = started.elapsed().as_secs_f64();
         let grew = peak.growth();
         let cpu = cpu_seconds(pid) - cpu;
-        eprintln!("{}: the server grew by {grew:.1} MB at its peak and used {cpu:.2} s of CPU", "QueryAwareness floods");
+        eprintln!("QueryAwareness floods: the server grew by {grew:.1} MB at its peak and used {cpu:.2} s of CPU");
         // The greeting's presence, the burst of 10, one per second since.
         assert!(
             (2..=1 + 10 + elapsed.ceil() as usize + 2).contains(&answers),
@@ -381,7 +381,7 @@ backend_tests! {
             other => panic!("{other:?}"),
         }
         let grew = peak.growth();
-        eprintln!("{}: the server grew by {grew:.1} MB at its peak", "awareness floods");
+        eprintln!("awareness floods: the server grew by {grew:.1} MB at its peak");
         assert!(grew < 96.0, "awareness floods grew the server by {grew:.0} MB");
     }
 
@@ -430,7 +430,7 @@ backend_tests! {
             }
         };
         let grew = peak.growth();
-        eprintln!("{}: the server grew by {grew:.1} MB at its peak", "pings");
+        eprintln!("pings: the server grew by {grew:.1} MB at its peak");
         assert!(ended, "the connection is still open after {sent} pings and {pongs} pongs");
         assert!(pongs < sent, "all {sent} pings were answered");
         assert!(grew < 64.0, "{sent} pings grew the server by {grew:.0} MB");
@@ -495,7 +495,7 @@ backend_tests! {
         assert!(got < sent / 2, "the slow reader received {got} of {sent} bytes");
         assert!(matches!(code, Some(4508) | None), "closed with {code:?}");
         let grew = peak.growth();
-        eprintln!("{}: the server grew by {grew:.1} MB at its peak", "a reader falling behind");
+        eprintln!("a reader falling behind: the server grew by {grew:.1} MB at its peak");
         assert!(grew < 128.0, "the server grew by {grew:.0} MB");
     }
 }
