@@ -46,7 +46,7 @@ pub(crate) enum Gaps {
 ///
 /// With [`Gaps::Refuse`], an update whose blocks for some client start past what the document
 /// has of that client is refused before anything is applied. yrs integrates such blocks out of
-/// order, a placeholder (a skip) standing for the missing range, and when later blocks fill
+/// order, with a skip block standing for the missing range, and when later blocks fill
 /// that range without fitting it exactly its clock arithmetic underflows: a panic in debug
 /// builds, a corrupt block store (and crashes on later updates) in release ones. A peer sends
 /// its own changes in order and the room relays them in order, so only a forged update has a
