@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { test, expect } from './fixtures'
+import { slowLink } from './slow_link'
 
 test('a file uploaded by one person appears for another and downloads identical', async ({ server, newUserPage, shot }, testInfo) => {
   const w = await server.world({ members: { bob: 'editor' } })
@@ -56,15 +57,13 @@ test('an image upload shows a preview', async ({ server, newUserPage, shot }) =>
   await expect(a.page.locator('[data-file="dot.png"]')).toBeVisible()
 })
 
-test.describe('uploads', () => {
-  // Flaky: now and then the cancelled upload is still listed after the reload (seen with a
-  // build from before the hardening merges too); its cause is not found yet and is noted for the
-  // next session. One retry meanwhile; a cancel that never works still fails.
-  test.describe.configure({ retries: 1 })
-
-  test('drag and drop to upload; a slow upload shows progress and can be cancelled', async ({ server, newUserPage }) => {
-    const w = await server.world()
-    const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/files`)
+test('drag and drop to upload; a slow upload shows progress and can be cancelled', async ({ server, newUserPage }) => {
+  const w = await server.world()
+  // The browser reaches the server over a slow uplink, so the big upload is still in flight
+  // (the server holds part of its body) when it is cancelled.
+  const link = await slowLink(server.url, 256 * 1024)
+  try {
+    const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/files`, { baseURL: link.url })
     await expect(a.page.getByText('No files yet')).toBeVisible()
     const dt = await a.page.evaluateHandle(() => {
       const d = new DataTransfer()
@@ -75,21 +74,18 @@ test.describe('uploads', () => {
     await a.page.dispatchEvent('.files-page', 'drop', { dataTransfer: dt })
     await expect(a.page.locator('[data-file="dropped.txt"]')).toBeVisible()
 
-    // Throttle the upload so it is still running when we cancel it.
-    const cdp = await a.context.newCDPSession(a.page)
-    await cdp.send('Network.enable')
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 64 * 1024 })
-    await a.page.getByTestId('file-input').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2 * 1024 * 1024, 7) })
+    await a.page.getByTestId('file-input').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(8 * 1024 * 1024, 7) })
     const progress = a.page.getByRole('progressbar', { name: 'Uploading big.bin' })
     await expect(progress).toBeVisible()
     await expect.poll(async () => Number(await progress.getAttribute('value'))).toBeGreaterThan(0)
     await a.page.locator('.upload-row').getByRole('button', { name: 'Cancel' }).click()
     await expect(progress).toBeHidden()
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
     await a.page.reload()
     await expect(a.page.locator('[data-file="dropped.txt"]')).toBeVisible()
     await expect(a.page.locator('[data-file="big.bin"]')).toHaveCount(0)
     const names = (await server.call('GET', `/api/v1/projects/${w.project}/files`, { token: w.owner.token })).json.items.map((f: any) => f.name)
     expect(names).toEqual(['dropped.txt'])
-  })
+  } finally {
+    await link.close()
+  }
 })

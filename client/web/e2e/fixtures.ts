@@ -13,7 +13,7 @@ interface Fixtures {
   server: TestServer
   login: (page: Page, user: TestUser, to?: string) => Promise<void>
   shot: (page: Page, name: string) => Promise<void>
-  newUserPage: (user: TestUser, to?: string, options?: { bypassCSP?: boolean }) => Promise<{ context: BrowserContext, page: Page }>
+  newUserPage: (user: TestUser, to?: string, options?: { bypassCSP?: boolean, baseURL?: string }) => Promise<{ context: BrowserContext, page: Page }>
   consoleErrors: string[]
 }
 

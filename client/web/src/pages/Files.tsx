@@ -106,7 +106,12 @@ export function FilesPage ({ project }: { org: string, project: string }) {
               {u.error
                 ? <span class='field-error'>{u.error}</span>
                 : <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />}
-              <button class='btn btn-small' onClick={() => { if (u.error) setUploads((x) => x.filter((y) => y.key !== u.key)); else u.handle.abort() }}>{u.error ? 'Dismiss' : 'Cancel'}</button>
+              {/* Once the whole body is sent the server is storing it; cancelling then could not undo that. */}
+              {u.error
+                ? <button class='btn btn-small' onClick={() => setUploads((x) => x.filter((y) => y.key !== u.key))}>Dismiss</button>
+                : u.progress >= 1
+                  ? <span class='muted'>Saving…</span>
+                  : <button class='btn btn-small' onClick={() => u.handle.abort()}>Cancel</button>}
             </li>
           ))}
         </ul>
