@@ -198,3 +198,28 @@ impl EventSocket {
 pub fn any_mentions(frames: &[Frame], needle: &str) -> bool {
     frames.iter().any(|f| f.data.to_string().contains(needle))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Frame;
+
+    #[test]
+    fn frames_must_be_exactly_their_documented_type() {
+        let read = r#"{"id":3,"type":"read.updated","data":{"channel_id":"c","thread_id":null,"message_id":"m"}}"#;
+        assert_eq!(Frame::parse(read).kind, "read.updated");
+        assert_eq!(Frame::parse(r#"{"type":"pong"}"#).id, None);
+        for drifted in [
+            // A field the wire type lacks, one it has missing, one of another type.
+            r#"{"id":3,"type":"read.updated","data":{"channel_id":"c","thread_id":null,"message_id":"m","extra":1}}"#,
+            r#"{"id":3,"type":"read.updated","data":{"channel_id":"c","thread_id":null}}"#,
+            r#"{"id":3,"type":"read.updated","data":{"channel_id":"c","thread_id":null,"message_id":7}}"#,
+            // A type no one documented.
+            r#"{"type":"read.moved","data":{}}"#,
+        ] {
+            assert!(
+                std::panic::catch_unwind(|| Frame::parse(drifted)).is_err(),
+                "accepted {drifted}"
+            );
+        }
+    }
+}
