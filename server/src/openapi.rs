@@ -58,7 +58,7 @@ pub fn document() -> Document {
 /// (`list_versions` of documents and of files): each of those gets its tag in front
 /// (`docs_list_versions`, `files_list_versions`), or its method and path where even that
 /// repeats.
-pub fn finish(mut doc: Document) -> Document {
+pub(crate) fn finish(mut doc: Document) -> Document {
     let mut uses: HashMap<String, usize> = HashMap::new();
     for (_, _, operation) in operations(&mut doc) {
         if let Some(id) = &operation.operation_id {

@@ -104,13 +104,13 @@ async fn mark_read(
     let now = now_ms();
     let mut tx = state.db.begin().await?;
     let data = if body.all {
-        (store::mark_all_read(&mut tx, user.id(), now).await? > 0).then(|| NotificationsRead {
+        (store::mark_all_read(&mut tx, user.id(), now).await? > 0).then_some(NotificationsRead {
             ids: Vec::new(),
             all: true,
         })
     } else {
         let ids = store::mark_read(&mut tx, user.id(), &body.ids, now).await?;
-        (!ids.is_empty()).then(|| NotificationsRead { ids, all: false })
+        (!ids.is_empty()).then_some(NotificationsRead { ids, all: false })
     };
     if let Some(data) = &data {
         // Notifications span organisations; the event goes to the user whatever the org.
