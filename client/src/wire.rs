@@ -438,4 +438,6 @@ pub struct VersionName {
 }
 
 pub mod chat;
+pub mod events;
 pub use chat::*;
+pub use events::*;

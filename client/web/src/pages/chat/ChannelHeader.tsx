@@ -21,7 +21,7 @@ export function ChannelHeader ({ channel: c, title, onDetails }: { channel: Chan
       </div>
       {c && (
         <div class='row'>
-          {c.kind === 'dm' && c.member_ids.filter((id) => id !== self).map((id) => <PresenceDot key={id} status={presence.value[id]} name={userById.value.get(id)?.name} />)}
+          {c.kind === 'dm' && (c.member_ids ?? []).filter((id) => id !== self).map((id) => <PresenceDot key={id} status={presence.value[id]} name={userById.value.get(id)?.name} />)}
           <button class='btn btn-small' onClick={onDetails}>{c.kind === 'dm' ? 'Details' : 'Channel details'}</button>
           <label class='sr-only' for='notify-level'>Notifications for this channel</label>
           <select id='notify-level' value={c.notify} onChange={(e) => setNotify(c, e.currentTarget.value as NotifyLevel)} title='Notifications'>

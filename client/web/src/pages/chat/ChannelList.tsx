@@ -13,7 +13,7 @@ export function ChannelList ({ org, onNew }: { org: string, onNew: (d: 'channel'
     const u = unread.value[c.id]
     const active = path.value === `/o/${org}/chat/${c.id}`
     // A one-to-one conversation shows whether the other person is around.
-    const others = c.kind === 'dm' ? c.member_ids.filter((id) => id !== self) : []
+    const others = c.kind === 'dm' ? (c.member_ids ?? []).filter((id) => id !== self) : []
     return (
       <a key={c.id} class={'nav-item nav-channel' + (active ? ' active' : '') + (u?.unread ? ' unread' : '')} href={`/o/${org}/chat/${c.id}`} data-channel={c.id}>
         {others.length === 1 && <PresenceDot status={presence.value[others[0]]} decorative />}
