@@ -6,8 +6,7 @@
 //! by [`super::writer`], which commits concurrent posts together.
 
 use atrium_client::wire::{
-    AttachmentRef, Message, NotificationKind, PostMessageRequest, PostedMessage, User,
-    UserRef,
+    AttachmentRef, Message, NotificationKind, PostMessageRequest, PostedMessage, User, UserRef,
 };
 use serde_json::json;
 

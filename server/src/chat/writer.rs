@@ -21,9 +21,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::access;
+use super::feed::MessagePayload;
 use super::model::ChannelRow;
 use super::notify::{self, Recipients};
-use super::feed::MessagePayload;
 use super::post::wire_in;
 use super::store::channels as channel_store;
 use super::store::messages::{self as store, MessageRow, NewMention, NewMessage};
@@ -214,7 +214,6 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
         })
         .collect();
     store::insert_mentions(&mut tx, &mentions).await?;
-
 
     // Whether users who chose `all` still see the channel, asked once per group.
     let mut sees: HashMap<(&str, String), bool> = HashMap::new();

@@ -108,9 +108,7 @@ impl Horizon {
     /// commit is visible to reads that start after this returns. Never goes backwards.
     pub async fn advance(&mut self, db: &Db) -> Result<i64, sqlx::Error> {
         if db.backend() == Backend::Sqlite {
-            let row = sqlx::query(self.log.max_sql())
-                .fetch_one(db.pool())
-                .await?;
+            let row = sqlx::query(self.log.max_sql()).fetch_one(db.pool()).await?;
             self.safe = self.safe.max(row.try_get::<i64, _>(0)?);
             return Ok(self.safe);
         }

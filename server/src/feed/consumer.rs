@@ -16,6 +16,10 @@ use crate::db::{Db, change_feed};
 
 use super::{CONSUMER_LAG, Change};
 
+/// How many times registering "from now" looks again for transactions still open (each look
+/// waits up to about 60 ms).
+const NOW_SETTLE_ATTEMPTS: usize = 30;
+
 /// Where a newly registered consumer starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
@@ -65,7 +69,17 @@ impl Consumer {
         let mut horizon = Horizon::new(Log::ChangeFeed);
         let initial = match start {
             Start::Beginning => 0,
-            Start::Now => horizon.advance(db).await?,
+            Start::Now => {
+                // "Now" is the head once the transactions open at this moment have ended.
+                let mut now = horizon.advance(db).await?;
+                for _ in 0..NOW_SETTLE_ATTEMPTS {
+                    if !horizon.waiting() {
+                        break;
+                    }
+                    now = horizon.advance(db).await?;
+                }
+                now
+            }
         };
         let cursor = change_feed::register_consumer(db, name, initial).await?;
         let role = name.split(':').next().unwrap_or(name).to_owned();

@@ -62,7 +62,11 @@ pub async fn prune_once(
 }
 
 /// Prunes every ten minutes (and once at start) until `stop`.
-pub fn spawn(db: Db, config: RetentionConfig, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    db: Db,
+    config: RetentionConfig,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     metrics::describe_counter!(PRUNED_TOTAL, "change-feed rows deleted by retention");
     metrics::describe_gauge!(
         super::CONSUMER_LAG,

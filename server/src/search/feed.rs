@@ -173,7 +173,12 @@ pub fn to_op(change: &Change) -> Option<IndexOp> {
             author: author(&p.author),
             created: p.created,
             updated: p.updated,
-            ..doc(Kind::Message, p.project.as_deref(), Some(&p.channel), p.private)
+            ..doc(
+                Kind::Message,
+                p.project.as_deref(),
+                Some(&p.channel),
+                p.private,
+            )
         },
     };
     Some(IndexOp::Upsert(search_doc))
@@ -348,9 +353,7 @@ pub async fn rebuild(
         }
     })
     .await?;
-    source
-        .acknowledge(&*source.consumer.lock().await)
-        .await?;
+    source.acknowledge(&*source.consumer.lock().await).await?;
     drop(source);
     drop(index);
     close(&search).await;
@@ -454,11 +457,19 @@ mod tests {
             upserted(&message(Some("p1"), "c1", true)).access,
             Access::Channel
         );
-        assert_eq!(upserted(&message(None, "c1", false)).access, Access::Channel);
+        assert_eq!(
+            upserted(&message(None, "c1", false)).access,
+            Access::Channel
+        );
         assert_eq!(
             upserted(&message(None, "", false)).access,
             Access::Grant(UNREADABLE.into())
         );
-        assert_eq!(upserted(&message(Some("p1"), "c1", false)).channel.as_deref(), Some("c1"));
+        assert_eq!(
+            upserted(&message(Some("p1"), "c1", false))
+                .channel
+                .as_deref(),
+            Some("c1")
+        );
     }
 }
