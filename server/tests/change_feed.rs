@@ -218,6 +218,24 @@ async fn index(db: Db, dir: std::path::PathBuf, done: Arc<AtomicBool>) -> (Vec<i
     (seen, index.num_docs(), index.last_seq())
 }
 
+/// `seen` is `all`: every change once, in sequence order (says what differs if not).
+fn assert_same(seen: &[i64], all: &[i64], who: &str) {
+    if seen == all {
+        return;
+    }
+    let set: BTreeSet<i64> = seen.iter().copied().collect();
+    let missing: Vec<i64> = all.iter().filter(|s| !set.contains(s)).copied().collect();
+    let duplicates = seen.len() - set.len();
+    let out_of_order = seen.windows(2).filter(|w| w[0] >= w[1]).count();
+    panic!(
+        "{who} saw {} changes of {}: missing {:?} (first 20 of {}), {duplicates} duplicates, {out_of_order} out of order",
+        seen.len(),
+        all.len(),
+        &missing[..missing.len().min(20)],
+        missing.len()
+    );
+}
+
 /// The change-feed test: 8 concurrent writers in 4 organisations append 10,000 changes
 /// in transactions of random length that stay open for random times, so on PostgreSQL commits
 /// land out of sequence order; the search indexer and a second consumer read meanwhile, and
@@ -267,10 +285,7 @@ async fn concurrent_writers_every_change_once_in_order(t: &TestDb) {
 
     let seen = second.await.unwrap();
     let seqs: Vec<i64> = seen.iter().map(|s| s.0).collect();
-    assert_eq!(
-        seqs, all,
-        "the second consumer saw every change once, in sequence order"
-    );
+    assert_same(&seqs, &all, "the second consumer");
     // Per writer (and so per organisation and per entity), changes arrive in the order they
     // were made.
     let mut last: HashMap<String, i64> = HashMap::new();
@@ -287,10 +302,7 @@ async fn concurrent_writers_every_change_once_in_order(t: &TestDb) {
     }
 
     let (indexed, docs, last_seq) = indexer.await.unwrap();
-    assert_eq!(
-        indexed, all,
-        "the search indexer applied every change once, in order"
-    );
+    assert_same(&indexed, &all, "the search indexer");
     assert_eq!(docs, (WRITERS * ENTITIES) as u64);
     assert_eq!(last_seq, *all.last().unwrap());
     // Its cursor in the feed follows the index's commits.

@@ -12,13 +12,16 @@
 //!    ([`claim_transaction_id`] runs before the insert).
 //! 2. The reader reads `drawn`, the last number the sequence handed out (sequences are not
 //!    transactional: this counts numbers of transactions still open), and only *then* takes a
-//!    snapshot; its `xmax` is the first transaction id not yet assigned.
-//! 3. Every transaction that drew a number ≤ `drawn` drew it before step 2, so by (1) it had an
-//!    id below `xmax`: it either had finished at the snapshot or was one of the snapshot's
-//!    in-progress transactions.
-//! 4. Once `pg_snapshot_xmin` of a later snapshot is ≥ that `xmax`, every transaction below
-//!    `xmax` has committed or rolled back, so every row numbered ≤ `drawn` that will ever be
-//!    visible is visible to any read that starts afterwards: `drawn` is safe.
+//!    transaction id `marker` of its own (one statement that commits at once). Ids are handed
+//!    out in increasing order, so every transaction that drew a number ≤ `drawn` has an id
+//!    below `marker`.
+//! 3. Once the oldest transaction still open (`pg_snapshot_xmin` of a later snapshot) has an
+//!    id ≥ `marker`, every transaction with an id below `marker` has committed or rolled back,
+//!    so every row numbered ≤ `drawn` that will ever be visible is visible to any read that
+//!    starts afterwards: `drawn` is safe. (The marker is needed: a snapshot's own `xmax` is
+//!    the latest *completed* id + 1, and a transaction that got its id after that is in no
+//!    snapshot's list of open ones. Since the marker has completed, every open id below it is
+//!    below `xmax` and counted in `xmin`.)
 //!
 //! The cost is a short delay for readers (until the transactions that were open at step 2
 //! end), never a wait for writers. Numbers of rolled-back transactions are gaps that stay
@@ -77,10 +80,10 @@ pub struct Horizon {
 
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
-    /// The last sequence number handed out before the snapshot.
+    /// The last sequence number handed out before the marker.
     drawn: i64,
-    /// The snapshot's `xmax`: safe once every transaction below it has ended.
-    xmax: i64,
+    /// A transaction id taken after `drawn` was read: safe once every id below it has ended.
+    marker: i64,
 }
 
 impl Horizon {
@@ -112,11 +115,6 @@ impl Horizon {
             self.safe = self.safe.max(row.try_get::<i64, _>(0)?);
             return Ok(self.safe);
         }
-        if let Some(candidate) = self.pending
-            && oldest_open(db).await? >= candidate.xmax
-        {
-            self.settle(candidate);
-        }
         if self.pending.is_none() {
             let drawn = sqlx::query(self.log.last_drawn_sql())
                 .fetch_one(db.pool())
@@ -126,28 +124,19 @@ impl Horizon {
                 return Ok(self.safe);
             }
             // Taken strictly after `drawn` was read (step 2 of the module docs).
-            let row = sqlx::query(
-                "select pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint
-                 from (select pg_current_snapshot() as s) as snapshot",
-            )
-            .fetch_one(db.pool())
-            .await?;
-            let (xmin, xmax): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            let candidate = Candidate { drawn, xmax };
-            if xmin >= xmax {
-                // Nothing was in progress at the snapshot.
-                self.settle(candidate);
-                return Ok(self.safe);
-            }
-            self.pending = Some(candidate);
+            let marker = sqlx::query("select pg_current_xact_id()::text::bigint")
+                .fetch_one(db.pool())
+                .await?
+                .try_get::<i64, _>(0)?;
+            self.pending = Some(Candidate { drawn, marker });
         }
         if let Some(candidate) = self.pending {
             for wait in WAITS_MS {
-                tokio::time::sleep(Duration::from_millis(wait)).await;
-                if oldest_open(db).await? >= candidate.xmax {
+                if oldest_open(db).await? >= candidate.marker {
                     self.settle(candidate);
                     break;
                 }
+                tokio::time::sleep(Duration::from_millis(wait)).await;
             }
         }
         Ok(self.safe)
@@ -159,7 +148,7 @@ impl Horizon {
     }
 }
 
-/// The oldest transaction id still in progress (or the next to be assigned when none is).
+/// The oldest transaction id still in progress (or the latest completed + 1 when none is).
 async fn oldest_open(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
         .fetch_one(db.pool())
