@@ -64,10 +64,10 @@ impl Log {
     }
 }
 
-/// Pauses while waiting for the transactions open at the snapshot to end; about 60 ms in all.
-/// A reader that is still not sure afterwards reads up to the last safe horizon and checks
-/// again on its next read.
-const WAITS_MS: [u64; 6] = [1, 2, 4, 8, 16, 32];
+/// Pauses while waiting for the transactions older than the marker to end; about half a second
+/// in all (a busy machine stretches short transactions). A reader that is still not sure
+/// afterwards reads up to the last safe horizon and checks again on its next read.
+const WAITS_MS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /// A reader's safe horizon of one log. Keep one per reader: it remembers the candidate it is
 /// waiting for between reads.

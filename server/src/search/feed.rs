@@ -23,12 +23,14 @@ use atrium_search::{
 use tokio_util::sync::CancellationToken;
 
 use super::{INDEXED_TOTAL, LAG, Search};
-use crate::db::Db;
+use crate::db::{Db, change_feed};
 use crate::feed::{Change, ChangeData, ChangeKind, Consumer, FeedError, Payload, Start};
 
 /// Rows read per batch by `atrium search reindex`: bigger than the live indexer's, since it
 /// only catches up.
 const REBUILD_BATCH: usize = 5_000;
+/// Pause of a rebuild whose read horizon waits on transactions still open.
+const REBUILD_HORIZON_RETRY: Duration = Duration::from_millis(20);
 /// First pause before reopening the index after an error; doubles up to [`MAX_REOPEN_DELAY`].
 const REOPEN_DELAY: Duration = Duration::from_millis(500);
 const MAX_REOPEN_DELAY: Duration = Duration::from_secs(30);
@@ -329,11 +331,18 @@ pub async fn rebuild(
         .ok_or_else(|| atrium_search::Error::Task("index not open".to_owned()))?;
     let source = FeedSource::new(db, consumer, Arc::clone(&index)).await?;
     source.restart(&*source.consumer.lock().await).await?;
+    // Everything committed before the rebuild started is applied before it ends, even while
+    // the read horizon waits on transactions still open.
+    let head = change_feed::head(db).await.map_err(FeedError::from)?;
     let mut after = 0;
     loop {
         let batch = source.read_after(after, REBUILD_BATCH).await?;
         if batch.last_seq <= after {
-            break;
+            if after >= head {
+                break;
+            }
+            tokio::time::sleep(REBUILD_HORIZON_RETRY).await;
+            continue;
         }
         after = batch.last_seq;
         let index = Arc::clone(&index);
