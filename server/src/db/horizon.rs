@@ -15,13 +15,12 @@
 //!    transaction id `marker` of its own (one statement that commits at once). Ids are handed
 //!    out in increasing order, so every transaction that drew a number ≤ `drawn` has an id
 //!    below `marker`.
-//! 3. Once the oldest transaction still open (`pg_snapshot_xmin` of a later snapshot) has an
-//!    id ≥ `marker`, every transaction with an id below `marker` has committed or rolled back,
-//!    so every row numbered ≤ `drawn` that will ever be visible is visible to any read that
-//!    starts afterwards: `drawn` is safe. (The marker is needed: a snapshot's own `xmax` is
-//!    the latest *completed* id + 1, and a transaction that got its id after that is in no
-//!    snapshot's list of open ones. Since the marker has completed, every open id below it is
-//!    below `xmax` and counted in `xmin`.)
+//! 3. Once no transaction of this database with an id below `marker` is open any more
+//!    (`pg_stat_activity.backend_xid` of its sessions), every transaction that drew a number
+//!    ≤ `drawn` has committed or rolled back, so every row numbered ≤ `drawn` that will ever
+//!    be visible is visible to any read that starts afterwards: `drawn` is safe. (A snapshot's
+//!    `xmax` would not do as the marker: it is the latest *completed* id + 1, and a
+//!    transaction that got its id after that is in no snapshot's list of open ones.)
 //!
 //! The cost is a short delay for readers (until the transactions that were open at step 2
 //! end), never a wait for writers. Numbers of rolled-back transactions are gaps that stay
@@ -132,7 +131,7 @@ impl Horizon {
         }
         if let Some(candidate) = self.pending {
             for wait in WAITS_MS {
-                if oldest_open(db).await? >= candidate.marker {
+                if !older_open(db, candidate.marker).await? {
                     self.settle(candidate);
                     break;
                 }
@@ -148,12 +147,24 @@ impl Horizon {
     }
 }
 
-/// The oldest transaction id still in progress (or the latest completed + 1 when none is).
-async fn oldest_open(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        .fetch_one(db.pool())
-        .await?
-        .try_get::<i64, _>(0)
+/// Whether a transaction of this database with an id below `marker` is still open.
+///
+/// Only this database's sessions count: transactions of other databases of the cluster (a
+/// `create database`, another application's long transaction) cannot hold rows of our logs,
+/// and waiting on them would delay every reader. Session transaction ids are 32-bit and wrap
+/// around, so "below" is decided modulo 2^32 within half the range, as PostgreSQL does.
+async fn older_open(db: &Db, marker: i64) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "select count(*) from pg_stat_activity
+         where datid = (select oid from pg_database where datname = current_database())
+           and backend_xid is not null
+           and (($1 % 4294967296) - backend_xid::text::bigint + 4294967296) % 4294967296
+               between 1 and 2147483647",
+    )
+    .bind(marker)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
 }
 
 /// Gives the transaction its id before it draws sequence numbers of a log read by horizon
