@@ -158,6 +158,16 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_EVENTS_RETENTION_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 90))]
     pub events_retention_hours: u64,
 
+    /// Hours change-feed rows are kept after every live consumer has passed them (and beyond,
+    /// each live entity's last change is kept for consumers that start from the beginning).
+    #[arg(long, env = "ATRIUM_FEED_RETENTION_HOURS", default_value_t = 72, value_parser = clap::value_parser!(u64).range(1..=24 * 3650))]
+    pub feed_retention_hours: u64,
+
+    /// Hours after which a change-feed consumer that has not acknowledged (a node that is gone)
+    /// stops holding rows back; if it returns behind what was pruned, it rebuilds.
+    #[arg(long, env = "ATRIUM_FEED_CONSUMER_STALE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=24 * 3650))]
+    pub feed_consumer_stale_hours: u64,
+
     /// Seconds between pings on the event socket; a socket silent for three is closed.
     #[arg(long, env = "ATRIUM_EVENTS_HEARTBEAT_SECS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub events_heartbeat_secs: u64,
@@ -349,6 +359,14 @@ impl Config {
             queue: usize::try_from(self.events_queue).unwrap_or(4096),
             heartbeat: Duration::from_secs(self.events_heartbeat_secs),
             ..crate::events::EventsConfig::default()
+        }
+    }
+
+    /// The change feed's retention settings.
+    pub fn feed_retention(&self) -> crate::feed::retention::RetentionConfig {
+        crate::feed::retention::RetentionConfig {
+            window: Duration::from_secs(self.feed_retention_hours * 3600),
+            stale_after: Duration::from_secs(self.feed_consumer_stale_hours * 3600),
         }
     }
 

@@ -5,7 +5,9 @@
 //! - [`config`] — the one `Config`, flags and `ATRIUM_*` environment variables.
 //! - [`server`] — [`serve`] — start-up, the listener, graceful shutdown.
 //! - [`app`] — the router: domain routes, OpenAPI document, fallbacks, middleware.
-//! - [`db`] — the pool over SQLite or PostgreSQL, migrations, the change feed, cursor paging.
+//! - [`db`] — the pool over SQLite or PostgreSQL, migrations, the change feed's SQL and safe
+//!   read horizons, cursor paging.
+//! - [`feed`] — the typed change feed: changes, consumers with cursors, retention.
 //! - [`http`] — extractors with JSON rejections, fallbacks, the middleware stack.
 //! - [`error`] — `ApiError`, the contract's error responses.
 //! - [`ops`] — `/healthz`, `/readyz`, `/metrics`.
@@ -41,6 +43,7 @@ pub mod db;
 pub mod docs;
 pub mod error;
 pub mod events;
+pub mod feed;
 pub mod files;
 pub mod http;
 pub mod mail;

@@ -102,8 +102,20 @@ impl Server {
             crate::files::Files::start(&config, db.clone(), stop_background.clone()).await?;
         // The indexer follows the change feed from the index's last commit; on shutdown it
         // commits what it applied and closes the index (later rows are applied on next start).
-        let search_task =
-            crate::search::feed::spawn(db.clone(), search.clone(), stop_background.clone());
+        // It is this node's consumer of the feed, under a name kept in the data directory.
+        let node = crate::feed::node::id(&config.data_dir)?;
+        let search_task = crate::search::feed::spawn(
+            db.clone(),
+            search.clone(),
+            crate::feed::node::search_consumer(&node),
+            stop_background.clone(),
+        );
+        // Retention deletes the feed rows no consumer needs any more.
+        let retention_task = crate::feed::retention::spawn(
+            db.clone(),
+            config.feed_retention(),
+            stop_background.clone(),
+        );
         // The event dispatcher reads the event log in order and fans it out to the sockets.
         let (events, events_task) = crate::events::Events::start(
             db.clone(),
@@ -152,6 +164,7 @@ impl Server {
                 doc_feed,
                 mail_task,
                 search_task,
+                retention_task,
                 files_task,
                 events_task,
                 chat_task,

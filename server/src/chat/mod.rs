@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`model`] — channel rows, who may see a channel, validation of names, texts and emoji.
 //! - [`mentions`] — finding `@mentions` in markdown.
+//! - [`feed`] — a message's change-feed payload (what search indexes).
 //! - [`access`] — the caller's access to a channel; a channel's audience.
 //! - [`mention_plan`] — who a message's mentions reach.
 //! - [`notify`] — who is notified of a message, and writing the notifications.
@@ -16,6 +17,7 @@
 //! - [`routes`] — the HTTP handlers.
 
 pub mod access;
+pub mod feed;
 pub mod mention_plan;
 pub mod mentions;
 pub mod model;

@@ -6,8 +6,7 @@
 //! by [`super::writer`], which commits concurrent posts together.
 
 use atrium_client::wire::{
-    AttachmentRef, ChannelKind, Message, NotificationKind, PostMessageRequest, PostedMessage, User,
-    UserRef,
+    AttachmentRef, Message, NotificationKind, PostMessageRequest, PostedMessage, User, UserRef,
 };
 use serde_json::json;
 
@@ -20,15 +19,11 @@ use super::store::messages::{self as store, MessageRow, NewMention};
 use super::store::reads;
 use super::writer::Draft;
 use crate::audit::{self, Event};
-use crate::db::change_feed::{self, NewChange, Op};
 use crate::db::{Tx, now_ms};
 use crate::error::{ApiError, Result};
 use crate::events::{Audience, NewEvent, store as event_store};
 use crate::http::client_info::ClientInfo;
 use crate::state::AppState;
-
-/// The change-feed kind of messages (the search index reads it).
-pub const FEED_KIND: &str = "message";
 
 /// Posts a message (or a thread reply) in the channel.
 pub async fn post(
@@ -127,7 +122,7 @@ pub async fn edit(
         recipients.add(newly.iter().map(String::as_str), NotificationKind::Mention);
         notify::write(&mut tx, state, channel, &updated, recipients, &levels, now).await?;
     }
-    append_feed(&mut tx, channel, &updated).await?;
+    super::feed::upsert(&mut tx, channel, &updated).await?;
     tx.commit().await?;
     state.events.committed();
     Ok(posted(updated, plan))
@@ -176,17 +171,7 @@ pub async fn delete(
         )
         .await?;
     }
-    change_feed::append(
-        &mut tx,
-        NewChange {
-            org_id: &channel.org_id,
-            kind: FEED_KIND,
-            entity_id: &message.id,
-            op: Op::Delete,
-            payload: &json!({}),
-        },
-    )
-    .await?;
+    super::feed::delete(&mut tx, channel, &message.id).await?;
     if !own {
         let event = Event::new(audit::action::MESSAGE_DELETED, Some(&user.id))
             .org(&channel.org_id)
@@ -313,37 +298,4 @@ async fn attachments(
         });
     }
     Ok(refs)
-}
-
-/// The search index's view of a message (see `crate::search::feed`).
-pub fn feed_payload(channel: &ChannelRow, message: &Message) -> serde_json::Value {
-    let title = match channel.kind {
-        ChannelKind::Channel => format!("#{}", channel.name),
-        ChannelKind::Dm => "Direct message".to_owned(),
-    };
-    json!({
-        "project": channel.project_id,
-        "channel": channel.id,
-        "title": title,
-        "body": message.text,
-        "author": message.author.id,
-        "created": message.created_at,
-        "updated": message.edited_at.unwrap_or(message.created_at),
-        "private": channel.has_explicit_members(),
-    })
-}
-
-async fn append_feed(tx: &mut Tx, channel: &ChannelRow, message: &Message) -> Result<()> {
-    change_feed::append(
-        tx,
-        NewChange {
-            org_id: &channel.org_id,
-            kind: FEED_KIND,
-            entity_id: &message.id,
-            op: Op::Upsert,
-            payload: &feed_payload(channel, message),
-        },
-    )
-    .await?;
-    Ok(())
 }

@@ -21,16 +21,18 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::access;
+use super::feed::MessagePayload;
 use super::model::ChannelRow;
 use super::notify::{self, Recipients};
-use super::post::{feed_payload, wire_in};
+use super::post::wire_in;
 use super::store::channels as channel_store;
 use super::store::messages::{self as store, MessageRow, NewMention, NewMessage};
 use super::store::reads;
-use crate::db::change_feed::{self, NewChange, Op};
+use crate::db::change_feed::{self, NewUpsert};
 use crate::db::{Db, new_id, now_ms};
 use crate::error::{ApiError, Result};
 use crate::events::{Audience, Events, NewEvent, store as event_store};
+use crate::feed::Payload;
 use crate::notifications::store::{self as notification_store, NewNotification};
 
 /// Posts per committed group (how much group commit is saving), and the time a group took.
@@ -160,10 +162,27 @@ async fn write_group(db: &Db, events: &Events, group: Vec<Job>) {
 /// in the drafts' order.
 async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Message>> {
     let mut tx = db.begin().await?;
-    // Ids are made under the feed lock so that they sort in commit order: read markers and
-    // "newer than" pages compare ids.
-    change_feed::lock(&mut tx).await?;
     let now = now_ms();
+    // Per channel of the group: its last message time, hidden conversations shown again, and
+    // its members' notification levels. Touching a channel locks its row until the commit, and
+    // ids are made only then, so a channel's message ids sort in commit order (read markers
+    // and "newer than" pages compare ids) while posts in other channels and organisations go
+    // on in parallel. Channels are locked in id order, so two groups never deadlock.
+    let mut channels: Vec<&ChannelRow> = drafts.iter().map(|draft| &draft.channel).collect();
+    channels.sort_by(|a, b| a.id.cmp(&b.id));
+    channels.dedup_by(|a, b| a.id == b.id);
+    let mut levels: HashMap<&str, Vec<(String, NotifyLevel)>> = HashMap::new();
+    for channel in channels {
+        channel_store::touch(&mut tx, &channel.id, now).await?;
+        if channel.kind == ChannelKind::Dm {
+            // A conversation someone hid comes back when it gets a message.
+            channel_store::unhide(&mut tx, &channel.id, None).await?;
+        }
+        levels.insert(
+            &channel.id,
+            channel_store::notify_levels(&mut tx, &channel.id).await?,
+        );
+    }
     let ids: Vec<String> = drafts.iter().map(|_| new_id()).collect();
 
     let rows: Vec<NewMessage> = drafts
@@ -196,31 +215,12 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
         .collect();
     store::insert_mentions(&mut tx, &mentions).await?;
 
-    // Per channel of the group: its last message time, hidden conversations shown again, and
-    // its members' notification levels.
-    let mut levels: HashMap<&str, Vec<(String, NotifyLevel)>> = HashMap::new();
-    for draft in drafts {
-        let channel = &draft.channel;
-        if levels.contains_key(channel.id.as_str()) {
-            continue;
-        }
-        channel_store::touch(&mut tx, &channel.id, now).await?;
-        if channel.kind == ChannelKind::Dm {
-            // A conversation someone hid comes back when it gets a message.
-            channel_store::unhide(&mut tx, &channel.id, None).await?;
-        }
-        levels.insert(
-            &channel.id,
-            channel_store::notify_levels(&mut tx, &channel.id).await?,
-        );
-    }
-
     // Whether users who chose `all` still see the channel, asked once per group.
     let mut sees: HashMap<(&str, String), bool> = HashMap::new();
     let mut marks: Vec<(&str, &str, &str)> = Vec::new();
     let mut notifications: Vec<NewNotification> = Vec::new();
     let mut log: Vec<NewEvent> = Vec::new();
-    let mut feed: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut feed: Vec<Payload> = Vec::new();
     let mut messages = Vec::with_capacity(drafts.len());
     for (draft, id) in drafts.iter().zip(&ids) {
         let channel = &draft.channel;
@@ -320,25 +320,20 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
         );
         log.extend(notify::events(&notified));
         notifications.extend(notified);
-        feed.push((message.id.clone(), feed_payload(channel, &message)));
+        feed.push(Payload::Message(MessagePayload::new(channel, &message)));
         messages.push(message);
     }
 
     reads::mark_posted(&mut tx, &marks).await?;
     notification_store::insert_many(&mut tx, &notifications).await?;
     event_store::append_many(&mut tx, &log).await?;
-    let changes: Vec<NewChange<serde_json::Value>> = drafts
+    let changes: Vec<NewUpsert> = drafts
         .iter()
-        .zip(&feed)
-        .map(|(draft, (id, payload))| NewChange {
-            org_id: &draft.channel.org_id,
-            kind: super::post::FEED_KIND,
-            entity_id: id,
-            op: Op::Upsert,
-            payload,
-        })
+        .zip(&ids)
+        .zip(feed)
+        .map(|((draft, id), payload)| (draft.channel.org_id.as_str(), id.as_str(), payload))
         .collect();
-    change_feed::append_many(&mut tx, &changes).await?;
+    change_feed::upsert_many(&mut tx, &changes).await?;
     tx.commit().await?;
     Ok(messages)
 }

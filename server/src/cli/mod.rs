@@ -56,7 +56,13 @@ pub async fn create_user(config: &Config, args: CreateUserArgs) -> Result<User, 
 pub async fn search_reindex(config: &Config) -> Result<(i64, u64), CliError> {
     let db = open_database(config).await?;
     db::migrate::run(&db).await.map_err(StartError::from)?;
-    let rebuilt = crate::search::feed::rebuild(&db, config.data_dir.join("search")).await;
+    let node = crate::feed::node::id(&config.data_dir).map_err(StartError::from)?;
+    let rebuilt = crate::search::feed::rebuild(
+        &db,
+        config.data_dir.join("search"),
+        &crate::feed::node::search_consumer(&node),
+    )
+    .await;
     db.close().await;
     Ok(rebuilt?)
 }

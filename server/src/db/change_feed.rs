@@ -1,87 +1,61 @@
-//! The change feed: an append-only log of changes that derived state follows.
+//! Every SQL statement of the change feed: appends, reads up to a horizon, consumer cursors and
+//! retention. The types are in [`crate::feed`].
 //!
-//! Features append a [`Change`] inside the transaction of their own write, so the feed holds
-//! exactly what was committed. Consumers (the search indexer, webhooks, notification e-mail)
-//! remember the last sequence they applied and read on from there with [`read_after`], which
-//! lets any of them catch up after a crash or rebuild from zero.
-//!
-//! On PostgreSQL, sequence numbers are handed out at insert time, so a transaction that took
-//! number 8 could commit after one that took 9, and a consumer that had read 9 would never see 8.
-//! Appenders therefore take a transaction-scoped advisory lock first: feed rows commit in
-//! sequence order. SQLite has a single writer and needs nothing.
+//! Features append inside the transaction of their own write, so the feed holds exactly what
+//! was committed. Sequence numbers are handed out at insert time and, with no lock around
+//! appends, may commit out of order on PostgreSQL: readers read only up to a safe horizon
+//! ([`super::horizon`]), which appends make possible by claiming their transaction id first.
 
-use serde::Serialize;
 use sqlx::Row;
 
-use super::{Backend, Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
+use super::horizon::claim_transaction_id;
+use super::{Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
+use crate::feed::{Change, ChangeData, ChangeKind, Op, Payload, Removal};
 
-/// Advisory lock key that serialises change-feed appends on PostgreSQL ("atrium-feed").
-const FEED_LOCK_KEY: i64 = 0x0061_7472_6975_6d66;
-
-/// What happened to the entity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// Created or changed: the payload carries its current state.
-    Upsert,
-    /// Deleted, trashed or made invisible: consumers drop it.
-    Delete,
+fn encode(e: serde_json::Error) -> sqlx::Error {
+    sqlx::Error::Encode(Box::new(e))
 }
 
-impl Op {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Upsert => "upsert",
-            Self::Delete => "delete",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        if s == "delete" {
-            Self::Delete
-        } else {
-            Self::Upsert
-        }
-    }
-}
-
-/// A change to append.
-#[derive(Debug, Clone)]
-pub struct NewChange<'a, P: Serialize> {
-    pub org_id: &'a str,
-    pub kind: &'a str,
-    pub entity_id: &'a str,
-    pub op: Op,
-    pub payload: &'a P,
-}
-
-/// A committed change, as consumers read it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Change {
-    pub seq: i64,
-    pub org_id: String,
-    pub kind: String,
-    pub entity_id: String,
-    pub op: Op,
-    pub payload: serde_json::Value,
-    pub created_at: i64,
-}
-
-/// Appends a change inside the caller's transaction; returns its sequence number.
-pub async fn append<P: Serialize>(
+/// Appends an entity's current state inside the caller's transaction; returns its sequence.
+pub async fn upsert(
     tx: &mut Tx,
-    change: NewChange<'_, P>,
+    org_id: &str,
+    entity_id: &str,
+    payload: &Payload,
 ) -> Result<i64, sqlx::Error> {
-    let payload =
-        serde_json::to_string(change.payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    lock(tx).await?;
+    let json = payload.to_json().map_err(encode)?;
+    insert_one(tx, org_id, payload.kind(), entity_id, Op::Upsert, json).await
+}
+
+/// Appends an entity's removal inside the caller's transaction; returns its sequence.
+pub async fn delete(
+    tx: &mut Tx,
+    org_id: &str,
+    kind: ChangeKind,
+    entity_id: &str,
+    removal: &Removal,
+) -> Result<i64, sqlx::Error> {
+    let json = serde_json::to_string(removal).map_err(encode)?;
+    insert_one(tx, org_id, kind, entity_id, Op::Delete, json).await
+}
+
+async fn insert_one(
+    tx: &mut Tx,
+    org_id: &str,
+    kind: ChangeKind,
+    entity_id: &str,
+    op: Op,
+    payload: String,
+) -> Result<i64, sqlx::Error> {
+    claim_transaction_id(tx).await?;
     let row = sqlx::query(
         "insert into change_feed (org_id, kind, entity_id, op, payload, created_at)
          values ($1, $2, $3, $4, $5, $6) returning seq",
     )
-    .bind(change.org_id)
-    .bind(change.kind)
-    .bind(change.entity_id)
-    .bind(change.op.as_str())
+    .bind(org_id)
+    .bind(kind.as_str())
+    .bind(entity_id)
+    .bind(op.as_str())
     .bind(payload)
     .bind(now_ms())
     .fetch_one(&mut **tx)
@@ -89,16 +63,16 @@ pub async fn append<P: Serialize>(
     row.try_get::<i64, _>(0)
 }
 
-/// Appends changes inside the caller's transaction, in the order given, with one statement per
-/// few hundred changes.
-pub async fn append_many<P: Serialize>(
-    tx: &mut Tx,
-    changes: &[NewChange<'_, P>],
-) -> Result<(), sqlx::Error> {
+/// One entity's state in a batch of upserts: `(org_id, entity_id, payload)`.
+pub type NewUpsert<'a> = (&'a str, &'a str, Payload);
+
+/// Appends entities' current states inside the caller's transaction, in the order given, with
+/// one statement per few hundred changes.
+pub async fn upsert_many(tx: &mut Tx, changes: &[NewUpsert<'_>]) -> Result<(), sqlx::Error> {
     if changes.is_empty() {
         return Ok(());
     }
-    lock(tx).await?;
+    claim_transaction_id(tx).await?;
     let now = now_ms();
     for chunk in changes.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -106,15 +80,13 @@ pub async fn append_many<P: Serialize>(
             values_rows(chunk.len(), 6)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
-        for change in chunk {
-            let payload = serde_json::to_string(change.payload)
-                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        for (org_id, entity_id, payload) in chunk {
             query = query
-                .bind(change.org_id)
-                .bind(change.kind)
-                .bind(change.entity_id)
-                .bind(change.op.as_str())
-                .bind(payload)
+                .bind(*org_id)
+                .bind(payload.kind().as_str())
+                .bind(*entity_id)
+                .bind(Op::Upsert.as_str())
+                .bind(payload.to_json().map_err(encode)?)
                 .bind(now);
         }
         query.execute(&mut **tx).await?;
@@ -122,49 +94,61 @@ pub async fn append_many<P: Serialize>(
     Ok(())
 }
 
-/// Takes the feed's lock for the rest of the transaction (PostgreSQL; SQLite has one writer).
-///
-/// Everything whose sequence must commit in order — feed rows, app events — is appended after
-/// it. Taking it again in the same transaction is free. Call it before generating identifiers
-/// that must sort in commit order (chat message ids).
-pub async fn lock(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    if backend_of(tx) == Backend::Postgres {
-        sqlx::query("select count(*) from (select pg_advisory_xact_lock($1)) as feed_lock")
-            .bind(FEED_LOCK_KEY)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Up to `limit` changes with a sequence above `after`, in sequence order.
-pub async fn read_after(db: &Db, after: i64, limit: i64) -> Result<Vec<Change>, sqlx::Error> {
+/// Up to `limit` changes with a sequence above `after` and at most `through` (a safe horizon),
+/// in sequence order.
+pub async fn read_between(
+    db: &Db,
+    after: i64,
+    through: i64,
+    limit: i64,
+) -> Result<Vec<Change>, sqlx::Error> {
     let rows = sqlx::query(
         "select seq, org_id, kind, entity_id, op, payload, created_at
-         from change_feed where seq > $1 order by seq limit $2",
+         from change_feed where seq > $1 and seq <= $2 order by seq limit $3",
     )
     .bind(after)
+    .bind(through)
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
     rows.into_iter()
         .map(|row| {
+            let kind_name: String = row.try_get("kind")?;
+            let op: String = row.try_get("op")?;
             let payload: String = row.try_get("payload")?;
             Ok(Change {
                 seq: row.try_get("seq")?,
                 org_id: row.try_get("org_id")?,
-                kind: row.try_get("kind")?,
                 entity_id: row.try_get("entity_id")?,
-                op: Op::parse(&row.try_get::<String, _>("op")?),
-                payload: serde_json::from_str(&payload)
-                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
                 created_at: row.try_get("created_at")?,
+                data: decode(kind_name, &op, &payload),
             })
         })
         .collect()
 }
 
-/// The highest committed sequence number (0 when the feed is empty).
+/// A stored row's operation and payload. A row this server cannot read (a newer version's
+/// kind, or a payload that does not match its kind) is passed over as `Unknown` rather than
+/// stalling every consumer behind it.
+fn decode(kind_name: String, op: &str, payload: &str) -> ChangeData {
+    let Some(kind) = ChangeKind::parse(&kind_name) else {
+        return ChangeData::Unknown { kind: kind_name };
+    };
+    if op == Op::Delete.as_str() {
+        let removal = serde_json::from_str(payload).unwrap_or_default();
+        return ChangeData::Delete { kind, removal };
+    }
+    match Payload::from_json(kind, payload) {
+        Ok(payload) => ChangeData::Upsert(payload),
+        Err(error) => {
+            tracing::warn!(kind = kind_name, %error, "change-feed payload not understood");
+            ChangeData::Unknown { kind: kind_name }
+        }
+    }
+}
+
+/// The highest committed sequence number (0 when the feed is empty). On PostgreSQL a lower one
+/// may still commit: read up to a horizon, not up to this.
 pub async fn head(db: &Db) -> Result<i64, sqlx::Error> {
     let row = sqlx::query("select coalesce(max(seq), 0) from change_feed")
         .fetch_one(db.pool())
@@ -172,9 +156,114 @@ pub async fn head(db: &Db) -> Result<i64, sqlx::Error> {
     row.try_get::<i64, _>(0)
 }
 
-fn backend_of(tx: &mut Tx) -> Backend {
-    match tx.backend_name() {
-        "PostgreSQL" => Backend::Postgres,
-        _ => Backend::Sqlite,
-    }
+/// A consumer's cursor, or `None` when it is not registered.
+pub async fn consumer_cursor(db: &Db, name: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("select cursor_seq from feed_consumers where name = $1")
+        .bind(name)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|row| row.try_get::<i64, _>(0)).transpose()
+}
+
+/// Registers a consumer at `cursor` unless it exists; returns its cursor either way.
+pub async fn register_consumer(db: &Db, name: &str, cursor: i64) -> Result<i64, sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "insert into feed_consumers (name, cursor_seq, registered_at, updated_at)
+         values ($1, $2, $3, $3) on conflict (name) do nothing",
+    )
+    .bind(name)
+    .bind(cursor)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(consumer_cursor(db, name).await?.unwrap_or(cursor))
+}
+
+/// Sets a consumer's cursor (forward after applying, or back for a rebuild) and records that it
+/// is alive.
+pub async fn set_consumer_cursor(db: &Db, name: &str, cursor: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("update feed_consumers set cursor_seq = $2, updated_at = $3 where name = $1")
+        .bind(name)
+        .bind(cursor)
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Forgets a consumer: it no longer holds rows back.
+pub async fn remove_consumer(db: &Db, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from feed_consumers where name = $1")
+        .bind(name)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The lowest cursor of the consumers that acknowledged at or after `alive_since`, or `None`
+/// when there are none.
+pub async fn lowest_live_cursor(db: &Db, alive_since: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("select min(cursor_seq) from feed_consumers where updated_at >= $1")
+        .bind(alive_since)
+        .fetch_one(db.pool())
+        .await?;
+    row.try_get::<Option<i64>, _>(0)
+}
+
+/// The highest sequence retention has deleted (0 when it never deleted anything).
+pub async fn pruned_through(db: &Db) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("select coalesce(max(through_seq), 0) from feed_pruned")
+        .fetch_one(db.pool())
+        .await?;
+    row.try_get::<i64, _>(0)
+}
+
+/// Deletes up to `limit` rows that no consumer needs: numbered at most `through` (every live
+/// consumer has passed them), appended before `before_ms` (outside the retention window), and
+/// either removals or superseded by a later row of the same entity. The last upsert of every
+/// live entity stays, so a consumer that starts from the beginning (a new node's search index,
+/// a rebuild) still finds every entity's current state. Returns how many rows went.
+pub async fn prune(db: &Db, through: i64, before_ms: i64, limit: i64) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query(
+        "select max(seq) from (
+             select c.seq from change_feed c
+             where c.seq <= $1 and c.created_at < $2
+               and (c.op = 'delete' or exists (
+                   select 1 from change_feed n
+                   where n.kind = c.kind and n.entity_id = c.entity_id and n.org_id = c.org_id
+                     and n.seq > c.seq))
+             order by c.seq limit $3) as doomed",
+    )
+    .bind(through)
+    .bind(before_ms)
+    .bind(limit)
+    .fetch_one(&mut *tx)
+    .await?;
+    let Some(last) = row.try_get::<Option<i64>, _>(0)? else {
+        return Ok(0);
+    };
+    let done = sqlx::query(
+        "delete from change_feed where seq <= $1 and created_at < $2
+           and (op = 'delete' or exists (
+               select 1 from change_feed n
+               where n.kind = change_feed.kind and n.entity_id = change_feed.entity_id
+                 and n.org_id = change_feed.org_id and n.seq > change_feed.seq))",
+    )
+    .bind(last)
+    .bind(before_ms)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into feed_pruned (id, through_seq) values (1, $1)
+         on conflict (id) do update set through_seq = case
+             when excluded.through_seq > feed_pruned.through_seq then excluded.through_seq
+             else feed_pruned.through_seq end",
+    )
+    .bind(last)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
 }

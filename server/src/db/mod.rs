@@ -1,5 +1,5 @@
 //! The database layer: one pool over SQLite or PostgreSQL, migrations for both dialects, the
-//! change feed, and cursor paging.
+//! change feed's SQL, safe read horizons of the logs, and cursor paging.
 //!
 //! Queries are written once, in lowercase portable SQL with `$1…$N` bind parameters, and run
 //! through sqlx's `Any` driver on either backend. Flags are stored as integers (0/1) and times
@@ -8,6 +8,7 @@
 mod connect;
 pub use connect::ConnectError;
 pub mod change_feed;
+pub mod horizon;
 pub mod migrate;
 pub mod paging;
 

@@ -41,7 +41,11 @@ use serde::Serialize;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::db::horizon::{Horizon, Log};
 use crate::db::{Db, now_ms};
+
+/// How soon the dispatcher reads again when events past its horizon wait on open transactions.
+const HORIZON_RETRY: Duration = Duration::from_millis(10);
 
 /// How long a user must stay offline before others are told.
 const OFFLINE_GRACE: Duration = Duration::from_secs(1);
@@ -235,7 +239,10 @@ impl Events {
         redis: Option<redis::Client>,
         stop: CancellationToken,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), sqlx::Error> {
-        let head = store::bounds(&db).await?.map_or(0, |(_, max)| max);
+        // Events up to the safe horizon were dispatched before this node started (or nobody
+        // was there for them); the first that may still commit late are after it.
+        let mut horizon = Horizon::new(Log::Events);
+        let head = horizon.advance(&db).await?;
         let routes = Arc::new(routing::Routes::new(config.queue));
         let events = Self {
             inner: Arc::new(Inner {
@@ -253,7 +260,7 @@ impl Events {
             let relay = relay::Relay::start(client, events.clone(), stop.clone());
             let _ = events.inner.relay.set(relay);
         }
-        let dispatcher = tokio::spawn(events.clone().dispatch(stop.clone()));
+        let dispatcher = tokio::spawn(events.clone().dispatch(horizon, stop.clone()));
         let retention = tokio::spawn(events.clone().prune(stop));
         let task = tokio::spawn(async move {
             let _ = tokio::join!(dispatcher, retention);
@@ -391,12 +398,17 @@ impl Events {
         self.inner.routes.subscribe(&self.inner.dispatched)
     }
 
-    /// Reads the log in order and routes what it finds, on every wake-up and poll.
-    async fn dispatch(self, stop: CancellationToken) {
+    /// Reads the log in order up to its safe horizon and routes what it finds, on every
+    /// wake-up and poll.
+    async fn dispatch(self, mut horizon: Horizon, stop: CancellationToken) {
         const BATCH: i64 = 512;
         loop {
             let after = self.inner.dispatched.load(Ordering::Acquire);
-            match store::read_after(&self.inner.db, after, BATCH).await {
+            let read = match horizon.advance(&self.inner.db).await {
+                Ok(through) => store::read_between(&self.inner.db, after, through, BATCH).await,
+                Err(error) => Err(error),
+            };
+            match read {
                 Ok(events) => {
                     let full = events.len() as i64 == BATCH;
                     for event in events {
@@ -413,9 +425,15 @@ impl Events {
                 }
                 Err(error) => tracing::warn!(%error, "cannot read the event log"),
             }
+            // Events beyond the horizon wait on transactions still open: look again soon.
+            let pause = if horizon.waiting() {
+                HORIZON_RETRY
+            } else {
+                self.inner.config.poll
+            };
             tokio::select! {
                 () = self.inner.wake.notified() => {}
-                () = tokio::time::sleep(self.inner.config.poll) => {}
+                () = tokio::time::sleep(pause) => {}
                 () = stop.cancelled() => return,
             }
         }

@@ -241,9 +241,12 @@ impl Connection {
         }
         self.delivered = last;
         loop {
-            let batch = store::read_after(self.events.db(), self.delivered, REPLAY_BATCH)
-                .await
-                .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
+            // Only up to what was dispatched: later events reach the socket through its route,
+            // and may not all have committed yet.
+            let batch =
+                store::read_between(self.events.db(), self.delivered, dispatched, REPLAY_BATCH)
+                    .await
+                    .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
             let done = (batch.len() as i64) < REPLAY_BATCH;
             for event in batch {
                 self.deliver(subscription, &Delivery::from_stored(event))

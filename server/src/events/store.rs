@@ -1,17 +1,18 @@
 //! Every SQL statement of the app event log.
 //!
-//! Events are appended inside the transaction of the write they describe, after the change
-//! feed's lock (see [`crate::db::change_feed::lock`]), so on PostgreSQL they commit in `seq`
-//! order just like feed rows: a reader that saw `seq` N never later finds an N-1.
+//! Events are appended inside the transaction of the write they describe. On PostgreSQL their
+//! `seq` may commit out of order (appends take no lock), so the dispatcher reads only up to a
+//! safe horizon ([`crate::db::horizon`]): a reader that saw `seq` N never later finds an N-1.
 
 use sqlx::Row;
 
 use super::{Audience, NewEvent, StoredEvent};
-use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, change_feed, now_ms, values_rows};
+use crate::db::horizon::claim_transaction_id;
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
 
 /// Appends an event inside the caller's transaction; returns its sequence number.
 pub async fn append(tx: &mut Tx, event: &NewEvent) -> Result<i64, sqlx::Error> {
-    change_feed::lock(tx).await?;
+    claim_transaction_id(tx).await?;
     let data = serde_json::to_string(&event.data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let row = sqlx::query(
         "insert into events (org_id, audience, target, type, data, created_at)
@@ -34,7 +35,7 @@ pub async fn append_many(tx: &mut Tx, events: &[NewEvent]) -> Result<(), sqlx::E
     if events.is_empty() {
         return Ok(());
     }
-    change_feed::lock(tx).await?;
+    claim_transaction_id(tx).await?;
     let now = now_ms();
     for chunk in events.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -58,13 +59,20 @@ pub async fn append_many(tx: &mut Tx, events: &[NewEvent]) -> Result<(), sqlx::E
     Ok(())
 }
 
-/// Up to `limit` events after `after`, in order.
-pub async fn read_after(db: &Db, after: i64, limit: i64) -> Result<Vec<StoredEvent>, sqlx::Error> {
+/// Up to `limit` events after `after` and at most `through` (a safe horizon, or a sequence
+/// already dispatched), in order.
+pub async fn read_between(
+    db: &Db,
+    after: i64,
+    through: i64,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
     let rows = sqlx::query(
         "select seq, org_id, audience, target, type, data from events
-         where seq > $1 order by seq limit $2",
+         where seq > $1 and seq <= $2 order by seq limit $3",
     )
     .bind(after)
+    .bind(through)
     .bind(limit)
     .fetch_all(db.pool())
     .await?;

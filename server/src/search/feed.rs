@@ -1,42 +1,36 @@
-//! The change feed into the index: row mapping, the indexer task, and the full rebuild.
+//! The change feed into the index: typed changes as index operations, the indexer task (a
+//! feed consumer named `search:<node id>`), and the full rebuild.
 //!
-//! # What a row must carry to be searchable
+//! Document, message and file changes are indexed; any other kind is skipped (its sequence
+//! still counts as read). A removal deletes the entity. Who may read an entity follows from
+//! where it lives, failing closed: a private or project-less message only its channel's
+//! members; anything else in a project whoever may read the project; anything in no project
+//! every non-guest member of the org.
 //!
-//! Rows of kind `doc`, `message`, `task`, `record` and `file` are indexed; any other kind is
-//! skipped (its sequence still counts as read). A `delete` row removes the entity. An `upsert`
-//! row's JSON payload gives the entity's current state, every field optional:
-//!
-//! | field      | meaning                                                              |
-//! |------------|----------------------------------------------------------------------|
-//! | `project`  | the project it lives in                                              |
-//! | `channel`  | the channel, for messages                                            |
-//! | `title`    | title, name or subject (ranks higher)                                |
-//! | `body`     | the searchable text                                                  |
-//! | `author`   | the author's user id                                                 |
-//! | `created`, `updated` | UTC milliseconds (default: the row's time)                  |
-//! | `private`  | `true` for messages of a private channel or a direct conversation   |
-//! | `access`   | overrides who may read it: `"project"`, `"channel"`, `"org"`, or `{"grant": "name"}` |
-//!
-//! Without `access`, who may read an entity follows from where it lives, failing closed:
-//! a private or project-less message only its channel's members; anything else in a project
-//! whoever may read the project; anything in no project every non-guest member of the org.
+//! The index stores the last sequence it applied in its own commits, and reads on from there;
+//! the consumer's cursor in the database follows the index's last commit, so retention keeps
+//! every row the index still needs. When the feed was pruned past the index's position (the
+//! node was away longer than the stale limit), the index is emptied and rebuilt from the
+//! beginning of the feed, which still holds every live entity's last change.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use atrium_search::{
     Access, ChangeSource, FeedBatch, IndexOp, Kind, SearchDoc, SearchIndex, TailOptions,
 };
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::{INDEXED_TOTAL, LAG, Search};
-use crate::db::Db;
-use crate::db::change_feed::{self, Change, Op};
+use crate::db::{Db, change_feed};
+use crate::feed::{Change, ChangeData, ChangeKind, Consumer, FeedError, Payload, Start};
 
 /// Rows read per batch by `atrium search reindex`: bigger than the live indexer's, since it
 /// only catches up.
 const REBUILD_BATCH: usize = 5_000;
+/// Pause of a rebuild whose read horizon waits on transactions still open.
+const REBUILD_HORIZON_RETRY: Duration = Duration::from_millis(20);
 /// First pause before reopening the index after an error; doubles up to [`MAX_REOPEN_DELAY`].
 const REOPEN_DELAY: Duration = Duration::from_millis(500);
 const MAX_REOPEN_DELAY: Duration = Duration::from_secs(30);
@@ -44,108 +38,164 @@ const MAX_REOPEN_DELAY: Duration = Duration::from_secs(30);
 /// Why a rebuild failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RebuildError {
-    #[error("cannot read the change feed: {0}")]
-    Feed(#[from] sqlx::Error),
+    #[error(transparent)]
+    Feed(#[from] FeedError),
     #[error(transparent)]
     Index(#[from] atrium_search::Error),
 }
 
-/// The server's change-feed table as the indexer's [`ChangeSource`].
-#[derive(Clone)]
+/// The change feed, read by this node's search consumer, as the indexer's [`ChangeSource`].
 pub struct FeedSource {
-    db: Db,
+    consumer: tokio::sync::Mutex<Consumer>,
+    index: Arc<SearchIndex>,
+    /// The sequence last acknowledged to the feed.
+    acked: AtomicI64,
 }
 
 impl FeedSource {
-    /// Reads the feed of `db`.
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    /// Registers `consumer` (from the beginning of the feed when new) for `index`.
+    pub async fn new(db: &Db, consumer: &str, index: Arc<SearchIndex>) -> Result<Self, FeedError> {
+        let (consumer, cursor) = Consumer::register(db, consumer, Start::Beginning).await?;
+        Ok(Self {
+            consumer: tokio::sync::Mutex::new(consumer),
+            index,
+            acked: AtomicI64::new(cursor),
+        })
+    }
+
+    /// Acknowledges the index's last commit if it moved: retention then lets go of what the
+    /// index made durable, and nothing it has not.
+    async fn acknowledge(&self, consumer: &Consumer) -> Result<(), FeedError> {
+        let committed = self.index.last_seq();
+        if self.acked.load(Ordering::Acquire) != committed {
+            consumer.ack(committed).await?;
+            self.acked.store(committed, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Empties the index for a rebuild from the beginning; the cursor goes back first, so
+    /// retention keeps what the rebuild reads.
+    async fn restart(&self, consumer: &Consumer) -> Result<(), RebuildError> {
+        consumer.rewind(0).await?;
+        self.acked.store(0, Ordering::Release);
+        let index = Arc::clone(&self.index);
+        blocking(move || index.reset()).await?;
+        Ok(())
     }
 }
 
 impl ChangeSource for FeedSource {
-    type Error = sqlx::Error;
+    type Error = RebuildError;
 
-    async fn read_after(&self, after: i64, limit: usize) -> Result<FeedBatch, sqlx::Error> {
-        let limit_rows = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = change_feed::read_after(&self.db, after, limit_rows).await?;
-        let last_seq = rows.last().map_or(after, |c| c.seq);
-        // A short read reached the head; only a full one needs to ask how far behind we are.
-        let head = if rows.len() < limit {
-            last_seq
-        } else {
-            change_feed::head(&self.db).await?
+    async fn read_after(&self, after: i64, limit: usize) -> Result<FeedBatch, RebuildError> {
+        let mut consumer = self.consumer.lock().await;
+        self.acknowledge(&consumer).await?;
+        let batch = match consumer.read_after(after, limit).await {
+            Ok(batch) => batch,
+            Err(FeedError::Behind { cursor, pruned }) => {
+                tracing::warn!(
+                    cursor,
+                    pruned,
+                    "the change feed was pruned past the search index; rebuilding it from the beginning"
+                );
+                self.restart(&consumer).await?;
+                return Ok(FeedBatch::empty(0));
+            }
+            Err(error) => return Err(error.into()),
         };
-        metrics::gauge!(LAG).set((head - last_seq).max(0) as f64);
-        let mut entries = Vec::with_capacity(rows.len());
-        for change in &rows {
+        metrics::gauge!(LAG).set((batch.horizon - batch.last_seq).max(0) as f64);
+        let mut entries = Vec::with_capacity(batch.changes.len());
+        for change in &batch.changes {
             if let Some(op) = to_op(change) {
-                metrics::counter!(INDEXED_TOTAL, "kind" => change.kind.clone()).increment(1);
+                metrics::counter!(INDEXED_TOTAL, "kind" => change.kind_name().to_owned())
+                    .increment(1);
                 entries.push((change.seq, op));
             }
         }
-        Ok(FeedBatch { entries, last_seq })
+        Ok(FeedBatch {
+            entries,
+            last_seq: batch.last_seq,
+        })
     }
 }
 
-/// The index operation of a change-feed row, or `None` for kinds search does not index.
+/// The index operation of a change, or `None` for kinds search does not index.
 pub fn to_op(change: &Change) -> Option<IndexOp> {
-    let kind: Kind = change.kind.parse().ok()?;
     let id = change.entity_id.clone();
-    if change.op == Op::Delete {
-        return Some(IndexOp::Delete { kind, id });
-    }
-    let p = &change.payload;
-    let text = |field: &str| p.get(field).and_then(Value::as_str).map(str::to_owned);
-    let time = |field: &str| {
-        p.get(field)
-            .and_then(Value::as_i64)
-            .unwrap_or(change.created_at)
+    let payload = match &change.data {
+        ChangeData::Upsert(payload) => payload,
+        ChangeData::Delete { kind, .. } => {
+            return Some(IndexOp::Delete {
+                kind: kind_of(*kind),
+                id,
+            });
+        }
+        ChangeData::Unknown { .. } => return None,
     };
-    let project = text("project").filter(|s| !s.is_empty());
-    let channel = text("channel").filter(|s| !s.is_empty());
-    let private = p.get("private").and_then(Value::as_bool).unwrap_or(false);
-    let access = match p.get("access") {
-        Some(explicit) => explicit_access(explicit),
-        None => derived_access(kind, project.is_some(), channel.is_some(), private),
+    let doc = |kind, project: Option<&str>, channel: Option<&str>, private: bool| {
+        let project = project.filter(|s| !s.is_empty()).map(str::to_owned);
+        let channel = channel.filter(|s| !s.is_empty()).map(str::to_owned);
+        let access = derived_access(kind, project.is_some(), channel.is_some(), private);
+        SearchDoc {
+            kind,
+            id: id.clone(),
+            org: change.org_id.clone(),
+            project,
+            channel,
+            title: String::new(),
+            body: String::new(),
+            author: None,
+            created: change.created_at,
+            updated: change.created_at,
+            access,
+        }
     };
-    Some(IndexOp::Upsert(SearchDoc {
-        kind,
-        id,
-        org: change.org_id.clone(),
-        project,
-        channel,
-        title: text("title").unwrap_or_default(),
-        body: text("body").unwrap_or_default(),
-        author: text("author").filter(|s| !s.is_empty()),
-        created: time("created"),
-        updated: time("updated"),
-        access,
-    }))
-}
-
-/// An `access` field the feature wrote. One this server does not understand makes the entity
-/// readable by nobody rather than guessing who may read it.
-fn explicit_access(value: &Value) -> Access {
-    let understood = match value {
-        Value::String(s) => match s.as_str() {
-            "project" => Some(Access::Project),
-            "channel" => Some(Access::Channel),
-            "org" => Some(Access::Org),
-            _ => None,
+    let author = |a: &str| Some(a.to_owned()).filter(|a| !a.is_empty());
+    let search_doc = match payload {
+        Payload::Doc(p) => SearchDoc {
+            title: p.title.clone(),
+            body: p.body.clone(),
+            author: author(&p.author),
+            created: p.created,
+            updated: p.updated,
+            ..doc(Kind::Doc, Some(&p.project), None, false)
         },
-        Value::Object(map) => map
-            .get("grant")
-            .and_then(Value::as_str)
-            .filter(|g| !g.is_empty())
-            .map(|g| Access::Grant(g.to_owned())),
-        _ => None,
+        Payload::File(p) => SearchDoc {
+            title: p.title.clone(),
+            body: p.body.clone(),
+            author: author(&p.author),
+            created: p.created,
+            updated: p.updated,
+            ..doc(Kind::File, Some(&p.project), None, false)
+        },
+        Payload::Message(p) => SearchDoc {
+            title: p.title.clone(),
+            body: p.body.clone(),
+            author: author(&p.author),
+            created: p.created,
+            updated: p.updated,
+            ..doc(
+                Kind::Message,
+                p.project.as_deref(),
+                Some(&p.channel),
+                p.private,
+            )
+        },
     };
-    understood.unwrap_or_else(|| Access::Grant(UNREADABLE.to_owned()))
+    Some(IndexOp::Upsert(search_doc))
 }
 
-/// A grant nobody holds: what an unrecognised `access` value becomes, so the entity is indexed
-/// (its later upserts and deletes still apply) but matched by no one.
+fn kind_of(kind: ChangeKind) -> Kind {
+    match kind {
+        ChangeKind::Doc => Kind::Doc,
+        ChangeKind::Message => Kind::Message,
+        ChangeKind::File => Kind::File,
+    }
+}
+
+/// A grant nobody holds: the audience of a message we know nothing about, so the entity is
+/// indexed (its later upserts and deletes still apply) but matched by no one.
 const UNREADABLE: &str = "\u{0}unreadable";
 
 fn derived_access(kind: Kind, in_project: bool, in_channel: bool, private: bool) -> Access {
@@ -160,10 +210,15 @@ fn derived_access(kind: Kind, in_project: bool, in_channel: bool, private: bool)
     }
 }
 
-/// Spawns the indexer: it follows the change feed into the index until `stop` is cancelled,
-/// then commits, closes the index and ends. After an index error it reopens the index and
-/// resumes from its last commit.
-pub fn spawn(db: Db, search: Search, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+/// Spawns the indexer: it follows the change feed into the index as the feed consumer named
+/// `consumer` until `stop` is cancelled, then commits, closes the index and ends. After an
+/// index error it reopens the index and resumes from its last commit.
+pub fn spawn(
+    db: Db,
+    search: Search,
+    consumer: String,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut delay = REOPEN_DELAY;
         loop {
@@ -174,9 +229,19 @@ pub fn spawn(db: Db, search: Search, stop: CancellationToken) -> tokio::task::Jo
                     None => break,
                 },
             };
+            let source = match FeedSource::new(&db, &consumer, Arc::clone(&index)).await {
+                Ok(source) => source,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot register the search indexer with the change feed; retrying");
+                    tokio::select! {
+                        () = stop.cancelled() => break,
+                        () = tokio::time::sleep(REOPEN_DELAY) => continue,
+                    }
+                }
+            };
             let outcome = atrium_search::tail(
                 index,
-                FeedSource::new(db.clone()),
+                source,
                 TailOptions::default(),
                 search.wake(),
                 stop.clone().cancelled_owned(),
@@ -252,28 +317,32 @@ async fn close(search: &Search) {
     tracing::warn!("search index still in use at shutdown; dropped without waiting for merges");
 }
 
-/// Empties the index in `dir` and applies the whole change feed from sequence 0; returns the
-/// last sequence applied and how many entities are searchable. Fails if a running server holds
-/// the index (stop it first).
+/// Empties the index in `dir` and applies the whole change feed from its beginning as the feed
+/// consumer `consumer`; returns the last sequence applied and how many entities are searchable.
+/// Fails if a running server holds the index (stop it first).
 pub async fn rebuild(
     db: &Db,
     dir: impl AsRef<std::path::Path>,
+    consumer: &str,
 ) -> Result<(i64, u64), RebuildError> {
     let search = Search::open(dir).await?;
     let index = search
         .index()
         .ok_or_else(|| atrium_search::Error::Task("index not open".to_owned()))?;
-    blocking({
-        let index = Arc::clone(&index);
-        move || index.reset()
-    })
-    .await?;
-    let source = FeedSource::new(db.clone());
+    let source = FeedSource::new(db, consumer, Arc::clone(&index)).await?;
+    source.restart(&*source.consumer.lock().await).await?;
+    // Everything committed before the rebuild started is applied before it ends, even while
+    // the read horizon waits on transactions still open.
+    let head = change_feed::head(db).await.map_err(FeedError::from)?;
     let mut after = 0;
     loop {
         let batch = source.read_after(after, REBUILD_BATCH).await?;
         if batch.last_seq <= after {
-            break;
+            if after >= head {
+                break;
+            }
+            tokio::time::sleep(REBUILD_HORIZON_RETRY).await;
+            continue;
         }
         after = batch.last_seq;
         let index = Arc::clone(&index);
@@ -293,6 +362,8 @@ pub async fn rebuild(
         }
     })
     .await?;
+    source.acknowledge(&*source.consumer.lock().await).await?;
+    drop(source);
     drop(index);
     close(&search).await;
     Ok(counts)
@@ -309,18 +380,31 @@ async fn blocking<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::chat::feed::MessagePayload;
+    use crate::docs::feed::DocPayload;
+    use crate::feed::Removal;
 
-    fn change(kind: &str, op: Op, payload: Value) -> Change {
+    fn change(data: ChangeData) -> Change {
         Change {
             seq: 7,
             org_id: "o1".into(),
-            kind: kind.into(),
             entity_id: "e1".into(),
-            op,
-            payload,
             created_at: 1_000,
+            data,
         }
+    }
+
+    fn message(project: Option<&str>, channel: &str, private: bool) -> Change {
+        change(ChangeData::Upsert(Payload::Message(MessagePayload {
+            project: project.map(str::to_owned),
+            channel: channel.into(),
+            title: "#general".into(),
+            body: "hi".into(),
+            author: "u1".into(),
+            created: 5,
+            updated: 9,
+            private,
+        })))
     }
 
     fn upserted(c: &Change) -> SearchDoc {
@@ -332,65 +416,69 @@ mod tests {
 
     #[test]
     fn documents_map_with_their_project() {
-        let doc = upserted(&change(
-            "doc",
-            Op::Upsert,
-            json!({"project": "p1", "title": "Plan", "body": "text", "author": "u1", "created": 5, "updated": 9}),
-        ));
+        let doc = upserted(&change(ChangeData::Upsert(Payload::Doc(DocPayload {
+            project: "p1".into(),
+            title: "Plan".into(),
+            body: "text".into(),
+            author: "u1".into(),
+            created: 5,
+            updated: 9,
+        }))));
         assert_eq!(doc.kind, Kind::Doc);
         assert_eq!(doc.org, "o1");
         assert_eq!(doc.project.as_deref(), Some("p1"));
         assert_eq!((doc.title.as_str(), doc.body.as_str()), ("Plan", "text"));
+        assert_eq!(doc.author.as_deref(), Some("u1"));
         assert_eq!((doc.created, doc.updated), (5, 9));
         assert_eq!(doc.access, Access::Project);
     }
 
     #[test]
     fn deletes_and_unknown_kinds() {
+        let removal = Removal {
+            project: Some("p1".into()),
+        };
         assert_eq!(
-            to_op(&change("doc", Op::Delete, json!({"project": "p1"}))),
+            to_op(&change(ChangeData::Delete {
+                kind: ChangeKind::Doc,
+                removal
+            })),
             Some(IndexOp::Delete {
                 kind: Kind::Doc,
                 id: "e1".into()
             })
         );
-        assert_eq!(to_op(&change("webhook", Op::Upsert, json!({}))), None);
+        assert_eq!(
+            to_op(&change(ChangeData::Unknown {
+                kind: "webhook".into()
+            })),
+            None
+        );
     }
 
     #[test]
     fn access_fails_closed() {
-        let public = upserted(&change(
-            "message",
-            Op::Upsert,
-            json!({"project": "p1", "channel": "c1", "body": "hi"}),
-        ));
-        assert_eq!(public.access, Access::Project);
-        let private = upserted(&change(
-            "message",
-            Op::Upsert,
-            json!({"project": "p1", "channel": "c1", "private": true}),
-        ));
-        assert_eq!(private.access, Access::Channel);
-        let direct = upserted(&change("message", Op::Upsert, json!({"channel": "c1"})));
-        assert_eq!(direct.access, Access::Channel);
-        let orphan = upserted(&change("message", Op::Upsert, json!({"body": "x"})));
-        assert_eq!(orphan.access, Access::Grant(UNREADABLE.into()));
-        let record = upserted(&change("record", Op::Upsert, json!({"title": "Client"})));
-        assert_eq!(record.access, Access::Org);
-        let granted = upserted(&change(
-            "record",
-            Op::Upsert,
-            json!({"access": {"grant": "record:invoice"}}),
-        ));
-        assert_eq!(granted.access, Access::Grant("record:invoice".into()));
-        let unknown = upserted(&change("task", Op::Upsert, json!({"access": "everyone"})));
-        assert_eq!(unknown.access, Access::Grant(UNREADABLE.into()));
-        // Missing times fall back to the row's; wrong types are ignored.
-        let odd = upserted(&change(
-            "file",
-            Op::Upsert,
-            json!({"project": "p1", "title": 3, "updated": "yesterday"}),
-        ));
-        assert_eq!((odd.title.as_str(), odd.updated), ("", 1_000));
+        assert_eq!(
+            upserted(&message(Some("p1"), "c1", false)).access,
+            Access::Project
+        );
+        assert_eq!(
+            upserted(&message(Some("p1"), "c1", true)).access,
+            Access::Channel
+        );
+        assert_eq!(
+            upserted(&message(None, "c1", false)).access,
+            Access::Channel
+        );
+        assert_eq!(
+            upserted(&message(None, "", false)).access,
+            Access::Grant(UNREADABLE.into())
+        );
+        assert_eq!(
+            upserted(&message(Some("p1"), "c1", false))
+                .channel
+                .as_deref(),
+            Some("c1")
+        );
     }
 }

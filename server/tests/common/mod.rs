@@ -118,3 +118,20 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// Runs each case on PostgreSQL only (what it proves does not arise with SQLite's one writer).
+#[macro_export]
+macro_rules! on_postgres {
+    ($($case:ident),* $(,)?) => {
+        mod postgres_only {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let t = super::TestDb::postgres().await;
+                    super::$case(&t).await;
+                    t.db.close().await;
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,180 @@
+//! How far a reader may read an append-only log without ever skipping a row that commits late.
+//!
+//! The change feed and the app event log hand out their sequence numbers at insert time. On
+//! PostgreSQL, with no lock around appends, a transaction that took number 8 may commit after
+//! one that took 9: a reader that read 9 and moved on would never see 8. Readers therefore only
+//! read up to a *safe horizon*: a sequence number below which every row that will ever commit
+//! already has. Appenders of different organisations never wait on each other for it.
+//!
+//! # Why the horizon is safe (PostgreSQL)
+//!
+//! 1. Every appending transaction has a transaction id before it draws a sequence number
+//!    ([`claim_transaction_id`] runs before the insert).
+//! 2. The reader reads `drawn`, the last number the sequence handed out (sequences are not
+//!    transactional: this counts numbers of transactions still open), and only *then* takes a
+//!    transaction id `marker` of its own (one statement that commits at once). Ids are handed
+//!    out in increasing order, so every transaction that drew a number ≤ `drawn` has an id
+//!    below `marker`.
+//! 3. Once no transaction of this database with an id below `marker` is open any more
+//!    (`pg_stat_activity.backend_xid` of its sessions), every transaction that drew a number
+//!    ≤ `drawn` has committed or rolled back, so every row numbered ≤ `drawn` that will ever
+//!    be visible is visible to any read that starts afterwards: `drawn` is safe. (A snapshot's
+//!    `xmax` would not do as the marker: it is the latest *completed* id + 1, and a
+//!    transaction that got its id after that is in no snapshot's list of open ones.)
+//!
+//! The cost is a short delay for readers (until the transactions that were open at step 2
+//! end), never a wait for writers. Numbers of rolled-back transactions are gaps that stay
+//! gaps, which readers need not tell apart. SQLite has one writer, whose transaction holds the
+//! write lock from its first write to its commit: rows commit in sequence order and everything
+//! visible is safe.
+
+use std::time::Duration;
+
+use sqlx::Row;
+
+use super::{Backend, Db, Tx};
+
+/// A log read up to a safe horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Log {
+    /// `change_feed`.
+    ChangeFeed,
+    /// `events`, the app event log.
+    Events,
+}
+
+impl Log {
+    fn last_drawn_sql(self) -> &'static str {
+        match self {
+            Self::ChangeFeed => {
+                "select coalesce(pg_sequence_last_value(pg_get_serial_sequence('change_feed', 'seq')::regclass), 0)"
+            }
+            Self::Events => {
+                "select coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass), 0)"
+            }
+        }
+    }
+
+    fn max_sql(self) -> &'static str {
+        match self {
+            Self::ChangeFeed => "select coalesce(max(seq), 0) from change_feed",
+            Self::Events => "select coalesce(max(seq), 0) from events",
+        }
+    }
+}
+
+/// Pauses while waiting for the transactions older than the marker to end; about half a second
+/// in all (a busy machine stretches short transactions). A reader that is still not sure
+/// afterwards reads up to the last safe horizon and checks again on its next read.
+const WAITS_MS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+/// A reader's safe horizon of one log. Keep one per reader: it remembers the candidate it is
+/// waiting for between reads.
+#[derive(Debug, Clone)]
+pub struct Horizon {
+    log: Log,
+    safe: i64,
+    pending: Option<Candidate>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    /// The last sequence number handed out before the marker.
+    drawn: i64,
+    /// A transaction id taken after `drawn` was read: safe once every id below it has ended.
+    marker: i64,
+}
+
+impl Horizon {
+    /// A horizon of `log` that has not looked yet (0).
+    pub fn new(log: Log) -> Self {
+        Self {
+            log,
+            safe: 0,
+            pending: None,
+        }
+    }
+
+    /// The last horizon found, without asking the database.
+    pub fn last(&self) -> i64 {
+        self.safe
+    }
+
+    /// Whether rows past the horizon are waiting for transactions that were still open at
+    /// the last look: read again soon rather than at the next wake-up.
+    pub fn waiting(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Finds the current safe horizon: every row with a sequence up to it that will ever
+    /// commit is visible to reads that start after this returns. Never goes backwards.
+    pub async fn advance(&mut self, db: &Db) -> Result<i64, sqlx::Error> {
+        if db.backend() == Backend::Sqlite {
+            let row = sqlx::query(self.log.max_sql()).fetch_one(db.pool()).await?;
+            self.safe = self.safe.max(row.try_get::<i64, _>(0)?);
+            return Ok(self.safe);
+        }
+        if self.pending.is_none() {
+            let drawn = sqlx::query(self.log.last_drawn_sql())
+                .fetch_one(db.pool())
+                .await?
+                .try_get::<i64, _>(0)?;
+            if drawn <= self.safe {
+                return Ok(self.safe);
+            }
+            // Taken strictly after `drawn` was read (step 2 of the module docs).
+            let marker = sqlx::query("select pg_current_xact_id()::text::bigint")
+                .fetch_one(db.pool())
+                .await?
+                .try_get::<i64, _>(0)?;
+            self.pending = Some(Candidate { drawn, marker });
+        }
+        if let Some(candidate) = self.pending {
+            for wait in WAITS_MS {
+                if !older_open(db, candidate.marker).await? {
+                    self.settle(candidate);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+            }
+        }
+        Ok(self.safe)
+    }
+
+    fn settle(&mut self, candidate: Candidate) {
+        self.safe = self.safe.max(candidate.drawn);
+        self.pending = None;
+    }
+}
+
+/// Whether a transaction of this database with an id below `marker` is still open.
+///
+/// Only this database's sessions count: transactions of other databases of the cluster (a
+/// `create database`, another application's long transaction) cannot hold rows of our logs,
+/// and waiting on them would delay every reader. Session transaction ids are 32-bit and wrap
+/// around, so "below" is decided modulo 2^32 within half the range, as PostgreSQL does.
+async fn older_open(db: &Db, marker: i64) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "select count(*) from pg_stat_activity
+         where datid = (select oid from pg_database where datname = current_database())
+           and backend_xid is not null
+           and (($1 % 4294967296) - backend_xid::text::bigint + 4294967296) % 4294967296
+               between 1 and 2147483647",
+    )
+    .bind(marker)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+/// Gives the transaction its id before it draws sequence numbers of a log read by horizon
+/// (step 1 of the module docs). Call it before appending; again in the same transaction is
+/// cheap. Nothing to do on SQLite.
+pub async fn claim_transaction_id(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("select pg_current_xact_id()::text")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
