@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::http::{fallback, middleware, rate_limit, security};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{audit, auth, docs, ops, orgs, projects, web};
+use crate::{audit, auth, docs, jobs, ops, orgs, projects, web};
 
 /// Builds the whole application for `state`.
 pub fn router(state: AppState) -> Router {
@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orgs::routes::router())
         .merge(projects::routes::router())
         .merge(audit::routes::router())
+        .merge(jobs::routes::router())
         .merge(docs::routes::router(state.collab.config().max_message_size))
         .merge(crate::files::routes::router(config.files_max_upload_bytes))
         .merge(crate::search::routes::router())
