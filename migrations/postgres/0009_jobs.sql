@@ -7,8 +7,8 @@
 --
 -- state: queued | running | failed (the last attempt failed, a retry is due at run_at) |
 --        dead (given up; kept for a while so admins see it) | done (pruned after a while).
--- payload is JSON text; it is cleared once the job is done or dead (mail bodies may hold
--- single-use links that have no reason to outlive delivery).
+-- payload is JSON text; kinds that carry secrets (mail bodies may hold single-use links) clear it
+-- once the job is done or dead.
 create table jobs (
     id text primary key,
     -- null for system jobs (e.g. a password-reset mail belongs to no organisation)

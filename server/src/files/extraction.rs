@@ -120,6 +120,12 @@ impl Handler for ExtractionHandler {
         KIND
     }
 
+    /// The payload only names the file and version: kept, so operators can tell which file a
+    /// dead extraction was.
+    fn keeps_payload(&self) -> bool {
+        true
+    }
+
     fn max_concurrent(&self) -> usize {
         1
     }

@@ -32,6 +32,13 @@ pub trait Handler: Send + Sync + 'static {
     /// The kind this handler runs, as stored in `jobs.kind` (and used as a metric label).
     fn kind(&self) -> &'static str;
 
+    /// Whether a finished (done or dead) job keeps its payload. By default it is cleared, as
+    /// it may hold what has no reason to outlive the job (mail bodies with single-use links);
+    /// a kind whose payload only names what it works on may keep it for operators.
+    fn keeps_payload(&self) -> bool {
+        false
+    }
+
     /// Jobs of this kind one node runs at once (within the runner's overall concurrency).
     fn max_concurrent(&self) -> usize {
         usize::MAX
@@ -256,8 +263,9 @@ impl Inner {
                 job.attempt
             );
             let handler = self.handlers.get(job.kind.as_str());
+            let payload = payload_rule(handler.map(AsRef::as_ref));
             let mut tx = self.db.begin().await?;
-            if store::mark_dead(&mut tx, &job, None, &error, now).await? {
+            if store::mark_dead(&mut tx, &job, None, &error, now, payload).await? {
                 if let Some(handler) = handler {
                     handler.gave_up(&mut tx, &job, GaveUp::Interrupted).await?;
                     metrics::attempt(handler.kind(), "dead", Duration::ZERO);
@@ -317,7 +325,8 @@ impl Inner {
     ) -> Result<Recorded, sqlx::Error> {
         let kept = match outcome {
             Outcome::Done => {
-                let kept = store::finish_done(&self.db, job, &self.node, now).await?;
+                let payload = payload_rule(Some(handler));
+                let kept = store::finish_done(&self.db, job, &self.node, now, payload).await?;
                 tracing::debug!(job_id = %job.id, kind = %job.kind, attempt = job.attempt, "job done");
                 (kept, Recorded::Done)
             }
@@ -364,7 +373,8 @@ impl Inner {
         now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.db.begin().await?;
-        let kept = store::mark_dead(&mut tx, job, Some(&self.node), error, now).await?;
+        let payload = payload_rule(Some(handler));
+        let kept = store::mark_dead(&mut tx, job, Some(&self.node), error, now, payload).await?;
         if kept {
             handler.gave_up(&mut tx, job, GaveUp::Failed(error)).await?;
         }
@@ -476,6 +486,14 @@ fn release_slot(
         }
         // Tasks catch their panics and are never aborted, so this is not expected.
         Err(error) => tracing::error!(%error, "a job task ended abnormally"),
+    }
+}
+
+/// Whether a finished job of this handler keeps its payload (cleared for unknown kinds).
+fn payload_rule(handler: Option<&dyn Handler>) -> store::Payload {
+    match handler {
+        Some(handler) if handler.keeps_payload() => store::Payload::Keep,
+        _ => store::Payload::Clear,
     }
 }
 

@@ -120,13 +120,39 @@ pub async fn out_of_attempts(db: &Db, now: i64, limit: i64) -> Result<Vec<Job>, 
     rows.iter().map(job).collect()
 }
 
-/// Records success; the payload is cleared. `false` when the lease was lost.
-pub async fn finish_done(db: &Db, job: &Job, owner: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update jobs set state = 'done', payload = '{}', last_error = null, lease_owner = null,
+/// What becomes of a finished job's payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// Cleared: it may hold what has no reason to outlive the job (mail bodies, links).
+    Clear,
+    /// Kept: it only names what the job was about.
+    Keep,
+}
+
+impl Payload {
+    fn set(self) -> &'static str {
+        match self {
+            Self::Clear => "payload = '{}',",
+            Self::Keep => "",
+        }
+    }
+}
+
+/// Records success. `false` when the lease was lost.
+pub async fn finish_done(
+    db: &Db,
+    job: &Job,
+    owner: &str,
+    now: i64,
+    payload: Payload,
+) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "update jobs set state = 'done', {} last_error = null, lease_owner = null,
                 lease_until = null, updated_at = $1, finished_at = $1
          where id = $2 and attempts = $3 and lease_owner = $4 and state = 'running'",
-    )
+        payload.set()
+    );
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
     .bind(now)
     .bind(&job.id)
     .bind(job.attempt)
@@ -162,24 +188,26 @@ pub async fn schedule_retry(
 }
 
 /// Gives a job up with its last error, in the caller's transaction (so the handler's own
-/// record of the failure commits with it); the payload is cleared. With `owner`, the caller
-/// holds the lease; without, the job's lease must have run out (a dead node's job).
-/// `false` when the job was not in that state any more.
+/// record of the failure commits with it). With `owner`, the caller holds the lease; without,
+/// the job's lease must have run out (a dead node's job). `false` when the job was not in that
+/// state any more.
 pub async fn mark_dead(
     tx: &mut Tx,
     job: &Job,
     owner: Option<&str>,
     error: &str,
     now: i64,
+    payload: Payload,
 ) -> Result<bool, sqlx::Error> {
     let holder = match owner {
         Some(_) => "lease_owner = $5",
         None => "lease_until < $5",
     };
     let sql = format!(
-        "update jobs set state = 'dead', payload = '{{}}', last_error = $1, lease_owner = null,
+        "update jobs set state = 'dead', {} last_error = $1, lease_owner = null,
                 lease_until = null, updated_at = $2, finished_at = $2
-         where id = $3 and attempts = $4 and {holder} and state = 'running'"
+         where id = $3 and attempts = $4 and {holder} and state = 'running'",
+        payload.set()
     );
     let query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(truncate_error(error))
