@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use atrium_client::wire::{OrgRole, Page};
+use atrium_client::wire::OrgRole;
 use atrium_tests::fixtures::{self, PASSWORD, TestUser};
 use atrium_tests::services::free_port;
 use atrium_tests::{Backend, TestDatabase, TestServer, TestServerBuilder};
@@ -250,7 +250,7 @@ atrium_tests::backend_tests! {
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
         let (status, body) = list(&owner, &org.id, "?state=exploded").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert_eq!(body["fields"]["state"].as_str().map(|s| s.contains("queued")), Some(true), "{body}");
+        assert_eq!(body["error"]["fields"]["state"].as_str().map(|s| s.contains("queued")), Some(true), "{body}");
         let (status, _) = list(&owner, &org.id, "?limit=0").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         // Each organisation sees its own jobs only.
