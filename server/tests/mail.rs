@@ -43,7 +43,10 @@ async fn enqueue_job(db: &Db, payload: serde_json::Value, max_attempts: i64) -> 
 }
 
 async fn job(db: &Db, id: &str) -> JobRow {
-    jobs_store::find(db, id).await.unwrap().expect("the job exists")
+    jobs_store::find(db, id)
+        .await
+        .unwrap()
+        .expect("the job exists")
 }
 
 async fn payload(db: &Db, id: &str) -> String {
@@ -383,7 +386,11 @@ async fn a_malformed_mail_is_dead_at_once(t: &TestDb) {
     let not_a_mail = enqueue_job(&t.db, serde_json::json!({ "to": "x@example.test" }), 10).await;
     let injected = enqueue_job(
         &t.db,
-        outbox::to_payload(&OutgoingMail::new("x@example.test", "a\r\nBcc: y@evil.test", "b")),
+        outbox::to_payload(&OutgoingMail::new(
+            "x@example.test",
+            "a\r\nBcc: y@evil.test",
+            "b",
+        )),
         10,
     )
     .await;
@@ -423,13 +430,24 @@ async fn a_dead_nodes_lease_runs_out_and_counts(t: &TestDb) {
     assert_eq!((row.state.as_str(), row.attempts), ("done", 2));
     // The dead node's late outcome changes nothing.
     assert!(
-        !jobs_store::finish_done(&t.db, &claimed[0], "dead-node", t0 + 2_000, jobs_store::Payload::Clear)
-            .await
-            .unwrap()
+        !jobs_store::finish_done(
+            &t.db,
+            &claimed[0],
+            "dead-node",
+            t0 + 2_000,
+            jobs_store::Payload::Clear
+        )
+        .await
+        .unwrap()
     );
 
     // A job whose node died on its last attempt is dead, not retried.
-    let last = enqueue_job(&t.db, outbox::to_payload(&OutgoingMail::new(&to, "Once", "x")), 1).await;
+    let last = enqueue_job(
+        &t.db,
+        outbox::to_payload(&OutgoingMail::new(&to, "Once", "x")),
+        1,
+    )
+    .await;
     let t1 = now_ms();
     jobs_store::claim(&t.db, "dead-node", &["mail"], t1, t1 + 1_000, 10)
         .await
@@ -439,7 +457,11 @@ async fn a_dead_nodes_lease_runs_out_and_counts(t: &TestDb) {
     let row = job(&t.db, &last).await;
     assert_eq!((row.state.as_str(), row.attempts), ("dead", 1));
     assert!(row.last_error.unwrap().starts_with("interrupted 1 times"));
-    assert_eq!(eml_files(dir.path()).len(), 1, "only the taken-over mail was sent");
+    assert_eq!(
+        eml_files(dir.path()).len(),
+        1,
+        "only the taken-over mail was sent"
+    );
 }
 
 async fn two_runners_never_double_send(t: &TestDb) {
@@ -493,7 +515,11 @@ async fn two_runners_never_double_send(t: &TestDb) {
     assert_eq!(names, expected);
     for id in &ids {
         let row = job(&t.db, id).await;
-        assert_eq!((row.state.as_str(), row.attempts), ("done", 1), "claimed once");
+        assert_eq!(
+            (row.state.as_str(), row.attempts),
+            ("done", 1),
+            "claimed once"
+        );
     }
 }
 

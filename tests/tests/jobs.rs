@@ -61,7 +61,8 @@ impl Sink {
                 .find_map(|line| {
                     let (name, value) = line.split_once(':')?;
                     let local = value.trim().strip_prefix('<')?.split('@').next()?;
-                    name.eq_ignore_ascii_case("message-id").then(|| local.to_owned())
+                    name.eq_ignore_ascii_case("message-id")
+                        .then(|| local.to_owned())
                 })
                 .unwrap_or_else(|| panic!("no Message-ID in {}", path.display()));
             *ids.entry(id).or_default() += 1;
@@ -102,16 +103,28 @@ async fn operator_made_user(server: &TestServer, handle: &str) -> TestUser {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     fixtures::login(server, &email).await
 }
 
 async fn list(user: &TestUser, org: &str, query: &str) -> (StatusCode, Value) {
     let response = user
         .client
-        .request(reqwest::Method::GET, &format!("/api/v1/orgs/{org}/jobs{query}"))
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/orgs/{org}/jobs{query}"),
+        )
         .send()
         .await
         .unwrap();
@@ -136,7 +149,10 @@ async fn wait_for_jobs(
         if done(&items) {
             return items;
         }
-        assert!(Instant::now() < deadline, "jobs in state {state} never matched: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "jobs in state {state} never matched: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -292,20 +308,26 @@ async fn two_servers_on_one_postgres_run_each_job_once() {
     let pool = sqlx::AnyPool::connect(first.database_url()).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let (done,): (i64,) =
-            sqlx::query_as("select count(*) from jobs where kind = 'mail' and org_id = $1 and state = 'done'")
-                .bind(&org.id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let (done,): (i64,) = sqlx::query_as(
+            "select count(*) from jobs where kind = 'mail' and org_id = $1 and state = 'done'",
+        )
+        .bind(&org.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         if done == MAILS as i64 && sink.message_ids().len() == MAILS {
             break;
         }
-        assert!(Instant::now() < deadline, "{done} of {MAILS} jobs done after 120 s");
+        assert!(
+            Instant::now() < deadline,
+            "{done} of {MAILS} jobs done after 120 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed();
-    eprintln!("{MAILS} mail jobs over two servers: queued in {queued:?}, all delivered after {elapsed:?}");
+    eprintln!(
+        "{MAILS} mail jobs over two servers: queued in {queued:?}, all delivered after {elapsed:?}"
+    );
 
     let jobs: Vec<(String, String, i64)> =
         sqlx::query_as("select id, state, attempts from jobs where kind = 'mail' and org_id = $1")
@@ -315,7 +337,11 @@ async fn two_servers_on_one_postgres_run_each_job_once() {
             .unwrap();
     assert_eq!(jobs.len(), MAILS);
     for (id, state, attempts) in &jobs {
-        assert_eq!((state.as_str(), *attempts), ("done", 1), "job {id} was claimed more than once");
+        assert_eq!(
+            (state.as_str(), *attempts),
+            ("done", 1),
+            "job {id} was claimed more than once"
+        );
     }
     // Give a double run every chance to show up, then count the messages.
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -88,7 +88,9 @@ impl ExtractionHandler {
             Ok(Some(input)) => input,
             Err(error) => return Outcome::Retry(error.to_string()),
         };
-        if let Err(error) = store::set_extraction_state(&self.db, org_id, &input.version_id, "running").await {
+        if let Err(error) =
+            store::set_extraction_state(&self.db, org_id, &input.version_id, "running").await
+        {
             return Outcome::Retry(error.to_string());
         }
         let started = Instant::now();
@@ -152,8 +154,15 @@ impl Handler for ExtractionHandler {
                 GaveUp::Failed(error) => format!("extraction failed: {error}"),
             };
             ::metrics::counter!(metrics::EXTRACTIONS, "outcome" => "failed").increment(1);
-            store::finish_extraction(tx, org_id, &payload.version_id, "failed", None, Some(&error))
-                .await
+            store::finish_extraction(
+                tx,
+                org_id,
+                &payload.version_id,
+                "failed",
+                None,
+                Some(&error),
+            )
+            .await
         })
     }
 }

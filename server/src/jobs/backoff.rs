@@ -79,7 +79,10 @@ mod tests {
         assert!(b.delay_with_jitter(20, 0.5) <= Duration::from_millis(2200));
         for attempt in 1..=8 {
             let d = b.next_delay(attempt);
-            assert!(d >= b.delay(attempt) && d < b.delay(attempt).mul_f64(1.1), "{d:?}");
+            assert!(
+                d >= b.delay(attempt) && d < b.delay(attempt).mul_f64(1.1),
+                "{d:?}"
+            );
         }
     }
 }

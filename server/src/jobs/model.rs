@@ -55,7 +55,10 @@ impl FromStr for JobState {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, ()> {
-        Self::ALL.into_iter().find(|state| state.as_str() == s).ok_or(())
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or(())
     }
 }
 

@@ -291,10 +291,8 @@ impl Inner {
             return Ok(Recorded::Interrupted);
         };
         let renew_every = (self.options.lease / 3).max(Duration::from_millis(100));
-        let mut renewals = tokio::time::interval_at(
-            tokio::time::Instant::now() + renew_every,
-            renew_every,
-        );
+        let mut renewals =
+            tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
         let run = handler.run(job, stop);
         tokio::pin!(run);
         let outcome = loop {

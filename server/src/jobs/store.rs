@@ -153,12 +153,12 @@ pub async fn finish_done(
         payload.set()
     );
     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-    .bind(now)
-    .bind(&job.id)
-    .bind(job.attempt)
-    .bind(owner)
-    .execute(db.pool())
-    .await?;
+        .bind(now)
+        .bind(&job.id)
+        .bind(job.attempt)
+        .bind(owner)
+        .execute(db.pool())
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -336,9 +336,10 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<JobRow>, sqlx::Error> {
 
 /// Jobs neither done nor dead, in every organisation and none.
 pub async fn unfinished_count(db: &Db) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("select count(*) from jobs where state in ('queued', 'running', 'failed')")
-        .fetch_one(db.pool())
-        .await?;
+    let row =
+        sqlx::query("select count(*) from jobs where state in ('queued', 'running', 'failed')")
+            .fetch_one(db.pool())
+            .await?;
     row.try_get(0)
 }
 
@@ -358,7 +359,11 @@ pub async fn list(
     };
     // Without a cursor every row is "before" (i64::MAX); with one, rows at the cursor's time
     // come after it by id.
-    let state_filter = if state.is_some() { " and state = $5" } else { "" };
+    let state_filter = if state.is_some() {
+        " and state = $5"
+    } else {
+        ""
+    };
     let sql = format!(
         "select {ROW_COLUMNS} from jobs
          where org_id = $1

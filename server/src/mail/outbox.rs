@@ -155,7 +155,9 @@ mod tests {
         assert_eq!(from_payload(&serde_json::json!({})), None);
         assert_eq!(from_payload(&serde_json::Value::Null), None);
         assert_eq!(
-            from_payload(&serde_json::json!({"to": "a@b.c", "subject": "s", "body_text": 3, "body_html": null})),
+            from_payload(
+                &serde_json::json!({"to": "a@b.c", "subject": "s", "body_text": 3, "body_html": null})
+            ),
             None
         );
     }
