@@ -402,6 +402,27 @@ pub struct AuditEntry {
     pub created_at: i64,
 }
 
+/// A background job of an organisation, as its admins see it (never its payload, which may
+/// hold mail bodies or secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Job {
+    pub id: String,
+    /// What it does, e.g. `mail` or `extract`.
+    pub kind: String,
+    /// `queued`, `running`, `failed` (a retry is due at `run_at`), `dead` or `done`.
+    pub state: String,
+    /// Attempts started so far (a claim counts one).
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// When it is (or was) due.
+    pub run_at: i64,
+    /// Why the last attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A collaborative document's metadata (its content is read through `/content` or the socket).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Doc {

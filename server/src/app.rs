@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::http::{fallback, middleware, rate_limit, security};
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{audit, auth, docs, ops, orgs, projects, web};
+use crate::{audit, auth, docs, jobs, ops, orgs, projects, web};
 
 /// Builds the whole application for `state`.
 pub fn router(state: AppState) -> Router {
@@ -93,6 +93,7 @@ impl ApiRoutes {
             .merge(orgs::routes::router())
             .merge(projects::routes::router())
             .merge(audit::routes::router())
+            .merge(jobs::routes::router())
             .merge(docs::routes::router(max_update_bytes))
             .merge(crate::files::routes::router(max_upload_bytes))
             .merge(crate::search::routes::router())

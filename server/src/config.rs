@@ -195,6 +195,37 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_NOTIFY_DIGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub notify_digest_secs: u64,
 
+    // --- Background jobs (mail delivery, text extraction) ---
+    /// Jobs one node runs at once (text extraction runs one at a time within this).
+    #[arg(long, env = "ATRIUM_JOBS_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub jobs_concurrency: u64,
+
+    /// Milliseconds between looks for due jobs when nothing wakes the runner: how soon a retry
+    /// falls due, a job queued on another node starts, or a dead node's job is taken over.
+    #[arg(long, env = "ATRIUM_JOBS_POLL_INTERVAL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub jobs_poll_interval_ms: u64,
+
+    /// Seconds a node's claim on a job lasts without renewal (it renews every third of it while
+    /// the job runs): a job whose node died runs again on another node after this long.
+    #[arg(long, env = "ATRIUM_JOBS_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub jobs_lease_secs: u64,
+
+    /// Milliseconds before the second attempt of a failed job; doubled for each further one.
+    #[arg(long, env = "ATRIUM_JOBS_BACKOFF_BASE_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub jobs_backoff_base_ms: u64,
+
+    /// Longest wait between two attempts of a failed job, in seconds (plus up to 10% jitter).
+    #[arg(long, env = "ATRIUM_JOBS_BACKOFF_MAX_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub jobs_backoff_max_secs: u64,
+
+    /// Hours finished jobs are kept before they are deleted.
+    #[arg(long, env = "ATRIUM_JOBS_DONE_RETENTION_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
+    pub jobs_done_retention_hours: u64,
+
+    /// Hours dead jobs (given up) are kept for admins to see before they are deleted.
+    #[arg(long, env = "ATRIUM_JOBS_DEAD_RETENTION_HOURS", default_value_t = 720, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
+    pub jobs_dead_retention_hours: u64,
+
     // --- Accounts: log-in throttling and invitation limits ---
     /// Failed log-ins from one client address (to any accounts) before that address backs
     /// off: each further failure doubles its wait, from 30 s up to `--login-backoff-max-secs`.

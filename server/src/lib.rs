@@ -25,7 +25,9 @@
 //!   downloads, text extraction for search.
 //! - [`audit`] — the append-only audit log (an organisation reads its own events only).
 //! - [`search`] — the search index fed by the change feed, and `GET /api/v1/orgs/{org}/search`.
-//! - [`mail`] — the outbox and its delivery worker (`.eml` files or SMTP).
+//! - [`jobs`] — the one durable job queue every background task runs on, and
+//!   `GET /api/v1/orgs/{org}/jobs`.
+//! - [`mail`] — outgoing mail, queued as jobs, delivered to `.eml` files or SMTP.
 //! - [`users`] — accounts — validation, password hashing, storage.
 //! - [`cli`] — the non-serving subcommands (`migrate`, `admin`, `search reindex`).
 //!
@@ -46,6 +48,7 @@ pub mod events;
 pub mod feed;
 pub mod files;
 pub mod http;
+pub mod jobs;
 pub mod mail;
 pub mod notifications;
 pub mod openapi;

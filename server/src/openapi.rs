@@ -29,7 +29,7 @@ use crate::ops;
     tags(
         (name = "operations", description = "Liveness, readiness and metrics"),
         (name = "auth", description = "Accounts, e-mail verification, sessions, API tokens, two-factor authentication, password reset, log-in throttling and unlock links"),
-        (name = "orgs", description = "Organisations, members, invitations, the audit log"),
+        (name = "orgs", description = "Organisations, members, invitations, the audit log, background jobs"),
         (name = "projects", description = "Projects and their members"),
         (name = "docs", description = "Collaborative documents, their content, versions and the /collab socket"),
         (name = "files", description = "Files in projects: streamed upload and download, versions, trash, extracted text"),

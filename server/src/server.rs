@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::http::serve::{self as http_serve, ConnectionLimits};
+use crate::jobs::{Jobs, Runner, RunnerOptions};
 use crate::mail::{self, Mailer};
 use crate::ops::readiness::{self, Dependencies};
 use crate::state::AppState;
@@ -51,7 +52,7 @@ const METRICS_CONNECTIONS: usize = 16;
 /// A server ready to accept traffic.
 pub struct Server {
     state: AppState,
-    /// Background tasks (the mail worker) awaited on shutdown.
+    /// Background tasks (the job runner, the indexer, …) awaited on shutdown.
     background: Vec<tokio::task::JoinHandle<()>>,
     /// Stops the background tasks.
     stop_background: CancellationToken,
@@ -94,12 +95,19 @@ impl Server {
         let doc_feed = docs::feed::spawn(db.clone(), doc_changes, stop_background.clone());
         // Short-lived: catches up on edits whose report a crash lost.
         docs::feed::spawn_reconcile(db.clone(), collab.clone());
-        // The mail worker runs until shutdown; it stops after the mail it is sending.
-        let (mail, mail_task) = mail::worker::spawn(db.clone(), mailer, stop_background.clone());
-        // File storage is chosen here once (directory or S3); the text-extraction worker stops
-        // with the other background work.
-        let (files, files_task) =
-            crate::files::Files::start(&config, db.clone(), stop_background.clone()).await?;
+        // File storage is chosen here once (directory or S3).
+        let files = crate::files::Files::start(&config).await?;
+        // Every background job (mail, text extraction) runs on the one queue; on shutdown the
+        // runner finishes the mail it is sending and gives unfinished extractions back.
+        let jobs = Jobs::default();
+        let jobs_task = Runner::new(db.clone(), RunnerOptions::from_config(&config))
+            .register(mail::MailHandler::new(mailer))
+            .register(crate::files::extraction::ExtractionHandler::new(
+                db.clone(),
+                files.store.clone(),
+                crate::files::sandbox::Limits::from_config(&config),
+            ))
+            .spawn(jobs.clone(), stop_background.clone());
         // The indexer follows the change feed from the index's last commit; on shutdown it
         // commits what it applied and closes the index (later rows are applied on next start).
         // It is this node's consumer of the feed, under a name kept in the data directory.
@@ -132,7 +140,7 @@ impl Server {
         );
         let digest_task = crate::notifications::digest::spawn(
             db.clone(),
-            mail.clone(),
+            jobs.clone(),
             config.public_url(),
             std::time::Duration::from_secs(config.notify_digest_secs),
             stop_background.clone(),
@@ -149,7 +157,7 @@ impl Server {
             db,
             dependencies,
             collab,
-            mail,
+            jobs,
             files,
             events,
             chat,
@@ -162,10 +170,9 @@ impl Server {
             state,
             background: vec![
                 doc_feed,
-                mail_task,
+                jobs_task,
                 search_task,
                 retention_task,
-                files_task,
                 events_task,
                 chat_task,
                 digest_task,

@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::mail::MailWorker;
+use crate::jobs::Jobs;
 use crate::ops::readiness::Dependencies;
 
 /// Shared, cheaply cloned application state.
@@ -17,9 +17,9 @@ pub struct AppState {
     pub dependencies: Dependencies,
     /// The CRDT sync hub holding loaded documents.
     pub collab: atrium_collab::Hub,
-    /// Wakes the mail worker after a transaction queued mail.
-    pub mail: MailWorker,
-    /// File storage (a directory or S3), upload limits, and the text-extraction worker.
+    /// Wakes the job runner after a transaction queued a job (mail, text extraction).
+    pub jobs: Jobs,
+    /// File storage (a directory or S3) and upload limits.
     pub files: crate::files::Files,
     /// The app event bus: the `/api/v1/events` sockets, presence.
     pub events: crate::events::Events,

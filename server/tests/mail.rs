@@ -1,4 +1,5 @@
-//! The mail outbox, mailers and worker against real services: SQLite (a temporary file),
+//! Mail on the job queue — queuing, the mailers, the runner's claims, leases, back-off and dead
+//! state — against real services: SQLite (a temporary file),
 //! PostgreSQL (`ATRIUM_TEST_PG_URL`, a fresh database per test) and the SMTP sink
 //! (`ATRIUM_TEST_SMTP_URL`, messages in `ATRIUM_TEST_SMTP_DIR`). Every case runs on both
 //! databases; the PostgreSQL ones fail, not skip, when the variable is missing.
@@ -8,10 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use atrium_server::db::{Db, now_ms};
+use atrium_server::jobs::runner::PassReport;
+use atrium_server::jobs::store::{self as jobs_store, JobRow};
+use atrium_server::jobs::{self, Jobs, NewJob, Runner, RunnerOptions};
 use atrium_server::mail::outbox::{self, OutgoingMail};
 use atrium_server::mail::templates::{self, Invitation};
-use atrium_server::mail::worker::{self, WorkerOptions};
-use atrium_server::mail::{Error, Mailer};
+use atrium_server::mail::{Error, MailHandler, Mailer};
 use tokio_util::sync::CancellationToken;
 
 mod common;
@@ -19,12 +22,57 @@ use common::TestDb;
 
 const FROM: &str = "Atrium Test <noreply@atrium.test>";
 
-/// Commits one mail and returns its id.
+/// Commits one mail and returns its job's id.
 async fn enqueue(db: &Db, mail: &OutgoingMail) -> String {
     let mut tx = db.begin().await.unwrap();
-    let id = outbox::enqueue(&mut tx, mail).await.unwrap();
+    let id = outbox::enqueue(&mut tx, None, mail).await.unwrap();
     tx.commit().await.unwrap();
     id
+}
+
+/// Commits a mail job with a payload and attempt limit of the test's choosing.
+async fn enqueue_job(db: &Db, payload: serde_json::Value, max_attempts: i64) -> String {
+    let mut tx = db.begin().await.unwrap();
+    let job = NewJob {
+        max_attempts: Some(max_attempts),
+        ..NewJob::new(None, outbox::KIND, payload)
+    };
+    let id = jobs::enqueue(&mut tx, &job).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn job(db: &Db, id: &str) -> JobRow {
+    jobs_store::find(db, id)
+        .await
+        .unwrap()
+        .expect("the job exists")
+}
+
+async fn payload(db: &Db, id: &str) -> String {
+    use sqlx::Row as _;
+    sqlx::query("select payload from jobs where id = $1")
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn unfinished(db: &Db) -> i64 {
+    jobs_store::unfinished_count(db).await.unwrap()
+}
+
+/// A runner with only the mail handler.
+fn runner(db: &Db, mailer: Mailer, options: RunnerOptions) -> Runner {
+    Runner::new(db.clone(), options).register(MailHandler::new(mailer))
+}
+
+async fn deliver_due(db: &Db, mailer: &Mailer, options: &RunnerOptions, now: i64) -> PassReport {
+    runner(db, mailer.clone(), options.clone())
+        .run_due(now)
+        .await
+        .unwrap()
 }
 
 fn unique_address(tag: &str) -> String {
@@ -119,8 +167,8 @@ impl Drop for Sink {
     }
 }
 
-fn options() -> WorkerOptions {
-    WorkerOptions::default()
+fn options() -> RunnerOptions {
+    RunnerOptions::default()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,22 +179,24 @@ async fn rolled_back_mail_is_never_sent(t: &TestDb) {
     let mailer = Mailer::files(dir.path(), FROM).unwrap();
 
     let mut tx = t.db.begin().await.unwrap();
-    let dropped = outbox::enqueue(&mut tx, &OutgoingMail::new("a@example.test", "no", "no"))
-        .await
-        .unwrap();
+    let dropped = outbox::enqueue(
+        &mut tx,
+        None,
+        &OutgoingMail::new("a@example.test", "no", "no"),
+    )
+    .await
+    .unwrap();
     tx.rollback().await.unwrap();
     let kept = enqueue(&t.db, &OutgoingMail::new("b@example.test", "yes", "yes")).await;
 
-    let report = worker::deliver_due(&t.db, &mailer, &options(), now_ms())
-        .await
-        .unwrap();
-    assert_eq!((report.due, report.sent), (1, 1));
-    assert!(outbox::get(&t.db, &dropped).await.unwrap().is_none());
+    let report = deliver_due(&t.db, &mailer, &options(), now_ms()).await;
+    assert_eq!((report.claimed, report.done), (1, 1), "{report:?}");
+    assert!(jobs_store::find(&t.db, &dropped).await.unwrap().is_none());
     assert_eq!(
         eml_files(dir.path()),
         [dir.path().join(format!("{kept}.eml"))]
     );
-    assert_eq!(outbox::pending_count(&t.db).await.unwrap(), 0);
+    assert_eq!(unfinished(&t.db).await, 0);
 }
 
 async fn eml_file_round_trips(t: &TestDb) {
@@ -164,10 +214,8 @@ async fn eml_file_round_trips(t: &TestDb) {
     });
     let id = enqueue(&t.db, &mail).await;
 
-    let report = worker::deliver_due(&t.db, &mailer, &options(), now_ms())
-        .await
-        .unwrap();
-    assert_eq!(report.sent, 1);
+    let report = deliver_due(&t.db, &mailer, &options(), now_ms()).await;
+    assert_eq!(report.done, 1, "{report:?}");
     let files = eml_files(&dir.path().join("outbox"));
     assert_eq!(files, [dir.path().join("outbox").join(format!("{id}.eml"))]);
     let leftovers = std::fs::read_dir(dir.path().join("outbox"))
@@ -214,14 +262,15 @@ async fn eml_file_round_trips(t: &TestDb) {
     assert!(!html.contains("<script>"));
     assert!(html.contains("href=\"https://atrium.example.com/invitations?token=tok_123\""));
 
-    let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
-    assert!(row.sent_at.is_some());
+    let row = job(&t.db, &id).await;
+    assert_eq!(row.state, "done");
+    assert!(row.finished_at.is_some());
     assert_eq!(row.attempts, 1);
     assert_eq!(
-        row.mail.body_text, "",
+        payload(&t.db, &id).await,
+        "{}",
         "bodies with tokens are cleared once sent"
     );
-    assert_eq!(row.mail.body_html, None);
 }
 
 async fn smtp_delivery_reaches_the_sink(t: &TestDb) {
@@ -242,10 +291,8 @@ async fn smtp_delivery_reaches_the_sink(t: &TestDb) {
     });
     let id = enqueue(&t.db, &mail).await;
 
-    let report = worker::deliver_due(&t.db, &mailer, &options(), now_ms())
-        .await
-        .unwrap();
-    assert_eq!(report.sent, 1, "{report:?}");
+    let report = deliver_due(&t.db, &mailer, &options(), now_ms()).await;
+    assert_eq!(report.done, 1, "{report:?}");
 
     let raw = wait_for_mail_to(&sink_dir, &to).await;
     let parsed = mailparse::parse_mail(&raw).unwrap();
@@ -265,100 +312,165 @@ async fn smtp_outage_backs_off_then_delivers(t: &TestDb) {
     let id = enqueue(&t.db, &OutgoingMail::new(&to, "Outage", "delivered late")).await;
     let options = options();
 
-    // First attempt: refused, retried after 5 s.
+    // First attempt: refused, retried after 5 s (plus up to 10% jitter).
     let t0 = now_ms();
-    let report = worker::deliver_due(&t.db, &mailer, &options, t0)
-        .await
-        .unwrap();
+    let report = deliver_due(&t.db, &mailer, &options, t0).await;
     assert_eq!(report.retrying, 1, "{report:?}");
-    let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
-    assert_eq!(row.attempts, 1);
+    let row = job(&t.db, &id).await;
+    assert_eq!((row.state.as_str(), row.attempts), ("failed", 1));
     assert!(
         row.last_error.as_deref().unwrap().contains("SMTP"),
         "{row:?}"
     );
-    let wait = row.next_attempt_at - t0;
+    let wait = row.run_at - t0;
     assert!((5_000..6_000).contains(&wait), "first back-off {wait} ms");
 
     // Not due before then.
-    let early = worker::deliver_due(&t.db, &mailer, &options, t0 + 4_000)
-        .await
-        .unwrap();
-    assert_eq!(early.due, 0);
+    let early = deliver_due(&t.db, &mailer, &options, t0 + 4_000).await;
+    assert_eq!(early.claimed, 0);
 
     // Second attempt: refused again, the wait doubles.
-    let t1 = row.next_attempt_at;
-    worker::deliver_due(&t.db, &mailer, &options, t1)
-        .await
-        .unwrap();
-    let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
-    assert_eq!(row.attempts, 2);
-    let wait = row.next_attempt_at - t1;
+    let t1 = row.run_at;
+    deliver_due(&t.db, &mailer, &options, t1).await;
+    let row = job(&t.db, &id).await;
+    assert_eq!((row.state.as_str(), row.attempts), ("failed", 2));
+    let wait = row.run_at - t1;
     assert!(
-        (10_000..11_000).contains(&wait),
+        (10_000..11_500).contains(&wait),
         "second back-off {wait} ms"
     );
-    assert!(row.sent_at.is_none() && row.failed_at.is_none());
 
     // The server comes up on that port: the next attempt delivers.
     let sink = Sink::start(port);
-    let report = worker::deliver_due(&t.db, &mailer, &options, row.next_attempt_at)
-        .await
-        .unwrap();
-    assert_eq!(report.sent, 1, "{report:?}");
+    let report = deliver_due(&t.db, &mailer, &options, row.run_at).await;
+    assert_eq!(report.done, 1, "{report:?}");
     let raw = wait_for_mail_to(&sink.mail_dir(), &to).await;
     let parsed = mailparse::parse_mail(&raw).unwrap();
     assert_eq!(header(&parsed, "Subject"), "Outage");
-    let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
-    assert_eq!(row.attempts, 3);
-    assert!(row.sent_at.is_some());
+    let row = job(&t.db, &id).await;
+    assert_eq!((row.state.as_str(), row.attempts), ("done", 3));
     assert_eq!(row.last_error, None);
 }
 
 async fn gives_up_after_max_attempts(t: &TestDb) {
     let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{}", closed_port()), FROM).unwrap();
-    let id = enqueue(
-        &t.db,
-        &OutgoingMail::new("c@example.test", "Never", "never"),
-    )
-    .await;
-    let options = WorkerOptions {
-        max_attempts: 3,
-        ..WorkerOptions::default()
-    };
+    let mail = OutgoingMail::new("c@example.test", "Never", "never");
+    let id = enqueue_job(&t.db, outbox::to_payload(&mail), 3).await;
+    let options = options();
 
     let mut now = now_ms();
     for attempt in 1..=3 {
-        let report = worker::deliver_due(&t.db, &mailer, &options, now)
-            .await
-            .unwrap();
-        let row = outbox::get(&t.db, &id).await.unwrap().unwrap();
+        let report = deliver_due(&t.db, &mailer, &options, now).await;
+        let row = job(&t.db, &id).await;
         assert_eq!(row.attempts, attempt);
         if attempt < 3 {
             assert_eq!(report.retrying, 1, "{report:?}");
-            assert!(row.failed_at.is_none());
-            now = row.next_attempt_at;
+            assert_eq!(row.state, "failed");
+            now = row.run_at;
         } else {
-            assert_eq!(report.given_up, 1, "{report:?}");
-            assert!(row.failed_at.is_some());
-            assert!(row.last_error.is_some());
-            assert_eq!(row.mail.body_text, "");
+            assert_eq!(report.dead, 1, "{report:?}");
+            assert_eq!(row.state, "dead");
+            assert!(row.finished_at.is_some());
+            assert!(row.last_error.unwrap().contains("SMTP"));
+            assert_eq!(payload(&t.db, &id).await, "{}");
         }
     }
-    let later = worker::deliver_due(&t.db, &mailer, &options, now + 86_400_000)
-        .await
-        .unwrap();
-    assert_eq!(later.due, 0);
-    assert_eq!(outbox::pending_count(&t.db).await.unwrap(), 0);
+    let later = deliver_due(&t.db, &mailer, &options, now + 86_400_000).await;
+    assert_eq!(later.claimed, 0);
+    assert_eq!(unfinished(&t.db).await, 0);
 }
 
-async fn two_workers_never_double_send(t: &TestDb) {
+async fn a_malformed_mail_is_dead_at_once(t: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = Mailer::files(dir.path(), FROM).unwrap();
+    let not_a_mail = enqueue_job(&t.db, serde_json::json!({ "to": "x@example.test" }), 10).await;
+    let injected = enqueue_job(
+        &t.db,
+        outbox::to_payload(&OutgoingMail::new(
+            "x@example.test",
+            "a\r\nBcc: y@evil.test",
+            "b",
+        )),
+        10,
+    )
+    .await;
+    let report = deliver_due(&t.db, &mailer, &options(), now_ms()).await;
+    assert_eq!((report.claimed, report.dead), (2, 2), "{report:?}");
+    let row = job(&t.db, &not_a_mail).await;
+    assert_eq!((row.state.as_str(), row.attempts), ("dead", 1));
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("the job's payload is not a mail")
+    );
+    let row = job(&t.db, &injected).await;
+    assert_eq!((row.state.as_str(), row.attempts), ("dead", 1));
+    assert!(row.last_error.unwrap().contains("line breaks"));
+    assert!(eml_files(dir.path()).is_empty());
+}
+
+async fn a_dead_nodes_lease_runs_out_and_counts(t: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = Mailer::files(dir.path(), FROM).unwrap();
+    let to = unique_address("lease");
+    let taken_over = enqueue(&t.db, &OutgoingMail::new(&to, "Lease", "x")).await;
+    let t0 = now_ms();
+    // A node claims it and dies without a word.
+    let claimed = jobs_store::claim(&t.db, "dead-node", &["mail"], t0, t0 + 1_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(job(&t.db, &taken_over).await.state, "running");
+    // While its lease holds, nobody else takes it.
+    let report = deliver_due(&t.db, &mailer, &options(), t0 + 500).await;
+    assert_eq!(report.claimed, 0, "{report:?}");
+    // After it, the next claim is attempt 2 and delivers.
+    let report = deliver_due(&t.db, &mailer, &options(), t0 + 1_001).await;
+    assert_eq!(report.done, 1, "{report:?}");
+    let row = job(&t.db, &taken_over).await;
+    assert_eq!((row.state.as_str(), row.attempts), ("done", 2));
+    // The dead node's late outcome changes nothing.
+    assert!(
+        !jobs_store::finish_done(
+            &t.db,
+            &claimed[0],
+            "dead-node",
+            t0 + 2_000,
+            jobs_store::Payload::Clear
+        )
+        .await
+        .unwrap()
+    );
+
+    // A job whose node died on its last attempt is dead, not retried.
+    let last = enqueue_job(
+        &t.db,
+        outbox::to_payload(&OutgoingMail::new(&to, "Once", "x")),
+        1,
+    )
+    .await;
+    let t1 = now_ms();
+    jobs_store::claim(&t.db, "dead-node", &["mail"], t1, t1 + 1_000, 10)
+        .await
+        .unwrap();
+    let report = deliver_due(&t.db, &mailer, &options(), t1 + 1_001).await;
+    assert_eq!((report.claimed, report.dead), (0, 1), "{report:?}");
+    let row = job(&t.db, &last).await;
+    assert_eq!((row.state.as_str(), row.attempts), ("dead", 1));
+    assert!(row.last_error.unwrap().starts_with("interrupted 1 times"));
+    assert_eq!(
+        eml_files(dir.path()).len(),
+        1,
+        "only the taken-over mail was sent"
+    );
+}
+
+async fn two_runners_never_double_send(t: &TestDb) {
     const MAILS: usize = 40;
     let mut tx = t.db.begin().await.unwrap();
     let mut ids = Vec::new();
     for i in 0..MAILS {
         let mail = OutgoingMail::new(format!("n{i}@example.test"), format!("Mail {i}"), "x");
-        ids.push(outbox::enqueue(&mut tx, &mail).await.unwrap());
+        ids.push(outbox::enqueue(&mut tx, None, &mail).await.unwrap());
     }
     tx.commit().await.unwrap();
 
@@ -369,18 +481,17 @@ async fn two_workers_never_double_send(t: &TestDb) {
     for dir in &dirs {
         let db = Db::connect(&t.url, 4).await.unwrap();
         let mailer = Mailer::files(dir.path(), FROM).unwrap();
-        let options = WorkerOptions {
-            batch_size: 10,
+        let options = RunnerOptions {
             poll_interval: Duration::from_millis(20),
-            ..WorkerOptions::default()
+            ..RunnerOptions::default()
         };
-        let (handle, task) = worker::spawn_with(db, mailer, options, shutdown.clone());
+        let handle = Jobs::default();
+        tasks.push(runner(&db, mailer, options).spawn(handle.clone(), shutdown.clone()));
         handle.wake();
-        tasks.push(task);
     }
 
     let deadline = Instant::now() + Duration::from_secs(60);
-    while outbox::pending_count(&t.db).await.unwrap() > 0 {
+    while unfinished(&t.db).await > 0 {
         assert!(Instant::now() < deadline, "mail still pending after 60 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -388,7 +499,7 @@ async fn two_workers_never_double_send(t: &TestDb) {
     for task in tasks {
         tokio::time::timeout(Duration::from_secs(10), task)
             .await
-            .expect("worker did not stop")
+            .expect("runner did not stop")
             .unwrap();
     }
 
@@ -403,22 +514,26 @@ async fn two_workers_never_double_send(t: &TestDb) {
     expected.sort();
     assert_eq!(names, expected);
     for id in &ids {
-        let row = outbox::get(&t.db, id).await.unwrap().unwrap();
-        assert_eq!(row.attempts, 1, "claimed once");
-        assert!(row.sent_at.is_some());
+        let row = job(&t.db, id).await;
+        assert_eq!(
+            (row.state.as_str(), row.attempts),
+            ("done", 1),
+            "claimed once"
+        );
     }
 }
 
-async fn worker_wakes_and_stops_on_shutdown(t: &TestDb) {
+async fn runner_wakes_and_stops_on_shutdown(t: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let mailer = Mailer::files(dir.path(), FROM).unwrap();
     // A poll interval this long means only a wake can deliver promptly.
-    let options = WorkerOptions {
+    let options = RunnerOptions {
         poll_interval: Duration::from_secs(3600),
-        ..WorkerOptions::default()
+        ..RunnerOptions::default()
     };
     let shutdown = CancellationToken::new();
-    let (handle, task) = worker::spawn_with(t.db.clone(), mailer, options, shutdown.clone());
+    let handle = Jobs::default();
+    let task = runner(&t.db, mailer, options).spawn(handle.clone(), shutdown.clone());
 
     for n in 0..2 {
         let to = unique_address(&format!("wake{n}"));
@@ -430,7 +545,7 @@ async fn worker_wakes_and_stops_on_shutdown(t: &TestDb) {
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(10), task)
         .await
-        .expect("worker did not stop")
+        .expect("runner did not stop")
         .unwrap();
 }
 
@@ -438,21 +553,21 @@ async fn header_injection_is_refused(t: &TestDb) {
     let mut tx = t.db.begin().await.unwrap();
     let subject = OutgoingMail::new("d@example.test", "Hi\r\nBcc: evil@example.test", "b");
     assert!(matches!(
-        outbox::enqueue(&mut tx, &subject).await,
+        outbox::enqueue(&mut tx, None, &subject).await,
         Err(Error::LineBreak { field: "subject" })
     ));
     let to = OutgoingMail::new("d@example.test\nBcc: evil@example.test", "Hi", "b");
     assert!(matches!(
-        outbox::enqueue(&mut tx, &to).await,
+        outbox::enqueue(&mut tx, None, &to).await,
         Err(Error::LineBreak { field: "recipient" })
     ));
     let bad = OutgoingMail::new("not an address", "Hi", "b");
     assert!(matches!(
-        outbox::enqueue(&mut tx, &bad).await,
+        outbox::enqueue(&mut tx, None, &bad).await,
         Err(Error::InvalidAddress { .. })
     ));
     tx.commit().await.unwrap();
-    assert_eq!(outbox::pending_count(&t.db).await.unwrap(), 0);
+    assert_eq!(unfinished(&t.db).await, 0);
     assert!(matches!(
         Mailer::files("/nonexistent", "Atrium <a@b.test>\r\nBcc: x@y.test"),
         Err(Error::LineBreak { .. })
@@ -465,7 +580,9 @@ on_both_databases!(
     smtp_delivery_reaches_the_sink,
     smtp_outage_backs_off_then_delivers,
     gives_up_after_max_attempts,
-    two_workers_never_double_send,
-    worker_wakes_and_stops_on_shutdown,
+    a_malformed_mail_is_dead_at_once,
+    a_dead_nodes_lease_runs_out_and_counts,
+    two_runners_never_double_send,
+    runner_wakes_and_stops_on_shutdown,
     header_injection_is_refused,
 );

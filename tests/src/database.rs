@@ -51,6 +51,15 @@ impl TestDatabase {
         }
     }
 
+    /// Another handle on a database that already exists (e.g. for a second server on the same
+    /// PostgreSQL database). It is never dropped through this handle; its creator drops it.
+    pub fn shared(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            postgres: None,
+        }
+    }
+
     /// The URL the server is given.
     pub fn url(&self) -> &str {
         &self.url

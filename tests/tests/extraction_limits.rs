@@ -478,10 +478,13 @@ async fn warm_up(w: &Workspace) {
     assert_eq!(text["extraction"], "done", "{text}");
 }
 
-/// The extraction job of the file's version: state, error, attempts.
+/// The extraction of the file's version: its state and error, and the attempts of its job.
 async fn job(pool: &sqlx::AnyPool, file: &str) -> (String, Option<String>, i64) {
     sqlx::query_as(
-        "select extract_state, extract_error, extract_attempts from file_versions where file_id = $1",
+        "select v.extract_state, v.extract_error, j.attempts from file_versions v
+         join jobs j on j.org_id = v.org_id and j.kind = 'extract'
+                    and j.payload like '%' || v.id || '%'
+         where v.file_id = $1",
     )
     .bind(file)
     .fetch_one(pool)
@@ -629,10 +632,12 @@ atrium_tests::backend_tests! {
     async fn an_extraction_interrupted_three_times_fails(backend) {
         // A real file that takes many minutes (one 8 MiB stream read for each of 5,000 pages),
         // with the budget and deadline out of the way: the server is killed while the child
-        // works on it, three times.
+        // works on it, three times. A killed server's job is taken up again once its lease runs
+        // out (renewed every third of it while the server lives): two seconds here.
         let mut w = workspace(backend, &[
             ("ATRIUM_EXTRACT_TIMEOUT_SECS", "3600".to_owned()),
             ("ATRIUM_EXTRACT_MAX_EXPANDED_MIB", "1048576".to_owned()),
+            ("ATRIUM_JOBS_LEASE_SECS", "2".to_owned()),
         ]).await;
         let file = upload(&w, "slow.pdf", &pdf_rereads(8, 5_000)).await;
         sqlx::any::install_default_drivers();
@@ -652,7 +657,8 @@ atrium_tests::backend_tests! {
             assert!(gone(child).await, "the extraction child {child} outlived the server");
             w.server.restart().await;
         }
-        // The third restart found it interrupted three times: failed, with the reason.
+        // After the third restart its lease ran out with no attempt left: failed, with the
+        // reason.
         let owner = w.server.client().with_token(&w.owner.token);
         let deadline = Instant::now() + Duration::from_secs(30);
         let text = loop {

@@ -66,14 +66,14 @@ async fn request_reset(
     let mut tx = state.db.begin().await?;
     store::invalidate_password_resets(&mut tx, &user.id).await?;
     store::insert_password_reset(&mut tx, &user.id, &secret, now_ms() + validity_ms).await?;
-    mail::outbox::enqueue(&mut tx, &message)
+    mail::outbox::enqueue(&mut tx, None, &message)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let event =
         Event::new(action::PASSWORD_RESET_REQUESTED, Some(&user.id)).target("user", &user.id);
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
-    state.mail.wake();
+    state.jobs.wake();
     Ok(StatusCode::ACCEPTED)
 }
 

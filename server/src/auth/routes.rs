@@ -83,7 +83,7 @@ async fn signup(
     let event = Event::new(action::SIGNUP, Some(&user.id)).target("user", &user.id);
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
-    state.mail.wake();
+    state.jobs.wake();
     tracing::info!(user_id = %user.id, "user signed up");
     Ok((StatusCode::CREATED, Json(SignupResponse { user })))
 }

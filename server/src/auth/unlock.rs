@@ -92,12 +92,12 @@ async fn send(state: &AppState, user: &User, client: &ClientInfo) -> Result<()> 
     if !store::insert_unlock(&mut tx, &user.id, slot, &secret, now + validity).await? {
         return Ok(());
     }
-    mail::outbox::enqueue(&mut tx, &message)
+    mail::outbox::enqueue(&mut tx, None, &message)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let event = Event::new(action::LOGIN_UNLOCK_SENT, Some(&user.id)).target("user", &user.id);
     audit::store::record_in(&mut tx, &event, client).await?;
     tx.commit().await?;
-    state.mail.wake();
+    state.jobs.wake();
     Ok(())
 }

@@ -57,7 +57,7 @@ pub async fn send_link(tx: &mut Tx, config: &Config, user: &User) -> Result<()> 
     store::invalidate_email_verifications(tx, &user.id).await?;
     store::insert_email_verification(tx, &user.id, &user.email, &secret, now_ms() + validity)
         .await?;
-    mail::outbox::enqueue(tx, &message)
+    mail::outbox::enqueue(tx, None, &message)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(())
@@ -159,6 +159,6 @@ async fn resend(
         Event::new(action::EMAIL_VERIFICATION_SENT, Some(user.id())).target("user", user.id());
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
-    state.mail.wake();
+    state.jobs.wake();
     Ok(StatusCode::ACCEPTED)
 }

@@ -15,6 +15,8 @@ pub enum OrgAction {
     ManageMembers,
     /// Read the audit log.
     ReadAudit,
+    /// See the organisation's background jobs (state, attempts, last error; never payloads).
+    ReadJobs,
 }
 
 /// What can be done inside a project.
@@ -36,7 +38,9 @@ pub fn org_allows(role: OrgRole, action: OrgAction) -> bool {
     match action {
         OrgAction::Read => true,
         OrgAction::CreateProject => matches!(role, Owner | Admin | Member),
-        OrgAction::ManageMembers | OrgAction::ReadAudit => matches!(role, Owner | Admin),
+        OrgAction::ManageMembers | OrgAction::ReadAudit | OrgAction::ReadJobs => {
+            matches!(role, Owner | Admin)
+        }
     }
 }
 

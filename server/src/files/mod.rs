@@ -9,7 +9,7 @@
 //! - [`store`] — every SQL statement of the domain.
 //! - [`model`] — wire types and pure rules (names, sniffing, ranges, `Content-Disposition`).
 //! - [`extract`] — text extraction per format; [`sandbox`] — running it in a child process
-//!   under memory and CPU limits; [`worker`] — the background job that feeds it.
+//!   under memory and CPU limits; [`extraction`] — the job that runs it for each version.
 //! - [`feed`] — change-feed rows of kind `file` for the search indexer.
 //! - [`thumbnails`] — bounded, on-demand PNG previews of image files.
 //!
@@ -17,6 +17,7 @@
 //! versions that use them); a blob's object goes when its last version is purged.
 
 pub mod extract;
+pub mod extraction;
 pub mod feed;
 pub mod model;
 pub mod routes;
@@ -25,19 +26,13 @@ pub mod storage;
 pub mod store;
 pub mod thumbnails;
 pub mod upload;
-pub mod worker;
-
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::db::Db;
 
-/// What the file routes need beyond the database: the store, the limits, and the worker.
+/// What the file routes need beyond the database: the store and the limits.
 #[derive(Clone)]
 pub struct Files {
     pub store: storage::Store,
-    pub extractor: worker::Extractor,
     /// Largest accepted file, in bytes.
     pub max_upload_bytes: u64,
     /// Bytes one organisation may store (distinct blobs).
@@ -45,28 +40,16 @@ pub struct Files {
 }
 
 impl Files {
-    /// Opens the configured store and starts the extraction worker, which stops with
-    /// `shutdown`.
-    pub async fn start(
-        config: &Config,
-        db: Db,
-        shutdown: CancellationToken,
-    ) -> Result<(Self, JoinHandle<()>), storage::StorageError> {
+    /// Opens the configured store. Extraction runs as jobs ([`extraction::ExtractionHandler`]).
+    pub async fn start(config: &Config) -> Result<Self, storage::StorageError> {
         let store = storage::from_config(config).await?;
         tracing::info!(backend = store.backend(), "file storage ready");
         metrics::describe();
-        let extractor = worker::Extractor::default();
-        let limits = sandbox::Limits::from_config(config);
-        let task = worker::spawn(db, store.clone(), extractor.clone(), limits, shutdown);
-        Ok((
-            Self {
-                store,
-                extractor,
-                max_upload_bytes: config.files_max_upload_bytes,
-                org_quota_bytes: config.files_org_quota_bytes,
-            },
-            task,
-        ))
+        Ok(Self {
+            store,
+            max_upload_bytes: config.files_max_upload_bytes,
+            org_quota_bytes: config.files_org_quota_bytes,
+        })
     }
 }
 

@@ -1,7 +1,6 @@
 //! Every SQL statement about files, versions and blobs. Each takes the organisation it works
-//! in, except [`locate`] (which is how a file's organisation is found before authorising) and
-//! the extraction worker's cross-tenant queue reads ([`pending_extractions`],
-//! [`recover_interrupted_extractions`]), which hand back the org id for every later call.
+//! in, except [`locate`] (which is how a file's organisation is found before authorising).
+//! Which versions wait for extraction is the job queue's business ([`super::extraction`]).
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -372,7 +371,7 @@ pub async fn delete_file(
     Ok(hashes)
 }
 
-/// A version waiting for text extraction, as the worker needs it.
+/// A version to extract, as the extraction job needs it.
 #[derive(Debug, Clone)]
 pub struct ExtractJob {
     pub org_id: String,
@@ -383,99 +382,48 @@ pub struct ExtractJob {
     pub sha256: String,
 }
 
-/// Versions waiting for extraction, oldest first, in every organisation: the worker's queue.
-pub async fn pending_extractions(db: &Db, limit: i64) -> Result<Vec<ExtractJob>, sqlx::Error> {
-    let rows = sqlx::query(
+/// What the extraction of a version reads; `None` when the version is gone.
+pub async fn extraction_input(
+    db: &Db,
+    org_id: &str,
+    version_id: &str,
+) -> Result<Option<ExtractJob>, sqlx::Error> {
+    let row = sqlx::query(
         "select org_id, id, file_id, content_type, size, sha256 from file_versions
-         where extract_state = 'pending' order by created_at, id limit $1",
+         where org_id = $1 and id = $2",
     )
-    .bind(limit)
-    .fetch_all(db.pool())
+    .bind(org_id)
+    .bind(version_id)
+    .fetch_optional(db.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ExtractJob {
-                org_id: r.try_get(0)?,
-                version_id: r.try_get(1)?,
-                file_id: r.try_get(2)?,
-                content_type: r.try_get(3)?,
-                size: r.try_get(4)?,
-                sha256: r.try_get(5)?,
-            })
+    row.map(|r| {
+        Ok(ExtractJob {
+            org_id: r.try_get(0)?,
+            version_id: r.try_get(1)?,
+            file_id: r.try_get(2)?,
+            content_type: r.try_get(3)?,
+            size: r.try_get(4)?,
+            sha256: r.try_get(5)?,
         })
-        .collect()
+    })
+    .transpose()
 }
 
-/// What start-up did with the extractions a stop interrupted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Recovered {
-    /// Put back in the queue.
-    pub requeued: u64,
-    /// Marked failed: they had been interrupted `max_attempts` times.
-    pub failed: u64,
-}
-
-/// At start-up, extractions still `running` were interrupted (the server stopped, crashed or
-/// was killed during them). Those claimed fewer than `max_attempts` times go back to the queue;
-/// the others are marked failed, so one file that takes the server down cannot do it forever.
-pub async fn recover_interrupted_extractions(
-    db: &Db,
-    max_attempts: i64,
-) -> Result<Recovered, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let failed = sqlx::query(
-        "update file_versions set extract_state = 'failed', extract_error = $1
-         where extract_state = 'running' and extract_attempts >= $2",
-    )
-    .bind(format!("extraction was interrupted {max_attempts} times"))
-    .bind(max_attempts)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let requeued = sqlx::query(
-        "update file_versions set extract_state = 'pending' where extract_state = 'running'",
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    Ok(Recovered { requeued, failed })
-}
-
-/// Puts a claimed extraction back in the queue without counting the attempt (the worker is
-/// stopping and did not finish it).
-pub async fn release_extraction(
+/// Marks a version's extraction `running` (an attempt started) or `pending` again (a stopping
+/// node gave it back); what clients see while the job runs.
+pub async fn set_extraction_state(
     db: &Db,
     org_id: &str,
     version_id: &str,
+    state: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update file_versions set extract_state = 'pending', extract_attempts = extract_attempts - 1
-         where org_id = $1 and id = $2 and extract_state = 'running'",
-    )
-    .bind(org_id)
-    .bind(version_id)
-    .execute(db.pool())
-    .await
-    .map(drop)
-}
-
-/// Claims a pending extraction and counts the attempt; `false` when another worker took it
-/// first.
-pub async fn claim_extraction(
-    db: &Db,
-    org_id: &str,
-    version_id: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update file_versions set extract_state = 'running', extract_attempts = extract_attempts + 1
-         where org_id = $1 and id = $2 and extract_state = 'pending'",
-    )
-    .bind(org_id)
-    .bind(version_id)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
+    sqlx::query("update file_versions set extract_state = $3 where org_id = $1 and id = $2")
+        .bind(org_id)
+        .bind(version_id)
+        .bind(state)
+        .execute(db.pool())
+        .await
+        .map(drop)
 }
 
 /// Records the outcome of an extraction.

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::model::{FileInfo, SNIFF_BYTES, clean_name, sniff};
 use super::storage::{PendingObject, StorageError, blob_key};
-use super::{feed, metrics, store};
+use super::{extraction, feed, metrics, store};
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
 
@@ -197,10 +197,11 @@ async fn commit(
     let file = store::find_in(&mut tx, org_id, &file_id)
         .await?
         .ok_or_else(|| ApiError::internal("the file just written is missing"))?;
-    // The name is searchable at once; the text follows when the worker has extracted it.
+    // The name is searchable at once; the text follows when the extraction job has run.
     feed::upsert(&mut tx, &file, "").await?;
+    extraction::enqueue(&mut tx, org_id, &file_id, &file.version_id).await?;
     tx.commit().await?;
-    state.files.extractor.wake();
+    state.jobs.wake();
     metrics::upload(if new_blob { "stored" } else { "deduplicated" });
     ::metrics::counter!(metrics::UPLOAD_BYTES).increment(received.size);
     if new_blob {

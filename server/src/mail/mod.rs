@@ -1,35 +1,32 @@
-//! Outgoing e-mail: a transactional outbox in the database, a delivery worker, and the two
+//! Outgoing e-mail: mail queued as jobs on the one job queue ([`crate::jobs`]), and the two
 //! ways mail leaves the server (`.eml` files or SMTP).
 //!
 //! A feature that sends mail calls [`outbox::enqueue`] inside the transaction of the change that
-//! causes it, so a mail exists exactly when that change committed, then pokes the worker with
-//! [`MailWorker::wake`]. The worker claims due rows with an optimistic lease (safe with several
-//! nodes on one PostgreSQL), hands them to the [`Mailer`] chosen at start-up, and retries
-//! failures with exponential back-off until it gives up.
+//! causes it, so a mail exists exactly when that change committed, then wakes the job runner
+//! ([`crate::jobs::Jobs::wake`]). The runner claims the job (safe with several nodes on one
+//! PostgreSQL), [`job::MailHandler`] hands it to the [`Mailer`] chosen at start-up, and failures
+//! are retried with exponential back-off until the job is dead.
 //!
 //! # Layout
-//! - [`outbox`] — every SQL statement of the outbox: enqueue, claim, mark sent/failed, purge.
+//! - [`outbox`] — [`OutgoingMail`], its validation, and queuing it as a job.
 //! - [`mailer`] — [`Mailer`]: `.eml` files under `<data_dir>/outbox/` or SMTP via `lettre`;
 //!   RFC 5322 message building.
-//! - [`worker`] — [`MailWorker`]: the background delivery loop, back-off, metrics.
+//! - [`job`] — [`job::MailHandler`]: one delivery attempt for the job runner.
 //! - [`templates`] — the product's messages (password reset, organisation invitation, e-mail
 //!   verification, log-in unlock, notification digest).
 
+pub mod job;
 pub mod mailer;
 pub mod outbox;
 pub mod templates;
-pub mod worker;
 
+pub use job::MailHandler;
 pub use mailer::Mailer;
 pub use outbox::OutgoingMail;
-pub use worker::{MailWorker, WorkerOptions};
 
-/// Mails delivered (to a file or accepted by the SMTP server).
+/// Mails delivered (to a file or accepted by the SMTP server). Failures and the queue are the
+/// job queue's metrics (`atrium_jobs*{kind="mail"}`).
 pub const METRIC_SENT: &str = "atrium_mail_sent_total";
-/// Failed delivery attempts, by `outcome` (`retry` or `gave_up`).
-pub const METRIC_FAILURES: &str = "atrium_mail_failures_total";
-/// Mails waiting in the outbox (neither sent nor given up).
-pub const METRIC_PENDING: &str = "atrium_mail_outbox_pending";
 
 /// Why a mail could not be queued, built or delivered.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +58,7 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
-    #[error("outbox database error: {0}")]
+    #[error("mail queue database error: {0}")]
     Database(#[from] sqlx::Error),
 }
 

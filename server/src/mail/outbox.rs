@@ -1,22 +1,10 @@
-//! Every SQL statement of the mail outbox (`mail_outbox`), portable between SQLite and
-//! PostgreSQL.
-//!
-//! A row's life: [`enqueue`] (in the caller's transaction) → [`due`] lists it once
-//! `next_attempt_at` has passed → a worker [`claim`]s it → [`mark_sent`], or
-//! [`mark_failed_attempt`] (due again later), or [`give_up`].
-//!
-//! Claiming is an optimistic lease: the claim moves `next_attempt_at` to the end of the lease
-//! with `update … where id = $1 and next_attempt_at = $old`. Of several workers that read the
-//! same due row, exactly one update matches; the others see zero rows changed and skip it.
-//! The lease end is also a fencing token: the outcome updates match on it, so a worker whose
-//! lease ran out (and whose row another worker took over) cannot overwrite the newer state.
-//! If a node dies mid-send, the row is due again when the lease ends.
-
-use sqlx::Row;
-use sqlx::any::AnyRow;
+//! An outgoing mail and how it is queued: as a job of kind [`KIND`] whose payload is the mail
+//! (the job runner delivers it through [`super::job::MailHandler`]; its bodies are cleared
+//! once the job is done or dead).
 
 use super::{Error, Result};
-use crate::db::{Db, Tx, new_id, now_ms};
+use crate::db::Tx;
+use crate::jobs::{self, NewJob};
 
 /// Longest accepted subject, in bytes.
 pub const MAX_SUBJECT_BYTES: usize = 998;
@@ -24,8 +12,6 @@ pub const MAX_SUBJECT_BYTES: usize = 998;
 pub const MAX_ADDRESS_BYTES: usize = 320;
 /// Longest accepted body (each of text and HTML), in bytes.
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
-/// The stored `last_error` is cut to this many bytes.
-const MAX_ERROR_BYTES: usize = 1000;
 
 /// A mail to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +48,7 @@ impl OutgoingMail {
 
     /// Checks that the mail can be turned into a message: no line breaks in header values,
     /// a valid recipient, sizes within limits. [`enqueue`] calls it, so a bad mail fails the
-    /// caller's request instead of sitting in the outbox.
+    /// caller's request instead of sitting in the queue.
     pub fn validate(&self) -> Result<()> {
         no_line_breaks("recipient", &self.to)?;
         no_line_breaks("subject", &self.subject)?;
@@ -96,208 +82,41 @@ fn within(field: &'static str, value: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// A row of the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxEntry {
-    pub id: String,
-    pub mail: OutgoingMail,
-    pub created_at: i64,
-    /// Delivery attempts started so far (a claim counts as one).
-    pub attempts: i64,
-    /// When the row is due next (or the end of the current lease).
-    pub next_attempt_at: i64,
-    pub sent_at: Option<i64>,
-    pub failed_at: Option<i64>,
-    pub last_error: Option<String>,
+/// The job kind of an outgoing mail.
+pub const KIND: &str = "mail";
+
+/// Queues a mail as a job inside the caller's transaction, due at once; returns the job's id
+/// (which is also the mail's Message-ID). The mail is validated first, so nothing is written
+/// for a mail that could never be sent. `org_id` is the organisation whose admins see the job
+/// (an invitation); `None` for a mail to a person about their own account.
+pub async fn enqueue(tx: &mut Tx, org_id: Option<&str>, mail: &OutgoingMail) -> Result<String> {
+    mail.validate()?;
+    let job = NewJob::new(org_id, KIND, to_payload(mail));
+    Ok(jobs::enqueue(tx, &job).await?)
 }
 
-/// A row a worker holds the lease on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claim {
-    pub id: String,
-    /// The attempt this is, counting from 1.
-    pub attempt: i64,
-    /// The lease end written by the claim; the outcome updates match on it.
-    pub lease_until: i64,
-}
-
-/// The columns [`entry`] reads, as a literal so queries stay `&'static str`.
-macro_rules! columns {
-    () => {
-        "id, to_address, subject, body_text, body_html, created_at, attempts, next_attempt_at, \
-         sent_at, failed_at, last_error"
-    };
-}
-
-fn entry(row: &AnyRow) -> Result<OutboxEntry, sqlx::Error> {
-    Ok(OutboxEntry {
-        id: row.try_get("id")?,
-        mail: OutgoingMail {
-            to: row.try_get("to_address")?,
-            subject: row.try_get("subject")?,
-            body_text: row.try_get("body_text")?,
-            body_html: row.try_get("body_html")?,
-        },
-        created_at: row.try_get("created_at")?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        sent_at: row.try_get("sent_at")?,
-        failed_at: row.try_get("failed_at")?,
-        last_error: row.try_get("last_error")?,
+/// The job payload of a mail.
+pub fn to_payload(mail: &OutgoingMail) -> serde_json::Value {
+    serde_json::json!({
+        "to": mail.to,
+        "subject": mail.subject,
+        "body_text": mail.body_text,
+        "body_html": mail.body_html,
     })
 }
 
-/// Queues a mail inside the caller's transaction, due at once; returns its id. The mail is
-/// validated first, so nothing is written for a mail that could never be sent.
-pub async fn enqueue(tx: &mut Tx, mail: &OutgoingMail) -> Result<String> {
-    mail.validate()?;
-    let id = new_id();
-    let now = now_ms();
-    sqlx::query(
-        "insert into mail_outbox (id, to_address, subject, body_text, body_html, created_at,
-                                  attempts, next_attempt_at)
-         values ($1, $2, $3, $4, $5, $6, 0, $7)",
-    )
-    .bind(&id)
-    .bind(&mail.to)
-    .bind(&mail.subject)
-    .bind(&mail.body_text)
-    .bind(mail.body_html.as_deref())
-    .bind(now)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(id)
-}
-
-/// Up to `limit` rows due at `now` (neither sent nor given up), oldest due first.
-pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxEntry>> {
-    let rows = sqlx::query(concat!(
-        "select ",
-        columns!(),
-        " from mail_outbox
-         where sent_at is null and failed_at is null and next_attempt_at <= $1
-         order by next_attempt_at, id limit $2"
-    ))
-    .bind(now)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
-}
-
-/// One row by id.
-pub async fn get(db: &Db, id: &str) -> Result<Option<OutboxEntry>> {
-    let row = sqlx::query(concat!(
-        "select ",
-        columns!(),
-        " from mail_outbox where id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.as_ref().map(entry).transpose()?)
-}
-
-/// Takes the lease on a row read by [`due`] until `lease_until` and counts the attempt.
-/// `None` when another worker got there first (or the row is no longer pending).
-pub async fn claim(db: &Db, entry: &OutboxEntry, lease_until: i64) -> Result<Option<Claim>> {
-    let done = sqlx::query(
-        "update mail_outbox set next_attempt_at = $1, attempts = attempts + 1
-         where id = $2 and next_attempt_at = $3 and sent_at is null and failed_at is null",
-    )
-    .bind(lease_until)
-    .bind(&entry.id)
-    .bind(entry.next_attempt_at)
-    .execute(db.pool())
-    .await?;
-    Ok((done.rows_affected() == 1).then(|| Claim {
-        id: entry.id.clone(),
-        attempt: entry.attempts + 1,
-        lease_until,
-    }))
-}
-
-/// Records a delivery. The bodies are cleared: they may hold single-use links (password
-/// reset, invitation) that have no reason to outlive delivery in the database.
-/// `false` when the lease was lost to another worker.
-pub async fn mark_sent(db: &Db, claim: &Claim, now: i64) -> Result<bool> {
-    let done = sqlx::query(
-        "update mail_outbox set sent_at = $1, last_error = null, body_text = '', body_html = null
-         where id = $2 and next_attempt_at = $3 and sent_at is null and failed_at is null",
-    )
-    .bind(now)
-    .bind(&claim.id)
-    .bind(claim.lease_until)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records a failed attempt and when to try again. `false` when the lease was lost.
-pub async fn mark_failed_attempt(
-    db: &Db,
-    claim: &Claim,
-    error: &str,
-    next_attempt_at: i64,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "update mail_outbox set next_attempt_at = $1, last_error = $2
-         where id = $3 and next_attempt_at = $4 and sent_at is null and failed_at is null",
-    )
-    .bind(next_attempt_at)
-    .bind(truncate(error, MAX_ERROR_BYTES))
-    .bind(&claim.id)
-    .bind(claim.lease_until)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Gives up on a row after its last failed attempt; the bodies are cleared as in
-/// [`mark_sent`]. `false` when the lease was lost.
-pub async fn give_up(db: &Db, claim: &Claim, error: &str, now: i64) -> Result<bool> {
-    let done = sqlx::query(
-        "update mail_outbox set failed_at = $1, last_error = $2, body_text = '', body_html = null
-         where id = $3 and next_attempt_at = $4 and sent_at is null and failed_at is null",
-    )
-    .bind(now)
-    .bind(truncate(error, MAX_ERROR_BYTES))
-    .bind(&claim.id)
-    .bind(claim.lease_until)
-    .execute(db.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Rows neither sent nor given up (including those waiting for a retry).
-pub async fn pending_count(db: &Db) -> Result<i64> {
-    let row =
-        sqlx::query("select count(*) from mail_outbox where sent_at is null and failed_at is null")
-            .fetch_one(db.pool())
-            .await?;
-    Ok(row.try_get::<i64, _>(0)?)
-}
-
-/// Deletes rows sent or given up before `before`; returns how many.
-pub async fn purge_finished(db: &Db, before: i64) -> Result<u64> {
-    let done = sqlx::query("delete from mail_outbox where sent_at < $1 or failed_at < $1")
-        .bind(before)
-        .execute(db.pool())
-        .await?;
-    Ok(done.rows_affected())
-}
-
-/// At most `max` bytes of `s`, cut on a character boundary.
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+/// The mail in a job payload; `None` when the payload is not a mail.
+pub fn from_payload(payload: &serde_json::Value) -> Option<OutgoingMail> {
+    let text = |key: &str| payload.get(key)?.as_str().map(str::to_owned);
+    Some(OutgoingMail {
+        to: text("to")?,
+        subject: text("subject")?,
+        body_text: text("body_text")?,
+        body_html: match payload.get("body_html")? {
+            serde_json::Value::Null => None,
+            value => Some(value.as_str()?.to_owned()),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -328,9 +147,18 @@ mod tests {
     }
 
     #[test]
-    fn truncate_keeps_whole_characters() {
-        assert_eq!(truncate("héllo", 2), "h");
-        assert_eq!(truncate("héllo", 3), "hé");
-        assert_eq!(truncate("abc", 10), "abc");
+    fn payload_round_trips_and_refuses_other_shapes() {
+        let plain = OutgoingMail::new("ann@example.com", "Hi", "Hello");
+        assert_eq!(from_payload(&to_payload(&plain)), Some(plain.clone()));
+        let html = plain.with_html("<p>Hello</p>");
+        assert_eq!(from_payload(&to_payload(&html)), Some(html));
+        assert_eq!(from_payload(&serde_json::json!({})), None);
+        assert_eq!(from_payload(&serde_json::Value::Null), None);
+        assert_eq!(
+            from_payload(
+                &serde_json::json!({"to": "a@b.c", "subject": "s", "body_text": 3, "body_html": null})
+            ),
+            None
+        );
     }
 }

@@ -14,7 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::store;
 use crate::db::{Db, now_ms};
-use crate::mail::{self, MailWorker, templates};
+use crate::jobs::Jobs;
+use crate::mail::{self, templates};
 
 /// Users handled per pass.
 const USERS_PER_PASS: i64 = 100;
@@ -22,7 +23,7 @@ const USERS_PER_PASS: i64 = 100;
 /// Starts the digest worker; it stops with `stop`.
 pub fn spawn(
     db: Db,
-    mail: MailWorker,
+    jobs: Jobs,
     public_url: String,
     interval: Duration,
     stop: CancellationToken,
@@ -38,7 +39,7 @@ pub fn spawn(
                 Ok(0) => {}
                 Ok(sent) => {
                     tracing::info!(sent, "queued notification digests");
-                    mail.wake();
+                    jobs.wake();
                 }
                 Err(error) => tracing::warn!(%error, "notification digest pass failed"),
             }
@@ -86,7 +87,7 @@ async fn pass(db: &Db, public_url: &str, before: i64) -> Result<usize, mail::Err
                 name: &user.name,
                 items: &items,
             });
-            mail::outbox::enqueue(&mut tx, &mail).await?;
+            mail::outbox::enqueue(&mut tx, None, &mail).await?;
             queued += 1;
         }
         tx.commit().await?;

@@ -130,7 +130,7 @@ pub async fn add_member(
         token: &secret,
         expires_at: invitation.expires_at,
     });
-    mail::outbox::enqueue(&mut tx, &message)
+    mail::outbox::enqueue(&mut tx, Some(&org_id), &message)
         .await
         .map_err(|e| ApiError::invalid_field("email", e.to_string()))?;
     let event = Event::new(action::MEMBER_INVITED, Some(user.id()))
@@ -142,7 +142,7 @@ pub async fn add_member(
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
-    state.mail.wake();
+    state.jobs.wake();
     Ok((StatusCode::ACCEPTED, Json(AddMemberResponse { invitation })))
 }
 
