@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orgs::routes::router())
         .merge(projects::routes::router())
         .merge(audit::routes::router())
+        .merge(crate::authz::routes::router())
         .merge(docs::routes::router(state.collab.config().max_message_size))
         .merge(crate::files::routes::router(config.files_max_upload_bytes))
         .merge(crate::search::routes::router())

@@ -58,6 +58,7 @@ impl ChannelRow {
                 Vec::new()
             },
             notify: notify.unwrap_or(default_notify(self.kind)),
+            can: None,
         }
     }
 
@@ -72,20 +73,6 @@ pub fn default_notify(kind: ChannelKind) -> NotifyLevel {
     match kind {
         ChannelKind::Dm => NotifyLevel::All,
         ChannelKind::Channel => NotifyLevel::Mentions,
-    }
-}
-
-/// Who may see a channel: a DM's members; a public channel's project readers; a private
-/// channel's members who can still read its project.
-pub fn channel_visible(
-    kind: ChannelKind,
-    private: bool,
-    is_member: bool,
-    project_visible: bool,
-) -> bool {
-    match kind {
-        ChannelKind::Dm => is_member,
-        ChannelKind::Channel => project_visible && (!private || is_member),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Every SQL statement about organisations, their members and invitations.
 
-use atrium_client::wire::{Invitation, Org, OrgMember, OrgMembership, OrgRole, User};
+use atrium_client::wire::{Can, Invitation, Org, OrgMember, OrgMembership, OrgRole, User};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -41,6 +41,8 @@ pub async fn create(tx: &mut Tx, name: &str, owner_id: &str) -> Result<Org, sqlx
         name: name.to_owned(),
         created_at: now,
         role: OrgRole::Owner,
+        roles: Vec::new(),
+        can: Can::default(),
     })
 }
 
@@ -59,6 +61,8 @@ pub async fn memberships(db: &Db, user_id: &str) -> Result<Vec<OrgMembership>, s
                 id: row.try_get("id")?,
                 name: row.try_get("name")?,
                 role: role_from(row, "role")?,
+                roles: Vec::new(),
+                can: Can::default(),
             })
         })
         .collect()
@@ -80,6 +84,8 @@ pub async fn list_for_user(db: &Db, user_id: &str) -> Result<Vec<Org>, sqlx::Err
                 name: row.try_get("name")?,
                 created_at: row.try_get("created_at")?,
                 role: role_from(row, "role")?,
+                roles: Vec::new(),
+                can: Can::default(),
             })
         })
         .collect()
@@ -116,6 +122,7 @@ fn member_from(row: &AnyRow) -> Result<OrgMember, sqlx::Error> {
     Ok(OrgMember {
         user: user_from(row)?,
         role: role_from(row, "role")?,
+        roles: Vec::new(),
         joined_at: row.try_get("joined_at")?,
     })
 }
@@ -126,7 +133,14 @@ pub async fn list_members(db: &Db, org_id: &str) -> Result<Vec<OrgMember>, sqlx:
         "{MEMBER_SELECT} where m.org_id = $1 order by u.name, u.id"
     ));
     let rows = sqlx::query(sql).bind(org_id).fetch_all(db.pool()).await?;
-    rows.iter().map(member_from).collect()
+    let mut roles = crate::authz::store::business_roles_in_org(db, org_id).await?;
+    rows.iter()
+        .map(|row| {
+            let mut member = member_from(row)?;
+            member.roles = roles.remove(&member.user.id).unwrap_or_default();
+            Ok(member)
+        })
+        .collect()
 }
 
 /// One member.
@@ -143,7 +157,11 @@ pub async fn member(
         .bind(user_id)
         .fetch_optional(db.pool())
         .await?;
-    row.as_ref().map(member_from).transpose()
+    let Some(mut member) = row.as_ref().map(member_from).transpose()? else {
+        return Ok(None);
+    };
+    member.roles = crate::authz::store::business_roles(db, org_id, user_id).await?;
+    Ok(Some(member))
 }
 
 /// Adds a member; false when they already were one.
@@ -276,6 +294,7 @@ pub async fn insert_invitation(
     org_id: &str,
     email: &str,
     role: OrgRole,
+    roles: &[String],
     secret: &str,
     invited_by: &str,
     expires_at: i64,
@@ -283,8 +302,8 @@ pub async fn insert_invitation(
     let id = new_id();
     let now = now_ms();
     sqlx::query(
-        "insert into invitations (id, org_id, email, role, token_hash, invited_by, created_at, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "insert into invitations (id, org_id, email, role, roles, token_hash, invited_by, created_at, expires_at)
+         values ($1, $2, $3, $4, $9, $5, $6, $7, $8)",
     )
     .bind(&id)
     .bind(org_id)
@@ -294,6 +313,7 @@ pub async fn insert_invitation(
     .bind(invited_by)
     .bind(now)
     .bind(expires_at)
+    .bind(roles.join(","))
     .execute(&mut **tx)
     .await?;
     Ok(Invitation {
@@ -301,13 +321,15 @@ pub async fn insert_invitation(
         org_id: org_id.to_owned(),
         email: email.to_owned(),
         role,
+        roles: roles.to_vec(),
         invited_by: invited_by.to_owned(),
         created_at: now,
         expires_at,
     })
 }
 
-const INVITATION_COLUMNS: &str = "id, org_id, email, role, invited_by, created_at, expires_at";
+const INVITATION_COLUMNS: &str =
+    "id, org_id, email, role, roles, invited_by, created_at, expires_at";
 
 fn invitation_from(row: &AnyRow) -> Result<Invitation, sqlx::Error> {
     Ok(Invitation {
@@ -315,6 +337,12 @@ fn invitation_from(row: &AnyRow) -> Result<Invitation, sqlx::Error> {
         org_id: row.try_get("org_id")?,
         email: row.try_get("email")?,
         role: role_from(row, "role")?,
+        roles: row
+            .try_get::<String, _>("roles")?
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
         invited_by: row.try_get("invited_by")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,

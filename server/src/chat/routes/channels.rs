@@ -215,7 +215,7 @@ async fn list_project_channels(
     .await?;
     let visible: Vec<_> = entries
         .into_iter()
-        .filter(|e| model::channel_visible(e.channel.kind, e.channel.private, e.is_member, true))
+        .filter(|e| crate::authz::channels::visible(e.channel.kind, e.channel.private, e.is_member, true))
         .collect();
     Ok(Json(Page {
         items: with_members(&state, visible).await?,
@@ -290,7 +290,7 @@ async fn update_channel(
     Json(body): Json<UpdateChannelRequest>,
 ) -> Result<Json<Channel>> {
     let access = require_channel(&state.db, user.id(), &channel_id).await?;
-    if !access.may_manage(user.id()) {
+    if !access.may_manage() {
         return Err(ApiError::Forbidden(
             "only the channel's creator and moderators can change it".into(),
         ));
@@ -467,7 +467,7 @@ async fn remove_member(
         tx.commit().await?;
         return Ok(StatusCode::NO_CONTENT);
     }
-    if !leaving && !access.may_manage(user.id()) {
+    if !leaving && !access.may_manage() {
         return Err(ApiError::Forbidden(
             "only the channel's creator and moderators can remove members".into(),
         ));

@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
+use crate::authz::Action;
 use crate::chat::access::{ChannelAccess, require_channel};
 use crate::chat::model;
 use crate::chat::post;
@@ -320,11 +321,7 @@ async fn message_history(
     Path(message_id): Path<String>,
 ) -> Result<Json<Page<MessageEdit>>> {
     let (message, access) = require_message(&state, user.id(), &message_id).await?;
-    if message.author.id != user.id() && !access.may_moderate() {
-        return Err(ApiError::Forbidden(
-            "only the author and moderators see a message's history".into(),
-        ));
-    }
+    access.require_on_message(Action::Manage, &message.author.id)?;
     let items = store::edits(&state.db, &message.id).await?;
     Ok(Json(Page { items, next: None }))
 }
