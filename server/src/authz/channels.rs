@@ -34,6 +34,12 @@ pub fn channel_role(
     }
 }
 
+/// Whether a member may mention a whole channel (`@channel`, `@all`, `@here`): the org's chat
+/// settings list the base roles that may.
+pub fn may_mention_all(org_role: OrgRole, allowed: &[OrgRole]) -> bool {
+    allowed.contains(&org_role)
+}
+
 /// A member's standing in one channel they can see, to decide about it and its messages.
 #[derive(Debug, Clone)]
 pub struct ChannelGrant {

@@ -123,7 +123,7 @@ async fn list_messages(
     Path(channel_id): Path<String>,
     Query(query): Query<HistoryQuery>,
 ) -> Result<Json<MessagePage>> {
-    require_channel(&state.db, user.id(), &channel_id).await?;
+    let access = require_channel(&state.db, user.id(), &channel_id).await?;
     let limit = check_limit(query.limit)?;
     let given = [&query.before, &query.after, &query.around]
         .iter()
@@ -202,8 +202,12 @@ async fn list_messages(
         (items, more, false)
     };
     let (items, has_more_before, has_more_after) = page;
+    let mut items = post::wire_many(&state, items).await?;
+    for message in &mut items {
+        message.can = Some(access.message_can(&message.author.id));
+    }
     Ok(Json(MessagePage {
-        items: post::wire_many(&state, items).await?,
+        items,
         has_more_before,
         has_more_after,
     }))
@@ -218,9 +222,10 @@ async fn get_message(
     user: CurrentUser,
     Path(message_id): Path<String>,
 ) -> Result<Json<Message>> {
-    let (message, _) = require_message(&state, user.id(), &message_id).await?;
-    let mut items = post::wire_many(&state, vec![message]).await?;
-    Ok(Json(items.remove(0)))
+    let (message, access) = require_message(&state, user.id(), &message_id).await?;
+    let mut message = post::wire_many(&state, vec![message]).await?.remove(0);
+    message.can = Some(access.message_can(&message.author.id));
+    Ok(Json(message))
 }
 
 /// Paging through a thread's replies.
