@@ -27,16 +27,6 @@ pub struct ChannelAccess {
 }
 
 impl ChannelAccess {
-    /// May post, reply and react.
-    pub fn may_post(&self) -> bool {
-        self.grant.may_post()
-    }
-
-    /// May rename, archive and add members.
-    pub fn may_manage(&self) -> bool {
-        self.grant.may_manage()
-    }
-
     /// 403 unless the caller may do `action` on a message by `author`.
     pub fn require_on_message(&self, action: Action, author: &str) -> Result<()> {
         self.grant.require_on_message(action, author)
@@ -54,7 +44,7 @@ impl ChannelAccess {
 
     /// 403 unless the caller may post, 409 when the channel is archived.
     pub fn require_post(&self) -> Result<()> {
-        if !self.may_post() {
+        if !self.grant.may_post() {
             return Err(ApiError::Forbidden(
                 "your role in this project does not allow posting".into(),
             ));

@@ -297,7 +297,7 @@ async fn update_channel(
     Json(body): Json<UpdateChannelRequest>,
 ) -> Result<Json<Channel>> {
     let access = require_channel(&state.db, user.id(), &channel_id).await?;
-    if !access.may_manage() {
+    if !access.grant.may_manage() {
         return Err(ApiError::Forbidden(
             "only the channel's creator and moderators can change it".into(),
         ));
@@ -474,7 +474,7 @@ async fn remove_member(
         tx.commit().await?;
         return Ok(StatusCode::NO_CONTENT);
     }
-    if !leaving && !access.may_manage() {
+    if !leaving && !access.grant.may_manage() {
         return Err(ApiError::Forbidden(
             "only the channel's creator and moderators can remove members".into(),
         ));
