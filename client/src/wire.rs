@@ -548,4 +548,6 @@ pub struct VersionName {
 }
 
 pub mod chat;
+pub mod events;
 pub use chat::*;
+pub use events::*;

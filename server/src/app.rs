@@ -16,44 +16,31 @@ use crate::{audit, auth, docs, ops, orgs, projects, web};
 /// Builds the whole application for `state`.
 pub fn router(state: AppState) -> Router {
     let config = Arc::clone(&state.config);
+    let routes = ApiRoutes::new(
+        state.collab.config().max_message_size,
+        config.files_max_upload_bytes,
+    );
     // Routes that take credentials get a strict per-address limit; all API routes a per-caller one.
-    let credential_routes = auth::routes::credential_router()
-        .merge(auth::reset::router())
-        .merge(auth::verify::credential_router())
-        .merge(auth::unlock::router())
-        .layer(rate_limit::credentials(
-            config.auth_rate_per_minute,
-            config.trust_proxy,
-        ));
+    let credential_routes = routes.credentials.layer(rate_limit::credentials(
+        config.auth_rate_per_minute,
+        config.trust_proxy,
+    ));
     let api_routes = OpenApiRouter::new()
         .merge(credential_routes)
-        .merge(auth::routes::router())
-        .merge(auth::verify::router())
-        .merge(crate::users::routes::router())
-        .merge(orgs::routes::router())
-        .merge(projects::routes::router())
-        .merge(audit::routes::router())
-        .merge(crate::authz::routes::router())
-        .merge(docs::routes::router(state.collab.config().max_message_size))
-        .merge(crate::files::routes::router(config.files_max_upload_bytes))
-        .merge(crate::search::routes::router())
-        .merge(crate::chat::routes::router())
-        .merge(crate::notifications::routes::router())
-        // The socket upgrades too: each takes a credential, and without a limit a flood of
-        // them with bogus tokens would each cost a database lookup and an audit count.
-        .merge(docs::socket::router())
-        .merge(crate::events::socket::router())
+        .merge(routes.rest)
         .layer(rate_limit::api(
             config.api_rate_per_second,
             config.trust_proxy,
             Arc::clone(&state.verified_credentials),
         ));
+    // The same merge as `openapi::document`, which `atrium openapi` prints.
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::routes::router())
         .merge(api_routes)
         .split_for_parts();
     let doc = Arc::new(
-        doc.to_pretty_json()
+        crate::openapi::finish(doc)
+            .to_pretty_json()
             .expect("the OpenAPI document serialises"),
     );
 
@@ -80,4 +67,40 @@ pub fn router(state: AppState) -> Router {
         app = app.layer(cors);
     }
     middleware::apply(app, config.max_body_bytes)
+}
+
+/// Every API route with its description, in the two groups that get rate limits of their own.
+pub(crate) struct ApiRoutes {
+    /// Routes that take credentials: log-in, password reset, e-mail verification, unlock.
+    pub credentials: OpenApiRouter<AppState>,
+    /// Every other API route, the socket upgrades included: each takes a credential, and
+    /// without a limit a flood of them with bogus tokens would each cost a database lookup and
+    /// an audit count.
+    pub rest: OpenApiRouter<AppState>,
+}
+
+impl ApiRoutes {
+    /// `max_update_bytes` bounds a binary document update, `max_upload_bytes` an upload.
+    pub fn new(max_update_bytes: usize, max_upload_bytes: u64) -> Self {
+        let credentials = auth::routes::credential_router()
+            .merge(auth::reset::router())
+            .merge(auth::verify::credential_router())
+            .merge(auth::unlock::router());
+        let rest = OpenApiRouter::new()
+            .merge(auth::routes::router())
+            .merge(auth::verify::router())
+            .merge(crate::users::routes::router())
+            .merge(orgs::routes::router())
+            .merge(projects::routes::router())
+            .merge(audit::routes::router())
+            .merge(crate::authz::routes::router())
+            .merge(docs::routes::router(max_update_bytes))
+            .merge(crate::files::routes::router(max_upload_bytes))
+            .merge(crate::search::routes::router())
+            .merge(crate::chat::routes::router())
+            .merge(crate::notifications::routes::router())
+            .merge(docs::socket::router())
+            .merge(crate::events::socket::router());
+        Self { credentials, rest }
+    }
 }

@@ -41,6 +41,8 @@ pub enum Command {
     },
     /// Print the version and exit.
     Version,
+    /// Print the OpenAPI document (what `/api/v1/openapi.json` serves) and exit.
+    Openapi,
     /// Internal: extract the text of the file on standard input (the server runs this as a
     /// child process under resource limits).
     #[command(hide = true)]

@@ -75,6 +75,7 @@ fn release_freed_memory() {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Version => println!("atrium {}", env!("CARGO_PKG_VERSION")),
+        Command::Openapi => println!("{}", atrium_server::openapi::document().to_pretty_json()?),
         Command::Serve(config) => serve(config).await?,
         Command::Migrate(config) => {
             logging::init(config.log_format, &config.log);

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use atrium_client::wire::EventFrame;
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
@@ -28,6 +29,24 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// Parses a frame the server sent, which must be exactly a documented
+    /// [`EventFrame`]: it deserialises as one and serialises back to the same JSON. So every
+    /// test that reads the socket also checks that no event's data has a field its wire type
+    /// (and with it the OpenAPI document and the browser app's generated types) lacks, misses
+    /// one, or carries it with another type, and that no frame has an undocumented `type`.
+    fn parse(text: &str) -> Self {
+        let value: Value = serde_json::from_str(text).expect("JSON frame");
+        let typed: EventFrame = serde_json::from_value(value.clone())
+            .unwrap_or_else(|e| panic!("not a documented EventFrame ({e}): {text}"));
+        let again = serde_json::to_value(&typed).expect("a typed frame serialises");
+        assert_eq!(again, value, "the frame differs from its wire type: {text}");
+        Self {
+            id: value["id"].as_i64(),
+            kind: value["type"].as_str().unwrap_or_default().to_owned(),
+            data: value["data"].clone(),
+        }
+    }
+
     /// `data.id` as a string (the message, channel or notification id).
     pub fn data_id(&self) -> &str {
         self.data["id"].as_str().unwrap_or_default()
@@ -87,12 +106,7 @@ impl EventSocket {
                 .expect("a valid frame");
             match message {
                 Message::Text(text) => {
-                    let value: Value = serde_json::from_str(&text).expect("JSON frame");
-                    let frame = Frame {
-                        id: value["id"].as_i64(),
-                        kind: value["type"].as_str().unwrap_or_default().to_owned(),
-                        data: value["data"].clone(),
-                    };
+                    let frame = Frame::parse(&text);
                     if let Some(id) = frame.id {
                         assert!(
                             id > self.last_id || self.last_id == 0,
@@ -117,14 +131,7 @@ impl EventSocket {
                 .await
                 .expect("frames or a close within the wait");
             match message {
-                Some(Ok(Message::Text(text))) => {
-                    let value: Value = serde_json::from_str(&text).expect("JSON frame");
-                    frames.push(Frame {
-                        id: value["id"].as_i64(),
-                        kind: value["type"].as_str().unwrap_or_default().to_owned(),
-                        data: value["data"].clone(),
-                    });
-                }
+                Some(Ok(Message::Text(text))) => frames.push(Frame::parse(&text)),
                 Some(Ok(Message::Close(frame))) => {
                     return (frames, frame.map(|f| u16::from(f.code)));
                 }
@@ -190,4 +197,29 @@ impl EventSocket {
 /// Whether any of `frames` mentions `needle` anywhere in its data.
 pub fn any_mentions(frames: &[Frame], needle: &str) -> bool {
     frames.iter().any(|f| f.data.to_string().contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Frame;
+
+    #[test]
+    fn frames_must_be_exactly_their_documented_type() {
+        let read = r#"{"id":3,"type":"read.updated","data":{"channel_id":"c","thread_id":null,"message_id":"m"}}"#;
+        assert_eq!(Frame::parse(read).kind, "read.updated");
+        assert_eq!(Frame::parse(r#"{"type":"pong"}"#).id, None);
+        for drifted in [
+            // A field the wire type lacks, one it has missing, one of another type.
+            r#"{"id":3,"type":"read.updated","data":{"channel_id":"c","thread_id":null,"message_id":"m","extra":1}}"#,
+            r#"{"id":3,"type":"read.updated","data":{"channel_id":"c","thread_id":null}}"#,
+            r#"{"id":3,"type":"read.updated","data":{"channel_id":"c","thread_id":null,"message_id":7}}"#,
+            // A type no one documented.
+            r#"{"type":"read.moved","data":{}}"#,
+        ] {
+            assert!(
+                std::panic::catch_unwind(|| Frame::parse(drifted)).is_err(),
+                "accepted {drifted}"
+            );
+        }
+    }
 }

@@ -356,6 +356,54 @@ async fn readyz_follows_the_database_without_a_restart() {
         .unwrap();
 }
 
+backend_tests! {
+    async fn openapi_command_prints_the_served_document(backend) {
+        let server = TestServer::start(backend).await;
+        let served = reqwest::get(format!("{}/api/v1/openapi.json", server.url())).await.unwrap();
+        assert_eq!(served.status(), StatusCode::OK);
+        let served = served.text().await.unwrap();
+        // No configuration, database or listener: what the browser app's types are generated from.
+        let output = std::process::Command::new(server::binary())
+            .arg("openapi")
+            .env_clear()
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let printed = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(printed.trim_end(), served, "`atrium openapi` differs from /api/v1/openapi.json");
+
+        let doc: Value = serde_json::from_str(&printed).unwrap();
+        // Client generators refuse a document that names two operations alike.
+        let mut ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|operation| operation["operationId"].as_str())
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "operation ids repeat: {ids:?}");
+        assert!(ids.contains(&"docs_list_versions") && ids.contains(&"files_list_versions"), "{ids:?}");
+
+        // The event socket's frames are described although no route returns them.
+        let schemas = &doc["components"]["schemas"];
+        for name in ["EventFrame", "AppEvent", "ClientFrame", "Hello", "ReadMarker", "Typing"] {
+            assert!(schemas[name].is_object(), "OpenAPI lacks the schema {name}");
+        }
+        let types: Vec<&str> = schemas["AppEvent"]["oneOf"]
+            .as_array()
+            .expect("AppEvent is one of its variants")
+            .iter()
+            .filter_map(|variant| variant["properties"]["type"]["enum"][0].as_str())
+            .collect();
+        for kind in ["hello", "pong", "message.created", "reaction.updated", "notification.read", "access.changed", "typing", "presence"] {
+            assert!(types.contains(&kind), "AppEvent lacks {kind}: {types:?}");
+        }
+    }
+}
+
 #[test]
 fn version_prints_the_version() {
     let output = std::process::Command::new(server::binary())

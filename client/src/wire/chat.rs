@@ -1,4 +1,4 @@
-//! Chat, notifications, presence and the app event socket's frames.
+//! Chat, notifications and presence.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -325,18 +325,6 @@ pub struct ChatSettings {
     pub mention_all_roles: Vec<OrgRole>,
     /// Mentioning @channel/@all answers a warning above this many members.
     pub mention_all_warn_above: i64,
-}
-
-/// One frame of the `/api/v1/events` socket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct EventFrame {
-    /// Set on events kept for resume: pass the last one seen as `last_event_id` on reconnect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub data: serde_json::Value,
 }
 
 /// `PATCH /api/v1/me`: the fields to change.

@@ -80,11 +80,15 @@ test('drag and drop to upload; a slow upload shows progress and can be cancelled
     await expect.poll(async () => Number(await progress.getAttribute('value'))).toBeGreaterThan(0)
     await a.page.locator('.upload-row').getByRole('button', { name: 'Cancel' }).click()
     await expect(progress).toBeHidden()
+    // Were the request still alive, an open link would now finish it before the next upload.
+    link.setRate(Infinity)
+    await a.page.getByTestId('file-input').setInputFiles({ name: 'after.txt', mimeType: 'text/plain', buffer: Buffer.from('after the cancel') })
+    await expect(a.page.locator('[data-file="after.txt"]')).toBeVisible()
     await a.page.reload()
     await expect(a.page.locator('[data-file="dropped.txt"]')).toBeVisible()
     await expect(a.page.locator('[data-file="big.bin"]')).toHaveCount(0)
     const names = (await server.call('GET', `/api/v1/projects/${w.project}/files`, { token: w.owner.token })).json.items.map((f: any) => f.name)
-    expect(names).toEqual(['dropped.txt'])
+    expect(names.sort()).toEqual(['after.txt', 'dropped.txt'])
   } finally {
     await link.close()
   }

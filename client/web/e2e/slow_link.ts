@@ -7,6 +7,8 @@ import net from 'node:net'
 export interface SlowLink {
   /** The proxy's origin, e.g. `http://127.0.0.1:41234`. */
   url: string
+  /** Changes the uplink's rate from now on (`Infinity`: unthrottled). */
+  setRate: (bytesPerSecond: number) => void
   close: () => Promise<void>
 }
 
@@ -14,7 +16,13 @@ export interface SlowLink {
 export async function slowLink (target: string, bytesPerSecond: number): Promise<SlowLink> {
   const { hostname, port } = new URL(target)
   const tickMs = 50
-  const perTick = Math.max(1, Math.floor(bytesPerSecond * tickMs / 1000))
+  let perTick = 0
+  let throttled = true
+  const setRate = (rate: number) => {
+    throttled = Number.isFinite(rate)
+    perTick = throttled ? Math.max(1, Math.floor(rate * tickMs / 1000)) : Number.MAX_SAFE_INTEGER
+  }
+  setRate(bytesPerSecond)
   const sockets = new Set<net.Socket>()
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(port), hostname)
@@ -27,6 +35,7 @@ export async function slowLink (target: string, bytesPerSecond: number): Promise
     upstream.pipe(client)
     let pending: Buffer[] = []
     client.on('data', (chunk: Buffer) => {
+      if (!throttled && !pending.length) { upstream.write(chunk); return }
       pending.push(chunk)
       // Read no faster than the link allows, so TCP back-pressure slows the browser itself.
       client.pause()
@@ -43,6 +52,7 @@ export async function slowLink (target: string, bytesPerSecond: number): Promise
   const address = server.address() as net.AddressInfo
   return {
     url: `http://127.0.0.1:${address.port}`,
+    setRate,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy()
       server.close(() => resolve())

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: type-check, lint, unit tests, build, then the browser tests — in that order,
-// stopping at the first failing step. The last line printed is one summary of all test
-// counts in Vitest's format ("Tests  N failed | N passed (N)"), which scripts/test parses.
+// `npm test`: the API types' drift check, type-check, lint, unit tests, build, then the browser
+// tests — in that order, stopping at the first failing step. The last line printed is one
+// summary of all test counts in Vitest's format ("Tests  N failed | N passed (N)"), which
+// scripts/test parses.
 import { spawn } from 'node:child_process'
 import { gzipSync } from 'node:zlib'
 import fs from 'node:fs'
@@ -57,6 +58,10 @@ function firstLoadBudget () {
 const only = process.argv[2] // optional: 'unit' or 'e2e' for quick local runs
 let rc = 0
 if (!only || only === 'unit') {
+  // src/lib/api-types.ts must be what the server's OpenAPI document generates now (the binary:
+  // $ATRIUM_BIN, which scripts/test sets to the one it built).
+  rc = await run('API types up to date', process.execPath, ['scripts/gen-api.mjs', '--check'])
+  if (rc) summary(rc)
   rc = await run('type-check', bin('tsc'), ['--noEmit', '-p', '.'])
   if (rc) summary(rc)
   rc = await run('lint', bin('eslint'), ['.'])

@@ -3,19 +3,18 @@ import { useEffect, useState } from 'preact/hooks'
 import { lazy, Suspense } from 'preact/compat'
 import { path, resolve, navigate, query } from './lib/router'
 import { socketEverOpen, me, booted, projects, loadOrg, refreshMe, socketStatus, online, logout, projectsLoading, isOrgAdmin, toastError, resendVerification } from './lib/session'
-import { Toasts, Spinner, Badge, Avatar, Modal, Field, ErrorBox, useSubmit, Empty, PresenceDot } from './ui/common'
+import { Toasts, Spinner, Badge, Avatar, Modal, Field, ErrorBox, useSubmit, Empty } from './ui/common'
 import { Login, Signup, ForgotPassword, ResetPassword, VerifyEmail, Unlock, Invitations } from './pages/Auth'
 import { pendingInvitationPath } from './lib/pending'
 import { DocsList } from './pages/Docs'
 import { FilesPage } from './pages/Files'
 import { SearchPalette } from './pages/Search'
-import { Settings } from './pages/Settings'
+import { Settings } from './pages/settings/Settings'
 import { OrgMembers, OrgSettings, ProjectSettings } from './pages/Admin'
-import { ThreadsPage, ChatHome, ChannelView, NotificationCentre, NewChannelDialog, NewDmDialog } from './pages/Chat'
-import { threadUnread, channels, unread, loadChat, chatAvailable, unreadNotifications, channelLabel, wireChatEvents, totalMentions, presence } from './chat/store'
+import { ThreadsPage, ChatHome, ChannelView, NotificationCentre, NewChannelDialog, NewDmDialog, ChannelList } from './pages/chat'
+import { threadUnread, loadChat, chatAvailable, unreadNotifications, wireChatEvents } from './chat/store'
 import { api } from './lib/api'
 import type { Project } from './lib/types'
-import { userById } from './lib/session'
 import { theme, toggleTheme } from './lib/theme'
 
 // The document screen carries the editor (Tiptap, ProseMirror, Yjs): its own chunk.
@@ -297,7 +296,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
                 {!projects.value.length && !projectsLoading.value && <p class='muted small pad'>No projects yet.</p>}
               </div>
               {chatAvailable.value && <a class={'nav-item' + (path.value.endsWith('/threads') ? ' active' : '')} href={`/o/${org}/threads`}><span class='nav-label'>Threads</span><Badge count={threadUnread.value.mentions || threadUnread.value.unread} mention={threadUnread.value.mentions > 0} /></a>}
-              {chatAvailable.value && <ChatNav org={org} onNew={setDialog} />}
+              {chatAvailable.value && <ChannelList org={org} onNew={setDialog} />}
             </>
             )
           : <p class='muted pad'>Choose or create an organisation.</p>}
@@ -308,39 +307,6 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
       {dialog === 'dm' && org && <NewDmDialog org={org} onClose={() => setDialog(null)} />}
       <Toasts />
     </div>
-  )
-}
-
-function ChatNav ({ org, onNew }: { org: string, onNew: (d: 'channel' | 'dm') => void }) {
-  const list = channels.value.filter((c) => !c.archived)
-  const chans = list.filter((c) => c.kind === 'channel').sort((a, b) => a.name.localeCompare(b.name))
-  const dms = list.filter((c) => c.kind === 'dm').sort((a, b) => (b.last_message_at ?? 0) - (a.last_message_at ?? 0))
-  const self = me.value?.user.id
-  const item = (c: typeof list[number]) => {
-    const u = unread.value[c.id]
-    const active = path.value === `/o/${org}/chat/${c.id}`
-    // A one-to-one conversation shows whether the other person is around.
-    const others = c.kind === 'dm' ? c.member_ids.filter((id) => id !== self) : []
-    return (
-      <a key={c.id} class={'nav-item nav-channel' + (active ? ' active' : '') + (u?.unread ? ' unread' : '')} href={`/o/${org}/chat/${c.id}`} data-channel={c.id}>
-        {others.length === 1 && <PresenceDot status={presence.value[others[0]]} decorative />}
-        <span class='nav-label'>{c.kind === 'dm' ? '' : c.private ? '🔒 ' : '# '}{channelLabel(c, self, userById.value)}</span>
-        {u?.mentions ? <Badge count={u.mentions} mention /> : u?.unread ? <Badge count={u.unread} /> : null}
-      </a>
-    )
-  }
-  return (
-    <>
-      <div class='nav-group'>
-        <div class='nav-heading'>Channels <button class='btn-icon btn-tiny' aria-label='New channel' onClick={() => onNew('channel')}>+</button>{totalMentions.value > 0 && <span class='sr-only'>{totalMentions.value} mentions</span>}</div>
-        {chans.map(item)}
-        {!chans.length && <p class='muted small pad'>No channels yet.</p>}
-      </div>
-      <div class='nav-group'>
-        <div class='nav-heading'>Direct messages <button class='btn-icon btn-tiny' aria-label='New direct message' onClick={() => onNew('dm')}>+</button></div>
-        {dms.map(item)}
-      </div>
-    </>
   )
 }
 

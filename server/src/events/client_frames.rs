@@ -18,8 +18,8 @@ use std::collections::VecDeque;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
+use atrium_client::wire::{ClientFrame as Wire, ClientPresence};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use serde::Deserialize;
 
 /// Frames a socket may send per second, on average.
 const FRAMES_PER_SECOND: u32 = 4;
@@ -78,25 +78,6 @@ impl Refusal {
 
 /// Parses a client frame and checks the shape of its ids.
 pub fn parse(text: &str) -> Result<ClientFrame, Refusal> {
-    #[derive(Deserialize)]
-    #[serde(tag = "type", rename_all = "lowercase")]
-    enum Wire {
-        Ping,
-        Typing {
-            channel: String,
-            #[serde(default)]
-            thread: Option<String>,
-        },
-        Presence {
-            status: Status,
-        },
-    }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "lowercase")]
-    enum Status {
-        Active,
-        Away,
-    }
     let frame = serde_json::from_str::<Wire>(text).map_err(|_| Refusal::BAD_FRAME)?;
     Ok(match frame {
         Wire::Ping => ClientFrame::Ping,
@@ -110,7 +91,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, Refusal> {
             ClientFrame::Typing { channel, thread }
         }
         Wire::Presence { status } => ClientFrame::Presence {
-            away: matches!(status, Status::Away),
+            away: status == ClientPresence::Away,
         },
     })
 }

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use atrium_client::wire::PresenceStatus;
+use atrium_client::wire::{AccessChanged, Presence, PresenceStatus, SessionRevoked};
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -320,7 +320,7 @@ impl Events {
         if transition.before == transition.after {
             return;
         }
-        let data = serde_json::json!({"user_id": user_id, "status": transition.after, "last_seen_at": last_seen});
+        let data = presence_data(user_id, transition.after, last_seen);
         if transition.after != PresenceStatus::Offline {
             self.announce_presence(orgs, &data);
             return;
@@ -353,7 +353,7 @@ impl Events {
 
     /// Tells this node's sockets that a user of a node that went quiet changed status.
     pub(crate) fn announce_lapsed(&self, lapsed: &presence::Lapsed) {
-        let data = serde_json::json!({"user_id": lapsed.user_id, "status": lapsed.after, "last_seen_at": now_ms()});
+        let data = presence_data(&lapsed.user_id, lapsed.after, Some(now_ms()));
         for org in &lapsed.orgs {
             self.deliver_locally(Delivery::ephemeral(
                 org,
@@ -439,6 +439,20 @@ impl Events {
     }
 }
 
+/// The data of a `presence` event.
+fn presence_data(
+    user_id: &str,
+    status: PresenceStatus,
+    last_seen_at: Option<i64>,
+) -> serde_json::Value {
+    let presence = Presence {
+        user_id: user_id.to_owned(),
+        status,
+        last_seen_at,
+    };
+    serde_json::to_value(presence).unwrap_or(serde_json::Value::Null)
+}
+
 /// Appends `access.changed` for `audience` (a user, or a whole org): their sockets reload what
 /// they may see before the next event, and clients refetch their lists.
 pub async fn access_changed(
@@ -447,7 +461,10 @@ pub async fn access_changed(
     audience: Audience,
     reason: &str,
 ) -> Result<i64, sqlx::Error> {
-    let data = serde_json::json!({ "org_id": org_id, "reason": reason });
+    let data = AccessChanged {
+        org_id: org_id.to_owned(),
+        reason: reason.to_owned(),
+    };
     store::append(
         tx,
         &NewEvent::new(org_id, audience, access::ACCESS_CHANGED, &data),
@@ -463,7 +480,9 @@ pub async fn sessions_revoked(
     user_id: &str,
     reason: &str,
 ) -> Result<i64, sqlx::Error> {
-    let data = serde_json::json!({ "reason": reason });
+    let data = SessionRevoked {
+        reason: reason.to_owned(),
+    };
     store::append(
         tx,
         &NewEvent::new(

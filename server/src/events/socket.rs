@@ -14,12 +14,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use atrium_client::wire::PresenceStatus;
+use atrium_client::wire::{
+    AppEvent, EventFrame, Hello, PresenceStatus, Resync, SocketError, Typing,
+};
 use axum::extract::State;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -84,7 +85,8 @@ pub struct EventsParams {
     pub last_event_id: Option<i64>,
 }
 
-/// The app event socket: JSON frames `{"id"?, "type", "data"}` of everything the caller may see.
+/// The app event socket: JSON frames `{"id"?, "type", "data"}` of everything the caller may see
+/// (each an `EventFrame`; the client sends `ClientFrame`s).
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsParams), responses(
     (status = 101, description = "Switching to the event socket"),
     (status = 401, description = "Not authenticated"),
@@ -205,12 +207,12 @@ impl Connection {
         dispatched: i64,
         last_event_id: Option<i64>,
     ) -> Result<(), End> {
-        let hello = json!({"type": "hello", "data": {
-            "user_id": self.access.user_id,
-            "last_event_id": dispatched,
-            "heartbeat_ms": self.events.config().heartbeat.as_millis() as u64,
-        }});
-        self.send(hello.to_string().into()).await?;
+        let hello = AppEvent::Hello(Hello {
+            user_id: self.access.user_id.clone(),
+            last_event_id: dispatched,
+            heartbeat_ms: self.events.config().heartbeat.as_millis() as u64,
+        });
+        self.send(own_frame(hello)).await?;
         let Some(last) = last_event_id else {
             return Ok(());
         };
@@ -230,10 +232,12 @@ impl Connection {
             _ => None,
         };
         if let Some(reason) = resync {
-            let frame =
-                json!({"type": "resync", "data": {"reason": reason, "last_event_id": dispatched}});
+            let frame = AppEvent::Resync(Resync {
+                reason: reason.to_owned(),
+                last_event_id: dispatched,
+            });
             self.delivered = dispatched;
-            return self.send(frame.to_string().into()).await;
+            return self.send(own_frame(frame)).await;
         }
         self.delivered = last;
         loop {
@@ -378,13 +382,16 @@ impl Connection {
         }
         self.typing_sent.put(key.clone(), now);
         let (channel, thread) = key;
-        let data =
-            json!({"channel_id": channel, "thread_id": thread, "user_id": self.access.user_id});
+        let data = Typing {
+            channel_id: channel.clone(),
+            thread_id: thread,
+            user_id: self.access.user_id.clone(),
+        };
         self.events.publish_ephemeral(
             "",
             Audience::Channel(channel),
             "typing",
-            data,
+            serde_json::to_value(data).unwrap_or(serde_json::Value::Null),
             Some(self.access.user_id.clone()),
         );
         Ok(())
@@ -447,8 +454,11 @@ impl Connection {
     }
 
     async fn error(&mut self, code: &str, message: &str) -> Result<(), End> {
-        let frame = json!({"type": "error", "data": {"code": code, "message": message}});
-        self.send(frame.to_string().into()).await
+        let frame = AppEvent::Error(SocketError {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        });
+        self.send(own_frame(frame)).await
     }
 
     async fn send(&mut self, frame: Utf8Bytes) -> Result<(), End> {
@@ -470,4 +480,11 @@ impl Connection {
         };
         sent.map_err(|_| End::Gone)
     }
+}
+
+/// A frame the socket sends of its own accord (not an event of the log).
+fn own_frame(event: AppEvent) -> Utf8Bytes {
+    let frame = EventFrame { id: None, event };
+    // A derived `Serialize` of strings and integers has nothing that can fail.
+    serde_json::to_string(&frame).unwrap_or_default().into()
 }

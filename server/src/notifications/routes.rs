@@ -1,10 +1,11 @@
 //! `/api/v1/notifications`: the caller's notification centre.
 
-use atrium_client::wire::{ErrorBody, MarkNotificationsRead, Notification, Page};
+use atrium_client::wire::{
+    ErrorBody, MarkNotificationsRead, Notification, NotificationsRead, Page,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -103,10 +104,13 @@ async fn mark_read(
     let now = now_ms();
     let mut tx = state.db.begin().await?;
     let data = if body.all {
-        (store::mark_all_read(&mut tx, user.id(), now).await? > 0).then(|| json!({"all": true}))
+        (store::mark_all_read(&mut tx, user.id(), now).await? > 0).then_some(NotificationsRead {
+            ids: Vec::new(),
+            all: true,
+        })
     } else {
         let ids = store::mark_read(&mut tx, user.id(), &body.ids, now).await?;
-        (!ids.is_empty()).then(|| json!({ "ids": ids }))
+        (!ids.is_empty()).then_some(NotificationsRead { ids, all: false })
     };
     if let Some(data) = &data {
         // Notifications span organisations; the event goes to the user whatever the org.

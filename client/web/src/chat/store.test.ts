@@ -2,9 +2,12 @@
 import { describe, it, expect, vi, beforeAll } from 'vitest'
 import { events, me } from '../lib/session'
 import { activeChannel, channels, notifications, typing, unread, unreadNotifications, wireChatEvents, totalMentions } from './store'
-import type { Channel, Message } from '../lib/types'
+import type { EventType, FrameOf } from '../lib/events'
+import type { Channel, Message, Notification } from '../lib/types'
 
-const emit = (type: string, data: unknown, id?: number) => (events as any).emit({ id, type, data })
+// Each event's data must have its documented (generated) type.
+type DataOf<T extends EventType> = FrameOf<T> extends { data: infer D } ? D : never
+const emit = <T extends EventType>(type: T, data: DataOf<T>, id?: number) => (events as any).emit({ id, type, data })
 
 function channel (id: string, kind: 'channel' | 'dm' = 'channel'): Channel {
   return { id, org_id: 'o', project_id: 'p', kind, name: id, topic: '', private: false, archived: false, created_by: 'x', created_at: 0, last_message_at: null, member_ids: [], notify: 'all' }
@@ -17,7 +20,7 @@ function message (id: string, channelId: string, author: string, mentions: strin
 beforeAll(() => {
   vi.useFakeTimers()
   vi.stubGlobal('fetch', vi.fn(async () => new Response(null, { status: 204 })))
-  me.value = { user: { id: 'me', handle: 'me', name: 'Me' }, email_verified: true, totp_enabled: false, orgs: [] }
+  me.value = { user: { id: 'me', handle: 'me', name: 'Me', email: 'me@example.com', created_at: 0 }, email_verified: true, totp_enabled: false, orgs: [] }
   channels.value = [channel('c1'), channel('c2'), channel('d1', 'dm')]
   wireChatEvents()
 })
@@ -44,7 +47,7 @@ describe('chat store', () => {
   })
 
   it('keeps the notification centre current', () => {
-    const n = { id: 'n1', kind: 'mention', org_id: 'o', channel_id: 'c1', message_id: 'm2', thread_id: null, actor: { id: 'ann', handle: 'ann', name: 'Ann' }, snippet: 'hi', created_at: 1, read_at: null }
+    const n: Notification = { id: 'n1', kind: 'mention', org_id: 'o', channel_id: 'c1', message_id: 'm2', thread_id: null, actor: { id: 'ann', handle: 'ann', name: 'Ann' }, snippet: 'hi', created_at: 1, read_at: null }
     emit('notification.created', n, 10)
     emit('notification.created', n, 10)
     expect(notifications.value).toHaveLength(1)

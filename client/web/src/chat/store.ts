@@ -4,6 +4,7 @@
 import { signal, computed } from '@preact/signals'
 import { api, ApiError } from '../lib/api'
 import { events, me } from '../lib/session'
+import type { FrameOf } from '../lib/events'
 import type { Channel, Message, Notification, UnreadCounts } from '../lib/types'
 
 export const chatOrg = signal<string | null>(null)
@@ -24,8 +25,13 @@ export const presence = signal<Record<string, string>>({})
 export const unreadNotifications = computed(() => notifications.value.filter((n) => !n.read_at).length)
 export const totalMentions = computed(() => Object.values(unread.value).reduce((a, c) => a + c.mentions, 0) + threadUnread.value.mentions)
 
+/** The events about messages that an open channel or thread applies to what it shows. */
+const MESSAGE_EVENTS = ['message.created', 'message.updated', 'message.deleted', 'thread.updated', 'reaction.updated'] as const
+type MessageEventType = typeof MESSAGE_EVENTS[number]
+/** A listener's `(type, data)`: checking `type` narrows `data` (a Message, or Reactions). */
+type MessageEvent = { [T in MessageEventType]: [type: T, data: FrameOf<T>['data']] }[MessageEventType]
 /** Listeners for message events of one channel (the open channel view). */
-type MessageListener = (type: string, data: any) => void
+type MessageListener = (...event: MessageEvent) => void
 const messageListeners = new Set<MessageListener>()
 export function onChannelEvent (fn: MessageListener): () => void {
   messageListeners.add(fn)
@@ -100,7 +106,7 @@ export async function markRead (channelId: string, messageId: string, isThread =
 
 export function channelLabel (c: Channel, selfId?: string, names?: Map<string, { name: string }>): string {
   if (c.kind !== 'dm') return c.name
-  const others = c.member_ids.filter((id) => id !== selfId)
+  const others = (c.member_ids ?? []).filter((id) => id !== selfId)
   if (!others.length) return c.name || 'Notes to self'
   return others.map((id) => names?.get(id)?.name ?? 'someone').join(', ')
 }
@@ -125,10 +131,11 @@ let wired = false
 export function wireChatEvents (): void {
   if (wired) return
   wired = true
-  const forward = (type: string) => events.on(type, (f) => { for (const fn of messageListeners) fn(type, f.data) })
-  for (const t of ['message.created', 'message.updated', 'message.deleted', 'thread.updated', 'reaction.updated']) forward(t)
+  for (const t of MESSAGE_EVENTS) {
+    events.on(t, (f) => { for (const fn of messageListeners) fn(...[f.type, f.data] as MessageEvent) })
+  }
   events.on('message.created', (f) => {
-    const m = f.data as Message
+    const m = f.data
     bump(m)
     const ch = channels.value.find((c) => c.id === m.channel_id)
     if (ch && !m.thread_id) upsertChannel({ ...ch, last_message_at: m.created_at })
@@ -138,17 +145,17 @@ export function wireChatEvents (): void {
   events.on('channel.created', (f) => upsertChannel(f.data))
   events.on('channel.updated', (f) => upsertChannel(f.data))
   events.on('channel.member_added', (f) => {
-    if (f.data?.user_id === me.value?.user.id && chatOrg.value) loadChat(chatOrg.value, true)
+    if (f.data.user_id === me.value?.user.id && chatOrg.value) loadChat(chatOrg.value, true)
   })
   events.on('channel.member_removed', (f) => {
-    if (f.data?.user_id === me.value?.user.id) channels.value = channels.value.filter((c) => c.id !== f.data.channel_id)
+    if (f.data.user_id === me.value?.user.id) channels.value = channels.value.filter((c) => c.id !== f.data.channel_id)
   })
   events.on('read.updated', (f) => {
     const d = f.data
-    if (d && !d.thread_id) unread.value = { ...unread.value, [d.channel_id]: { unread: 0, mentions: 0 } }
+    if (!d.thread_id) unread.value = { ...unread.value, [d.channel_id]: { unread: 0, mentions: 0 } }
   })
   events.on('notification.created', (f) => {
-    const n = f.data as Notification
+    const n = f.data
     if (notifications.value.some((x) => x.id === n.id)) return
     notifications.value = [n, ...notifications.value]
     // Already looking at it: no need to raise the bell.
@@ -158,20 +165,19 @@ export function wireChatEvents (): void {
   })
   events.on('notification.read', (f) => {
     const now = Date.now()
-    const ids: string[] | undefined = f.data?.all ? undefined : f.data?.ids
+    const ids = f.data.all ? undefined : f.data.ids ?? []
     notifications.value = notifications.value.map((n) => (!ids || ids.includes(n.id)) && !n.read_at ? { ...n, read_at: now } : n)
   })
   events.on('typing', (f) => {
     const d = f.data
-    if (!d || d.user_id === me.value?.user.id) return
+    if (d.user_id === me.value?.user.id) return
     const key = d.thread_id ? `${d.channel_id}:${d.thread_id}` : d.channel_id
     const cur = { ...(typing.value[key] ?? {}) }
     cur[d.user_id] = Date.now() + 6000
     typing.value = { ...typing.value, [key]: cur }
   })
   events.on('presence', (f) => {
-    const d = f.data
-    if (d?.user_id) presence.value = { ...presence.value, [d.user_id]: d.status }
+    presence.value = { ...presence.value, [f.data.user_id]: f.data.status }
   })
   const resync = () => {
     if (chatOrg.value) loadChat(chatOrg.value, true)
@@ -197,7 +203,7 @@ export function wireChatEvents (): void {
   }, 1000)
 }
 
-function clearTyping (channelId: string, threadId: string | null, userId: string): void {
+function clearTyping (channelId: string, threadId: string | null | undefined, userId: string): void {
   const key = threadId ? `${channelId}:${threadId}` : channelId
   const cur = typing.value[key]
   if (!cur || !cur[userId]) return

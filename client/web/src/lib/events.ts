@@ -5,9 +5,20 @@
 // silent socket as dead. After 4401 (the session was revoked: logged out elsewhere, password
 // reset) it stops and emits a local `session.ended` frame instead of retrying.
 
-export interface EventFrame { id?: number, type: string, data?: any }
-export type Listener = (frame: EventFrame) => void
+import type { components } from './api-types'
+
 export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'stopped'
+/** A frame from the server: one of the documented events (`AppEvent`), with its id if kept. */
+export type ServerFrame = components['schemas']['EventFrame']
+/** Frames this client emits itself: its connection state, and the end of a revoked session. */
+export type LocalFrame = { type: 'socket.status', data: { status: SocketStatus } } | { type: 'session.ended' }
+export type EventFrame = ServerFrame | LocalFrame
+export type EventType = EventFrame['type']
+/** The frame of one type, its `data` typed. */
+export type FrameOf<T extends EventType> = Extract<EventFrame, { type: T }>
+export type Listener<T extends EventType = EventType> = (frame: FrameOf<T>) => void
+/** What a client may send: `ping`, `typing`, `presence`. */
+export type ClientFrame = components['schemas']['ClientFrame']
 
 /** Close codes the server uses. */
 export const CLOSE_TOO_SLOW = 4508
@@ -37,7 +48,7 @@ export class EventsSocket {
   lastEventId = 0
   status: SocketStatus = 'stopped'
   private ws: WebSocket | null = null
-  private listeners = new Map<string, Set<Listener>>()
+  private listeners = new Map<string, Set<(frame: EventFrame) => void>>()
   private attempt = 0
   private retryTimer: any = null
   private heartbeatTimer: any = null
@@ -59,7 +70,9 @@ export class EventsSocket {
   }
 
   /** Subscribe to one event type, or '*' for all; returns the unsubscribe function. */
-  on (type: string, fn: Listener): () => void {
+  on<T extends EventType> (type: T, fn: Listener<T>): () => void
+  on (type: '*', fn: Listener): () => void
+  on (type: string, fn: (frame: any) => void): () => void {
     let set = this.listeners.get(type)
     if (!set) { set = new Set(); this.listeners.set(type, set) }
     set.add(fn)
@@ -112,7 +125,7 @@ export class EventsSocket {
     this.open()
   }
 
-  send (frame: Record<string, unknown>): boolean {
+  send (frame: ClientFrame): boolean {
     if (this.ws && this.status === 'open') {
       try { this.ws.send(JSON.stringify(frame)); return true } catch { return false }
     }
@@ -136,7 +149,9 @@ export class EventsSocket {
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return
       this.lastFrameAt = Date.now()
-      let frame: EventFrame
+      // The server's frames are typed by its OpenAPI document; a frame that is not even
+      // `{type}` is dropped. Listeners trust the documented shape of their type's `data`.
+      let frame: ServerFrame
       try { frame = JSON.parse(String(ev.data)) } catch { return }
       if (!frame || typeof frame.type !== 'string') return
       if (typeof frame.id === 'number' && frame.id > this.lastEventId) this.lastEventId = frame.id

@@ -2,7 +2,7 @@
 //! caller's notification level.
 
 use atrium_client::wire::{
-    Channel, ChannelKind, CreateChannelRequest, ErrorBody, NotifyRequest, Page,
+    Channel, ChannelKind, ChannelMember, CreateChannelRequest, ErrorBody, NotifyRequest, Page,
     UpdateChannelRequest, User, UserIds,
 };
 use axum::extract::State;
@@ -403,7 +403,10 @@ async fn add_members(
             "channel.joined",
         )
         .await?;
-        let data = json!({"channel_id": channel.id, "user_id": member});
+        let data = ChannelMember {
+            channel_id: channel.id.clone(),
+            user_id: member.clone(),
+        };
         event_store::append(
             &mut tx,
             &NewEvent::new(
@@ -487,7 +490,10 @@ async fn remove_member(
     }
     // Everyone (the removed member included) sees the removal; then the member's sockets
     // reload and receive nothing more of the channel.
-    let data = json!({"channel_id": channel.id, "user_id": member_id});
+    let data = ChannelMember {
+        channel_id: channel.id.clone(),
+        user_id: member_id.clone(),
+    };
     event_store::append(
         &mut tx,
         &NewEvent::new(

@@ -3,12 +3,11 @@
 use std::collections::{HashMap, HashSet};
 
 use atrium_client::wire::{
-    ChannelUnread, ChatSettings, ErrorBody, FollowedThread, FollowedThreads, Page, Presence,
-    PresenceStatus, ReadRequest, ThreadsUnread, Unread,
+    ChannelUnread, ChatSettings, ErrorBody, FollowedThread, FollowedThreads, NotificationsRead,
+    Page, Presence, PresenceStatus, ReadMarker, ReadRequest, ThreadsUnread, Unread,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -74,7 +73,11 @@ async fn mark_read(
     .await?;
     let me = Audience::User(user.id().to_owned());
     if moved {
-        let data = json!({"channel_id": channel_id, "thread_id": message.thread_id, "message_id": message.id});
+        let data = ReadMarker {
+            channel_id: channel_id.clone(),
+            thread_id: message.thread_id.clone(),
+            message_id: message.id.clone(),
+        };
         event_store::append(
             &mut tx,
             &NewEvent::new(&org_id, me.clone(), "read.updated", &data),
@@ -82,7 +85,10 @@ async fn mark_read(
         .await?;
     }
     if !read.is_empty() {
-        let data = json!({ "ids": read });
+        let data = NotificationsRead {
+            ids: read.clone(),
+            all: false,
+        };
         event_store::append(
             &mut tx,
             &NewEvent::new(&org_id, me, "notification.read", &data),

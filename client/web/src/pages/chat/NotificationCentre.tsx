@@ -1,0 +1,48 @@
+import { useEffect, useState } from 'preact/hooks'
+import { navigate } from '../../lib/router'
+import { toastError } from '../../lib/session'
+import type { Notification } from '../../lib/types'
+import { formatTime, stripMarkdown } from '../../lib/text'
+import { Avatar, Empty, ErrorBox, Spinner } from '../../ui/common'
+import { notifications, markNotificationsRead, loadNotifications } from '../../chat/store'
+
+export function NotificationCentre ({ org }: { org: string }) {
+  const [loading, setLoading] = useState(true)
+  const [error, setError] = useState<unknown>(null)
+  useEffect(() => {
+    loadNotifications().catch(setError).finally(() => setLoading(false))
+  }, [])
+  const list = notifications.value.filter((n) => n.org_id === org)
+  function open (n: Notification) {
+    if (!n.read_at) markNotificationsRead([n.id]).catch(() => {})
+    if (n.channel_id) navigate(`/o/${org}/chat/${n.channel_id}${n.message_id ? `?m=${encodeURIComponent(n.message_id)}` : ''}`)
+  }
+  const kindLabel: Record<string, string> = { mention: 'mentioned you', reply: 'replied in a thread', dm: 'sent you a message', message: 'posted' }
+  return (
+    <section class='page'>
+      <div class='page-head'>
+        <h1>Notifications</h1>
+        {list.some((n) => !n.read_at) && <button class='btn' onClick={() => markNotificationsRead().catch(toastError)}>Mark all read</button>}
+      </div>
+      <ErrorBox error={error} />
+      {loading && !list.length
+        ? <Spinner />
+        : !list.length
+            ? <Empty title='You are all caught up'>Mentions, replies and direct messages show up here.</Empty>
+            : (
+              <ul class='list notifications' data-testid='notifications'>
+                {list.map((n) => (
+                  <li key={n.id} class={'list-row notification' + (n.read_at ? '' : ' unread')}>
+                    <Avatar id={n.actor?.id ?? 'system'} name={n.actor?.name ?? 'Atrium'} />
+                    <button class='btn-link grow left' onClick={() => open(n)}>
+                      <strong>{n.actor?.name ?? 'Someone'}</strong> {kindLabel[n.kind] ?? n.kind}
+                      <span class='notif-snippet'>{stripMarkdown(n.snippet)}</span>
+                    </button>
+                    <span class='muted small'>{formatTime(n.created_at)}</span>
+                  </li>
+                ))}
+              </ul>
+              )}
+    </section>
+  )
+}
