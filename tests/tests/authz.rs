@@ -42,7 +42,12 @@ async fn call(user: &TestUser, method: Method, path: &str, body: Option<Value>) 
     request.send().await.unwrap().status()
 }
 
-async fn call_json(user: &TestUser, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn call_json(
+    user: &TestUser,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut request = user.client.request(method, path);
     if let Some(body) = body {
         request = request.json(&body);
@@ -95,8 +100,12 @@ async fn world(backend: Backend) -> World {
     let server = TestServer::start(backend).await;
     let owner = fixtures::user(&server, "owner").await;
     let org = fixtures::create_org(&owner, "Acme").await.id;
-    let project = fixtures::create_project(&owner, &org, "Open", Visibility::Open).await.id;
-    let private_project = fixtures::create_project(&owner, &org, "Secret", Visibility::Private).await.id;
+    let project = fixtures::create_project(&owner, &org, "Open", Visibility::Open)
+        .await
+        .id;
+    let private_project = fixtures::create_project(&owner, &org, "Secret", Visibility::Private)
+        .await
+        .id;
     let mut users = HashMap::new();
     for (name, role, project_role) in SUBJECTS {
         let user = fixtures::user(&server, name).await;
@@ -108,14 +117,25 @@ async fn world(backend: Backend) -> World {
     }
     let accountant = users["accountant"].id().to_owned();
     let path = format!("/api/v1/orgs/{org}/members/{accountant}");
-    let (status, body) = call_json(&owner, Method::PATCH, &path, Some(json!({ "roles": ["accountant"] }))).await;
+    let (status, body) = call_json(
+        &owner,
+        Method::PATCH,
+        &path,
+        Some(json!({ "roles": ["accountant"] })),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["roles"], json!(["accountant"]));
-    let channel = fixtures::create_channel(&owner, &project, "general", None).await.id;
+    let channel = fixtures::create_channel(&owner, &project, "general", None)
+        .await
+        .id;
     let doc = fixtures::create_doc(&owner, &project, "Plan").await.id;
     let (status, file) = fixtures::upload_file(&owner, &project, "a.txt", b"hello").await;
     assert_eq!(status, StatusCode::CREATED, "{file}");
-    let owner_message = fixtures::post_message(&owner, &channel, "from the owner", None).await.message.id;
+    let owner_message = fixtures::post_message(&owner, &channel, "from the owner", None)
+        .await
+        .message
+        .id;
     users.insert("owner", owner);
     World {
         server,
@@ -138,68 +158,219 @@ async fn attempt(w: &World, who: &str, action: &str) -> Answer {
     let (o, p, c, d, f) = (&w.org, &w.project, &w.channel, &w.doc, &w.file);
     let status = match action {
         // The organisation.
-        "org.read" => call(user, Method::GET, &format!("/api/v1/orgs/{o}/members"), None).await,
-        "org.create_project" => {
-            call(user, Method::POST, &format!("/api/v1/orgs/{o}/projects"), Some(json!({"name": format!("By {who}")}))).await
+        "org.read" => {
+            call(
+                user,
+                Method::GET,
+                &format!("/api/v1/orgs/{o}/members"),
+                None,
+            )
+            .await
         }
-        "org.manage_members" => call(user, Method::GET, &format!("/api/v1/orgs/{o}/invitations"), None).await,
+        "org.create_project" => {
+            call(
+                user,
+                Method::POST,
+                &format!("/api/v1/orgs/{o}/projects"),
+                Some(json!({"name": format!("By {who}")})),
+            )
+            .await
+        }
+        "org.manage_members" => {
+            call(
+                user,
+                Method::GET,
+                &format!("/api/v1/orgs/{o}/invitations"),
+                None,
+            )
+            .await
+        }
         "org.read_audit" => call(user, Method::GET, &format!("/api/v1/orgs/{o}/audit"), None).await,
-        "org.manage_permissions" => call(user, Method::GET, &format!("/api/v1/orgs/{o}/permissions"), None).await,
+        "org.manage_permissions" => {
+            call(
+                user,
+                Method::GET,
+                &format!("/api/v1/orgs/{o}/permissions"),
+                None,
+            )
+            .await
+        }
         // Projects.
         "project.read" => call(user, Method::GET, &format!("/api/v1/projects/{p}"), None).await,
         "project.read_private" => {
-            call(user, Method::GET, &format!("/api/v1/projects/{}", w.private_project), None).await
+            call(
+                user,
+                Method::GET,
+                &format!("/api/v1/projects/{}", w.private_project),
+                None,
+            )
+            .await
         }
         "project.manage" => {
-            call(user, Method::PATCH, &format!("/api/v1/projects/{p}"), Some(json!({"description": who}))).await
+            call(
+                user,
+                Method::PATCH,
+                &format!("/api/v1/projects/{p}"),
+                Some(json!({"description": who})),
+            )
+            .await
         }
         // Channels.
         "channel.read" => call(user, Method::GET, &format!("/api/v1/channels/{c}"), None).await,
         "channel.comment" => {
-            call(user, Method::POST, &format!("/api/v1/channels/{c}/messages"), Some(json!({"text": "hi"}))).await
+            call(
+                user,
+                Method::POST,
+                &format!("/api/v1/channels/{c}/messages"),
+                Some(json!({"text": "hi"})),
+            )
+            .await
         }
         "channel.write" => {
             let name = format!("by-{who}");
-            call(user, Method::POST, &format!("/api/v1/projects/{p}/channels"), Some(json!({"name": name}))).await
+            call(
+                user,
+                Method::POST,
+                &format!("/api/v1/projects/{p}/channels"),
+                Some(json!({"name": name})),
+            )
+            .await
         }
         "channel.manage" => {
-            call(user, Method::PATCH, &format!("/api/v1/channels/{c}"), Some(json!({"topic": who}))).await
+            call(
+                user,
+                Method::PATCH,
+                &format!("/api/v1/channels/{c}"),
+                Some(json!({"topic": who})),
+            )
+            .await
         }
         "channel.manage.own" => {
             let name = format!("own-{who}");
-            let (status, body) = call_json(user, Method::POST, &format!("/api/v1/projects/{p}/channels"), Some(json!({"name": name}))).await;
-            assert!(status.is_success(), "{who} creates a channel: {status} {body}");
+            let (status, body) = call_json(
+                user,
+                Method::POST,
+                &format!("/api/v1/projects/{p}/channels"),
+                Some(json!({"name": name})),
+            )
+            .await;
+            assert!(
+                status.is_success(),
+                "{who} creates a channel: {status} {body}"
+            );
             let id = body["id"].as_str().unwrap();
-            call(user, Method::PATCH, &format!("/api/v1/channels/{id}"), Some(json!({"topic": "mine"}))).await
+            call(
+                user,
+                Method::PATCH,
+                &format!("/api/v1/channels/{id}"),
+                Some(json!({"topic": "mine"})),
+            )
+            .await
         }
         // Messages: the owner's, or the subject's own.
-        "message.read" => call(user, Method::GET, &format!("/api/v1/messages/{}", w.owner_message), None).await,
+        "message.read" => {
+            call(
+                user,
+                Method::GET,
+                &format!("/api/v1/messages/{}", w.owner_message),
+                None,
+            )
+            .await
+        }
         "message.comment" => {
-            call(user, Method::POST, &format!("/api/v1/messages/{}/reactions", w.owner_message), Some(json!({"emoji": "👍"}))).await
+            call(
+                user,
+                Method::POST,
+                &format!("/api/v1/messages/{}/reactions", w.owner_message),
+                Some(json!({"emoji": "👍"})),
+            )
+            .await
         }
         "message.write" => {
-            call(user, Method::PATCH, &format!("/api/v1/messages/{}", w.owner_message), Some(json!({"text": "changed"}))).await
+            call(
+                user,
+                Method::PATCH,
+                &format!("/api/v1/messages/{}", w.owner_message),
+                Some(json!({"text": "changed"})),
+            )
+            .await
         }
-        "message.manage" => call(user, Method::GET, &format!("/api/v1/messages/{}/history", w.owner_message), None).await,
+        "message.manage" => {
+            call(
+                user,
+                Method::GET,
+                &format!("/api/v1/messages/{}/history", w.owner_message),
+                None,
+            )
+            .await
+        }
         "message.delete" => {
-            let id = fixtures::post_message(owner, c, "to delete", None).await.message.id;
-            call(user, Method::DELETE, &format!("/api/v1/messages/{id}"), None).await
+            let id = fixtures::post_message(owner, c, "to delete", None)
+                .await
+                .message
+                .id;
+            call(
+                user,
+                Method::DELETE,
+                &format!("/api/v1/messages/{id}"),
+                None,
+            )
+            .await
         }
         "message.write.own" | "message.delete.own" | "message.manage.own" => {
-            let id = fixtures::post_message(user, c, "mine", None).await.message.id;
+            let id = fixtures::post_message(user, c, "mine", None)
+                .await
+                .message
+                .id;
             match action {
                 "message.write.own" => {
-                    call(user, Method::PATCH, &format!("/api/v1/messages/{id}"), Some(json!({"text": "mine, changed"}))).await
+                    call(
+                        user,
+                        Method::PATCH,
+                        &format!("/api/v1/messages/{id}"),
+                        Some(json!({"text": "mine, changed"})),
+                    )
+                    .await
                 }
-                "message.manage.own" => call(user, Method::GET, &format!("/api/v1/messages/{id}/history"), None).await,
-                _ => call(user, Method::DELETE, &format!("/api/v1/messages/{id}"), None).await,
+                "message.manage.own" => {
+                    call(
+                        user,
+                        Method::GET,
+                        &format!("/api/v1/messages/{id}/history"),
+                        None,
+                    )
+                    .await
+                }
+                _ => {
+                    call(
+                        user,
+                        Method::DELETE,
+                        &format!("/api/v1/messages/{id}"),
+                        None,
+                    )
+                    .await
+                }
             }
         }
         // Documents.
         "document.read" => call(user, Method::GET, &format!("/api/v1/docs/{d}"), None).await,
-        "document.write" => call(user, Method::PATCH, &format!("/api/v1/docs/{d}"), Some(json!({"title": who}))).await,
+        "document.write" => {
+            call(
+                user,
+                Method::PATCH,
+                &format!("/api/v1/docs/{d}"),
+                Some(json!({"title": who})),
+            )
+            .await
+        }
         "document.create" => {
-            call(user, Method::POST, &format!("/api/v1/projects/{p}/docs"), Some(json!({"title": who}))).await
+            call(
+                user,
+                Method::POST,
+                &format!("/api/v1/projects/{p}/docs"),
+                Some(json!({"title": who})),
+            )
+            .await
         }
         "document.delete" => {
             let id = fixtures::create_doc(owner, p, "Doomed").await.id;
@@ -224,58 +395,124 @@ async fn attempt(w: &World, who: &str, action: &str) -> Answer {
 const TABLE: &[(&str, &str, Answer)] = &[
     // The organisation: every member reads it; members create projects; owners and admins
     // manage members, read the audit log and edit permissions.
-    ("owner", "org.read", Yes), ("admin", "org.read", Yes), ("member", "org.read", Yes),
-    ("viewer", "org.read", Yes), ("guest", "org.read", Yes), ("accountant", "org.read", Yes),
-    ("owner", "org.create_project", Yes), ("admin", "org.create_project", Yes),
-    ("member", "org.create_project", Yes), ("viewer", "org.create_project", No),
-    ("guest", "org.create_project", No), ("accountant", "org.create_project", Yes),
-    ("owner", "org.manage_members", Yes), ("admin", "org.manage_members", Yes),
-    ("member", "org.manage_members", No), ("viewer", "org.manage_members", No),
-    ("guest", "org.manage_members", No), ("accountant", "org.manage_members", No),
-    ("owner", "org.read_audit", Yes), ("admin", "org.read_audit", Yes),
-    ("member", "org.read_audit", No), ("accountant", "org.read_audit", No),
-    ("owner", "org.manage_permissions", Yes), ("admin", "org.manage_permissions", Yes),
-    ("member", "org.manage_permissions", No), ("guest", "org.manage_permissions", No),
+    ("owner", "org.read", Yes),
+    ("admin", "org.read", Yes),
+    ("member", "org.read", Yes),
+    ("viewer", "org.read", Yes),
+    ("guest", "org.read", Yes),
+    ("accountant", "org.read", Yes),
+    ("owner", "org.create_project", Yes),
+    ("admin", "org.create_project", Yes),
+    ("member", "org.create_project", Yes),
+    ("viewer", "org.create_project", No),
+    ("guest", "org.create_project", No),
+    ("accountant", "org.create_project", Yes),
+    ("owner", "org.manage_members", Yes),
+    ("admin", "org.manage_members", Yes),
+    ("member", "org.manage_members", No),
+    ("viewer", "org.manage_members", No),
+    ("guest", "org.manage_members", No),
+    ("accountant", "org.manage_members", No),
+    ("owner", "org.read_audit", Yes),
+    ("admin", "org.read_audit", Yes),
+    ("member", "org.read_audit", No),
+    ("accountant", "org.read_audit", No),
+    ("owner", "org.manage_permissions", Yes),
+    ("admin", "org.manage_permissions", Yes),
+    ("member", "org.manage_permissions", No),
+    ("guest", "org.manage_permissions", No),
     // Projects: visible to every org member but guests; private ones to owners and admins
     // (and explicit members); managers change settings.
-    ("owner", "project.read", Yes), ("member", "project.read", Yes), ("viewer", "project.read", Yes),
-    ("pviewer", "project.read", Yes), ("guest", "project.read", Hidden), ("accountant", "project.read", Yes),
-    ("owner", "project.read_private", Yes), ("admin", "project.read_private", Yes),
-    ("member", "project.read_private", Hidden), ("accountant", "project.read_private", Hidden),
-    ("owner", "project.manage", Yes), ("admin", "project.manage", Yes), ("manager", "project.manage", Yes),
-    ("member", "project.manage", No), ("commenter", "project.manage", No), ("viewer", "project.manage", No),
+    ("owner", "project.read", Yes),
+    ("member", "project.read", Yes),
+    ("viewer", "project.read", Yes),
+    ("pviewer", "project.read", Yes),
+    ("guest", "project.read", Hidden),
+    ("accountant", "project.read", Yes),
+    ("owner", "project.read_private", Yes),
+    ("admin", "project.read_private", Yes),
+    ("member", "project.read_private", Hidden),
+    ("accountant", "project.read_private", Hidden),
+    ("owner", "project.manage", Yes),
+    ("admin", "project.manage", Yes),
+    ("manager", "project.manage", Yes),
+    ("member", "project.manage", No),
+    ("commenter", "project.manage", No),
+    ("viewer", "project.manage", No),
     ("guest", "project.manage", Hidden),
     // Channels: readers read, commenters post, editors create, managers (and creators) manage.
-    ("member", "channel.read", Yes), ("pviewer", "channel.read", Yes), ("guest", "channel.read", Hidden),
-    ("manager", "channel.comment", Yes), ("member", "channel.comment", Yes), ("commenter", "channel.comment", Yes),
-    ("pviewer", "channel.comment", No), ("viewer", "channel.comment", No), ("guest", "channel.comment", Hidden),
-    ("member", "channel.write", Yes), ("commenter", "channel.write", No), ("pviewer", "channel.write", No),
-    ("manager", "channel.manage", Yes), ("admin", "channel.manage", Yes), ("member", "channel.manage", No),
-    ("commenter", "channel.manage", No), ("member", "channel.manage.own", Yes),
+    ("member", "channel.read", Yes),
+    ("pviewer", "channel.read", Yes),
+    ("guest", "channel.read", Hidden),
+    ("manager", "channel.comment", Yes),
+    ("member", "channel.comment", Yes),
+    ("commenter", "channel.comment", Yes),
+    ("pviewer", "channel.comment", No),
+    ("viewer", "channel.comment", No),
+    ("guest", "channel.comment", Hidden),
+    ("member", "channel.write", Yes),
+    ("commenter", "channel.write", No),
+    ("pviewer", "channel.write", No),
+    ("manager", "channel.manage", Yes),
+    ("admin", "channel.manage", Yes),
+    ("member", "channel.manage", No),
+    ("commenter", "channel.manage", No),
+    ("member", "channel.manage.own", Yes),
     // Messages: only the author edits; the author or a moderator deletes and reads history.
-    ("pviewer", "message.read", Yes), ("guest", "message.read", Hidden),
-    ("commenter", "message.comment", Yes), ("pviewer", "message.comment", No),
-    ("admin", "message.write", No), ("manager", "message.write", No), ("member", "message.write", No),
-    ("member", "message.write.own", Yes), ("commenter", "message.write.own", Yes),
-    ("owner", "message.manage", Yes), ("manager", "message.manage", Yes), ("member", "message.manage", No),
+    ("pviewer", "message.read", Yes),
+    ("guest", "message.read", Hidden),
+    ("commenter", "message.comment", Yes),
+    ("pviewer", "message.comment", No),
+    ("admin", "message.write", No),
+    ("manager", "message.write", No),
+    ("member", "message.write", No),
+    ("member", "message.write.own", Yes),
+    ("commenter", "message.write.own", Yes),
+    ("owner", "message.manage", Yes),
+    ("manager", "message.manage", Yes),
+    ("member", "message.manage", No),
     ("commenter", "message.manage.own", Yes),
-    ("admin", "message.delete", Yes), ("manager", "message.delete", Yes), ("member", "message.delete", No),
-    ("commenter", "message.delete", No), ("pviewer", "message.delete", No), ("guest", "message.delete", Hidden),
-    ("member", "message.delete.own", Yes), ("commenter", "message.delete.own", Yes),
+    ("admin", "message.delete", Yes),
+    ("manager", "message.delete", Yes),
+    ("member", "message.delete", No),
+    ("commenter", "message.delete", No),
+    ("pviewer", "message.delete", No),
+    ("guest", "message.delete", Hidden),
+    ("member", "message.delete.own", Yes),
+    ("commenter", "message.delete.own", Yes),
     // Documents and files: editors write and trash, commenters and viewers read.
-    ("member", "document.read", Yes), ("pviewer", "document.read", Yes), ("guest", "document.read", Hidden),
-    ("member", "document.write", Yes), ("manager", "document.write", Yes), ("commenter", "document.write", No),
-    ("viewer", "document.write", No), ("accountant", "document.write", Yes),
-    ("member", "document.create", Yes), ("pviewer", "document.create", No),
-    ("member", "document.delete", Yes), ("commenter", "document.delete", No), ("guest", "document.delete", Hidden),
-    ("member", "file.read", Yes), ("viewer", "file.read", Yes), ("guest", "file.read", Hidden),
-    ("member", "file.create", Yes), ("commenter", "file.create", No),
-    ("manager", "file.delete", Yes), ("pviewer", "file.delete", No), ("guest", "file.delete", Hidden),
+    ("member", "document.read", Yes),
+    ("pviewer", "document.read", Yes),
+    ("guest", "document.read", Hidden),
+    ("member", "document.write", Yes),
+    ("manager", "document.write", Yes),
+    ("commenter", "document.write", No),
+    ("viewer", "document.write", No),
+    ("accountant", "document.write", Yes),
+    ("member", "document.create", Yes),
+    ("pviewer", "document.create", No),
+    ("member", "document.delete", Yes),
+    ("commenter", "document.delete", No),
+    ("guest", "document.delete", Hidden),
+    ("member", "file.read", Yes),
+    ("viewer", "file.read", Yes),
+    ("guest", "file.read", Hidden),
+    ("member", "file.create", Yes),
+    ("commenter", "file.create", No),
+    ("manager", "file.delete", Yes),
+    ("pviewer", "file.delete", No),
+    ("guest", "file.delete", Hidden),
 ];
 
 /// Sets the org's overrides; the status and body.
 async fn put_permissions(user: &TestUser, org: &str, overrides: Value) -> (StatusCode, Value) {
-    call_json(user, Method::PUT, &format!("/api/v1/orgs/{org}/permissions"), Some(json!({ "overrides": overrides }))).await
+    call_json(
+        user,
+        Method::PUT,
+        &format!("/api/v1/orgs/{org}/permissions"),
+        Some(json!({ "overrides": overrides })),
+    )
+    .await
 }
 
 fn rule(role: &str, resource: &str, action: &str, scope: &str) -> Value {
@@ -505,9 +742,16 @@ async fn migrate_up_to(url: &str, backend: Backend, last: i64) {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(dialect);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(dialect);
     let mut migrator = sqlx::migrate::Migrator::new(dir).await.unwrap();
-    let before: Vec<_> = migrator.migrations.iter().filter(|m| m.version <= last).cloned().collect();
+    let before: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version <= last)
+        .cloned()
+        .collect();
     migrator.migrations = std::borrow::Cow::Owned(before);
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
     migrator.run(&pool).await.unwrap();
@@ -603,9 +847,14 @@ fn no_permission_decision_outside_authz() {
                     || code.contains("matches!(role")
                     || code.contains("matches!(self.org_role")
                     || code.contains("matches!(self.project_role")
-                    || ["fn require_org", "fn require_project", "fn may_", "fn ensure_may_"]
-                        .iter()
-                        .any(|f| code.contains(f));
+                    || [
+                        "fn require_org",
+                        "fn require_project",
+                        "fn may_",
+                        "fn ensure_may_",
+                    ]
+                    .iter()
+                    .any(|f| code.contains(f));
                 if decides {
                     offences.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
                 }
@@ -613,5 +862,9 @@ fn no_permission_decision_outside_authz() {
         }
     }
     assert!(files > 50, "read only {files} files: wrong directory?");
-    assert!(offences.is_empty(), "permission decisions outside authz:\n{}", offences.join("\n"));
+    assert!(
+        offences.is_empty(),
+        "permission decisions outside authz:\n{}",
+        offences.join("\n")
+    );
 }

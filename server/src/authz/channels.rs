@@ -74,13 +74,17 @@ impl ChannelGrant {
 
     /// May post, reply and react.
     pub fn may_post(&self) -> bool {
-        self.policy
-            .may(&self.subject, Action::Comment, Resource::new(ResourceKind::Channel))
+        self.policy.may(
+            &self.subject,
+            Action::Comment,
+            Resource::new(ResourceKind::Channel),
+        )
     }
 
     /// May rename, archive and add members.
     pub fn may_manage(&self) -> bool {
-        self.policy.may(&self.subject, Action::Manage, self.channel())
+        self.policy
+            .may(&self.subject, Action::Manage, self.channel())
     }
 
     /// May do `action` on a message by `author`.

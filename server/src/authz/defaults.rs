@@ -101,8 +101,18 @@ pub const ROWS: &[Row] = &[
     // Record types and records: owners and admins run them; members and viewers read the
     // types (org-wide data is for the org's own people, not guests, who see only what they were
     // added to); what business roles do with records is granted per org.
-    row("owner", RecordType, &[Read, Write, Manage, Delete, Export, Import], All),
-    row("admin", RecordType, &[Read, Write, Manage, Delete, Export, Import], All),
+    row(
+        "owner",
+        RecordType,
+        &[Read, Write, Manage, Delete, Export, Import],
+        All,
+    ),
+    row(
+        "admin",
+        RecordType,
+        &[Read, Write, Manage, Delete, Export, Import],
+        All,
+    ),
     row("member", RecordType, &[Read], All),
     row("viewer", RecordType, &[Read], All),
     row("owner", Record, RECORD_ALL, All),

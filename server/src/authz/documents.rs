@@ -30,7 +30,8 @@ pub async fn socket_can(
     let (Some(org_role), Some((visibility, default_role))) = (roles.org_role, roles.project) else {
         return Ok(Err(NO_SUCH_DOCUMENT));
     };
-    let Some(project_role) = effective_role(org_role, roles.explicit_role, visibility, default_role)
+    let Some(project_role) =
+        effective_role(org_role, roles.explicit_role, visibility, default_role)
     else {
         return Ok(Err(NO_SUCH_DOCUMENT));
     };

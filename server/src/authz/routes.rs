@@ -179,9 +179,7 @@ fn sorted_rules(overrides: &Overrides) -> Vec<PermissionRule> {
         .iter()
         .map(|((role, kind, action), scope)| rule(role, *kind, *action, *scope))
         .collect();
-    rules.sort_by(|a, b| {
-        (&a.resource, &a.role, &a.action).cmp(&(&b.resource, &b.role, &b.action))
-    });
+    rules.sort_by(|a, b| (&a.resource, &a.role, &a.action).cmp(&(&b.resource, &b.role, &b.action)));
     rules
 }
 
@@ -191,7 +189,10 @@ fn effective(overrides: &Overrides, business: &[String]) -> Vec<PermissionRule> 
     let mut rules = Vec::new();
     for kind in ResourceKind::ALL {
         let base: Vec<&str> = if kind.in_project() {
-            PROJECT_ROLES.iter().map(|r| project_role_name(*r)).collect()
+            PROJECT_ROLES
+                .iter()
+                .map(|r| project_role_name(*r))
+                .collect()
         } else {
             BASE_ROLES.iter().map(|r| org_role_name(*r)).collect()
         };
@@ -235,10 +236,7 @@ fn parse_overrides(rules: &[PermissionRule], business: &[String]) -> Result<Over
     let mut errors = BTreeMap::new();
     let mut overrides = Overrides::default();
     if rules.len() > MAX_RULES {
-        errors.insert(
-            "overrides".to_owned(),
-            format!("at most {MAX_RULES} rules"),
-        );
+        errors.insert("overrides".to_owned(), format!("at most {MAX_RULES} rules"));
     }
     for (i, r) in rules.iter().enumerate() {
         let field = |name: &str| format!("overrides[{i}].{name}");
@@ -247,11 +245,16 @@ fn parse_overrides(rules: &[PermissionRule], business: &[String]) -> Result<Over
         let scope = Scope::parse(&r.scope);
         match kind {
             None => {
-                errors.insert(field("resource"), format!("unknown resource {:?}", r.resource));
+                errors.insert(
+                    field("resource"),
+                    format!("unknown resource {:?}", r.resource),
+                );
             }
             Some(kind) => {
                 let base_ok = if kind.in_project() {
-                    PROJECT_ROLES.iter().any(|p| project_role_name(*p) == r.role)
+                    PROJECT_ROLES
+                        .iter()
+                        .any(|p| project_role_name(*p) == r.role)
                 } else {
                     BASE_ROLES.iter().any(|b| org_role_name(*b) == r.role)
                 };
@@ -261,7 +264,11 @@ fn parse_overrides(rules: &[PermissionRule], business: &[String]) -> Result<Over
                         format!(
                             "{:?} is not a {} role nor a business role of this organisation",
                             r.role,
-                            if kind.in_project() { "project" } else { "base org" }
+                            if kind.in_project() {
+                                "project"
+                            } else {
+                                "base org"
+                            }
                         ),
                     );
                 }
@@ -349,7 +356,12 @@ mod tests {
     fn defaults_have_no_unknown_cells() {
         for row in defaults::ROWS {
             for action in row.actions {
-                assert!(row.kind.actions().contains(action), "{} {:?}", row.role, action);
+                assert!(
+                    row.kind.actions().contains(action),
+                    "{} {:?}",
+                    row.role,
+                    action
+                );
             }
         }
     }

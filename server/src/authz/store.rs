@@ -177,12 +177,11 @@ pub async fn create_role(
 
 /// An org's overrides of the default table.
 pub async fn overrides(db: &Db, org_id: &str) -> Result<Overrides, sqlx::Error> {
-    let rows = sqlx::query(
-        "select role, resource, action, scope from org_permissions where org_id = $1",
-    )
-    .bind(org_id)
-    .fetch_all(db.pool())
-    .await?;
+    let rows =
+        sqlx::query("select role, resource, action, scope from org_permissions where org_id = $1")
+            .bind(org_id)
+            .fetch_all(db.pool())
+            .await?;
     let mut overrides = Overrides::default();
     for row in rows {
         let resource: String = row.try_get("resource")?;
@@ -191,7 +190,8 @@ pub async fn overrides(db: &Db, org_id: &str) -> Result<Overrides, sqlx::Error> 
         overrides.0.insert(
             (
                 row.try_get("role")?,
-                ResourceKind::parse(&resource).ok_or_else(|| decode_error("resource", &resource))?,
+                ResourceKind::parse(&resource)
+                    .ok_or_else(|| decode_error("resource", &resource))?,
                 Action::parse(&action).ok_or_else(|| decode_error("action", &action))?,
             ),
             Scope::parse(&scope).ok_or_else(|| decode_error("scope", &scope))?,

@@ -135,8 +135,13 @@ pub async fn audience(db: &Db, channel: &ChannelRow) -> Result<Vec<(String, OrgR
         .into_iter()
         .filter(|(user_id, org_role, explicit)| {
             let project_visible = project.as_ref().is_some_and(|project| {
-                effective_role(*org_role, *explicit, project.visibility, project.default_role)
-                    .is_some()
+                effective_role(
+                    *org_role,
+                    *explicit,
+                    project.visibility,
+                    project.default_role,
+                )
+                .is_some()
             });
             rules::visible(
                 channel.kind,

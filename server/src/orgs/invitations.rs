@@ -149,7 +149,9 @@ pub async fn add_member(
         .target("invitation", &invitation.id)
         .change(
             None::<()>,
-            Some(serde_json::json!({ "email": email, "role": org_role_name(role), "roles": roles })),
+            Some(
+                serde_json::json!({ "email": email, "role": org_role_name(role), "roles": roles }),
+            ),
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
@@ -281,13 +283,8 @@ async fn accept_invitation(
     }
     let joined = store::add_member(&mut tx, &invitation.org_id, user.id(), invitation.role).await?;
     if joined {
-        authz::store::set_business_roles(
-            &mut tx,
-            &invitation.org_id,
-            user.id(),
-            &invitation.roles,
-        )
-        .await?;
+        authz::store::set_business_roles(&mut tx, &invitation.org_id, user.id(), &invitation.roles)
+            .await?;
     }
     let event = Event::new(action::INVITATION_ACCEPTED, Some(user.id()))
         .org(&invitation.org_id)

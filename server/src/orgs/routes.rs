@@ -1,9 +1,7 @@
 //! `/api/v1/orgs/*` handlers: organisations, members and their roles. Invitations (adding
 //! a member, accepting, listing, revoking) are in [`super::invitations`].
 
-use atrium_client::wire::{
-    ChangeRoleRequest, CreateOrgRequest, ErrorBody, Org, OrgMember, Page,
-};
+use atrium_client::wire::{ChangeRoleRequest, CreateOrgRequest, ErrorBody, Org, OrgMember, Page};
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
@@ -136,7 +134,9 @@ async fn change_role(
         .org(&org_id)
         .target("user", &member_id)
         .change(
-            Some(serde_json::json!({ "role": org_role_name(current.role), "roles": current.roles })),
+            Some(
+                serde_json::json!({ "role": org_role_name(current.role), "roles": current.roles }),
+            ),
             Some(serde_json::json!({ "role": org_role_name(role), "roles": roles })),
         );
     audit::store::record_in(&mut tx, &event, &client).await?;

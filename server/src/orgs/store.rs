@@ -200,9 +200,15 @@ pub async fn set_role(
         .map(drop)
 }
 
-/// Removes a member, and their explicit roles in the organisation's projects.
+/// Removes a member, their business roles, and their explicit roles in the organisation's
+/// projects.
 pub async fn remove_member(tx: &mut Tx, org_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("delete from project_members where user_id = $2 and project_id in (select id from projects where org_id = $1)")
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("delete from org_member_roles where org_id = $1 and user_id = $2")
         .bind(org_id)
         .bind(user_id)
         .execute(&mut **tx)

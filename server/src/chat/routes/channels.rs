@@ -215,7 +215,9 @@ async fn list_project_channels(
     .await?;
     let visible: Vec<_> = entries
         .into_iter()
-        .filter(|e| crate::authz::channels::visible(e.channel.kind, e.channel.private, e.is_member, true))
+        .filter(|e| {
+            crate::authz::channels::visible(e.channel.kind, e.channel.private, e.is_member, true)
+        })
         .collect();
     let mut items = with_members(&state, visible).await?;
     for channel in &mut items {
