@@ -122,7 +122,8 @@ impl OrgRole {
 /// What the caller may do with a resource, decided by the server's policy; clients show and
 /// hide actions by it instead of re-deriving roles. Every kind carries the five flags; which
 /// are meaningful: organisations `read` (see it), `write` (create projects), `manage`
-/// (members, roles and permissions), `delete`; projects, channels, documents, files `read,
+/// (members; roles and permissions too by default), `delete`; `comment` is always false there;
+/// projects, channels, documents, files `read,
 /// comment, write, manage, delete`; messages `read`, `comment` (reply, react), `write` (edit:
 /// the author), `manage`, `delete` (the author or a moderator).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

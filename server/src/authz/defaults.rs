@@ -33,8 +33,6 @@ const fn row(
 
 const ADMIN_ORG: &[Action] = &[
     Read,
-    Write,
-    Manage,
     CreateProject,
     InviteMembers,
     ManageMembers,

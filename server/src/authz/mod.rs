@@ -64,10 +64,17 @@ impl OrgAccess {
         self.policy.may(&self.subject, action, resource)
     }
 
-    /// The caller's `can` flags on the organisation.
+    /// The caller's `can` flags on the organisation: `write` is creating projects, `manage`
+    /// is managing members (the org-level actions the flags stand for; the table names them).
     pub fn can(&self) -> Can {
-        self.policy
-            .can(&self.subject, Resource::new(ResourceKind::Org))
+        let org = Resource::new(ResourceKind::Org);
+        Can {
+            read: self.may(Action::Read, org),
+            comment: false,
+            write: self.may(Action::CreateProject, org),
+            manage: self.may(Action::ManageMembers, org),
+            delete: self.may(Action::Delete, org),
+        }
     }
 
     /// The caller's subject in a project of this org, given their explicit role in it;

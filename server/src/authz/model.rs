@@ -64,8 +64,6 @@ impl ResourceKind {
         match self {
             Self::Org => &[
                 Read,
-                Write,
-                Manage,
                 Delete,
                 CreateProject,
                 InviteMembers,
