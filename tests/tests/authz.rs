@@ -60,7 +60,8 @@ async fn call_json(
 /// An organisation with one user per role under test, an open project (default role editor)
 /// with a channel, a document and a file, all made by the owner, and a private project.
 struct World {
-    server: TestServer,
+    /// Kept alive for the test's requests.
+    _server: TestServer,
     users: HashMap<&'static str, TestUser>,
     org: String,
     project: String,
@@ -138,7 +139,7 @@ async fn world(backend: Backend) -> World {
         .id;
     users.insert("owner", owner);
     World {
-        server,
+        _server: server,
         users,
         org,
         project,
