@@ -118,3 +118,19 @@ impl ChannelGrant {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visibility() {
+        use ChannelKind::*;
+        assert!(visible(Channel, false, false, true));
+        assert!(!visible(Channel, false, true, false));
+        assert!(!visible(Channel, true, false, true));
+        assert!(visible(Channel, true, true, true));
+        assert!(visible(Dm, true, true, false));
+        assert!(!visible(Dm, true, false, true));
+    }
+}

@@ -228,17 +228,6 @@ mod tests {
     }
 
     #[test]
-    fn visibility() {
-        use ChannelKind::*;
-        assert!(channel_visible(Channel, false, false, true));
-        assert!(!channel_visible(Channel, false, true, false));
-        assert!(!channel_visible(Channel, true, false, true));
-        assert!(channel_visible(Channel, true, true, true));
-        assert!(channel_visible(Dm, true, true, false));
-        assert!(!channel_visible(Dm, true, false, true));
-    }
-
-    #[test]
     fn dm_keys_ignore_order_and_repeats() {
         let a = dm_key(&["b".into(), "a".into(), "b".into()]);
         assert_eq!(a, "a,b");

@@ -122,13 +122,15 @@ pub async fn add_member(
     store::revoke_pending_for(&mut tx, &org_id, &email).await?;
     let invitation = store::insert_invitation(
         &mut tx,
-        &org_id,
-        &email,
-        role,
-        &roles,
+        &store::NewInvitation {
+            org_id: &org_id,
+            email: &email,
+            role,
+            roles: &roles,
+            invited_by: user.id(),
+            expires_at: now_ms() + validity_ms,
+        },
         &secret,
-        user.id(),
-        now_ms() + validity_ms,
     )
     .await?;
     let public_url = state.config.public_url();

@@ -294,17 +294,31 @@ pub async fn revoke_pending_for(tx: &mut Tx, org_id: &str, email: &str) -> Resul
     .map(drop)
 }
 
+/// An invitation to store.
+pub struct NewInvitation<'a> {
+    pub org_id: &'a str,
+    pub email: &'a str,
+    pub role: OrgRole,
+    /// Business roles granted on acceptance.
+    pub roles: &'a [String],
+    pub invited_by: &'a str,
+    pub expires_at: i64,
+}
+
 /// Stores an invitation (its token hashed).
 pub async fn insert_invitation(
     tx: &mut Tx,
-    org_id: &str,
-    email: &str,
-    role: OrgRole,
-    roles: &[String],
+    new: &NewInvitation<'_>,
     secret: &str,
-    invited_by: &str,
-    expires_at: i64,
 ) -> Result<Invitation, sqlx::Error> {
+    let NewInvitation {
+        org_id,
+        email,
+        role,
+        roles,
+        invited_by,
+        expires_at,
+    } = *new;
     let id = new_id();
     let now = now_ms();
     sqlx::query(
