@@ -92,7 +92,8 @@ pub struct SignupResponse {
     pub user: User,
 }
 
-/// A role in an organisation.
+/// A base role in an organisation. Business roles (`accountant`, `sales`, …, and custom ones)
+/// are held besides it, in `roles`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]
@@ -101,9 +102,37 @@ pub enum OrgRole {
     Owner,
     Admin,
     Member,
-    Accountant,
     Viewer,
     Guest,
+}
+
+impl OrgRole {
+    /// The name on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Member => "member",
+            Self::Viewer => "viewer",
+            Self::Guest => "guest",
+        }
+    }
+}
+
+/// What the caller may do with a resource, decided by the server's policy; clients show and
+/// hide actions by it instead of re-deriving roles. Every kind carries the five flags; which
+/// are meaningful: organisations `read` (see it), `write` (create projects), `manage`
+/// (members; roles and permissions too by default), `delete`; `comment` is always false there;
+/// projects, channels, documents, files `read,
+/// comment, write, manage, delete`; messages `read`, `comment` (reply, react), `write` (edit:
+/// the author), `manage`, `delete` (the author or a moderator).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Can {
+    pub read: bool,
+    pub comment: bool,
+    pub write: bool,
+    pub manage: bool,
+    pub delete: bool,
 }
 
 /// A role in a project, from most to least capable.
@@ -155,6 +184,11 @@ pub struct OrgMembership {
     pub id: String,
     pub name: String,
     pub role: OrgRole,
+    /// Business roles held besides the base role.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub can: Can,
 }
 
 /// `GET /api/v1/me`.
@@ -273,6 +307,11 @@ pub struct Org {
     pub created_at: i64,
     /// The caller's role in it.
     pub role: OrgRole,
+    /// The caller's business roles in it.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub can: Can,
 }
 
 /// A member of an organisation.
@@ -280,6 +319,9 @@ pub struct Org {
 pub struct OrgMember {
     pub user: User,
     pub role: OrgRole,
+    /// Business roles held besides the base role.
+    #[serde(default)]
+    pub roles: Vec<String>,
     pub joined_at: i64,
 }
 
@@ -287,7 +329,11 @@ pub struct OrgMember {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AddMemberRequest {
     pub email: String,
-    pub role: OrgRole,
+    /// A base role, or a business role (the person joins as `member` holding it).
+    pub role: String,
+    /// Business roles held besides the base role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
 }
 
 /// The answer to adding a member: the invitation e-mailed to the address. It is the same
@@ -304,6 +350,9 @@ pub struct Invitation {
     pub org_id: String,
     pub email: String,
     pub role: OrgRole,
+    /// Business roles the person will hold.
+    #[serde(default)]
+    pub roles: Vec<String>,
     /// The member who sent it.
     pub invited_by: String,
     pub created_at: i64,
@@ -319,7 +368,64 @@ pub struct AcceptInvitation {
 /// `PATCH /api/v1/orgs/{org}/members/{user}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChangeRoleRequest {
-    pub role: OrgRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<OrgRole>,
+    /// Replaces the member's business roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+}
+
+/// A business role of an organisation (`GET/POST /api/v1/orgs/{org}/roles`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BusinessRole {
+    /// 2–32 lowercase letters, digits, `_` or `-`, starting with a letter.
+    pub name: String,
+    pub description: String,
+    /// Built-in roles (`accountant`, `sales`, `support`, `hr`, `production`) exist in every
+    /// organisation.
+    #[serde(default)]
+    pub built_in: bool,
+}
+
+/// `POST /api/v1/orgs/{org}/roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateBusinessRoleRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One row of the role × resource type × action table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PermissionRule {
+    /// A base org role (`org`, `record_type`, `record` rows), a project role (rows of project
+    /// resources: `project`, `channel`, `message`, `document`, `file`, `board`, `task`), or a
+    /// business role (any row).
+    pub role: String,
+    /// `org, project, channel, message, document, file, board, task, record_type, record`.
+    pub resource: String,
+    /// `read, comment, write, manage, delete`; records also `transition, export, import`; the
+    /// org also `create_project, invite_members, manage_members, read_audit, read_jobs,
+    /// manage_permissions`.
+    pub action: String,
+    /// `all`, `own` (only resources the subject authored or created) or `none` (takes a
+    /// default grant away).
+    pub scope: String,
+}
+
+/// `GET /api/v1/orgs/{org}/permissions`: the table in effect, and the org's overrides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Permissions {
+    /// Every granted cell in effect (defaults with the overrides applied).
+    pub effective: Vec<PermissionRule>,
+    /// The org's overrides of the defaults.
+    pub overrides: Vec<PermissionRule>,
+}
+
+/// `PUT /api/v1/orgs/{org}/permissions`: replaces the org's overrides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PutPermissionsRequest {
+    pub overrides: Vec<PermissionRule>,
 }
 
 /// `POST /api/v1/orgs/{org}/projects`.
@@ -362,6 +468,8 @@ pub struct Project {
     pub updated_at: i64,
     /// The caller's effective role.
     pub role: ProjectRole,
+    #[serde(default)]
+    pub can: Can,
 }
 
 /// `POST /api/v1/projects/{project}/members`.
@@ -436,6 +544,9 @@ pub struct Doc {
     /// Set while the document is in the trash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<i64>,
+    /// What the caller may do with it (absent in event payloads, which go to many users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<Can>,
 }
 
 /// `POST /api/v1/projects/{project}/docs` and `PATCH /api/v1/docs/{doc}`.

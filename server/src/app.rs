@@ -94,6 +94,7 @@ impl ApiRoutes {
             .merge(projects::routes::router())
             .merge(audit::routes::router())
             .merge(jobs::routes::router())
+            .merge(crate::authz::routes::router())
             .merge(docs::routes::router(max_update_bytes))
             .merge(crate::files::routes::router(max_upload_bytes))
             .merge(crate::search::routes::router())

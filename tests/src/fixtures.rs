@@ -147,7 +147,8 @@ pub async fn invite(owner: &TestUser, org: &str, email: &str, role: OrgRole) -> 
             &format!("/api/v1/orgs/{org}/members"),
             &AddMemberRequest {
                 email: email.to_owned(),
-                role,
+                role: role.as_str().to_owned(),
+                roles: None,
             },
         )
         .await

@@ -48,6 +48,9 @@ pub struct Channel {
     pub member_ids: Vec<String>,
     /// The caller's notification level here.
     pub notify: NotifyLevel,
+    /// What the caller may do with it (absent in event payloads, which go to many users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<super::Can>,
 }
 
 /// `POST /api/v1/projects/{project}/channels`.
@@ -133,6 +136,9 @@ pub struct Message {
     pub reply_count: i64,
     pub last_reply_at: Option<i64>,
     pub participant_ids: Vec<String>,
+    /// What the caller may do with it (absent in event payloads, which go to many users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<super::Can>,
 }
 
 /// `POST /api/v1/channels/{channel}/messages`.

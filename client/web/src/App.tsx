@@ -2,7 +2,7 @@ import { Icon } from './ui/icons'
 import { useEffect, useState } from 'preact/hooks'
 import { lazy, Suspense } from 'preact/compat'
 import { path, resolve, navigate, query } from './lib/router'
-import { socketEverOpen, me, booted, projects, loadOrg, refreshMe, socketStatus, online, logout, projectsLoading, isOrgAdmin, toastError, resendVerification } from './lib/session'
+import { socketEverOpen, me, booted, projects, loadOrg, refreshMe, socketStatus, online, logout, projectsLoading, orgCan, toastError, resendVerification } from './lib/session'
 import { Toasts, Spinner, Badge, Avatar, Modal, Field, ErrorBox, useSubmit, Empty } from './ui/common'
 import { Login, Signup, ForgotPassword, ResetPassword, VerifyEmail, Unlock, Invitations } from './pages/Auth'
 import { pendingInvitationPath } from './lib/pending'
@@ -276,7 +276,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
           ? (
             <>
               <a class={'nav-item' + (path.value === `/o/${org}` ? ' active' : '')} href={`/o/${org}`}>Projects</a>
-              {isOrgAdmin(org) && <a class={'nav-item' + (path.value.endsWith('/members') ? ' active' : '')} href={`/o/${org}/members`}>Members</a>}
+              {orgCan(org)?.manage && <a class={'nav-item' + (path.value.endsWith('/members') ? ' active' : '')} href={`/o/${org}/members`}>Members</a>}
               <a class={'nav-item' + (path.value === `/o/${org}/settings` ? ' active' : '')} href={`/o/${org}/settings`}>Organisation settings</a>
               <div class='nav-group'>
                 <div class='nav-heading'>Projects</div>
@@ -288,7 +288,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
                         {PROJECT_SECTIONS.map((s) => (
                           <a key={s.key} class={'nav-item' + (path.value.startsWith(`/o/${org}/p/${p.id}/${s.key}`) ? ' active' : '')} href={`/o/${org}/p/${p.id}/${s.key}`}>{s.label}</a>
                         ))}
-                        {(p.role === 'manager' || isOrgAdmin(org)) && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members</a>}
+                        {p.can.manage && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members</a>}
                       </div>
                     )}
                   </div>

@@ -332,7 +332,10 @@ async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Me>
     let credentials = store::credentials_by_id(&state.db, user.id())
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    let orgs = crate::orgs::store::memberships(&state.db, user.id()).await?;
+    let mut orgs = crate::orgs::store::memberships(&state.db, user.id()).await?;
+    for org in &mut orgs {
+        (org.roles, org.can) = crate::authz::org_view(&state.db, user.id(), &org.id).await?;
+    }
     Ok(Json(Me {
         user: user.user,
         email_verified: credentials.email_verified_at.is_some(),

@@ -1,74 +1,12 @@
-//! Roles and the pure rules over them.
+//! Role names and a user's effective role in a project.
 
 use atrium_client::wire::{OrgRole, ProjectRole, Visibility};
-
-use crate::projects::store::ProjectRow;
-
-/// What can be done at the organisation level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrgAction {
-    /// See the organisation, its member list and the projects open to the caller.
-    Read,
-    /// Create a project.
-    CreateProject,
-    /// Add, invite, re-role and remove members; manage every project.
-    ManageMembers,
-    /// Read the audit log.
-    ReadAudit,
-    /// See the organisation's background jobs (state, attempts, last error; never payloads).
-    ReadJobs,
-}
-
-/// What can be done inside a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProjectAction {
-    /// Read everything in it.
-    Read,
-    /// Comment, react and chat.
-    Comment,
-    /// Create and change content.
-    Write,
-    /// Change the project's settings and members.
-    Manage,
-}
-
-/// Whether an org role allows an org-level action.
-pub fn org_allows(role: OrgRole, action: OrgAction) -> bool {
-    use OrgRole::*;
-    match action {
-        OrgAction::Read => true,
-        OrgAction::CreateProject => matches!(role, Owner | Admin | Member),
-        OrgAction::ManageMembers | OrgAction::ReadAudit | OrgAction::ReadJobs => {
-            matches!(role, Owner | Admin)
-        }
-    }
-}
-
-/// Whether a project role allows a project action.
-pub fn project_allows(role: ProjectRole, action: ProjectAction) -> bool {
-    use ProjectRole::*;
-    match action {
-        ProjectAction::Read => true,
-        ProjectAction::Comment => matches!(role, Manager | Editor | Commenter),
-        ProjectAction::Write => matches!(role, Manager | Editor),
-        ProjectAction::Manage => role == Manager,
-    }
-}
 
 /// A user's effective role in a project, or `None` when they cannot see it.
 ///
 /// Org owners and admins manage every project. Otherwise an explicit project role always
 /// decides. Without one, an open project gives org members its default role — capped at
 /// viewer for org viewers — and guests see only projects they were added to.
-pub fn effective_project_role(
-    org_role: OrgRole,
-    explicit: Option<ProjectRole>,
-    project: &ProjectRow,
-) -> Option<ProjectRole> {
-    effective_role(org_role, explicit, project.visibility, project.default_role)
-}
-
-/// [`effective_project_role`] from the two project settings it depends on.
 pub fn effective_role(
     org_role: OrgRole,
     explicit: Option<ProjectRole>,
@@ -90,14 +28,7 @@ pub fn effective_role(
 
 /// The database and wire name of an org role.
 pub fn org_role_name(role: OrgRole) -> &'static str {
-    match role {
-        OrgRole::Owner => "owner",
-        OrgRole::Admin => "admin",
-        OrgRole::Member => "member",
-        OrgRole::Accountant => "accountant",
-        OrgRole::Viewer => "viewer",
-        OrgRole::Guest => "guest",
-    }
+    role.as_str()
 }
 
 /// Reads an org role stored in the database.
@@ -106,7 +37,6 @@ pub fn parse_org_role(name: &str) -> Option<OrgRole> {
         "owner" => OrgRole::Owner,
         "admin" => OrgRole::Admin,
         "member" => OrgRole::Member,
-        "accountant" => OrgRole::Accountant,
         "viewer" => OrgRole::Viewer,
         "guest" => OrgRole::Guest,
         _ => return None,
@@ -155,79 +85,40 @@ pub fn parse_visibility(name: &str) -> Option<Visibility> {
 mod tests {
     use super::*;
 
-    fn project(visibility: Visibility) -> ProjectRow {
-        ProjectRow {
-            id: "p".into(),
-            org_id: "o".into(),
-            name: "P".into(),
-            description: String::new(),
-            visibility,
-            default_role: ProjectRole::Editor,
-            created_at: 0,
-            updated_at: 0,
-        }
-    }
-
     #[test]
     fn effective_roles() {
-        let open = project(Visibility::Open);
-        let private = project(Visibility::Private);
         use OrgRole::*;
+        use Visibility::{Open, Private};
+        let editor = ProjectRole::Editor;
         assert_eq!(
-            effective_project_role(Admin, Some(ProjectRole::Viewer), &private),
+            effective_role(Admin, Some(ProjectRole::Viewer), Private, editor),
             Some(ProjectRole::Manager)
         );
+        assert_eq!(effective_role(Member, None, Open, editor), Some(editor));
         assert_eq!(
-            effective_project_role(Member, None, &open),
-            Some(ProjectRole::Editor)
-        );
-        assert_eq!(
-            effective_project_role(Member, Some(ProjectRole::Viewer), &open),
+            effective_role(Member, Some(ProjectRole::Viewer), Open, editor),
             Some(ProjectRole::Viewer)
         );
-        assert_eq!(effective_project_role(Member, None, &private), None);
+        assert_eq!(effective_role(Member, None, Private, editor), None);
         assert_eq!(
-            effective_project_role(Viewer, None, &open),
+            effective_role(Viewer, None, Open, editor),
             Some(ProjectRole::Viewer)
         );
-        assert_eq!(effective_project_role(Guest, None, &open), None);
+        assert_eq!(effective_role(Guest, None, Open, editor), None);
         assert_eq!(
-            effective_project_role(Guest, Some(ProjectRole::Commenter), &private),
+            effective_role(Guest, Some(ProjectRole::Commenter), Private, editor),
             Some(ProjectRole::Commenter)
         );
     }
 
     #[test]
     fn names_round_trip() {
-        for role in [
-            OrgRole::Owner,
-            OrgRole::Admin,
-            OrgRole::Member,
-            OrgRole::Accountant,
-            OrgRole::Viewer,
-            OrgRole::Guest,
-        ] {
+        for role in super::super::model::BASE_ROLES {
             assert_eq!(parse_org_role(org_role_name(role)), Some(role));
         }
-        for role in [
-            ProjectRole::Manager,
-            ProjectRole::Editor,
-            ProjectRole::Commenter,
-            ProjectRole::Viewer,
-        ] {
+        for role in super::super::model::PROJECT_ROLES {
             assert_eq!(parse_project_role(project_role_name(role)), Some(role));
         }
-    }
-
-    #[test]
-    fn viewers_only_read() {
-        assert!(project_allows(ProjectRole::Viewer, ProjectAction::Read));
-        assert!(!project_allows(ProjectRole::Viewer, ProjectAction::Comment));
-        assert!(!project_allows(
-            ProjectRole::Commenter,
-            ProjectAction::Write
-        ));
-        assert!(!org_allows(OrgRole::Viewer, OrgAction::CreateProject));
-        assert!(!org_allows(OrgRole::Member, OrgAction::ManageMembers));
+        assert_eq!(parse_org_role("accountant"), None);
     }
 }

@@ -1,17 +1,16 @@
-//! Who may see, post in, manage and moderate a channel, and who its audience is.
-//!
-//! The rule (see [`model::channel_visible`]) is applied here for requests and in
-//! [`crate::events::access`] for sockets, from the same inputs: org membership, the effective
-//! project role ([`roles::effective_project_role`]) and explicit channel membership. A channel
-//! the caller cannot see answers 404, like every resource they may not know of.
+//! The caller's access to a channel, and who its audience is: the data is loaded here, the
+//! decisions are [`crate::authz::channels`]'s. A channel the caller cannot see answers 404,
+//! like every resource they may not know of.
 
 use std::collections::HashSet;
 
-use atrium_client::wire::{ChannelKind, OrgRole, ProjectRole};
+use atrium_client::wire::{Can, OrgRole, ProjectRole};
 
-use super::model::{self, ChannelRow};
+use super::model::ChannelRow;
 use super::store::channels as store;
-use crate::authz::roles::{self, ProjectAction};
+use crate::authz::channels::{self as rules, ChannelGrant};
+use crate::authz::roles::effective_role;
+use crate::authz::{self, Action};
 use crate::db::Db;
 use crate::error::{ApiError, Result};
 use crate::projects::store as project_store;
@@ -24,34 +23,28 @@ pub struct ChannelAccess {
     /// The effective project role (project channels).
     pub project_role: Option<ProjectRole>,
     pub is_member: bool,
+    pub grant: ChannelGrant,
 }
 
 impl ChannelAccess {
-    /// May post, reply and react: any DM member; in a project, roles that may comment.
-    pub fn may_post(&self) -> bool {
-        match self.channel.kind {
-            ChannelKind::Dm => true,
-            ChannelKind::Channel => self
-                .project_role
-                .is_some_and(|role| roles::project_allows(role, ProjectAction::Comment)),
-        }
+    /// 403 unless the caller may do `action` on a message by `author`.
+    pub fn require_on_message(&self, action: Action, author: &str) -> Result<()> {
+        self.grant.require_on_message(action, author)
     }
 
-    /// May delete others' messages: org owners and admins, and the project's managers.
-    pub fn may_moderate(&self) -> bool {
-        matches!(self.org_role, OrgRole::Owner | OrgRole::Admin)
-            || (self.channel.kind == ChannelKind::Channel
-                && self.project_role == Some(ProjectRole::Manager))
+    /// The caller's `can` flags on the channel.
+    pub fn can(&self) -> Can {
+        self.grant.can()
     }
 
-    /// May rename, archive and add members: moderators and the channel's creator.
-    pub fn may_manage(&self, user_id: &str) -> bool {
-        self.may_moderate() || (self.channel.created_by == user_id && self.may_post())
+    /// The caller's `can` flags on a message by `author`.
+    pub fn message_can(&self, author: &str) -> Can {
+        self.grant.message_can(author)
     }
 
     /// 403 unless the caller may post, 409 when the channel is archived.
     pub fn require_post(&self) -> Result<()> {
-        if !self.may_post() {
+        if !self.grant.may_post() {
             return Err(ApiError::Forbidden(
                 "your role in this project does not allow posting".into(),
             ));
@@ -74,7 +67,11 @@ impl ChannelAccess {
 /// The caller's access to `channel_id`; 404 when it does not exist or they cannot see it.
 pub async fn require_channel(db: &Db, user_id: &str, channel_id: &str) -> Result<ChannelAccess> {
     let row = store::access_row(db, channel_id, user_id).await?;
-    row.and_then(decide).ok_or(ApiError::NotFound("channel"))
+    match row {
+        Some(row) => decide(db, user_id, row).await?,
+        None => None,
+    }
+    .ok_or(ApiError::NotFound("channel"))
 }
 
 /// The user's access to `channel`, or `None` when they cannot see it.
@@ -83,30 +80,38 @@ pub async fn access_to(
     user_id: &str,
     channel: ChannelRow,
 ) -> Result<Option<ChannelAccess>> {
-    Ok(store::access_row(db, &channel.id, user_id)
-        .await?
-        .and_then(decide))
+    match store::access_row(db, &channel.id, user_id).await? {
+        Some(row) => decide(db, user_id, row).await,
+        None => Ok(None),
+    }
 }
 
-/// Applies the visibility rule to what [`store::access_row`] read.
-fn decide(row: store::AccessRow) -> Option<ChannelAccess> {
-    let org_role = row.org_role?;
+/// Asks authz about what [`store::access_row`] read.
+async fn decide(db: &Db, user_id: &str, row: store::AccessRow) -> Result<Option<ChannelAccess>> {
+    let Some(org_role) = row.org_role else {
+        return Ok(None);
+    };
     let project_role = row.project.and_then(|(visibility, default_role)| {
-        roles::effective_role(org_role, row.explicit_role, visibility, default_role)
+        effective_role(org_role, row.explicit_role, visibility, default_role)
     });
     let is_member = row.channel.has_explicit_members() && row.is_member;
-    model::channel_visible(
+    if !rules::visible(
         row.channel.kind,
         row.channel.private,
         is_member,
         project_role.is_some(),
-    )
-    .then_some(ChannelAccess {
+    ) {
+        return Ok(None);
+    }
+    let org = authz::member_access(db, user_id, &row.channel.org_id, org_role).await?;
+    let grant = ChannelGrant::new(org, row.channel.kind, project_role, &row.channel.created_by);
+    Ok(Some(ChannelAccess {
         channel: row.channel,
         org_role,
         project_role,
         is_member,
-    })
+        grant,
+    }))
 }
 
 /// Everyone who can see the channel now, each with their org role.
@@ -123,16 +128,22 @@ pub async fn audience(db: &Db, channel: &ChannelRow) -> Result<Vec<(String, OrgR
         HashSet::new()
     };
     let project = match &channel.project_id {
-        Some(project_id) => project_store::find(db, project_id).await?,
+        Some(project_id) => authz::store::project(db, project_id).await?,
         None => None,
     };
     Ok(candidates
         .into_iter()
         .filter(|(user_id, org_role, explicit)| {
             let project_visible = project.as_ref().is_some_and(|project| {
-                roles::effective_project_role(*org_role, *explicit, project).is_some()
+                effective_role(
+                    *org_role,
+                    *explicit,
+                    project.visibility,
+                    project.default_role,
+                )
+                .is_some()
             });
-            model::channel_visible(
+            rules::visible(
                 channel.kind,
                 channel.private,
                 members.contains(user_id),
@@ -152,7 +163,7 @@ pub async fn visible_channels(
 ) -> Result<(Vec<store::ChannelForUser>, HashSet<String>), sqlx::Error> {
     let mut projects = HashSet::new();
     for (project, explicit) in project_store::list_in_org(db, org_id, user_id).await? {
-        if roles::effective_project_role(org_role, explicit, &project).is_some() {
+        if effective_role(org_role, explicit, project.visibility, project.default_role).is_some() {
             projects.insert(project.id);
         }
     }
@@ -165,7 +176,7 @@ pub async fn visible_channels(
                 .project_id
                 .as_ref()
                 .is_some_and(|p| projects.contains(p));
-            model::channel_visible(
+            rules::visible(
                 channel.kind,
                 channel.private,
                 entry.is_member,

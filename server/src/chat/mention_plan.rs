@@ -106,10 +106,10 @@ async fn resolve_broadcast(
     plan: &mut MentionPlan,
 ) -> Result<()> {
     let org_settings = settings::get(&state.db, &channel_access.channel.org_id).await?;
-    if !org_settings
-        .mention_all_roles
-        .contains(&channel_access.org_role)
-    {
+    if !crate::authz::channels::may_mention_all(
+        channel_access.org_role,
+        &org_settings.mention_all_roles,
+    ) {
         return Err(ApiError::Forbidden(
             "your role in this organisation may not mention @channel, @all or @here".into(),
         ));

@@ -58,6 +58,7 @@ impl ChannelRow {
                 Vec::new()
             },
             notify: notify.unwrap_or(default_notify(self.kind)),
+            can: None,
         }
     }
 
@@ -72,20 +73,6 @@ pub fn default_notify(kind: ChannelKind) -> NotifyLevel {
     match kind {
         ChannelKind::Dm => NotifyLevel::All,
         ChannelKind::Channel => NotifyLevel::Mentions,
-    }
-}
-
-/// Who may see a channel: a DM's members; a public channel's project readers; a private
-/// channel's members who can still read its project.
-pub fn channel_visible(
-    kind: ChannelKind,
-    private: bool,
-    is_member: bool,
-    project_visible: bool,
-) -> bool {
-    match kind {
-        ChannelKind::Dm => is_member,
-        ChannelKind::Channel => project_visible && (!private || is_member),
     }
 }
 
@@ -238,17 +225,6 @@ mod tests {
         assert!(check_text("  \n").is_err());
         assert!(check_text(&"x".repeat(MAX_TEXT_CHARS + 1)).is_err());
         assert!(check_text("a\0b").is_err());
-    }
-
-    #[test]
-    fn visibility() {
-        use ChannelKind::*;
-        assert!(channel_visible(Channel, false, false, true));
-        assert!(!channel_visible(Channel, false, true, false));
-        assert!(!channel_visible(Channel, true, false, true));
-        assert!(channel_visible(Channel, true, true, true));
-        assert!(channel_visible(Dm, true, true, false));
-        assert!(!channel_visible(Dm, true, false, true));
     }
 
     #[test]

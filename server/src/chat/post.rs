@@ -19,6 +19,7 @@ use super::store::messages::{self as store, MessageRow, NewMention};
 use super::store::reads;
 use super::writer::Draft;
 use crate::audit::{self, Event};
+use crate::authz::Action;
 use crate::db::{Tx, now_ms};
 use crate::error::{ApiError, Result};
 use crate::events::{Audience, NewEvent, store as event_store};
@@ -69,11 +70,7 @@ pub async fn edit(
     message: MessageRow,
     text: &str,
 ) -> Result<PostedMessage> {
-    if message.author.id != user.id {
-        return Err(ApiError::Forbidden(
-            "only the author can edit a message".into(),
-        ));
-    }
+    channel_access.require_on_message(Action::Write, &message.author.id)?;
     require_live(&message)?;
     channel_access.require_post()?;
     let channel = &channel_access.channel;
@@ -137,11 +134,7 @@ pub async fn delete(
     message: MessageRow,
 ) -> Result<()> {
     let own = message.author.id == user.id;
-    if !own && !channel_access.may_moderate() {
-        return Err(ApiError::Forbidden(
-            "only the author or a moderator can delete a message".into(),
-        ));
-    }
+    channel_access.require_on_message(Action::Delete, &message.author.id)?;
     if message.deleted_at.is_some() {
         return Ok(());
     }

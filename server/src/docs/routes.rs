@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::{feed, store};
 use crate::auth::CurrentUser;
-use crate::authz::{ProjectAction, require_project};
+use crate::authz::{self, ProjectAction, Resource, ResourceKind};
 use crate::error::{ApiError, Result};
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -46,15 +46,20 @@ async fn doc_for(
     doc_id: &str,
     action: ProjectAction,
 ) -> Result<Doc> {
-    let doc = store::find(&state.db, doc_id)
+    let mut doc = store::find(&state.db, doc_id)
         .await?
         .ok_or(ApiError::NotFound("document"))?;
-    require_project(&state.db, user.id(), &doc.project_id, action)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("document"),
-            other => other,
-        })?;
+    let resource = Resource::owned_by(ResourceKind::Document, &doc.created_by);
+    let access = authz::require_in_project(
+        &state.db,
+        user.id(),
+        &doc.project_id,
+        "document",
+        resource,
+        action,
+    )
+    .await?;
+    doc.can = Some(access.can(resource));
     Ok(doc)
 }
 
@@ -115,10 +120,18 @@ async fn create_doc(
     Path(project_id): Path<String>,
     Json(body): Json<DocTitle>,
 ) -> Result<(StatusCode, Json<Doc>)> {
-    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Write).await?;
+    let access = authz::require_in_project(
+        &state.db,
+        user.id(),
+        &project_id,
+        "project",
+        Resource::new(ResourceKind::Document),
+        ProjectAction::Write,
+    )
+    .await?;
     let title = validate_title(&body.title)?;
     let mut tx = state.db.begin().await?;
-    let doc = store::create(
+    let mut doc = store::create(
         &mut tx,
         &access.project.org_id,
         &project_id,
@@ -128,6 +141,7 @@ async fn create_doc(
     .await?;
     feed::upsert(&mut tx, &doc, "").await?;
     tx.commit().await?;
+    doc.can = Some(access.can(Resource::owned_by(ResourceKind::Document, user.id())));
     Ok((StatusCode::CREATED, Json(doc)))
 }
 
@@ -149,11 +163,20 @@ async fn list_docs(
     Path(project_id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Page<Doc>>> {
-    require_project(&state.db, user.id(), &project_id, ProjectAction::Read).await?;
-    Ok(Json(Page {
-        items: store::list(&state.db, &project_id, query.trashed).await?,
-        next: None,
-    }))
+    let access = authz::require_in_project(
+        &state.db,
+        user.id(),
+        &project_id,
+        "project",
+        Resource::new(ResourceKind::Document),
+        ProjectAction::Read,
+    )
+    .await?;
+    let mut items = store::list(&state.db, &project_id, query.trashed).await?;
+    for doc in &mut items {
+        doc.can = Some(access.can(Resource::owned_by(ResourceKind::Document, &doc.created_by)));
+    }
+    Ok(Json(Page { items, next: None }))
 }
 
 /// A document's metadata.
@@ -209,7 +232,7 @@ async fn trash_doc(
     user: CurrentUser,
     Path(doc_id): Path<String>,
 ) -> Result<Json<Doc>> {
-    let doc = doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
+    let doc = doc_for(&state, &user, &doc_id, ProjectAction::Delete).await?;
     if doc.trashed_at.is_some() {
         return Ok(Json(doc));
     }
@@ -232,7 +255,7 @@ async fn restore_doc(
     user: CurrentUser,
     Path(doc_id): Path<String>,
 ) -> Result<Json<Doc>> {
-    let doc = doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
+    let doc = doc_for(&state, &user, &doc_id, ProjectAction::Delete).await?;
     let text = feed::text(&state.collab, &doc_id).await;
     let mut tx = state.db.begin().await?;
     store::set_trashed(&mut tx, &doc_id, None).await?;

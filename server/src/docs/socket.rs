@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use super::store;
 use super::wire::{self, Incoming, ReadError, Socket, Upgrade};
 use crate::auth::{self, CurrentUser};
-use crate::authz::{ProjectAction, roles};
+use crate::authz;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::events::watch::AccessWatch;
@@ -99,30 +99,32 @@ fn reason_or_auth(grant: Result<Grant, &'static str>) -> &'static str {
 }
 
 /// The caller's access to the document, or why they have none: one query (document, org
-/// role, project settings and explicit project role), the rule of
-/// [`crate::authz::require_project`] applied to it.
+/// role, project settings and explicit project role), decided by [`crate::authz::documents`].
 async fn access(db: &Db, user_id: &str, doc_id: &str) -> Result<Grant, &'static str> {
     let row = match store::access_row(db, doc_id, user_id).await {
         Ok(Some(row)) => row,
-        Ok(None) => return Err("no such document"),
+        Ok(None) => return Err(authz::documents::NO_SUCH_DOCUMENT),
         Err(_) => return Err(CANNOT_CHECK),
     };
-    if row.trashed {
-        return Err("the document is in the trash");
-    }
-    let role = match (row.org_role, row.project) {
-        (Some(org_role), Some((visibility, default_role))) => {
-            roles::effective_role(org_role, row.explicit_role, visibility, default_role)
-        }
-        _ => None,
-    };
-    let access = match role {
-        Some(role) if roles::project_allows(role, ProjectAction::Write) => Access::ReadWrite,
-        Some(role) if roles::project_allows(role, ProjectAction::Read) => Access::ReadOnly,
-        _ => return Err("no such document"),
+    let can = match authz::documents::socket_can(
+        db,
+        user_id,
+        &row.org_id,
+        row.roles,
+        &row.created_by,
+        row.trashed,
+    )
+    .await
+    {
+        Ok(decision) => decision?,
+        Err(_) => return Err(CANNOT_CHECK),
     };
     Ok(Grant {
-        access,
+        access: if can.write {
+            Access::ReadWrite
+        } else {
+            Access::ReadOnly
+        },
         org_id: row.org_id,
         project_id: row.project_id,
     })

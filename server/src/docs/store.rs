@@ -1,10 +1,10 @@
 //! Every SQL statement about document metadata.
 
-use atrium_client::wire::{Doc, OrgRole, ProjectRole, Visibility};
+use atrium_client::wire::Doc;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::authz::joined::joined_roles;
+use crate::authz::joined::{JoinedRoles, joined_roles};
 use crate::db::{Db, Tx, new_id, now_ms};
 
 const COLUMNS: &str =
@@ -20,6 +20,7 @@ fn doc_from(row: &AnyRow) -> Result<Doc, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         trashed_at: row.try_get("trashed_at")?,
+        can: None,
     })
 }
 
@@ -54,6 +55,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         trashed_at: None,
+        can: None,
     })
 }
 
@@ -144,9 +146,8 @@ pub struct AccessRow {
     pub org_id: String,
     pub project_id: String,
     pub trashed: bool,
-    pub org_role: Option<OrgRole>,
-    pub project: Option<(Visibility, ProjectRole)>,
-    pub explicit_role: Option<ProjectRole>,
+    pub created_by: String,
+    pub roles: JoinedRoles,
 }
 
 /// The document and the user's relation to it (see [`AccessRow`]); `None` when there is no
@@ -157,7 +158,7 @@ pub async fn access_row(
     user_id: &str,
 ) -> Result<Option<AccessRow>, sqlx::Error> {
     let row = sqlx::query(
-        "select d.trashed_at, d.project_id, p.org_id, om.role as org_role, p.visibility as project_visibility,
+        "select d.trashed_at, d.project_id, d.created_by, p.org_id, om.role as org_role, p.visibility as project_visibility,
              p.default_role as project_default_role, pm.role as explicit_role
          from docs d
          left join projects p on p.id = d.project_id and p.archived_at is null
@@ -180,8 +181,7 @@ pub async fn access_row(
             .unwrap_or_default(),
         project_id: row.try_get("project_id")?,
         trashed: trashed_at.is_some(),
-        org_role: roles.org_role,
-        project: roles.project,
-        explicit_role: roles.explicit_role,
+        created_by: row.try_get("created_by")?,
+        roles,
     }))
 }

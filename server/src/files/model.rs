@@ -31,6 +31,9 @@ pub struct FileInfo {
     /// Text extraction of the current version: `pending`, `running`, `done`, `failed` or
     /// `skipped` (a type without text, or too large).
     pub extraction: String,
+    /// What the caller may do with it (absent in event payloads, which go to many users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can: Option<atrium_client::wire::Can>,
 }
 
 /// One version of a file.

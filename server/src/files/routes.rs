@@ -19,7 +19,7 @@ use super::storage::{StorageError, blob_key};
 use super::upload::{self, Target, storage_error};
 use super::{feed, metrics, store};
 use crate::auth::CurrentUser;
-use crate::authz::{ProjectAction, require_project};
+use crate::authz::{self, ProjectAction, Resource, ResourceKind};
 use crate::error::{ApiError, Result};
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -60,15 +60,15 @@ pub(super) async fn file_for(
     let (org_id, project_id) = store::locate(&state.db, file_id)
         .await?
         .ok_or(ApiError::NotFound("file"))?;
-    require_project(&state.db, user.id(), &project_id, action)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("file"),
-            other => other,
-        })?;
-    store::find(&state.db, &org_id, file_id)
+    let mut file = store::find(&state.db, &org_id, file_id)
         .await?
-        .ok_or(ApiError::NotFound("file"))
+        .ok_or(ApiError::NotFound("file"))?;
+    let resource = Resource::owned_by(ResourceKind::File, &file.created_by);
+    let access =
+        authz::require_in_project(&state.db, user.id(), &project_id, "file", resource, action)
+            .await?;
+    file.can = Some(access.can(resource));
+    Ok(file)
 }
 
 fn multipart(body: std::result::Result<Multipart, MultipartRejection>) -> Result<Multipart> {
@@ -98,16 +98,25 @@ async fn upload_file(
     Path(project_id): Path<String>,
     body: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<FileInfo>)> {
-    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Write).await?;
+    let access = authz::require_in_project(
+        &state.db,
+        user.id(),
+        &project_id,
+        "project",
+        Resource::new(ResourceKind::File),
+        ProjectAction::Write,
+    )
+    .await?;
     let body = multipart(body)?;
-    let file = upload::run(
+    let mut file = upload::run(
         state,
-        access.project.org_id,
+        access.project.org_id.clone(),
         user.id().to_owned(),
         Target::NewFile { project_id },
         body,
     )
     .await?;
+    file.can = Some(access.can(Resource::owned_by(ResourceKind::File, user.id())));
     Ok((StatusCode::CREATED, Json(file)))
 }
 
@@ -129,17 +138,26 @@ async fn list_files(
     Path(project_id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Page<FileInfo>>> {
-    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Read).await?;
-    Ok(Json(Page {
-        items: store::list(
-            &state.db,
-            &access.project.org_id,
-            &project_id,
-            query.trashed,
-        )
-        .await?,
-        next: None,
-    }))
+    let access = authz::require_in_project(
+        &state.db,
+        user.id(),
+        &project_id,
+        "project",
+        Resource::new(ResourceKind::File),
+        ProjectAction::Read,
+    )
+    .await?;
+    let mut items = store::list(
+        &state.db,
+        &access.project.org_id,
+        &project_id,
+        query.trashed,
+    )
+    .await?;
+    for file in &mut items {
+        file.can = Some(access.can(Resource::owned_by(ResourceKind::File, &file.created_by)));
+    }
+    Ok(Json(Page { items, next: None }))
 }
 
 /// A file's metadata (its current version).
@@ -167,7 +185,7 @@ async fn trash_file(
     user: CurrentUser,
     Path(file_id): Path<String>,
 ) -> Result<Json<FileInfo>> {
-    let file = file_for(&state, &user, &file_id, ProjectAction::Write).await?;
+    let file = file_for(&state, &user, &file_id, ProjectAction::Delete).await?;
     if file.trashed_at.is_some() {
         return Ok(Json(file));
     }
@@ -188,7 +206,7 @@ async fn restore_file(
     user: CurrentUser,
     Path(file_id): Path<String>,
 ) -> Result<Json<FileInfo>> {
-    let file = file_for(&state, &user, &file_id, ProjectAction::Write).await?;
+    let file = file_for(&state, &user, &file_id, ProjectAction::Delete).await?;
     if file.trashed_at.is_none() {
         return Ok(Json(file));
     }
@@ -219,7 +237,7 @@ async fn purge_file(
     user: CurrentUser,
     Path(file_id): Path<String>,
 ) -> Result<StatusCode> {
-    let file = file_for(&state, &user, &file_id, ProjectAction::Write).await?;
+    let file = file_for(&state, &user, &file_id, ProjectAction::Delete).await?;
     if file.trashed_at.is_none() {
         return Err(ApiError::conflict(
             "not_in_trash",
@@ -274,7 +292,8 @@ async fn upload_version(
         ));
     }
     let body = multipart(body)?;
-    let file = upload::run(
+    let can = file.can;
+    let mut file = upload::run(
         state,
         file.org_id,
         user.id().to_owned(),
@@ -282,6 +301,7 @@ async fn upload_version(
         body,
     )
     .await?;
+    file.can = can;
     Ok((StatusCode::CREATED, Json(file)))
 }
 

@@ -32,6 +32,7 @@ fn file_from(row: &AnyRow) -> Result<FileInfo, sqlx::Error> {
         updated_at: row.try_get("updated_at")?,
         trashed_at: row.try_get("trashed_at")?,
         extraction: row.try_get("extract_state")?,
+        can: None,
     })
 }
 

@@ -18,14 +18,14 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::routes::ensure_may_grant;
 use super::store::{self, InvitationCount, InvitationRejection};
 use crate::audit::{self, Event, action};
 use crate::auth::CurrentUser;
 use crate::auth::store as auth_store;
 use crate::auth::tokens::{self, TokenKind};
-use crate::authz::roles::org_role_name;
-use crate::authz::{OrgAction, require_org};
+use crate::authz::members::ensure_may_grant;
+use crate::authz::roles::{org_role_name, parse_org_role};
+use crate::authz::{self, OrgAction, require_org};
 use crate::db::now_ms;
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
@@ -65,7 +65,7 @@ fn unverified() -> ApiError {
     (status = 403, description = "Only owners and admins invite, only owners invite owners, and the inviter's address must be verified (`email_unverified`)", body = ErrorBody),
     (status = 404, description = "No such organisation", body = ErrorBody),
     (status = 409, description = "Already a member", body = ErrorBody),
-    (status = 422, description = "Not an e-mail address", body = ErrorBody),
+    (status = 422, description = "Not an e-mail address, or an unknown role", body = ErrorBody),
     (status = 429, description = "Too many invitations this hour, from this organisation or this inviter (`invitations_throttled`)", body = ErrorBody)))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -74,8 +74,18 @@ pub async fn add_member(
     Path(org_id): Path<String>,
     Json(body): Json<AddMemberRequest>,
 ) -> Result<(StatusCode, Json<AddMemberResponse>)> {
-    let access = require_org(&state.db, user.id(), &org_id, OrgAction::ManageMembers).await?;
-    ensure_may_grant(access.role, body.role)?;
+    let access = require_org(&state.db, user.id(), &org_id, OrgAction::InviteMembers).await?;
+    // `role` names a base role, or a business role: the person joins as a member holding it.
+    let mut names = body.roles.clone().unwrap_or_default();
+    let role = match parse_org_role(body.role.trim()) {
+        Some(role) => role,
+        None => {
+            names.push(body.role.trim().to_owned());
+            atrium_client::wire::OrgRole::Member
+        }
+    };
+    let roles = authz::routes::validate_business_roles(&state.db, &org_id, "role", &names).await?;
+    ensure_may_grant(access.role, role)?;
     let inviter = auth_store::credentials_by_id(&state.db, user.id())
         .await?
         .ok_or(ApiError::Unauthorized)?;
@@ -112,12 +122,15 @@ pub async fn add_member(
     store::revoke_pending_for(&mut tx, &org_id, &email).await?;
     let invitation = store::insert_invitation(
         &mut tx,
-        &org_id,
-        &email,
-        body.role,
+        &store::NewInvitation {
+            org_id: &org_id,
+            email: &email,
+            role,
+            roles: &roles,
+            invited_by: user.id(),
+            expires_at: now_ms() + validity_ms,
+        },
         &secret,
-        user.id(),
-        now_ms() + validity_ms,
     )
     .await?;
     let public_url = state.config.public_url();
@@ -126,7 +139,7 @@ pub async fn add_member(
         to: &email,
         inviter_name: &user.user.name,
         org_name: &org_name,
-        role: org_role_name(body.role),
+        role: org_role_name(role),
         token: &secret,
         expires_at: invitation.expires_at,
     });
@@ -138,7 +151,9 @@ pub async fn add_member(
         .target("invitation", &invitation.id)
         .change(
             None::<()>,
-            Some(serde_json::json!({ "email": email, "role": org_role_name(body.role) })),
+            Some(
+                serde_json::json!({ "email": email, "role": org_role_name(role), "roles": roles }),
+            ),
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
@@ -269,6 +284,10 @@ async fn accept_invitation(
         return Err(gone());
     }
     let joined = store::add_member(&mut tx, &invitation.org_id, user.id(), invitation.role).await?;
+    if joined {
+        authz::store::set_business_roles(&mut tx, &invitation.org_id, user.id(), &invitation.roles)
+            .await?;
+    }
     let event = Event::new(action::INVITATION_ACCEPTED, Some(user.id()))
         .org(&invitation.org_id)
         .target("invitation", &invitation.id)
@@ -291,10 +310,11 @@ async fn accept_invitation(
     }
     tx.commit().await?;
     state.events.committed();
-    let org = store::list_for_user(&state.db, user.id())
+    let mut org = store::list_for_user(&state.db, user.id())
         .await?
         .into_iter()
         .find(|o| o.id == invitation.org_id)
         .ok_or(ApiError::NotFound("organisation"))?;
+    (org.roles, org.can) = authz::org_view(&state.db, user.id(), &org.id).await?;
     Ok(Json(org))
 }

@@ -1,9 +1,7 @@
 //! `/api/v1/orgs/*` handlers: organisations, members and their roles. Invitations (adding
 //! a member, accepting, listing, revoking) are in [`super::invitations`].
 
-use atrium_client::wire::{
-    ChangeRoleRequest, CreateOrgRequest, ErrorBody, Org, OrgMember, OrgRole, Page,
-};
+use atrium_client::wire::{ChangeRoleRequest, CreateOrgRequest, ErrorBody, Org, OrgMember, Page};
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,8 +10,9 @@ use utoipa_axum::routes;
 use super::store;
 use crate::audit::{self, Event, action};
 use crate::auth::CurrentUser;
+use crate::authz::members::{ensure_keeps_an_owner, ensure_may_grant};
 use crate::authz::roles::org_role_name;
-use crate::authz::{OrgAction, require_org};
+use crate::authz::{self, OrgAction, require_org};
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path};
@@ -56,23 +55,25 @@ async fn create_org(
 ) -> Result<(StatusCode, Json<Org>)> {
     let name = validate_name(&body.name)?;
     let mut tx = state.db.begin().await?;
-    let org = store::create(&mut tx, &name, user.id()).await?;
+    let mut org = store::create(&mut tx, &name, user.id()).await?;
     let event = Event::new(action::ORG_CREATED, Some(user.id()))
         .org(&org.id)
         .target("org", &org.id)
         .change(None::<()>, Some(&org));
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
+    (org.roles, org.can) = authz::org_view(&state.db, user.id(), &org.id).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
 /// The caller's organisations.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", responses((status = 200, description = "Organisations", body = Page<Org>)))]
 async fn list_orgs(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Page<Org>>> {
-    Ok(Json(Page {
-        items: store::list_for_user(&state.db, user.id()).await?,
-        next: None,
-    }))
+    let mut items = store::list_for_user(&state.db, user.id()).await?;
+    for org in &mut items {
+        (org.roles, org.can) = authz::org_view(&state.db, user.id(), &org.id).await?;
+    }
+    Ok(Json(Page { items, next: None }))
 }
 
 /// The organisation's members.
@@ -91,23 +92,14 @@ async fn list_members(
     }))
 }
 
-/// Only owners grant or take away ownership.
-pub(super) fn ensure_may_grant(actor: OrgRole, role: OrgRole) -> Result<()> {
-    if role == OrgRole::Owner && actor != OrgRole::Owner {
-        return Err(ApiError::Forbidden(
-            "only owners can make other members owners".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
-/// Change a member's role. The last owner cannot be demoted.
+/// Change a member's base role and/or business roles. The last owner cannot be demoted.
 #[utoipa::path(patch, path = "/api/v1/orgs/{org}/members/{user}", tag = "orgs",
     params(("org" = String, Path), ("user" = String, Path)), request_body = ChangeRoleRequest, responses(
     (status = 200, description = "The member with the new role", body = OrgMember),
     (status = 403, description = "Not allowed", body = ErrorBody),
     (status = 404, description = "No such member", body = ErrorBody),
-    (status = 409, description = "The last owner cannot be demoted", body = ErrorBody)))]
+    (status = 409, description = "The last owner cannot be demoted", body = ErrorBody),
+    (status = 422, description = "An unknown business role", body = ErrorBody)))]
 async fn change_role(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -119,25 +111,33 @@ async fn change_role(
     let current = store::member(&state.db, &org_id, &member_id)
         .await?
         .ok_or(ApiError::NotFound("member"))?;
-    ensure_may_grant(access.role, body.role)?;
+    let role = body.role.unwrap_or(current.role);
+    let roles = match &body.roles {
+        Some(names) => {
+            authz::routes::validate_business_roles(&state.db, &org_id, "roles", names).await?
+        }
+        None => current.roles.clone(),
+    };
+    ensure_may_grant(access.role, role)?;
     ensure_may_grant(access.role, current.role)?;
     let mut tx = state.db.begin().await?;
-    if current.role == OrgRole::Owner
-        && body.role != OrgRole::Owner
-        && store::count_owners(&mut tx, &org_id).await? <= 1
-    {
-        return Err(ApiError::conflict(
-            "last_owner",
-            "an organisation needs an owner: make someone else owner first",
-        ));
+    if role != current.role {
+        ensure_keeps_an_owner(
+            current.role,
+            Some(role),
+            store::count_owners(&mut tx, &org_id).await?,
+        )?;
     }
-    store::set_role(&mut tx, &org_id, &member_id, body.role).await?;
+    store::set_role(&mut tx, &org_id, &member_id, role).await?;
+    authz::store::set_business_roles(&mut tx, &org_id, &member_id, &roles).await?;
     let event = Event::new(action::MEMBER_ROLE_CHANGED, Some(user.id()))
         .org(&org_id)
         .target("user", &member_id)
         .change(
-            Some(serde_json::json!({ "role": org_role_name(current.role) })),
-            Some(serde_json::json!({ "role": org_role_name(body.role) })),
+            Some(
+                serde_json::json!({ "role": org_role_name(current.role), "roles": current.roles }),
+            ),
+            Some(serde_json::json!({ "role": org_role_name(role), "roles": roles })),
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
     crate::events::access_changed(
@@ -150,7 +150,8 @@ async fn change_role(
     tx.commit().await?;
     state.events.committed();
     Ok(Json(OrgMember {
-        role: body.role,
+        role,
+        roles,
         ..current
     }))
 }
@@ -186,12 +187,11 @@ async fn remove_member(
         ensure_may_grant(access.role, current.role)?;
     }
     let mut tx = state.db.begin().await?;
-    if current.role == OrgRole::Owner && store::count_owners(&mut tx, &org_id).await? <= 1 {
-        return Err(ApiError::conflict(
-            "last_owner",
-            "an organisation needs an owner: make someone else owner first",
-        ));
-    }
+    ensure_keeps_an_owner(
+        current.role,
+        None,
+        store::count_owners(&mut tx, &org_id).await?,
+    )?;
     store::remove_member(&mut tx, &org_id, &member_id).await?;
     let event = Event::new(action::MEMBER_REMOVED, Some(user.id()))
         .org(&org_id)

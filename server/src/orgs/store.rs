@@ -1,6 +1,6 @@
 //! Every SQL statement about organisations, their members and invitations.
 
-use atrium_client::wire::{Invitation, Org, OrgMember, OrgMembership, OrgRole, User};
+use atrium_client::wire::{Can, Invitation, Org, OrgMember, OrgMembership, OrgRole, User};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -41,6 +41,8 @@ pub async fn create(tx: &mut Tx, name: &str, owner_id: &str) -> Result<Org, sqlx
         name: name.to_owned(),
         created_at: now,
         role: OrgRole::Owner,
+        roles: Vec::new(),
+        can: Can::default(),
     })
 }
 
@@ -59,6 +61,8 @@ pub async fn memberships(db: &Db, user_id: &str) -> Result<Vec<OrgMembership>, s
                 id: row.try_get("id")?,
                 name: row.try_get("name")?,
                 role: role_from(row, "role")?,
+                roles: Vec::new(),
+                can: Can::default(),
             })
         })
         .collect()
@@ -80,6 +84,8 @@ pub async fn list_for_user(db: &Db, user_id: &str) -> Result<Vec<Org>, sqlx::Err
                 name: row.try_get("name")?,
                 created_at: row.try_get("created_at")?,
                 role: role_from(row, "role")?,
+                roles: Vec::new(),
+                can: Can::default(),
             })
         })
         .collect()
@@ -116,6 +122,7 @@ fn member_from(row: &AnyRow) -> Result<OrgMember, sqlx::Error> {
     Ok(OrgMember {
         user: user_from(row)?,
         role: role_from(row, "role")?,
+        roles: Vec::new(),
         joined_at: row.try_get("joined_at")?,
     })
 }
@@ -126,7 +133,14 @@ pub async fn list_members(db: &Db, org_id: &str) -> Result<Vec<OrgMember>, sqlx:
         "{MEMBER_SELECT} where m.org_id = $1 order by u.name, u.id"
     ));
     let rows = sqlx::query(sql).bind(org_id).fetch_all(db.pool()).await?;
-    rows.iter().map(member_from).collect()
+    let mut roles = crate::authz::store::business_roles_in_org(db, org_id).await?;
+    rows.iter()
+        .map(|row| {
+            let mut member = member_from(row)?;
+            member.roles = roles.remove(&member.user.id).unwrap_or_default();
+            Ok(member)
+        })
+        .collect()
 }
 
 /// One member.
@@ -143,7 +157,11 @@ pub async fn member(
         .bind(user_id)
         .fetch_optional(db.pool())
         .await?;
-    row.as_ref().map(member_from).transpose()
+    let Some(mut member) = row.as_ref().map(member_from).transpose()? else {
+        return Ok(None);
+    };
+    member.roles = crate::authz::store::business_roles(db, org_id, user_id).await?;
+    Ok(Some(member))
 }
 
 /// Adds a member; false when they already were one.
@@ -182,9 +200,15 @@ pub async fn set_role(
         .map(drop)
 }
 
-/// Removes a member, and their explicit roles in the organisation's projects.
+/// Removes a member, their business roles, and their explicit roles in the organisation's
+/// projects.
 pub async fn remove_member(tx: &mut Tx, org_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("delete from project_members where user_id = $2 and project_id in (select id from projects where org_id = $1)")
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("delete from org_member_roles where org_id = $1 and user_id = $2")
         .bind(org_id)
         .bind(user_id)
         .execute(&mut **tx)
@@ -270,21 +294,36 @@ pub async fn revoke_pending_for(tx: &mut Tx, org_id: &str, email: &str) -> Resul
     .map(drop)
 }
 
+/// An invitation to store.
+pub struct NewInvitation<'a> {
+    pub org_id: &'a str,
+    pub email: &'a str,
+    pub role: OrgRole,
+    /// Business roles granted on acceptance.
+    pub roles: &'a [String],
+    pub invited_by: &'a str,
+    pub expires_at: i64,
+}
+
 /// Stores an invitation (its token hashed).
 pub async fn insert_invitation(
     tx: &mut Tx,
-    org_id: &str,
-    email: &str,
-    role: OrgRole,
+    new: &NewInvitation<'_>,
     secret: &str,
-    invited_by: &str,
-    expires_at: i64,
 ) -> Result<Invitation, sqlx::Error> {
+    let NewInvitation {
+        org_id,
+        email,
+        role,
+        roles,
+        invited_by,
+        expires_at,
+    } = *new;
     let id = new_id();
     let now = now_ms();
     sqlx::query(
-        "insert into invitations (id, org_id, email, role, token_hash, invited_by, created_at, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "insert into invitations (id, org_id, email, role, roles, token_hash, invited_by, created_at, expires_at)
+         values ($1, $2, $3, $4, $9, $5, $6, $7, $8)",
     )
     .bind(&id)
     .bind(org_id)
@@ -294,6 +333,7 @@ pub async fn insert_invitation(
     .bind(invited_by)
     .bind(now)
     .bind(expires_at)
+    .bind(roles.join(","))
     .execute(&mut **tx)
     .await?;
     Ok(Invitation {
@@ -301,13 +341,15 @@ pub async fn insert_invitation(
         org_id: org_id.to_owned(),
         email: email.to_owned(),
         role,
+        roles: roles.to_vec(),
         invited_by: invited_by.to_owned(),
         created_at: now,
         expires_at,
     })
 }
 
-const INVITATION_COLUMNS: &str = "id, org_id, email, role, invited_by, created_at, expires_at";
+const INVITATION_COLUMNS: &str =
+    "id, org_id, email, role, roles, invited_by, created_at, expires_at";
 
 fn invitation_from(row: &AnyRow) -> Result<Invitation, sqlx::Error> {
     Ok(Invitation {
@@ -315,6 +357,12 @@ fn invitation_from(row: &AnyRow) -> Result<Invitation, sqlx::Error> {
         org_id: row.try_get("org_id")?,
         email: row.try_get("email")?,
         role: role_from(row, "role")?,
+        roles: row
+            .try_get::<String, _>("roles")?
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
         invited_by: row.try_get("invited_by")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,

@@ -12,8 +12,11 @@ use utoipa_axum::routes;
 use super::store::{self, NewProject, ProjectRow};
 use crate::audit::{self, Event, action};
 use crate::auth::CurrentUser;
-use crate::authz::roles::{effective_project_role, project_role_name};
-use crate::authz::{OrgAction, ProjectAction, require_org, require_project};
+use crate::authz::roles::project_role_name;
+use crate::authz::{
+    self, OrgAction, ProjectAccess, ProjectAction, ProjectFacts, Resource, ResourceKind,
+    require_org, require_project,
+};
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path};
@@ -31,7 +34,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_project_member))
 }
 
-fn wire(project: ProjectRow, role: ProjectRole) -> Project {
+/// A project as the caller with `access` sees it.
+fn wire(project: ProjectRow, access: &ProjectAccess) -> Project {
+    let can = access.can(Resource::new(ResourceKind::Project));
+    let role = access.role;
     Project {
         id: project.id,
         org_id: project.org_id,
@@ -42,7 +48,15 @@ fn wire(project: ProjectRow, role: ProjectRole) -> Project {
         created_at: project.created_at,
         updated_at: project.updated_at,
         role,
+        can,
     }
+}
+
+/// The project row behind an access already checked (404 if it went away meanwhile).
+async fn row(state: &AppState, access: &ProjectAccess) -> Result<ProjectRow> {
+    store::find(&state.db, &access.project.id)
+        .await?
+        .ok_or(ApiError::NotFound("project"))
 }
 
 fn validate_name(name: &str) -> Result<String> {
@@ -107,10 +121,8 @@ async fn create_project(
         );
     audit::store::record_in(&mut tx, &event, &client).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(wire(project, ProjectRole::Manager)),
-    ))
+    let access = authz::project_access(&state.db, user.id(), &project.id).await?;
+    Ok((StatusCode::CREATED, Json(wire(project, &access))))
 }
 
 /// The projects of an organisation the caller can see, with their role in each.
@@ -127,8 +139,21 @@ async fn list_projects(
         .await?
         .into_iter()
         .filter_map(|(project, explicit)| {
-            let role = effective_project_role(access.role, explicit, &project)?;
-            Some(wire(project, role))
+            let facts = ProjectFacts {
+                id: project.id.clone(),
+                org_id: project.org_id.clone(),
+                visibility: project.visibility,
+                default_role: project.default_role,
+            };
+            let subject = access.in_project(&facts, explicit)?;
+            let project_access = ProjectAccess {
+                role: subject.project_role?,
+                org_role: access.role,
+                subject,
+                policy: access.policy.clone(),
+                project: facts,
+            };
+            Some(wire(project, &project_access))
         })
         .collect();
     Ok(Json(Page { items, next: None }))
@@ -144,7 +169,7 @@ async fn get_project(
     Path(project_id): Path<String>,
 ) -> Result<Json<Project>> {
     let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Read).await?;
-    Ok(Json(wire(access.project, access.role)))
+    Ok(Json(wire(row(&state, &access).await?, &access)))
 }
 
 /// Change a project's name, description, visibility or default role (managers).
@@ -160,8 +185,8 @@ async fn update_project(
     Json(body): Json<UpdateProjectRequest>,
 ) -> Result<Json<Project>> {
     let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Manage).await?;
-    let before = access.project.clone();
-    let mut project = access.project;
+    let before = row(&state, &access).await?;
+    let mut project = before.clone();
     if let Some(name) = &body.name {
         project.name = validate_name(name)?;
     }
@@ -194,7 +219,7 @@ async fn update_project(
     if access_moved {
         state.events.committed();
     }
-    Ok(Json(wire(project, access.role)))
+    Ok(Json(wire(project, &access)))
 }
 
 /// Give an org member an explicit role in the project (managers).

@@ -1,24 +1,24 @@
 //! What a caller may read in an organisation, as the index's [`Scope`].
 //!
-//! Built from the database for every query, with the same rules as the rest of the API
-//! ([`crate::authz`], [`crate::chat::access`]): a change of org role, project membership,
-//! project visibility or channel membership applies to the next search. Messages of public
-//! channels are read through their project; those of private channels and direct messages
-//! (`Access::Channel`) only by the channel's members who can still see it.
+//! Built from the database for every query, with authz deciding each part: a change of org
+//! role, business roles, the org's permission table, project membership, project visibility or
+//! channel membership applies to the next search. Messages of public channels are read through
+//! their project; those of private channels and direct messages (`Access::Channel`) only by the
+//! channel's members who can still see it.
 
-use atrium_client::wire::{OrgRole, ProjectRole};
+use atrium_client::wire::ProjectRole;
 use atrium_search::Scope;
 
-use crate::authz::{self, OrgAction, roles};
+use crate::authz::{self, Action, OrgAccess, ProjectFacts, Resource, ResourceKind};
 use crate::db::Db;
 use crate::error::Result;
 use crate::projects::store::{self as project_store, ProjectRow};
 
 /// The caller's scope in `org_id`; 404 when they are not a member (or it does not exist).
 pub async fn for_user(db: &Db, user_id: &str, org_id: &str) -> Result<Scope> {
-    let access = authz::require_org(db, user_id, org_id, OrgAction::Read).await?;
+    let access = authz::require_org(db, user_id, org_id, Action::Read).await?;
     let projects = project_store::list_in_org(db, org_id, user_id).await?;
-    let mut scope = scope(org_id, access.role, &projects);
+    let mut scope = scope(&access, &projects);
     let (channels, _) =
         crate::chat::access::visible_channels(db, user_id, org_id, access.role).await?;
     scope.channels = channels
@@ -29,29 +29,46 @@ pub async fn for_user(db: &Db, user_id: &str, org_id: &str) -> Result<Scope> {
     Ok(scope)
 }
 
-/// The scope of a member with `role` given the org's projects and their explicit roles.
-fn scope(org_id: &str, role: OrgRole, projects: &[(ProjectRow, Option<ProjectRole>)]) -> Scope {
+/// The scope of a member given the org's projects and their explicit roles.
+fn scope(access: &OrgAccess, projects: &[(ProjectRow, Option<ProjectRole>)]) -> Scope {
+    // Org-wide data (record types, records) for whoever may read it across the org; the kinds
+    // read org-wide are also named grants (`record_type`, `record`) for entities indexed with
+    // `Access::Grant`. "Only own" rows are not org-wide and give no grant.
+    let mut grants = Vec::new();
+    for kind in [ResourceKind::RecordType, ResourceKind::Record] {
+        if access.may(Action::Read, Resource::new(kind)) {
+            grants.push(kind.name().to_owned());
+        }
+    }
     Scope {
-        org: org_id.to_owned(),
+        org: access.org_id.clone(),
         projects: projects
             .iter()
             .filter(|(project, explicit)| {
-                roles::effective_project_role(role, *explicit, project).is_some()
+                let facts = ProjectFacts {
+                    id: project.id.clone(),
+                    org_id: project.org_id.clone(),
+                    visibility: project.visibility,
+                    default_role: project.default_role,
+                };
+                access.in_project(&facts, *explicit).is_some_and(|subject| {
+                    access
+                        .policy
+                        .may(&subject, Action::Read, Resource::new(ResourceKind::Project))
+                })
             })
             .map(|(project, _)| project.id.clone())
             .collect(),
         channels: Vec::new(),
-        // Org-wide data (records outside projects) is for the org's own people, not guests,
-        // who see only what they were explicitly added to.
-        org_wide: role != OrgRole::Guest,
-        grants: Vec::new(),
+        org_wide: !grants.is_empty(),
+        grants,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use atrium_client::wire::Visibility;
+    use atrium_client::wire::{OrgRole, Visibility};
 
     fn project(id: &str, visibility: Visibility) -> ProjectRow {
         ProjectRow {
@@ -66,6 +83,20 @@ mod tests {
         }
     }
 
+    fn member(role: OrgRole) -> OrgAccess {
+        OrgAccess {
+            org_id: "o".into(),
+            role,
+            subject: authz::Subject {
+                user_id: "u".into(),
+                org_role: role,
+                business_roles: Vec::new(),
+                project_role: None,
+            },
+            policy: authz::Policy::default(),
+        }
+    }
+
     #[test]
     fn private_projects_need_a_role() {
         let projects = vec![
@@ -76,14 +107,14 @@ mod tests {
                 Some(ProjectRole::Viewer),
             ),
         ];
-        let member = scope("o", OrgRole::Member, &projects);
-        assert_eq!(member.projects, ["open", "shared"]);
-        assert!(member.org_wide);
-        let admin = scope("o", OrgRole::Admin, &projects);
+        let member_scope = scope(&member(OrgRole::Member), &projects);
+        assert_eq!(member_scope.projects, ["open", "shared"]);
+        assert!(member_scope.org_wide);
+        let admin = scope(&member(OrgRole::Admin), &projects);
         assert_eq!(admin.projects, ["open", "secret", "shared"]);
-        let guest = scope("o", OrgRole::Guest, &projects);
+        let guest = scope(&member(OrgRole::Guest), &projects);
         assert_eq!(guest.projects, ["shared"]);
         assert!(!guest.org_wide);
-        assert!(member.channels.is_empty() && member.grants.is_empty());
+        assert!(member_scope.channels.is_empty());
     }
 }

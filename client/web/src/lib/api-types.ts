@@ -1026,8 +1026,26 @@ export interface paths {
         delete: operations["orgs_remove_member"];
         options?: never;
         head?: never;
-        /** Change a member's role. The last owner cannot be demoted. */
+        /** Change a member's base role and/or business roles. The last owner cannot be demoted. */
         patch: operations["change_role"];
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The org's permission table: what is in effect, and its overrides of the defaults. */
+        get: operations["get_permissions"];
+        /** Replace the org's overrides (owners and admins); they apply from the next request. */
+        put: operations["put_permissions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/orgs/{org}/presence": {
@@ -1059,6 +1077,24 @@ export interface paths {
         put?: never;
         /** Create a project in an organisation; the creator becomes its manager. */
         post: operations["create_project"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The org's business roles. */
+        get: operations["list_roles"];
+        put?: never;
+        /** Define a business role (owners and admins). */
+        post: operations["create_role"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1320,7 +1356,10 @@ export interface components {
         /** @description `POST /api/v1/orgs/{org}/members`. */
         AddMemberRequest: {
             email: string;
-            role: components["schemas"]["OrgRole"];
+            /** @description A base role, or a business role (the person joins as `member` holding it). */
+            role: string;
+            /** @description Business roles held besides the base role. */
+            roles?: string[] | null;
         };
         /**
          * @description The answer to adding a member: the invitation e-mailed to the address. It is the same
@@ -1466,14 +1505,44 @@ export interface components {
             target_type?: string | null;
             user_agent?: string | null;
         };
+        /** @description A business role of an organisation (`GET/POST /api/v1/orgs/{org}/roles`). */
+        BusinessRole: {
+            /**
+             * @description Built-in roles (`accountant`, `sales`, `support`, `hr`, `production`) exist in every
+             *     organisation.
+             */
+            built_in?: boolean;
+            description: string;
+            /** @description 2–32 lowercase letters, digits, `_` or `-`, starting with a letter. */
+            name: string;
+        };
+        /**
+         * @description What the caller may do with a resource, decided by the server's policy; clients show and
+         *     hide actions by it instead of re-deriving roles. Every kind carries the five flags; which
+         *     are meaningful: organisations `read` (see it), `write` (create projects), `manage`
+         *     (members; roles and permissions too by default), `delete`; `comment` is always false there;
+         *     projects, channels, documents, files `read,
+         *     comment, write, manage, delete`; messages `read`, `comment` (reply, react), `write` (edit:
+         *     the author), `manage`, `delete` (the author or a moderator).
+         */
+        Can: {
+            comment: boolean;
+            delete: boolean;
+            manage: boolean;
+            read: boolean;
+            write: boolean;
+        };
         /** @description `PATCH /api/v1/orgs/{org}/members/{user}`. */
         ChangeRoleRequest: {
-            role: components["schemas"]["OrgRole"];
+            role?: null | components["schemas"]["OrgRole"];
+            /** @description Replaces the member's business roles. */
+            roles?: string[] | null;
         };
         /** @description A channel as the caller sees it. */
         Channel: {
             /** @description Archived channels are read-only (and still searchable). */
             archived: boolean;
+            can?: null | components["schemas"]["Can"];
             /** Format: int64 */
             created_at: number;
             created_by: string;
@@ -1553,6 +1622,11 @@ export interface components {
          * @enum {string}
          */
         ClientPresence: "active" | "away";
+        /** @description `POST /api/v1/orgs/{org}/roles`. */
+        CreateBusinessRoleRequest: {
+            description?: string;
+            name: string;
+        };
         /** @description `POST /api/v1/projects/{project}/channels`. */
         CreateChannelRequest: {
             /** @description Private channels: the first members besides the creator. */
@@ -1587,6 +1661,7 @@ export interface components {
         };
         /** @description A collaborative document's metadata (its content is read through `/content` or the socket). */
         Doc: {
+            can?: null | components["schemas"]["Can"];
             /** Format: int64 */
             created_at: number;
             created_by: string;
@@ -1653,6 +1728,7 @@ export interface components {
         };
         /** @description A file in a project: its current version's name, size, type and hash. */
         FileInfo: {
+            can?: null | components["schemas"]["Can"];
             /** @description Sniffed from the bytes at upload. */
             content_type: string;
             /** Format: int64 */
@@ -1753,6 +1829,8 @@ export interface components {
             invited_by: string;
             org_id: string;
             role: components["schemas"]["OrgRole"];
+            /** @description Business roles the person will hold. */
+            roles?: string[];
         };
         /**
          * @description A single-use token from an e-mailed link: `POST /api/v1/auth/verify-email` and
@@ -1803,6 +1881,7 @@ export interface components {
         Message: {
             attachments: components["schemas"]["AttachmentRef"][];
             author: components["schemas"]["UserRef"];
+            can?: null | components["schemas"]["Can"];
             channel_id: string;
             /** Format: int64 */
             created_at: number;
@@ -1884,31 +1963,40 @@ export interface components {
         };
         /** @description An organisation. */
         Org: {
+            can?: components["schemas"]["Can"];
             /** Format: int64 */
             created_at: number;
             id: string;
             name: string;
             /** @description The caller's role in it. */
             role: components["schemas"]["OrgRole"];
+            /** @description The caller's business roles in it. */
+            roles?: string[];
         };
         /** @description A member of an organisation. */
         OrgMember: {
             /** Format: int64 */
             joined_at: number;
             role: components["schemas"]["OrgRole"];
+            /** @description Business roles held besides the base role. */
+            roles?: string[];
             user: components["schemas"]["User"];
         };
         /** @description An organisation the caller belongs to, with the caller's role. */
         OrgMembership: {
+            can?: components["schemas"]["Can"];
             id: string;
             name: string;
             role: components["schemas"]["OrgRole"];
+            /** @description Business roles held besides the base role. */
+            roles?: string[];
         };
         /**
-         * @description A role in an organisation.
+         * @description A base role in an organisation. Business roles (`accountant`, `sales`, …, and custom ones)
+         *     are held besides it, in `roles`.
          * @enum {string}
          */
-        OrgRole: "owner" | "admin" | "member" | "accountant" | "viewer" | "guest";
+        OrgRole: "owner" | "admin" | "member" | "viewer" | "guest";
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_AuditEntry: {
             items: {
@@ -1928,10 +2016,25 @@ export interface components {
             next?: string | null;
         };
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_BusinessRole: {
+            items: {
+                /**
+                 * @description Built-in roles (`accountant`, `sales`, `support`, `hr`, `production`) exist in every
+                 *     organisation.
+                 */
+                built_in?: boolean;
+                description: string;
+                /** @description 2–32 lowercase letters, digits, `_` or `-`, starting with a letter. */
+                name: string;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_Channel: {
             items: {
                 /** @description Archived channels are read-only (and still searchable). */
                 archived: boolean;
+                can?: null | components["schemas"]["Can"];
                 /** Format: int64 */
                 created_at: number;
                 created_by: string;
@@ -1957,6 +2060,7 @@ export interface components {
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_Doc: {
             items: {
+                can?: null | components["schemas"]["Can"];
                 /** Format: int64 */
                 created_at: number;
                 created_by: string;
@@ -1987,6 +2091,7 @@ export interface components {
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_FileInfo: {
             items: {
+                can?: null | components["schemas"]["Can"];
                 /** @description Sniffed from the bytes at upload. */
                 content_type: string;
                 /** Format: int64 */
@@ -2055,6 +2160,8 @@ export interface components {
                 invited_by: string;
                 org_id: string;
                 role: components["schemas"]["OrgRole"];
+                /** @description Business roles the person will hold. */
+                roles?: string[];
             }[];
             next?: string | null;
         };
@@ -2092,12 +2199,15 @@ export interface components {
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_Org: {
             items: {
+                can?: components["schemas"]["Can"];
                 /** Format: int64 */
                 created_at: number;
                 id: string;
                 name: string;
                 /** @description The caller's role in it. */
                 role: components["schemas"]["OrgRole"];
+                /** @description The caller's business roles in it. */
+                roles?: string[];
             }[];
             next?: string | null;
         };
@@ -2107,6 +2217,8 @@ export interface components {
                 /** Format: int64 */
                 joined_at: number;
                 role: components["schemas"]["OrgRole"];
+                /** @description Business roles held besides the base role. */
+                roles?: string[];
                 user: components["schemas"]["User"];
             }[];
             next?: string | null;
@@ -2124,6 +2236,7 @@ export interface components {
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_Project: {
             items: {
+                can?: components["schemas"]["Can"];
                 /** Format: int64 */
                 created_at: number;
                 default_role: components["schemas"]["ProjectRole"];
@@ -2192,6 +2305,35 @@ export interface components {
         PasswordResetRequest: {
             email: string;
         };
+        /** @description One row of the role × resource type × action table. */
+        PermissionRule: {
+            /**
+             * @description `read, comment, write, manage, delete`; records also `transition, export, import`; the
+             *     org also `create_project, invite_members, manage_members, read_audit, read_jobs,
+             *     manage_permissions`.
+             */
+            action: string;
+            /** @description `org, project, channel, message, document, file, board, task, record_type, record`. */
+            resource: string;
+            /**
+             * @description A base org role (`org`, `record_type`, `record` rows), a project role (rows of project
+             *     resources: `project`, `channel`, `message`, `document`, `file`, `board`, `task`), or a
+             *     business role (any row).
+             */
+            role: string;
+            /**
+             * @description `all`, `own` (only resources the subject authored or created) or `none` (takes a
+             *     default grant away).
+             */
+            scope: string;
+        };
+        /** @description `GET /api/v1/orgs/{org}/permissions`: the table in effect, and the org's overrides. */
+        Permissions: {
+            /** @description Every granted cell in effect (defaults with the overrides applied). */
+            effective: components["schemas"]["PermissionRule"][];
+            /** @description The org's overrides of the defaults. */
+            overrides: components["schemas"]["PermissionRule"][];
+        };
         /** @description `POST /api/v1/channels/{channel}/messages`. */
         PostMessageRequest: {
             /** @description Ids of files of the channel's project. */
@@ -2220,6 +2362,7 @@ export interface components {
         PresenceStatus: "online" | "away" | "offline";
         /** @description A project, with the caller's role in it. */
         Project: {
+            can?: components["schemas"]["Can"];
             /** Format: int64 */
             created_at: number;
             default_role: components["schemas"]["ProjectRole"];
@@ -2243,6 +2386,10 @@ export interface components {
          * @enum {string}
          */
         ProjectRole: "manager" | "editor" | "commenter" | "viewer";
+        /** @description `PUT /api/v1/orgs/{org}/permissions`: replaces the org's overrides. */
+        PutPermissionsRequest: {
+            overrides: components["schemas"]["PermissionRule"][];
+        };
         /** @description The users who reacted to a message with one emoji. */
         Reaction: {
             /** Format: int64 */
@@ -5567,7 +5714,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not an e-mail address */
+            /** @description Not an e-mail address, or an unknown role */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5687,6 +5834,108 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description An unknown business role */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_permissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The table */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Permissions"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation (or not a member) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_permissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutPermissionsRequest"];
+            };
+        };
+        responses: {
+            /** @description The table now in effect */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Permissions"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation (or not a member) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unknown role, resource, action or scope (fields name the rule) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     presence: {
@@ -5794,6 +6043,99 @@ export interface operations {
                 };
             };
             /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Business roles: built-in, then the org's own */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BusinessRole"];
+                };
+            };
+            /** @description No such organisation (or not a member) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBusinessRoleRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessRole"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation (or not a member) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A role of that name exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name or description */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -4,7 +4,7 @@
 import { signal, computed } from '@preact/signals'
 import { api, ApiError, onUnauthorized, setSessionToken, wsUrl, qs } from './api'
 import { EventsSocket, type SocketStatus } from './events'
-import type { Me, Project, OrgMember, User } from './types'
+import type { Can, Me, Project, OrgMember, User } from './types'
 import { navigate, path } from './router'
 import { setSelfHandle } from './markdown'
 
@@ -167,13 +167,10 @@ export async function loadOrg (orgId: string, force = false): Promise<void> {
   }
 }
 
-export function orgRole (orgId: string): string | undefined {
-  return me.value?.orgs.find((o) => o.id === orgId)?.role
-}
-
-export function isOrgAdmin (orgId: string): boolean {
-  const r = orgRole(orgId)
-  return r === 'owner' || r === 'admin'
+/** What the caller may do in an organisation, as the server decided (`can` on /me's orgs):
+ * `manage` is members, roles and permissions; `write` is creating projects. */
+export function orgCan (orgId: string): Can | undefined {
+  return me.value?.orgs.find((o) => o.id === orgId)?.can
 }
 
 if (typeof window !== 'undefined') {

@@ -6,6 +6,8 @@ import type { components } from './api-types'
 type Schemas = components['schemas']
 
 export type OrgRole = Schemas['OrgRole']
+/** What the caller may do with a resource, decided by the server (never re-derived here). */
+export type Can = Schemas['Can']
 export type ProjectRole = Schemas['ProjectRole']
 export type Visibility = Schemas['Visibility']
 

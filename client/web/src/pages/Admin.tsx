@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks'
 import { api } from '../lib/api'
-import { me, members, loadOrg, isOrgAdmin, toast, toastError } from '../lib/session'
+import { me, members, loadOrg, orgCan, toast, toastError } from '../lib/session'
 import type { ChatSettings, Invitation, OrgMember, OrgRole, ProjectMember, ProjectRole } from '../lib/types'
 import { Avatar, Empty, ErrorBox, Field, PresenceDot, Spinner, useAsync, useSubmit, useTitle } from '../ui/common'
 import { formatTime } from '../lib/text'
 import { chatAvailable, presence } from '../chat/store'
 
-const ORG_ROLES: OrgRole[] = ['owner', 'admin', 'member', 'accountant', 'viewer', 'guest']
+const ORG_ROLES: OrgRole[] = ['owner', 'admin', 'member', 'viewer', 'guest']
 const PROJECT_ROLES: ProjectRole[] = ['manager', 'editor', 'commenter', 'viewer']
 
 export function OrgMembers ({ org }: { org: string }) {
@@ -14,7 +14,7 @@ export function OrgMembers ({ org }: { org: string }) {
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<OrgRole>('member')
   const s = useSubmit()
-  const admin = isOrgAdmin(org)
+  const admin = orgCan(org)?.manage ?? false
   const pending = useAsync((signal) => admin ? api.get<{ items: Invitation[] }>(`/api/v1/orgs/${org}/invitations`, { signal }) : Promise.resolve({ items: [] as Invitation[] }), [org, admin])
   useTitle('Members')
   async function invite (e: Event) {
@@ -117,7 +117,7 @@ export function OrgSettings ({ org }: { org: string }) {
 }
 
 function ChatSettingsForm ({ org }: { org: string }) {
-  const admin = isOrgAdmin(org)
+  const admin = orgCan(org)?.manage ?? false
   const current = useAsync((signal) => api.get<ChatSettings>(`/api/v1/orgs/${org}/chat-settings`, { signal }), [org])
   const [roles, setRoles] = useState<OrgRole[] | null>(null)
   const [warn, setWarn] = useState<string | null>(null)

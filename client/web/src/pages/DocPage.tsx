@@ -8,7 +8,7 @@ import { renderMarkdown } from '../lib/markdown'
 import type { Doc, DocVersion, Project } from '../lib/types'
 import { Avatar, ErrorBox, Spinner, useAsync, Empty, Modal, useTitle } from '../ui/common'
 import { createCollabEditor, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
-import { canWrite, TitleDialog } from './Docs'
+import { TitleDialog } from './Docs'
 
 const SAVE_LABEL: Record<SaveState, string> = {
   connecting: 'Connecting…',
@@ -28,7 +28,8 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
   if (meta.error) return <section class='page'><ErrorBox error={meta.error} retry={meta.reload} /></section>
   if (!meta.data || !proj.data) return <section class='page'><Spinner /></section>
   const d = meta.data
-  const writable = canWrite(role) && !d.trashed_at
+  const mayWrite = d.can?.write ?? false
+  const writable = mayWrite && !d.trashed_at
   return (
     <section class='page doc-page'>
       <div class='doc-head'>
@@ -39,7 +40,7 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
         </h1>
       </div>
       {d.trashed_at && <div class='banner banner-warn'>This document is in the trash. Restore it from the trash to edit it.</div>}
-      {!canWrite(role) && <div class='banner banner-info' data-testid='readonly-banner'>You can read this document but not edit it ({role}).</div>}
+      {!mayWrite && <div class='banner banner-info' data-testid='readonly-banner'>You can read this document but not edit it ({role}).</div>}
       <EditorPane key={doc} docId={doc} project={project} writable={writable} onHistory={() => setHistory(true)} />
       {renaming && (
         <TitleDialog

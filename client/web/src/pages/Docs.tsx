@@ -6,16 +6,12 @@ import type { Doc } from '../lib/types'
 import { Spinner, Empty, ErrorBox, useAsync, Modal, Field, useSubmit, useTitle } from '../ui/common'
 import { formatTime } from '../lib/text'
 
-export function canWrite (role?: string): boolean {
-  return role === 'manager' || role === 'editor'
-}
-
 export function DocsList ({ org, project }: { org: string, project: string }) {
   const [trash, setTrash] = useState(false)
   const [creating, setCreating] = useState(false)
   const [renaming, setRenaming] = useState<Doc | null>(null)
   const proj = projects.value.find((p) => p.id === project)
-  const writable = canWrite(proj?.role)
+  const writable = proj?.can.write ?? false
   useTitle(proj ? `Documents · ${proj.name}` : 'Documents')
   const docs = useAsync((signal) => api.get<{ items: Doc[] }>(`/api/v1/projects/${project}/docs${trash ? '?trashed=true' : ''}`, { signal }), [project, trash])
   async function moveToTrash (d: Doc) {

@@ -5,7 +5,6 @@ import { query } from '../lib/router'
 import type { FileInfo, FileVersion } from '../lib/types'
 import { Empty, ErrorBox, Spinner, useAsync, Modal, useTitle } from '../ui/common'
 import { formatBytes, formatTime } from '../lib/text'
-import { canWrite } from './Docs'
 
 interface Uploading { key: number, name: string, progress: number, handle: UploadHandle<FileInfo>, error?: string }
 
@@ -20,7 +19,7 @@ export function FilesPage ({ project }: { org: string, project: string }) {
   const [versions, setVersions] = useState<FileInfo | null>(null)
   const input = useRef<HTMLInputElement>(null)
   const proj = projects.value.find((p) => p.id === project)
-  const writable = canWrite(proj?.role)
+  const writable = proj?.can.write ?? false
   useTitle(proj ? `Files · ${proj.name}` : 'Files')
   const files = useAsync((signal) => api.get<{ items: FileInfo[] }>(`/api/v1/projects/${project}/files${trash ? '?trashed=true' : ''}`, { signal }), [project, trash])
 

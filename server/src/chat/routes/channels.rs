@@ -215,12 +215,19 @@ async fn list_project_channels(
     .await?;
     let visible: Vec<_> = entries
         .into_iter()
-        .filter(|e| model::channel_visible(e.channel.kind, e.channel.private, e.is_member, true))
+        .filter(|e| {
+            crate::authz::channels::visible(e.channel.kind, e.channel.private, e.is_member, true)
+        })
         .collect();
-    Ok(Json(Page {
-        items: with_members(&state, visible).await?,
-        next: None,
-    }))
+    let mut items = with_members(&state, visible).await?;
+    for channel in &mut items {
+        let resource = crate::authz::Resource::owned_by(
+            crate::authz::ResourceKind::Channel,
+            &channel.created_by,
+        );
+        channel.can = Some(project.can(resource));
+    }
+    Ok(Json(Page { items, next: None }))
 }
 
 /// The wire forms of listed channels, their explicit members read in one query.
@@ -272,7 +279,9 @@ async fn get_channel(
     Path(channel_id): Path<String>,
 ) -> Result<Json<Channel>> {
     let access = require_channel(&state.db, user.id(), &channel_id).await?;
-    Ok(Json(wire(&state, &access.channel, user.id()).await?))
+    let mut channel = wire(&state, &access.channel, user.id()).await?;
+    channel.can = Some(access.can());
+    Ok(Json(channel))
 }
 
 /// Rename, set the topic, archive or unarchive (moderators and the channel's creator).
@@ -290,7 +299,7 @@ async fn update_channel(
     Json(body): Json<UpdateChannelRequest>,
 ) -> Result<Json<Channel>> {
     let access = require_channel(&state.db, user.id(), &channel_id).await?;
-    if !access.may_manage(user.id()) {
+    if !access.grant.may_manage() {
         return Err(ApiError::Forbidden(
             "only the channel's creator and moderators can change it".into(),
         ));
@@ -470,7 +479,7 @@ async fn remove_member(
         tx.commit().await?;
         return Ok(StatusCode::NO_CONTENT);
     }
-    if !leaving && !access.may_manage(user.id()) {
+    if !leaving && !access.grant.may_manage() {
         return Err(ApiError::Forbidden(
             "only the channel's creator and moderators can remove members".into(),
         ));

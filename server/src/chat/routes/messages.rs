@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
+use crate::authz::Action;
 use crate::chat::access::{ChannelAccess, require_channel};
 use crate::chat::model;
 use crate::chat::post;
@@ -122,7 +123,7 @@ async fn list_messages(
     Path(channel_id): Path<String>,
     Query(query): Query<HistoryQuery>,
 ) -> Result<Json<MessagePage>> {
-    require_channel(&state.db, user.id(), &channel_id).await?;
+    let access = require_channel(&state.db, user.id(), &channel_id).await?;
     let limit = check_limit(query.limit)?;
     let given = [&query.before, &query.after, &query.around]
         .iter()
@@ -201,8 +202,12 @@ async fn list_messages(
         (items, more, false)
     };
     let (items, has_more_before, has_more_after) = page;
+    let mut items = post::wire_many(&state, items).await?;
+    for message in &mut items {
+        message.can = Some(access.message_can(&message.author.id));
+    }
     Ok(Json(MessagePage {
-        items: post::wire_many(&state, items).await?,
+        items,
         has_more_before,
         has_more_after,
     }))
@@ -217,9 +222,10 @@ async fn get_message(
     user: CurrentUser,
     Path(message_id): Path<String>,
 ) -> Result<Json<Message>> {
-    let (message, _) = require_message(&state, user.id(), &message_id).await?;
-    let mut items = post::wire_many(&state, vec![message]).await?;
-    Ok(Json(items.remove(0)))
+    let (message, access) = require_message(&state, user.id(), &message_id).await?;
+    let mut message = post::wire_many(&state, vec![message]).await?.remove(0);
+    message.can = Some(access.message_can(&message.author.id));
+    Ok(Json(message))
 }
 
 /// Paging through a thread's replies.
@@ -320,11 +326,7 @@ async fn message_history(
     Path(message_id): Path<String>,
 ) -> Result<Json<Page<MessageEdit>>> {
     let (message, access) = require_message(&state, user.id(), &message_id).await?;
-    if message.author.id != user.id() && !access.may_moderate() {
-        return Err(ApiError::Forbidden(
-            "only the author and moderators see a message's history".into(),
-        ));
-    }
+    access.require_on_message(Action::Manage, &message.author.id)?;
     let items = store::edits(&state.db, &message.id).await?;
     Ok(Json(Page { items, next: None }))
 }

@@ -50,6 +50,7 @@ impl MessageRow {
             reply_count: self.reply_count,
             last_reply_at: self.last_reply_at,
             participant_ids: self.participant_ids,
+            can: None,
         }
     }
 }

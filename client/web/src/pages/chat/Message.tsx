@@ -16,7 +16,11 @@ export function MessageItem ({ m, org, grouped, focused, onThread, inThread }: {
   const [text, setText] = useState(m.text)
   const [picker, setPicker] = useState(false)
   const [history, setHistory] = useState<{ text: string, replaced_at?: number }[] | null>(null)
+  // The server's `can` flags decide; messages that arrived as events carry none, and then only
+  // the author is offered edit and delete (the server still decides on the request).
   const mine = m.author.id === self
+  const mayEdit = m.can ? m.can.write : mine
+  const mayDelete = m.can ? m.can.delete : mine
   async function showHistory () {
     try { setHistory((await api.get<{ items: { text: string, replaced_at?: number }[] }>(`/api/v1/messages/${m.id}/history`)).items) } catch (e) { toastError(e) }
   }
@@ -85,8 +89,8 @@ export function MessageItem ({ m, org, grouped, focused, onThread, inThread }: {
           <button class='btn-icon' aria-label='Add reaction' onClick={() => setPicker(!picker)}><Icon name='smile' size={16} /></button>
           {!inThread && <button class='btn-icon' aria-label='Reply in thread' onClick={onThread}><Icon name='reply' size={16} /></button>}
           <button class='btn-icon' aria-label='Copy link' onClick={copyLink}><Icon name='link' size={16} /></button>
-          {mine && <button class='btn-icon' aria-label='Edit message' onClick={() => { setText(m.text); setEditing(true) }}><Icon name='edit' size={16} /></button>}
-          {mine && <button class='btn-icon' aria-label='Delete message' onClick={del}><Icon name='trash' size={16} /></button>}
+          {mayEdit && <button class='btn-icon' aria-label='Edit message' onClick={() => { setText(m.text); setEditing(true) }}><Icon name='edit' size={16} /></button>}
+          {mayDelete && <button class='btn-icon' aria-label='Delete message' onClick={del}><Icon name='trash' size={16} /></button>}
           {picker && <div class='emoji-picker' role='menu'>{QUICK_EMOJI.map((e) => <button key={e} role='menuitem' class='btn-icon' onClick={() => react(e)} aria-label={`React with ${e}`}>{e}</button>)}</div>}
         </div>
       )}
