@@ -288,7 +288,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
                         {PROJECT_SECTIONS.map((s) => (
                           <a key={s.key} class={'nav-item' + (path.value.startsWith(`/o/${org}/p/${p.id}/${s.key}`) ? ' active' : '')} href={`/o/${org}/p/${p.id}/${s.key}`}>{s.label}</a>
                         ))}
-                        {p.can.manage && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members</a>}
+                        {p.can?.manage && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members</a>}
                       </div>
                     )}
                   </div>

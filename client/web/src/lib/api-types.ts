@@ -990,6 +990,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's background jobs, newest first (owners and admins). */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/members": {
         parameters: {
             query?: never;
@@ -1833,6 +1850,35 @@ export interface components {
             roles?: string[];
         };
         /**
+         * @description A background job of an organisation, as its admins see it (never its payload, which may
+         *     hold mail bodies or secrets).
+         */
+        Job: {
+            /**
+             * Format: int64
+             * @description Attempts started so far (a claim counts one).
+             */
+            attempts: number;
+            /** Format: int64 */
+            created_at: number;
+            id: string;
+            /** @description What it does, e.g. `mail` or `extract`. */
+            kind: string;
+            /** @description Why the last attempt failed. */
+            last_error?: string | null;
+            /** Format: int64 */
+            max_attempts: number;
+            /**
+             * Format: int64
+             * @description When it is (or was) due.
+             */
+            run_at: number;
+            /** @description `queued`, `running`, `failed` (a retry is due at `run_at`), `dead` or `done`. */
+            state: string;
+            /** Format: int64 */
+            updated_at: number;
+        };
+        /**
          * @description A single-use token from an e-mailed link: `POST /api/v1/auth/verify-email` and
          *     `POST /api/v1/auth/unlock`.
          */
@@ -2162,6 +2208,35 @@ export interface components {
                 role: components["schemas"]["OrgRole"];
                 /** @description Business roles the person will hold. */
                 roles?: string[];
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_Job: {
+            items: {
+                /**
+                 * Format: int64
+                 * @description Attempts started so far (a claim counts one).
+                 */
+                attempts: number;
+                /** Format: int64 */
+                created_at: number;
+                id: string;
+                /** @description What it does, e.g. `mail` or `extract`. */
+                kind: string;
+                /** @description Why the last attempt failed. */
+                last_error?: string | null;
+                /** Format: int64 */
+                max_attempts: number;
+                /**
+                 * Format: int64
+                 * @description When it is (or was) due.
+                 */
+                run_at: number;
+                /** @description `queued`, `running`, `failed` (a retry is due at `run_at`), `dead` or `done`. */
+                state: string;
+                /** Format: int64 */
+                updated_at: number;
             }[];
             next?: string | null;
         };
@@ -5623,6 +5698,69 @@ export interface operations {
             };
             /** @description No such pending invitation */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: {
+                /** @description Only jobs in this state: `queued`, `running`, `failed`, `dead` or `done`. */
+                state?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Job"];
+                };
+            };
+            /** @description Bad cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Only owners and admins see the jobs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown state */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,7 +11,7 @@ export function DocsList ({ org, project }: { org: string, project: string }) {
   const [creating, setCreating] = useState(false)
   const [renaming, setRenaming] = useState<Doc | null>(null)
   const proj = projects.value.find((p) => p.id === project)
-  const writable = proj?.can.write ?? false
+  const writable = proj?.can?.write ?? false
   useTitle(proj ? `Documents · ${proj.name}` : 'Documents')
   const docs = useAsync((signal) => api.get<{ items: Doc[] }>(`/api/v1/projects/${project}/docs${trash ? '?trashed=true' : ''}`, { signal }), [project, trash])
   async function moveToTrash (d: Doc) {

@@ -19,7 +19,7 @@ export function FilesPage ({ project }: { org: string, project: string }) {
   const [versions, setVersions] = useState<FileInfo | null>(null)
   const input = useRef<HTMLInputElement>(null)
   const proj = projects.value.find((p) => p.id === project)
-  const writable = proj?.can.write ?? false
+  const writable = proj?.can?.write ?? false
   useTitle(proj ? `Files · ${proj.name}` : 'Files')
   const files = useAsync((signal) => api.get<{ items: FileInfo[] }>(`/api/v1/projects/${project}/files${trash ? '?trashed=true' : ''}`, { signal }), [project, trash])
 
