@@ -57,25 +57,6 @@ pub async fn find(db: &Db, project_id: &str) -> Result<Option<ProjectRow>, sqlx:
     row.as_ref().map(project_from).transpose()
 }
 
-/// A user's explicit role in a project.
-pub async fn member_role(
-    db: &Db,
-    project_id: &str,
-    user_id: &str,
-) -> Result<Option<ProjectRole>, sqlx::Error> {
-    let row =
-        sqlx::query("select role from project_members where project_id = $1 and user_id = $2")
-            .bind(project_id)
-            .bind(user_id)
-            .fetch_optional(db.pool())
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let role: String = row.try_get("role")?;
-    parse_project_role(&role)
-        .map(Some)
-        .ok_or_else(|| decode_error("project role", &role))
-}
-
 /// Every project of an organisation with the user's explicit role in each, by name.
 pub async fn list_in_org(
     db: &Db,
