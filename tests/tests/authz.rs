@@ -573,6 +573,8 @@ backend_tests! {
             (rule("accountant", "document", "transition", "all"), "overrides[0].action"),
             (rule("accountant", "org", "read_audit", "sometimes"), "overrides[0].scope"),
             (rule("manager", "org", "read", "all"), "overrides[0].role"),
+            // Owners could otherwise be locked out of the table for good.
+            (rule("owner", "org", "manage_permissions", "none"), "overrides[0].role"),
         ] {
             let (status, body) = put_permissions(owner, &w.org, json!([bad])).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

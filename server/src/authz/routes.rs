@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use atrium_client::wire::{
-    BusinessRole, CreateBusinessRoleRequest, ErrorBody, Page, PermissionRule, Permissions,
+    BusinessRole, CreateBusinessRoleRequest, ErrorBody, OrgRole, Page, PermissionRule, Permissions,
     PutPermissionsRequest,
 };
 use axum::extract::State;
@@ -258,7 +258,14 @@ fn parse_overrides(rules: &[PermissionRule], business: &[String]) -> Result<Over
                 } else {
                     BASE_ROLES.iter().any(|b| org_role_name(*b) == r.role)
                 };
-                if !base_ok && !business.contains(&r.role) {
+                if r.role == org_role_name(OrgRole::Owner) {
+                    // The owner's row is fixed: a rule that took owners' management away could
+                    // never be undone, as nobody would be left to edit the table.
+                    errors.insert(
+                        field("role"),
+                        "the owner's permissions are fixed and cannot be overridden".to_owned(),
+                    );
+                } else if !base_ok && !business.contains(&r.role) {
                     errors.insert(
                         field("role"),
                         format!(
