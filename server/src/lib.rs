@@ -61,6 +61,7 @@ pub mod state;
 pub mod telemetry;
 pub mod users;
 pub mod web;
+pub mod write;
 
 pub use config::Config;
 pub use server::{Server, serve};

@@ -17,6 +17,7 @@ use crate::jobs::{Jobs, Runner, RunnerOptions};
 use crate::mail::{self, Mailer};
 use crate::ops::readiness::{self, Dependencies};
 use crate::state::AppState;
+use crate::write::Writes;
 use crate::{app, docs, telemetry};
 use atrium_collab::{Dialect, Hub, HubConfig, SqlStore};
 
@@ -92,38 +93,6 @@ impl Server {
         let (collab, doc_changes) = Hub::with_change_feed(store, hub_config);
         // Background work stops after the hub has flushed (see `run`), so its last reports land.
         let stop_background = CancellationToken::new();
-        let doc_feed = docs::feed::spawn(db.clone(), doc_changes, stop_background.clone());
-        // Short-lived: catches up on edits whose report a crash lost.
-        docs::feed::spawn_reconcile(db.clone(), collab.clone());
-        // File storage is chosen here once (directory or S3).
-        let files = crate::files::Files::start(&config).await?;
-        // Every background job (mail, text extraction) runs on the one queue; on shutdown the
-        // runner finishes the mail it is sending and gives unfinished extractions back.
-        let jobs = Jobs::default();
-        let jobs_task = Runner::new(db.clone(), RunnerOptions::from_config(&config))
-            .register(mail::MailHandler::new(mailer))
-            .register(crate::files::extraction::ExtractionHandler::new(
-                db.clone(),
-                files.store.clone(),
-                crate::files::sandbox::Limits::from_config(&config),
-            ))
-            .spawn(jobs.clone(), stop_background.clone());
-        // The indexer follows the change feed from the index's last commit; on shutdown it
-        // commits what it applied and closes the index (later rows are applied on next start).
-        // It is this node's consumer of the feed, under a name kept in the data directory.
-        let node = crate::feed::node::id(&config.data_dir)?;
-        let search_task = crate::search::feed::spawn(
-            db.clone(),
-            search.clone(),
-            crate::feed::node::search_consumer(&node),
-            stop_background.clone(),
-        );
-        // Retention deletes the feed rows no consumer needs any more.
-        let retention_task = crate::feed::retention::spawn(
-            db.clone(),
-            config.feed_retention(),
-            stop_background.clone(),
-        );
         // The event dispatcher reads the event log in order and fans it out to the sockets.
         let (events, events_task) = crate::events::Events::start(
             db.clone(),
@@ -132,15 +101,53 @@ impl Server {
             stop_background.clone(),
         )
         .await?;
-        // Posts are answered after their commit; on shutdown the writer finishes what is queued.
-        let (chat, chat_task) = crate::chat::writer::MessageWriter::spawn(
+        // Every write goes through one path, which wakes the event dispatcher, the job runner
+        // and this node's change-feed consumers after its commit.
+        let jobs = Jobs::default();
+        let feed_wakers = crate::feed::Wakers::default();
+        let writes = Writes::new(
             db.clone(),
             events.clone(),
+            jobs.clone(),
+            feed_wakers.clone(),
+        );
+        let doc_feed = docs::feed::spawn(writes.clone(), doc_changes, stop_background.clone());
+        // Short-lived: catches up on edits whose report a crash lost.
+        docs::feed::spawn_reconcile(writes.clone(), collab.clone());
+        // File storage is chosen here once (directory or S3).
+        let files = crate::files::Files::start(&config).await?;
+        // Every background job (mail, text extraction) runs on the one queue; on shutdown the
+        // runner finishes the mail it is sending and gives unfinished extractions back.
+        let jobs_task = Runner::new(db.clone(), RunnerOptions::from_config(&config))
+            .register(mail::MailHandler::new(mailer))
+            .register(crate::files::extraction::ExtractionHandler::new(
+                writes.clone(),
+                files.store.clone(),
+                crate::files::sandbox::Limits::from_config(&config),
+            ))
+            .spawn(jobs, stop_background.clone());
+        // The indexer follows the change feed from the index's last commit; on shutdown it
+        // commits what it applied and closes the index (later rows are applied on next start).
+        // It is this node's consumer of the feed, under a name kept in the data directory.
+        let node = crate::feed::node::id(&config.data_dir)?;
+        let search_task = crate::search::feed::spawn(
+            db.clone(),
+            search.clone(),
+            crate::feed::node::search_consumer(&node),
+            &feed_wakers,
             stop_background.clone(),
         );
-        let digest_task = crate::notifications::digest::spawn(
+        // Retention deletes the feed rows no consumer needs any more.
+        let retention_task = crate::feed::retention::spawn(
             db.clone(),
-            jobs.clone(),
+            config.feed_retention(),
+            stop_background.clone(),
+        );
+        // Posts are answered after their commit; on shutdown the writer finishes what is queued.
+        let (chat, chat_task) =
+            crate::chat::writer::MessageWriter::spawn(writes.clone(), stop_background.clone());
+        let digest_task = crate::notifications::digest::spawn(
+            writes.clone(),
             config.public_url(),
             std::time::Duration::from_secs(config.notify_digest_secs),
             stop_background.clone(),
@@ -148,7 +155,7 @@ impl Server {
         // Refused credentials are audited in aggregate; the task writes the closing windows.
         let (credential_rejections, rejections_task) =
             crate::auth::rejections::CredentialRejections::start(
-                db.clone(),
+                writes.clone(),
                 std::time::Duration::from_secs(config.audit_rejection_window_secs),
                 stop_background.clone(),
             );
@@ -157,7 +164,7 @@ impl Server {
             db,
             dependencies,
             collab,
-            jobs,
+            writes,
             files,
             events,
             chat,

@@ -6,8 +6,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::jobs::Jobs;
 use crate::ops::readiness::Dependencies;
+use crate::write::Writes;
 
 /// Shared, cheaply cloned application state.
 #[derive(Clone)]
@@ -17,8 +17,9 @@ pub struct AppState {
     pub dependencies: Dependencies,
     /// The CRDT sync hub holding loaded documents.
     pub collab: atrium_collab::Hub,
-    /// Wakes the job runner after a transaction queued a job (mail, text extraction).
-    pub jobs: Jobs,
+    /// The one write path: units of work that record audit entries, events, change-feed rows
+    /// and jobs with the change, and wake their readers after the commit.
+    pub writes: Writes,
     /// File storage (a directory or S3) and upload limits.
     pub files: crate::files::Files,
     /// The app event bus: the `/api/v1/events` sockets, presence.

@@ -11,10 +11,12 @@ use std::time::Duration;
 
 use atrium_search::{ChangeSource, IndexOptions, SearchIndex};
 use atrium_server::db::horizon::{Horizon, Log};
-use atrium_server::db::{Db, change_feed};
+use atrium_server::db::{Db, Tx, change_feed};
 use atrium_server::docs::feed::DocPayload;
 use atrium_server::feed::retention::{self, RetentionConfig};
-use atrium_server::feed::{ChangeData, ChangeKind, Consumer, FeedError, Payload, Removal, Start};
+use atrium_server::feed::{
+    ChangeData, ChangeKind, Consumer, FeedError, NewChange, Payload, Removal, Start,
+};
 use atrium_server::search::feed::FeedSource;
 
 mod common;
@@ -31,9 +33,18 @@ fn doc(title: &str) -> Payload {
     })
 }
 
+/// Appends one change inside `tx`; returns its sequence.
+async fn append(tx: &mut Tx, change: NewChange) -> Result<i64, sqlx::Error> {
+    Ok(change_feed::append(tx, &[change]).await?[0])
+}
+
+fn doc_change(org: &str, entity: &str, title: &str) -> NewChange {
+    NewChange::upsert(org, entity, &doc(title)).unwrap()
+}
+
 async fn upsert(db: &Db, org: &str, entity: &str, title: &str) -> i64 {
     let mut tx = db.begin().await.unwrap();
-    let seq = change_feed::upsert(&mut tx, org, entity, &doc(title))
+    let seq = append(&mut tx, doc_change(org, entity, title))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -42,9 +53,8 @@ async fn upsert(db: &Db, org: &str, entity: &str, title: &str) -> i64 {
 
 async fn remove(db: &Db, org: &str, entity: &str) -> i64 {
     let mut tx = db.begin().await.unwrap();
-    let seq = change_feed::delete(&mut tx, org, ChangeKind::Doc, entity, &Removal::default())
-        .await
-        .unwrap();
+    let removal = NewChange::delete(org, ChangeKind::Doc, entity, &Removal::default()).unwrap();
+    let seq = append(&mut tx, removal).await.unwrap();
     tx.commit().await.unwrap();
     seq
 }
@@ -102,7 +112,7 @@ async fn appends_commit_with_their_transaction(t: &TestDb) {
     let db = &t.db;
     let first = upsert(db, "org-1", "a", "a1").await;
     let mut tx = db.begin().await.unwrap();
-    change_feed::upsert(&mut tx, "org-1", "rolled-back", &doc("x"))
+    append(&mut tx, doc_change("org-1", "rolled-back", "x"))
         .await
         .unwrap();
     tx.rollback().await.unwrap();
@@ -261,7 +271,7 @@ async fn concurrent_writers_every_change_once_in_order(t: &TestDb) {
                 for _ in 0..len {
                     let entity = format!("w{w}-e{}", n % ENTITIES);
                     // The title orders a writer's changes: w<writer>:<n>.
-                    change_feed::upsert(&mut tx, &org, &entity, &doc(&format!("w{w}:{n}")))
+                    append(&mut tx, doc_change(&org, &entity, &format!("w{w}:{n}")))
                         .await
                         .unwrap();
                     n += 1;
@@ -323,7 +333,7 @@ async fn other_orgs_do_not_wait(t: &TestDb) {
         .await
         .unwrap();
     let mut open = db.begin().await.unwrap();
-    let early = change_feed::upsert(&mut open, "org-a", "a", &doc("a"))
+    let early = append(&mut open, doc_change("org-a", "a", "a"))
         .await
         .unwrap();
     let committed = tokio::time::timeout(Duration::from_secs(5), upsert(&db, "org-b", "b", "b"))

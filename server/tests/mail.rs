@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use atrium_server::db::{Db, now_ms};
+use atrium_server::feed::Wakers;
 use atrium_server::jobs::runner::PassReport;
 use atrium_server::jobs::store::{self as jobs_store, JobRow};
-use atrium_server::jobs::{self, Jobs, NewJob, Runner, RunnerOptions};
+use atrium_server::jobs::{Jobs, NewJob, Runner, RunnerOptions};
 use atrium_server::mail::outbox::{self, OutgoingMail};
 use atrium_server::mail::templates::{self, Invitation};
 use atrium_server::mail::{Error, MailHandler, Mailer};
+use atrium_server::write::Writes;
 use tokio_util::sync::CancellationToken;
 
 mod common;
@@ -23,21 +25,21 @@ use common::TestDb;
 const FROM: &str = "Atrium Test <noreply@atrium.test>";
 
 /// Commits one mail and returns its job's id.
-async fn enqueue(db: &Db, mail: &OutgoingMail) -> String {
-    let mut tx = db.begin().await.unwrap();
+async fn enqueue(writes: &Writes, mail: &OutgoingMail) -> String {
+    let mut tx = writes.begin().await.unwrap();
     let id = outbox::enqueue(&mut tx, None, mail).await.unwrap();
     tx.commit().await.unwrap();
     id
 }
 
 /// Commits a mail job with a payload and attempt limit of the test's choosing.
-async fn enqueue_job(db: &Db, payload: serde_json::Value, max_attempts: i64) -> String {
-    let mut tx = db.begin().await.unwrap();
+async fn enqueue_job(writes: &Writes, payload: serde_json::Value, max_attempts: i64) -> String {
+    let mut tx = writes.begin().await.unwrap();
     let job = NewJob {
         max_attempts: Some(max_attempts),
         ..NewJob::new(None, outbox::KIND, payload)
     };
-    let id = jobs::enqueue(&mut tx, &job).await.unwrap();
+    let id = tx.enqueue(&job).await.unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -175,10 +177,11 @@ fn options() -> RunnerOptions {
 // The cases, each run on SQLite and on PostgreSQL.
 
 async fn rolled_back_mail_is_never_sent(t: &TestDb) {
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mailer = Mailer::files(dir.path(), FROM).unwrap();
 
-    let mut tx = t.db.begin().await.unwrap();
+    let mut tx = writes.begin().await.unwrap();
     let dropped = outbox::enqueue(
         &mut tx,
         None,
@@ -186,8 +189,8 @@ async fn rolled_back_mail_is_never_sent(t: &TestDb) {
     )
     .await
     .unwrap();
-    tx.rollback().await.unwrap();
-    let kept = enqueue(&t.db, &OutgoingMail::new("b@example.test", "yes", "yes")).await;
+    drop(tx);
+    let kept = enqueue(&writes, &OutgoingMail::new("b@example.test", "yes", "yes")).await;
 
     let report = deliver_due(&t.db, &mailer, &options(), now_ms()).await;
     assert_eq!((report.claimed, report.done), (1, 1), "{report:?}");
@@ -200,6 +203,7 @@ async fn rolled_back_mail_is_never_sent(t: &TestDb) {
 }
 
 async fn eml_file_round_trips(t: &TestDb) {
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mailer = Mailer::files(dir.path().join("outbox"), FROM).unwrap();
     let to = unique_address("invitee");
@@ -212,7 +216,7 @@ async fn eml_file_round_trips(t: &TestDb) {
         token: "tok_123",
         expires_at: 1_773_324_300_000,
     });
-    let id = enqueue(&t.db, &mail).await;
+    let id = enqueue(&writes, &mail).await;
 
     let report = deliver_due(&t.db, &mailer, &options(), now_ms()).await;
     assert_eq!(report.done, 1, "{report:?}");
@@ -274,6 +278,7 @@ async fn eml_file_round_trips(t: &TestDb) {
 }
 
 async fn smtp_delivery_reaches_the_sink(t: &TestDb) {
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
     let url = std::env::var("ATRIUM_TEST_SMTP_URL")
         .expect("ATRIUM_TEST_SMTP_URL is not set (scripts/test sets it)");
     let sink_dir = PathBuf::from(
@@ -289,7 +294,7 @@ async fn smtp_delivery_reaches_the_sink(t: &TestDb) {
         token: "r3set",
         valid_for: Duration::from_secs(30 * 60),
     });
-    let id = enqueue(&t.db, &mail).await;
+    let id = enqueue(&writes, &mail).await;
 
     let report = deliver_due(&t.db, &mailer, &options(), now_ms()).await;
     assert_eq!(report.done, 1, "{report:?}");
@@ -306,10 +311,11 @@ async fn smtp_delivery_reaches_the_sink(t: &TestDb) {
 }
 
 async fn smtp_outage_backs_off_then_delivers(t: &TestDb) {
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
     let port = closed_port();
     let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), FROM).unwrap();
     let to = unique_address("outage");
-    let id = enqueue(&t.db, &OutgoingMail::new(&to, "Outage", "delivered late")).await;
+    let id = enqueue(&writes, &OutgoingMail::new(&to, "Outage", "delivered late")).await;
     let options = options();
 
     // First attempt: refused, retried after 5 s (plus up to 10% jitter).
@@ -353,9 +359,10 @@ async fn smtp_outage_backs_off_then_delivers(t: &TestDb) {
 }
 
 async fn gives_up_after_max_attempts(t: &TestDb) {
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
     let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{}", closed_port()), FROM).unwrap();
     let mail = OutgoingMail::new("c@example.test", "Never", "never");
-    let id = enqueue_job(&t.db, outbox::to_payload(&mail), 3).await;
+    let id = enqueue_job(&writes, outbox::to_payload(&mail), 3).await;
     let options = options();
 
     let mut now = now_ms();
@@ -381,11 +388,12 @@ async fn gives_up_after_max_attempts(t: &TestDb) {
 }
 
 async fn a_malformed_mail_is_dead_at_once(t: &TestDb) {
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mailer = Mailer::files(dir.path(), FROM).unwrap();
-    let not_a_mail = enqueue_job(&t.db, serde_json::json!({ "to": "x@example.test" }), 10).await;
+    let not_a_mail = enqueue_job(&writes, serde_json::json!({ "to": "x@example.test" }), 10).await;
     let injected = enqueue_job(
-        &t.db,
+        &writes,
         outbox::to_payload(&OutgoingMail::new(
             "x@example.test",
             "a\r\nBcc: y@evil.test",
@@ -409,10 +417,11 @@ async fn a_malformed_mail_is_dead_at_once(t: &TestDb) {
 }
 
 async fn a_dead_nodes_lease_runs_out_and_counts(t: &TestDb) {
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let mailer = Mailer::files(dir.path(), FROM).unwrap();
     let to = unique_address("lease");
-    let taken_over = enqueue(&t.db, &OutgoingMail::new(&to, "Lease", "x")).await;
+    let taken_over = enqueue(&writes, &OutgoingMail::new(&to, "Lease", "x")).await;
     let t0 = now_ms();
     // A node claims it and dies without a word.
     let claimed = jobs_store::claim(&t.db, "dead-node", &["mail"], t0, t0 + 1_000, 10)
@@ -443,7 +452,7 @@ async fn a_dead_nodes_lease_runs_out_and_counts(t: &TestDb) {
 
     // A job whose node died on its last attempt is dead, not retried.
     let last = enqueue_job(
-        &t.db,
+        &writes,
         outbox::to_payload(&OutgoingMail::new(&to, "Once", "x")),
         1,
     )
@@ -465,8 +474,9 @@ async fn a_dead_nodes_lease_runs_out_and_counts(t: &TestDb) {
 }
 
 async fn two_runners_never_double_send(t: &TestDb) {
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
     const MAILS: usize = 40;
-    let mut tx = t.db.begin().await.unwrap();
+    let mut tx = writes.begin().await.unwrap();
     let mut ids = Vec::new();
     for i in 0..MAILS {
         let mail = OutgoingMail::new(format!("n{i}@example.test"), format!("Mail {i}"), "x");
@@ -534,11 +544,12 @@ async fn runner_wakes_and_stops_on_shutdown(t: &TestDb) {
     let shutdown = CancellationToken::new();
     let handle = Jobs::default();
     let task = runner(&t.db, mailer, options).spawn(handle.clone(), shutdown.clone());
+    let (writes, _events) = common::writes(&t.db, handle, Wakers::default()).await;
 
     for n in 0..2 {
         let to = unique_address(&format!("wake{n}"));
-        enqueue(&t.db, &OutgoingMail::new(&to, "Woken", "now")).await;
-        handle.wake();
+        // The commit wakes the runner.
+        enqueue(&writes, &OutgoingMail::new(&to, "Woken", "now")).await;
         wait_for_mail_to(dir.path(), &to).await;
     }
 
@@ -550,7 +561,8 @@ async fn runner_wakes_and_stops_on_shutdown(t: &TestDb) {
 }
 
 async fn header_injection_is_refused(t: &TestDb) {
-    let mut tx = t.db.begin().await.unwrap();
+    let (writes, _events) = common::writes(&t.db, Jobs::default(), Wakers::default()).await;
+    let mut tx = writes.begin().await.unwrap();
     let subject = OutgoingMail::new("d@example.test", "Hi\r\nBcc: evil@example.test", "b");
     assert!(matches!(
         outbox::enqueue(&mut tx, None, &subject).await,

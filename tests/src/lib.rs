@@ -24,6 +24,7 @@ pub mod fixtures;
 pub mod mail;
 pub mod server;
 pub mod services;
+pub mod source;
 
 pub use database::{Backend, TestDatabase};
 pub use server::{TestServer, TestServerBuilder};

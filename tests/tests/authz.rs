@@ -821,50 +821,31 @@ backend_tests! {
 ///   (archived, deleted), not roles.
 #[test]
 fn no_permission_decision_outside_authz() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src");
-    let mut offences = Vec::new();
-    let mut stack = vec![root.clone()];
-    let mut files = 0;
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                if path != root.join("authz") {
-                    stack.push(path);
-                }
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            files += 1;
-            let text = std::fs::read_to_string(&path).unwrap();
-            for (n, line) in text.lines().enumerate() {
-                let code = line.split("//").next().unwrap_or_default();
-                let names_role = code.contains("OrgRole::") || code.contains("ProjectRole::");
-                let decides = code.contains("== OrgRole::")
-                    || code.contains("!= OrgRole::")
-                    || code.contains("== ProjectRole::")
-                    || code.contains("!= ProjectRole::")
-                    || (code.contains("matches!(") && names_role)
-                    || code.contains("matches!(role")
-                    || code.contains("matches!(self.org_role")
-                    || code.contains("matches!(self.project_role")
-                    || [
-                        "fn require_org",
-                        "fn require_project",
-                        "fn may_",
-                        "fn ensure_may_",
-                    ]
-                    .iter()
-                    .any(|f| code.contains(f));
-                if decides {
-                    offences.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
-                }
-            }
-        }
-    }
-    assert!(files > 50, "read only {files} files: wrong directory?");
+    let offences: Vec<String> = atrium_tests::source::server_lines()
+        .into_iter()
+        .filter(|line| !line.file.starts_with("authz"))
+        .filter(|line| {
+            let code = line.code.as_str();
+            let names_role = code.contains("OrgRole::") || code.contains("ProjectRole::");
+            code.contains("== OrgRole::")
+                || code.contains("!= OrgRole::")
+                || code.contains("== ProjectRole::")
+                || code.contains("!= ProjectRole::")
+                || (code.contains("matches!(") && names_role)
+                || code.contains("matches!(role")
+                || code.contains("matches!(self.org_role")
+                || code.contains("matches!(self.project_role")
+                || [
+                    "fn require_org",
+                    "fn require_project",
+                    "fn may_",
+                    "fn ensure_may_",
+                ]
+                .iter()
+                .any(|f| code.contains(f))
+        })
+        .map(|line| line.to_string())
+        .collect();
     assert!(
         offences.is_empty(),
         "permission decisions outside authz:\n{}",

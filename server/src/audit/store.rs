@@ -13,7 +13,8 @@ const INSERT: &str = "insert into audit_log
     (id, org_id, actor_id, action, target_type, target_id, ip, user_agent, before_state, after_state, created_at)
     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
-/// Records an event inside the caller's transaction (with the change it describes).
+/// Records an event inside the caller's transaction (with the change it describes). Only the
+/// write path calls it ([`crate::write::UnitOfWork::audit`]).
 pub async fn record_in(
     tx: &mut Tx,
     event: &Event<'_>,
@@ -21,14 +22,6 @@ pub async fn record_in(
 ) -> Result<(), sqlx::Error> {
     bind_event(sqlx::query(INSERT), event, origin)
         .execute(&mut **tx)
-        .await
-        .map(drop)
-}
-
-/// Records an event on its own (failed log-ins and other events with no other write).
-pub async fn record(db: &Db, event: &Event<'_>, origin: &ClientInfo) -> Result<(), sqlx::Error> {
-    bind_event(sqlx::query(INSERT), event, origin)
-        .execute(db.pool())
         .await
         .map(drop)
 }

@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::{self, Event};
-use crate::db::{Db, now_ms};
+use crate::db::now_ms;
 use crate::http::client_info::{ClientInfo, network_of};
+use crate::write::Writes;
 
 /// Open windows kept at most; past this, refusals of new kinds are counted together under an
 /// entry without an address, so memory stays bounded under a spread-out flood.
@@ -31,7 +32,7 @@ pub struct CredentialRejections {
 }
 
 struct Inner {
-    db: Db,
+    writes: Writes,
     window: Duration,
     open: Mutex<HashMap<Kind, Window>>,
 }
@@ -60,13 +61,13 @@ impl CredentialRejections {
     /// Starts the task that writes closed windows every fraction of `window`; it writes the
     /// open ones and stops with `stop`.
     pub fn start(
-        db: Db,
+        writes: Writes,
         window: Duration,
         stop: CancellationToken,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let rejections = Self {
             inner: Arc::new(Inner {
-                db,
+                writes,
                 window,
                 open: Mutex::new(HashMap::new()),
             }),
@@ -125,7 +126,7 @@ impl CredentialRejections {
         let after = serde_json::json!({ "reason": reason, "source": source, "count": 1 });
         let event =
             Event::new(audit::action::CREDENTIAL_REJECTED, user_id).change(None::<()>, Some(after));
-        audit::store::record(&self.inner.db, &event, client).await
+        self.inner.writes.audit(&event, client).await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Kind, Window>> {
@@ -171,7 +172,7 @@ impl CredentialRejections {
             });
             let event = Event::new(audit::action::CREDENTIAL_REJECTED, kind.user_id.as_deref())
                 .change(None::<()>, Some(after));
-            if let Err(error) = audit::store::record(&self.inner.db, &event, &window.client).await {
+            if let Err(error) = self.inner.writes.audit(&event, &window.client).await {
                 tracing::warn!(%error, "cannot record refused credentials");
             }
         }

@@ -19,7 +19,7 @@ use super::routes::hash_off_thread;
 use super::store::{self, ResetRejection};
 use super::throttle;
 use super::tokens::{self, TokenKind};
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::db::now_ms;
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
@@ -63,17 +63,16 @@ async fn request_reset(
         token: &secret,
         valid_for: RESET_VALIDITY,
     });
-    let mut tx = state.db.begin().await?;
-    store::invalidate_password_resets(&mut tx, &user.id).await?;
-    store::insert_password_reset(&mut tx, &user.id, &secret, now_ms() + validity_ms).await?;
-    mail::outbox::enqueue(&mut tx, None, &message)
+    let mut work = state.writes.begin().await?;
+    store::invalidate_password_resets(work.tx(), &user.id).await?;
+    store::insert_password_reset(work.tx(), &user.id, &secret, now_ms() + validity_ms).await?;
+    mail::outbox::enqueue(&mut work, None, &message)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let event =
         Event::new(action::PASSWORD_RESET_REQUESTED, Some(&user.id)).target("user", &user.id);
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
-    state.jobs.wake();
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -88,11 +87,11 @@ async fn confirm_reset(
     client: ClientInfo,
     Json(body): Json<PasswordResetConfirm>,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin().await?;
-    let user_id = match store::consume_password_reset(&mut tx, body.token.trim()).await? {
+    let mut work = state.writes.begin().await?;
+    let user_id = match store::consume_password_reset(work.tx(), body.token.trim()).await? {
         Ok(user_id) => user_id,
         Err((rejection, user_id)) => {
-            drop(tx);
+            drop(work);
             let reason = match rejection {
                 ResetRejection::Unknown => "unknown",
                 ResetRejection::Used => "used",
@@ -100,7 +99,7 @@ async fn confirm_reset(
             };
             let event = Event::new(action::PASSWORD_RESET_REJECTED, user_id.as_deref())
                 .change(None::<()>, Some(serde_json::json!({ "reason": reason })));
-            audit::store::record(&state.db, &event, &client).await?;
+            state.writes.audit(&event, &client).await?;
             return Err(ApiError::bad_request(
                 "invalid_token",
                 "this reset link is invalid, used or expired; ask for a new one",
@@ -117,16 +116,20 @@ async fn confirm_reset(
     )
     .map_err(|why| ApiError::invalid_field("password", why))?;
     let hash = hash_off_thread(body.password).await?;
-    store::set_password(&mut tx, &user_id, &hash).await?;
-    store::invalidate_password_resets(&mut tx, &user_id).await?;
-    let revoked = store::revoke_all_tokens(&mut tx, &user_id).await?;
-    throttle::lift_account(&mut tx, &credentials.user.email).await?;
+    store::set_password(work.tx(), &user_id, &hash).await?;
+    store::invalidate_password_resets(work.tx(), &user_id).await?;
+    let revoked = store::revoke_all_tokens(work.tx(), &user_id).await?;
+    if revoked > 0 {
+        // Every socket of the user closes, on every node.
+        work.sessions_revoked(&user_id, "all");
+    }
+    throttle::lift_account(work.tx(), &credentials.user.email).await?;
     let was_verified = credentials.email_verified_at.is_some();
-    store::mark_email_verified(&mut tx, &user_id, &credentials.user.email).await?;
+    store::mark_email_verified(work.tx(), &user_id, &credentials.user.email).await?;
     // A second factor enrolled on an address nobody had proven is not the owner's.
     let totp_dropped = !was_verified && credentials.totp_secret.is_some();
     if totp_dropped {
-        store::disable_totp(&mut tx, &user_id).await?;
+        store::disable_totp(work.tx(), &user_id).await?;
     }
     let event = Event::new(action::PASSWORD_RESET_COMPLETED, Some(&user_id))
         .target("user", &user_id)
@@ -138,9 +141,7 @@ async fn confirm_reset(
                 "totp_disabled": totp_dropped,
             })),
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
-    // Every socket of the user closes, on every node.
-    state.events.committed();
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -27,7 +27,7 @@ use super::store::{self, NewToken};
 use super::throttle::{self, Keys, Throttle};
 use super::tokens::{self, TokenKind};
 use super::{totp, unlock, verify};
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::db::now_ms;
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
@@ -78,12 +78,11 @@ async fn signup(
     )?;
     let hash = hash_off_thread(new_user.password.clone()).await?;
     let user = user_store::create(&state.db, &new_user, &hash, false).await?;
-    let mut tx = state.db.begin().await?;
-    verify::send_link(&mut tx, &state.config, &user).await?;
+    let mut work = state.writes.begin().await?;
+    verify::send_link(&mut work, &state.config, &user).await?;
     let event = Event::new(action::SIGNUP, Some(&user.id)).target("user", &user.id);
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
-    state.jobs.wake();
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     tracing::info!(user_id = %user.id, "user signed up");
     Ok((StatusCode::CREATED, Json(SignupResponse { user })))
 }
@@ -176,23 +175,23 @@ async fn login(
     }
 
     let now = now_ms();
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     if let Some(code) = &recovery_code
-        && !store::consume_recovery_code(&mut tx, &credentials.user.id, code).await?
+        && !store::consume_recovery_code(work.tx(), &credentials.user.id, code).await?
     {
-        drop(tx);
+        drop(work);
         record_failure(&state, &failure("recovery_code"), &client).await?;
         return Err(invalid_totp());
     }
-    throttle::succeeded(&mut tx, &keys).await?;
+    throttle::succeeded(work.tx(), &keys).await?;
     if let Some(token) = &unlock_token {
         // Spent by this log-in; the owner is in, so the account's throttles go everywhere.
-        store::spend_unlock(&mut tx, token).await?;
-        throttle::lift_account(&mut tx, &email).await?;
+        store::spend_unlock(work.tx(), token).await?;
+        throttle::lift_account(work.tx(), &email).await?;
     }
     let secret = tokens::generate(TokenKind::Session);
     let session = store::insert_token(
-        &mut tx,
+        work.tx(),
         &NewToken {
             user_id: &credentials.user.id,
             kind: TokenKind::Session,
@@ -220,8 +219,8 @@ async fn login(
                 "unlock": unlock_token.is_some(),
             })),
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
 
     let cookie = session_cookie_header(&secret, state.config.public_url().starts_with("https://"));
     let mut response = Json(LoginResponse {
@@ -280,7 +279,7 @@ async fn record_failure(
         Some(id) => event.target("user", id),
         None => event,
     };
-    audit::store::record(&state.db, &event, client).await?;
+    state.writes.audit(&event, client).await?;
     for block in blocks {
         let details = serde_json::json!({
             "email": failure.email,
@@ -290,7 +289,7 @@ async fn record_failure(
         });
         let event =
             Event::new(action::LOGIN_THROTTLED, failure.user_id).change(None::<()>, Some(details));
-        audit::store::record(&state.db, &event, client).await?;
+        state.writes.audit(&event, client).await?;
     }
     Ok(())
 }
@@ -305,13 +304,14 @@ async fn logout(
     client: ClientInfo,
 ) -> Result<Response> {
     if user.token_kind == "session" {
-        let mut tx = state.db.begin().await?;
-        store::revoke_token(&mut tx, user.id(), &user.token_id, TokenKind::Session).await?;
+        let mut work = state.writes.begin().await?;
+        if store::revoke_token(work.tx(), user.id(), &user.token_id, TokenKind::Session).await? {
+            // Sockets opened with this session close, on every node.
+            work.sessions_revoked(user.id(), TokenKind::Session.stored_name());
+        }
         let event = Event::new(action::LOGOUT, Some(user.id())).target("session", &user.token_id);
-        audit::store::record_in(&mut tx, &event, &client).await?;
-        tx.commit().await?;
-        // Sockets opened with this session close, on every node.
-        state.events.committed();
+        work.audit(&event, &client).await?;
+        work.commit().await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     if user.source == CredentialSource::Cookie {
@@ -372,9 +372,9 @@ async fn create_token(
         }
     };
     let secret = tokens::generate(TokenKind::Api);
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     let info = store::insert_token(
-        &mut tx,
+        work.tx(),
         &NewToken {
             user_id: user.id(),
             kind: TokenKind::Api,
@@ -389,8 +389,8 @@ async fn create_token(
     let event = Event::new(action::TOKEN_CREATED, Some(user.id()))
         .target("token", &info.id)
         .change(None::<()>, Some(&info));
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
@@ -471,15 +471,15 @@ async fn revoke(
     kind: TokenKind,
     what: &str,
 ) -> Result<StatusCode> {
-    let mut tx = state.db.begin().await?;
-    if !store::revoke_token(&mut tx, user.id(), token_id, kind).await? {
+    let mut work = state.writes.begin().await?;
+    if !store::revoke_token(work.tx(), user.id(), token_id, kind).await? {
         return Err(ApiError::NotFound("token"));
     }
-    let event = Event::new(what, Some(user.id())).target(kind.stored_name(), token_id);
-    audit::store::record_in(&mut tx, &event, client).await?;
-    tx.commit().await?;
     // Sockets opened with the revoked credential close, on every node.
-    state.events.committed();
+    work.sessions_revoked(user.id(), kind.stored_name());
+    let event = Event::new(what, Some(user.id())).target(kind.stored_name(), token_id);
+    work.audit(&event, client).await?;
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -504,15 +504,14 @@ async fn totp_begin(
     let secret = totp::new_secret();
     let otpauth_url = totp::otpauth_url(&secret, &user.user.email)
         .ok_or_else(|| ApiError::internal("TOTP secret rejected"))?;
-    let mut tx = state.db.begin().await?;
-    store::set_pending_totp(&mut tx, user.id(), &secret).await?;
-    audit::store::record_in(
-        &mut tx,
+    let mut work = state.writes.begin().await?;
+    store::set_pending_totp(work.tx(), user.id(), &secret).await?;
+    work.audit(
         &Event::new(action::TOTP_ENROLMENT_STARTED, Some(user.id())),
         &client,
     )
     .await?;
-    tx.commit().await?;
+    work.commit().await?;
     Ok(Json(TotpEnrolment {
         secret,
         otpauth_url,
@@ -541,24 +540,18 @@ async fn totp_confirm(
         ));
     };
     let Some(step) = totp::verify(&secret, &body.code) else {
-        audit::store::record(
-            &state.db,
-            &Event::new(action::TOTP_REJECTED, Some(user.id())),
-            &client,
-        )
-        .await?;
+        state
+            .writes
+            .audit(&Event::new(action::TOTP_REJECTED, Some(user.id())), &client)
+            .await?;
         return Err(invalid_totp());
     };
     let codes = tokens::recovery_codes();
-    let mut tx = state.db.begin().await?;
-    store::enable_totp(&mut tx, user.id(), &secret, step, &codes).await?;
-    audit::store::record_in(
-        &mut tx,
-        &Event::new(action::TOTP_ENABLED, Some(user.id())),
-        &client,
-    )
-    .await?;
-    tx.commit().await?;
+    let mut work = state.writes.begin().await?;
+    store::enable_totp(work.tx(), user.id(), &secret, step, &codes).await?;
+    work.audit(&Event::new(action::TOTP_ENABLED, Some(user.id())), &client)
+        .await?;
+    work.commit().await?;
     Ok(Json(RecoveryCodes {
         recovery_codes: codes,
     }))
@@ -578,23 +571,17 @@ async fn totp_disable(
         .await?
         .ok_or(ApiError::Unauthorized)?;
     if !verify_off_thread(body.password, credentials.password_hash).await? {
-        audit::store::record(
-            &state.db,
-            &Event::new(action::TOTP_REJECTED, Some(user.id())),
-            &client,
-        )
-        .await?;
+        state
+            .writes
+            .audit(&Event::new(action::TOTP_REJECTED, Some(user.id())), &client)
+            .await?;
         return Err(ApiError::Forbidden("the password is wrong".to_owned()));
     }
-    let mut tx = state.db.begin().await?;
-    store::disable_totp(&mut tx, user.id()).await?;
-    audit::store::record_in(
-        &mut tx,
-        &Event::new(action::TOTP_DISABLED, Some(user.id())),
-        &client,
-    )
-    .await?;
-    tx.commit().await?;
+    let mut work = state.writes.begin().await?;
+    store::disable_totp(work.tx(), user.id()).await?;
+    work.audit(&Event::new(action::TOTP_DISABLED, Some(user.id())), &client)
+        .await?;
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -198,7 +198,8 @@ pub async fn touch_token(
         .map(drop)
 }
 
-/// Revokes one of a user's tokens of a kind; false when there was no such live token.
+/// Revokes one of a user's tokens of a kind; false when there was no such live token. The
+/// caller announces a revocation (`session.revoked`) on its unit of work.
 pub async fn revoke_token(
     tx: &mut Tx,
     user_id: &str,
@@ -212,11 +213,7 @@ pub async fn revoke_token(
         .bind(now_ms())
         .execute(&mut **tx)
         .await?;
-    let revoked = done.rows_affected() == 1;
-    if revoked {
-        crate::events::sessions_revoked(tx, user_id, kind.stored_name()).await?;
-    }
-    Ok(revoked)
+    Ok(done.rows_affected() == 1)
 }
 
 /// Revokes every session and API token of a user (after a password reset).
@@ -228,9 +225,6 @@ pub async fn revoke_all_tokens(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::
     .bind(now_ms())
     .execute(&mut **tx)
     .await?;
-    if done.rows_affected() > 0 {
-        crate::events::sessions_revoked(tx, user_id, "all").await?;
-    }
     Ok(done.rows_affected())
 }
 

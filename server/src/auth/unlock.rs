@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use super::store;
 use super::throttle;
 use super::tokens::{self, TokenKind};
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::db::now_ms;
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
@@ -54,11 +54,11 @@ async fn unlock(
             "this unlock link is invalid, used or expired",
         ));
     };
-    let mut tx = state.db.begin().await?;
-    throttle::lift_account(&mut tx, &email).await?;
+    let mut work = state.writes.begin().await?;
+    throttle::lift_account(work.tx(), &email).await?;
     let event = Event::new(action::LOGIN_UNLOCKED, Some(&user_id)).target("user", &user_id);
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(Json(Unlocked { email }))
 }
 
@@ -88,16 +88,15 @@ async fn send(state: &AppState, user: &User, client: &ClientInfo) -> Result<()> 
         token: &secret,
         valid_for: VALIDITY,
     });
-    let mut tx = state.db.begin().await?;
-    if !store::insert_unlock(&mut tx, &user.id, slot, &secret, now + validity).await? {
+    let mut work = state.writes.begin().await?;
+    if !store::insert_unlock(work.tx(), &user.id, slot, &secret, now + validity).await? {
         return Ok(());
     }
-    mail::outbox::enqueue(&mut tx, None, &message)
+    mail::outbox::enqueue(&mut work, None, &message)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let event = Event::new(action::LOGIN_UNLOCK_SENT, Some(&user.id)).target("user", &user.id);
-    audit::store::record_in(&mut tx, &event, client).await?;
-    tx.commit().await?;
-    state.jobs.wake();
+    work.audit(&event, client).await?;
+    work.commit().await?;
     Ok(())
 }

@@ -17,14 +17,15 @@ use utoipa_axum::routes;
 use super::CurrentUser;
 use super::store;
 use super::tokens::{self, TokenKind};
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::config::Config;
-use crate::db::{Tx, now_ms};
+use crate::db::now_ms;
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::Json;
 use crate::mail;
 use crate::state::AppState;
+use crate::write::UnitOfWork;
 
 /// How long a verification link works.
 pub const VALIDITY: Duration = Duration::from_secs(48 * 3600);
@@ -41,9 +42,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(resend))
 }
 
-/// Queues a verification e-mail for `user`'s address inside `tx`; earlier links stop working.
-/// The caller wakes the mail worker after the commit.
-pub async fn send_link(tx: &mut Tx, config: &Config, user: &User) -> Result<()> {
+/// Queues a verification e-mail for `user`'s address with `work`; earlier links stop working.
+pub async fn send_link(work: &mut UnitOfWork, config: &Config, user: &User) -> Result<()> {
     let secret = tokens::generate(TokenKind::EmailVerification);
     let validity = i64::try_from(VALIDITY.as_millis()).unwrap_or(i64::MAX);
     let public_url = config.public_url();
@@ -54,10 +54,16 @@ pub async fn send_link(tx: &mut Tx, config: &Config, user: &User) -> Result<()> 
         token: &secret,
         valid_for: VALIDITY,
     });
-    store::invalidate_email_verifications(tx, &user.id).await?;
-    store::insert_email_verification(tx, &user.id, &user.email, &secret, now_ms() + validity)
-        .await?;
-    mail::outbox::enqueue(tx, None, &message)
+    store::invalidate_email_verifications(work.tx(), &user.id).await?;
+    store::insert_email_verification(
+        work.tx(),
+        &user.id,
+        &user.email,
+        &secret,
+        now_ms() + validity,
+    )
+    .await?;
+    mail::outbox::enqueue(work, None, &message)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(())
@@ -85,21 +91,21 @@ async fn verify_email(
             "this verification link is invalid, used or expired; ask for a new one",
         )
     };
-    let mut tx = state.db.begin().await?;
-    let Some((owner, email)) = store::live_email_verification(&mut tx, token).await? else {
-        drop(tx);
+    let mut work = state.writes.begin().await?;
+    let Some((owner, email)) = store::live_email_verification(work.tx(), token).await? else {
+        drop(work);
         let event = Event::new(action::EMAIL_VERIFICATION_REJECTED, Some(user.id()))
             .change(None::<()>, Some(serde_json::json!({ "reason": "invalid" })));
-        audit::store::record(&state.db, &event, &client).await?;
+        state.writes.audit(&event, &client).await?;
         return Err(invalid());
     };
     if owner != user.id() {
-        drop(tx);
+        drop(work);
         let event = Event::new(action::EMAIL_VERIFICATION_REJECTED, Some(user.id())).change(
             None::<()>,
             Some(serde_json::json!({ "reason": "wrong_account" })),
         );
-        audit::store::record(&state.db, &event, &client).await?;
+        state.writes.audit(&event, &client).await?;
         return Err(ApiError::Refused {
             code: "wrong_account",
             message: "this link was sent for another account: log in to that account to verify \
@@ -107,17 +113,17 @@ async fn verify_email(
                 .to_owned(),
         });
     }
-    if !store::consume_email_verification(&mut tx, token).await?
-        || !store::mark_email_verified(&mut tx, user.id(), &email).await?
+    if !store::consume_email_verification(work.tx(), token).await?
+        || !store::mark_email_verified(work.tx(), user.id(), &email).await?
     {
         return Err(invalid());
     }
-    store::invalidate_email_verifications(&mut tx, user.id()).await?;
+    store::invalidate_email_verifications(work.tx(), user.id()).await?;
     let event = Event::new(action::EMAIL_VERIFIED, Some(user.id()))
         .target("user", user.id())
         .change(None::<()>, Some(serde_json::json!({ "email": email })));
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(Json(EmailVerified { email }))
 }
 
@@ -153,12 +159,11 @@ async fn resend(
             retry_after: Duration::from_millis(u64::try_from(wait).unwrap_or(0)),
         });
     }
-    let mut tx = state.db.begin().await?;
-    send_link(&mut tx, &state.config, &user.user).await?;
+    let mut work = state.writes.begin().await?;
+    send_link(&mut work, &state.config, &user.user).await?;
     let event =
         Event::new(action::EMAIL_VERIFICATION_SENT, Some(user.id())).target("user", user.id());
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
-    state.jobs.wake();
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(StatusCode::ACCEPTED)
 }

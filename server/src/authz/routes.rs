@@ -19,7 +19,7 @@ use super::model::{
 use super::policy::Overrides;
 use super::roles::{org_role_name, project_role_name};
 use super::{OrgAction, require_org, store};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::{ApiError, Result};
@@ -151,16 +151,16 @@ async fn create_role(
         description: description.to_owned(),
         built_in: false,
     };
-    let mut tx = state.db.begin().await?;
-    if !store::create_role(&mut tx, &org_id, name, description).await? {
+    let mut work = state.writes.begin().await?;
+    if !store::create_role(work.tx(), &org_id, name, description).await? {
         return Err(duplicate());
     }
     let event = Event::new(ROLE_CREATED, Some(user.id()))
         .org(&org_id)
         .target("role", name)
         .change(None::<()>, Some(&role));
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok((StatusCode::CREATED, Json(role)))
 }
 
@@ -331,23 +331,20 @@ async fn put_permissions(
         .collect();
     let overrides = parse_overrides(&body.overrides, &business)?;
     let before = store::overrides(&state.db, &org_id).await?;
-    let mut tx = state.db.begin().await?;
-    store::replace_overrides(&mut tx, &org_id, &overrides).await?;
+    let mut work = state.writes.begin().await?;
+    store::replace_overrides(work.tx(), &org_id, &overrides).await?;
     let event = Event::new(PERMISSIONS_CHANGED, Some(user.id()))
         .org(&org_id)
         .target("org", &org_id)
         .change(Some(sorted_rules(&before)), Some(sorted_rules(&overrides)));
-    audit::store::record_in(&mut tx, &event, &client).await?;
+    work.audit(&event, &client).await?;
     // Decisions read the table on every request; sockets and clients reload what they may do.
-    crate::events::access_changed(
-        &mut tx,
+    work.access_changed(
         &org_id,
         crate::events::Audience::Org(org_id.clone()),
         "org.permissions_changed",
-    )
-    .await?;
-    tx.commit().await?;
-    state.events.committed();
+    );
+    work.commit().await?;
     Ok(Json(Permissions {
         effective: effective(&overrides, &business),
         overrides: sorted_rules(&overrides),

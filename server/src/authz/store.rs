@@ -10,7 +10,7 @@ use sqlx::Row;
 use super::model::{Action, ResourceKind, Scope};
 use super::policy::Overrides;
 use super::roles::{parse_org_role, parse_project_role, parse_visibility};
-use crate::db::{Db, Tx, now_ms};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
 
 fn decode_error(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
@@ -210,18 +210,22 @@ pub async fn replace_overrides(
         .bind(org_id)
         .execute(&mut **tx)
         .await?;
-    for ((role, kind, action), scope) in &overrides.0 {
-        sqlx::query(
-            "insert into org_permissions (org_id, role, resource, action, scope)
-             values ($1, $2, $3, $4, $5)",
-        )
-        .bind(org_id)
-        .bind(role)
-        .bind(kind.name())
-        .bind(action.name())
-        .bind(scope.name())
-        .execute(&mut **tx)
-        .await?;
+    let rows: Vec<_> = overrides.0.iter().collect();
+    for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "insert into org_permissions (org_id, role, resource, action, scope) values {}",
+            values_rows(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for ((role, kind, action), scope) in chunk {
+            query = query
+                .bind(org_id)
+                .bind(role.as_str())
+                .bind(kind.name())
+                .bind(action.name())
+                .bind(scope.name());
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

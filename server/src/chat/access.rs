@@ -2,7 +2,7 @@
 //! decisions are [`crate::authz::channels`]'s. A channel the caller cannot see answers 404,
 //! like every resource they may not know of.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use atrium_client::wire::{Can, OrgRole, ProjectRole};
 
@@ -154,17 +154,20 @@ pub async fn audience(db: &Db, channel: &ChannelRow) -> Result<Vec<(String, OrgR
         .collect())
 }
 
-/// The channels of an org the user can see, with their state, and the projects they read.
+/// The channels of an org the user can see, with their state, and the projects they read with
+/// their effective role in each.
 pub async fn visible_channels(
     db: &Db,
     user_id: &str,
     org_id: &str,
     org_role: OrgRole,
-) -> Result<(Vec<store::ChannelForUser>, HashSet<String>), sqlx::Error> {
-    let mut projects = HashSet::new();
+) -> Result<(Vec<store::ChannelForUser>, HashMap<String, ProjectRole>), sqlx::Error> {
+    let mut projects = HashMap::new();
     for (project, explicit) in project_store::list_in_org(db, org_id, user_id).await? {
-        if effective_role(org_role, explicit, project.visibility, project.default_role).is_some() {
-            projects.insert(project.id);
+        if let Some(role) =
+            effective_role(org_role, explicit, project.visibility, project.default_role)
+        {
+            projects.insert(project.id, role);
         }
     }
     let channels = store::list_for_user(db, org_id, None, user_id)
@@ -175,7 +178,7 @@ pub async fn visible_channels(
             let project_visible = channel
                 .project_id
                 .as_ref()
-                .is_some_and(|p| projects.contains(p));
+                .is_some_and(|p| projects.contains_key(p));
             rules::visible(
                 channel.kind,
                 channel.private,

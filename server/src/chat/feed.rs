@@ -4,8 +4,8 @@ use atrium_client::wire::{ChannelKind, Message};
 use serde::{Deserialize, Serialize};
 
 use super::model::ChannelRow;
-use crate::db::{Tx, change_feed};
 use crate::feed::{ChangeKind, Payload, Removal};
+use crate::write::UnitOfWork;
 
 /// What a consumer gets for a message: its state after the change.
 // Fields missing from a stored row read as empty: rows of older versions and hand-fed ones
@@ -49,28 +49,26 @@ impl MessagePayload {
     }
 }
 
-/// Appends the message's current state.
-pub async fn upsert(
-    tx: &mut Tx,
+/// Queues the message's current state.
+pub fn upsert(
+    work: &mut UnitOfWork,
     channel: &ChannelRow,
     message: &Message,
-) -> Result<i64, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let payload = Payload::Message(MessagePayload::new(channel, message));
-    change_feed::upsert(tx, &channel.org_id, &message.id, &payload).await
+    work.feed(&channel.org_id, &message.id, &payload)
 }
 
-/// Appends the message's removal (it became a tombstone).
-pub async fn delete(
-    tx: &mut Tx,
+/// Queues the message's removal (it became a tombstone).
+pub fn delete(
+    work: &mut UnitOfWork,
     channel: &ChannelRow,
     message_id: &str,
-) -> Result<i64, sqlx::Error> {
-    change_feed::delete(
-        tx,
+) -> Result<(), sqlx::Error> {
+    work.feed_removal(
         &channel.org_id,
         ChangeKind::Message,
         message_id,
         &Removal::default(),
     )
-    .await
 }

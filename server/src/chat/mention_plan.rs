@@ -13,8 +13,9 @@ use atrium_client::wire::{PresenceStatus, User, Warning};
 use super::access::{self, ChannelAccess};
 use super::mentions::{self, Mentions};
 use super::store::settings;
+use crate::db::Db;
 use crate::error::{ApiError, Result};
-use crate::state::AppState;
+use crate::events::presence::Presence;
 
 /// Who a message's mentions reach.
 #[derive(Debug, Default, Clone)]
@@ -41,22 +42,23 @@ impl MentionPlan {
 
 /// Resolves the mentions of `text`, posted by `author` in the channel of `channel_access`.
 pub async fn plan(
-    state: &AppState,
+    db: &Db,
+    presence: &Presence,
     author: &User,
     channel_access: &ChannelAccess,
     text: &str,
 ) -> Result<MentionPlan> {
     let parsed = mentions::parse(text);
     let mut plan = MentionPlan::default();
-    resolve_handles(state, author, channel_access, &parsed, &mut plan).await?;
+    resolve_handles(db, author, channel_access, &parsed, &mut plan).await?;
     if parsed.everyone || parsed.here {
-        resolve_broadcast(state, author, channel_access, &parsed, &mut plan).await?;
+        resolve_broadcast(db, presence, author, channel_access, &parsed, &mut plan).await?;
     }
     Ok(plan)
 }
 
 async fn resolve_handles(
-    state: &AppState,
+    db: &Db,
     author: &User,
     channel_access: &ChannelAccess,
     parsed: &Mentions,
@@ -70,7 +72,7 @@ async fn resolve_handles(
         .iter()
         .flat_map(|h| mentions::candidates(h))
         .collect();
-    let found = crate::users::store::find_by_handles(&state.db, &candidates).await?;
+    let found = crate::users::store::find_by_handles(db, &candidates).await?;
     let mut unknown = Vec::new();
     let mut seen = BTreeSet::new();
     for written in &parsed.handles {
@@ -84,7 +86,7 @@ async fn resolve_handles(
         if user.id == author.id || !seen.insert(user.id.clone()) {
             continue;
         }
-        match access::access_to(&state.db, &user.id, channel_access.channel.clone()).await? {
+        match access::access_to(db, &user.id, channel_access.channel.clone()).await? {
             Some(_) => plan.users.push(user.id.clone()),
             None => plan.not_notified.push(user.handle.clone()),
         }
@@ -99,13 +101,14 @@ async fn resolve_handles(
 }
 
 async fn resolve_broadcast(
-    state: &AppState,
+    db: &Db,
+    presence: &Presence,
     author: &User,
     channel_access: &ChannelAccess,
     parsed: &Mentions,
     plan: &mut MentionPlan,
 ) -> Result<()> {
-    let org_settings = settings::get(&state.db, &channel_access.channel.org_id).await?;
+    let org_settings = settings::get(db, &channel_access.channel.org_id).await?;
     if !crate::authz::channels::may_mention_all(
         channel_access.org_role,
         &org_settings.mention_all_roles,
@@ -114,9 +117,8 @@ async fn resolve_broadcast(
             "your role in this organisation may not mention @channel, @all or @here".into(),
         ));
     }
-    let audience = access::audience(&state.db, &channel_access.channel).await?;
+    let audience = access::audience(db, &channel_access.channel).await?;
     let members = audience.len() as i64;
-    let presence = state.events.presence();
     plan.broadcast = audience
         .into_iter()
         .map(|(user_id, _)| user_id)

@@ -13,11 +13,11 @@ use atrium_client::wire::{
 };
 
 use super::model::{self, ChannelRow};
-use crate::db::{Tx, new_id};
+use crate::db::new_id;
 use crate::events::presence::Presence;
-use crate::events::{Audience, NewEvent, store as event_store};
+use crate::events::{Audience, NewEvent};
 use crate::notifications::store::{self as notification_store, NewNotification};
-use crate::state::AppState;
+use crate::write::UnitOfWork;
 
 /// Why each user is notified.
 #[derive(Debug, Default)]
@@ -116,27 +116,21 @@ pub fn events(notifications: &[NewNotification]) -> impl Iterator<Item = NewEven
     })
 }
 
-/// Writes the notifications of `message` and their events; inside the message's transaction.
+/// Writes the notifications of `message` and queues their events, with the message's unit of
+/// work.
 pub async fn write(
-    tx: &mut Tx,
-    state: &AppState,
+    work: &mut UnitOfWork,
+    presence: &Presence,
     channel: &ChannelRow,
     message: &Message,
     recipients: Recipients,
     levels: &[(String, NotifyLevel)],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let notifications = build(
-        state.events.presence(),
-        channel,
-        message,
-        recipients,
-        levels,
-        now,
-    );
-    notification_store::insert_many(tx, &notifications).await?;
-    let events: Vec<NewEvent> = events(&notifications).collect();
-    event_store::append_many(tx, &events).await
+    let notifications = build(presence, channel, message, recipients, levels, now);
+    notification_store::insert_many(work.tx(), &notifications).await?;
+    work.emit_all(events(&notifications));
+    Ok(())
 }
 
 /// The reason direct-message members are notified, for a DM channel.

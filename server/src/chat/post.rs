@@ -1,8 +1,10 @@
 //! Posting, editing and deleting messages.
 //!
-//! Each write is one transaction: the message, its mentions, thread counters and follows, the
-//! notifications, the app events and the change-feed row commit together (or not at all), and
-//! the event dispatcher is woken after the commit. New messages are checked here and written
+//! Each write is one unit of work ([`crate::write`]): the message, its mentions, thread
+//! counters and follows, the notifications, the app events and the change-feed row commit
+//! together (or not at all), and the event dispatcher is woken after the commit. These
+//! functions take what they use (the database, the write path, the message writer), not the
+//! application state. New messages are checked here and written
 //! by [`super::writer`], which commits concurrent posts together.
 
 use atrium_client::wire::{
@@ -17,37 +19,39 @@ use super::notify::{self, Recipients};
 use super::store::channels as channel_store;
 use super::store::messages::{self as store, MessageRow, NewMention};
 use super::store::reads;
-use super::writer::Draft;
+use super::writer::{Draft, MessageWriter};
 use crate::audit::{self, Event};
 use crate::authz::Action;
-use crate::db::{Tx, now_ms};
+use crate::db::{Db, Tx, now_ms};
 use crate::error::{ApiError, Result};
-use crate::events::{Audience, NewEvent, store as event_store};
+use crate::events::{Audience, NewEvent};
 use crate::http::client_info::ClientInfo;
-use crate::state::AppState;
+use crate::write::Writes;
 
 /// Posts a message (or a thread reply) in the channel.
 pub async fn post(
-    state: &AppState,
+    writes: &Writes,
+    writer: &MessageWriter,
     author: &User,
     channel_access: &ChannelAccess,
     request: &PostMessageRequest,
 ) -> Result<PostedMessage> {
     channel_access.require_post()?;
     let channel = &channel_access.channel;
+    let db = writes.db();
     model::check_text(&request.text).map_err(|why| ApiError::invalid_field("text", why))?;
-    let attachments = attachments(state, channel, &request.attachments).await?;
+    let attachments = attachments(db, channel, &request.attachments).await?;
     let root = match &request.thread {
-        Some(root_id) => Some(thread_root(state, channel, root_id).await?),
+        Some(root_id) => Some(thread_root(db, channel, root_id).await?),
         None => None,
     };
-    let plan = mention_plan::plan(state, author, channel_access, &request.text).await?;
+    let presence = writes.events().presence();
+    let plan = mention_plan::plan(db, presence, author, channel_access, &request.text).await?;
     let dm_members = match notify::dm_kind(channel) {
-        Some(_) => channel_store::member_ids(&state.db, &channel.id).await?,
+        Some(_) => channel_store::member_ids(db, &channel.id).await?,
         None => Vec::new(),
     };
-    let message = state
-        .chat
+    let message = writer
         .write(Draft {
             author: user_ref(author),
             channel: channel.clone(),
@@ -64,7 +68,7 @@ pub async fn post(
 
 /// Replaces the text of the caller's own message; new mentions are notified.
 pub async fn edit(
-    state: &AppState,
+    writes: &Writes,
     user: &User,
     channel_access: &ChannelAccess,
     message: MessageRow,
@@ -75,7 +79,8 @@ pub async fn edit(
     channel_access.require_post()?;
     let channel = &channel_access.channel;
     model::check_text(text).map_err(|why| ApiError::invalid_field("text", why))?;
-    let plan = mention_plan::plan(state, user, channel_access, text).await?;
+    let presence = writes.events().presence();
+    let plan = mention_plan::plan(writes.db(), presence, user, channel_access, text).await?;
     let before = message.mention_ids.clone();
     let newly: Vec<String> = plan
         .users
@@ -84,9 +89,9 @@ pub async fn edit(
         .cloned()
         .collect();
 
-    let mut tx = state.db.begin().await?;
+    let mut work = writes.begin().await?;
     let now = now_ms();
-    store::edit(&mut tx, &message, text, &plan.users, now).await?;
+    store::edit(work.tx(), &message, text, &plan.users, now).await?;
     let mentions: Vec<NewMention> = newly
         .iter()
         .map(|user| NewMention {
@@ -96,38 +101,36 @@ pub async fn edit(
             thread_id: message.thread_id.as_deref(),
         })
         .collect();
-    store::insert_mentions(&mut tx, &mentions).await?;
+    store::insert_mentions(work.tx(), &mentions).await?;
     if let Some(root) = &message.thread_id {
         for user in &newly {
-            reads::follow(&mut tx, root, user, &channel.org_id, false).await?;
+            reads::follow(work.tx(), root, user, &channel.org_id, false).await?;
         }
     }
-    let updated = wire_in(&mut tx, &message.id).await?;
-    event_store::append(
-        &mut tx,
-        &NewEvent::new(
-            &channel.org_id,
-            Audience::Channel(channel.id.clone()),
-            "message.updated",
-            &updated,
-        ),
-    )
-    .await?;
+    let updated = wire_in(work.tx(), &channel.org_id, &message.id).await?;
+    work.emit(NewEvent::new(
+        &channel.org_id,
+        Audience::Channel(channel.id.clone()),
+        "message.updated",
+        &updated,
+    ));
     if !newly.is_empty() {
-        let levels = channel_store::notify_levels(&mut tx, &channel.id).await?;
+        let levels = channel_store::notify_levels(work.tx(), &channel.id).await?;
         let mut recipients = Recipients::default();
         recipients.add(newly.iter().map(String::as_str), NotificationKind::Mention);
-        notify::write(&mut tx, state, channel, &updated, recipients, &levels, now).await?;
+        notify::write(
+            &mut work, presence, channel, &updated, recipients, &levels, now,
+        )
+        .await?;
     }
-    super::feed::upsert(&mut tx, channel, &updated).await?;
-    tx.commit().await?;
-    state.events.committed();
+    super::feed::upsert(&mut work, channel, &updated)?;
+    work.commit().await?;
     Ok(posted(updated, plan))
 }
 
 /// Deletes a message (its author, or a moderator — audit-logged); it becomes a tombstone.
 pub async fn delete(
-    state: &AppState,
+    writes: &Writes,
     user: &User,
     client: &ClientInfo,
     channel_access: &ChannelAccess,
@@ -140,31 +143,28 @@ pub async fn delete(
     }
     channel_access.require_not_archived()?;
     let channel = &channel_access.channel;
-    let mut tx = state.db.begin().await?;
+    let mut work = writes.begin().await?;
     let now = now_ms();
-    store::tombstone(&mut tx, &message.id, &user.id, now).await?;
+    store::tombstone(work.tx(), &channel.org_id, &message.id, &user.id, now).await?;
     let audience = Audience::Channel(channel.id.clone());
-    let tombstone = wire_in(&mut tx, &message.id).await?;
-    event_store::append(
-        &mut tx,
-        &NewEvent::new(
-            &channel.org_id,
-            audience.clone(),
-            "message.deleted",
-            &tombstone,
-        ),
-    )
-    .await?;
+    let tombstone = wire_in(work.tx(), &channel.org_id, &message.id).await?;
+    work.emit(NewEvent::new(
+        &channel.org_id,
+        audience.clone(),
+        "message.deleted",
+        &tombstone,
+    ));
     if let Some(root_id) = &message.thread_id {
-        store::unbump_thread(&mut tx, root_id).await?;
-        let root = wire_in(&mut tx, root_id).await?;
-        event_store::append(
-            &mut tx,
-            &NewEvent::new(&channel.org_id, audience, "thread.updated", &root),
-        )
-        .await?;
+        store::unbump_thread(work.tx(), root_id).await?;
+        let root = wire_in(work.tx(), &channel.org_id, root_id).await?;
+        work.emit(NewEvent::new(
+            &channel.org_id,
+            audience,
+            "thread.updated",
+            &root,
+        ));
     }
-    super::feed::delete(&mut tx, channel, &message.id).await?;
+    super::feed::delete(&mut work, channel, &message.id)?;
     if !own {
         let event = Event::new(audit::action::MESSAGE_DELETED, Some(&user.id))
             .org(&channel.org_id)
@@ -174,10 +174,9 @@ pub async fn delete(
                 Some(json!({"channel": channel.id, "author": message.author.id})),
                 None::<()>,
             );
-        audit::store::record_in(&mut tx, &event, client).await?;
+        work.audit(&event, client).await?;
     }
-    tx.commit().await?;
-    state.events.committed();
+    work.commit().await?;
     Ok(())
 }
 
@@ -193,8 +192,8 @@ pub fn require_live(message: &MessageRow) -> Result<()> {
 }
 
 /// A message's wire form read inside a transaction (with its reactions).
-pub async fn wire_in(tx: &mut Tx, message_id: &str) -> Result<Message> {
-    let row = store::find_in(tx, message_id)
+pub async fn wire_in(tx: &mut Tx, org_id: &str, message_id: &str) -> Result<Message> {
+    let row = store::find_in(tx, org_id, message_id)
         .await?
         .ok_or(ApiError::NotFound("message"))?;
     let reactions = store::reactions_in(tx, message_id).await?;
@@ -202,9 +201,9 @@ pub async fn wire_in(tx: &mut Tx, message_id: &str) -> Result<Message> {
 }
 
 /// Wire forms of rows, with their reactions read in one query.
-pub async fn wire_many(state: &AppState, rows: Vec<MessageRow>) -> Result<Vec<Message>> {
+pub async fn wire_many(db: &Db, rows: Vec<MessageRow>) -> Result<Vec<Message>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut reactions = store::reactions(&state.db, &ids).await?;
+    let mut reactions = store::reactions(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -231,8 +230,8 @@ fn user_ref(user: &User) -> UserRef {
 }
 
 /// The root of a reply: a live top-level message of the same channel.
-async fn thread_root(state: &AppState, channel: &ChannelRow, root_id: &str) -> Result<MessageRow> {
-    let root = store::find(&state.db, root_id)
+async fn thread_root(db: &Db, channel: &ChannelRow, root_id: &str) -> Result<MessageRow> {
+    let root = store::find(db, &channel.org_id, root_id)
         .await?
         .filter(|root| root.channel_id == channel.id)
         .ok_or_else(|| ApiError::invalid_field("thread", "no such message in this channel"))?;
@@ -250,7 +249,7 @@ async fn thread_root(state: &AppState, channel: &ChannelRow, root_id: &str) -> R
 
 /// Checks attachments: files of the channel's project, not in the trash.
 async fn attachments(
-    state: &AppState,
+    db: &Db,
     channel: &ChannelRow,
     file_ids: &[String],
 ) -> Result<Vec<AttachmentRef>> {
@@ -274,7 +273,7 @@ async fn attachments(
         if refs.iter().any(|r| &r.id == file_id) {
             continue;
         }
-        let file = crate::files::store::find(&state.db, &channel.org_id, file_id)
+        let file = crate::files::store::find(db, &channel.org_id, file_id)
             .await?
             .filter(|f| &f.project_id == project_id && f.trashed_at.is_none())
             .ok_or_else(|| {

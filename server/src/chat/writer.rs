@@ -28,12 +28,12 @@ use super::post::wire_in;
 use super::store::channels as channel_store;
 use super::store::messages::{self as store, MessageRow, NewMention, NewMessage};
 use super::store::reads;
-use crate::db::change_feed::{self, NewUpsert};
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{new_id, now_ms};
 use crate::error::{ApiError, Result};
-use crate::events::{Audience, Events, NewEvent, store as event_store};
+use crate::events::{Audience, NewEvent};
 use crate::feed::Payload;
 use crate::notifications::store::{self as notification_store, NewNotification};
+use crate::write::Writes;
 
 /// Posts per committed group (how much group commit is saving), and the time a group took.
 const METRIC_GROUP_POSTS: &str = "atrium_chat_post_group_size";
@@ -74,7 +74,7 @@ pub struct MessageWriter {
 
 impl MessageWriter {
     /// Starts the writer. On `stop` it writes what is queued, then ends.
-    pub fn spawn(db: Db, events: Events, stop: CancellationToken) -> (Self, JoinHandle<()>) {
+    pub fn spawn(writes: Writes, stop: CancellationToken) -> (Self, JoinHandle<()>) {
         metrics::describe_histogram!(
             METRIC_GROUP_POSTS,
             "posted messages written per transaction by the message writer"
@@ -85,7 +85,7 @@ impl MessageWriter {
             "time to write and commit one group of posted messages"
         );
         let (queue, jobs) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(db, events, jobs, stop));
+        let task = tokio::spawn(run(writes, jobs, stop));
         (Self { queue }, task)
     }
 
@@ -102,7 +102,7 @@ impl MessageWriter {
     }
 }
 
-async fn run(db: Db, events: Events, mut jobs: mpsc::Receiver<Job>, stop: CancellationToken) {
+async fn run(writes: Writes, mut jobs: mpsc::Receiver<Job>, stop: CancellationToken) {
     loop {
         let first = tokio::select! {
             job = jobs.recv() => job,
@@ -120,18 +120,17 @@ async fn run(db: Db, events: Events, mut jobs: mpsc::Receiver<Job>, stop: Cancel
                 Err(_) => break,
             }
         }
-        write_group(&db, &events, group).await;
+        write_group(&writes, group).await;
     }
 }
 
-async fn write_group(db: &Db, events: &Events, group: Vec<Job>) {
+async fn write_group(writes: &Writes, group: Vec<Job>) {
     let drafts: Vec<&Draft> = group.iter().map(|job| &job.draft).collect();
     let started = std::time::Instant::now();
-    match write(db, events, &drafts).await {
+    match write(writes, &drafts).await {
         Ok(messages) => {
             metrics::histogram!(METRIC_GROUP_POSTS).record(messages.len() as f64);
             metrics::histogram!(METRIC_GROUP_SECONDS).record(started.elapsed().as_secs_f64());
-            events.committed();
             for (job, message) in group.into_iter().zip(messages) {
                 // The poster may have gone (request cancelled); the message stands.
                 let _ = job.reply.send(Ok(message));
@@ -145,12 +144,9 @@ async fn write_group(db: &Db, events: &Events, group: Vec<Job>) {
         Err(error) => {
             tracing::warn!(%error, posts = group.len(), "a group of posts failed; writing them one by one");
             for job in group {
-                let result = write(db, events, &[&job.draft])
+                let result = write(writes, &[&job.draft])
                     .await
                     .map(|mut written| written.remove(0));
-                if result.is_ok() {
-                    events.committed();
-                }
                 let _ = job.reply.send(result);
             }
         }
@@ -160,8 +156,10 @@ async fn write_group(db: &Db, events: &Events, group: Vec<Job>) {
 /// Writes a group of posts in one transaction: the messages, mentions, thread counters and
 /// follows, read markers, notifications, app events and change-feed rows. Returns the messages
 /// in the drafts' order.
-async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Message>> {
-    let mut tx = db.begin().await?;
+async fn write(writes: &Writes, drafts: &[&Draft]) -> Result<Vec<Message>> {
+    let db = writes.db();
+    let mut work = writes.begin().await?;
+    let tx = work.tx();
     let now = now_ms();
     // Per channel of the group: its last message time, hidden conversations shown again, and
     // its members' notification levels. Touching a channel locks its row until the commit, and
@@ -173,14 +171,14 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
     channels.dedup_by(|a, b| a.id == b.id);
     let mut levels: HashMap<&str, Vec<(String, NotifyLevel)>> = HashMap::new();
     for channel in channels {
-        channel_store::touch(&mut tx, &channel.id, now).await?;
+        channel_store::touch(tx, &channel.id, now).await?;
         if channel.kind == ChannelKind::Dm {
             // A conversation someone hid comes back when it gets a message.
-            channel_store::unhide(&mut tx, &channel.id, None).await?;
+            channel_store::unhide(tx, &channel.id, None).await?;
         }
         levels.insert(
             &channel.id,
-            channel_store::notify_levels(&mut tx, &channel.id).await?,
+            channel_store::notify_levels(tx, &channel.id).await?,
         );
     }
     let ids: Vec<String> = drafts.iter().map(|_| new_id()).collect();
@@ -200,7 +198,7 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
             now,
         })
         .collect();
-    store::insert_many(&mut tx, &rows).await?;
+    store::insert_many(tx, &rows).await?;
     let mentions: Vec<NewMention> = drafts
         .iter()
         .zip(&ids)
@@ -213,7 +211,7 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
             })
         })
         .collect();
-    store::insert_mentions(&mut tx, &mentions).await?;
+    store::insert_mentions(tx, &mentions).await?;
 
     // Whether users who chose `all` still see the channel, asked once per group.
     let mut sees: HashMap<(&str, String), bool> = HashMap::new();
@@ -236,19 +234,19 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
         let root_after = match &draft.root {
             Some(root) => {
                 let author = draft.author.id.as_str();
-                store::bump_thread(&mut tx, &root.id, author, now).await?;
-                reads::follow(&mut tx, &root.id, author, &channel.org_id, true).await?;
-                reads::follow(&mut tx, &root.id, &root.author.id, &channel.org_id, false).await?;
+                store::bump_thread(tx, &root.id, author, now).await?;
+                reads::follow(tx, &root.id, author, &channel.org_id, true).await?;
+                reads::follow(tx, &root.id, &root.author.id, &channel.org_id, false).await?;
                 for user in &draft.mention_ids {
-                    reads::follow(&mut tx, &root.id, user, &channel.org_id, false).await?;
+                    reads::follow(tx, &root.id, user, &channel.org_id, false).await?;
                 }
-                reads::mark_thread(&mut tx, &root.id, author, &channel.org_id, id).await?;
-                let followers = reads::followers(&mut tx, &root.id).await?;
+                reads::mark_thread(tx, &root.id, author, &channel.org_id, id).await?;
+                let followers = reads::followers(tx, &root.id).await?;
                 recipients.add(
                     followers.iter().map(String::as_str),
                     NotificationKind::Reply,
                 );
-                Some(wire_in(&mut tx, &root.id).await?)
+                Some(wire_in(tx, &channel.org_id, &root.id).await?)
             }
             None => {
                 marks.push((&channel.id, &draft.author.id, id));
@@ -311,7 +309,7 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
             ));
         }
         let notified = notify::build(
-            events.presence(),
+            writes.events().presence(),
             channel,
             &message,
             recipients,
@@ -324,16 +322,12 @@ async fn write(db: &Db, events: &Events, drafts: &[&Draft]) -> Result<Vec<Messag
         messages.push(message);
     }
 
-    reads::mark_posted(&mut tx, &marks).await?;
-    notification_store::insert_many(&mut tx, &notifications).await?;
-    event_store::append_many(&mut tx, &log).await?;
-    let changes: Vec<NewUpsert> = drafts
-        .iter()
-        .zip(&ids)
-        .zip(feed)
-        .map(|((draft, id), payload)| (draft.channel.org_id.as_str(), id.as_str(), payload))
-        .collect();
-    change_feed::upsert_many(&mut tx, &changes).await?;
-    tx.commit().await?;
+    reads::mark_posted(tx, &marks).await?;
+    notification_store::insert_many(tx, &notifications).await?;
+    work.emit_all(log);
+    for ((draft, id), payload) in drafts.iter().zip(&ids).zip(feed) {
+        work.feed(&draft.channel.org_id, id, &payload)?;
+    }
+    work.commit().await?;
     Ok(messages)
 }

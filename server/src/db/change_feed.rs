@@ -10,88 +10,45 @@ use sqlx::Row;
 
 use super::horizon::claim_transaction_id;
 use super::{Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
-use crate::feed::{Change, ChangeData, ChangeKind, Op, Payload, Removal};
+use crate::feed::{Change, ChangeData, ChangeKind, NewChange, Op, Payload};
 
-fn encode(e: serde_json::Error) -> sqlx::Error {
-    sqlx::Error::Encode(Box::new(e))
-}
-
-/// Appends an entity's current state inside the caller's transaction; returns its sequence.
-pub async fn upsert(
-    tx: &mut Tx,
-    org_id: &str,
-    entity_id: &str,
-    payload: &Payload,
-) -> Result<i64, sqlx::Error> {
-    let json = payload.to_json().map_err(encode)?;
-    insert_one(tx, org_id, payload.kind(), entity_id, Op::Upsert, json).await
-}
-
-/// Appends an entity's removal inside the caller's transaction; returns its sequence.
-pub async fn delete(
-    tx: &mut Tx,
-    org_id: &str,
-    kind: ChangeKind,
-    entity_id: &str,
-    removal: &Removal,
-) -> Result<i64, sqlx::Error> {
-    let json = serde_json::to_string(removal).map_err(encode)?;
-    insert_one(tx, org_id, kind, entity_id, Op::Delete, json).await
-}
-
-async fn insert_one(
-    tx: &mut Tx,
-    org_id: &str,
-    kind: ChangeKind,
-    entity_id: &str,
-    op: Op,
-    payload: String,
-) -> Result<i64, sqlx::Error> {
-    claim_transaction_id(tx).await?;
-    let row = sqlx::query(
-        "insert into change_feed (org_id, kind, entity_id, op, payload, created_at)
-         values ($1, $2, $3, $4, $5, $6) returning seq",
-    )
-    .bind(org_id)
-    .bind(kind.as_str())
-    .bind(entity_id)
-    .bind(op.as_str())
-    .bind(payload)
-    .bind(now_ms())
-    .fetch_one(&mut **tx)
-    .await?;
-    row.try_get::<i64, _>(0)
-}
-
-/// One entity's state in a batch of upserts: `(org_id, entity_id, payload)`.
-pub type NewUpsert<'a> = (&'a str, &'a str, Payload);
-
-/// Appends entities' current states inside the caller's transaction, in the order given, with
-/// one statement per few hundred changes.
-pub async fn upsert_many(tx: &mut Tx, changes: &[NewUpsert<'_>]) -> Result<(), sqlx::Error> {
+/// Appends changes inside the caller's transaction, in the order given, with one statement per
+/// few hundred changes; returns their sequence numbers in that order. Only the write path calls
+/// it ([`crate::write::UnitOfWork::commit`]).
+pub async fn append(tx: &mut Tx, changes: &[NewChange]) -> Result<Vec<i64>, sqlx::Error> {
+    let mut seqs = Vec::with_capacity(changes.len());
     if changes.is_empty() {
-        return Ok(());
+        return Ok(seqs);
     }
     claim_transaction_id(tx).await?;
     let now = now_ms();
     for chunk in changes.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = format!(
-            "insert into change_feed (org_id, kind, entity_id, op, payload, created_at) values {}",
+            "insert into change_feed (org_id, kind, entity_id, op, payload, created_at) values {} returning seq",
             values_rows(chunk.len(), 6)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
-        for (org_id, entity_id, payload) in chunk {
+        for change in chunk {
             query = query
-                .bind(*org_id)
-                .bind(payload.kind().as_str())
-                .bind(*entity_id)
-                .bind(Op::Upsert.as_str())
-                .bind(payload.to_json().map_err(encode)?)
+                .bind(&change.org_id)
+                .bind(change.kind.as_str())
+                .bind(&change.entity_id)
+                .bind(change.op.as_str())
+                .bind(&change.payload)
                 .bind(now);
         }
-        query.execute(&mut **tx).await?;
+        // One statement's rows get increasing sequences in the order of its values; the
+        // order `returning` lists them in is unspecified, so they are sorted.
+        let mut chunk_seqs = query
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get::<i64, _>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        chunk_seqs.sort_unstable();
+        seqs.extend(chunk_seqs);
     }
-    Ok(())
+    Ok(seqs)
 }
 
 /// Up to `limit` changes with a sequence above `after` and at most `through` (a safe horizon),

@@ -11,9 +11,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
 use super::store;
-use crate::db::change_feed;
-use crate::db::{Db, Tx};
 use crate::feed::{ChangeKind, Payload, Removal};
+use crate::write::{UnitOfWork, Writes};
 
 /// What a consumer (the search indexer) gets for a document: its state after the change.
 // Fields missing from a stored row read as empty: rows of older versions and hand-fed ones
@@ -46,18 +45,18 @@ impl DocPayload {
     }
 }
 
-/// Appends the document's current state.
-pub async fn upsert(tx: &mut Tx, doc: &Doc, text: &str) -> Result<i64, sqlx::Error> {
+/// Queues the document's current state.
+pub fn upsert(work: &mut UnitOfWork, doc: &Doc, text: &str) -> Result<(), sqlx::Error> {
     let payload = Payload::Doc(DocPayload::new(doc, text));
-    change_feed::upsert(tx, &doc.org_id, &doc.id, &payload).await
+    work.feed(&doc.org_id, &doc.id, &payload)
 }
 
-/// Appends the document's removal (it went to the trash).
-pub async fn delete(tx: &mut Tx, doc: &Doc) -> Result<i64, sqlx::Error> {
+/// Queues the document's removal (it went to the trash).
+pub fn delete(work: &mut UnitOfWork, doc: &Doc) -> Result<(), sqlx::Error> {
     let removal = Removal {
         project: Some(doc.project_id.clone()),
     };
-    change_feed::delete(tx, &doc.org_id, ChangeKind::Doc, &doc.id, &removal).await
+    work.feed_removal(&doc.org_id, ChangeKind::Doc, &doc.id, &removal)
 }
 
 /// The document's plain text as the hub has it.
@@ -74,7 +73,7 @@ const BATCH: usize = 64;
 /// queued together (the hub sends those of documents edited at the same time together) are
 /// written in one transaction, so the indexer reads and commits them as one batch.
 pub fn spawn(
-    db: Db,
+    writes: Writes,
     mut changes: UnboundedReceiver<DocChange>,
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
@@ -95,7 +94,7 @@ pub fn spawn(
                 }
             };
             if !batch.is_empty() {
-                if let Err(error) = record_all(&db, &batch).await {
+                if let Err(error) = record_all(&writes, &batch).await {
                     tracing::error!(documents = batch.len(), %error, "cannot record document changes in the change feed");
                 }
                 batch.clear();
@@ -109,9 +108,9 @@ pub fn spawn(
 
 /// Reports again the documents whose last edits never reached the change feed (the process
 /// died inside the debounce window), so search catches up after a crash. Runs at start-up.
-pub fn spawn_reconcile(db: Db, hub: Hub) -> tokio::task::JoinHandle<()> {
+pub fn spawn_reconcile(writes: Writes, hub: Hub) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let ids = match store::changed_since_reported(&db).await {
+        let ids = match store::changed_since_reported(writes.db()).await {
             Ok(ids) => ids,
             Err(error) => {
                 tracing::error!(%error, "cannot look for documents to report again");
@@ -130,22 +129,26 @@ pub fn spawn_reconcile(db: Db, hub: Hub) -> tokio::task::JoinHandle<()> {
                 title: String::new(),
                 doc_id,
             };
-            if let Err(error) = record(&db, &change).await {
+            if let Err(error) = record(&writes, &change).await {
                 tracing::error!(doc_id = %change.doc_id, %error, "cannot report a document again");
             }
         }
     })
 }
 
-async fn record(db: &Db, change: &DocChange) -> Result<(), sqlx::Error> {
-    record_all(db, std::slice::from_ref(change)).await
+async fn record(writes: &Writes, change: &DocChange) -> Result<(), sqlx::Error> {
+    record_all(writes, std::slice::from_ref(change)).await
 }
 
 /// Writes a change-feed row for each live document in `changes`, in one transaction.
-async fn record_all(db: &Db, changes: &[DocChange]) -> Result<(), sqlx::Error> {
+async fn record_all(writes: &Writes, changes: &[DocChange]) -> Result<(), sqlx::Error> {
+    let db = writes.db();
     let mut docs = Vec::with_capacity(changes.len());
     for change in changes {
-        if let Some(doc) = store::find(db, &change.doc_id).await? {
+        let Some(org_id) = store::locate(db, &change.doc_id).await? else {
+            continue;
+        };
+        if let Some(doc) = store::find(db, &org_id, &change.doc_id).await? {
             if doc.trashed_at.is_none() {
                 docs.push((doc, &change.text));
             }
@@ -154,14 +157,14 @@ async fn record_all(db: &Db, changes: &[DocChange]) -> Result<(), sqlx::Error> {
     if docs.is_empty() {
         return Ok(());
     }
-    let mut tx = db.begin().await?;
+    let mut work = writes.begin().await?;
     for (doc, text) in docs {
-        store::touch(&mut tx, &doc.id).await?;
+        store::touch(work.tx(), &doc.org_id, &doc.id).await?;
         let doc = Doc {
             updated_at: crate::db::now_ms(),
             ..doc
         };
-        upsert(&mut tx, &doc, text).await?;
+        upsert(&mut work, &doc, text)?;
     }
-    tx.commit().await
+    work.commit().await
 }

@@ -46,7 +46,10 @@ async fn doc_for(
     doc_id: &str,
     action: ProjectAction,
 ) -> Result<Doc> {
-    let mut doc = store::find(&state.db, doc_id)
+    let org_id = store::locate(&state.db, doc_id)
+        .await?
+        .ok_or(ApiError::NotFound("document"))?;
+    let mut doc = store::find(&state.db, &org_id, doc_id)
         .await?
         .ok_or(ApiError::NotFound("document"))?;
     let resource = Resource::owned_by(ResourceKind::Document, &doc.created_by);
@@ -130,17 +133,17 @@ async fn create_doc(
     )
     .await?;
     let title = validate_title(&body.title)?;
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     let mut doc = store::create(
-        &mut tx,
+        work.tx(),
         &access.project.org_id,
         &project_id,
         &title,
         user.id(),
     )
     .await?;
-    feed::upsert(&mut tx, &doc, "").await?;
-    tx.commit().await?;
+    feed::upsert(&mut work, &doc, "")?;
+    work.commit().await?;
     doc.can = Some(access.can(Resource::owned_by(ResourceKind::Document, user.id())));
     Ok((StatusCode::CREATED, Json(doc)))
 }
@@ -172,7 +175,13 @@ async fn list_docs(
         ProjectAction::Read,
     )
     .await?;
-    let mut items = store::list(&state.db, &project_id, query.trashed).await?;
+    let mut items = store::list(
+        &state.db,
+        &access.project.org_id,
+        &project_id,
+        query.trashed,
+    )
+    .await?;
     for doc in &mut items {
         doc.can = Some(access.can(Resource::owned_by(ResourceKind::Document, &doc.created_by)));
     }
@@ -207,17 +216,17 @@ async fn rename_doc(
     let doc = doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
     let title = validate_title(&body.title)?;
     let text = feed::text(&state.collab, &doc_id).await;
-    let mut tx = state.db.begin().await?;
-    let updated_at = store::rename(&mut tx, &doc_id, &title).await?;
+    let mut work = state.writes.begin().await?;
+    let updated_at = store::rename(work.tx(), &doc.org_id, &doc_id, &title).await?;
     let doc = Doc {
         title,
         updated_at,
         ..doc
     };
     if doc.trashed_at.is_none() {
-        feed::upsert(&mut tx, &doc, &text).await?;
+        feed::upsert(&mut work, &doc, &text)?;
     }
-    tx.commit().await?;
+    work.commit().await?;
     Ok(Json(doc))
 }
 
@@ -236,10 +245,10 @@ async fn trash_doc(
     if doc.trashed_at.is_some() {
         return Ok(Json(doc));
     }
-    let mut tx = state.db.begin().await?;
-    let trashed_at = store::set_trashed(&mut tx, &doc_id, Some(user.id())).await?;
-    feed::delete(&mut tx, &doc).await?;
-    tx.commit().await?;
+    let mut work = state.writes.begin().await?;
+    let trashed_at = store::set_trashed(work.tx(), &doc.org_id, &doc_id, Some(user.id())).await?;
+    feed::delete(&mut work, &doc)?;
+    work.commit().await?;
     // Connected editors lose the document: it is in the trash.
     state.collab.close_document(&doc_id).await;
     Ok(Json(Doc { trashed_at, ..doc }))
@@ -257,14 +266,14 @@ async fn restore_doc(
 ) -> Result<Json<Doc>> {
     let doc = doc_for(&state, &user, &doc_id, ProjectAction::Delete).await?;
     let text = feed::text(&state.collab, &doc_id).await;
-    let mut tx = state.db.begin().await?;
-    store::set_trashed(&mut tx, &doc_id, None).await?;
+    let mut work = state.writes.begin().await?;
+    store::set_trashed(work.tx(), &doc.org_id, &doc_id, None).await?;
     let doc = Doc {
         trashed_at: None,
         ..doc
     };
-    feed::upsert(&mut tx, &doc, &text).await?;
-    tx.commit().await?;
+    feed::upsert(&mut work, &doc, &text)?;
+    work.commit().await?;
     Ok(Json(doc))
 }
 

@@ -59,10 +59,23 @@ pub async fn create(
     })
 }
 
-/// A document by id, trashed or not.
-pub async fn find(db: &Db, doc_id: &str) -> Result<Option<Doc>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!("select {COLUMNS} from docs where id = $1"));
+/// The organisation of a document: the lookup that establishes the tenant of a `/docs/{doc}`
+/// request (or a document report), before anything else is read.
+pub async fn locate(db: &Db, doc_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("select org_id from docs where id = $1")
+        .bind(doc_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+/// A document of the organisation, trashed or not.
+pub async fn find(db: &Db, org_id: &str, doc_id: &str) -> Result<Option<Doc>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from docs where org_id = $1 and id = $2"
+    ));
     let row = sqlx::query(sql)
+        .bind(org_id)
         .bind(doc_id)
         .fetch_optional(db.pool())
         .await?;
@@ -70,16 +83,22 @@ pub async fn find(db: &Db, doc_id: &str) -> Result<Option<Doc>, sqlx::Error> {
 }
 
 /// A project's documents, most recently changed first: live ones, or those in the trash.
-pub async fn list(db: &Db, project_id: &str, trashed: bool) -> Result<Vec<Doc>, sqlx::Error> {
+pub async fn list(
+    db: &Db,
+    org_id: &str,
+    project_id: &str,
+    trashed: bool,
+) -> Result<Vec<Doc>, sqlx::Error> {
     let filter = if trashed {
         "trashed_at is not null"
     } else {
         "trashed_at is null"
     };
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from docs where project_id = $1 and {filter} order by updated_at desc, id desc"
+        "select {COLUMNS} from docs where org_id = $1 and project_id = $2 and {filter} order by updated_at desc, id desc"
     ));
     let rows = sqlx::query(sql)
+        .bind(org_id)
         .bind(project_id)
         .fetch_all(db.pool())
         .await?;
@@ -87,9 +106,15 @@ pub async fn list(db: &Db, project_id: &str, trashed: bool) -> Result<Vec<Doc>, 
 }
 
 /// Renames a document.
-pub async fn rename(tx: &mut Tx, doc_id: &str, title: &str) -> Result<i64, sqlx::Error> {
+pub async fn rename(
+    tx: &mut Tx,
+    org_id: &str,
+    doc_id: &str,
+    title: &str,
+) -> Result<i64, sqlx::Error> {
     let now = now_ms();
-    sqlx::query("update docs set title = $2, updated_at = $3 where id = $1")
+    sqlx::query("update docs set title = $3, updated_at = $4 where org_id = $1 and id = $2")
+        .bind(org_id)
         .bind(doc_id)
         .bind(title)
         .bind(now)
@@ -101,11 +126,13 @@ pub async fn rename(tx: &mut Tx, doc_id: &str, title: &str) -> Result<i64, sqlx:
 /// Moves a document to the trash (`Some(user)`) or back out of it (`None`).
 pub async fn set_trashed(
     tx: &mut Tx,
+    org_id: &str,
     doc_id: &str,
     by: Option<&str>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let at = by.map(|_| now_ms());
-    sqlx::query("update docs set trashed_at = $2, trashed_by = $3 where id = $1")
+    sqlx::query("update docs set trashed_at = $3, trashed_by = $4 where org_id = $1 and id = $2")
+        .bind(org_id)
         .bind(doc_id)
         .bind(at)
         .bind(by)
@@ -115,8 +142,9 @@ pub async fn set_trashed(
 }
 
 /// Records that the content changed.
-pub async fn touch(tx: &mut Tx, doc_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("update docs set updated_at = $2 where id = $1")
+pub async fn touch(tx: &mut Tx, org_id: &str, doc_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update docs set updated_at = $3 where org_id = $1 and id = $2")
+        .bind(org_id)
         .bind(doc_id)
         .bind(now_ms())
         .execute(&mut **tx)

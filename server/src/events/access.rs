@@ -8,9 +8,11 @@
 
 use std::collections::HashSet;
 
+use atrium_client::wire::{AccessChanged, SessionRevoked};
+
 use crate::db::Db;
 
-use super::{Audience, Delivery};
+use super::{Audience, Delivery, NewEvent};
 
 /// The event kind that makes sockets reload their access.
 pub const ACCESS_CHANGED: &str = "access.changed";
@@ -47,7 +49,7 @@ impl ConnectionAccess {
             access
                 .channels
                 .extend(channels.into_iter().map(|entry| entry.channel.id));
-            access.projects.extend(projects);
+            access.projects.extend(projects.into_keys());
             access.orgs.insert(org.id);
         }
         Ok(Some(access))
@@ -89,4 +91,26 @@ impl ConnectionAccess {
     fn reveals_channel(delivery: &Delivery) -> bool {
         delivery.kind == "channel.created" && matches!(delivery.audience, Audience::Project(_))
     }
+}
+
+/// The `access.changed` event for `audience` (a user, or a whole org).
+pub fn changed(org_id: &str, audience: Audience, reason: &str) -> NewEvent {
+    let data = AccessChanged {
+        org_id: org_id.to_owned(),
+        reason: reason.to_owned(),
+    };
+    NewEvent::new(org_id, audience, ACCESS_CHANGED, &data)
+}
+
+/// The `session.revoked` event for a user's sockets; tied to no organisation.
+pub fn sessions_revoked(user_id: &str, reason: &str) -> NewEvent {
+    let data = SessionRevoked {
+        reason: reason.to_owned(),
+    };
+    NewEvent::new(
+        "",
+        Audience::User(user_id.to_owned()),
+        SESSION_REVOKED,
+        &data,
+    )
 }

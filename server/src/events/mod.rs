@@ -1,7 +1,8 @@
 //! The app event bus and the `/api/v1/events` socket.
 //!
-//! Writes append their events to the `events` table inside their own transaction
-//! ([`store::append`]) and call [`Events::committed`] after the commit. One dispatcher task per
+//! Writes queue their events on their unit of work ([`crate::write`]), which appends them to
+//! the `events` table inside the write's transaction and calls [`Events::committed`] after the
+//! commit. One dispatcher task per
 //! node then reads the log in sequence order and hands each event to the open sockets of the
 //! node that may see it ([`routing`]); each socket sends only what its user may see
 //! ([`access`]). Reading the
@@ -35,7 +36,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use atrium_client::wire::{AccessChanged, Presence, PresenceStatus, SessionRevoked};
+use atrium_client::wire::{Presence, PresenceStatus};
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -469,46 +470,4 @@ fn presence_data(
         last_seen_at,
     };
     serde_json::to_value(presence).unwrap_or(serde_json::Value::Null)
-}
-
-/// Appends `access.changed` for `audience` (a user, or a whole org): their sockets reload what
-/// they may see before the next event, and clients refetch their lists.
-pub async fn access_changed(
-    tx: &mut crate::db::Tx,
-    org_id: &str,
-    audience: Audience,
-    reason: &str,
-) -> Result<i64, sqlx::Error> {
-    let data = AccessChanged {
-        org_id: org_id.to_owned(),
-        reason: reason.to_owned(),
-    };
-    store::append(
-        tx,
-        &NewEvent::new(org_id, audience, access::ACCESS_CHANGED, &data),
-    )
-    .await
-}
-
-/// Appends `session.revoked` for a user whose session or token was just revoked (log-out,
-/// password change or reset, token revocation): every node's sockets opened with a credential
-/// that is no longer valid close (4401), wherever they are. Not tied to an organisation.
-pub async fn sessions_revoked(
-    tx: &mut crate::db::Tx,
-    user_id: &str,
-    reason: &str,
-) -> Result<i64, sqlx::Error> {
-    let data = SessionRevoked {
-        reason: reason.to_owned(),
-    };
-    store::append(
-        tx,
-        &NewEvent::new(
-            "",
-            Audience::User(user_id.to_owned()),
-            access::SESSION_REVOKED,
-            &data,
-        ),
-    )
-    .await
 }

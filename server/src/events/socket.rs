@@ -406,9 +406,20 @@ impl Connection {
         if self.threads_checked.get(&key).is_some() {
             return Ok(true);
         }
-        let root = crate::chat::store::messages::find(self.events.db(), thread)
+        let messages = |e| {
+            tracing::warn!(error = %e, "cannot check a typing frame's thread");
+            End::Close(close_codes::SERVER_ERROR, "try again")
+        };
+        let db = self.events.db();
+        let root = match crate::chat::store::messages::locate(db, thread)
             .await
-            .map_err(|_| End::Close(close_codes::SERVER_ERROR, "try again"))?;
+            .map_err(messages)?
+        {
+            Some(org_id) => crate::chat::store::messages::find(db, &org_id, thread)
+                .await
+                .map_err(messages)?,
+            None => None,
+        };
         let found = root.is_some_and(|m| m.channel_id == channel && m.thread_id.is_none());
         if found {
             self.threads_checked.put(key, Instant::now());

@@ -10,27 +10,8 @@ use super::{Audience, NewEvent, StoredEvent};
 use crate::db::horizon::claim_transaction_id;
 use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
 
-/// Appends an event inside the caller's transaction; returns its sequence number.
-pub async fn append(tx: &mut Tx, event: &NewEvent) -> Result<i64, sqlx::Error> {
-    claim_transaction_id(tx).await?;
-    let data = serde_json::to_string(&event.data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let row = sqlx::query(
-        "insert into events (org_id, audience, target, type, data, created_at)
-         values ($1, $2, $3, $4, $5, $6) returning seq",
-    )
-    .bind(&event.org_id)
-    .bind(event.audience.kind())
-    .bind(event.audience.target())
-    .bind(event.kind)
-    .bind(data)
-    .bind(now_ms())
-    .fetch_one(&mut **tx)
-    .await?;
-    row.try_get::<i64, _>(0)
-}
-
 /// Appends events inside the caller's transaction, in the order given, with one statement per
-/// few hundred events (a group of posted messages writes all its events at once).
+/// few hundred events. Only the write path calls it ([`crate::write::UnitOfWork::commit`]).
 pub async fn append_many(tx: &mut Tx, events: &[NewEvent]) -> Result<(), sqlx::Error> {
     if events.is_empty() {
         return Ok(());

@@ -2,8 +2,9 @@
 //!
 //! Each change names its organisation, kind, entity, operation and a payload its domain owns
 //! ([`Payload`]: the document, message and file payloads are defined in `docs`, `chat` and
-//! `files`). Domains append changes inside the transaction of their own write
-//! ([`crate::db::change_feed`]); consumers — the search indexer of every node, and next
+//! `files`). Domains queue changes on the unit of work of their write ([`crate::write`]), which
+//! appends them in the same transaction and wakes this node's consumers ([`Wakers`]) after the
+//! commit; consumers — the search indexer of every node, and next
 //! webhooks, automation and notifications — each keep a cursor ([`Consumer`]), read after it
 //! up to the safe horizon ([`crate::db::horizon`]), and acknowledge what they applied. No lock
 //! spans organisations: writers of different organisations never wait on each other.
@@ -20,7 +21,10 @@ pub mod retention;
 
 pub use consumer::{Batch, Consumer, FeedError, Start};
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
 use crate::chat::feed::MessagePayload;
 use crate::docs::feed::DocPayload;
@@ -122,6 +126,80 @@ impl Payload {
 pub struct Removal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+}
+
+/// A change on its way into the feed, queued by the write path until its commit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChange {
+    pub org_id: String,
+    pub kind: ChangeKind,
+    pub entity_id: String,
+    pub op: Op,
+    /// The payload's JSON (a [`Payload`] for an upsert, a [`Removal`] for a delete).
+    pub payload: String,
+}
+
+impl NewChange {
+    /// The entity's current state.
+    pub fn upsert(
+        org_id: &str,
+        entity_id: &str,
+        payload: &Payload,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            org_id: org_id.to_owned(),
+            kind: payload.kind(),
+            entity_id: entity_id.to_owned(),
+            op: Op::Upsert,
+            payload: payload.to_json()?,
+        })
+    }
+
+    /// The entity's removal.
+    pub fn delete(
+        org_id: &str,
+        kind: ChangeKind,
+        entity_id: &str,
+        removal: &Removal,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            org_id: org_id.to_owned(),
+            kind,
+            entity_id: entity_id.to_owned(),
+            op: Op::Delete,
+            payload: serde_json::to_string(removal)?,
+        })
+    }
+}
+
+/// Wakes the consumers of this node after a commit appended changes, so they read at once
+/// instead of at their next poll. Each consumer rate-limits its own reading (the search
+/// indexer commits at most every 250 ms when caught up), so frequent wakes cost little.
+#[derive(Debug, Clone, Default)]
+pub struct Wakers {
+    consumers: Arc<Mutex<Vec<Arc<Notify>>>>,
+}
+
+impl Wakers {
+    /// Adds a consumer's wake-up.
+    pub fn register(&self, wake: Arc<Notify>) {
+        self.consumers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(wake);
+    }
+
+    /// Wakes every registered consumer.
+    pub fn wake_all(&self) {
+        for wake in self
+            .consumers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            wake.notify_one();
+        }
+    }
 }
 
 /// A committed change, as consumers read it.

@@ -24,8 +24,9 @@ use super::extract::{self, MAX_INPUT_BYTES};
 use super::sandbox::{self, Limits};
 use super::storage::{ByteStream, Store, blob_key};
 use super::{feed, metrics, store};
-use crate::db::{Db, Tx};
-use crate::jobs::{self, GaveUp, Handler, Job, NewJob, Outcome};
+use crate::db::Tx;
+use crate::jobs::{GaveUp, Handler, Job, NewJob, Outcome};
+use crate::write::{UnitOfWork, Writes};
 
 /// The job kind of a text extraction.
 pub const KIND: &str = "extract";
@@ -39,10 +40,9 @@ struct Payload {
     version_id: String,
 }
 
-/// Queues the extraction of a version in the upload's transaction; wake the runner after the
-/// commit.
+/// Queues the extraction of a version with the upload.
 pub async fn enqueue(
-    tx: &mut Tx,
+    work: &mut UnitOfWork,
     org_id: &str,
     file_id: &str,
     version_id: &str,
@@ -59,20 +59,24 @@ pub async fn enqueue(
             serde_json::to_value(payload).unwrap_or_default(),
         )
     };
-    jobs::enqueue(tx, &job).await
+    work.enqueue(&job).await
 }
 
 /// Runs jobs of kind [`KIND`], one at a time per node (each runs a memory-bounded child).
 pub struct ExtractionHandler {
-    db: Db,
+    writes: Writes,
     store: Store,
     limits: Limits,
 }
 
 impl ExtractionHandler {
     /// A handler reading files from `store` and extracting them under `limits`.
-    pub fn new(db: Db, store: Store, limits: Limits) -> Self {
-        Self { db, store, limits }
+    pub fn new(writes: Writes, store: Store, limits: Limits) -> Self {
+        Self {
+            writes,
+            store,
+            limits,
+        }
     }
 
     async fn attempt(&self, job: &Job, stop: &CancellationToken) -> Outcome {
@@ -82,14 +86,16 @@ impl ExtractionHandler {
         ) else {
             return Outcome::Permanent("the job's payload is not an extraction".to_owned());
         };
-        let input = match store::extraction_input(&self.db, org_id, &payload.version_id).await {
-            // The version was purged meanwhile: nothing left to extract.
-            Ok(None) => return Outcome::Done,
-            Ok(Some(input)) => input,
-            Err(error) => return Outcome::Retry(error.to_string()),
-        };
+        let input =
+            match store::extraction_input(self.writes.db(), org_id, &payload.version_id).await {
+                // The version was purged meanwhile: nothing left to extract.
+                Ok(None) => return Outcome::Done,
+                Ok(Some(input)) => input,
+                Err(error) => return Outcome::Retry(error.to_string()),
+            };
         if let Err(error) =
-            store::set_extraction_state(&self.db, org_id, &input.version_id, "running").await
+            store::set_extraction_state(self.writes.db(), org_id, &input.version_id, "running")
+                .await
         {
             return Outcome::Retry(error.to_string());
         }
@@ -98,18 +104,18 @@ impl ExtractionHandler {
             outcome = run(&self.store, &input, &self.limits) => outcome,
             // Dropping the extraction kills its child; the job goes back uncounted.
             () = stop.cancelled() => {
-                if let Err(error) = store::set_extraction_state(&self.db, org_id, &input.version_id, "pending").await {
+                if let Err(error) = store::set_extraction_state(self.writes.db(), org_id, &input.version_id, "pending").await {
                     tracing::warn!(version_id = %input.version_id, %error, "cannot put an interrupted extraction back");
                 }
                 return Outcome::Interrupted;
             }
         };
         metrics::extraction(outcome.state(), started.elapsed());
-        if let Err(error) = record(&self.db, &input, &outcome).await {
+        if let Err(error) = record(&self.writes, &input, &outcome).await {
             tracing::error!(version_id = %input.version_id, %error, "cannot record a text extraction");
             // Text the database refuses must not leave the version running.
             let failed = Extracted::Failed("the extracted text could not be stored".to_owned());
-            if let Err(error) = record(&self.db, &input, &failed).await {
+            if let Err(error) = record(&self.writes, &input, &failed).await {
                 return Outcome::Retry(format!("cannot record the extraction: {error}"));
             }
         }
@@ -214,14 +220,18 @@ async fn run(store: &Store, job: &store::ExtractJob, limits: &Limits) -> Extract
     }
 }
 
-async fn record(db: &Db, job: &store::ExtractJob, outcome: &Extracted) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+async fn record(
+    writes: &Writes,
+    job: &store::ExtractJob,
+    outcome: &Extracted,
+) -> Result<(), sqlx::Error> {
+    let mut work = writes.begin().await?;
     let (text, error) = match outcome {
         Extracted::Done(text) => (Some(text.as_str()), None),
         Extracted::Skipped(why) | Extracted::Failed(why) => (None, Some(why.as_str())),
     };
     store::finish_extraction(
-        &mut tx,
+        work.tx(),
         &job.org_id,
         &job.version_id,
         outcome.state(),
@@ -230,13 +240,13 @@ async fn record(db: &Db, job: &store::ExtractJob, outcome: &Extracted) -> Result
     )
     .await?;
     if let Some(text) = text
-        && let Some(file) = store::find_in(&mut tx, &job.org_id, &job.file_id).await?
+        && let Some(file) = store::find_in(work.tx(), &job.org_id, &job.file_id).await?
         && file.version_id == job.version_id
         && file.trashed_at.is_none()
     {
-        feed::upsert(&mut tx, &file, text).await?;
+        feed::upsert(&mut work, &file, text)?;
     }
-    tx.commit().await
+    work.commit().await
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::FileInfo;
-use crate::db::{Tx, change_feed};
 use crate::feed::{ChangeKind, Payload, Removal};
+use crate::write::UnitOfWork;
 
 /// What a consumer gets for a file: its state after the change.
 // Fields missing from a stored row read as empty: rows of older versions and hand-fed ones
@@ -25,8 +25,8 @@ pub struct FilePayload {
     pub updated: i64,
 }
 
-/// Appends the file's current state with `text` (its current version's extracted text).
-pub async fn upsert(tx: &mut Tx, file: &FileInfo, text: &str) -> Result<i64, sqlx::Error> {
+/// Queues the file's current state with `text` (its current version's extracted text).
+pub fn upsert(work: &mut UnitOfWork, file: &FileInfo, text: &str) -> Result<(), sqlx::Error> {
     let payload = Payload::File(FilePayload {
         project: file.project_id.clone(),
         title: file.name.clone(),
@@ -35,13 +35,13 @@ pub async fn upsert(tx: &mut Tx, file: &FileInfo, text: &str) -> Result<i64, sql
         created: file.created_at,
         updated: file.updated_at,
     });
-    change_feed::upsert(tx, &file.org_id, &file.id, &payload).await
+    work.feed(&file.org_id, &file.id, &payload)
 }
 
-/// Appends the file's removal (trashed or purged).
-pub async fn delete(tx: &mut Tx, file: &FileInfo) -> Result<i64, sqlx::Error> {
+/// Queues the file's removal (it went to the trash).
+pub fn delete(work: &mut UnitOfWork, file: &FileInfo) -> Result<(), sqlx::Error> {
     let removal = Removal {
         project: Some(file.project_id.clone()),
     };
-    change_feed::delete(tx, &file.org_id, ChangeKind::File, &file.id, &removal).await
+    work.feed_removal(&file.org_id, ChangeKind::File, &file.id, &removal)
 }

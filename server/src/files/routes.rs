@@ -189,10 +189,10 @@ async fn trash_file(
     if file.trashed_at.is_some() {
         return Ok(Json(file));
     }
-    let mut tx = state.db.begin().await?;
-    let trashed_at = store::set_trashed(&mut tx, &file.org_id, &file_id, Some(user.id())).await?;
-    feed::delete(&mut tx, &file).await?;
-    tx.commit().await?;
+    let mut work = state.writes.begin().await?;
+    let trashed_at = store::set_trashed(work.tx(), &file.org_id, &file_id, Some(user.id())).await?;
+    feed::delete(&mut work, &file)?;
+    work.commit().await?;
     Ok(Json(FileInfo { trashed_at, ..file }))
 }
 
@@ -213,14 +213,14 @@ async fn restore_file(
     let text = store::extracted_text(&state.db, &file.org_id, &file.version_id)
         .await?
         .unwrap_or_default();
-    let mut tx = state.db.begin().await?;
-    store::set_trashed(&mut tx, &file.org_id, &file_id, None).await?;
+    let mut work = state.writes.begin().await?;
+    store::set_trashed(work.tx(), &file.org_id, &file_id, None).await?;
     let file = FileInfo {
         trashed_at: None,
         ..file
     };
-    feed::upsert(&mut tx, &file, &text).await?;
-    tx.commit().await?;
+    feed::upsert(&mut work, &file, &text)?;
+    work.commit().await?;
     Ok(Json(file))
 }
 
@@ -244,11 +244,11 @@ async fn purge_file(
             "move the file to the trash before deleting it for good",
         ));
     }
-    let mut tx = state.db.begin().await?;
-    let hashes = store::delete_file(&mut tx, &file.org_id, &file_id).await?;
+    let mut work = state.writes.begin().await?;
+    let hashes = store::delete_file(work.tx(), &file.org_id, &file_id).await?;
     let mut unused = Vec::new();
     for sha in &hashes {
-        if let Some(size) = store::release_blob(&mut tx, &file.org_id, sha).await? {
+        if let Some(size) = store::release_blob(work.tx(), &file.org_id, sha).await? {
             unused.push((sha.clone(), size));
         }
     }
@@ -262,7 +262,7 @@ async fn purge_file(
             .await
             .map_err(storage_error)?;
     }
-    tx.commit().await?;
+    work.commit().await?;
     let freed: i64 = unused.iter().map(|(_, size)| size).sum();
     ::metrics::counter!(metrics::PURGED_BYTES).increment(u64::try_from(freed).unwrap_or(0));
     Ok(StatusCode::NO_CONTENT)

@@ -154,30 +154,30 @@ async fn commit(
         created_by: user_id,
     };
     let rows = async {
-        let mut tx = state.db.begin().await?;
-        let new_blob = store::acquire_blob(&mut tx, org_id, &received.sha256, size).await?;
+        let mut work = state.writes.begin().await?;
+        let new_blob = store::acquire_blob(work.tx(), org_id, &received.sha256, size).await?;
         // Checked again with the row locked: concurrent uploads may have used the room.
         if new_blob
-            && u64::try_from(store::usage_in(&mut tx, org_id).await?).unwrap_or(0)
+            && u64::try_from(store::usage_in(work.tx(), org_id).await?).unwrap_or(0)
                 > state.files.org_quota_bytes
         {
             return Err(quota_exceeded());
         }
         let file_id = match target {
             Target::NewFile { project_id } => {
-                store::create_file(&mut tx, org_id, project_id, &version).await?
+                store::create_file(work.tx(), org_id, project_id, &version).await?
             }
             Target::NewVersion { file_id } => {
-                store::add_version(&mut tx, org_id, file_id, &version)
+                store::add_version(work.tx(), org_id, file_id, &version)
                     .await?
                     .ok_or(ApiError::NotFound("file"))?;
                 file_id.clone()
             }
         };
-        Ok((tx, new_blob, file_id))
+        Ok((work, new_blob, file_id))
     }
     .await;
-    let (mut tx, new_blob, file_id) = match rows {
+    let (mut work, new_blob, file_id) = match rows {
         Ok(rows) => rows,
         Err(error) => {
             discard(pending).await;
@@ -185,7 +185,7 @@ async fn commit(
         }
     };
     if new_blob {
-        // On failure the transaction rolls back as `tx` drops, and the pending object removes
+        // On failure the transaction rolls back as `work` drops, and the pending object removes
         // its temporary itself.
         pending
             .place(blob_key(org_id, &received.sha256))
@@ -194,14 +194,13 @@ async fn commit(
     } else {
         discard(pending).await;
     }
-    let file = store::find_in(&mut tx, org_id, &file_id)
+    let file = store::find_in(work.tx(), org_id, &file_id)
         .await?
         .ok_or_else(|| ApiError::internal("the file just written is missing"))?;
     // The name is searchable at once; the text follows when the extraction job has run.
-    feed::upsert(&mut tx, &file, "").await?;
-    extraction::enqueue(&mut tx, org_id, &file_id, &file.version_id).await?;
-    tx.commit().await?;
-    state.jobs.wake();
+    feed::upsert(&mut work, &file, "")?;
+    extraction::enqueue(&mut work, org_id, &file_id, &file.version_id).await?;
+    work.commit().await?;
     metrics::upload(if new_blob { "stored" } else { "deduplicated" });
     ::metrics::counter!(metrics::UPLOAD_BYTES).increment(received.size);
     if new_blob {

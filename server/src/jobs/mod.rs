@@ -27,4 +27,3 @@ pub mod store;
 pub use backoff::Backoff;
 pub use model::{Job, JobState, NewJob, Outcome};
 pub use runner::{GaveUp, Handler, Jobs, Runner, RunnerOptions};
-pub use store::enqueue;

@@ -3,8 +3,8 @@
 //! once the job is done or dead).
 
 use super::{Error, Result};
-use crate::db::Tx;
-use crate::jobs::{self, NewJob};
+use crate::jobs::NewJob;
+use crate::write::UnitOfWork;
 
 /// Longest accepted subject, in bytes.
 pub const MAX_SUBJECT_BYTES: usize = 998;
@@ -85,14 +85,18 @@ fn within(field: &'static str, value: &str, max: usize) -> Result<()> {
 /// The job kind of an outgoing mail.
 pub const KIND: &str = "mail";
 
-/// Queues a mail as a job inside the caller's transaction, due at once; returns the job's id
+/// Queues a mail as a job with the caller's unit of work, due at once; returns the job's id
 /// (which is also the mail's Message-ID). The mail is validated first, so nothing is written
 /// for a mail that could never be sent. `org_id` is the organisation whose admins see the job
 /// (an invitation); `None` for a mail to a person about their own account.
-pub async fn enqueue(tx: &mut Tx, org_id: Option<&str>, mail: &OutgoingMail) -> Result<String> {
+pub async fn enqueue(
+    work: &mut UnitOfWork,
+    org_id: Option<&str>,
+    mail: &OutgoingMail,
+) -> Result<String> {
     mail.validate()?;
     let job = NewJob::new(org_id, KIND, to_payload(mail));
-    Ok(jobs::enqueue(tx, &job).await?)
+    Ok(work.enqueue(&job).await?)
 }
 
 /// The job payload of a mail.

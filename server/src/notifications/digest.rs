@@ -13,17 +13,16 @@ use atrium_client::wire::{Notification, NotificationKind};
 use tokio_util::sync::CancellationToken;
 
 use super::store;
-use crate::db::{Db, now_ms};
-use crate::jobs::Jobs;
+use crate::db::now_ms;
 use crate::mail::{self, templates};
+use crate::write::Writes;
 
 /// Users handled per pass.
 const USERS_PER_PASS: i64 = 100;
 
 /// Starts the digest worker; it stops with `stop`.
 pub fn spawn(
-    db: Db,
-    jobs: Jobs,
+    writes: Writes,
     public_url: String,
     interval: Duration,
     stop: CancellationToken,
@@ -35,12 +34,9 @@ pub fn spawn(
                 () = stop.cancelled() => return,
             }
             let age = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX);
-            match pass(&db, &public_url, now_ms().saturating_sub(age)).await {
+            match pass(&writes, &public_url, now_ms().saturating_sub(age)).await {
                 Ok(0) => {}
-                Ok(sent) => {
-                    tracing::info!(sent, "queued notification digests");
-                    jobs.wake();
-                }
+                Ok(sent) => tracing::info!(sent, "queued notification digests"),
                 Err(error) => tracing::warn!(%error, "notification digest pass failed"),
             }
         }
@@ -48,7 +44,8 @@ pub fn spawn(
 }
 
 /// One pass: a digest for every user with pending notifications older than `before`.
-async fn pass(db: &Db, public_url: &str, before: i64) -> Result<usize, mail::Error> {
+async fn pass(writes: &Writes, public_url: &str, before: i64) -> Result<usize, mail::Error> {
+    let db = writes.db();
     let mut queued = 0;
     for user_id in store::digest_due(db, before, USERS_PER_PASS).await? {
         let Some(user) = crate::users::store::find_many(db, std::slice::from_ref(&user_id))
@@ -57,13 +54,13 @@ async fn pass(db: &Db, public_url: &str, before: i64) -> Result<usize, mail::Err
         else {
             continue;
         };
-        let mut tx = db.begin().await?;
+        let mut work = writes.begin().await?;
         if !crate::users::store::email_digest(db, &user_id).await? {
-            store::skip_digest(&mut tx, &user_id).await?;
-            tx.commit().await?;
+            store::skip_digest(work.tx(), &user_id).await?;
+            work.commit().await?;
             continue;
         }
-        let taken = store::take_digest(&mut tx, &user_id).await?;
+        let taken = store::take_digest(work.tx(), &user_id).await?;
         if !taken.is_empty() {
             let lines: Vec<(String, &'static str, &Notification)> = taken
                 .iter()
@@ -87,10 +84,10 @@ async fn pass(db: &Db, public_url: &str, before: i64) -> Result<usize, mail::Err
                 name: &user.name,
                 items: &items,
             });
-            mail::outbox::enqueue(&mut tx, None, &mail).await?;
+            mail::outbox::enqueue(&mut work, None, &mail).await?;
             queued += 1;
         }
-        tx.commit().await?;
+        work.commit().await?;
     }
     Ok(queued)
 }

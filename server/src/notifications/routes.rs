@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::db::now_ms;
 use crate::db::paging::{Cursor, CursorKey};
 use crate::error::{ApiError, Result};
-use crate::events::{Audience, NewEvent, store as event_store};
+use crate::events::{Audience, NewEvent};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 
@@ -102,32 +102,25 @@ async fn mark_read(
         ));
     }
     let now = now_ms();
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     let data = if body.all {
-        (store::mark_all_read(&mut tx, user.id(), now).await? > 0).then_some(NotificationsRead {
+        (store::mark_all_read(work.tx(), user.id(), now).await? > 0).then_some(NotificationsRead {
             ids: Vec::new(),
             all: true,
         })
     } else {
-        let ids = store::mark_read(&mut tx, user.id(), &body.ids, now).await?;
+        let ids = store::mark_read(work.tx(), user.id(), &body.ids, now).await?;
         (!ids.is_empty()).then_some(NotificationsRead { ids, all: false })
     };
     if let Some(data) = &data {
         // Notifications span organisations; the event goes to the user whatever the org.
-        event_store::append(
-            &mut tx,
-            &NewEvent::new(
-                "",
-                Audience::User(user.id().to_owned()),
-                "notification.read",
-                data,
-            ),
-        )
-        .await?;
+        work.emit(NewEvent::new(
+            "",
+            Audience::User(user.id().to_owned()),
+            "notification.read",
+            data,
+        ));
     }
-    tx.commit().await?;
-    if data.is_some() {
-        state.events.committed();
-    }
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::store::{self, InvitationCount, InvitationRejection};
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::auth::CurrentUser;
 use crate::auth::store as auth_store;
 use crate::auth::tokens::{self, TokenKind};
@@ -118,10 +118,10 @@ pub async fn add_member(
     let secret = tokens::generate(TokenKind::Invitation);
     let validity_ms = i64::try_from(VALIDITY.as_millis()).unwrap_or(i64::MAX);
     let org_name = store::name(&state.db, &org_id).await?.unwrap_or_default();
-    let mut tx = state.db.begin().await?;
-    store::revoke_pending_for(&mut tx, &org_id, &email).await?;
+    let mut work = state.writes.begin().await?;
+    store::revoke_pending_for(work.tx(), &org_id, &email).await?;
     let invitation = store::insert_invitation(
-        &mut tx,
+        work.tx(),
         &store::NewInvitation {
             org_id: &org_id,
             email: &email,
@@ -143,7 +143,7 @@ pub async fn add_member(
         token: &secret,
         expires_at: invitation.expires_at,
     });
-    mail::outbox::enqueue(&mut tx, Some(&org_id), &message)
+    mail::outbox::enqueue(&mut work, Some(&org_id), &message)
         .await
         .map_err(|e| ApiError::invalid_field("email", e.to_string()))?;
     let event = Event::new(action::MEMBER_INVITED, Some(user.id()))
@@ -155,9 +155,8 @@ pub async fn add_member(
                 serde_json::json!({ "email": email, "role": org_role_name(role), "roles": roles }),
             ),
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
-    state.jobs.wake();
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(AddMemberResponse { invitation })))
 }
 
@@ -221,8 +220,8 @@ async fn revoke_invitation(
         .await?
         .ok_or(ApiError::NotFound("invitation"))?;
     ensure_may_grant(access.role, invitation.role)?;
-    let mut tx = state.db.begin().await?;
-    if !store::revoke_invitation(&mut tx, &org_id, &invitation_id).await? {
+    let mut work = state.writes.begin().await?;
+    if !store::revoke_invitation(work.tx(), &org_id, &invitation_id).await? {
         return Err(ApiError::NotFound("invitation"));
     }
     let event = Event::new(action::INVITATION_REVOKED, Some(user.id()))
@@ -235,8 +234,8 @@ async fn revoke_invitation(
             })),
             None::<()>,
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -258,8 +257,8 @@ async fn accept_invitation(
     let token = body.token.trim();
     let gone =
         || ApiError::Gone("this invitation has been used, revoked or has expired".to_owned());
-    let mut tx = state.db.begin().await?;
-    let invitation = match store::live_invitation(&mut tx, token).await? {
+    let mut work = state.writes.begin().await?;
+    let invitation = match store::live_invitation(work.tx(), token).await? {
         Ok(invitation) => invitation,
         Err(InvitationRejection::Unknown) => return Err(ApiError::NotFound("invitation")),
         Err(InvitationRejection::Spent) => return Err(gone()),
@@ -280,13 +279,19 @@ async fn accept_invitation(
     if !verified {
         return Err(unverified());
     }
-    if !store::accept_invitation(&mut tx, token, user.id()).await? {
+    if !store::accept_invitation(work.tx(), token, user.id()).await? {
         return Err(gone());
     }
-    let joined = store::add_member(&mut tx, &invitation.org_id, user.id(), invitation.role).await?;
+    let joined =
+        store::add_member(work.tx(), &invitation.org_id, user.id(), invitation.role).await?;
     if joined {
-        authz::store::set_business_roles(&mut tx, &invitation.org_id, user.id(), &invitation.roles)
-            .await?;
+        authz::store::set_business_roles(
+            work.tx(),
+            &invitation.org_id,
+            user.id(),
+            &invitation.roles,
+        )
+        .await?;
     }
     let event = Event::new(action::INVITATION_ACCEPTED, Some(user.id()))
         .org(&invitation.org_id)
@@ -298,18 +303,15 @@ async fn accept_invitation(
                 "already_member": !joined,
             })),
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
+    work.audit(&event, &client).await?;
     if joined {
-        crate::events::access_changed(
-            &mut tx,
+        work.access_changed(
             &invitation.org_id,
             crate::events::Audience::User(user.id().to_owned()),
             "org.joined",
-        )
-        .await?;
+        );
     }
-    tx.commit().await?;
-    state.events.committed();
+    work.commit().await?;
     let mut org = store::list_for_user(&state.db, user.id())
         .await?
         .into_iter()

@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::store;
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::auth::CurrentUser;
 use crate::authz::members::{ensure_keeps_an_owner, ensure_may_grant};
 use crate::authz::roles::org_role_name;
@@ -54,14 +54,14 @@ async fn create_org(
     Json(body): Json<CreateOrgRequest>,
 ) -> Result<(StatusCode, Json<Org>)> {
     let name = validate_name(&body.name)?;
-    let mut tx = state.db.begin().await?;
-    let mut org = store::create(&mut tx, &name, user.id()).await?;
+    let mut work = state.writes.begin().await?;
+    let mut org = store::create(work.tx(), &name, user.id()).await?;
     let event = Event::new(action::ORG_CREATED, Some(user.id()))
         .org(&org.id)
         .target("org", &org.id)
         .change(None::<()>, Some(&org));
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     (org.roles, org.can) = authz::org_view(&state.db, user.id(), &org.id).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
@@ -120,16 +120,16 @@ async fn change_role(
     };
     ensure_may_grant(access.role, role)?;
     ensure_may_grant(access.role, current.role)?;
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     if role != current.role {
         ensure_keeps_an_owner(
             current.role,
             Some(role),
-            store::count_owners(&mut tx, &org_id).await?,
+            store::count_owners(work.tx(), &org_id).await?,
         )?;
     }
-    store::set_role(&mut tx, &org_id, &member_id, role).await?;
-    authz::store::set_business_roles(&mut tx, &org_id, &member_id, &roles).await?;
+    store::set_role(work.tx(), &org_id, &member_id, role).await?;
+    authz::store::set_business_roles(work.tx(), &org_id, &member_id, &roles).await?;
     let event = Event::new(action::MEMBER_ROLE_CHANGED, Some(user.id()))
         .org(&org_id)
         .target("user", &member_id)
@@ -139,16 +139,13 @@ async fn change_role(
             ),
             Some(serde_json::json!({ "role": org_role_name(role), "roles": roles })),
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    crate::events::access_changed(
-        &mut tx,
+    work.audit(&event, &client).await?;
+    work.access_changed(
         &org_id,
         crate::events::Audience::User(member_id.clone()),
         "org.role_changed",
-    )
-    .await?;
-    tx.commit().await?;
-    state.events.committed();
+    );
+    work.commit().await?;
     Ok(Json(OrgMember {
         role,
         roles,
@@ -186,13 +183,13 @@ async fn remove_member(
     if !leaving {
         ensure_may_grant(access.role, current.role)?;
     }
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     ensure_keeps_an_owner(
         current.role,
         None,
-        store::count_owners(&mut tx, &org_id).await?,
+        store::count_owners(work.tx(), &org_id).await?,
     )?;
-    store::remove_member(&mut tx, &org_id, &member_id).await?;
+    store::remove_member(work.tx(), &org_id, &member_id).await?;
     let event = Event::new(action::MEMBER_REMOVED, Some(user.id()))
         .org(&org_id)
         .target("user", &member_id)
@@ -200,15 +197,12 @@ async fn remove_member(
             Some(serde_json::json!({ "role": org_role_name(current.role) })),
             None::<()>,
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    crate::events::access_changed(
-        &mut tx,
+    work.audit(&event, &client).await?;
+    work.access_changed(
         &org_id,
         crate::events::Audience::User(member_id.clone()),
         "org.left",
-    )
-    .await?;
-    tx.commit().await?;
-    state.events.committed();
+    );
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::store::{self, NewProject, ProjectRow};
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::auth::CurrentUser;
 use crate::authz::roles::project_role_name;
 use crate::authz::{
@@ -54,7 +54,7 @@ fn wire(project: ProjectRow, access: &ProjectAccess) -> Project {
 
 /// The project row behind an access already checked (404 if it went away meanwhile).
 async fn row(state: &AppState, access: &ProjectAccess) -> Result<ProjectRow> {
-    store::find(&state.db, &access.project.id)
+    store::find(&state.db, &access.project.org_id, &access.project.id)
         .await?
         .ok_or(ApiError::NotFound("project"))
 }
@@ -99,9 +99,9 @@ async fn create_project(
     require_org(&state.db, user.id(), &org_id, OrgAction::CreateProject).await?;
     let name = validate_name(&body.name)?;
     let description = validate_description(body.description.as_deref().unwrap_or_default())?;
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     let project = store::create(
-        &mut tx,
+        work.tx(),
         &NewProject {
             org_id: &org_id,
             name: &name,
@@ -119,8 +119,8 @@ async fn create_project(
             None::<()>,
             Some(serde_json::json!({ "name": project.name, "visibility": project.visibility })),
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     let access = authz::project_access(&state.db, user.id(), &project.id).await?;
     Ok((StatusCode::CREATED, Json(wire(project, &access))))
 }
@@ -195,30 +195,25 @@ async fn update_project(
     }
     project.visibility = body.visibility.unwrap_or(project.visibility);
     project.default_role = body.default_role.unwrap_or(project.default_role);
-    let mut tx = state.db.begin().await?;
-    project.updated_at = store::update(&mut tx, &project).await?;
+    let mut work = state.writes.begin().await?;
+    project.updated_at = store::update(work.tx(), &project).await?;
     let summary = |p: &ProjectRow| serde_json::json!({ "name": p.name, "visibility": p.visibility, "default_role": project_role_name(p.default_role) });
     let event = Event::new(action::PROJECT_UPDATED, Some(user.id()))
         .org(&project.org_id)
         .target("project", &project.id)
         .change(Some(summary(&before)), Some(summary(&project)));
-    audit::store::record_in(&mut tx, &event, &client).await?;
+    work.audit(&event, &client).await?;
     // Who may read the project (and its channels) may have changed for the whole org.
     let access_moved =
         before.visibility != project.visibility || before.default_role != project.default_role;
     if access_moved {
-        crate::events::access_changed(
-            &mut tx,
+        work.access_changed(
             &project.org_id,
             crate::events::Audience::Org(project.org_id.clone()),
             "project.access_changed",
-        )
-        .await?;
+        );
     }
-    tx.commit().await?;
-    if access_moved {
-        state.events.committed();
-    }
+    work.commit().await?;
     Ok(Json(wire(project, &access)))
 }
 
@@ -245,22 +240,19 @@ async fn add_project_member(
             "is not a member of this project's organisation",
         ));
     }
-    let mut tx = state.db.begin().await?;
-    store::set_member(&mut tx, &project_id, &body.user_id, body.role).await?;
+    let mut work = state.writes.begin().await?;
+    store::set_member(work.tx(), &project_id, &body.user_id, body.role).await?;
     let event = Event::new(action::PROJECT_MEMBER_ADDED, Some(user.id()))
         .org(&access.project.org_id)
         .target("project", &project_id)
         .change(None::<()>, Some(serde_json::json!({ "user_id": body.user_id, "role": project_role_name(body.role) })));
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    crate::events::access_changed(
-        &mut tx,
+    work.audit(&event, &client).await?;
+    work.access_changed(
         &access.project.org_id,
         crate::events::Audience::User(body.user_id.clone()),
         "project.joined",
-    )
-    .await?;
-    tx.commit().await?;
-    state.events.committed();
+    );
+    work.commit().await?;
     let member = store::list_members(&state.db, &project_id)
         .await?
         .into_iter()
@@ -297,8 +289,8 @@ async fn remove_project_member(
     Path((project_id, member_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Manage).await?;
-    let mut tx = state.db.begin().await?;
-    if !store::remove_member(&mut tx, &project_id, &member_id).await? {
+    let mut work = state.writes.begin().await?;
+    if !store::remove_member(work.tx(), &project_id, &member_id).await? {
         return Err(ApiError::NotFound("member"));
     }
     let event = Event::new(action::PROJECT_MEMBER_REMOVED, Some(user.id()))
@@ -308,15 +300,12 @@ async fn remove_project_member(
             Some(serde_json::json!({ "user_id": member_id })),
             None::<()>,
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    crate::events::access_changed(
-        &mut tx,
+    work.audit(&event, &client).await?;
+    work.access_changed(
         &access.project.org_id,
         crate::events::Audience::User(member_id.clone()),
         "project.left",
-    )
-    .await?;
-    tx.commit().await?;
-    state.events.committed();
+    );
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -45,12 +45,17 @@ fn project_from(row: &AnyRow) -> Result<ProjectRow, sqlx::Error> {
     })
 }
 
-/// A project by id (archived ones are gone).
-pub async fn find(db: &Db, project_id: &str) -> Result<Option<ProjectRow>, sqlx::Error> {
+/// A project of the organisation (archived ones are gone).
+pub async fn find(
+    db: &Db,
+    org_id: &str,
+    project_id: &str,
+) -> Result<Option<ProjectRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {PROJECT_COLUMNS} from projects p where p.id = $1 and p.archived_at is null"
+        "select {PROJECT_COLUMNS} from projects p where p.org_id = $1 and p.id = $2 and p.archived_at is null"
     ));
     let row = sqlx::query(sql)
+        .bind(org_id)
         .bind(project_id)
         .fetch_optional(db.pool())
         .await?;
@@ -125,12 +130,14 @@ pub async fn create(tx: &mut Tx, project: &NewProject<'_>) -> Result<ProjectRow,
     })
 }
 
-/// Saves a project's settings.
+/// Saves a project's settings (in the organisation the row names).
 pub async fn update(tx: &mut Tx, project: &ProjectRow) -> Result<i64, sqlx::Error> {
     let now = now_ms();
     sqlx::query(
-        "update projects set name = $2, description = $3, visibility = $4, default_role = $5, updated_at = $6 where id = $1",
+        "update projects set name = $3, description = $4, visibility = $5, default_role = $6, updated_at = $7
+         where org_id = $1 and id = $2",
     )
+    .bind(&project.org_id)
     .bind(&project.id)
     .bind(&project.name)
     .bind(&project.description)

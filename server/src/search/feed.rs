@@ -217,8 +217,11 @@ pub fn spawn(
     db: Db,
     search: Search,
     consumer: String,
+    wakers: &crate::feed::Wakers,
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
+    // Commits that append changes wake the indexer, which otherwise polls.
+    wakers.register(search.wake());
     tokio::spawn(async move {
         let mut delay = REOPEN_DELAY;
         loop {

@@ -74,12 +74,6 @@ impl Search {
             .clone()
     }
 
-    /// Wakes the indexer at once instead of at its next poll (every 100 ms): call it after
-    /// committing a change-feed row when the fastest possible indexing matters.
-    pub fn notify_changed(&self) {
-        self.inner.wake.notify_one();
-    }
-
     /// The index directory.
     pub fn dir(&self) -> &Path {
         &self.inner.dir

@@ -9,7 +9,7 @@ use super::model::{check_handle, check_name};
 use super::store;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, Result};
-use crate::events::{Audience, NewEvent, store as event_store};
+use crate::events::{Audience, NewEvent};
 use crate::http::extract::Json;
 use crate::state::AppState;
 
@@ -52,27 +52,22 @@ async fn update_profile(
     }
     // Everyone in the user's organisations sees the new name and handle at once.
     let orgs = crate::orgs::store::memberships(&state.db, &updated.id).await?;
-    let mut tx = state.db.begin().await?;
-    store::update_profile(&mut tx, &updated.id, &updated.name, &updated.handle).await?;
+    let mut work = state.writes.begin().await?;
+    store::update_profile(work.tx(), &updated.id, &updated.name, &updated.handle).await?;
     let profile = UserRef {
         id: updated.id.clone(),
         handle: updated.handle.clone(),
         name: updated.name.clone(),
     };
     for org in orgs {
-        event_store::append(
-            &mut tx,
-            &NewEvent::new(
-                &org.id,
-                Audience::Org(org.id.clone()),
-                "user.updated",
-                &profile,
-            ),
-        )
-        .await?;
+        work.emit(NewEvent::new(
+            &org.id,
+            Audience::Org(org.id.clone()),
+            "user.updated",
+            &profile,
+        ));
     }
-    tx.commit().await?;
-    state.events.committed();
+    work.commit().await?;
     Ok(Json(updated))
 }
 

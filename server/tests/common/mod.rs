@@ -3,6 +3,24 @@
 #![allow(dead_code)]
 
 use atrium_server::db::{self, Db};
+use atrium_server::events::{Events, EventsConfig};
+use atrium_server::feed::Wakers;
+use atrium_server::jobs::Jobs;
+use atrium_server::write::Writes;
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+/// The write path over `db`, waking `jobs` and `feed` after its commits; its event dispatcher
+/// stops when the guard drops.
+pub async fn writes(db: &Db, jobs: Jobs, feed: Wakers) -> (Writes, DropGuard) {
+    let stop = CancellationToken::new();
+    let (events, _) = Events::start(db.clone(), EventsConfig::default(), None, stop.clone())
+        .await
+        .unwrap();
+    (
+        Writes::new(db.clone(), events, jobs, feed),
+        stop.drop_guard(),
+    )
+}
 
 /// A migrated database that is removed when dropped.
 pub struct TestDb {

@@ -11,15 +11,16 @@ use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::auth::CurrentUser;
+use crate::authz::channels::ChannelGrant;
 use crate::authz::{OrgAction, ProjectAction, require_org, require_project};
 use crate::chat::access::{self, ChannelAccess, require_channel};
 use crate::chat::model::{self, ChannelRow, FieldErrors};
 use crate::chat::store::{self as chat_store, channels as store};
 use crate::db::{new_id, now_ms};
 use crate::error::{ApiError, Result};
-use crate::events::{self, Audience, NewEvent, store as event_store};
+use crate::events::{Audience, NewEvent};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
@@ -139,9 +140,9 @@ async fn create_channel(
     }
     let id = new_id();
     let now = now_ms();
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     let channel = store::create(
-        &mut tx,
+        work.tx(),
         &store::NewChannel {
             id: &id,
             org_id: &org_id,
@@ -158,15 +159,9 @@ async fn create_channel(
     .await
     .map_err(conflict_on_duplicate)?;
     let wire_members = if body.private {
-        let added = store::add_members(&mut tx, &id, &members, now).await?;
+        let added = store::add_members(work.tx(), &id, &members, now).await?;
         for member in &added {
-            events::access_changed(
-                &mut tx,
-                &org_id,
-                Audience::User(member.clone()),
-                "channel.joined",
-            )
-            .await?;
+            work.access_changed(&org_id, Audience::User(member.clone()), "channel.joined");
         }
         added
     } else {
@@ -178,11 +173,7 @@ async fn create_channel(
     } else {
         Audience::Project(project_id.clone())
     };
-    event_store::append(
-        &mut tx,
-        &NewEvent::new(&org_id, audience, "channel.created", &wire),
-    )
-    .await?;
+    work.emit(NewEvent::new(&org_id, audience, "channel.created", &wire));
     let event = Event::new(action::CHANNEL_CREATED, Some(user.id()))
         .org(&org_id)
         .target("channel", &id)
@@ -190,9 +181,8 @@ async fn create_channel(
             None::<()>,
             Some(json!({"name": name, "private": body.private, "project": project_id})),
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
-    state.events.committed();
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok((StatusCode::CREATED, Json(wire)))
 }
 
@@ -219,7 +209,7 @@ async fn list_project_channels(
             crate::authz::channels::visible(e.channel.kind, e.channel.private, e.is_member, true)
         })
         .collect();
-    let mut items = with_members(&state, visible).await?;
+    let mut items = with_members(&state, &visible).await?;
     for channel in &mut items {
         let resource = crate::authz::Resource::owned_by(
             crate::authz::ResourceKind::Channel,
@@ -231,10 +221,7 @@ async fn list_project_channels(
 }
 
 /// The wire forms of listed channels, their explicit members read in one query.
-async fn with_members(
-    state: &AppState,
-    entries: Vec<store::ChannelForUser>,
-) -> Result<Vec<Channel>> {
+async fn with_members(state: &AppState, entries: &[store::ChannelForUser]) -> Result<Vec<Channel>> {
     let explicit: Vec<&str> = entries
         .iter()
         .filter(|e| e.channel.has_explicit_members())
@@ -261,12 +248,21 @@ async fn list_org_channels(
     Path(org_id): Path<String>,
 ) -> Result<Json<Page<Channel>>> {
     let org = require_org(&state.db, user.id(), &org_id, OrgAction::Read).await?;
-    let (entries, _) = access::visible_channels(&state.db, user.id(), &org_id, org.role).await?;
+    let (entries, projects) =
+        access::visible_channels(&state.db, user.id(), &org_id, org.role).await?;
     let shown: Vec<_> = entries.into_iter().filter(|e| !e.hidden).collect();
-    Ok(Json(Page {
-        items: with_members(&state, shown).await?,
-        next: None,
-    }))
+    let mut items = with_members(&state, &shown).await?;
+    for (channel, entry) in items.iter_mut().zip(&shown) {
+        let row = &entry.channel;
+        let project_role = row
+            .project_id
+            .as_ref()
+            .and_then(|p| projects.get(p))
+            .copied();
+        let grant = ChannelGrant::new(org.clone(), row.kind, project_role, &row.created_by);
+        channel.can = Some(grant.can());
+    }
+    Ok(Json(Page { items, next: None }))
 }
 
 /// A channel.
@@ -327,22 +323,18 @@ async fn update_channel(
         _ => {}
     }
     channel.updated_at = now;
-    let mut tx = state.db.begin().await?;
-    store::update(&mut tx, &channel)
+    let mut work = state.writes.begin().await?;
+    store::update(work.tx(), &channel)
         .await
         .map_err(conflict_on_duplicate)?;
     let members = explicit_members(&state, &channel).await?;
     let shared = channel.to_wire(members, None);
-    event_store::append(
-        &mut tx,
-        &NewEvent::new(
-            &channel.org_id,
-            Audience::Channel(channel.id.clone()),
-            "channel.updated",
-            &shared,
-        ),
-    )
-    .await?;
+    work.emit(NewEvent::new(
+        &channel.org_id,
+        Audience::Channel(channel.id.clone()),
+        "channel.updated",
+        &shared,
+    ));
     let event = Event::new(action::CHANNEL_UPDATED, Some(user.id()))
         .org(&channel.org_id)
         .target("channel", &channel.id)
@@ -350,9 +342,8 @@ async fn update_channel(
             Some(json!({"name": before.name, "topic": before.topic, "archived": before.archived_at.is_some()})),
             Some(json!({"name": channel.name, "topic": channel.topic, "archived": channel.archived_at.is_some()})),
         );
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
-    state.events.committed();
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(Json(wire(&state, &channel, user.id()).await?))
 }
 
@@ -394,39 +385,32 @@ async fn add_members(
         &body.user_ids,
     )
     .await?;
-    let mut tx = state.db.begin().await?;
-    let added = store::add_members(&mut tx, &channel.id, &joiners, now_ms()).await?;
+    let mut work = state.writes.begin().await?;
+    let added = store::add_members(work.tx(), &channel.id, &joiners, now_ms()).await?;
     for member in &added {
         // The new member's sockets learn of the channel first, then everyone sees them join.
-        events::access_changed(
-            &mut tx,
+        work.access_changed(
             &channel.org_id,
             Audience::User(member.clone()),
             "channel.joined",
-        )
-        .await?;
+        );
         let data = ChannelMember {
             channel_id: channel.id.clone(),
             user_id: member.clone(),
         };
-        event_store::append(
-            &mut tx,
-            &NewEvent::new(
-                &channel.org_id,
-                Audience::Channel(channel.id.clone()),
-                "channel.member_added",
-                &data,
-            ),
-        )
-        .await?;
+        work.emit(NewEvent::new(
+            &channel.org_id,
+            Audience::Channel(channel.id.clone()),
+            "channel.member_added",
+            &data,
+        ));
         let event = Event::new(action::CHANNEL_MEMBER_ADDED, Some(user.id()))
             .org(&channel.org_id)
             .target("channel", &channel.id)
             .change(None::<()>, Some(json!({"user": member})));
-        audit::store::record_in(&mut tx, &event, &client).await?;
+        work.audit(&event, &client).await?;
     }
-    tx.commit().await?;
-    state.events.committed();
+    work.commit().await?;
     members_page(&state, &access).await.map(Json)
 }
 
@@ -473,10 +457,10 @@ async fn remove_member(
     let access = require_channel(&state.db, user.id(), &channel_id).await?;
     let channel = &access.channel;
     let leaving = member_id == user.id();
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     if leaving && !(channel.private && channel.kind == ChannelKind::Channel) {
-        store::set_hidden(&mut tx, &channel.id, user.id(), true).await?;
-        tx.commit().await?;
+        store::set_hidden(work.tx(), &channel.id, user.id(), true).await?;
+        work.commit().await?;
         return Ok(StatusCode::NO_CONTENT);
     }
     if !leaving && !access.grant.may_manage() {
@@ -487,7 +471,7 @@ async fn remove_member(
     if !channel.private || channel.kind == ChannelKind::Dm {
         return Err(ApiError::NotFound("member"));
     }
-    if !store::remove_member(&mut tx, &channel.id, &member_id).await? {
+    if !store::remove_member(work.tx(), &channel.id, &member_id).await? {
         return Err(ApiError::NotFound("member"));
     }
     // Everyone (the removed member included) sees the removal; then the member's sockets
@@ -496,30 +480,23 @@ async fn remove_member(
         channel_id: channel.id.clone(),
         user_id: member_id.clone(),
     };
-    event_store::append(
-        &mut tx,
-        &NewEvent::new(
-            &channel.org_id,
-            Audience::Channel(channel.id.clone()),
-            "channel.member_removed",
-            &data,
-        ),
-    )
-    .await?;
-    events::access_changed(
-        &mut tx,
+    work.emit(NewEvent::new(
+        &channel.org_id,
+        Audience::Channel(channel.id.clone()),
+        "channel.member_removed",
+        &data,
+    ));
+    work.access_changed(
         &channel.org_id,
         Audience::User(member_id.clone()),
         "channel.left",
-    )
-    .await?;
+    );
     let event = Event::new(action::CHANNEL_MEMBER_REMOVED, Some(user.id()))
         .org(&channel.org_id)
         .target("channel", &channel.id)
         .change(Some(json!({"user": member_id})), None::<()>);
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
-    state.events.committed();
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -534,9 +511,9 @@ async fn set_notify(
     Json(body): Json<NotifyRequest>,
 ) -> Result<Json<Channel>> {
     let access = require_channel(&state.db, user.id(), &channel_id).await?;
-    let mut tx = state.db.begin().await?;
-    store::set_notify(&mut tx, &channel_id, user.id(), body.level).await?;
-    tx.commit().await?;
+    let mut work = state.writes.begin().await?;
+    store::set_notify(work.tx(), &channel_id, user.id(), body.level).await?;
+    work.commit().await?;
     Ok(Json(wire(&state, &access.channel, user.id()).await?))
 }
 
@@ -564,9 +541,9 @@ async fn open_dm(
         ));
     }
     if let Some(existing) = store::find_dm(&state.db, &org_id, &key).await? {
-        let mut tx = state.db.begin().await?;
-        store::set_hidden(&mut tx, &existing.id, user.id(), false).await?;
-        tx.commit().await?;
+        let mut work = state.writes.begin().await?;
+        store::set_hidden(work.tx(), &existing.id, user.id(), false).await?;
+        work.commit().await?;
         return Ok((
             StatusCode::OK,
             Json(wire(&state, &existing, user.id()).await?),
@@ -575,9 +552,9 @@ async fn open_dm(
     let members: Vec<String> = key.split(',').map(str::to_owned).collect();
     let id = new_id();
     let now = now_ms();
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     let created = store::create(
-        &mut tx,
+        work.tx(),
         &store::NewChannel {
             id: &id,
             org_id: &org_id,
@@ -596,7 +573,7 @@ async fn open_dm(
         Ok(channel) => channel,
         // Someone opened the same conversation at the same moment: use theirs.
         Err(error) if chat_store::is_unique_violation(&error) => {
-            drop(tx);
+            drop(work);
             let existing = store::find_dm(&state.db, &org_id, &key)
                 .await?
                 .ok_or(ApiError::NotFound("conversation"))?;
@@ -607,28 +584,17 @@ async fn open_dm(
         }
         Err(error) => return Err(error.into()),
     };
-    store::add_members(&mut tx, &id, &members, now).await?;
+    store::add_members(work.tx(), &id, &members, now).await?;
     for member in &members {
-        events::access_changed(
-            &mut tx,
-            &org_id,
-            Audience::User(member.clone()),
-            "channel.joined",
-        )
-        .await?;
+        work.access_changed(&org_id, Audience::User(member.clone()), "channel.joined");
     }
     let wire = channel.to_wire(members, None);
-    event_store::append(
-        &mut tx,
-        &NewEvent::new(
-            &org_id,
-            Audience::Channel(id.clone()),
-            "channel.created",
-            &wire,
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    state.events.committed();
+    work.emit(NewEvent::new(
+        &org_id,
+        Audience::Channel(id.clone()),
+        "channel.created",
+        &wire,
+    ));
+    work.commit().await?;
     Ok((StatusCode::CREATED, Json(wire)))
 }

@@ -19,7 +19,7 @@ use crate::chat::store::messages::{self as store, MessageRow, Window};
 use crate::chat::store::reads;
 use crate::db::now_ms;
 use crate::error::{ApiError, Result};
-use crate::events::{Audience, NewEvent, store as event_store};
+use crate::events::{Audience, NewEvent};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -47,7 +47,10 @@ async fn require_message(
     user_id: &str,
     message_id: &str,
 ) -> Result<(MessageRow, ChannelAccess)> {
-    let message = store::find(&state.db, message_id)
+    let org_id = store::locate(&state.db, message_id)
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    let message = store::find(&state.db, &org_id, message_id)
         .await?
         .ok_or(ApiError::NotFound("message"))?;
     let access = require_channel(&state.db, user_id, &message.channel_id)
@@ -94,7 +97,7 @@ async fn post_message(
     Json(body): Json<PostMessageRequest>,
 ) -> Result<(StatusCode, Json<PostedMessage>)> {
     let access = require_channel(&state.db, user.id(), &channel_id).await?;
-    let posted = post::post(&state, &user.user, &access, &body).await?;
+    let posted = post::post(&state.writes, &state.chat, &user.user, &access, &body).await?;
     Ok((StatusCode::CREATED, Json(posted)))
 }
 
@@ -136,12 +139,13 @@ async fn list_messages(
         ));
     }
     let db = &state.db;
+    let org_id = access.channel.org_id.as_str();
     let page = if let Some(before) = &query.before {
         check_id(before, "before")?;
         let (items, more) =
             store::page(db, &channel_id, None, Window::Before(before), limit).await?;
         let newer = store::has_beyond(db, &channel_id, None, before, true).await?
-            || store::find(db, before)
+            || store::find(db, org_id, before)
                 .await?
                 .is_some_and(|m| m.channel_id == channel_id);
         (items, more, newer)
@@ -149,19 +153,19 @@ async fn list_messages(
         check_id(after, "after")?;
         let (items, more) = store::page(db, &channel_id, None, Window::After(after), limit).await?;
         let older = store::has_beyond(db, &channel_id, None, after, false).await?
-            || store::find(db, after)
+            || store::find(db, org_id, after)
                 .await?
                 .is_some_and(|m| m.channel_id == channel_id);
         (items, older, more)
     } else if let Some(around) = &query.around {
         check_id(around, "around")?;
-        let target = store::find(db, around)
+        let target = store::find(db, org_id, around)
             .await?
             .filter(|m| m.channel_id == channel_id)
             .ok_or(ApiError::NotFound("message"))?;
         // A reply's permalink opens its thread's root in the channel.
         let anchor = match &target.thread_id {
-            Some(root) => store::find(db, root)
+            Some(root) => store::find(db, org_id, root)
                 .await?
                 .ok_or(ApiError::NotFound("message"))?,
             None => target,
@@ -202,7 +206,7 @@ async fn list_messages(
         (items, more, false)
     };
     let (items, has_more_before, has_more_after) = page;
-    let mut items = post::wire_many(&state, items).await?;
+    let mut items = post::wire_many(&state.db, items).await?;
     for message in &mut items {
         message.can = Some(access.message_can(&message.author.id));
     }
@@ -223,7 +227,7 @@ async fn get_message(
     Path(message_id): Path<String>,
 ) -> Result<Json<Message>> {
     let (message, access) = require_message(&state, user.id(), &message_id).await?;
-    let mut message = post::wire_many(&state, vec![message]).await?.remove(0);
+    let mut message = post::wire_many(&state.db, vec![message]).await?.remove(0);
     message.can = Some(access.message_can(&message.author.id));
     Ok(Json(message))
 }
@@ -249,7 +253,7 @@ async fn get_thread(
     Path(message_id): Path<String>,
     Query(query): Query<ThreadQuery>,
 ) -> Result<Json<Thread>> {
-    let (root, _) = require_message(&state, user.id(), &message_id).await?;
+    let (root, access) = require_message(&state, user.id(), &message_id).await?;
     if root.thread_id.is_some() {
         return Err(ApiError::invalid_field(
             "msg",
@@ -270,10 +274,15 @@ async fn get_thread(
     )
     .await?;
     let following = reads::is_following(&state.db, &root.id, user.id()).await?;
-    let mut root = post::wire_many(&state, vec![root]).await?;
+    let mut root = post::wire_many(&state.db, vec![root]).await?.remove(0);
+    root.can = Some(access.message_can(&root.author.id));
+    let mut items = post::wire_many(&state.db, replies).await?;
+    for reply in &mut items {
+        reply.can = Some(access.message_can(&reply.author.id));
+    }
     Ok(Json(Thread {
-        root: root.remove(0),
-        items: post::wire_many(&state, replies).await?,
+        root,
+        items,
         has_more_after: more,
         following,
     }))
@@ -294,7 +303,7 @@ async fn edit_message(
 ) -> Result<Json<PostedMessage>> {
     let (message, access) = require_message(&state, user.id(), &message_id).await?;
     Ok(Json(
-        post::edit(&state, &user.user, &access, message, &body.text).await?,
+        post::edit(&state.writes, &user.user, &access, message, &body.text).await?,
     ))
 }
 
@@ -311,7 +320,7 @@ async fn delete_message(
     Path(message_id): Path<String>,
 ) -> Result<StatusCode> {
     let (message, access) = require_message(&state, user.id(), &message_id).await?;
-    post::delete(&state, &user.user, &client, &access, message).await?;
+    post::delete(&state.writes, &user.user, &client, &access, message).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -352,40 +361,33 @@ async fn react(
     emoji: &str,
     add: bool,
 ) -> Result<Reactions> {
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     let changed = if add {
-        let current = store::reactions_in(&mut tx, &message.id).await?;
+        let current = store::reactions_in(work.tx(), &message.id).await?;
         if current.len() >= MAX_EMOJI_PER_MESSAGE && !current.iter().any(|r| r.emoji == emoji) {
             return Err(ApiError::invalid_field(
                 "emoji",
                 format!("a message takes at most {MAX_EMOJI_PER_MESSAGE} different emoji"),
             ));
         }
-        store::add_reaction(&mut tx, &message.id, user_id, emoji, now_ms()).await?
+        store::add_reaction(work.tx(), &message.id, user_id, emoji, now_ms()).await?
     } else {
-        store::remove_reaction(&mut tx, &message.id, user_id, emoji).await?
+        store::remove_reaction(work.tx(), &message.id, user_id, emoji).await?
     };
     let reactions = Reactions {
         message_id: message.id.clone(),
         channel_id: message.channel_id.clone(),
-        reactions: store::reactions_in(&mut tx, &message.id).await?,
+        reactions: store::reactions_in(work.tx(), &message.id).await?,
     };
     if changed {
-        event_store::append(
-            &mut tx,
-            &NewEvent::new(
-                &message.org_id,
-                Audience::Channel(message.channel_id.clone()),
-                "reaction.updated",
-                &reactions,
-            ),
-        )
-        .await?;
+        work.emit(NewEvent::new(
+            &message.org_id,
+            Audience::Channel(message.channel_id.clone()),
+            "reaction.updated",
+            &reactions,
+        ));
     }
-    tx.commit().await?;
-    if changed {
-        state.events.committed();
-    }
+    work.commit().await?;
     Ok(reactions)
 }
 
@@ -463,13 +465,13 @@ async fn set_follow(
             "is a reply; follow its root message",
         ));
     }
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     if follow {
-        reads::follow(&mut tx, &root.id, user_id, &root.org_id, true).await?;
+        reads::follow(work.tx(), &root.id, user_id, &root.org_id, true).await?;
     } else {
-        reads::unfollow(&mut tx, &root.id, user_id, &root.org_id).await?;
+        reads::unfollow(work.tx(), &root.id, user_id, &root.org_id).await?;
     }
-    tx.commit().await?;
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

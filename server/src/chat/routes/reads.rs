@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Event, action};
+use crate::audit::{Event, action};
 use crate::auth::CurrentUser;
 use crate::authz::{OrgAction, require_org};
 use crate::chat::access::{self, require_channel};
@@ -52,18 +52,18 @@ async fn mark_read(
 ) -> Result<StatusCode> {
     let access = require_channel(&state.db, user.id(), &channel_id).await?;
     let org_id = access.channel.org_id;
-    let message = messages::find(&state.db, &body.message)
+    let message = messages::find(&state.db, &org_id, &body.message)
         .await?
         .filter(|m| m.channel_id == channel_id)
         .ok_or_else(|| ApiError::invalid_field("message", "no such message in this channel"))?;
     let now = now_ms();
-    let mut tx = state.db.begin().await?;
+    let mut work = state.writes.begin().await?;
     let moved = match &message.thread_id {
-        Some(root) => reads::mark_thread(&mut tx, root, user.id(), &org_id, &message.id).await?,
-        None => reads::mark_channel(&mut tx, &channel_id, user.id(), &message.id, false).await?,
+        Some(root) => reads::mark_thread(work.tx(), root, user.id(), &org_id, &message.id).await?,
+        None => reads::mark_channel(work.tx(), &channel_id, user.id(), &message.id, false).await?,
     };
     let read = notification_store::mark_read_upto(
-        &mut tx,
+        work.tx(),
         user.id(),
         &channel_id,
         message.thread_id.as_deref(),
@@ -78,27 +78,16 @@ async fn mark_read(
             thread_id: message.thread_id.clone(),
             message_id: message.id.clone(),
         };
-        event_store::append(
-            &mut tx,
-            &NewEvent::new(&org_id, me.clone(), "read.updated", &data),
-        )
-        .await?;
+        work.emit(NewEvent::new(&org_id, me.clone(), "read.updated", &data));
     }
     if !read.is_empty() {
         let data = NotificationsRead {
             ids: read.clone(),
             all: false,
         };
-        event_store::append(
-            &mut tx,
-            &NewEvent::new(&org_id, me, "notification.read", &data),
-        )
-        .await?;
+        work.emit(NewEvent::new(&org_id, me, "notification.read", &data));
     }
-    tx.commit().await?;
-    if moved || !read.is_empty() {
-        state.events.committed();
-    }
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,7 +152,7 @@ async fn threads(
         .collect();
     let ids: Vec<&str> = followed.iter().map(|t| t.root_id.as_str()).collect();
     let roots = messages::find_many(&state.db, &ids).await?;
-    let mut roots: HashMap<String, _> = post::wire_many(&state, roots)
+    let mut roots: HashMap<String, _> = post::wire_many(&state.db, roots)
         .await?
         .into_iter()
         .map(|m| (m.id.clone(), m))
@@ -215,14 +204,14 @@ async fn update_settings(
         ));
     }
     let before = settings::get(&state.db, &org_id).await?;
-    let mut tx = state.db.begin().await?;
-    settings::put(&mut tx, &org_id, &body, now_ms()).await?;
+    let mut work = state.writes.begin().await?;
+    settings::put(work.tx(), &org_id, &body, now_ms()).await?;
     let event = Event::new(action::CHAT_SETTINGS_CHANGED, Some(user.id()))
         .org(&org_id)
         .target("org", &org_id)
         .change(Some(&before), Some(&body));
-    audit::store::record_in(&mut tx, &event, &client).await?;
-    tx.commit().await?;
+    work.audit(&event, &client).await?;
+    work.commit().await?;
     Ok(Json(body))
 }
 

@@ -91,15 +91,30 @@ fn message_from(row: &AnyRow) -> Result<MessageRow, sqlx::Error> {
 }
 
 /// A message by id.
-pub async fn find(db: &Db, message_id: &str) -> Result<Option<MessageRow>, sqlx::Error> {
+pub async fn find(
+    db: &Db,
+    org_id: &str,
+    message_id: &str,
+) -> Result<Option<MessageRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from messages m join users u on u.id = m.author_id where m.id = $1"
+        "select {COLUMNS} from messages m join users u on u.id = m.author_id where m.org_id = $1 and m.id = $2"
     ));
     let row = sqlx::query(sql)
+        .bind(org_id)
         .bind(message_id)
         .fetch_optional(db.pool())
         .await?;
     row.as_ref().map(message_from).transpose()
+}
+
+/// The organisation of a message: the lookup that establishes the tenant of a
+/// `/messages/{message}` request, before anything else is read.
+pub async fn locate(db: &Db, message_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("select org_id from messages where id = $1")
+        .bind(message_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| r.try_get(0)).transpose()
 }
 
 /// Messages by id (unknown ids are left out), in no particular order.
@@ -120,11 +135,16 @@ pub async fn find_many(db: &Db, message_ids: &[&str]) -> Result<Vec<MessageRow>,
 }
 
 /// A message by id, inside a transaction.
-pub async fn find_in(tx: &mut Tx, message_id: &str) -> Result<Option<MessageRow>, sqlx::Error> {
+pub async fn find_in(
+    tx: &mut Tx,
+    org_id: &str,
+    message_id: &str,
+) -> Result<Option<MessageRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from messages m join users u on u.id = m.author_id where m.id = $1"
+        "select {COLUMNS} from messages m join users u on u.id = m.author_id where m.org_id = $1 and m.id = $2"
     ));
     let row = sqlx::query(sql)
+        .bind(org_id)
         .bind(message_id)
         .fetch_optional(&mut **tx)
         .await?;
@@ -254,8 +274,11 @@ pub async fn edit(
         .bind(now)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("update messages set text = $2, edited_at = $3, mention_ids = $4 where id = $1")
-        .bind(&message.id)
+    sqlx::query(
+        "update messages set text = $3, edited_at = $4, mention_ids = $5 where org_id = $1 and id = $2",
+    )
+    .bind(&message.org_id)
+    .bind(&message.id)
         .bind(text)
         .bind(now)
         .bind(to_json(&mention_ids)?)
@@ -269,6 +292,7 @@ pub async fn edit(
 /// replies).
 pub async fn tombstone(
     tx: &mut Tx,
+    org_id: &str,
     message_id: &str,
     by: &str,
     now: i64,
@@ -282,9 +306,10 @@ pub async fn tombstone(
         sqlx::query(sql).bind(message_id).execute(&mut **tx).await?;
     }
     sqlx::query(
-        "update messages set text = '', mention_ids = '[]', attachments = '[]', deleted_at = $2,
-             deleted_by = $3 where id = $1",
+        "update messages set text = '', mention_ids = '[]', attachments = '[]', deleted_at = $3,
+             deleted_by = $4 where org_id = $1 and id = $2",
     )
+    .bind(org_id)
     .bind(message_id)
     .bind(now)
     .bind(by)
