@@ -668,6 +668,10 @@ backend_tests! {
             assert_eq!(can(listed), project, "{who} listed project");
             let (_, got) = call_json(user, Method::GET, &format!("/api/v1/channels/{}", w.channel), None).await;
             assert_eq!(can(&got), channel, "{who} channel {got}");
+            // The sidebar's list says the same as the channel itself.
+            let (_, list) = call_json(user, Method::GET, &format!("/api/v1/orgs/{}/channels", w.org), None).await;
+            let listed = list["items"].as_array().unwrap().iter().find(|x| x["id"] == json!(w.channel)).unwrap();
+            assert_eq!(can(listed), channel, "{who} listed channel {listed}");
             let (_, got) = call_json(user, Method::GET, &format!("/api/v1/docs/{}", w.doc), None).await;
             assert_eq!(can(&got), doc, "{who} doc {got}");
             let (_, list) = call_json(user, Method::GET, &format!("/api/v1/projects/{p}/docs"), None).await;
@@ -684,6 +688,14 @@ backend_tests! {
         assert_eq!(can(&find(&w.owner_message)), [true, true, false, false, false]);
         let (_, got) = call_json(&w.users["owner"], Method::GET, &format!("/api/v1/messages/{own}"), None).await;
         assert_eq!(can(&got), [true, true, false, true, true], "a moderator on another's message");
+        // A thread: its root and each reply carry the caller's flags.
+        let reply = fixtures::post_message(&w.users["owner"], &w.channel, "owner's reply", Some(&own)).await.message.id;
+        let own_reply = fixtures::post_message(member, &w.channel, "member's reply", Some(&own)).await.message.id;
+        let (_, thread) = call_json(member, Method::GET, &format!("/api/v1/messages/{own}/thread"), None).await;
+        assert_eq!(can(&thread["root"]), [true, true, true, true, true], "{thread}");
+        let in_thread = |id: &str| thread["items"].as_array().unwrap().iter().find(|m| m["id"] == json!(id)).unwrap().clone();
+        assert_eq!(can(&in_thread(&reply)), [true, true, false, false, false], "{thread}");
+        assert_eq!(can(&in_thread(&own_reply)), [true, true, true, true, true], "{thread}");
         // The OpenAPI document describes the flags.
         let (_, api) = call_json(member, Method::GET, "/api/v1/openapi.json", None).await;
         let schemas = &api["components"]["schemas"];

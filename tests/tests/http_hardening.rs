@@ -455,10 +455,26 @@ backend_tests! {
         let server = TestServer::builder(backend)
             .env("ATRIUM_HTTP_MAX_CONNECTIONS", "40")
             .env("ATRIUM_HTTP_HEADER_TIMEOUT_SECS", "120")
+            .env("ATRIUM_METRICS_LISTEN", "127.0.0.1:0")
             .start()
             .await;
         let addr = address(&server);
         assert_eq!(server.client().health().await.unwrap().status, "ok");
+        // The health check's connection closes some time after its client is dropped; were it
+        // still open below, it would free its slot in the middle of the waves and a connection
+        // past the cap would take it. Wait until the main address has no connection open (the
+        // metrics address counts in the same gauge: its own scrape is the one left).
+        let scrape = server.announced("atrium metrics on ").expect("the metrics address").to_owned();
+        let settle = Instant::now() + Duration::from_secs(20);
+        loop {
+            let metrics = reqwest::get(&scrape).await.unwrap().text().await.unwrap();
+            assert!(metrics.contains("\natrium_http_connections_open "), "no open-connections gauge:\n{metrics}");
+            if metric(&metrics, "atrium_http_connections_open") <= 1.0 {
+                break;
+            }
+            assert!(Instant::now() < settle, "the health check's connection never closed:\n{metrics}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let rss_before = rss_mb(server.pid());
 
         // Every slot taken by a request whose 48 KB of headers never end.
@@ -499,7 +515,7 @@ backend_tests! {
             assert!(Instant::now() < deadline, "the server did not free the slots");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let metrics = metrics_text(&server).await;
+        let metrics = reqwest::get(&scrape).await.unwrap().text().await.unwrap();
         assert!(metric(&metrics, "atrium_http_connections_refused_total") >= 1500.0, "{metrics}");
     }
 }
