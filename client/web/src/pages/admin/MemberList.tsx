@@ -32,10 +32,10 @@ export function MemberList ({ org, admin, businessRoles }: { org: string, admin:
         {list.data.items.map((m) => (
           <li key={m.user.id} class='list-row' data-testid='member'>
             <Avatar id={m.user.id} name={m.user.name} />
-            <span class='grow'>
+            <div class='grow'>
               {m.user.name} <span class='muted'>@{m.user.handle}</span>
               <RoleChips roles={m.roles} />
-            </span>
+            </div>
             <PresenceDot status={presence.value[m.user.id]} name={m.user.name} />
             {admin && m.user.id !== me.value?.user.id
               ? (
