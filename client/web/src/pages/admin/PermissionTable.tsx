@@ -103,7 +103,7 @@ export function PermissionTable ({ org, businessRoles }: { org: string, business
         {failure && (
           <div class='error-box' role='alert' data-testid='permission-errors'>
             <div>
-              <p class='perm-error-title'>{failure.error instanceof ApiError ? failure.error.message : String(failure.error)}
+              <p class='perm-error-title'>The permissions were not saved: {failure.error instanceof ApiError ? failure.error.message : String(failure.error)}.
                 {/* A refusal (4xx) is known to have changed nothing; a lost answer is not. */}
                 {failure.error instanceof ApiError && failure.error.status >= 400 && failure.error.status < 500 && ' Nothing was changed.'}</p>
               <ul>
