@@ -24,9 +24,9 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   const a = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
   // A pending invitation, so that the members screen shows its list too.
   await server.call('POST', `/api/v1/orgs/${w.org}/members`, { token: w.owner.token, json: { email: 'pending@example.com', role: 'member' } }, 202)
-  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`, `/o/${w.org}/members`, '/invitations?token=atr_i_example', '/verify-email?token=atr_v_example']
+  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`, `/o/${w.org}/members`, '/invitations?token=atr_i_example', '/verify-email?token=atr_v_example', `/o/${w.org}/roles`]
   // Every screen in the light theme; the busiest ones again in the dark theme.
-  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4]]]]
+  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4], `/o/${w.org}/roles`]]]
   for (const [theme, list] of runs) {
     await a.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
     for (const p of list) {
@@ -35,6 +35,19 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
       expect(await violations(a.page), `${theme} ${p}`).toEqual([])
     }
   }
+  // The permission table with a cell changed and not saved yet, and the business roles dialog.
+  await a.page.evaluate(() => localStorage.setItem('atrium.theme', 'light'))
+  await a.page.goto(`/o/${w.org}/roles`)
+  await a.page.getByLabel('Resource type').selectOption({ label: 'Documents' })
+  await a.page.getByRole('combobox', { name: 'commenter · Documents · write', exact: true }).selectOption('own')
+  await expect(a.page.getByRole('button', { name: 'Reset commenter · Documents · write to the default' })).toBeVisible()
+  expect(await violations(a.page), 'permission table, edited').toEqual([])
+  await a.page.goto(`/o/${w.org}/members`)
+  await a.page.getByRole('button', { name: `Business roles of ${w.users.bob.name}` }).click()
+  await expect(a.page.getByRole('dialog')).toBeVisible()
+  expect(await violations(a.page), 'business roles dialog').toEqual([])
+  await a.page.keyboard.press('Escape')
+
   // Keyboard: the skip link comes first, focus is visible, and Ctrl+K opens search.
   await a.page.goto(`/o/${w.org}/chat/${channel.id}`)
   await expect(a.page.getByTestId('composer')).toBeVisible()

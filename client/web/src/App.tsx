@@ -10,7 +10,7 @@ import { DocsList } from './pages/Docs'
 import { FilesPage } from './pages/Files'
 import { SearchPalette } from './pages/Search'
 import { Settings } from './pages/settings/Settings'
-import { OrgMembers, OrgSettings, ProjectSettings } from './pages/Admin'
+import { OrgMembers, OrgSettings, ProjectSettings, RolesPage } from './pages/admin'
 import { ThreadsPage, ChatHome, ChannelView, NotificationCentre, NewChannelDialog, NewDmDialog, ChannelList } from './pages/chat'
 import { threadUnread, loadChat, chatAvailable, unreadNotifications, wireChatEvents } from './chat/store'
 import { api } from './lib/api'
@@ -48,6 +48,7 @@ const appRoutes: [string, Screen][] = [
   ['/o/:org', (p) => <OrgHome org={p.org} />],
   ['/o/:org/members', (p) => <OrgMembers org={p.org} />],
   ['/o/:org/settings', (p) => <OrgSettings org={p.org} />],
+  ['/o/:org/roles', (p) => <RolesPage org={p.org} />],
   ['/o/:org/notifications', (p) => <NotificationCentre org={p.org} />],
   ['/o/:org/chat', (p) => <ChatHome org={p.org} />],
   ['/o/:org/threads', (p) => <ThreadsPage org={p.org} />],
@@ -277,6 +278,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
             <>
               <a class={'nav-item' + (path.value === `/o/${org}` ? ' active' : '')} href={`/o/${org}`}>Projects</a>
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value.endsWith('/members') ? ' active' : '')} href={`/o/${org}/members`}>Members</a>}
+              {orgCan(org)?.manage && <a class={'nav-item' + (path.value === `/o/${org}/roles` ? ' active' : '')} href={`/o/${org}/roles`}>Roles and permissions</a>}
               <a class={'nav-item' + (path.value === `/o/${org}/settings` ? ' active' : '')} href={`/o/${org}/settings`}>Organisation settings</a>
               <div class='nav-group'>
                 <div class='nav-heading'>Projects</div>

@@ -57,3 +57,10 @@ export type NotificationSettings = Schemas['NotificationSettings']
 export type ChatSettings = Schemas['ChatSettings']
 export type PresenceStatus = Schemas['PresenceStatus']
 export type Presence = Schemas['Presence']
+
+/** A business role of an organisation (built-in or defined by its admins). */
+export type BusinessRole = Schemas['BusinessRole']
+/** One cell of the role × resource type × action table. */
+export type PermissionRule = Schemas['PermissionRule']
+/** `GET/PUT /api/v1/orgs/{org}/permissions`: the table in effect and the org's overrides. */
+export type Permissions = Schemas['Permissions']

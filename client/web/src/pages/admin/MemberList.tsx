@@ -1,0 +1,56 @@
+import { useState } from 'preact/hooks'
+import { api } from '../../lib/api'
+import { me, toastError } from '../../lib/session'
+import type { BusinessRole, OrgMember, OrgRole } from '../../lib/types'
+import { Avatar, Empty, ErrorBox, PresenceDot, Spinner, useAsync } from '../../ui/common'
+import { presence } from '../../chat/store'
+import { MemberRolesDialog } from './MemberRolesDialog'
+import { RoleChips } from './RoleChips'
+import { ORG_ROLES } from './roleNames'
+
+/** The org's members with their base and business roles; admins change both and remove people. */
+export function MemberList ({ org, admin, businessRoles }: { org: string, admin: boolean, businessRoles: BusinessRole[] }) {
+  const list = useAsync((signal) => api.get<{ items: OrgMember[] }>(`/api/v1/orgs/${org}/members`, { signal }), [org])
+  const [editing, setEditing] = useState<OrgMember | null>(null)
+  async function change (m: OrgMember, r: OrgRole) {
+    try { await api.patch(`/api/v1/orgs/${org}/members/${m.user.id}`, { role: r }); list.reload() } catch (e) { toastError(e); list.reload() }
+  }
+  async function remove (m: OrgMember) {
+    if (!confirm(`Remove ${m.user.name} from the organisation?`)) return
+    try { await api.del(`/api/v1/orgs/${org}/members/${m.user.id}`); list.reload() } catch (e) { toastError(e) }
+  }
+  function saved (m: OrgMember) {
+    setEditing(null)
+    list.setData((d) => ({ items: (d?.items ?? []).map((x) => x.user.id === m.user.id ? { ...x, ...m } : x) }))
+  }
+  if (list.error) return <ErrorBox error={list.error} retry={list.reload} />
+  if (list.loading && !list.data) return <Spinner />
+  if (!list.data?.items.length) return <Empty title='No members' />
+  return (
+    <>
+      <ul class='list' data-testid='members'>
+        {list.data.items.map((m) => (
+          <li key={m.user.id} class='list-row' data-testid='member'>
+            <Avatar id={m.user.id} name={m.user.name} />
+            <div class='grow'>
+              {m.user.name} <span class='muted'>@{m.user.handle}</span>
+              <RoleChips roles={m.roles} />
+            </div>
+            <PresenceDot status={presence.value[m.user.id]} name={m.user.name} />
+            {admin && m.user.id !== me.value?.user.id
+              ? (
+                <>
+                  <label class='sr-only' for={`role-${m.user.id}`}>Role of {m.user.name}</label>
+                  <select id={`role-${m.user.id}`} value={m.role} onChange={(e) => change(m, e.currentTarget.value as OrgRole)}>{ORG_ROLES.map((r) => <option key={r}>{r}</option>)}</select>
+                </>
+                )
+              : <span class='muted'>{m.role}</span>}
+            {admin && <button class='btn btn-small' onClick={() => setEditing(m)} aria-label={`Business roles of ${m.user.name}`}>Business roles</button>}
+            {admin && m.user.id !== me.value?.user.id && <button class='btn btn-small btn-danger' onClick={() => remove(m)}>Remove</button>}
+          </li>
+        ))}
+      </ul>
+      {editing && <MemberRolesDialog org={org} member={editing} businessRoles={businessRoles} onClose={() => setEditing(null)} onSaved={saved} />}
+    </>
+  )
+}
