@@ -420,6 +420,10 @@ pub struct Permissions {
     pub effective: Vec<PermissionRule>,
     /// The org's overrides of the defaults.
     pub overrides: Vec<PermissionRule>,
+    /// Every granted cell of the built-in defaults (what a cell returns to when its override
+    /// is removed).
+    #[serde(default)]
+    pub defaults: Vec<PermissionRule>,
 }
 
 /// `PUT /api/v1/orgs/{org}/permissions`: replaces the org's overrides.

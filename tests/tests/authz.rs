@@ -550,6 +550,10 @@ backend_tests! {
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["overrides"], json!([rule("accountant", "org", "read_audit", "all")]));
         assert!(body["effective"].as_array().unwrap().contains(&rule("accountant", "org", "read_audit", "all")));
+        // The defaults stay what they were: the override is not among them, the built-in rules are.
+        let defaults = body["defaults"].as_array().unwrap();
+        assert!(!defaults.contains(&rule("accountant", "org", "read_audit", "all")), "{body}");
+        assert!(defaults.contains(&rule("admin", "org", "read_audit", "all")), "{body}");
         assert_eq!(call(accountant, Method::GET, &audit, None).await, StatusCode::OK);
         assert_eq!(call(member, Method::GET, &audit, None).await, StatusCode::FORBIDDEN);
 

@@ -131,6 +131,8 @@ test('a rule the server refuses shows its error and changes nothing; a cell rese
   expect((await server.call('GET', `/api/v1/orgs/${w.org}/permissions`, { token: w.owner.token })).json.overrides)
     .toEqual([{ role: 'member', resource: 'org', action: 'read_audit', scope: 'all' }])
   await page.getByRole('button', { name: 'Reset member · Organisation · read audit to the default' }).click()
+  // The server sends the defaults: the reset cell shows its default before it is saved.
+  await expect(audit).toHaveValue('none')
   await page.getByRole('button', { name: 'Save permissions' }).click()
   await expect(audit).toHaveValue('none')
   await expect(page.getByRole('button', { name: 'Reset member · Organisation · read audit to the default' })).toHaveCount(0)

@@ -228,6 +228,7 @@ async fn get_permissions(
     Ok(Json(Permissions {
         effective: effective(&overrides, &business),
         overrides: sorted_rules(&overrides),
+        defaults: effective(&Overrides::default(), &business),
     }))
 }
 
@@ -348,6 +349,7 @@ async fn put_permissions(
     Ok(Json(Permissions {
         effective: effective(&overrides, &business),
         overrides: sorted_rules(&overrides),
+        defaults: effective(&Overrides::default(), &business),
     }))
 }
 

@@ -2404,6 +2404,11 @@ export interface components {
         };
         /** @description `GET /api/v1/orgs/{org}/permissions`: the table in effect, and the org's overrides. */
         Permissions: {
+            /**
+             * @description Every granted cell of the built-in defaults (what a cell returns to when its override
+             *     is removed).
+             */
+            defaults?: components["schemas"]["PermissionRule"][];
             /** @description Every granted cell in effect (defaults with the overrides applied). */
             effective: components["schemas"]["PermissionRule"][];
             /** @description The org's overrides of the defaults. */

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest'
-import { applies, cellKey, isDirty, knownDefault, placeErrors, resetCell, RESOURCE_TYPES, rowsOf, rulesFrom, setCell, shownScope, tableFrom } from './permissions'
+import { applies, cellKey, defaultOf, isDirty, placeErrors, resetCell, RESOURCE_TYPES, rowsOf, rulesFrom, setCell, shownScope, tableFrom } from './permissions'
 
-// A slice of a real answer: editors write documents by default; the org overrode viewers'
-// document reads to `none` and gave accountants `write` on documents.
+// A slice of a real answer: editors write and viewers read documents by default; the org
+// overrode viewers' document reads to `none` and gave accountants `write` on documents.
 const table = tableFrom({
   effective: [
     { role: 'editor', resource: 'document', action: 'write', scope: 'all' },
@@ -11,6 +11,10 @@ const table = tableFrom({
   overrides: [
     { role: 'accountant', resource: 'document', action: 'write', scope: 'all' },
     { role: 'viewer', resource: 'document', action: 'read', scope: 'none' }
+  ],
+  defaults: [
+    { role: 'editor', resource: 'document', action: 'write', scope: 'all' },
+    { role: 'viewer', resource: 'document', action: 'read', scope: 'all' }
   ]
 })
 const EDITOR_WRITE = cellKey('editor', 'document', 'write')
@@ -19,11 +23,11 @@ const ACCOUNTANT_WRITE = cellKey('accountant', 'document', 'write')
 const VIEWER_READ = cellKey('viewer', 'document', 'read')
 
 describe('defaults', () => {
-  it('are what is in effect where the org has no override, and unknown where it has one', () => {
-    expect(knownDefault(table, EDITOR_WRITE)).toBe('all')
-    expect(knownDefault(table, EDITOR_DELETE)).toBe('none')
-    expect(knownDefault(table, ACCOUNTANT_WRITE)).toBeUndefined()
-    expect(knownDefault(table, VIEWER_READ)).toBeUndefined()
+  it('are the built-in table, overridden or not (absent: none)', () => {
+    expect(defaultOf(table, EDITOR_WRITE)).toBe('all')
+    expect(defaultOf(table, EDITOR_DELETE)).toBe('none')
+    expect(defaultOf(table, ACCOUNTANT_WRITE)).toBe('none')
+    expect(defaultOf(table, VIEWER_READ)).toBe('all')
   })
 })
 
@@ -47,15 +51,16 @@ describe('editing a draft', () => {
     expect(d.has(EDITOR_WRITE)).toBe(false)
     expect(isDirty(table, d)).toBe(false)
   })
-  it('keeps an override whose default is unknown, even at the same scope', () => {
-    const d = setCell(table, loaded, VIEWER_READ, 'own')
-    expect(d.get(VIEWER_READ)).toBe('own')
+  it('drops the override of an overridden cell set back to its default', () => {
+    const d = setCell(table, loaded, VIEWER_READ, 'all')
+    expect(d.has(VIEWER_READ)).toBe(false)
     expect(isDirty(table, d)).toBe(true)
+    expect(setCell(table, loaded, VIEWER_READ, 'own').get(VIEWER_READ)).toBe('own')
   })
-  it('resets a cell: the override goes and the default shows once known', () => {
+  it('resets a cell: the override goes and the default shows', () => {
     const d = resetCell(loaded, VIEWER_READ)
     expect(d.has(VIEWER_READ)).toBe(false)
-    expect(shownScope(table, d, VIEWER_READ)).toBeNull()
+    expect(shownScope(table, d, VIEWER_READ)).toBe('all')
     expect(isDirty(table, d)).toBe(true)
     expect(shownScope(table, resetCell(setCell(table, loaded, EDITOR_WRITE, 'none'), EDITOR_WRITE), EDITOR_WRITE)).toBe('all')
   })

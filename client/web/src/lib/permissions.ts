@@ -80,31 +80,28 @@ export interface Table {
   effective: Map<CellKey, Scope>
   /** The org's overrides of the defaults. */
   overrides: Map<CellKey, Scope>
+  /** Granted cells of the built-in defaults (absent: none). */
+  defaults: Map<CellKey, Scope>
 }
 
 export function tableFrom (p: Permissions): Table {
   const toMap = (rules: PermissionRule[]) => new Map(rules.filter((r) => isScope(r.scope)).map((r) => [keyOf(r), r.scope as Scope]))
-  return { effective: toMap(p.effective), overrides: toMap(p.overrides) }
+  return { effective: toMap(p.effective), overrides: toMap(p.overrides), defaults: toMap(p.defaults ?? []) }
 }
 
-/**
- * The default of a cell, when the table tells it: a cell without an override is at its
- * default (what is in effect). The server does not send the default of an overridden cell,
- * so that one is `undefined` until the override is dropped and saved.
- */
-export function knownDefault (t: Table, key: CellKey): Scope | undefined {
-  if (t.overrides.has(key)) return undefined
-  return t.effective.get(key) ?? 'none'
+/** The built-in default of a cell: what it returns to when its override is removed. */
+export function defaultOf (t: Table, key: CellKey): Scope {
+  return t.defaults.get(key) ?? 'none'
 }
 
 /** The overrides being edited: what Save sends. */
 export type Draft = ReadonlyMap<CellKey, Scope>
 
-/** The draft with one cell set; choosing a cell's known default drops its override, so the
- * table never carries overrides that change nothing. */
+/** The draft with one cell set; choosing a cell's default drops its override, so the table
+ * never carries overrides that change nothing. */
 export function setCell (t: Table, draft: Draft, key: CellKey, scope: Scope): Draft {
   const next = new Map(draft)
-  if (knownDefault(t, key) === scope) next.delete(key)
+  if (defaultOf(t, key) === scope) next.delete(key)
   else next.set(key, scope)
   return next
 }
@@ -115,9 +112,9 @@ export function resetCell (draft: Draft, key: CellKey): Draft {
   return next
 }
 
-/** What a cell shows: its override, else its default; `null` for a default not known yet. */
-export function shownScope (t: Table, draft: Draft, key: CellKey): Scope | null {
-  return draft.get(key) ?? knownDefault(t, key) ?? null
+/** What a cell shows: its override, else its default. */
+export function shownScope (t: Table, draft: Draft, key: CellKey): Scope {
+  return draft.get(key) ?? defaultOf(t, key)
 }
 
 /** Whether the draft differs from what the server holds. */

@@ -6,12 +6,11 @@ export const UNSAVED_NOTE_ID = 'perm-unsaved-note'
 
 /**
  * One cell of the permission table: the scope of one (role, resource type, action).
- * `shown` null is a default the server has not told yet (an override was dropped, unsaved).
  * `changed`: the draft overrides the default here; `unsaved`: it differs from what is saved.
  */
 export function PermissionCell ({ label, shown, changed, unsaved, editable, first, errors, errorId, onChange, onReset }: {
   label: string
-  shown: Scope | null
+  shown: Scope
   changed: boolean
   unsaved: boolean
   editable: boolean
@@ -28,17 +27,16 @@ export function PermissionCell ({ label, shown, changed, unsaved, editable, firs
   const error = errors && <small id={errorId} class='field-error'>{errors.join('; ')}</small>
   if (!editable) {
     return (
-      <td class={cls} data-scope={shown ?? 'default'}>
-        <span aria-describedby={described}>{shown ?? 'default'}</span>{marker}
+      <td class={cls} data-scope={shown}>
+        <span aria-describedby={described}>{shown}</span>{marker}
         {error}
       </td>
     )
   }
   return (
-    <td class={cls} data-scope={shown ?? 'default'}>
+    <td class={cls} data-scope={shown}>
       <div class='perm-cell-inner'>
-        <select aria-label={label} value={shown ?? ''} onChange={(e) => onChange(e.currentTarget.value as Scope)} aria-invalid={errors ? 'true' : undefined} aria-describedby={described}>
-          {shown === null && <option value=''>default</option>}
+        <select aria-label={label} value={shown} onChange={(e) => onChange(e.currentTarget.value as Scope)} aria-invalid={errors ? 'true' : undefined} aria-describedby={described}>
           {SCOPES.map((s) => <option key={s} value={s}>{s}</option>)}
         </select>
         {marker}
