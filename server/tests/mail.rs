@@ -17,6 +17,7 @@ use atrium_server::mail::outbox::{self, OutgoingMail};
 use atrium_server::mail::templates::{self, Invitation};
 use atrium_server::mail::{Error, MailHandler, Mailer};
 use atrium_server::write::Writes;
+use atrium_tests::services::PrivateSmtp;
 use tokio_util::sync::CancellationToken;
 
 mod common;
@@ -126,47 +127,6 @@ fn header(mail: &mailparse::ParsedMail<'_>, name: &str) -> String {
 fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
-}
-
-/// A second SMTP sink started by the test, stopped when dropped.
-struct Sink {
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn script() -> PathBuf {
-        std::env::var_os("ATRIUM_TEST_SERVICES_SCRIPTS").map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services"),
-            PathBuf::from,
-        )
-    }
-
-    fn start(port: u16) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let status = std::process::Command::new("bash")
-            .arg(Self::script().join("smtp.sh"))
-            .arg("start")
-            .arg(dir.path())
-            .arg(port.to_string())
-            .status()
-            .unwrap();
-        assert!(status.success(), "smtp.sh start failed");
-        Self { dir }
-    }
-
-    fn mail_dir(&self) -> PathBuf {
-        self.dir.path().join("mail")
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("bash")
-            .arg(Self::script().join("smtp.sh"))
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
-    }
 }
 
 fn options() -> RunnerOptions {
@@ -347,7 +307,7 @@ async fn smtp_outage_backs_off_then_delivers(t: &TestDb) {
     );
 
     // The server comes up on that port: the next attempt delivers.
-    let sink = Sink::start(port);
+    let sink = PrivateSmtp::start(port);
     let report = deliver_due(&t.db, &mailer, &options, row.run_at).await;
     assert_eq!(report.done, 1, "{report:?}");
     let raw = wait_for_mail_to(&sink.mail_dir(), &to).await;

@@ -15,6 +15,69 @@ use atrium_client::wire::{
 use crate::TestServer;
 use crate::mail;
 
+/// What sends a request: a bare client, or a user's.
+pub trait Caller {
+    fn client(&self) -> &Client;
+}
+
+impl Caller for Client {
+    fn client(&self) -> &Client {
+        self
+    }
+}
+
+impl Caller for TestUser {
+    fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Sends a request with an optional JSON body; the status, and the body when it is JSON (else
+/// `Null`).
+pub async fn call_json(
+    caller: &impl Caller,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut request = caller.client().request(method, path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Waits until the file's current version's text extraction is done, failed or skipped (at
+/// most `within`); returns `GET /files/{file}/text`.
+pub async fn extraction_finished(
+    user: &TestUser,
+    file: &str,
+    within: std::time::Duration,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let text: serde_json::Value = user
+            .client
+            .get(&format!("/api/v1/files/{file}/text"))
+            .await
+            .unwrap();
+        if !matches!(text["extraction"].as_str(), Some("pending" | "running")) {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "extraction did not finish: {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// The password every fixture user gets.
 pub const PASSWORD: &str = "correct horse battery staple 9";
 

@@ -113,3 +113,41 @@ fn scripts_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services"))
 }
+
+/// An SMTP sink of the test's own on `port`, for tests that stop and start it (the shared one
+/// serves every test at once). Each accepted message appears as one `.eml` file in
+/// [`PrivateSmtp::mail_dir`]. Stopped on drop.
+pub struct PrivateSmtp {
+    dir: tempfile::TempDir,
+}
+
+impl PrivateSmtp {
+    /// Starts a sink on `port` (a port chosen before, e.g. one a server was already told).
+    pub fn start(port: u16) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = Command::new("bash")
+            .arg(scripts_dir().join("smtp.sh"))
+            .arg("start")
+            .arg(dir.path())
+            .arg(port.to_string())
+            .status()
+            .expect("run smtp.sh");
+        assert!(status.success(), "smtp.sh start failed");
+        Self { dir }
+    }
+
+    /// Where the accepted messages are.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.dir.path().join("mail")
+    }
+}
+
+impl Drop for PrivateSmtp {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(scripts_dir().join("smtp.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
+}

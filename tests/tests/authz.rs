@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use atrium_client::wire::{OrgRole, ProjectRole, Visibility};
 use atrium_tests::events::{EventSocket, any_mentions};
-use atrium_tests::fixtures::{self, TestUser};
+use atrium_tests::fixtures::{self, TestUser, call_json};
 use atrium_tests::{Backend, TestDatabase, TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -40,21 +40,6 @@ async fn call(user: &TestUser, method: Method, path: &str, body: Option<Value>) 
         request = request.json(&body);
     }
     request.send().await.unwrap().status()
-}
-
-async fn call_json(
-    user: &TestUser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = user.client.request(method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// An organisation with one user per role under test, an open project (default role editor)

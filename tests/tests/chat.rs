@@ -11,7 +11,7 @@ use atrium_client::wire::{
     ProjectRole, ReactionRequest, Reactions, Thread, Unread, UserIds, Visibility,
 };
 use atrium_tests::events::{EventSocket, Frame, any_mentions};
-use atrium_tests::fixtures::{self, TestUser};
+use atrium_tests::fixtures::{self, TestUser, call_json as call};
 use atrium_tests::mail::{mails_to_containing, wait_for_mail_containing};
 use atrium_tests::{Backend, TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
@@ -106,23 +106,6 @@ async fn history(user: &TestUser, channel: &str) -> MessagePage {
         .get(&format!("/api/v1/channels/{channel}/messages?limit=200"))
         .await
         .unwrap()
-}
-
-/// Sends a request and returns the status and JSON body (or Null).
-async fn call(
-    user: &TestUser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = user.client.request(method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 async fn set_level(user: &TestUser, channel: &str, level: &str) {

@@ -450,31 +450,11 @@ async fn upload(w: &Workspace, name: &str, bytes: &[u8]) -> String {
     body["id"].as_str().unwrap().to_owned()
 }
 
-/// Waits until the file's current version is done, failed or skipped; returns `/text`.
-async fn finished(user: &TestUser, file: &str, within: Duration) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let text: Value = user
-            .client
-            .get(&format!("/api/v1/files/{file}/text"))
-            .await
-            .unwrap();
-        if !matches!(text["extraction"].as_str(), Some("pending" | "running")) {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "extraction did not finish: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// A small file extracted first, so that what the first extraction sets up once is in the
 /// baseline.
 async fn warm_up(w: &Workspace) {
     let file = upload(w, "warm.html", b"<!DOCTYPE html><p>warm</p>").await;
-    let text = finished(&w.owner, &file, Duration::from_secs(60)).await;
+    let text = fixtures::extraction_finished(&w.owner, &file, Duration::from_secs(60)).await;
     assert_eq!(text["extraction"], "done", "{text}");
 }
 
@@ -534,7 +514,7 @@ atrium_tests::backend_tests! {
             files.push(upload(&w, name, bytes).await);
         }
         for ((name, _, reason), file) in bombs.iter().zip(&files) {
-            let text = finished(&w.owner, file, Duration::from_secs(120)).await;
+            let text = fixtures::extraction_finished(&w.owner, file, Duration::from_secs(120)).await;
             assert_eq!(text["extraction"], "failed", "{name}: {text}");
             assert!(text["error"].as_str().unwrap().contains(reason), "{name}: {text}");
             assert!(text["text"].is_null(), "{name}: {text}");
@@ -564,10 +544,10 @@ atrium_tests::backend_tests! {
         let before = cpu_with_children(pid);
         let first = upload(&w, "scripts.html", page.as_bytes()).await;
         let second = upload(&w, "mixed.html", mixed.as_bytes()).await;
-        let text = finished(&w.owner, &first, Duration::from_secs(60)).await;
+        let text = fixtures::extraction_finished(&w.owner, &first, Duration::from_secs(60)).await;
         assert_eq!(text["extraction"], "done", "{text}");
         assert_eq!(text["text"].as_str().unwrap().trim(), "the end");
-        let text = finished(&w.owner, &second, Duration::from_secs(60)).await;
+        let text = fixtures::extraction_finished(&w.owner, &second, Duration::from_secs(60)).await;
         assert_eq!(text["extraction"], "done", "{text}");
         assert!(text["text"].as_str().unwrap().trim_end().ends_with("mixed end"), "{text}");
         // Server and extraction children together (the children are counted once reaped).
@@ -584,10 +564,10 @@ atrium_tests::backend_tests! {
         plain.extend_from_slice(b" before\0after");
         let plain = upload(&w, "notes.txt", &plain).await;
         let html = upload(&w, "page.html", b"<!DOCTYPE html><p>x&#0;y</p>").await;
-        let text = finished(&w.owner, &plain, Duration::from_secs(60)).await;
+        let text = fixtures::extraction_finished(&w.owner, &plain, Duration::from_secs(60)).await;
         assert_eq!(text["extraction"], "done", "{text}");
         assert!(text["text"].as_str().unwrap().ends_with("beforeafter"), "{text}");
-        let text = finished(&w.owner, &html, Duration::from_secs(60)).await;
+        let text = fixtures::extraction_finished(&w.owner, &html, Duration::from_secs(60)).await;
         assert_eq!(text["extraction"], "done", "{text}");
         assert_eq!(text["text"].as_str().unwrap().trim(), "xy");
     }
@@ -601,7 +581,7 @@ atrium_tests::backend_tests! {
         warm_up(&w).await;
         let pid = w.server.pid();
         let file = upload(&w, "slow.pdf", &pdf_rereads(8, 5_000)).await;
-        let text = finished(&w.owner, &file, Duration::from_secs(60)).await;
+        let text = fixtures::extraction_finished(&w.owner, &file, Duration::from_secs(60)).await;
         assert_eq!(text["extraction"], "failed", "{text}");
         assert_eq!(text["error"], "extraction took longer than 2 s", "{text}");
         assert_eq!(children(pid), Vec::<u32>::new(), "the child was not stopped");
@@ -618,7 +598,7 @@ atrium_tests::backend_tests! {
         let pdf = upload(&w, "compressed-twice.pdf", &pdf_compressed_twice()).await;
         let xref = upload(&w, "xref-stream.pdf", &pdf_xref_stream_bomb()).await;
         for file in [pdf, xref] {
-            let text = finished(&w.owner, &file, Duration::from_secs(120)).await;
+            let text = fixtures::extraction_finished(&w.owner, &file, Duration::from_secs(120)).await;
             assert_eq!(text["extraction"], "failed", "{text}");
             assert_eq!(text["error"], format!("exceeded the extraction memory limit ({MEMORY_MIB} MiB)"), "{text}");
         }

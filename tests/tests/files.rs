@@ -237,26 +237,6 @@ where
     }
 }
 
-/// Waits for the current version's text extraction to finish; returns `/text`.
-async fn extraction(user: &TestUser, file: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text: Value = user
-            .client
-            .get(&format!("/api/v1/files/{file}/text"))
-            .await
-            .unwrap();
-        if !matches!(text["extraction"].as_str(), Some("pending" | "running")) {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "extraction did not finish: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// A one-page PDF with `sentence` in Helvetica, cross-reference offsets computed.
 fn pdf(sentence: &str) -> Vec<u8> {
     let content = format!("BT /F1 12 Tf 72 720 Td ({sentence}) Tj ET");
@@ -497,18 +477,18 @@ storage_tests! {
         let markdown = uploaded(&w.owner, &w.project.id, "notes.md", b"# Notes\nRemember the *milk*.").await;
         assert_eq!(markdown["content_type"], "text/markdown");
 
-        let text = extraction(&w.viewer, pdf_file["id"].as_str().unwrap()).await;
+        let text = fixtures::extraction_finished(&w.viewer, pdf_file["id"].as_str().unwrap(), Duration::from_secs(60)).await;
         assert_eq!(text["extraction"], "done", "{text}");
         assert!(text["text"].as_str().unwrap().contains("The quick brown fox jumps over the lazy dog"), "{text}");
-        let text = extraction(&w.viewer, docx_file["id"].as_str().unwrap()).await;
+        let text = fixtures::extraction_finished(&w.viewer, docx_file["id"].as_str().unwrap(), Duration::from_secs(60)).await;
         assert_eq!(text["extraction"], "done", "{text}");
         assert!(text["text"].as_str().unwrap().contains("The committee approved the budget for the new bridge."), "{text}");
-        let text = extraction(&w.viewer, markdown["id"].as_str().unwrap()).await;
+        let text = fixtures::extraction_finished(&w.viewer, markdown["id"].as_str().unwrap(), Duration::from_secs(60)).await;
         assert!(text["text"].as_str().unwrap().contains("Remember the *milk*."), "{text}");
 
         // A malformed PDF fails extraction with a reason; the file itself is fine.
         let broken_id = broken["id"].as_str().unwrap();
-        let text = extraction(&w.viewer, broken_id).await;
+        let text = fixtures::extraction_finished(&w.viewer, broken_id, Duration::from_secs(60)).await;
         assert_eq!(text["extraction"], "failed", "{text}");
         assert!(text["error"].as_str().is_some_and(|e| !e.is_empty()));
         let (status, _, body) = get(&w.viewer, &format!("/api/v1/files/{broken_id}/content"), &[]).await;

@@ -3,34 +3,17 @@
 
 use std::path::Path;
 
+use atrium_client::ClientError;
 use atrium_client::wire::{
     AddProjectMemberRequest, AuditEntry, ChangeRoleRequest, CreatedToken, LoginRequest,
     LoginResponse, Me, Org, OrgRole, Page, Project, ProjectRole, RecoveryCodes, TotpEnrolment,
     Visibility,
 };
-use atrium_client::{Client, ClientError};
-use atrium_tests::fixtures::{self, PASSWORD};
+use atrium_tests::fixtures::{self, PASSWORD, call_json as call};
 use atrium_tests::mail::{self, wait_for_mail};
 use atrium_tests::{TestServer, backend_tests, services};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// Sends a request with an optional JSON body; the status, and the body when it is JSON.
-async fn call(
-    client: &Client,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = client.request(method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn audit_actions(db_url: &str, action: &str) -> i64 {
     sqlx::any::install_default_drivers();

@@ -8,77 +8,40 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::OrgRole;
 use atrium_tests::fixtures::{self, PASSWORD, TestUser};
-use atrium_tests::services::free_port;
+use atrium_tests::services::{PrivateSmtp, free_port};
 use atrium_tests::{Backend, TestDatabase, TestServer, TestServerBuilder};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-/// An SMTP sink of the test's own on `port`, stopped when dropped.
-struct Sink {
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn script() -> PathBuf {
-        std::env::var_os("ATRIUM_TEST_SERVICES_SCRIPTS").map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services"),
-            PathBuf::from,
-        )
-    }
-
-    fn start(port: u16) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let status = std::process::Command::new("bash")
-            .arg(Self::script().join("smtp.sh"))
-            .arg("start")
-            .arg(dir.path())
-            .arg(port.to_string())
-            .status()
-            .unwrap();
-        assert!(status.success(), "smtp.sh start failed");
-        Self { dir }
-    }
-
-    /// The local part of each Message-ID (the job id) → how many messages carried it.
-    fn message_ids(&self) -> HashMap<String, usize> {
-        let mut ids = HashMap::new();
-        let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail")) else {
-            return ids;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|x| x != "eml") {
-                continue;
-            }
-            let raw = std::fs::read_to_string(&path).unwrap();
-            let id = raw
-                .lines()
-                .find_map(|line| {
-                    let (name, value) = line.split_once(':')?;
-                    let local = value.trim().strip_prefix('<')?.split('@').next()?;
-                    name.eq_ignore_ascii_case("message-id")
-                        .then(|| local.to_owned())
-                })
-                .unwrap_or_else(|| panic!("no Message-ID in {}", path.display()));
-            *ids.entry(id).or_default() += 1;
+/// The local part of each Message-ID (the job id) in `sink`'s mail → how many messages
+/// carried it.
+fn message_ids(sink: &PrivateSmtp) -> HashMap<String, usize> {
+    let mut ids = HashMap::new();
+    let Ok(entries) = std::fs::read_dir(sink.mail_dir()) else {
+        return ids;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "eml") {
+            continue;
         }
-        ids
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let id = raw
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                let local = value.trim().strip_prefix('<')?.split('@').next()?;
+                name.eq_ignore_ascii_case("message-id")
+                    .then(|| local.to_owned())
+            })
+            .unwrap_or_else(|| panic!("no Message-ID in {}", path.display()));
+        *ids.entry(id).or_default() += 1;
     }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("bash")
-            .arg(Self::script().join("smtp.sh"))
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
-    }
+    ids
 }
 
 /// A server whose mail goes to SMTP on `port` (nothing may listen there yet), polling for jobs
@@ -185,7 +148,7 @@ atrium_tests::backend_tests! {
         let attempts_while_down = job["attempts"].as_i64().unwrap();
 
         // SMTP comes back on that port: the next attempt delivers, exactly once.
-        let sink = Sink::start(port);
+        let sink = PrivateSmtp::start(port);
         let done = wait_for_jobs(&owner, &org.id, "done", Duration::from_secs(30), |items| {
             items.iter().any(|job| job["id"] == job_id.as_str())
         })
@@ -193,7 +156,7 @@ atrium_tests::backend_tests! {
         let job = done.iter().find(|job| job["id"] == job_id.as_str()).unwrap();
         assert!(job["attempts"].as_i64().unwrap() > attempts_while_down, "{job}");
         assert!(job.get("last_error").is_none(), "{job}");
-        let ids = sink.message_ids();
+        let ids = message_ids(&sink);
         assert_eq!(ids.get(&job_id), Some(&1), "{ids:?}");
     }
 
@@ -284,7 +247,7 @@ atrium_tests::backend_tests! {
 async fn two_servers_on_one_postgres_run_each_job_once() {
     const MAILS: usize = 200;
     let port = free_port();
-    let sink = Sink::start(port);
+    let sink = PrivateSmtp::start(port);
     let first = mailing_server(Backend::Postgres, port).start().await;
     let second = mailing_server(Backend::Postgres, port)
         .database(TestDatabase::shared(first.database_url()))
@@ -315,7 +278,7 @@ async fn two_servers_on_one_postgres_run_each_job_once() {
         .fetch_one(&pool)
         .await
         .unwrap();
-        if done == MAILS as i64 && sink.message_ids().len() == MAILS {
+        if done == MAILS as i64 && message_ids(&sink).len() == MAILS {
             break;
         }
         assert!(
@@ -345,7 +308,7 @@ async fn two_servers_on_one_postgres_run_each_job_once() {
     }
     // Give a double run every chance to show up, then count the messages.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let ids = sink.message_ids();
+    let ids = message_ids(&sink);
     assert_eq!(ids.len(), MAILS, "{} distinct messages", ids.len());
     for (id, _, _) in &jobs {
         assert_eq!(ids.get(id), Some(&1), "message of job {id}");
