@@ -99,10 +99,9 @@ impl OrgAccess {
 
 /// The caller's membership of `org_id` with its policy; 404 when they are not a member.
 pub async fn org_access(db: &Db, user_id: &str, org_id: &str) -> Result<OrgAccess> {
-    let (role, business_roles) = store::member(db, org_id, user_id)
-        .await?
-        .ok_or(ApiError::NotFound("organisation"))?;
-    org_access_as(db, user_id, org_id, role, business_roles).await
+    let policy = store::member_policy(db, org_id, user_id).await?;
+    let role = policy.role.ok_or(ApiError::NotFound("organisation"))?;
+    Ok(org_access_as(user_id, org_id, role, policy))
 }
 
 /// [`org_access`] for a member whose base role the caller has already read (in a joined row).
@@ -112,28 +111,27 @@ pub async fn member_access(
     org_id: &str,
     role: OrgRole,
 ) -> Result<OrgAccess> {
-    let business_roles = store::business_roles(db, org_id, user_id).await?;
-    org_access_as(db, user_id, org_id, role, business_roles).await
+    let policy = store::member_policy(db, org_id, user_id).await?;
+    Ok(org_access_as(user_id, org_id, role, policy))
 }
 
-async fn org_access_as(
-    db: &Db,
+fn org_access_as(
     user_id: &str,
     org_id: &str,
     role: OrgRole,
-    business_roles: Vec<String>,
-) -> Result<OrgAccess> {
-    Ok(OrgAccess {
+    policy: store::MemberPolicy,
+) -> OrgAccess {
+    OrgAccess {
         org_id: org_id.to_owned(),
         role,
         subject: Subject {
             user_id: user_id.to_owned(),
             org_role: role,
-            business_roles,
+            business_roles: policy.business_roles,
             project_role: None,
         },
-        policy: Policy::new(store::overrides(db, org_id).await?),
-    })
+        policy: Policy::new(policy.overrides),
+    }
 }
 
 /// The caller's business roles and `can` flags in an org they belong to (for `Org` and

@@ -25,21 +25,62 @@ pub struct ProjectFacts {
     pub default_role: ProjectRole,
 }
 
-/// A member's base role and business roles in an org; `None` when not a member.
-pub async fn member(
+/// What one decision needs of a member, read in one round trip (decisions are made on every
+/// request, and a per-org cache would miss another node's `PUT /permissions`): their base
+/// role (`None`: not a member), their business roles, and the org's overrides of the table.
+#[derive(Debug, Default)]
+pub struct MemberPolicy {
+    pub role: Option<OrgRole>,
+    pub business_roles: Vec<String>,
+    pub overrides: Overrides,
+}
+
+/// See [`MemberPolicy`].
+pub async fn member_policy(
     db: &Db,
     org_id: &str,
     user_id: &str,
-) -> Result<Option<(OrgRole, Vec<String>)>, sqlx::Error> {
-    let row = sqlx::query("select role from org_members where org_id = $1 and user_id = $2")
-        .bind(org_id)
-        .bind(user_id)
-        .fetch_optional(db.pool())
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let name: String = row.try_get("role")?;
-    let role = parse_org_role(&name).ok_or_else(|| decode_error("org role", &name))?;
-    Ok(Some((role, business_roles(db, org_id, user_id).await?)))
+) -> Result<MemberPolicy, sqlx::Error> {
+    let rows = sqlx::query(
+        "select 'member' as kind, role, '' as resource, '' as action, '' as scope
+             from org_members where org_id = $1 and user_id = $2
+         union all
+         select 'role', role, '', '', '' from org_member_roles where org_id = $1 and user_id = $2
+         union all
+         select 'rule', role, resource, action, scope from org_permissions where org_id = $1",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut policy = MemberPolicy::default();
+    for row in rows {
+        let kind: String = row.try_get("kind")?;
+        let role: String = row.try_get("role")?;
+        match kind.as_str() {
+            "member" => {
+                policy.role =
+                    Some(parse_org_role(&role).ok_or_else(|| decode_error("org role", &role))?);
+            }
+            "role" => policy.business_roles.push(role),
+            _ => {
+                let resource: String = row.try_get("resource")?;
+                let action: String = row.try_get("action")?;
+                let scope: String = row.try_get("scope")?;
+                policy.overrides.0.insert(
+                    (
+                        role,
+                        ResourceKind::parse(&resource)
+                            .ok_or_else(|| decode_error("resource", &resource))?,
+                        Action::parse(&action).ok_or_else(|| decode_error("action", &action))?,
+                    ),
+                    Scope::parse(&scope).ok_or_else(|| decode_error("scope", &scope))?,
+                );
+            }
+        }
+    }
+    policy.business_roles.sort();
+    Ok(policy)
 }
 
 /// The business roles a member holds, by name.
