@@ -63,20 +63,7 @@ pub async fn member_policy(
                     Some(parse_org_role(&role).ok_or_else(|| decode_error("org role", &role))?);
             }
             "role" => policy.business_roles.push(role),
-            _ => {
-                let resource: String = row.try_get("resource")?;
-                let action: String = row.try_get("action")?;
-                let scope: String = row.try_get("scope")?;
-                policy.overrides.0.insert(
-                    (
-                        role,
-                        ResourceKind::parse(&resource)
-                            .ok_or_else(|| decode_error("resource", &resource))?,
-                        Action::parse(&action).ok_or_else(|| decode_error("action", &action))?,
-                    ),
-                    Scope::parse(&scope).ok_or_else(|| decode_error("scope", &scope))?,
-                );
-            }
+            _ => add_override(&mut policy.overrides, role, &row)?,
         }
     }
     policy.business_roles.sort();
@@ -216,6 +203,26 @@ pub async fn create_role(
     Ok(done.rows_affected() == 1)
 }
 
+/// Adds the rule of a row with `resource`, `action` and `scope` columns for `role`.
+fn add_override(
+    overrides: &mut Overrides,
+    role: String,
+    row: &sqlx::any::AnyRow,
+) -> Result<(), sqlx::Error> {
+    let resource: String = row.try_get("resource")?;
+    let action: String = row.try_get("action")?;
+    let scope: String = row.try_get("scope")?;
+    overrides.0.insert(
+        (
+            role,
+            ResourceKind::parse(&resource).ok_or_else(|| decode_error("resource", &resource))?,
+            Action::parse(&action).ok_or_else(|| decode_error("action", &action))?,
+        ),
+        Scope::parse(&scope).ok_or_else(|| decode_error("scope", &scope))?,
+    );
+    Ok(())
+}
+
 /// An org's overrides of the default table.
 pub async fn overrides(db: &Db, org_id: &str) -> Result<Overrides, sqlx::Error> {
     let rows =
@@ -225,18 +232,7 @@ pub async fn overrides(db: &Db, org_id: &str) -> Result<Overrides, sqlx::Error> 
             .await?;
     let mut overrides = Overrides::default();
     for row in rows {
-        let resource: String = row.try_get("resource")?;
-        let action: String = row.try_get("action")?;
-        let scope: String = row.try_get("scope")?;
-        overrides.0.insert(
-            (
-                row.try_get("role")?,
-                ResourceKind::parse(&resource)
-                    .ok_or_else(|| decode_error("resource", &resource))?,
-                Action::parse(&action).ok_or_else(|| decode_error("action", &action))?,
-            ),
-            Scope::parse(&scope).ok_or_else(|| decode_error("scope", &scope))?,
-        );
+        add_override(&mut overrides, row.try_get("role")?, &row)?;
     }
     Ok(overrides)
 }
