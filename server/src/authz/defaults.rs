@@ -8,6 +8,7 @@
 use super::model::Action::{self, *};
 use super::model::ResourceKind::{self, *};
 use super::model::Scope::{self, *};
+use super::model::{CONTENT_ACTIONS, ORG_ACTIONS, RECORD_ACTIONS, RECORD_TYPE_ACTIONS};
 
 /// One default row: `role` may do `actions` on `kind` with `scope`.
 pub struct Row {
@@ -31,6 +32,7 @@ const fn row(
     }
 }
 
+/// Everything on the organisation but deleting it (the owners' alone).
 const ADMIN_ORG: &[Action] = &[
     Read,
     CreateProject,
@@ -40,29 +42,24 @@ const ADMIN_ORG: &[Action] = &[
     ReadJobs,
     ManagePermissions,
 ];
-const EVERYTHING: &[Action] = &[Read, Comment, Write, Manage, Delete];
-const RECORD_ALL: &[Action] = &[
-    Read, Comment, Write, Manage, Delete, Transition, Export, Import,
-];
 
 /// The default table.
 pub const ROWS: &[Row] = &[
     // The organisation itself.
-    row("owner", Org, ADMIN_ORG, All),
-    row("owner", Org, &[Delete], All),
+    row("owner", Org, ORG_ACTIONS, All),
     row("admin", Org, ADMIN_ORG, All),
     row("member", Org, &[Read, CreateProject], All),
     row("viewer", Org, &[Read], All),
     row("guest", Org, &[Read], All),
     // Projects: managers change settings and members.
-    row("manager", Project, EVERYTHING, All),
+    row("manager", Project, CONTENT_ACTIONS, All),
     row("editor", Project, &[Read, Comment, Write], All),
     row("commenter", Project, &[Read, Comment], All),
     row("viewer", Project, &[Read], All),
     // Channels: writing creates one; its creator manages it while they may post; managers
     // moderate every channel. In a direct message its members hold `editor`, org owners and
     // admins `manager`.
-    row("manager", Channel, EVERYTHING, All),
+    row("manager", Channel, CONTENT_ACTIONS, All),
     row("editor", Channel, &[Read, Comment, Write], All),
     row("editor", Channel, &[Manage, Delete], Own),
     row("commenter", Channel, &[Read, Comment], All),
@@ -80,41 +77,31 @@ pub const ROWS: &[Row] = &[
     row("viewer", Message, &[Read], All),
     row("viewer", Message, &[Manage, Delete], Own),
     // Documents, files, boards and tasks.
-    row("manager", Document, EVERYTHING, All),
+    row("manager", Document, CONTENT_ACTIONS, All),
     row("editor", Document, &[Read, Comment, Write, Delete], All),
     row("commenter", Document, &[Read, Comment], All),
     row("viewer", Document, &[Read], All),
-    row("manager", File, EVERYTHING, All),
+    row("manager", File, CONTENT_ACTIONS, All),
     row("editor", File, &[Read, Comment, Write, Delete], All),
     row("commenter", File, &[Read, Comment], All),
     row("viewer", File, &[Read], All),
-    row("manager", Board, EVERYTHING, All),
+    row("manager", Board, CONTENT_ACTIONS, All),
     row("editor", Board, &[Read, Comment, Write], All),
     row("commenter", Board, &[Read, Comment], All),
     row("viewer", Board, &[Read], All),
-    row("manager", Task, EVERYTHING, All),
+    row("manager", Task, CONTENT_ACTIONS, All),
     row("editor", Task, &[Read, Comment, Write, Delete], All),
     row("commenter", Task, &[Read, Comment], All),
     row("viewer", Task, &[Read], All),
     // Record types and records: owners and admins run them; members and viewers read the
     // types (org-wide data is for the org's own people, not guests, who see only what they were
     // added to); what business roles do with records is granted per org.
-    row(
-        "owner",
-        RecordType,
-        &[Read, Write, Manage, Delete, Export, Import],
-        All,
-    ),
-    row(
-        "admin",
-        RecordType,
-        &[Read, Write, Manage, Delete, Export, Import],
-        All,
-    ),
+    row("owner", RecordType, RECORD_TYPE_ACTIONS, All),
+    row("admin", RecordType, RECORD_TYPE_ACTIONS, All),
     row("member", RecordType, &[Read], All),
     row("viewer", RecordType, &[Read], All),
-    row("owner", Record, RECORD_ALL, All),
-    row("admin", Record, RECORD_ALL, All),
+    row("owner", Record, RECORD_ACTIONS, All),
+    row("admin", Record, RECORD_ACTIONS, All),
 ];
 
 /// The default scope of one (role, kind, action) cell.

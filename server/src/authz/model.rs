@@ -60,23 +60,11 @@ impl ResourceKind {
 
     /// The actions meaningful for this kind (what its `can` flags and table rows may name).
     pub fn actions(self) -> &'static [Action] {
-        use Action::*;
         match self {
-            Self::Org => &[
-                Read,
-                Delete,
-                CreateProject,
-                InviteMembers,
-                ManageMembers,
-                ReadAudit,
-                ReadJobs,
-                ManagePermissions,
-            ],
-            Self::Record => &[
-                Read, Comment, Write, Manage, Delete, Transition, Export, Import,
-            ],
-            Self::RecordType => &[Read, Write, Manage, Delete, Export, Import],
-            _ => &[Read, Comment, Write, Manage, Delete],
+            Self::Org => ORG_ACTIONS,
+            Self::Record => RECORD_ACTIONS,
+            Self::RecordType => RECORD_TYPE_ACTIONS,
+            _ => CONTENT_ACTIONS,
         }
     }
 }
@@ -106,6 +94,47 @@ pub enum Action {
     /// Define business roles and edit the permission table.
     ManagePermissions,
 }
+
+/// The actions on the organisation itself.
+pub const ORG_ACTIONS: &[Action] = &[
+    Action::Read,
+    Action::Delete,
+    Action::CreateProject,
+    Action::InviteMembers,
+    Action::ManageMembers,
+    Action::ReadAudit,
+    Action::ReadJobs,
+    Action::ManagePermissions,
+];
+/// The actions on a record.
+pub const RECORD_ACTIONS: &[Action] = &[
+    Action::Read,
+    Action::Comment,
+    Action::Write,
+    Action::Manage,
+    Action::Delete,
+    Action::Transition,
+    Action::Export,
+    Action::Import,
+];
+/// The actions on a record type.
+pub const RECORD_TYPE_ACTIONS: &[Action] = &[
+    Action::Read,
+    Action::Write,
+    Action::Manage,
+    Action::Delete,
+    Action::Export,
+    Action::Import,
+];
+/// The actions on everything else (projects, channels, messages, documents, files, boards,
+/// tasks).
+pub const CONTENT_ACTIONS: &[Action] = &[
+    Action::Read,
+    Action::Comment,
+    Action::Write,
+    Action::Manage,
+    Action::Delete,
+];
 
 impl Action {
     pub const ALL: [Action; 14] = [

@@ -13,7 +13,7 @@ use crate::authz::roles::effective_role;
 use crate::authz::{self, Action};
 use crate::db::Db;
 use crate::error::{ApiError, Result};
-use crate::projects::store as project_store;
+use crate::projects::store::{self as project_store, ProjectRow};
 
 /// The caller's access to a channel they can see.
 #[derive(Debug, Clone)]
@@ -162,12 +162,28 @@ pub async fn visible_channels(
     org_id: &str,
     org_role: OrgRole,
 ) -> Result<(Vec<store::ChannelForUser>, HashMap<String, ProjectRole>), sqlx::Error> {
+    let listed = project_store::list_in_org(db, org_id, user_id).await?;
+    visible_channels_among(db, user_id, org_id, org_role, &listed).await
+}
+
+/// [`visible_channels`] given the org's projects with the user's explicit role in each, as
+/// [`project_store::list_in_org`] read them (for a caller that needs them too).
+pub async fn visible_channels_among(
+    db: &Db,
+    user_id: &str,
+    org_id: &str,
+    org_role: OrgRole,
+    listed: &[(ProjectRow, Option<ProjectRole>)],
+) -> Result<(Vec<store::ChannelForUser>, HashMap<String, ProjectRole>), sqlx::Error> {
     let mut projects = HashMap::new();
-    for (project, explicit) in project_store::list_in_org(db, org_id, user_id).await? {
-        if let Some(role) =
-            effective_role(org_role, explicit, project.visibility, project.default_role)
-        {
-            projects.insert(project.id, role);
+    for (project, explicit) in listed {
+        if let Some(role) = effective_role(
+            org_role,
+            *explicit,
+            project.visibility,
+            project.default_role,
+        ) {
+            projects.insert(project.id.clone(), role);
         }
     }
     let channels = store::list_for_user(db, org_id, None, user_id)

@@ -241,7 +241,14 @@ async fn add_project_member(
         ));
     }
     let mut work = state.writes.begin().await?;
-    store::set_member(work.tx(), &project_id, &body.user_id, body.role).await?;
+    store::set_member(
+        work.tx(),
+        &access.project.org_id,
+        &project_id,
+        &body.user_id,
+        body.role,
+    )
+    .await?;
     let event = Event::new(action::PROJECT_MEMBER_ADDED, Some(user.id()))
         .org(&access.project.org_id)
         .target("project", &project_id)
@@ -253,7 +260,7 @@ async fn add_project_member(
         "project.joined",
     );
     work.commit().await?;
-    let member = store::list_members(&state.db, &project_id)
+    let member = store::list_members(&state.db, &access.project.org_id, &project_id)
         .await?
         .into_iter()
         .find(|m| m.user.id == body.user_id)
@@ -270,9 +277,9 @@ async fn list_project_members(
     user: CurrentUser,
     Path(project_id): Path<String>,
 ) -> Result<Json<Page<ProjectMember>>> {
-    require_project(&state.db, user.id(), &project_id, ProjectAction::Read).await?;
+    let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Read).await?;
     Ok(Json(Page {
-        items: store::list_members(&state.db, &project_id).await?,
+        items: store::list_members(&state.db, &access.project.org_id, &project_id).await?,
         next: None,
     }))
 }
@@ -290,7 +297,7 @@ async fn remove_project_member(
 ) -> Result<StatusCode> {
     let access = require_project(&state.db, user.id(), &project_id, ProjectAction::Manage).await?;
     let mut work = state.writes.begin().await?;
-    if !store::remove_member(work.tx(), &project_id, &member_id).await? {
+    if !store::remove_member(work.tx(), &access.project.org_id, &project_id, &member_id).await? {
         return Err(ApiError::NotFound("member"));
     }
     let event = Event::new(action::PROJECT_MEMBER_REMOVED, Some(user.id()))

@@ -117,7 +117,14 @@ pub async fn create(tx: &mut Tx, project: &NewProject<'_>) -> Result<ProjectRow,
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    set_member(tx, &id, project.created_by, ProjectRole::Manager).await?;
+    set_member(
+        tx,
+        project.org_id,
+        &id,
+        project.created_by,
+        ProjectRole::Manager,
+    )
+    .await?;
     Ok(ProjectRow {
         id,
         org_id: project.org_id.to_owned(),
@@ -152,18 +159,21 @@ pub async fn update(tx: &mut Tx, project: &ProjectRow) -> Result<i64, sqlx::Erro
 /// Gives a user an explicit role in a project (replacing any earlier one).
 pub async fn set_member(
     tx: &mut Tx,
+    org_id: &str,
     project_id: &str,
     user_id: &str,
     role: ProjectRole,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into project_members (project_id, user_id, role, created_at) values ($1, $2, $3, $4)
+        "insert into project_members (project_id, user_id, role, created_at)
+         select p.id, $2, $3, $4 from projects p where p.org_id = $5 and p.id = $1
          on conflict (project_id, user_id) do update set role = excluded.role",
     )
     .bind(project_id)
     .bind(user_id)
     .bind(project_role_name(role))
     .bind(now_ms())
+    .bind(org_id)
     .execute(&mut **tx)
     .await
     .map(drop)
@@ -172,23 +182,34 @@ pub async fn set_member(
 /// Removes a user's explicit role; false when they had none.
 pub async fn remove_member(
     tx: &mut Tx,
+    org_id: &str,
     project_id: &str,
     user_id: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("delete from project_members where project_id = $1 and user_id = $2")
-        .bind(project_id)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
+    let done = sqlx::query(
+        "delete from project_members where project_id = $2 and user_id = $3
+             and exists (select 1 from projects p where p.org_id = $1 and p.id = $2)",
+    )
+    .bind(org_id)
+    .bind(project_id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// A project's explicit members, by name.
-pub async fn list_members(db: &Db, project_id: &str) -> Result<Vec<ProjectMember>, sqlx::Error> {
+pub async fn list_members(
+    db: &Db,
+    org_id: &str,
+    project_id: &str,
+) -> Result<Vec<ProjectMember>, sqlx::Error> {
     let rows = sqlx::query(
         "select m.role, u.id, u.email, u.handle, u.name, u.created_at from project_members m
-         join users u on u.id = m.user_id where m.project_id = $1 order by u.name, u.id",
+         join projects p on p.id = m.project_id and p.org_id = $1
+         join users u on u.id = m.user_id where m.project_id = $2 order by u.name, u.id",
     )
+    .bind(org_id)
     .bind(project_id)
     .fetch_all(db.pool())
     .await?;

@@ -20,7 +20,8 @@ pub async fn for_user(db: &Db, user_id: &str, org_id: &str) -> Result<Scope> {
     let projects = project_store::list_in_org(db, org_id, user_id).await?;
     let mut scope = scope(&access, &projects);
     let (channels, _) =
-        crate::chat::access::visible_channels(db, user_id, org_id, access.role).await?;
+        crate::chat::access::visible_channels_among(db, user_id, org_id, access.role, &projects)
+            .await?;
     scope.channels = channels
         .into_iter()
         .filter(|entry| entry.channel.has_explicit_members())
