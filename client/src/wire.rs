@@ -573,7 +573,9 @@ pub struct VersionName {
     pub name: String,
 }
 
+pub mod boards;
 pub mod chat;
 pub mod events;
+pub use boards::*;
 pub use chat::*;
 pub use events::*;

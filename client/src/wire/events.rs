@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Channel, Message, Notification, Presence, Reactions, UserRef};
+use super::{
+    BoardSummary, Channel, Message, Notification, Presence, Reactions, Removed, TaskEvent, UserRef,
+};
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -78,6 +80,20 @@ pub enum AppEvent {
     /// One of the caller's other sessions or tokens was revoked.
     #[serde(rename = "session.revoked")]
     SessionRevoked(SessionRevoked),
+    #[serde(rename = "task.created")]
+    TaskCreated(TaskEvent),
+    /// Any field of the card changed (full details: `GET /api/v1/tasks/{task}`).
+    #[serde(rename = "task.updated")]
+    TaskUpdated(TaskEvent),
+    #[serde(rename = "task.moved")]
+    TaskMoved(TaskEvent),
+    #[serde(rename = "task.deleted")]
+    TaskDeleted(Removed),
+    /// A board was created, renamed, refiltered or its columns changed: refetch it.
+    #[serde(rename = "board.updated")]
+    BoardUpdated(BoardSummary),
+    #[serde(rename = "board.deleted")]
+    BoardDeleted(Removed),
     /// Someone is typing in a channel or thread (not kept; not sent to the typist).
     #[serde(rename = "typing")]
     Typing(Typing),
