@@ -1,6 +1,10 @@
-//! Shared by the benchmark binaries (`atrium-load`, `atrium-search-bench`, `atrium-chat-bench`):
-//! a release server started on a fresh data directory, readings of its CPU time and memory from
-//! /proc, and percentiles.
+//! Shared by the benchmark binaries (`atrium-load`, `atrium-search-bench`, `atrium-chat-bench`,
+//! `atrium-boards-bench`): a release server started on a fresh data directory, readings of its
+//! CPU time and memory from /proc, percentiles, a tenant set up over HTTP ([`tenant`]) and app
+//! event sockets ([`sockets`]).
+
+pub mod sockets;
+pub mod tenant;
 
 use std::path::Path;
 use std::process::Stdio;
