@@ -1,6 +1,8 @@
 //! `POST /api/v1/projects/{project}/tasks/bulk`: one change to many tasks, in one transaction,
 //! all or nothing; a refusal names every refused task and why, and changes nothing.
 
+use std::collections::HashMap;
+
 use atrium_client::wire::{
     BulkOp, BulkTaskRequest, BulkTaskResult, ErrorBody, ItemError, StatusCategory,
     UpdateTaskRequest,
@@ -9,7 +11,7 @@ use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::tasks::announce;
+use super::tasks::{announce, description_text};
 use super::{Retry, retry_on_conflict};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, ProjectAccess};
@@ -98,6 +100,7 @@ async fn bulk_once(
     access: &ProjectAccess,
     body: &BulkTaskRequest,
     ids: &[String],
+    descriptions: &HashMap<String, String>,
 ) -> Result<BulkTaskResult, Retry> {
     let org_id = &access.project.org_id;
     let project_id = &access.project.id;
@@ -159,7 +162,8 @@ async fn bulk_once(
         let card = if outcome.changes.is_empty() {
             crate::boards::view::card(&mut **work.tx(), task).await?
         } else {
-            announce(state, &mut work, user, task, kind, outcome).await?
+            let description = descriptions.get(&task.id).map(String::as_str);
+            announce(state, &mut work, user, task, kind, outcome, description).await?
         };
         cards.push(card);
     }
@@ -188,6 +192,18 @@ async fn bulk_tasks(
             format!("must name 1 to {} tasks", model::MAX_BULK),
         ));
     }
-    let result = retry_on_conflict!(bulk_once(&state, &user, &access, &body, &ids).await)?;
+    // Labels are searchable: their change-feed rows carry the description, read beforehand.
+    let mut descriptions = HashMap::new();
+    if body.op == BulkOp::Label {
+        let mut conn = state.db.pool().acquire().await?;
+        let known = store::find_many(&mut conn, &access.project.org_id, &project_id, &ids).await?;
+        drop(conn);
+        for task in known {
+            let text = description_text(&state, &task.id).await;
+            descriptions.insert(task.id, text);
+        }
+    }
+    let result =
+        retry_on_conflict!(bulk_once(&state, &user, &access, &body, &ids, &descriptions).await)?;
     Ok(Json(result))
 }

@@ -93,6 +93,7 @@ async fn move_once(
     if outcome.from_status.is_none() {
         outcome.from_status = Some(task.status_id.clone());
     }
+    // A move changes nothing search indexes: no description needed.
     let card = announce(
         state,
         &mut work,
@@ -100,6 +101,7 @@ async fn move_once(
         &task,
         TaskEventKind::Moved,
         &outcome,
+        None,
     )
     .await?;
     work.commit().await?;

@@ -43,8 +43,24 @@ pub(super) fn actor(user: &CurrentUser) -> Option<UserRef> {
     })
 }
 
-/// Queues everything others hear of a changed task: its event, its change-feed row, the
-/// notifications of new assignees and, when it closed, of those waiting for it.
+/// Whether a change touches what search indexes of a task (its key and title, its labels; the
+/// description reports itself through the hub).
+pub(super) fn searchable(outcome: &Outcome) -> bool {
+    outcome
+        .changes
+        .iter()
+        .any(|c| c.field == "title" || c.field == "labels")
+}
+
+/// The description's text, for a change-feed row: read before the unit of work opens (the hub
+/// may load the document from the database, which must not wait on the write's connection).
+pub(super) async fn description_text(state: &AppState, task_id: &str) -> String {
+    crate::docs::feed::text(&state.collab, task_id).await
+}
+
+/// Queues everything others hear of a changed task: its event, its change-feed row when a
+/// searchable field changed (`description` is the text read beforehand), the notifications of
+/// new assignees and, when it closed, of those waiting for it.
 pub(super) async fn announce(
     state: &AppState,
     work: &mut UnitOfWork,
@@ -52,10 +68,12 @@ pub(super) async fn announce(
     task: &TaskRow,
     kind: TaskEventKind,
     outcome: &Outcome,
+    description: Option<&str>,
 ) -> Result<atrium_client::wire::TaskCard> {
     let card = view::card(&mut **work.tx(), task).await?;
-    let description = crate::docs::feed::text(&state.collab, &task.id).await;
-    feed::upsert(work, task, &card.labels, &description)?;
+    if searchable(outcome) {
+        feed::upsert(work, task, &card.labels, description.unwrap_or_default())?;
+    }
     live::task(
         work,
         &task.org_id,
@@ -345,6 +363,7 @@ async fn update_once(
     access: &ProjectAccess,
     task_id: &str,
     body: &UpdateTaskRequest,
+    description: Option<&str>,
 ) -> Result<TaskRow, Retry> {
     let mut work = state.writes.begin().await?;
     let mut task = store::find(&mut **work.tx(), &access.project.org_id, task_id)
@@ -357,7 +376,7 @@ async fn update_once(
         } else {
             TaskEventKind::Updated
         };
-        announce(state, &mut work, user, &task, kind, &outcome).await?;
+        announce(state, &mut work, user, &task, kind, &outcome, description).await?;
     }
     work.commit().await?;
     Ok(task)
@@ -378,7 +397,22 @@ async fn update_task(
     Json(body): Json<UpdateTaskRequest>,
 ) -> Result<Json<Task>> {
     let access = access::task(&state, user.id(), &task_id, Action::Write).await?;
-    let task = retry_on_conflict!(update_once(&state, &user, &access, &task_id, &body).await)?;
+    let description = if body.title.is_some() || body.labels.is_some() {
+        Some(description_text(&state, &task_id).await)
+    } else {
+        None
+    };
+    let task = retry_on_conflict!(
+        update_once(
+            &state,
+            &user,
+            &access,
+            &task_id,
+            &body,
+            description.as_deref()
+        )
+        .await
+    )?;
     let mut conn = state.db.pool().acquire().await?;
     Ok(Json(view::task(&mut conn, task, Some(&access)).await?))
 }
