@@ -145,8 +145,8 @@ backend_tests! {
         assert_eq!(second.key, "ENG-2");
         assert_eq!(second.estimate, Some(90));
         let board = t.board(&t.vic).await;
-        assert_eq!(ids(&board.columns[0].tasks), [first.id.clone()]);
-        assert_eq!(ids(&board.columns[1].tasks), [second.id.clone()]);
+        assert_eq!(ids(&board.columns[0].tasks), [first.id.as_str()]);
+        assert_eq!(ids(&board.columns[1].tasks), [second.id.as_str()]);
         assert_eq!(board.columns[1].count, 1);
         assert_eq!(board.columns[0].tasks[0].labels, ["docs"]);
         assert!(board.can.as_ref().is_some_and(|c| c.read && !c.write));
@@ -155,7 +155,7 @@ backend_tests! {
             &format!("/api/v1/projects/{}/boards", t.project),
             &json!({"name": "Delivery", "columns": [{"name": "to DO"}, {"name": "Review", "category": "in_progress", "wip_limit": 2}]}),
         ).await.unwrap();
-        assert_eq!(ids(&other.columns[0].tasks), [second.id.clone()]);
+        assert_eq!(ids(&other.columns[0].tasks), [second.id.as_str()]);
         assert_eq!(other.columns[1].wip_limit, Some(2));
         let list: Page<atrium_client::wire::BoardSummary> = t.vic.client
             .get(&format!("/api/v1/projects/{}/boards", t.project)).await.unwrap();

@@ -57,10 +57,10 @@ pub async fn announce(writes: &Writes, date: &str) -> Result<usize, sqlx::Error>
             if !tasks::mark_due_notified(work.tx(), org_id, task_id, date).await? {
                 continue;
             }
-            let Some(task) = tasks::find(&mut **work.tx(), org_id, task_id).await? else {
+            let Some(task) = tasks::find(work.tx(), org_id, task_id).await? else {
                 continue;
             };
-            let assignees = relations::values(&mut **work.tx(), Link::Assignees, task_id).await?;
+            let assignees = relations::values(work.tx(), Link::Assignees, task_id).await?;
             notify::write(
                 &mut work,
                 Some(writes.events().presence()),

@@ -80,7 +80,7 @@ async fn patch_for(
             );
         }
         BulkOp::Label => {
-            let mut labels = relations::values(&mut **tx, Link::Labels, task_id).await?;
+            let mut labels = relations::values(tx, Link::Labels, task_id).await?;
             let remove = body.remove_labels.clone().unwrap_or_default();
             labels.retain(|l| !remove.contains(l));
             for label in body.labels.iter().flatten() {
@@ -106,7 +106,7 @@ async fn bulk_once(
     let project_id = &access.project.id;
     let mut work = state.writes.begin().await?;
     let close_status = if body.op == BulkOp::Close {
-        let all = statuses::list(&mut **work.tx(), org_id, project_id).await?;
+        let all = statuses::list(work.tx(), org_id, project_id).await?;
         Some(
             edit::first_of(&all, StatusCategory::Done)
                 .ok_or_else(|| {
@@ -121,7 +121,7 @@ async fn bulk_once(
     let mut errors = Vec::new();
     let mut changed = Vec::new();
     for id in ids {
-        let Some(mut task) = store::find(&mut **work.tx(), org_id, id)
+        let Some(mut task) = store::find(work.tx(), org_id, id)
             .await?
             .filter(|t| t.project_id == *project_id)
         else {
@@ -160,7 +160,7 @@ async fn bulk_once(
             TaskEventKind::Updated
         };
         let card = if outcome.changes.is_empty() {
-            crate::boards::view::card(&mut **work.tx(), task).await?
+            crate::boards::view::card(work.tx(), task).await?
         } else {
             let description = descriptions.get(&task.id).map(String::as_str);
             announce(state, &mut work, user, task, kind, outcome, description).await?

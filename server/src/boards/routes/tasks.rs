@@ -70,7 +70,7 @@ pub(super) async fn announce(
     outcome: &Outcome,
     description: Option<&str>,
 ) -> Result<atrium_client::wire::TaskCard> {
-    let card = view::card(&mut **work.tx(), task).await?;
+    let card = view::card(work.tx(), task).await?;
     if searchable(outcome) {
         feed::upsert(work, task, &card.labels, description.unwrap_or_default())?;
     }
@@ -99,7 +99,7 @@ pub(super) async fn announce(
             if assignee == user.id() {
                 continue;
             }
-            let mut conn_task = store::find(&mut **work.tx(), &task.org_id, &waiting_id).await?;
+            let mut conn_task = store::find(work.tx(), &task.org_id, &waiting_id).await?;
             if let Some(waiting_task) = conn_task.take() {
                 notify::write(
                     work,
@@ -175,7 +175,7 @@ async fn create_once(
 ) -> Result<(TaskRow, atrium_client::wire::TaskCard), Retry> {
     let (org_id, project_id) = (board.org_id.as_str(), board.project_id.as_str());
     let mut work = state.writes.begin().await?;
-    let columns = boards::columns(&mut **work.tx(), org_id, &board.id).await?;
+    let columns = boards::columns(work.tx(), org_id, &board.id).await?;
     let column = match &body.column {
         Some(id) => columns
             .iter()
@@ -185,14 +185,10 @@ async fn create_once(
             .first()
             .ok_or_else(|| ApiError::invalid_field("column", "the board has no columns"))?,
     };
-    let status = crate::boards::store::statuses::find(
-        &mut **work.tx(),
-        org_id,
-        project_id,
-        &column.status_id,
-    )
-    .await?
-    .ok_or(ApiError::NotFound("status"))?;
+    let status =
+        crate::boards::store::statuses::find(work.tx(), org_id, project_id, &column.status_id)
+            .await?
+            .ok_or(ApiError::NotFound("status"))?;
     if let Some(milestone) = &body.milestone
         && !relations::milestone_in_project(work.tx(), project_id, milestone).await?
     {
@@ -263,7 +259,7 @@ async fn create_once(
         }],
     )
     .await?;
-    let task = store::find(&mut **work.tx(), org_id, &id)
+    let task = store::find(work.tx(), org_id, &id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
     let event = Event::new(action::TASK_CREATED, Some(user.id()))
@@ -280,7 +276,7 @@ async fn create_once(
             .collect(),
         ..Outcome::default()
     };
-    let card = view::card(&mut **work.tx(), &task).await?;
+    let card = view::card(work.tx(), &task).await?;
     let description = body.description.as_deref().unwrap_or_default();
     feed::upsert(&mut work, &task, &card.labels, description)?;
     live::task(
@@ -366,7 +362,7 @@ async fn update_once(
     description: Option<&str>,
 ) -> Result<TaskRow, Retry> {
     let mut work = state.writes.begin().await?;
-    let mut task = store::find(&mut **work.tx(), &access.project.org_id, task_id)
+    let mut task = store::find(work.tx(), &access.project.org_id, task_id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
     let outcome = edit::apply(state, work.tx(), user.id(), &mut task, body).await?;
@@ -431,7 +427,7 @@ async fn delete_task(
     let access = access::task(&state, user.id(), &task_id, Action::Delete).await?;
     let org_id = access.project.org_id.clone();
     let mut work = state.writes.begin().await?;
-    let task = store::find(&mut **work.tx(), &org_id, &task_id)
+    let task = store::find(work.tx(), &org_id, &task_id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
     companions::delete(work.tx(), &org_id, &task_id).await?;
