@@ -532,9 +532,21 @@ backend_tests! {
             assert!(!search(&t.eve, q).await, "{q} found by an outsider");
         }
         // The description seeded the collaborative document.
-        let (status, content) = call(&t.vic, Method::GET, &format!("/api/v1/docs/{}/content", task.description_doc), None).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(content.is_null() || content.to_string().contains("wombat"));
+        let content = t.vic.client.request(Method::GET, &format!("/api/v1/docs/{}/content", task.description_doc)).send().await.unwrap();
+        assert_eq!(content.status(), StatusCode::OK);
+        assert!(content.text().await.unwrap().contains("wombat"));
+        // Editing the description live (as any document) reaches search through the task; the
+        // viewer may not edit it.
+        let editor = fixtures::Editor::new();
+        assert_eq!(fixtures::post_update(&t.vic, &task.description_doc, editor.append("x")).await, StatusCode::FORBIDDEN);
+        let editor = fixtures::Editor::new();
+        assert_eq!(fixtures::post_update(&t.bob, &task.description_doc, editor.append("platypus habitat")).await, StatusCode::NO_CONTENT);
+        while !search(&t.vic, "platypus").await {
+            assert!(started.elapsed() < Duration::from_secs(30), "the edited description never found");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(search(&t.vic, "quokka").await, "still found by its title");
+        assert!(!search(&t.eve, "platypus").await);
     }
 
     async fn history_lists_field_changes(backend) {
