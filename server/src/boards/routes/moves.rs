@@ -48,6 +48,8 @@ async fn move_once(
     if let Some(limit) = column.wip_limit
         && status.id != task.status_id
     {
+        // Under the status's order lock, so two moves cannot both take the last place.
+        statuses::lock_order(work.tx(), &status.id).await?;
         let open = statuses::open_count(work.tx(), org_id, &status.id).await?;
         let may_force = access.may(Action::Manage, Resource::new(ResourceKind::Board));
         if open >= i64::from(limit) && !(body.force && may_force) {
