@@ -165,6 +165,11 @@ backend_tests! {
         let (status, docs) = call(&t.alice, Method::GET, &format!("/api/v1/projects/{}/docs", t.project), None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(docs["items"].as_array().map(Vec::len), Some(0), "{docs}");
+        let doc = format!("/api/v1/docs/{}", first.description_doc);
+        let (status, body) = call(&t.alice, Method::PATCH, &doc, Some(json!({"title": "renamed"}))).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(call(&t.alice, Method::DELETE, &doc, None).await.0, StatusCode::CONFLICT);
+        assert_eq!(call(&t.vic, Method::GET, &doc, None).await.0, StatusCode::OK);
     }
 
     async fn keys_are_distinct_and_consecutive_under_concurrency(backend) {

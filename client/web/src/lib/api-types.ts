@@ -4367,6 +4367,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `task_description`: a task's description goes with its task */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     rename_doc: {
@@ -4404,6 +4413,15 @@ export interface operations {
             };
             /** @description No such document */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `task_description`: a task's description goes with its task */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4487,6 +4505,15 @@ export interface operations {
             };
             /** @description No such document */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `task_description`: a task's description goes with its task */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
