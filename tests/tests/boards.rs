@@ -481,6 +481,12 @@ backend_tests! {
             }
         }
         assert_eq!(t.task(&task.id).await.title, "guarded");
+        // Deleting the task takes its discussion and description with it.
+        assert_eq!(call(&t.bob, Method::DELETE, &patch, None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(call(&t.alice, Method::GET, &patch, None).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(call(&t.alice, Method::GET, &messages, None).await.0, StatusCode::NOT_FOUND);
+        let doc = format!("/api/v1/docs/{}", task.description_doc);
+        assert_eq!(call(&t.alice, Method::GET, &doc, None).await.0, StatusCode::NOT_FOUND);
     }
 
     async fn board_subscribers_see_moves_live(backend) {

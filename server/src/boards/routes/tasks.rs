@@ -430,6 +430,7 @@ async fn delete_task(
     let task = store::find(work.tx(), &org_id, &task_id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
+    let messages = companions::discussion_message_ids(work.tx(), &org_id, &task_id).await?;
     companions::delete(work.tx(), &org_id, &task_id).await?;
     if !store::delete(work.tx(), &org_id, &task_id).await? {
         return Err(ApiError::NotFound("task"));
@@ -443,6 +444,7 @@ async fn delete_task(
         );
     work.audit(&event, &client).await?;
     feed::delete(&mut work, &org_id, &task.project_id, &task_id)?;
+    feed::delete_messages(&mut work, &org_id, &task.project_id, &messages)?;
     live::task_deleted(&mut work, &org_id, &task.project_id, &task_id);
     work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
