@@ -386,6 +386,17 @@ pub async fn list(
     }))
 }
 
+/// Whether a job of `kind` is waiting or running (a recurring job's next run is queued).
+pub async fn has_unfinished(db: &Db, kind: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "select 1 from jobs where kind = $1 and state in ('queued', 'running', 'failed') limit 1",
+    )
+    .bind(kind)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::params_from;
