@@ -100,6 +100,8 @@ impl ApiRoutes {
             .merge(crate::search::routes::router())
             .merge(crate::chat::routes::router())
             .merge(crate::notifications::routes::router())
+            .merge(crate::timetrack::router())
+            .merge(crate::planning::router())
             .merge(docs::socket::router())
             .merge(crate::events::socket::router());
         Self { credentials, rest }
