@@ -41,6 +41,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod boards;
 pub mod calendar;
 pub mod chat;
 pub mod cli;

@@ -57,6 +57,10 @@ pub mod action {
     /// A project manager deleted someone else's time entry.
     pub const TIME_ENTRY_DELETED: &str = "time_entry.deleted_by_manager";
     pub const MILESTONE_DELETED: &str = "milestone.deleted";
+    pub const BOARD_CREATED: &str = "board.created";
+    pub const BOARD_DELETED: &str = "board.deleted";
+    pub const TASK_CREATED: &str = "task.created";
+    pub const TASK_DELETED: &str = "task.deleted";
 }
 
 /// An event to record.
