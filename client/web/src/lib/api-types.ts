@@ -139,6 +139,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/boards/{board}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A board: its columns with their cards in order (filtered by the board's filter; `count` is
+         *     every open card of the column's status).
+         */
+        get: operations["get_board"];
+        put?: never;
+        post?: never;
+        /** Delete a board (managers). Its tasks stay: they are the project's. */
+        delete: operations["delete_board"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a board, change its filter or swimlanes, reorder, rename and limit its columns
+         *     (editors and managers).
+         */
+        patch: operations["update_board"];
+        trace?: never;
+    };
+    "/api/v1/boards/{board}/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a column at the end of a board (editors and managers). */
+        post: operations["add_column"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/boards/{board}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a task in a board's column (the first without `column`), at the bottom (or `top`). */
+        post: operations["create_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels/{channel}": {
         parameters: {
             query?: never;
@@ -650,6 +709,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/timer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's running timer, or `null` when none runs. */
+        get: operations["get_timer"];
+        put?: never;
+        /** Start a timer on a task (those who may write it), stopping the running one first. */
+        post: operations["start_timer"];
+        /** Stop the caller's timer: the time entry it becomes. */
+        delete: operations["stop_timer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tokens": {
         parameters: {
             query?: never;
@@ -827,6 +905,25 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/milestones/{milestone}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A milestone with its progress. */
+        get: operations["get_milestone"];
+        put?: never;
+        post?: never;
+        /** Delete a milestone (those who may delete boards); its tasks keep going without one. */
+        delete: operations["delete_milestone"];
+        options?: never;
+        head?: never;
+        /** Rename, redate, describe, close (`closed: true`) or reopen (`closed: false`) a milestone. */
+        patch: operations["update_milestone"];
         trace?: never;
     };
     "/api/v1/notifications": {
@@ -1152,6 +1249,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Minutes per day or week, per user and project, with totals. */
+        get: operations["time_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/time.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The time report as CSV (the same rows and rules as the JSON report). */
+        get: operations["time_report_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/unread": {
         parameters: {
             query?: never;
@@ -1188,6 +1319,27 @@ export interface paths {
         head?: never;
         /** Change a project's name, description, visibility or default role (managers). */
         patch: operations["update_project"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/boards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's boards. */
+        get: operations["list_boards"];
+        put?: never;
+        /**
+         * Create a board in a project (editors and managers). Without columns it gets Backlog, To do,
+         *     In progress and Done; each column shows the project's status of its name.
+         */
+        post: operations["create_board"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/{project}/channels": {
@@ -1283,6 +1435,231 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's milestones with their progress: open first, then by due date. */
+        get: operations["list_milestones"];
+        put?: never;
+        /** Create a milestone in a project (those who may write boards). */
+        post: operations["create_milestone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tasks per status (in status order: by category, then by creation), open and closed,
+         *     overdue (open, due before today UTC), unassigned (open, nobody assigned), blocked (open,
+         *     waiting for an open blocker), and the milestones with their progress.
+         */
+        get: operations["project_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/statuses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's task statuses, in the order they were made. */
+        get: operations["list_statuses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's tasks as list rows: filtered, sorted, a page at a time. */
+        get: operations["list_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move, assign, label, prioritise or close many tasks at once (editors and managers): one
+         *     transaction; if any task is refused, 422 with `errors` per task and nothing changes.
+         */
+        post: operations["bulk_tasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's views of a project, by name. */
+        get: operations["list_views"];
+        put?: never;
+        /** Save a view of the project's tasks for the caller. */
+        post: operations["create_view"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task with everything about it. */
+        get: operations["get_task"];
+        put?: never;
+        post?: never;
+        /** Delete a task (editors and managers); its subtasks stay, without a parent. */
+        delete: operations["delete_task"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a task's fields (editors and managers); `null` clears an optional one. Closing a
+         *     parent with open subtasks needs `confirm`.
+         */
+        patch: operations["update_task"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{task}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's history: one entry per changed field, oldest first. */
+        get: operations["task_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a task into a column (of any board of its project), between `after` and `before`
+         *     (tasks of that column; neither: the bottom). Into a column at its WIP limit: 409
+         *     `wip_limit`, unless a project manager passes `force`.
+         */
+        post: operations["move_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task}/time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's time entries, newest day first (whoever may read the task). */
+        get: operations["list_time"];
+        put?: never;
+        /** Log time on a task (those who may write the task). */
+        post: operations["log_time"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time/{entry}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a time entry: one's own, or anyone's as a project manager. */
+        delete: operations["delete_entry"];
+        options?: never;
+        head?: never;
+        /** Change a time entry: one's own, or anyone's as a project manager. */
+        patch: operations["update_entry"];
+        trace?: never;
+    };
+    "/api/v1/views/{view}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of the caller's views. */
+        delete: operations["delete_view"];
+        options?: never;
+        head?: never;
+        /** Replace one of the caller's views (name, layout, filters and sort). */
+        patch: operations["update_view"];
         trace?: never;
     };
     "/collab/{doc}": {
@@ -1489,6 +1866,46 @@ export interface components {
             /** @enum {string} */
             type: "session.revoked";
         } | {
+            data: components["schemas"]["TaskEvent"];
+            /** @enum {string} */
+            type: "task.created";
+        } | {
+            /** @description Any field of the card changed (full details: `GET /api/v1/tasks/{task}`). */
+            data: components["schemas"]["TaskEvent"];
+            /** @enum {string} */
+            type: "task.updated";
+        } | {
+            data: components["schemas"]["TaskEvent"];
+            /** @enum {string} */
+            type: "task.moved";
+        } | {
+            data: components["schemas"]["Removed"];
+            /** @enum {string} */
+            type: "task.deleted";
+        } | {
+            /** @description A board was created, renamed, refiltered or its columns changed: refetch it. */
+            data: components["schemas"]["BoardSummary"];
+            /** @enum {string} */
+            type: "board.updated";
+        } | {
+            data: components["schemas"]["Removed"];
+            /** @enum {string} */
+            type: "board.deleted";
+        } | {
+            /** @description A milestone was created, renamed, redated, closed or reopened (to the project). */
+            data: components["schemas"]["Milestone"];
+            /** @enum {string} */
+            type: "milestone.updated";
+        } | {
+            data: components["schemas"]["Removed"];
+            /** @enum {string} */
+            type: "milestone.deleted";
+        } | {
+            /** @description The caller's timer started or stopped (to their own sockets: their other tabs follow). */
+            data: components["schemas"]["TimerChanged"];
+            /** @enum {string} */
+            type: "timer.updated";
+        } | {
             /** @description Someone is typing in a channel or thread (not kept; not sent to the typist). */
             data: components["schemas"]["Typing"];
             /** @enum {string} */
@@ -1521,6 +1938,59 @@ export interface components {
             target_id?: string | null;
             target_type?: string | null;
             user_agent?: string | null;
+        };
+        /** @description `GET /api/v1/boards/{board}`: the board with its columns and their cards in order. */
+        Board: {
+            can?: null | components["schemas"]["Can"];
+            columns: components["schemas"]["Column"][];
+            /** Format: int64 */
+            created_at: number;
+            filter: components["schemas"]["TaskFilter"];
+            id: string;
+            name: string;
+            org_id: string;
+            project_id: string;
+            /** @description The project's key (ENG in ENG-42). */
+            project_key: string;
+            swimlanes?: null | components["schemas"]["Swimlanes"];
+            task_can?: null | components["schemas"]["Can"];
+            /** Format: int64 */
+            updated_at: number;
+        };
+        /** @description A board in lists (no tasks). */
+        BoardSummary: {
+            /** Format: int64 */
+            created_at: number;
+            filter: components["schemas"]["TaskFilter"];
+            id: string;
+            name: string;
+            project_id: string;
+            swimlanes?: null | components["schemas"]["Swimlanes"];
+            /** Format: int64 */
+            updated_at: number;
+        };
+        /**
+         * @description What a bulk request does to every task.
+         * @enum {string}
+         */
+        BulkOp: "move" | "assign" | "label" | "priority" | "close";
+        /**
+         * @description `POST /api/v1/projects/{project}/tasks/bulk`: one transaction, all or nothing; a refusal
+         *     answers 422 with `errors` per task and changes nothing.
+         */
+        BulkTaskRequest: {
+            assignees?: string[] | null;
+            confirm?: boolean;
+            labels?: string[] | null;
+            op: components["schemas"]["BulkOp"];
+            priority?: null | components["schemas"]["Priority"];
+            remove_labels?: string[] | null;
+            status?: string | null;
+            tasks: string[];
+        };
+        /** @description The answer to a bulk request that went through. */
+        BulkTaskResult: {
+            tasks: components["schemas"]["TaskCard"][];
         };
         /** @description A business role of an organisation (`GET/POST /api/v1/orgs/{org}/roles`). */
         BusinessRole: {
@@ -1584,7 +2054,7 @@ export interface components {
          * @description Whether a channel is a project channel or a direct-message conversation.
          * @enum {string}
          */
-        ChannelKind: "channel" | "dm";
+        ChannelKind: "channel" | "dm" | "task";
         /** @description `channel.member_added` and `channel.member_removed`. */
         ChannelMember: {
             channel_id: string;
@@ -1620,6 +2090,13 @@ export interface components {
             latency_ms: number;
             ok: boolean;
         };
+        /** @description One checklist item. */
+        ChecklistItem: {
+            done?: boolean;
+            /** @description Given by the server to new items (send it back to keep an item's identity). */
+            id?: string;
+            text: string;
+        };
         /** @description A frame a client may send on the event socket. */
         ClientFrame: {
             /** @enum {string} */
@@ -1639,6 +2116,38 @@ export interface components {
          * @enum {string}
          */
         ClientPresence: "active" | "away";
+        /** @description A column: one status of the project, its cards in order. */
+        Column: {
+            category: components["schemas"]["StatusCategory"];
+            /**
+             * Format: int32
+             * @description Open cards counted against the WIP limit (all cards of the status, whatever the filter).
+             */
+            count: number;
+            id: string;
+            name: string;
+            status_id: string;
+            tasks: components["schemas"]["TaskCard"][];
+            /** Format: int32 */
+            wip_limit?: number | null;
+        };
+        /** @description One column in [`UpdateBoardRequest::columns`], in the new order. */
+        ColumnUpdate: {
+            id: string;
+            name?: string | null;
+            /**
+             * Format: int32
+             * @description Absent: unchanged; `null`: no limit.
+             */
+            wip_limit?: number | null;
+        };
+        /** @description `POST /api/v1/projects/{project}/boards`. Without columns: Backlog, To do, In progress, Done. */
+        CreateBoardRequest: {
+            columns?: components["schemas"]["NewColumn"][] | null;
+            filter?: null | components["schemas"]["TaskFilter"];
+            name: string;
+            swimlanes?: null | components["schemas"]["Swimlanes"];
+        };
         /** @description `POST /api/v1/orgs/{org}/roles`. */
         CreateBusinessRoleRequest: {
             description?: string;
@@ -1652,6 +2161,12 @@ export interface components {
             private?: boolean;
             topic?: string | null;
         };
+        /** @description `POST /api/v1/projects/{project}/milestones`. */
+        CreateMilestoneRequest: {
+            description?: string | null;
+            due?: string | null;
+            name: string;
+        };
         /** @description `POST /api/v1/orgs`. */
         CreateOrgRequest: {
             name: string;
@@ -1660,8 +2175,40 @@ export interface components {
         CreateProjectRequest: {
             default_role?: null | components["schemas"]["ProjectRole"];
             description?: string | null;
+            /**
+             * @description The key of its tasks (`ENG` in `ENG-42`): 2 to 10 of A–Z and 0–9, starting with a letter,
+             *     unique in the organisation. Default: derived from the name.
+             */
+            key?: string | null;
             name: string;
             visibility?: null | components["schemas"]["Visibility"];
+        };
+        /** @description `POST /api/v1/boards/{board}/tasks`. Without a column: the board's first column. */
+        CreateTaskRequest: {
+            assignees?: string[] | null;
+            blocked_by?: string[] | null;
+            checklist?: components["schemas"]["ChecklistItem"][] | null;
+            column?: string | null;
+            /** @description Markdown text that starts the description document. */
+            description?: string | null;
+            due?: string | null;
+            /** Format: int64 */
+            estimate?: number | null;
+            labels?: string[] | null;
+            milestone?: string | null;
+            parent?: string | null;
+            priority?: null | components["schemas"]["Priority"];
+            title: string;
+            /** @description Place it at the top of the column (default: the bottom). */
+            top?: boolean;
+        };
+        /** @description `POST /api/v1/tasks/{task}/time`. */
+        CreateTimeEntryRequest: {
+            billable?: boolean | null;
+            date: string;
+            /** Format: int64 */
+            minutes: number;
+            note?: string | null;
         };
         /** @description `POST /api/v1/me/tokens`. */
         CreateTokenRequest: {
@@ -1716,6 +2263,11 @@ export interface components {
         /** @description The body of every error response. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
+            /**
+             * @description For 422 answers to requests about many items (bulk task changes): what is wrong with
+             *     each refused item.
+             */
+            errors?: components["schemas"]["ItemError"][] | null;
         };
         /** @description What went wrong, for programs (`code`) and for people (`message`). */
         ErrorDetail: {
@@ -1849,6 +2401,13 @@ export interface components {
             /** @description Business roles the person will hold. */
             roles?: string[];
         };
+        /** @description One refused item of a request about many. */
+        ItemError: {
+            field: string;
+            message: string;
+            /** @description The item's id (a task id). */
+            task: string;
+        };
         /**
          * @description A background job of an organisation, as its admins see it (never its payload, which may
          *     hold mail bodies or secrets).
@@ -1967,6 +2526,46 @@ export interface components {
             has_more_before: boolean;
             items: components["schemas"]["Message"][];
         };
+        /** @description A milestone with its progress. */
+        Milestone: {
+            /** Format: int64 */
+            closed_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            description: string;
+            due?: string | null;
+            id: string;
+            name: string;
+            project_id: string;
+            /** Format: int32 */
+            tasks_closed: number;
+            /** Format: int32 */
+            tasks_total: number;
+        };
+        /**
+         * @description `POST /api/v1/tasks/{task}/move`: into `column` (of the board it is in), between `after` and
+         *     `before` (task ids of that column; neither: the bottom). At a WIP limit: 409 `wip_limit`
+         *     unless a project manager passes `force`.
+         */
+        MoveTaskRequest: {
+            after?: string | null;
+            before?: string | null;
+            column: string;
+            /** @description Closing a parent with open subtasks needs it. */
+            confirm?: boolean;
+            force?: boolean;
+        };
+        /**
+         * @description A column in `POST /api/v1/projects/{project}/boards` and `POST /api/v1/boards/{board}/columns`.
+         *     A column shows the project's status of the same name (case-insensitive), created with
+         *     `category` (default `todo`) if the project has none.
+         */
+        NewColumn: {
+            category?: null | components["schemas"]["StatusCategory"];
+            name: string;
+            /** Format: int32 */
+            wip_limit?: number | null;
+        };
         /** @description An entry of the notification centre. */
         Notification: {
             actor?: null | components["schemas"]["UserRef"];
@@ -1987,7 +2586,7 @@ export interface components {
          * @description What a notification is about.
          * @enum {string}
          */
-        NotificationKind: "mention" | "reply" | "dm" | "message";
+        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done";
         /** @description `GET/PUT /api/v1/me/notification-settings`: account-wide notification choices. */
         NotificationSettings: {
             /** @description E-mail a digest of notifications missed while offline. */
@@ -2058,6 +2657,21 @@ export interface components {
                 target_id?: string | null;
                 target_type?: string | null;
                 user_agent?: string | null;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_BoardSummary: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                filter: components["schemas"]["TaskFilter"];
+                id: string;
+                name: string;
+                project_id: string;
+                swimlanes?: null | components["schemas"]["Swimlanes"];
+                /** Format: int64 */
+                updated_at: number;
             }[];
             next?: string | null;
         };
@@ -2253,6 +2867,25 @@ export interface components {
             next?: string | null;
         };
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_Milestone: {
+            items: {
+                /** Format: int64 */
+                closed_at?: number | null;
+                /** Format: int64 */
+                created_at: number;
+                description: string;
+                due?: string | null;
+                id: string;
+                name: string;
+                project_id: string;
+                /** Format: int32 */
+                tasks_closed: number;
+                /** Format: int32 */
+                tasks_total: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_Notification: {
             items: {
                 actor?: null | components["schemas"]["UserRef"];
@@ -2317,6 +2950,11 @@ export interface components {
                 default_role: components["schemas"]["ProjectRole"];
                 description: string;
                 id: string;
+                /**
+                 * @description The key of its tasks (`ENG` in `ENG-42`); projects older than boards get one with
+                 *     their first board or task.
+                 */
+                key?: string | null;
                 name: string;
                 org_id: string;
                 /** @description The caller's effective role. */
@@ -2332,6 +2970,103 @@ export interface components {
             items: {
                 role: components["schemas"]["ProjectRole"];
                 user: components["schemas"]["User"];
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_SavedView: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                filters: components["schemas"]["TaskFilter"];
+                id: string;
+                layout: components["schemas"]["ViewLayout"];
+                name: string;
+                project_id: string;
+                sort: string;
+                /** Format: int64 */
+                updated_at: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_TaskCard: {
+            items: {
+                assignees: string[];
+                /** @description Open tasks this one waits for. */
+                blocked: boolean;
+                /**
+                 * Format: int32
+                 * @description Checklist items done / all.
+                 */
+                checklist_done: number;
+                /** Format: int32 */
+                checklist_total: number;
+                closed: boolean;
+                due?: string | null;
+                /** Format: int32 */
+                estimate?: number | null;
+                id: string;
+                /** @description `ENG-42`. */
+                key: string;
+                labels: string[];
+                milestone?: string | null;
+                parent?: string | null;
+                priority: components["schemas"]["Priority"];
+                /** @description The order key within the status (byte order). */
+                rank: string;
+                status_id: string;
+                /**
+                 * Format: int32
+                 * @description Subtasks closed / all.
+                 */
+                subtasks_done: number;
+                /** Format: int32 */
+                subtasks_total: number;
+                title: string;
+                /** Format: int64 */
+                updated_at: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_TaskChange: {
+            items: {
+                actor?: string | null;
+                after: Record<string, never>;
+                /** Format: int64 */
+                at: number;
+                before: Record<string, never>;
+                field: string;
+                /** Format: int64 */
+                seq: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_TaskStatus: {
+            items: {
+                category: components["schemas"]["StatusCategory"];
+                id: string;
+                name: string;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_TimeEntry: {
+            items: {
+                billable: boolean;
+                /** Format: int64 */
+                created_at: number;
+                date: string;
+                id: string;
+                /** Format: int32 */
+                minutes: number;
+                note: string;
+                project_id: string;
+                task_id?: string | null;
+                task_key?: string | null;
+                user_id: string;
             }[];
             next?: string | null;
         };
@@ -2440,6 +3175,11 @@ export interface components {
          * @enum {string}
          */
         PresenceStatus: "online" | "away" | "offline";
+        /**
+         * @description How urgent a task is.
+         * @enum {string}
+         */
+        Priority: "none" | "low" | "medium" | "high" | "urgent";
         /** @description A project, with the caller's role in it. */
         Project: {
             can?: components["schemas"]["Can"];
@@ -2448,6 +3188,11 @@ export interface components {
             default_role: components["schemas"]["ProjectRole"];
             description: string;
             id: string;
+            /**
+             * @description The key of its tasks (`ENG` in `ENG-42`); projects older than boards get one with
+             *     their first board or task.
+             */
+            key?: string | null;
             name: string;
             org_id: string;
             /** @description The caller's effective role. */
@@ -2460,6 +3205,29 @@ export interface components {
         ProjectMember: {
             role: components["schemas"]["ProjectRole"];
             user: components["schemas"]["User"];
+        };
+        /** @description `GET /api/v1/projects/{project}/overview`. */
+        ProjectOverview: {
+            /**
+             * Format: int32
+             * @description Open tasks waiting for an open blocker.
+             */
+            blocked: number;
+            /** Format: int32 */
+            closed: number;
+            milestones: components["schemas"]["Milestone"][];
+            /** Format: int32 */
+            open: number;
+            /**
+             * Format: int32
+             * @description Open tasks past their due date (the server's UTC date).
+             */
+            overdue: number;
+            project_id: string;
+            /** @description Open and closed tasks per status, in the project's status order. */
+            statuses: components["schemas"]["StatusCount"][];
+            /** Format: int32 */
+            unassigned: number;
         };
         /**
          * @description A role in a project, from most to least capable.
@@ -2513,11 +3281,37 @@ export interface components {
         RecoveryCodes: {
             recovery_codes: string[];
         };
+        /** @description `task.deleted` and `board.deleted`. */
+        Removed: {
+            id: string;
+            project_id: string;
+        };
         /** @description `resync`: why, and where the live events continue. */
         Resync: {
             /** Format: int64 */
             last_event_id: number;
             reason: string;
+        };
+        /** @description `POST /api/v1/projects/{project}/views` and `PATCH /api/v1/views/{view}`. */
+        SaveViewRequest: {
+            filters?: components["schemas"]["TaskFilter"];
+            layout: components["schemas"]["ViewLayout"];
+            name: string;
+            /** @description A task field, `-` first for descending: key, title, priority, due, status, updated. */
+            sort?: string;
+        };
+        /** @description A user's saved view of a project's tasks. */
+        SavedView: {
+            /** Format: int64 */
+            created_at: number;
+            filters: components["schemas"]["TaskFilter"];
+            id: string;
+            layout: components["schemas"]["ViewLayout"];
+            name: string;
+            project_id: string;
+            sort: string;
+            /** Format: int64 */
+            updated_at: number;
         };
         /** @description One thing found. */
         SearchHit: {
@@ -2581,6 +3375,168 @@ export interface components {
             code: string;
             message: string;
         };
+        /** @description `POST /api/v1/me/timer`. */
+        StartTimerRequest: {
+            task: string;
+        };
+        /**
+         * @description What a status means for progress and reports.
+         * @enum {string}
+         */
+        StatusCategory: "backlog" | "todo" | "in_progress" | "done" | "cancelled";
+        /** @description Tasks in one status. */
+        StatusCount: {
+            category: components["schemas"]["StatusCategory"];
+            /** Format: int32 */
+            count: number;
+            name: string;
+            status_id: string;
+        };
+        /**
+         * @description How a board groups its cards into horizontal lanes.
+         * @enum {string}
+         */
+        Swimlanes: "assignee" | "priority" | "label";
+        /** @description `GET /api/v1/tasks/{task}`: everything about a task. */
+        Task: {
+            assignees: string[];
+            attachments: components["schemas"]["TaskAttachment"][];
+            /** @description Tasks this one waits for (open and closed). */
+            blocked_by: components["schemas"]["TaskRef"][];
+            /** @description Tasks waiting for this one. */
+            blocks: components["schemas"]["TaskRef"][];
+            can?: null | components["schemas"]["Can"];
+            category: components["schemas"]["StatusCategory"];
+            checklist: components["schemas"]["ChecklistItem"][];
+            /** Format: int64 */
+            closed_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            created_by: string;
+            /** @description The collaborative document of the description: edit it through `/collab/{doc}`. */
+            description_doc: string;
+            /** @description The discussion: a channel of the chat machinery (`/api/v1/channels/{channel}/messages`). */
+            discussion_channel: string;
+            due?: string | null;
+            /** Format: int32 */
+            estimate?: number | null;
+            id: string;
+            key: string;
+            labels: string[];
+            milestone?: string | null;
+            org_id: string;
+            parent?: null | components["schemas"]["TaskRef"];
+            priority: components["schemas"]["Priority"];
+            project_id: string;
+            rank: string;
+            status: string;
+            status_id: string;
+            subtasks: components["schemas"]["TaskRef"][];
+            /**
+             * Format: int64
+             * @description Minutes logged on the task.
+             */
+            time_spent: number;
+            title: string;
+            /** Format: int64 */
+            updated_at: number;
+            watchers: string[];
+        };
+        /** @description A file attached to a task. */
+        TaskAttachment: {
+            content_type: string;
+            id: string;
+            name: string;
+            /** Format: int64 */
+            size: number;
+        };
+        /** @description A task as a board card and a list row. */
+        TaskCard: {
+            assignees: string[];
+            /** @description Open tasks this one waits for. */
+            blocked: boolean;
+            /**
+             * Format: int32
+             * @description Checklist items done / all.
+             */
+            checklist_done: number;
+            /** Format: int32 */
+            checklist_total: number;
+            closed: boolean;
+            due?: string | null;
+            /** Format: int32 */
+            estimate?: number | null;
+            id: string;
+            /** @description `ENG-42`. */
+            key: string;
+            labels: string[];
+            milestone?: string | null;
+            parent?: string | null;
+            priority: components["schemas"]["Priority"];
+            /** @description The order key within the status (byte order). */
+            rank: string;
+            status_id: string;
+            /**
+             * Format: int32
+             * @description Subtasks closed / all.
+             */
+            subtasks_done: number;
+            /** Format: int32 */
+            subtasks_total: number;
+            title: string;
+            /** Format: int64 */
+            updated_at: number;
+        };
+        /** @description One field change in a task's history. */
+        TaskChange: {
+            actor?: string | null;
+            after: Record<string, never>;
+            /** Format: int64 */
+            at: number;
+            before: Record<string, never>;
+            field: string;
+            /** Format: int64 */
+            seq: number;
+        };
+        /**
+         * @description `task.created`, `task.updated` and `task.moved`: the card as it is now (boards showing its
+         *     status place it by `rank`; a move names the status it left).
+         */
+        TaskEvent: {
+            /** @description Who did it. */
+            by: string;
+            from_status?: string | null;
+            project_id: string;
+            task: components["schemas"]["TaskCard"];
+        };
+        /** @description Which of the project's tasks a board (or a saved view) shows; every given part must match. */
+        TaskFilter: {
+            /** @description Assigned to any of these users (`"none"` for unassigned). */
+            assignees?: string[];
+            /** @description Due on or before this date. */
+            due_before?: string | null;
+            /** @description Carrying any of these labels. */
+            labels?: string[];
+            milestone?: string | null;
+            priorities?: components["schemas"]["Priority"][];
+            /** @description Status ids. */
+            statuses?: string[];
+            /** @description Words in the key or title. */
+            text?: string | null;
+        };
+        /** @description A task that blocks or is blocked by another, as a short reference. */
+        TaskRef: {
+            closed: boolean;
+            id: string;
+            key: string;
+            title: string;
+        };
+        /** @description A status of a project (what a column shows). */
+        TaskStatus: {
+            category: components["schemas"]["StatusCategory"];
+            id: string;
+            name: string;
+        };
         /** @description `GET /api/v1/messages/{msg}/thread`. */
         Thread: {
             /** @description Whether the caller follows it. */
@@ -2595,6 +3551,66 @@ export interface components {
             mentions: number;
             /** Format: int64 */
             unread: number;
+        };
+        /** @description A time entry. */
+        TimeEntry: {
+            billable: boolean;
+            /** Format: int64 */
+            created_at: number;
+            date: string;
+            id: string;
+            /** Format: int32 */
+            minutes: number;
+            note: string;
+            project_id: string;
+            task_id?: string | null;
+            task_key?: string | null;
+            user_id: string;
+        };
+        /**
+         * @description `GET /api/v1/orgs/{org}/time?group=day|week`: minutes per period (a week is named by its
+         *     Monday), per user and project, with totals.
+         */
+        TimeReport: {
+            /** Format: int64 */
+            billable_minutes: number;
+            from: string;
+            group: string;
+            rows: components["schemas"]["TimeReportRow"][];
+            to: string;
+            /** Format: int64 */
+            total_minutes: number;
+        };
+        /** @description One period × user × project of a [`TimeReport`]. */
+        TimeReportRow: {
+            /** Format: int64 */
+            billable_minutes: number;
+            /** Format: int64 */
+            minutes: number;
+            period: string;
+            project_id: string;
+            user_id: string;
+        };
+        /** @description The caller's running timer. */
+        Timer: {
+            /** Format: int64 */
+            started_at: number;
+            task_id: string;
+            task_key: string;
+            task_title: string;
+        };
+        /**
+         * @description `timer.updated` (to the user's own sockets only): the running timer now (`null` when none)
+         *     and the entry a stop just recorded, if any.
+         */
+        TimerChanged: {
+            stopped?: null | components["schemas"]["TimeEntry"];
+            timer?: null | components["schemas"]["Timer"];
+        };
+        /** @description `POST /api/v1/me/timer` answers with the new timer and the entry of the one it stopped. */
+        TimerStarted: {
+            stopped?: null | components["schemas"]["TimeEntry"];
+            timer: components["schemas"]["Timer"];
         };
         /** @description A session or API token as listed (never the secret itself). */
         TokenInfo: {
@@ -2638,11 +3654,32 @@ export interface components {
             channels: components["schemas"]["ChannelUnread"][];
             threads: components["schemas"]["ThreadsUnread"];
         };
+        /**
+         * @description `PATCH /api/v1/boards/{board}`: what is given changes. `columns` reorders, renames and sets
+         *     WIP limits of existing columns (by id; every column listed once; `wip_limit: null` clears).
+         */
+        UpdateBoardRequest: {
+            columns?: components["schemas"]["ColumnUpdate"][] | null;
+            filter?: null | components["schemas"]["TaskFilter"];
+            name?: string | null;
+            swimlanes?: null | components["schemas"]["Swimlanes"];
+        };
         /** @description `PATCH /api/v1/channels/{channel}`. */
         UpdateChannelRequest: {
             archived?: boolean | null;
             name?: string | null;
             topic?: string | null;
+        };
+        /**
+         * @description `PATCH /api/v1/milestones/{milestone}`: what is given changes; `due: null` clears the date,
+         *     `closed` closes (true) or reopens (false) the milestone.
+         */
+        UpdateMilestoneRequest: {
+            closed?: boolean | null;
+            description?: string | null;
+            /** @description Absent: unchanged; `null`: no due date. */
+            due?: string | null;
+            name?: string | null;
         };
         /** @description `PATCH /api/v1/me`: the fields to change. */
         UpdateProfileRequest: {
@@ -2656,6 +3693,36 @@ export interface components {
             description?: string | null;
             name?: string | null;
             visibility?: null | components["schemas"]["Visibility"];
+        };
+        /**
+         * @description `PATCH /api/v1/tasks/{task}`: what is given changes; `null` clears an optional field.
+         *     Closing a parent with open subtasks (moving it to a closed status) needs `confirm: true`.
+         */
+        UpdateTaskRequest: {
+            assignees?: string[] | null;
+            /** @description File ids (uploaded to the task's project). */
+            attachments?: string[] | null;
+            blocked_by?: string[] | null;
+            checklist?: components["schemas"]["ChecklistItem"][] | null;
+            confirm?: boolean;
+            due?: string | null;
+            /** Format: int64 */
+            estimate?: number | null;
+            labels?: string[] | null;
+            milestone?: string | null;
+            parent?: string | null;
+            priority?: null | components["schemas"]["Priority"];
+            status?: string | null;
+            title?: string | null;
+            watchers?: string[] | null;
+        };
+        /** @description `PATCH /api/v1/time/{entry}`: what is given changes (the same rules as creating one). */
+        UpdateTimeEntryRequest: {
+            billable?: boolean | null;
+            date?: string | null;
+            /** Format: int64 */
+            minutes?: number | null;
+            note?: string | null;
         };
         /** @description A user as others see them. */
         User: {
@@ -2684,6 +3751,11 @@ export interface components {
         VersionName: {
             name: string;
         };
+        /**
+         * @description Where a saved view shows its tasks.
+         * @enum {string}
+         */
+        ViewLayout: "board" | "list";
         /**
          * @description Who may see a project.
          * @enum {string}
@@ -3005,6 +4077,234 @@ export interface operations {
             };
             /** @description Too many attempts from this address */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The board */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only managers delete boards */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBoardRequest"];
+            };
+        };
+        responses: {
+            /** @description The board */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description The role cannot change boards */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_column: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewColumn"];
+            };
+        };
+        responses: {
+            /** @description The board with the new column */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description The role cannot change boards */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description The role cannot create tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4627,6 +5927,106 @@ export interface operations {
             };
         };
     };
+    get_timer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The running timer, or null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null | components["schemas"]["Timer"];
+                };
+            };
+        };
+    };
+    start_timer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartTimerRequest"];
+            };
+        };
+        responses: {
+            /** @description The new timer and the entry of the one it stopped */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimerStarted"];
+                };
+            };
+            /** @description The caller may not write the task */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many concurrent starts (`timer_busy`): try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_timer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new time entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeEntry"];
+                };
+            };
+            /** @description No timer is running */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_tokens: {
         parameters: {
             query?: never;
@@ -5275,6 +6675,128 @@ export interface operations {
                 };
             };
             /** @description The message is a reply */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The milestone */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Milestone"];
+                };
+            };
+            /** @description No such milestone (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may not delete planning */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such milestone (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMilestoneRequest"];
+            };
+        };
+        responses: {
+            /** @description The milestone */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Milestone"];
+                };
+            };
+            /** @description The caller may not plan in the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such milestone (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, due date or description */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6391,6 +7913,126 @@ export interface operations {
             };
         };
     };
+    time_report: {
+        parameters: {
+            query?: {
+                /** @description Only this user's time (default: everyone's the caller may see). */
+                user?: string;
+                /** @description Only this project's time. */
+                project?: string;
+                /** @description First day, `YYYY-MM-DD` (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, `YYYY-MM-DD` (default: today, UTC). At most 366 days after `from`. */
+                to?: string;
+                /** @description `day` (default) or `week`. */
+                group?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeReport"];
+                };
+            };
+            /** @description Another user's time without managing a project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid dates or grouping */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    time_report_csv: {
+        parameters: {
+            query?: {
+                /** @description Only this user's time (default: everyone's the caller may see). */
+                user?: string;
+                /** @description Only this project's time. */
+                project?: string;
+                /** @description First day, `YYYY-MM-DD` (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, `YYYY-MM-DD` (default: today, UTC). At most 366 days after `from`. */
+                to?: string;
+                /** @description `day` (default) or `week`. */
+                group?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description period,user_id,user,project_id,project,minutes,billable_minutes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Another user's time without managing a project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid dates or grouping */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     unread: {
         parameters: {
             query?: never;
@@ -6488,6 +8130,90 @@ export interface operations {
             };
             /** @description No such project */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_boards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The boards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BoardSummary"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBoardRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description The role cannot create boards */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6895,6 +8621,819 @@ export interface operations {
             };
             /** @description No such project or member */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_milestones: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The milestones */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Milestone"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMilestoneRequest"];
+            };
+        };
+        responses: {
+            /** @description The milestone */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Milestone"];
+                };
+            };
+            /** @description The caller may not plan in the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, due date or description */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    project_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOverview"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_statuses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statuses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskStatus"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tasks: {
+        parameters: {
+            query?: {
+                /** @description User ids, comma-separated (`none`: unassigned). */
+                assignees?: string;
+                /** @description Labels, comma-separated. */
+                labels?: string;
+                /** @description Priorities, comma-separated. */
+                priorities?: string;
+                /** @description Status ids, comma-separated. */
+                statuses?: string;
+                milestone?: string;
+                /** @description Due on or before this date. */
+                due_before?: string;
+                /** @description Words in the key or title. */
+                text?: string;
+                /** @description `key` (default), `title`, `priority`, `due`, `status`, `updated`; `-` first: descending. */
+                sort?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskCard"];
+                };
+            };
+            /** @description Bad cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Bad filter or sort */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bulk_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description Every task changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTaskResult"];
+                };
+            };
+            /** @description The role cannot edit tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused; `errors` per task; nothing changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_views: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's views */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SavedView"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The view */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedView"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, filters or sort */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role cannot delete tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description The task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description The role cannot edit tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `open_subtasks`: closing a parent needs confirm */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    task_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskChange"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    move_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description The card where it landed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskCard"];
+                };
+            };
+            /** @description The role cannot move tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `wip_limit` or `open_subtasks` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown column or neighbours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_time: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TimeEntry"];
+                };
+            };
+            /** @description No such task (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_time: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTimeEntryRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeEntry"];
+                };
+            };
+            /** @description The caller may not write the task */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid minutes, date or note */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may no longer log time in the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such entry (or not the caller's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTimeEntryRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeEntry"];
+                };
+            };
+            /** @description The caller may no longer log time in the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such entry (or not the caller's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid minutes, date or note */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such view of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The view */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedView"];
+                };
+            };
+            /** @description No such view of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, filters or sort */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
