@@ -643,9 +643,16 @@ mod tests {
 
     #[test]
     fn null_clears_and_absence_keeps() {
-        let read = |json| serde_json::from_str::<UpdateMilestoneRequest>(json).unwrap().due;
+        let read = |json| {
+            serde_json::from_str::<UpdateMilestoneRequest>(json)
+                .unwrap()
+                .due
+        };
         assert_eq!(read("{}"), None);
         assert_eq!(read(r#"{"due":null}"#), Some(None));
-        assert_eq!(read(r#"{"due":"2026-01-02"}"#), Some(Some("2026-01-02".to_owned())));
+        assert_eq!(
+            read(r#"{"due":"2026-01-02"}"#),
+            Some(Some("2026-01-02".to_owned()))
+        );
     }
 }

@@ -122,7 +122,10 @@ async fn start_timer(
 /// The caller's running timer, or `null` when none runs.
 #[utoipa::path(get, path = "/api/v1/me/timer", tag = "time", responses(
     (status = 200, description = "The running timer, or null", body = Option<Timer>)))]
-async fn get_timer(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Option<Timer>>> {
+async fn get_timer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Option<Timer>>> {
     Ok(Json(store::running_timer(&state.db, user.id()).await?))
 }
 
