@@ -5,7 +5,8 @@
 //! a start takes the running row (`delete … returning`, which locks it) and inserts its own with
 //! `on conflict do nothing`; when a concurrent start inserted first, the whole unit of work is
 //! rolled back and tried again, so every stopped timer becomes exactly one entry however many
-//! starts race. `GET` answers `null` when no timer runs (not 404: no timer is the usual state).
+//! starts race. A stop records the entry even if the caller may no longer write the task:
+//! the time was spent while they could. `GET` answers `null` when no timer runs (not 404: no timer is the usual state).
 //! Every change goes to the user's own sockets as `timer.updated`, so their other tabs follow.
 
 use atrium_client::wire::{
