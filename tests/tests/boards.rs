@@ -145,8 +145,8 @@ backend_tests! {
         assert_eq!(second.key, "ENG-2");
         assert_eq!(second.estimate, Some(90));
         let board = t.board(&t.vic).await;
-        assert_eq!(ids(&board.columns[0].tasks), [first.id.clone()]);
-        assert_eq!(ids(&board.columns[1].tasks), [second.id.clone()]);
+        assert_eq!(ids(&board.columns[0].tasks), [first.id.as_str()]);
+        assert_eq!(ids(&board.columns[1].tasks), [second.id.as_str()]);
         assert_eq!(board.columns[1].count, 1);
         assert_eq!(board.columns[0].tasks[0].labels, ["docs"]);
         assert!(board.can.as_ref().is_some_and(|c| c.read && !c.write));
@@ -155,7 +155,7 @@ backend_tests! {
             &format!("/api/v1/projects/{}/boards", t.project),
             &json!({"name": "Delivery", "columns": [{"name": "to DO"}, {"name": "Review", "category": "in_progress", "wip_limit": 2}]}),
         ).await.unwrap();
-        assert_eq!(ids(&other.columns[0].tasks), [second.id.clone()]);
+        assert_eq!(ids(&other.columns[0].tasks), [second.id.as_str()]);
         assert_eq!(other.columns[1].wip_limit, Some(2));
         let list: Page<atrium_client::wire::BoardSummary> = t.vic.client
             .get(&format!("/api/v1/projects/{}/boards", t.project)).await.unwrap();
@@ -532,9 +532,21 @@ backend_tests! {
             assert!(!search(&t.eve, q).await, "{q} found by an outsider");
         }
         // The description seeded the collaborative document.
-        let (status, content) = call(&t.vic, Method::GET, &format!("/api/v1/docs/{}/content", task.description_doc), None).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(content.is_null() || content.to_string().contains("wombat"));
+        let content = t.vic.client.request(Method::GET, &format!("/api/v1/docs/{}/content", task.description_doc)).send().await.unwrap();
+        assert_eq!(content.status(), StatusCode::OK);
+        assert!(content.text().await.unwrap().contains("wombat"));
+        // Editing the description live (as any document) reaches search through the task; the
+        // viewer may not edit it.
+        let editor = fixtures::Editor::new();
+        assert_eq!(fixtures::post_update(&t.vic, &task.description_doc, editor.append("x")).await, StatusCode::FORBIDDEN);
+        let editor = fixtures::Editor::new();
+        assert_eq!(fixtures::post_update(&t.bob, &task.description_doc, editor.append("platypus habitat")).await, StatusCode::NO_CONTENT);
+        while !search(&t.vic, "platypus").await {
+            assert!(started.elapsed() < Duration::from_secs(30), "the edited description never found");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(search(&t.vic, "quokka").await, "still found by its title");
+        assert!(!search(&t.eve, "platypus").await);
     }
 
     async fn history_lists_field_changes(backend) {
@@ -647,4 +659,55 @@ backend_tests! {
         let statuses: Value = t.vic.client.get(&format!("/api/v1/projects/{}/statuses", t.project)).await.unwrap();
         assert_eq!(statuses["items"].as_array().unwrap().len(), 4);
     }
+
+    async fn due_tomorrow_notifies_assignees_once(backend) {
+        let server = TestServer::builder(backend).env("ATRIUM_TASKS_DUE_SCAN_SECS", "1").start().await;
+        let alice = fixtures::user(&server, "alice").await;
+        let org = fixtures::create_org(&alice, "Acme").await.id;
+        let project = fixtures::create_project(&alice, &org, "Ops", Visibility::Private).await;
+        let board: Board = alice.client.post(&format!("/api/v1/projects/{}/boards", project.id), &json!({"name": "B"})).await.unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let tomorrow = civil_date(now / 86_400 + 1);
+        let later = civil_date(now / 86_400 + 5);
+        let create = |title: &str, due: &str| {
+            let body = json!({"title": title, "due": due, "assignees": [alice.id()]});
+            let path = format!("/api/v1/boards/{}/tasks", board.id);
+            let client = alice.client.clone();
+            async move { client.post::<_, Task>(&path, &body).await.unwrap() }
+        };
+        let soon = create("renew the certificate", &tomorrow).await;
+        create("not yet", &later).await;
+        let started = Instant::now();
+        let due_soon = || async {
+            let page: Page<Notification> = alice.client.get("/api/v1/notifications").await.unwrap();
+            page.items.into_iter().filter(|n| n.kind == NotificationKind::TaskDueSoon).collect::<Vec<_>>()
+        };
+        loop {
+            let found = due_soon().await;
+            if !found.is_empty() {
+                assert_eq!(found.len(), 1);
+                assert_eq!(found[0].channel_id.as_deref(), Some(soon.id.as_str()));
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no due-soon notification");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Later scans do not repeat it.
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        assert_eq!(due_soon().await.len(), 1);
+    }
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01 (the civil-from-days algorithm).
+fn civil_date(days: u64) -> String {
+    let z = i64::try_from(days).unwrap() + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }

@@ -83,11 +83,8 @@ pub async fn upsert_description(
     task: &TaskRow,
     text: &str,
 ) -> Result<(), sqlx::Error> {
-    let labels = super::store::relations::values(
-        &mut **work.tx(),
-        super::store::relations::Link::Labels,
-        &task.id,
-    )
-    .await?;
+    let labels =
+        super::store::relations::values(work.tx(), super::store::relations::Link::Labels, &task.id)
+            .await?;
     upsert(work, task, &labels, text)
 }
