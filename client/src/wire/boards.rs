@@ -425,6 +425,25 @@ pub struct CreateMilestoneRequest {
     pub description: Option<String>,
 }
 
+/// `PATCH /api/v1/milestones/{milestone}`: what is given changes; `due: null` clears the date,
+/// `closed` closes (true) or reopens (false) the milestone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateMilestoneRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Absent: unchanged; `null`: no due date.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub due: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<bool>,
+}
+
 /// A milestone with its progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Milestone {
@@ -490,6 +509,19 @@ pub struct TimeEntry {
     pub created_at: i64,
 }
 
+/// `PATCH /api/v1/time/{entry}`: what is given changes (the same rules as creating one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateTimeEntryRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billable: Option<bool>,
+}
+
 /// `POST /api/v1/me/timer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StartTimerRequest {
@@ -509,6 +541,14 @@ pub struct Timer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TimerStarted {
     pub timer: Timer,
+    pub stopped: Option<TimeEntry>,
+}
+
+/// `timer.updated` (to the user's own sockets only): the running timer now (`null` when none)
+/// and the entry a stop just recorded, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TimerChanged {
+    pub timer: Option<Timer>,
     pub stopped: Option<TimeEntry>,
 }
 
@@ -584,4 +624,35 @@ pub struct TaskEvent {
 pub struct Removed {
     pub id: String,
     pub project_id: String,
+}
+
+/// Reads a field that may be absent (`None`, through `default`), `null` (`Some(None)`) or a
+/// value (`Some(Some(_))`): plain `Option<Option<T>>` reads `null` as absent, so a client could
+/// never clear the field.
+pub fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UpdateMilestoneRequest;
+
+    #[test]
+    fn null_clears_and_absence_keeps() {
+        let read = |json| {
+            serde_json::from_str::<UpdateMilestoneRequest>(json)
+                .unwrap()
+                .due
+        };
+        assert_eq!(read("{}"), None);
+        assert_eq!(read(r#"{"due":null}"#), Some(None));
+        assert_eq!(
+            read(r#"{"due":"2026-01-02"}"#),
+            Some(Some("2026-01-02".to_owned()))
+        );
+    }
 }
