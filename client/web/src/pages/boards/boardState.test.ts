@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import type { Board, TaskCard } from '../../lib/types'
-import { applyCard, cellCards, lanesOf, matchesFilter, moveLocally, neighbours, placeOf, removeCard, rollback, wipState, wouldExceed } from './boardState'
+import { applyCard, cellCards, lanesOf, matchesFilter, moveLocally, neighbours, placeForDrop, placeOf, removeCard, rollback, samePlace, wipState, wouldExceed } from './boardState'
 import { nextPlace, describePlace } from './keyboardMove'
 
 export function card (id: string, status: string, rank: string, extra: Partial<TaskCard> = {}): TaskCard {
@@ -180,5 +180,17 @@ describe('keyboard moves', () => {
     expect(nextPlace(b, '1', { column: 'todo', lane: 'medium', index: 0 }, 'ArrowDown')).toEqual({ column: 'todo', lane: 'low', index: 0 })
     expect(nextPlace(b, '1', { column: 'todo', lane: 'none', index: 0 }, 'ArrowUp')).toEqual({ column: 'todo', lane: 'low', index: 1 })
     expect(nextPlace(b, '1', { column: 'todo', lane: 'none', index: 0 }, 'ArrowDown')).toBeNull()
+  })
+})
+
+describe('pointer drops', () => {
+  it('turns a drop on a card half or a cell into a place', () => {
+    const b = board()
+    expect(placeForDrop(b, '1', { kind: 'card', id: '3', after: true })).toEqual({ column: 'todo', lane: null, index: 2 })
+    expect(placeForDrop(b, '1', { kind: 'card', id: '3', after: false })).toEqual({ column: 'todo', lane: null, index: 1 })
+    expect(placeForDrop(b, '1', { kind: 'card', id: '4', after: false })).toEqual({ column: 'doing', lane: null, index: 0 })
+    expect(placeForDrop(b, '1', { kind: 'cell', column: 'doing', lane: null })).toEqual({ column: 'doing', lane: null, index: 1 })
+    expect(placeForDrop(b, '1', { kind: 'card', id: '1', after: true })).toBeNull()
+    expect(samePlace(placeForDrop(b, '1', { kind: 'card', id: '2', after: false }), placeOf(b, '1'))).toBe(true)
   })
 })

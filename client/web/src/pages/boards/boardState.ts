@@ -4,7 +4,7 @@
 // shows it, so a card's place is always "its status's column, sorted by rank": changes from the
 // server are applied by that rule; only a move of our own that the server has not answered yet
 // sits where it was dropped.
-import type { Board, BoardColumn, Swimlanes, TaskCard, TaskFilter } from '../../lib/types'
+import type { Board, BoardColumn, Swimlanes, Task, TaskCard, TaskFilter } from '../../lib/types'
 
 /** Where a card goes: a column, a swimlane (null without lanes) and its index among that lane's
  * cards of the column, the moving card left out. */
@@ -182,4 +182,49 @@ export function wipState (column: BoardColumn): 'none' | 'under' | 'at' | 'over'
 export function wouldExceed (column: BoardColumn, fromColumn: string): boolean {
   if (column.id === fromColumn || column.wip_limit === null || column.wip_limit === undefined) return false
   return column.count + 1 > column.wip_limit
+}
+
+/** The place a pointer drop on `target` means for card `id` (null: nowhere it can go). */
+export function placeForDrop (board: Board, id: string, target: { kind: 'card', id: string, after: boolean } | { kind: 'cell', column: string, lane: string | null }): Place | null {
+  if (target.kind === 'cell') {
+    const column = board.columns.find((c) => c.id === target.column)
+    if (!column) return null
+    return { column: column.id, lane: target.lane, index: cellCards(column, target.lane, board.swimlanes).filter((t) => t.id !== id).length }
+  }
+  if (target.id === id) return null
+  const f = findCard(board, target.id)
+  if (!f) return null
+  const lane = laneOf(f.card, board.swimlanes)
+  const cell = cellCards(f.column, lane, board.swimlanes).filter((t) => t.id !== id)
+  return { column: f.column.id, lane, index: cell.indexOf(f.card) + (target.after ? 1 : 0) }
+}
+
+/** Whether two places are the same. */
+export function samePlace (a: Place | null, b: Place | null): boolean {
+  return !!a && !!b && a.column === b.column && a.lane === b.lane && a.index === b.index
+}
+
+/** A task's card (what a board shows of it), from the whole task. */
+export function cardOf (t: Task): TaskCard {
+  return {
+    id: t.id,
+    key: t.key,
+    title: t.title,
+    status_id: t.status_id,
+    rank: t.rank,
+    priority: t.priority,
+    assignees: t.assignees,
+    labels: t.labels,
+    due: t.due ?? null,
+    estimate: t.estimate ?? null,
+    milestone: t.milestone ?? null,
+    parent: t.parent?.id ?? null,
+    blocked: t.blocked_by.some((b) => !b.closed),
+    subtasks_done: t.subtasks.filter((s) => s.closed).length,
+    subtasks_total: t.subtasks.length,
+    checklist_done: t.checklist.filter((c) => c.done).length,
+    checklist_total: t.checklist.length,
+    closed: t.category === 'done' || t.category === 'cancelled',
+    updated_at: t.updated_at
+  }
 }
