@@ -90,3 +90,4 @@ export type SavedView = Schemas['SavedView']
 export type ViewLayout = Schemas['ViewLayout']
 /** `task.created/updated/moved` frames: the card as it is now. */
 export type TaskEvent = Schemas['TaskEvent']
+export type TaskStatus = Schemas['TaskStatus']

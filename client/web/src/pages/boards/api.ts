@@ -1,7 +1,7 @@
 // The boards and tasks routes the screens call (API.md, "Boards and tasks"), typed by the
 // server's OpenAPI document.
 import { api, qs } from '../../lib/api'
-import type { Board, BoardSummary, BulkOp, BulkTaskResult, ChecklistItem, Milestone, Priority, SavedView, Task, TaskCard, TaskChange, TaskFilter, TimeEntry, Timer, TimerStarted, TimeReport, ViewLayout } from '../../lib/types'
+import type { Board, BoardSummary, BulkOp, BulkTaskResult, ChecklistItem, Milestone, Priority, SavedView, Task, TaskCard, TaskStatus, TaskChange, TaskFilter, TimeEntry, Timer, TimerStarted, TimeReport, ViewLayout } from '../../lib/types'
 
 export interface TaskPatch {
   title?: string
@@ -36,6 +36,7 @@ export const tasksApi = {
   history: (task: string, signal?: AbortSignal) => api.get<{ items: TaskChange[] }>(`/api/v1/tasks/${task}/history`, { signal }),
   list: (project: string, filter: TaskFilter, sort: string, signal?: AbortSignal) => api.get<{ items: TaskCard[] }>(`/api/v1/projects/${project}/tasks${qs(filterQuery(filter, sort))}`, { signal }),
   bulk: (project: string, body: { tasks: string[], op: BulkOp, status?: string, assignees?: string[], labels?: string[], priority?: Priority, confirm?: boolean }) => api.post<BulkTaskResult>(`/api/v1/projects/${project}/tasks/bulk`, body),
+  statuses: (project: string, signal?: AbortSignal) => api.get<{ items: TaskStatus[] }>(`/api/v1/projects/${project}/statuses`, { signal }),
   milestones: (project: string, signal?: AbortSignal) => api.get<{ items: Milestone[] }>(`/api/v1/projects/${project}/milestones`, { signal })
 }
 
@@ -58,13 +59,14 @@ export const viewsApi = {
 /** A filter and sort as query parameters (lists joined by commas). */
 export function filterQuery (f: TaskFilter, sort: string): Record<string, string | undefined> {
   return {
-    assignee: f.assignees?.join(',') || undefined,
-    label: f.labels?.join(',') || undefined,
-    priority: f.priorities?.join(',') || undefined,
-    status: f.statuses?.join(',') || undefined,
+    assignees: f.assignees?.join(',') || undefined,
+    labels: f.labels?.join(',') || undefined,
+    priorities: f.priorities?.join(',') || undefined,
+    statuses: f.statuses?.join(',') || undefined,
     milestone: f.milestone || undefined,
     due_before: f.due_before || undefined,
-    q: f.text || undefined,
-    sort: sort || undefined
+    text: f.text || undefined,
+    sort: sort || undefined,
+    limit: '200'
   }
 }

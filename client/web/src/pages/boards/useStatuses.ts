@@ -1,21 +1,14 @@
-// The statuses a task of a project can take, for the status select: the columns of the
-// project's boards (each column shows one status), in board order, fetched once per project.
+// The statuses a task of a project can take (for the status selects), fetched once per project.
 import { useEffect, useState } from 'preact/hooks'
 import type { Task } from '../../lib/types'
-import { boardsApi } from './api'
+import { tasksApi } from './api'
 
 export interface StatusOption { id: string, name: string }
 
 const cache = new Map<string, Promise<StatusOption[]>>()
 
 async function load (project: string): Promise<StatusOption[]> {
-  const boards = await boardsApi.list(project)
-  const out: StatusOption[] = []
-  for (const summary of boards.items) {
-    const b = await boardsApi.get(summary.id)
-    for (const c of b.columns) if (!out.some((s) => s.id === c.status_id)) out.push({ id: c.status_id, name: c.name })
-  }
-  return out
+  return (await tasksApi.statuses(project)).items
 }
 
 /** The project's statuses, the task's own always among them. */
@@ -24,7 +17,7 @@ export function useStatuses (project: string, task: Task): StatusOption[] {
   return list.some((s) => s.id === task.status_id) ? list : [{ id: task.status_id, name: task.status }, ...list]
 }
 
-/** The project's statuses (as its boards' columns name them). */
+/** The project's statuses. */
 export function useProjectStatuses (project: string): StatusOption[] {
   const [list, setList] = useState<StatusOption[]>([])
   useEffect(() => {

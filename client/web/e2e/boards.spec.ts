@@ -1,0 +1,159 @@
+import type { Locator, Page } from '@playwright/test'
+import { test, expect } from './fixtures'
+import type { TestServer, TestUser } from './harness'
+
+/** A board with columns (WIP limits as given) and tasks created through the API, by title per column name. */
+async function boardWith (server: TestServer, owner: TestUser, project: string, columns: { name: string, wip_limit?: number }[], tasks: Record<string, string[]>) {
+  const board = (await server.call('POST', `/api/v1/projects/${project}/boards`, { token: owner.token, json: { name: 'Sprint board', columns } }, 201)).json
+  const ids: Record<string, string> = {}
+  for (const [columnName, titles] of Object.entries(tasks)) {
+    const column = board.columns.find((c: any) => c.name === columnName).id
+    for (const title of titles) {
+      ids[title] = (await server.call('POST', `/api/v1/boards/${board.id}/tasks`, { token: owner.token, json: { title, column } }, 201)).json.id
+    }
+  }
+  const columnIds: Record<string, string> = {}
+  for (const c of board.columns) columnIds[c.name] = c.id
+  return { board: board.id as string, ids, columns: columnIds }
+}
+
+const cell = (page: Page, column: string) => page.locator(`[data-testid="board-cell"][data-column="${column}"]`)
+const card = (scope: Page | Locator, title: string) => scope.getByRole('button', { name: new RegExp(title) })
+
+/** Drags `from` onto `to` with the mouse in small steps, as a person would. */
+async function drag (page: Page, from: Locator, to: Locator) {
+  const a = (await from.boundingBox())!
+  const b = (await to.boundingBox())!
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(a.x + a.width / 2 + 12, a.y + a.height / 2 + 4, { steps: 4 })
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height - 12, { steps: 12 })
+  await page.mouse.up()
+}
+
+/** The titles of a column's cards as the server has them, in order. */
+async function serverColumn (server: TestServer, token: string, board: string, column: string): Promise<string[]> {
+  const b = (await server.call('GET', `/api/v1/boards/${board}`, { token })).json
+  return b.columns.find((c: any) => c.id === column).tasks.map((t: any) => t.title)
+}
+
+test('two people on one board: a card dragged by one moves for the other within a second', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const { board, columns } = await boardWith(server, w.owner, w.project, [{ name: 'To do' }, { name: 'In progress', wip_limit: 3 }, { name: 'Done' }], { 'To do': ['Write the brief', 'Draw the wireframes'], 'In progress': ['Set up the repo'] })
+  const url = `/o/${w.org}/p/${w.project}/boards/${board}`
+  const alice = await newUserPage(w.owner, url)
+  const bob = await newUserPage(w.users.bob, url)
+  await expect(card(cell(bob.page, columns['To do']), 'Draw the wireframes')).toBeVisible()
+  await expect(alice.page.getByTestId('column-head').filter({ hasText: 'In progress' })).toContainText('1 / 3')
+
+  await drag(alice.page, card(alice.page, 'Draw the wireframes'), cell(alice.page, columns['In progress']))
+  const dropped = Date.now()
+  await expect(card(cell(alice.page, columns['In progress']), 'Draw the wireframes')).toBeVisible()
+  await expect(card(cell(bob.page, columns['In progress']), 'Draw the wireframes')).toBeVisible({ timeout: 1000 })
+  expect(Date.now() - dropped).toBeLessThan(1000)
+  await expect(card(cell(bob.page, columns['To do']), 'Draw the wireframes')).toHaveCount(0)
+  await expect(bob.page.getByTestId('column-head').filter({ hasText: 'In progress' })).toContainText('2 / 3')
+  expect(await serverColumn(server, w.owner.token, board, columns['In progress'])).toEqual(['Set up the repo', 'Draw the wireframes'])
+
+  // And back the other way, by Bob, to the top of "To do".
+  await drag(bob.page, card(bob.page, 'Set up the repo'), card(cell(bob.page, columns['To do']), 'Write the brief'))
+  await expect(card(cell(alice.page, columns['To do']), 'Set up the repo')).toBeVisible({ timeout: 1000 })
+  expect(await serverColumn(server, w.owner.token, board, columns['To do'])).toContain('Set up the repo')
+  await shot(alice.page, 'alice')
+  await shot(bob.page, 'bob')
+})
+
+test('a card moves with the keyboard alone, and the move is announced', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const { board, columns } = await boardWith(server, w.owner, w.project, [{ name: 'To do' }, { name: 'Doing' }, { name: 'Done' }], { 'To do': ['First', 'Second', 'Third'], Doing: ['Busy'] })
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/boards/${board}`)
+  const third = card(page, 'Third')
+  await third.focus()
+  await page.keyboard.press('Space')
+  await expect(page.getByTestId('board-announcer')).toContainText('Picked up')
+  await page.keyboard.press('ArrowUp')
+  await page.keyboard.press('ArrowRight')
+  await expect(page.getByTestId('board-announcer')).toContainText('Doing, position 2 of 2')
+  await expect(card(page, 'Third')).toBeFocused()
+  await page.keyboard.press('Space')
+  await expect(page.getByTestId('board-announcer')).toContainText('dropped in Doing')
+  await expect(card(cell(page, columns.Doing), 'Third')).toBeVisible()
+  await expect.poll(() => serverColumn(server, w.owner.token, board, columns.Doing)).toEqual(['Busy', 'Third'])
+  // Escape puts a picked-up card back where it was, and nothing is sent.
+  await card(page, 'First').focus()
+  await page.keyboard.press('Space')
+  await page.keyboard.press('ArrowRight')
+  await page.keyboard.press('ArrowRight')
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('board-announcer')).toContainText('Move cancelled')
+  await expect(card(cell(page, columns['To do']), 'First')).toBeVisible()
+  expect(await serverColumn(server, w.owner.token, board, columns['To do'])).toEqual(['First', 'Second'])
+  // Enter opens the task.
+  await card(page, 'Second').focus()
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('task-panel')).toContainText('Second')
+  await shot(page, 'keyboard')
+})
+
+test('a move refused at the WIP limit rolls back with a message', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const { board, columns } = await boardWith(server, w.owner, w.project, [{ name: 'To do' }, { name: 'In progress', wip_limit: 1 }], { 'To do': ['Waiting task'], 'In progress': ['Busy task'] })
+  const { page } = await newUserPage(w.users.bob, `/o/${w.org}/p/${w.project}/boards/${board}`)
+  await expect(page.getByTestId('column-head').filter({ hasText: 'In progress' })).toContainText('1 / 1')
+  await drag(page, card(page, 'Waiting task'), cell(page, columns['In progress']))
+  await expect(page.getByTestId('move-error')).toContainText('WIP limit')
+  await expect(page.getByTestId('move-error')).toContainText('In progress')
+  await expect(card(cell(page, columns['To do']), 'Waiting task')).toBeVisible()
+  await expect(card(cell(page, columns['In progress']), 'Waiting task')).toHaveCount(0)
+  await expect(page.getByTestId('column-head').filter({ hasText: 'In progress' })).toContainText('1 / 1')
+  expect(await serverColumn(server, w.owner.token, board, columns['To do'])).toEqual(['Waiting task'])
+  // An editor is not offered to force it.
+  await expect(page.getByRole('button', { name: 'Move anyway' })).toHaveCount(0)
+  await shot(page, 'wip-refused')
+})
+
+test('the task panel edits fields and logs time', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const { board, ids } = await boardWith(server, w.owner, w.project, [{ name: 'To do' }, { name: 'Done' }], { 'To do': ['Polish the landing page'] })
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/boards/${board}`)
+  await card(page, 'Polish the landing page').click()
+  const panel = page.getByTestId('task-panel')
+  await expect(panel).toContainText('Polish the landing page')
+  await panel.getByLabel('Priority').selectOption('high')
+  await expect(card(page, 'Polish the landing page')).toContainText('High')
+  await panel.getByLabel('Labels').fill('web, design')
+  await panel.getByLabel('Labels').press('Enter')
+  await expect(card(page, 'Polish the landing page')).toContainText('design')
+  await panel.getByLabel('Due').fill('2031-05-20')
+  await panel.locator('summary', { hasText: 'Change' }).click()
+  await panel.getByRole('checkbox', { name: w.users.bob.name }).check()
+  await expect(panel.locator('.assignee')).toContainText(w.users.bob.name)
+  // A bad estimate is refused beside the field.
+  await panel.getByLabel('Estimate').fill('-5')
+  await panel.getByLabel('Estimate').press('Enter')
+  await expect(panel.locator('#tf-estimate-err')).toBeVisible()
+  await panel.getByLabel('Estimate').fill('2h')
+  await panel.getByLabel('Estimate').press('Enter')
+  await expect(panel.locator('#tf-estimate-err')).toHaveCount(0)
+  // A checklist item.
+  await panel.getByLabel('New checklist item').fill('Check on a phone')
+  await panel.getByLabel('New checklist item').press('Enter')
+  await expect(panel.getByTestId('checklist')).toContainText('Check on a phone')
+  // Time: an entry of an hour and a half.
+  await panel.getByLabel('Time spent').fill('1:30')
+  await panel.getByRole('button', { name: 'Log time' }).click()
+  await expect(panel.getByTestId('time-entries')).toContainText('1:30')
+  await expect(panel.getByTestId('time-spent')).toContainText('1:30 logged of 2:00 estimated')
+
+  const task = (await server.call('GET', `/api/v1/tasks/${ids['Polish the landing page']}`, { token: w.owner.token })).json
+  expect(task.priority).toBe('high')
+  expect(task.labels).toEqual(['web', 'design'])
+  expect(task.due).toBe('2031-05-20')
+  expect(task.assignees).toEqual([w.users.bob.id])
+  expect(task.estimate).toBe(120)
+  expect(task.checklist.map((c: any) => c.text)).toEqual(['Check on a phone'])
+  expect(task.time_spent).toBe(90)
+  const entries = (await server.call('GET', `/api/v1/tasks/${task.id}/time`, { token: w.owner.token })).json.items
+  expect(entries.map((e: any) => e.minutes)).toEqual([90])
+  await shot(page, 'task-panel')
+})
