@@ -67,6 +67,7 @@ export function BoardView ({ org, project, board: boardId }: { org: string, proj
   useEffect(() => {
     const id = focusAfter.current
     if (!id) return
+    focusAfter.current = null
     gridRef.current?.querySelector<HTMLElement>(`[data-card="${id}"]`)?.focus()
   })
 

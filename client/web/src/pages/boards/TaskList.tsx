@@ -28,6 +28,16 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
   const statuses = useProjectStatuses(project)
   const openTask = query.value.get('task')
   const items = list.data?.items ?? []
+  const [more, setMore] = useState(false)
+  async function loadMore () {
+    const next = list.data?.next
+    if (!next || more) return
+    setMore(true)
+    try {
+      const page = await tasksApi.list(project, filter, sort, undefined, next)
+      list.setData((d) => ({ items: [...(d?.items ?? []), ...page.items], next: page.next }))
+    } catch (e) { toastError(e) } finally { setMore(false) }
+  }
   useEffect(() => { setSelected(new Set()) }, [project, JSON.stringify(filter)])
 
   function applyView (v: SavedView | null) {
@@ -148,6 +158,7 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
                   </tbody>
                 </table>
                 )}
+        {list.data?.next && <button class='btn' onClick={loadMore} disabled={more}>Load more tasks</button>}
       </div>
       {openTask && <TaskPanel org={org} taskId={openTask} onClose={() => navigate(path.value)} onChanged={() => list.reload()} />}
     </section>
