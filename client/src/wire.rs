@@ -9,6 +9,19 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
+    /// For 422 answers to requests about many items (bulk task changes): what is wrong with
+    /// each refused item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ItemError>>,
+}
+
+/// One refused item of a request about many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ItemError {
+    /// The item's id (a task id).
+    pub task: String,
+    pub field: String,
+    pub message: String,
 }
 
 /// What went wrong, for programs (`code`) and for people (`message`).
@@ -444,6 +457,10 @@ pub struct CreateProjectRequest {
     /// The role org members get in an open project; default `editor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_role: Option<ProjectRole>,
+    /// The key of its tasks (`ENG` in `ENG-42`): 2 to 10 of A–Z and 0–9, starting with a letter,
+    /// unique in the organisation. Default: derived from the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// `PATCH /api/v1/projects/{project}`: fields to change.
@@ -468,6 +485,10 @@ pub struct Project {
     pub description: String,
     pub visibility: Visibility,
     pub default_role: ProjectRole,
+    /// The key of its tasks (`ENG` in `ENG-42`); projects older than boards get one with
+    /// their first board or task.
+    #[serde(default)]
+    pub key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     /// The caller's effective role.

@@ -46,7 +46,7 @@ create table board_columns (
     board_id text not null references boards (id) on delete cascade,
     status_id text not null references task_statuses (id) on delete cascade,
     name text not null,
-    position text not null,
+    position text collate "C" not null,
     wip_limit integer,
     created_at bigint not null
 );
@@ -75,7 +75,7 @@ create table tasks (
     title text not null,
     status_id text not null references task_statuses (id),
     -- fractional order key within the status (byte order)
-    rank text not null,
+    rank text collate "C" not null,
     -- none | low | medium | high | urgent
     priority text not null default 'none',
     -- YYYY-MM-DD

@@ -99,6 +99,7 @@ impl ApiRoutes {
             .merge(crate::files::routes::router(max_upload_bytes))
             .merge(crate::search::routes::router())
             .merge(crate::chat::routes::router())
+            .merge(crate::boards::routes::router())
             .merge(crate::notifications::routes::router())
             .merge(docs::socket::router())
             .merge(crate::events::socket::router());

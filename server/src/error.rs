@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use atrium_client::wire::{ErrorBody, ErrorDetail};
+use atrium_client::wire::{ErrorBody, ErrorDetail, ItemError};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -56,6 +56,9 @@ pub enum ApiError {
     /// 422: the body parsed, but some fields are invalid.
     #[error("invalid fields")]
     Validation(BTreeMap<String, String>),
+    /// 422: some items of a request about many (a bulk change) are refused; nothing changed.
+    #[error("invalid items")]
+    ItemsRefused(Vec<ItemError>),
     /// 429: rate limited; retry after the given delay.
     #[error("too many requests")]
     TooManyRequests { retry_after: Duration },
@@ -114,7 +117,7 @@ impl ApiError {
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::ItemsRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } | Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -136,7 +139,7 @@ impl ApiError {
             Self::Gone(_) => "gone",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::Validation(_) => "validation_failed",
+            Self::Validation(_) | Self::ItemsRefused(_) => "validation_failed",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -150,6 +153,7 @@ impl ApiError {
                 let names: Vec<&str> = fields.keys().map(String::as_str).collect();
                 format!("invalid fields: {}", names.join(", "))
             }
+            Self::ItemsRefused(items) => format!("{} items refused; nothing changed", items.len()),
             other => other.to_string(),
         };
         let fields = match self {
@@ -161,6 +165,10 @@ impl ApiError {
                 code: self.code().to_owned(),
                 message,
                 fields,
+            },
+            errors: match self {
+                Self::ItemsRefused(items) => Some(items.clone()),
+                _ => None,
             },
         }
     }

@@ -38,6 +38,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod boards;
 pub mod chat;
 pub mod cli;
 pub mod config;

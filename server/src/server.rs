@@ -120,12 +120,17 @@ impl Server {
         // runner finishes the mail it is sending and gives unfinished extractions back.
         let jobs_task = Runner::new(db.clone(), RunnerOptions::from_config(&config))
             .register(mail::MailHandler::new(mailer))
+            .register(crate::boards::due::DueSoonHandler::new(writes.clone()))
             .register(crate::files::extraction::ExtractionHandler::new(
                 writes.clone(),
                 files.store.clone(),
                 crate::files::sandbox::Limits::from_config(&config),
             ))
             .spawn(jobs, stop_background.clone());
+        // Due-soon notifications run as a recurring job: its first run is queued once.
+        if let Err(error) = crate::boards::due::ensure_scheduled(&writes).await {
+            tracing::warn!(%error, "cannot queue the due-soon scan");
+        }
         // The indexer follows the change feed from the index's last commit; on shutdown it
         // commits what it applied and closes the index (later rows are applied on next start).
         // It is this node's consumer of the feed, under a name kept in the data directory.

@@ -184,6 +184,7 @@ pub async fn create_project(
         description: None,
         visibility: Some(visibility),
         default_role: None,
+        key: None,
     };
     user.client
         .post(&format!("/api/v1/orgs/{org}/projects"), &body)

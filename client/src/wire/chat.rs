@@ -11,6 +11,9 @@ use super::OrgRole;
 pub enum ChannelKind {
     Channel,
     Dm,
+    /// A task's discussion (its id is the task's): open to the task's project, not listed
+    /// with the chat's channels.
+    Task,
 }
 
 /// When a user is notified of a channel's messages.
@@ -274,6 +277,12 @@ pub enum NotificationKind {
     Dm,
     /// A message in a channel whose level is `all`.
     Message,
+    /// A task was assigned to the user (`channel_id` is the task's discussion: the task's id).
+    TaskAssigned,
+    /// A task the user is assigned to is due tomorrow.
+    TaskDueSoon,
+    /// A task the user's task waited for was closed.
+    TaskBlockerDone,
 }
 
 /// An entry of the notification centre.

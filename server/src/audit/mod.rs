@@ -52,6 +52,10 @@ pub mod action {
     pub const CHAT_SETTINGS_CHANGED: &str = "chat.settings_changed";
     /// A moderator deleted someone else's message.
     pub const MESSAGE_DELETED: &str = "message.deleted_by_moderator";
+    pub const BOARD_CREATED: &str = "board.created";
+    pub const BOARD_DELETED: &str = "board.deleted";
+    pub const TASK_CREATED: &str = "task.created";
+    pub const TASK_DELETED: &str = "task.deleted";
 }
 
 /// An event to record.

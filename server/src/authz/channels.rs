@@ -11,11 +11,13 @@ use super::{OrgAccess, forbidden};
 use crate::error::Result;
 
 /// Whether a channel is visible: a direct message to its members; a project channel to those
-/// who see its project — and, if private, only to its explicit members.
+/// who see its project — and, if private, only to its explicit members; a task's discussion to
+/// those who see the task's project.
 pub fn visible(kind: ChannelKind, private: bool, is_member: bool, project_visible: bool) -> bool {
     match kind {
         ChannelKind::Dm => is_member,
         ChannelKind::Channel => project_visible && (!private || is_member),
+        ChannelKind::Task => project_visible,
     }
 }
 
@@ -26,7 +28,7 @@ pub fn channel_role(
     project_role: Option<ProjectRole>,
 ) -> Option<ProjectRole> {
     match kind {
-        ChannelKind::Channel => project_role,
+        ChannelKind::Channel | ChannelKind::Task => project_role,
         ChannelKind::Dm if matches!(org_role, OrgRole::Owner | OrgRole::Admin) => {
             Some(ProjectRole::Manager)
         }

@@ -72,7 +72,7 @@ impl ChannelRow {
 pub fn default_notify(kind: ChannelKind) -> NotifyLevel {
     match kind {
         ChannelKind::Dm => NotifyLevel::All,
-        ChannelKind::Channel => NotifyLevel::Mentions,
+        ChannelKind::Channel | ChannelKind::Task => NotifyLevel::Mentions,
     }
 }
 
@@ -81,6 +81,7 @@ pub fn kind_name(kind: ChannelKind) -> &'static str {
     match kind {
         ChannelKind::Channel => "channel",
         ChannelKind::Dm => "dm",
+        ChannelKind::Task => "task",
     }
 }
 
@@ -89,6 +90,7 @@ pub fn parse_kind(name: &str) -> Option<ChannelKind> {
     match name {
         "channel" => Some(ChannelKind::Channel),
         "dm" => Some(ChannelKind::Dm),
+        "task" => Some(ChannelKind::Task),
         _ => None,
     }
 }

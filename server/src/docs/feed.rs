@@ -140,24 +140,35 @@ async fn record(writes: &Writes, change: &DocChange) -> Result<(), sqlx::Error> 
     record_all(writes, std::slice::from_ref(change)).await
 }
 
-/// Writes a change-feed row for each live document in `changes`, in one transaction.
+/// Writes a change-feed row for each live document in `changes`, in one transaction. A task's
+/// description reports as its task (search finds the text through the task).
 async fn record_all(writes: &Writes, changes: &[DocChange]) -> Result<(), sqlx::Error> {
     let db = writes.db();
     let mut docs = Vec::with_capacity(changes.len());
+    let mut descriptions = Vec::new();
     for change in changes {
         let Some(org_id) = store::locate(db, &change.doc_id).await? else {
             continue;
         };
+        if let Some(task) = crate::boards::feed::description_of(db, &org_id, &change.doc_id).await?
+        {
+            descriptions.push((task, &change.text));
+            continue;
+        }
         if let Some(doc) = store::find(db, &org_id, &change.doc_id).await? {
             if doc.trashed_at.is_none() {
                 docs.push((doc, &change.text));
             }
         }
     }
-    if docs.is_empty() {
+    if docs.is_empty() && descriptions.is_empty() {
         return Ok(());
     }
     let mut work = writes.begin().await?;
+    for (task, text) in descriptions {
+        store::touch(work.tx(), &task.org_id, &task.id).await?;
+        crate::boards::feed::upsert_description(&mut work, &task, text).await?;
+    }
     for (doc, text) in docs {
         store::touch(work.tx(), &doc.org_id, &doc.id).await?;
         let doc = Doc {

@@ -83,6 +83,7 @@ pub async fn find(db: &Db, org_id: &str, doc_id: &str) -> Result<Option<Doc>, sq
 }
 
 /// A project's documents, most recently changed first: live ones, or those in the trash.
+/// Task descriptions (kind `task`) are their tasks' and are not listed.
 pub async fn list(
     db: &Db,
     org_id: &str,
@@ -95,7 +96,7 @@ pub async fn list(
         "trashed_at is null"
     };
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from docs where org_id = $1 and project_id = $2 and {filter} order by updated_at desc, id desc"
+        "select {COLUMNS} from docs where org_id = $1 and project_id = $2 and kind = 'doc' and {filter} order by updated_at desc, id desc"
     ));
     let rows = sqlx::query(sql)
         .bind(org_id)

@@ -14,6 +14,8 @@ use crate::db::Db;
 
 use super::{Audience, Delivery, NewEvent};
 
+/// A new task: its discussion channel is visible wherever the task is.
+const TASK_CREATED: &str = "task.created";
 /// The event kind that makes sockets reload their access.
 pub const ACCESS_CHANGED: &str = "access.changed";
 /// The event kind that tells a user's sockets that one of their credentials was revoked: each
@@ -74,11 +76,17 @@ impl ConnectionAccess {
     }
 
     /// Updates from events that reveal a channel without a reload: a public channel created in
-    /// a project the user reads.
+    /// a project the user reads, or a task created there (its discussion has the task's id).
     pub fn observe(&mut self, delivery: &Delivery) {
-        if Self::reveals_channel(delivery)
-            && let Some(id) = delivery.data.get("id").and_then(|v| v.as_str())
-        {
+        if !Self::reveals_channel(delivery) {
+            return;
+        }
+        let id = if delivery.kind == TASK_CREATED {
+            delivery.data.get("task").and_then(|t| t.get("id"))
+        } else {
+            delivery.data.get("id")
+        };
+        if let Some(id) = id.and_then(|v| v.as_str()) {
             self.channels.insert(id.to_owned());
         }
     }
@@ -89,7 +97,8 @@ impl ConnectionAccess {
     }
 
     fn reveals_channel(delivery: &Delivery) -> bool {
-        delivery.kind == "channel.created" && matches!(delivery.audience, Audience::Project(_))
+        (delivery.kind == "channel.created" || delivery.kind == TASK_CREATED)
+            && matches!(delivery.audience, Audience::Project(_))
     }
 }
 

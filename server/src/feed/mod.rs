@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
+use crate::boards::feed::TaskPayload;
 use crate::chat::feed::MessagePayload;
 use crate::docs::feed::DocPayload;
 use crate::files::feed::FilePayload;
@@ -41,6 +42,7 @@ pub enum ChangeKind {
     Doc,
     Message,
     File,
+    Task,
 }
 
 impl ChangeKind {
@@ -50,6 +52,7 @@ impl ChangeKind {
             Self::Doc => "doc",
             Self::Message => "message",
             Self::File => "file",
+            Self::Task => "task",
         }
     }
 
@@ -59,6 +62,7 @@ impl ChangeKind {
             "doc" => Self::Doc,
             "message" => Self::Message,
             "file" => Self::File,
+            "task" => Self::Task,
             _ => return None,
         })
     }
@@ -89,6 +93,7 @@ pub enum Payload {
     Doc(DocPayload),
     Message(MessagePayload),
     File(FilePayload),
+    Task(TaskPayload),
 }
 
 impl Payload {
@@ -98,6 +103,7 @@ impl Payload {
             Self::Doc(_) => ChangeKind::Doc,
             Self::Message(_) => ChangeKind::Message,
             Self::File(_) => ChangeKind::File,
+            Self::Task(_) => ChangeKind::Task,
         }
     }
 
@@ -107,6 +113,7 @@ impl Payload {
             Self::Doc(p) => serde_json::to_string(p),
             Self::Message(p) => serde_json::to_string(p),
             Self::File(p) => serde_json::to_string(p),
+            Self::Task(p) => serde_json::to_string(p),
         }
     }
 
@@ -116,6 +123,7 @@ impl Payload {
             ChangeKind::Doc => Self::Doc(serde_json::from_str(json)?),
             ChangeKind::Message => Self::Message(serde_json::from_str(json)?),
             ChangeKind::File => Self::File(serde_json::from_str(json)?),
+            ChangeKind::Task => Self::Task(serde_json::from_str(json)?),
         })
     }
 }

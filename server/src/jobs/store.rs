@@ -396,3 +396,14 @@ mod tests {
         assert_eq!(params_from(5, 1), "$5");
     }
 }
+
+/// Whether a job of `kind` is waiting or running (a recurring job's next run is queued).
+pub async fn has_unfinished(db: &Db, kind: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "select 1 from jobs where kind = $1 and state in ('queued', 'running', 'failed') limit 1",
+    )
+    .bind(kind)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.is_some())
+}

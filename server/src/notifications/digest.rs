@@ -98,5 +98,8 @@ fn what(kind: NotificationKind) -> &'static str {
         NotificationKind::Reply => "replied in a thread you follow",
         NotificationKind::Dm => "sent you a direct message",
         NotificationKind::Message => "posted",
+        NotificationKind::TaskAssigned => "assigned you a task",
+        NotificationKind::TaskDueSoon => "a task of yours is due tomorrow",
+        NotificationKind::TaskBlockerDone => "finished a task yours waited for",
     }
 }

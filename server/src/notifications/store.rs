@@ -15,6 +15,9 @@ fn kind_name(kind: NotificationKind) -> &'static str {
         NotificationKind::Reply => "reply",
         NotificationKind::Dm => "dm",
         NotificationKind::Message => "message",
+        NotificationKind::TaskAssigned => "task_assigned",
+        NotificationKind::TaskDueSoon => "task_due_soon",
+        NotificationKind::TaskBlockerDone => "task_blocker_done",
     }
 }
 
@@ -24,6 +27,9 @@ fn parse_kind(name: &str) -> Option<NotificationKind> {
         "reply" => NotificationKind::Reply,
         "dm" => NotificationKind::Dm,
         "message" => NotificationKind::Message,
+        "task_assigned" => NotificationKind::TaskAssigned,
+        "task_due_soon" => NotificationKind::TaskDueSoon,
+        "task_blocker_done" => NotificationKind::TaskBlockerDone,
         _ => return None,
     })
 }

@@ -45,6 +45,7 @@ fn wire(project: ProjectRow, access: &ProjectAccess) -> Project {
         description: project.description,
         visibility: project.visibility,
         default_role: project.default_role,
+        key: project.key,
         created_at: project.created_at,
         updated_at: project.updated_at,
         role,
@@ -73,6 +74,14 @@ fn validate_name(name: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
+/// The 409 of a project key another project of the org has.
+fn key_taken() -> ApiError {
+    ApiError::conflict(
+        "key_taken",
+        "another project of this organisation has this key",
+    )
+}
+
 fn validate_description(description: &str) -> Result<String> {
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(ApiError::invalid_field(
@@ -99,7 +108,24 @@ async fn create_project(
     require_org(&state.db, user.id(), &org_id, OrgAction::CreateProject).await?;
     let name = validate_name(&body.name)?;
     let description = validate_description(body.description.as_deref().unwrap_or_default())?;
+    if let Some(key) = &body.key
+        && !crate::boards::keys::is_valid(key)
+    {
+        return Err(ApiError::invalid_field(
+            "key",
+            "must be 2 to 10 of A-Z and 0-9, starting with a letter",
+        ));
+    }
     let mut work = state.writes.begin().await?;
+    let key = match &body.key {
+        Some(key) => {
+            if crate::boards::store::projects::key_taken(work.tx(), &org_id, key).await? {
+                return Err(key_taken());
+            }
+            key.clone()
+        }
+        None => crate::boards::store::projects::free_key(work.tx(), &org_id, &name).await?,
+    };
     let project = store::create(
         work.tx(),
         &NewProject {
@@ -108,10 +134,18 @@ async fn create_project(
             description: &description,
             visibility: body.visibility.unwrap_or(Visibility::Open),
             default_role: body.default_role.unwrap_or(ProjectRole::Editor),
+            key: &key,
             created_by: user.id(),
         },
     )
-    .await?;
+    .await
+    .map_err(|error| {
+        if crate::boards::store::is_unique_violation(&error) {
+            key_taken()
+        } else {
+            error.into()
+        }
+    })?;
     let event = Event::new(action::PROJECT_CREATED, Some(user.id()))
         .org(&org_id)
         .target("project", &project.id)

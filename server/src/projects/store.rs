@@ -18,11 +18,13 @@ pub struct ProjectRow {
     pub description: String,
     pub visibility: Visibility,
     pub default_role: ProjectRole,
+    /// The key of its tasks (`ENG`), once it has one.
+    pub key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const PROJECT_COLUMNS: &str = "p.id, p.org_id, p.name, p.description, p.visibility, p.default_role, p.created_at, p.updated_at";
+const PROJECT_COLUMNS: &str = "p.id, p.org_id, p.name, p.description, p.visibility, p.default_role, p.key, p.created_at, p.updated_at";
 
 fn decode_error(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
@@ -40,6 +42,7 @@ fn project_from(row: &AnyRow) -> Result<ProjectRow, sqlx::Error> {
             .ok_or_else(|| decode_error("visibility", &visibility))?,
         default_role: parse_project_role(&default_role)
             .ok_or_else(|| decode_error("project role", &default_role))?,
+        key: row.try_get("key")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -96,6 +99,8 @@ pub struct NewProject<'a> {
     pub description: &'a str,
     pub visibility: Visibility,
     pub default_role: ProjectRole,
+    /// Checked and free in the organisation (the unique index refuses a race).
+    pub key: &'a str,
     pub created_by: &'a str,
 }
 
@@ -104,8 +109,8 @@ pub async fn create(tx: &mut Tx, project: &NewProject<'_>) -> Result<ProjectRow,
     let id = new_id();
     let now = now_ms();
     sqlx::query(
-        "insert into projects (id, org_id, name, description, visibility, default_role, created_by, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "insert into projects (id, org_id, name, description, visibility, default_role, created_by, created_at, updated_at, key)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
     )
     .bind(&id)
     .bind(project.org_id)
@@ -115,6 +120,7 @@ pub async fn create(tx: &mut Tx, project: &NewProject<'_>) -> Result<ProjectRow,
     .bind(project_role_name(project.default_role))
     .bind(project.created_by)
     .bind(now)
+    .bind(project.key)
     .execute(&mut **tx)
     .await?;
     set_member(
@@ -132,6 +138,7 @@ pub async fn create(tx: &mut Tx, project: &NewProject<'_>) -> Result<ProjectRow,
         description: project.description.to_owned(),
         visibility: project.visibility,
         default_role: project.default_role,
+        key: Some(project.key.to_owned()),
         created_at: now,
         updated_at: now,
     })

@@ -1,7 +1,7 @@
 //! The change feed into the index: typed changes as index operations, the indexer task (a
 //! feed consumer named `search:<node id>`), and the full rebuild.
 //!
-//! Document, message and file changes are indexed; any other kind is skipped (its sequence
+//! Document, message, file and task changes are indexed; any other kind is skipped (its sequence
 //! still counts as read). A removal deletes the entity. Who may read an entity follows from
 //! where it lives, failing closed: a private or project-less message only its channel's
 //! members; anything else in a project whoever may read the project; anything in no project
@@ -169,6 +169,14 @@ pub fn to_op(change: &Change) -> Option<IndexOp> {
             updated: p.updated,
             ..doc(Kind::File, Some(&p.project), None, false)
         },
+        Payload::Task(p) => SearchDoc {
+            title: p.title.clone(),
+            body: p.body.clone(),
+            author: author(&p.author),
+            created: p.created,
+            updated: p.updated,
+            ..doc(Kind::Task, Some(&p.project), None, false)
+        },
         Payload::Message(p) => SearchDoc {
             title: p.title.clone(),
             body: p.body.clone(),
@@ -191,6 +199,7 @@ fn kind_of(kind: ChangeKind) -> Kind {
         ChangeKind::Doc => Kind::Doc,
         ChangeKind::Message => Kind::Message,
         ChangeKind::File => Kind::File,
+        ChangeKind::Task => Kind::Task,
     }
 }
 

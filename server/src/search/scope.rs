@@ -79,6 +79,7 @@ mod tests {
             description: String::new(),
             visibility,
             default_role: ProjectRole::Editor,
+            key: None,
             created_at: 0,
             updated_at: 0,
         }

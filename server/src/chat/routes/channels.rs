@@ -203,8 +203,10 @@ async fn list_project_channels(
         user.id(),
     )
     .await?;
+    // Task discussions belong to their tasks, not to the channel list.
     let visible: Vec<_> = entries
         .into_iter()
+        .filter(|e| e.channel.kind != ChannelKind::Task)
         .filter(|e| {
             crate::authz::channels::visible(e.channel.kind, e.channel.private, e.is_member, true)
         })
@@ -250,7 +252,11 @@ async fn list_org_channels(
     let org = require_org(&state.db, user.id(), &org_id, OrgAction::Read).await?;
     let (entries, projects) =
         access::visible_channels(&state.db, user.id(), &org_id, org.role).await?;
-    let shown: Vec<_> = entries.into_iter().filter(|e| !e.hidden).collect();
+    // Task discussions are reached through their tasks: not in the sidebar.
+    let shown: Vec<_> = entries
+        .into_iter()
+        .filter(|e| !e.hidden && e.channel.kind != ChannelKind::Task)
+        .collect();
     let mut items = with_members(&state, &shown).await?;
     for (channel, entry) in items.iter_mut().zip(&shown) {
         let row = &entry.channel;
@@ -298,6 +304,12 @@ async fn update_channel(
     if !access.grant.may_manage() {
         return Err(ApiError::Forbidden(
             "only the channel's creator and moderators can change it".into(),
+        ));
+    }
+    if access.channel.kind == ChannelKind::Task {
+        return Err(ApiError::invalid_field(
+            "channel",
+            "a task's discussion is named after its task and lives as long as it",
         ));
     }
     let before = access.channel.clone();

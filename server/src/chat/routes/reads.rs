@@ -103,9 +103,10 @@ async fn unread(
 ) -> Result<Json<Unread>> {
     let org = require_org(&state.db, user.id(), &org_id, OrgAction::Read).await?;
     let (visible, _) = access::visible_channels(&state.db, user.id(), &org_id, org.role).await?;
+    // Task discussions have no unread counts in the chat's sidebar.
     let shown: HashSet<String> = visible
         .iter()
-        .filter(|e| !e.hidden)
+        .filter(|e| !e.hidden && e.channel.kind != atrium_client::wire::ChannelKind::Task)
         .map(|e| e.channel.id.clone())
         .collect();
     let all_visible: HashSet<String> = visible.into_iter().map(|e| e.channel.id).collect();
