@@ -139,6 +139,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/boards/{board}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A board: its columns with their cards in order (filtered by the board's filter; `count` is
+         *     every open card of the column's status).
+         */
+        get: operations["get_board"];
+        put?: never;
+        post?: never;
+        /** Delete a board (managers). Its tasks stay: they are the project's. */
+        delete: operations["delete_board"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a board, change its filter or swimlanes, reorder, rename and limit its columns
+         *     (editors and managers).
+         */
+        patch: operations["update_board"];
+        trace?: never;
+    };
+    "/api/v1/boards/{board}/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a column at the end of a board (editors and managers). */
+        post: operations["add_column"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/boards/{board}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a task in a board's column (the first without `column`), at the bottom (or `top`). */
+        post: operations["create_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels/{channel}": {
         parameters: {
             query?: never;
@@ -1190,6 +1249,27 @@ export interface paths {
         patch: operations["update_project"];
         trace?: never;
     };
+    "/api/v1/projects/{project}/boards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's boards. */
+        get: operations["list_boards"];
+        put?: never;
+        /**
+         * Create a board in a project (editors and managers). Without columns it gets Backlog, To do,
+         *     In progress and Done; each column shows the project's status of its name.
+         */
+        post: operations["create_board"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project}/channels": {
         parameters: {
             query?: never;
@@ -1280,6 +1360,120 @@ export interface paths {
         post?: never;
         /** Remove a user's explicit role in the project (managers). */
         delete: operations["remove_project_member"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/statuses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's task statuses, in the order they were made. */
+        get: operations["list_statuses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's tasks as list rows: filtered, sorted, a page at a time. */
+        get: operations["list_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move, assign, label, prioritise or close many tasks at once (editors and managers): one
+         *     transaction; if any task is refused, 422 with `errors` per task and nothing changes.
+         */
+        post: operations["bulk_tasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task with everything about it. */
+        get: operations["get_task"];
+        put?: never;
+        post?: never;
+        /** Delete a task (editors and managers); its subtasks stay, without a parent. */
+        delete: operations["delete_task"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a task's fields (editors and managers); `null` clears an optional one. Closing a
+         *     parent with open subtasks needs `confirm`.
+         */
+        patch: operations["update_task"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{task}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's history: one entry per changed field, oldest first. */
+        get: operations["task_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a task into a column (of any board of its project), between `after` and `before`
+         *     (tasks of that column; neither: the bottom). Into a column at its WIP limit: 409
+         *     `wip_limit`, unless a project manager passes `force`.
+         */
+        post: operations["move_task"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1489,6 +1683,32 @@ export interface components {
             /** @enum {string} */
             type: "session.revoked";
         } | {
+            data: components["schemas"]["TaskEvent"];
+            /** @enum {string} */
+            type: "task.created";
+        } | {
+            /** @description Any field of the card changed (full details: `GET /api/v1/tasks/{task}`). */
+            data: components["schemas"]["TaskEvent"];
+            /** @enum {string} */
+            type: "task.updated";
+        } | {
+            data: components["schemas"]["TaskEvent"];
+            /** @enum {string} */
+            type: "task.moved";
+        } | {
+            data: components["schemas"]["Removed"];
+            /** @enum {string} */
+            type: "task.deleted";
+        } | {
+            /** @description A board was created, renamed, refiltered or its columns changed: refetch it. */
+            data: components["schemas"]["BoardSummary"];
+            /** @enum {string} */
+            type: "board.updated";
+        } | {
+            data: components["schemas"]["Removed"];
+            /** @enum {string} */
+            type: "board.deleted";
+        } | {
             /** @description Someone is typing in a channel or thread (not kept; not sent to the typist). */
             data: components["schemas"]["Typing"];
             /** @enum {string} */
@@ -1521,6 +1741,59 @@ export interface components {
             target_id?: string | null;
             target_type?: string | null;
             user_agent?: string | null;
+        };
+        /** @description `GET /api/v1/boards/{board}`: the board with its columns and their cards in order. */
+        Board: {
+            can?: null | components["schemas"]["Can"];
+            columns: components["schemas"]["Column"][];
+            /** Format: int64 */
+            created_at: number;
+            filter: components["schemas"]["TaskFilter"];
+            id: string;
+            name: string;
+            org_id: string;
+            project_id: string;
+            /** @description The project's key (ENG in ENG-42). */
+            project_key: string;
+            swimlanes?: null | components["schemas"]["Swimlanes"];
+            task_can?: null | components["schemas"]["Can"];
+            /** Format: int64 */
+            updated_at: number;
+        };
+        /** @description A board in lists (no tasks). */
+        BoardSummary: {
+            /** Format: int64 */
+            created_at: number;
+            filter: components["schemas"]["TaskFilter"];
+            id: string;
+            name: string;
+            project_id: string;
+            swimlanes?: null | components["schemas"]["Swimlanes"];
+            /** Format: int64 */
+            updated_at: number;
+        };
+        /**
+         * @description What a bulk request does to every task.
+         * @enum {string}
+         */
+        BulkOp: "move" | "assign" | "label" | "priority" | "close";
+        /**
+         * @description `POST /api/v1/projects/{project}/tasks/bulk`: one transaction, all or nothing; a refusal
+         *     answers 422 with `errors` per task and changes nothing.
+         */
+        BulkTaskRequest: {
+            assignees?: string[] | null;
+            confirm?: boolean;
+            labels?: string[] | null;
+            op: components["schemas"]["BulkOp"];
+            priority?: null | components["schemas"]["Priority"];
+            remove_labels?: string[] | null;
+            status?: string | null;
+            tasks: string[];
+        };
+        /** @description The answer to a bulk request that went through. */
+        BulkTaskResult: {
+            tasks: components["schemas"]["TaskCard"][];
         };
         /** @description A business role of an organisation (`GET/POST /api/v1/orgs/{org}/roles`). */
         BusinessRole: {
@@ -1584,7 +1857,7 @@ export interface components {
          * @description Whether a channel is a project channel or a direct-message conversation.
          * @enum {string}
          */
-        ChannelKind: "channel" | "dm";
+        ChannelKind: "channel" | "dm" | "task";
         /** @description `channel.member_added` and `channel.member_removed`. */
         ChannelMember: {
             channel_id: string;
@@ -1620,6 +1893,13 @@ export interface components {
             latency_ms: number;
             ok: boolean;
         };
+        /** @description One checklist item. */
+        ChecklistItem: {
+            done?: boolean;
+            /** @description Given by the server to new items (send it back to keep an item's identity). */
+            id?: string;
+            text: string;
+        };
         /** @description A frame a client may send on the event socket. */
         ClientFrame: {
             /** @enum {string} */
@@ -1639,6 +1919,38 @@ export interface components {
          * @enum {string}
          */
         ClientPresence: "active" | "away";
+        /** @description A column: one status of the project, its cards in order. */
+        Column: {
+            category: components["schemas"]["StatusCategory"];
+            /**
+             * Format: int32
+             * @description Open cards counted against the WIP limit (all cards of the status, whatever the filter).
+             */
+            count: number;
+            id: string;
+            name: string;
+            status_id: string;
+            tasks: components["schemas"]["TaskCard"][];
+            /** Format: int32 */
+            wip_limit?: number | null;
+        };
+        /** @description One column in [`UpdateBoardRequest::columns`], in the new order. */
+        ColumnUpdate: {
+            id: string;
+            name?: string | null;
+            /**
+             * Format: int32
+             * @description Absent: unchanged; `null`: no limit.
+             */
+            wip_limit?: number | null;
+        };
+        /** @description `POST /api/v1/projects/{project}/boards`. Without columns: Backlog, To do, In progress, Done. */
+        CreateBoardRequest: {
+            columns?: components["schemas"]["NewColumn"][] | null;
+            filter?: null | components["schemas"]["TaskFilter"];
+            name: string;
+            swimlanes?: null | components["schemas"]["Swimlanes"];
+        };
         /** @description `POST /api/v1/orgs/{org}/roles`. */
         CreateBusinessRoleRequest: {
             description?: string;
@@ -1660,8 +1972,32 @@ export interface components {
         CreateProjectRequest: {
             default_role?: null | components["schemas"]["ProjectRole"];
             description?: string | null;
+            /**
+             * @description The key of its tasks (`ENG` in `ENG-42`): 2 to 10 of A–Z and 0–9, starting with a letter,
+             *     unique in the organisation. Default: derived from the name.
+             */
+            key?: string | null;
             name: string;
             visibility?: null | components["schemas"]["Visibility"];
+        };
+        /** @description `POST /api/v1/boards/{board}/tasks`. Without a column: the board's first column. */
+        CreateTaskRequest: {
+            assignees?: string[] | null;
+            blocked_by?: string[] | null;
+            checklist?: components["schemas"]["ChecklistItem"][] | null;
+            column?: string | null;
+            /** @description Markdown text that starts the description document. */
+            description?: string | null;
+            due?: string | null;
+            /** Format: int64 */
+            estimate?: number | null;
+            labels?: string[] | null;
+            milestone?: string | null;
+            parent?: string | null;
+            priority?: null | components["schemas"]["Priority"];
+            title: string;
+            /** @description Place it at the top of the column (default: the bottom). */
+            top?: boolean;
         };
         /** @description `POST /api/v1/me/tokens`. */
         CreateTokenRequest: {
@@ -1716,6 +2052,11 @@ export interface components {
         /** @description The body of every error response. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
+            /**
+             * @description For 422 answers to requests about many items (bulk task changes): what is wrong with
+             *     each refused item.
+             */
+            errors?: components["schemas"]["ItemError"][] | null;
         };
         /** @description What went wrong, for programs (`code`) and for people (`message`). */
         ErrorDetail: {
@@ -1849,6 +2190,13 @@ export interface components {
             /** @description Business roles the person will hold. */
             roles?: string[];
         };
+        /** @description One refused item of a request about many. */
+        ItemError: {
+            field: string;
+            message: string;
+            /** @description The item's id (a task id). */
+            task: string;
+        };
         /**
          * @description A background job of an organisation, as its admins see it (never its payload, which may
          *     hold mail bodies or secrets).
@@ -1967,6 +2315,30 @@ export interface components {
             has_more_before: boolean;
             items: components["schemas"]["Message"][];
         };
+        /**
+         * @description `POST /api/v1/tasks/{task}/move`: into `column` (of the board it is in), between `after` and
+         *     `before` (task ids of that column; neither: the bottom). At a WIP limit: 409 `wip_limit`
+         *     unless a project manager passes `force`.
+         */
+        MoveTaskRequest: {
+            after?: string | null;
+            before?: string | null;
+            column: string;
+            /** @description Closing a parent with open subtasks needs it. */
+            confirm?: boolean;
+            force?: boolean;
+        };
+        /**
+         * @description A column in `POST /api/v1/projects/{project}/boards` and `POST /api/v1/boards/{board}/columns`.
+         *     A column shows the project's status of the same name (case-insensitive), created with
+         *     `category` (default `todo`) if the project has none.
+         */
+        NewColumn: {
+            category?: null | components["schemas"]["StatusCategory"];
+            name: string;
+            /** Format: int32 */
+            wip_limit?: number | null;
+        };
         /** @description An entry of the notification centre. */
         Notification: {
             actor?: null | components["schemas"]["UserRef"];
@@ -1987,7 +2359,7 @@ export interface components {
          * @description What a notification is about.
          * @enum {string}
          */
-        NotificationKind: "mention" | "reply" | "dm" | "message";
+        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done";
         /** @description `GET/PUT /api/v1/me/notification-settings`: account-wide notification choices. */
         NotificationSettings: {
             /** @description E-mail a digest of notifications missed while offline. */
@@ -2058,6 +2430,21 @@ export interface components {
                 target_id?: string | null;
                 target_type?: string | null;
                 user_agent?: string | null;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_BoardSummary: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                filter: components["schemas"]["TaskFilter"];
+                id: string;
+                name: string;
+                project_id: string;
+                swimlanes?: null | components["schemas"]["Swimlanes"];
+                /** Format: int64 */
+                updated_at: number;
             }[];
             next?: string | null;
         };
@@ -2317,6 +2704,11 @@ export interface components {
                 default_role: components["schemas"]["ProjectRole"];
                 description: string;
                 id: string;
+                /**
+                 * @description The key of its tasks (`ENG` in `ENG-42`); projects older than boards get one with
+                 *     their first board or task.
+                 */
+                key?: string | null;
                 name: string;
                 org_id: string;
                 /** @description The caller's effective role. */
@@ -2332,6 +2724,69 @@ export interface components {
             items: {
                 role: components["schemas"]["ProjectRole"];
                 user: components["schemas"]["User"];
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_TaskCard: {
+            items: {
+                assignees: string[];
+                /** @description Open tasks this one waits for. */
+                blocked: boolean;
+                /**
+                 * Format: int32
+                 * @description Checklist items done / all.
+                 */
+                checklist_done: number;
+                /** Format: int32 */
+                checklist_total: number;
+                closed: boolean;
+                due?: string | null;
+                /** Format: int32 */
+                estimate?: number | null;
+                id: string;
+                /** @description `ENG-42`. */
+                key: string;
+                labels: string[];
+                milestone?: string | null;
+                parent?: string | null;
+                priority: components["schemas"]["Priority"];
+                /** @description The order key within the status (byte order). */
+                rank: string;
+                status_id: string;
+                /**
+                 * Format: int32
+                 * @description Subtasks closed / all.
+                 */
+                subtasks_done: number;
+                /** Format: int32 */
+                subtasks_total: number;
+                title: string;
+                /** Format: int64 */
+                updated_at: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_TaskChange: {
+            items: {
+                actor?: string | null;
+                after: Record<string, never>;
+                /** Format: int64 */
+                at: number;
+                before: Record<string, never>;
+                field: string;
+                /** Format: int64 */
+                seq: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_TaskStatus: {
+            items: {
+                category: components["schemas"]["StatusCategory"];
+                id: string;
+                name: string;
             }[];
             next?: string | null;
         };
@@ -2440,6 +2895,11 @@ export interface components {
          * @enum {string}
          */
         PresenceStatus: "online" | "away" | "offline";
+        /**
+         * @description How urgent a task is.
+         * @enum {string}
+         */
+        Priority: "none" | "low" | "medium" | "high" | "urgent";
         /** @description A project, with the caller's role in it. */
         Project: {
             can?: components["schemas"]["Can"];
@@ -2448,6 +2908,11 @@ export interface components {
             default_role: components["schemas"]["ProjectRole"];
             description: string;
             id: string;
+            /**
+             * @description The key of its tasks (`ENG` in `ENG-42`); projects older than boards get one with
+             *     their first board or task.
+             */
+            key?: string | null;
             name: string;
             org_id: string;
             /** @description The caller's effective role. */
@@ -2512,6 +2977,11 @@ export interface components {
         /** @description Two-factor authentication is on: single-use recovery codes, shown once. */
         RecoveryCodes: {
             recovery_codes: string[];
+        };
+        /** @description `task.deleted` and `board.deleted`. */
+        Removed: {
+            id: string;
+            project_id: string;
         };
         /** @description `resync`: why, and where the live events continue. */
         Resync: {
@@ -2581,6 +3051,156 @@ export interface components {
             code: string;
             message: string;
         };
+        /**
+         * @description What a status means for progress and reports.
+         * @enum {string}
+         */
+        StatusCategory: "backlog" | "todo" | "in_progress" | "done" | "cancelled";
+        /**
+         * @description How a board groups its cards into horizontal lanes.
+         * @enum {string}
+         */
+        Swimlanes: "assignee" | "priority" | "label";
+        /** @description `GET /api/v1/tasks/{task}`: everything about a task. */
+        Task: {
+            assignees: string[];
+            attachments: components["schemas"]["TaskAttachment"][];
+            /** @description Tasks this one waits for (open and closed). */
+            blocked_by: components["schemas"]["TaskRef"][];
+            /** @description Tasks waiting for this one. */
+            blocks: components["schemas"]["TaskRef"][];
+            can?: null | components["schemas"]["Can"];
+            category: components["schemas"]["StatusCategory"];
+            checklist: components["schemas"]["ChecklistItem"][];
+            /** Format: int64 */
+            closed_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            created_by: string;
+            /** @description The collaborative document of the description: edit it through `/collab/{doc}`. */
+            description_doc: string;
+            /** @description The discussion: a channel of the chat machinery (`/api/v1/channels/{channel}/messages`). */
+            discussion_channel: string;
+            due?: string | null;
+            /** Format: int32 */
+            estimate?: number | null;
+            id: string;
+            key: string;
+            labels: string[];
+            milestone?: string | null;
+            org_id: string;
+            parent?: null | components["schemas"]["TaskRef"];
+            priority: components["schemas"]["Priority"];
+            project_id: string;
+            rank: string;
+            status: string;
+            status_id: string;
+            subtasks: components["schemas"]["TaskRef"][];
+            /**
+             * Format: int64
+             * @description Minutes logged on the task.
+             */
+            time_spent: number;
+            title: string;
+            /** Format: int64 */
+            updated_at: number;
+            watchers: string[];
+        };
+        /** @description A file attached to a task. */
+        TaskAttachment: {
+            content_type: string;
+            id: string;
+            name: string;
+            /** Format: int64 */
+            size: number;
+        };
+        /** @description A task as a board card and a list row. */
+        TaskCard: {
+            assignees: string[];
+            /** @description Open tasks this one waits for. */
+            blocked: boolean;
+            /**
+             * Format: int32
+             * @description Checklist items done / all.
+             */
+            checklist_done: number;
+            /** Format: int32 */
+            checklist_total: number;
+            closed: boolean;
+            due?: string | null;
+            /** Format: int32 */
+            estimate?: number | null;
+            id: string;
+            /** @description `ENG-42`. */
+            key: string;
+            labels: string[];
+            milestone?: string | null;
+            parent?: string | null;
+            priority: components["schemas"]["Priority"];
+            /** @description The order key within the status (byte order). */
+            rank: string;
+            status_id: string;
+            /**
+             * Format: int32
+             * @description Subtasks closed / all.
+             */
+            subtasks_done: number;
+            /** Format: int32 */
+            subtasks_total: number;
+            title: string;
+            /** Format: int64 */
+            updated_at: number;
+        };
+        /** @description One field change in a task's history. */
+        TaskChange: {
+            actor?: string | null;
+            after: Record<string, never>;
+            /** Format: int64 */
+            at: number;
+            before: Record<string, never>;
+            field: string;
+            /** Format: int64 */
+            seq: number;
+        };
+        /**
+         * @description `task.created`, `task.updated` and `task.moved`: the card as it is now (boards showing its
+         *     status place it by `rank`; a move names the status it left).
+         */
+        TaskEvent: {
+            /** @description Who did it. */
+            by: string;
+            from_status?: string | null;
+            project_id: string;
+            task: components["schemas"]["TaskCard"];
+        };
+        /** @description Which of the project's tasks a board (or a saved view) shows; every given part must match. */
+        TaskFilter: {
+            /** @description Assigned to any of these users (`"none"` for unassigned). */
+            assignees?: string[];
+            /** @description Due on or before this date. */
+            due_before?: string | null;
+            /** @description Carrying any of these labels. */
+            labels?: string[];
+            milestone?: string | null;
+            priorities?: components["schemas"]["Priority"][];
+            /** @description Status ids. */
+            statuses?: string[];
+            /** @description Words in the key or title. */
+            text?: string | null;
+        };
+        /** @description A task that blocks or is blocked by another, as a short reference. */
+        TaskRef: {
+            closed: boolean;
+            id: string;
+            key: string;
+            title: string;
+        };
+        /** @description A status of a project (what a column shows). */
+        TaskStatus: {
+            category: components["schemas"]["StatusCategory"];
+            id: string;
+            name: string;
+        };
         /** @description `GET /api/v1/messages/{msg}/thread`. */
         Thread: {
             /** @description Whether the caller follows it. */
@@ -2638,6 +3258,16 @@ export interface components {
             channels: components["schemas"]["ChannelUnread"][];
             threads: components["schemas"]["ThreadsUnread"];
         };
+        /**
+         * @description `PATCH /api/v1/boards/{board}`: what is given changes. `columns` reorders, renames and sets
+         *     WIP limits of existing columns (by id; every column listed once; `wip_limit: null` clears).
+         */
+        UpdateBoardRequest: {
+            columns?: components["schemas"]["ColumnUpdate"][] | null;
+            filter?: null | components["schemas"]["TaskFilter"];
+            name?: string | null;
+            swimlanes?: null | components["schemas"]["Swimlanes"];
+        };
         /** @description `PATCH /api/v1/channels/{channel}`. */
         UpdateChannelRequest: {
             archived?: boolean | null;
@@ -2656,6 +3286,28 @@ export interface components {
             description?: string | null;
             name?: string | null;
             visibility?: null | components["schemas"]["Visibility"];
+        };
+        /**
+         * @description `PATCH /api/v1/tasks/{task}`: what is given changes; `null` clears an optional field.
+         *     Closing a parent with open subtasks (moving it to a closed status) needs `confirm: true`.
+         */
+        UpdateTaskRequest: {
+            assignees?: string[] | null;
+            /** @description File ids (uploaded to the task's project). */
+            attachments?: string[] | null;
+            blocked_by?: string[] | null;
+            checklist?: components["schemas"]["ChecklistItem"][] | null;
+            confirm?: boolean;
+            due?: string | null;
+            /** Format: int64 */
+            estimate?: number | null;
+            labels?: string[] | null;
+            milestone?: string | null;
+            parent?: string | null;
+            priority?: null | components["schemas"]["Priority"];
+            status?: string | null;
+            title?: string | null;
+            watchers?: string[] | null;
         };
         /** @description A user as others see them. */
         User: {
@@ -3005,6 +3657,234 @@ export interface operations {
             };
             /** @description Too many attempts from this address */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The board */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Only managers delete boards */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBoardRequest"];
+            };
+        };
+        responses: {
+            /** @description The board */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description The role cannot change boards */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_column: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewColumn"];
+            };
+        };
+        responses: {
+            /** @description The board with the new column */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description The role cannot change boards */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description The role cannot create tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such board */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6497,6 +7377,90 @@ export interface operations {
             };
         };
     };
+    list_boards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The boards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BoardSummary"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBoardRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description The role cannot create boards */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_project_channels: {
         parameters: {
             query?: never;
@@ -6895,6 +7859,381 @@ export interface operations {
             };
             /** @description No such project or member */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_statuses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statuses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskStatus"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tasks: {
+        parameters: {
+            query?: {
+                /** @description User ids, comma-separated (`none`: unassigned). */
+                assignees?: string;
+                /** @description Labels, comma-separated. */
+                labels?: string;
+                /** @description Priorities, comma-separated. */
+                priorities?: string;
+                /** @description Status ids, comma-separated. */
+                statuses?: string;
+                milestone?: string;
+                /** @description Due on or before this date. */
+                due_before?: string;
+                /** @description Words in the key or title. */
+                text?: string;
+                /** @description `key` (default), `title`, `priority`, `due`, `status`, `updated`; `-` first: descending. */
+                sort?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskCard"];
+                };
+            };
+            /** @description Bad cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Bad filter or sort */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bulk_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description Every task changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTaskResult"];
+                };
+            };
+            /** @description The role cannot edit tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Refused; `errors` per task; nothing changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role cannot delete tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description The task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description The role cannot edit tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `open_subtasks`: closing a parent needs confirm */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    task_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskChange"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    move_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description The card where it landed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskCard"];
+                };
+            };
+            /** @description The role cannot move tasks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `wip_limit` or `open_subtasks` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown column or neighbours */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

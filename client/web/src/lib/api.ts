@@ -5,8 +5,8 @@ export class ApiError extends Error {
   status: number
   code: string
   fields: Record<string, string>
-  /** The whole `error` object of the body (some refusals add more, e.g. a bulk request's
-   * per-task `errors`). */
+  /** The whole body of the answer (some refusals say more than `error`, e.g. a bulk
+   * request's per-task `errors`). */
   details: Record<string, unknown>
 
   constructor (status: number, code: string, message: string, fields: Record<string, string> = {}, details: Record<string, unknown> = {}) {
@@ -100,7 +100,7 @@ export function errorFrom (status: number, data: any): ApiError {
     err?.code || `http_${status}`,
     err?.message || defaultMessage(status),
     err?.fields || {},
-    err && typeof err === 'object' ? err : {}
+    data && typeof data === 'object' ? data : {}
   )
   if (status === 401 && err?.code !== 'invalid_credentials' && err?.code !== 'totp_required' && err?.code !== 'invalid_totp') {
     for (const fn of unauthorizedListeners) fn()

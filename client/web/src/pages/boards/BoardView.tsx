@@ -3,7 +3,7 @@
 // at once, the server is asked (`POST /tasks/{task}/move` with its new neighbours) and a refusal
 // puts it back with a message. Other people's changes arrive on the events socket and slide
 // into place. The task opened from a card shows in a side panel (`?task=`).
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { ApiError } from '../../lib/api'
 import { navigate, query, path } from '../../lib/router'
 import { projects, toast } from '../../lib/session'
@@ -64,11 +64,12 @@ export function BoardView ({ org, project, board: boardId }: { org: string, proj
   })
   useFlip(gridRef, dragging)
   // Keyboard moves re-create the card in its new column: keep the focus on it.
-  useEffect(() => {
+  useLayoutEffect(() => {
     const id = focusAfter.current
-    if (!id) return
+    const el = id ? gridRef.current?.querySelector<HTMLElement>(`[data-card="${id}"]`) : null
+    if (!el) return
     focusAfter.current = null
-    gridRef.current?.querySelector<HTMLElement>(`[data-card="${id}"]`)?.focus()
+    el.focus()
   })
 
   const announce = (text: string) => setSaid((s) => s === text ? text + '\u00a0' : text)

@@ -1,5 +1,6 @@
-// Why a bulk request was refused, per task: the 422's `errors` (a map of task id to reason, or
-// a list of `{task, message}`), else its field errors named `tasks.<id>` or by task id.
+// Why a bulk request was refused, per task: the 422's `errors` beside `error` (a list of
+// `{task, field, message}`; a map of task id to reason is read too), and field errors named
+// `tasks.<id>`.
 import { ApiError } from '../../lib/api'
 
 export function bulkErrors (e: unknown): Record<string, string> {
@@ -9,8 +10,8 @@ export function bulkErrors (e: unknown): Record<string, string> {
   if (Array.isArray(errors)) {
     for (const x of errors) {
       const id = x?.task ?? x?.task_id ?? x?.id
-      const why = x?.message ?? x?.error ?? x?.code
-      if (typeof id === 'string') out[id] = String(why ?? 'refused')
+      const why = x?.message ?? x?.error ?? x?.code ?? 'refused'
+      if (typeof id === 'string') out[id] = x?.field ? `${x.field}: ${why}` : String(why)
     }
   } else if (errors && typeof errors === 'object') {
     for (const [id, why] of Object.entries(errors as Record<string, unknown>)) {
