@@ -101,6 +101,8 @@ impl ApiRoutes {
             .merge(crate::chat::routes::router())
             .merge(crate::boards::routes::router())
             .merge(crate::notifications::routes::router())
+            .merge(crate::timetrack::router())
+            .merge(crate::planning::router())
             .merge(docs::socket::router())
             .merge(crate::events::socket::router());
         Self { credentials, rest }

@@ -28,6 +28,9 @@
 //! - [`jobs`] — the one durable job queue every background task runs on, and
 //!   `GET /api/v1/orgs/{org}/jobs`.
 //! - [`mail`] — outgoing mail, queued as jobs, delivered to `.eml` files or SMTP.
+//! - [`timetrack`] — time entries on tasks, the one running timer per user, reports and CSV.
+//! - [`planning`] — milestones, the project overview, saved views.
+//! - [`calendar`] — `YYYY-MM-DD` dates: strict parsing, weeks named by their Monday.
 //! - [`users`] — accounts — validation, password hashing, storage.
 //! - [`cli`] — the non-serving subcommands (`migrate`, `admin`, `search reindex`).
 //!
@@ -39,6 +42,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod boards;
+pub mod calendar;
 pub mod chat;
 pub mod cli;
 pub mod config;
@@ -55,11 +59,13 @@ pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod orgs;
+pub mod planning;
 pub mod projects;
 pub mod search;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod timetrack;
 pub mod users;
 pub mod web;
 pub mod write;

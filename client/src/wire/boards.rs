@@ -425,6 +425,20 @@ pub struct CreateMilestoneRequest {
     pub description: Option<String>,
 }
 
+/// `PATCH /api/v1/milestones/{milestone}`: what is given changes; `due: null` clears the date,
+/// `closed` closes (true) or reopens (false) the milestone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateMilestoneRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<bool>,
+}
+
 /// A milestone with its progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Milestone {
@@ -490,6 +504,19 @@ pub struct TimeEntry {
     pub created_at: i64,
 }
 
+/// `PATCH /api/v1/time/{entry}`: what is given changes (the same rules as creating one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateTimeEntryRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billable: Option<bool>,
+}
+
 /// `POST /api/v1/me/timer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StartTimerRequest {
@@ -509,6 +536,14 @@ pub struct Timer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TimerStarted {
     pub timer: Timer,
+    pub stopped: Option<TimeEntry>,
+}
+
+/// `timer.updated` (to the user's own sockets only): the running timer now (`null` when none)
+/// and the entry a stop just recorded, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TimerChanged {
+    pub timer: Option<Timer>,
     pub stopped: Option<TimeEntry>,
 }
 

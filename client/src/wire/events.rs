@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, Message, Notification, Presence, Reactions, Removed, TaskEvent, UserRef,
+    BoardSummary, Channel, Message, Milestone, Notification, Presence, Reactions, Removed, TaskEvent,
+    TimerChanged, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.
@@ -94,6 +95,14 @@ pub enum AppEvent {
     BoardUpdated(BoardSummary),
     #[serde(rename = "board.deleted")]
     BoardDeleted(Removed),
+    /// A milestone was created, renamed, redated, closed or reopened (to the project).
+    #[serde(rename = "milestone.updated")]
+    MilestoneUpdated(Milestone),
+    #[serde(rename = "milestone.deleted")]
+    MilestoneDeleted(Removed),
+    /// The caller's timer started or stopped (to their own sockets: their other tabs follow).
+    #[serde(rename = "timer.updated")]
+    TimerUpdated(TimerChanged),
     /// Someone is typing in a channel or thread (not kept; not sent to the typist).
     #[serde(rename = "typing")]
     Typing(Typing),

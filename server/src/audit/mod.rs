@@ -52,6 +52,11 @@ pub mod action {
     pub const CHAT_SETTINGS_CHANGED: &str = "chat.settings_changed";
     /// A moderator deleted someone else's message.
     pub const MESSAGE_DELETED: &str = "message.deleted_by_moderator";
+    /// A project manager changed someone else's time entry (it may be billed).
+    pub const TIME_ENTRY_CHANGED: &str = "time_entry.changed_by_manager";
+    /// A project manager deleted someone else's time entry.
+    pub const TIME_ENTRY_DELETED: &str = "time_entry.deleted_by_manager";
+    pub const MILESTONE_DELETED: &str = "milestone.deleted";
     pub const BOARD_CREATED: &str = "board.created";
     pub const BOARD_DELETED: &str = "board.deleted";
     pub const TASK_CREATED: &str = "task.created";
