@@ -147,7 +147,7 @@ test('the task panel edits fields and logs time', async ({ server, newUserPage, 
 
   const task = (await server.call('GET', `/api/v1/tasks/${ids['Polish the landing page']}`, { token: w.owner.token })).json
   expect(task.priority).toBe('high')
-  expect(task.labels).toEqual(['web', 'design'])
+  expect([...task.labels].sort()).toEqual(['design', 'web'])
   expect(task.due).toBe('2031-05-20')
   expect(task.assignees).toEqual([w.users.bob.id])
   expect(task.estimate).toBe(120)
@@ -156,4 +156,26 @@ test('the task panel edits fields and logs time', async ({ server, newUserPage, 
   const entries = (await server.call('GET', `/api/v1/tasks/${task.id}/time`, { token: w.owner.token })).json.items
   expect(entries.map((e: any) => e.minutes)).toEqual([90])
   await shot(page, 'task-panel')
+
+  // The timer: started, then stopped into an entry.
+  await panel.getByRole('button', { name: 'Start timer' }).click()
+  await expect(panel.getByRole('timer')).toBeVisible()
+  await panel.getByRole('button', { name: 'Stop timer' }).click()
+  await expect(panel.getByRole('button', { name: 'Start timer' })).toBeVisible()
+  expect((await server.call('GET', '/api/v1/me/timer', { token: w.owner.token })).json).toBeNull()
+
+  // The week's timesheet has all of it (the entry and what the timer recorded), in the
+  // project's row and today's column.
+  const spent = (await server.call('GET', `/api/v1/tasks/${task.id}`, { token: w.owner.token })).json.time_spent as number
+  expect(spent).toBeGreaterThanOrEqual(90)
+  const hm = `${Math.floor(spent / 60)}:${String(spent % 60).padStart(2, '0')}`
+  await page.goto(`/o/${w.org}/timesheet`)
+  const row = page.getByTestId('timesheet').locator('tbody tr').first()
+  await expect(row.locator('td').last()).toHaveText(hm)
+  await expect(page.getByTestId('week-total')).toHaveText(hm)
+  await page.getByRole('button', { name: 'Previous week' }).click()
+  await expect(page.getByTestId('week-total')).toHaveText('0:00')
+  await page.getByRole('button', { name: 'This week' }).click()
+  await expect(page.getByTestId('week-total')).toHaveText(hm)
+  await shot(page, 'timesheet')
 })

@@ -3,7 +3,7 @@
 // time becomes an entry there).
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError } from '../../lib/api'
-import { toast, toastError, userById } from '../../lib/session'
+import { events, toast, toastError, userById } from '../../lib/session'
 import type { Task, TimeEntry, Timer } from '../../lib/types'
 import { useAsync } from '../../ui/common'
 import { timeApi } from './api'
@@ -74,6 +74,11 @@ function TimerControl ({ task, onStopped }: { task: Task, onStopped: () => void 
   const [timer, setTimer] = useState<Timer | null | undefined>(undefined)
   const [now, setNow] = useState(Date.now())
   useEffect(() => { timeApi.timer().then((t) => setTimer(t ?? null), () => setTimer(null)) }, [task.id])
+  // Started or stopped in another tab (or on another task): follow it.
+  useEffect(() => events.on('timer.updated', (f) => {
+    setTimer(f.data.timer ?? null)
+    if (f.data.stopped?.task_id === task.id) onStopped()
+  }), [task.id])
   useEffect(() => {
     if (!timer) return
     const t = setInterval(() => setNow(Date.now()), 1000)
