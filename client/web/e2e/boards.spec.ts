@@ -3,7 +3,7 @@ import { test, expect } from './fixtures'
 import type { TestServer, TestUser } from './harness'
 
 /** A board with columns (WIP limits as given) and tasks created through the API, by title per column name. */
-async function boardWith (server: TestServer, owner: TestUser, project: string, columns: { name: string, wip_limit?: number }[], tasks: Record<string, string[]>) {
+async function boardWith (server: TestServer, owner: TestUser, project: string, columns: { name: string, wip_limit?: number, category?: string }[], tasks: Record<string, string[]>) {
   const board = (await server.call('POST', `/api/v1/projects/${project}/boards`, { token: owner.token, json: { name: 'Sprint board', columns } }, 201)).json
   const ids: Record<string, string> = {}
   for (const [columnName, titles] of Object.entries(tasks)) {
@@ -178,4 +178,49 @@ test('the task panel edits fields and logs time', async ({ server, newUserPage, 
   await page.getByRole('button', { name: 'This week' }).click()
   await expect(page.getByTestId('week-total')).toHaveText(hm)
   await shot(page, 'timesheet')
+})
+
+test('the list view: filters saved as a view, bulk actions all or nothing with reasons per task', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const { board, ids } = await boardWith(server, w.owner, w.project, [{ name: 'To do' }, { name: 'Done', category: 'done' }], { 'To do': ['Parent task', 'Loose end'] })
+  const child = (await server.call('POST', `/api/v1/boards/${board}/tasks`, { token: w.owner.token, json: { title: 'Child task', parent: ids['Parent task'] } }, 201)).json
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/tasks`)
+  const table = page.getByTestId('task-table')
+  await expect(table.locator('tbody tr')).toHaveCount(3)
+  const row = (title: string) => table.locator('tbody tr', { hasText: title })
+
+  // Closing a parent with an open subtask is refused for it, and the other task is left open too.
+  await page.getByRole('checkbox', { name: /Select .*/ }).first().waitFor()
+  await row('Parent task').getByRole('checkbox').check()
+  await row('Loose end').getByRole('checkbox').check()
+  await expect(page.getByTestId('bulk-bar')).toContainText('2 selected')
+  await page.getByTestId('bulk-bar').getByRole('button', { name: 'Close' }).click()
+  await expect(page.getByTestId('bulk-errors')).toContainText('Nothing was changed')
+  await expect(page.getByTestId('bulk-errors')).toContainText('open_subtasks')
+  await expect(row('Parent task')).toHaveClass(/row-error/)
+  expect((await server.call('GET', `/api/v1/tasks/${ids['Loose end']}`, { token: w.owner.token })).json.closed_at).toBeNull()
+  await shot(page, 'bulk-refused')
+  await page.getByRole('button', { name: 'Close them anyway' }).click()
+  await expect(page.getByTestId('bulk-errors')).toHaveCount(0)
+  await expect.poll(async () => (await server.call('GET', `/api/v1/tasks/${ids['Loose end']}`, { token: w.owner.token })).json.closed_at).not.toBeNull()
+  expect((await server.call('GET', `/api/v1/tasks/${ids['Parent task']}`, { token: w.owner.token })).json.closed_at).not.toBeNull()
+
+  // Priority for one task, then a view of the high-priority ones, saved and applied again later.
+  await row('Child task').getByRole('checkbox').check()
+  await page.getByLabel('Set priority').selectOption('high')
+  await expect(row('Child task')).toContainText('High')
+  await page.getByLabel('Priority', { exact: true }).selectOption('high')
+  await expect(table.locator('tbody tr')).toHaveCount(1)
+  page.once('dialog', (d) => d.accept('Urgent work'))
+  await page.getByRole('button', { name: 'Save view' }).click()
+  await expect(page.getByLabel('View', { exact: true })).toHaveValue(/.+/)
+  await page.reload()
+  await expect(table.locator('tbody tr')).toHaveCount(3)
+  await page.getByLabel('View', { exact: true }).selectOption({ label: 'Urgent work' })
+  await expect(table.locator('tbody tr')).toHaveCount(1)
+  await expect(row('Child task')).toBeVisible()
+  const views = (await server.call('GET', `/api/v1/projects/${w.project}/views`, { token: w.owner.token })).json.items
+  expect(views.map((v: any) => [v.name, v.filters.priorities])).toEqual([['Urgent work', ['high']]])
+  expect(child.key).toMatch(/-3$/)
+  await shot(page, 'list')
 })

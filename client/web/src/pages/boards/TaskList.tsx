@@ -23,6 +23,8 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
   const [view, setView] = useState<SavedView | null>(null)
   const [selected, setSelected] = useState<Set<string>>(new Set())
   const [errors, setErrors] = useState<Record<string, string>>({})
+  /** Sends the refused bulk request again, confirmed (closing parents with open subtasks). */
+  const [confirmRetry, setConfirmRetry] = useState<(() => void) | null>(null)
   const views = useAsync((signal) => viewsApi.list(project, signal).catch(() => ({ items: [] as SavedView[] })), [project])
   const list = useAsync((signal) => tasksApi.list(project, filter, sort, signal), [project, JSON.stringify(filter), sort])
   const statuses = useProjectStatuses(project)
@@ -64,6 +66,7 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
     const tasks = [...selected]
     if (!tasks.length) return
     setErrors({})
+    setConfirmRetry(null)
     try {
       const r = await tasksApi.bulk(project, { tasks, op, ...extra, ...(confirmed ? { confirm: true } : {}) })
       toast(`${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'} changed`, 'success')
@@ -75,8 +78,12 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
         if (confirm(`${e.message} Do it anyway?`)) return bulk(op, extra, true)
         return
       }
-      if (Object.keys(per).length) setErrors(per)
-      else toastError(e)
+      if (Object.keys(per).length) {
+        setErrors(per)
+        if (!confirmed && e instanceof ApiError && e.status === 422 && Object.values(per).some((why) => why.startsWith('open_subtasks'))) {
+          setConfirmRetry(() => () => bulk(op, extra, true))
+        }
+      } else toastError(e)
     }
   }
   const patchFilter = (p: Partial<TaskFilter>) => { setView(null); setFilter((f) => clean({ ...f, ...p })) }
@@ -138,6 +145,7 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
           <div class='error-box' role='alert' data-testid='bulk-errors'>
             <span>Nothing was changed:</span>
             <ul>{Object.entries(errors).map(([id, why]) => <li key={id}>{items.find((t) => t.id === id)?.key ?? id}: {why}</li>)}</ul>
+            {confirmRetry && <button class='btn btn-small' onClick={confirmRetry}>Close them anyway</button>}
           </div>
         )}
         <ErrorBox error={list.error} retry={list.reload} />
