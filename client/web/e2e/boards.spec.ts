@@ -157,6 +157,16 @@ test('the task panel edits fields and logs time', async ({ server, newUserPage, 
   expect(entries.map((e: any) => e.minutes)).toEqual([90])
   await shot(page, 'task-panel')
 
+  // The description is the task's live document; the discussion is a chat thread of its own.
+  await panel.getByTestId('editor').locator('.ProseMirror').click()
+  await page.keyboard.type('Hero copy first, then the footer.')
+  await expect.poll(async () => (await server.request('GET', `/api/v1/docs/${task.description_doc}/content?format=text`, { token: w.owner.token })).text).toContain('Hero copy first')
+  await panel.getByLabel('Comment on the task').fill(`@${w.users.bob.handle} can you review?`)
+  await panel.getByLabel('Comment on the task').press('Enter')
+  await expect(panel.getByTestId('discussion')).toContainText('can you review?')
+  const talk = (await server.call('GET', `/api/v1/channels/${task.discussion_channel}/messages`, { token: w.users.bob.token })).json.items
+  expect(talk.map((m: any) => m.mentions)).toEqual([[w.users.bob.id]])
+
   // The timer: started, then stopped into an entry.
   await panel.getByRole('button', { name: 'Start timer' }).click()
   await expect(panel.getByRole('timer')).toBeVisible()
@@ -223,4 +233,30 @@ test('the list view: filters saved as a view, bulk actions all or nothing with r
   expect(views.map((v: any) => [v.name, v.filters.priorities])).toEqual([['Urgent work', ['high']]])
   expect(child.key).toMatch(/-3$/)
   await shot(page, 'list')
+})
+
+test('swimlanes: a card dragged into another lane takes its priority; a task is added at a column\'s foot', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const b = (await server.call('POST', `/api/v1/projects/${w.project}/boards`, { token: w.owner.token, json: { name: 'Lanes', columns: [{ name: 'To do' }, { name: 'Doing' }], swimlanes: 'priority' } }, 201)).json
+  const [todo, doing] = b.columns.map((c: any) => c.id)
+  const hot = (await server.call('POST', `/api/v1/boards/${b.id}/tasks`, { token: w.owner.token, json: { title: 'Hot fix', priority: 'high' } }, 201)).json
+  await server.call('POST', `/api/v1/boards/${b.id}/tasks`, { token: w.owner.token, json: { title: 'Someday', priority: 'low' } }, 201)
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/boards/${b.id}`)
+  const laneCell = (column: string, lane: string) => page.locator(`[data-testid="board-cell"][data-column="${column}"][data-lane="${lane}"]`)
+  await expect(page.getByRole('heading', { name: 'High' })).toBeVisible()
+  await expect(card(laneCell(todo, 'high'), 'Hot fix')).toBeVisible()
+
+  await drag(page, card(page, 'Hot fix'), laneCell(doing, 'low'))
+  await expect(card(laneCell(doing, 'low'), 'Hot fix')).toBeVisible()
+  await expect.poll(async () => (await server.call('GET', `/api/v1/tasks/${hot.id}`, { token: w.owner.token })).json.priority).toBe('low')
+  const moved = (await server.call('GET', `/api/v1/tasks/${hot.id}`, { token: w.owner.token })).json
+  expect(moved.status).toBe('Doing')
+
+  await page.getByRole('button', { name: 'Add a task to To do' }).click()
+  await page.getByLabel('New task in To do').fill('Fresh idea')
+  await page.getByLabel('New task in To do').press('Enter')
+  await expect(card(laneCell(todo, 'none'), 'Fresh idea')).toBeVisible()
+  await expect(page.getByLabel('New task in To do')).toHaveValue('')
+  expect(await serverColumn(server, w.owner.token, b.id, todo)).toEqual(['Someday', 'Fresh idea'])
+  await shot(page, 'swimlanes')
 })
