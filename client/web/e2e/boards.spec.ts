@@ -55,7 +55,13 @@ test('two people on one board: a card dragged by one moves for the other within 
   await expect(bob.page.getByTestId('column-head').filter({ hasText: 'In progress' })).toContainText('2 / 3')
   expect(await serverColumn(server, w.owner.token, board, columns['In progress'])).toEqual(['Set up the repo', 'Draw the wireframes'])
 
-  // And back the other way, by Bob, to the top of "To do".
+  // A task Alice adds at the foot of a column appears for Bob.
+  await alice.page.getByRole('button', { name: 'Add a task to Done' }).click()
+  await alice.page.getByLabel('New task in Done').fill('Celebrate')
+  await alice.page.getByLabel('New task in Done').press('Enter')
+  await expect(card(cell(bob.page, columns.Done), 'Celebrate')).toBeVisible({ timeout: 1000 })
+
+  // And back the other way, by Bob, into "To do".
   await drag(bob.page, card(bob.page, 'Set up the repo'), card(cell(bob.page, columns['To do']), 'Write the brief'))
   await expect(card(cell(alice.page, columns['To do']), 'Set up the repo')).toBeVisible({ timeout: 1000 })
   expect(await serverColumn(server, w.owner.token, board, columns['To do'])).toContain('Set up the repo')
@@ -259,4 +265,40 @@ test('swimlanes: a card dragged into another lane takes its priority; a task is 
   await expect(page.getByLabel('New task in To do')).toHaveValue('')
   expect(await serverColumn(server, w.owner.token, b.id, todo)).toEqual(['Someday', 'Fresh idea'])
   await shot(page, 'swimlanes')
+})
+
+test('dependencies: a blocker marks the card blocked, a cycle is refused with its reason; files attach', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const { board, ids } = await boardWith(server, w.owner, w.project, [{ name: 'To do' }, { name: 'Done', category: 'done' }], { 'To do': ['Ship the release', 'Fix the build'] })
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/boards/${board}?task=${ids['Ship the release']}`)
+  const panel = page.getByTestId('task-panel')
+  await panel.getByRole('button', { name: 'Add a blocker' }).click()
+  await panel.getByLabel('Add a blocker').fill('build')
+  await panel.getByRole('button', { name: /Fix the build/ }).click()
+  await expect(panel.getByTestId('blocked-by')).toContainText('Fix the build')
+  await expect(card(page, 'Ship the release').getByTestId('blocked')).toBeVisible()
+
+  // The other way round would be a cycle: refused, and nothing changes.
+  await page.goto(`/o/${w.org}/p/${w.project}/boards/${board}?task=${ids['Fix the build']}`)
+  await expect(panel.getByTestId('blocks')).toContainText('Ship the release')
+  await panel.getByRole('button', { name: 'Add a blocker' }).click()
+  await panel.getByLabel('Add a blocker').fill('release')
+  await panel.getByRole('button', { name: /Ship the release/ }).click()
+  await expect(panel.getByTestId('blocked-by-error')).toBeVisible()
+  expect((await server.call('GET', `/api/v1/tasks/${ids['Fix the build']}`, { token: w.owner.token })).json.blocked_by).toEqual([])
+
+  // A file attached to the task, and downloadable from it.
+  const chooser = page.waitForEvent('filechooser')
+  await panel.getByRole('button', { name: 'Attach files to the task' }).click()
+  await (await chooser).setFiles({ name: 'build-log.txt', mimeType: 'text/plain', buffer: Buffer.from('all green\n') })
+  await expect(panel.getByTestId('attachments')).toContainText('build-log.txt')
+  const attached = (await server.call('GET', `/api/v1/tasks/${ids['Fix the build']}`, { token: w.owner.token })).json.attachments
+  expect(attached.map((a: any) => a.name)).toEqual(['build-log.txt'])
+  const body = await server.call('GET', `/api/v1/files/${attached[0].id}/content`, { token: w.owner.token })
+  expect(body.text).toBe('all green\n')
+
+  // Closing the blocker clears the marker on the blocked card.
+  await panel.getByLabel('Status').selectOption({ label: 'Done' })
+  await expect(card(page, 'Ship the release').getByTestId('blocked')).toHaveCount(0)
+  await shot(page, 'dependencies')
 })

@@ -39,7 +39,7 @@ export function Attachments ({ task, writable, onSave }: { task: Task, writable:
         : <p class='muted small'>None</p>}
       {writable && (
         <>
-          <button class='btn btn-small' onClick={() => input.current?.click()} disabled={progress !== null}>Attach files</button>
+          <button class='btn btn-small' onClick={() => input.current?.click()} disabled={progress !== null}>Attach files<span class='sr-only'> to the task</span></button>
           {progress !== null && <progress max={1} value={progress} aria-label='Uploading' />}
           <input ref={input} type='file' multiple hidden onChange={(e) => { const f = e.currentTarget.files; if (f?.length) attach(f); e.currentTarget.value = '' }} />
         </>

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks'
 import type { ChecklistItem, Task } from '../../lib/types'
 import type { TaskPatch } from './api'
 
-export function Checklist ({ task, writable, onSave }: { task: Task, writable: boolean, onSave: (p: TaskPatch) => Promise<boolean> }) {
+export function Checklist ({ task, writable, error, onSave }: { task: Task, writable: boolean, error?: string, onSave: (p: TaskPatch) => Promise<boolean> }) {
   const [text, setText] = useState('')
   const items = task.checklist
   const save = (checklist: ChecklistItem[]) => onSave({ checklist })
@@ -26,10 +26,11 @@ export function Checklist ({ task, writable, onSave }: { task: Task, writable: b
       {writable && (
         <form class='row' onSubmit={async (e) => { e.preventDefault(); if (text.trim() && await save([...items, { id: '', text: text.trim(), done: false }])) setText('') }}>
           <label class='sr-only' for='check-new'>New checklist item</label>
-          <input id='check-new' placeholder='Add an item' value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <input id='check-new' placeholder='Add an item' value={text} onInput={(e) => setText(e.currentTarget.value)} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? 'check-err' : undefined} />
           <button class='btn btn-small'>Add</button>
         </form>
       )}
+      {error && <small id='check-err' class='field-error' role='alert'>{error}</small>}
     </section>
   )
 }

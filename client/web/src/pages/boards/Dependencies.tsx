@@ -5,7 +5,7 @@ import type { Task, TaskRef } from '../../lib/types'
 import type { TaskPatch } from './api'
 import { TaskPicker } from './TaskPicker'
 
-export function Dependencies ({ task, writable, onSave }: { task: Task, writable: boolean, onSave: (p: TaskPatch) => Promise<boolean> }) {
+export function Dependencies ({ task, writable, error, onSave }: { task: Task, writable: boolean, error?: string, onSave: (p: TaskPatch) => Promise<boolean> }) {
   const [adding, setAdding] = useState(false)
   const ids = task.blocked_by.map((b) => b.id)
   const openBlockers = task.blocked_by.filter((b) => !b.closed).length
@@ -17,6 +17,7 @@ export function Dependencies ({ task, writable, onSave }: { task: Task, writable
       {writable && (adding
         ? <TaskPicker project={task.project_id} exclude={[task.id, ...ids]} label='Add a blocker' onPick={async (id) => { if (await onSave({ blocked_by: [...ids, id] })) setAdding(false) }} />
         : <button class='btn btn-small' onClick={() => setAdding(true)}>Add a blocker</button>)}
+      {error && <small class='field-error' role='alert' data-testid='blocked-by-error'>{error}</small>}
       <h4 class='small muted'>Blocks</h4>
       <RefList refs={task.blocks} testId='blocks' />
     </section>

@@ -79,15 +79,15 @@ export function TaskPanel ({ org, taskId, onClose, onChanged, page }: { org: str
               {onClose && <button class='btn-icon' aria-label='Close the task' onClick={onClose}>×</button>}
             </div>
             <TitleEditor task={t} writable={writable} error={saveError.fields.title} onSave={(title) => save({ title })} />
-            {saveError.message && !saveError.fields.title && <ErrorBox error={saveError.message} />}
+            {saveError.message && !Object.keys(saveError.fields).some((f) => SHOWN_FIELDS.includes(f)) && <ErrorBox error={saveError.message} />}
             <TaskFields task={t} writable={writable} errors={saveError.fields} onSave={save} />
             <section class='task-section' aria-labelledby='task-desc-h'>
               <h3 id='task-desc-h'>Description</h3>
               <Suspense fallback={<Spinner />}><Description key={t.description_doc} docId={t.description_doc} project={t.project_id} writable={writable} /></Suspense>
             </section>
             <Subtasks task={t} writable={writable} onChanged={() => loaded.reload()} />
-            <Checklist task={t} writable={writable} onSave={save} />
-            <Dependencies task={t} writable={writable} onSave={save} />
+            <Checklist task={t} writable={writable} error={saveError.fields.checklist} onSave={save} />
+            <Dependencies task={t} writable={writable} error={saveError.fields.blocked_by} onSave={save} />
             <TimeTracking task={t} onLogged={() => tasksApi.get(taskId).then(setTask, () => {})} />
             <Attachments task={t} writable={writable} onSave={save} />
             <Discussion org={org} channelId={t.discussion_channel} />
@@ -97,6 +97,9 @@ export function TaskPanel ({ org, taskId, onClose, onChanged, page }: { org: str
   if (page) return <section class='page task-page' data-testid='task-panel'>{body}</section>
   return <aside class='task-panel' aria-label={t ? `Task ${t.key}` : 'Task'} data-testid='task-panel'>{body}</aside>
 }
+
+/** The fields whose errors show beside their control (others show under the title). */
+const SHOWN_FIELDS = ['title', 'status', 'assignees', 'labels', 'priority', 'due', 'estimate', 'milestone', 'parent', 'checklist', 'blocked_by']
 
 /** Refusals that the person may override by confirming (the server's codes for them). */
 function needsConfirm (e: ApiError): boolean {
