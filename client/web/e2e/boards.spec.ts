@@ -64,7 +64,20 @@ test('two people on one board: a card dragged by one moves for the other within 
   // And back the other way, by Bob, into "To do".
   await drag(bob.page, card(bob.page, 'Set up the repo'), card(cell(bob.page, columns['To do']), 'Write the brief'))
   await expect(card(cell(alice.page, columns['To do']), 'Set up the repo')).toBeVisible({ timeout: 1000 })
-  expect(await serverColumn(server, w.owner.token, board, columns['To do'])).toContain('Set up the repo')
+  await expect.poll(() => serverColumn(server, w.owner.token, board, columns['To do'])).toEqual(['Write the brief', 'Set up the repo'])
+
+  // Within a column: Alice drags the first card onto the upper half of the second one… which
+  // is where it is; onto its lower half puts it last.
+  const second = card(cell(alice.page, columns['To do']), 'Set up the repo')
+  const box = (await second.boundingBox())!
+  const first = (await card(alice.page, 'Write the brief').boundingBox())!
+  await alice.page.mouse.move(first.x + first.width / 2, first.y + first.height / 2)
+  await alice.page.mouse.down()
+  await alice.page.mouse.move(first.x + first.width / 2 + 10, first.y + first.height / 2 + 10, { steps: 4 })
+  await alice.page.mouse.move(box.x + box.width / 2, box.y + box.height - 6, { steps: 12 })
+  await alice.page.mouse.up()
+  await expect.poll(() => serverColumn(server, w.owner.token, board, columns['To do'])).toEqual(['Set up the repo', 'Write the brief'])
+  await expect(cell(bob.page, columns['To do']).getByTestId('task-card').first()).toContainText('Set up the repo', { timeout: 1000 })
   await shot(alice.page, 'alice')
   await shot(bob.page, 'bob')
 })
@@ -116,6 +129,16 @@ test('a move refused at the WIP limit rolls back with a message', async ({ serve
   // An editor is not offered to force it.
   await expect(page.getByRole('button', { name: 'Move anyway' })).toHaveCount(0)
   await shot(page, 'wip-refused')
+
+  // A manager is, and forcing it goes through (the column then shows itself over its limit).
+  const manager = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/boards/${board}`)
+  await drag(manager.page, card(manager.page, 'Waiting task'), cell(manager.page, columns['In progress']))
+  await manager.page.getByRole('button', { name: 'Move anyway' }).click()
+  await expect(card(cell(manager.page, columns['In progress']), 'Waiting task')).toBeVisible()
+  await expect(manager.page.getByTestId('column-head').filter({ hasText: 'In progress' })).toContainText('over the limit')
+  await expect(card(cell(page, columns['In progress']), 'Waiting task')).toBeVisible()
+  expect(await serverColumn(server, w.owner.token, board, columns['In progress'])).toEqual(['Busy task', 'Waiting task'])
+  await shot(manager.page, 'wip-forced')
 })
 
 test('the task panel edits fields and logs time', async ({ server, newUserPage, shot }) => {
