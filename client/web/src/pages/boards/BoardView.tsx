@@ -18,6 +18,7 @@ import { useBoardLive } from './useBoardLive'
 import { BoardGrid } from './BoardGrid'
 import { laneName } from './bits'
 import { TaskPanel } from './TaskPanel'
+import { BoardSettings } from './BoardSettings'
 import { CARD_HELP_ID } from './TaskCardView'
 
 /** A keyboard move in progress: the card, where it was and where it would go. */
@@ -34,6 +35,7 @@ export function BoardView ({ org, project, board: boardId }: { org: string, proj
   const [hover, setHover] = useState<DropTarget | null>(null)
   const [refusal, setRefusal] = useState<Refusal | null>(null)
   const [said, setSaid] = useState('')
+  const [settings, setSettings] = useState(false)
   const focusAfter = useRef<string | null>(null)
   const gridRef = useRef<HTMLDivElement>(null)
   const boardRef = useRef<Board | undefined>(undefined)
@@ -158,6 +160,7 @@ export function BoardView ({ org, project, board: boardId }: { org: string, proj
           <div class='row'>
             <a class='btn' href={`/o/${org}/p/${project}/boards`}>All boards</a>
             <a class='btn' href={`/o/${org}/p/${project}/tasks`}>List</a>
+            {board.can?.write && <button class='btn' onClick={() => setSettings(true)}>Board settings</button>}
           </div>
         </div>
         <p id={CARD_HELP_ID} class='sr-only'>Press Enter to open the task. Press Space to pick the card up, the arrow keys to move it, Space or Enter to drop it, Escape to cancel.</p>
@@ -189,6 +192,7 @@ export function BoardView ({ org, project, board: boardId }: { org: string, proj
             />
             )}
       </div>
+      {settings && <BoardSettings board={board} onSaved={setBoard} onClose={() => setSettings(false)} />}
       {openTask && <TaskPanel org={org} taskId={openTask} onClose={() => navigate(path.value)} onChanged={(t) => setBoard((x) => x && applyCard(x, cardOf(t)))} />}
     </section>
   )

@@ -25,6 +25,7 @@ export const boardsApi = {
   create: (project: string, body: { name: string, columns?: { name: string, wip_limit?: number }[], swimlanes?: string }) => api.post<Board>(`/api/v1/projects/${project}/boards`, body),
   get: (board: string, signal?: AbortSignal) => api.get<Board>(`/api/v1/boards/${board}`, { signal }),
   update: (board: string, body: Record<string, unknown>) => api.patch<Board>(`/api/v1/boards/${board}`, body),
+  addColumn: (board: string, body: { name: string, wip_limit?: number }) => api.post<Board>(`/api/v1/boards/${board}/columns`, body),
   createTask: (board: string, body: { title: string, column?: string, parent?: string }) => api.post<Task>(`/api/v1/boards/${board}/tasks`, body),
   move: (task: string, body: { column: string, after?: string, before?: string, force?: boolean, confirm?: boolean }) => api.post<TaskCard>(`/api/v1/tasks/${task}/move`, body)
 }
