@@ -17,6 +17,8 @@ async function violations (page: Page): Promise<string[]> {
 }
 
 test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', async ({ server, newUserPage, shot, browser }) => {
+  // Some thirty screens, each loaded and checked: more than the default minute.
+  test.slow()
   const w = await server.world({ members: { bob: 'editor' } })
   const channel = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token: w.owner.token, json: { name: 'general' } }, 201)).json
   await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.users.bob.token, json: { text: `hello @${w.owner.handle}, see **this**` } }, 201)
@@ -99,4 +101,15 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
   await expect(a.page.getByRole('button', { name: 'Send' })).toBeInViewport({ ratio: 1 })
   await shot(a.page, 'phone-chat')
+
+  // The board at phone width: its columns scroll sideways inside it, the page does not; the
+  // task panel takes the screen.
+  await a.page.goto(`/o/${w.org}/p/${w.project}/boards/${board.id}`)
+  await a.page.waitForLoadState('networkidle')
+  expect(await violations(a.page), 'phone board').toEqual([])
+  expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+  await a.page.getByRole('button', { name: /Labelled task/ }).click()
+  await expect(a.page.getByTestId('task-panel')).toBeInViewport()
+  expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+  await shot(a.page, 'phone-task')
 })
