@@ -109,6 +109,7 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   expect(await violations(a.page), 'phone board').toEqual([])
   expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
   await a.page.getByRole('button', { name: /Labelled task/ }).click()
+  await expect(a.page.getByTestId('task-panel')).toContainText('Labelled task')
   await expect(a.page.getByTestId('task-panel')).toBeInViewport()
   expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
   await shot(a.page, 'phone-task')
