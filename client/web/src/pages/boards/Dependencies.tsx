@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks'
 import type { Task, TaskRef } from '../../lib/types'
 import type { TaskPatch } from './api'
+import { taskHref } from './bits'
 import { TaskPicker } from './TaskPicker'
 
 export function Dependencies ({ task, writable, error, onSave }: { task: Task, writable: boolean, error?: string, onSave: (p: TaskPatch) => Promise<boolean> }) {
@@ -30,7 +31,7 @@ function RefList ({ refs, testId, onRemove }: { refs: TaskRef[], testId: string,
     <ul class='ref-list' data-testid={testId}>
       {refs.map((r) => (
         <li key={r.id} class={r.closed ? 'closed' : ''}>
-          <a href={`?task=${r.id}`}>{r.key}</a> {r.title}{r.closed && <span class='muted small'> · done</span>}
+          <a href={taskHref(r.id)}>{r.key}</a> {r.title}{r.closed && <span class='muted small'> · done</span>}
           {onRemove && <button class='btn-icon btn-tiny' aria-label={`Remove ${r.key}`} onClick={() => onRemove(r.id)}>×</button>}
         </li>
       ))}

@@ -6,6 +6,7 @@ import { toastError } from '../../lib/session'
 import type { Task } from '../../lib/types'
 import { boardsApi } from './api'
 import { useFirstBoard } from './useFirstBoard'
+import { taskHref } from './bits'
 
 export function Subtasks ({ task, writable, onChanged }: { task: Task, writable: boolean, onChanged: () => void }) {
   const [title, setTitle] = useState('')
@@ -30,7 +31,7 @@ export function Subtasks ({ task, writable, onChanged }: { task: Task, writable:
       <h3 id='task-sub-h'>Subtasks {task.subtasks.length > 0 && <span class='muted small'>{done}/{task.subtasks.length} done</span>}</h3>
       {task.subtasks.length > 0 && (
         <ul class='ref-list' data-testid='subtasks'>
-          {task.subtasks.map((s) => <li key={s.id} class={s.closed ? 'closed' : ''}><a href={`?task=${s.id}`}>{s.key}</a> {s.title}{s.closed && <span class='muted small'> · done</span>}</li>)}
+          {task.subtasks.map((s) => <li key={s.id} class={s.closed ? 'closed' : ''}><a href={taskHref(s.id)}>{s.key}</a> {s.title}{s.closed && <span class='muted small'> · done</span>}</li>)}
         </ul>
       )}
       {writable && board && (

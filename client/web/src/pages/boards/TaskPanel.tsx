@@ -39,7 +39,8 @@ export function TaskPanel ({ org, taskId, onClose, onChanged, page }: { org: str
   }, [taskId])
   useEffect(() => {
     if (page || !onClose) return
-    const onKey = (e: KeyboardEvent) => { if (e.key === 'Escape' && !(e.target as HTMLElement)?.closest?.('input, textarea, select, .ProseMirror')) onClose() }
+    // Escape closes the panel, unless it is meant for a field, the editor or a card being moved.
+    const onKey = (e: KeyboardEvent) => { if (e.key === 'Escape' && !e.defaultPrevented && !(e.target as HTMLElement)?.closest?.('input, textarea, select, .ProseMirror, [data-card], [role="dialog"]')) onClose() }
     document.addEventListener('keydown', onKey)
     return () => document.removeEventListener('keydown', onKey)
   }, [onClose, page])

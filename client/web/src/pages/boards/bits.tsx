@@ -2,6 +2,7 @@
 // marks, lane names.
 import type { Priority, Swimlanes } from '../../lib/types'
 import { userById } from '../../lib/session'
+import { path } from '../../lib/router'
 import { NO_LANE } from './boardState'
 
 export const PRIORITIES: Priority[] = ['urgent', 'high', 'medium', 'low', 'none']
@@ -45,4 +46,11 @@ export function laneName (lane: string, swimlanes: Swimlanes | null | undefined)
 /** Lists typed as "a, b, c". */
 export function splitList (text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter(Boolean)
+}
+
+/** Where a link to another task goes: its page when a task page is open, else the side panel
+ * of the screen open now (`?task=`). */
+export function taskHref (id: string): string {
+  const m = /^\/o\/([^/]+)\/tasks\/[^/]+$/.exec(path.value)
+  return m ? `/o/${m[1]}/tasks/${encodeURIComponent(id)}` : `${path.value}?task=${encodeURIComponent(id)}`
 }
