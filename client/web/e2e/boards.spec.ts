@@ -354,3 +354,28 @@ test('board settings: a WIP limit, swimlanes and a new column; boards are listed
   await expect(page.getByTestId('board-list')).toContainText('Team board')
   await shot(page, 'boards-list')
 })
+
+test('on a touch screen a card is dragged after a short press', async ({ server, browser, login, baseURL, shot }) => {
+  const w = await server.world()
+  const { board, columns } = await boardWith(server, w.owner, w.project, [{ name: 'To do' }, { name: 'Doing' }], { 'To do': ['Tap and hold me'] })
+  const context = await browser.newContext({ baseURL, hasTouch: true, isMobile: true, viewport: { width: 800, height: 700 } })
+  const page = await context.newPage()
+  await login(page, w.owner, `/o/${w.org}/p/${w.project}/boards/${board}`)
+  const from = (await card(page, 'Tap and hold me').boundingBox())!
+  const to = (await cell(page, columns.Doing).boundingBox())!
+  const cdp = await context.newCDPSession(page)
+  const at = (x: number, y: number) => [{ x: Math.round(x), y: Math.round(y), id: 1 }]
+  const x0 = from.x + from.width / 2
+  const y0 = from.y + from.height / 2
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(x0, y0) })
+  // The press: a drag starts only after it, so that a swipe still scrolls the board.
+  await page.waitForTimeout(400)
+  const x1 = to.x + to.width / 2
+  const y1 = to.y + to.height / 2
+  for (let i = 1; i <= 10; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(x0 + (x1 - x0) * i / 10, y0 + (y1 - y0) * i / 10) })
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
+  await expect(card(cell(page, columns.Doing), 'Tap and hold me')).toBeVisible()
+  await expect.poll(() => serverColumn(server, w.owner.token, board, columns.Doing)).toEqual(['Tap and hold me'])
+  await shot(page, 'touch')
+  await context.close()
+})
