@@ -10,7 +10,7 @@ import { projects, toast } from '../../lib/session'
 import type { Board, TaskCard } from '../../lib/types'
 import { Empty, ErrorBox, Spinner, useAsync, useTitle } from '../../ui/common'
 import { boardsApi, tasksApi } from './api'
-import { applyCard, cardOf, findCard, lanesOf, moveLocally, neighbours, placeForDrop, placeOf, rollback, samePlace, withLane, type Place } from './boardState'
+import { cardOf, findCard, lanesOf, moveLocally, neighbours, placeForDrop, placeOf, rollback, samePlace, withLane, type Place } from './boardState'
 import { describePlace, isArrow, nextPlace } from './keyboardMove'
 import { useBoardDnd, type DropTarget } from './dnd'
 import { useFlip } from './flip'
@@ -46,7 +46,7 @@ export function BoardView ({ org, project, board: boardId }: { org: string, proj
 
   useEffect(() => { if (loaded.data) setBoard(loaded.data) }, [loaded.data])
   const update = (f: (b: Board) => Board) => setBoard((b) => b && f(b))
-  useBoardLive(board, update, loaded.reload, () => {
+  const applyFromServer = useBoardLive(board, update, loaded.reload, () => {
     toast('This board was deleted.', 'info')
     navigate(`/o/${org}/p/${project}/boards`)
   })
@@ -95,7 +95,7 @@ export function BoardView ({ org, project, board: boardId }: { org: string, proj
         const patch = b.swimlanes === 'priority' ? { priority: laneChange.priority } : b.swimlanes === 'assignee' ? { assignees: laneChange.assignees } : { labels: laneChange.labels }
         card = cardOf(await tasksApi.update(id, patch))
       }
-      setBoard((x) => x && applyCard(x, card))
+      applyFromServer(card)
     } catch (e) {
       setBoard((x) => x && rollback(x, original))
       const text = refusalText(e, original, to.name, to.wip_limit)
@@ -188,12 +188,12 @@ export function BoardView ({ org, project, board: boardId }: { org: string, proj
               dragging={dragging}
               onOpen={open}
               onCardKey={onCardKey}
-              onCreated={(t) => setBoard((x) => x && applyCard(x, cardOf(t)))}
+              onCreated={(t) => applyFromServer(cardOf(t))}
             />
             )}
       </div>
       {settings && <BoardSettings board={board} onSaved={setBoard} onClose={() => setSettings(false)} />}
-      {openTask && <TaskPanel org={org} taskId={openTask} onClose={() => navigate(path.value)} onChanged={(t) => setBoard((x) => x && applyCard(x, cardOf(t)))} />}
+      {openTask && <TaskPanel org={org} taskId={openTask} onClose={() => navigate(path.value)} onChanged={(t) => applyFromServer(cardOf(t))} />}
     </section>
   )
 }

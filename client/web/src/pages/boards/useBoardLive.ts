@@ -4,29 +4,37 @@
 // sends `resync` when it no longer has what was missed) refetches it.
 import { useEffect, useRef } from 'preact/hooks'
 import { events } from '../../lib/session'
-import type { Board, TaskEvent } from '../../lib/types'
+import type { Board, TaskCard, TaskEvent } from '../../lib/types'
 import { applyCard, findCard, removeCard } from './boardState'
 
 /** How long a burst of closings waits before the one refetch it causes. */
 const RELOAD_DEBOUNCE_MS = 250
 
-export function useBoardLive (board: Board | undefined, update: (f: (b: Board) => Board) => void, reload: () => void, onDeleted: () => void): void {
+/** Keeps the board live; returns how to apply a card the server answered with (our own
+ * changes), by the same rules as the events. */
+export function useBoardLive (board: Board | undefined, update: (f: (b: Board) => Board) => void, reload: () => void, onDeleted: () => void): (card: TaskCard) => void {
   const id = board?.id
   const project = board?.project_id
   const current = useRef(board)
   current.current = board
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const latestReload = useRef(reload)
+  latestReload.current = reload
+  /** The card as the server has it now. A task closed or reopened changes whether the tasks it
+   * blocks are blocked, and their cards come with no event of their own: then the board is
+   * fetched again (once for a burst), whether the change came as an event or as an answer. */
+  const apply = (card: TaskCard, fromStatus?: string | null) => {
+    const before = current.current && findCard(current.current, card.id)
+    if (before ? before.card.closed !== card.closed : card.closed) {
+      clearTimeout(timer.current)
+      timer.current = setTimeout(() => latestReload.current(), RELOAD_DEBOUNCE_MS)
+    }
+    update((b) => applyCard(b, card, fromStatus))
+  }
+  useEffect(() => () => clearTimeout(timer.current), [])
   useEffect(() => {
     if (!id || !project) return
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const reloadSoon = () => { clearTimeout(timer); timer = setTimeout(reload, RELOAD_DEBOUNCE_MS) }
-    const onCard = (e: TaskEvent) => {
-      if (e.project_id !== project) return
-      // A task closed or reopened changes whether the tasks it blocks are blocked, and their
-      // cards come with no event of their own: the board is fetched again.
-      const before = current.current && findCard(current.current, e.task.id)
-      if (before ? before.card.closed !== e.task.closed : e.task.closed) reloadSoon()
-      update((b) => applyCard(b, e.task, e.from_status))
-    }
+    const onCard = (e: TaskEvent) => { if (e.project_id === project) apply(e.task, e.from_status) }
     const offs = [
       events.on('task.created', (f) => onCard(f.data)),
       events.on('task.updated', (f) => onCard(f.data)),
@@ -36,6 +44,7 @@ export function useBoardLive (board: Board | undefined, update: (f: (b: Board) =
       events.on('board.deleted', (f) => { if (f.data.id === id) onDeleted() }),
       events.on('resync', () => reload())
     ]
-    return () => { clearTimeout(timer); for (const off of offs) off() }
+    return () => { for (const off of offs) off() }
   }, [id, project])
+  return apply
 }
