@@ -195,6 +195,10 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_NOTIFY_DIGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub notify_digest_secs: u64,
 
+    /// Seconds between scans for tasks due tomorrow (their assignees are notified once).
+    #[arg(long, env = "ATRIUM_TASKS_DUE_SCAN_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub tasks_due_scan_secs: u64,
+
     // --- Background jobs (mail delivery, text extraction) ---
     /// Jobs one node runs at once (text extraction runs one at a time within this).
     #[arg(long, env = "ATRIUM_JOBS_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]

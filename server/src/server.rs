@@ -120,7 +120,10 @@ impl Server {
         // runner finishes the mail it is sending and gives unfinished extractions back.
         let jobs_task = Runner::new(db.clone(), RunnerOptions::from_config(&config))
             .register(mail::MailHandler::new(mailer))
-            .register(crate::boards::due::DueSoonHandler::new(writes.clone()))
+            .register(crate::boards::due::DueSoonHandler::new(
+                writes.clone(),
+                std::time::Duration::from_secs(config.tasks_due_scan_secs),
+            ))
             .register(crate::files::extraction::ExtractionHandler::new(
                 writes.clone(),
                 files.store.clone(),

@@ -17,19 +17,19 @@ use crate::write::Writes;
 
 /// The job kind.
 pub const KIND: &str = "tasks.due_soon";
-/// Time between scans.
-pub const INTERVAL: Duration = Duration::from_secs(3600);
 /// Tasks announced per unit of work.
 const BATCH: i64 = 200;
 
 /// Runs the scan.
 pub struct DueSoonHandler {
     writes: Writes,
+    /// Time between scans.
+    interval: Duration,
 }
 
 impl DueSoonHandler {
-    pub fn new(writes: Writes) -> Self {
-        Self { writes }
+    pub fn new(writes: Writes, interval: Duration) -> Self {
+        Self { writes, interval }
     }
 }
 
@@ -57,10 +57,10 @@ pub async fn announce(writes: &Writes, date: &str) -> Result<usize, sqlx::Error>
             if !tasks::mark_due_notified(work.tx(), org_id, task_id, date).await? {
                 continue;
             }
-            let Some(task) = tasks::find(&mut **work.tx(), org_id, task_id).await? else {
+            let Some(task) = tasks::find(work.tx(), org_id, task_id).await? else {
                 continue;
             };
-            let assignees = relations::values(&mut **work.tx(), Link::Assignees, task_id).await?;
+            let assignees = relations::values(work.tx(), Link::Assignees, task_id).await?;
             notify::write(
                 &mut work,
                 Some(writes.events().presence()),
@@ -83,7 +83,7 @@ impl DueSoonHandler {
         }
         let next = async {
             let mut work = self.writes.begin().await?;
-            let interval = i64::try_from(INTERVAL.as_millis()).unwrap_or(i64::MAX);
+            let interval = i64::try_from(self.interval.as_millis()).unwrap_or(i64::MAX);
             work.enqueue(&NewJob {
                 run_at: Some(crate::db::now_ms() + interval),
                 ..NewJob::new(None, KIND, serde_json::json!({}))

@@ -268,7 +268,7 @@ pub async fn apply(
     };
     let status = match &body.status {
         Some(status_id) if *status_id != task.status_id => Some(
-            super::store::statuses::find(&mut **tx, &org_id, &project_id, status_id)
+            super::store::statuses::find(tx, &org_id, &project_id, status_id)
                 .await?
                 .ok_or_else(|| {
                     ApiError::invalid_field("status", "is not a status of this project")
@@ -307,7 +307,7 @@ pub async fn apply(
         (Link::Blockers, "blocked_by", &blockers),
     ] {
         let Some(values) = values else { continue };
-        let old = relations::values(&mut **tx, link, &task.id).await?;
+        let old = relations::values(tx, link, &task.id).await?;
         if old != *values {
             relations::replace(tx, link, &task.id, values).await?;
             if link == Link::Assignees {

@@ -67,6 +67,22 @@ pub fn delete(
     work.feed_removal(org_id, ChangeKind::Task, task_id, &removal)
 }
 
+/// Queues the removal of a deleted task's discussion messages.
+pub fn delete_messages(
+    work: &mut UnitOfWork,
+    org_id: &str,
+    project_id: &str,
+    message_ids: &[String],
+) -> Result<(), sqlx::Error> {
+    let removal = Removal {
+        project: Some(project_id.to_owned()),
+    };
+    for id in message_ids {
+        work.feed_removal(org_id, ChangeKind::Message, id, &removal)?;
+    }
+    Ok(())
+}
+
 /// The task whose description document `doc_id` is, if it is one.
 pub async fn description_of(
     db: &crate::db::Db,
@@ -83,11 +99,8 @@ pub async fn upsert_description(
     task: &TaskRow,
     text: &str,
 ) -> Result<(), sqlx::Error> {
-    let labels = super::store::relations::values(
-        &mut **work.tx(),
-        super::store::relations::Link::Labels,
-        &task.id,
-    )
-    .await?;
+    let labels =
+        super::store::relations::values(work.tx(), super::store::relations::Link::Labels, &task.id)
+            .await?;
     upsert(work, task, &labels, text)
 }

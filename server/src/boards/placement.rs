@@ -2,7 +2,7 @@
 //! moving transaction, so a move writes one row and never renumbers a column.
 
 use crate::boards::rank;
-use crate::boards::store::tasks;
+use crate::boards::store::{statuses, tasks};
 use crate::db::Tx;
 use crate::error::{ApiError, Result};
 
@@ -16,13 +16,16 @@ pub struct Slot<'a> {
 }
 
 /// The order key for `task_id` (`""` for a new task) in `status_id` at `slot`. Neighbours must
-/// be tasks of that status other than the moving one (else a 422 on `after`/`before`).
+/// be tasks of that status other than the moving one (else a 422 on `after`/`before`). Changes
+/// of one status's order queue on its row; should two keys still meet (the unique index), the
+/// caller's retry reads fresh neighbours.
 pub async fn rank_for(
     tx: &mut Tx,
     status_id: &str,
     task_id: &str,
     slot: Slot<'_>,
 ) -> Result<String> {
+    statuses::lock_order(tx, status_id).await?;
     let neighbour = |field: &'static str| {
         ApiError::invalid_field(field, "must be another task of the target column")
     };

@@ -66,6 +66,21 @@ async fn doc_for(
     Ok(doc)
 }
 
+/// 409 for a task's description: it is named after its task and lives as long as it (its
+/// content is edited like any document's).
+async fn refuse_task_description(state: &AppState, doc: &Doc) -> Result<()> {
+    if crate::boards::feed::description_of(&state.db, &doc.org_id, &doc.id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            "task_description",
+            "this is a task's description: rename or delete the task instead",
+        ));
+    }
+    Ok(())
+}
+
 /// A live (not trashed) document for changing its content.
 async fn live_doc_for(state: &AppState, user: &CurrentUser, doc_id: &str) -> Result<Doc> {
     let doc = doc_for(state, user, doc_id, ProjectAction::Write).await?;
@@ -206,7 +221,8 @@ async fn get_doc(
 #[utoipa::path(patch, path = "/api/v1/docs/{doc}", tag = "docs", params(("doc" = String, Path)), request_body = DocTitle, responses(
     (status = 200, description = "Renamed", body = Doc),
     (status = 403, description = "Read-only role", body = ErrorBody),
-    (status = 404, description = "No such document", body = ErrorBody)))]
+    (status = 404, description = "No such document", body = ErrorBody),
+    (status = 409, description = "`task_description`: a task's description goes with its task", body = ErrorBody)))]
 async fn rename_doc(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -214,6 +230,7 @@ async fn rename_doc(
     Json(body): Json<DocTitle>,
 ) -> Result<Json<Doc>> {
     let doc = doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
+    refuse_task_description(&state, &doc).await?;
     let title = validate_title(&body.title)?;
     let text = feed::text(&state.collab, &doc_id).await;
     let mut work = state.writes.begin().await?;
@@ -235,13 +252,15 @@ async fn rename_doc(
 #[utoipa::path(delete, path = "/api/v1/docs/{doc}", tag = "docs", params(("doc" = String, Path)), responses(
     (status = 200, description = "In the trash", body = Doc),
     (status = 403, description = "Read-only role", body = ErrorBody),
-    (status = 404, description = "No such document", body = ErrorBody)))]
+    (status = 404, description = "No such document", body = ErrorBody),
+    (status = 409, description = "`task_description`: a task's description goes with its task", body = ErrorBody)))]
 async fn trash_doc(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(doc_id): Path<String>,
 ) -> Result<Json<Doc>> {
     let doc = doc_for(&state, &user, &doc_id, ProjectAction::Delete).await?;
+    refuse_task_description(&state, &doc).await?;
     if doc.trashed_at.is_some() {
         return Ok(Json(doc));
     }
@@ -258,13 +277,15 @@ async fn trash_doc(
 #[utoipa::path(post, path = "/api/v1/docs/{doc}/restore", tag = "docs", params(("doc" = String, Path)), responses(
     (status = 200, description = "Restored", body = Doc),
     (status = 403, description = "Read-only role", body = ErrorBody),
-    (status = 404, description = "No such document", body = ErrorBody)))]
+    (status = 404, description = "No such document", body = ErrorBody),
+    (status = 409, description = "`task_description`: a task's description goes with its task", body = ErrorBody)))]
 async fn restore_doc(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(doc_id): Path<String>,
 ) -> Result<Json<Doc>> {
     let doc = doc_for(&state, &user, &doc_id, ProjectAction::Delete).await?;
+    refuse_task_description(&state, &doc).await?;
     let text = feed::text(&state.collab, &doc_id).await;
     let mut work = state.writes.begin().await?;
     store::set_trashed(work.tx(), &doc.org_id, &doc_id, None).await?;

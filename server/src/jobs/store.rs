@@ -386,17 +386,6 @@ pub async fn list(
     }))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::params_from;
-
-    #[test]
-    fn kind_parameters_follow_the_fixed_ones() {
-        assert_eq!(params_from(5, 2), "$5, $6");
-        assert_eq!(params_from(5, 1), "$5");
-    }
-}
-
 /// Whether a job of `kind` is waiting or running (a recurring job's next run is queued).
 pub async fn has_unfinished(db: &Db, kind: &str) -> Result<bool, sqlx::Error> {
     let row = sqlx::query(
@@ -406,4 +395,15 @@ pub async fn has_unfinished(db: &Db, kind: &str) -> Result<bool, sqlx::Error> {
     .fetch_optional(db.pool())
     .await?;
     Ok(row.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::params_from;
+
+    #[test]
+    fn kind_parameters_follow_the_fixed_ones() {
+        assert_eq!(params_from(5, 2), "$5, $6");
+        assert_eq!(params_from(5, 1), "$5");
+    }
 }

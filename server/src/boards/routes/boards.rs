@@ -46,7 +46,7 @@ async fn add_columns(
     board: &BoardRow,
     columns: &[(String, StatusCategory, Option<u32>)],
 ) -> Result<()> {
-    let existing = store::columns(&mut **tx, &board.org_id, &board.id).await?;
+    let existing = store::columns(tx, &board.org_id, &board.id).await?;
     if existing.len() + columns.len() > model::MAX_COLUMNS {
         return Err(ApiError::invalid_field(
             "columns",
@@ -215,7 +215,7 @@ async fn update_board(
     }
     let mut work = state.writes.begin().await?;
     if let Some(updates) = &body.columns {
-        let columns = store::columns(&mut **work.tx(), &board.org_id, &board.id).await?;
+        let columns = store::columns(work.tx(), &board.org_id, &board.id).await?;
         let given: HashSet<&str> = updates.iter().map(|c| c.id.as_str()).collect();
         let all: HashSet<&str> = columns.iter().map(|c| c.id.as_str()).collect();
         if given != all || updates.len() != columns.len() {

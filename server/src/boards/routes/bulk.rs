@@ -1,6 +1,8 @@
 //! `POST /api/v1/projects/{project}/tasks/bulk`: one change to many tasks, in one transaction,
 //! all or nothing; a refusal names every refused task and why, and changes nothing.
 
+use std::collections::HashMap;
+
 use atrium_client::wire::{
     BulkOp, BulkTaskRequest, BulkTaskResult, ErrorBody, ItemError, StatusCategory,
     UpdateTaskRequest,
@@ -9,7 +11,7 @@ use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::tasks::announce;
+use super::tasks::{announce, description_text};
 use super::{Retry, retry_on_conflict};
 use crate::auth::CurrentUser;
 use crate::authz::{Action, ProjectAccess};
@@ -78,7 +80,7 @@ async fn patch_for(
             );
         }
         BulkOp::Label => {
-            let mut labels = relations::values(&mut **tx, Link::Labels, task_id).await?;
+            let mut labels = relations::values(tx, Link::Labels, task_id).await?;
             let remove = body.remove_labels.clone().unwrap_or_default();
             labels.retain(|l| !remove.contains(l));
             for label in body.labels.iter().flatten() {
@@ -98,12 +100,13 @@ async fn bulk_once(
     access: &ProjectAccess,
     body: &BulkTaskRequest,
     ids: &[String],
+    descriptions: &HashMap<String, String>,
 ) -> Result<BulkTaskResult, Retry> {
     let org_id = &access.project.org_id;
     let project_id = &access.project.id;
     let mut work = state.writes.begin().await?;
     let close_status = if body.op == BulkOp::Close {
-        let all = statuses::list(&mut **work.tx(), org_id, project_id).await?;
+        let all = statuses::list(work.tx(), org_id, project_id).await?;
         Some(
             edit::first_of(&all, StatusCategory::Done)
                 .ok_or_else(|| {
@@ -118,7 +121,7 @@ async fn bulk_once(
     let mut errors = Vec::new();
     let mut changed = Vec::new();
     for id in ids {
-        let Some(mut task) = store::find(&mut **work.tx(), org_id, id)
+        let Some(mut task) = store::find(work.tx(), org_id, id)
             .await?
             .filter(|t| t.project_id == *project_id)
         else {
@@ -157,9 +160,10 @@ async fn bulk_once(
             TaskEventKind::Updated
         };
         let card = if outcome.changes.is_empty() {
-            crate::boards::view::card(&mut **work.tx(), task).await?
+            crate::boards::view::card(work.tx(), task).await?
         } else {
-            announce(state, &mut work, user, task, kind, outcome).await?
+            let description = descriptions.get(&task.id).map(String::as_str);
+            announce(state, &mut work, user, task, kind, outcome, description).await?
         };
         cards.push(card);
     }
@@ -188,6 +192,18 @@ async fn bulk_tasks(
             format!("must name 1 to {} tasks", model::MAX_BULK),
         ));
     }
-    let result = retry_on_conflict!(bulk_once(&state, &user, &access, &body, &ids).await)?;
+    // Labels are searchable: their change-feed rows carry the description, read beforehand.
+    let mut descriptions = HashMap::new();
+    if body.op == BulkOp::Label {
+        let mut conn = state.db.pool().acquire().await?;
+        let known = store::find_many(&mut conn, &access.project.org_id, &project_id, &ids).await?;
+        drop(conn);
+        for task in known {
+            let text = description_text(&state, &task.id).await;
+            descriptions.insert(task.id, text);
+        }
+    }
+    let result =
+        retry_on_conflict!(bulk_once(&state, &user, &access, &body, &ids, &descriptions).await)?;
     Ok(Json(result))
 }

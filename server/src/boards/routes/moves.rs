@@ -33,26 +33,23 @@ async fn move_once(
 ) -> Result<TaskCard, Retry> {
     let org_id = &access.project.org_id;
     let mut work = state.writes.begin().await?;
-    let mut task = store::find(&mut **work.tx(), org_id, task_id)
+    let mut task = store::find(work.tx(), org_id, task_id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
-    let column = boards::column(&mut **work.tx(), org_id, &task.project_id, &body.column)
+    let column = boards::column(work.tx(), org_id, &task.project_id, &body.column)
         .await?
         .ok_or_else(|| {
             ApiError::invalid_field("column", "is not a column of a board of this project")
         })?;
-    let status = statuses::find(
-        &mut **work.tx(),
-        org_id,
-        &task.project_id,
-        &column.status_id,
-    )
-    .await?
-    .ok_or(ApiError::NotFound("status"))?;
+    let status = statuses::find(work.tx(), org_id, &task.project_id, &column.status_id)
+        .await?
+        .ok_or(ApiError::NotFound("status"))?;
     // A move within the column does not add to it; only arrivals count against the limit.
     if let Some(limit) = column.wip_limit
         && status.id != task.status_id
     {
+        // Under the status's order lock, so two moves cannot both take the last place.
+        statuses::lock_order(work.tx(), &status.id).await?;
         let open = statuses::open_count(work.tx(), org_id, &status.id).await?;
         let may_force = access.may(Action::Manage, Resource::new(ResourceKind::Board));
         if open >= i64::from(limit) && !(body.force && may_force) {
@@ -93,6 +90,7 @@ async fn move_once(
     if outcome.from_status.is_none() {
         outcome.from_status = Some(task.status_id.clone());
     }
+    // A move changes nothing search indexes: no description needed.
     let card = announce(
         state,
         &mut work,
@@ -100,6 +98,7 @@ async fn move_once(
         &task,
         TaskEventKind::Moved,
         &outcome,
+        None,
     )
     .await?;
     work.commit().await?;

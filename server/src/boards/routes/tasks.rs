@@ -43,8 +43,24 @@ pub(super) fn actor(user: &CurrentUser) -> Option<UserRef> {
     })
 }
 
-/// Queues everything others hear of a changed task: its event, its change-feed row, the
-/// notifications of new assignees and, when it closed, of those waiting for it.
+/// Whether a change touches what search indexes of a task (its key and title, its labels; the
+/// description reports itself through the hub).
+pub(super) fn searchable(outcome: &Outcome) -> bool {
+    outcome
+        .changes
+        .iter()
+        .any(|c| c.field == "title" || c.field == "labels")
+}
+
+/// The description's text, for a change-feed row: read before the unit of work opens (the hub
+/// may load the document from the database, which must not wait on the write's connection).
+pub(super) async fn description_text(state: &AppState, task_id: &str) -> String {
+    crate::docs::feed::text(&state.collab, task_id).await
+}
+
+/// Queues everything others hear of a changed task: its event, its change-feed row when a
+/// searchable field changed (`description` is the text read beforehand), the notifications of
+/// new assignees and, when it closed, of those waiting for it.
 pub(super) async fn announce(
     state: &AppState,
     work: &mut UnitOfWork,
@@ -52,10 +68,12 @@ pub(super) async fn announce(
     task: &TaskRow,
     kind: TaskEventKind,
     outcome: &Outcome,
+    description: Option<&str>,
 ) -> Result<atrium_client::wire::TaskCard> {
-    let card = view::card(&mut **work.tx(), task).await?;
-    let description = crate::docs::feed::text(&state.collab, &task.id).await;
-    feed::upsert(work, task, &card.labels, &description)?;
+    let card = view::card(work.tx(), task).await?;
+    if searchable(outcome) {
+        feed::upsert(work, task, &card.labels, description.unwrap_or_default())?;
+    }
     live::task(
         work,
         &task.org_id,
@@ -81,7 +99,7 @@ pub(super) async fn announce(
             if assignee == user.id() {
                 continue;
             }
-            let mut conn_task = store::find(&mut **work.tx(), &task.org_id, &waiting_id).await?;
+            let mut conn_task = store::find(work.tx(), &task.org_id, &waiting_id).await?;
             if let Some(waiting_task) = conn_task.take() {
                 notify::write(
                     work,
@@ -157,7 +175,7 @@ async fn create_once(
 ) -> Result<(TaskRow, atrium_client::wire::TaskCard), Retry> {
     let (org_id, project_id) = (board.org_id.as_str(), board.project_id.as_str());
     let mut work = state.writes.begin().await?;
-    let columns = boards::columns(&mut **work.tx(), org_id, &board.id).await?;
+    let columns = boards::columns(work.tx(), org_id, &board.id).await?;
     let column = match &body.column {
         Some(id) => columns
             .iter()
@@ -167,14 +185,10 @@ async fn create_once(
             .first()
             .ok_or_else(|| ApiError::invalid_field("column", "the board has no columns"))?,
     };
-    let status = crate::boards::store::statuses::find(
-        &mut **work.tx(),
-        org_id,
-        project_id,
-        &column.status_id,
-    )
-    .await?
-    .ok_or(ApiError::NotFound("status"))?;
+    let status =
+        crate::boards::store::statuses::find(work.tx(), org_id, project_id, &column.status_id)
+            .await?
+            .ok_or(ApiError::NotFound("status"))?;
     if let Some(milestone) = &body.milestone
         && !relations::milestone_in_project(work.tx(), project_id, milestone).await?
     {
@@ -245,7 +259,7 @@ async fn create_once(
         }],
     )
     .await?;
-    let task = store::find(&mut **work.tx(), org_id, &id)
+    let task = store::find(work.tx(), org_id, &id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
     let event = Event::new(action::TASK_CREATED, Some(user.id()))
@@ -262,7 +276,7 @@ async fn create_once(
             .collect(),
         ..Outcome::default()
     };
-    let card = view::card(&mut **work.tx(), &task).await?;
+    let card = view::card(work.tx(), &task).await?;
     let description = body.description.as_deref().unwrap_or_default();
     feed::upsert(&mut work, &task, &card.labels, description)?;
     live::task(
@@ -345,9 +359,10 @@ async fn update_once(
     access: &ProjectAccess,
     task_id: &str,
     body: &UpdateTaskRequest,
+    description: Option<&str>,
 ) -> Result<TaskRow, Retry> {
     let mut work = state.writes.begin().await?;
-    let mut task = store::find(&mut **work.tx(), &access.project.org_id, task_id)
+    let mut task = store::find(work.tx(), &access.project.org_id, task_id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
     let outcome = edit::apply(state, work.tx(), user.id(), &mut task, body).await?;
@@ -357,7 +372,7 @@ async fn update_once(
         } else {
             TaskEventKind::Updated
         };
-        announce(state, &mut work, user, &task, kind, &outcome).await?;
+        announce(state, &mut work, user, &task, kind, &outcome, description).await?;
     }
     work.commit().await?;
     Ok(task)
@@ -378,7 +393,22 @@ async fn update_task(
     Json(body): Json<UpdateTaskRequest>,
 ) -> Result<Json<Task>> {
     let access = access::task(&state, user.id(), &task_id, Action::Write).await?;
-    let task = retry_on_conflict!(update_once(&state, &user, &access, &task_id, &body).await)?;
+    let description = if body.title.is_some() || body.labels.is_some() {
+        Some(description_text(&state, &task_id).await)
+    } else {
+        None
+    };
+    let task = retry_on_conflict!(
+        update_once(
+            &state,
+            &user,
+            &access,
+            &task_id,
+            &body,
+            description.as_deref()
+        )
+        .await
+    )?;
     let mut conn = state.db.pool().acquire().await?;
     Ok(Json(view::task(&mut conn, task, Some(&access)).await?))
 }
@@ -397,9 +427,10 @@ async fn delete_task(
     let access = access::task(&state, user.id(), &task_id, Action::Delete).await?;
     let org_id = access.project.org_id.clone();
     let mut work = state.writes.begin().await?;
-    let task = store::find(&mut **work.tx(), &org_id, &task_id)
+    let task = store::find(work.tx(), &org_id, &task_id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
+    let messages = companions::discussion_message_ids(work.tx(), &org_id, &task_id).await?;
     companions::delete(work.tx(), &org_id, &task_id).await?;
     if !store::delete(work.tx(), &org_id, &task_id).await? {
         return Err(ApiError::NotFound("task"));
@@ -413,6 +444,7 @@ async fn delete_task(
         );
     work.audit(&event, &client).await?;
     feed::delete(&mut work, &org_id, &task.project_id, &task_id)?;
+    feed::delete_messages(&mut work, &org_id, &task.project_id, &messages)?;
     live::task_deleted(&mut work, &org_id, &task.project_id, &task_id);
     work.commit().await?;
     Ok(StatusCode::NO_CONTENT)

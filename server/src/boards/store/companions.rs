@@ -83,3 +83,20 @@ pub async fn delete(tx: &mut Tx, org_id: &str, task_id: &str) -> Result<(), sqlx
         .await
         .map(drop)
 }
+
+/// The messages of a task's discussion (search forgets them with the task).
+pub async fn discussion_message_ids(
+    tx: &mut Tx,
+    org_id: &str,
+    task_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select m.id from messages m join channels c on c.id = m.channel_id
+         where c.org_id = $1 and c.id = $2 and c.kind = 'task'",
+    )
+    .bind(org_id)
+    .bind(task_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter().map(|r| sqlx::Row::try_get(r, "id")).collect()
+}

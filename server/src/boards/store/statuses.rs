@@ -120,3 +120,14 @@ pub async fn open_count(tx: &mut Tx, org_id: &str, status_id: &str) -> Result<i6
     .await?;
     row.try_get("n")
 }
+
+/// Takes the status's row lock until the transaction ends, so changes of one status's order
+/// queue and each reads the neighbours the previous one left (PostgreSQL; SQLite's writers
+/// queue anyway). Two moves into the same gap then never compute the same key.
+pub async fn lock_order(tx: &mut Tx, status_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update task_statuses set name = name where id = $1")
+        .bind(status_id)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
