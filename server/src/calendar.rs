@@ -57,9 +57,25 @@ mod tests {
 
     #[test]
     fn parses_only_real_zero_padded_dates() {
-        assert_eq!(parse("2026-02-28").map(format).as_deref(), Some("2026-02-28"));
-        assert_eq!(parse("2024-02-29").map(format).as_deref(), Some("2024-02-29"));
-        for bad in ["2026-02-29", "2026-2-03", "2026-13-01", "2026-00-10", "26-01-01", "2026-01-1x", "", "2026/01/01", "+026-01-01"] {
+        assert_eq!(
+            parse("2026-02-28").map(format).as_deref(),
+            Some("2026-02-28")
+        );
+        assert_eq!(
+            parse("2024-02-29").map(format).as_deref(),
+            Some("2024-02-29")
+        );
+        for bad in [
+            "2026-02-29",
+            "2026-2-03",
+            "2026-13-01",
+            "2026-00-10",
+            "26-01-01",
+            "2026-01-1x",
+            "",
+            "2026/01/01",
+            "+026-01-01",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

@@ -215,6 +215,8 @@ backend_tests! {
         let (status, _) = log(&t.bob, &t.one, json!({ "minutes": "ten", "date": "2026-03-02" })).await;
         assert!(status.is_client_error());
         assert_eq!(entries(&t.bob, &t.one).await.len(), 2);
+        let (_, task) = call(&t.vic, Method::GET, &format!("/api/v1/tasks/{}", t.one), None).await;
+        assert_eq!(task["time_spent"], 90 + 1440, "{task}");
 
         // A viewer sees the entries but cannot log; another org's member sees nothing.
         assert_eq!(entries(&t.vic, &t.one).await.len(), 2);

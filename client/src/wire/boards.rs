@@ -431,7 +431,12 @@ pub struct CreateMilestoneRequest {
 pub struct UpdateMilestoneRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Absent: unchanged; `null`: no due date.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub due: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -619,4 +624,35 @@ pub struct TaskEvent {
 pub struct Removed {
     pub id: String,
     pub project_id: String,
+}
+
+/// Reads a field that may be absent (`None`, through `default`), `null` (`Some(None)`) or a
+/// value (`Some(Some(_))`): plain `Option<Option<T>>` reads `null` as absent, so a client could
+/// never clear the field.
+pub fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UpdateMilestoneRequest;
+
+    #[test]
+    fn null_clears_and_absence_keeps() {
+        let read = |json| {
+            serde_json::from_str::<UpdateMilestoneRequest>(json)
+                .unwrap()
+                .due
+        };
+        assert_eq!(read("{}"), None);
+        assert_eq!(read(r#"{"due":null}"#), Some(None));
+        assert_eq!(
+            read(r#"{"due":"2026-01-02"}"#),
+            Some(Some("2026-01-02".to_owned()))
+        );
+    }
 }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, Message, Milestone, Notification, Presence, Reactions, Removed, TaskEvent,
-    TimerChanged, UserRef,
+    BoardSummary, Channel, Message, Milestone, Notification, Presence, Reactions, Removed,
+    TaskEvent, TimerChanged, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.

@@ -84,13 +84,23 @@ async fn create_milestone(
     Path(project_id): Path<String>,
     Json(body): Json<CreateMilestoneRequest>,
 ) -> Result<(StatusCode, Json<Milestone>)> {
-    let access =
-        authz::require_in_project(&state.db, user.id(), &project_id, "project", BOARD, Action::Write)
-            .await?;
+    let access = authz::require_in_project(
+        &state.db,
+        user.id(),
+        &project_id,
+        "project",
+        BOARD,
+        Action::Write,
+    )
+    .await?;
     let mut errors = FieldErrors::default();
     let name = model::name(&body.name, &mut errors);
-    let description = model::description(body.description.as_deref().unwrap_or_default(), &mut errors);
-    let due = body.due.as_deref().map(|due| model::date("due", due, &mut errors));
+    let description =
+        model::description(body.description.as_deref().unwrap_or_default(), &mut errors);
+    let due = body
+        .due
+        .as_deref()
+        .map(|due| model::date("due", due, &mut errors));
     errors.finish()?;
     let mut work = state.writes.begin().await?;
     let milestone = store::insert(
@@ -118,9 +128,15 @@ async fn list_milestones(
     user: CurrentUser,
     Path(project_id): Path<String>,
 ) -> Result<Json<Page<Milestone>>> {
-    let access =
-        authz::require_in_project(&state.db, user.id(), &project_id, "project", BOARD, Action::Read)
-            .await?;
+    let access = authz::require_in_project(
+        &state.db,
+        user.id(),
+        &project_id,
+        "project",
+        BOARD,
+        Action::Read,
+    )
+    .await?;
     let items = store::list(&state.db, &access.project.org_id, &access.project.id).await?;
     Ok(Json(Page { items, next: None }))
 }
@@ -160,7 +176,9 @@ async fn update_milestone(
         milestone.description = model::description(description, &mut errors);
     }
     if let Some(due) = &body.due {
-        milestone.due = due.as_deref().map(|due| model::date("due", due, &mut errors));
+        milestone.due = due
+            .as_deref()
+            .map(|due| model::date("due", due, &mut errors));
     }
     errors.finish()?;
     match body.closed {

@@ -58,7 +58,10 @@ pub fn sort(value: &str, errors: &mut FieldErrors) -> String {
     if !value.is_empty() && !SORT_FIELDS.contains(&field) {
         errors.add(
             "sort",
-            format!("must be one of {} (with - for descending)", SORT_FIELDS.join(", ")),
+            format!(
+                "must be one of {} (with - for descending)",
+                SORT_FIELDS.join(", ")
+            ),
         );
     }
     value.to_owned()
@@ -77,7 +80,10 @@ pub fn filter_shape(filter: &TaskFilter, errors: &mut FieldErrors) -> TaskFilter
     ];
     for (field, len) in lists {
         if len > MAX_FILTER_VALUES {
-            errors.add(field, format!("must list at most {MAX_FILTER_VALUES} values"));
+            errors.add(
+                field,
+                format!("must list at most {MAX_FILTER_VALUES} values"),
+            );
         }
     }
     for list in [&mut clean.assignees, &mut clean.labels, &mut clean.statuses] {

@@ -38,7 +38,10 @@ pub fn minutes(value: i64, errors: &mut FieldErrors) -> u32 {
     if (1..=MAX_MINUTES).contains(&value) {
         u32::try_from(value).unwrap_or_default()
     } else {
-        errors.add("minutes", format!("must be a whole number from 1 to {MAX_MINUTES}"));
+        errors.add(
+            "minutes",
+            format!("must be a whole number from 1 to {MAX_MINUTES}"),
+        );
         0
     }
 }
@@ -64,7 +67,10 @@ pub fn date(value: &str, errors: &mut FieldErrors) -> String {
 pub fn note(value: &str, errors: &mut FieldErrors) -> String {
     let note = value.trim();
     if note.chars().count() > MAX_NOTE_CHARS {
-        errors.add("note", format!("must be at most {MAX_NOTE_CHARS} characters"));
+        errors.add(
+            "note",
+            format!("must be at most {MAX_NOTE_CHARS} characters"),
+        );
     }
     note.to_owned()
 }
@@ -104,7 +110,10 @@ mod tests {
         let Err(ApiError::Validation(fields)) = errors.finish() else {
             panic!("expected field errors");
         };
-        assert_eq!(fields.keys().collect::<Vec<_>>(), ["date", "minutes", "note"]);
+        assert_eq!(
+            fields.keys().collect::<Vec<_>>(),
+            ["date", "minutes", "note"]
+        );
         let mut ok = FieldErrors::default();
         assert_eq!(minutes(1440, &mut ok), 1440);
         assert_eq!(note("  fine  ", &mut ok), "fine");

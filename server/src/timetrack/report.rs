@@ -147,7 +147,10 @@ fn parse_range(query: &ReportQuery) -> Result<(String, String, Group)> {
         if from > to {
             errors.add("from", "must not be after to");
         } else if (to - from).whole_days() >= MAX_RANGE_DAYS {
-            errors.add("to", format!("a report covers at most {MAX_RANGE_DAYS} days"));
+            errors.add(
+                "to",
+                format!("a report covers at most {MAX_RANGE_DAYS} days"),
+            );
         }
     }
     let group = match query.group.as_deref() {
@@ -254,5 +257,7 @@ async fn time_report(
     Path(org_id): Path<String>,
     Query(query): Query<ReportQuery>,
 ) -> Result<Json<TimeReport>> {
-    Ok(Json(build(&state, user.id(), &org_id, &query).await?.report))
+    Ok(Json(
+        build(&state, user.id(), &org_id, &query).await?.report,
+    ))
 }

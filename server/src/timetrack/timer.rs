@@ -5,7 +5,8 @@
 //! a start takes the running row (`delete … returning`, which locks it) and inserts its own with
 //! `on conflict do nothing`; when a concurrent start inserted first, the whole unit of work is
 //! rolled back and tried again, so every stopped timer becomes exactly one entry however many
-//! starts race. `GET` answers `null` when no timer runs (not 404: no timer is the usual state).
+//! starts race. A stop records the entry even if the caller may no longer write the task:
+//! the time was spent while they could. `GET` answers `null` when no timer runs (not 404: no timer is the usual state).
 //! Every change goes to the user's own sockets as `timer.updated`, so their other tabs follow.
 
 use atrium_client::wire::{
@@ -122,7 +123,10 @@ async fn start_timer(
 /// The caller's running timer, or `null` when none runs.
 #[utoipa::path(get, path = "/api/v1/me/timer", tag = "time", responses(
     (status = 200, description = "The running timer, or null", body = Option<Timer>)))]
-async fn get_timer(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Option<Timer>>> {
+async fn get_timer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Option<Timer>>> {
     Ok(Json(store::running_timer(&state.db, user.id()).await?))
 }
 

@@ -709,6 +709,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/timer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's running timer, or `null` when none runs. */
+        get: operations["get_timer"];
+        put?: never;
+        /** Start a timer on a task (those who may write it), stopping the running one first. */
+        post: operations["start_timer"];
+        /** Stop the caller's timer: the time entry it becomes. */
+        delete: operations["stop_timer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tokens": {
         parameters: {
             query?: never;
@@ -886,6 +905,25 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/milestones/{milestone}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A milestone with its progress. */
+        get: operations["get_milestone"];
+        put?: never;
+        post?: never;
+        /** Delete a milestone (those who may delete boards); its tasks keep going without one. */
+        delete: operations["delete_milestone"];
+        options?: never;
+        head?: never;
+        /** Rename, redate, describe, close (`closed: true`) or reopen (`closed: false`) a milestone. */
+        patch: operations["update_milestone"];
         trace?: never;
     };
     "/api/v1/notifications": {
@@ -1211,6 +1249,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Minutes per day or week, per user and project, with totals. */
+        get: operations["time_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/time.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The time report as CSV (the same rows and rules as the JSON report). */
+        get: operations["time_report_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/unread": {
         parameters: {
             query?: never;
@@ -1365,6 +1437,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's milestones with their progress: open first, then by due date. */
+        get: operations["list_milestones"];
+        put?: never;
+        /** Create a milestone in a project (those who may write boards). */
+        post: operations["create_milestone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tasks per status (in status order: by category, then by creation), open and closed,
+         *     overdue (open, due before today UTC), unassigned (open, nobody assigned), blocked (open,
+         *     waiting for an open blocker), and the milestones with their progress.
+         */
+        get: operations["project_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project}/statuses": {
         parameters: {
             query?: never;
@@ -1413,6 +1524,24 @@ export interface paths {
          *     transaction; if any task is refused, 422 with `errors` per task and nothing changes.
          */
         post: operations["bulk_tasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's views of a project, by name. */
+        get: operations["list_views"];
+        put?: never;
+        /** Save a view of the project's tasks for the caller. */
+        post: operations["create_view"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1477,6 +1606,60 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task}/time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's time entries, newest day first (whoever may read the task). */
+        get: operations["list_time"];
+        put?: never;
+        /** Log time on a task (those who may write the task). */
+        post: operations["log_time"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time/{entry}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a time entry: one's own, or anyone's as a project manager. */
+        delete: operations["delete_entry"];
+        options?: never;
+        head?: never;
+        /** Change a time entry: one's own, or anyone's as a project manager. */
+        patch: operations["update_entry"];
+        trace?: never;
+    };
+    "/api/v1/views/{view}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of the caller's views. */
+        delete: operations["delete_view"];
+        options?: never;
+        head?: never;
+        /** Replace one of the caller's views (name, layout, filters and sort). */
+        patch: operations["update_view"];
         trace?: never;
     };
     "/collab/{doc}": {
@@ -1708,6 +1891,20 @@ export interface components {
             data: components["schemas"]["Removed"];
             /** @enum {string} */
             type: "board.deleted";
+        } | {
+            /** @description A milestone was created, renamed, redated, closed or reopened (to the project). */
+            data: components["schemas"]["Milestone"];
+            /** @enum {string} */
+            type: "milestone.updated";
+        } | {
+            data: components["schemas"]["Removed"];
+            /** @enum {string} */
+            type: "milestone.deleted";
+        } | {
+            /** @description The caller's timer started or stopped (to their own sockets: their other tabs follow). */
+            data: components["schemas"]["TimerChanged"];
+            /** @enum {string} */
+            type: "timer.updated";
         } | {
             /** @description Someone is typing in a channel or thread (not kept; not sent to the typist). */
             data: components["schemas"]["Typing"];
@@ -1964,6 +2161,12 @@ export interface components {
             private?: boolean;
             topic?: string | null;
         };
+        /** @description `POST /api/v1/projects/{project}/milestones`. */
+        CreateMilestoneRequest: {
+            description?: string | null;
+            due?: string | null;
+            name: string;
+        };
         /** @description `POST /api/v1/orgs`. */
         CreateOrgRequest: {
             name: string;
@@ -1998,6 +2201,14 @@ export interface components {
             title: string;
             /** @description Place it at the top of the column (default: the bottom). */
             top?: boolean;
+        };
+        /** @description `POST /api/v1/tasks/{task}/time`. */
+        CreateTimeEntryRequest: {
+            billable?: boolean | null;
+            date: string;
+            /** Format: int64 */
+            minutes: number;
+            note?: string | null;
         };
         /** @description `POST /api/v1/me/tokens`. */
         CreateTokenRequest: {
@@ -2314,6 +2525,22 @@ export interface components {
             has_more_after: boolean;
             has_more_before: boolean;
             items: components["schemas"]["Message"][];
+        };
+        /** @description A milestone with its progress. */
+        Milestone: {
+            /** Format: int64 */
+            closed_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            description: string;
+            due?: string | null;
+            id: string;
+            name: string;
+            project_id: string;
+            /** Format: int32 */
+            tasks_closed: number;
+            /** Format: int32 */
+            tasks_total: number;
         };
         /**
          * @description `POST /api/v1/tasks/{task}/move`: into `column` (of the board it is in), between `after` and
@@ -2640,6 +2867,25 @@ export interface components {
             next?: string | null;
         };
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_Milestone: {
+            items: {
+                /** Format: int64 */
+                closed_at?: number | null;
+                /** Format: int64 */
+                created_at: number;
+                description: string;
+                due?: string | null;
+                id: string;
+                name: string;
+                project_id: string;
+                /** Format: int32 */
+                tasks_closed: number;
+                /** Format: int32 */
+                tasks_total: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_Notification: {
             items: {
                 actor?: null | components["schemas"]["UserRef"];
@@ -2728,6 +2974,22 @@ export interface components {
             next?: string | null;
         };
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_SavedView: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                filters: components["schemas"]["TaskFilter"];
+                id: string;
+                layout: components["schemas"]["ViewLayout"];
+                name: string;
+                project_id: string;
+                sort: string;
+                /** Format: int64 */
+                updated_at: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_TaskCard: {
             items: {
                 assignees: string[];
@@ -2787,6 +3049,24 @@ export interface components {
                 category: components["schemas"]["StatusCategory"];
                 id: string;
                 name: string;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_TimeEntry: {
+            items: {
+                billable: boolean;
+                /** Format: int64 */
+                created_at: number;
+                date: string;
+                id: string;
+                /** Format: int32 */
+                minutes: number;
+                note: string;
+                project_id: string;
+                task_id?: string | null;
+                task_key?: string | null;
+                user_id: string;
             }[];
             next?: string | null;
         };
@@ -2926,6 +3206,29 @@ export interface components {
             role: components["schemas"]["ProjectRole"];
             user: components["schemas"]["User"];
         };
+        /** @description `GET /api/v1/projects/{project}/overview`. */
+        ProjectOverview: {
+            /**
+             * Format: int32
+             * @description Open tasks waiting for an open blocker.
+             */
+            blocked: number;
+            /** Format: int32 */
+            closed: number;
+            milestones: components["schemas"]["Milestone"][];
+            /** Format: int32 */
+            open: number;
+            /**
+             * Format: int32
+             * @description Open tasks past their due date (the server's UTC date).
+             */
+            overdue: number;
+            project_id: string;
+            /** @description Open and closed tasks per status, in the project's status order. */
+            statuses: components["schemas"]["StatusCount"][];
+            /** Format: int32 */
+            unassigned: number;
+        };
         /**
          * @description A role in a project, from most to least capable.
          * @enum {string}
@@ -2989,6 +3292,27 @@ export interface components {
             last_event_id: number;
             reason: string;
         };
+        /** @description `POST /api/v1/projects/{project}/views` and `PATCH /api/v1/views/{view}`. */
+        SaveViewRequest: {
+            filters?: components["schemas"]["TaskFilter"];
+            layout: components["schemas"]["ViewLayout"];
+            name: string;
+            /** @description A task field, `-` first for descending: key, title, priority, due, status, updated. */
+            sort?: string;
+        };
+        /** @description A user's saved view of a project's tasks. */
+        SavedView: {
+            /** Format: int64 */
+            created_at: number;
+            filters: components["schemas"]["TaskFilter"];
+            id: string;
+            layout: components["schemas"]["ViewLayout"];
+            name: string;
+            project_id: string;
+            sort: string;
+            /** Format: int64 */
+            updated_at: number;
+        };
         /** @description One thing found. */
         SearchHit: {
             /** @description The author's user id. */
@@ -3051,11 +3375,23 @@ export interface components {
             code: string;
             message: string;
         };
+        /** @description `POST /api/v1/me/timer`. */
+        StartTimerRequest: {
+            task: string;
+        };
         /**
          * @description What a status means for progress and reports.
          * @enum {string}
          */
         StatusCategory: "backlog" | "todo" | "in_progress" | "done" | "cancelled";
+        /** @description Tasks in one status. */
+        StatusCount: {
+            category: components["schemas"]["StatusCategory"];
+            /** Format: int32 */
+            count: number;
+            name: string;
+            status_id: string;
+        };
         /**
          * @description How a board groups its cards into horizontal lanes.
          * @enum {string}
@@ -3216,6 +3552,66 @@ export interface components {
             /** Format: int64 */
             unread: number;
         };
+        /** @description A time entry. */
+        TimeEntry: {
+            billable: boolean;
+            /** Format: int64 */
+            created_at: number;
+            date: string;
+            id: string;
+            /** Format: int32 */
+            minutes: number;
+            note: string;
+            project_id: string;
+            task_id?: string | null;
+            task_key?: string | null;
+            user_id: string;
+        };
+        /**
+         * @description `GET /api/v1/orgs/{org}/time?group=day|week`: minutes per period (a week is named by its
+         *     Monday), per user and project, with totals.
+         */
+        TimeReport: {
+            /** Format: int64 */
+            billable_minutes: number;
+            from: string;
+            group: string;
+            rows: components["schemas"]["TimeReportRow"][];
+            to: string;
+            /** Format: int64 */
+            total_minutes: number;
+        };
+        /** @description One period × user × project of a [`TimeReport`]. */
+        TimeReportRow: {
+            /** Format: int64 */
+            billable_minutes: number;
+            /** Format: int64 */
+            minutes: number;
+            period: string;
+            project_id: string;
+            user_id: string;
+        };
+        /** @description The caller's running timer. */
+        Timer: {
+            /** Format: int64 */
+            started_at: number;
+            task_id: string;
+            task_key: string;
+            task_title: string;
+        };
+        /**
+         * @description `timer.updated` (to the user's own sockets only): the running timer now (`null` when none)
+         *     and the entry a stop just recorded, if any.
+         */
+        TimerChanged: {
+            stopped?: null | components["schemas"]["TimeEntry"];
+            timer?: null | components["schemas"]["Timer"];
+        };
+        /** @description `POST /api/v1/me/timer` answers with the new timer and the entry of the one it stopped. */
+        TimerStarted: {
+            stopped?: null | components["schemas"]["TimeEntry"];
+            timer: components["schemas"]["Timer"];
+        };
         /** @description A session or API token as listed (never the secret itself). */
         TokenInfo: {
             /** Format: int64 */
@@ -3274,6 +3670,17 @@ export interface components {
             name?: string | null;
             topic?: string | null;
         };
+        /**
+         * @description `PATCH /api/v1/milestones/{milestone}`: what is given changes; `due: null` clears the date,
+         *     `closed` closes (true) or reopens (false) the milestone.
+         */
+        UpdateMilestoneRequest: {
+            closed?: boolean | null;
+            description?: string | null;
+            /** @description Absent: unchanged; `null`: no due date. */
+            due?: string | null;
+            name?: string | null;
+        };
         /** @description `PATCH /api/v1/me`: the fields to change. */
         UpdateProfileRequest: {
             /** @description A new @mention handle (unique). */
@@ -3309,6 +3716,14 @@ export interface components {
             title?: string | null;
             watchers?: string[] | null;
         };
+        /** @description `PATCH /api/v1/time/{entry}`: what is given changes (the same rules as creating one). */
+        UpdateTimeEntryRequest: {
+            billable?: boolean | null;
+            date?: string | null;
+            /** Format: int64 */
+            minutes?: number | null;
+            note?: string | null;
+        };
         /** @description A user as others see them. */
         User: {
             /**
@@ -3336,6 +3751,11 @@ export interface components {
         VersionName: {
             name: string;
         };
+        /**
+         * @description Where a saved view shows its tasks.
+         * @enum {string}
+         */
+        ViewLayout: "board" | "list";
         /**
          * @description Who may see a project.
          * @enum {string}
@@ -5534,6 +5954,106 @@ export interface operations {
             };
         };
     };
+    get_timer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The running timer, or null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null | components["schemas"]["Timer"];
+                };
+            };
+        };
+    };
+    start_timer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartTimerRequest"];
+            };
+        };
+        responses: {
+            /** @description The new timer and the entry of the one it stopped */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimerStarted"];
+                };
+            };
+            /** @description The caller may not write the task */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many concurrent starts (`timer_busy`): try again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_timer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new time entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeEntry"];
+                };
+            };
+            /** @description No timer is running */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_tokens: {
         parameters: {
             query?: never;
@@ -6182,6 +6702,128 @@ export interface operations {
                 };
             };
             /** @description The message is a reply */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The milestone */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Milestone"];
+                };
+            };
+            /** @description No such milestone (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may not delete planning */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such milestone (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMilestoneRequest"];
+            };
+        };
+        responses: {
+            /** @description The milestone */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Milestone"];
+                };
+            };
+            /** @description The caller may not plan in the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such milestone (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, due date or description */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7298,6 +7940,126 @@ export interface operations {
             };
         };
     };
+    time_report: {
+        parameters: {
+            query?: {
+                /** @description Only this user's time (default: everyone's the caller may see). */
+                user?: string;
+                /** @description Only this project's time. */
+                project?: string;
+                /** @description First day, `YYYY-MM-DD` (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, `YYYY-MM-DD` (default: today, UTC). At most 366 days after `from`. */
+                to?: string;
+                /** @description `day` (default) or `week`. */
+                group?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeReport"];
+                };
+            };
+            /** @description Another user's time without managing a project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid dates or grouping */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    time_report_csv: {
+        parameters: {
+            query?: {
+                /** @description Only this user's time (default: everyone's the caller may see). */
+                user?: string;
+                /** @description Only this project's time. */
+                project?: string;
+                /** @description First day, `YYYY-MM-DD` (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, `YYYY-MM-DD` (default: today, UTC). At most 366 days after `from`. */
+                to?: string;
+                /** @description `day` (default) or `week`. */
+                group?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description period,user_id,user,project_id,project,minutes,billable_minutes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Another user's time without managing a project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation or project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid dates or grouping */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     unread: {
         parameters: {
             query?: never;
@@ -7895,6 +8657,121 @@ export interface operations {
             };
         };
     };
+    list_milestones: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The milestones */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Milestone"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMilestoneRequest"];
+            };
+        };
+        responses: {
+            /** @description The milestone */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Milestone"];
+                };
+            };
+            /** @description The caller may not plan in the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, due date or description */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    project_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOverview"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_statuses: {
         parameters: {
             query?: never;
@@ -8036,6 +8913,81 @@ export interface operations {
                 };
             };
             /** @description Refused; `errors` per task; nothing changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_views: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's views */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SavedView"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The view */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedView"];
+                };
+            };
+            /** @description No such project (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, filters or sort */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8260,6 +9212,254 @@ export interface operations {
                 };
             };
             /** @description Unknown column or neighbours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_time: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TimeEntry"];
+                };
+            };
+            /** @description No such task (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_time: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTimeEntryRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeEntry"];
+                };
+            };
+            /** @description The caller may not write the task */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such task (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid minutes, date or note */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may no longer log time in the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such entry (or not the caller's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTimeEntryRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeEntry"];
+                };
+            };
+            /** @description The caller may no longer log time in the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such entry (or not the caller's to see) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid minutes, date or note */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such view of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The view */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedView"];
+                };
+            };
+            /** @description No such view of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, filters or sort */
             422: {
                 headers: {
                     [name: string]: unknown;

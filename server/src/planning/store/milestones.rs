@@ -8,7 +8,8 @@ use crate::db::{Db, Tx, new_id, now_ms};
 
 /// A milestone with its progress, read with its project's org (milestones have no org column:
 /// the project is their tenant, and every query joins it).
-const SELECT: &str = "select m.id, m.project_id, m.name, m.description, m.due, m.created_at, m.closed_at, p.org_id,
+const SELECT: &str =
+    "select m.id, m.project_id, m.name, m.description, m.due, m.created_at, m.closed_at, p.org_id,
         count(t.id) as tasks_total, count(t.closed_at) as tasks_closed
      from milestones m
      join projects p on p.id = m.project_id

@@ -52,7 +52,11 @@ pub async fn status_counts(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     statuses.sort_by(|(a, a_created), (b, b_created)| {
-        (a.category as u8, a_created, &a.status_id).cmp(&(b.category as u8, b_created, &b.status_id))
+        (a.category as u8, a_created, &a.status_id).cmp(&(
+            b.category as u8,
+            b_created,
+            &b.status_id,
+        ))
     });
     Ok(statuses.into_iter().map(|(status, _)| status).collect())
 }

@@ -158,7 +158,13 @@ pub async fn known_statuses(
     project_id: &str,
     status_ids: &[String],
 ) -> Result<Vec<String>, sqlx::Error> {
-    known(db, "select id from task_statuses where project_id = $1", project_id, status_ids).await
+    known(
+        db,
+        "select id from task_statuses where project_id = $1",
+        project_id,
+        status_ids,
+    )
+    .await
 }
 
 /// Which of `user_ids` are members of the org.
@@ -167,7 +173,13 @@ pub async fn known_members(
     org_id: &str,
     user_ids: &[String],
 ) -> Result<Vec<String>, sqlx::Error> {
-    known(db, "select user_id as id from org_members where org_id = $1", org_id, user_ids).await
+    known(
+        db,
+        "select user_id as id from org_members where org_id = $1",
+        org_id,
+        user_ids,
+    )
+    .await
 }
 
 /// Whether the milestone belongs to the project.
@@ -196,7 +208,9 @@ async fn known(
     }
     let sql = sqlx::AssertSqlSafe(format!(
         "select id from ({scoped}) s where id in ({})",
-        bind_list(ids.len() + 1).split_once(", ").map_or("", |(_, rest)| rest)
+        bind_list(ids.len() + 1)
+            .split_once(", ")
+            .map_or("", |(_, rest)| rest)
     ));
     let mut query = sqlx::query(sql).bind(scope);
     for id in ids {
