@@ -17,16 +17,24 @@ async function violations (page: Page): Promise<string[]> {
 }
 
 test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', async ({ server, newUserPage, shot, browser }) => {
+  // Some thirty screens, each loaded and checked: more than the default minute.
+  test.slow()
   const w = await server.world({ members: { bob: 'editor' } })
   const channel = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token: w.owner.token, json: { name: 'general' } }, 201)).json
   await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.users.bob.token, json: { text: `hello @${w.owner.handle}, see **this**` } }, 201)
+  // A board (one column at its WIP limit) with a labelled, assigned, blocked card.
+  const board = (await server.call('POST', `/api/v1/projects/${w.project}/boards`, { token: w.owner.token, json: { name: 'Sprint', columns: [{ name: 'To do' }, { name: 'Doing', wip_limit: 1 }, { name: 'Done' }] } }, 201)).json
+  const doing = board.columns[1].id
+  const blocker = (await server.call('POST', `/api/v1/boards/${board.id}/tasks`, { token: w.owner.token, json: { title: 'Blocker', column: doing } }, 201)).json
+  const task = (await server.call('POST', `/api/v1/boards/${board.id}/tasks`, { token: w.owner.token, json: { title: 'Labelled task', labels: ['design'], priority: 'high', due: '2030-01-02', assignees: [w.users.bob.id], blocked_by: [blocker.id] } }, 201)).json
   // axe is injected as an inline script, which the server's CSP (rightly) forbids.
   const a = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
   // A pending invitation, so that the members screen shows its list too.
   await server.call('POST', `/api/v1/orgs/${w.org}/members`, { token: w.owner.token, json: { email: 'pending@example.com', role: 'member' } }, 202)
-  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`, `/o/${w.org}/members`, '/invitations?token=atr_i_example', '/verify-email?token=atr_v_example', `/o/${w.org}/roles`]
+  const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`, `/o/${w.org}/members`, '/invitations?token=atr_i_example', '/verify-email?token=atr_v_example', `/o/${w.org}/roles`,
+    `/o/${w.org}/p/${w.project}/boards`, `/o/${w.org}/p/${w.project}/boards/${board.id}`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`, `/o/${w.org}/p/${w.project}/tasks`, `/o/${w.org}/timesheet`]
   // Every screen in the light theme; the busiest ones again in the dark theme.
-  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4], `/o/${w.org}/roles`]]]
+  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4], `/o/${w.org}/roles`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`]]]
   for (const [theme, list] of runs) {
     await a.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
     for (const p of list) {
@@ -93,4 +101,16 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
   await expect(a.page.getByRole('button', { name: 'Send' })).toBeInViewport({ ratio: 1 })
   await shot(a.page, 'phone-chat')
+
+  // The board at phone width: its columns scroll sideways inside it, the page does not; the
+  // task panel takes the screen.
+  await a.page.goto(`/o/${w.org}/p/${w.project}/boards/${board.id}`)
+  await a.page.waitForLoadState('networkidle')
+  expect(await violations(a.page), 'phone board').toEqual([])
+  expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+  await a.page.getByRole('button', { name: /Labelled task/ }).click()
+  await expect(a.page.getByTestId('task-panel')).toContainText('Labelled task')
+  await expect(a.page.getByTestId('task-panel')).toBeInViewport()
+  expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+  await shot(a.page, 'phone-task')
 })

@@ -19,11 +19,20 @@ import { theme, toggleTheme } from './lib/theme'
 
 // The document screen carries the editor (Tiptap, ProseMirror, Yjs): its own chunk.
 const DocPage = lazy(() => import('./pages/DocPage'))
+// Boards and tasks (drag and drop included): their own chunk too.
+const boards = () => import('./pages/boards')
+const BoardsList = lazy(() => boards().then((m) => ({ default: m.BoardsList })))
+const BoardView = lazy(() => boards().then((m) => ({ default: m.BoardView })))
+const TaskList = lazy(() => boards().then((m) => ({ default: m.TaskList })))
+const TaskPage = lazy(() => boards().then((m) => ({ default: m.TaskPage })))
+const Timesheet = lazy(() => boards().then((m) => ({ default: m.Timesheet })))
 
 /** Sections of a project; boards and records join this list with their own screens. */
 export const PROJECT_SECTIONS: { key: string, label: string }[] = [
   { key: 'docs', label: 'Documents' },
-  { key: 'files', label: 'Files' }
+  { key: 'files', label: 'Files' },
+  { key: 'boards', label: 'Boards' },
+  { key: 'tasks', label: 'Tasks' }
 ]
 
 type Screen = (p: Record<string, string>) => any
@@ -57,6 +66,11 @@ const appRoutes: [string, Screen][] = [
   ['/o/:org/p/:project/docs', (p) => <DocsList org={p.org} project={p.project} />],
   ['/o/:org/p/:project/docs/:doc', (p) => <Suspense fallback={<Spinner />}><DocPage org={p.org} project={p.project} doc={p.doc} /></Suspense>],
   ['/o/:org/p/:project/files', (p) => <FilesPage org={p.org} project={p.project} />],
+  ['/o/:org/p/:project/boards', (p) => <Suspense fallback={<Spinner />}><BoardsList org={p.org} project={p.project} /></Suspense>],
+  ['/o/:org/p/:project/boards/:board', (p) => <Suspense fallback={<Spinner />}><BoardView key={p.board} org={p.org} project={p.project} board={p.board} /></Suspense>],
+  ['/o/:org/p/:project/tasks', (p) => <Suspense fallback={<Spinner />}><TaskList org={p.org} project={p.project} /></Suspense>],
+  ['/o/:org/tasks/:task', (p) => <Suspense fallback={<Spinner />}><TaskPage key={p.task} org={p.org} task={p.task} /></Suspense>],
+  ['/o/:org/timesheet', (p) => <Suspense fallback={<Spinner />}><Timesheet org={p.org} /></Suspense>],
   ['/o/:org/p/:project/settings', (p) => <ProjectSettings org={p.org} project={p.project} />]
 ]
 
@@ -280,6 +294,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value.endsWith('/members') ? ' active' : '')} href={`/o/${org}/members`}>Members</a>}
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value === `/o/${org}/roles` ? ' active' : '')} href={`/o/${org}/roles`}>Roles and permissions</a>}
               <a class={'nav-item' + (path.value === `/o/${org}/settings` ? ' active' : '')} href={`/o/${org}/settings`}>Organisation settings</a>
+              <a class={'nav-item' + (path.value === `/o/${org}/timesheet` ? ' active' : '')} href={`/o/${org}/timesheet`}>Timesheet</a>
               <div class='nav-group'>
                 <div class='nav-heading'>Projects</div>
                 {projects.value.map((p) => (

@@ -5,12 +5,16 @@ export class ApiError extends Error {
   status: number
   code: string
   fields: Record<string, string>
+  /** The whole body of the answer (some refusals say more than `error`, e.g. a bulk
+   * request's per-task `errors`). */
+  details: Record<string, unknown>
 
-  constructor (status: number, code: string, message: string, fields: Record<string, string> = {}) {
+  constructor (status: number, code: string, message: string, fields: Record<string, string> = {}, details: Record<string, unknown> = {}) {
     super(message)
     this.status = status
     this.code = code
     this.fields = fields
+    this.details = details
   }
 
   /** Network failure (server unreachable): status 0. */
@@ -95,7 +99,8 @@ export function errorFrom (status: number, data: any): ApiError {
     status,
     err?.code || `http_${status}`,
     err?.message || defaultMessage(status),
-    err?.fields || {}
+    err?.fields || {},
+    data && typeof data === 'object' ? data : {}
   )
   if (status === 401 && err?.code !== 'invalid_credentials' && err?.code !== 'totp_required' && err?.code !== 'invalid_totp') {
     for (const fn of unauthorizedListeners) fn()

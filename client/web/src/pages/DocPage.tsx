@@ -54,7 +54,8 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
   )
 }
 
-function EditorPane ({ docId, project, writable, onHistory }: { docId: string, project: string, writable: boolean, onHistory: () => void }) {
+/** The live editor of one document; also a task's description (without version history). */
+export function EditorPane ({ docId, project, writable, onHistory }: { docId: string, project: string, writable: boolean, onHistory?: () => void }) {
   const host = useRef<HTMLDivElement>(null)
   const fileInput = useRef<HTMLInputElement>(null)
   const [ce, setCe] = useState<CollabEditor | null>(null)
@@ -131,7 +132,7 @@ function EditorPane ({ docId, project, writable, onHistory }: { docId: string, p
           <div class='peers' aria-label='People here'>
             {peers.map((p) => <span key={p.id} data-testid='peer' class='peer'><Avatar id={p.id} name={p.name} size={26} title={p.self ? `${p.name} (you)` : p.name} /></span>)}
           </div>
-          <button class='btn btn-small' onClick={onHistory}>History</button>
+          {onHistory && <button class='btn btn-small' onClick={onHistory}>History</button>}
         </div>
       </div>
       {!ce && <Spinner />}
