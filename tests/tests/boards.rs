@@ -144,6 +144,14 @@ backend_tests! {
             .await;
         assert_eq!(second.key, "ENG-2");
         assert_eq!(second.estimate, Some(90));
+        // `null` clears an optional field; an absent one stays as it is.
+        let patch = format!("/api/v1/tasks/{}", second.id);
+        let (status, body) = call(&t.bob, Method::PATCH, &patch, Some(json!({"due": null, "estimate": null}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let cleared = t.task(&second.id).await;
+        assert_eq!((cleared.due, cleared.estimate, cleared.title.as_str()), (None, None, "Build it"));
+        let (status, body) = call(&t.bob, Method::PATCH, &patch, Some(json!({"due": "2030-01-31", "estimate": 90}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
         let board = t.board(&t.vic).await;
         assert_eq!(ids(&board.columns[0].tasks), [first.id.as_str()]);
         assert_eq!(ids(&board.columns[1].tasks), [second.id.as_str()]);
