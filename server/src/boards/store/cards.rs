@@ -1,6 +1,6 @@
 //! Task cards: the rows of a board's columns and the list view, with the counts a card shows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use atrium_client::wire::TaskCard;
 use sqlx::{AnyConnection, Row};
@@ -22,13 +22,11 @@ pub async fn in_project(
     project_id: &str,
     only: Option<&str>,
 ) -> Result<Vec<CardRow>, sqlx::Error> {
+    // One pass per question over the project (not a subquery per card: a board of thousands
+    // of cards would pay three index searches per card).
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {TASK_COLUMNS},
-             exists (select 1 from task_dependencies d join tasks b on b.id = d.blocker_id
-                     where d.task_id = t.id and b.closed_at is null) as blocked,
-             (select count(*) from tasks c where c.parent_id = t.id) as subtasks_total,
-             (select count(*) from tasks c where c.parent_id = t.id and c.closed_at is not null) as subtasks_done
-         from {TASK_FROM} where t.org_id = $1 and t.project_id = $2 and ($3 is null or t.id = $3)
+        "select {TASK_COLUMNS} from {TASK_FROM}
+         where t.org_id = $1 and t.project_id = $2 and ($3 is null or t.id = $3)
          order by t.status_id, t.rank"
     ));
     let rows = sqlx::query(sql)
@@ -37,15 +35,36 @@ pub async fn in_project(
         .bind(only)
         .fetch_all(&mut *conn)
         .await?;
-    let mut tasks = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let blocked: bool = match row.try_get::<bool, _>("blocked") {
-            Ok(value) => value,
-            Err(_) => row.try_get::<i64, _>("blocked")? != 0,
-        };
-        let total: i64 = row.try_get("subtasks_total")?;
-        let done: i64 = row.try_get("subtasks_done")?;
-        tasks.push((task_from(row)?, blocked, total, done));
+    let tasks = rows.iter().map(task_from).collect::<Result<Vec<_>, _>>()?;
+    let blocked: HashSet<String> = sqlx::query(
+        "select distinct d.task_id from task_dependencies d
+         join tasks t on t.id = d.task_id join tasks b on b.id = d.blocker_id
+         where t.project_id = $1 and ($2 is null or t.id = $2) and b.closed_at is null",
+    )
+    .bind(project_id)
+    .bind(only)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get("task_id"))
+    .collect::<Result<_, _>>()?;
+    let mut subtasks: HashMap<String, (i64, i64)> = HashMap::new();
+    for row in sqlx::query(
+        "select parent_id, count(*) as total,
+                sum(case when closed_at is null then 0 else 1 end) as done
+         from tasks where project_id = $1 and parent_id is not null
+             and ($2 is null or parent_id = $2)
+         group by parent_id",
+    )
+    .bind(project_id)
+    .bind(only)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        subtasks.insert(
+            row.try_get("parent_id")?,
+            (row.try_get("done")?, row.try_get("total")?),
+        );
     }
     let (assignees, labels) = if let Some(task_id) = only {
         let a = super::relations::values(conn, Link::Assignees, task_id).await?;
@@ -62,11 +81,11 @@ pub async fn in_project(
     };
     Ok(tasks
         .into_iter()
-        .map(|(task, blocked, total, done)| {
+        .map(|task| {
             let card = card(
                 &task,
-                blocked,
-                (done, total),
+                blocked.contains(&task.id),
+                subtasks.get(&task.id).copied().unwrap_or_default(),
                 assignees.get(&task.id).cloned().unwrap_or_default(),
                 labels.get(&task.id).cloned().unwrap_or_default(),
             );
