@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, Message, Notification, Presence, Reactions, Removed, TaskEvent, UserRef,
+    BoardSummary, Channel, Message, Notification, Presence, Reactions, Record, RecordRemoved, Removed,
+    TaskEvent, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.
@@ -94,6 +95,17 @@ pub enum AppEvent {
     BoardUpdated(BoardSummary),
     #[serde(rename = "board.deleted")]
     BoardDeleted(Removed),
+    /// A record was created (sent to those who may read it: "only own" readers get their own).
+    #[serde(rename = "record.created")]
+    RecordCreated(Record),
+    /// A record's fields changed.
+    #[serde(rename = "record.updated")]
+    RecordUpdated(Record),
+    /// A record took a workflow step (its `state`, and perhaps its name, changed).
+    #[serde(rename = "record.transitioned")]
+    RecordTransitioned(Record),
+    #[serde(rename = "record.deleted")]
+    RecordDeleted(RecordRemoved),
     /// Someone is typing in a channel or thread (not kept; not sent to the typist).
     #[serde(rename = "typing")]
     Typing(Typing),

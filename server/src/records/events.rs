@@ -1,0 +1,45 @@
+//! Record events on the `/api/v1/events` socket. A record's event goes to each member who may
+//! read it, one user audience each: the event router needs no knowledge of record types, and
+//! "only own" readers never receive others' records.
+
+use atrium_client::wire::RecordRemoved;
+
+use super::access::RecordAccess;
+use super::store::records::RecordRow;
+use crate::authz::Subject;
+use crate::db::Db;
+use crate::events::{Audience, NewEvent};
+
+/// The members who may read `record`, as user ids.
+pub async fn readers(db: &Db, access: &RecordAccess, record: &RecordRow) -> Result<Vec<String>, sqlx::Error> {
+    let members = crate::orgs::store::list_members(db, &record.org_id).await?;
+    Ok(members
+        .into_iter()
+        .filter(|m| {
+            let subject = Subject {
+                user_id: m.user.id.clone(),
+                org_role: m.role,
+                business_roles: m.roles.clone(),
+                project_role: None,
+            };
+            access.may_read_as(&subject, record)
+        })
+        .map(|m| m.user.id)
+        .collect())
+}
+
+/// `kind` (`record.created`, …) with `data` for each reader.
+pub fn to_readers(org_id: &str, readers: &[String], kind: &'static str, data: &impl serde::Serialize) -> Vec<NewEvent> {
+    readers
+        .iter()
+        .map(|user| NewEvent::new(org_id, Audience::User(user.clone()), kind, data))
+        .collect()
+}
+
+/// The data of `record.deleted`.
+pub fn removed(record: &RecordRow) -> RecordRemoved {
+    RecordRemoved {
+        id: record.id.clone(),
+        record_type: record.record_type.clone(),
+    }
+}
