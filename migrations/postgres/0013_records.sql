@@ -41,7 +41,8 @@ create table records (
     org_id text not null references orgs (id) on delete cascade,
     type text not null,
     name text not null,
-    -- 1 once the name comes from the naming series (0: a provisional draft name)
+    -- 1 once the name comes from the naming series or an amendment (0: a provisional draft
+    -- name, or the value of the type's `name` field)
     named integer not null default 0,
     version bigint not null,
     state text,
@@ -54,7 +55,10 @@ create table records (
     created_at bigint not null,
     updated_at bigint not null
 );
-create unique index records_name on records (org_id, type, name);
+-- Series names (and amendments) are unique per type; a type with a `name` field (a client's
+-- name) names its records by that field, and those need not be unique.
+create unique index records_name on records (org_id, type, name) where named = 1;
+create index records_name_sort on records (org_id, type, name, id);
 create index records_created on records (org_id, type, created_at, id);
 create index records_updated on records (org_id, type, updated_at, id);
 create index records_owner on records (org_id, type, created_by, id);

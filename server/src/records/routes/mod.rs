@@ -81,6 +81,17 @@ pub(crate) fn access_to(org: OrgAccess, resolved: &ResolvedType) -> RecordAccess
     RecordAccess::new(org, &resolved.schema.permissions)
 }
 
+/// The record's name when its type names records by their `name` field (else it keeps the
+/// one it has).
+pub(crate) fn name_from_field(schema: &TypeSchema, record: &mut RecordRow) {
+    if schema.named_by_field() {
+        record.name = match record.data.get("name").and_then(|v| v.as_str()) {
+            Some(name) => name.to_owned(),
+            None => crate::records::naming::provisional(&record.id),
+        };
+    }
+}
+
 /// A record as the caller sees it.
 pub(crate) fn wire(record: &RecordRow, access: &RecordAccess) -> Record {
     Record {
@@ -94,6 +105,12 @@ pub(crate) fn wire(record: &RecordRow, access: &RecordAccess) -> Record {
         updated_at: record.updated_at,
         amended_from: record.amended_from.clone(),
         can: access.can(Some(record)),
-        fields: record.data.clone().into_iter().collect(),
+        // A `name` field is the record's name, carried once.
+        fields: record
+            .data
+            .iter()
+            .filter(|(key, _)| key.as_str() != "name")
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
     }
 }

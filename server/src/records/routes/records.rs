@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ResolvedType, access_to, resolve, wire};
+use super::{ResolvedType, access_to, name_from_field, resolve, wire};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, Scope, forbidden, ResourceKind};
@@ -149,6 +149,7 @@ async fn create_record(
         created_at: now,
         updated_at: now,
     };
+    name_from_field(&resolved.schema, &mut record);
     let mut work = state.writes.begin().await?;
     let numbered_now = resolved.schema.naming.as_ref().is_some_and(|n| n.at == NamingAt::Create);
     if numbered_now {
@@ -242,6 +243,7 @@ async fn update_record(
     let prepared = rules::prepare(&resolved.schema, resolved.kind.as_deref(), &input, Some(&before.data)).map_err(ApiError::Validation)?;
     let mut record = before.clone();
     record.data = prepared.data;
+    name_from_field(&resolved.schema, &mut record);
     record.version += 1;
     record.updated_at = now_ms();
     let mut work = state.writes.begin().await?;

@@ -54,6 +54,14 @@ pub fn check_schema(schema: &TypeSchema, types: &HashSet<String>, errors: &mut E
     if let Some(workflow) = &schema.workflow {
         check_workflow(schema, workflow, errors);
     }
+    if let Some(name) = schema.field("name") {
+        if name.field_type != atrium_client::wire::FieldType::Text {
+            errors.insert("fields".into(), "a field called name must be text (it is the record's name)".into());
+        }
+        if schema.naming.is_some() {
+            errors.insert("naming".into(), "a type with a name field names its records by it".into());
+        }
+    }
     if let Some(naming) = &schema.naming {
         let prefix_ok = naming.prefix.chars().count() <= 20
             && naming

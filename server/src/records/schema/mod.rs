@@ -12,11 +12,12 @@ pub mod change;
 use atrium_client::wire::{FieldDef, FieldType, Naming, TypePermission, Workflow};
 use serde::{Deserialize, Serialize};
 
-/// Keys a record carries beside its fields; no field may take one of these names.
+/// Keys a record carries beside its fields; no field may take one of these names. A field
+/// called `name` (text) is the record's name itself (a client's name): such a type has no
+/// naming series.
 pub const RESERVED: &[&str] = &[
     "id",
     "type",
-    "name",
     "version",
     "state",
     "created_by",
@@ -66,6 +67,11 @@ impl TypeSchema {
     /// A top-level field by name.
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether records are named by their `name` field.
+    pub fn named_by_field(&self) -> bool {
+        self.field("name").is_some()
     }
 
     /// The state a new record starts in (the workflow's first).

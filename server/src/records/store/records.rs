@@ -81,7 +81,7 @@ pub async fn insert(tx: &mut Tx, record: &RecordRow) -> Result<bool, sqlx::Error
     let done = sqlx::query(
         "insert into records (id, org_id, type, name, named, version, state, data, amended_from, amend_root, created_by, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         on conflict (org_id, type, name) do nothing",
+         on conflict (org_id, type, name) where named = 1 do nothing",
     )
     .bind(&record.id)
     .bind(&record.org_id)
