@@ -141,7 +141,11 @@ fn field_error<'a>(body: &'a Value, field: &str) -> &'a str {
 }
 
 async fn count(user: &TestUser, org: &str, kind: &str) -> usize {
-    let (status, page) = get(user, &format!("/api/v1/orgs/{org}/records/{kind}?limit=200")).await;
+    let (status, page) = get(
+        user,
+        &format!("/api/v1/orgs/{org}/records/{kind}?limit=200"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     page["items"].as_array().unwrap().len()
 }
@@ -367,11 +371,11 @@ backend_tests! {
         let alice = fixtures::user(&server, "alice").await;
         let org = fixtures::create_org(&alice, "Acme").await.id;
         let types = format!("/api/v1/orgs/{org}/record-types");
-        let (status, _) = post(&alice, &types, json!({
-            "slug": "ticket", "name": "Ticket", "fields": [{"name": "title", "type": "text"}],
+        let (status, body) = post(&alice, &types, json!({
+            "slug": "job", "name": "Job", "fields": [{"name": "title", "type": "text"}],
             "naming": {"prefix": "T-", "year": true, "digits": 5}
         })).await;
-        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(status, StatusCode::CREATED, "{body}");
         let (status, _) = post(&alice, &types, json!({
             "slug": "bill", "name": "Bill", "fields": [{"name": "title", "type": "text"}],
             "workflow": {"states": [{"name": "draft"}, {"name": "issued", "final_state": true}],
@@ -384,7 +388,7 @@ backend_tests! {
         let creations = (0..50).map(|i| {
             let alice = alice.clone();
             let org = org.clone();
-            tokio::spawn(async move { create(&alice, &org, "ticket", json!({"title": format!("t{i}")})).await })
+            tokio::spawn(async move { create(&alice, &org, "job", json!({"title": format!("t{i}")})).await })
         });
         let mut names: Vec<String> = Vec::new();
         for handle in creations {

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, Message, Notification, Presence, Reactions, Record, RecordRemoved, Removed,
-    TaskEvent, UserRef,
+    BoardSummary, Channel, Message, Notification, Presence, Reactions, Record, RecordRemoved,
+    Removed, TaskEvent, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.

@@ -33,8 +33,7 @@ fn rules(permissions: &[TypePermission]) -> HashMap<(String, Action), Scope> {
 
 /// Whether `user` owns `record` for "only own" rows.
 pub fn owns(user: &str, record: &RecordRow) -> bool {
-    record.created_by == user
-        || record.data.get("assignee").and_then(|v| v.as_str()) == Some(user)
+    record.created_by == user || record.data.get("assignee").and_then(|v| v.as_str()) == Some(user)
 }
 
 /// The widest scope `subject` holds for `action` under `policy` and the type's rows.

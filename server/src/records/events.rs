@@ -11,7 +11,11 @@ use crate::db::Db;
 use crate::events::{Audience, NewEvent};
 
 /// The members who may read `record`, as user ids.
-pub async fn readers(db: &Db, access: &RecordAccess, record: &RecordRow) -> Result<Vec<String>, sqlx::Error> {
+pub async fn readers(
+    db: &Db,
+    access: &RecordAccess,
+    record: &RecordRow,
+) -> Result<Vec<String>, sqlx::Error> {
     let members = crate::orgs::store::list_members(db, &record.org_id).await?;
     Ok(members
         .into_iter()
@@ -29,7 +33,12 @@ pub async fn readers(db: &Db, access: &RecordAccess, record: &RecordRow) -> Resu
 }
 
 /// `kind` (`record.created`, …) with `data` for each reader.
-pub fn to_readers(org_id: &str, readers: &[String], kind: &'static str, data: &impl serde::Serialize) -> Vec<NewEvent> {
+pub fn to_readers(
+    org_id: &str,
+    readers: &[String],
+    kind: &'static str,
+    data: &impl serde::Serialize,
+) -> Vec<NewEvent> {
     readers
         .iter()
         .map(|user| NewEvent::new(org_id, Audience::User(user.clone()), kind, data))

@@ -20,14 +20,16 @@ pub fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> Vec<Fiel
         let rows = |v: Option<&Value>| -> Option<Vec<Map<String, Value>>> {
             match v {
                 None => Some(Vec::new()),
-                Some(Value::Array(items)) if items.iter().all(|i| i.get("id").is_some()) => Some(
-                    items.iter().filter_map(Value::as_object).cloned().collect(),
-                ),
+                Some(Value::Array(items)) if items.iter().all(|i| i.get("id").is_some()) => {
+                    Some(items.iter().filter_map(Value::as_object).cloned().collect())
+                }
                 _ => None,
             }
         };
         match (rows(old), rows(new)) {
-            (Some(old_rows), Some(new_rows)) if old.is_some_and(Value::is_array) || new.is_some_and(Value::is_array) => {
+            (Some(old_rows), Some(new_rows))
+                if old.is_some_and(Value::is_array) || new.is_some_and(Value::is_array) =>
+            {
                 diff_rows(key, &old_rows, &new_rows, &mut changes);
             }
             _ => changes.push(FieldChange {
@@ -46,7 +48,12 @@ fn diff_rows(
     new: &[Map<String, Value>],
     changes: &mut Vec<FieldChange>,
 ) {
-    let id = |row: &Map<String, Value>| row.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let id = |row: &Map<String, Value>| {
+        row.get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     for row in new {
         let row_id = id(row);
         match old.iter().find(|o| id(o) == row_id) {

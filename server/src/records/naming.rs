@@ -65,9 +65,15 @@ mod tests {
         let now = value::days_from_civil(2026, 3, 5) * 86_400_000;
         let period = period(&naming, now);
         assert_eq!(name(&naming, &period, 1), "INV-2026-00001");
-        let monthly = Naming { month: true, ..naming.clone() };
+        let monthly = Naming {
+            month: true,
+            ..naming.clone()
+        };
         assert_eq!(super::period(&monthly, now), "2026-03");
-        let plain = Naming { year: false, ..naming };
+        let plain = Naming {
+            year: false,
+            ..naming
+        };
         assert_eq!(name(&plain, &super::period(&plain, now), 42), "INV-00042");
         assert_eq!(amendment("INV-2026-00001", 2), "INV-2026-00001-2");
         assert!(provisional("0190a0b4-7c1e-7d3a-9f00-0123456789ab").starts_with("Draft-"));

@@ -245,16 +245,26 @@ impl ListPlan {
             ));
         }
         if let Some(user) = &self.only_creator {
-            conditions.push(format!("r.created_by = {}", sql.param(Param::Text(user.clone()))));
+            conditions.push(format!(
+                "r.created_by = {}",
+                sql.param(Param::Text(user.clone()))
+            ));
         }
         for filter in &self.filters {
             match &filter.column {
                 Column::Builtin(expr, numeric) => {
                     conditions.push(condition(sql, expr, *numeric, &filter.op));
                 }
-                Column::Field(name, _) if self.sort == filter.column && matches!(filter.op, Op::Gte(_) | Op::Lte(_) | Op::Eq(_)) => {
+                Column::Field(name, _)
+                    if self.sort == filter.column
+                        && matches!(filter.op, Op::Gte(_) | Op::Lte(_) | Op::Eq(_)) =>
+                {
                     let _ = name;
-                    let expr = if filter.column.numeric() { "s.num" } else { "s.txt" };
+                    let expr = if filter.column.numeric() {
+                        "s.num"
+                    } else {
+                        "s.txt"
+                    };
                     conditions.push(condition(sql, expr, filter.column.numeric(), &filter.op));
                 }
                 Column::Field(name, _) => {
@@ -289,7 +299,11 @@ impl ListPlan {
         };
         self.from_where(&mut sql, org_id, record_type);
         let key = self.sort_expr().to_owned();
-        let (cmp, dir) = if self.descending { ("<", "desc") } else { (">", "asc") };
+        let (cmp, dir) = if self.descending {
+            ("<", "desc")
+        } else {
+            (">", "asc")
+        };
         if let Some(cursor) = &self.cursor {
             let value = match &cursor.key {
                 CursorKey::Int(n) => Param::Int(*n),
@@ -335,13 +349,18 @@ impl ListPlan {
     pub fn cursor_after(&self, schema: &TypeSchema, record: &RecordRow) -> Cursor {
         let key = match &self.sort {
             Column::Builtin("r.name", _) => CursorKey::Text(record.name.clone()),
-            Column::Builtin("r.state", _) => CursorKey::Text(record.state.clone().unwrap_or_default()),
+            Column::Builtin("r.state", _) => {
+                CursorKey::Text(record.state.clone().unwrap_or_default())
+            }
             Column::Builtin("r.created_by", _) => CursorKey::Text(record.created_by.clone()),
             Column::Builtin("r.updated_at", _) => CursorKey::Int(record.updated_at),
             Column::Builtin(..) => CursorKey::Int(record.created_at),
             Column::Field(name, t) => {
                 let _ = schema;
-                match value::index_values(*t, record.data.get(name)).into_iter().next() {
+                match value::index_values(*t, record.data.get(name))
+                    .into_iter()
+                    .next()
+                {
                     Some(Indexed::Num(n)) => CursorKey::Int(n),
                     Some(Indexed::Txt(s)) => CursorKey::Text(s),
                     None => CursorKey::Text(String::new()),
@@ -356,7 +375,9 @@ impl ListPlan {
 /// (stored as millionths) as decimal strings.
 pub fn total_value(field_type: FieldType, sum: i64) -> Value {
     match field_type {
-        FieldType::Number | FieldType::Percent => Value::String(value::from_micros(sum).to_string()),
+        FieldType::Number | FieldType::Percent => {
+            Value::String(value::from_micros(sum).to_string())
+        }
         _ => Value::from(sum),
     }
 }
@@ -376,14 +397,22 @@ mod tests {
     }
 
     fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect()
     }
 
     #[test]
     fn a_range_on_the_sort_field_goes_on_the_sort_join() {
         let plan = plan(
             &schema(),
-            &q(&[("status", "open"), ("due.gte", "2026-01-01"), ("due.lte", "2026-02-01"), ("sort", "due")]),
+            &q(&[
+                ("status", "open"),
+                ("due.gte", "2026-01-01"),
+                ("due.lte", "2026-02-01"),
+                ("sort", "due"),
+            ]),
         )
         .unwrap();
         let sql = plan.page_sql("r.id", "o", "t");

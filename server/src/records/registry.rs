@@ -122,7 +122,10 @@ impl RecordKind for ClientKind {
         if let Some(code) = data.get("currency").and_then(Value::as_str)
             && !is_currency(code)
         {
-            errors.insert("currency".into(), "must be an ISO 4217 currency code".into());
+            errors.insert(
+                "currency".into(),
+                "must be an ISO 4217 currency code".into(),
+            );
         }
     }
 }

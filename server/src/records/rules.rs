@@ -69,7 +69,13 @@ pub fn prepare(
             }
             continue;
         }
-        match read_field(field, given, previous.and_then(|p| p.get(key)), key, &mut errors) {
+        match read_field(
+            field,
+            given,
+            previous.and_then(|p| p.get(key)),
+            key,
+            &mut errors,
+        ) {
             Some(stored) => {
                 data.insert(key.clone(), stored);
             }
@@ -127,7 +133,10 @@ fn read_field(
         Value::Null => return None,
         Value::Array(rows) if rows.len() <= MAX_ROWS => rows,
         _ => {
-            errors.insert(path.to_owned(), format!("must be a list of at most {MAX_ROWS} rows"));
+            errors.insert(
+                path.to_owned(),
+                format!("must be a list of at most {MAX_ROWS} rows"),
+            );
             return None;
         }
     };
@@ -164,7 +173,10 @@ fn read_field(
                 continue;
             }
             let Some(column) = columns.iter().find(|c| &c.name == key) else {
-                errors.insert(format!("{at}.{key}"), "is not a column of this table".into());
+                errors.insert(
+                    format!("{at}.{key}"),
+                    "is not a column of this table".into(),
+                );
                 continue;
             };
             if column.read_only || column.computed.is_some() {
@@ -207,7 +219,9 @@ fn from_decimal(field_type: FieldType, d: Decimal) -> Option<Value> {
             let d = d.round_dp(value::MAX_SCALE).normalize();
             value::micros(d).map(|_| Value::String(d.to_string()))
         }
-        FieldType::Date => d.to_i64().map(|days| Value::String(value::format_date(days))),
+        FieldType::Date => d
+            .to_i64()
+            .map(|days| Value::String(value::format_date(days))),
         _ => d
             .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
             .to_i64()
@@ -312,12 +326,18 @@ fn check_rules(
         if let (Some(m), Some(min)) = (measure, bound(&field.min))
             && m < min
         {
-            errors.insert(path.clone(), format!("must be at least {}", shown(field, &field.min)));
+            errors.insert(
+                path.clone(),
+                format!("must be at least {}", shown(field, &field.min)),
+            );
         }
         if let (Some(m), Some(max)) = (measure, bound(&field.max))
             && m > max
         {
-            errors.insert(path.clone(), format!("must be at most {}", shown(field, &field.max)));
+            errors.insert(
+                path.clone(),
+                format!("must be at most {}", shown(field, &field.max)),
+            );
         }
         if let (Some(pattern), Some(s)) = (&field.pattern, v.as_str()) {
             let whole = format!("^(?:{pattern})$");
@@ -360,9 +380,11 @@ fn shown(field: &FieldDef, bound: &Option<Value>) -> String {
         other => other.to_string(),
     });
     let unit = match field.field_type {
-        FieldType::Text | FieldType::LongText | FieldType::Email | FieldType::Phone | FieldType::Url => {
-            " characters"
-        }
+        FieldType::Text
+        | FieldType::LongText
+        | FieldType::Email
+        | FieldType::Phone
+        | FieldType::Url => " characters",
         FieldType::Table | FieldType::MultiSelect => " items",
         _ => "",
     };

@@ -50,7 +50,11 @@ pub fn indexable(field_type: FieldType) -> bool {
 pub fn totalled(field_type: FieldType) -> bool {
     matches!(
         field_type,
-        FieldType::Money | FieldType::Number | FieldType::Integer | FieldType::Percent | FieldType::Duration
+        FieldType::Money
+            | FieldType::Number
+            | FieldType::Integer
+            | FieldType::Percent
+            | FieldType::Duration
     )
 }
 
@@ -160,7 +164,9 @@ fn text(value: &Value, max: usize) -> Result<String, String> {
     if s.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err("must not contain control characters".into());
     }
     Ok(s.clone())
@@ -197,7 +203,10 @@ pub fn normalize(
             let s = text(value, MAX_TEXT)?;
             let s = s.trim().to_owned();
             if field_type == Select && !options.unwrap_or_default().contains(&s) {
-                return Err(format!("must be one of: {}", options.unwrap_or_default().join(", ")));
+                return Err(format!(
+                    "must be one of: {}",
+                    options.unwrap_or_default().join(", ")
+                ));
             }
             if matches!(field_type, User | Link | File) && s.len() > 64 {
                 return Err("must be an id".into());
@@ -348,13 +357,21 @@ mod tests {
         let options = vec!["a".to_owned(), "b".to_owned()];
         assert!(normalize(FieldType::Select, Some(&options), &json!("c")).is_err());
         assert_eq!(
-            normalize(FieldType::MultiSelect, Some(&options), &json!(["a", "a", "b"])).unwrap(),
+            normalize(
+                FieldType::MultiSelect,
+                Some(&options),
+                &json!(["a", "a", "b"])
+            )
+            .unwrap(),
             Some(json!(["a", "b"]))
         );
         assert!(normalize(FieldType::Email, None, &json!("nope")).is_err());
         assert!(normalize(FieldType::Url, None, &json!("javascript:alert(1)")).is_err());
         assert!(normalize(FieldType::Phone, None, &json!("+44 20 7946 0958")).is_ok());
         assert!(normalize(FieldType::Money, None, &json!(12.5)).is_err());
-        assert_eq!(normalize(FieldType::Text, None, &json!("  ")).unwrap(), None);
+        assert_eq!(
+            normalize(FieldType::Text, None, &json!("  ")).unwrap(),
+            None
+        );
     }
 }

@@ -41,7 +41,11 @@ impl From<Refusal> for ApiError {
 }
 
 /// The transition `action` from `state`.
-pub fn find<'w>(workflow: &'w Workflow, state: Option<&str>, action: &str) -> Option<&'w Transition> {
+pub fn find<'w>(
+    workflow: &'w Workflow,
+    state: Option<&str>,
+    action: &str,
+) -> Option<&'w Transition> {
     let state = state?;
     workflow
         .transitions
@@ -57,7 +61,11 @@ pub fn check(
     is_creator: bool,
     data: &Map<String, Value>,
 ) -> Result<(), Refusal> {
-    if !transition.roles.is_empty() && !roles.iter().any(|r| transition.roles.iter().any(|t| t == r)) {
+    if !transition.roles.is_empty()
+        && !roles
+            .iter()
+            .any(|r| transition.roles.iter().any(|t| t == r))
+    {
         return Err(Refusal::Role);
     }
     if is_creator && !transition.allow_self_approval {
@@ -82,14 +90,18 @@ pub fn holds(condition: &Condition, data: &Map<String, Value>) -> bool {
             _ => None,
         }
     };
-    let ordered = |want: fn(std::cmp::Ordering) -> bool| {
-        match (current.and_then(number), condition.value.as_ref().and_then(number)) {
-            (Some(a), Some(b)) => want(a.cmp(&b)),
-            _ => match (current.and_then(Value::as_str), condition.value.as_ref().and_then(Value::as_str)) {
-                (Some(a), Some(b)) => want(a.cmp(b)),
-                _ => false,
-            },
-        }
+    let ordered = |want: fn(std::cmp::Ordering) -> bool| match (
+        current.and_then(number),
+        condition.value.as_ref().and_then(number),
+    ) {
+        (Some(a), Some(b)) => want(a.cmp(&b)),
+        _ => match (
+            current.and_then(Value::as_str),
+            condition.value.as_ref().and_then(Value::as_str),
+        ) {
+            (Some(a), Some(b)) => want(a.cmp(b)),
+            _ => false,
+        },
     };
     match condition.op.as_str() {
         "empty" => current.is_none(),
@@ -127,10 +139,19 @@ mod tests {
         assert!(find(&w, Some("draft"), "approve").is_none());
         let approve = find(&w, Some("submitted"), "approve").unwrap();
         let data = json!({"total": 10}).as_object().unwrap().clone();
-        assert_eq!(check(approve, &["member"], false, &data), Err(Refusal::Role));
-        assert_eq!(check(approve, &["member", "accountant"], true, &data), Err(Refusal::SelfApproval));
+        assert_eq!(
+            check(approve, &["member"], false, &data),
+            Err(Refusal::Role)
+        );
+        assert_eq!(
+            check(approve, &["member", "accountant"], true, &data),
+            Err(Refusal::SelfApproval)
+        );
         assert_eq!(check(approve, &["accountant"], false, &data), Ok(()));
         let zero = json!({"total": 0}).as_object().unwrap().clone();
-        assert_eq!(check(approve, &["accountant"], false, &zero), Err(Refusal::Condition("total".into())));
+        assert_eq!(
+            check(approve, &["accountant"], false, &zero),
+            Err(Refusal::Condition("total".into()))
+        );
     }
 }

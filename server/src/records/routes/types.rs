@@ -51,7 +51,12 @@ fn wire(resolved: &ResolvedType, org: &OrgAccess) -> RecordType {
     }
 }
 
-async fn require_types(state: &AppState, user: &CurrentUser, org_id: &str, action: Action) -> Result<OrgAccess> {
+async fn require_types(
+    state: &AppState,
+    user: &CurrentUser,
+    org_id: &str,
+    action: Action,
+) -> Result<OrgAccess> {
     let org = authz::org_access(&state.db, user.id(), org_id).await?;
     if !org.may(action, Resource::new(ResourceKind::RecordType)) {
         return Err(forbidden(action, ResourceKind::RecordType));
@@ -60,14 +65,22 @@ async fn require_types(state: &AppState, user: &CurrentUser, org_id: &str, actio
 }
 
 fn invalid(errors: Errors) -> Result<()> {
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// The org's record types.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/record-types", tag = "records", params(("org" = String, Path)), responses(
     (status = 200, description = "Built-in and custom types", body = RecordTypeList),
     (status = 404, description = "No such organisation", body = ErrorBody)))]
-async fn list_types(State(state): State<AppState>, user: CurrentUser, Path(org_id): Path<String>) -> Result<Json<RecordTypeList>> {
+async fn list_types(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(org_id): Path<String>,
+) -> Result<Json<RecordTypeList>> {
     let org = require_types(&state, &user, &org_id, Action::Read).await?;
     let mut items = Vec::new();
     for kind in Registry::builtin().all() {
@@ -91,7 +104,11 @@ async fn list_types(State(state): State<AppState>, user: CurrentUser, Path(org_i
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/record-types/{type}", tag = "records", params(("org" = String, Path), ("type" = String, Path)), responses(
     (status = 200, description = "The type", body = RecordType),
     (status = 404, description = "No such type", body = ErrorBody)))]
-async fn get_type(State(state): State<AppState>, user: CurrentUser, Path((org_id, slug)): Path<(String, String)>) -> Result<Json<RecordType>> {
+async fn get_type(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((org_id, slug)): Path<(String, String)>,
+) -> Result<Json<RecordType>> {
     let org = require_types(&state, &user, &org_id, Action::Read).await?;
     Ok(Json(wire(&resolve(&state.db, &org_id, &slug).await?, &org)))
 }
@@ -126,7 +143,10 @@ async fn create_type(
     let name = body.name.trim().to_owned();
     let mut work = state.writes.begin().await?;
     if !store::types::create(work.tx(), &org_id, &body.slug, &name, &schema, user.id()).await? {
-        return Err(ApiError::conflict("slug_taken", "the org already has a type with this slug"));
+        return Err(ApiError::conflict(
+            "slug_taken",
+            "the org already has a type with this slug",
+        ));
     }
     let event = Event::new("record_type.created", Some(user.id()))
         .org(&org_id)
@@ -154,11 +174,19 @@ async fn update_type(
 ) -> Result<Json<RecordType>> {
     let org = require_types(&state, &user, &org_id, Action::Manage).await?;
     if Registry::builtin().get(&slug).is_some() {
-        return Err(ApiError::conflict("built_in_type", "built-in types are changed by the server, not through the API"));
+        return Err(ApiError::conflict(
+            "built_in_type",
+            "built-in types are changed by the server, not through the API",
+        ));
     }
-    let before = store::types::find(&state.db, &org_id, &slug).await?.ok_or(ApiError::NotFound("record type"))?;
+    let before = store::types::find(&state.db, &org_id, &slug)
+        .await?
+        .ok_or(ApiError::NotFound("record type"))?;
     if before.version != body.version {
-        return Err(ApiError::conflict("stale_version", format!("the type is at version {}", before.version)));
+        return Err(ApiError::conflict(
+            "stale_version",
+            format!("the type is at version {}", before.version),
+        ));
     }
     let schema = TypeSchema {
         fields: body.fields,
@@ -184,7 +212,9 @@ async fn update_type(
             store::index::drop_unique(work.tx(), &org_id, &slug, &field.name).await?;
         }
     }
-    let gained_unique = schema.unique_fields().any(|f| !before.schema.field(&f.name).is_some_and(|b| b.unique));
+    let gained_unique = schema
+        .unique_fields()
+        .any(|f| !before.schema.field(&f.name).is_some_and(|b| b.unique));
     if change::needs_reindex(&before.schema, &schema) || gained_unique {
         let mut after = String::new();
         loop {
@@ -193,7 +223,10 @@ async fn update_type(
             after = last.id.clone();
             for record in &batch {
                 if let Err(field) = store::index::write(work.tx(), &schema, record).await? {
-                    return Err(ApiError::invalid_field(&field, "cannot become unique: values are shared by several records"));
+                    return Err(ApiError::invalid_field(
+                        &field,
+                        "cannot become unique: values are shared by several records",
+                    ));
                 }
             }
         }
@@ -206,7 +239,10 @@ async fn update_type(
         archived: body.archived,
     };
     if !store::types::update(work.tx(), &org_id, &row, before.version, user.id()).await? {
-        return Err(ApiError::conflict("stale_version", "the type changed meanwhile"));
+        return Err(ApiError::conflict(
+            "stale_version",
+            "the type changed meanwhile",
+        ));
     }
     let event = Event::new("record_type.updated", Some(user.id()))
         .org(&org_id)

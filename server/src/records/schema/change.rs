@@ -74,7 +74,9 @@ pub fn checks(old: &TypeSchema, new: &TypeSchema) -> Vec<ChangeCheck> {
         let name = field.name.clone();
         let Some(before) = old.field(&field.name) else {
             if field.required && field.default.is_none() && field.computed.is_none() {
-                checks.push(ChangeCheck::NowRequired { field: name.clone() });
+                checks.push(ChangeCheck::NowRequired {
+                    field: name.clone(),
+                });
             }
             if field.unique {
                 checks.push(ChangeCheck::NowUnique { field: name });
@@ -84,14 +86,20 @@ pub fn checks(old: &TypeSchema, new: &TypeSchema) -> Vec<ChangeCheck> {
         if !compatible(before.field_type, field.field_type)
             || (field.field_type == FieldType::Table && before.fields != field.fields)
         {
-            checks.push(ChangeCheck::TypeChanged { field: name.clone() });
+            checks.push(ChangeCheck::TypeChanged {
+                field: name.clone(),
+            });
             continue;
         }
         if field.required && !before.required && field.computed.is_none() {
-            checks.push(ChangeCheck::NowRequired { field: name.clone() });
+            checks.push(ChangeCheck::NowRequired {
+                field: name.clone(),
+            });
         }
         if field.unique && !before.unique {
-            checks.push(ChangeCheck::NowUnique { field: name.clone() });
+            checks.push(ChangeCheck::NowUnique {
+                field: name.clone(),
+            });
         }
         if let (Some(old_options), Some(new_options)) = (&before.options, &field.options) {
             let removed: Vec<String> = old_options
@@ -100,7 +108,10 @@ pub fn checks(old: &TypeSchema, new: &TypeSchema) -> Vec<ChangeCheck> {
                 .cloned()
                 .collect();
             if !removed.is_empty() {
-                checks.push(ChangeCheck::OptionsNarrowed { field: name, removed });
+                checks.push(ChangeCheck::OptionsNarrowed {
+                    field: name,
+                    removed,
+                });
             }
         }
     }
@@ -114,9 +125,10 @@ pub fn needs_reindex(old: &TypeSchema, new: &TypeSchema) -> bool {
     new.indexed_fields().any(|field| {
         old.field(&field.name)
             .is_none_or(|before| before.field_type != field.field_type)
-    }) || old
-        .indexed_fields()
-        .any(|field| new.field(&field.name).is_none_or(|f| !value::indexable(f.field_type)))
+    }) || old.indexed_fields().any(|field| {
+        new.field(&field.name)
+            .is_none_or(|f| !value::indexable(f.field_type))
+    })
 }
 
 #[cfg(test)]
@@ -145,8 +157,12 @@ mod tests {
             field: "status".into(),
             removed: vec!["b".into()]
         }));
-        assert!(found.contains(&ChangeCheck::NowRequired { field: "note".into() }));
-        assert!(found.contains(&ChangeCheck::TypeChanged { field: "count".into() }));
+        assert!(found.contains(&ChangeCheck::NowRequired {
+            field: "note".into()
+        }));
+        assert!(found.contains(&ChangeCheck::TypeChanged {
+            field: "count".into()
+        }));
         assert!(needs_reindex(&old, &new));
         assert!(!needs_reindex(&old, &old));
     }

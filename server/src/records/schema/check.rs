@@ -44,7 +44,10 @@ pub fn check_slug(slug: &str, errors: &mut Errors) {
 pub fn check_name(name: &str, errors: &mut Errors) {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        errors.insert("name".into(), "must be 1 to 100 printable characters".into());
+        errors.insert(
+            "name".into(),
+            "must be 1 to 100 printable characters".into(),
+        );
     }
 }
 
@@ -56,10 +59,16 @@ pub fn check_schema(schema: &TypeSchema, types: &HashSet<String>, errors: &mut E
     }
     if let Some(name) = schema.field("name") {
         if name.field_type != atrium_client::wire::FieldType::Text {
-            errors.insert("fields".into(), "a field called name must be text (it is the record's name)".into());
+            errors.insert(
+                "fields".into(),
+                "a field called name must be text (it is the record's name)".into(),
+            );
         }
         if schema.naming.is_some() {
-            errors.insert("naming".into(), "a type with a name field names its records by it".into());
+            errors.insert(
+                "naming".into(),
+                "a type with a name field names its records by it".into(),
+            );
         }
     }
     if let Some(naming) = &schema.naming {
@@ -142,7 +151,10 @@ fn check_field(
     if let Some(label) = &field.label
         && label.chars().count() > 100
     {
-        errors.insert(format!("{path}.label"), "must be at most 100 characters".into());
+        errors.insert(
+            format!("{path}.label"),
+            "must be at most 100 characters".into(),
+        );
     }
     let selects = matches!(kind, Select | MultiSelect);
     match (&field.options, selects) {
@@ -163,13 +175,19 @@ fn check_field(
             errors.insert(format!("{path}.options"), "a select needs options".into());
         }
         (Some(_), false) => {
-            errors.insert(format!("{path}.options"), "only selects have options".into());
+            errors.insert(
+                format!("{path}.options"),
+                "only selects have options".into(),
+            );
         }
         (None, false) => {}
     }
     match (&field.to, kind) {
         (Some(to), Link) if !types.contains(to) => {
-            errors.insert(format!("{path}.to"), "is not a record type of this org".into());
+            errors.insert(
+                format!("{path}.to"),
+                "is not a record type of this org".into(),
+            );
         }
         (None, Link) => {
             errors.insert(format!("{path}.to"), "a link needs its target type".into());
@@ -258,10 +276,9 @@ pub fn bound_of(kind: FieldType, bound: &serde_json::Value) -> Option<Decimal> {
             .as_str()
             .and_then(value::parse_date)
             .map(Decimal::from),
-        Text | LongText | Email | Phone | Url => bound
-            .as_u64()
-            .filter(|&n| n <= 100_000)
-            .map(Decimal::from),
+        Text | LongText | Email | Phone | Url => {
+            bound.as_u64().filter(|&n| n <= 100_000).map(Decimal::from)
+        }
         Table | MultiSelect => bound.as_u64().filter(|&n| n <= 10_000).map(Decimal::from),
         _ => None,
     }
@@ -285,7 +302,11 @@ fn check_computed(
     path: &str,
     errors: &mut Errors,
 ) {
-    let sibling = |name: &str| siblings.iter().find(|f| f.name == name && f.name != field.name);
+    let sibling = |name: &str| {
+        siblings
+            .iter()
+            .find(|f| f.name == name && f.name != field.name)
+    };
     let ok = match computed {
         Computed::Sum(column) => column.split_once('.').is_some_and(|(table, col)| {
             sibling(table)
@@ -296,9 +317,9 @@ fn check_computed(
         }),
         Computed::Product([a, b]) => {
             numeric(field.field_type)
-                && [a, b]
-                    .iter()
-                    .all(|n| sibling(n).is_some_and(|f| numeric(f.field_type) && f.computed.is_none()))
+                && [a, b].iter().all(|n| {
+                    sibling(n).is_some_and(|f| numeric(f.field_type) && f.computed.is_none())
+                })
         }
         Computed::DateAddDays { date, days } => {
             field.field_type == FieldType::Date
@@ -341,7 +362,10 @@ fn check_workflow(
             errors.insert(format!("{at}.action"), "must be a lowercase name".into());
         }
         if t.from.is_empty() || t.from.iter().any(|s| !states.contains(s.as_str())) {
-            errors.insert(format!("{at}.from"), "must name states of the workflow".into());
+            errors.insert(
+                format!("{at}.from"),
+                "must name states of the workflow".into(),
+            );
         }
         for from in &t.from {
             if !actions.insert((t.action.clone(), from.clone())) {
@@ -352,7 +376,10 @@ fn check_workflow(
             }
         }
         if !states.contains(t.to.as_str()) {
-            errors.insert(format!("{at}.to"), "must name a state of the workflow".into());
+            errors.insert(
+                format!("{at}.to"),
+                "must name a state of the workflow".into(),
+            );
         }
         if let Some(condition) = &t.condition {
             let known = schema.field(&condition.field).is_some();

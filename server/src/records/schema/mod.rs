@@ -6,8 +6,8 @@
 //!   workflow, naming, permissions), with a field error naming the faulty part.
 //! - [`change`] — what a new version must check against the records that exist.
 
-pub mod check;
 pub mod change;
+pub mod check;
 
 use atrium_client::wire::{FieldDef, FieldType, Naming, TypePermission, Workflow};
 use serde::{Deserialize, Serialize};

@@ -39,7 +39,11 @@ pub async fn append(tx: &mut Tx, entry: &NewEntry<'_>) -> Result<(), sqlx::Error
 }
 
 /// A record's history, oldest first.
-pub async fn list(db: &Db, org_id: &str, record_id: &str) -> Result<Vec<RecordHistoryEntry>, sqlx::Error> {
+pub async fn list(
+    db: &Db,
+    org_id: &str,
+    record_id: &str,
+) -> Result<Vec<RecordHistoryEntry>, sqlx::Error> {
     let rows = sqlx::query(
         "select id, user_id, at, kind, changes, action, comment from record_history
          where org_id = $1 and record_id = $2 order by at, id",

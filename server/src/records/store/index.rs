@@ -12,7 +12,11 @@ use crate::records::value::{self, Indexed, NO_NUMBER};
 /// Rewrites a record's index rows and unique values. `Err(field)` when a unique field's value
 /// is taken by another record of the type (nothing is left half-written: the caller rolls
 /// back).
-pub async fn write(tx: &mut Tx, schema: &TypeSchema, record: &RecordRow) -> Result<Result<(), String>, sqlx::Error> {
+pub async fn write(
+    tx: &mut Tx,
+    schema: &TypeSchema,
+    record: &RecordRow,
+) -> Result<Result<(), String>, sqlx::Error> {
     clear(tx, &record.id).await?;
     let mut rows: Vec<(String, i64, Indexed)> = Vec::new();
     for field in schema.indexed_fields() {
@@ -127,7 +131,12 @@ pub async fn count_in_the_way(
 }
 
 /// Forgets the unique values of a field that is no longer unique.
-pub async fn drop_unique(tx: &mut Tx, org_id: &str, record_type: &str, field: &str) -> Result<(), sqlx::Error> {
+pub async fn drop_unique(
+    tx: &mut Tx,
+    org_id: &str,
+    record_type: &str,
+    field: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("delete from record_unique_values where org_id = $1 and type = $2 and field = $3")
         .bind(org_id)
         .bind(record_type)
@@ -139,20 +148,52 @@ pub async fn drop_unique(tx: &mut Tx, org_id: &str, record_type: &str, field: &s
 
 /// Whether `user_id` is a member of the org.
 pub async fn is_member(tx: &mut Tx, org_id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
-    exists(tx, "select 1 as x from org_members where org_id = $1 and user_id = $2", org_id, user_id, None).await
+    exists(
+        tx,
+        "select 1 as x from org_members where org_id = $1 and user_id = $2",
+        org_id,
+        user_id,
+        None,
+    )
+    .await
 }
 
 /// Whether a record of `record_type` with `id` exists in the org.
-pub async fn record_exists(tx: &mut Tx, org_id: &str, record_type: &str, id: &str) -> Result<bool, sqlx::Error> {
-    exists(tx, "select 1 as x from records where org_id = $1 and id = $2 and type = $3", org_id, id, Some(record_type)).await
+pub async fn record_exists(
+    tx: &mut Tx,
+    org_id: &str,
+    record_type: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    exists(
+        tx,
+        "select 1 as x from records where org_id = $1 and id = $2 and type = $3",
+        org_id,
+        id,
+        Some(record_type),
+    )
+    .await
 }
 
 /// Whether a live file with `id` belongs to the org.
 pub async fn file_exists(tx: &mut Tx, org_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-    exists(tx, "select 1 as x from files where org_id = $1 and id = $2 and trashed_at is null", org_id, id, None).await
+    exists(
+        tx,
+        "select 1 as x from files where org_id = $1 and id = $2 and trashed_at is null",
+        org_id,
+        id,
+        None,
+    )
+    .await
 }
 
-async fn exists(tx: &mut Tx, sql: &'static str, org_id: &str, id: &str, third: Option<&str>) -> Result<bool, sqlx::Error> {
+async fn exists(
+    tx: &mut Tx,
+    sql: &'static str,
+    org_id: &str,
+    id: &str,
+    third: Option<&str>,
+) -> Result<bool, sqlx::Error> {
     let mut query = sqlx::query(sql).bind(org_id).bind(id);
     if let Some(third) = third {
         query = query.bind(third);

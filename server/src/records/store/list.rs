@@ -45,6 +45,11 @@ pub async fn totals(
     let sql = plan.totals_sql(fields, org_id, record_type);
     let rows = bound(&sql).fetch_all(db.pool()).await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("field")?, row.try_get::<Option<i64>, _>("total")?.unwrap_or(0))))
+        .map(|row| {
+            Ok((
+                row.try_get("field")?,
+                row.try_get::<Option<i64>, _>("total")?.unwrap_or(0),
+            ))
+        })
         .collect()
 }

@@ -63,7 +63,11 @@ pub async fn org_of(db: &Db, record_id: &str) -> Result<Option<String>, sqlx::Er
 }
 
 /// A record of the org.
-pub async fn find(db: &Db, org_id: &str, record_id: &str) -> Result<Option<RecordRow>, sqlx::Error> {
+pub async fn find(
+    db: &Db,
+    org_id: &str,
+    record_id: &str,
+) -> Result<Option<RecordRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "select {COLUMNS} from records r where r.org_id = $1 and r.id = $2"
     ));
@@ -134,11 +138,12 @@ pub async fn delete(tx: &mut Tx, org_id: &str, record_id: &str) -> Result<bool, 
 
 /// How many amendments a chain already has.
 pub async fn amendments(tx: &mut Tx, org_id: &str, root_id: &str) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("select count(*) as n from records where org_id = $1 and amend_root = $2")
-        .bind(org_id)
-        .bind(root_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let row =
+        sqlx::query("select count(*) as n from records where org_id = $1 and amend_root = $2")
+            .bind(org_id)
+            .bind(root_id)
+            .fetch_one(&mut **tx)
+            .await?;
     row.try_get("n")
 }
 
