@@ -480,4 +480,118 @@ backend_tests! {
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(count(&alice, &org, "lead").await, 2);
     }
+
+    async fn csv_round_trip_and_all_or_nothing_import(backend) {
+        let server = TestServer::builder(backend).start().await;
+        let alice = fixtures::user(&server, "alice").await;
+        let carol = fixtures::user(&server, "carol").await;
+        let eve = fixtures::user(&server, "eve").await;
+        let org = fixtures::create_org(&alice, "Acme").await.id;
+        fixtures::create_org(&eve, "Other").await;
+        fixtures::add_org_member(&alice, &org, &carol, OrgRole::Member).await;
+        let expense = |slug: &str| json!({
+            "slug": slug, "name": "Expense",
+            "fields": [
+                {"name": "code", "type": "text", "required": true, "unique": true},
+                {"name": "amount", "type": "money"},
+                {"name": "category", "type": "select", "options": ["travel", "food"]},
+                {"name": "spent", "type": "date"},
+                {"name": "rate", "type": "percent"},
+                {"name": "tags", "type": "multi_select", "options": ["a", "b"]},
+                {"name": "lines", "type": "table", "fields": [{"name": "item", "type": "text"}, {"name": "qty", "type": "integer"}]},
+                {"name": "note", "type": "text"}
+            ],
+            "permissions": [
+                {"role": "member", "action": "read", "scope": "own"},
+                {"role": "member", "action": "write", "scope": "own"},
+                {"role": "member", "action": "export", "scope": "own"}
+            ]
+        });
+        for slug in ["expense", "expense2"] {
+            let (status, body) = post(&alice, &format!("/api/v1/orgs/{org}/record-types"), expense(slug)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        create(&alice, &org, "expense", json!({"code": "E1", "amount": -500, "category": "travel", "spent": "2026-01-02",
+            "rate": "12.5", "tags": ["a", "b"], "lines": [{"item": "taxi, night", "qty": 2}], "note": "=HYPERLINK(\"http://x\")"})).await;
+        create(&alice, &org, "expense", json!({"code": "E2", "amount": 1200, "category": "food", "note": "line one\nline \"two\""})).await;
+        create(&alice, &org, "expense", json!({"code": "E3", "category": "travel"})).await;
+        create(&carol, &org, "expense", json!({"code": "C1", "amount": 7})).await;
+
+        let export = |user: &TestUser, path: String| {
+            let client = user.client.clone();
+            async move {
+                let response = client.request(Method::GET, &path).send().await.unwrap();
+                let status = response.status();
+                let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+                (status, kind, response.text().await.unwrap())
+            }
+        };
+        let path = format!("/api/v1/orgs/{org}/records/expense/export.csv");
+        let (status, kind, all) = export(&alice, format!("{path}?sort=code")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(kind.unwrap().starts_with("text/csv"));
+        let lines: Vec<&str> = all.lines().collect();
+        assert_eq!(lines[0], "id,name,state,code,amount,category,spent,rate,tags,lines,note");
+        assert!(all.contains("'=HYPERLINK"), "formulas are defused: {all}");
+        assert!(all.contains("'-500"), "{all}");
+        // Filters apply; "only own" exports only one's own; another org's member meets a 404.
+        let (_, _, travel) = export(&alice, format!("{path}?category=travel")).await;
+        assert_eq!(travel.lines().count(), 3, "{travel}");
+        let (status, _, own) = export(&carol, path.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(own.lines().count(), 2, "{own}");
+        assert!(own.contains("C1") && !own.contains("E1"));
+        let (status, _, _) = export(&eve, path.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Round trip: the export imports into a type of the same schema unchanged.
+        let mut socket = EventSocket::connect(&server, &alice.token).await;
+        let import = |user: &TestUser, slug: &str, csv: String| {
+            let client = user.client.clone();
+            let path = format!("/api/v1/orgs/{org}/records/{slug}/import.csv");
+            async move {
+                let response = client.request(Method::POST, &path).header("content-type", "text/csv").body(csv).send().await.unwrap();
+                let status = response.status();
+                (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let (status, body) = import(&alice, "expense2", all.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["created"], 4);
+        let frame = socket.expect("record.import.progress", |f| f.data["done"] == 4).await;
+        assert_eq!(frame.data["total"], 4);
+        let strip = |page: Value| -> Vec<Value> {
+            page["items"].as_array().unwrap().iter().map(|r| {
+                let mut r = r.clone();
+                let object = r.as_object_mut().unwrap();
+                for key in ["id", "name", "version", "created_at", "updated_at", "created_by", "can", "type"] {
+                    object.remove(key);
+                }
+                if let Some(lines) = object.get_mut("lines") {
+                    for line in lines.as_array_mut().unwrap() {
+                        line.as_object_mut().unwrap().remove("id");
+                    }
+                }
+                r
+            }).collect()
+        };
+        let (_, original) = get(&alice, &format!("/api/v1/orgs/{org}/records/expense?sort=code")).await;
+        let (_, copied) = get(&alice, &format!("/api/v1/orgs/{org}/records/expense2?sort=code")).await;
+        assert_eq!(strip(copied), strip(original));
+
+        // One bad row (or a duplicate unique value) writes nothing.
+        let bad = "code,amount,category\nN1,100,food\nN2,abc,food\nN3,5,drinks\n".to_owned();
+        let (status, body) = import(&alice, "expense2", bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        field_error(&body, "rows[2].amount");
+        field_error(&body, "rows[3].category");
+        let duplicate = "code,amount\nN1,1\nE1,2\n".to_owned();
+        let (status, body) = import(&alice, "expense2", duplicate).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        field_error(&body, "rows[2].code");
+        let (status, body) = import(&alice, "expense2", "code,colour\nX,red\n".to_owned()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        field_error(&body, "header.colour");
+        assert_eq!(count(&alice, &org, "expense2").await, 4);
+    }
 }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, Message, Notification, Presence, Reactions, Record, RecordRemoved,
-    Removed, TaskEvent, UserRef,
+    BoardSummary, Channel, ImportProgress, Message, Notification, Presence, Reactions, Record,
+    RecordRemoved, Removed, TaskEvent, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.
@@ -106,6 +106,9 @@ pub enum AppEvent {
     RecordTransitioned(Record),
     #[serde(rename = "record.deleted")]
     RecordDeleted(RecordRemoved),
+    /// The progress of the receiver's own CSV import (not kept).
+    #[serde(rename = "record.import.progress")]
+    RecordImportProgress(ImportProgress),
     /// Someone is typing in a channel or thread (not kept; not sent to the typist).
     #[serde(rename = "typing")]
     Typing(Typing),

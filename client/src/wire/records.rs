@@ -365,3 +365,20 @@ pub struct RecordRemoved {
     #[serde(rename = "type")]
     pub record_type: String,
 }
+
+/// `POST /orgs/{org}/records/{type}/import.csv`: every row written (in one transaction).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportResult {
+    pub created: u64,
+}
+
+/// Progress of the caller's CSV import (`record.import.progress`, not kept): `phase` is
+/// `validating` or `writing`; `done` of `total` rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportProgress {
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub phase: String,
+    pub done: u64,
+    pub total: u64,
+}

@@ -10,26 +10,44 @@ use crate::authz::Subject;
 use crate::db::Db;
 use crate::events::{Audience, NewEvent};
 
+/// The org's members as policy subjects (read once for many records).
+pub async fn members(db: &Db, org_id: &str) -> Result<Vec<Subject>, sqlx::Error> {
+    let members = crate::orgs::store::list_members(db, org_id).await?;
+    Ok(members
+        .into_iter()
+        .map(|m| Subject {
+            user_id: m.user.id,
+            org_role: m.role,
+            business_roles: m.roles,
+            project_role: None,
+        })
+        .collect())
+}
+
+/// Those of `members` who may read `record`, as user ids.
+pub fn readers_among(
+    access: &RecordAccess,
+    members: &[Subject],
+    record: &RecordRow,
+) -> Vec<String> {
+    members
+        .iter()
+        .filter(|subject| access.may_read_as(subject, record))
+        .map(|subject| subject.user_id.clone())
+        .collect()
+}
+
 /// The members who may read `record`, as user ids.
 pub async fn readers(
     db: &Db,
     access: &RecordAccess,
     record: &RecordRow,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let members = crate::orgs::store::list_members(db, &record.org_id).await?;
-    Ok(members
-        .into_iter()
-        .filter(|m| {
-            let subject = Subject {
-                user_id: m.user.id.clone(),
-                org_role: m.role,
-                business_roles: m.roles.clone(),
-                project_role: None,
-            };
-            access.may_read_as(&subject, record)
-        })
-        .map(|m| m.user.id)
-        .collect())
+    Ok(readers_among(
+        access,
+        &members(db, &record.org_id).await?,
+        record,
+    ))
 }
 
 /// `kind` (`record.created`, …) with `data` for each reader.

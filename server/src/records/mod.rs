@@ -13,11 +13,13 @@
 //! - [`history`] — field-level diffs.
 //! - [`access`] — per-type permissions over the platform policy.
 //! - [`query`] — list filters, sort, keyset cursor and totals, planned as SQL.
+//! - [`csv`] — CSV cells and headers (export and import run in [`routes`]).
 //! - [`events`] — record events and who receives them.
 //! - [`store`] — every SQL statement of the domain.
 //! - [`routes`] — `/orgs/{org}/record-types`, `/orgs/{org}/records/{type}`, `/records/{id}`.
 
 pub mod access;
+pub mod csv;
 pub mod events;
 pub mod history;
 pub mod naming;

@@ -231,6 +231,11 @@ fn condition(sql: &mut Sql, expr: &str, numeric: bool, op: &Op) -> String {
 }
 
 impl ListPlan {
+    /// Continues the list after `cursor` (an export's query loop).
+    pub fn set_cursor(&mut self, cursor: Cursor) {
+        self.cursor = Some(cursor);
+    }
+
     /// `from … where …` of the filtered set (no cursor), with `s` the sort join when sorting
     /// on a field.
     fn from_where(&self, sql: &mut Sql, org_id: &str, record_type: &str) {

@@ -1,6 +1,7 @@
 //! The records API: record types (`types`), records and their workflow and history
 //! (`records`). Shared here: resolving a type (built-in or custom) and a record's wire form.
 
+mod csv;
 mod records;
 mod types;
 
@@ -22,7 +23,9 @@ use crate::state::AppState;
 
 /// The records routes.
 pub fn router() -> OpenApiRouter<AppState> {
-    types::router().merge(records::router())
+    types::router()
+        .merge(records::router())
+        .merge(csv::router())
 }
 
 /// A type as the engine uses it.

@@ -44,7 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A type's records as the caller may reach them.
-async fn type_access(
+pub(super) async fn type_access(
     state: &AppState,
     user: &CurrentUser,
     org_id: &str,
@@ -82,7 +82,7 @@ async fn record_access(
 }
 
 /// Checks the ids a save names and writes the record's index; every fault a field error.
-async fn check_and_index(
+pub(super) async fn check_and_index(
     work: &mut UnitOfWork,
     resolved: &ResolvedType,
     record: &RecordRow,
@@ -123,7 +123,7 @@ async fn check_and_index(
 }
 
 /// Gives `record` its name from the series.
-async fn assign_name(
+pub(super) async fn assign_name(
     work: &mut UnitOfWork,
     resolved: &ResolvedType,
     record: &mut RecordRow,
