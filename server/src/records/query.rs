@@ -89,7 +89,8 @@ impl Sql {
 fn column(schema: &TypeSchema, name: &str) -> Option<Column> {
     Some(match name {
         "name" => Column::Builtin("r.name", false),
-        "state" => Column::Builtin("r.state", false),
+        // No state (a type without a workflow) sorts as the empty text, so cursors compare.
+        "state" => Column::Builtin("coalesce(r.state, '')", false),
         "created_by" => Column::Builtin("r.created_by", false),
         "created_at" => Column::Builtin("r.created_at", true),
         "updated_at" => Column::Builtin("r.updated_at", true),
@@ -238,7 +239,7 @@ impl ListPlan {
 
     /// `from … where …` of the filtered set (no cursor), with `s` the sort join when sorting
     /// on a field.
-    fn from_where(&self, sql: &mut Sql, org_id: &str, record_type: &str) {
+    fn filtered_set(&self, sql: &mut Sql, org_id: &str, record_type: &str) {
         let org = sql.param(Param::Text(org_id.to_owned()));
         let kind = sql.param(Param::Text(record_type.to_owned()));
         let mut text = String::from(" from records r");
@@ -302,8 +303,14 @@ impl ListPlan {
             text: format!("select {columns}"),
             params: Vec::new(),
         };
-        self.from_where(&mut sql, org_id, record_type);
+        self.filtered_set(&mut sql, org_id, record_type);
         let key = self.sort_expr().to_owned();
+        // The tiebreaker of a field sort is the sort join's own `record_id` (equal to `r.id`),
+        // so the index `(org, type, field, num|txt, record_id)` yields rows in order.
+        let id = match self.sort {
+            Column::Field(..) => "s.record_id",
+            Column::Builtin(..) => "r.id",
+        };
         let (cmp, dir) = if self.descending {
             ("<", "desc")
         } else {
@@ -314,15 +321,15 @@ impl ListPlan {
                 CursorKey::Int(n) => Param::Int(*n),
                 CursorKey::Text(t) => Param::Text(t.clone()),
             };
+            // A row-value comparison: both databases use it as a range on the sort index.
             let k = sql.param(value);
-            let id = sql.param(Param::Text(cursor.id.clone()));
-            sql.text.push_str(&format!(
-                " and ({key} {cmp} {k} or ({key} = {k} and r.id {cmp} {id}))"
-            ));
+            let after = sql.param(Param::Text(cursor.id.clone()));
+            sql.text
+                .push_str(&format!(" and ({key}, {id}) {cmp} ({k}, {after})"));
         }
         let limit = sql.param(Param::Int(i64::from(self.limit) + 1));
         sql.text
-            .push_str(&format!(" order by {key} {dir}, r.id {dir} limit {limit}"));
+            .push_str(&format!(" order by {key} {dir}, {id} {dir} limit {limit}"));
         sql
     }
 
@@ -332,7 +339,7 @@ impl ListPlan {
             text: "select r.id".into(),
             params: Vec::new(),
         };
-        self.from_where(&mut sql, org_id, record_type);
+        self.filtered_set(&mut sql, org_id, record_type);
         let inner = std::mem::take(&mut sql.text);
         let org = sql.param(Param::Text(org_id.to_owned()));
         let kind = sql.param(Param::Text(record_type.to_owned()));
@@ -354,7 +361,7 @@ impl ListPlan {
     pub fn cursor_after(&self, schema: &TypeSchema, record: &RecordRow) -> Cursor {
         let key = match &self.sort {
             Column::Builtin("r.name", _) => CursorKey::Text(record.name.clone()),
-            Column::Builtin("r.state", _) => {
+            Column::Builtin("coalesce(r.state, '')", _) => {
                 CursorKey::Text(record.state.clone().unwrap_or_default())
             }
             Column::Builtin("r.created_by", _) => CursorKey::Text(record.created_by.clone()),
@@ -424,7 +431,7 @@ mod tests {
         assert!(sql.text.contains("join record_values s"));
         assert!(sql.text.contains("s.num >= "));
         assert!(sql.text.contains("exists (select 1 from record_values v"));
-        assert!(sql.text.contains("order by s.num asc, r.id asc"));
+        assert!(sql.text.contains("order by s.num asc, s.record_id asc"));
         assert!(!sql.text.contains("offset"));
     }
 

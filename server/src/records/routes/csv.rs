@@ -197,8 +197,12 @@ fn progress(
     );
 }
 
-/// The rows of a CSV body read into field maps; errors per row and column.
-fn read_rows(resolved: &ResolvedType, body: &[u8]) -> Result<Vec<Map<String, Value>>> {
+/// Rows and their cells' errors, per row and column.
+type ReadRows = (Vec<Map<String, Value>>, BTreeMap<String, String>);
+
+/// The rows of a CSV body read into field maps, with the errors of cells that are no value of
+/// their field (those cells are left out, so the rules can still check the rest of the row).
+fn read_rows(resolved: &ResolvedType, body: &[u8]) -> Result<ReadRows> {
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(body);
@@ -253,11 +257,7 @@ fn read_rows(resolved: &ResolvedType, body: &[u8]) -> Result<Vec<Map<String, Val
         }
         rows.push(fields);
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    Ok((rows, errors))
 }
 
 /// Import records from CSV: every row checked first; one bad row writes nothing.
@@ -280,17 +280,18 @@ async fn import_csv(
     if resolved.archived {
         return Err(ApiError::conflict("type_archived", "the type is archived"));
     }
-    let rows = read_rows(&resolved, &body)?;
+    let (rows, mut errors) = read_rows(&resolved, &body)?;
     let total = rows.len();
     let mut prepared = Vec::with_capacity(total);
-    let mut errors = BTreeMap::new();
     for (i, row) in rows.iter().enumerate() {
         match rules::prepare(&resolved.schema, resolved.kind.as_deref(), row, None) {
             Ok(p) => prepared.push(p),
             Err(row_errors) => {
                 for (field, why) in row_errors {
                     if errors.len() < MAX_REPORTED_ERRORS {
-                        errors.insert(format!("rows[{}].{field}", i + 1), why);
+                        errors
+                            .entry(format!("rows[{}].{field}", i + 1))
+                            .or_insert(why);
                     }
                 }
             }
