@@ -29,6 +29,7 @@ use tokio::sync::Notify;
 use crate::chat::feed::MessagePayload;
 use crate::docs::feed::DocPayload;
 use crate::files::feed::FilePayload;
+use crate::records::feed::RecordPayload;
 
 /// Every change's lag behind the horizon, per consumer (labelled by role, e.g. `search`).
 pub const CONSUMER_LAG: &str = "atrium_feed_consumer_lag";
@@ -41,6 +42,7 @@ pub enum ChangeKind {
     Doc,
     Message,
     File,
+    Record,
 }
 
 impl ChangeKind {
@@ -50,6 +52,7 @@ impl ChangeKind {
             Self::Doc => "doc",
             Self::Message => "message",
             Self::File => "file",
+            Self::Record => "record",
         }
     }
 
@@ -59,6 +62,7 @@ impl ChangeKind {
             "doc" => Self::Doc,
             "message" => Self::Message,
             "file" => Self::File,
+            "record" => Self::Record,
             _ => return None,
         })
     }
@@ -89,6 +93,7 @@ pub enum Payload {
     Doc(DocPayload),
     Message(MessagePayload),
     File(FilePayload),
+    Record(RecordPayload),
 }
 
 impl Payload {
@@ -98,6 +103,7 @@ impl Payload {
             Self::Doc(_) => ChangeKind::Doc,
             Self::Message(_) => ChangeKind::Message,
             Self::File(_) => ChangeKind::File,
+            Self::Record(_) => ChangeKind::Record,
         }
     }
 
@@ -107,6 +113,7 @@ impl Payload {
             Self::Doc(p) => serde_json::to_string(p),
             Self::Message(p) => serde_json::to_string(p),
             Self::File(p) => serde_json::to_string(p),
+            Self::Record(p) => serde_json::to_string(p),
         }
     }
 
@@ -116,6 +123,7 @@ impl Payload {
             ChangeKind::Doc => Self::Doc(serde_json::from_str(json)?),
             ChangeKind::Message => Self::Message(serde_json::from_str(json)?),
             ChangeKind::File => Self::File(serde_json::from_str(json)?),
+            ChangeKind::Record => Self::Record(serde_json::from_str(json)?),
         })
     }
 }

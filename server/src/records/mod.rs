@@ -15,12 +15,14 @@
 //! - [`query`] — list filters, sort, keyset cursor and totals, planned as SQL.
 //! - [`csv`] — CSV cells and headers (export and import run in [`routes`]).
 //! - [`events`] — record events and who receives them.
+//! - [`feed`] — record changes into the change feed.
 //! - [`store`] — every SQL statement of the domain.
 //! - [`routes`] — `/orgs/{org}/record-types`, `/orgs/{org}/records/{type}`, `/records/{id}`.
 
 pub mod access;
 pub mod csv;
 pub mod events;
+pub mod feed;
 pub mod history;
 pub mod naming;
 pub mod query;

@@ -182,6 +182,8 @@ pub fn to_op(change: &Change) -> Option<IndexOp> {
                 p.private,
             )
         },
+        // Records are not indexed yet: see `crate::records::feed`.
+        Payload::Record(_) => return None,
     };
     Some(IndexOp::Upsert(search_doc))
 }
@@ -191,6 +193,7 @@ fn kind_of(kind: ChangeKind) -> Kind {
         ChangeKind::Doc => Kind::Doc,
         ChangeKind::Message => Kind::Message,
         ChangeKind::File => Kind::File,
+        ChangeKind::Record => Kind::Record,
     }
 }
 

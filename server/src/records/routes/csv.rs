@@ -372,6 +372,7 @@ async fn import_csv(
             },
         )
         .await?;
+        crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
         let readers = events::readers_among(&access, &members, &record);
         work.emit_all(events::to_readers(
             &org_id,

@@ -225,6 +225,7 @@ async fn create_record(
         },
     )
     .await?;
+    crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
     announce(&state, &mut work, &access, &record, "record.created").await?;
     work.commit().await?;
     Ok((StatusCode::CREATED, Json(wire(&record, &access))))
@@ -365,6 +366,7 @@ async fn update_record(
         },
     )
     .await?;
+    crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
     announce(&state, &mut work, &access, &record, "record.updated").await?;
     work.commit().await?;
     Ok(Json(wire(&record, &access)).into_response())
@@ -399,6 +401,7 @@ async fn delete_record(
         .target("record", &record.id)
         .change(Some(serde_json::json!({"type": record.record_type, "name": record.name, "data": record.data})), None::<()>);
     work.audit(&event, &client).await?;
+    crate::records::feed::delete(&mut work, &record)?;
     work.emit_all(events::to_readers(
         &record.org_id,
         &readers,
@@ -507,6 +510,7 @@ async fn transition_record(
         },
     )
     .await?;
+    crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
     announce(&state, &mut work, &access, &record, "record.transitioned").await?;
     work.commit().await?;
     Ok(Json(wire(&record, &access)))
@@ -596,6 +600,7 @@ async fn amend_record(
         },
     )
     .await?;
+    crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
     announce(&state, &mut work, &access, &record, "record.created").await?;
     work.commit().await?;
     Ok((StatusCode::CREATED, Json(wire(&record, &access))))
