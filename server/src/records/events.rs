@@ -4,9 +4,9 @@
 
 use atrium_client::wire::RecordRemoved;
 
-use super::access::RecordAccess;
 use super::store::records::RecordRow;
 use crate::authz::Subject;
+use crate::authz::records::RecordAccess;
 use crate::db::Db;
 use crate::events::{Audience, NewEvent};
 
@@ -32,7 +32,7 @@ pub fn readers_among(
 ) -> Vec<String> {
     members
         .iter()
-        .filter(|subject| access.may_read_as(subject, record))
+        .filter(|subject| access.readable_by(subject, record.owner()))
         .map(|subject| subject.user_id.clone())
         .collect()
 }

@@ -11,7 +11,6 @@
 //! - [`naming`] — naming series and provisional draft names.
 //! - [`workflow`] — transitions: who may take them, conditions, self-approval.
 //! - [`history`] — field-level diffs.
-//! - [`access`] — per-type permissions over the platform policy.
 //! - [`query`] — list filters, sort, keyset cursor and totals, planned as SQL.
 //! - [`csv`] — CSV cells and headers (export and import run in [`routes`]).
 //! - [`events`] — record events and who receives them.
@@ -19,7 +18,6 @@
 //! - [`store`] — every SQL statement of the domain.
 //! - [`routes`] — `/orgs/{org}/record-types`, `/orgs/{org}/records/{type}`, `/records/{id}`.
 
-pub mod access;
 pub mod csv;
 pub mod events;
 pub mod feed;

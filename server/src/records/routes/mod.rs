@@ -11,12 +11,12 @@ use std::sync::Arc;
 use atrium_client::wire::Record;
 use utoipa_axum::router::OpenApiRouter;
 
-use super::access::RecordAccess;
 use super::registry::{RecordKind, Registry};
 use super::schema::TypeSchema;
 use super::store;
 use super::store::records::RecordRow;
 use crate::authz::OrgAccess;
+use crate::authz::records::RecordAccess;
 use crate::db::Db;
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
@@ -107,7 +107,7 @@ pub(crate) fn wire(record: &RecordRow, access: &RecordAccess) -> Record {
         created_at: record.created_at,
         updated_at: record.updated_at,
         amended_from: record.amended_from.clone(),
-        can: access.can(Some(record)),
+        can: access.can(Some(record.owner())),
         // A `name` field is the record's name, carried once.
         fields: record
             .data

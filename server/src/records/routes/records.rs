@@ -21,12 +21,12 @@ use utoipa_axum::routes;
 use super::{ResolvedType, access_to, name_from_field, resolve, wire};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
+use crate::authz::records::RecordAccess;
 use crate::authz::{self, Action, ResourceKind, Scope, forbidden};
 use crate::db::{new_id, now_ms};
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path, Query};
-use crate::records::access::RecordAccess;
 use crate::records::rules::{self, Target};
 use crate::records::store::history::NewEntry;
 use crate::records::store::records::RecordRow;
@@ -77,7 +77,7 @@ async fn record_access(
         .ok_or(not_found)?;
     let resolved = resolve(&state.db, &org_id, &record.record_type).await?;
     let access = access_to(org, &resolved);
-    access.require_visible(&record)?;
+    access.require_visible(record.owner())?;
     Ok((record, resolved, access))
 }
 
@@ -320,7 +320,7 @@ async fn update_record(
     Json(body): Json<UpdateRecordRequest>,
 ) -> Result<Response> {
     let (before, resolved, access) = record_access(&state, &user, &record_id).await?;
-    access.require(Action::Write, &before)?;
+    access.require(Action::Write, before.owner())?;
     if before.version != body.version {
         return Ok(stale(&before, &access));
     }
@@ -384,7 +384,7 @@ async fn delete_record(
     Path(record_id): Path<String>,
 ) -> Result<StatusCode> {
     let (record, resolved, access) = record_access(&state, &user, &record_id).await?;
-    access.require(Action::Delete, &record)?;
+    access.require(Action::Delete, record.owner())?;
     if resolved.schema.is_final(record.state.as_deref()) {
         return Err(ApiError::Refused {
             code: "read_only",
@@ -426,7 +426,7 @@ async fn transition_record(
     Json(body): Json<TransitionRequest>,
 ) -> Result<Json<Record>> {
     let (before, resolved, access) = record_access(&state, &user, &record_id).await?;
-    access.require(Action::Transition, &before)?;
+    access.require(Action::Transition, before.owner())?;
     let comment = body
         .comment
         .as_deref()

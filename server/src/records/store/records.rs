@@ -25,6 +25,16 @@ pub struct RecordRow {
     pub updated_at: i64,
 }
 
+impl RecordRow {
+    /// Whose the record is, for the policy's "only own" rows.
+    pub fn owner(&self) -> crate::authz::records::RecordOwner<'_> {
+        crate::authz::records::RecordOwner {
+            created_by: &self.created_by,
+            assignee: self.data.get("assignee").and_then(|v| v.as_str()),
+        }
+    }
+}
+
 /// The columns [`from_row`] reads, of `records r`.
 pub const COLUMNS: &str = "r.id, r.org_id, r.type, r.name, r.named, r.version, r.state, r.data, r.amended_from, r.amend_root, r.created_by, r.created_at, r.updated_at";
 

@@ -1,16 +1,23 @@
-//! Who may do what with a type's records: the platform policy's `record` rows, replaced per
-//! role and action by the type's own permission rows (`permissions` in its schema — the
-//! `record:<type>` rows of the one table). "Only own" (`own` scope) reaches the records the
-//! user created or is the `assignee` of.
+//! Who may do what with a type's records: the policy's `record` rows, replaced per role and
+//! action by the type's own permission rows (`permissions` in its schema — the `record:<type>`
+//! rows of the one table). "Only own" (`own` scope) reaches the records the user created or is
+//! the `assignee` of.
 
 use std::collections::HashMap;
 
 use atrium_client::wire::{RecordCan, TypePermission};
 
-use super::store::records::RecordRow;
-use crate::authz::roles::org_role_name;
-use crate::authz::{Action, OrgAccess, ResourceKind, Scope, Subject, forbidden};
+use super::roles::org_role_name;
+use super::{Action, OrgAccess, ResourceKind, Scope, Subject, forbidden};
 use crate::error::{ApiError, Result};
+
+/// Whose a record is, for "only own" rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordOwner<'a> {
+    pub created_by: &'a str,
+    /// The record's `assignee` field, when it has one.
+    pub assignee: Option<&'a str>,
+}
 
 /// A member's rights on one type's records.
 #[derive(Debug, Clone)]
@@ -32,8 +39,8 @@ fn rules(permissions: &[TypePermission]) -> HashMap<(String, Action), Scope> {
 }
 
 /// Whether `user` owns `record` for "only own" rows.
-pub fn owns(user: &str, record: &RecordRow) -> bool {
-    record.created_by == user || record.data.get("assignee").and_then(|v| v.as_str()) == Some(user)
+pub fn owns(user: &str, record: RecordOwner<'_>) -> bool {
+    record.created_by == user || record.assignee == Some(user)
 }
 
 /// The widest scope `subject` holds for `action` under `policy` and the type's rows.
@@ -84,7 +91,7 @@ impl RecordAccess {
     }
 
     /// Whether `subject` (another member) may read `record` (for the event audience).
-    pub fn may_read_as(&self, subject: &Subject, record: &RecordRow) -> bool {
+    pub fn readable_by(&self, subject: &Subject, record: RecordOwner<'_>) -> bool {
         match scope_of(&self.org, &self.type_rules, subject, Action::Read) {
             Scope::All => true,
             Scope::Own => owns(&subject.user_id, record),
@@ -93,7 +100,7 @@ impl RecordAccess {
     }
 
     /// Whether the caller may do `action` on `record`.
-    pub fn may(&self, action: Action, record: &RecordRow) -> bool {
+    pub fn may(&self, action: Action, record: RecordOwner<'_>) -> bool {
         match self.scope(action) {
             Scope::All => true,
             Scope::Own => owns(self.user_id(), record),
@@ -103,7 +110,7 @@ impl RecordAccess {
 
     /// 403 unless the caller may do `action` on `record` (reading is checked first by
     /// [`RecordAccess::require_visible`]).
-    pub fn require(&self, action: Action, record: &RecordRow) -> Result<()> {
+    pub fn require(&self, action: Action, record: RecordOwner<'_>) -> Result<()> {
         if self.may(action, record) {
             Ok(())
         } else {
@@ -113,7 +120,7 @@ impl RecordAccess {
 
     /// 404 unless the caller may read `record`: records a member may not read do not exist for
     /// them ("only own" hides the others').
-    pub fn require_visible(&self, record: &RecordRow) -> Result<()> {
+    pub fn require_visible(&self, record: RecordOwner<'_>) -> Result<()> {
         if self.may(Action::Read, record) {
             Ok(())
         } else {
@@ -122,7 +129,7 @@ impl RecordAccess {
     }
 
     /// The caller's flags on this type (no record: what the scope allows at all).
-    pub fn can(&self, record: Option<&RecordRow>) -> RecordCan {
+    pub fn can(&self, record: Option<RecordOwner<'_>>) -> RecordCan {
         let may = |action| match record {
             Some(r) => self.may(action, r),
             None => self.scope(action) != Scope::None,
