@@ -597,6 +597,8 @@ pub struct VersionName {
 pub mod boards;
 pub mod chat;
 pub mod events;
+pub mod records;
 pub use boards::*;
 pub use chat::*;
 pub use events::*;
+pub use records::*;

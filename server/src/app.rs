@@ -92,6 +92,7 @@ impl ApiRoutes {
             .merge(crate::users::routes::router())
             .merge(orgs::routes::router())
             .merge(projects::routes::router())
+            .merge(crate::records::routes::router())
             .merge(audit::routes::router())
             .merge(jobs::routes::router())
             .merge(crate::authz::routes::router())

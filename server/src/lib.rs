@@ -17,6 +17,8 @@
 //!   and API tokens, TOTP, password reset, `CurrentUser`.
 //! - [`authz`] — roles and the one place that decides who may do what.
 //! - [`orgs`], [`projects`] — tenancy: organisations, members, invitations, projects.
+//! - [`records`] — business records: custom and built-in types, rules, naming series,
+//!   workflows, per-type permissions, history, indexed lists.
 //! - [`docs`] — collaborative documents: metadata, the `/collab` socket, content, versions.
 //! - [`chat`] — channels, direct messages, messages, threads, mentions, reactions, unread state.
 //! - [`events`] — the app event bus and the `/api/v1/events` socket; presence and typing.
@@ -61,6 +63,7 @@ pub mod ops;
 pub mod orgs;
 pub mod planning;
 pub mod projects;
+pub mod records;
 pub mod search;
 pub mod server;
 pub mod state;

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, Message, Milestone, Notification, Presence, Reactions, Removed,
-    TaskEvent, TimerChanged, UserRef,
+    BoardSummary, Channel, ImportProgress, Message, Milestone, Notification, Presence, Reactions,
+    Record, RecordRemoved, Removed, TaskEvent, TimerChanged, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.
@@ -103,6 +103,20 @@ pub enum AppEvent {
     /// The caller's timer started or stopped (to their own sockets: their other tabs follow).
     #[serde(rename = "timer.updated")]
     TimerUpdated(TimerChanged),
+    /// A record was created (sent to those who may read it: "only own" readers get their own).
+    #[serde(rename = "record.created")]
+    RecordCreated(Record),
+    /// A record's fields changed.
+    #[serde(rename = "record.updated")]
+    RecordUpdated(Record),
+    /// A record took a workflow step (its `state`, and perhaps its name, changed).
+    #[serde(rename = "record.transitioned")]
+    RecordTransitioned(Record),
+    #[serde(rename = "record.deleted")]
+    RecordDeleted(RecordRemoved),
+    /// The progress of the receiver's own CSV import (not kept).
+    #[serde(rename = "record.import.progress")]
+    RecordImportProgress(ImportProgress),
     /// Someone is typing in a channel or thread (not kept; not sent to the typist).
     #[serde(rename = "typing")]
     Typing(Typing),

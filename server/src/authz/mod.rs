@@ -15,6 +15,7 @@
 //! - [`model`] — resource kinds, actions, scopes and role names.
 //! - [`defaults`] — the built-in table.
 //! - [`policy`] — `may(subject, action, resource)` and the `can` flags.
+//! - [`records`] — rights on a record type's records (per-type rows over `record`).
 //! - [`roles`] — role names in the database and a user's effective role in a project.
 //! - [`members`] — the rules about granting org roles (ownership, the last owner).
 //! - [`channels`] — who holds which role in a channel (direct messages have no project).
@@ -31,6 +32,7 @@ pub mod joined;
 pub mod members;
 pub mod model;
 pub mod policy;
+pub mod records;
 pub mod roles;
 pub mod routes;
 pub mod store;

@@ -30,6 +30,7 @@ use crate::boards::feed::TaskPayload;
 use crate::chat::feed::MessagePayload;
 use crate::docs::feed::DocPayload;
 use crate::files::feed::FilePayload;
+use crate::records::feed::RecordPayload;
 
 /// Every change's lag behind the horizon, per consumer (labelled by role, e.g. `search`).
 pub const CONSUMER_LAG: &str = "atrium_feed_consumer_lag";
@@ -43,6 +44,7 @@ pub enum ChangeKind {
     Message,
     File,
     Task,
+    Record,
 }
 
 impl ChangeKind {
@@ -53,6 +55,7 @@ impl ChangeKind {
             Self::Message => "message",
             Self::File => "file",
             Self::Task => "task",
+            Self::Record => "record",
         }
     }
 
@@ -63,6 +66,7 @@ impl ChangeKind {
             "message" => Self::Message,
             "file" => Self::File,
             "task" => Self::Task,
+            "record" => Self::Record,
             _ => return None,
         })
     }
@@ -94,6 +98,7 @@ pub enum Payload {
     Message(MessagePayload),
     File(FilePayload),
     Task(TaskPayload),
+    Record(RecordPayload),
 }
 
 impl Payload {
@@ -104,6 +109,7 @@ impl Payload {
             Self::Message(_) => ChangeKind::Message,
             Self::File(_) => ChangeKind::File,
             Self::Task(_) => ChangeKind::Task,
+            Self::Record(_) => ChangeKind::Record,
         }
     }
 
@@ -114,6 +120,7 @@ impl Payload {
             Self::Message(p) => serde_json::to_string(p),
             Self::File(p) => serde_json::to_string(p),
             Self::Task(p) => serde_json::to_string(p),
+            Self::Record(p) => serde_json::to_string(p),
         }
     }
 
@@ -124,6 +131,7 @@ impl Payload {
             ChangeKind::Message => Self::Message(serde_json::from_str(json)?),
             ChangeKind::File => Self::File(serde_json::from_str(json)?),
             ChangeKind::Task => Self::Task(serde_json::from_str(json)?),
+            ChangeKind::Record => Self::Record(serde_json::from_str(json)?),
         })
     }
 }

@@ -190,6 +190,8 @@ pub fn to_op(change: &Change) -> Option<IndexOp> {
                 p.private,
             )
         },
+        // Records are not indexed yet: see `crate::records::feed`.
+        Payload::Record(_) => return None,
     };
     Some(IndexOp::Upsert(search_doc))
 }
@@ -200,6 +202,7 @@ fn kind_of(kind: ChangeKind) -> Kind {
         ChangeKind::Message => Kind::Message,
         ChangeKind::File => Kind::File,
         ChangeKind::Task => Kind::Task,
+        ChangeKind::Record => Kind::Record,
     }
 }
 

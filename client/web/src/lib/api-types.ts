@@ -1197,6 +1197,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/record-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The org's record types. */
+        get: operations["list_types"];
+        put?: never;
+        /** Define a custom type. */
+        post: operations["create_type"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/record-types/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One record type. */
+        get: operations["get_type"];
+        /** Change a custom type (a new version) or archive it. */
+        put: operations["update_type"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/records/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a type's records: filters, sort, keyset cursor, totals over the filtered set. */
+        get: operations["list_records"];
+        put?: never;
+        /** Create a record. */
+        post: operations["create_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/records/{type}/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a list as CSV (the list's filters and sort apply). */
+        get: operations["export_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/records/{type}/import.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import records from CSV: every row checked first; one bad row writes nothing. */
+        post: operations["import_csv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/roles": {
         parameters: {
             query?: never;
@@ -1542,6 +1630,79 @@ export interface paths {
         put?: never;
         /** Save a view of the project's tasks for the caller. */
         post: operations["create_view"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A record. */
+        get: operations["get_record"];
+        put?: never;
+        post?: never;
+        /** Delete a record (a draft's provisional name used no number of the series). */
+        delete: operations["delete_record"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a record's fields (`version` is the one read; a stale one answers 409 with the
+         *     current record under `current`).
+         */
+        patch: operations["update_record"];
+        trace?: never;
+    };
+    "/api/v1/records/{record}/amend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Amend a cancelled record: a new draft linked to it, named `<name>-1`, `-2`, …. */
+        post: operations["amend_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A record's field-level history, oldest first. */
+        get: operations["record_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}/transition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a workflow step. */
+        post: operations["transition_record"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1906,6 +2067,30 @@ export interface components {
             /** @enum {string} */
             type: "timer.updated";
         } | {
+            /** @description A record was created (sent to those who may read it: "only own" readers get their own). */
+            data: components["schemas"]["Record"];
+            /** @enum {string} */
+            type: "record.created";
+        } | {
+            /** @description A record's fields changed. */
+            data: components["schemas"]["Record"];
+            /** @enum {string} */
+            type: "record.updated";
+        } | {
+            /** @description A record took a workflow step (its `state`, and perhaps its name, changed). */
+            data: components["schemas"]["Record"];
+            /** @enum {string} */
+            type: "record.transitioned";
+        } | {
+            data: components["schemas"]["RecordRemoved"];
+            /** @enum {string} */
+            type: "record.deleted";
+        } | {
+            /** @description The progress of the receiver's own CSV import (not kept). */
+            data: components["schemas"]["ImportProgress"];
+            /** @enum {string} */
+            type: "record.import.progress";
+        } | {
             /** @description Someone is typing in a channel or thread (not kept; not sent to the typist). */
             data: components["schemas"]["Typing"];
             /** @enum {string} */
@@ -2141,6 +2326,30 @@ export interface components {
              */
             wip_limit?: number | null;
         };
+        /**
+         * @description A computed field's formula: the small, safe set custom types may use (no user code runs on
+         *     the server).
+         */
+        Computed: {
+            /** @description The sum of a child table's column: `"lines.amount"`. */
+            sum: string;
+        } | {
+            /** @description The product of two fields of the same row. */
+            product: string[];
+        } | {
+            /** @description A date field plus a number of days: a field name or a literal. */
+            date_add_days: {
+                date: string;
+                days: components["schemas"]["DaysOperand"];
+            };
+        };
+        /** @description A condition on a record's fields that a transition needs. */
+        Condition: {
+            field: string;
+            /** @description `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `empty`, `not_empty`. */
+            op: string;
+            value?: Record<string, never>;
+        };
         /** @description `POST /api/v1/projects/{project}/boards`. Without columns: Backlog, To do, In progress, Done. */
         CreateBoardRequest: {
             columns?: components["schemas"]["NewColumn"][] | null;
@@ -2183,6 +2392,15 @@ export interface components {
             name: string;
             visibility?: null | components["schemas"]["Visibility"];
         };
+        /** @description `POST /orgs/{org}/record-types`. */
+        CreateRecordTypeRequest: {
+            fields: components["schemas"]["FieldDef"][];
+            name: string;
+            naming?: null | components["schemas"]["Naming"];
+            permissions?: components["schemas"]["TypePermission"][];
+            slug: string;
+            workflow?: null | components["schemas"]["Workflow"];
+        };
         /** @description `POST /api/v1/boards/{board}/tasks`. Without a column: the board's first column. */
         CreateTaskRequest: {
             assignees?: string[] | null;
@@ -2223,6 +2441,8 @@ export interface components {
         CreatedToken: components["schemas"]["TokenInfo"] & {
             token: string;
         };
+        /** @description The days of [`Computed::DateAddDays`]: another field, or a fixed count. */
+        DaysOperand: number | string;
         /** @description A collaborative document's metadata (its content is read through `/content` or the socket). */
         Doc: {
             can?: null | components["schemas"]["Can"];
@@ -2295,6 +2515,48 @@ export interface components {
             text?: string | null;
             version_id: string;
         };
+        /**
+         * @description One field's change in a history entry. Child rows: `lines[<row id>].quantity` for a
+         *     changed cell, `lines[<row id>]` with `before` or `after` null for a removed or added row.
+         */
+        FieldChange: {
+            after: Record<string, never>;
+            before: Record<string, never>;
+            field: string;
+        };
+        /** @description One field of a record type (or of a child table). */
+        FieldDef: {
+            computed?: null | components["schemas"]["Computed"];
+            default?: Record<string, never>;
+            /** @description A child table's columns. */
+            fields?: components["schemas"]["FieldDef"][] | null;
+            label?: string | null;
+            max?: Record<string, never>;
+            /**
+             * @description Inclusive bounds: of the value for numbers, money, dates (`YYYY-MM-DD`) and durations;
+             *     of the length for text.
+             */
+            min?: Record<string, never>;
+            /** @description Lowercase letters, digits and `_`, starting with a letter; unique within the type. */
+            name: string;
+            /** @description The choices of a select or multi-select. */
+            options?: string[] | null;
+            /** @description A regular expression a text value must match (whole value). */
+            pattern?: string | null;
+            /** @description Set by the server only (computed fields are read-only too). */
+            read_only?: boolean;
+            required?: boolean;
+            /** @description A link's target type (slug). */
+            to?: string | null;
+            type: components["schemas"]["FieldType"];
+            /** @description Unique per organisation among the type's records (top-level fields only). */
+            unique?: boolean;
+        };
+        /**
+         * @description The type of a field.
+         * @enum {string}
+         */
+        FieldType: "text" | "long_text" | "rich_text" | "number" | "integer" | "money" | "percent" | "date" | "datetime" | "duration" | "boolean" | "select" | "multi_select" | "email" | "phone" | "url" | "user" | "link" | "file" | "table";
         /** @description A file in a project: its current version's name, size, type and hash. */
         FileInfo: {
             can?: null | components["schemas"]["Can"];
@@ -2385,6 +2647,23 @@ export interface components {
         Highlights: {
             snippet: components["schemas"]["MatchRange"][];
             title: components["schemas"]["MatchRange"][];
+        };
+        /**
+         * @description Progress of the caller's CSV import (`record.import.progress`, not kept): `phase` is
+         *     `validating` or `writing`; `done` of `total` rows.
+         */
+        ImportProgress: {
+            /** Format: int64 */
+            done: number;
+            phase: string;
+            /** Format: int64 */
+            total: number;
+            type: string;
+        };
+        /** @description `POST /orgs/{org}/records/{type}/import.csv`: every row written (in one transaction). */
+        ImportResult: {
+            /** Format: int64 */
+            created: number;
         };
         /** @description A pending invitation. */
         Invitation: {
@@ -2556,6 +2835,30 @@ export interface components {
             force?: boolean;
         };
         /**
+         * @description How a type's records are named: `prefix` + `YYYY-` (year) + `MM-` (month) + a zero-padded
+         *     counter per org, type and period, e.g. `INV-2026-00001`.
+         */
+        Naming: {
+            /**
+             * @description When the name is given: at creation, or at the first transition out of the initial
+             *     state (drafts carry a provisional `Draft-…` name, so deleting one leaves no gap).
+             */
+            at?: components["schemas"]["NamingAt"];
+            /**
+             * Format: int32
+             * @description Digits of the counter (1–12; default 5).
+             */
+            digits?: number;
+            month?: boolean;
+            prefix: string;
+            year?: boolean;
+        };
+        /**
+         * @description See [`Naming::at`].
+         * @enum {string}
+         */
+        NamingAt: "create" | "transition";
+        /**
          * @description A column in `POST /api/v1/projects/{project}/boards` and `POST /api/v1/boards/{board}/columns`.
          *     A column shows the project's status of the same name (case-insensitive), created with
          *     `category` (default `todo`) if the project has none.
@@ -2565,6 +2868,10 @@ export interface components {
             name: string;
             /** Format: int32 */
             wip_limit?: number | null;
+        };
+        /** @description `POST /orgs/{org}/records/{type}`: the type's fields at the top level. */
+        NewRecord: {
+            [key: string]: unknown;
         };
         /** @description An entry of the notification centre. */
         Notification: {
@@ -3277,6 +3584,84 @@ export interface components {
             /** @description `ready` or `unavailable`. */
             status: string;
         };
+        /** @description A record: these keys plus the type's fields at the top level. */
+        Record: {
+            amended_from?: string | null;
+            can: components["schemas"]["RecordCan"];
+            /** Format: int64 */
+            created_at: number;
+            created_by: string;
+            id: string;
+            name: string;
+            state?: string | null;
+            type: string;
+            /** Format: int64 */
+            updated_at: number;
+            /** Format: int64 */
+            version: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description What the caller may do with a type's records. */
+        RecordCan: {
+            create: boolean;
+            delete: boolean;
+            export: boolean;
+            import: boolean;
+            read: boolean;
+            transition: boolean;
+            write: boolean;
+        };
+        /** @description `GET /records/{record}/history`, oldest first. */
+        RecordHistory: {
+            items: components["schemas"]["RecordHistoryEntry"][];
+        };
+        /** @description One entry of a record's history. */
+        RecordHistoryEntry: {
+            action?: string | null;
+            /** Format: int64 */
+            at: number;
+            changes: components["schemas"]["FieldChange"][];
+            comment?: string | null;
+            id: string;
+            /** @description `created`, `updated`, `transitioned`, `amended`. */
+            kind: string;
+            user_id?: string | null;
+        };
+        /**
+         * @description A page of records with the totals of the money and number columns over the whole
+         *     filtered set (money in minor units, numbers as decimal strings).
+         */
+        RecordPage: {
+            items: components["schemas"]["Record"][];
+            next?: string | null;
+            totals: Record<string, never>;
+        };
+        /** @description The data of `record.deleted`. */
+        RecordRemoved: {
+            id: string;
+            type: string;
+        };
+        /** @description A record type as the API shows it. */
+        RecordType: {
+            archived: boolean;
+            /** @description Shipped with the server (its schema is not edited through the API). */
+            builtin: boolean;
+            /** @description The caller's rights on this type's records. */
+            can: components["schemas"]["RecordCan"];
+            fields: components["schemas"]["FieldDef"][];
+            name: string;
+            naming?: null | components["schemas"]["Naming"];
+            permissions?: components["schemas"]["TypePermission"][];
+            slug: string;
+            /** Format: int64 */
+            version: number;
+            workflow?: null | components["schemas"]["Workflow"];
+        };
+        /** @description `GET /orgs/{org}/record-types`. */
+        RecordTypeList: {
+            items: components["schemas"]["RecordType"][];
+        };
         /** @description Two-factor authentication is on: single-use recovery codes, shown once. */
         RecoveryCodes: {
             recovery_codes: string[];
@@ -3635,6 +4020,31 @@ export interface components {
             /** @description Base32 secret. */
             secret: string;
         };
+        /** @description A workflow step. */
+        Transition: {
+            action: string;
+            /** @description Whether the record's creator may take it (false for approvals). */
+            allow_self_approval?: boolean;
+            condition?: null | components["schemas"]["Condition"];
+            from: string[];
+            /** @description Base or business roles that may take it; empty: anyone allowed to `transition`. */
+            roles?: string[];
+            to: string;
+        };
+        /** @description `POST /records/{record}/transition`. */
+        TransitionRequest: {
+            action: string;
+            comment?: string | null;
+        };
+        /**
+         * @description A per-type permission row: `role` may do `action` on this type's records with `scope`
+         *     (`all`, `own`, `none`); it replaces the org's `record` row for that role and action.
+         */
+        TypePermission: {
+            action: string;
+            role: string;
+            scope: string;
+        };
         /** @description `typing`. */
         Typing: {
             channel_id: string;
@@ -3693,6 +4103,28 @@ export interface components {
             description?: string | null;
             name?: string | null;
             visibility?: null | components["schemas"]["Visibility"];
+        };
+        /** @description `PATCH /records/{record}`: the fields to change, at the top level, and the `version` read. */
+        UpdateRecordRequest: {
+            /** Format: int64 */
+            version: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description `PUT /orgs/{org}/record-types/{type}`: the whole new schema, against the `version` read.
+         *     `archived: true` archives the type (its records stay readable; no new ones); `false`
+         *     brings it back.
+         */
+        UpdateRecordTypeRequest: {
+            archived?: boolean;
+            fields: components["schemas"]["FieldDef"][];
+            name: string;
+            naming?: null | components["schemas"]["Naming"];
+            permissions?: components["schemas"]["TypePermission"][];
+            /** Format: int64 */
+            version: number;
+            workflow?: null | components["schemas"]["Workflow"];
         };
         /**
          * @description `PATCH /api/v1/tasks/{task}`: what is given changes; `null` clears an optional field.
@@ -3765,6 +4197,21 @@ export interface components {
         Warning: {
             code: string;
             message: string;
+        };
+        /**
+         * @description A type's workflow: states (the first is where records start), transitions, and the state
+         *     from which a record may be amended (a cancelled one).
+         */
+        Workflow: {
+            amend_from?: string | null;
+            states: components["schemas"]["WorkflowState"][];
+            transitions: components["schemas"]["Transition"][];
+        };
+        /** @description A workflow state. */
+        WorkflowState: {
+            /** @description A final state: records in it are read-only (changed only through cancel and amend). */
+            final_state?: boolean;
+            name: string;
         };
     };
     responses: never;
@@ -7745,6 +8192,402 @@ export interface operations {
             };
         };
     };
+    list_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Built-in and custom types */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordTypeList"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRecordTypeRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordType"];
+                };
+            };
+            /** @description Only those who manage record types */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The slug is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid definition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordType"];
+                };
+            };
+            /** @description No such type */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRecordTypeRequest"];
+            };
+        };
+        responses: {
+            /** @description The new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordType"];
+                };
+            };
+            /** @description Only those who manage record types */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such type */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Stale version, or a built-in type */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid, or existing records are in the way */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_records: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordPage"];
+                };
+            };
+            /** @description The caller's roles cannot read these records */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation or type */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unknown field or a bad operand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRecord"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Record"];
+                };
+            };
+            /** @description The caller's roles cannot create these records */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation or type */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Field errors; nothing written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The records as CSV, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The caller's roles cannot export these records */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation or type */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bad filter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Every row written */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description The caller's roles cannot import these records */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation or type */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The type is archived */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Errors per row and column (`rows[3].fee`); nothing written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_roles: {
         parameters: {
             query?: never;
@@ -8988,6 +9831,279 @@ export interface operations {
                 };
             };
             /** @description Invalid name, filters or sort */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Record"];
+                };
+            };
+            /** @description No such record (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed, or the record is in a final state */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRecordRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Record"];
+                };
+            };
+            /** @description Not allowed, or the record is in a final state */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Stale version: `current` holds the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Field errors; nothing written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    amend_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The amendment (a draft) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Record"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The type does not amend records in this state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordHistory"];
+                };
+            };
+            /** @description No such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    transition_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransitionRequest"];
+            };
+        };
+        responses: {
+            /** @description The record in its new state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Record"];
+                };
+            };
+            /** @description The caller's roles cannot take it, or self-approval */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such action from the record's state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The action's condition is not met */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,33 @@
+//! Business records: one engine for every record type — custom types defined by org admins
+//! through the API and built-in types shipped with the server — with typed values, rules,
+//! naming series, workflows, per-type permissions, field-level history and indexed lists.
+//!
+//! # Layout
+//! - [`schema`] — a type's schema; checking a definition and a change of it.
+//! - [`registry`] — built-in types: the [`registry::RecordKind`] trait and the registry
+//!   (`client`).
+//! - [`value`] — typed values and their index form.
+//! - [`rules`] — a save's data checked and completed (defaults, computed fields, rules).
+//! - [`naming`] — naming series and provisional draft names.
+//! - [`workflow`] — transitions: who may take them, conditions, self-approval.
+//! - [`history`] — field-level diffs.
+//! - [`query`] — list filters, sort, keyset cursor and totals, planned as SQL.
+//! - [`csv`] — CSV cells and headers (export and import run in [`routes`]).
+//! - [`events`] — record events and who receives them.
+//! - [`feed`] — record changes into the change feed.
+//! - [`store`] — every SQL statement of the domain.
+//! - [`routes`] — `/orgs/{org}/record-types`, `/orgs/{org}/records/{type}`, `/records/{id}`.
+
+pub mod csv;
+pub mod events;
+pub mod feed;
+pub mod history;
+pub mod naming;
+pub mod query;
+pub mod registry;
+pub mod routes;
+pub mod rules;
+pub mod schema;
+pub mod store;
+pub mod value;
+pub mod workflow;

@@ -1,0 +1,152 @@
+//! Built-in record types: a schema shipped with the server plus Rust for what data cannot say
+//! (computed fields, validation, the effects of transitions), registered once at start-up.
+//!
+//! A built-in type is the same engine's type: its records are stored, indexed, listed,
+//! permitted and audited exactly like a custom type's. The trait's hooks run on every save
+//! after the schema's own rules, so a hook sees normalized values.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use serde_json::{Map, Value, json};
+
+use super::schema::TypeSchema;
+use super::schema::check::Errors;
+
+/// What a built-in type adds to its schema.
+pub trait RecordKind: Send + Sync {
+    /// The slug (one of [`super::schema::BUILT_IN_SLUGS`]).
+    fn slug(&self) -> &'static str;
+    /// The display name.
+    fn name(&self) -> &'static str;
+    /// The schema (fields, workflow, naming).
+    fn schema(&self) -> TypeSchema;
+    /// Sets computed fields; runs on every save, before [`RecordKind::validate`].
+    fn compute(&self, _data: &mut Map<String, Value>) {}
+    /// Adds field errors the schema's rules cannot express.
+    fn validate(&self, _data: &Map<String, Value>, _errors: &mut Errors) {}
+    /// Reacts to a workflow step, inside its transaction (may change fields).
+    fn on_transition(&self, _from: Option<&str>, _to: &str, _data: &mut Map<String, Value>) {}
+}
+
+/// The built-in types, by slug.
+pub struct Registry {
+    kinds: BTreeMap<&'static str, Arc<dyn RecordKind>>,
+}
+
+impl Registry {
+    /// The registry of every built-in type this server ships.
+    pub fn builtin() -> &'static Registry {
+        static REGISTRY: OnceLock<Registry> = OnceLock::new();
+        REGISTRY.get_or_init(|| {
+            let mut registry = Registry {
+                kinds: BTreeMap::new(),
+            };
+            registry.register(Arc::new(ClientKind));
+            registry
+        })
+    }
+
+    /// Adds a type (a later one with the same slug replaces the earlier).
+    pub fn register(&mut self, kind: Arc<dyn RecordKind>) {
+        self.kinds.insert(kind.slug(), kind);
+    }
+
+    /// The type of `slug`, if built in.
+    pub fn get(&self, slug: &str) -> Option<&Arc<dyn RecordKind>> {
+        self.kinds.get(slug)
+    }
+
+    /// Every built-in type, by slug.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<dyn RecordKind>> {
+        self.kinds.values()
+    }
+}
+
+/// The active ISO 4217 currency codes.
+pub const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW",
+    "ZWG",
+];
+
+/// Whether `code` is an active ISO 4217 currency.
+pub fn is_currency(code: &str) -> bool {
+    ISO_4217.binary_search(&code).is_ok()
+}
+
+/// The built-in `client`: who is billed (see API.md "Invoices").
+pub struct ClientKind;
+
+impl RecordKind for ClientKind {
+    fn slug(&self) -> &'static str {
+        "client"
+    }
+
+    fn name(&self) -> &'static str {
+        "Client"
+    }
+
+    fn schema(&self) -> TypeSchema {
+        serde_json::from_value(json!({
+            "fields": [
+                {"name": "name", "type": "text", "label": "Name", "required": true, "max": 200},
+                {"name": "email", "type": "email", "label": "E-mail"},
+                {"name": "address", "type": "long_text", "label": "Address"},
+                {"name": "tax_id", "type": "text", "label": "Tax id", "max": 50},
+                {"name": "state_code", "type": "text", "label": "State code", "max": 10},
+                {"name": "currency", "type": "text", "label": "Currency", "required": true, "default": "EUR"},
+                {"name": "payment_terms_days", "type": "integer", "label": "Payment terms (days)", "default": 30, "min": 0, "max": 365}
+            ]
+        }))
+        .unwrap_or_else(|e| unreachable!("the client schema is valid JSON: {e}"))
+    }
+
+    fn compute(&self, data: &mut Map<String, Value>) {
+        if let Some(Value::String(code)) = data.get_mut("currency") {
+            *code = code.to_ascii_uppercase();
+        }
+    }
+
+    fn validate(&self, data: &Map<String, Value>, errors: &mut Errors) {
+        if let Some(code) = data.get("currency").and_then(Value::as_str)
+            && !is_currency(code)
+        {
+            errors.insert(
+                "currency".into(),
+                "must be an ISO 4217 currency code".into(),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currencies_are_sorted_for_binary_search() {
+        assert!(ISO_4217.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_currency("EUR") && is_currency("JPY") && !is_currency("XXX"));
+    }
+
+    #[test]
+    fn built_in_schemas_are_well_formed() {
+        for kind in Registry::builtin().all() {
+            let mut errors = Errors::new();
+            let types = std::iter::once(kind.slug().to_owned()).collect();
+            super::super::schema::check::check_schema(&kind.schema(), &types, &mut errors);
+            assert!(errors.is_empty(), "{}: {errors:?}", kind.slug());
+        }
+    }
+}

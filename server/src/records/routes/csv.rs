@@ -1,0 +1,395 @@
+//! `GET /api/v1/orgs/{org}/records/{type}/export.csv` and `POST …/import.csv`.
+//!
+//! Export takes the list's filters and sort, needs `export` (with "only own", only the
+//! caller's records), and streams: a keyset-paged query loop feeds the response body a page
+//! at a time, so memory stays constant however many records match.
+//!
+//! Import maps the header to fields (by name or label), reads and checks every row first —
+//! one bad row answers 422 with errors per row and column (`rows[3].fee`) and writes nothing —
+//! then writes all rows in one transaction, each like a single create (naming, unique values,
+//! links, history, events). The importer's sockets get `record.import.progress` as it goes.
+
+use atrium_client::wire::{ErrorBody, ImportProgress, ImportResult, NamingAt};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::records::{assign_name, check_and_index, type_access};
+use super::{ResolvedType, name_from_field};
+use crate::auth::CurrentUser;
+use crate::authz::{Action, ResourceKind, Scope, forbidden};
+use crate::db::{Db, new_id, now_ms};
+use crate::error::{ApiError, Result};
+use crate::events::Audience;
+use crate::http::extract::{Path, Query};
+use crate::records::csv::cells;
+use crate::records::query::{self, ListPlan};
+use crate::records::store::history::NewEntry;
+use crate::records::store::records::RecordRow;
+use crate::records::{events, history, naming, rules, store};
+use crate::state::AppState;
+
+/// Most rows one import takes.
+pub const MAX_IMPORT_ROWS: usize = 100_000;
+/// Largest import body (100,000 rows of a few hundred bytes).
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+/// Records per page of an export's query loop.
+const EXPORT_PAGE: u32 = 500;
+/// Rows between two progress events.
+const PROGRESS_EVERY: usize = 1_000;
+/// Most row errors one answer lists.
+const MAX_REPORTED_ERRORS: usize = 1_000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(export_csv)).merge(
+        OpenApiRouter::new()
+            .routes(routes!(import_csv))
+            .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+    )
+}
+
+fn io_error(error: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(error.to_string())
+}
+
+/// One export page as CSV bytes (with the header first when `header` is set).
+fn render(
+    resolved: &ResolvedType,
+    rows: &[RecordRow],
+    header: bool,
+) -> std::result::Result<Bytes, std::io::Error> {
+    let fields = cells::export_fields(&resolved.schema);
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    if header {
+        let names = cells::OWN_COLUMNS
+            .iter()
+            .map(|c| (*c).to_owned())
+            .chain(fields.iter().map(|f| f.name.clone()));
+        writer.write_record(names).map_err(io_error)?;
+    }
+    for record in rows {
+        let own = [
+            cells::guard(record.id.clone()),
+            cells::guard(record.name.clone()),
+            cells::guard(record.state.clone().unwrap_or_default()),
+        ];
+        let values = fields.iter().map(|f| cells::cell(record.data.get(&f.name)));
+        writer
+            .write_record(own.into_iter().chain(values))
+            .map_err(io_error)?;
+    }
+    writer.into_inner().map(Bytes::from).map_err(io_error)
+}
+
+/// Where an export's query loop is.
+struct Export {
+    db: Db,
+    org_id: String,
+    resolved: ResolvedType,
+    plan: ListPlan,
+    started: bool,
+    done: bool,
+}
+
+impl Export {
+    async fn next_chunk(mut self) -> Option<(std::result::Result<Bytes, std::io::Error>, Self)> {
+        if self.done {
+            return None;
+        }
+        let rows = store::list::page(&self.db, &self.org_id, &self.resolved.slug, &self.plan).await;
+        let mut rows = match rows {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::error!(%error, "records export failed");
+                self.done = true;
+                return Some((Err(io_error(error)), self));
+            }
+        };
+        let limit = self.plan.limit as usize;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        match rows.last() {
+            Some(last) if more => {
+                let cursor = self.plan.cursor_after(&self.resolved.schema, last);
+                self.plan.set_cursor(cursor);
+            }
+            _ => self.done = true,
+        }
+        let chunk = render(&self.resolved, &rows, !self.started);
+        self.started = true;
+        Some((chunk, self))
+    }
+}
+
+/// Export a list as CSV (the list's filters and sort apply).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/records/{type}/export.csv", tag = "records", params(("org" = String, Path), ("type" = String, Path)), responses(
+    (status = 200, description = "The records as CSV, streamed", content_type = "text/csv", body = String),
+    (status = 403, description = "The caller's roles cannot export these records", body = ErrorBody),
+    (status = 404, description = "No such organisation or type", body = ErrorBody),
+    (status = 422, description = "A bad filter", body = ErrorBody)))]
+async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((org_id, slug)): Path<(String, String)>,
+    Query(mut params): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let (resolved, access) = type_access(&state, &user, &org_id, &slug).await?;
+    params.remove("cursor");
+    params.remove("limit");
+    let mut plan = query::plan(&resolved.schema, &params)?;
+    plan.limit = EXPORT_PAGE;
+    let read = access.scope(Action::Read);
+    let export = access.scope(Action::Export);
+    match (read, export) {
+        (Scope::None, _) | (_, Scope::None) => {
+            return Err(forbidden(Action::Export, ResourceKind::Record));
+        }
+        (Scope::All, Scope::All) => {}
+        _ => plan.only_creator = Some(user.id().to_owned()),
+    }
+    let export = Export {
+        db: state.db.clone(),
+        org_id,
+        resolved,
+        plan,
+        started: false,
+        done: false,
+    };
+    let stream = futures::stream::unfold(export, Export::next_chunk);
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{slug}.csv\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+fn progress(
+    state: &AppState,
+    org_id: &str,
+    user_id: &str,
+    slug: &str,
+    phase: &str,
+    done: usize,
+    total: usize,
+) {
+    let data = ImportProgress {
+        record_type: slug.to_owned(),
+        phase: phase.to_owned(),
+        done: done as u64,
+        total: total as u64,
+    };
+    state.writes.events().publish_ephemeral(
+        org_id,
+        Audience::User(user_id.to_owned()),
+        "record.import.progress",
+        serde_json::to_value(&data).unwrap_or(Value::Null),
+        None,
+    );
+}
+
+/// Rows and their cells' errors, per row and column.
+type ReadRows = (Vec<Map<String, Value>>, BTreeMap<String, String>);
+
+/// The rows of a CSV body read into field maps, with the errors of cells that are no value of
+/// their field (those cells are left out, so the rules can still check the rest of the row).
+fn read_rows(resolved: &ResolvedType, body: &[u8]) -> Result<ReadRows> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(body);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| ApiError::invalid_field("header", format!("is not CSV: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mapping = cells::map_header(&resolved.schema, &header).map_err(|unknown| {
+        ApiError::Validation(
+            unknown
+                .into_iter()
+                .map(|c| {
+                    (
+                        format!("header.{c}"),
+                        "names no field of this type".to_owned(),
+                    )
+                })
+                .collect(),
+        )
+    })?;
+    let mut rows = Vec::new();
+    let mut errors = BTreeMap::new();
+    for (i, record) in reader.records().enumerate() {
+        if rows.len() >= MAX_IMPORT_ROWS {
+            return Err(ApiError::invalid_field(
+                "rows",
+                format!("at most {MAX_IMPORT_ROWS} rows per import"),
+            ));
+        }
+        let n = i + 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                errors.insert(format!("rows[{n}]"), format!("is not a CSV row: {e}"));
+                continue;
+            }
+        };
+        let mut fields = Map::new();
+        for (cell, field) in record.iter().zip(&mapping) {
+            let Some(field) = field else { continue };
+            match cells::value(field, cell) {
+                Ok(Some(v)) => {
+                    fields.insert(field.name.clone(), v);
+                }
+                Ok(None) => {}
+                Err(why) => {
+                    errors.insert(format!("rows[{n}].{}", field.name), why);
+                }
+            }
+        }
+        rows.push(fields);
+    }
+    Ok((rows, errors))
+}
+
+/// Import records from CSV: every row checked first; one bad row writes nothing.
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/records/{type}/import.csv", tag = "records", params(("org" = String, Path), ("type" = String, Path)), request_body(content = String, content_type = "text/csv"), responses(
+    (status = 201, description = "Every row written", body = ImportResult),
+    (status = 403, description = "The caller's roles cannot import these records", body = ErrorBody),
+    (status = 404, description = "No such organisation or type", body = ErrorBody),
+    (status = 409, description = "The type is archived", body = ErrorBody),
+    (status = 422, description = "Errors per row and column (`rows[3].fee`); nothing written", body = ErrorBody)))]
+async fn import_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((org_id, slug)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<(StatusCode, axum::Json<ImportResult>)> {
+    let (resolved, access) = type_access(&state, &user, &org_id, &slug).await?;
+    if access.scope(Action::Import) == Scope::None || access.scope(Action::Write) == Scope::None {
+        return Err(forbidden(Action::Import, ResourceKind::Record));
+    }
+    if resolved.archived {
+        return Err(ApiError::conflict("type_archived", "the type is archived"));
+    }
+    let (rows, mut errors) = read_rows(&resolved, &body)?;
+    let total = rows.len();
+    let mut prepared = Vec::with_capacity(total);
+    for (i, row) in rows.iter().enumerate() {
+        match rules::prepare(&resolved.schema, resolved.kind.as_deref(), row, None) {
+            Ok(p) => prepared.push(p),
+            Err(row_errors) => {
+                for (field, why) in row_errors {
+                    if errors.len() < MAX_REPORTED_ERRORS {
+                        errors
+                            .entry(format!("rows[{}].{field}", i + 1))
+                            .or_insert(why);
+                    }
+                }
+            }
+        }
+        if (i + 1) % PROGRESS_EVERY == 0 {
+            progress(
+                &state,
+                &org_id,
+                user.id(),
+                &slug,
+                "validating",
+                i + 1,
+                total,
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let members = events::members(&state.db, &org_id).await?;
+    let numbered_now = resolved
+        .schema
+        .naming
+        .as_ref()
+        .is_some_and(|n| n.at == NamingAt::Create);
+    let mut work = state.writes.begin().await?;
+    for (i, p) in prepared.into_iter().enumerate() {
+        let now = now_ms();
+        let id = new_id();
+        let mut record = RecordRow {
+            name: naming::provisional(&id),
+            id,
+            org_id: org_id.clone(),
+            record_type: slug.clone(),
+            named: false,
+            version: 1,
+            state: resolved.schema.initial_state().map(str::to_owned),
+            data: p.data,
+            amended_from: None,
+            amend_root: None,
+            created_by: user.id().to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        name_from_field(&resolved.schema, &mut record);
+        if numbered_now {
+            assign_name(&mut work, &resolved, &mut record).await?;
+        }
+        let row_error = |e: ApiError| match e {
+            ApiError::Validation(fields) => ApiError::Validation(
+                fields
+                    .into_iter()
+                    .map(|(f, why)| (format!("rows[{}].{f}", i + 1), why))
+                    .collect(),
+            ),
+            other => other,
+        };
+        if !store::records::insert(work.tx(), &record).await? {
+            return Err(ApiError::invalid_field(
+                &format!("rows[{}].name", i + 1),
+                "is already used by another record",
+            ));
+        }
+        check_and_index(&mut work, &resolved, &record, &p.references)
+            .await
+            .map_err(row_error)?;
+        let changes = history::diff(&Map::new(), &record.data);
+        store::history::append(
+            work.tx(),
+            &NewEntry {
+                org_id: &org_id,
+                record_id: &record.id,
+                user_id: Some(user.id()),
+                kind: "created",
+                changes: &changes,
+                action: Some("import"),
+                comment: None,
+            },
+        )
+        .await?;
+        crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
+        let readers = events::readers_among(&access, &members, &record);
+        work.emit_all(events::to_readers(
+            &org_id,
+            &readers,
+            "record.created",
+            &super::wire(&record, &access),
+        ));
+        if (i + 1) % PROGRESS_EVERY == 0 {
+            progress(&state, &org_id, user.id(), &slug, "writing", i + 1, total);
+        }
+    }
+    work.commit().await?;
+    progress(&state, &org_id, user.id(), &slug, "writing", total, total);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ImportResult {
+            created: total as u64,
+        }),
+    ))
+}
