@@ -497,6 +497,57 @@ backend_tests! {
         assert_eq!(call(&t.alice, Method::GET, &doc, None).await.0, StatusCode::NOT_FOUND);
     }
 
+    async fn blocked_markers_go_out_live_when_a_blocker_closes_or_reopens(backend) {
+        let t = team(backend).await;
+        let blocker = t.create(&t.bob, json!({"title": "blocker"})).await;
+        let other = t.create(&t.bob, json!({"title": "other blocker"})).await;
+        let waiting = t.create(&t.bob, json!({"title": "waiting", "blocked_by": [blocker.id]})).await;
+        let still = t.create(&t.bob, json!({"title": "still waiting", "blocked_by": [blocker.id, other.id]})).await;
+        let mut vic = EventSocket::connect(&t.server, &t.vic.token).await;
+        let task_path = format!("/api/v1/tasks/{}", blocker.id);
+        let done_status = t.board.columns[3].status_id.clone();
+        // Everything Vic hears up to a title change of the blocker (a sentinel after the change).
+        let heard_until = async |vic: &mut EventSocket, sentinel: &str| {
+            let (status, _) = call(&t.bob, Method::PATCH, &task_path, Some(json!({"title": sentinel}))).await;
+            assert_eq!(status, StatusCode::OK);
+            vic.until("task.updated", |f| f.data["task"]["title"] == sentinel).await
+        };
+        let markers = |frames: &[atrium_tests::events::Frame]| -> Vec<(String, bool)> {
+            frames
+                .iter()
+                .filter(|f| f.kind == "task.updated" && f.data["task"]["id"] != blocker.id.as_str())
+                .map(|f| (f.data["task"]["id"].as_str().unwrap().to_owned(), f.data["task"]["blocked"].as_bool().unwrap()))
+                .collect()
+        };
+
+        // Closed by PATCH: the task waiting for it alone is unblocked, live; the one still
+        // waiting for another blocker keeps its marker and hears nothing.
+        let (status, _) = call(&t.bob, Method::PATCH, &task_path, Some(json!({"status": done_status}))).await;
+        assert_eq!(status, StatusCode::OK);
+        let frames = heard_until(&mut vic, "after close").await;
+        assert_eq!(markers(&frames), [(waiting.id.clone(), false)], "{frames:?}");
+        // Reopened by a move: blocked again.
+        let (status, _) = t.move_task(&t.bob, &blocker.id, json!({"column": t.column("To do")})).await;
+        assert_eq!(status, StatusCode::OK);
+        let frames = heard_until(&mut vic, "after reopen").await;
+        assert_eq!(markers(&frames), [(waiting.id.clone(), true)], "{frames:?}");
+        // Closed in bulk with the other blocker: both waiting tasks are unblocked.
+        let bulk = format!("/api/v1/projects/{}/tasks/bulk", t.project);
+        let (status, body) = call(&t.bob, Method::POST, &bulk, Some(json!({"tasks": [other.id, blocker.id], "op": "close"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let frames = heard_until(&mut vic, "after bulk").await;
+        let mut unblocked = markers(&frames);
+        unblocked.sort();
+        unblocked.dedup();
+        let mut expected = vec![(waiting.id.clone(), false), (still.id.clone(), false)];
+        expected.sort();
+        assert_eq!(unblocked, expected, "{frames:?}");
+        // The events agree with the board.
+        let board = t.board(&t.vic).await;
+        let cards: Vec<&TaskCard> = board.columns.iter().flat_map(|c| &c.tasks).collect();
+        assert!(cards.iter().filter(|c| c.id == waiting.id || c.id == still.id).all(|c| !c.blocked));
+    }
+
     async fn board_subscribers_see_moves_live(backend) {
         let t = team(backend).await;
         let task = t.create(&t.alice, json!({"title": "live"})).await;

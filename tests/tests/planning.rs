@@ -1,5 +1,5 @@
 //! Planning through HTTP and the events socket, on both databases: milestones with their
-//! progress, closing and reopening, deleting (managers, audited); the project overview's
+//! progress, closing and reopening, deleting (managers, audited, its tasks announced); the project overview's
 //! counts; saved views that are their owner's alone, with validated filters; bad input that
 //! changes nothing; permissions and cross-org 404s.
 
@@ -200,7 +200,18 @@ backend_tests! {
         // Editors cannot delete a milestone; the manager can (audited), and its tasks stay.
         assert_eq!(call(&t.bob, Method::DELETE, &one, None).await.0, StatusCode::FORBIDDEN);
         assert_eq!(call(&t.alice, Method::DELETE, &one, None).await.0, StatusCode::NO_CONTENT);
-        carol.expect("milestone.deleted", |f| f.data_id() == id).await;
+        // The tasks it took the milestone from are announced as they are now, before it goes.
+        let frames = carol.until("milestone.deleted", |f| f.data_id() == id).await;
+        let mut cleared: Vec<&str> = frames
+            .iter()
+            .filter(|f| f.kind == "task.updated" && f.data["task"]["milestone"].is_null())
+            .filter_map(|f| f.data["task"]["id"].as_str())
+            .filter(|task| [a.as_str(), b.as_str()].contains(task))
+            .collect();
+        cleared.sort_unstable();
+        let mut expected = vec![a.as_str(), b.as_str()];
+        expected.sort_unstable();
+        assert_eq!(cleared, expected, "{frames:?}");
         assert_eq!(call(&t.alice, Method::GET, &one, None).await.0, StatusCode::NOT_FOUND);
         let (_, task) = call(&t.alice, Method::GET, &format!("/api/v1/tasks/{a}"), None).await;
         assert_eq!(task["milestone"], Value::Null, "{task}");

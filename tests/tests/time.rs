@@ -531,4 +531,69 @@ backend_tests! {
         let (status, _) = call(&t.mallory, Method::GET, &format!("/api/v1/orgs/{}/time.csv", t.org), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
+
+    async fn timesheet_lists_ones_entries_across_tasks_by_date_as_the_report_sees_them(backend) {
+        let t = team(backend).await;
+        // A second project where Bob manages and Carol edits.
+        let side = fixtures::create_project(&t.alice, &t.org, "side", Visibility::Private).await.id;
+        fixtures::add_project_member(&t.alice, &side, t.bob.id(), ProjectRole::Manager).await;
+        fixtures::add_project_member(&t.alice, &side, t.carol.id(), ProjectRole::Editor).await;
+        let side_task = task(&t.bob, &board(&t.bob, &side).await, "side task").await;
+        // Logged out of date order; the one outside the range never shows.
+        let late = logged(&t.carol, &side_task, 45, "2026-04-02", true).await;
+        let early = logged(&t.carol, &t.one, 120, "2026-03-30", true).await;
+        let middle = logged(&t.carol, &t.two, 33, "2026-04-01", false).await;
+        logged(&t.carol, &t.one, 999, "2026-04-06", true).await;
+        logged(&t.bob, &t.one, 60, "2026-03-31", true).await;
+        let sheet = |viewer: &TestUser, query: String| {
+            let viewer = viewer.clone();
+            let path = format!("/api/v1/orgs/{}/time/entries?{query}", t.org);
+            async move { call(&viewer, Method::GET, &path, None).await }
+        };
+        let ids = |sheet: &Value| -> Vec<String> {
+            sheet["entries"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let range = "from=2026-03-29&to=2026-04-05";
+
+        // The caller's own entries by default, by date, named by task and project.
+        let (status, own) = sheet(&t.carol, range.to_owned()).await;
+        assert_eq!(status, StatusCode::OK, "{own}");
+        assert_eq!(ids(&own), [early, middle, late.clone()]);
+        assert_eq!((own["user_id"].as_str(), own["from"].as_str(), own["to"].as_str()), (Some(t.carol.id()), Some("2026-03-29"), Some("2026-04-05")));
+        assert_eq!(own["total_minutes"], 120 + 33 + 45);
+        let first = &own["entries"][0];
+        assert_eq!((first["task_id"].as_str(), first["task_title"].as_str(), first["project_id"].as_str(), first["project_name"].as_str()), (Some(t.one.as_str()), Some("one"), Some(t.work.as_str()), Some("work")));
+        assert!(first["task_key"].as_str().unwrap().ends_with("-1"), "{first}");
+        assert_eq!((first["date"].as_str(), first["minutes"].as_u64()), (Some("2026-03-30"), Some(120)));
+        assert_eq!(own["entries"][2]["task_title"], "side task");
+
+        // The owner sees everyone's; Bob manages only "side", so he sees Carol's time there.
+        let (status, alices_view) = sheet(&t.alice, format!("{range}&user={}", t.carol.id())).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&alices_view), ids(&own));
+        let (status, bobs_view) = sheet(&t.bob, format!("{range}&user={}", t.carol.id())).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&bobs_view), vec![late]);
+        assert_eq!(bobs_view["total_minutes"], 45);
+        // Carol manages nothing: Bob's entries are not hers to see; a viewer has none of his own.
+        let (status, _) = sheet(&t.carol, format!("{range}&user={}", t.bob.id())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, vics) = sheet(&t.vic, range.to_owned()).await;
+        assert_eq!((status, ids(&vics).len()), (StatusCode::OK, 0));
+
+        // Bad dates are named; another org's timesheet is not there.
+        for (query, field) in [
+            ("from=2026-04-06&to=2026-03-29", "from"),
+            ("from=2026-02-30&to=2026-03-29", "from"),
+            ("from=2026-03-01&to=yesterday", "to"),
+            ("from=2025-01-01&to=2026-03-29", "to"),
+        ] {
+            let (status, answer) = sheet(&t.carol, query.to_owned()).await;
+            assert_eq!(fields(status, &answer), [field], "{query}");
+        }
+        let (status, _) = sheet(&t.mallory, range.to_owned()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = sheet(&t.mallory, format!("{range}&user={}", t.carol.id())).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
 }

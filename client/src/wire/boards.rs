@@ -576,6 +576,34 @@ pub struct TimerChanged {
     pub stopped: Option<TimeEntry>,
 }
 
+/// One entry of a person's timesheet: the entry with the names its row shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TimesheetEntry {
+    pub id: String,
+    pub project_id: String,
+    pub project_name: String,
+    /// `None` once the task was deleted (its time stays).
+    pub task_id: Option<String>,
+    pub task_key: Option<String>,
+    pub task_title: Option<String>,
+    pub user_id: String,
+    pub date: String,
+    pub minutes: u32,
+    pub note: String,
+    pub billable: bool,
+    pub created_at: i64,
+}
+
+/// `GET /api/v1/orgs/{org}/time/entries`: one person's entries across tasks, by date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Timesheet {
+    pub user_id: String,
+    pub from: String,
+    pub to: String,
+    pub entries: Vec<TimesheetEntry>,
+    pub total_minutes: u64,
+}
+
 /// `GET /api/v1/orgs/{org}/time?group=day|week`: minutes per period (a week is named by its
 /// Monday), per user and project, with totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -204,12 +204,16 @@ test('the task panel edits fields and logs time', async ({ server, newUserPage, 
   expect((await server.call('GET', '/api/v1/me/timer', { token: w.owner.token })).json).toBeNull()
 
   // The week's timesheet has all of it (the entry and what the timer recorded), in the
-  // project's row and today's column.
+  // task's row (key and title) under its project, and today's column.
   const spent = (await server.call('GET', `/api/v1/tasks/${task.id}`, { token: w.owner.token })).json.time_spent as number
   expect(spent).toBeGreaterThanOrEqual(90)
   const hm = `${Math.floor(spent / 60)}:${String(spent % 60).padStart(2, '0')}`
   await page.goto(`/o/${w.org}/timesheet`)
-  const row = page.getByTestId('timesheet').locator('tbody tr').first()
+  const projectRow = page.getByTestId('timesheet').locator('tbody tr.timesheet-project')
+  await expect(projectRow).toHaveCount(1)
+  await expect(projectRow.locator('td').last()).toHaveText(hm)
+  const row = page.getByTestId('timesheet').locator(`tbody tr.timesheet-task[data-task="${task.id}"]`)
+  await expect(row.locator('th')).toHaveText(`${task.key} Polish the landing page`)
   await expect(row.locator('td').last()).toHaveText(hm)
   await expect(page.getByTestId('week-total')).toHaveText(hm)
   await page.getByRole('button', { name: 'Previous week' }).click()

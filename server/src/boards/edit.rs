@@ -31,6 +31,8 @@ pub struct Outcome {
     pub newly_assigned: Vec<String>,
     /// Whether the task closed with this change.
     pub closed: bool,
+    /// Whether the task reopened (left a closed status for an open one) with this change.
+    pub reopened: bool,
 }
 
 impl Outcome {
@@ -166,6 +168,7 @@ pub async fn place(
         outcome.from_status = Some(task.status_id.clone());
     }
     outcome.closed = !was_closed && is_closed(status.category);
+    outcome.reopened = was_closed && !is_closed(status.category);
     task.status_id.clone_from(&status.id);
     task.status.clone_from(&status.name);
     task.category = status.category;

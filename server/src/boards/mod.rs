@@ -18,6 +18,7 @@
 //! - [`view`] — boards, cards and tasks in their wire shapes; board filters.
 //! - [`description`] — a new task's description document from markdown.
 //! - [`live`] — task and board events.
+//! - [`dependents`] — blocked markers of waiting tasks when their blocker closes or reopens.
 //! - [`feed`] — a task's change-feed payload (what search indexes).
 //! - [`notify`] — task notifications.
 //! - [`due`] — the due-soon job.
@@ -25,6 +26,7 @@
 //! - [`routes`] — the HTTP handlers.
 
 pub mod access;
+pub mod dependents;
 pub mod description;
 pub mod due;
 pub mod edit;

@@ -3,7 +3,8 @@
 //! Milestones are planning on the project's boards, so the policy's board rows decide: readers
 //! of boards read them, writers (editors) create, edit, close and reopen them, and deleting one
 //! (its tasks keep going without it) is for those who may delete boards (managers) and is
-//! audited. Every change goes to the project as `milestone.updated` / `milestone.deleted`.
+//! audited. Every change goes to the project as `milestone.updated` / `milestone.deleted`; a
+//! deletion also sends `task.updated` for each task it took the milestone from.
 
 use atrium_client::wire::{
     CreateMilestoneRequest, ErrorBody, Milestone, Page, Removed, UpdateMilestoneRequest,
@@ -19,6 +20,8 @@ use super::store::milestones as store;
 use crate::audit::{Event, action};
 use crate::auth::CurrentUser;
 use crate::authz::{self, Action, ProjectAccess, Resource, ResourceKind};
+use crate::boards::live::{self, TaskEventKind};
+use crate::boards::store::cards;
 use crate::db::now_ms;
 use crate::error::{ApiError, Result};
 use crate::events::{Audience, NewEvent};
@@ -212,8 +215,23 @@ async fn delete_milestone(
     let (org_id, milestone, _) =
         milestone(&state, user.id(), &milestone_id, Action::Delete).await?;
     let mut work = state.writes.begin().await?;
+    let tasks = store::tasks_of(work.tx(), &milestone.id).await?;
     if !store::delete(work.tx(), &org_id, &milestone.id).await? {
         return Err(ApiError::NotFound("milestone"));
+    }
+    // The foreign key cleared the tasks' milestone: boards hear of each card as it is now.
+    for (task_id, project_id) in tasks {
+        if let Some(card) = cards::one(work.tx(), &org_id, &project_id, &task_id).await? {
+            live::task(
+                &mut work,
+                &org_id,
+                TaskEventKind::Updated,
+                &card,
+                &project_id,
+                None,
+                user.id(),
+            );
+        }
     }
     let event = Event::new(action::MILESTONE_DELETED, Some(user.id()))
         .org(&org_id)

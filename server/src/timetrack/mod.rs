@@ -8,6 +8,7 @@
 //! - [`entries`] — `/api/v1/tasks/{task}/time`, `/api/v1/time/{entry}`.
 //! - [`timer`] — `/api/v1/me/timer`.
 //! - [`report`] — `/api/v1/orgs/{org}/time`.
+//! - [`timesheet`] — `/api/v1/orgs/{org}/time/entries`: one person's entries across tasks.
 //! - [`csv_export`] — `/api/v1/orgs/{org}/time.csv`.
 
 pub mod access;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod report;
 pub mod store;
 pub mod timer;
+pub mod timesheet;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -28,5 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(entries::router())
         .merge(timer::router())
         .merge(report::router())
+        .merge(timesheet::router())
         .merge(csv_export::router())
 }

@@ -85,7 +85,7 @@ pub struct Built {
 }
 
 /// The projects of the org the caller can read, with whether they see everyone's time there.
-async fn projects_in_scope(
+pub(super) async fn projects_in_scope(
     state: &AppState,
     user_id: &str,
     org_id: &str,
@@ -126,33 +126,43 @@ async fn projects_in_scope(
         .collect())
 }
 
-/// Reads the query's dates and grouping (422 naming each bad one).
-fn parse_range(query: &ReportQuery) -> Result<(String, String, Group)> {
-    let mut errors = FieldErrors::default();
-    let to = match query.to.as_deref() {
+/// Reads a range's dates (422 naming each bad one) into `errors`: `to` defaults to today,
+/// `from` to 29 days before it; at most [`MAX_RANGE_DAYS`] days.
+pub(super) fn parse_dates(
+    from: Option<&str>,
+    to: Option<&str>,
+    errors: &mut FieldErrors,
+) -> Option<(String, String)> {
+    let to = match to {
         None => Some(calendar::today()),
         Some(text) => calendar::parse(text).or_else(|| {
             errors.add("to", "must be a real date as YYYY-MM-DD");
             None
         }),
     };
-    let from = match query.from.as_deref() {
+    let from = match from {
         None => to.map(|to| to - Duration::days(DEFAULT_RANGE_DAYS)),
         Some(text) => calendar::parse(text).or_else(|| {
             errors.add("from", "must be a real date as YYYY-MM-DD");
             None
         }),
     };
-    if let (Some(from), Some(to)) = (from, to) {
-        if from > to {
-            errors.add("from", "must not be after to");
-        } else if (to - from).whole_days() >= MAX_RANGE_DAYS {
-            errors.add(
-                "to",
-                format!("a report covers at most {MAX_RANGE_DAYS} days"),
-            );
-        }
+    let (from, to) = (from?, to?);
+    if from > to {
+        errors.add("from", "must not be after to");
+    } else if (to - from).whole_days() >= MAX_RANGE_DAYS {
+        errors.add(
+            "to",
+            format!("a report covers at most {MAX_RANGE_DAYS} days"),
+        );
     }
+    Some((calendar::format(from), calendar::format(to)))
+}
+
+/// Reads the query's dates and grouping (422 naming each bad one).
+fn parse_range(query: &ReportQuery) -> Result<(String, String, Group)> {
+    let mut errors = FieldErrors::default();
+    let dates = parse_dates(query.from.as_deref(), query.to.as_deref(), &mut errors);
     let group = match query.group.as_deref() {
         None | Some("day") => Group::Day,
         Some("week") => Group::Week,
@@ -162,10 +172,35 @@ fn parse_range(query: &ReportQuery) -> Result<(String, String, Group)> {
         }
     };
     errors.finish()?;
-    match (from, to) {
-        (Some(from), Some(to)) => Ok((calendar::format(from), calendar::format(to), group)),
-        _ => Err(ApiError::invalid_field("from", "must be a real date")),
+    let (from, to) = dates.ok_or_else(|| ApiError::invalid_field("from", "must be a real date"))?;
+    Ok((from, to, group))
+}
+
+/// 403 unless the caller may see `user`'s time somewhere in `projects` (their own always).
+pub(super) fn check_user(
+    projects: &HashMap<String, ProjectInScope>,
+    caller: &str,
+    user: Option<&str>,
+) -> Result<()> {
+    let someone_else = user.is_some_and(|user| user != caller);
+    if someone_else && !projects.values().any(|p| p.everyone) {
+        return Err(ApiError::Forbidden(
+            "only project managers see other people's time".to_owned(),
+        ));
     }
+    Ok(())
+}
+
+/// Whether an entry of `entry_user` in `project` is in what the caller may see.
+pub(super) fn visible(
+    projects: &HashMap<String, ProjectInScope>,
+    caller: &str,
+    project: &str,
+    entry_user: &str,
+) -> bool {
+    projects
+        .get(project)
+        .is_some_and(|p| p.everyone || entry_user == caller)
 }
 
 /// Builds the report the caller asked for and may see.
@@ -183,12 +218,7 @@ pub async fn build(
         }
         projects.retain(|id, _| id == project);
     }
-    let someone_else = query.user.as_deref().is_some_and(|user| user != user_id);
-    if someone_else && !projects.values().any(|p| p.everyone) {
-        return Err(ApiError::Forbidden(
-            "only project managers see other people's time".to_owned(),
-        ));
-    }
+    check_user(&projects, user_id, query.user.as_deref())?;
     let entries = store::report_entries(
         &state.db,
         &ReportRange {
@@ -202,10 +232,7 @@ pub async fn build(
     .await?;
     let mut sums: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
     for entry in entries {
-        let visible = projects
-            .get(&entry.project_id)
-            .is_some_and(|p| p.everyone || entry.user_id == user_id);
-        if !visible {
+        if !visible(&projects, user_id, &entry.project_id, &entry.user_id) {
             continue;
         }
         let period = match group {

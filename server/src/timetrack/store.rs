@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use atrium_client::wire::{TimeEntry, Timer};
+use atrium_client::wire::{TimeEntry, Timer, TimesheetEntry};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -163,6 +163,49 @@ pub async fn entries_of_task(
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(|row| Ok(entry_from(row)?.entry)).collect()
+}
+
+/// One user's entries in an org between two dates (inclusive), by date, with the names of
+/// their tasks and projects.
+pub async fn entries_of_user(
+    db: &Db,
+    org_id: &str,
+    user_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<TimesheetEntry>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {ENTRY_COLUMNS}, t.title, p.name as project_name from {ENTRY_FROM}
+         where e.org_id = $1 and e.user_id = $2 and e.date >= $3 and e.date <= $4
+         order by e.date, p.name, t.number, e.created_at, e.id"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(org_id)
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let entry = entry_from(row)?.entry;
+            let task_title: Option<String> = row.try_get("title")?;
+            Ok(TimesheetEntry {
+                id: entry.id,
+                project_id: entry.project_id,
+                project_name: row.try_get("project_name")?,
+                task_title: entry.task_id.as_ref().and(task_title),
+                task_id: entry.task_id,
+                task_key: entry.task_key,
+                user_id: entry.user_id,
+                date: entry.date,
+                minutes: entry.minutes,
+                note: entry.note,
+                billable: entry.billable,
+                created_at: entry.created_at,
+            })
+        })
+        .collect()
 }
 
 /// Writes an entry's date, minutes, note and billable flag.

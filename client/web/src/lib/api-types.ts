@@ -1371,6 +1371,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/time/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One person's time entries across tasks, ordered by date. */
+        get: operations["time_entries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/unread": {
         parameters: {
             query?: never;
@@ -3996,6 +4013,33 @@ export interface components {
         TimerStarted: {
             stopped?: null | components["schemas"]["TimeEntry"];
             timer: components["schemas"]["Timer"];
+        };
+        /** @description `GET /api/v1/orgs/{org}/time/entries`: one person's entries across tasks, by date. */
+        Timesheet: {
+            entries: components["schemas"]["TimesheetEntry"][];
+            from: string;
+            to: string;
+            /** Format: int64 */
+            total_minutes: number;
+            user_id: string;
+        };
+        /** @description One entry of a person's timesheet: the entry with the names its row shows. */
+        TimesheetEntry: {
+            billable: boolean;
+            /** Format: int64 */
+            created_at: number;
+            date: string;
+            id: string;
+            /** Format: int32 */
+            minutes: number;
+            note: string;
+            project_id: string;
+            project_name: string;
+            /** @description `None` once the task was deleted (its time stays). */
+            task_id?: string | null;
+            task_key?: string | null;
+            task_title?: string | null;
+            user_id: string;
         };
         /** @description A session or API token as listed (never the secret itself). */
         TokenInfo: {
@@ -8893,6 +8937,62 @@ export interface operations {
                 };
             };
             /** @description Invalid dates or grouping */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    time_entries: {
+        parameters: {
+            query?: {
+                /** @description The user whose entries to list (default: the caller). */
+                user?: string;
+                /** @description First day, `YYYY-MM-DD` (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, `YYYY-MM-DD` (default: today, UTC). At most 366 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timesheet"];
+                };
+            };
+            /** @description Another user's time without managing a project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid dates */
             422: {
                 headers: {
                     [name: string]: unknown;

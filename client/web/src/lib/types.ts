@@ -86,6 +86,8 @@ export type TimeEntry = Schemas['TimeEntry']
 export type Timer = Schemas['Timer']
 export type TimerStarted = Schemas['TimerStarted']
 export type TimeReport = Schemas['TimeReport']
+export type Timesheet = Schemas['Timesheet']
+export type TimesheetEntry = Schemas['TimesheetEntry']
 export type SavedView = Schemas['SavedView']
 export type ViewLayout = Schemas['ViewLayout']
 /** `task.created/updated/moved` frames: the card as it is now. */

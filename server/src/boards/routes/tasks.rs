@@ -21,7 +21,7 @@ use crate::boards::store::history::{self, FieldChange};
 use crate::boards::store::relations::{self, Link};
 use crate::boards::store::tasks::{self as store, NewTask, TaskRow};
 use crate::boards::store::{boards, companions, projects};
-use crate::boards::{access, description, feed, model, notify, view};
+use crate::boards::{access, dependents, description, feed, model, notify, view};
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path};
@@ -83,6 +83,9 @@ pub(super) async fn announce(
         outcome.from_status.clone(),
         user.id(),
     );
+    if outcome.closed || outcome.reopened {
+        dependents::announce_blocked_changes(work, task, outcome.reopened, user.id()).await?;
+    }
     let presence = state.events.presence();
     notify::write(
         work,

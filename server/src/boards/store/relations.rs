@@ -124,6 +124,33 @@ pub async fn blockers_of(tx: &mut Tx, task_id: &str) -> Result<Vec<String>, sqlx
     rows.iter().map(|r| r.try_get("blocker_id")).collect()
 }
 
+/// Every task that waits for `blocker_id`, with its project and how many of its blockers are
+/// open now (in the transaction that closed or reopened `blocker_id`).
+pub async fn dependents(
+    tx: &mut Tx,
+    blocker_id: &str,
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select t.id, t.project_id,
+             (select count(*) from task_dependencies o join tasks b on b.id = o.blocker_id
+              where o.task_id = t.id and b.closed_at is null) as open_blockers
+         from task_dependencies d join tasks t on t.id = d.task_id
+         where d.blocker_id = $1 order by t.id",
+    )
+    .bind(blocker_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("project_id")?,
+                r.try_get("open_blockers")?,
+            ))
+        })
+        .collect()
+}
+
 /// Tasks that wait for `blocker_id` and are open, with the assignees to tell.
 pub async fn waiting_on(
     tx: &mut Tx,

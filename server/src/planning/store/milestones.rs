@@ -121,6 +121,20 @@ pub async fn update(tx: &mut Tx, org_id: &str, milestone: &Milestone) -> Result<
     Ok(())
 }
 
+/// The tasks in a milestone, with their projects (read before deleting it, which clears them).
+pub async fn tasks_of(
+    tx: &mut Tx,
+    milestone_id: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query("select id, project_id from tasks where milestone_id = $1 order by id")
+        .bind(milestone_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("project_id")?)))
+        .collect()
+}
+
 /// Deletes a milestone (its tasks keep going without one); whether it was there.
 pub async fn delete(tx: &mut Tx, org_id: &str, milestone_id: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(

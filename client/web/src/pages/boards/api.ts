@@ -1,7 +1,7 @@
 // The boards and tasks routes the screens call (API.md, "Boards and tasks"), typed by the
 // server's OpenAPI document.
 import { api, qs } from '../../lib/api'
-import type { Board, BoardSummary, BulkOp, BulkTaskResult, ChecklistItem, Milestone, Priority, SavedView, Task, TaskCard, TaskStatus, TaskChange, TaskFilter, TimeEntry, Timer, TimerStarted, TimeReport, ViewLayout } from '../../lib/types'
+import type { Board, BoardSummary, BulkOp, BulkTaskResult, ChecklistItem, Milestone, Priority, SavedView, Task, TaskCard, TaskStatus, TaskChange, TaskFilter, TimeEntry, Timer, TimerStarted, TimeReport, Timesheet, ViewLayout } from '../../lib/types'
 
 export interface TaskPatch {
   title?: string
@@ -47,7 +47,9 @@ export const timeApi = {
   timer: (signal?: AbortSignal) => api.get<Timer | null>('/api/v1/me/timer', { signal }),
   start: (task: string) => api.post<TimerStarted>('/api/v1/me/timer', { task }),
   stop: () => api.del<TimeEntry>('/api/v1/me/timer'),
-  report: (org: string, params: { user?: string, project?: string, from?: string, to?: string, group?: string }, signal?: AbortSignal) => api.get<TimeReport>(`/api/v1/orgs/${org}/time${qs(params)}`, { signal })
+  report: (org: string, params: { user?: string, project?: string, from?: string, to?: string, group?: string }, signal?: AbortSignal) => api.get<TimeReport>(`/api/v1/orgs/${org}/time${qs(params)}`, { signal }),
+  /** One person's entries across tasks (default: the caller's), by date. */
+  timesheet: (org: string, params: { user?: string, from?: string, to?: string }, signal?: AbortSignal) => api.get<Timesheet>(`/api/v1/orgs/${org}/time/entries${qs(params)}`, { signal })
 }
 
 export const viewsApi = {

@@ -1,6 +1,7 @@
 // The timesheet's arithmetic: ISO weeks named by their Monday, dates as `YYYY-MM-DD` in UTC (the
-// server's dates), and time entries grouped into rows (tasks) × days with totals.
-import type { TimeEntry } from '../../lib/types'
+// server's dates), and time entries grouped into rows (tasks, under their projects) × days with
+// totals.
+import type { TimesheetEntry } from '../../lib/types'
 
 const DAY_MS = 86_400_000
 
@@ -31,47 +32,74 @@ export function weekDays (monday: string): string[] {
 }
 
 export interface WeekRow {
-  /** The task id, or `project:<id>` for time logged on a project without a task. */
+  /** The task id, or `project:<id>` for time of a task that was deleted. */
   key: string
   taskId: string | null
+  /** The task's key (`ENG-42`), or `No task`. */
   label: string
+  title: string
   projectId: string
   /** Minutes per day of the week, Monday first. */
   days: number[]
   total: number
 }
 
-export interface Week {
-  days: string[]
+/** A project's task rows with their per-day and overall totals. */
+export interface WeekProject {
+  projectId: string
+  name: string
   rows: WeekRow[]
-  /** Minutes per day over all rows. */
-  dayTotals: number[]
+  days: number[]
   total: number
 }
 
-/** The entries of the week starting `monday` grouped by task (rows sorted by label), with
- * per-day and overall totals. Entries outside the week are left out. */
-export function groupWeek (entries: TimeEntry[], monday: string): Week {
+export interface Week {
+  days: string[]
+  /** Projects by name, each with its task rows by key. */
+  projects: WeekProject[]
+  /** Minutes per day over all rows. */
+  dayTotals: number[]
+  total: number
+  /** The billable part of `total`. */
+  billable: number
+}
+
+/** The entries of the week starting `monday` grouped by task (rows sorted by key in numeric
+ * order) under their project (sorted by name), with per-day and overall totals. Entries
+ * outside the week are left out. */
+export function groupWeek (entries: TimesheetEntry[], monday: string): Week {
   const days = weekDays(monday)
-  const rows = new Map<string, WeekRow>()
+  const projects = new Map<string, WeekProject & { byTask: Map<string, WeekRow> }>()
   const dayTotals = days.map(() => 0)
   let total = 0
+  let billable = 0
   for (const e of entries) {
     const i = days.indexOf(e.date)
     if (i < 0) continue
+    let project = projects.get(e.project_id)
+    if (!project) {
+      project = { projectId: e.project_id, name: e.project_name, rows: [], byTask: new Map(), days: days.map(() => 0), total: 0 }
+      projects.set(e.project_id, project)
+    }
     const key = e.task_id ?? `project:${e.project_id}`
-    let row = rows.get(key)
+    let row = project.byTask.get(key)
     if (!row) {
-      row = { key, taskId: e.task_id ?? null, label: e.task_key ?? 'No task', projectId: e.project_id, days: days.map(() => 0), total: 0 }
-      rows.set(key, row)
+      row = { key, taskId: e.task_id ?? null, label: e.task_key ?? 'No task', title: e.task_title ?? '', projectId: e.project_id, days: days.map(() => 0), total: 0 }
+      project.byTask.set(key, row)
     }
     row.days[i] += e.minutes
     row.total += e.minutes
+    project.days[i] += e.minutes
+    project.total += e.minutes
     dayTotals[i] += e.minutes
     total += e.minutes
+    if (e.billable) billable += e.minutes
   }
-  const sorted = [...rows.values()].sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }))
-  return { days, rows: sorted, dayTotals, total }
+  const byKey = (a: WeekRow, b: WeekRow) => a.label.localeCompare(b.label, undefined, { numeric: true })
+  const grouped = [...projects.values()]
+    .sort((a, b) => a.name.localeCompare(b.name) || a.projectId.localeCompare(b.projectId))
+    .map(({ byTask, ...project }) => ({ ...project, rows: [...byTask.values()].sort(byKey) }))
+  return { days, projects: grouped, dayTotals, total, billable }
 }
 
 /** Minutes as `1:05` (hours and minutes), empty for none. */
