@@ -20,8 +20,14 @@ async function boardWith (server: TestServer, owner: TestUser, project: string, 
 const cell = (page: Page, column: string) => page.locator(`[data-testid="board-cell"][data-column="${column}"]`)
 const card = (scope: Page | Locator, title: string) => scope.getByRole('button', { name: new RegExp(title) })
 
+/** Waits until no card is sliding (flip.ts): a box measured mid-slide is not where the card lands. */
+async function settled (page: Page) {
+  await page.waitForFunction(() => document.getAnimations().every(a => a.playState !== 'running' || !((a.effect as KeyframeEffect | null)?.target as Element | null)?.closest('[data-card]')))
+}
+
 /** Drags `from` onto `to` with the mouse in small steps, as a person would. */
 async function drag (page: Page, from: Locator, to: Locator) {
+  await settled(page)
   const a = (await from.boundingBox())!
   const b = (await to.boundingBox())!
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2)
@@ -69,6 +75,8 @@ test('two people on one board: a card dragged by one moves for the other within 
   // Within a column: Alice drags the first card onto the upper half of the second one… which
   // is where it is; onto its lower half puts it last.
   const second = card(cell(alice.page, columns['To do']), 'Set up the repo')
+  await expect(second).toBeVisible()
+  await settled(alice.page)
   const box = (await second.boundingBox())!
   const first = (await card(alice.page, 'Write the brief').boundingBox())!
   await alice.page.mouse.move(first.x + first.width / 2, first.y + first.height / 2)
