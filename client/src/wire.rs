@@ -596,9 +596,11 @@ pub struct VersionName {
 
 pub mod boards;
 pub mod chat;
+pub mod crm;
 pub mod events;
 pub mod records;
 pub use boards::*;
 pub use chat::*;
+pub use crm::*;
 pub use events::*;
 pub use records::*;

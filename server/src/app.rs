@@ -93,6 +93,7 @@ impl ApiRoutes {
             .merge(orgs::routes::router())
             .merge(projects::routes::router())
             .merge(crate::records::routes::router())
+            .merge(crate::crm::routes::router())
             .merge(audit::routes::router())
             .merge(jobs::routes::router())
             .merge(crate::authz::routes::router())

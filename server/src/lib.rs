@@ -19,6 +19,7 @@
 //! - [`orgs`], [`projects`] — tenancy: organisations, members, invitations, projects.
 //! - [`records`] — business records: custom and built-in types, rules, naming series,
 //!   workflows, per-type permissions, history, indexed lists.
+//! - [`crm`] — the sales side's built-in types (client, contact, deal) and the deal forecast.
 //! - [`docs`] — collaborative documents: metadata, the `/collab` socket, content, versions.
 //! - [`chat`] — channels, direct messages, messages, threads, mentions, reactions, unread state.
 //! - [`events`] — the app event bus and the `/api/v1/events` socket; presence and typing.
@@ -48,6 +49,7 @@ pub mod calendar;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod crm;
 pub mod db;
 pub mod docs;
 pub mod error;

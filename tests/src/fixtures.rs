@@ -203,6 +203,23 @@ pub async fn add_org_member(owner: &TestUser, org: &str, member: &TestUser, role
     accept_invitation(member, &token).await
 }
 
+/// Gives a member of `org` exactly the business `roles` (besides their base role), as an org
+/// admin does: `PATCH /orgs/{org}/members/{user} {roles}`.
+pub async fn set_business_roles(admin: &TestUser, org: &str, member: &TestUser, roles: &[&str]) {
+    let (status, body) = call_json(
+        admin,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/orgs/{org}/members/{}", member.id()),
+        Some(serde_json::json!({ "roles": roles })),
+    )
+    .await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::OK,
+        "set roles {roles:?}: {body}"
+    );
+}
+
 /// Invites an address to an organisation (202); returns the invitation.
 pub async fn invite(owner: &TestUser, org: &str, email: &str, role: OrgRole) -> Invitation {
     let answer: AddMemberResponse = owner

@@ -1036,6 +1036,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/deals/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The deal forecast: open and won deals' amount × probability by month of expected close,
+         *     per owner and in all, per currency. "Only own" readers see the forecast of their own deals.
+         */
+        get: operations["deal_forecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/dms": {
         parameters: {
             query?: never;
@@ -2458,8 +2478,26 @@ export interface components {
         CreatedToken: components["schemas"]["TokenInfo"] & {
             token: string;
         };
+        /** @description The forecast in one currency. */
+        CurrencyForecast: {
+            currency: string;
+            /**
+             * @description By month of expected close (`YYYY-MM`), in order; deals without a date last, with
+             *     `month: null`.
+             */
+            months: components["schemas"]["ForecastBucket"][];
+            /** @description Every month together. */
+            total: components["schemas"]["ForecastBucket"];
+        };
         /** @description The days of [`Computed::DateAddDays`]: another field, or a fixed count. */
         DaysOperand: number | string;
+        /**
+         * @description `GET /orgs/{org}/deals/forecast`: open and won deals weighted by their probability, by
+         *     month of expected close, per currency (amounts in minor units of that currency).
+         */
+        DealForecast: {
+            currencies: components["schemas"]["CurrencyForecast"][];
+        };
         /** @description A collaborative document's metadata (its content is read through `/content` or the socket). */
         Doc: {
             can?: null | components["schemas"]["Can"];
@@ -2638,6 +2676,24 @@ export interface components {
         /** @description `GET /api/v1/orgs/{org}/threads`. */
         FollowedThreads: {
             items: components["schemas"]["FollowedThread"][];
+        };
+        /** @description Weighted amounts of one month (or of all): in all, and per owner. */
+        ForecastBucket: {
+            /**
+             * Format: int64
+             * @description Sum of the amounts themselves.
+             */
+            amount: number;
+            /** Format: int32 */
+            deals: number;
+            month?: string | null;
+            /** @description Per owner (the deal's `assignee`, else its creator), by user id. */
+            owners: components["schemas"]["OwnerForecast"][];
+            /**
+             * Format: int64
+             * @description Sum of amount × probability, each deal rounded half-up to a minor unit.
+             */
+            weighted: number;
         };
         /** @description `GET /healthz`. */
         Health: {
@@ -2966,6 +3022,16 @@ export interface components {
          * @enum {string}
          */
         OrgRole: "owner" | "admin" | "member" | "viewer" | "guest";
+        /** @description One owner's share of a bucket. */
+        OwnerForecast: {
+            /** Format: int64 */
+            amount: number;
+            /** Format: int32 */
+            deals: number;
+            user: string;
+            /** Format: int64 */
+            weighted: number;
+        };
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_AuditEntry: {
             items: {
@@ -7611,6 +7677,46 @@ export interface operations {
             };
             /** @description Invalid fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deal_forecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The forecast */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealForecast"];
+                };
+            };
+            /** @description The caller's roles cannot read deals */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
