@@ -597,8 +597,10 @@ pub struct VersionName {
 pub mod boards;
 pub mod chat;
 pub mod events;
+pub mod record_transitions;
 pub mod records;
 pub use boards::*;
 pub use chat::*;
 pub use events::*;
+pub use record_transitions::*;
 pub use records::*;
