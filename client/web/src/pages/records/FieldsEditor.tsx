@@ -23,7 +23,7 @@ export function FieldsEditor ({ fields, onChange, errors, prefix, slugs, nested 
         const n = f.name || `field ${i + 1}`
         const id = (part: string) => `dz-${at.replace(/[^a-z0-9]/gi, '-')}-${part}`
         return (
-          <fieldset key={f.key} class={'field-draft' + (own.length ? ' field-invalid' : '')} data-testid={`field-draft-${f.name || i}`}>
+          <fieldset key={f.key} class={'field-draft' + (own.length ? ' field-invalid' : '')} data-testid={`draft-${at}`}>
             <legend>{nested ? 'Column' : 'Field'} {i + 1}{f.name ? `: ${f.name}` : ''}</legend>
             <div class='draft-grid'>
               <div class='field'><label for={id('name')}>Name</label><input id={id('name')} value={f.name} pattern='[a-z][a-z0-9_]*' onInput={(e) => set(i, { name: e.currentTarget.value })} /></div>
