@@ -112,6 +112,22 @@ test('an admin designs a type with a child table; a member fills the generated f
   expect(record).toMatchObject({ code: 'EX-1', budget: 125050, priority: 'high', customer: client.id })
   expect(record.lines.map((l: any) => [l.item, l.amount])).toEqual([['Hotel', 12000], ['Train ticket', 8990]])
 
+  // Both have the draft open. Alice edits while Carol saves: Alice is told at once, her save
+  // is refused (409, nothing overwritten), and she loads Carol's version.
+  await alice.page.getByRole('link', { name: /EXP-\d{4}-00001/ }).click()
+  await expect(alice.page.getByLabel('Budget')).toHaveValue('1250.50')
+  await alice.page.getByLabel('Budget').fill('999')
+  await carolPage.getByLabel('Budget').fill('1,300')
+  await carolPage.getByRole('button', { name: 'Save changes' }).click()
+  await expect(alice.page.getByTestId('stale')).toContainText('changed by someone else')
+  await alice.page.getByRole('button', { name: 'Save changes' }).click()
+  await expect(alice.page.getByTestId('stale')).toBeVisible()
+  await shot(alice.page, 'stale-write')
+  expect((await server.call('GET', `/api/v1/records/${record.id}`, { token: w.owner.token })).json.budget).toBe(130000)
+  await alice.page.getByRole('button', { name: 'Load their version' }).click()
+  await expect(alice.page.getByLabel('Budget')).toHaveValue('1300.00')
+  await expect(alice.page.getByTestId('stale')).toHaveCount(0)
+
   // Carol submits with a comment; she may not approve her own claim (the button says why).
   await carolPage.getByLabel('Comment for the next step (optional)').fill('Trip to the Initech office')
   await carolPage.getByRole('button', { name: 'submit' }).click()
@@ -122,7 +138,6 @@ test('an admin designs a type with a child table; a member fills the generated f
   await expect(carolPage.getByTestId('history')).toContainText('Trip to the Initech office')
 
   // The admin approves; Carol's open record follows, and is read-only in its final state.
-  await alice.page.getByRole('link', { name: /EXP-\d{4}-00001/ }).click()
   await expect(alice.page.getByTestId('record-state')).toHaveText('submitted')
   await alice.page.getByRole('button', { name: 'approve' }).click()
   await expect(alice.page.getByTestId('record-state')).toHaveText('approved')
@@ -139,7 +154,7 @@ test('an admin designs a type with a child table; a member fills the generated f
   ])
   const csv = fs.readFileSync(await download.path(), 'utf8')
   expect(csv.split('\n')[0]).toBe('id,name,state,code,budget,priority,customer,lines')
-  expect(csv).toContain('EX-1,125050,high')
+  expect(csv).toContain('EX-1,130000,high')
 
   // An import with one bad row reports it per row and column and writes nothing.
   await alice.page.getByRole('button', { name: 'Import CSV' }).click()
@@ -155,7 +170,7 @@ test('an admin designs a type with a child table; a member fills the generated f
   await alice.page.getByRole('dialog').getByRole('button', { name: 'Import' }).click()
   await expect(alice.page.getByRole('dialog')).toHaveCount(0)
   await expect(list.locator('tbody tr')).toHaveCount(2)
-  await expect(alice.page.getByTestId('totals')).toContainText('EUR 1,260.50')
+  await expect(alice.page.getByTestId('totals')).toContainText('EUR 1,310.00')
 
   // Filters: the select narrows the list; sorting by budget puts the smaller first.
   await alice.page.getByLabel('Filter by').selectOption({ label: 'Priority' })
@@ -167,7 +182,7 @@ test('an admin designs a type with a child table; a member fills the generated f
   await alice.page.getByRole('button', { name: 'Budget' }).click()
   await expect(list.locator('tbody tr').first()).toContainText('EUR 10.00')
   await alice.page.getByRole('button', { name: 'Budget ↑' }).click()
-  await expect(list.locator('tbody tr').first()).toContainText('EUR 1,250.50')
+  await expect(list.locator('tbody tr').first()).toContainText('EUR 1,300.00')
 
   // Bulk delete, confirmed: the draft goes; the approved claim is refused (final states stay).
   alice.page.once('dialog', (d) => d.accept())

@@ -42,7 +42,7 @@ export function FieldInput (p: FieldProps) {
     )
   }
   const widget = readOnly(field)
-    ? <output id={id} class='field-value' data-testid={`value-${path}`}>{computedText(p) || '—'}</output>
+    ? <output id={id} class='field-value' aria-labelledby={compact ? undefined : `${id}-label`} aria-label={compact ? p.name : undefined} data-testid={`value-${path}`}>{computedText(p) || '—'}</output>
     : widgetFor(p, id, compact ? (p.name ?? label) : label, error ? errId : undefined)
   if (field.type === 'multi_select' && !readOnly(field)) {
     return (

@@ -40,7 +40,7 @@ export function LinkPicker ({ id, org, to, value, label, invalid, describedBy, o
         role='combobox'
         list={undefined}
         aria-expanded={open && results.length > 0}
-        aria-controls={listId}
+        aria-controls={open && results.length > 0 ? listId : undefined}
         aria-autocomplete='list'
         aria-invalid={invalid ? 'true' : undefined}
         aria-describedby={describedBy}

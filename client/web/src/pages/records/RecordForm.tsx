@@ -3,7 +3,7 @@
 // beside the field they name. A change is sent with the version it was made on: when someone
 // else saved in between, the server answers 409 with the record as it is now, and the form says
 // so and offers to load it (the person's unsaved values are then replaced).
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError } from '../../lib/api'
 import type { BizRecord, RecordType } from '../../lib/types'
 import { ErrorBox } from '../../ui/common'
@@ -15,19 +15,36 @@ import { currencyOf } from './values'
 export function RecordForm ({ org, type, record, readOnlyWhy, onSaved }: { org: string, type: RecordType, record: BizRecord | null, readOnlyWhy?: string | null, onSaved: (r: BizRecord) => void }) {
   const startCurrency = currencyOf(record ?? defaults(type))
   const [values, setValues] = useState<FormValues>(() => formValues(type.fields, record, startCurrency))
+  // The record the values were loaded from: a change is sent against its version, so a save
+  // over someone else's newer one is refused (409) rather than silently undoing it.
+  const [base, setBase] = useState<BizRecord | null>(record)
+  const dirty = useRef(false)
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [error, setError] = useState<unknown>(null)
   const [pending, setPending] = useState(false)
   const [stale, setStale] = useState<BizRecord | null>(null)
-  // A record saved here or loaded again: the form shows it as it is now.
+  // The record changed (saved here, a workflow step, or someone else's change arriving live):
+  // shown at once unless there are unsaved edits, which are kept, with a notice.
   useEffect(() => {
-    if (record) setValues(formValues(type.fields, record, currencyOf(record)))
+    if (!record || (base && record.id === base.id && record.version === base.version)) return
+    if (dirty.current && base && record.id === base.id) {
+      setStale(record)
+      return
+    }
+    load(record)
   }, [record?.id, record?.version, type.version])
+  function load (r: BizRecord) {
+    setValues(formValues(type.fields, r, currencyOf(r)))
+    setBase(r)
+    setErrors({})
+    setStale(null)
+    dirty.current = false
+  }
   const currency = currencyOf(type.fields.some((f) => f.name === 'currency') ? values : record)
   const disabled = !!readOnlyWhy || pending
   async function submit (e: Event) {
     e.preventDefault()
-    const { data, errors: local } = toWire(type.fields, values, currency, !record)
+    const { data, errors: local } = toWire(type.fields, values, currency, !base)
     setError(null)
     setErrors(local)
     if (Object.keys(local).length) {
@@ -36,7 +53,9 @@ export function RecordForm ({ org, type, record, readOnlyWhy, onSaved }: { org: 
     }
     setPending(true)
     try {
-      const saved = record ? await recordsApi.update(record.id, record.version, data) : await recordsApi.create(org, type.slug, data)
+      const saved = base ? await recordsApi.update(base.id, base.version, data) : await recordsApi.create(org, type.slug, data)
+      dirty.current = false
+      setBase(saved)
       setStale(null)
       onSaved(saved)
     } catch (err) {
@@ -53,29 +72,32 @@ export function RecordForm ({ org, type, record, readOnlyWhy, onSaved }: { org: 
   }
   function reload () {
     if (!stale) return
-    setValues(formValues(type.fields, stale, currencyOf(stale)))
-    setErrors({})
-    onSaved(stale)
-    setStale(null)
+    const next = stale
+    load(next)
+    onSaved(next)
+  }
+  const change = (name: string, v: unknown) => {
+    dirty.current = true
+    setValues((s) => ({ ...s, [name]: v }))
   }
   return (
     <form class='record-form' onSubmit={submit} noValidate aria-label={record ? `Edit ${record.name}` : `New ${type.name}`}>
       {readOnlyWhy && <p class='banner banner-info' role='status'>{readOnlyWhy}</p>}
       {stale && (
         <div class='error-box' role='alert' data-testid='stale'>
-          <span>This record was changed by someone else (now version {stale.version}). Your changes were not saved.</span>
+          <span>This record was changed by someone else (now version {stale.version}); your changes are not saved.</span>
           <button type='button' class='btn btn-small' onClick={reload}>Load their version</button>
         </div>
       )}
       <div class='record-fields'>
         {type.fields.map((f) => (
           <div key={f.name} class={f.type === 'table' || f.type === 'long_text' || f.type === 'rich_text' ? 'span-all' : ''}>
-            <FieldInput field={f} path={f.name} value={values[f.name]} currency={currency} org={org} errors={errors} disabled={disabled} onChange={(v) => setValues((s) => ({ ...s, [f.name]: v }))} />
+            <FieldInput field={f} path={f.name} value={values[f.name]} currency={currency} org={org} errors={errors} disabled={disabled} onChange={(v) => change(f.name, v)} />
           </div>
         ))}
       </div>
       <ErrorBox error={error} />
-      {!readOnlyWhy && <div class='row-end'><button class='btn btn-primary' disabled={pending}>{record ? 'Save changes' : `Create ${type.name}`}</button></div>}
+      {!readOnlyWhy && <div class='row-end'><button class='btn btn-primary' disabled={pending}>{base ? 'Save changes' : `Create ${type.name}`}</button></div>}
     </form>
   )
 }

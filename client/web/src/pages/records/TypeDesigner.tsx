@@ -37,7 +37,6 @@ function Designer ({ org, type, slugs }: { org: string, type: RecordType | null,
   const set = (p: Partial<TypeDraft>) => setDraft((d) => ({ ...d, ...p }))
   const linkable = [...new Set([...slugs, ...(draft.slug ? [draft.slug] : [])])]
   if (type?.builtin) return <section class='page'><h1>{type.name}</h1><p>Built-in types are defined by the server and cannot be changed here.</p></section>
-  if (type && !type.can) return null
   async function save (archived?: boolean) {
     setPending(true)
     setErrors({})
