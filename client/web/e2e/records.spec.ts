@@ -10,7 +10,9 @@ test('an admin designs a type with a child table; a member fills the generated f
   const w = await server.world()
   const carol = await server.user('carol')
   await server.join(w.owner, w.org, carol)
-  const client = (await server.call('POST', `/api/v1/orgs/${w.org}/records/client`, { token: w.owner.token, json: { name: 'Initech', currency: 'EUR' } }, 201)).json
+  // A type to link to, which members may read.
+  await server.call('POST', `/api/v1/orgs/${w.org}/record-types`, { token: w.owner.token, json: { slug: 'cost_centre', name: 'Cost centre', fields: [{ name: 'name', type: 'text', required: true }], permissions: [{ role: 'member', action: 'read', scope: 'all' }] } }, 201)
+  const centre = (await server.call('POST', `/api/v1/orgs/${w.org}/records/cost_centre`, { token: w.owner.token, json: { name: 'Initech office' } }, 201)).json
 
   // The admin designs "Expense claim" in the browser.
   const alice = await newUserPage(w.owner, `/o/${w.org}/records`)
@@ -34,7 +36,7 @@ test('an admin designs a type with a child table; a member fills the generated f
   await alice.page.getByRole('button', { name: 'Add a field' }).click()
   await draft(alice.page, 'fields[3]', 'name').fill('customer')
   await draft(alice.page, 'fields[3]', 'type').selectOption('link')
-  await draft(alice.page, 'fields[3]', 'to').selectOption('client')
+  await draft(alice.page, 'fields[3]', 'to').selectOption('cost_centre')
   await alice.page.getByRole('button', { name: 'Add a field' }).click()
   await draft(alice.page, 'fields[4]', 'name').fill('lines')
   await draft(alice.page, 'fields[4]', 'type').selectOption('table')
@@ -80,8 +82,8 @@ test('an admin designs a type with a child table; a member fills the generated f
   await carolPage.getByLabel('Budget').fill('1,250.50')
   await carolPage.getByLabel('Priority').selectOption('high')
   await carolPage.getByLabel('Customer').fill('Init')
-  await carolPage.getByRole('option', { name: 'Initech' }).getByRole('button').click()
-  await expect(carolPage.getByTestId('link-value')).toHaveText('Initech')
+  await carolPage.getByRole('option', { name: 'Initech office' }).getByRole('button').click()
+  await expect(carolPage.getByTestId('link-value')).toHaveText('Initech office')
   await carolPage.getByRole('button', { name: 'Add a row to Lines' }).click()
   await carolPage.getByLabel('Item, row 1').fill('Train ticket')
   await carolPage.getByLabel('Amount, row 1').fill('89.90')
@@ -109,7 +111,7 @@ test('an admin designs a type with a child table; a member fills the generated f
   await shot(alice.page, 'list-live')
 
   const record = (await server.call('GET', `/api/v1/orgs/${w.org}/records/expense_claim`, { token: w.owner.token })).json.items[0]
-  expect(record).toMatchObject({ code: 'EX-1', budget: 125050, priority: 'high', customer: client.id })
+  expect(record).toMatchObject({ code: 'EX-1', budget: 125050, priority: 'high', customer: centre.id })
   expect(record.lines.map((l: any) => [l.item, l.amount])).toEqual([['Hotel', 12000], ['Train ticket', 8990]])
 
   // Both have the draft open. Alice edits while Carol saves: Alice is told at once, her save

@@ -9,6 +9,7 @@ export function LinkPicker ({ id, org, to, value, label, invalid, describedBy, o
   const [q, setQ] = useState('')
   const [results, setResults] = useState<BizRecord[]>([])
   const [open, setOpen] = useState(false)
+  const [failed, setFailed] = useState<string | null>(null)
   useEffect(() => {
     if (!value) { setChosen(null); return }
     if (chosen?.id === value) return
@@ -21,7 +22,11 @@ export function LinkPicker ({ id, org, to, value, label, invalid, describedBy, o
     const ctrl = new AbortController()
     const t = setTimeout(() => {
       recordsApi.list(org, to, { 'name.contains': q.trim() || undefined, sort: 'name', limit: '10' }, ctrl.signal)
-        .then((p) => setResults(p.items), () => setResults([]))
+        .then((p) => { setResults(p.items); setFailed(null) }, (e) => {
+          if (e?.name === 'AbortError') return
+          setResults([])
+          setFailed(e instanceof Error ? e.message : String(e))
+        })
     }, 150)
     return () => { clearTimeout(t); ctrl.abort() }
   }, [q, open, org, to])
@@ -50,6 +55,7 @@ export function LinkPicker ({ id, org, to, value, label, invalid, describedBy, o
         onInput={(e) => { setQ(e.currentTarget.value); setOpen(true) }}
         onKeyDown={(e) => { if (e.key === 'Escape') setOpen(false) }}
       />
+      {open && failed && <small class='field-error' role='status'>Cannot search {to} records: {failed}</small>}
       {open && results.length > 0 && (
         <ul id={listId} role='listbox' class='link-results' aria-label={`Records for ${label}`}>
           {results.map((r) => (
