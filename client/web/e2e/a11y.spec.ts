@@ -38,7 +38,7 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
     `/o/${w.org}/p/${w.project}/boards`, `/o/${w.org}/p/${w.project}/boards/${board.id}`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`, `/o/${w.org}/p/${w.project}/tasks`, `/o/${w.org}/timesheet`,
     `/o/${w.org}/records`, `/o/${w.org}/records/claim`, `/o/${w.org}/records/claim/new`, `/o/${w.org}/records/claim/${claim.id}`, `/o/${w.org}/records/claim/design`, `/o/${w.org}/records/new-type`]
   // Every screen in the light theme; the busiest ones again in the dark theme.
-  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4], `/o/${w.org}/roles`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`]]]
+  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4], `/o/${w.org}/roles`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`, `/o/${w.org}/records/claim`, `/o/${w.org}/records/claim/${claim.id}`]]]
   for (const [theme, list] of runs) {
     await a.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
     for (const p of list) {
