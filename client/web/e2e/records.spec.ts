@@ -5,7 +5,10 @@ import { test, expect } from './fixtures'
 /** The designer's input `part` (name, type, label, …) of the field at `at` (`fields[3].fields[0]`). */
 const draft = (page: Page, at: string, part: string) => page.locator(`#dz-${at.replace(/[^a-z0-9]/gi, '-')}-${part}`)
 
-test('an admin designs a type with a child table; a member fills the generated form, fixes an error, moves it through its workflow; the list is live; CSV export and a refused import', async ({ server, newUserPage, shot }) => {
+// An admin designs a type with a child table; a member fills the generated form, fixes an error
+// the server names beside the field, and moves it through its workflow; the admin's list updates
+// live; a stale write is refused; CSV export downloads; an import with a bad row writes nothing.
+test('records: a type designed in the browser, its generated form, workflow, live list and CSV', async ({ server, newUserPage, shot }) => {
   test.slow()
   const w = await server.world()
   const carol = await server.user('carol')

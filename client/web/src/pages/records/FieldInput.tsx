@@ -137,7 +137,7 @@ function widgetFor (p: FieldProps, id: string, label: string, describedBy: strin
       )
     case 'link':
       return field.to
-        ? <LinkPicker id={id} org={p.org} to={field.to} value={text} label={label} invalid={!!p.errors[p.path]} describedBy={describedBy} onChange={(v) => p.onChange(v)} />
+        ? <LinkPicker id={id} org={p.org} to={field.to} value={text} label={label} invalid={!!p.errors[p.path]} describedBy={describedBy} disabled={p.disabled} onChange={(v) => p.onChange(v)} />
         : <input {...common} value={text} onInput={onText} />
     default:
       return <input {...common} value={text} onInput={onText} />

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { recordsApi } from './api'
 import type { BizRecord } from '../../lib/types'
 
-export function LinkPicker ({ id, org, to, value, label, invalid, describedBy, onChange }: { id: string, org: string, to: string, value: string, label: string, invalid?: boolean, describedBy?: string, onChange: (id: string) => void }) {
+export function LinkPicker ({ id, org, to, value, label, invalid, describedBy, disabled, onChange }: { id: string, org: string, to: string, value: string, label: string, invalid?: boolean, describedBy?: string, disabled?: boolean, onChange: (id: string) => void }) {
   const [chosen, setChosen] = useState<BizRecord | null>(null)
   const [q, setQ] = useState('')
   const [results, setResults] = useState<BizRecord[]>([])
@@ -35,11 +35,12 @@ export function LinkPicker ({ id, org, to, value, label, invalid, describedBy, o
     <div class='link-picker'>
       {value && (
         <div class='row'>
-          <a href={`/o/${org}/records/${to}/${value}`} data-testid='link-value'>{chosen?.name ?? value}</a>
-          <button type='button' class='btn btn-small' aria-label={`Clear ${label}`} onClick={() => onChange('')}>Clear</button>
+          <a id={disabled ? id : undefined} href={`/o/${org}/records/${to}/${value}`} data-testid='link-value'>{chosen?.name ?? value}</a>
+          {!disabled && <button type='button' class='btn btn-small' aria-label={`Clear ${label}`} onClick={() => onChange('')}>Clear</button>}
         </div>
       )}
-      <input
+      {disabled && !value && <span id={id} class='muted'>—</span>}
+      {!disabled && <input
         id={id}
         type='text'
         role='combobox'
@@ -54,7 +55,7 @@ export function LinkPicker ({ id, org, to, value, label, invalid, describedBy, o
         onFocus={() => setOpen(true)}
         onInput={(e) => { setQ(e.currentTarget.value); setOpen(true) }}
         onKeyDown={(e) => { if (e.key === 'Escape') setOpen(false) }}
-      />
+      />}
       {open && failed && <small class='field-error' role='status'>Cannot search {to} records: {failed}</small>}
       {open && results.length > 0 && (
         <ul id={listId} role='listbox' class='link-results' aria-label={`Records for ${label}`}>

@@ -1,16 +1,12 @@
 // A record's field-level history beside its form: who, when, what (created, changed, a workflow
-// step with its comment, amended) and each field's before → after; child rows by their path.
+// step with its comment, amended) and each field's before → after, shown by the field's type
+// (money in major units, a child row as its cells).
 import { userById } from '../../lib/session'
 import { formatTime } from '../../lib/text'
-import type { RecordHistoryEntry } from '../../lib/types'
+import type { FieldDef, RecordHistoryEntry } from '../../lib/types'
 import { ErrorBox, useAsync } from '../../ui/common'
 import { recordsApi } from './api'
-
-function show (v: unknown): string {
-  if (v === null || v === undefined || v === '') return '—'
-  if (typeof v === 'object') return JSON.stringify(v)
-  return String(v)
-}
+import { historyChange } from './values'
 
 function what (e: RecordHistoryEntry): string {
   if (e.kind === 'transitioned') return `took “${e.action ?? 'a step'}”`
@@ -20,7 +16,8 @@ function what (e: RecordHistoryEntry): string {
 }
 
 /** `version` refetches the history whenever the record changes. */
-export function RecordHistory ({ recordId, version }: { recordId: string, version: number }) {
+export function RecordHistory ({ recordId, version, fields, currency }: { recordId: string, version: number, fields: FieldDef[], currency: string }) {
+  const names = (id: string) => userById.value.get(id)?.name
   const list = useAsync((signal) => recordsApi.history(recordId, signal), [recordId, version])
   const items = [...(list.data?.items ?? [])].reverse()
   return (
@@ -34,7 +31,11 @@ export function RecordHistory ({ recordId, version }: { recordId: string, versio
             {e.comment && <blockquote class='history-comment'>{e.comment}</blockquote>}
             {e.changes.length > 0 && (
               <ul class='history-changes'>
-                {e.changes.map((c, i) => <li key={i}><span class='mono'>{c.field}</span>: {show(c.before)} → {show(c.after)}</li>)}
+                {e.changes.map((c, i) => {
+                  const before = historyChange(fields, c.field, c.before, currency, names)
+                  const after = historyChange(fields, c.field, c.after, currency, names)
+                  return <li key={i}><strong>{after.label}</strong>: {before.text} → {after.text}</li>
+                })}
               </ul>
             )}
           </li>

@@ -11,6 +11,7 @@ import { RecordForm } from './RecordForm'
 import { RecordHistory } from './RecordHistory'
 import { WorkflowBar } from './WorkflowBar'
 import { useRecordsLive } from './useRecordsLive'
+import { currencyOf } from './values'
 
 export function RecordView ({ org, type: slug, record: id }: { org: string, type: string, record: string }) {
   const type = useAsync((signal) => typesApi.get(org, slug, signal), [org, slug])
@@ -56,7 +57,7 @@ export function RecordView ({ org, type: slug, record: id }: { org: string, type
         <RecordForm org={org} type={t} record={r} readOnlyWhy={readOnlyWhy} onSaved={(next) => { saved(next); toast('Saved', 'success', 2500) }} />
       </div>
       <aside class='record-aside'>
-        <RecordHistory recordId={r.id} version={r.version} />
+        <RecordHistory recordId={r.id} version={r.version} fields={t.fields} currency={currencyOf(r)} />
       </aside>
     </section>
   )

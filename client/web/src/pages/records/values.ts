@@ -117,3 +117,25 @@ export function currencyOf (record: Record<string, unknown> | undefined | null, 
   const c = record?.currency
   return typeof c === 'string' && /^[A-Za-z]{3}$/.test(c) ? c.toUpperCase() : fallback
 }
+
+/** A history entry's field path (`budget`, `lines[<row id>]`, `lines[<row id>].amount`) and
+ * value as people read them: the field's label, and the value shown by its type (a child row
+ * as its cells). */
+export function historyChange (fields: FieldDef[], path: string, value: unknown, currency: string, names?: (id: string) => string | undefined): { label: string, text: string } {
+  const none = (t: string) => t === '' ? '—' : t
+  const m = /^([a-z][a-z0-9_]*)\[([^\]]+)\](?:\.([a-z][a-z0-9_]*))?$/.exec(path)
+  const table = m ? fields.find((f) => f.name === m[1] && f.type === 'table') : undefined
+  if (m && table) {
+    const columns = table.fields ?? []
+    if (m[3]) {
+      const column = columns.find((c) => c.name === m[3])
+      return { label: `${labelOf(table)} › ${column ? labelOf(column) : m[3]}`, text: none(column ? display(column, value, currency, names) : String(value ?? '')) }
+    }
+    const row = value && typeof value === 'object' ? value as Record<string, unknown> : null
+    const cells = row ? columns.map((c) => [labelOf(c), display(c, row[c.name], currency, names)]).filter(([, t]) => t !== '').map(([l, t]) => `${l}: ${t}`) : []
+    return { label: `${labelOf(table)} row`, text: none(cells.join(', ')) }
+  }
+  const field = fields.find((f) => f.name === path)
+  if (!field) return { label: labelOf({ name: path }), text: none(value === null || value === undefined ? '' : String(value)) }
+  return { label: labelOf(field), text: none(display(field, value, currency, names)) }
+}
