@@ -141,6 +141,8 @@ test('records: a type designed in the browser, its generated form, workflow, liv
   await expect(carolPage.getByText('approve: none of your roles may take this step')).toBeVisible()
   await expect(carolPage.getByTestId('history')).toContainText('took “submit”')
   await expect(carolPage.getByTestId('history')).toContainText('Trip to the Initech office')
+  await expect(carolPage.getByTestId('history')).toContainText('Budget: EUR 1,250.50 → EUR 1,300.00')
+  await expect(carolPage.getByTestId('history')).toContainText('Lines row: — → Item: Hotel, Amount: EUR 120.00')
 
   // The admin approves; Carol's open record follows, and is read-only in its final state.
   await expect(alice.page.getByTestId('record-state')).toHaveText('submitted')
