@@ -73,6 +73,8 @@ test('records: a type designed in the browser, its generated form, workflow, liv
   await alice.page.getByRole('button', { name: 'Create the type' }).click()
   await expect(alice.page.getByRole('heading', { name: 'Expense claim' })).toBeVisible()
   await expect(alice.page.getByText('No Expense claim records yet')).toBeVisible()
+  // The sidebar lists the types under Records.
+  await expect(alice.page.getByTestId('records-nav').getByRole('link', { name: 'Expense claim' })).toHaveAttribute('aria-current', 'page')
   const type = (await server.call('GET', `/api/v1/orgs/${w.org}/record-types/expense_claim`, { token: w.owner.token })).json
   expect(type.fields.map((f: any) => f.name)).toEqual(['code', 'budget', 'priority', 'customer', 'lines'])
   expect(type.fields[4].fields.map((f: any) => [f.name, f.type])).toEqual([['item', 'text'], ['amount', 'money']])
@@ -110,6 +112,8 @@ test('records: a type designed in the browser, its generated form, workflow, liv
   const list = alice.page.getByTestId('records-table')
   await expect(list).toContainText(/EXP-\d{4}-00001/)
   await expect(list).toContainText('EUR 1,250.50')
+  // A link column shows the linked record's name.
+  await expect(list).toContainText('Initech office')
   await expect(alice.page.getByTestId('totals')).toContainText('EUR 1,250.50')
   await shot(alice.page, 'list-live')
 
@@ -154,7 +158,7 @@ test('records: a type designed in the browser, its generated form, workflow, liv
   await shot(carolPage, 'record-approved')
 
   // CSV export of the list downloads what the list shows.
-  await alice.page.getByRole('link', { name: 'Expense claim' }).click()
+  await alice.page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Expense claim' }).click()
   const [download] = await Promise.all([
     alice.page.waitForEvent('download'),
     alice.page.getByRole('link', { name: 'Export CSV' }).click()

@@ -33,6 +33,7 @@ const RecordList = lazy(() => records().then((m) => ({ default: m.RecordList }))
 const RecordView = lazy(() => records().then((m) => ({ default: m.RecordView })))
 const NewRecord = lazy(() => records().then((m) => ({ default: m.NewRecord })))
 const TypeDesigner = lazy(() => records().then((m) => ({ default: m.TypeDesigner })))
+const RecordsNav = lazy(() => records().then((m) => ({ default: m.RecordsNav })))
 
 /** Sections of a project; boards and records join this list with their own screens. */
 export const PROJECT_SECTIONS: { key: string, label: string }[] = [
@@ -308,7 +309,8 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value === `/o/${org}/roles` ? ' active' : '')} href={`/o/${org}/roles`}>Roles and permissions</a>}
               <a class={'nav-item' + (path.value === `/o/${org}/settings` ? ' active' : '')} href={`/o/${org}/settings`}>Organisation settings</a>
               <a class={'nav-item' + (path.value === `/o/${org}/timesheet` ? ' active' : '')} href={`/o/${org}/timesheet`}>Timesheet</a>
-              <a class={'nav-item' + (path.value.startsWith(`/o/${org}/records`) ? ' active' : '')} href={`/o/${org}/records`}>Records</a>
+              <a class={'nav-item' + (path.value === `/o/${org}/records` ? ' active' : path.value.startsWith(`/o/${org}/records/`) ? ' active-parent' : '')} href={`/o/${org}/records`}>Records</a>
+              {path.value.startsWith(`/o/${org}/records`) && <Suspense fallback={null}><RecordsNav org={org} /></Suspense>}
               <div class='nav-group'>
                 <div class='nav-heading'>Projects</div>
                 {projects.value.map((p) => (

@@ -14,6 +14,7 @@ import { FilterBar } from './FilterBar'
 import { filterParams, nextSort, sortParam, type Filters } from './filters'
 import { ImportDialog } from './ImportDialog'
 import { useRecordsLive } from './useRecordsLive'
+import { useLinkNames } from './useLinkNames'
 import { display, labelOf, numeric, currencyOf } from './values'
 
 const PAGE = 50
@@ -57,6 +58,8 @@ function ListOf ({ org, type }: { org: string, type: RecordType }) {
   })
   useEffect(() => { setSelected(new Set()) }, [key])
   const fieldsShown = columns.map((n) => type.fields.find((f) => f.name === n)).filter((f): f is FieldDef => !!f)
+  const linkName = useLinkNames(items, fieldsShown)
+  const nameOf = (id: string) => userById.value.get(id)?.name ?? linkName(id)
   function chooseColumns (next: string[]) {
     setColumns(next)
     saveColumns(org, slug, next)
@@ -123,7 +126,7 @@ function ListOf ({ org, type }: { org: string, type: RecordType }) {
                     </tr>
                   </thead>
                   <tbody>
-                    {items.map((r) => <Row key={r.id} org={org} slug={slug} r={r} fields={fieldsShown} withState={!!type.workflow} hasCurrency={hasCurrencyField} checked={selected.has(r.id)} onCheck={(on) => setSelected((s) => { const n = new Set(s); if (on) n.add(r.id); else n.delete(r.id); return n })} />)}
+                    {items.map((r) => <Row key={r.id} org={org} slug={slug} r={r} fields={fieldsShown} nameOf={nameOf} withState={!!type.workflow} hasCurrency={hasCurrencyField} checked={selected.has(r.id)} onCheck={(on) => setSelected((s) => { const n = new Set(s); if (on) n.add(r.id); else n.delete(r.id); return n })} />)}
                   </tbody>
                   <Totals page={list.data} fields={fieldsShown} withState={!!type.workflow} hasCurrency={hasCurrencyField} items={items} />
                 </table>
@@ -148,14 +151,14 @@ function SortHead ({ label, field, sort, onSort, numeric: num }: { label: string
   )
 }
 
-function Row ({ org, slug, r, fields, withState, hasCurrency, checked, onCheck }: { org: string, slug: string, r: BizRecord, fields: FieldDef[], withState: boolean, hasCurrency: boolean, checked: boolean, onCheck: (on: boolean) => void }) {
+function Row ({ org, slug, r, fields, nameOf, withState, hasCurrency, checked, onCheck }: { org: string, slug: string, r: BizRecord, fields: FieldDef[], nameOf: (id: string) => string | undefined, withState: boolean, hasCurrency: boolean, checked: boolean, onCheck: (on: boolean) => void }) {
   const currency = hasCurrency ? currencyOf(r) : 'EUR'
   return (
     <tr class={checked ? 'selected' : ''} data-record={r.id}>
       <td><input type='checkbox' aria-label={`Select ${r.name}`} checked={checked} onChange={(e) => onCheck(e.currentTarget.checked)} /></td>
       <td><a href={`/o/${org}/records/${slug}/${r.id}`}>{r.name}</a></td>
       {withState && <td>{r.state && <span class='chip chip-state'>{r.state}</span>}</td>}
-      {fields.map((f) => <td key={f.name} class={numeric(f.type) ? 'num' : ''}>{display(f, r[f.name], currency, (id) => userById.value.get(id)?.name)}</td>)}
+      {fields.map((f) => <td key={f.name} class={numeric(f.type) ? 'num' : ''}>{display(f, r[f.name], currency, nameOf)}</td>)}
     </tr>
   )
 }

@@ -15,6 +15,7 @@ import { typesApi } from './api'
 import { draftOf, emptyDraft, schemaOf, slugOf, type TypeDraft } from './designer'
 import { FieldsEditor } from './FieldsEditor'
 import { PermissionsEditor } from './PermissionsEditor'
+import { typesChanged } from './RecordsNav'
 import { NamingEditor, WorkflowEditor } from './WorkflowEditor'
 
 export function TypeDesigner ({ org, type: slug }: { org: string, type?: string }) {
@@ -47,6 +48,7 @@ function Designer ({ org, type, slugs }: { org: string, type: RecordType | null,
         ? await typesApi.update(org, type.slug, { ...body, version: type.version, archived: archived ?? type.archived })
         : await typesApi.create(org, { ...body, slug: draft.slug.trim() })
       toast(type ? (archived === undefined ? `${saved.name} saved (version ${saved.version})` : archived ? `${saved.name} archived` : `${saved.name} restored`) : `${saved.name} created`, 'success')
+      typesChanged.value++
       navigate(`/o/${org}/records/${saved.slug}`)
     } catch (e) {
       if (e instanceof ApiError && Object.keys(e.fields).length) {

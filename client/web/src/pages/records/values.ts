@@ -106,7 +106,7 @@ export function display (f: FieldDef, value: unknown, currency?: string | null, 
     case 'duration': return typeof value === 'number' ? formatDuration(value) : String(value)
     case 'boolean': return value ? 'Yes' : 'No'
     case 'multi_select': return Array.isArray(value) ? value.join(', ') : String(value)
-    case 'user': return names?.(String(value)) ?? String(value)
+    case 'user': case 'link': return names?.(String(value)) ?? String(value)
     case 'table': return Array.isArray(value) ? `${value.length} row${value.length === 1 ? '' : 's'}` : ''
     default: return String(value)
   }
