@@ -34,7 +34,7 @@ export function ImportDialog ({ org, type, onClose, onImported }: { org: string,
   return (
     <Modal title={`Import ${type.name} records from CSV`} onClose={onClose} wide>
       <form class='stack' onSubmit={submit}>
-        <p class='muted small'>The first row names the columns: field names or labels. Every row is checked first; if any row is wrong, nothing is imported.</p>
+        <p class='muted small'>The first row names the columns: field names or labels. Values are written as the export writes them (money in minor units, e.g. cents). Every row is checked first; if any row is wrong, nothing is imported.</p>
         <div class='field'>
           <label for='import-file'>CSV file</label>
           <input id='import-file' type='file' accept='.csv,text/csv' onChange={(e) => { setFile(e.currentTarget.files?.[0] ?? null); setReport(null) }} />
