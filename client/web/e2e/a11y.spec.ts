@@ -27,14 +27,18 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   const doing = board.columns[1].id
   const blocker = (await server.call('POST', `/api/v1/boards/${board.id}/tasks`, { token: w.owner.token, json: { title: 'Blocker', column: doing } }, 201)).json
   const task = (await server.call('POST', `/api/v1/boards/${board.id}/tasks`, { token: w.owner.token, json: { title: 'Labelled task', labels: ['design'], priority: 'high', due: '2030-01-02', assignees: [w.users.bob.id], blocked_by: [blocker.id] } }, 201)).json
+  // A custom record type with a child table and a workflow, and one record of it.
+  await server.call('POST', `/api/v1/orgs/${w.org}/record-types`, { token: w.owner.token, json: { slug: 'claim', name: 'Claim', fields: [{ name: 'code', type: 'text', required: true }, { name: 'amount', type: 'money' }, { name: 'kind', type: 'select', options: ['travel', 'food'] }, { name: 'lines', type: 'table', fields: [{ name: 'item', type: 'text' }, { name: 'cost', type: 'money' }] }], workflow: { states: [{ name: 'draft' }, { name: 'done', final_state: true }], transitions: [{ action: 'finish', from: ['draft'], to: 'done' }] } } }, 201)
+  const claim = (await server.call('POST', `/api/v1/orgs/${w.org}/records/claim`, { token: w.owner.token, json: { code: 'C-1', amount: 1250, kind: 'travel', lines: [{ item: 'Taxi', cost: 1250 }] } }, 201)).json
   // axe is injected as an inline script, which the server's CSP (rightly) forbids.
   const a = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
   // A pending invitation, so that the members screen shows its list too.
   await server.call('POST', `/api/v1/orgs/${w.org}/members`, { token: w.owner.token, json: { email: 'pending@example.com', role: 'member' } }, 202)
   const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`, `/o/${w.org}/members`, '/invitations?token=atr_i_example', '/verify-email?token=atr_v_example', `/o/${w.org}/roles`,
-    `/o/${w.org}/p/${w.project}/boards`, `/o/${w.org}/p/${w.project}/boards/${board.id}`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`, `/o/${w.org}/p/${w.project}/tasks`, `/o/${w.org}/timesheet`]
+    `/o/${w.org}/p/${w.project}/boards`, `/o/${w.org}/p/${w.project}/boards/${board.id}`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`, `/o/${w.org}/p/${w.project}/tasks`, `/o/${w.org}/timesheet`,
+    `/o/${w.org}/records`, `/o/${w.org}/records/claim`, `/o/${w.org}/records/claim/new`, `/o/${w.org}/records/claim/${claim.id}`, `/o/${w.org}/records/claim/design`, `/o/${w.org}/records/new-type`]
   // Every screen in the light theme; the busiest ones again in the dark theme.
-  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4], `/o/${w.org}/roles`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`]]]
+  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4], `/o/${w.org}/roles`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`, `/o/${w.org}/records/claim`, `/o/${w.org}/records/claim/${claim.id}`]]]
   for (const [theme, list] of runs) {
     await a.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
     for (const p of list) {

@@ -26,6 +26,14 @@ const BoardView = lazy(() => boards().then((m) => ({ default: m.BoardView })))
 const TaskList = lazy(() => boards().then((m) => ({ default: m.TaskList })))
 const TaskPage = lazy(() => boards().then((m) => ({ default: m.TaskPage })))
 const Timesheet = lazy(() => boards().then((m) => ({ default: m.Timesheet })))
+// Business records (lists, generated forms, the type designer): their own chunk.
+const records = () => import('./pages/records')
+const RecordsHome = lazy(() => records().then((m) => ({ default: m.RecordsHome })))
+const RecordList = lazy(() => records().then((m) => ({ default: m.RecordList })))
+const RecordView = lazy(() => records().then((m) => ({ default: m.RecordView })))
+const NewRecord = lazy(() => records().then((m) => ({ default: m.NewRecord })))
+const TypeDesigner = lazy(() => records().then((m) => ({ default: m.TypeDesigner })))
+const RecordsNav = lazy(() => records().then((m) => ({ default: m.RecordsNav })))
 
 /** Sections of a project; boards and records join this list with their own screens. */
 export const PROJECT_SECTIONS: { key: string, label: string }[] = [
@@ -71,6 +79,12 @@ const appRoutes: [string, Screen][] = [
   ['/o/:org/p/:project/tasks', (p) => <Suspense fallback={<Spinner />}><TaskList org={p.org} project={p.project} /></Suspense>],
   ['/o/:org/tasks/:task', (p) => <Suspense fallback={<Spinner />}><TaskPage key={p.task} org={p.org} task={p.task} /></Suspense>],
   ['/o/:org/timesheet', (p) => <Suspense fallback={<Spinner />}><Timesheet org={p.org} /></Suspense>],
+  ['/o/:org/records', (p) => <Suspense fallback={<Spinner />}><RecordsHome org={p.org} /></Suspense>],
+  ['/o/:org/records/new-type', (p) => <Suspense fallback={<Spinner />}><TypeDesigner org={p.org} /></Suspense>],
+  ['/o/:org/records/:type', (p) => <Suspense fallback={<Spinner />}><RecordList key={p.type} org={p.org} type={p.type} /></Suspense>],
+  ['/o/:org/records/:type/new', (p) => <Suspense fallback={<Spinner />}><NewRecord key={p.type} org={p.org} type={p.type} /></Suspense>],
+  ['/o/:org/records/:type/design', (p) => <Suspense fallback={<Spinner />}><TypeDesigner key={p.type} org={p.org} type={p.type} /></Suspense>],
+  ['/o/:org/records/:type/:record', (p) => <Suspense fallback={<Spinner />}><RecordView key={p.record} org={p.org} type={p.type} record={p.record} /></Suspense>],
   ['/o/:org/p/:project/settings', (p) => <ProjectSettings org={p.org} project={p.project} />]
 ]
 
@@ -295,6 +309,8 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value === `/o/${org}/roles` ? ' active' : '')} href={`/o/${org}/roles`}>Roles and permissions</a>}
               <a class={'nav-item' + (path.value === `/o/${org}/settings` ? ' active' : '')} href={`/o/${org}/settings`}>Organisation settings</a>
               <a class={'nav-item' + (path.value === `/o/${org}/timesheet` ? ' active' : '')} href={`/o/${org}/timesheet`}>Timesheet</a>
+              <a class={'nav-item' + (path.value === `/o/${org}/records` ? ' active' : path.value.startsWith(`/o/${org}/records/`) ? ' active-parent' : '')} href={`/o/${org}/records`}>Records</a>
+              {path.value.startsWith(`/o/${org}/records`) && <Suspense fallback={null}><RecordsNav org={org} /></Suspense>}
               <div class='nav-group'>
                 <div class='nav-heading'>Projects</div>
                 {projects.value.map((p) => (

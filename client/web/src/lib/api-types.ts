@@ -1746,6 +1746,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/records/{record}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The transitions out of a record's state, each allowed or not for the caller. */
+        get: operations["list_transitions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{task}": {
         parameters: {
             query?: never;
@@ -2160,6 +2177,27 @@ export interface components {
             target_id?: string | null;
             target_type?: string | null;
             user_agent?: string | null;
+        };
+        /** @description One transition out of the record's current state, and whether the caller may take it. */
+        AvailableTransition: {
+            action: string;
+            allowed: boolean;
+            field?: string | null;
+            /**
+             * @description Why not, when not allowed: `permission` (the caller may not transition this record),
+             *     `role` (none of their roles may take it), `self_approval` (the creator may not), or
+             *     `condition` (the record's fields do not meet it; `field` names the field).
+             */
+            reason?: string | null;
+            /** @description The state the record would move to. */
+            to: string;
+        };
+        /**
+         * @description `GET /records/{record}/transitions`: the transitions out of the record's state, in the
+         *     workflow's order (empty for a type without a workflow).
+         */
+        AvailableTransitions: {
+            items: components["schemas"]["AvailableTransition"][];
         };
         /** @description `GET /api/v1/boards/{board}`: the board with its columns and their cards in order. */
         Board: {
@@ -10311,6 +10349,37 @@ export interface operations {
             };
             /** @description The action's condition is not met */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_transitions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The steps out of the record's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailableTransitions"];
+                };
+            };
+            /** @description No such record (or not visible) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -93,3 +93,23 @@ export type ViewLayout = Schemas['ViewLayout']
 /** `task.created/updated/moved` frames: the card as it is now. */
 export type TaskEvent = Schemas['TaskEvent']
 export type TaskStatus = Schemas['TaskStatus']
+
+/** Business records: a type's schema (fields, workflow, naming, per-role permission rows), its
+ * records (the type's fields at the top level beside `id`, `name`, `version`, `state`, `can`),
+ * a list page with its totals, the field-level history, and the steps the caller may take. */
+export type RecordType = Schemas['RecordType']
+export type FieldDef = Schemas['FieldDef']
+export type FieldType = Schemas['FieldType']
+export type Workflow = Schemas['Workflow']
+export type WorkflowState = Schemas['WorkflowState']
+export type WorkflowTransition = Schemas['Transition']
+export type Naming = Schemas['Naming']
+export type TypePermission = Schemas['TypePermission']
+export type RecordCan = Schemas['RecordCan']
+/** A record (named so, not `Record`, which TypeScript already has). */
+export type BizRecord = Schemas['Record']
+export type RecordPage = Schemas['RecordPage']
+export type RecordHistoryEntry = Schemas['RecordHistoryEntry']
+export type ImportProgress = Schemas['ImportProgress']
+export type ImportResult = Schemas['ImportResult']
+export type AvailableTransition = Schemas['AvailableTransition']

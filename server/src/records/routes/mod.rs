@@ -1,8 +1,10 @@
 //! The records API: record types (`types`), records and their workflow and history
-//! (`records`). Shared here: resolving a type (built-in or custom) and a record's wire form.
+//! (`records`), the steps a caller may take (`transitions`), CSV (`csv`). Shared here:
+//! resolving a type (built-in or custom) and a record's wire form.
 
 mod csv;
 mod records;
+mod transitions;
 mod types;
 
 use std::collections::HashSet;
@@ -26,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     types::router()
         .merge(records::router())
         .merge(csv::router())
+        .merge(transitions::router())
 }
 
 /// A type as the engine uses it.

@@ -58,7 +58,7 @@ pub(super) async fn type_access(
 
 /// A record the caller may read, with its type and the caller's access; 404 for a record of
 /// another org or one hidden from them.
-async fn record_access(
+pub(super) async fn record_access(
     state: &AppState,
     user: &CurrentUser,
     record_id: &str,
