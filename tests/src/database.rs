@@ -55,9 +55,9 @@ impl TestDatabase {
     /// and kept afterwards (a benchmark's seeded data, reused between runs). Returns it and
     /// whether it was just created.
     pub async fn kept_postgres(admin_url: &str, name: &str) -> (Self, bool) {
-        let mut admin = PgConnection::connect(admin_url).await.unwrap_or_else(|e| {
-            panic!("cannot connect to the PostgreSQL at {admin_url}: {e}")
-        });
+        let mut admin = PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to the PostgreSQL at {admin_url}: {e}"));
         let exists = sqlx::query("select 1 from pg_database where datname = $1")
             .bind(name)
             .fetch_optional(&mut admin)

@@ -446,11 +446,18 @@ mod tests {
     fn totals_probe_the_index_rows_of_the_filtered_set() {
         let plan = plan(
             &schema(),
-            &q(&[("status", "open"), ("due.gte", "2026-01-01"), ("sort", "-due")]),
+            &q(&[
+                ("status", "open"),
+                ("due.gte", "2026-01-01"),
+                ("sort", "-due"),
+            ]),
         )
         .unwrap();
         let sql = plan.totals_sql(&["amount".to_owned()], "o", "t");
-        assert!(sql.text.contains("join record_values t on t.record_id = r.id"));
+        assert!(
+            sql.text
+                .contains("join record_values t on t.record_id = r.id")
+        );
         assert!(sql.text.contains("group by t.field"));
         assert!(!sql.text.contains("in (select"));
         // The cursor never narrows the totals: they are the filtered set's.

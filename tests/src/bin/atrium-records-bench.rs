@@ -251,7 +251,12 @@ impl RssSampler {
     }
 }
 
-async fn seed(bench: &Bench, state: &mut SeedState, args: &Args, keep: Option<&PathBuf>) -> anyhow::Result<()> {
+async fn seed(
+    bench: &Bench,
+    state: &mut SeedState,
+    args: &Args,
+    keep: Option<&PathBuf>,
+) -> anyhow::Result<()> {
     if state.records >= args.records {
         println!("seed: {} records already there (kept)", state.records);
         return Ok(());
@@ -341,7 +346,11 @@ async fn lists(bench: &Bench, args: &Args) -> anyhow::Result<()> {
     };
     let check_filtered = |path: &str, page: &Value| {
         let items = page["items"].as_array().context("items")?;
-        ensure!(items.len() == 50, "{path}: {} items", items.len());
+        ensure!(
+            items.len() == 50 || page["next"].is_null(),
+            "{path}: {} items and more to come",
+            items.len()
+        );
         let query: std::collections::HashMap<&str, &str> = path
             .split_once('?')
             .map(|(_, q)| q.split('&').filter_map(|kv| kv.split_once('=')).collect())
@@ -360,12 +369,23 @@ async fn lists(bench: &Bench, args: &Args) -> anyhow::Result<()> {
         ensure!(page["totals"]["amount"].is_i64(), "{path}: no totals");
         Ok(())
     };
-    time_lists(bench, "status + month, sorted by due", args.lists, filtered, check_filtered, 5)
-        .await?;
+    time_lists(
+        bench,
+        "status + month, sorted by due",
+        args.lists,
+        filtered,
+        check_filtered,
+        5,
+    )
+    .await?;
 
     let full = |path: &str, page: &Value| {
         let items = page["items"].as_array().context("items")?;
-        ensure!(items.len() == 50, "{path}: {} items", items.len());
+        ensure!(
+            items.len() == 50 || page["next"].is_null(),
+            "{path}: {} items and more to come",
+            items.len()
+        );
         Ok(())
     };
     let by_status = |rng: &mut Rng| {
@@ -374,10 +394,25 @@ async fn lists(bench: &Bench, args: &Args) -> anyhow::Result<()> {
             STATUSES[rng.below(STATUSES.len())]
         )
     };
-    time_lists(bench, "status only, sorted by due", (args.lists / 10).max(1), by_status, full, 0)
-        .await?;
+    time_lists(
+        bench,
+        "status only, sorted by due",
+        (args.lists / 10).max(1),
+        by_status,
+        full,
+        0,
+    )
+    .await?;
     let everything = |_: &mut Rng| format!("{base}?limit=50");
-    time_lists(bench, "all, default order", (args.lists / 10).max(1), everything, full, 0).await
+    time_lists(
+        bench,
+        "all, default order",
+        (args.lists / 10).max(1),
+        everything,
+        full,
+        0,
+    )
+    .await
 }
 
 async fn creates(bench: &Bench, args: &Args) -> anyhow::Result<()> {
@@ -429,7 +464,11 @@ async fn export(bench: &Bench) -> anyhow::Result<()> {
         .bearer_auth(&bench.owner.token)
         .send()
         .await?;
-    ensure!(response.status().is_success(), "export: {}", response.status());
+    ensure!(
+        response.status().is_success(),
+        "export: {}",
+        response.status()
+    );
     let mut body = response.bytes_stream();
     let mut bytes = 0usize;
     let mut lines = 0usize;
@@ -518,7 +557,8 @@ async fn main() -> anyhow::Result<()> {
     let (database, data_dir) = match &args.keep {
         Some(dir) => {
             std::fs::create_dir_all(dir)?;
-            let mut fresh = true;
+            // On SQLite the database is the data directory's own file.
+            let mut fresh = !dir.join("atrium.db").exists();
             let database = match &admin_url {
                 Some(url) => {
                     let (db, created) = TestDatabase::kept_postgres(url, &args.pg_database).await;
@@ -531,9 +571,8 @@ async fn main() -> anyhow::Result<()> {
             if let Ok(text) = std::fs::read(&state_file) {
                 ensure!(
                     !fresh,
-                    "{} exists but the database {} was just created: remove the directory",
-                    state_file.display(),
-                    args.pg_database
+                    "{} exists but the database was just created: remove the directory",
+                    state_file.display()
                 );
                 state = serde_json::from_slice(&text)?;
             }

@@ -81,10 +81,7 @@ impl Importer<'_> {
         mut progress: impl FnMut(usize),
     ) -> Result<()> {
         let schema = &self.resolved.schema;
-        let series = schema
-            .naming
-            .as_ref()
-            .filter(|n| n.at == NamingAt::Create);
+        let series = schema.naming.as_ref().filter(|n| n.at == NamingAt::Create);
         let mut rows = prepared.into_iter().peekable();
         let mut offset = 0;
         while rows.peek().is_some() {

@@ -61,7 +61,11 @@ async fn insert_values(tx: &mut Tx, rows: &[ValueRow<'_>]) -> Result<(), sqlx::E
 }
 
 /// The key a unique field's value is kept under; `None` for no value.
-fn unique_key(field_type: atrium_client::wire::FieldType, record: &RecordRow, name: &str) -> Option<String> {
+fn unique_key(
+    field_type: atrium_client::wire::FieldType,
+    record: &RecordRow,
+    name: &str,
+) -> Option<String> {
     match value::index_values(field_type, record.data.get(name)).pop() {
         Some(Indexed::Num(n)) if n != NO_NUMBER => Some(n.to_string()),
         Some(Indexed::Txt(t)) if !t.is_empty() => Some(t),
