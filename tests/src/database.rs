@@ -51,6 +51,36 @@ impl TestDatabase {
         }
     }
 
+    /// A database named `name` on the PostgreSQL server at `admin_url`, created when missing
+    /// and kept afterwards (a benchmark's seeded data, reused between runs). Returns it and
+    /// whether it was just created.
+    pub async fn kept_postgres(admin_url: &str, name: &str) -> (Self, bool) {
+        let mut admin = PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to the PostgreSQL at {admin_url}: {e}"));
+        let exists = sqlx::query("select 1 from pg_database where datname = $1")
+            .bind(name)
+            .fetch_optional(&mut admin)
+            .await
+            .expect("look the database up")
+            .is_some();
+        if !exists {
+            admin
+                .execute(sqlx::AssertSqlSafe(format!("create database {name}")))
+                .await
+                .expect("create the database");
+        }
+        let _ = admin.close().await;
+        let url = replace_database(admin_url, name);
+        (
+            Self {
+                url,
+                postgres: None,
+            },
+            !exists,
+        )
+    }
+
     /// Another handle on a database that already exists (e.g. for a second server on the same
     /// PostgreSQL database). It is never dropped through this handle; its creator drops it.
     pub fn shared(url: &str) -> Self {

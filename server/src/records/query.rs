@@ -238,8 +238,15 @@ impl ListPlan {
     }
 
     /// `from … where …` of the filtered set (no cursor), with `s` the sort join when sorting
-    /// on a field.
-    fn filtered_set(&self, sql: &mut Sql, org_id: &str, record_type: &str) {
+    /// on a field, and `t` the index rows of `totalled` fields (their values, when there are
+    /// any) when given.
+    fn filtered_set(
+        &self,
+        sql: &mut Sql,
+        org_id: &str,
+        record_type: &str,
+        totalled: Option<&[String]>,
+    ) {
         let org = sql.param(Param::Text(org_id.to_owned()));
         let kind = sql.param(Param::Text(record_type.to_owned()));
         let mut text = String::from(" from records r");
@@ -248,6 +255,18 @@ impl ListPlan {
             let field = sql.param(Param::Text(name.clone()));
             text.push_str(&format!(
                 " join record_values s on s.record_id = r.id and s.field = {field} and s.slot = 0 and s.org_id = {org} and s.type = {kind}"
+            ));
+        }
+        if let Some(fields) = totalled {
+            let names: Vec<String> = fields
+                .iter()
+                .map(|f| sql.param(Param::Text(f.clone())))
+                .collect();
+            let none = sql.param(Param::Int(NO_NUMBER));
+            // Probes of the primary key (record, field, slot) for each record of the set.
+            text.push_str(&format!(
+                " join record_values t on t.record_id = r.id and t.field in ({}) and t.slot = 0 and t.num <> {none}",
+                names.join(", ")
             ));
         }
         if let Some(user) = &self.only_creator {
@@ -303,7 +322,7 @@ impl ListPlan {
             text: format!("select {columns}"),
             params: Vec::new(),
         };
-        self.filtered_set(&mut sql, org_id, record_type);
+        self.filtered_set(&mut sql, org_id, record_type, None);
         let key = self.sort_expr().to_owned();
         // The tiebreaker of a field sort is the sort join's own `record_id` (equal to `r.id`),
         // so the index `(org, type, field, num|txt, record_id)` yields rows in order.
@@ -333,27 +352,15 @@ impl ListPlan {
         sql
     }
 
-    /// The totals query: sums of `fields` (index form) over the filtered set.
+    /// The totals query: sums of `fields` (index form) over the filtered set, read from the
+    /// set's own index rows (so its cost follows the size of the set, not of the type).
     pub fn totals_sql(&self, fields: &[String], org_id: &str, record_type: &str) -> Sql {
         let mut sql = Sql {
-            text: "select r.id".into(),
+            text: "select t.field as field, cast(sum(t.num) as bigint) as total".into(),
             params: Vec::new(),
         };
-        self.filtered_set(&mut sql, org_id, record_type);
-        let inner = std::mem::take(&mut sql.text);
-        let org = sql.param(Param::Text(org_id.to_owned()));
-        let kind = sql.param(Param::Text(record_type.to_owned()));
-        let none = sql.param(Param::Int(NO_NUMBER));
-        let names: Vec<String> = fields
-            .iter()
-            .map(|f| sql.param(Param::Text(f.clone())))
-            .collect();
-        sql.text = format!(
-            "select t.field, cast(sum(t.num) as bigint) as total from record_values t
-             where t.org_id = {org} and t.type = {kind} and t.slot = 0 and t.num <> {none}
-             and t.field in ({}) and t.record_id in ({inner}) group by t.field",
-            names.join(", ")
-        );
+        self.filtered_set(&mut sql, org_id, record_type, Some(fields));
+        sql.text.push_str(" group by t.field");
         sql
     }
 
@@ -433,6 +440,28 @@ mod tests {
         assert!(sql.text.contains("exists (select 1 from record_values v"));
         assert!(sql.text.contains("order by s.num asc, s.record_id asc"));
         assert!(!sql.text.contains("offset"));
+    }
+
+    #[test]
+    fn totals_probe_the_index_rows_of_the_filtered_set() {
+        let plan = plan(
+            &schema(),
+            &q(&[
+                ("status", "open"),
+                ("due.gte", "2026-01-01"),
+                ("sort", "-due"),
+            ]),
+        )
+        .unwrap();
+        let sql = plan.totals_sql(&["amount".to_owned()], "o", "t");
+        assert!(
+            sql.text
+                .contains("join record_values t on t.record_id = r.id")
+        );
+        assert!(sql.text.contains("group by t.field"));
+        assert!(!sql.text.contains("in (select"));
+        // The cursor never narrows the totals: they are the filtered set's.
+        assert!(!sql.text.contains("order by"));
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Shared by the benchmark binaries (`atrium-load`, `atrium-search-bench`, `atrium-chat-bench`,
-//! `atrium-boards-bench`): a release server started on a fresh data directory, readings of its
+//! `atrium-boards-bench`, `atrium-records-bench`): a release server started on a fresh (or a
+//! kept) data directory, readings of its
 //! CPU time and memory from /proc, percentiles, a tenant set up over HTTP ([`tenant`]) and app
 //! event sockets ([`sockets`]).
 
 pub mod sockets;
 pub mod tenant;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -19,7 +20,23 @@ pub struct BenchServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     pub pid: u32,
-    pub data_dir: tempfile::TempDir,
+    pub data_dir: DataDir,
+}
+
+/// A server's data directory: a fresh one removed afterwards, or one kept between runs (a
+/// seeded database worth reusing).
+pub enum DataDir {
+    Fresh(tempfile::TempDir),
+    Kept(PathBuf),
+}
+
+impl DataDir {
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Fresh(dir) => dir.path(),
+            Self::Kept(path) => path,
+        }
+    }
 }
 
 impl BenchServer {
@@ -31,7 +48,15 @@ impl BenchServer {
     /// Starts `bin` on a fresh data directory with rate limits out of the way (requests and
     /// invitations), plus `env`.
     pub async fn start(bin: &Path, env: &[(&str, &str)]) -> anyhow::Result<Self> {
-        let data_dir = tempfile::tempdir()?;
+        Self::start_in(bin, DataDir::Fresh(tempfile::tempdir()?), env).await
+    }
+
+    /// As [`BenchServer::start`], on `data_dir`.
+    pub async fn start_in(
+        bin: &Path,
+        data_dir: DataDir,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let mut child = tokio::process::Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
             .env("ATRIUM_DATA_DIR", data_dir.path())

@@ -85,6 +85,23 @@ pub async fn signup(http: &reqwest::Client, base: &str, handle: &str) -> anyhow:
     })
 }
 
+/// Logs `handle` (signed up by [`signup`]) in again.
+pub async fn login(http: &reqwest::Client, base: &str, handle: &str) -> anyhow::Result<Actor> {
+    let login = call(
+        http,
+        base,
+        reqwest::Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": format!("{handle}@example.com"), "password": PASSWORD})),
+    )
+    .await?;
+    Ok(Actor {
+        id: login["user"]["id"].as_str().context("user id")?.to_owned(),
+        token: login["token"].as_str().context("token")?.to_owned(),
+    })
+}
+
 /// Verifies the addresses `emails` of `actors` (logged in, same order) with the links from
 /// their sign-up e-mails.
 pub async fn verify(

@@ -8,5 +8,7 @@
 //!
 //! # Layout
 //! - [`cells`] — values to cells and back, and the header of an import.
+//! - [`import`] — an import's checked rows written in batches of multi-row statements.
 
 pub mod cells;
+pub mod import;

@@ -7,9 +7,10 @@
 //! Import maps the header to fields (by name or label), reads and checks every row first —
 //! one bad row answers 422 with errors per row and column (`rows[3].fee`) and writes nothing —
 //! then writes all rows in one transaction, each like a single create (naming, unique values,
-//! links, history, events). The importer's sockets get `record.import.progress` as it goes.
+//! links, history, events), in batches of multi-row statements ([`crate::records::csv::import`]).
+//! The importer's sockets get `record.import.progress` as it goes.
 
-use atrium_client::wire::{ErrorBody, ImportProgress, ImportResult, NamingAt};
+use atrium_client::wire::{ErrorBody, ImportProgress, ImportResult};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -19,19 +20,19 @@ use std::collections::{BTreeMap, HashMap};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::records::{assign_name, check_and_index, type_access};
-use super::{ResolvedType, name_from_field};
+use super::ResolvedType;
+use super::records::type_access;
 use crate::auth::CurrentUser;
 use crate::authz::{Action, ResourceKind, Scope, forbidden};
-use crate::db::{Db, new_id, now_ms};
+use crate::db::Db;
 use crate::error::{ApiError, Result};
 use crate::events::Audience;
 use crate::http::extract::{Path, Query};
 use crate::records::csv::cells;
+use crate::records::csv::import::Importer;
 use crate::records::query::{self, ListPlan};
-use crate::records::store::history::NewEntry;
 use crate::records::store::records::RecordRow;
-use crate::records::{events, history, naming, rules, store};
+use crate::records::{events, rules, store};
 use crate::state::AppState;
 
 /// Most rows one import takes.
@@ -312,78 +313,21 @@ async fn import_csv(
         return Err(ApiError::Validation(errors));
     }
     let members = events::members(&state.db, &org_id).await?;
-    let numbered_now = resolved
-        .schema
-        .naming
-        .as_ref()
-        .is_some_and(|n| n.at == NamingAt::Create);
     let mut work = state.writes.begin().await?;
-    for (i, p) in prepared.into_iter().enumerate() {
-        let now = now_ms();
-        let id = new_id();
-        let mut record = RecordRow {
-            name: naming::provisional(&id),
-            id,
-            org_id: org_id.clone(),
-            record_type: slug.clone(),
-            named: false,
-            version: 1,
-            state: resolved.schema.initial_state().map(str::to_owned),
-            data: p.data,
-            amended_from: None,
-            amend_root: None,
-            created_by: user.id().to_owned(),
-            created_at: now,
-            updated_at: now,
-        };
-        name_from_field(&resolved.schema, &mut record);
-        if numbered_now {
-            assign_name(&mut work, &resolved, &mut record).await?;
-        }
-        let row_error = |e: ApiError| match e {
-            ApiError::Validation(fields) => ApiError::Validation(
-                fields
-                    .into_iter()
-                    .map(|(f, why)| (format!("rows[{}].{f}", i + 1), why))
-                    .collect(),
-            ),
-            other => other,
-        };
-        if !store::records::insert(work.tx(), &record).await? {
-            return Err(ApiError::invalid_field(
-                &format!("rows[{}].name", i + 1),
-                "is already used by another record",
-            ));
-        }
-        check_and_index(&mut work, &resolved, &record, &p.references)
-            .await
-            .map_err(row_error)?;
-        let changes = history::diff(&Map::new(), &record.data);
-        store::history::append(
-            work.tx(),
-            &NewEntry {
-                org_id: &org_id,
-                record_id: &record.id,
-                user_id: Some(user.id()),
-                kind: "created",
-                changes: &changes,
-                action: Some("import"),
-                comment: None,
-            },
-        )
+    let importer = Importer {
+        org_id: &org_id,
+        user_id: user.id(),
+        resolved: &resolved,
+        access: &access,
+        members: &members,
+    };
+    importer
+        .write(&mut work, prepared, |done| {
+            if done < total {
+                progress(&state, &org_id, user.id(), &slug, "writing", done, total);
+            }
+        })
         .await?;
-        crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
-        let readers = events::readers_among(&access, &members, &record);
-        work.emit_all(events::to_readers(
-            &org_id,
-            &readers,
-            "record.created",
-            &super::wire(&record, &access),
-        ));
-        if (i + 1) % PROGRESS_EVERY == 0 {
-            progress(&state, &org_id, user.id(), &slug, "writing", i + 1, total);
-        }
-    }
     work.commit().await?;
     progress(&state, &org_id, user.id(), &slug, "writing", total, total);
     Ok((

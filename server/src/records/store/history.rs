@@ -3,7 +3,7 @@
 use atrium_client::wire::{FieldChange, RecordHistoryEntry};
 use sqlx::Row;
 
-use crate::db::{Db, Tx, new_id, now_ms};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, new_id, now_ms, values_rows};
 
 /// An entry to append.
 pub struct NewEntry<'a> {
@@ -36,6 +36,34 @@ pub async fn append(tx: &mut Tx, entry: &NewEntry<'_>) -> Result<(), sqlx::Error
     .execute(&mut **tx)
     .await
     .map(drop)
+}
+
+/// Appends many entries (an import) with multi-row statements.
+pub async fn append_many(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), sqlx::Error> {
+    let at = now_ms();
+    for chunk in entries.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "insert into record_history (id, org_id, record_id, user_id, at, kind, changes, action, comment) values {}",
+            values_rows(chunk.len(), 9)
+        ));
+        let mut query = sqlx::query(sql);
+        for entry in chunk {
+            let changes = serde_json::to_string(entry.changes)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            query = query
+                .bind(new_id())
+                .bind(entry.org_id)
+                .bind(entry.record_id)
+                .bind(entry.user_id)
+                .bind(at)
+                .bind(entry.kind)
+                .bind(changes)
+                .bind(entry.action)
+                .bind(entry.comment);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// A record's history, oldest first.

@@ -5,9 +5,73 @@ use sqlx::Row;
 
 use super::records::RecordRow;
 use crate::db::{MAX_ROWS_PER_STATEMENT, Tx, values_rows};
+use crate::records::rules::{Reference, Target};
 use crate::records::schema::TypeSchema;
 use crate::records::schema::change::ChangeCheck;
 use crate::records::value::{self, Indexed, NO_NUMBER};
+
+/// One row of `record_values`.
+struct ValueRow<'r> {
+    record: &'r RecordRow,
+    field: &'r str,
+    slot: i64,
+    value: Indexed,
+}
+
+/// The index rows of `record`, appended to `out`.
+fn value_rows<'r>(schema: &'r TypeSchema, record: &'r RecordRow, out: &mut Vec<ValueRow<'r>>) {
+    for field in schema.indexed_fields() {
+        let values = value::index_values(field.field_type, record.data.get(&field.name));
+        for (slot, v) in values.into_iter().enumerate() {
+            out.push(ValueRow {
+                record,
+                field: &field.name,
+                slot: i64::try_from(slot).unwrap_or(0),
+                value: v,
+            });
+        }
+    }
+}
+
+/// Inserts index rows, as many per statement as fit.
+async fn insert_values(tx: &mut Tx, rows: &[ValueRow<'_>]) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "insert into record_values (record_id, field, slot, org_id, type, num, txt) values {}",
+            values_rows(chunk.len(), 7)
+        ));
+        let mut query = sqlx::query(sql);
+        for row in chunk {
+            let (num, txt) = match &row.value {
+                Indexed::Num(n) => (Some(*n), None),
+                Indexed::Txt(t) => (None, Some(t.as_str())),
+            };
+            query = query
+                .bind(&row.record.id)
+                .bind(row.field)
+                .bind(row.slot)
+                .bind(&row.record.org_id)
+                .bind(&row.record.record_type)
+                .bind(num)
+                .bind(txt);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The key a unique field's value is kept under; `None` for no value.
+fn unique_key(
+    field_type: atrium_client::wire::FieldType,
+    record: &RecordRow,
+    name: &str,
+) -> Option<String> {
+    match value::index_values(field_type, record.data.get(name)).pop() {
+        Some(Indexed::Num(n)) if n != NO_NUMBER => Some(n.to_string()),
+        Some(Indexed::Txt(t)) if !t.is_empty() => Some(t),
+        _ => None,
+    }
+}
 
 /// Rewrites a record's index rows and unique values. `Err(field)` when a unique field's value
 /// is taken by another record of the type (nothing is left half-written: the caller rolls
@@ -18,40 +82,12 @@ pub async fn write(
     record: &RecordRow,
 ) -> Result<Result<(), String>, sqlx::Error> {
     clear(tx, &record.id).await?;
-    let mut rows: Vec<(String, i64, Indexed)> = Vec::new();
-    for field in schema.indexed_fields() {
-        let values = value::index_values(field.field_type, record.data.get(&field.name));
-        for (slot, v) in values.into_iter().enumerate() {
-            rows.push((field.name.clone(), i64::try_from(slot).unwrap_or(0), v));
-        }
-    }
-    for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "insert into record_values (record_id, field, slot, org_id, type, num, txt) values {}",
-            values_rows(chunk.len(), 7)
-        ));
-        let mut query = sqlx::query(sql);
-        for (field, slot, v) in chunk {
-            let (num, txt) = match v {
-                Indexed::Num(n) => (Some(*n), None),
-                Indexed::Txt(t) => (None, Some(t.clone())),
-            };
-            query = query
-                .bind(&record.id)
-                .bind(field.clone())
-                .bind(*slot)
-                .bind(&record.org_id)
-                .bind(&record.record_type)
-                .bind(num)
-                .bind(txt);
-        }
-        query.execute(&mut **tx).await?;
-    }
+    let mut rows = Vec::new();
+    value_rows(schema, record, &mut rows);
+    insert_values(tx, &rows).await?;
     for field in schema.unique_fields() {
-        let key = match value::index_values(field.field_type, record.data.get(&field.name)).pop() {
-            Some(Indexed::Num(n)) if n != NO_NUMBER => n.to_string(),
-            Some(Indexed::Txt(t)) if !t.is_empty() => t,
-            _ => continue,
+        let Some(key) = unique_key(field.field_type, record, &field.name) else {
+            continue;
         };
         let done = sqlx::query(
             "insert into record_unique_values (org_id, type, field, value, record_id) values ($1, $2, $3, $4, $5)
@@ -69,6 +105,146 @@ pub async fn write(
         }
     }
     Ok(Ok(()))
+}
+
+/// Writes the index rows and unique values of new records of one type (an import) with
+/// multi-row statements. `Err((i, field))` names the first of `records` whose unique value is
+/// taken — by an existing record or an earlier one of `records` (the caller rolls back).
+pub async fn write_new(
+    tx: &mut Tx,
+    schema: &TypeSchema,
+    records: &[RecordRow],
+) -> Result<Result<(), (usize, String)>, sqlx::Error> {
+    // A few thousand rows at a time, so memory stays flat however many records come.
+    for batch in records.chunks(MAX_ROWS_PER_STATEMENT) {
+        let mut rows = Vec::new();
+        for record in batch {
+            value_rows(schema, record, &mut rows);
+        }
+        insert_values(tx, &rows).await?;
+    }
+    let (Some(first), false) = (records.first(), schema.unique_fields().next().is_none()) else {
+        return Ok(Ok(()));
+    };
+    let mut taken: Option<(usize, String)> = None;
+    for field in schema.unique_fields() {
+        let keyed: Vec<(usize, String)> = records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| unique_key(field.field_type, r, &field.name).map(|k| (i, k)))
+            .collect();
+        for chunk in keyed.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "insert into record_unique_values (org_id, type, field, value, record_id) values {}
+                 on conflict (org_id, type, field, value) do nothing",
+                values_rows(chunk.len(), 5)
+            ));
+            let mut query = sqlx::query(sql);
+            for (i, key) in chunk {
+                query = query
+                    .bind(&first.org_id)
+                    .bind(&first.record_type)
+                    .bind(&field.name)
+                    .bind(key)
+                    .bind(&records[*i].id);
+            }
+            if query.execute(&mut **tx).await?.rows_affected() == chunk.len() as u64 {
+                continue;
+            }
+            // Rare: find the rows whose value went to another record.
+            let sql = sqlx::AssertSqlSafe(format!(
+                "select value, record_id from record_unique_values where org_id = $1 and type = $2 and field = $3
+                 and value in ({})",
+                (0..chunk.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ")
+            ));
+            let mut query = sqlx::query(sql)
+                .bind(&first.org_id)
+                .bind(&first.record_type)
+                .bind(&field.name);
+            for (_, key) in chunk {
+                query = query.bind(key);
+            }
+            let owners: std::collections::HashMap<String, String> = query
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|row| Ok((row.try_get("value")?, row.try_get("record_id")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+            if let Some((i, _)) = chunk
+                .iter()
+                .find(|(i, key)| owners.get(key) != Some(&records[*i].id))
+                && taken.as_ref().is_none_or(|(t, _)| i < t)
+            {
+                taken = Some((*i, field.name.clone()));
+            }
+            break;
+        }
+    }
+    Ok(taken.map_or(Ok(()), Err))
+}
+
+/// Which of `references` name nothing they may (a member of the org, a live file of the org,
+/// a record of the linked type in the org): their positions. A query per target and chunk of
+/// ids, for the many references of an import.
+pub async fn missing_references(
+    tx: &mut Tx,
+    org_id: &str,
+    references: &[&Reference],
+) -> Result<Vec<usize>, sqlx::Error> {
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
+    // A target as a key: the table to look in and, for links, the type.
+    fn key(target: &Target) -> (u8, &str) {
+        match target {
+            Target::User => (0, ""),
+            Target::File => (1, ""),
+            Target::Record(kind) => (2, kind),
+        }
+    }
+    let mut wanted: BTreeMap<(u8, &str), BTreeSet<&str>> = BTreeMap::new();
+    for reference in references {
+        wanted
+            .entry(key(&reference.target))
+            .or_default()
+            .insert(&reference.id);
+    }
+    let mut found: HashSet<((u8, &str), String)> = HashSet::new();
+    for (target, ids) in wanted {
+        let ids: Vec<&str> = ids.into_iter().collect();
+        for chunk in ids.chunks(MAX_ROWS_PER_STATEMENT) {
+            let first = if target.0 == 2 { 3 } else { 2 };
+            let list = (0..chunk.len())
+                .map(|i| format!("${}", i + first))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = match target.0 {
+                0 => format!(
+                    "select user_id as id from org_members where org_id = $1 and user_id in ({list})"
+                ),
+                1 => format!(
+                    "select id from files where org_id = $1 and trashed_at is null and id in ({list})"
+                ),
+                _ => format!(
+                    "select id from records where org_id = $1 and type = $2 and id in ({list})"
+                ),
+            };
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id);
+            if target.0 == 2 {
+                query = query.bind(target.1);
+            }
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                found.insert((target, row.try_get("id")?));
+            }
+        }
+    }
+    Ok(references
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !found.contains(&(key(&r.target), r.id.clone())))
+        .map(|(i, _)| i)
+        .collect())
 }
 
 /// Removes a record's index rows and unique values.

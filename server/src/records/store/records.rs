@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::{Db, Tx};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, values_rows};
 
 /// A record as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +113,61 @@ pub async fn insert(tx: &mut Tx, record: &RecordRow) -> Result<bool, sqlx::Error
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Inserts new records with multi-row statements (an import); the ids of those not written
+/// because their name is taken, in the order given.
+pub async fn insert_many(tx: &mut Tx, records: &[RecordRow]) -> Result<Vec<String>, sqlx::Error> {
+    let mut taken = Vec::new();
+    for chunk in records.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "insert into records (id, org_id, type, name, named, version, state, data, amended_from, amend_root, created_by, created_at, updated_at)
+             values {} on conflict (org_id, type, name) where named = 1 do nothing",
+            values_rows(chunk.len(), 13)
+        ));
+        let mut query = sqlx::query(sql);
+        for record in chunk {
+            query = query
+                .bind(&record.id)
+                .bind(&record.org_id)
+                .bind(&record.record_type)
+                .bind(&record.name)
+                .bind(i64::from(record.named))
+                .bind(record.version)
+                .bind(record.state.as_deref())
+                .bind(encode(&record.data)?)
+                .bind(record.amended_from.as_deref())
+                .bind(record.amend_root.as_deref())
+                .bind(&record.created_by)
+                .bind(record.created_at)
+                .bind(record.updated_at);
+        }
+        let done = query.execute(&mut **tx).await?;
+        if done.rows_affected() < chunk.len() as u64 {
+            // Rare (a taken name): find out which rows were left out.
+            let sql = sqlx::AssertSqlSafe(format!(
+                "select id from records where id in ({})",
+                crate::db::bind_list(chunk.len())
+            ));
+            let mut query = sqlx::query(sql);
+            for record in chunk {
+                query = query.bind(&record.id);
+            }
+            let written: std::collections::HashSet<String> = query
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|row| row.try_get("id"))
+                .collect::<Result<_, _>>()?;
+            taken.extend(
+                chunk
+                    .iter()
+                    .filter(|r| !written.contains(&r.id))
+                    .map(|r| r.id.clone()),
+            );
+        }
+    }
+    Ok(taken)
 }
 
 /// Saves a record's name, state and data at `record.version` if the stored version is still
