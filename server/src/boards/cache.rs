@@ -119,9 +119,7 @@ pub async fn project_cards(
     if let Some(cards) = state.board_cards.get(project_id, version) {
         return Ok(cards);
     }
-    let cards: Arc<[TaskCard]> = cards::board_cards(conn, org_id, project_id)
-        .await?
-        .into();
+    let cards: Arc<[TaskCard]> = cards::board_cards(conn, org_id, project_id).await?.into();
     if state.db.backend() == Backend::Sqlite || version <= dispatched {
         state.board_cards.put(project_id, version, cards.clone());
     }
@@ -181,6 +179,9 @@ mod tests {
         assert!(cache.get("a", 1).is_some());
         assert!(cache.get("c", 1).is_some());
         cache.put("huge", 1, cards(11));
-        assert!(cache.get("huge", 1).is_none(), "larger than the whole cache");
+        assert!(
+            cache.get("huge", 1).is_none(),
+            "larger than the whole cache"
+        );
     }
 }

@@ -79,9 +79,7 @@ pub async fn board(
     let columns = columns
         .into_iter()
         .map(|c| {
-            let (count, tasks) = by_status
-                .remove(c.status_id.as_str())
-                .unwrap_or_default();
+            let (count, tasks) = by_status.remove(c.status_id.as_str()).unwrap_or_default();
             Column {
                 id: c.id,
                 name: c.name,

@@ -141,8 +141,7 @@ pub async fn board_cards(
                 .ok_or_else(|| decode_error("status category", &t.category))?;
             let checklist: Vec<ChecklistItem> =
                 serde_json::from_str(&t.checklist).unwrap_or_default();
-            let (subtasks_done, subtasks_total) =
-                subtasks.get(&t.id).copied().unwrap_or_default();
+            let (subtasks_done, subtasks_total) = subtasks.get(&t.id).copied().unwrap_or_default();
             Ok(TaskCard {
                 key: task_key(t.project_key.as_deref().unwrap_or_default(), t.number),
                 priority: parse_priority(&t.priority)
@@ -203,9 +202,7 @@ pub async fn one(
     task_id: &str,
 ) -> Result<Option<TaskCard>, sqlx::Error> {
     let Json {
-        array_agg,
-        to_text,
-        ..
+        array_agg, to_text, ..
     } = Json::of(backend_of(conn));
     // The same questions as `in_project`, asked of one task: the blockers may be anywhere,
     // subtasks count in the task's own project.
@@ -236,7 +233,10 @@ pub async fn one(
     };
     let task = task_from(&row)?;
     let open_blockers: i64 = row.try_get("open_blockers")?;
-    let subtasks = (row.try_get("subtasks_done")?, row.try_get("subtasks_total")?);
+    let subtasks = (
+        row.try_get("subtasks_done")?,
+        row.try_get("subtasks_total")?,
+    );
     let list = |column: &str| -> Result<Vec<String>, sqlx::Error> {
         serde_json::from_str(&row.try_get::<String, _>(column)?).map_err(json_error)
     };
