@@ -773,6 +773,7 @@ backend_tests! {
         // cards than the task touched (a parent's subtask counts, a dependent's blocked
         // marker, the cards of a deleted milestone).
         let t = team(backend).await;
+        let t = &t;
         let card = |board: &Board, id: &str| -> TaskCard {
             board.columns.iter().flat_map(|c| &c.tasks).find(|c| c.id == id).cloned()
                 .unwrap_or_else(|| panic!("no card {id}"))
