@@ -175,6 +175,7 @@ impl Server {
             writes,
             files,
             events,
+            board_cards: Arc::default(),
             chat,
             search,
             verified_credentials: Arc::default(),

@@ -24,6 +24,8 @@ pub struct AppState {
     pub files: crate::files::Files,
     /// The app event bus: the `/api/v1/events` sockets, presence.
     pub events: crate::events::Events,
+    /// Cards of recently loaded boards' projects, kept while the project does not change.
+    pub board_cards: Arc<crate::boards::cache::CardCache>,
     /// Writes posted chat messages, concurrent ones in one transaction.
     pub chat: crate::chat::writer::MessageWriter,
     /// The search index, fed by the change feed.

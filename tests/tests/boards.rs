@@ -766,6 +766,87 @@ backend_tests! {
         tokio::time::sleep(Duration::from_millis(2_500)).await;
         assert_eq!(due_soon().await.len(), 1);
     }
+
+    async fn a_board_loaded_again_shows_every_change_since(backend) {
+        // The server keeps a loaded board's cards while the project does not change: each
+        // kind of change must show on the very next load, including those that change other
+        // cards than the task touched (a parent's subtask counts, a dependent's blocked
+        // marker, the cards of a deleted milestone).
+        let t = team(backend).await;
+        let t = &t;
+        let card = |board: &Board, id: &str| -> TaskCard {
+            board.columns.iter().flat_map(|c| &c.tasks).find(|c| c.id == id).cloned()
+                .unwrap_or_else(|| panic!("no card {id}"))
+        };
+        let parent = t.create(&t.bob, json!({"title": "parent"})).await;
+        let child = t.create(&t.bob, json!({"title": "child", "parent": parent.id})).await;
+        let blocker = t.create(&t.bob, json!({"title": "blocker"})).await;
+        let waiting = t.create(&t.bob, json!({"title": "waiting", "blocked_by": [blocker.id]})).await;
+        let (status, milestone) = call(&t.alice, Method::POST, &format!("/api/v1/projects/{}/milestones", t.project), Some(json!({"name": "M1"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{milestone}");
+        let milestone = milestone["id"].as_str().unwrap().to_owned();
+        let patch = |id: &str, body: Value| {
+            let path = format!("/api/v1/tasks/{id}");
+            async move {
+                let (status, answer) = call(&t.bob, Method::PATCH, &path, Some(body)).await;
+                assert_eq!(status, StatusCode::OK, "{answer}");
+            }
+        };
+        patch(&parent.id, json!({"milestone": milestone})).await;
+
+        let board = t.board(&t.alice).await;
+        // Twice: the second load is served from what the first one kept.
+        assert_eq!(t.board(&t.alice).await, board);
+        assert_eq!((card(&board, &parent.id).subtasks_done, card(&board, &parent.id).subtasks_total), (0, 1));
+        assert!(card(&board, &waiting.id).blocked);
+        assert_eq!(card(&board, &parent.id).milestone.as_deref(), Some(milestone.as_str()));
+
+        patch(&parent.id, json!({"assignees": [t.bob.id(), t.alice.id()], "labels": ["y", "x"], "estimate": 30, "due": "2030-01-31",
+            "checklist": [{"text": "a", "done": true}, {"text": "b"}]})).await;
+        let board = t.board(&t.alice).await;
+        let mut assignees = vec![t.bob.id().to_owned(), t.alice.id().to_owned()];
+        assignees.sort();
+        assert_eq!(card(&board, &parent.id).assignees, assignees);
+        assert_eq!(card(&board, &parent.id).labels, ["x", "y"]);
+        assert_eq!((card(&board, &parent.id).checklist_done, card(&board, &parent.id).checklist_total), (1, 2));
+        assert_eq!((card(&board, &parent.id).estimate, card(&board, &parent.id).due.as_deref()), (Some(30), Some("2030-01-31")));
+
+        let (status, body) = t.move_task(&t.bob, &child.id, json!({"column": t.column("Done")})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let board = t.board(&t.alice).await;
+        assert_eq!((card(&board, &parent.id).subtasks_done, card(&board, &parent.id).subtasks_total), (1, 1));
+        assert_eq!(card(&board, &child.id).status_id, board.columns[3].status_id);
+        // The move's answer (one card read alone) is the board's card.
+        assert_eq!(serde_json::from_value::<TaskCard>(body).unwrap(), card(&board, &child.id));
+        let (status, body) = t.move_task(&t.bob, &parent.id, json!({"column": t.column("To do")})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let board = t.board(&t.alice).await;
+        assert_eq!(serde_json::from_value::<TaskCard>(body).unwrap(), card(&board, &parent.id));
+        // The list view reads its cards another way: the same cards.
+        let list: Page<TaskCard> = t.alice.client.get(&format!("/api/v1/projects/{}/tasks", t.project)).await.unwrap();
+        assert_eq!(list.items.len(), 4);
+        for listed in &list.items {
+            assert_eq!(*listed, card(&board, &listed.id));
+        }
+
+        let (status, body) = t.move_task(&t.bob, &blocker.id, json!({"column": t.column("Done")})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(!card(&t.board(&t.alice).await, &waiting.id).blocked);
+
+        let (status, body) = call(&t.alice, Method::DELETE, &format!("/api/v1/milestones/{milestone}"), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        assert_eq!(card(&t.board(&t.alice).await, &parent.id).milestone, None);
+
+        let (status, body) = call(&t.bob, Method::DELETE, &format!("/api/v1/tasks/{}", child.id), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let board = t.board(&t.alice).await;
+        assert!(board.columns.iter().flat_map(|c| &c.tasks).all(|c| c.id != child.id));
+        assert_eq!((card(&board, &parent.id).subtasks_done, card(&board, &parent.id).subtasks_total), (0, 0));
+        // Every user sees the same cards, with their own permissions.
+        let for_vic = t.board(&t.vic).await;
+        assert_eq!(for_vic.columns, board.columns);
+        assert_ne!(for_vic.can, board.can);
+    }
 }
 
 /// `YYYY-MM-DD` of a day count since 1970-01-01 (the civil-from-days algorithm).

@@ -16,6 +16,7 @@
 //! - [`edit`] — changing a task: the rules shared by PATCH, moves and bulk changes.
 //! - [`access`] — tenant lookups and the policy for boards and tasks.
 //! - [`view`] — boards, cards and tasks in their wire shapes; board filters.
+//! - [`cache`] — a project's cards kept in memory while the project does not change.
 //! - [`description`] — a new task's description document from markdown.
 //! - [`live`] — task and board events.
 //! - [`dependents`] — blocked markers of waiting tasks when their blocker closes or reopens.
@@ -26,6 +27,7 @@
 //! - [`routes`] — the HTTP handlers.
 
 pub mod access;
+pub mod cache;
 pub mod dependents;
 pub mod description;
 pub mod due;

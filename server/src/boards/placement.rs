@@ -29,40 +29,30 @@ pub async fn rank_for(
     let neighbour = |field: &'static str| {
         ApiError::invalid_field(field, "must be another task of the target column")
     };
-    let mut after_rank = match slot.after {
-        Some(id) if id != task_id => Some(
-            tasks::rank_in(tx, status_id, id)
-                .await?
-                .ok_or_else(|| neighbour("after"))?,
-        ),
-        Some(_) => return Err(neighbour("after")),
-        None => None,
-    };
-    let mut before_rank = match slot.before {
-        Some(id) if id != task_id => Some(
-            tasks::rank_in(tx, status_id, id)
-                .await?
-                .ok_or_else(|| neighbour("before"))?,
-        ),
-        Some(_) => return Err(neighbour("before")),
-        None => None,
-    };
-    match (&after_rank, &before_rank) {
+    if slot.after == Some(task_id) {
+        return Err(neighbour("after"));
+    }
+    let before = slot.before.filter(|id| *id != task_id);
+    // Every key the placement may need, in one round trip under the lock.
+    let around = tasks::neighbours(tx, status_id, task_id, slot.after, before).await?;
+    if slot.after.is_some() && around.after.is_none() {
+        return Err(neighbour("after"));
+    }
+    if slot.before.is_some() && around.before.is_none() {
+        return Err(neighbour("before"));
+    }
+    let (after_rank, before_rank) = match (around.after, around.before) {
         (Some(a), Some(b)) if a >= b => {
             return Err(ApiError::invalid_field(
                 "before",
                 "must come after `after` in the column",
             ));
         }
-        (Some(a), None) => before_rank = tasks::next_rank(tx, status_id, Some(a), task_id).await?,
-        (None, Some(b)) => {
-            after_rank = tasks::previous_rank(tx, status_id, Some(b), task_id).await?;
-        }
-        (None, None) if slot.top => {
-            before_rank = tasks::next_rank(tx, status_id, None, task_id).await?;
-        }
-        (None, None) => after_rank = tasks::previous_rank(tx, status_id, None, task_id).await?,
-        (Some(_), Some(_)) => {}
-    }
+        (Some(a), Some(b)) => (Some(a), Some(b)),
+        (Some(a), None) => (Some(a), around.next),
+        (None, Some(b)) => (around.previous, Some(b)),
+        (None, None) if slot.top => (None, around.next),
+        (None, None) => (around.previous, None),
+    };
     rank::between(after_rank.as_deref(), before_rank.as_deref()).map_err(ApiError::internal)
 }

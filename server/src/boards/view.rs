@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use atrium_client::wire::{Board, BoardSummary, Column, Task, TaskCard, TaskFilter};
 use sqlx::AnyConnection;
 
+use super::cache;
 use super::store::boards::{self, BoardRow};
 use super::store::cards;
 use super::store::relations::{self, Link};
 use super::store::tasks::TaskRow;
 use crate::authz::{ProjectAccess, Resource, ResourceKind};
 use crate::error::{ApiError, Result};
+use crate::state::AppState;
 
 pub fn summary(board: &BoardRow) -> BoardSummary {
     BoardSummary {
@@ -54,6 +56,7 @@ pub fn matches(filter: &TaskFilter, card: &TaskCard) -> bool {
 
 /// A board with its columns and their cards in order, as `access` sees it.
 pub async fn board(
+    state: &AppState,
     conn: &mut AnyConnection,
     board: &BoardRow,
     access: &ProjectAccess,
@@ -62,21 +65,21 @@ pub async fn board(
     let project_key = super::store::projects::key(conn, &board.org_id, &board.project_id)
         .await?
         .unwrap_or_default();
-    let all = cards::in_project(conn, &board.org_id, &board.project_id, None).await?;
-    let mut by_status: HashMap<String, (u32, Vec<TaskCard>)> = HashMap::new();
-    for row in all {
-        let entry = by_status.entry(row.card.status_id.clone()).or_default();
-        if !row.card.closed {
+    let all = cache::project_cards(state, conn, &board.org_id, &board.project_id).await?;
+    let mut by_status: HashMap<&str, (u32, Vec<TaskCard>)> = HashMap::new();
+    for card in all.iter() {
+        let entry = by_status.entry(card.status_id.as_str()).or_default();
+        if !card.closed {
             entry.0 += 1;
         }
-        if matches(&board.filter, &row.card) {
-            entry.1.push(row.card);
+        if matches(&board.filter, card) {
+            entry.1.push(card.clone());
         }
     }
     let columns = columns
         .into_iter()
         .map(|c| {
-            let (count, tasks) = by_status.remove(&c.status_id).unwrap_or_default();
+            let (count, tasks) = by_status.remove(c.status_id.as_str()).unwrap_or_default();
             Column {
                 id: c.id,
                 name: c.name,

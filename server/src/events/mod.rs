@@ -389,6 +389,13 @@ impl Events {
         &self.inner.watch
     }
 
+    /// The last sequence dispatched. Every event numbered up to it that will ever commit was
+    /// visible before this returned (the dispatcher reads only up to a safe horizon), so a
+    /// statement that starts afterwards sees all of them.
+    pub fn dispatched(&self) -> i64 {
+        self.inner.dispatched.load(Ordering::Acquire)
+    }
+
     pub(crate) fn db(&self) -> &Db {
         &self.inner.db
     }

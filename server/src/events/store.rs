@@ -73,6 +73,22 @@ pub async fn read_between(
         .collect()
 }
 
+/// The sequence of the newest event kept for `audience` (0: none), as this statement sees the
+/// log.
+pub async fn latest_for(
+    conn: &mut sqlx::AnyConnection,
+    audience: &Audience,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "select seq from events where audience = $1 and target = $2 order by seq desc limit 1",
+    )
+    .bind(audience.kind())
+    .bind(audience.target())
+    .fetch_optional(conn)
+    .await?;
+    row.map_or(Ok(0), |r| r.try_get("seq"))
+}
+
 /// The oldest and newest sequence numbers kept, or `None` when the log is empty.
 pub async fn bounds(db: &Db) -> Result<Option<(i64, i64)>, sqlx::Error> {
     let row = sqlx::query("select min(seq), max(seq) from events")

@@ -144,7 +144,7 @@ async fn create_board(
     live::board_updated(&mut work, &org_id, &view::summary(&board));
     work.commit().await?;
     let mut conn = state.db.pool().acquire().await?;
-    let wire = view::board(&mut conn, &board, &access).await?;
+    let wire = view::board(&state, &mut conn, &board, &access).await?;
     Ok((StatusCode::CREATED, Json(wire)))
 }
 
@@ -187,7 +187,7 @@ async fn get_board(
 ) -> Result<Json<Board>> {
     let (access, board) = access::board(&state, user.id(), &board_id, Action::Read).await?;
     let mut conn = state.db.pool().acquire().await?;
-    Ok(Json(view::board(&mut conn, &board, &access).await?))
+    Ok(Json(view::board(&state, &mut conn, &board, &access).await?))
 }
 
 /// Rename a board, change its filter or swimlanes, reorder, rename and limit its columns
@@ -252,7 +252,7 @@ async fn update_board(
     live::board_updated(&mut work, &board.org_id, &view::summary(&board));
     work.commit().await?;
     let mut conn = state.db.pool().acquire().await?;
-    Ok(Json(view::board(&mut conn, &board, &access).await?))
+    Ok(Json(view::board(&state, &mut conn, &board, &access).await?))
 }
 
 /// Delete a board (managers). Its tasks stay: they are the project's.
@@ -311,6 +311,6 @@ async fn add_column(
     let mut conn = state.db.pool().acquire().await?;
     Ok((
         StatusCode::CREATED,
-        Json(view::board(&mut conn, &board, &access).await?),
+        Json(view::board(&state, &mut conn, &board, &access).await?),
     ))
 }

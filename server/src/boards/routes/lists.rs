@@ -171,7 +171,7 @@ async fn list_tasks(
         cursor: query.cursor.clone(),
     })?;
     let mut conn = state.db.pool().acquire().await?;
-    let rows = cards::in_project(&mut conn, &access.project.org_id, &project_id, None).await?;
+    let rows = cards::in_project(&mut conn, &access.project.org_id, &project_id).await?;
     let mut keyed: Vec<((CursorKey, String), TaskCard)> = rows
         .into_iter()
         .filter(|row| view::matches(&filter, &row.card))

@@ -36,14 +36,12 @@ async fn move_once(
     let mut task = store::find(work.tx(), org_id, task_id)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
-    let column = boards::column(work.tx(), org_id, &task.project_id, &body.column)
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid_field("column", "is not a column of a board of this project")
-        })?;
-    let status = statuses::find(work.tx(), org_id, &task.project_id, &column.status_id)
-        .await?
-        .ok_or(ApiError::NotFound("status"))?;
+    let (column, status) =
+        boards::column_with_status(work.tx(), org_id, &task.project_id, &body.column)
+            .await?
+            .ok_or_else(|| {
+                ApiError::invalid_field("column", "is not a column of a board of this project")
+            })?;
     // A move within the column does not add to it; only arrivals count against the limit.
     if let Some(limit) = column.wip_limit
         && status.id != task.status_id

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::decode_error;
+use super::statuses::StatusRow;
 use crate::boards::model::{parse_category, parse_swimlanes, swimlanes_name};
 use crate::db::{Tx, new_id, now_ms};
 
@@ -287,4 +288,37 @@ pub async fn column(
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(column_from).transpose()
+}
+
+/// A column of a board of the project with the status it shows (a move needs both; one round
+/// trip).
+pub async fn column_with_status(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    project_id: &str,
+    column_id: &str,
+) -> Result<Option<(ColumnRow, StatusRow)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select c.id, c.board_id, c.status_id, c.name, c.position, c.wip_limit, s.category,
+             s.project_id as status_project_id, s.name as status_name
+         from board_columns c join boards b on b.id = c.board_id and b.org_id = $1
+         join task_statuses s on s.id = c.status_id
+         where b.project_id = $2 and c.id = $3",
+    )
+    .bind(org_id)
+    .bind(project_id)
+    .bind(column_id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let column = column_from(&row)?;
+    let status = StatusRow {
+        id: column.status_id.clone(),
+        project_id: row.try_get("status_project_id")?,
+        name: row.try_get("status_name")?,
+        category: column.category,
+    };
+    Ok(Some((column, status)))
 }

@@ -236,55 +236,49 @@ pub async fn touch(tx: &mut Tx, org_id: &str, task_id: &str) -> Result<i64, sqlx
     Ok(now)
 }
 
-/// The order key of a task in a status (`None`: not in it).
-pub async fn rank_in(
-    tx: &mut Tx,
-    status_id: &str,
-    task_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("select rank from tasks where status_id = $1 and id = $2")
-        .bind(status_id)
-        .bind(task_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(|r| r.try_get("rank")).transpose()
+/// Order keys around a place in a status, read in one round trip (see [`neighbours`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Neighbours {
+    /// The key of the task given as `after` (`None`: not given, or not in the status).
+    pub after: Option<String>,
+    /// The key of the task given as `before` (likewise).
+    pub before: Option<String>,
+    /// The smallest key above `after`'s (above nothing: the first), the moving task left out.
+    pub next: Option<String>,
+    /// The largest key below `before`'s (below nothing: the last), the moving task left out.
+    pub previous: Option<String>,
 }
 
-/// The smallest order key in the status above `rank` (or the first of all), leaving one task
-/// out (the one that moves).
-pub async fn next_rank(
+/// The keys of the tasks `after` and `before` in a status, and the keys next to them, leaving
+/// out `except` (the task that moves): every neighbour a placement may need, in one statement.
+pub async fn neighbours(
     tx: &mut Tx,
     status_id: &str,
+    except: &str,
     after: Option<&str>,
-    except: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query(
-        "select min(rank) as r from tasks where status_id = $1 and id <> $3 and ($2 is null or rank > $2)",
-    )
-    .bind(status_id)
-    .bind(after)
-    .bind(except)
-    .fetch_one(&mut **tx)
-    .await?;
-    row.try_get("r")
-}
-
-/// The largest order key in the status below `rank` (or the last of all), leaving one out.
-pub async fn previous_rank(
-    tx: &mut Tx,
-    status_id: &str,
     before: Option<&str>,
-    except: &str,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Neighbours, sqlx::Error> {
     let row = sqlx::query(
-        "select max(rank) as r from tasks where status_id = $1 and id <> $3 and ($2 is null or rank < $2)",
+        "select a.r as after_rank, b.r as before_rank,
+             (select min(rank) from tasks
+              where status_id = $1 and id <> $2 and (a.r is null or rank > a.r)) as next_rank,
+             (select max(rank) from tasks
+              where status_id = $1 and id <> $2 and (b.r is null or rank < b.r)) as previous_rank
+         from (select (select rank from tasks where status_id = $1 and id = $3) as r) a,
+              (select (select rank from tasks where status_id = $1 and id = $4) as r) b",
     )
     .bind(status_id)
-    .bind(before)
     .bind(except)
+    .bind(after)
+    .bind(before)
     .fetch_one(&mut **tx)
     .await?;
-    row.try_get("r")
+    Ok(Neighbours {
+        after: row.try_get("after_rank")?,
+        before: row.try_get("before_rank")?,
+        next: row.try_get("next_rank")?,
+        previous: row.try_get("previous_rank")?,
+    })
 }
 
 /// Open subtasks of a task.
