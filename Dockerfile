@@ -34,11 +34,9 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 # --- runtime -------------------------------------------------------------------------------
 FROM debian:bookworm-slim AS runtime
-# fonts-noto-cjk: invoice PDFs set Chinese, Japanese and Korean names with it (atrium-pdf reads
-# it from /usr/share/fonts; the fonts built into typst have no CJK glyphs).
 RUN set -eux; \
     apt-get update; \
-    apt-get install -y --no-install-recommends ca-certificates curl fonts-noto-cjk; \
+    apt-get install -y --no-install-recommends ca-certificates curl; \
     rm -rf /var/lib/apt/lists/*; \
     groupadd --system --gid 10001 atrium; \
     useradd --system --uid 10001 --gid atrium --home-dir /var/lib/atrium --no-create-home \

@@ -116,7 +116,10 @@ impl Currency {
         if self.exponent > 0 {
             let fraction = magnitude % scale;
             out.push('.');
-            out.push_str(&format!("{fraction:0width$}", width = self.exponent as usize));
+            out.push_str(&format!(
+                "{fraction:0width$}",
+                width = self.exponent as usize
+            ));
         }
         out
     }
@@ -232,7 +235,11 @@ mod tests {
             ("INR", "99999.99", 9_999_999),
         ];
         for (code, text, minor) in cases {
-            assert_eq!(currency(code).parse_amount(text).unwrap(), minor, "{code} {text}");
+            assert_eq!(
+                currency(code).parse_amount(text).unwrap(),
+                minor,
+                "{code} {text}"
+            );
         }
     }
 
@@ -255,7 +262,10 @@ mod tests {
         ];
         for (code, text) in cases {
             assert!(
-                matches!(currency(code).parse_amount(text), Err(Error::InvalidAmount { .. })),
+                matches!(
+                    currency(code).parse_amount(text),
+                    Err(Error::InvalidAmount { .. })
+                ),
                 "{code} {text:?} was accepted"
             );
         }
@@ -281,7 +291,10 @@ mod tests {
         for (code, minor, text) in cases {
             assert_eq!(currency(code).format_amount(minor), text, "{code} {minor}");
         }
-        assert_eq!(currency("EUR").format_amount(i64::MIN), "-92,233,720,368,547,758.08");
+        assert_eq!(
+            currency("EUR").format_amount(i64::MIN),
+            "-92,233,720,368,547,758.08"
+        );
     }
 
     #[test]

@@ -45,7 +45,10 @@ pub enum Error {
     #[error("unknown currency {0:?}: expected an ISO 4217 code with a minor unit, such as EUR")]
     UnknownCurrency(String),
     #[error("{text:?} is not an amount in {currency}")]
-    InvalidAmount { text: String, currency: &'static str },
+    InvalidAmount {
+        text: String,
+        currency: &'static str,
+    },
     #[error("an invoice has at most {max} lines, not {count}")]
     TooManyLines { count: usize, max: usize },
     /// `line` counts from 0; `field` is the line item's field name.

@@ -204,7 +204,10 @@ pub fn compute_totals(lines: &[LineItem], scheme: &TaxScheme, paid: i64) -> Resu
             taxes: figures
                 .taxes
                 .iter()
-                .map(|part| TaxAmount { amount: 0, ..part.clone() })
+                .map(|part| TaxAmount {
+                    amount: 0,
+                    ..part.clone()
+                })
                 .collect(),
             tax: 0,
         });

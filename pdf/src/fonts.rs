@@ -123,7 +123,11 @@ impl Fonts {
 
     /// How many faces are known (embedded and found on disk).
     pub fn len(&self) -> usize {
-        self.store.book().families().map(|(_, infos)| infos.count()).sum()
+        self.store
+            .book()
+            .families()
+            .map(|(_, infos)| infos.count())
+            .sum()
     }
 
     /// Never true: the embedded fonts are always there.

@@ -55,7 +55,10 @@ pub fn eur_invoice(lines: usize) -> InvoiceDocument {
         paid,
         Party {
             name: "Atrium Café GmbH".into(),
-            address: vec!["Müllerstraße 12".into(), "80469 München, Deutschland".into()],
+            address: vec![
+                "Müllerstraße 12".into(),
+                "80469 München, Deutschland".into(),
+            ],
             tax_id: Some("DE123456789".into()),
             tax_id_label: Some("USt-IdNr.".into()),
             email: Some("rechnung@atrium-cafe.example".into()),
@@ -108,7 +111,10 @@ pub fn inr_gst_invoice() -> InvoiceDocument {
         },
         Party {
             name: "Shreya Kulkarni Designs".into(),
-            address: vec!["Linking Road 21".into(), "Mumbai 400050, Maharashtra".into()],
+            address: vec![
+                "Linking Road 21".into(),
+                "Mumbai 400050, Maharashtra".into(),
+            ],
             tax_id: Some("27AAPFK9876L1ZQ".into()),
             tax_id_label: Some("GSTIN".into()),
             email: None,

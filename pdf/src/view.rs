@@ -154,7 +154,10 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
     }
 
     if doc.tax_rows.len() > MAX_ROWS {
-        return Err(invalid("tax_rows", format!("has more than {MAX_ROWS} rows")));
+        return Err(invalid(
+            "tax_rows",
+            format!("has more than {MAX_ROWS} rows"),
+        ));
     }
     let mut tax_rows = Vec::with_capacity(doc.tax_rows.len());
     for (index, row) in doc.tax_rows.iter().enumerate() {
@@ -246,13 +249,20 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
         logo: logo.as_ref().map(|(format, _)| format.path()),
         currency: doc.currency.code(),
         show_tax_code: doc.lines.iter().any(|line| line.tax_code.is_some()),
-        show_discount: doc.lines.iter().any(|line| !line.discount_percent.is_zero()),
+        show_discount: doc
+            .lines
+            .iter()
+            .any(|line| !line.discount_percent.is_zero()),
         lines,
         tax_rows,
         totals,
         amount_due,
         payment,
-        notes: doc.notes.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+        notes: doc
+            .notes
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty()),
         accent: &settings.accent_color,
         footer: settings.footer_text.trim(),
         paper: match settings.paper {
@@ -379,9 +389,7 @@ fn unsupported_logo() -> Error {
 }
 
 fn is_hex_colour(text: &str) -> bool {
-    text.len() == 7
-        && text.starts_with('#')
-        && text[1..].bytes().all(|b| b.is_ascii_hexdigit())
+    text.len() == 7 && text.starts_with('#') && text[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `YYYY-MM-DD`, a real calendar date.
@@ -488,7 +496,10 @@ mod tests {
     fn logos_must_be_png_jpeg_or_svg_and_decode() {
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/></svg>"#;
         assert_eq!(check_logo(svg).unwrap().0, LogoFormat::Svg);
-        assert!(matches!(check_logo(b"GIF89a...."), Err(Error::InvalidLogo(_))));
+        assert!(matches!(
+            check_logo(b"GIF89a...."),
+            Err(Error::InvalidLogo(_))
+        ));
         assert!(matches!(check_logo(b"hello"), Err(Error::InvalidLogo(_))));
         // A PNG signature with nothing after it.
         let broken_png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";

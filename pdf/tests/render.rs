@@ -23,7 +23,11 @@ fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
     let output = Command::new(tool)
         .args(args)
         .arg(file.path())
-        .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
         .output()
         .unwrap_or_else(|err| {
             panic!(
@@ -182,7 +186,10 @@ fn a_200_line_invoice_runs_over_pages_with_the_table_header_on_each() {
         }
         if page < count {
             // Every page the table runs onto starts with its header row.
-            assert_contains(&text, "No. Description Qty Unit price Discount Tax Amount (EUR)");
+            assert_contains(
+                &text,
+                "No. Description Qty Unit price Discount Tax Amount (EUR)",
+            );
         }
     }
     let last = text(&pdf, Some(count));
@@ -242,10 +249,18 @@ fn bad_documents_are_refused_with_the_field_at_fault() {
         ("due_date", |d| d.due_date = Some("03/12/2026".into())),
         ("number", |d| d.number = "  ".into()),
         ("client.name", |d| d.client.name = String::new()),
-        ("seller.address[1]", |d| d.seller.address[1] = "a\u{7}b".into()),
-        ("lines[1].description", |d| d.lines[1].description = "x".repeat(2001)),
-        ("template.accent_color", |d| d.template.accent_color = "blue".into()),
-        ("payment_details[0].value", |d| d.payment_details[0].value = String::new()),
+        ("seller.address[1]", |d| {
+            d.seller.address[1] = "a\u{7}b".into()
+        }),
+        ("lines[1].description", |d| {
+            d.lines[1].description = "x".repeat(2001)
+        }),
+        ("template.accent_color", |d| {
+            d.template.accent_color = "blue".into()
+        }),
+        ("payment_details[0].value", |d| {
+            d.payment_details[0].value = String::new()
+        }),
     ];
     for &(field, spoil) in cases {
         let mut doc = sample::eur_invoice(3);
@@ -269,7 +284,10 @@ fn invoice_text_is_printed_never_evaluated_as_markup() {
     doc.lines[0].description = "#panic(\"boom\") *not bold* $x^2$ <label> @ref \\ [x]".into();
     doc.client.name = "#read(\"/etc/passwd\")".into();
     let text = text(&render(&doc), None);
-    assert_contains(&text, "#panic(\"boom\") *not bold* $x^2$ <label> @ref \\ [x]");
+    assert_contains(
+        &text,
+        "#panic(\"boom\") *not bold* $x^2$ <label> @ref \\ [x]",
+    );
     assert_contains(&text, "#read(\"/etc/passwd\")");
 }
 

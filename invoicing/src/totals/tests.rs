@@ -5,7 +5,13 @@ use super::*;
 use crate::Currency;
 
 /// description, quantity, unit price in major units, discount %, tax rate %.
-type Line = (&'static str, &'static str, &'static str, &'static str, &'static str);
+type Line = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 /// amount, discount, taxable, tax components, total.
 type LineExpect = (i64, i64, i64, &'static [i64], i64);
 /// rate %, taxable, tax components, tax.
@@ -270,19 +276,31 @@ fn awkward_cases_come_out_to_the_minor_unit() {
 
         assert_eq!(totals.subtotal, case.subtotal, "subtotal: {name}");
         assert_eq!(totals.discount, case.discount, "discount: {name}");
-        assert_eq!(totals.taxable, case.subtotal - case.discount, "taxable: {name}");
+        assert_eq!(
+            totals.taxable,
+            case.subtotal - case.discount,
+            "taxable: {name}"
+        );
         assert_eq!(totals.tax, case.tax, "tax: {name}");
         assert_eq!(totals.total, case.total, "total: {name}");
         assert_eq!(totals.paid, 0, "{name}");
         assert_eq!(totals.amount_due, case.total, "amount due: {name}");
-        assert_eq!(currency.format_money(totals.total), case.total_text, "{name}");
+        assert_eq!(
+            currency.format_money(totals.total),
+            case.total_text,
+            "{name}"
+        );
 
         let rates: Vec<RateExpect> = Vec::from(case.by_rate);
         assert_eq!(totals.tax_by_rate.len(), rates.len(), "rates: {name}");
         for (got, (rate, taxable, taxes, tax)) in totals.tax_by_rate.iter().zip(rates) {
             let at = format!("{name}, rate {rate} %");
             assert_eq!(got.rate_percent, dec(rate), "{at}");
-            assert_eq!(got.rate_percent.to_string(), rate, "rate printed as entered: {at}");
+            assert_eq!(
+                got.rate_percent.to_string(),
+                rate,
+                "rate printed as entered: {at}"
+            );
             assert_eq!(got.taxable, taxable, "taxable: {at}");
             let parts: Vec<i64> = got.taxes.iter().map(|t| t.amount).collect();
             assert_eq!(parts, taxes, "components: {at}");
@@ -316,7 +334,10 @@ fn gst_components_carry_half_rates_within_a_state_and_the_full_rate_across() {
         .collect();
     assert_eq!(
         rates,
-        [(TaxKind::Cgst, "9".to_string()), (TaxKind::Sgst, "9".to_string())]
+        [
+            (TaxKind::Cgst, "9".to_string()),
+            (TaxKind::Sgst, "9".to_string())
+        ]
     );
     assert_eq!(totals.tax_by_rate[0].rate_percent.to_string(), "18");
 
@@ -426,7 +447,13 @@ fn the_error_names_the_line_as_people_count() {
 
 #[test]
 fn bad_gst_state_codes_are_refused() {
-    for (seller, client) in [("27", "2"), ("MH", "27"), ("27", "00"), ("", "27"), ("271", "27")] {
+    for (seller, client) in [
+        ("27", "2"),
+        ("MH", "27"),
+        ("27", "00"),
+        ("", "27"),
+        ("271", "27"),
+    ] {
         let scheme = TaxScheme::Gst {
             seller_state: seller.into(),
             client_state: client.into(),
@@ -482,15 +509,17 @@ fn lines_and_schemes_read_from_json_with_exact_decimals() {
     let lines: Vec<LineItem> = serde_json::from_str(json).unwrap();
     assert_eq!(lines[0].quantity, dec("2.125"));
     assert_eq!(lines[1].tax_rate_percent, Decimal::ZERO);
-    let scheme: TaxScheme = serde_json::from_str(
-        r#"{"kind":"gst","seller_state":"27","client_state":"29"}"#,
-    )
-    .unwrap();
+    let scheme: TaxScheme =
+        serde_json::from_str(r#"{"kind":"gst","seller_state":"27","client_state":"29"}"#).unwrap();
     assert!(matches!(scheme, TaxScheme::Gst { .. }));
     let totals = compute_totals(&lines, &scheme, 0).unwrap();
     // 2.125 × 1999 = 4247.875 → 4248; 5 % = 212.4 → 212; 4036 × 19 % = 766.84 → 767.
     assert_eq!(
-        (totals.lines[0].amount, totals.lines[0].discount, totals.lines[0].tax),
+        (
+            totals.lines[0].amount,
+            totals.lines[0].discount,
+            totals.lines[0].tax
+        ),
         (4248, 212, 767)
     );
     let out = serde_json::to_value(&totals).unwrap();
