@@ -1,0 +1,97 @@
+//! How long one invoice PDF takes to render, start to finish (checks, typesetting, PDF export,
+//! cache eviction), on one thread with fonts already loaded, as the server will do it.
+//!
+//! ```text
+//! cargo bench -p atrium-pdf --bench invoice_pdf -- [--lines N] [--iterations N] [--warmup N]
+//! ```
+//!
+//! Defaults: the 200-line sample euro invoice (Unicode text, a CJK client, two VAT rates,
+//! discounts), 200 timed renders after 10 untimed ones. Prints the start-up cost (loading the
+//! fonts and the first, cold render), then p50, p90, p99 and max per render, and the PDF's size.
+
+use std::error::Error;
+use std::time::{Duration, Instant};
+
+use atrium_pdf::{Fonts, Renderer, sample};
+
+struct Options {
+    lines: usize,
+    iterations: usize,
+    warmup: usize,
+}
+
+fn options() -> Result<Options, Box<dyn Error>> {
+    let mut options = Options {
+        lines: 200,
+        iterations: 200,
+        warmup: 10,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || -> Result<usize, Box<dyn Error>> {
+            Ok(args.next().ok_or(format!("{arg} needs a value"))?.parse()?)
+        };
+        match arg.as_str() {
+            "--lines" => options.lines = value()?,
+            "--iterations" => options.iterations = value()?.max(1),
+            "--warmup" => options.warmup = value()?,
+            // cargo bench passes --bench to every bench binary.
+            "--bench" => {}
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    Ok(options)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let options = options()?;
+    let doc = sample::eur_invoice(options.lines);
+
+    let started = Instant::now();
+    let fonts = Fonts::load();
+    let fonts_loaded = started.elapsed();
+    if let Some(missing) = fonts.missing() {
+        println!("warning: {missing}");
+    }
+    let renderer = Renderer::new(fonts);
+    let started = Instant::now();
+    let first = renderer.render_invoice(&doc)?;
+    let cold = started.elapsed();
+
+    for _ in 0..options.warmup {
+        renderer.render_invoice(&doc)?;
+    }
+    let mut times = Vec::with_capacity(options.iterations);
+    for _ in 0..options.iterations {
+        let started = Instant::now();
+        let pdf = renderer.render_invoice(&doc)?;
+        times.push(started.elapsed());
+        assert!(pdf == first, "renders differ");
+    }
+    times.sort();
+    println!(
+        "invoice PDF, {} lines, {} bytes; fonts loaded in {}, first render {}",
+        options.lines,
+        first.len(),
+        ms(fonts_loaded),
+        ms(cold)
+    );
+    println!(
+        "{} renders: p50 {}  p90 {}  p99 {}  max {}",
+        times.len(),
+        ms(percentile(&times, 50.0)),
+        ms(percentile(&times, 90.0)),
+        ms(percentile(&times, 99.0)),
+        ms(*times.last().expect("at least one render")),
+    );
+    Ok(())
+}

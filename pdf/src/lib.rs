@@ -1,0 +1,60 @@
+//! Atrium's invoice PDFs, typeset with typst as a library: no browser, no external process.
+//!
+//! The caller fills an [`InvoiceDocument`] (organisation, client, lines, tax summary, totals,
+//! payment details, template settings) and a [`Renderer`] made once per process turns it into
+//! PDF bytes. The layout is `templates/invoice.typ`, compiled into the binary: the lines table
+//! breaks across pages with its header repeated, and every page has the footer and page
+//! numbers. The same document always gives the same bytes.
+//!
+//! ```no_run
+//! use atrium_pdf::{Fonts, Renderer};
+//! # fn doc() -> atrium_pdf::InvoiceDocument { unimplemented!() }
+//! let renderer = Renderer::new(Fonts::load()); // once, at start-up
+//! if let Some(missing) = renderer.fonts().missing() {
+//!     eprintln!("invoice PDFs: {missing}");
+//! }
+//! let pdf: Vec<u8> = renderer.render_invoice(&doc())?;
+//! # Ok::<(), atrium_pdf::Error>(())
+//! ```
+//!
+//! # Layout
+//! - [`document`]: [`InvoiceDocument`] and its parts — what an invoice PDF shows.
+//! - [`fonts`]: [`Fonts`] — typst's embedded fonts plus CJK fonts from disk, loaded once.
+//! - `view`: checks a document and writes every amount, date and percentage out as text for
+//!   the template (as JSON, so invoice text is never evaluated as markup).
+//! - `world`: the closed typst world of one compile: template, data, logo, fonts; no files,
+//!   no clock.
+//! - `render`: [`Renderer`] — compile, export, and empty typst's cache after each compile.
+//! - [`sample`]: deterministic sample invoices for the tests and the benchmark.
+//! - `templates/invoice.typ`: the layout.
+
+pub mod document;
+pub mod fonts;
+mod render;
+pub mod sample;
+mod view;
+mod world;
+
+pub use document::{
+    DocumentLine, InvoiceDocument, Labelled, Paper, Party, TaxRow, TemplateSettings, Totals,
+};
+pub use fonts::Fonts;
+pub use render::Renderer;
+pub use view::MAX_LOGO_BYTES;
+
+/// Why an invoice could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A field of the document is unusable; `field` is its path (`lines[3].description`).
+    #[error("invalid invoice document: {field} {reason}")]
+    Invalid { field: String, reason: String },
+    /// The logo is not a PNG, JPEG or SVG image that decodes, or is too large.
+    #[error("invalid logo: the logo {0}")]
+    InvalidLogo(String),
+    /// typst could not typeset or export the document: a bug in the template, not the data.
+    #[error("typesetting the invoice failed: {0}")]
+    Typeset(String),
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
