@@ -1,7 +1,10 @@
 //! The records API: record types (`types`), records and their workflow and history
-//! (`records`). Shared here: resolving a type (built-in or custom) and a record's wire form.
+//! (`records`), CSV (`csv`), a record's discussion (`discussion`) and attached files
+//! (`attachments`). Shared here: resolving a type (built-in or custom) and a record's wire form.
 
+mod attachments;
 mod csv;
+mod discussion;
 mod records;
 mod types;
 
@@ -26,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     types::router()
         .merge(records::router())
         .merge(csv::router())
+        .merge(discussion::router())
+        .merge(attachments::router())
 }
 
 /// A type as the engine uses it.
