@@ -438,9 +438,7 @@ impl SearchIndex {
         }
         let access =
             schema::access_terms(&doc.access, doc.project.as_deref(), doc.channel.as_deref())
-                .ok_or_else(|| {
-                    invalid("access needs the project, channel or grants it names")
-                })?;
+                .ok_or_else(|| invalid("access needs the project, channel or grants it names"))?;
         let f = &self.fields;
         let mut d = TantivyDocument::new();
         d.add_text(f.key, key);

@@ -16,14 +16,20 @@ const ROWS: usize = 2_100;
 async fn import(user: &TestUser, org: &str, csv: String) -> (StatusCode, Value) {
     let response = user
         .client
-        .request(Method::POST, &format!("/api/v1/orgs/{org}/records/entry/import.csv"))
+        .request(
+            Method::POST,
+            &format!("/api/v1/orgs/{org}/records/entry/import.csv"),
+        )
         .header("content-type", "text/csv")
         .body(csv)
         .send()
         .await
         .unwrap();
     let status = response.status();
-    (status, response.json::<Value>().await.unwrap_or(Value::Null))
+    (
+        status,
+        response.json::<Value>().await.unwrap_or(Value::Null),
+    )
 }
 
 /// The `done` counts of a phase's progress frames.

@@ -63,7 +63,13 @@ async fn status(user: &TestUser, method: Method, path: &str, body: Option<Value>
 
 /// The business roles of `member` as the org's owner sees them.
 async fn roles_of(owner: &TestUser, org: &str, member: &TestUser) -> (Value, Value) {
-    let (_, members) = call(owner, Method::GET, &format!("/api/v1/orgs/{org}/members"), None).await;
+    let (_, members) = call(
+        owner,
+        Method::GET,
+        &format!("/api/v1/orgs/{org}/members"),
+        None,
+    )
+    .await;
     let entry = members["items"]
         .as_array()
         .unwrap()

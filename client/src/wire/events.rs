@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 
 use super::{
     BoardSummary, Channel, ImportFinished, ImportProgress, Message, Milestone, Notification,
-    Presence, Reactions, Record, RecordAttachmentsChanged, RecordRemoved, RecordsImported,
-    Removed, TaskEvent, TimerChanged, UserRef,
+    Presence, Reactions, Record, RecordAttachmentsChanged, RecordRemoved, RecordsImported, Removed,
+    TaskEvent, TimerChanged, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.

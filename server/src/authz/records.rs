@@ -122,7 +122,12 @@ impl RecordAccess {
 
     /// The caller's widest scope for `action` on this type.
     pub fn scope(&self, action: Action) -> Scope {
-        scope_of(&self.org.policy, &self.type_rules, &self.org.subject, action)
+        scope_of(
+            &self.org.policy,
+            &self.type_rules,
+            &self.org.subject,
+            action,
+        )
     }
 
     /// Whether `subject` (another member) may read `record` (for the event audience).

@@ -23,13 +23,15 @@ pub fn role_for(access: &RecordAccess, record: &RecordRow) -> Option<ProjectRole
     if !access.may(Action::Read, owner) {
         return None;
     }
-    Some(if matches!(access.org.role, OrgRole::Owner | OrgRole::Admin) {
-        ProjectRole::Manager
-    } else if access.may(Action::Write, owner) {
-        ProjectRole::Editor
-    } else {
-        ProjectRole::Commenter
-    })
+    Some(
+        if matches!(access.org.role, OrgRole::Owner | OrgRole::Admin) {
+            ProjectRole::Manager
+        } else if access.may(Action::Write, owner) {
+            ProjectRole::Editor
+        } else {
+            ProjectRole::Commenter
+        },
+    )
 }
 
 /// The caller's role in the discussion of `record_id`, a record of their org; `None` when the

@@ -475,7 +475,10 @@ mod tests {
             },
         ))));
         assert_eq!((doc.kind, doc.project.as_deref()), (Kind::Record, None));
-        assert_eq!((doc.title.as_str(), doc.body.as_str()), ("ORD-0001", "Widgets"));
+        assert_eq!(
+            (doc.title.as_str(), doc.body.as_str()),
+            ("ORD-0001", "Widgets")
+        );
         assert_eq!(
             doc.access,
             Access::AnyGrant(vec![

@@ -109,7 +109,8 @@ async fn attach_file(
 ) -> Result<(StatusCode, Json<RecordAttachmentList>)> {
     let (record, _, access) = record_access(&state, &user, &record_id).await?;
     access.require(Action::Write, record.owner())?;
-    let no_file = || ApiError::invalid_field("file", "is no file of this organisation you may read");
+    let no_file =
+        || ApiError::invalid_field("file", "is no file of this organisation you may read");
     let file = match file_for(&state, &user, &body.file, ProjectAction::Read).await {
         Ok(file) => file,
         Err(ApiError::NotFound(_)) => return Err(no_file()),
@@ -132,7 +133,10 @@ async fn attach_file(
         let event = Event::new("record.file_attached", Some(user.id()))
             .org(&record.org_id)
             .target("record", &record.id)
-            .change(None::<()>, Some(serde_json::json!({"file": file.id, "name": file.name})));
+            .change(
+                None::<()>,
+                Some(serde_json::json!({"file": file.id, "name": file.name})),
+            );
         work.audit(&event, &client).await?;
     }
     let items = announce(&mut work, &record, &readers).await?;

@@ -393,7 +393,12 @@ async fn import(
             record_type: slug.clone(),
             created,
         };
-        work.emit_all(events::to_readers(org_id, &[reader], "record.imported", &data));
+        work.emit_all(events::to_readers(
+            org_id,
+            &[reader],
+            "record.imported",
+            &data,
+        ));
     }
     work.commit().await?;
     Ok(total)

@@ -42,7 +42,8 @@ async fn open_discussion(
     .await?;
     work.commit().await?;
     let access = require_channel(&state.db, user.id(), &record.id).await?;
-    let mut channel = crate::chat::routes::channels::wire(&state, &access.channel, user.id()).await?;
+    let mut channel =
+        crate::chat::routes::channels::wire(&state, &access.channel, user.id()).await?;
     channel.can = Some(access.can());
     Ok(Json(channel))
 }

@@ -64,7 +64,11 @@ pub async fn discussion_message_ids(
 
 /// Removes a deleted record's discussion (its messages cascade from it; attachment links
 /// cascade from the record).
-pub async fn delete_discussion(tx: &mut Tx, org_id: &str, record_id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete_discussion(
+    tx: &mut Tx,
+    org_id: &str,
+    record_id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("delete from channels where org_id = $1 and id = $2 and kind = 'record'")
         .bind(org_id)
         .bind(record_id)
