@@ -6,7 +6,7 @@
 
 use atrium_tests::events::EventSocket;
 use atrium_tests::fixtures::{self, TestUser, call_json as call};
-use atrium_tests::{Backend, TestServer, backend_tests};
+use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use atrium_client::wire::OrgRole;
 use atrium_tests::fixtures::{self, TestUser, call_json as call};
-use atrium_tests::{Backend, TestServer, backend_tests, mail};
+use atrium_tests::{TestServer, backend_tests, mail};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -147,7 +147,7 @@ backend_tests! {
         // By a text field, as the owner who reads all; by the name; by each text-like field.
         wait_for(&alice, &org, "zeppelin", &[&hangar, &carols, &assigned]).await;
         assert_eq!(ids(&alice, &org, "JOB-001").await, BTreeSet::from([hangar.clone()]));
-        for q in ["gasket", "ops@hangar.example", "7946", "bay-7", "roofing", "warranty"] {
+        for q in ["gasket", "ops@hangar.example", "7946", "bay", "roofing", "warranty"] {
             assert_eq!(ids(&alice, &org, q).await, BTreeSet::from([hangar.clone()]), "{q}");
         }
         assert!(ids(&alice, &org, "31337").await.is_empty(), "numbers are not text");
