@@ -437,8 +437,8 @@ impl SearchIndex {
             return Err(invalid("empty org"));
         }
         let access =
-            schema::access_term(&doc.access, doc.project.as_deref(), doc.channel.as_deref())
-                .ok_or_else(|| invalid("access needs the project or channel it names"))?;
+            schema::access_terms(&doc.access, doc.project.as_deref(), doc.channel.as_deref())
+                .ok_or_else(|| invalid("access needs the project, channel or grants it names"))?;
         let f = &self.fields;
         let mut d = TantivyDocument::new();
         d.add_text(f.key, key);
@@ -446,7 +446,9 @@ impl SearchIndex {
         d.add_text(f.kind, doc.kind.as_str());
         d.add_text(f.id, &doc.id);
         d.add_text(f.org, &doc.org);
-        d.add_text(f.access, &access);
+        for term in &access {
+            d.add_text(f.access, term);
+        }
         for (field, value) in [
             (f.project, &doc.project),
             (f.channel, &doc.channel),

@@ -78,6 +78,10 @@ pub enum Access {
     /// Holders of a named grant ([`Scope::grants`]), e.g. `record:invoice` for record types only
     /// some roles may read.
     Grant(String),
+    /// Holders of any of these named grants: an entity several audiences may read, each by its
+    /// own right — a record readable by every reader of its type, and also by its creator and
+    /// its assignee where "only own" rules apply. Needs at least one grant.
+    AnyGrant(Vec<String>),
 }
 
 /// One entity as the index sees it. Deleting, trashing or hiding an entity is an

@@ -380,7 +380,7 @@ pub(crate) fn scope_terms(scope: &Scope) -> Vec<String> {
         .iter()
         .map(|p| format!("p:{p}"))
         .chain(scope.channels.iter().map(|c| format!("c:{c}")))
-        .chain(scope.grants.iter().map(|g| format!("g:{g}")))
+        .chain(scope.grants.iter().map(|g| crate::schema::grant_term(g)))
         .collect();
     if scope.org_wide {
         terms.push("o".to_string());

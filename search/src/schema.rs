@@ -9,7 +9,9 @@ use crate::model::{Access, Kind};
 
 /// Bumped whenever the schema or the analyzer changes in a way that needs a rebuild; stored in
 /// the commit payload so an old index is detected and rebuilt instead of half-matching.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+/// Version 2: records are indexed (with several grants each), so an index built before holds
+/// none of them and is rebuilt from the change feed.
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -76,17 +78,25 @@ pub(crate) fn key_hash(key: &str) -> u64 {
     h
 }
 
-/// The permission term stored for an entity. Prefixes keep the namespaces apart, so a project
-/// id can never be mistaken for a channel id or a grant.
-pub(crate) fn access_term(
+/// The permission terms stored for an entity (a query matches it when the caller holds any
+/// of them); `None` when its access names a project, channel or grant it lacks. Prefixes keep
+/// the namespaces apart, so a project id can never be mistaken for a channel id or a grant.
+pub(crate) fn access_terms(
     access: &Access,
     project: Option<&str>,
     channel: Option<&str>,
-) -> Option<String> {
+) -> Option<Vec<String>> {
     match access {
-        Access::Project => project.map(|p| format!("p:{p}")),
-        Access::Channel => channel.map(|c| format!("c:{c}")),
-        Access::Org => Some("o".to_string()),
-        Access::Grant(g) => Some(format!("g:{g}")),
+        Access::Project => project.map(|p| vec![format!("p:{p}")]),
+        Access::Channel => channel.map(|c| vec![format!("c:{c}")]),
+        Access::Org => Some(vec!["o".to_string()]),
+        Access::Grant(g) => Some(vec![grant_term(g)]),
+        Access::AnyGrant(grants) if grants.is_empty() => None,
+        Access::AnyGrant(grants) => Some(grants.iter().map(|g| grant_term(g)).collect()),
     }
+}
+
+/// The stored term of a named grant (also what [`crate::query::scope_terms`] matches).
+pub(crate) fn grant_term(grant: &str) -> String {
+    format!("g:{grant}")
 }

@@ -549,6 +549,50 @@ fn hits_outside_the_scope_are_never_returned_or_counted() {
 }
 
 #[test]
+fn an_entity_with_several_grants_is_read_by_the_holder_of_any() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = open(&dir);
+    let record = |id: &str, grants: &[&str]| {
+        let mut d = doc(id, "", "Order", "quarterly widget order");
+        d.kind = Kind::Record;
+        d.project = None;
+        d.access = Access::AnyGrant(grants.iter().map(|g| (*g).to_owned()).collect());
+        d
+    };
+    put(
+        &index,
+        vec![
+            record("mine", &["record:order", "record:order:own:u1"]),
+            record("theirs", &["record:order", "record:order:own:u2"]),
+        ],
+    );
+    let holding = |grants: &[&str]| Scope {
+        grants: grants.iter().map(|g| (*g).to_owned()).collect(),
+        ..scope(&[])
+    };
+    let q = "widget order";
+    assert_eq!(
+        sorted_ids(&search(&index, &holding(&["record:order"]), q)),
+        ["mine", "theirs"]
+    );
+    assert_eq!(
+        ids(&search(&index, &holding(&["record:order:own:u1"]), q)),
+        ["mine"]
+    );
+    assert_eq!(search(&index, &holding(&["record:invoice"]), q).total, 0);
+    // No grant at all is an invalid document: never indexed, so never shown.
+    let staged = index
+        .apply([(99, IndexOp::Upsert(record("nobody", &[])))])
+        .unwrap();
+    assert_eq!(staged, 0);
+    index.commit().unwrap();
+    assert_eq!(
+        sorted_ids(&search(&index, &holding(&["record:order"]), q)),
+        ["mine", "theirs"]
+    );
+}
+
+#[test]
 fn an_invalid_upsert_removes_the_old_version_and_does_not_stop_the_batch() {
     let dir = tempfile::tempdir().unwrap();
     let index = open(&dir);
@@ -845,6 +889,7 @@ fn cached_scope_filters_stay_exact_across_scopes_segments_and_deletes() {
                 }
                 1 => d.access = Access::Org,
                 2 => d.access = Access::Grant("g1".into()),
+                3 if n % 2 == 0 => d.access = Access::AnyGrant(vec!["g2".into(), "g3".into()]),
                 _ => {}
             }
             if n % 7 == 0 {
@@ -862,6 +907,7 @@ fn cached_scope_filters_stay_exact_across_scopes_segments_and_deletes() {
                 Access::Channel => s.channels.contains(d.channel.as_ref().unwrap()),
                 Access::Org => s.org_wide,
                 Access::Grant(g) => s.grants.contains(g),
+                Access::AnyGrant(gs) => gs.iter().any(|g| s.grants.contains(g)),
             }
     };
     let scopes = [

@@ -14,6 +14,9 @@ pub enum ChannelKind {
     /// A task's discussion (its id is the task's): open to the task's project, not listed
     /// with the chat's channels.
     Task,
+    /// A business record's discussion (its id is the record's): open to whoever may read the
+    /// record, not listed with the chat's channels.
+    Record,
 }
 
 /// When a user is notified of a channel's messages.

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, ImportProgress, Message, Milestone, Notification, Presence, Reactions,
-    Record, RecordRemoved, Removed, TaskEvent, TimerChanged, UserRef,
+    BoardSummary, Channel, ImportFinished, ImportProgress, Message, Milestone, Notification,
+    Presence, Reactions, Record, RecordAttachmentsChanged, RecordRemoved, RecordsImported, Removed,
+    TaskEvent, TimerChanged, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.
@@ -114,9 +115,18 @@ pub enum AppEvent {
     RecordTransitioned(Record),
     #[serde(rename = "record.deleted")]
     RecordDeleted(RecordRemoved),
+    /// A large CSV import wrote records the receiver may read (one event, not one per row).
+    #[serde(rename = "record.imported")]
+    RecordsImported(RecordsImported),
     /// The progress of the receiver's own CSV import (not kept).
     #[serde(rename = "record.import.progress")]
     RecordImportProgress(ImportProgress),
+    /// The caller's CSV import ended: all rows written, or none (row errors).
+    #[serde(rename = "record.import.finished")]
+    RecordImportFinished(ImportFinished),
+    /// A record's attached files changed (sent to those who may read it).
+    #[serde(rename = "record.attachments_changed")]
+    RecordAttachmentsChanged(RecordAttachmentsChanged),
     /// Someone is typing in a channel or thread (not kept; not sent to the typist).
     #[serde(rename = "typing")]
     Typing(Typing),

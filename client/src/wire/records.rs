@@ -358,6 +358,38 @@ pub struct RecordHistory {
     pub items: Vec<RecordHistoryEntry>,
 }
 
+/// A file attached to a record; its bytes are read through the record
+/// (`GET /records/{record}/attachments/{file}/content`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordAttachment {
+    /// The file's id.
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    pub content_type: String,
+    pub attached_by: String,
+    pub attached_at: i64,
+}
+
+/// `GET /records/{record}/attachments`, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordAttachmentList {
+    pub items: Vec<RecordAttachment>,
+}
+
+/// `POST /records/{record}/attachments`: a file of the org the caller may read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttachFileRequest {
+    pub file: String,
+}
+
+/// The data of `record.attachments_changed`: the record's attachments now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordAttachmentsChanged {
+    pub record: String,
+    pub items: Vec<RecordAttachment>,
+}
+
 /// The data of `record.deleted`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RecordRemoved {
@@ -369,6 +401,27 @@ pub struct RecordRemoved {
 /// `POST /orgs/{org}/records/{type}/import.csv`: every row written (in one transaction).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ImportResult {
+    pub created: u64,
+}
+
+/// The outcome of the caller's CSV import (`record.import.finished`, not kept): `created`
+/// records when it wrote them all, or the number of row `errors` when it wrote nothing (the
+/// HTTP answer lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportFinished {
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub total: u64,
+    pub created: u64,
+    pub errors: u64,
+}
+
+/// The data of `record.imported`: a large CSV import wrote `created` records of `type` this
+/// member may read (sent once per import instead of a `record.created` per row; lists reload).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordsImported {
+    #[serde(rename = "type")]
+    pub record_type: String,
     pub created: u64,
 }
 

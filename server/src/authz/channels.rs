@@ -12,12 +12,14 @@ use crate::error::Result;
 
 /// Whether a channel is visible: a direct message to its members; a project channel to those
 /// who see its project — and, if private, only to its explicit members; a task's discussion to
-/// those who see the task's project.
+/// those who see the task's project; a record's discussion to those who may read the record
+/// (`project_visible` then says that: a record belongs to no project, see
+/// [`crate::records::discussion`]).
 pub fn visible(kind: ChannelKind, private: bool, is_member: bool, project_visible: bool) -> bool {
     match kind {
         ChannelKind::Dm => is_member,
         ChannelKind::Channel => project_visible && (!private || is_member),
-        ChannelKind::Task => project_visible,
+        ChannelKind::Task | ChannelKind::Record => project_visible,
     }
 }
 
@@ -28,7 +30,8 @@ pub fn channel_role(
     project_role: Option<ProjectRole>,
 ) -> Option<ProjectRole> {
     match kind {
-        ChannelKind::Channel | ChannelKind::Task => project_role,
+        // A record's discussion passes the role its record gives (see `records::discussion`).
+        ChannelKind::Channel | ChannelKind::Task | ChannelKind::Record => project_role,
         ChannelKind::Dm if matches!(org_role, OrgRole::Owner | OrgRole::Admin) => {
             Some(ProjectRole::Manager)
         }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use atrium_client::wire::{RecordCan, TypePermission};
 
 use super::roles::org_role_name;
-use super::{Action, OrgAccess, ResourceKind, Scope, Subject, forbidden};
+use super::{Action, OrgAccess, Policy, ResourceKind, Scope, Subject, forbidden};
 use crate::error::{ApiError, Result};
 
 /// Whose a record is, for "only own" rows.
@@ -45,7 +45,7 @@ pub fn owns(user: &str, record: RecordOwner<'_>) -> bool {
 
 /// The widest scope `subject` holds for `action` under `policy` and the type's rows.
 fn scope_of(
-    org: &OrgAccess,
+    policy: &Policy,
     type_rules: &HashMap<(String, Action), Scope>,
     subject: &Subject,
     action: Action,
@@ -56,7 +56,7 @@ fn scope_of(
         let scope = type_rules
             .get(&(role.to_owned(), action))
             .copied()
-            .unwrap_or_else(|| org.policy.scope(role, ResourceKind::Record, action));
+            .unwrap_or_else(|| policy.scope(role, ResourceKind::Record, action));
         best = match (best, scope) {
             (Scope::All, _) | (_, Scope::All) => Scope::All,
             (Scope::Own, _) | (_, Scope::Own) => Scope::Own,
@@ -64,6 +64,41 @@ fn scope_of(
         };
     }
     best
+}
+
+fn readable(
+    policy: &Policy,
+    type_rules: &HashMap<(String, Action), Scope>,
+    subject: &Subject,
+    record: RecordOwner<'_>,
+) -> bool {
+    match scope_of(policy, type_rules, subject, Action::Read) {
+        Scope::All => true,
+        Scope::Own => owns(&subject.user_id, record),
+        Scope::None => false,
+    }
+}
+
+/// A type's read rules in an org, to ask about any member when no caller is involved (who
+/// may read a record, for its discussion's audience).
+#[derive(Debug, Clone)]
+pub struct TypeReaders {
+    policy: Policy,
+    type_rules: HashMap<(String, Action), Scope>,
+}
+
+impl TypeReaders {
+    pub fn new(policy: Policy, permissions: &[TypePermission]) -> Self {
+        Self {
+            policy,
+            type_rules: rules(permissions),
+        }
+    }
+
+    /// Whether `subject` may read `record`.
+    pub fn may_read(&self, subject: &Subject, record: RecordOwner<'_>) -> bool {
+        readable(&self.policy, &self.type_rules, subject, record)
+    }
 }
 
 impl RecordAccess {
@@ -87,16 +122,17 @@ impl RecordAccess {
 
     /// The caller's widest scope for `action` on this type.
     pub fn scope(&self, action: Action) -> Scope {
-        scope_of(&self.org, &self.type_rules, &self.org.subject, action)
+        scope_of(
+            &self.org.policy,
+            &self.type_rules,
+            &self.org.subject,
+            action,
+        )
     }
 
     /// Whether `subject` (another member) may read `record` (for the event audience).
     pub fn readable_by(&self, subject: &Subject, record: RecordOwner<'_>) -> bool {
-        match scope_of(&self.org, &self.type_rules, subject, Action::Read) {
-            Scope::All => true,
-            Scope::Own => owns(&subject.user_id, record),
-            Scope::None => false,
-        }
+        readable(&self.org.policy, &self.type_rules, subject, record)
     }
 
     /// Whether the caller may do `action` on `record`.

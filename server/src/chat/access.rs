@@ -1,10 +1,11 @@
 //! The caller's access to a channel, and who its audience is: the data is loaded here, the
 //! decisions are [`crate::authz::channels`]'s. A channel the caller cannot see answers 404,
-//! like every resource they may not know of.
+//! like every resource they may not know of. A record's discussion follows its record: the
+//! records domain says who reads it and with which role ([`crate::records::discussion`]).
 
 use std::collections::{HashMap, HashSet};
 
-use atrium_client::wire::{Can, OrgRole, ProjectRole};
+use atrium_client::wire::{Can, ChannelKind, OrgRole, ProjectRole};
 
 use super::model::ChannelRow;
 use super::store::channels as store;
@@ -13,6 +14,7 @@ use crate::authz::roles::effective_role;
 use crate::authz::{self, Action};
 use crate::db::Db;
 use crate::error::{ApiError, Result};
+use crate::events::Audience;
 use crate::projects::store::{self as project_store, ProjectRow};
 
 /// The caller's access to a channel they can see.
@@ -91,9 +93,17 @@ async fn decide(db: &Db, user_id: &str, row: store::AccessRow) -> Result<Option<
     let Some(org_role) = row.org_role else {
         return Ok(None);
     };
-    let project_role = row.project.and_then(|(visibility, default_role)| {
-        effective_role(org_role, row.explicit_role, visibility, default_role)
-    });
+    let mut org = None;
+    let project_role = if row.channel.kind == ChannelKind::Record {
+        let access = authz::member_access(db, user_id, &row.channel.org_id, org_role).await?;
+        let role = crate::records::discussion::role(db, &access, &row.channel.id).await?;
+        org = Some(access);
+        role
+    } else {
+        row.project.and_then(|(visibility, default_role)| {
+            effective_role(org_role, row.explicit_role, visibility, default_role)
+        })
+    };
     let is_member = row.channel.has_explicit_members() && row.is_member;
     if !rules::visible(
         row.channel.kind,
@@ -103,7 +113,10 @@ async fn decide(db: &Db, user_id: &str, row: store::AccessRow) -> Result<Option<
     ) {
         return Ok(None);
     }
-    let org = authz::member_access(db, user_id, &row.channel.org_id, org_role).await?;
+    let org = match org {
+        Some(org) => org,
+        None => authz::member_access(db, user_id, &row.channel.org_id, org_role).await?,
+    };
     let grant = ChannelGrant::new(org, row.channel.kind, project_role, &row.channel.created_by);
     Ok(Some(ChannelAccess {
         channel: row.channel,
@@ -116,6 +129,9 @@ async fn decide(db: &Db, user_id: &str, row: store::AccessRow) -> Result<Option<
 
 /// Everyone who can see the channel now, each with their org role.
 pub async fn audience(db: &Db, channel: &ChannelRow) -> Result<Vec<(String, OrgRole)>> {
+    if channel.kind == ChannelKind::Record {
+        return crate::records::discussion::readers(db, &channel.org_id, &channel.id).await;
+    }
     let candidates =
         store::org_members_with_project_role(db, &channel.org_id, channel.project_id.as_deref())
             .await?;
@@ -151,6 +167,20 @@ pub async fn audience(db: &Db, channel: &ChannelRow) -> Result<Vec<(String, OrgR
             )
         })
         .map(|(user_id, org_role, _)| (user_id, org_role))
+        .collect())
+}
+
+/// Where a channel's message events go: the sockets that track the channel — or, for a
+/// record's discussion, which no socket tracks (a user may read a million records), each
+/// member who may read the record, one user audience each.
+pub async fn event_audiences(db: &Db, channel: &ChannelRow) -> Result<Vec<Audience>> {
+    if channel.kind != ChannelKind::Record {
+        return Ok(vec![Audience::Channel(channel.id.clone())]);
+    }
+    Ok(audience(db, channel)
+        .await?
+        .into_iter()
+        .map(|(user_id, _)| Audience::User(user_id))
         .collect())
 }
 

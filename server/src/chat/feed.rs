@@ -35,7 +35,7 @@ impl MessagePayload {
         let title = match channel.kind {
             ChannelKind::Channel => format!("#{}", channel.name),
             ChannelKind::Dm => "Direct message".to_owned(),
-            ChannelKind::Task => format!("{} discussion", channel.name),
+            ChannelKind::Task | ChannelKind::Record => format!("{} discussion", channel.name),
         };
         Self {
             project: channel.project_id.clone(),

@@ -72,7 +72,7 @@ impl ChannelRow {
 pub fn default_notify(kind: ChannelKind) -> NotifyLevel {
     match kind {
         ChannelKind::Dm => NotifyLevel::All,
-        ChannelKind::Channel | ChannelKind::Task => NotifyLevel::Mentions,
+        ChannelKind::Channel | ChannelKind::Task | ChannelKind::Record => NotifyLevel::Mentions,
     }
 }
 
@@ -82,6 +82,7 @@ pub fn kind_name(kind: ChannelKind) -> &'static str {
         ChannelKind::Channel => "channel",
         ChannelKind::Dm => "dm",
         ChannelKind::Task => "task",
+        ChannelKind::Record => "record",
     }
 }
 
@@ -91,6 +92,7 @@ pub fn parse_kind(name: &str) -> Option<ChannelKind> {
         "channel" => Some(ChannelKind::Channel),
         "dm" => Some(ChannelKind::Dm),
         "task" => Some(ChannelKind::Task),
+        "record" => Some(ChannelKind::Record),
         _ => None,
     }
 }

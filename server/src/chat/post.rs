@@ -24,7 +24,7 @@ use crate::audit::{self, Event};
 use crate::authz::Action;
 use crate::db::{Db, Tx, now_ms};
 use crate::error::{ApiError, Result};
-use crate::events::{Audience, NewEvent};
+use crate::events::NewEvent;
 use crate::http::client_info::ClientInfo;
 use crate::write::Writes;
 
@@ -51,6 +51,7 @@ pub async fn post(
         Some(_) => channel_store::member_ids(db, &channel.id).await?,
         None => Vec::new(),
     };
+    let audiences = super::access::event_audiences(db, channel).await?;
     let message = writer
         .write(Draft {
             author: user_ref(author),
@@ -61,6 +62,7 @@ pub async fn post(
             notified: plan.notified().into_iter().map(str::to_owned).collect(),
             attachments,
             dm_members,
+            audiences,
         })
         .await?;
     Ok(posted(message, plan))
@@ -108,12 +110,14 @@ pub async fn edit(
         }
     }
     let updated = wire_in(work.tx(), &channel.org_id, &message.id).await?;
-    work.emit(NewEvent::new(
-        &channel.org_id,
-        Audience::Channel(channel.id.clone()),
-        "message.updated",
-        &updated,
-    ));
+    for audience in super::access::event_audiences(writes.db(), channel).await? {
+        work.emit(NewEvent::new(
+            &channel.org_id,
+            audience,
+            "message.updated",
+            &updated,
+        ));
+    }
     if !newly.is_empty() {
         let levels = channel_store::notify_levels(work.tx(), &channel.id).await?;
         let mut recipients = Recipients::default();
@@ -143,26 +147,30 @@ pub async fn delete(
     }
     channel_access.require_not_archived()?;
     let channel = &channel_access.channel;
+    let audiences = super::access::event_audiences(writes.db(), channel).await?;
     let mut work = writes.begin().await?;
     let now = now_ms();
     store::tombstone(work.tx(), &channel.org_id, &message.id, &user.id, now).await?;
-    let audience = Audience::Channel(channel.id.clone());
     let tombstone = wire_in(work.tx(), &channel.org_id, &message.id).await?;
-    work.emit(NewEvent::new(
-        &channel.org_id,
-        audience.clone(),
-        "message.deleted",
-        &tombstone,
-    ));
+    for audience in &audiences {
+        work.emit(NewEvent::new(
+            &channel.org_id,
+            audience.clone(),
+            "message.deleted",
+            &tombstone,
+        ));
+    }
     if let Some(root_id) = &message.thread_id {
         store::unbump_thread(work.tx(), root_id).await?;
         let root = wire_in(work.tx(), &channel.org_id, root_id).await?;
-        work.emit(NewEvent::new(
-            &channel.org_id,
-            audience,
-            "thread.updated",
-            &root,
-        ));
+        for audience in audiences {
+            work.emit(NewEvent::new(
+                &channel.org_id,
+                audience,
+                "thread.updated",
+                &root,
+            ));
+        }
     }
     super::feed::delete(&mut work, channel, &message.id)?;
     if !own {

@@ -59,6 +59,8 @@ pub struct Draft {
     pub attachments: Vec<AttachmentRef>,
     /// A direct message's members (they are notified); empty for channels.
     pub dm_members: Vec<String>,
+    /// Where the message's events go ([`super::access::event_audiences`]).
+    pub audiences: Vec<Audience>,
 }
 
 struct Job {
@@ -293,20 +295,23 @@ async fn write(writes: &Writes, drafts: &[&Draft]) -> Result<Vec<Message>> {
         }
         .into_wire(Vec::new());
         // Sockets see the message first, then the thread's counters, then notifications of it.
-        let audience = Audience::Channel(channel.id.clone());
-        log.push(NewEvent::new(
-            &channel.org_id,
-            audience.clone(),
-            "message.created",
-            &message,
-        ));
-        if let Some(root) = &root_after {
+        for audience in &draft.audiences {
             log.push(NewEvent::new(
                 &channel.org_id,
-                audience,
-                "thread.updated",
-                root,
+                audience.clone(),
+                "message.created",
+                &message,
             ));
+        }
+        if let Some(root) = &root_after {
+            for audience in &draft.audiences {
+                log.push(NewEvent::new(
+                    &channel.org_id,
+                    audience.clone(),
+                    "thread.updated",
+                    root,
+                ));
+            }
         }
         let notified = notify::build(
             writes.events().presence(),

@@ -51,7 +51,7 @@ pub fn router(max_upload_bytes: u64) -> OpenApiRouter<AppState> {
 
 /// A file the caller may act on (its organisation found, the action checked on its project).
 /// Another organisation's file and an invisible project's file are both 404.
-pub(super) async fn file_for(
+pub(crate) async fn file_for(
     state: &AppState,
     user: &CurrentUser,
     file_id: &str,
@@ -399,13 +399,13 @@ async fn file_text(
     }))
 }
 
-/// What a download serves.
-struct Content<'a> {
-    org_id: &'a str,
-    name: &'a str,
-    size: i64,
-    content_type: &'a str,
-    sha256: &'a str,
+/// What a download serves ([`serve`] streams it): a stored version's identity and metadata.
+pub(crate) struct Content<'a> {
+    pub org_id: &'a str,
+    pub name: &'a str,
+    pub size: i64,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
 }
 
 /// Whether an `If-None-Match` or `If-Range` list names `etag` (`*` matches anything).
@@ -417,7 +417,11 @@ fn etag_matches(header: Option<&HeaderValue>, etag: &str) -> bool {
     })
 }
 
-async fn serve(state: &AppState, headers: &HeaderMap, content: Content<'_>) -> Result<Response> {
+pub(crate) async fn serve(
+    state: &AppState,
+    headers: &HeaderMap,
+    content: Content<'_>,
+) -> Result<Response> {
     let etag = format!("\"{}\"", content.sha256);
     let size = u64::try_from(content.size).unwrap_or(0);
     let inline = inline_safe(content.content_type);

@@ -1,7 +1,7 @@
-//! Record changes into the change feed (kind `record`): the record's type, name, state, owner
-//! and its text for consumers (search, webhooks, automation). The search indexer does not yet
-//! index this kind: records need per-type and "only own" read terms the index cannot hold yet
-//! (one access term per entity), so it skips them rather than show them to the wrong people.
+//! Record changes into the change feed (kind `record`): the record's type, name, state, owners
+//! (creator and assignee, for "only own" readers) and its text for consumers (search, webhooks,
+//! automation). Search indexes the name and the text ([`TypeSchema::text_fields`]) and shows a
+//! record to those who may read it (`crate::search::record_grants`).
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,10 @@ pub struct RecordPayload {
     pub state: Option<String>,
     /// The creator ("only own" readers see their own).
     pub author: String,
-    /// The record's text fields, one per line.
+    /// The `assignee` field's user, who also counts as an owner.
+    pub assignee: Option<String>,
+    /// The record's text fields (a multi-select's options joined), one per line; the name
+    /// itself is not repeated.
     pub body: String,
     /// The record's fields as stored.
     pub data: serde_json::Map<String, serde_json::Value>,
@@ -38,7 +41,8 @@ pub fn upsert(
 ) -> Result<(), sqlx::Error> {
     let body = schema
         .text_fields()
-        .filter_map(|f| record.data.get(&f.name).and_then(|v| v.as_str()))
+        .filter(|f| f.name != "name")
+        .filter_map(|f| text_of(record.data.get(&f.name)?))
         .collect::<Vec<_>>()
         .join("\n");
     let payload = Payload::Record(RecordPayload {
@@ -46,12 +50,37 @@ pub fn upsert(
         name: record.name.clone(),
         state: record.state.clone(),
         author: record.created_by.clone(),
+        assignee: record.owner().assignee.map(str::to_owned),
         body,
         data: record.data.clone(),
         created: record.created_at,
         updated: record.updated_at,
     });
     work.feed(&record.org_id, &record.id, &payload)
+}
+
+/// A text-like value as search text: a string, or a multi-select's options.
+fn text_of(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Array(items) => {
+            let words: Vec<&str> = items.iter().filter_map(|v| v.as_str()).collect();
+            (!words.is_empty()).then(|| words.join(", "))
+        }
+        _ => None,
+    }
+}
+
+/// Queues the removal of a deleted record's discussion messages.
+pub fn delete_messages(
+    work: &mut UnitOfWork,
+    org_id: &str,
+    message_ids: &[String],
+) -> Result<(), sqlx::Error> {
+    for id in message_ids {
+        work.feed_removal(org_id, ChangeKind::Message, id, &Removal::default())?;
+    }
+    Ok(())
 }
 
 /// Queues the record's removal.

@@ -13,15 +13,20 @@
 //! - [`history`] — field-level diffs.
 //! - [`query`] — list filters, sort, keyset cursor and totals, planned as SQL.
 //! - [`csv`] — CSV cells and headers (export and import run in [`routes`]).
+//! - [`import_progress`] — an import's batched progress and outcome on the events socket.
 //! - [`events`] — record events and who receives them.
+//! - [`discussion`] — a record's discussion (a chat channel) under the record's permissions.
 //! - [`feed`] — record changes into the change feed.
 //! - [`store`] — every SQL statement of the domain.
-//! - [`routes`] — `/orgs/{org}/record-types`, `/orgs/{org}/records/{type}`, `/records/{id}`.
+//! - [`routes`] — `/orgs/{org}/record-types`, `/orgs/{org}/records/{type}`, `/records/{id}`
+//!   (with its discussion and attachments).
 
 pub mod csv;
+pub mod discussion;
 pub mod events;
 pub mod feed;
 pub mod history;
+pub mod import_progress;
 pub mod naming;
 pub mod query;
 pub mod registry;

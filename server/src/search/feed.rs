@@ -1,11 +1,12 @@
 //! The change feed into the index: typed changes as index operations, the indexer task (a
 //! feed consumer named `search:<node id>`), and the full rebuild.
 //!
-//! Document, message, file and task changes are indexed; any other kind is skipped (its sequence
-//! still counts as read). A removal deletes the entity. Who may read an entity follows from
-//! where it lives, failing closed: a private or project-less message only its channel's
-//! members; anything else in a project whoever may read the project; anything in no project
-//! every non-guest member of the org.
+//! Document, message, file, task and record changes are indexed; any other kind is skipped (its
+//! sequence still counts as read). A removal deletes the entity. Who may read an entity follows
+//! from where it lives, failing closed: a private or project-less message only its channel's
+//! members; anything else in a project whoever may read the project; a record the holders of
+//! its grants ([`super::record_grants`]: its type's readers, its creator and assignee where
+//! "only own" rules apply); anything else in no project every non-guest member of the org.
 //!
 //! The index stores the last sequence it applied in its own commits, and reads on from there;
 //! the consumer's cursor in the database follows the index's last commit, so retention keeps
@@ -190,8 +191,19 @@ pub fn to_op(change: &Change) -> Option<IndexOp> {
                 p.private,
             )
         },
-        // Records are not indexed yet: see `crate::records::feed`.
-        Payload::Record(_) => return None,
+        Payload::Record(p) => SearchDoc {
+            title: p.name.clone(),
+            body: p.body.clone(),
+            author: author(&p.author),
+            created: p.created,
+            updated: p.updated,
+            access: Access::AnyGrant(super::record_grants::for_record(
+                &p.record_type,
+                &p.author,
+                p.assignee.as_deref(),
+            )),
+            ..doc(Kind::Record, None, None, false)
+        },
     };
     Some(IndexOp::Upsert(search_doc))
 }
@@ -446,6 +458,35 @@ mod tests {
         assert_eq!(doc.author.as_deref(), Some("u1"));
         assert_eq!((doc.created, doc.updated), (5, 9));
         assert_eq!(doc.access, Access::Project);
+    }
+
+    #[test]
+    fn records_carry_their_readers_grants() {
+        let doc = upserted(&change(ChangeData::Upsert(Payload::Record(
+            crate::records::feed::RecordPayload {
+                record_type: "order".into(),
+                name: "ORD-0001".into(),
+                author: "u1".into(),
+                assignee: Some("u2".into()),
+                body: "Widgets".into(),
+                created: 5,
+                updated: 9,
+                ..Default::default()
+            },
+        ))));
+        assert_eq!((doc.kind, doc.project.as_deref()), (Kind::Record, None));
+        assert_eq!(
+            (doc.title.as_str(), doc.body.as_str()),
+            ("ORD-0001", "Widgets")
+        );
+        assert_eq!(
+            doc.access,
+            Access::AnyGrant(vec![
+                "record:order".into(),
+                "record:order:own:u1".into(),
+                "record:order:own:u2".into()
+            ])
+        );
     }
 
     #[test]

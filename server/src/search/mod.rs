@@ -11,10 +11,12 @@
 //! - [`feed`] — change-feed rows as index operations, the indexer task (reopened after an index
 //!   error), and the full rebuild.
 //! - [`scope`] — what the caller may read: org membership and readable projects.
+//! - [`record_grants`] — the grants a record is indexed with and those a member holds.
 //! - [`routes`] — the search endpoint: parameters, hits, highlights as UTF-16 offsets.
 //! - this module — [`Search`], the handle to the open index shared by the indexer and handlers.
 
 pub mod feed;
+pub mod record_grants;
 pub mod routes;
 pub mod scope;
 

@@ -4,7 +4,8 @@
 //! role, business roles, the org's permission table, project membership, project visibility or
 //! channel membership applies to the next search. Messages of public channels are read through
 //! their project; those of private channels and direct messages (`Access::Channel`) only by the
-//! channel's members who can still see it.
+//! channel's members who can still see it. Records by the grants of
+//! [`super::record_grants`]: their type's readers, and "only own" readers their own.
 
 use atrium_client::wire::ProjectRole;
 use atrium_search::Scope;
@@ -19,6 +20,9 @@ pub async fn for_user(db: &Db, user_id: &str, org_id: &str) -> Result<Scope> {
     let access = authz::require_org(db, user_id, org_id, Action::Read).await?;
     let projects = project_store::list_in_org(db, org_id, user_id).await?;
     let mut scope = scope(&access, &projects);
+    scope
+        .grants
+        .extend(super::record_grants::held(db, &access).await?);
     let (channels, _) =
         crate::chat::access::visible_channels_among(db, user_id, org_id, access.role, &projects)
             .await?;

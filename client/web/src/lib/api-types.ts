@@ -1712,6 +1712,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/records/{record}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files attached to a record, oldest first (files in the trash are left out). */
+        get: operations["list_attachments"];
+        put?: never;
+        /**
+         * Attach a file of the org the caller may read (writers of the record); attaching it again
+         *     changes nothing.
+         */
+        post: operations["attach_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}/attachments/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Detach a file (writers of the record); the file itself stays in its project. */
+        delete: operations["detach_file"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}/attachments/{file}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The bytes of an attached file, for whoever may read the record: streamed like the file's
+         *     own content (ranges, `ETag`, passive types inline only).
+         */
+        get: operations["attachment_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}/discussion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open the record's discussion (idempotent): the chat channel whose id is the record's, for
+         *     whoever may read the record.
+         */
+        post: operations["open_discussion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/records/{record}/history": {
         parameters: {
             query?: never;
@@ -2140,10 +2218,25 @@ export interface components {
             /** @enum {string} */
             type: "record.deleted";
         } | {
+            /** @description A large CSV import wrote records the receiver may read (one event, not one per row). */
+            data: components["schemas"]["RecordsImported"];
+            /** @enum {string} */
+            type: "record.imported";
+        } | {
             /** @description The progress of the receiver's own CSV import (not kept). */
             data: components["schemas"]["ImportProgress"];
             /** @enum {string} */
             type: "record.import.progress";
+        } | {
+            /** @description The caller's CSV import ended: all rows written, or none (row errors). */
+            data: components["schemas"]["ImportFinished"];
+            /** @enum {string} */
+            type: "record.import.finished";
+        } | {
+            /** @description A record's attached files changed (sent to those who may read it). */
+            data: components["schemas"]["RecordAttachmentsChanged"];
+            /** @enum {string} */
+            type: "record.attachments_changed";
         } | {
             /** @description Someone is typing in a channel or thread (not kept; not sent to the typist). */
             data: components["schemas"]["Typing"];
@@ -2154,6 +2247,10 @@ export interface components {
             data: components["schemas"]["Presence"];
             /** @enum {string} */
             type: "presence";
+        };
+        /** @description `POST /records/{record}/attachments`: a file of the org the caller may read. */
+        AttachFileRequest: {
+            file: string;
         };
         /** @description A file attached to a message. */
         AttachmentRef: {
@@ -2314,7 +2411,7 @@ export interface components {
          * @description Whether a channel is a project channel or a direct-message conversation.
          * @enum {string}
          */
-        ChannelKind: "channel" | "dm" | "task";
+        ChannelKind: "channel" | "dm" | "task" | "record";
         /** @description `channel.member_added` and `channel.member_removed`. */
         ChannelMember: {
             channel_id: string;
@@ -2758,6 +2855,20 @@ export interface components {
         Highlights: {
             snippet: components["schemas"]["MatchRange"][];
             title: components["schemas"]["MatchRange"][];
+        };
+        /**
+         * @description The outcome of the caller's CSV import (`record.import.finished`, not kept): `created`
+         *     records when it wrote them all, or the number of row `errors` when it wrote nothing (the
+         *     HTTP answer lists them).
+         */
+        ImportFinished: {
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            errors: number;
+            /** Format: int64 */
+            total: number;
+            type: string;
         };
         /**
          * @description Progress of the caller's CSV import (`record.import.progress`, not kept): `phase` is
@@ -3723,6 +3834,30 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description A file attached to a record; its bytes are read through the record
+         *     (`GET /records/{record}/attachments/{file}/content`).
+         */
+        RecordAttachment: {
+            /** Format: int64 */
+            attached_at: number;
+            attached_by: string;
+            content_type: string;
+            /** @description The file's id. */
+            id: string;
+            name: string;
+            /** Format: int64 */
+            size: number;
+        };
+        /** @description `GET /records/{record}/attachments`, oldest first. */
+        RecordAttachmentList: {
+            items: components["schemas"]["RecordAttachment"][];
+        };
+        /** @description The data of `record.attachments_changed`: the record's attachments now. */
+        RecordAttachmentsChanged: {
+            items: components["schemas"]["RecordAttachment"][];
+            record: string;
+        };
         /** @description What the caller may do with a type's records. */
         RecordCan: {
             create: boolean;
@@ -3782,6 +3917,15 @@ export interface components {
         /** @description `GET /orgs/{org}/record-types`. */
         RecordTypeList: {
             items: components["schemas"]["RecordType"][];
+        };
+        /**
+         * @description The data of `record.imported`: a large CSV import wrote `created` records of `type` this
+         *     member may read (sent once per import instead of a `record.created` per row; lists reload).
+         */
+        RecordsImported: {
+            /** Format: int64 */
+            created: number;
+            type: string;
         };
         /** @description Two-factor authentication is on: single-use recovery codes, shown once. */
         RecoveryCodes: {
@@ -10256,6 +10400,224 @@ export interface operations {
             };
             /** @description The type does not amend records in this state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attachments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordAttachmentList"];
+                };
+            };
+            /** @description No such record (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    attach_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachFileRequest"];
+            };
+        };
+        responses: {
+            /** @description The record's attachments now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordAttachmentList"];
+                };
+            };
+            /** @description The caller may not write the record */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such record (or not visible) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such file the caller may read, or too many files */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    detach_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Detached */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may not write the record */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such record, or the file is not attached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    attachment_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description The asked range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such record, or the file is not attached */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The range is outside the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description File storage unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open_discussion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The discussion's channel (its id is the record's) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description No such record (or not visible) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -306,10 +306,10 @@ async fn update_channel(
             "only the channel's creator and moderators can change it".into(),
         ));
     }
-    if access.channel.kind == ChannelKind::Task {
+    if matches!(access.channel.kind, ChannelKind::Task | ChannelKind::Record) {
         return Err(ApiError::invalid_field(
             "channel",
-            "a task's discussion is named after its task and lives as long as it",
+            "a task's or record's discussion is named after it and lives as long as it",
         ));
     }
     let before = access.channel.clone();

@@ -19,7 +19,7 @@ use crate::chat::store::messages::{self as store, MessageRow, Window};
 use crate::chat::store::reads;
 use crate::db::now_ms;
 use crate::error::{ApiError, Result};
-use crate::events::{Audience, NewEvent};
+use crate::events::NewEvent;
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -358,9 +358,11 @@ async fn react(
     state: &AppState,
     user_id: &str,
     message: &MessageRow,
+    access: &ChannelAccess,
     emoji: &str,
     add: bool,
 ) -> Result<Reactions> {
+    let audiences = crate::chat::access::event_audiences(&state.db, &access.channel).await?;
     let mut work = state.writes.begin().await?;
     let changed = if add {
         let current = store::reactions_in(work.tx(), &message.id).await?;
@@ -380,12 +382,14 @@ async fn react(
         reactions: store::reactions_in(work.tx(), &message.id).await?,
     };
     if changed {
-        work.emit(NewEvent::new(
-            &message.org_id,
-            Audience::Channel(message.channel_id.clone()),
-            "reaction.updated",
-            &reactions,
-        ));
+        for audience in audiences {
+            work.emit(NewEvent::new(
+                &message.org_id,
+                audience,
+                "reaction.updated",
+                &reactions,
+            ));
+        }
     }
     work.commit().await?;
     Ok(reactions)
@@ -404,9 +408,10 @@ async fn add_reaction(
     Path(message_id): Path<String>,
     Json(body): Json<ReactionRequest>,
 ) -> Result<Json<Reactions>> {
-    let (message, _, emoji) = reaction_target(&state, user.id(), &message_id, &body.emoji).await?;
+    let (message, access, emoji) =
+        reaction_target(&state, user.id(), &message_id, &body.emoji).await?;
     Ok(Json(
-        react(&state, user.id(), &message, &emoji, true).await?,
+        react(&state, user.id(), &message, &access, &emoji, true).await?,
     ))
 }
 
@@ -446,9 +451,9 @@ async fn remove_reaction(
                 .emoji
         }
     };
-    let (message, _, emoji) = reaction_target(&state, user.id(), &message_id, &emoji).await?;
+    let (message, access, emoji) = reaction_target(&state, user.id(), &message_id, &emoji).await?;
     Ok(Json(
-        react(&state, user.id(), &message, &emoji, false).await?,
+        react(&state, user.id(), &message, &access, &emoji, false).await?,
     ))
 }
 

@@ -5,7 +5,9 @@
 //!
 //! Each row ends up exactly as a single create leaves it: a provisional or series name, its
 //! index rows and unique values, a `created` history entry (action `import`), a change-feed row
-//! and a `record.created` event for every member who may read it.
+//! and, for a small import, a `record.created` event for every member who may read it.
+
+use std::collections::HashMap;
 
 use atrium_client::wire::NamingAt;
 use serde_json::Map;
@@ -33,6 +35,9 @@ pub(crate) struct Importer<'a> {
     pub access: &'a RecordAccess,
     /// The org's members, for the events' readers.
     pub members: &'a [Subject],
+    /// Whether readers hear of each record (`record.created`); else the caller tells each
+    /// reader once how many they may read, from what [`Importer::write`] returns.
+    pub announce_each: bool,
 }
 
 /// The field error of a row (`rows[3].code`), counting rows from 1.
@@ -73,13 +78,15 @@ impl Importer<'_> {
 
     /// Writes every row; `progress(done)` after each batch. A row that cannot be written (a
     /// taken name or unique value, a link to nothing) is a 422 naming it; the caller then drops
-    /// the unit of work, which writes nothing.
+    /// the unit of work, which writes nothing. Returns, unless each record was announced, how
+    /// many of the records each reader may read.
     pub async fn write(
         &self,
         work: &mut UnitOfWork,
         prepared: Vec<Prepared>,
         mut progress: impl FnMut(usize),
-    ) -> Result<()> {
+    ) -> Result<HashMap<String, u64>> {
+        let mut readable: HashMap<String, u64> = HashMap::new();
         let schema = &self.resolved.schema;
         let series = schema.naming.as_ref().filter(|n| n.at == NamingAt::Create);
         let mut rows = prepared.into_iter().peekable();
@@ -158,16 +165,22 @@ impl Importer<'_> {
             for record in &records {
                 crate::records::feed::upsert(work, schema, record)?;
                 let readers = events::readers_among(self.access, self.members, record);
-                work.emit_all(events::to_readers(
-                    self.org_id,
-                    &readers,
-                    "record.created",
-                    &wire(record, self.access),
-                ));
+                if self.announce_each {
+                    work.emit_all(events::to_readers(
+                        self.org_id,
+                        &readers,
+                        "record.created",
+                        &wire(record, self.access),
+                    ));
+                } else {
+                    for reader in readers {
+                        *readable.entry(reader).or_default() += 1;
+                    }
+                }
             }
             offset += records.len();
             progress(offset);
         }
-        Ok(())
+        Ok(readable)
     }
 }

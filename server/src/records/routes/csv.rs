@@ -8,9 +8,13 @@
 //! one bad row answers 422 with errors per row and column (`rows[3].fee`) and writes nothing —
 //! then writes all rows in one transaction, each like a single create (naming, unique values,
 //! links, history, events), in batches of multi-row statements ([`crate::records::csv::import`]).
-//! The importer's sockets get `record.import.progress` as it goes.
+//! The importer's sockets get `record.import.progress` as it goes and `record.import.finished`
+//! with the outcome ([`crate::records::import_progress`]). Readers hear of a small import's
+//! records one by one (`record.created`, as if created by hand) and of a large one's once
+//! (`record.imported`, with how many they may read): a hundred thousand events would overrun
+//! every reader's socket queue.
 
-use atrium_client::wire::{ErrorBody, ImportProgress, ImportResult};
+use atrium_client::wire::{ErrorBody, ImportResult, RecordsImported};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -26,10 +30,10 @@ use crate::auth::CurrentUser;
 use crate::authz::{Action, ResourceKind, Scope, forbidden};
 use crate::db::Db;
 use crate::error::{ApiError, Result};
-use crate::events::Audience;
 use crate::http::extract::{Path, Query};
 use crate::records::csv::cells;
 use crate::records::csv::import::Importer;
+use crate::records::import_progress::ImportReporter;
 use crate::records::query::{self, ListPlan};
 use crate::records::store::records::RecordRow;
 use crate::records::{events, rules, store};
@@ -41,8 +45,8 @@ pub const MAX_IMPORT_ROWS: usize = 100_000;
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 /// Records per page of an export's query loop.
 const EXPORT_PAGE: u32 = 500;
-/// Rows between two progress events.
-const PROGRESS_EVERY: usize = 1_000;
+/// Largest import whose records are announced one by one.
+const ANNOUNCED_ROWS: usize = 100;
 /// Most row errors one answer lists.
 const MAX_REPORTED_ERRORS: usize = 1_000;
 
@@ -174,30 +178,6 @@ async fn export_csv(
     Ok(response)
 }
 
-fn progress(
-    state: &AppState,
-    org_id: &str,
-    user_id: &str,
-    slug: &str,
-    phase: &str,
-    done: usize,
-    total: usize,
-) {
-    let data = ImportProgress {
-        record_type: slug.to_owned(),
-        phase: phase.to_owned(),
-        done: done as u64,
-        total: total as u64,
-    };
-    state.writes.events().publish_ephemeral(
-        org_id,
-        Audience::User(user_id.to_owned()),
-        "record.import.progress",
-        serde_json::to_value(&data).unwrap_or(Value::Null),
-        None,
-    );
-}
-
 /// Rows and their cells' errors, per row and column.
 type ReadRows = (Vec<Map<String, Value>>, BTreeMap<String, String>);
 
@@ -281,8 +261,35 @@ async fn import_csv(
     if resolved.archived {
         return Err(ApiError::conflict("type_archived", "the type is archived"));
     }
-    let (rows, mut errors) = read_rows(&resolved, &body)?;
+    let mut reporter = ImportReporter::new(state.writes.events(), &org_id, user.id(), &slug);
+    let outcome = import(&state, &user, &resolved, &access, &body, &mut reporter).await;
+    match &outcome {
+        Ok(created) => reporter.finished(*created, 0),
+        Err(ApiError::Validation(errors)) => reporter.finished(0, errors.len()),
+        Err(_) => {}
+    }
+    let created = outcome?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ImportResult {
+            created: created as u64,
+        }),
+    ))
+}
+
+/// Checks every row, then writes them all; the records written.
+async fn import(
+    state: &AppState,
+    user: &CurrentUser,
+    resolved: &ResolvedType,
+    access: &crate::authz::records::RecordAccess,
+    body: &[u8],
+    reporter: &mut ImportReporter<'_>,
+) -> Result<usize> {
+    let (org_id, slug) = (&access.org.org_id, &resolved.slug);
+    let (rows, mut errors) = read_rows(resolved, body)?;
     let total = rows.len();
+    reporter.phase(total);
     let mut prepared = Vec::with_capacity(total);
     for (i, row) in rows.iter().enumerate() {
         match rules::prepare(&resolved.schema, resolved.kind.as_deref(), row, None) {
@@ -297,43 +304,37 @@ async fn import_csv(
                 }
             }
         }
-        if (i + 1) % PROGRESS_EVERY == 0 {
-            progress(
-                &state,
-                &org_id,
-                user.id(),
-                &slug,
-                "validating",
-                i + 1,
-                total,
-            );
-        }
+        reporter.row("validating", i + 1);
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let members = events::members(&state.db, &org_id).await?;
+    let members = events::members(&state.db, org_id).await?;
+    reporter.phase(total);
     let mut work = state.writes.begin().await?;
     let importer = Importer {
-        org_id: &org_id,
+        org_id,
         user_id: user.id(),
-        resolved: &resolved,
-        access: &access,
+        resolved,
+        access,
         members: &members,
+        announce_each: total <= ANNOUNCED_ROWS,
     };
-    importer
-        .write(&mut work, prepared, |done| {
-            if done < total {
-                progress(&state, &org_id, user.id(), &slug, "writing", done, total);
-            }
-        })
+    let readable = importer
+        .write(&mut work, prepared, |done| reporter.row("writing", done))
         .await?;
+    for (reader, created) in readable {
+        let data = RecordsImported {
+            record_type: slug.clone(),
+            created,
+        };
+        work.emit_all(events::to_readers(
+            org_id,
+            &[reader],
+            "record.imported",
+            &data,
+        ));
+    }
     work.commit().await?;
-    progress(&state, &org_id, user.id(), &slug, "writing", total, total);
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(ImportResult {
-            created: total as u64,
-        }),
-    ))
+    Ok(total)
 }

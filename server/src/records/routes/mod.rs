@@ -1,8 +1,11 @@
 //! The records API: record types (`types`), records and their workflow and history
-//! (`records`), the steps a caller may take (`transitions`), CSV (`csv`). Shared here:
-//! resolving a type (built-in or custom) and a record's wire form.
+//! (`records`), the steps a caller may take (`transitions`), CSV (`csv`), a record's discussion
+//! (`discussion`) and attached files (`attachments`). Shared here: resolving a type (built-in or
+//! custom) and a record's wire form.
 
+mod attachments;
 mod csv;
+mod discussion;
 mod records;
 mod transitions;
 mod types;
@@ -29,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(records::router())
         .merge(csv::router())
         .merge(transitions::router())
+        .merge(discussion::router())
+        .merge(attachments::router())
 }
 
 /// A type as the engine uses it.

@@ -352,6 +352,10 @@ async fn update_record(
         return Ok(stale(&current, &access));
     }
     check_and_index(&mut work, &resolved, &record, &prepared.references).await?;
+    if record.name != before.name {
+        store::companions::rename_discussion(work.tx(), &record.org_id, &record.id, &record.name)
+            .await?;
+    }
     let changes = history::diff(&before.data, &record.data);
     store::history::append(
         work.tx(),
@@ -393,9 +397,13 @@ async fn delete_record(
     }
     let readers = events::readers(&state.db, &access, &record).await?;
     let mut work = state.writes.begin().await?;
+    let messages =
+        store::companions::discussion_message_ids(work.tx(), &record.org_id, &record.id).await?;
+    store::companions::delete_discussion(work.tx(), &record.org_id, &record.id).await?;
     if !store::records::delete(work.tx(), &record.org_id, &record.id).await? {
         return Err(ApiError::NotFound("record"));
     }
+    crate::records::feed::delete_messages(&mut work, &record.org_id, &messages)?;
     let event = Event::new("record.deleted", Some(user.id()))
         .org(&record.org_id)
         .target("record", &record.id)
@@ -488,6 +496,8 @@ async fn transition_record(
         },
     );
     if before.name != record.name {
+        store::companions::rename_discussion(work.tx(), &record.org_id, &record.id, &record.name)
+            .await?;
         changes.insert(
             1,
             atrium_client::wire::FieldChange {

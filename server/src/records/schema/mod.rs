@@ -105,12 +105,19 @@ impl TypeSchema {
         self.fields.iter().filter(|f| f.unique)
     }
 
-    /// The top-level text fields search indexes.
+    /// The top-level text-like fields search indexes: text, long text, e-mail, phone, URL
+    /// and selects (their options are their labels).
     pub fn text_fields(&self) -> impl Iterator<Item = &FieldDef> {
         self.fields.iter().filter(|f| {
             matches!(
                 f.field_type,
-                FieldType::Text | FieldType::LongText | FieldType::Email
+                FieldType::Text
+                    | FieldType::LongText
+                    | FieldType::Email
+                    | FieldType::Phone
+                    | FieldType::Url
+                    | FieldType::Select
+                    | FieldType::MultiSelect
             )
         })
     }
