@@ -63,7 +63,7 @@ async fn announce(
     record: &RecordRow,
     readers: &[String],
 ) -> Result<Vec<RecordAttachment>> {
-    let items = listed(&mut **work.tx(), record).await?;
+    let items = listed(work.tx(), record).await?;
     let data = RecordAttachmentsChanged {
         record: record.id.clone(),
         items: items.clone(),
