@@ -161,7 +161,7 @@ impl Importer<'_> {
                     comment: None,
                 })
                 .collect();
-            store::history::append_many(work.tx(), &entries).await?;
+            store::history::append_all(work.tx(), &entries).await?;
             for record in &records {
                 crate::records::feed::upsert(work, schema, record)?;
                 let readers = events::readers_among(self.access, self.members, record);

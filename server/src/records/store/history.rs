@@ -39,7 +39,7 @@ pub async fn append(tx: &mut Tx, entry: &NewEntry<'_>) -> Result<(), sqlx::Error
 }
 
 /// Appends many entries (an import) with multi-row statements.
-pub async fn append_many(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), sqlx::Error> {
+pub async fn append_all(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), sqlx::Error> {
     let at = now_ms();
     for chunk in entries.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = sqlx::AssertSqlSafe(format!(
