@@ -203,6 +203,27 @@ pub async fn add_org_member(owner: &TestUser, org: &str, member: &TestUser, role
     accept_invitation(member, &token).await
 }
 
+/// Invites `member` to `org` with `role` — a base role, or a business role (they join as
+/// `member` holding it) — and accepts for them with the e-mailed token.
+pub async fn join_as(owner: &TestUser, org: &str, member: &TestUser, role: &str) {
+    let email = member.user.email.clone();
+    let seen = mail::link_tokens(&member.mail_dir, &email, "/invitations");
+    let (status, body) = call_json(
+        owner,
+        reqwest::Method::POST,
+        &format!("/api/v1/orgs/{org}/members"),
+        Some(serde_json::json!({"email": email, "role": role})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::ACCEPTED,
+        "invite {email} as {role}: {body}"
+    );
+    let token = mail::wait_for_link(&member.mail_dir, &email, "/invitations", &seen).await;
+    accept_invitation(member, &token).await;
+}
+
 /// Gives a member of `org` exactly the business `roles` (besides their base role), as an org
 /// admin does: `PATCH /orgs/{org}/members/{user} {roles}`.
 pub async fn set_business_roles(admin: &TestUser, org: &str, member: &TestUser, roles: &[&str]) {

@@ -9,25 +9,9 @@
 use atrium_client::wire::{OrgRole, Visibility};
 use atrium_tests::events::EventSocket;
 use atrium_tests::fixtures::{self, TestUser, call_json as call};
-use atrium_tests::{TestServer, backend_tests, mail};
+use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// Invites `member` with `role` (a base or a business role) and accepts for them.
-async fn join(owner: &TestUser, org: &str, member: &TestUser, role: &str) {
-    let email = member.user.email.clone();
-    let seen = mail::link_tokens(&member.mail_dir, &email, "/invitations");
-    let (status, _) = call(
-        owner,
-        Method::POST,
-        &format!("/api/v1/orgs/{org}/members"),
-        Some(json!({"email": email, "role": role})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "invite {email} as {role}");
-    let token = mail::wait_for_link(&member.mail_dir, &email, "/invitations", &seen).await;
-    fixtures::accept_invitation(member, &token).await;
-}
 
 /// Claims: accountants read and write all, viewers read all, members only their own.
 fn claim_type() -> Value {
@@ -71,7 +55,7 @@ backend_tests! {
         let eve = fixtures::user(&server, "eve").await;
         let org = fixtures::create_org(&alice, "Acme").await.id;
         fixtures::create_org(&eve, "Other").await;
-        join(&alice, &org, &bob, "accountant").await;
+        fixtures::join_as(&alice, &org, &bob, "accountant").await;
         fixtures::add_org_member(&alice, &org, &carol, OrgRole::Member).await;
         fixtures::add_org_member(&alice, &org, &vic, OrgRole::Viewer).await;
         let (status, body) = post(&alice, &format!("/api/v1/orgs/{org}/record-types"), claim_type()).await;
@@ -149,7 +133,7 @@ backend_tests! {
         let eve = fixtures::user(&server, "eve").await;
         let org = fixtures::create_org(&alice, "Acme").await.id;
         let other = fixtures::create_org(&eve, "Other").await.id;
-        join(&alice, &org, &bob, "accountant").await;
+        fixtures::join_as(&alice, &org, &bob, "accountant").await;
         fixtures::add_org_member(&alice, &org, &carol, OrgRole::Member).await;
         fixtures::add_org_member(&alice, &org, &vic, OrgRole::Viewer).await;
         let (status, body) = post(&alice, &format!("/api/v1/orgs/{org}/record-types"), claim_type()).await;

@@ -10,28 +10,12 @@ use std::time::{Duration, Instant};
 
 use atrium_client::wire::OrgRole;
 use atrium_tests::fixtures::{self, TestUser, call_json as call};
-use atrium_tests::{TestServer, backend_tests, mail};
+use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// How long the indexer may take to make a change searchable (it commits within a second).
 const SEARCHABLE_WITHIN: Duration = Duration::from_secs(10);
-
-/// Invites `member` with `role` (a base or a business role) and accepts for them.
-async fn join(owner: &TestUser, org: &str, member: &TestUser, role: &str) {
-    let email = member.user.email.clone();
-    let seen = mail::link_tokens(&member.mail_dir, &email, "/invitations");
-    let (status, _) = call(
-        owner,
-        Method::POST,
-        &format!("/api/v1/orgs/{org}/members"),
-        Some(json!({"email": email, "role": role})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "invite {email} as {role}");
-    let token = mail::wait_for_link(&member.mail_dir, &email, "/invitations", &seen).await;
-    fixtures::accept_invitation(member, &token).await;
-}
 
 /// A service job: named by a series, with every text-like field kind; accountants read all,
 /// members only their own.
@@ -127,7 +111,7 @@ backend_tests! {
         let eve = fixtures::user(&server, "eve").await;
         let org = fixtures::create_org(&alice, "Acme").await.id;
         let other = fixtures::create_org(&eve, "Other").await.id;
-        join(&alice, &org, &bob, "accountant").await;
+        fixtures::join_as(&alice, &org, &bob, "accountant").await;
         fixtures::add_org_member(&alice, &org, &carol, OrgRole::Member).await;
         for (owner, org) in [(&alice, &org), (&eve, &other)] {
             let (status, body) = call(owner, Method::POST, &format!("/api/v1/orgs/{org}/record-types"), Some(job_type("own"))).await;

@@ -4,24 +4,9 @@
 
 use atrium_client::wire::OrgRole;
 use atrium_tests::fixtures::{self, TestUser, call_json as call};
-use atrium_tests::{TestServer, backend_tests, mail};
+use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn join(owner: &TestUser, org: &str, member: &TestUser, role: &str) {
-    let email = member.user.email.clone();
-    let seen = mail::link_tokens(&member.mail_dir, &email, "/invitations");
-    let (status, _) = call(
-        owner,
-        Method::POST,
-        &format!("/api/v1/orgs/{org}/members"),
-        Some(json!({"email": email, "role": role})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    let token = mail::wait_for_link(&member.mail_dir, &email, "/invitations", &seen).await;
-    fixtures::accept_invitation(member, &token).await;
-}
 
 fn claim_type() -> Value {
     json!({
@@ -116,7 +101,7 @@ backend_tests! {
         let eve = fixtures::user(&server, "eve").await;
         let org = fixtures::create_org(&alice, "Acme").await.id;
         fixtures::create_org(&eve, "Other").await;
-        join(&alice, &org, &bob, "accountant").await;
+        fixtures::join_as(&alice, &org, &bob, "accountant").await;
         fixtures::add_org_member(&alice, &org, &carol, OrgRole::Member).await;
         fixtures::add_org_member(&alice, &org, &dave, OrgRole::Member).await;
         let (status, body) = call(&alice, Method::POST, &format!("/api/v1/orgs/{org}/record-types"), Some(claim_type())).await;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use atrium_client::wire::{RecordCan, TypePermission};
+use atrium_client::wire::{ProjectRole, RecordCan, TypePermission};
 
 use super::roles::org_role_name;
 use super::{Action, OrgAccess, Policy, ResourceKind, Scope, Subject, forbidden};
@@ -161,6 +161,22 @@ impl RecordAccess {
             Ok(())
         } else {
             Err(ApiError::NotFound("record"))
+        }
+    }
+
+    /// The caller's role in the discussion of `record` (a chat channel of kind `record`):
+    /// whoever may read the record reads and posts in it (`commenter`), whoever may write it
+    /// edits (`editor`), whoever may manage its records moderates (`manager`: org owners and
+    /// admins by default); `None` when the record is hidden from the caller.
+    pub fn discussion_role(&self, record: RecordOwner<'_>) -> Option<ProjectRole> {
+        if !self.may(Action::Read, record) {
+            None
+        } else if self.may(Action::Manage, record) {
+            Some(ProjectRole::Manager)
+        } else if self.may(Action::Write, record) {
+            Some(ProjectRole::Editor)
+        } else {
+            Some(ProjectRole::Commenter)
         }
     }
 

@@ -2,37 +2,19 @@
 //! first use (`POST /records/{record}/discussion`), so that records nobody talks about — a CSV
 //! import of 100,000 — cost no channel row. Chat serves it unchanged (posts, threads,
 //! @mentions and their notifications, edits, reactions, `/channels/{record}/messages`) under
-//! the record's permissions, which chat asks here: whoever may read the record reads and posts
-//! in its discussion (as `commenter`), whoever may write it acts as `editor`, org owners and
-//! admins moderate (`manager`). Its events go to each reader of the record, as the record's
-//! own do; its messages are not searchable (their channel is in nobody's search scope).
+//! the record's permissions, which chat asks here (the policy decides:
+//! [`crate::authz::records::RecordAccess::discussion_role`]). Its events go to each reader of
+//! the record, as the record's own do; its messages are not searchable (their channel is in
+//! nobody's search scope).
 
 use atrium_client::wire::{OrgRole, ProjectRole};
 
 use super::routes::{access_to, resolve};
 use super::store;
-use super::store::records::RecordRow;
-use crate::authz::records::{RecordAccess, TypeReaders};
-use crate::authz::{Action, OrgAccess, Policy};
+use crate::authz::records::TypeReaders;
+use crate::authz::{OrgAccess, Policy};
 use crate::db::Db;
 use crate::error::{ApiError, Result};
-
-/// The role `access` gives in the discussion of `record`; `None` when it may not read it.
-pub fn role_for(access: &RecordAccess, record: &RecordRow) -> Option<ProjectRole> {
-    let owner = record.owner();
-    if !access.may(Action::Read, owner) {
-        return None;
-    }
-    Some(
-        if matches!(access.org.role, OrgRole::Owner | OrgRole::Admin) {
-            ProjectRole::Manager
-        } else if access.may(Action::Write, owner) {
-            ProjectRole::Editor
-        } else {
-            ProjectRole::Commenter
-        },
-    )
-}
 
 /// The caller's role in the discussion of `record_id`, a record of their org; `None` when the
 /// record is gone or hidden from them.
@@ -45,7 +27,7 @@ pub async fn role(db: &Db, org: &OrgAccess, record_id: &str) -> Result<Option<Pr
         Err(ApiError::NotFound(_)) => return Ok(None),
         Err(other) => return Err(other),
     };
-    Ok(role_for(&access_to(org.clone(), &resolved), &record))
+    Ok(access_to(org.clone(), &resolved).discussion_role(record.owner()))
 }
 
 /// The members who may read `record_id` (its discussion's audience), with their org roles.
