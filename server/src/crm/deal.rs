@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::records::registry::{RecordKind, is_currency};
+use crate::records::registry::RecordKind;
 use crate::records::schema::TypeSchema;
 use crate::records::schema::check::Errors;
 
@@ -73,20 +73,11 @@ impl RecordKind for DealKind {
     }
 
     fn compute(&self, data: &mut Map<String, Value>) {
-        if let Some(Value::String(code)) = data.get_mut("currency") {
-            *code = code.to_ascii_uppercase();
-        }
+        super::upper_case_currency(data);
     }
 
     fn validate(&self, data: &Map<String, Value>, errors: &mut Errors) {
-        if let Some(code) = data.get("currency").and_then(Value::as_str)
-            && !is_currency(code)
-        {
-            errors.insert(
-                "currency".into(),
-                "must be an ISO 4217 currency code".into(),
-            );
-        }
+        super::check_currency(data, errors);
     }
 
     fn on_transition(&self, _from: Option<&str>, to: &str, data: &mut Map<String, Value>) {
