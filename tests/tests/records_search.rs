@@ -139,6 +139,11 @@ backend_tests! {
         // "Only own": carol finds hers and the one assigned to her, not alice's other one.
         assert_eq!(ids(&carol, &org, "zeppelin").await, BTreeSet::from([carols.clone(), assigned.clone()]));
         assert!(ids(&carol, &org, "gasket").await.is_empty());
+        // Her list says the same: the records she created or is assigned.
+        let (status, page) = call(&carol, Method::GET, &format!("/api/v1/orgs/{org}/records/job"), None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let listed: BTreeSet<String> = page["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(listed, BTreeSet::from([carols.clone(), assigned.clone()]));
         // The accountant reads every job.
         assert_eq!(ids(&bob, &org, "zeppelin").await, BTreeSet::from([hangar.clone(), carols.clone(), assigned.clone()]));
         // Another org's record is never found, and another org is not searchable at all.

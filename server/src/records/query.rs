@@ -68,8 +68,9 @@ pub struct ListPlan {
     descending: bool,
     cursor: Option<Cursor>,
     pub limit: u32,
-    /// Only records created by this user ("only own").
-    pub only_creator: Option<String>,
+    /// Only records this user owns ("only own": created by them or naming them as
+    /// `assignee`, as [`crate::authz::records::owns`] decides for a single record).
+    pub only_owner: Option<String>,
 }
 
 /// SQL with its parameters.
@@ -185,7 +186,7 @@ pub fn plan(schema: &TypeSchema, query: &HashMap<String, String>) -> Result<List
         descending,
         cursor,
         limit,
-        only_creator: None,
+        only_owner: None,
     })
 }
 
@@ -269,10 +270,11 @@ impl ListPlan {
                 names.join(", ")
             ));
         }
-        if let Some(user) = &self.only_creator {
+        if let Some(user) = &self.only_owner {
+            let user = sql.param(Param::Text(user.clone()));
+            // The assignee is a `user` field, indexed as text: one primary-key probe.
             conditions.push(format!(
-                "r.created_by = {}",
-                sql.param(Param::Text(user.clone()))
+                "(r.created_by = {user} or exists (select 1 from record_values o where o.record_id = r.id and o.field = 'assignee' and o.slot = 0 and o.txt = {user}))"
             ));
         }
         for filter in &self.filters {

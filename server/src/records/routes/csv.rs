@@ -155,7 +155,7 @@ async fn export_csv(
             return Err(forbidden(Action::Export, ResourceKind::Record));
         }
         (Scope::All, Scope::All) => {}
-        _ => plan.only_creator = Some(user.id().to_owned()),
+        _ => plan.only_owner = Some(user.id().to_owned()),
     }
     let export = Export {
         db: state.db.clone(),

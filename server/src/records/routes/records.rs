@@ -247,7 +247,7 @@ async fn list_records(
     let mut plan = query::plan(&resolved.schema, &params)?;
     match access.scope(Action::Read) {
         Scope::All => {}
-        Scope::Own => plan.only_creator = Some(user.id().to_owned()),
+        Scope::Own => plan.only_owner = Some(user.id().to_owned()),
         Scope::None => return Err(forbidden(Action::Read, ResourceKind::Record)),
     }
     let mut rows = store::list::page(&state.db, &org_id, &slug, &plan).await?;
