@@ -7,14 +7,15 @@
 //! numbers. The same document always gives the same bytes.
 //!
 //! ```no_run
-//! use atrium_pdf::{Fonts, Renderer};
-//! # fn doc() -> atrium_pdf::InvoiceDocument { unimplemented!() }
-//! let renderer = Renderer::new(Fonts::load()); // once, at start-up
-//! if let Some(missing) = renderer.fonts().missing() {
-//!     eprintln!("invoice PDFs: {missing}");
+//! use atrium_pdf::{Fonts, InvoiceDocument, Renderer};
+//!
+//! fn invoice_pdf(document: &InvoiceDocument) -> Result<Vec<u8>, atrium_pdf::Error> {
+//!     let renderer = Renderer::new(Fonts::load()); // in a server: once, at start-up
+//!     if let Some(missing) = renderer.fonts().missing() {
+//!         eprintln!("invoice PDFs: {missing}");
+//!     }
+//!     renderer.render_invoice(document)
 //! }
-//! let pdf: Vec<u8> = renderer.render_invoice(&doc())?;
-//! # Ok::<(), atrium_pdf::Error>(())
 //! ```
 //!
 //! # Layout
