@@ -103,6 +103,27 @@ async fn uploaded(user: &TestUser, project: &str, name: &str, bytes: &[u8]) -> V
     body
 }
 
+/// Uploads a file, answering also whether the response told the client to close the connection.
+async fn upload_noting_close(user: &TestUser, project: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value, bool) {
+    let mut body = fixtures::multipart_head(name);
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(&fixtures::multipart_tail());
+    let response = user
+        .client
+        .request(Method::POST, &format!("/api/v1/projects/{project}/files"))
+        .header("content-type", fixtures::multipart_content_type())
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let closes = response
+        .headers()
+        .get("connection")
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"close"));
+    (status, response.json().await.unwrap_or(Value::Null), closes)
+}
+
 async fn send(user: &TestUser, method: Method, path: &str) -> StatusCode {
     user.client
         .request(method, path)
@@ -451,14 +472,19 @@ storage_tests! {
         let first = noise(600_000, 4);
         uploaded(&w.owner, &w.project.id, "first.bin", &first).await;
 
-        let (status, body) = fixtures::upload_file(&w.owner, &w.project.id, "second.bin", &noise(600_000, 5)).await;
+        // Refused part-way, the rest of the body is never read: the client must not reuse the
+        // connection, or its next request races the close.
+        let (status, body, closes) = upload_noting_close(&w.owner, &w.project.id, "second.bin", &noise(600_000, 5)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["error"]["code"], "quota_exceeded");
+        assert!(closes, "a refusal before the body's end must close the connection");
         assert_eq!(list(&w.owner, &w.project.id, false).await.len(), 1);
         eventually("no temporaries", || async { objects(&w).await == (vec![sha256(&first)], 0) }).await;
 
         // What still fits is accepted; a non-multipart body is refused clearly.
-        uploaded(&w.owner, &w.project.id, "again.bin", &first[..300_000]).await;
+        let (status, body, closes) = upload_noting_close(&w.owner, &w.project.id, "again.bin", &first[..300_000]).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert!(!closes, "a fully read upload keeps its connection");
         let response = w.owner.client.request(Method::POST, &format!("/api/v1/projects/{}/files", w.project.id))
             .header("content-type", "application/json").body("{}").send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);

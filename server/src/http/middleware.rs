@@ -1,5 +1,5 @@
 //! The middleware stack every request passes through, outermost first: request id, tracing
-//! span, panic guard, metrics, body limit.
+//! span, panic guard, unread-body close, metrics, body limit.
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -14,6 +14,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::error::ApiError;
+use crate::http::unread_body;
 use crate::telemetry;
 
 /// The header carrying the request id, in and out. A client or proxy may set it; otherwise the
@@ -43,6 +44,7 @@ pub fn apply<S: Clone + Send + Sync + 'static>(
     router
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(axum::middleware::from_fn(telemetry::metrics::track_http))
+        .layer(axum::middleware::from_fn(unread_body::close_if_unread))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

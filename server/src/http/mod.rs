@@ -9,4 +9,5 @@ pub mod middleware;
 pub mod rate_limit;
 pub mod security;
 pub mod serve;
+pub mod unread_body;
 pub mod ws;
