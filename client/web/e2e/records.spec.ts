@@ -1,6 +1,19 @@
 import fs from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/** WCAG 2 A/AA violations axe-core finds on the page as it is now (as a11y.spec.ts checks). */
+async function violations (page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE })
+  return await page.evaluate(async () => {
+    const r = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
+    return r.violations.map((v: any) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')).join(', ')}`)
+  })
+}
 
 /** The designer's input `part` (name, type, label, …) of the field at `at` (`fields[3].fields[0]`). */
 const draft = (page: Page, at: string, part: string) => page.locator(`#dz-${at.replace(/[^a-z0-9]/gi, '-')}-${part}`)
@@ -202,4 +215,111 @@ test('records: a type designed in the browser, its generated form, workflow, liv
   await expect(alice.page.getByRole('alert').filter({ hasText: 'Not deleted' })).toContainText('final state')
   await expect(list.locator('tbody tr')).toHaveCount(1)
   await expect(list).toContainText('EX-1')
+})
+
+// A record's discussion and files between two people, each in their own browser: a comment
+// reaches the other's open record at once and a reply comes back; a file uploaded by the owner
+// shows up for the other (who may read the record, not change it: no upload or remove for them),
+// downloads byte-identical through the record, and is removed for both; an upload the server
+// refuses (too large, over the quota) says why beside it and attaches nothing.
+test('records: a record’s discussion and attachments, live for another member', async ({ server, newUserPage, shot }, testInfo) => {
+  test.slow()
+  const w = await server.world()
+  const bob = await server.user('bob')
+  await server.join(w.owner, w.org, bob)
+  await server.call('POST', `/api/v1/orgs/${w.org}/record-types`, { token: w.owner.token, json: { slug: 'case', name: 'Support case', fields: [{ name: 'subject', type: 'text', required: true }], permissions: [{ role: 'member', action: 'read', scope: 'all' }, { role: 'member', action: 'write', scope: 'own' }] } }, 201)
+  const rec = (await server.call('POST', `/api/v1/orgs/${w.org}/records/case`, { token: w.owner.token, json: { subject: 'Printer on fire' } }, 201)).json
+  const url = `/o/${w.org}/records/case/${rec.id}`
+  // bypassCSP: axe is injected as an inline script, which the server's CSP forbids.
+  const a = (await newUserPage(w.owner, url, { bypassCSP: true })).page
+  const b = (await newUserPage(bob, url, { bypassCSP: true })).page
+  await expect(a.getByTestId('record-name')).toHaveText(rec.name)
+  await expect(a.getByTestId('discussion')).toContainText('No comments yet.')
+  await expect(b.getByTestId('discussion')).toContainText('No comments yet.')
+  await expect(a.getByTestId('no-attachments')).toBeVisible()
+  await expect(b.getByTestId('no-attachments')).toBeVisible()
+  // Bob may read the record, not change it: no upload, and (below) no remove.
+  await expect(b.getByRole('button', { name: /^Upload files/ })).toHaveCount(0)
+
+  // A comment, live in the other browser; and a reply back.
+  await a.getByLabel('Comment on this record').fill('The customer sent the **new** invoice')
+  await a.getByLabel('Comment on this record').press('Enter')
+  await expect(a.getByTestId('discussion')).toContainText('The customer sent the new invoice')
+  await expect(b.getByTestId('discussion')).toContainText('The customer sent the new invoice')
+  await expect(b.getByTestId('discussion').locator('strong', { hasText: 'new' })).toBeVisible()
+  await b.getByLabel('Comment on this record').fill('Thanks, looking at it')
+  await b.getByRole('button', { name: 'Send' }).click()
+  await expect(a.getByTestId('discussion')).toContainText('Thanks, looking at it')
+  await expect(b.getByLabel('Comment on this record')).toHaveValue('')
+  const page = (await server.call('GET', `/api/v1/channels/${rec.id}/messages`, { token: w.owner.token })).json
+  expect(page.items.map((m: any) => [m.author.id, m.text])).toEqual([[w.owner.id, 'The customer sent the **new** invoice'], [bob.id, 'Thanks, looking at it']])
+  // A thread on a comment opens in place of the list, keyboard focus in its reply box, and gives
+  // focus back to its comment when closed; the other person sees the reply count.
+  const first = b.getByTestId('discussion').getByRole('article', { name: /^Owner Tester/ })
+  await first.hover()
+  await first.getByRole('button', { name: 'Reply in thread' }).click()
+  await expect(b.getByLabel('Reply…')).toBeFocused()
+  await b.getByLabel('Reply…').fill('Which invoice number?')
+  await b.getByLabel('Reply…').press('Enter')
+  await expect(b.getByRole('complementary', { name: 'Thread' })).toContainText('Which invoice number?')
+  await shot(b, 'thread')
+  await expect(a.getByTestId('discussion')).toContainText('1 reply')
+  await b.getByRole('button', { name: 'Close thread' }).click()
+  await expect(first).toBeFocused()
+  await expect(b.getByTestId('discussion')).toContainText('1 reply')
+  await shot(b, 'discussion')
+
+  // The owner uploads a file; it is attached, listed for both with its size and uploader.
+  const bytes = randomBytes(200 * 1024)
+  await expect(a.getByText(/Uploads are stored in the files of Project/)).toBeVisible()
+  await a.getByTestId('record-file-input').setInputFiles({ name: 'invoice.bin', mimeType: 'application/octet-stream', buffer: bytes })
+  const mine = a.locator('[data-file="invoice.bin"]')
+  await expect(mine).toContainText('200 KB')
+  const theirs = b.locator('[data-file="invoice.bin"]')
+  await expect(theirs).toContainText(`200 KB · added by ${w.owner.name}`)
+  await expect(theirs.getByRole('button', { name: /^Remove/ })).toHaveCount(0)
+  await shot(b, 'attachment-listed')
+  const listed = (await server.call('GET', `/api/v1/records/${rec.id}/attachments`, { token: bob.token })).json.items
+  expect(listed.map((f: any) => [f.name, f.size, f.attached_by])).toEqual([['invoice.bin', bytes.length, w.owner.id]])
+
+  // Bob downloads it through the record: the same bytes.
+  const [download] = await Promise.all([
+    b.waitForEvent('download'),
+    theirs.getByRole('link', { name: 'Download invoice.bin' }).click()
+  ])
+  const saved = testInfo.outputPath('invoice.bin')
+  await download.saveAs(saved)
+  expect(Buffer.compare(fs.readFileSync(saved), bytes)).toBe(0)
+  // The record with its comments and files meets WCAG AA in the dark theme too (and, reloaded,
+  // it keeps following the other person's changes).
+  await b.evaluate(() => localStorage.setItem('atrium.theme', 'dark'))
+  await b.reload()
+  await expect(theirs).toBeVisible()
+  await expect(b.getByTestId('discussion')).toContainText('Thanks, looking at it')
+  await b.waitForLoadState('networkidle')
+  expect(await violations(b), 'dark record with comments and files').toEqual([])
+
+  // Refused uploads (the server's answers for a file over the size limit and over the org's
+  // quota) say why beside the upload and attach nothing.
+  const refuse = (status: number, code: string, message: string) => a.route('**/api/v1/projects/*/files', (route) =>
+    route.fulfill({ status, contentType: 'application/json', body: JSON.stringify({ error: { code, message } }) }), { times: 1 })
+  await refuse(413, 'payload_too_large', 'the request body is larger than this endpoint accepts')
+  await a.getByTestId('record-file-input').setInputFiles({ name: 'huge.iso', mimeType: 'application/octet-stream', buffer: Buffer.alloc(64 * 1024, 1) })
+  await expect(a.getByRole('alert').filter({ hasText: 'huge.iso' })).toHaveText('huge.iso (64 KB) is larger than this server accepts for one file.')
+  await a.getByRole('button', { name: 'Dismiss the error about huge.iso' }).click()
+  await refuse(409, 'quota_exceeded', "this upload would exceed your organisation's storage quota")
+  await a.getByTestId('record-file-input').setInputFiles({ name: 'more.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 not really') })
+  await expect(a.getByRole('alert').filter({ hasText: 'more.pdf' })).toContainText('more.pdf was not uploaded: it would take your organisation over its storage quota')
+  await shot(a, 'upload-refused')
+  expect(await violations(a), 'record with comments, files and refused uploads').toEqual([])
+  expect((await server.call('GET', `/api/v1/records/${rec.id}/attachments`, { token: w.owner.token })).json.items).toHaveLength(1)
+
+  // The owner removes it (confirmed): gone for both; the file stays in its project.
+  a.once('dialog', (d) => d.accept())
+  await mine.getByRole('button', { name: 'Remove invoice.bin from the record' }).click()
+  await expect(a.getByTestId('no-attachments')).toBeVisible()
+  await expect(b.getByTestId('no-attachments')).toBeVisible()
+  expect((await server.call('GET', `/api/v1/records/${rec.id}/attachments`, { token: w.owner.token })).json.items).toEqual([])
+  const inProject = (await server.call('GET', `/api/v1/projects/${w.project}/files`, { token: w.owner.token })).json.items
+  expect(inProject.map((f: any) => f.name)).toEqual(['invoice.bin'])
 })

@@ -1,12 +1,15 @@
-// One record: its generated form, its workflow steps and its history beside it. It stays live:
-// someone else's change arrives as an event and, while nothing is being edited here, is shown at
-// once; a save on an older version is refused with "changed by someone else" (RecordForm).
+// One record: its generated form, its workflow steps and its attached files, with its discussion
+// and history beside it. It stays live: someone else's change arrives as an event and, while
+// nothing is being edited here, is shown at once; a save on an older version is refused with
+// "changed by someone else" (RecordForm); files and comments arrive as they are added.
 import { useState } from 'preact/hooks'
 import { navigate } from '../../lib/router'
 import { toast, toastError } from '../../lib/session'
 import type { BizRecord, RecordType } from '../../lib/types'
 import { Empty, ErrorBox, Spinner, useAsync, useTitle } from '../../ui/common'
 import { recordsApi, typesApi } from './api'
+import { RecordAttachments } from './RecordAttachments'
+import { RecordDiscussion } from './RecordDiscussion'
 import { RecordForm } from './RecordForm'
 import { RecordHistory } from './RecordHistory'
 import { WorkflowBar } from './WorkflowBar'
@@ -21,7 +24,8 @@ export function RecordView ({ org, type: slug, record: id }: { org: string, type
   const [removed, setRemoved] = useState(false)
   useTitle(r ? `${r.name} · ${type.data?.name ?? ''}` : type.data?.name)
   useRecordsLive(slug, {
-    onRecord: (next) => { if (next.id === id) rec.setData((cur) => !cur || next.version > cur.version ? next : cur) },
+    // An event carries what its author may do with the record, not this reader: keep our own `can`.
+    onRecord: (next) => { if (next.id === id) rec.setData((cur) => !cur ? next : next.version > cur.version ? { ...next, can: cur.can } : cur) },
     onRemoved: (gone) => { if (gone === id) setRemoved(true) },
     onResync: () => rec.reload()
   })
@@ -55,8 +59,10 @@ export function RecordView ({ org, type: slug, record: id }: { org: string, type
         </div>
         <WorkflowBar type={t} record={r} steps={steps.data?.items ?? []} onDone={saved} onAmended={(a) => navigate(`/o/${org}/records/${slug}/${a.id}`)} />
         <RecordForm org={org} type={t} record={r} readOnlyWhy={readOnlyWhy} onSaved={(next) => { saved(next); toast('Saved', 'success', 2500) }} />
+        <RecordAttachments org={org} record={r} />
       </div>
-      <aside class='record-aside'>
+      <aside class='record-aside' aria-label='Discussion and history'>
+        <RecordDiscussion org={org} recordId={r.id} />
         <RecordHistory recordId={r.id} version={r.version} fields={t.fields} currency={currencyOf(r)} />
       </aside>
     </section>
