@@ -3,11 +3,14 @@
 //!
 //! ```text
 //! cargo bench -p atrium-pdf --bench invoice_pdf -- [--lines N] [--iterations N] [--warmup N]
+//!                                                    [--out FILE]
 //! ```
 //!
 //! Defaults: the 200-line sample euro invoice (Unicode text, a CJK client, two VAT rates,
 //! discounts), 200 timed renders after 10 untimed ones. Prints the start-up cost (loading the
-//! fonts and the first, cold render), then p50, p90, p99 and max per render, and the PDF's size.
+//! fonts and the first, cold render), then p50, p90, p99 and max per render, the PDF's size and
+//! pages, the process's peak and current resident memory (Linux), and the load average the
+//! figures were taken under. `--out` also writes the PDF, to look at.
 
 use std::error::Error;
 use std::time::{Duration, Instant};
@@ -18,6 +21,7 @@ struct Options {
     lines: usize,
     iterations: usize,
     warmup: usize,
+    out: Option<String>,
 }
 
 fn options() -> Result<Options, Box<dyn Error>> {
@@ -25,6 +29,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
         lines: 200,
         iterations: 200,
         warmup: 10,
+        out: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -35,6 +40,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
             "--lines" => options.lines = value()?,
             "--iterations" => options.iterations = value()?.max(1),
             "--warmup" => options.warmup = value()?,
+            "--out" => options.out = Some(args.next().ok_or("--out needs a file name")?),
             // cargo bench passes --bench to every bench binary.
             "--bench" => {}
             other => return Err(format!("unknown argument {other}").into()),
@@ -46,6 +52,32 @@ fn options() -> Result<Options, Box<dyn Error>> {
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// A line of `/proc/self/status` (`VmHWM`, `VmRSS`), in MiB; `None` off Linux.
+fn memory_mib(key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(key))?;
+    let kib: f64 = line[key.len()..]
+        .trim_start_matches(':')
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+fn mib(value: Option<f64>) -> String {
+    value.map_or_else(|| "?".into(), |v| format!("{v:.0} MiB"))
+}
+
+/// Pages of a PDF typst wrote: its page objects, `/Type /Page` (not `/Pages`).
+fn pages(pdf: &[u8]) -> usize {
+    const NEEDLE: &[u8] = b"/Type /Page";
+    pdf.windows(NEEDLE.len() + 1)
+        .filter(|w| w.starts_with(NEEDLE) && w[NEEDLE.len()] != b's')
+        .count()
 }
 
 fn ms(d: Duration) -> String {
@@ -70,6 +102,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     for _ in 0..options.warmup {
         renderer.render_invoice(&doc)?;
     }
+    let rss_before = memory_mib("VmRSS");
     let mut times = Vec::with_capacity(options.iterations);
     for _ in 0..options.iterations {
         let started = Instant::now();
@@ -78,9 +111,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         assert!(pdf == first, "renders differ");
     }
     times.sort();
+    if let Some(path) = &options.out {
+        std::fs::write(path, &first)?;
+    }
     println!(
-        "invoice PDF, {} lines, {} bytes; fonts loaded in {}, first render {}",
+        "invoice PDF, {} lines, {} pages, {} bytes; fonts loaded in {}, first render {}",
         options.lines,
+        pages(&first),
         first.len(),
         ms(fonts_loaded),
         ms(cold)
@@ -92,6 +129,21 @@ fn main() -> Result<(), Box<dyn Error>> {
         ms(percentile(&times, 90.0)),
         ms(percentile(&times, 99.0)),
         ms(*times.last().expect("at least one render")),
+    );
+    println!(
+        "memory: peak RSS {}; RSS {} before the timed renders, {} after",
+        mib(memory_mib("VmHWM")),
+        mib(rss_before),
+        mib(memory_mib("VmRSS")),
+    );
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average (1, 5, 15 min): {} on {} cores",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+        std::thread::available_parallelism().map_or(0, usize::from),
     );
     Ok(())
 }

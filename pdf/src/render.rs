@@ -1,5 +1,8 @@
 //! [`Renderer`]: one per process; turns an [`InvoiceDocument`] into PDF bytes.
 
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
 use typst::diag::SourceDiagnostic;
 use typst::ecow::EcoVec;
 use typst::foundations::{Datetime, Smart};
@@ -46,9 +49,6 @@ impl Renderer {
         // after each compile (also when it fails or panics) keeps memory flat. The fonts,
         // library and template live in `Resources`, not in that cache, so they stay loaded.
         let _evict = EvictOnDrop;
-        let document: PagedDocument = typst::compile(&world)
-            .output
-            .map_err(|errors| Error::Typeset(describe(&errors)))?;
         let options = PdfOptions {
             // The PDF's /ID is a hash of this, so it is stable for one invoice and differs
             // between invoices.
@@ -57,8 +57,25 @@ impl Renderer {
             timestamp: Datetime::from_ymd(year, month, day).map(Timestamp::new_utc),
             ..PdfOptions::default()
         };
-        typst_pdf::pdf(&document, &options).map_err(|errors| Error::Typeset(describe(&errors)))
+        // A panic inside typst (a bug there, whatever the data) becomes an error for this one
+        // invoice instead of taking down the thread that asked for it.
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            let document: PagedDocument = typst::compile(&world)
+                .output
+                .map_err(|errors| Error::Typeset(describe(&errors)))?;
+            typst_pdf::pdf(&document, &options).map_err(|errors| Error::Typeset(describe(&errors)))
+        }))
+        .unwrap_or_else(|payload| Err(Error::Typeset(panic_message(payload.as_ref()))))
     }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    format!("typst panicked: {message}")
 }
 
 struct EvictOnDrop;
@@ -88,6 +105,17 @@ fn describe(errors: &EcoVec<SourceDiagnostic>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_message() {
+        let payload = panic::catch_unwind(|| panic!("index out of bounds")).unwrap_err();
+        assert_eq!(
+            panic_message(payload.as_ref()),
+            "typst panicked: index out of bounds"
+        );
+        let payload = panic::catch_unwind(|| panic!("{} items", 3)).unwrap_err();
+        assert_eq!(panic_message(payload.as_ref()), "typst panicked: 3 items");
+    }
 
     #[test]
     fn a_renderer_can_be_shared_between_threads() {

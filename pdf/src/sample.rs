@@ -28,7 +28,7 @@ pub fn line_description(index: usize) -> String {
 }
 
 /// A euro invoice with `lines` lines at 19 % and 7 % VAT, some discounted, from a German
-/// seller to a Japanese client; paid in part.
+/// seller to a Japanese client; paid in part (€100, or half the total if that is less).
 pub fn eur_invoice(lines: usize) -> InvoiceDocument {
     let currency = Currency::from_code("EUR").expect("EUR exists");
     let items: Vec<LineItem> = (0..lines)
@@ -78,6 +78,15 @@ pub fn eur_invoice(lines: usize) -> InvoiceDocument {
 
 /// A rupee invoice within Maharashtra (CGST + SGST) with HSN/SAC codes.
 pub fn inr_gst_invoice() -> InvoiceDocument {
+    inr_invoice(false)
+}
+
+/// The same sale to a client in Karnataka: across states, so IGST at the full rate.
+pub fn inr_igst_invoice() -> InvoiceDocument {
+    inr_invoice(true)
+}
+
+fn inr_invoice(interstate: bool) -> InvoiceDocument {
     let currency = Currency::from_code("INR").expect("INR exists");
     let line = |description: &str, quantity: &str, price: &str, rate: i64, code: &str| LineItem {
         description: description.into(),
@@ -97,7 +106,7 @@ pub fn inr_gst_invoice() -> InvoiceDocument {
         &items,
         &TaxScheme::Gst {
             seller_state: "27".into(),
-            client_state: "27".into(),
+            client_state: if interstate { "29" } else { "27" }.into(),
         },
         "GST",
         0,
@@ -109,18 +118,36 @@ pub fn inr_gst_invoice() -> InvoiceDocument {
             email: None,
             phone: None,
         },
-        Party {
-            name: "Shreya Kulkarni Designs".into(),
-            address: vec![
-                "Linking Road 21".into(),
-                "Mumbai 400050, Maharashtra".into(),
-            ],
-            tax_id: Some("27AAPFK9876L1ZQ".into()),
-            tax_id_label: Some("GSTIN".into()),
-            email: None,
-            phone: None,
+        if interstate {
+            Party {
+                name: "Ananya Rao Studio".into(),
+                address: vec![
+                    "100 Feet Road 12, Indiranagar".into(),
+                    "Bengaluru 560038, Karnataka".into(),
+                ],
+                tax_id: Some("29AAPFR4321K1ZX".into()),
+                tax_id_label: Some("GSTIN".into()),
+                email: None,
+                phone: None,
+            }
+        } else {
+            Party {
+                name: "Shreya Kulkarni Designs".into(),
+                address: vec![
+                    "Linking Road 21".into(),
+                    "Mumbai 400050, Maharashtra".into(),
+                ],
+                tax_id: Some("27AAPFK9876L1ZQ".into()),
+                tax_id_label: Some("GSTIN".into()),
+                email: None,
+                phone: None,
+            }
         },
-        "INV-2026-00007",
+        if interstate {
+            "INV-2026-00008"
+        } else {
+            "INV-2026-00007"
+        },
     )
 }
 
@@ -135,7 +162,10 @@ fn document(
     client: Party,
     number: &str,
 ) -> InvoiceDocument {
-    let totals = compute_totals(items, scheme, paid).expect("sample lines are valid");
+    // A part payment never exceeds what the invoice asks for, however few its lines.
+    let unpaid = compute_totals(items, scheme, 0).expect("sample lines are valid");
+    let totals =
+        compute_totals(items, scheme, paid.min(unpaid.total / 2)).expect("sample lines are valid");
     InvoiceDocument {
         title: "Invoice".into(),
         number: number.into(),

@@ -17,6 +17,12 @@ use crate::{Error, Result};
 
 /// A logo larger than this is refused (an organisation's logo is tens of kilobytes).
 pub const MAX_LOGO_BYTES: usize = 2 * 1024 * 1024;
+/// A raster logo wider or taller than this many pixels is refused before it is decoded: it
+/// prints 15 mm high, and a few kilobytes of PNG can declare gigabytes of pixels.
+pub const MAX_LOGO_PIXELS: u32 = 4_096;
+/// All line descriptions together: about a thousand pages. More is not an invoice anyone
+/// reads, and would keep a core busy for many seconds.
+const MAX_TOTAL_DESCRIPTION: usize = 1_000_000;
 const MAX_LINES: usize = atrium_invoicing::totals::MAX_LINES;
 const MAX_SHORT: usize = 200;
 const MAX_LONG: usize = 4_000;
@@ -153,6 +159,17 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
         });
     }
 
+    let described: usize = doc.lines.iter().map(|line| line.description.len()).sum();
+    if described > MAX_TOTAL_DESCRIPTION {
+        return Err(invalid(
+            "lines",
+            format!(
+                "have {described} bytes of descriptions together; at most \
+                 {MAX_TOTAL_DESCRIPTION}"
+            ),
+        ));
+    }
+
     if doc.tax_rows.len() > MAX_ROWS {
         return Err(invalid(
             "tax_rows",
@@ -177,7 +194,7 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
     if t.discount != 0 {
         totals.push(Row {
             label: "Discount".into(),
-            value: money(-t.discount),
+            value: money(negated("totals.discount", t.discount)?),
         });
     }
     totals.push(Row {
@@ -191,7 +208,7 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
     if t.paid != 0 {
         totals.push(Row {
             label: "Paid".into(),
-            value: money(-t.paid),
+            value: money(negated("totals.paid", t.paid)?),
         });
     }
     let amount_due = Row {
@@ -278,6 +295,13 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
     })
 }
 
+/// `-amount`, printed for discounts and payments; refused for the one `i64` without a negation.
+fn negated(field: &str, amount: i64) -> Result<i64> {
+    amount
+        .checked_neg()
+        .ok_or_else(|| invalid(field, "is out of range"))
+}
+
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
     Error::Invalid {
         field: field.into(),
@@ -299,7 +323,7 @@ fn checked_text(field: &str, text: &str, max: usize, breaks: bool) -> Result<()>
     if text.trim().is_empty() {
         return Err(invalid(field, "must not be empty"));
     }
-    if text.chars().count() > max {
+    if text.chars().nth(max).is_some() {
         return Err(invalid(field, format!("is longer than {max} characters")));
     }
     if text
@@ -321,6 +345,10 @@ fn party<'a>(field: &str, party: &'a Party) -> Result<PartyView<'a>> {
     }
     let mut lines = Vec::with_capacity(party.address.len() + 1);
     for (index, line) in party.address.iter().enumerate() {
+        // A blank line in an address typed into a text area is left out, not refused.
+        if line.trim().is_empty() {
+            continue;
+        }
         single_line(&format!("{field}.address[{index}]"), line, MAX_SHORT)?;
         lines.push(line.trim().to_string());
     }
@@ -367,11 +395,21 @@ fn check_logo(bytes: &[u8]) -> Result<(LogoFormat, Bytes)> {
     };
     let decoded: Result<(), String> = match format {
         LogoFormat::Png | LogoFormat::Jpg => {
-            let exchange = if format == LogoFormat::Png {
-                ExchangeFormat::Png
+            let (exchange, header) = if format == LogoFormat::Png {
+                (ExchangeFormat::Png, image::ImageFormat::Png)
             } else {
-                ExchangeFormat::Jpg
+                (ExchangeFormat::Jpg, image::ImageFormat::Jpeg)
             };
+            // The header alone says how large the decoded image would be.
+            let (width, height) =
+                image::ImageReader::with_format(std::io::Cursor::new(bytes), header)
+                    .into_dimensions()
+                    .map_err(|reason| Error::InvalidLogo(format!("could not be read: {reason}")))?;
+            if width > MAX_LOGO_PIXELS || height > MAX_LOGO_PIXELS {
+                return Err(Error::InvalidLogo(format!(
+                    "is {width}×{height} pixels; at most {MAX_LOGO_PIXELS} on either side"
+                )));
+            }
             RasterImage::plain(data.clone(), exchange)
                 .map(drop)
                 .map_err(|reason| reason.to_string())
@@ -508,5 +546,39 @@ mod tests {
             check_logo(&vec![0; MAX_LOGO_BYTES + 1]),
             Err(Error::InvalidLogo(_))
         ));
+    }
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(width, height)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn logos_with_too_many_pixels_are_refused_before_decoding() {
+        assert_eq!(check_logo(&png(300, 80)).unwrap().0, LogoFormat::Png);
+        assert_eq!(
+            check_logo(&png(MAX_LOGO_PIXELS, 1)).unwrap().0,
+            LogoFormat::Png
+        );
+        // A few hundred bytes that would decode to a wide strip, or (below) to 64 gigabytes.
+        match check_logo(&png(MAX_LOGO_PIXELS + 1, 1)) {
+            Err(Error::InvalidLogo(why)) => assert!(why.contains("4097×1 pixels"), "{why}"),
+            other => panic!("expected InvalidLogo, got {other:?}"),
+        }
+        let mut bomb = png(1, 1);
+        // IHDR's width and height are bytes 16..24; the chunk's CRC (29..33) is then wrong,
+        // which the header reader must report, not trust.
+        bomb[16..20].copy_from_slice(&131_072u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&131_072u32.to_be_bytes());
+        assert!(matches!(check_logo(&bomb), Err(Error::InvalidLogo(_))));
+    }
+
+    #[test]
+    fn amounts_that_cannot_be_negated_are_refused() {
+        assert_eq!(negated("f", 250).unwrap(), -250);
+        assert!(negated("f", i64::MIN).is_err());
     }
 }

@@ -139,5 +139,5 @@ impl World for InvoiceWorld<'_> {
 }
 
 fn not_found(id: FileId) -> FileError {
-    FileError::NotFound(id.get().vpath().as_rootless_path().into())
+    FileError::NotFound(id.get().vpath().get_without_slash().into())
 }

@@ -140,6 +140,40 @@ fn a_gst_invoice_prints_rupees_hsn_codes_and_the_cgst_sgst_split() {
     assert_contains(&text, "Tax ₹13,312.50");
     assert_contains(&text, "Total ₹95,312.50");
     assert_contains(&text, "Café catering — Pune office");
+    assert!(!text.contains("IGST"), "{text}");
+}
+
+#[test]
+fn an_interstate_gst_invoice_prints_igst_at_the_full_rate() {
+    let doc = sample::inr_igst_invoice();
+    let text = text(&render(&doc), None);
+    assert_contains(&text, "GSTIN: 29AAPFR4321K1ZX");
+    for label in ["IGST 18 %", "IGST 12 %", "IGST 5 %"] {
+        assert_contains(&text, label);
+    }
+    assert!(!text.contains("CGST"), "{text}");
+    assert!(!text.contains("SGST"), "{text}");
+    // The same sale, so the same tax in one component: 12,150 + 750 + 412.50.
+    assert_contains(&text, "Tax ₹13,312.50");
+    assert_contains(&text, "Total ₹95,312.50");
+}
+
+#[test]
+fn every_font_is_embedded_cjk_included() {
+    let pdf = render(&sample::eur_invoice(3));
+    let fonts = poppler("pdffonts", &[], &pdf);
+    // name type encoding emb sub uni object ID: a header, a rule, then one row per font.
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(rows.len() >= 2, "{fonts}");
+    for row in &rows {
+        let columns: Vec<&str> = row.split_whitespace().collect();
+        let n = columns.len();
+        assert!(n >= 7, "{row}");
+        // emb, sub and uni: embedded, subset, with a ToUnicode map (so text can be copied).
+        assert_eq!(&columns[n - 5..n - 2], ["yes", "yes", "yes"], "{fonts}");
+    }
+    assert!(fonts.contains("Libertinus"), "{fonts}");
+    assert!(fonts.contains("CJK"), "{fonts}");
 }
 
 #[test]
@@ -155,6 +189,16 @@ fn the_same_invoice_gives_the_same_bytes() {
     let mut other = doc.clone();
     other.number = "INV-2026-00043".into();
     assert!(render(&other) != first);
+    // Rendering other invoices in between leaves nothing behind that changes the bytes.
+    render(&sample::inr_gst_invoice());
+    assert!(
+        render(&doc) == first,
+        "a render after other invoices differs"
+    );
+    // The organisation's colour is part of the output.
+    let mut recoloured = doc.clone();
+    recoloured.template.accent_color = "#b03a2e".into();
+    assert!(render(&recoloured) != first);
     // Nothing from the clock: the PDF's dates are the issue date.
     let info = poppler("pdfinfo", &[], &first);
     let created = info
@@ -179,6 +223,7 @@ fn a_200_line_invoice_runs_over_pages_with_the_table_header_on_each() {
     for page in 1..=count {
         let text = text(&pdf, Some(page));
         assert_contains(&text, &format!("Page {page} of {count}"));
+        assert_contains(&text, "Registergericht München HRB 123456");
         if page > 1 {
             // The running head names the invoice and the client.
             assert_contains(&text, "Invoice INV-2026-00042");
@@ -276,6 +321,131 @@ fn bad_documents_are_refused_with_the_field_at_fault() {
         RENDERER.render_invoice(&doc),
         Err(Error::InvalidLogo(_))
     ));
+}
+
+/// The error a document gets, with its message, which must name the problem.
+fn refusal(doc: &InvoiceDocument) -> Error {
+    match RENDERER.render_invoice(doc) {
+        Ok(_) => panic!("the document was rendered, not refused"),
+        Err(error) => {
+            assert!(!error.to_string().is_empty());
+            error
+        }
+    }
+}
+
+#[test]
+fn absurd_lengths_are_refused_with_an_error_not_a_panic() {
+    let invalid_field = |error: Error| match error {
+        Error::Invalid { field, .. } => field,
+        other => panic!("expected Error::Invalid, got {other:?}"),
+    };
+    let mut doc = sample::eur_invoice(3);
+    doc.lines[2].description = "Beratung ".repeat(1_000_000);
+    assert_eq!(invalid_field(refusal(&doc)), "lines[2].description");
+
+    let mut doc = sample::eur_invoice(3);
+    doc.client.name = "山".repeat(100_000);
+    let error = refusal(&doc);
+    assert!(error.to_string().contains("longer than"), "{error}");
+    assert_eq!(invalid_field(error), "client.name");
+
+    let mut doc = sample::eur_invoice(3);
+    doc.seller.address = vec!["Müllerstraße 12".into(); 1_000];
+    assert_eq!(invalid_field(refusal(&doc)), "seller.address");
+
+    let mut doc = sample::eur_invoice(3);
+    doc.template.footer_text = "€".repeat(10_000);
+    assert_eq!(invalid_field(refusal(&doc)), "template.footer_text");
+
+    let mut doc = sample::eur_invoice(3);
+    doc.notes = Some("Merci.\n".repeat(100_000));
+    assert_eq!(invalid_field(refusal(&doc)), "notes");
+
+    let mut doc = sample::eur_invoice(1);
+    doc.lines = vec![doc.lines[0].clone(); 6_000];
+    assert_eq!(invalid_field(refusal(&doc)), "lines");
+
+    // 5,000 lines (as many as an invoice may have) of the longest descriptions allowed: ten
+    // megabytes of text, refused as a whole before typst sees any of it.
+    let mut doc = sample::eur_invoice(1);
+    let mut line = doc.lines[0].clone();
+    line.description = "x".repeat(2_000);
+    doc.lines = vec![line; 5_000];
+    assert_eq!(invalid_field(refusal(&doc)), "lines");
+
+    let mut doc = sample::eur_invoice(3);
+    doc.totals.paid = i64::MIN;
+    assert_eq!(invalid_field(refusal(&doc)), "totals.paid");
+
+    let mut doc = sample::eur_invoice(3);
+    doc.payment_details = (0..1_000)
+        .map(|n| atrium_pdf::Labelled {
+            label: format!("Ref {n}"),
+            value: "x".into(),
+        })
+        .collect();
+    assert_eq!(invalid_field(refusal(&doc)), "payment_details");
+}
+
+#[test]
+fn bad_logos_are_refused_with_an_error_not_a_panic() {
+    let png = include_bytes!("fixtures/logo.png");
+    let jpeg = include_bytes!("fixtures/logo.jpg");
+    let mut bad: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("text", b"not an image at all".to_vec()),
+        (
+            "random",
+            (0..4096u32)
+                .map(|n| (n.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+        ),
+        ("truncated png", png[..png.len() / 2].to_vec()),
+        ("png header only", png[..8].to_vec()),
+        ("truncated jpeg", jpeg[..jpeg.len() / 3].to_vec()),
+        ("jpeg marker only", b"\xff\xd8\xff\xe0".to_vec()),
+        (
+            "broken svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><rect".to_vec(),
+        ),
+        (
+            "html",
+            b"<!DOCTYPE html><html><body>logo</body></html>".to_vec(),
+        ),
+        ("too large", vec![0x89; atrium_pdf::MAX_LOGO_BYTES + 1]),
+    ];
+    // A PNG whose header claims 100,000 × 100,000 pixels (40 GB decoded).
+    let mut bomb = png.to_vec();
+    bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+    bad.push(("decompression bomb", bomb));
+    for (name, bytes) in bad {
+        let mut doc = sample::eur_invoice(2);
+        doc.logo = Some(bytes);
+        match RENDERER.render_invoice(&doc) {
+            Err(Error::InvalidLogo(why)) => assert!(!why.is_empty(), "{name}"),
+            other => panic!("{name}: expected Error::InvalidLogo, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn awkward_but_valid_text_still_renders() {
+    let mut doc = sample::eur_invoice(3);
+    // One 2,000-character word (nowhere to break it), a blank address line from a text area,
+    // emoji, right-to-left text, combining accents and a zero-width joiner.
+    let word = "Donaudampfschifffahrtsgesellschaft".repeat(60);
+    doc.lines[0].description = word[..2_000].to_string();
+    doc.seller.address.insert(1, "   ".into());
+    doc.lines[1].description =
+        "Café e\u{301} — شركة — 🧾👩\u{200d}💻 — Ελληνικά — Кириллица".into();
+    let pdf = render(&doc);
+    let text = text(&pdf, None);
+    assert_contains(&text, "Müllerstraße 12 80469 München");
+    assert_contains(&text, "Ελληνικά");
+    assert_contains(&text, "Кириллица");
+    assert_contains(&text, &sample::line_description(2));
 }
 
 #[test]

@@ -94,6 +94,7 @@ impl ApiRoutes {
             .merge(projects::routes::router())
             .merge(crate::records::routes::router())
             .merge(crate::crm::routes::router())
+            .merge(crate::invoices::routes::router())
             .merge(audit::routes::router())
             .merge(jobs::routes::router())
             .merge(crate::authz::routes::router())

@@ -65,6 +65,17 @@ pub struct ExtractArgs {
 pub enum AdminTask {
     /// Create a user account (the password is read from standard input unless `--password` is given).
     CreateUser(CreateUserArgs),
+    /// Run the pass over unpaid invoices (overdue, reminders) as of a day; the server runs it
+    /// on its own every `ATRIUM_INVOICES_PASS_SECS` for today. Safe beside a running server.
+    InvoicePass(InvoicePassArgs),
+}
+
+/// Arguments of `atrium admin invoice-pass`.
+#[derive(Debug, Args)]
+pub struct InvoicePassArgs {
+    /// The day to run it for (`YYYY-MM-DD`, UTC); today when absent.
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 /// Search subcommands.
@@ -198,6 +209,10 @@ pub struct Config {
     /// Seconds between scans for tasks due tomorrow (their assignees are notified once).
     #[arg(long, env = "ATRIUM_TASKS_DUE_SCAN_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub tasks_due_scan_secs: u64,
+
+    /// Seconds between passes over unpaid invoices (overdue, reminders; each at most once).
+    #[arg(long, env = "ATRIUM_INVOICES_PASS_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub invoices_pass_secs: u64,
 
     // --- Background jobs (mail delivery, text extraction) ---
     /// Jobs one node runs at once (text extraction runs one at a time within this).

@@ -57,6 +57,7 @@ pub mod events;
 pub mod feed;
 pub mod files;
 pub mod http;
+pub mod invoices;
 pub mod jobs;
 pub mod mail;
 pub mod notifications;

@@ -93,6 +93,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 user.name, user.email, user.handle, user.id
             );
         }
+        Command::Admin {
+            config,
+            task: AdminTask::InvoicePass(args),
+        } => {
+            logging::init(config.log_format, &config.log);
+            let report = cli::invoice_pass(&config, args).await?;
+            println!(
+                "invoice pass: {} invoices became overdue, {} reminders queued",
+                report.overdue, report.reminders
+            );
+        }
         Command::Extract(_) => anyhow::bail!("`atrium extract` runs before the runtime is built"),
         Command::Search {
             config,

@@ -34,6 +34,7 @@ use crate::ops;
         (name = "docs", description = "Collaborative documents, their content, versions and the /collab socket"),
         (name = "files", description = "Files in projects: streamed upload and download, versions, trash, extracted text"),
         (name = "records", description = "Business records: record types, records, workflows, history, lists"),
+        (name = "invoices", description = "Invoicing: settings, invoice PDFs, sending, payments"),
         (name = "search", description = "Search across everything the caller may read"),
         (name = "time", description = "Time entries on tasks, the running timer, time reports and their CSV export"),
         (name = "planning", description = "Milestones, project overviews and saved views of tasks"),

@@ -119,7 +119,16 @@ impl Server {
         // Every background job (mail, text extraction) runs on the one queue; on shutdown the
         // runner finishes the mail it is sending and gives unfinished extractions back.
         let jobs_task = Runner::new(db.clone(), RunnerOptions::from_config(&config))
-            .register(mail::MailHandler::new(mailer))
+            .register(mail::MailHandler::new(mailer.clone()))
+            .register(crate::invoices::send::InvoiceMailHandler::new(
+                db.clone(),
+                files.store.clone(),
+                mailer,
+            ))
+            .register(crate::invoices::reminders::InvoicePassHandler::new(
+                writes.clone(),
+                std::time::Duration::from_secs(config.invoices_pass_secs),
+            ))
             .register(crate::boards::due::DueSoonHandler::new(
                 writes.clone(),
                 std::time::Duration::from_secs(config.tasks_due_scan_secs),
@@ -133,6 +142,12 @@ impl Server {
         // Due-soon notifications run as a recurring job: its first run is queued once.
         if let Err(error) = crate::boards::due::ensure_scheduled(&writes).await {
             tracing::warn!(%error, "cannot queue the due-soon scan");
+        }
+        if let Err(error) =
+            crate::jobs::recurring::ensure_scheduled(&writes, crate::invoices::reminders::KIND)
+                .await
+        {
+            tracing::warn!(%error, "cannot queue the invoice pass");
         }
         // The indexer follows the change feed from the index's last commit; on shutdown it
         // commits what it applied and closes the index (later rows are applied on next start).

@@ -123,6 +123,33 @@ pub async fn unverified_user(server: &TestServer, handle: &str) -> TestUser {
     login(server, &email).await
 }
 
+/// An account made by the operator command (`atrium admin create-user`: no verification
+/// mail needed, for servers whose mail goes nowhere a test reads), logged in.
+pub async fn operator_user(server: &TestServer, handle: &str) -> TestUser {
+    use std::io::Write as _;
+    let email = format!("{handle}@example.com");
+    let mut child = server
+        .command(&["admin", "create-user", "--email", &email, "--name", handle])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    login(server, &email).await
+}
+
 /// Logs in to an existing account (with the fixture password).
 pub async fn login(server: &TestServer, email: &str) -> TestUser {
     let login: LoginResponse = server

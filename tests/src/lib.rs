@@ -19,9 +19,11 @@
 pub mod bench;
 pub mod collab;
 pub mod database;
+pub mod dates;
 pub mod events;
 pub mod fixtures;
 pub mod mail;
+pub mod pdf;
 pub mod server;
 pub mod services;
 pub mod source;

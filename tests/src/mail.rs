@@ -1,6 +1,7 @@
 //! Mail the server sent, read from a directory of `.eml` files (the server's file outbox, or
 //! the SMTP sink's mail directory), and the single-use links in it.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -148,4 +149,31 @@ pub async fn wait_for_links(dir: &Path, to: &[String], path: &str, seen: &[Strin
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The local part of each Message-ID (the server's job id) of the mail in `dir` → how many
+/// messages carried it: a mail delivered twice shows as 2.
+pub fn message_ids(dir: &Path) -> HashMap<String, usize> {
+    let mut ids = HashMap::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return ids;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "eml") {
+            continue;
+        }
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let id = raw
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                let local = value.trim().strip_prefix('<')?.split('@').next()?;
+                name.eq_ignore_ascii_case("message-id")
+                    .then(|| local.to_owned())
+            })
+            .unwrap_or_else(|| panic!("no Message-ID in {}", path.display()));
+        *ids.entry(id).or_default() += 1;
+    }
+    ids
 }

@@ -10,6 +10,7 @@ use atrium_client::wire::{
     Board, Notification, NotificationKind, OrgRole, Page, ProjectRole, Task, TaskCard, TaskChange,
     Visibility,
 };
+use atrium_tests::dates::day;
 use atrium_tests::events::EventSocket;
 use atrium_tests::fixtures::{self, TestUser, call_json as call};
 use atrium_tests::{Backend, TestServer, backend_tests};
@@ -736,9 +737,8 @@ backend_tests! {
         let org = fixtures::create_org(&alice, "Acme").await.id;
         let project = fixtures::create_project(&alice, &org, "Ops", Visibility::Private).await;
         let board: Board = alice.client.post(&format!("/api/v1/projects/{}/boards", project.id), &json!({"name": "B"})).await.unwrap();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-        let tomorrow = civil_date(now / 86_400 + 1);
-        let later = civil_date(now / 86_400 + 5);
+        let tomorrow = day(1);
+        let later = day(5);
         let create = |title: &str, due: &str| {
             let body = json!({"title": title, "due": due, "assignees": [alice.id()]});
             let path = format!("/api/v1/boards/{}/tasks", board.id);
@@ -847,18 +847,4 @@ backend_tests! {
         assert_eq!(for_vic.columns, board.columns);
         assert_ne!(for_vic.can, board.can);
     }
-}
-
-/// `YYYY-MM-DD` of a day count since 1970-01-01 (the civil-from-days algorithm).
-fn civil_date(days: u64) -> String {
-    let z = i64::try_from(days).unwrap() + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }

@@ -104,7 +104,12 @@ async fn uploaded(user: &TestUser, project: &str, name: &str, bytes: &[u8]) -> V
 }
 
 /// Uploads a file, answering also whether the response told the client to close the connection.
-async fn upload_noting_close(user: &TestUser, project: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value, bool) {
+async fn upload_noting_close(
+    user: &TestUser,
+    project: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value, bool) {
     let mut body = fixtures::multipart_head(name);
     body.extend_from_slice(bytes);
     body.extend_from_slice(&fixtures::multipart_tail());

@@ -6,43 +6,15 @@
 //! Each test that needs SMTP to fail or come back starts its own SMTP sink on a port of its own
 //! (`scripts/services/smtp.sh`), so no other test's mail is affected.
 
-use std::collections::HashMap;
-use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use atrium_client::wire::OrgRole;
-use atrium_tests::fixtures::{self, PASSWORD, TestUser};
+use atrium_tests::fixtures::{self, TestUser};
+use atrium_tests::mail::message_ids;
 use atrium_tests::services::{PrivateSmtp, free_port};
 use atrium_tests::{Backend, TestDatabase, TestServer, TestServerBuilder};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-/// The local part of each Message-ID (the job id) in `sink`'s mail → how many messages
-/// carried it.
-fn message_ids(sink: &PrivateSmtp) -> HashMap<String, usize> {
-    let mut ids = HashMap::new();
-    let Ok(entries) = std::fs::read_dir(sink.mail_dir()) else {
-        return ids;
-    };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|x| x != "eml") {
-            continue;
-        }
-        let raw = std::fs::read_to_string(&path).unwrap();
-        let id = raw
-            .lines()
-            .find_map(|line| {
-                let (name, value) = line.split_once(':')?;
-                let local = value.trim().strip_prefix('<')?.split('@').next()?;
-                name.eq_ignore_ascii_case("message-id")
-                    .then(|| local.to_owned())
-            })
-            .unwrap_or_else(|| panic!("no Message-ID in {}", path.display()));
-        *ids.entry(id).or_default() += 1;
-    }
-    ids
-}
 
 /// A server whose mail goes to SMTP on `port` (nothing may listen there yet), polling for jobs
 /// every 50 ms with a short back-off.
@@ -54,31 +26,6 @@ fn mailing_server(backend: Backend, port: u16) -> TestServerBuilder {
         .env("ATRIUM_JOBS_BACKOFF_MAX_SECS", "1")
         .env("ATRIUM_INVITATIONS_PER_ORG_PER_HOUR", "1000")
         .env("ATRIUM_INVITATIONS_PER_INVITER_PER_HOUR", "1000")
-}
-
-/// An account made by the operator command (no verification mail needed), logged in.
-async fn operator_made_user(server: &TestServer, handle: &str) -> TestUser {
-    let email = format!("{handle}@example.com");
-    let mut child = server
-        .command(&["admin", "create-user", "--email", &email, "--name", handle])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(PASSWORD.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    fixtures::login(server, &email).await
 }
 
 async fn list(user: &TestUser, org: &str, query: &str) -> (StatusCode, Value) {
@@ -124,7 +71,7 @@ atrium_tests::backend_tests! {
     async fn a_mail_job_rides_out_an_smtp_outage(backend) {
         let port = free_port();
         let server = mailing_server(backend, port).start().await;
-        let owner = operator_made_user(&server, "owner").await;
+        let owner = fixtures::operator_user(&server, "owner").await;
         let org = fixtures::create_org(&owner, "Acme").await;
         fixtures::invite(&owner, &org.id, "late@example.com", OrgRole::Member).await;
 
@@ -156,7 +103,7 @@ atrium_tests::backend_tests! {
         let job = done.iter().find(|job| job["id"] == job_id.as_str()).unwrap();
         assert!(job["attempts"].as_i64().unwrap() > attempts_while_down, "{job}");
         assert!(job.get("last_error").is_none(), "{job}");
-        let ids = message_ids(&sink);
+        let ids = message_ids(&sink.mail_dir());
         assert_eq!(ids.get(&job_id), Some(&1), "{ids:?}");
     }
 
@@ -164,7 +111,7 @@ atrium_tests::backend_tests! {
         // Nothing ever listens on this port: every attempt is refused.
         let port = free_port();
         let server = mailing_server(backend, port).start().await;
-        let owner = operator_made_user(&server, "owner").await;
+        let owner = fixtures::operator_user(&server, "owner").await;
         let org = fixtures::create_org(&owner, "Acme").await;
         fixtures::invite(&owner, &org.id, "never@example.com", OrgRole::Member).await;
 
@@ -253,7 +200,7 @@ async fn two_servers_on_one_postgres_run_each_job_once() {
         .database(TestDatabase::shared(first.database_url()))
         .start()
         .await;
-    let owner = operator_made_user(&first, "owner").await;
+    let owner = fixtures::operator_user(&first, "owner").await;
     let org = fixtures::create_org(&owner, "Acme").await;
     let on_second = fixtures::login(&second, "owner@example.com").await;
 
@@ -278,7 +225,7 @@ async fn two_servers_on_one_postgres_run_each_job_once() {
         .fetch_one(&pool)
         .await
         .unwrap();
-        if done == MAILS as i64 && message_ids(&sink).len() == MAILS {
+        if done == MAILS as i64 && message_ids(&sink.mail_dir()).len() == MAILS {
             break;
         }
         assert!(
@@ -308,7 +255,7 @@ async fn two_servers_on_one_postgres_run_each_job_once() {
     }
     // Give a double run every chance to show up, then count the messages.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let ids = message_ids(&sink);
+    let ids = message_ids(&sink.mail_dir());
     assert_eq!(ids.len(), MAILS, "{} distinct messages", ids.len());
     for (id, _, _) in &jobs {
         assert_eq!(ids.get(id), Some(&1), "message of job {id}");

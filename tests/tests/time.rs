@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use atrium_client::wire::{OrgRole, ProjectRole, Visibility};
+use atrium_tests::dates::day;
 use atrium_tests::events::EventSocket;
 use atrium_tests::fixtures::{self, TestUser, call_json as call};
 use atrium_tests::{Backend, TestServer, backend_tests};
@@ -144,29 +145,6 @@ fn fields(status: StatusCode, body: &Value) -> Vec<String> {
         .keys()
         .cloned()
         .collect()
-}
-
-/// Today (UTC) as the server sees it, shifted by whole days.
-fn day(offset: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    civil(now.div_euclid(86_400) + offset)
-}
-
-/// `YYYY-MM-DD` of a day number since 1970-01-01 (Howard Hinnant's civil-from-days).
-fn civil(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 backend_tests! {

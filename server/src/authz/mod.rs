@@ -106,6 +106,14 @@ pub async fn org_access(db: &Db, user_id: &str, org_id: &str) -> Result<OrgAcces
     Ok(org_access_as(user_id, org_id, role, policy))
 }
 
+/// The org's policy as the server applies it when it acts on its own (a payment or the clock
+/// moving a record's workflow): a subject with no membership, read rights only, used to find
+/// who may read what changed — never to allow a person anything.
+pub async fn server_access(db: &Db, org_id: &str) -> Result<OrgAccess> {
+    let policy = store::member_policy(db, org_id, "").await?;
+    Ok(org_access_as("", org_id, OrgRole::Viewer, policy))
+}
+
 /// [`org_access`] for a member whose base role the caller has already read (in a joined row).
 pub async fn member_access(
     db: &Db,

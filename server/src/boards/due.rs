@@ -12,7 +12,7 @@ use super::model::utc_date;
 use super::notify;
 use super::store::relations::{self, Link};
 use super::store::tasks;
-use crate::jobs::{Handler, Job, NewJob, Outcome};
+use crate::jobs::{Handler, Job, Outcome};
 use crate::write::Writes;
 
 /// The job kind.
@@ -35,13 +35,7 @@ impl DueSoonHandler {
 
 /// Queues the first scan unless one is already waiting (at start-up).
 pub async fn ensure_scheduled(writes: &Writes) -> Result<(), sqlx::Error> {
-    if crate::jobs::store::has_unfinished(writes.db(), KIND).await? {
-        return Ok(());
-    }
-    let mut work = writes.begin().await?;
-    work.enqueue(&NewJob::new(None, KIND, serde_json::json!({})))
-        .await?;
-    work.commit().await
+    crate::jobs::recurring::ensure_scheduled(writes, KIND).await
 }
 
 /// Announces every open task due on `date` not yet announced for that date; returns how many.
@@ -78,23 +72,8 @@ pub async fn announce(writes: &Writes, date: &str) -> Result<usize, sqlx::Error>
 
 impl DueSoonHandler {
     async fn attempt(&self) -> Outcome {
-        if let Err(error) = announce(&self.writes, &utc_date(1)).await {
-            return Outcome::Retry(error.to_string());
-        }
-        let next = async {
-            let mut work = self.writes.begin().await?;
-            let interval = i64::try_from(self.interval.as_millis()).unwrap_or(i64::MAX);
-            work.enqueue(&NewJob {
-                run_at: Some(crate::db::now_ms() + interval),
-                ..NewJob::new(None, KIND, serde_json::json!({}))
-            })
-            .await?;
-            work.commit().await
-        };
-        match next.await {
-            Ok(()) => Outcome::Done,
-            Err(error) => Outcome::Retry(error.to_string()),
-        }
+        let scan = async { announce(&self.writes, &utc_date(1)).await.map(drop) };
+        crate::jobs::recurring::run_then_requeue(&self.writes, KIND, self.interval, scan).await
     }
 }
 

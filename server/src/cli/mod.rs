@@ -4,7 +4,7 @@ use std::io::Read as _;
 
 use atrium_client::wire::User;
 
-use crate::config::{Config, CreateUserArgs};
+use crate::config::{Config, CreateUserArgs, InvoicePassArgs};
 use crate::db;
 use crate::error::ApiError;
 use crate::server::{StartError, open_database};
@@ -65,6 +65,39 @@ pub async fn search_reindex(config: &Config) -> Result<(i64, u64), CliError> {
     .await;
     db.close().await;
     Ok(rebuilt?)
+}
+
+/// `atrium admin invoice-pass`: the invoices' pass as of `--date`. What it queues (reminder
+/// mail) a running server's job runner delivers, or this database's next server.
+pub async fn invoice_pass(
+    config: &Config,
+    args: InvoicePassArgs,
+) -> Result<crate::invoices::reminders::PassReport, CliError> {
+    let today = match &args.date {
+        Some(date) => crate::records::value::parse_date(date)
+            .ok_or_else(|| CliError::Invalid(format!("{date:?} is not a date as YYYY-MM-DD")))?,
+        None => crate::invoices::reminders::today(),
+    };
+    let db = open_database(config).await?;
+    db::migrate::run(&db).await.map_err(StartError::from)?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (events, events_task) =
+        crate::events::Events::start(db.clone(), config.events(), None, stop.clone())
+            .await
+            .map_err(|e| CliError::Invalid(e.to_string()))?;
+    let writes = crate::write::Writes::new(
+        db.clone(),
+        events,
+        crate::jobs::Jobs::default(),
+        crate::feed::Wakers::default(),
+    );
+    let report = crate::invoices::reminders::pass(&writes, today)
+        .await
+        .map_err(describe);
+    stop.cancel();
+    let _ = events_task.await;
+    db.close().await;
+    report
 }
 
 fn read_password_from_stdin() -> Result<String, CliError> {

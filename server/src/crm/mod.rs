@@ -23,14 +23,14 @@ use crate::records::registry::is_currency;
 use crate::records::schema::check::Errors;
 
 /// Currency codes are kept upper case (`eur` is taken as `EUR`).
-fn upper_case_currency(data: &mut Map<String, Value>) {
+pub(crate) fn upper_case_currency(data: &mut Map<String, Value>) {
     if let Some(Value::String(code)) = data.get_mut("currency") {
         *code = code.to_ascii_uppercase();
     }
 }
 
 /// A field error unless the `currency` is an ISO 4217 code.
-fn check_currency(data: &Map<String, Value>, errors: &mut Errors) {
+pub(crate) fn check_currency(data: &Map<String, Value>, errors: &mut Errors) {
     if let Some(code) = data.get("currency").and_then(Value::as_str)
         && !is_currency(code)
     {

@@ -12,6 +12,7 @@
 //! # Layout
 //! - [`model`] — [`NewJob`], [`Job`], [`JobState`], [`Outcome`]: the pure types and rules.
 //! - [`backoff`] — [`Backoff`]: the wait before the next attempt.
+//! - [`recurring`] — work that queues its own next run (scans, daily passes).
 //! - [`store`] — every SQL statement of the `jobs` table.
 //! - [`runner`] — [`Handler`], [`Runner`] and the [`Jobs`] handle: the background loop.
 //! - [`routes`] — `GET /api/v1/orgs/{org}/jobs` for organisation admins.
@@ -20,6 +21,7 @@
 pub mod backoff;
 pub mod metrics;
 pub mod model;
+pub mod recurring;
 pub mod routes;
 pub mod runner;
 pub mod store;

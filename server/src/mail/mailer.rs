@@ -15,11 +15,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::io::AsyncWriteExt;
 
-use super::outbox::{OutgoingMail, no_line_breaks};
+use super::outbox::{OutgoingMail, mailbox, no_line_breaks};
 use super::{Error, Result};
 use crate::config::Config;
 
@@ -130,31 +131,52 @@ fn parse_from(from: &str) -> Result<Mailbox> {
 /// HTML.
 pub fn build_message(from: &Mailbox, id: &str, mail: &OutgoingMail) -> Result<Message> {
     mail.validate()?;
-    let to: Mailbox = mail.to.parse().map_err(|source| Error::InvalidAddress {
-        field: "recipient",
-        source,
-    })?;
+    let to = mailbox("recipient", &mail.to)?;
     // The outbox id is a UUID; anything else would not belong in a header.
     let local: String = id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
-    let builder = Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.subject.as_str())
         .date_now()
         .message_id(Some(format!("<{local}@{}>", from.email.domain())));
+    for cc in &mail.cc {
+        builder = builder.cc(mailbox("copy recipient", cc)?);
+    }
+    if let Some(reply_to) = &mail.reply_to {
+        builder = builder.reply_to(mailbox("reply-to address", reply_to)?);
+    }
     let text = SinglePart::plain(mail.body_text.clone());
-    let message = match &mail.body_html {
-        Some(html) => builder.multipart(
+    if mail.attachments.is_empty() {
+        return Ok(match &mail.body_html {
+            Some(html) => builder.multipart(
+                MultiPart::alternative()
+                    .singlepart(text)
+                    .singlepart(SinglePart::html(html.clone())),
+            )?,
+            None => builder.singlepart(text)?,
+        });
+    }
+    // multipart/mixed: the body first (text, or text and HTML), then each file.
+    let mut mixed = match &mail.body_html {
+        Some(html) => MultiPart::mixed().multipart(
             MultiPart::alternative()
                 .singlepart(text)
                 .singlepart(SinglePart::html(html.clone())),
-        )?,
-        None => builder.singlepart(text)?,
+        ),
+        None => MultiPart::mixed().singlepart(text),
     };
-    Ok(message)
+    for file in &mail.attachments {
+        let content_type = ContentType::parse(&file.content_type)
+            .map_err(|_| Error::ContentType(file.content_type.clone()))?;
+        mixed = mixed.singlepart(
+            LettreAttachment::new(file.filename.clone()).body(file.bytes.clone(), content_type),
+        );
+    }
+    Ok(builder.multipart(mixed)?)
 }
 
 /// Writes `bytes` to `dir/<id>.eml` atomically: a hidden temporary file, flushed to disk,

@@ -22,7 +22,7 @@ pub mod templates;
 
 pub use job::MailHandler;
 pub use mailer::Mailer;
-pub use outbox::OutgoingMail;
+pub use outbox::{Attachment, OutgoingMail};
 
 /// Mails delivered (to a file or accepted by the SMTP server). Failures and the queue are the
 /// job queue's metrics (`atrium_jobs*{kind="mail"}`).
@@ -43,6 +43,12 @@ pub enum Error {
     /// A value over its size limit.
     #[error("the {field} is longer than {max} bytes")]
     TooLong { field: &'static str, max: usize },
+    /// An attachment's media type that is not one.
+    #[error("{0:?} is not a media type")]
+    ContentType(String),
+    /// More values than allowed.
+    #[error("at most {max} {field} are allowed")]
+    TooMany { field: &'static str, max: usize },
     /// `ATRIUM_SMTP_URL` could not be understood.
     #[error("invalid SMTP URL: {0}")]
     SmtpUrl(#[source] lettre::transport::smtp::Error),
@@ -71,6 +77,8 @@ impl Error {
             Self::LineBreak { .. }
                 | Self::InvalidAddress { .. }
                 | Self::TooLong { .. }
+                | Self::TooMany { .. }
+                | Self::ContentType(_)
                 | Self::Build(_)
         )
     }

@@ -23,7 +23,27 @@ pub struct OutgoingMail {
     pub body_text: String,
     /// An HTML alternative; when set the message is multipart/alternative.
     pub body_html: Option<String>,
+    /// Copies, each a mailbox like `to`.
+    pub cc: Vec<String>,
+    /// Where replies go (the organisation's address on an invoice), instead of the sender.
+    pub reply_to: Option<String>,
+    /// Files attached; never part of a job's payload (a job that attaches a file makes it when
+    /// it runs, as the invoice job renders its PDF).
+    pub attachments: Vec<Attachment>,
 }
+
+/// A file attached to a mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Most copies of one mail.
+pub const MAX_CC: usize = 10;
+/// Largest attachment total, in bytes.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
 impl OutgoingMail {
     /// A plain-text mail.
@@ -37,6 +57,9 @@ impl OutgoingMail {
             subject: subject.into(),
             body_text: body_text.into(),
             body_html: None,
+            cc: Vec::new(),
+            reply_to: None,
+            attachments: Vec::new(),
         }
     }
 
@@ -58,14 +81,41 @@ impl OutgoingMail {
         if let Some(html) = &self.body_html {
             within("HTML body", html, MAX_BODY_BYTES)?;
         }
-        self.to
-            .parse::<lettre::message::Mailbox>()
-            .map_err(|source| Error::InvalidAddress {
-                field: "recipient",
-                source,
-            })?;
+        mailbox("recipient", &self.to)?;
+        if self.cc.len() > MAX_CC {
+            return Err(Error::TooMany {
+                field: "copies",
+                max: MAX_CC,
+            });
+        }
+        for cc in &self.cc {
+            mailbox("copy recipient", cc)?;
+        }
+        if let Some(reply_to) = &self.reply_to {
+            mailbox("reply-to address", reply_to)?;
+        }
+        let attached: usize = self.attachments.iter().map(|a| a.bytes.len()).sum();
+        if attached > MAX_ATTACHMENT_BYTES {
+            return Err(Error::TooLong {
+                field: "attachments",
+                max: MAX_ATTACHMENT_BYTES,
+            });
+        }
+        for attachment in &self.attachments {
+            no_line_breaks("attachment name", &attachment.filename)?;
+            within("attachment name", &attachment.filename, 255)?;
+        }
         Ok(())
     }
+}
+
+/// Checks one address: no line breaks, within the size limit, a valid mailbox.
+pub(crate) fn mailbox(field: &'static str, value: &str) -> Result<lettre::message::Mailbox> {
+    no_line_breaks(field, value)?;
+    within(field, value, MAX_ADDRESS_BYTES)?;
+    value
+        .parse::<lettre::message::Mailbox>()
+        .map_err(|source| Error::InvalidAddress { field, source })
 }
 
 pub(crate) fn no_line_breaks(field: &'static str, value: &str) -> Result<()> {
@@ -106,6 +156,8 @@ pub fn to_payload(mail: &OutgoingMail) -> serde_json::Value {
         "subject": mail.subject,
         "body_text": mail.body_text,
         "body_html": mail.body_html,
+        "cc": mail.cc,
+        "reply_to": mail.reply_to,
     })
 }
 
@@ -120,6 +172,20 @@ pub fn from_payload(payload: &serde_json::Value) -> Option<OutgoingMail> {
             serde_json::Value::Null => None,
             value => Some(value.as_str()?.to_owned()),
         },
+        // Mail queued before copies existed has none.
+        cc: match payload.get("cc") {
+            None | Some(serde_json::Value::Null) => Vec::new(),
+            Some(list) => list
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<_>>()?,
+        },
+        reply_to: payload
+            .get("reply_to")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+        attachments: Vec::new(),
     })
 }
 

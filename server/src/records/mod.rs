@@ -11,6 +11,7 @@
 //! - [`naming`] — naming series and provisional draft names.
 //! - [`workflow`] — transitions: who may take them, conditions, self-approval.
 //! - [`history`] — field-level diffs.
+//! - [`step`] — committing a workflow step, a person's or the server's.
 //! - [`query`] — list filters, sort, keyset cursor and totals, planned as SQL.
 //! - [`csv`] — CSV cells and headers (export and import run in [`routes`]).
 //! - [`import_progress`] — an import's batched progress and outcome on the events socket.
@@ -33,6 +34,7 @@ pub mod registry;
 pub mod routes;
 pub mod rules;
 pub mod schema;
+pub mod step;
 pub mod store;
 pub mod value;
 pub mod workflow;

@@ -8,10 +8,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use super::schema::TypeSchema;
 use super::schema::check::Errors;
+use crate::db::Db;
+use crate::error::ApiError;
 
 /// What a built-in type adds to its schema.
 pub trait RecordKind: Send + Sync {
@@ -27,6 +30,30 @@ pub trait RecordKind: Send + Sync {
     fn validate(&self, _data: &Map<String, Value>, _errors: &mut Errors) {}
     /// Reacts to a workflow step, inside its transaction (may change fields).
     fn on_transition(&self, _from: Option<&str>, _to: &str, _data: &mut Map<String, Value>) {}
+    /// Completes a save from elsewhere in the org before it is checked: the fields the save
+    /// leaves out that the type takes from a linked record, the org's settings or the caller's
+    /// own data (an invoice's currency and due date from its client). `previous` is the stored
+    /// data of a patch.
+    fn fill<'a>(
+        &'a self,
+        _save: &'a Save<'a>,
+        _input: &'a mut Map<String, Value>,
+        _previous: Option<&'a Map<String, Value>>,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+    /// The route that creates this type's records, when the generic create and import may not
+    /// (a payment is recorded against its invoice, which it changes).
+    fn created_through(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// Who saves a record, and where: what [`RecordKind::fill`] may read.
+pub struct Save<'a> {
+    pub db: &'a Db,
+    pub org_id: &'a str,
+    pub user_id: &'a str,
 }
 
 /// The built-in types, by slug.
@@ -45,6 +72,8 @@ impl Registry {
             registry.register(Arc::new(crate::crm::client::ClientKind));
             registry.register(Arc::new(crate::crm::contact::ContactKind));
             registry.register(Arc::new(crate::crm::deal::DealKind));
+            registry.register(Arc::new(crate::invoices::kind::InvoiceKind));
+            registry.register(Arc::new(crate::invoices::payment::PaymentKind));
             registry
         })
     }

@@ -261,6 +261,7 @@ async fn import_csv(
     if resolved.archived {
         return Err(ApiError::conflict("type_archived", "the type is archived"));
     }
+    super::records::refuse_created_elsewhere(&resolved)?;
     let mut reporter = ImportReporter::new(state.writes.events(), &org_id, user.id(), &slug);
     let outcome = import(&state, &user, &resolved, &access, &body, &mut reporter).await;
     match &outcome {

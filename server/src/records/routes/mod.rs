@@ -10,6 +10,8 @@ mod records;
 mod transitions;
 mod types;
 
+pub(crate) use records::{insert_new, record_access, type_access};
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -38,7 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A type as the engine uses it.
 #[derive(Clone)]
-pub(crate) struct ResolvedType {
+pub struct ResolvedType {
     pub slug: String,
     pub name: String,
     pub version: i64,

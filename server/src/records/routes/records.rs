@@ -23,11 +23,13 @@ use crate::audit::Event;
 use crate::auth::CurrentUser;
 use crate::authz::records::RecordAccess;
 use crate::authz::{self, Action, ResourceKind, Scope, forbidden};
-use crate::db::{new_id, now_ms};
+use crate::db::{Db, new_id, now_ms};
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path, Query};
+use crate::records::registry::Save;
 use crate::records::rules::{self, Target};
+use crate::records::step::{self, Step, announce, assign_name};
 use crate::records::store::history::NewEntry;
 use crate::records::store::records::RecordRow;
 use crate::records::{events, history, naming, query, store, value, workflow};
@@ -44,7 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A type's records as the caller may reach them.
-pub(super) async fn type_access(
+pub(crate) async fn type_access(
     state: &AppState,
     user: &CurrentUser,
     org_id: &str,
@@ -58,7 +60,7 @@ pub(super) async fn type_access(
 
 /// A record the caller may read, with its type and the caller's access; 404 for a record of
 /// another org or one hidden from them.
-pub(super) async fn record_access(
+pub(crate) async fn record_access(
     state: &AppState,
     user: &CurrentUser,
     record_id: &str,
@@ -122,37 +124,19 @@ pub(super) async fn check_and_index(
     Ok(())
 }
 
-/// Gives `record` its name from the series.
-pub(super) async fn assign_name(
-    work: &mut UnitOfWork,
-    resolved: &ResolvedType,
-    record: &mut RecordRow,
-) -> Result<()> {
-    if let Some(series) = &resolved.schema.naming {
-        let period = naming::period(series, now_ms());
-        let number =
-            store::counters::next(work.tx(), &record.org_id, &record.record_type, &period).await?;
-        record.name = naming::name(series, &period, number);
-        record.named = true;
+/// Refuses the generic create (and import) of a type whose records another route creates.
+pub(super) fn refuse_created_elsewhere(resolved: &ResolvedType) -> Result<()> {
+    match resolved
+        .kind
+        .as_ref()
+        .and_then(|kind| kind.created_through())
+    {
+        Some(route) => Err(ApiError::conflict(
+            "created_elsewhere",
+            format!("{} records are created through {route}", resolved.name),
+        )),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-async fn announce(
-    state: &AppState,
-    work: &mut UnitOfWork,
-    access: &RecordAccess,
-    record: &RecordRow,
-    kind: &'static str,
-) -> Result<()> {
-    let readers = events::readers(&state.db, access, record).await?;
-    work.emit_all(events::to_readers(
-        &record.org_id,
-        &readers,
-        kind,
-        &wire(record, access),
-    ));
-    Ok(())
 }
 
 /// Create a record.
@@ -167,7 +151,7 @@ async fn create_record(
     Path((org_id, slug)): Path<(String, String)>,
     Json(body): Json<NewRecord>,
 ) -> Result<(StatusCode, Json<Record>)> {
-    let body: Map<String, Value> = body.fields.into_iter().collect();
+    let mut body: Map<String, Value> = body.fields.into_iter().collect();
     let (resolved, access) = type_access(&state, &user, &org_id, &slug).await?;
     if access.scope(Action::Write) == Scope::None {
         return Err(forbidden(Action::Write, ResourceKind::Record));
@@ -175,34 +159,69 @@ async fn create_record(
     if resolved.archived {
         return Err(ApiError::conflict("type_archived", "the type is archived"));
     }
+    refuse_created_elsewhere(&resolved)?;
+    if let Some(kind) = &resolved.kind {
+        let save = Save {
+            db: &state.db,
+            org_id: &org_id,
+            user_id: user.id(),
+        };
+        kind.fill(&save, &mut body, None).await?;
+    }
     let prepared = rules::prepare(&resolved.schema, resolved.kind.as_deref(), &body, None)
         .map_err(ApiError::Validation)?;
+    let mut work = state.writes.begin().await?;
+    let record = insert_new(
+        &state.db,
+        &mut work,
+        &resolved,
+        &access,
+        &org_id,
+        user.id(),
+        prepared,
+    )
+    .await?;
+    work.commit().await?;
+    Ok((StatusCode::CREATED, Json(wire(&record, &access))))
+}
+
+/// Writes a new record of checked data in `work`: named (from the series when the type
+/// numbers at creation), its ids and unique values checked, indexed, its history begun, fed to
+/// search and announced.
+pub(crate) async fn insert_new(
+    db: &Db,
+    work: &mut UnitOfWork,
+    resolved: &ResolvedType,
+    access: &RecordAccess,
+    org_id: &str,
+    user_id: &str,
+    prepared: rules::Prepared,
+) -> Result<RecordRow> {
     let now = now_ms();
     let id = new_id();
     let mut record = RecordRow {
         name: naming::provisional(&id),
         id,
-        org_id: org_id.clone(),
-        record_type: slug.clone(),
+        org_id: org_id.to_owned(),
+        record_type: resolved.slug.clone(),
         named: false,
         version: 1,
         state: resolved.schema.initial_state().map(str::to_owned),
         data: prepared.data,
         amended_from: None,
         amend_root: None,
-        created_by: user.id().to_owned(),
+        created_by: user_id.to_owned(),
         created_at: now,
         updated_at: now,
     };
     name_from_field(&resolved.schema, &mut record);
-    let mut work = state.writes.begin().await?;
     let numbered_now = resolved
         .schema
         .naming
         .as_ref()
         .is_some_and(|n| n.at == NamingAt::Create);
     if numbered_now {
-        assign_name(&mut work, &resolved, &mut record).await?;
+        assign_name(work, resolved, &mut record).await?;
     }
     if !store::records::insert(work.tx(), &record).await? {
         return Err(ApiError::conflict(
@@ -210,14 +229,14 @@ async fn create_record(
             "a record of this type already has this name",
         ));
     }
-    check_and_index(&mut work, &resolved, &record, &prepared.references).await?;
+    check_and_index(work, resolved, &record, &prepared.references).await?;
     let changes = history::diff(&Map::new(), &record.data);
     store::history::append(
         work.tx(),
         &NewEntry {
-            org_id: &org_id,
+            org_id,
             record_id: &record.id,
-            user_id: Some(user.id()),
+            user_id: Some(user_id),
             kind: "created",
             changes: &changes,
             action: None,
@@ -225,10 +244,9 @@ async fn create_record(
         },
     )
     .await?;
-    crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
-    announce(&state, &mut work, &access, &record, "record.created").await?;
-    work.commit().await?;
-    Ok((StatusCode::CREATED, Json(wire(&record, &access))))
+    crate::records::feed::upsert(work, &resolved.schema, &record)?;
+    announce(db, work, access, &record, "record.created").await?;
+    Ok(record)
 }
 
 /// List a type's records: filters, sort, keyset cursor, totals over the filtered set.
@@ -330,7 +348,15 @@ async fn update_record(
             message: "the record is in a final state; cancel and amend it instead".into(),
         });
     }
-    let input: Map<String, Value> = body.fields.into_iter().collect();
+    let mut input: Map<String, Value> = body.fields.into_iter().collect();
+    if let Some(kind) = &resolved.kind {
+        let save = Save {
+            db: &state.db,
+            org_id: &before.org_id,
+            user_id: user.id(),
+        };
+        kind.fill(&save, &mut input, Some(&before.data)).await?;
+    }
     let prepared = rules::prepare(
         &resolved.schema,
         resolved.kind.as_deref(),
@@ -371,7 +397,7 @@ async fn update_record(
     )
     .await?;
     crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
-    announce(&state, &mut work, &access, &record, "record.updated").await?;
+    announce(&state.db, &mut work, &access, &record, "record.updated").await?;
     work.commit().await?;
     Ok(Json(wire(&record, &access)).into_response())
 }
@@ -464,64 +490,16 @@ async fn transition_record(
     if let Some(kind) = &resolved.kind {
         kind.on_transition(before.state.as_deref(), &transition.to, &mut record.data);
     }
-    record.version += 1;
-    record.updated_at = now_ms();
     let mut work = state.writes.begin().await?;
-    let numbered_here = resolved
-        .schema
-        .naming
-        .as_ref()
-        .is_some_and(|n| n.at == NamingAt::Transition)
-        && !record.named
-        && record.amend_root.is_none();
-    if numbered_here {
-        assign_name(&mut work, &resolved, &mut record).await?;
-    }
-    if !store::records::update(work.tx(), &record, before.version).await? {
-        return Err(ApiError::conflict(
-            "stale_version",
-            "the record changed meanwhile; reload it",
-        ));
-    }
-    store::index::write(work.tx(), &resolved.schema, &record)
-        .await?
-        .map_err(|f| ApiError::invalid_field(&f, "is already used by another record"))?;
-    let mut changes = history::diff(&before.data, &record.data);
-    changes.insert(
-        0,
-        atrium_client::wire::FieldChange {
-            field: "state".into(),
-            before: before.state.clone().into(),
-            after: record.state.clone().into(),
-        },
-    );
-    if before.name != record.name {
-        store::companions::rename_discussion(work.tx(), &record.org_id, &record.id, &record.name)
-            .await?;
-        changes.insert(
-            1,
-            atrium_client::wire::FieldChange {
-                field: "name".into(),
-                before: before.name.clone().into(),
-                after: record.name.clone().into(),
-            },
-        );
-    }
-    store::history::append(
-        work.tx(),
-        &NewEntry {
-            org_id: &record.org_id,
-            record_id: &record.id,
-            user_id: Some(user.id()),
-            kind: "transitioned",
-            changes: &changes,
-            action: Some(&body.action),
-            comment,
-        },
+    let step = Step {
+        action: &body.action,
+        user_id: Some(user.id()),
+        comment,
+    };
+    let record = step::commit(
+        &state.db, &mut work, &resolved, &access, &before, record, step,
     )
     .await?;
-    crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
-    announce(&state, &mut work, &access, &record, "record.transitioned").await?;
     work.commit().await?;
     Ok(Json(wire(&record, &access)))
 }
@@ -611,7 +589,7 @@ async fn amend_record(
     )
     .await?;
     crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
-    announce(&state, &mut work, &access, &record, "record.created").await?;
+    announce(&state.db, &mut work, &access, &record, "record.created").await?;
     work.commit().await?;
     Ok((StatusCode::CREATED, Json(wire(&record, &access))))
 }

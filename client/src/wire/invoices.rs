@@ -1,0 +1,134 @@
+//! Invoicing: the organisation's invoice settings, payments, sending and invoices from time.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Record;
+
+/// `GET/PUT /orgs/{org}/invoice-settings`: who issues the org's invoices and how they look.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceSettings {
+    /// The seller's name on invoices (the organisation's name when empty).
+    #[serde(default)]
+    pub legal_name: String,
+    /// The seller's address, one line per line.
+    #[serde(default)]
+    pub address: String,
+    /// VAT number, GSTIN, EIN…
+    #[serde(default)]
+    pub tax_id: String,
+    /// What the tax id is called on the invoice ("VAT", "GSTIN"; "Tax ID" when empty).
+    #[serde(default)]
+    pub tax_id_label: String,
+    /// What a plain tax is called in the tax summary ("VAT", "Sales tax"; "Tax" when empty).
+    #[serde(default)]
+    pub tax_name: String,
+    /// The seller's two-digit GST state code; set, new invoices are GST invoices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_code: Option<String>,
+    /// Printed under the seller, and the reply-to of invoice e-mail.
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    /// An image file of the org (PNG, JPEG or SVG) printed at the top of invoices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_file: Option<String>,
+    /// How to pay: label and value each ("IBAN", "DE89 …").
+    #[serde(default)]
+    pub payment_details: Vec<PaymentDetail>,
+    /// `#rrggbb`.
+    #[serde(default = "default_accent")]
+    pub accent_color: String,
+    /// One line at the foot of every page.
+    #[serde(default)]
+    pub footer_text: String,
+    /// `a4` or `letter`.
+    #[serde(default = "default_paper")]
+    pub paper: String,
+    /// Days after the due date on which an unpaid invoice's client is reminded (each once);
+    /// empty: no reminders.
+    #[serde(default = "default_reminder_days")]
+    pub reminder_days: Vec<u32>,
+}
+
+fn default_accent() -> String {
+    "#1f4e79".into()
+}
+
+fn default_paper() -> String {
+    "a4".into()
+}
+
+fn default_reminder_days() -> Vec<u32> {
+    vec![3, 7, 14]
+}
+
+impl Default for InvoiceSettings {
+    fn default() -> Self {
+        InvoiceSettings {
+            legal_name: String::new(),
+            address: String::new(),
+            tax_id: String::new(),
+            tax_id_label: String::new(),
+            tax_name: String::new(),
+            state_code: None,
+            email: String::new(),
+            phone: String::new(),
+            logo_file: None,
+            payment_details: Vec::new(),
+            accent_color: default_accent(),
+            footer_text: String::new(),
+            paper: default_paper(),
+            reminder_days: default_reminder_days(),
+        }
+    }
+}
+
+/// One line of an invoice's payment details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PaymentDetail {
+    pub label: String,
+    pub value: String,
+}
+
+/// `POST /records/{invoice}/payments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewPayment {
+    /// Minor units of the invoice's currency; at most the amount due.
+    pub amount: i64,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `bank_transfer` (default), `card`, `cash`, `cheque`, `direct_debit`, `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// A payment recorded, and the invoice as it now stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PaymentRecorded {
+    pub payment: Record,
+    pub invoice: Record,
+}
+
+/// `POST /records/{invoice}/send`: the e-mail goes to `to` (the client's invoice address when
+/// absent) with the PDF attached.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SendInvoice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The answer to a send: the invoice (issued, if it was a draft) and the recipients queued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvoiceSent {
+    pub invoice: Record,
+    pub to: String,
+    pub cc: Vec<String>,
+}
