@@ -34,6 +34,12 @@ const RecordView = lazy(() => records().then((m) => ({ default: m.RecordView }))
 const NewRecord = lazy(() => records().then((m) => ({ default: m.NewRecord })))
 const TypeDesigner = lazy(() => records().then((m) => ({ default: m.TypeDesigner })))
 const RecordsNav = lazy(() => records().then((m) => ({ default: m.RecordsNav })))
+// Invoices (editor with live totals, PDF, send, payments, settings): their own chunk.
+const invoices = () => import('./pages/invoices')
+const InvoiceList = lazy(() => invoices().then((m) => ({ default: m.InvoiceList })))
+const InvoicePage = lazy(() => invoices().then((m) => ({ default: m.InvoicePage })))
+const NewInvoice = lazy(() => invoices().then((m) => ({ default: m.NewInvoice })))
+const InvoiceSettingsPage = lazy(() => invoices().then((m) => ({ default: m.InvoiceSettingsPage })))
 
 /** Sections of a project; boards and records join this list with their own screens. */
 export const PROJECT_SECTIONS: { key: string, label: string }[] = [
@@ -85,6 +91,10 @@ const appRoutes: [string, Screen][] = [
   ['/o/:org/records/:type/new', (p) => <Suspense fallback={<Spinner />}><NewRecord key={p.type} org={p.org} type={p.type} /></Suspense>],
   ['/o/:org/records/:type/design', (p) => <Suspense fallback={<Spinner />}><TypeDesigner key={p.type} org={p.org} type={p.type} /></Suspense>],
   ['/o/:org/records/:type/:record', (p) => <Suspense fallback={<Spinner />}><RecordView key={p.record} org={p.org} type={p.type} record={p.record} /></Suspense>],
+  ['/o/:org/invoices', (p) => <Suspense fallback={<Spinner />}><InvoiceList org={p.org} /></Suspense>],
+  ['/o/:org/invoices/new', (p) => <Suspense fallback={<Spinner />}><NewInvoice org={p.org} /></Suspense>],
+  ['/o/:org/invoices/settings', (p) => <Suspense fallback={<Spinner />}><InvoiceSettingsPage org={p.org} /></Suspense>],
+  ['/o/:org/invoices/:invoice', (p) => <Suspense fallback={<Spinner />}><InvoicePage key={p.invoice} org={p.org} id={p.invoice} /></Suspense>],
   ['/o/:org/p/:project/settings', (p) => <ProjectSettings org={p.org} project={p.project} />]
 ]
 
@@ -311,6 +321,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
               <a class={'nav-item' + (path.value === `/o/${org}/timesheet` ? ' active' : '')} href={`/o/${org}/timesheet`}>Timesheet</a>
               <a class={'nav-item' + (path.value === `/o/${org}/records` ? ' active' : path.value.startsWith(`/o/${org}/records/`) ? ' active-parent' : '')} href={`/o/${org}/records`}>Records</a>
               {path.value.startsWith(`/o/${org}/records`) && <Suspense fallback={null}><RecordsNav org={org} /></Suspense>}
+              <a class={'nav-item' + (path.value === `/o/${org}/invoices` ? ' active' : path.value.startsWith(`/o/${org}/invoices/`) ? ' active-parent' : '')} href={`/o/${org}/invoices`} aria-current={path.value === `/o/${org}/invoices` ? 'page' : undefined}>Invoices</a>
               <div class='nav-group'>
                 <div class='nav-heading'>Projects</div>
                 {projects.value.map((p) => (

@@ -1026,7 +1026,7 @@ export interface paths {
             cookie?: never;
         };
         /** The org's chat settings. */
-        get: operations["get_settings"];
+        get: operations["chat_get_settings"];
         /** Choose who may mention @channel/@all/@here and the warning threshold (owners and admins). */
         put: operations["update_settings"];
         post?: never;
@@ -1102,6 +1102,24 @@ export interface paths {
         post?: never;
         /** Revoke a pending invitation: its link stops working. */
         delete: operations["revoke_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/invoice-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The org's invoice settings (the defaults until someone saves them). */
+        get: operations["invoices_get_settings"];
+        /** Replace the org's invoice settings (those who manage every invoice: accountants, admins). */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1801,6 +1819,63 @@ export interface paths {
         get: operations["record_history"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a payment against an invoice: partial payments add up; more than the amount due is
+         *     refused.
+         */
+        post: operations["record_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice as a PDF (a draft's pages say so). */
+        get: operations["invoice_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{record}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * E-mail the invoice with its PDF attached, through the job queue. A draft is issued
+         *     (numbered, read-only) by sending it; a sent invoice may be sent again.
+         */
+        post: operations["send_invoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2902,6 +2977,45 @@ export interface components {
             /** @description Business roles the person will hold. */
             roles?: string[];
         };
+        /** @description The answer to a send: the invoice (issued, if it was a draft) and the recipients queued. */
+        InvoiceSent: {
+            cc: string[];
+            invoice: components["schemas"]["Record"];
+            to: string;
+        };
+        /** @description `GET/PUT /orgs/{org}/invoice-settings`: who issues the org's invoices and how they look. */
+        InvoiceSettings: {
+            /** @description `#rrggbb`. */
+            accent_color?: string;
+            /** @description The seller's address, one line per line. */
+            address?: string;
+            /** @description Printed under the seller, and the reply-to of invoice e-mail. */
+            email?: string;
+            /** @description One line at the foot of every page. */
+            footer_text?: string;
+            /** @description The seller's name on invoices (the organisation's name when empty). */
+            legal_name?: string;
+            /** @description An image file of the org (PNG, JPEG or SVG) printed at the top of invoices. */
+            logo_file?: string | null;
+            /** @description `a4` or `letter`. */
+            paper?: string;
+            /** @description How to pay: label and value each ("IBAN", "DE89 …"). */
+            payment_details?: components["schemas"]["PaymentDetail"][];
+            phone?: string;
+            /**
+             * @description Days after the due date on which an unpaid invoice's client is reminded (each once);
+             *     empty: no reminders.
+             */
+            reminder_days?: number[];
+            /** @description The seller's two-digit GST state code; set, new invoices are GST invoices. */
+            state_code?: string | null;
+            /** @description VAT number, GSTIN, EIN… */
+            tax_id?: string;
+            /** @description What the tax id is called on the invoice ("VAT", "GSTIN"; "Tax ID" when empty). */
+            tax_id_label?: string;
+            /** @description What a plain tax is called in the tax summary ("VAT", "Sales tax"; "Tax" when empty). */
+            tax_name?: string;
+        };
         /** @description One refused item of a request about many. */
         ItemError: {
             field: string;
@@ -3090,6 +3204,19 @@ export interface components {
             name: string;
             /** Format: int32 */
             wip_limit?: number | null;
+        };
+        /** @description `POST /records/{invoice}/payments`. */
+        NewPayment: {
+            /**
+             * Format: int64
+             * @description Minor units of the invoice's currency; at most the amount due.
+             */
+            amount: number;
+            /** @description `YYYY-MM-DD`. */
+            date: string;
+            /** @description `bank_transfer` (default), `card`, `cash`, `cheque`, `direct_debit`, `other`. */
+            method?: string | null;
+            reference?: string | null;
         };
         /** @description `POST /orgs/{org}/records/{type}`: the type's fields at the top level. */
         NewRecord: {
@@ -3654,6 +3781,16 @@ export interface components {
         PasswordResetRequest: {
             email: string;
         };
+        /** @description One line of an invoice's payment details. */
+        PaymentDetail: {
+            label: string;
+            value: string;
+        };
+        /** @description A payment recorded, and the invoice as it now stands. */
+        PaymentRecorded: {
+            invoice: components["schemas"]["Record"];
+            payment: components["schemas"]["Record"];
+        };
         /** @description One row of the role × resource type × action table. */
         PermissionRule: {
             /**
@@ -4001,6 +4138,15 @@ export interface components {
             next?: string | null;
             /** @description How many readable entities match, over all pages. */
             total: number;
+        };
+        /**
+         * @description `POST /records/{invoice}/send`: the e-mail goes to `to` (the client's invoice address when
+         *     absent) with the PDF attached.
+         */
+        SendInvoice: {
+            cc?: string[];
+            message?: string | null;
+            to?: string | null;
         };
         /** @description `session.revoked`. */
         SessionRevoked: {
@@ -7784,7 +7930,7 @@ export interface operations {
             };
         };
     };
-    get_settings: {
+    chat_get_settings: {
         parameters: {
             query?: never;
             header?: never;
@@ -8031,6 +8177,99 @@ export interface operations {
             };
             /** @description No such pending invitation */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    invoices_get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceSettings"];
+                };
+            };
+            /** @description The caller's roles cannot read invoices */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceSettings"];
+                };
+            };
+            /** @description The caller's roles cannot manage every invoice */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Field errors; nothing saved */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10649,6 +10888,170 @@ export interface operations {
             };
             /** @description No such record */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPayment"];
+            };
+        };
+        responses: {
+            /** @description The payment, and the invoice as it now stands */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentRecorded"];
+                };
+            };
+            /** @description The caller's roles cannot record payments */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invoice is a draft, paid or void */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Field errors (an amount over the amount due); nothing written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    invoice_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invoice cannot be typeset as it is */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendInvoice"];
+            };
+        };
+        responses: {
+            /** @description Queued; the invoice as it now stands */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceSent"];
+                };
+            };
+            /** @description The caller's roles cannot send invoices */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invoice is void */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No recipient, a bad address, or the draft cannot be issued */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
