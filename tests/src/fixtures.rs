@@ -53,6 +53,24 @@ pub async fn call_json(
     )
 }
 
+/// Creates a record of type `slug` in `org`; panics unless the answer is 201.
+pub async fn create_record(
+    user: &TestUser,
+    org: &str,
+    slug: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let (status, record) = call_json(
+        user,
+        reqwest::Method::POST,
+        &format!("/api/v1/orgs/{org}/records/{slug}"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{slug}: {record}");
+    record
+}
+
 /// Waits until the file's current version's text extraction is done, failed or skipped (at
 /// most `within`); returns `GET /files/{file}/text`.
 pub async fn extraction_finished(

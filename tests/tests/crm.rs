@@ -4,22 +4,10 @@
 //! sales run the pipeline, accountants and viewers read it, another org's 404.
 
 use atrium_client::wire::OrgRole;
-use atrium_tests::fixtures::{self, TestUser, call_json as call};
+use atrium_tests::fixtures::{self, TestUser, call_json as call, create_record as create};
 use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn create(user: &TestUser, org: &str, slug: &str, body: Value) -> Value {
-    let (status, record) = call(
-        user,
-        Method::POST,
-        &format!("/api/v1/orgs/{org}/records/{slug}"),
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{slug}: {record}");
-    record
-}
 
 async fn step(user: &TestUser, record: &Value, action: &str) -> Value {
     let id = record["id"].as_str().unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use atrium_client::wire::OrgRole;
 use atrium_tests::dates::{civil_date, today};
-use atrium_tests::fixtures::{self, TestUser, call_json as call};
+use atrium_tests::fixtures::{self, TestUser, call_json as call, create_record as create};
 use atrium_tests::mail::{mails_to_containing, message_ids, wait_for_mail_containing};
 use atrium_tests::services::{self, PrivateSmtp, free_port};
 use atrium_tests::{Backend, TestServer, TestServerBuilder, backend_tests};
@@ -68,18 +68,6 @@ async fn books(server: TestServer) -> Books {
         sam,
         eve,
     }
-}
-
-async fn create(user: &TestUser, org: &str, slug: &str, body: Value) -> Value {
-    let (status, record) = call(
-        user,
-        Method::POST,
-        &format!("/api/v1/orgs/{org}/records/{slug}"),
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{slug}: {record}");
-    record
 }
 
 fn id(record: &Value) -> &str {

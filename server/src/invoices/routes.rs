@@ -24,7 +24,6 @@ use crate::records::routes::{ResolvedType, record_access, type_access, wire};
 use crate::records::step::{self, Step};
 use crate::records::store::history::NewEntry;
 use crate::records::store::records::RecordRow;
-use crate::records::workflow;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -179,21 +178,7 @@ async fn send_invoice(
     let comment = format!("e-mailed to {recipients}");
     let mut work = state.writes.begin().await?;
     let invoice = if before.state.as_deref() == Some(states::DRAFT) {
-        let workflow_def = resolved
-            .schema
-            .workflow
-            .as_ref()
-            .ok_or(workflow::Refusal::NotFromHere)?;
-        let transition = workflow::find(workflow_def, before.state.as_deref(), kind::SEND)
-            .ok_or(workflow::Refusal::NotFromHere)?;
-        workflow::check(
-            transition,
-            &access.roles(),
-            before.created_by == user.id(),
-            &before.data,
-        )?;
-        let mut record = before.clone();
-        record.state = Some(transition.to.clone());
+        let record = step::take(&resolved, &access, &before, kind::SEND)?;
         let step = Step {
             action: kind::SEND,
             user_id: Some(user.id()),

@@ -9,7 +9,7 @@ use atrium_client::wire::{FieldChange, NamingAt};
 use super::routes::{ResolvedType, wire};
 use super::store::history::NewEntry;
 use super::store::records::RecordRow;
-use super::{events, history, naming, store};
+use super::{events, history, naming, store, workflow};
 use crate::authz::records::RecordAccess;
 use crate::db::{Db, now_ms};
 use crate::error::{ApiError, Result};
@@ -22,6 +22,36 @@ pub struct Step<'a> {
     /// The person; `None` when the server took the step.
     pub user_id: Option<&'a str>,
     pub comment: Option<&'a str>,
+}
+
+/// `before` as it is once the caller takes `action`: the transition from its state, checked
+/// against the caller's roles, self-approval and its condition; the new state set and the
+/// type's reaction applied. Nothing is written until [`commit`].
+pub fn take(
+    resolved: &ResolvedType,
+    access: &RecordAccess,
+    before: &RecordRow,
+    action: &str,
+) -> Result<RecordRow> {
+    let workflow_def = resolved
+        .schema
+        .workflow
+        .as_ref()
+        .ok_or(workflow::Refusal::NotFromHere)?;
+    let transition = workflow::find(workflow_def, before.state.as_deref(), action)
+        .ok_or(workflow::Refusal::NotFromHere)?;
+    workflow::check(
+        transition,
+        &access.roles(),
+        before.created_by == access.user_id(),
+        &before.data,
+    )?;
+    let mut record = before.clone();
+    record.state = Some(transition.to.clone());
+    if let Some(kind) = &resolved.kind {
+        kind.on_transition(before.state.as_deref(), &transition.to, &mut record.data);
+    }
+    Ok(record)
 }
 
 /// Writes `record` — `before` with a new state and whatever the step changed in its data —

@@ -32,7 +32,7 @@ use crate::records::rules::{self, Target};
 use crate::records::step::{self, Step, announce, assign_name};
 use crate::records::store::history::NewEntry;
 use crate::records::store::records::RecordRow;
-use crate::records::{events, history, naming, query, store, value, workflow};
+use crate::records::{events, history, naming, query, store, value};
 use crate::state::AppState;
 use crate::write::UnitOfWork;
 
@@ -472,24 +472,7 @@ async fn transition_record(
             "must be at most 2000 characters",
         ));
     }
-    let workflow_def = resolved
-        .schema
-        .workflow
-        .as_ref()
-        .ok_or(workflow::Refusal::NotFromHere)?;
-    let transition = workflow::find(workflow_def, before.state.as_deref(), &body.action)
-        .ok_or(workflow::Refusal::NotFromHere)?;
-    workflow::check(
-        transition,
-        &access.roles(),
-        before.created_by == user.id(),
-        &before.data,
-    )?;
-    let mut record = before.clone();
-    record.state = Some(transition.to.clone());
-    if let Some(kind) = &resolved.kind {
-        kind.on_transition(before.state.as_deref(), &transition.to, &mut record.data);
-    }
+    let record = step::take(&resolved, &access, &before, &body.action)?;
     let mut work = state.writes.begin().await?;
     let step = Step {
         action: &body.action,
