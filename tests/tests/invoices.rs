@@ -43,11 +43,15 @@ struct Books {
 }
 
 async fn books(server: TestServer) -> Books {
-    let alice = fixtures::operator_user(&server, "alice").await;
-    let bob = fixtures::operator_user(&server, "bob").await;
-    let vic = fixtures::operator_user(&server, "vic").await;
-    let sam = fixtures::operator_user(&server, "sam").await;
-    let eve = fixtures::operator_user(&server, "eve").await;
+    // Addresses of this test's own: the SMTP sink (and the invitations in it) is shared by
+    // every test that runs at the same time.
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let user = |name: &str| format!("{name}-{tag}");
+    let alice = fixtures::operator_user(&server, &user("alice")).await;
+    let bob = fixtures::operator_user(&server, &user("bob")).await;
+    let vic = fixtures::operator_user(&server, &user("vic")).await;
+    let sam = fixtures::operator_user(&server, &user("sam")).await;
+    let eve = fixtures::operator_user(&server, &user("eve")).await;
     let org = fixtures::create_org(&alice, "Acme").await.id;
     fixtures::create_org(&eve, "Other").await;
     for (user, role) in [
