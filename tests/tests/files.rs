@@ -103,11 +103,16 @@ async fn uploaded(user: &TestUser, project: &str, name: &str, bytes: &[u8]) -> V
     body
 }
 
-/// Starts an upload over a raw socket declaring `declared` file bytes, sends `sent` of them and
-/// waits for the answer's head (the status line and headers), which comes before the rest.
-async fn refusal_head_with_body_unsent(w: &Workspace, declared: usize, sent: usize) -> String {
-    use tokio::io::AsyncReadExt;
-    let head = fixtures::multipart_head("partial.bin");
+/// Starts an upload of `name` over a raw socket declaring `declared` file bytes and sends
+/// `sent` of them (seeded noise); the rest is left to the caller (or never sent).
+async fn partial_upload(
+    w: &Workspace,
+    name: &str,
+    declared: usize,
+    sent: usize,
+    seed: u64,
+) -> tokio::net::TcpStream {
+    let head = fixtures::multipart_head(name);
     let address = w.server.url().trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
     let request = format!(
@@ -120,8 +125,16 @@ async fn refusal_head_with_body_unsent(w: &Workspace, declared: usize, sent: usi
     );
     socket.write_all(request.as_bytes()).await.unwrap();
     socket.write_all(&head).await.unwrap();
-    socket.write_all(&noise(sent, 9)).await.unwrap();
+    socket.write_all(&noise(sent, seed)).await.unwrap();
     socket.flush().await.unwrap();
+    socket
+}
+
+/// Starts an upload declaring `declared` file bytes, sends `sent` of them and waits for the
+/// answer's head (the status line and headers), which comes before the rest.
+async fn refusal_head_with_body_unsent(w: &Workspace, declared: usize, sent: usize) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut socket = partial_upload(w, "partial.bin", declared, sent, 9).await;
     let mut answer = Vec::new();
     let mut buffer = [0u8; 4096];
     while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -477,21 +490,7 @@ storage_tests! {
         // 9 MiB of a declared 20 MiB: past one S3 part, so a multipart upload is under way.
         let declared = 20 * 1024 * 1024;
         let sent = 9 * 1024 * 1024;
-        let head = fixtures::multipart_head("cut.bin");
-        let address = w.server.url().trim_start_matches("http://").to_owned();
-        let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
-        let request = format!(
-            "POST /api/v1/projects/{}/files HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
-             Content-Type: {}\r\nContent-Length: {}\r\n\r\n",
-            w.project.id,
-            w.owner.token,
-            fixtures::multipart_content_type(),
-            head.len() + declared + fixtures::multipart_tail().len()
-        );
-        socket.write_all(request.as_bytes()).await.unwrap();
-        socket.write_all(&head).await.unwrap();
-        socket.write_all(&noise(sent, 3)).await.unwrap();
-        socket.flush().await.unwrap();
+        let socket = partial_upload(&w, "cut.bin", declared, sent, 3).await;
         eventually("the upload to reach storage", || async { objects(&w).await.1 > 0 }).await;
         drop(socket);
 
