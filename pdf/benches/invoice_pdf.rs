@@ -72,12 +72,25 @@ fn mib(value: Option<f64>) -> String {
     value.map_or_else(|| "?".into(), |v| format!("{v:.0} MiB"))
 }
 
-/// Pages of a PDF typst wrote: its page objects, `/Type /Page` (not `/Pages`).
-fn pages(pdf: &[u8]) -> usize {
-    const NEEDLE: &[u8] = b"/Type /Page";
-    pdf.windows(NEEDLE.len() + 1)
-        .filter(|w| w.starts_with(NEEDLE) && w[NEEDLE.len()] != b's')
-        .count()
+/// Pages of a PDF typst wrote: the count in its page tree, `/Type/Pages/Count N`.
+fn pages(pdf: &[u8]) -> Option<usize> {
+    const NEEDLE: &[u8] = b"/Type/Pages/Count ";
+    let at = pdf.windows(NEEDLE.len()).position(|w| w == NEEDLE)? + NEEDLE.len();
+    let digits = pdf[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&pdf[at..at + digits])
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// The CPU time this process has used so far (user and system, all threads), from
+/// `/proc/self/stat` in clock ticks of 10 ms; `None` off Linux.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn ms(d: Duration) -> String {
@@ -103,6 +116,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         renderer.render_invoice(&doc)?;
     }
     let rss_before = memory_mib("VmRSS");
+    let cpu_before = cpu_time();
     let mut times = Vec::with_capacity(options.iterations);
     for _ in 0..options.iterations {
         let started = Instant::now();
@@ -110,6 +124,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         times.push(started.elapsed());
         assert!(pdf == first, "renders differ");
     }
+    let cpu_per_render = cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| (after - before) / options.iterations as u32);
     times.sort();
     if let Some(path) = &options.out {
         std::fs::write(path, &first)?;
@@ -117,7 +134,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "invoice PDF, {} lines, {} pages, {} bytes; fonts loaded in {}, first render {}",
         options.lines,
-        pages(&first),
+        pages(&first).map_or_else(|| "?".into(), |n| n.to_string()),
         first.len(),
         ms(fonts_loaded),
         ms(cold)
@@ -129,6 +146,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         ms(percentile(&times, 90.0)),
         ms(percentile(&times, 99.0)),
         ms(*times.last().expect("at least one render")),
+    );
+    println!(
+        "CPU time per render (user + system, all threads): {}",
+        cpu_per_render.map_or_else(|| "?".into(), ms)
     );
     println!(
         "memory: peak RSS {}; RSS {} before the timed renders, {} after",

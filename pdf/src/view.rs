@@ -4,6 +4,8 @@
 //! The template only lays out strings; all formatting lives here where it is unit-tested, and
 //! the data reaches typst as JSON, so no text of the invoice is ever evaluated as markup.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 use typst::foundations::Bytes;
@@ -41,11 +43,12 @@ pub(crate) struct View<'a> {
     dates: Vec<Row>,
     seller: PartyView<'a>,
     client: PartyView<'a>,
-    logo: Option<&'static str>,
-    currency: &'static str,
-    show_tax_code: bool,
-    show_discount: bool,
-    lines: Vec<LineView<'a>>,
+    logo: Option<LogoView>,
+    /// The lines table's columns: number, description, tax code (when a line has one),
+    /// quantity, unit price, discount (when a line has one), tax rate, amount.
+    columns: Vec<ColumnView>,
+    /// The lines table's body, row after row, one string per cell of `columns`.
+    line_cells: Vec<Cow<'a, str>>,
     tax_rows: Vec<TaxRowView<'a>>,
     totals: Vec<Row>,
     amount_due: Row,
@@ -55,6 +58,20 @@ pub(crate) struct View<'a> {
     footer: &'a str,
     paper: &'static str,
 }
+
+/// Where the template finds the logo, and which way it is sized.
+#[derive(Serialize)]
+struct LogoView {
+    path: &'static str,
+    /// Printed [`LOGO_MAX_WIDTH_MM`] wide, because at [`LOGO_HEIGHT_MM`] high it would be
+    /// wider than that.
+    wide: bool,
+}
+
+/// A logo is printed this high…
+const LOGO_HEIGHT_MM: f64 = 15.0;
+/// …unless that makes it wider than this (the template uses the same figures).
+const LOGO_MAX_WIDTH_MM: f64 = 70.0;
 
 #[derive(Serialize)]
 struct Row {
@@ -78,17 +95,32 @@ struct PartyView<'a> {
     contact: Vec<&'a str>,
 }
 
+/// A column of the lines table.
 #[derive(Serialize)]
-struct LineView<'a> {
-    no: String,
-    description: &'a str,
-    tax_code: &'a str,
-    quantity: String,
-    unit_price: String,
-    discount: String,
-    tax: String,
-    amount: String,
+struct ColumnView {
+    head: String,
+    /// `left` or `right`.
+    align: &'static str,
+    /// The description: it takes the width the other columns leave.
+    fill: bool,
+    /// The few cells likely to be the column's widest, by [`estimated_width`]; the template
+    /// measures these (and the head) to size the column, instead of laying out every cell.
+    widest: Vec<String>,
 }
+
+impl ColumnView {
+    fn new(head: impl Into<String>, align: &'static str) -> Self {
+        ColumnView {
+            head: head.into(),
+            align,
+            fill: false,
+            widest: Vec::new(),
+        }
+    }
+}
+
+/// How many candidates for the widest cell of a column the template measures.
+const WIDEST_CANDIDATES: usize = 3;
 
 #[derive(Serialize)]
 struct TaxRowView<'a> {
@@ -136,27 +168,58 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
             format!("has {} lines; at most {MAX_LINES}", doc.lines.len()),
         ));
     }
-    let mut lines = Vec::with_capacity(doc.lines.len());
+    let show_tax_code = doc.lines.iter().any(|line| line.tax_code.is_some());
+    let show_discount = doc
+        .lines
+        .iter()
+        .any(|line| !line.discount_percent.is_zero());
+    let mut line_cells: Vec<Cow<'_, str>> = Vec::with_capacity(doc.lines.len() * 8);
     for (index, line) in doc.lines.iter().enumerate() {
         let field = |name: &str| format!("lines[{index}].{name}");
         multi_line(&field("description"), &line.description, 2_000)?;
         if let Some(code) = &line.tax_code {
             single_line(&field("tax_code"), code, 16)?;
         }
-        lines.push(LineView {
-            no: (index + 1).to_string(),
-            description: line.description.trim(),
-            tax_code: line.tax_code.as_deref().unwrap_or(""),
-            quantity: format_decimal(line.quantity),
-            unit_price: amount(line.unit_price),
-            discount: if line.discount_percent.is_zero() {
-                String::new()
+        line_cells.push((index + 1).to_string().into());
+        line_cells.push(line.description.trim().into());
+        if show_tax_code {
+            line_cells.push(line.tax_code.as_deref().unwrap_or("").trim().into());
+        }
+        line_cells.push(format_decimal(line.quantity).into());
+        line_cells.push(amount(line.unit_price).into());
+        if show_discount {
+            line_cells.push(if line.discount_percent.is_zero() {
+                Cow::Borrowed("")
             } else {
-                format_percent(line.discount_percent)
-            },
-            tax: format_percent(line.tax_rate_percent),
-            amount: amount(line.amount),
-        });
+                format_percent(line.discount_percent).into()
+            });
+        }
+        line_cells.push(format_percent(line.tax_rate_percent).into());
+        line_cells.push(amount(line.amount).into());
+    }
+    let mut columns = vec![ColumnView::new("No.", "right"), {
+        let mut description = ColumnView::new("Description", "left");
+        description.fill = true;
+        description
+    }];
+    if show_tax_code {
+        columns.push(ColumnView::new("Tax code", "left"));
+    }
+    columns.push(ColumnView::new("Qty", "right"));
+    columns.push(ColumnView::new("Unit price", "right"));
+    if show_discount {
+        columns.push(ColumnView::new("Discount", "right"));
+    }
+    columns.push(ColumnView::new("Tax", "right"));
+    columns.push(ColumnView::new(
+        format!("Amount ({})", doc.currency.code()),
+        "right",
+    ));
+    let count = columns.len();
+    for (index, column) in columns.iter_mut().enumerate() {
+        if !column.fill {
+            column.widest = widest_cells(line_cells.iter().skip(index).step_by(count));
+        }
     }
 
     let described: usize = doc.lines.iter().map(|line| line.description.len()).sum();
@@ -263,14 +326,12 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
         dates,
         seller,
         client,
-        logo: logo.as_ref().map(|(format, _)| format.path()),
-        currency: doc.currency.code(),
-        show_tax_code: doc.lines.iter().any(|line| line.tax_code.is_some()),
-        show_discount: doc
-            .lines
-            .iter()
-            .any(|line| !line.discount_percent.is_zero()),
-        lines,
+        logo: logo.as_ref().map(|logo| LogoView {
+            path: logo.format.path(),
+            wide: logo.aspect_ratio * LOGO_HEIGHT_MM > LOGO_MAX_WIDTH_MM,
+        }),
+        columns,
+        line_cells,
         tax_rows,
         totals,
         amount_due,
@@ -290,9 +351,38 @@ pub(crate) fn prepare(doc: &InvoiceDocument, fonts: Vec<&'static str>) -> Result
     let data = serde_json::to_vec(&view).map_err(|err| Error::Typeset(err.to_string()))?;
     Ok(Prepared {
         data: Bytes::new(data),
-        logo,
+        logo: logo.map(|logo| (logo.format, logo.data)),
         date: issue,
     })
+}
+
+/// The distinct cells of a column with the largest [`estimated_width`], widest first.
+fn widest_cells<'c>(cells: impl Iterator<Item = &'c Cow<'c, str>>) -> Vec<String> {
+    let mut ranked: Vec<(u32, &str)> = cells
+        .map(|cell| (estimated_width(cell), cell.as_ref()))
+        .collect();
+    ranked.sort_unstable_by(|a, b| b.cmp(a));
+    ranked.dedup();
+    ranked
+        .into_iter()
+        .take(WIDEST_CANDIDATES)
+        .map(|(_, cell)| cell.to_string())
+        .collect()
+}
+
+/// A rough width of `text` in half-ems: enough to pick the widest few cells of a column, which
+/// the template then measures exactly. (Figures are set tabular, all one width.)
+fn estimated_width(text: &str) -> u32 {
+    text.chars()
+        .map(|c| match c {
+            '.' | ',' | ':' | ';' | '\'' | '!' | '|' | '(' | ')' | 'i' | 'j' | 'l' | 'I' | 'f'
+            | 't' | 'r' => 1,
+            ' ' | '\u{a0}' | '-' => 1,
+            'M' | 'W' | 'm' | 'w' | '%' | '@' | '—' => 3,
+            c if u32::from(c) >= 0x2E80 => 4,
+            _ => 2,
+        })
+        .sum()
 }
 
 /// `-amount`, printed for discounts and payments; refused for the one `i64` without a negation.
@@ -379,7 +469,7 @@ fn party<'a>(field: &str, party: &'a Party) -> Result<PartyView<'a>> {
 
 /// Accepts PNG, JPEG and SVG logos that decode, under [`MAX_LOGO_BYTES`]. (Decoding is
 /// memoised by typst, so the compile that follows does not decode again.)
-fn check_logo(bytes: &[u8]) -> Result<(LogoFormat, Bytes)> {
+fn check_logo(bytes: &[u8]) -> Result<Logo> {
     if bytes.len() > MAX_LOGO_BYTES {
         return Err(Error::InvalidLogo(format!(
             "is {} bytes; at most {MAX_LOGO_BYTES}",
@@ -393,7 +483,8 @@ fn check_logo(bytes: &[u8]) -> Result<(LogoFormat, Bytes)> {
         Some(ImageFormat::Vector(VectorFormat::Svg)) => LogoFormat::Svg,
         _ => return Err(unsupported_logo()),
     };
-    let decoded: Result<(), String> = match format {
+    // Width over height, as printed (after any EXIF rotation).
+    let decoded: Result<f64, String> = match format {
         LogoFormat::Png | LogoFormat::Jpg => {
             let (exchange, header) = if format == LogoFormat::Png {
                 (ExchangeFormat::Png, image::ImageFormat::Png)
@@ -411,15 +502,31 @@ fn check_logo(bytes: &[u8]) -> Result<(LogoFormat, Bytes)> {
                 )));
             }
             RasterImage::plain(data.clone(), exchange)
-                .map(drop)
+                .map(|image| f64::from(image.width()) / f64::from(image.height()))
                 .map_err(|reason| reason.to_string())
         }
         LogoFormat::Svg => SvgImage::new(data.clone())
-            .map(drop)
+            .map(|image| image.width() / image.height())
             .map_err(|_| "not a well-formed SVG document".to_string()),
     };
-    decoded.map_err(|reason| Error::InvalidLogo(format!("could not be read: {reason}")))?;
-    Ok((format, data))
+    let aspect_ratio =
+        decoded.map_err(|reason| Error::InvalidLogo(format!("could not be read: {reason}")))?;
+    if !(aspect_ratio.is_finite() && aspect_ratio > 0.0) {
+        return Err(Error::InvalidLogo("has no width or no height".into()));
+    }
+    Ok(Logo {
+        format,
+        data,
+        aspect_ratio,
+    })
+}
+
+/// A logo that decodes.
+#[derive(Debug)]
+struct Logo {
+    format: LogoFormat,
+    data: Bytes,
+    aspect_ratio: f64,
 }
 
 fn unsupported_logo() -> Error {
@@ -533,7 +640,7 @@ mod tests {
     #[test]
     fn logos_must_be_png_jpeg_or_svg_and_decode() {
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/></svg>"#;
-        assert_eq!(check_logo(svg).unwrap().0, LogoFormat::Svg);
+        assert_eq!(check_logo(svg).unwrap().format, LogoFormat::Svg);
         assert!(matches!(
             check_logo(b"GIF89a...."),
             Err(Error::InvalidLogo(_))
@@ -558,9 +665,9 @@ mod tests {
 
     #[test]
     fn logos_with_too_many_pixels_are_refused_before_decoding() {
-        assert_eq!(check_logo(&png(300, 80)).unwrap().0, LogoFormat::Png);
+        assert_eq!(check_logo(&png(300, 80)).unwrap().format, LogoFormat::Png);
         assert_eq!(
-            check_logo(&png(MAX_LOGO_PIXELS, 1)).unwrap().0,
+            check_logo(&png(MAX_LOGO_PIXELS, 1)).unwrap().format,
             LogoFormat::Png
         );
         // A few hundred bytes that would decode to a wide strip, or (below) to 64 gigabytes.
@@ -574,6 +681,22 @@ mod tests {
         bomb[16..20].copy_from_slice(&131_072u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&131_072u32.to_be_bytes());
         assert!(matches!(check_logo(&bomb), Err(Error::InvalidLogo(_))));
+    }
+
+    #[test]
+    fn the_widest_cells_of_a_column_are_found_without_measuring() {
+        let cells: Vec<Cow<'_, str>> =
+            ["9.00", "1,234.50", "999.99", "1,111.11", "1,234.50", "12.5"]
+                .into_iter()
+                .map(Cow::Borrowed)
+                .collect();
+        assert_eq!(
+            widest_cells(cells.iter()),
+            ["1,234.50", "1,111.11", "999.99"]
+        );
+        assert!(estimated_width("WWW") > estimated_width("iii"));
+        assert!(estimated_width("東京") > estimated_width("AB"));
+        assert!(widest_cells(std::iter::empty()).is_empty());
     }
 
     #[test]

@@ -210,6 +210,34 @@ fn the_same_invoice_gives_the_same_bytes() {
 }
 
 #[test]
+fn renders_on_several_threads_at_once_give_the_same_bytes() {
+    let docs = [
+        sample::eur_invoice(60),
+        sample::inr_gst_invoice(),
+        sample::eur_invoice(7),
+    ];
+    let alone: Vec<Vec<u8>> = docs.iter().map(render).collect();
+    // Each thread's cache eviction empties the cache the others are using: slower, never
+    // different.
+    let docs = &docs;
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..6)
+            .map(|n| {
+                let which = n % docs.len();
+                scope.spawn(move || (which, render(&docs[which])))
+            })
+            .collect();
+        for thread in threads {
+            let (which, pdf) = thread.join().unwrap();
+            assert!(
+                pdf == alone[which],
+                "document {which} differs when rendered concurrently"
+            );
+        }
+    });
+}
+
+#[test]
 fn a_200_line_invoice_runs_over_pages_with_the_table_header_on_each() {
     let doc = sample::eur_invoice(200);
     let pdf = render(&doc);
@@ -273,6 +301,41 @@ fn png_jpeg_and_svg_logos_are_embedded() {
         }
         assert_contains(&text(&pdf, None), "INV-2026-00042");
     }
+}
+
+/// The resolution (x, y) a raster logo is printed at, from `pdfimages -list`.
+fn logo_ppi(pdf: &[u8]) -> (f64, f64) {
+    let images = poppler("pdfimages", &["-list"], pdf);
+    let row = images.lines().nth(2).expect("one image");
+    let columns: Vec<&str> = row.split_whitespace().collect();
+    (columns[12].parse().unwrap(), columns[13].parse().unwrap())
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(width, height, image::Rgb([31, 78, 121]))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn a_logo_is_15_mm_high_or_at_most_70_mm_wide() {
+    let mut doc = sample::eur_invoice(2);
+    // 300 × 150 px printed 15 mm (0.59 in) high: 30 mm wide, 254 ppi both ways.
+    doc.logo = Some(png(300, 150));
+    let (x, y) = logo_ppi(&render(&doc));
+    assert!(
+        (x - 254.0).abs() < 2.0 && (y - 254.0).abs() < 2.0,
+        "{x} × {y} ppi"
+    );
+    // 4,000 × 100 px at 15 mm high would be 600 mm wide; at 70 mm (2.76 in) wide: 1,451 ppi.
+    doc.logo = Some(png(4_000, 100));
+    let (x, y) = logo_ppi(&render(&doc));
+    assert!(
+        (x - 1451.0).abs() < 3.0 && (y - 1451.0).abs() < 3.0,
+        "{x} × {y} ppi"
+    );
 }
 
 #[test]
