@@ -40,6 +40,11 @@ const InvoiceList = lazy(() => invoices().then((m) => ({ default: m.InvoiceList 
 const InvoicePage = lazy(() => invoices().then((m) => ({ default: m.InvoicePage })))
 const NewInvoice = lazy(() => invoices().then((m) => ({ default: m.NewInvoice })))
 const InvoiceSettingsPage = lazy(() => invoices().then((m) => ({ default: m.InvoiceSettingsPage })))
+// Clients, a client's page and the deal pipeline with its forecast: their own chunk.
+const crm = () => import('./pages/crm')
+const ClientList = lazy(() => crm().then((m) => ({ default: m.ClientList })))
+const ClientPage = lazy(() => crm().then((m) => ({ default: m.ClientPage })))
+const Pipeline = lazy(() => crm().then((m) => ({ default: m.Pipeline })))
 
 /** Sections of a project; boards and records join this list with their own screens. */
 export const PROJECT_SECTIONS: { key: string, label: string }[] = [
@@ -95,6 +100,9 @@ const appRoutes: [string, Screen][] = [
   ['/o/:org/invoices/new', (p) => <Suspense fallback={<Spinner />}><NewInvoice org={p.org} /></Suspense>],
   ['/o/:org/invoices/settings', (p) => <Suspense fallback={<Spinner />}><InvoiceSettingsPage org={p.org} /></Suspense>],
   ['/o/:org/invoices/:invoice', (p) => <Suspense fallback={<Spinner />}><InvoicePage key={p.invoice} org={p.org} id={p.invoice} /></Suspense>],
+  ['/o/:org/clients', (p) => <Suspense fallback={<Spinner />}><ClientList org={p.org} /></Suspense>],
+  ['/o/:org/clients/:client', (p) => <Suspense fallback={<Spinner />}><ClientPage key={p.client} org={p.org} id={p.client} /></Suspense>],
+  ['/o/:org/pipeline', (p) => <Suspense fallback={<Spinner />}><Pipeline org={p.org} /></Suspense>],
   ['/o/:org/p/:project/settings', (p) => <ProjectSettings org={p.org} project={p.project} />]
 ]
 
@@ -322,6 +330,8 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
               <a class={'nav-item' + (path.value === `/o/${org}/records` ? ' active' : path.value.startsWith(`/o/${org}/records/`) ? ' active-parent' : '')} href={`/o/${org}/records`}>Records</a>
               {path.value.startsWith(`/o/${org}/records`) && <Suspense fallback={null}><RecordsNav org={org} /></Suspense>}
               <a class={'nav-item' + (path.value === `/o/${org}/invoices` ? ' active' : path.value.startsWith(`/o/${org}/invoices/`) ? ' active-parent' : '')} href={`/o/${org}/invoices`} aria-current={path.value === `/o/${org}/invoices` ? 'page' : undefined}>Invoices</a>
+              <a class={'nav-item' + (path.value === `/o/${org}/clients` ? ' active' : path.value.startsWith(`/o/${org}/clients/`) ? ' active-parent' : '')} href={`/o/${org}/clients`} aria-current={path.value === `/o/${org}/clients` ? 'page' : undefined}>Clients</a>
+              <a class={'nav-item' + (path.value === `/o/${org}/pipeline` ? ' active' : '')} href={`/o/${org}/pipeline`} aria-current={path.value === `/o/${org}/pipeline` ? 'page' : undefined}>Pipeline</a>
               <div class='nav-group'>
                 <div class='nav-heading'>Projects</div>
                 {projects.value.map((p) => (
