@@ -336,6 +336,9 @@ pub struct OrgMember {
     #[serde(default)]
     pub roles: Vec<String>,
     pub joined_at: i64,
+    /// The member who manages them (approves their timesheets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
 }
 
 /// `POST /api/v1/orgs/{org}/members`.
@@ -386,6 +389,13 @@ pub struct ChangeRoleRequest {
     /// Replaces the member's business roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
+    /// The member's manager (another member), or `null` for none.
+    #[serde(
+        default,
+        deserialize_with = "boards::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub manager: Option<Option<String>>,
 }
 
 /// A business role of an organisation (`GET/POST /api/v1/orgs/{org}/roles`).
@@ -601,6 +611,7 @@ pub mod events;
 pub mod invoices;
 pub mod record_transitions;
 pub mod records;
+pub mod timesheets;
 pub use boards::*;
 pub use chat::*;
 pub use crm::*;
@@ -608,3 +619,4 @@ pub use events::*;
 pub use invoices::*;
 pub use record_transitions::*;
 pub use records::*;
+pub use timesheets::*;

@@ -68,6 +68,9 @@ pub enum AdminTask {
     /// Run the pass over unpaid invoices (overdue, reminders) as of a day; the server runs it
     /// on its own every `ATRIUM_INVOICES_PASS_SECS` for today. Safe beside a running server.
     InvoicePass(InvoicePassArgs),
+    /// Remind people who have not submitted last week's timesheet by the deadline (what the
+    /// hourly `timesheets.pass` job does), as of `--at`.
+    TimesheetPass(TimesheetPassArgs),
 }
 
 /// Arguments of `atrium admin invoice-pass`.
@@ -76,6 +79,14 @@ pub struct InvoicePassArgs {
     /// The day to run it for (`YYYY-MM-DD`, UTC); today when absent.
     #[arg(long)]
     pub date: Option<String>,
+}
+
+/// Arguments of `atrium admin timesheet-pass`.
+#[derive(Debug, Args)]
+pub struct TimesheetPassArgs {
+    /// The time to run it at (RFC 3339, e.g. `2026-12-07T12:00:00Z`); now when absent.
+    #[arg(long)]
+    pub at: Option<String>,
 }
 
 /// Search subcommands.
@@ -213,6 +224,10 @@ pub struct Config {
     /// Seconds between passes over unpaid invoices (overdue, reminders; each at most once).
     #[arg(long, env = "ATRIUM_INVOICES_PASS_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub invoices_pass_secs: u64,
+
+    /// Seconds between passes reminding people of last week's timesheet (each at most once).
+    #[arg(long, env = "ATRIUM_TIMESHEETS_PASS_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timesheets_pass_secs: u64,
 
     // --- Background jobs (mail delivery, text extraction) ---
     /// Jobs one node runs at once (text extraction runs one at a time within this).

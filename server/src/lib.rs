@@ -71,6 +71,7 @@ pub mod search;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod timesheets;
 pub mod timetrack;
 pub mod users;
 pub mod web;

@@ -104,6 +104,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 report.overdue, report.reminders
             );
         }
+        Command::Admin {
+            config,
+            task: AdminTask::TimesheetPass(args),
+        } => {
+            logging::init(config.log_format, &config.log);
+            let reminded = cli::timesheet_pass(&config, args).await?;
+            println!("timesheet pass: {reminded} people reminded of last week's timesheet");
+        }
         Command::Extract(_) => anyhow::bail!("`atrium extract` runs before the runtime is built"),
         Command::Search {
             config,

@@ -129,6 +129,10 @@ impl Server {
                 writes.clone(),
                 std::time::Duration::from_secs(config.invoices_pass_secs),
             ))
+            .register(crate::timesheets::reminders::TimesheetPassHandler::new(
+                writes.clone(),
+                std::time::Duration::from_secs(config.timesheets_pass_secs),
+            ))
             .register(crate::boards::due::DueSoonHandler::new(
                 writes.clone(),
                 std::time::Duration::from_secs(config.tasks_due_scan_secs),
@@ -148,6 +152,12 @@ impl Server {
                 .await
         {
             tracing::warn!(%error, "cannot queue the invoice pass");
+        }
+        if let Err(error) =
+            crate::jobs::recurring::ensure_scheduled(&writes, crate::timesheets::reminders::KIND)
+                .await
+        {
+            tracing::warn!(%error, "cannot queue the timesheet pass");
         }
         // The indexer follows the change feed from the index's last commit; on shutdown it
         // commits what it applied and closes the index (later rows are applied on next start).

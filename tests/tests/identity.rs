@@ -117,7 +117,7 @@ backend_tests! {
         assert_eq!(members.items.len(), 2, "the outsider changed nothing");
 
         // Org viewers cannot create projects; guests see only what they are added to.
-        let _: Value = owner.client.send(owner.client.request(Method::PATCH, &format!("/api/v1/orgs/{o}/members/{}", viewer.id())).json(&ChangeRoleRequest { role: Some(OrgRole::Guest), roles: None })).await.unwrap();
+        let _: Value = owner.client.send(owner.client.request(Method::PATCH, &format!("/api/v1/orgs/{o}/members/{}", viewer.id())).json(&ChangeRoleRequest { role: Some(OrgRole::Guest), roles: None, manager: None })).await.unwrap();
         let listed: Page<Project> = viewer.client.get(&format!("/api/v1/orgs/{o}/projects")).await.unwrap();
         assert_eq!(listed.items.len(), 1, "the guest still has the project they were added to");
         let (status, _) = call(&viewer.client, Method::POST, &format!("/api/v1/orgs/{o}/projects"), Some(json!({"name": "x"}))).await;

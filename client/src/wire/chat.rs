@@ -286,6 +286,15 @@ pub enum NotificationKind {
     TaskDueSoon,
     /// A task the user's task waited for was closed.
     TaskBlockerDone,
+    /// A timesheet the user approves was submitted (`channel_id` is the timesheet's id, as
+    /// for every timesheet notification).
+    TimesheetSubmitted,
+    /// The user's timesheet was approved.
+    TimesheetApproved,
+    /// The user's timesheet was rejected (`snippet` says why).
+    TimesheetRejected,
+    /// The user has not submitted last week's timesheet (`channel_id`: the timesheet, if any).
+    TimesheetDue,
 }
 
 /// An entry of the notification centre.

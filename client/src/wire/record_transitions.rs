@@ -13,7 +13,8 @@ pub struct AvailableTransition {
     pub allowed: bool,
     /// Why not, when not allowed: `permission` (the caller may not transition this record),
     /// `role` (none of their roles may take it), `self_approval` (the creator may not), or
-    /// `condition` (the record's fields do not meet it; `field` names the field).
+    /// `condition` (the record's fields do not meet it; `field` names the field), or `relation`
+    /// (the record's type reserves it to people it names: a timesheet's approvers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,6 +35,8 @@ pub enum FieldType {
     Phone,
     Url,
     User,
+    /// Several members: an array of user ids.
+    Users,
     Link,
     File,
     Table,

@@ -1,7 +1,7 @@
 //! Who may do what with a type's records: the policy's `record` rows, replaced per role and
 //! action by the type's own permission rows (`permissions` in its schema — the `record:<type>`
 //! rows of the one table). "Only own" (`own` scope) reaches the records the user created or is
-//! the `assignee` of.
+//! named in by one of the type's owner fields (`assignee`; a timesheet's person and approvers).
 
 use std::collections::HashMap;
 
@@ -11,12 +11,36 @@ use super::roles::org_role_name;
 use super::{Action, OrgAccess, Policy, ResourceKind, Scope, Subject, forbidden};
 use crate::error::{ApiError, Result};
 
-/// Whose a record is, for "only own" rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whose a record is, for "only own" rows: its creator and the users its owner fields name
+/// (a `user` field's id or a `users` field's list).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RecordOwner<'a> {
     pub created_by: &'a str,
-    /// The record's `assignee` field, when it has one.
-    pub assignee: Option<&'a str>,
+    pub data: &'a serde_json::Map<String, serde_json::Value>,
+    /// The fields naming owners ([`crate::records::registry::owner_fields`]).
+    pub fields: &'static [&'static str],
+}
+
+impl<'a> RecordOwner<'a> {
+    /// The users the owner fields name besides the creator, each once.
+    pub fn others(&self) -> Vec<&'a str> {
+        let mut users: Vec<&'a str> = Vec::new();
+        for field in self.fields {
+            let named: Vec<&'a str> = match self.data.get(*field) {
+                Some(serde_json::Value::String(user)) => vec![user.as_str()],
+                Some(serde_json::Value::Array(list)) => {
+                    list.iter().filter_map(serde_json::Value::as_str).collect()
+                }
+                _ => Vec::new(),
+            };
+            for user in named {
+                if !user.is_empty() && user != self.created_by && !users.contains(&user) {
+                    users.push(user);
+                }
+            }
+        }
+        users
+    }
 }
 
 /// A member's rights on one type's records.
@@ -40,7 +64,7 @@ fn rules(permissions: &[TypePermission]) -> HashMap<(String, Action), Scope> {
 
 /// Whether `user` owns `record` for "only own" rows.
 pub fn owns(user: &str, record: RecordOwner<'_>) -> bool {
-    record.created_by == user || record.assignee == Some(user)
+    record.created_by == user || record.others().contains(&user)
 }
 
 /// The widest scope `subject` holds for `action` under `policy` and the type's rows.

@@ -4,7 +4,7 @@ use std::io::Read as _;
 
 use atrium_client::wire::User;
 
-use crate::config::{Config, CreateUserArgs, InvoicePassArgs};
+use crate::config::{Config, CreateUserArgs, InvoicePassArgs, TimesheetPassArgs};
 use crate::db;
 use crate::error::ApiError;
 use crate::server::{StartError, open_database};
@@ -78,6 +78,38 @@ pub async fn invoice_pass(
             .ok_or_else(|| CliError::Invalid(format!("{date:?} is not a date as YYYY-MM-DD")))?,
         None => crate::invoices::reminders::today(),
     };
+    with_writes(config, |writes| async move {
+        crate::invoices::reminders::pass(&writes, today).await
+    })
+    .await
+}
+
+/// `atrium admin timesheet-pass`: the timesheet reminders as of `--at` (an RFC 3339 time; now
+/// when absent). The notifications it writes reach people on their next look.
+pub async fn timesheet_pass(config: &Config, args: TimesheetPassArgs) -> Result<usize, CliError> {
+    let now = match &args.at {
+        Some(at) => {
+            let parsed =
+                time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| CliError::Invalid(format!("{at:?} is not an RFC 3339 time")))?;
+            i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000)
+                .map_err(|_| CliError::Invalid(format!("{at:?} is out of range")))?
+        }
+        None => db::now_ms(),
+    };
+    with_writes(config, |writes| async move {
+        crate::timesheets::reminders::pass(&writes, now).await
+    })
+    .await
+}
+
+/// Runs `work` with the write path of the configured database (migrated first), as a server
+/// would: its events reach the event bus other nodes listen to.
+async fn with_writes<T, F, Fut>(config: &Config, work: F) -> Result<T, CliError>
+where
+    F: FnOnce(crate::write::Writes) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::error::ApiError>>,
+{
     let db = open_database(config).await?;
     db::migrate::run(&db).await.map_err(StartError::from)?;
     let stop = tokio_util::sync::CancellationToken::new();
@@ -91,13 +123,11 @@ pub async fn invoice_pass(
         crate::jobs::Jobs::default(),
         crate::feed::Wakers::default(),
     );
-    let report = crate::invoices::reminders::pass(&writes, today)
-        .await
-        .map_err(describe);
+    let outcome = work(writes).await.map_err(describe);
     stop.cancel();
     let _ = events_task.await;
     db.close().await;
-    report
+    outcome
 }
 
 fn read_password_from_stdin() -> Result<String, CliError> {

@@ -175,6 +175,24 @@ impl RecordKind for InvoiceKind {
     ) -> BoxFuture<'a, Result<(), ApiError>> {
         Box::pin(fill_from_client(save.db, save.org_id, input, previous))
     }
+
+    fn after_step<'a>(
+        &'a self,
+        _db: &'a Db,
+        work: &'a mut crate::write::UnitOfWork,
+        _before: &'a crate::records::store::records::RecordRow,
+        after: &'a crate::records::store::records::RecordRow,
+        _user_id: Option<&'a str>,
+        _comment: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(async move {
+            // A voided invoice bills nothing: the time it took may be invoiced again.
+            if after.state.as_deref() == Some(states::VOID) {
+                super::from_time::release(work.tx(), &after.id).await?;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// What a new invoice, or one whose client changes, takes from its client and the org's

@@ -15,7 +15,11 @@
 //! - [`reminders`] — the pass over time: overdue, reminders.
 //! - [`store`] — every SQL statement of the domain.
 //! - [`routes`] — settings, `pdf`, `send`, `payments`.
+//! - [`billing`] — a project's client and hourly rates.
+//! - [`from_time`] — a draft invoice from approved, not yet invoiced time.
 
+pub mod billing;
+pub mod from_time;
 pub mod kind;
 pub mod payment;
 pub mod pdf;

@@ -178,7 +178,7 @@ async fn send_invoice(
     let comment = format!("e-mailed to {recipients}");
     let mut work = state.writes.begin().await?;
     let invoice = if before.state.as_deref() == Some(states::DRAFT) {
-        let record = step::take(&resolved, &access, &before, kind::SEND)?;
+        let record = step::take(&resolved, &access, &before, kind::SEND, None)?;
         let step = Step {
             action: kind::SEND,
             user_id: Some(user.id()),

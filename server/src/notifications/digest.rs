@@ -101,5 +101,9 @@ fn what(kind: NotificationKind) -> &'static str {
         NotificationKind::TaskAssigned => "assigned you a task",
         NotificationKind::TaskDueSoon => "a task of yours is due tomorrow",
         NotificationKind::TaskBlockerDone => "finished a task yours waited for",
+        NotificationKind::TimesheetSubmitted => "submitted a timesheet for your approval",
+        NotificationKind::TimesheetApproved => "approved your timesheet",
+        NotificationKind::TimesheetRejected => "rejected your timesheet",
+        NotificationKind::TimesheetDue => "last week's timesheet is due",
     }
 }

@@ -18,6 +18,10 @@ fn kind_name(kind: NotificationKind) -> &'static str {
         NotificationKind::TaskAssigned => "task_assigned",
         NotificationKind::TaskDueSoon => "task_due_soon",
         NotificationKind::TaskBlockerDone => "task_blocker_done",
+        NotificationKind::TimesheetSubmitted => "timesheet_submitted",
+        NotificationKind::TimesheetApproved => "timesheet_approved",
+        NotificationKind::TimesheetRejected => "timesheet_rejected",
+        NotificationKind::TimesheetDue => "timesheet_due",
     }
 }
 
@@ -30,6 +34,10 @@ fn parse_kind(name: &str) -> Option<NotificationKind> {
         "task_assigned" => NotificationKind::TaskAssigned,
         "task_due_soon" => NotificationKind::TaskDueSoon,
         "task_blocker_done" => NotificationKind::TaskBlockerDone,
+        "timesheet_submitted" => NotificationKind::TimesheetSubmitted,
+        "timesheet_approved" => NotificationKind::TimesheetApproved,
+        "timesheet_rejected" => NotificationKind::TimesheetRejected,
+        "timesheet_due" => NotificationKind::TimesheetDue,
         _ => return None,
     })
 }

@@ -120,6 +120,26 @@ async fn change_role(
     };
     ensure_may_grant(access.role, role)?;
     ensure_may_grant(access.role, current.role)?;
+    let manager = match &body.manager {
+        Some(Some(manager)) => {
+            let is_member = store::member(&state.db, &org_id, manager).await?.is_some();
+            if !is_member {
+                return Err(ApiError::invalid_field(
+                    "manager",
+                    "is not a member of this organisation",
+                ));
+            }
+            if store::manages_up_to(&state.db, &org_id, manager, &member_id).await? {
+                return Err(ApiError::invalid_field(
+                    "manager",
+                    "would manage themselves (directly or through their managers)",
+                ));
+            }
+            Some(manager.clone())
+        }
+        Some(None) => None,
+        None => current.manager.clone(),
+    };
     let mut work = state.writes.begin().await?;
     if role != current.role {
         ensure_keeps_an_owner(
@@ -130,14 +150,17 @@ async fn change_role(
     }
     store::set_role(work.tx(), &org_id, &member_id, role).await?;
     authz::store::set_business_roles(work.tx(), &org_id, &member_id, &roles).await?;
+    if manager != current.manager {
+        store::set_manager(work.tx(), &org_id, &member_id, manager.as_deref()).await?;
+    }
     let event = Event::new(action::MEMBER_ROLE_CHANGED, Some(user.id()))
         .org(&org_id)
         .target("user", &member_id)
         .change(
             Some(
-                serde_json::json!({ "role": org_role_name(current.role), "roles": current.roles }),
+                serde_json::json!({ "role": org_role_name(current.role), "roles": current.roles, "manager": current.manager }),
             ),
-            Some(serde_json::json!({ "role": org_role_name(role), "roles": roles })),
+            Some(serde_json::json!({ "role": org_role_name(role), "roles": roles, "manager": manager })),
         );
     work.audit(&event, &client).await?;
     work.access_changed(
@@ -149,6 +172,7 @@ async fn change_role(
     Ok(Json(OrgMember {
         role,
         roles,
+        manager,
         ..current
     }))
 }

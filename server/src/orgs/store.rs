@@ -115,7 +115,7 @@ pub async fn name(db: &Db, org_id: &str) -> Result<Option<String>, sqlx::Error> 
 }
 
 const MEMBER_SELECT: &str =
-    "select m.user_id, m.role, m.created_at as joined_at, u.email, u.handle, u.name,
+    "select m.user_id, m.role, m.created_at as joined_at, m.manager_id, u.email, u.handle, u.name,
     u.created_at as user_created_at from org_members m join users u on u.id = m.user_id";
 
 fn member_from(row: &AnyRow) -> Result<OrgMember, sqlx::Error> {
@@ -124,7 +124,54 @@ fn member_from(row: &AnyRow) -> Result<OrgMember, sqlx::Error> {
         role: role_from(row, "role")?,
         roles: Vec::new(),
         joined_at: row.try_get("joined_at")?,
+        manager: row.try_get("manager_id")?,
     })
+}
+
+/// Sets (or clears) a member's manager.
+pub async fn set_manager(
+    tx: &mut Tx,
+    org_id: &str,
+    user_id: &str,
+    manager: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update org_members set manager_id = $3 where org_id = $1 and user_id = $2")
+        .bind(org_id)
+        .bind(user_id)
+        .bind(manager)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether following managers up from `manager` reaches `user` (making `manager` the manager
+/// of `user` would close a loop).
+pub async fn manages_up_to(
+    db: &Db,
+    org_id: &str,
+    manager: &str,
+    user: &str,
+) -> Result<bool, sqlx::Error> {
+    let mut current = Some(manager.to_owned());
+    let mut steps = 0;
+    while let Some(id) = current {
+        if id == user {
+            return Ok(true);
+        }
+        steps += 1;
+        if steps > 1_000 {
+            return Ok(true);
+        }
+        current = sqlx::query_scalar::<_, Option<String>>(
+            "select manager_id from org_members where org_id = $1 and user_id = $2",
+        )
+        .bind(org_id)
+        .bind(&id)
+        .fetch_optional(db.pool())
+        .await?
+        .flatten();
+    }
+    Ok(false)
 }
 
 /// Every member of an organisation, by name.

@@ -1,5 +1,5 @@
 //! Record changes into the change feed (kind `record`): the record's type, name, state, owners
-//! (creator and assignee, for "only own" readers) and its text for consumers (search, webhooks,
+//! (creator and the users its owner fields name, for "only own" readers) and its text for consumers (search, webhooks,
 //! automation). Search indexes the name and the text ([`TypeSchema::text_fields`]) and shows a
 //! record to those who may read it (`crate::search::record_grants`).
 
@@ -21,7 +21,11 @@ pub struct RecordPayload {
     pub state: Option<String>,
     /// The creator ("only own" readers see their own).
     pub author: String,
-    /// The `assignee` field's user, who also counts as an owner.
+    /// The users the type's owner fields name (`assignee`, a timesheet's person and
+    /// approvers), who also count as owners.
+    pub owners: Vec<String>,
+    /// The assignee, as feeds written before `owners` carried it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assignee: Option<String>,
     /// The record's text fields (a multi-select's options joined), one per line; the name
     /// itself is not repeated.
@@ -50,7 +54,13 @@ pub fn upsert(
         name: record.name.clone(),
         state: record.state.clone(),
         author: record.created_by.clone(),
-        assignee: record.owner().assignee.map(str::to_owned),
+        owners: record
+            .owner()
+            .others()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        assignee: None,
         body,
         data: record.data.clone(),
         created: record.created_at,

@@ -68,8 +68,8 @@ pub struct ListPlan {
     descending: bool,
     cursor: Option<Cursor>,
     pub limit: u32,
-    /// Only records this user owns ("only own": created by them or naming them as
-    /// `assignee`, as [`crate::authz::records::owns`] decides for a single record).
+    /// Only records this user owns ("only own": created by them or named by one of the type's
+    /// owner fields, as [`crate::authz::records::owns`] decides for a single record).
     pub only_owner: Option<String>,
 }
 
@@ -138,7 +138,12 @@ pub fn plan(schema: &TypeSchema, query: &HashMap<String, String>) -> Result<List
                     None => (text.as_str(), false),
                 };
                 sort = column(schema, name)
-                    .filter(|c| !matches!(c, Column::Field(_, FieldType::MultiSelect)))
+                    .filter(|c| {
+                        !matches!(
+                            c,
+                            Column::Field(_, FieldType::MultiSelect | FieldType::Users)
+                        )
+                    })
                     .ok_or_else(|| ApiError::invalid_field("sort", "is not a sortable field"))?;
                 descending = desc;
             }
@@ -272,9 +277,15 @@ impl ListPlan {
         }
         if let Some(user) = &self.only_owner {
             let user = sql.param(Param::Text(user.clone()));
-            // The assignee is a `user` field, indexed as text: one primary-key probe.
+            let fields: Vec<String> = crate::records::registry::owner_fields(record_type)
+                .iter()
+                .map(|f| sql.param(Param::Text((*f).to_owned())))
+                .collect();
+            // Owner fields are `user` (slot 0) or `users` (a slot per user) fields, indexed as
+            // text: probes of the primary key (record, field, slot).
             conditions.push(format!(
-                "(r.created_by = {user} or exists (select 1 from record_values o where o.record_id = r.id and o.field = 'assignee' and o.slot = 0 and o.txt = {user}))"
+                "(r.created_by = {user} or exists (select 1 from record_values o where o.record_id = r.id and o.field in ({}) and o.txt = {user}))",
+                fields.join(", ")
             ));
         }
         for filter in &self.filters {

@@ -13,8 +13,10 @@ use serde_json::{Map, Value};
 
 use super::schema::TypeSchema;
 use super::schema::check::Errors;
+use super::store::records::RecordRow;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::write::UnitOfWork;
 
 /// What a built-in type adds to its schema.
 pub trait RecordKind: Send + Sync {
@@ -47,6 +49,62 @@ pub trait RecordKind: Send + Sync {
     fn created_through(&self) -> Option<&'static str> {
         None
     }
+    /// The fields (`user` or `users`) naming the people who own a record besides its creator,
+    /// for the policy's "only own" rows.
+    fn owner_fields(&self) -> &'static [&'static str] {
+        DEFAULT_OWNER_FIELDS
+    }
+    /// Sets the fields only the server writes, from a save's checked data and the org, just
+    /// before it is stored (a timesheet's approvers: its person's manager and the managers of
+    /// its projects). The schema's rules have run; what this sets is stored as is.
+    fn derive<'a>(
+        &'a self,
+        _save: &'a Save<'a>,
+        _data: &'a mut Map<String, Value>,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+    /// Refuses a step the record's relations forbid the caller, or one lacking what it needs,
+    /// after the workflow's own checks (a timesheet is approved by an approver it names, never
+    /// by its person; a rejection gives a reason).
+    fn check_step(&self, _step: &StepCheck<'_>) -> Result<(), ApiError> {
+        Ok(())
+    }
+    /// Reacts to a step once it is written, in the same unit of work (notifies the people it
+    /// concerns, frees what a voided record held).
+    fn after_step<'a>(
+        &'a self,
+        _db: &'a Db,
+        _work: &'a mut UnitOfWork,
+        _before: &'a RecordRow,
+        _after: &'a RecordRow,
+        _user_id: Option<&'a str>,
+        _comment: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// Owners of every type: the `assignee` field.
+const DEFAULT_OWNER_FIELDS: &[&str] = &["assignee"];
+
+/// The owner fields of records of `slug` (custom types: `assignee`).
+pub fn owner_fields(slug: &str) -> &'static [&'static str] {
+    Registry::builtin()
+        .get(slug)
+        .map_or(DEFAULT_OWNER_FIELDS, |kind| kind.owner_fields())
+}
+
+/// A step about to be taken, for [`RecordKind::check_step`].
+pub struct StepCheck<'a> {
+    pub action: &'a str,
+    pub user_id: &'a str,
+    /// Whether the caller may write every record of the type (not only their own).
+    pub writes_all: bool,
+    pub record: &'a RecordRow,
+    pub comment: Option<&'a str>,
+    /// Whether the caller only asks which steps are open (no comment is given yet).
+    pub asking: bool,
 }
 
 /// Who saves a record, and where: what [`RecordKind::fill`] may read.
@@ -54,6 +112,8 @@ pub struct Save<'a> {
     pub db: &'a Db,
     pub org_id: &'a str,
     pub user_id: &'a str,
+    /// Whether the caller may write every record of the type, not only their own.
+    pub writes_all: bool,
 }
 
 /// The built-in types, by slug.
@@ -74,6 +134,7 @@ impl Registry {
             registry.register(Arc::new(crate::crm::deal::DealKind));
             registry.register(Arc::new(crate::invoices::kind::InvoiceKind));
             registry.register(Arc::new(crate::invoices::payment::PaymentKind));
+            registry.register(Arc::new(crate::timesheets::kind::TimesheetKind));
             registry
         })
     }

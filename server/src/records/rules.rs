@@ -317,7 +317,7 @@ fn check_rules(
             | FieldType::Email
             | FieldType::Phone
             | FieldType::Url => v.as_str().map(|s| Decimal::from(s.chars().count())),
-            FieldType::Table | FieldType::MultiSelect => {
+            FieldType::Table | FieldType::MultiSelect | FieldType::Users => {
                 v.as_array().map(|a| Decimal::from(a.len()))
             }
             t => as_decimal(t, v),
@@ -362,6 +362,19 @@ fn check_rules(
                 id: id.to_owned(),
             });
         }
+        if field.field_type == FieldType::Users
+            && let Some(users) = v.as_array()
+        {
+            for (i, user) in users.iter().enumerate() {
+                if let Some(id) = user.as_str() {
+                    references.push(Reference {
+                        path: format!("{path}[{i}]"),
+                        target: Target::User,
+                        id: id.to_owned(),
+                    });
+                }
+            }
+        }
         if field.field_type == FieldType::Table
             && let (Some(columns), Some(rows)) = (&field.fields, v.as_array())
         {
@@ -385,7 +398,7 @@ fn shown(field: &FieldDef, bound: &Option<Value>) -> String {
         | FieldType::Email
         | FieldType::Phone
         | FieldType::Url => " characters",
-        FieldType::Table | FieldType::MultiSelect => " items",
+        FieldType::Table | FieldType::MultiSelect | FieldType::Users => " items",
         _ => "",
     };
     format!("{}{unit}", text.unwrap_or_default())

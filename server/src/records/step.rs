@@ -6,11 +6,13 @@
 
 use atrium_client::wire::{FieldChange, NamingAt};
 
+use super::registry::StepCheck;
 use super::routes::{ResolvedType, wire};
 use super::store::history::NewEntry;
 use super::store::records::RecordRow;
 use super::{events, history, naming, store, workflow};
 use crate::authz::records::RecordAccess;
+use crate::authz::{Action, Scope};
 use crate::db::{Db, now_ms};
 use crate::error::{ApiError, Result};
 use crate::write::UnitOfWork;
@@ -25,13 +27,14 @@ pub struct Step<'a> {
 }
 
 /// `before` as it is once the caller takes `action`: the transition from its state, checked
-/// against the caller's roles, self-approval and its condition; the new state set and the
-/// type's reaction applied. Nothing is written until [`commit`].
+/// against the caller's roles, self-approval, its condition and the type's own rules; the new
+/// state set and the type's reaction applied. Nothing is written until [`commit`].
 pub fn take(
     resolved: &ResolvedType,
     access: &RecordAccess,
     before: &RecordRow,
     action: &str,
+    comment: Option<&str>,
 ) -> Result<RecordRow> {
     let workflow_def = resolved
         .schema
@@ -46,6 +49,16 @@ pub fn take(
         before.created_by == access.user_id(),
         &before.data,
     )?;
+    if let Some(kind) = &resolved.kind {
+        kind.check_step(&StepCheck {
+            action,
+            user_id: access.user_id(),
+            writes_all: access.scope(Action::Write) == Scope::All,
+            record: before,
+            comment,
+            asking: false,
+        })?;
+    }
     let mut record = before.clone();
     record.state = Some(transition.to.clone());
     if let Some(kind) = &resolved.kind {
@@ -121,6 +134,10 @@ pub async fn commit(
     .await?;
     super::feed::upsert(work, &resolved.schema, &record)?;
     announce(db, work, access, &record, "record.transitioned").await?;
+    if let Some(kind) = &resolved.kind {
+        kind.after_step(db, work, before, &record, step.user_id, step.comment)
+            .await?;
+    }
     Ok(record)
 }
 

@@ -266,6 +266,24 @@ pub fn normalize(
             }
             Value::from(chosen)
         }
+        Users => {
+            let Value::Array(items) = value else {
+                return Err("must be a list of user ids".into());
+            };
+            let mut chosen: Vec<String> = Vec::new();
+            for item in items {
+                match item {
+                    Value::String(s) if !s.trim().is_empty() && s.trim().len() <= 64 => {
+                        let s = s.trim().to_owned();
+                        if !chosen.contains(&s) {
+                            chosen.push(s);
+                        }
+                    }
+                    _ => return Err("must be a list of user ids".into()),
+                }
+            }
+            Value::from(chosen)
+        }
         Table => return Err("must be a list of rows".into()),
     };
     Ok(Some(stored))
@@ -284,7 +302,7 @@ pub fn index_values(field_type: FieldType, value: Option<&Value>) -> Vec<Indexed
         return vec![none()];
     };
     let one = match (field_type, value) {
-        (FieldType::MultiSelect, Value::Array(items)) => {
+        (FieldType::MultiSelect | FieldType::Users, Value::Array(items)) => {
             let all: Vec<Indexed> = items
                 .iter()
                 .filter_map(Value::as_str)

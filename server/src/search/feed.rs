@@ -5,7 +5,7 @@
 //! sequence still counts as read). A removal deletes the entity. Who may read an entity follows
 //! from where it lives, failing closed: a private or project-less message only its channel's
 //! members; anything else in a project whoever may read the project; a record the holders of
-//! its grants ([`super::record_grants`]: its type's readers, its creator and assignee where
+//! its grants ([`super::record_grants`]: its type's readers, its creator and owners where
 //! "only own" rules apply); anything else in no project every non-guest member of the org.
 //!
 //! The index stores the last sequence it applied in its own commits, and reads on from there;
@@ -200,7 +200,7 @@ pub fn to_op(change: &Change) -> Option<IndexOp> {
             access: Access::AnyGrant(super::record_grants::for_record(
                 &p.record_type,
                 &p.author,
-                p.assignee.as_deref(),
+                p.owners.iter().chain(&p.assignee).map(String::as_str),
             )),
             ..doc(Kind::Record, None, None, false)
         },
@@ -467,7 +467,7 @@ mod tests {
                 record_type: "order".into(),
                 name: "ORD-0001".into(),
                 author: "u1".into(),
-                assignee: Some("u2".into()),
+                owners: vec!["u2".into()],
                 body: "Widgets".into(),
                 created: 5,
                 updated: 9,

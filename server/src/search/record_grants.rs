@@ -1,11 +1,11 @@
 //! Who may find a record: the named grants a record is indexed with, and those a member holds.
 //!
 //! A record of type `T` is indexed with `record:T` — held by every member whose widest read
-//! scope on `T` is "all" — and with `record:T:own:<user>` for its creator and its assignee,
+//! scope on `T` is "all" — and with `record:T:own:<user>` for its creator and its owners,
 //! held by that user when their scope on `T` is "only own". What a member holds is computed
 //! from the policy at query time (the org's table, the type's own permission rows, the
 //! member's roles), so a change of any of them applies to the next search without reindexing.
-//! A record changes its grants only when its type, creator or assignee changes, and every such
+//! A record changes its grants only when its type, creator or owners change, and every such
 //! change is a save that re-indexes it.
 
 use atrium_client::wire::TypePermission;
@@ -27,10 +27,17 @@ fn own_grant(record_type: &str, user: &str) -> String {
 }
 
 /// The grants a record is indexed with.
-pub fn for_record(record_type: &str, created_by: &str, assignee: Option<&str>) -> Vec<String> {
+pub fn for_record<'a>(
+    record_type: &str,
+    created_by: &str,
+    owners: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
     let mut grants = vec![type_grant(record_type), own_grant(record_type, created_by)];
-    if let Some(assignee) = assignee.filter(|a| !a.is_empty() && *a != created_by) {
-        grants.push(own_grant(record_type, assignee));
+    for owner in owners {
+        let grant = own_grant(record_type, owner);
+        if !owner.is_empty() && owner != created_by && !grants.contains(&grant) {
+            grants.push(grant);
+        }
     }
     grants
 }
@@ -104,11 +111,11 @@ mod tests {
     #[test]
     fn a_record_is_found_by_its_readers_creator_and_assignee() {
         assert_eq!(
-            for_record("order", "u1", Some("u2")),
+            for_record("order", "u1", ["u2"]),
             ["record:order", "record:order:own:u1", "record:order:own:u2"]
         );
         assert_eq!(
-            for_record("order", "u1", Some("u1")),
+            for_record("order", "u1", ["u1"]),
             ["record:order", "record:order:own:u1"]
         );
     }

@@ -1117,8 +1117,25 @@ export interface paths {
         /** The org's invoice settings (the defaults until someone saves them). */
         get: operations["invoices_get_settings"];
         /** Replace the org's invoice settings (those who manage every invoice: accountants, admins). */
-        put: operations["put_settings"];
+        put: operations["invoices_put_settings"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/invoices/from-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build a draft invoice from approved, not yet invoiced time. */
+        post: operations["invoice_from_time"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1426,6 +1443,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/timesheet-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The org's timesheet settings (the defaults until someone saves them). */
+        get: operations["records_get_settings"];
+        /** Replace the org's timesheet settings (those who may write every timesheet: admins). */
+        put: operations["records_put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/unread": {
         parameters: {
             query?: never;
@@ -1462,6 +1497,24 @@ export interface paths {
         head?: never;
         /** Change a project's name, description, visibility or default role (managers). */
         patch: operations["update_project"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's billing: its client and hourly rates. */
+        get: operations["get_billing"];
+        /** Replace a project's client and hourly rates (its managers and org admins). */
+        put: operations["put_billing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/{project}/boards": {
@@ -2358,7 +2411,8 @@ export interface components {
             /**
              * @description Why not, when not allowed: `permission` (the caller may not transition this record),
              *     `role` (none of their roles may take it), `self_approval` (the creator may not), or
-             *     `condition` (the record's fields do not meet it; `field` names the field).
+             *     `condition` (the record's fields do not meet it; `field` names the field), or `relation`
+             *     (the record's type reserves it to people it names: a timesheet's approvers).
              */
             reason?: string | null;
             /** @description The state the record would move to. */
@@ -2453,6 +2507,8 @@ export interface components {
         };
         /** @description `PATCH /api/v1/orgs/{org}/members/{user}`. */
         ChangeRoleRequest: {
+            /** @description The member's manager (another member), or `null` for none. */
+            manager?: string | null;
             role?: null | components["schemas"]["OrgRole"];
             /** @description Replaces the member's business roles. */
             roles?: string[] | null;
@@ -2821,7 +2877,7 @@ export interface components {
          * @description The type of a field.
          * @enum {string}
          */
-        FieldType: "text" | "long_text" | "rich_text" | "number" | "integer" | "money" | "percent" | "date" | "datetime" | "duration" | "boolean" | "select" | "multi_select" | "email" | "phone" | "url" | "user" | "link" | "file" | "table";
+        FieldType: "text" | "long_text" | "rich_text" | "number" | "integer" | "money" | "percent" | "date" | "datetime" | "duration" | "boolean" | "select" | "multi_select" | "email" | "phone" | "url" | "user" | "users" | "link" | "file" | "table";
         /** @description A file in a project: its current version's name, size, type and hash. */
         FileInfo: {
             can?: null | components["schemas"]["Can"];
@@ -2976,6 +3032,18 @@ export interface components {
             role: components["schemas"]["OrgRole"];
             /** @description Business roles the person will hold. */
             roles?: string[];
+        };
+        /** @description `POST /orgs/{org}/invoices/from-time`. */
+        InvoiceFromTime: {
+            /** @description The client record. */
+            client: string;
+            /** @description First day, `YYYY-MM-DD`. */
+            from: string;
+            group?: components["schemas"]["TimeGrouping"];
+            /** @description Only this project of the client's (default: all of them). */
+            project?: string | null;
+            /** @description Last day, `YYYY-MM-DD`. */
+            to: string;
         };
         /** @description The answer to a send: the invoice (issued, if it was a draft) and the recipients queued. */
         InvoiceSent: {
@@ -3242,7 +3310,7 @@ export interface components {
          * @description What a notification is about.
          * @enum {string}
          */
-        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done";
+        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done" | "timesheet_submitted" | "timesheet_approved" | "timesheet_rejected" | "timesheet_due";
         /** @description `GET/PUT /api/v1/me/notification-settings`: account-wide notification choices. */
         NotificationSettings: {
             /** @description E-mail a digest of notifications missed while offline. */
@@ -3278,6 +3346,8 @@ export interface components {
         OrgMember: {
             /** Format: int64 */
             joined_at: number;
+            /** @description The member who manages them (approves their timesheets). */
+            manager?: string | null;
             role: components["schemas"]["OrgRole"];
             /** @description Business roles held besides the base role. */
             roles?: string[];
@@ -3590,6 +3660,8 @@ export interface components {
             items: {
                 /** Format: int64 */
                 joined_at: number;
+                /** @description The member who manages them (approves their timesheets). */
+                manager?: string | null;
                 role: components["schemas"]["OrgRole"];
                 /** @description Business roles held besides the base role. */
                 roles?: string[];
@@ -3877,6 +3949,15 @@ export interface components {
             updated_at: number;
             visibility: components["schemas"]["Visibility"];
         };
+        /**
+         * @description `GET/PUT /projects/{project}/billing`: the client a project's time is billed to and its
+         *     hourly rates.
+         */
+        ProjectBilling: {
+            /** @description The `client` record billed for the project's time. */
+            client?: string | null;
+            rates?: components["schemas"]["ProjectRate"][];
+        };
         /** @description A project's explicit member. */
         ProjectMember: {
             role: components["schemas"]["ProjectRole"];
@@ -3904,6 +3985,16 @@ export interface components {
             statuses: components["schemas"]["StatusCount"][];
             /** Format: int32 */
             unassigned: number;
+        };
+        /** @description One hourly rate of a project, in the minor units of its client's currency. */
+        ProjectRate: {
+            /**
+             * Format: int64
+             * @description Minor units per hour.
+             */
+            rate: number;
+            /** @description The person the rate is for; absent: the project's default rate. */
+            user_id?: string | null;
         };
         /**
          * @description A role in a project, from most to least capable.
@@ -4364,6 +4455,11 @@ export interface components {
             user_id: string;
         };
         /**
+         * @description How the lines of an invoice from time are grouped.
+         * @enum {string}
+         */
+        TimeGrouping: "task" | "person";
+        /**
          * @description `GET /api/v1/orgs/{org}/time?group=day|week`: minutes per period (a week is named by its
          *     Monday), per user and project, with totals.
          */
@@ -4434,6 +4530,26 @@ export interface components {
             task_key?: string | null;
             task_title?: string | null;
             user_id: string;
+        };
+        /** @description `GET/PUT /orgs/{org}/timesheet-settings`: when people are reminded of last week's timesheet. */
+        TimesheetSettings: {
+            /**
+             * Format: int32
+             * @description The hour (0–23, org time) of that day.
+             */
+            deadline_hour?: number;
+            /**
+             * Format: int32
+             * @description The day of the week after the timesheet's week by which it is due: 1 (Monday) to 7.
+             */
+            deadline_weekday?: number;
+            /** @description Whether the reminder goes out at all. */
+            reminders?: boolean;
+            /**
+             * Format: int32
+             * @description The org's offset from UTC in minutes (−720 to +840), for its weeks and deadline.
+             */
+            utc_offset_minutes?: number;
         };
         /** @description A session or API token as listed (never the secret itself). */
         TokenInfo: {
@@ -8226,7 +8342,7 @@ export interface operations {
             };
         };
     };
-    put_settings: {
+    invoices_put_settings: {
         parameters: {
             query?: never;
             header?: never;
@@ -8269,6 +8385,68 @@ export interface operations {
                 };
             };
             /** @description Field errors; nothing saved */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    invoice_from_time: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceFromTime"];
+            };
+        };
+        responses: {
+            /** @description The draft invoice */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Record"];
+                };
+            };
+            /** @description The caller's roles cannot write every invoice */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Some of the time was invoiced meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Field errors, missing rates, or no time to invoice */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9530,6 +9708,99 @@ export interface operations {
             };
         };
     };
+    records_get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimesheetSettings"];
+                };
+            };
+            /** @description The caller's roles cannot read timesheets */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    records_put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimesheetSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimesheetSettings"];
+                };
+            };
+            /** @description The caller's roles cannot manage every timesheet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Field errors; nothing saved */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     unread: {
         parameters: {
             query?: never;
@@ -9627,6 +9898,99 @@ export interface operations {
             };
             /** @description No such project */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_billing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client and rates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectBilling"];
+                };
+            };
+            /** @description Not a manager of the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_billing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectBilling"];
+            };
+        };
+        responses: {
+            /** @description As saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectBilling"];
+                };
+            };
+            /** @description Not a manager of the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Field errors; nothing saved */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

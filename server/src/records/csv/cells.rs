@@ -67,7 +67,7 @@ pub fn value(field: &FieldDef, cell: &str) -> Result<Option<Value>, String> {
             "false" | "FALSE" | "0" | "no" => Value::Bool(false),
             _ => return Err("must be true or false".into()),
         },
-        Table | MultiSelect => {
+        Table | MultiSelect | Users => {
             serde_json::from_str(text).map_err(|_| "must be a JSON list".to_owned())?
         }
         _ => Value::String(text.to_owned()),

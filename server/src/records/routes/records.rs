@@ -160,16 +160,20 @@ async fn create_record(
         return Err(ApiError::conflict("type_archived", "the type is archived"));
     }
     refuse_created_elsewhere(&resolved)?;
+    let save = Save {
+        db: &state.db,
+        org_id: &org_id,
+        user_id: user.id(),
+        writes_all: access.scope(Action::Write) == Scope::All,
+    };
     if let Some(kind) = &resolved.kind {
-        let save = Save {
-            db: &state.db,
-            org_id: &org_id,
-            user_id: user.id(),
-        };
         kind.fill(&save, &mut body, None).await?;
     }
-    let prepared = rules::prepare(&resolved.schema, resolved.kind.as_deref(), &body, None)
+    let mut prepared = rules::prepare(&resolved.schema, resolved.kind.as_deref(), &body, None)
         .map_err(ApiError::Validation)?;
+    if let Some(kind) = &resolved.kind {
+        kind.derive(&save, &mut prepared.data).await?;
+    }
     let mut work = state.writes.begin().await?;
     let record = insert_new(
         &state.db,
@@ -349,21 +353,25 @@ async fn update_record(
         });
     }
     let mut input: Map<String, Value> = body.fields.into_iter().collect();
+    let save = Save {
+        db: &state.db,
+        org_id: &before.org_id,
+        user_id: user.id(),
+        writes_all: access.scope(Action::Write) == Scope::All,
+    };
     if let Some(kind) = &resolved.kind {
-        let save = Save {
-            db: &state.db,
-            org_id: &before.org_id,
-            user_id: user.id(),
-        };
         kind.fill(&save, &mut input, Some(&before.data)).await?;
     }
-    let prepared = rules::prepare(
+    let mut prepared = rules::prepare(
         &resolved.schema,
         resolved.kind.as_deref(),
         &input,
         Some(&before.data),
     )
     .map_err(ApiError::Validation)?;
+    if let Some(kind) = &resolved.kind {
+        kind.derive(&save, &mut prepared.data).await?;
+    }
     let mut record = before.clone();
     record.data = prepared.data;
     name_from_field(&resolved.schema, &mut record);
@@ -472,7 +480,7 @@ async fn transition_record(
             "must be at most 2000 characters",
         ));
     }
-    let record = step::take(&resolved, &access, &before, &body.action)?;
+    let record = step::take(&resolved, &access, &before, &body.action, comment)?;
     let mut work = state.writes.begin().await?;
     let step = Step {
         action: &body.action,

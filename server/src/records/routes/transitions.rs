@@ -10,9 +10,10 @@ use utoipa_axum::routes;
 
 use super::records::record_access;
 use crate::auth::CurrentUser;
-use crate::authz::Action;
-use crate::error::Result;
+use crate::authz::{Action, Scope};
+use crate::error::{ApiError, Result};
 use crate::http::extract::{Json, Path};
+use crate::records::registry::StepCheck;
 use crate::records::workflow::{self, Refusal};
 use crate::state::AppState;
 
@@ -51,9 +52,29 @@ async fn list_transitions(
             } else {
                 None
             };
+            let relation = match (&resolved.kind, permitted, &refusal) {
+                (Some(kind), true, None) => kind
+                    .check_step(&StepCheck {
+                        action: &t.action,
+                        user_id: user.id(),
+                        writes_all: access.scope(Action::Write) == Scope::All,
+                        record: &record,
+                        comment: None,
+                        asking: true,
+                    })
+                    .err(),
+                _ => None,
+            };
             let (reason, field) = match (permitted, refusal) {
                 (false, _) => (Some("permission"), None),
-                (true, None) => (None, None),
+                (true, None) => match relation {
+                    None => (None, None),
+                    Some(ApiError::Refused { .. }) => (Some("self_approval"), None),
+                    Some(ApiError::Validation(errors)) => {
+                        (Some("condition"), errors.keys().next().cloned())
+                    }
+                    Some(_) => (Some("relation"), None),
+                },
                 (true, Some(Refusal::Role)) => (Some("role"), None),
                 (true, Some(Refusal::SelfApproval)) => (Some("self_approval"), None),
                 (true, Some(Refusal::Condition(field))) => (Some("condition"), Some(field)),

@@ -219,7 +219,7 @@ fn check_field(
         }
         _ => {}
     }
-    if field.unique && (!top || !value::indexable(kind) || kind == MultiSelect) {
+    if field.unique && (!top || !value::indexable(kind) || matches!(kind, MultiSelect | Users)) {
         errors.insert(
             format!("{path}.unique"),
             "only single-valued top-level fields can be unique".into(),
@@ -279,7 +279,7 @@ pub fn bound_of(kind: FieldType, bound: &serde_json::Value) -> Option<Decimal> {
         Text | LongText | Email | Phone | Url => {
             bound.as_u64().filter(|&n| n <= 100_000).map(Decimal::from)
         }
-        Table | MultiSelect => bound.as_u64().filter(|&n| n <= 10_000).map(Decimal::from),
+        Table | MultiSelect | Users => bound.as_u64().filter(|&n| n <= 10_000).map(Decimal::from),
         _ => None,
     }
 }

@@ -30,7 +30,8 @@ impl RecordRow {
     pub fn owner(&self) -> crate::authz::records::RecordOwner<'_> {
         crate::authz::records::RecordOwner {
             created_by: &self.created_by,
-            assignee: self.data.get("assignee").and_then(|v| v.as_str()),
+            data: &self.data,
+            fields: crate::records::registry::owner_fields(&self.record_type),
         }
     }
 }
