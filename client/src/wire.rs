@@ -350,6 +350,9 @@ pub struct AddMemberRequest {
     /// Business roles held besides the base role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
+    /// The member who will manage them (approves their timesheets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
 }
 
 /// The answer to adding a member: the invitation e-mailed to the address. It is the same
@@ -369,6 +372,9 @@ pub struct Invitation {
     /// Business roles the person will hold.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The member who will manage them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
     /// The member who sent it.
     pub invited_by: String,
     pub created_at: i64,

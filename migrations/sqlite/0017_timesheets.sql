@@ -3,6 +3,8 @@
 
 -- The member's manager (approves their timesheets); cleared when the manager leaves.
 alter table org_members add column manager_id text references users (id) on delete set null;
+-- The manager an invited person will have once they join.
+alter table invitations add column manager_id text references users (id) on delete set null;
 
 -- The client record a project's time is billed to.
 alter table projects add column client_id text references records (id) on delete set null;

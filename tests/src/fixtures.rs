@@ -296,6 +296,7 @@ pub async fn invite(owner: &TestUser, org: &str, email: &str, role: OrgRole) -> 
                 email: email.to_owned(),
                 role: role.as_str().to_owned(),
                 roles: None,
+                manager: None,
             },
         )
         .await

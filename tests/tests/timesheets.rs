@@ -2,11 +2,13 @@
 //! databases: a week prefilled from time entries, submitted, refused to its own person,
 //! rejected with a reason and approved by the person's manager; the approver's view and
 //! nobody else's; notifications each way; the approved, billable time invoiced exactly once
-//! (a second invoice finds nothing; deleting the draft frees it); and the reminder of last
+//! (a second invoice finds nothing; deleting the draft or voiding the invoice frees it), sent
+//! with its PDF and paid in two parts; and the reminder of last
 //! week's timesheet once the org's deadline passes, once per person.
 
 use atrium_client::wire::{OrgRole, ProjectRole, Visibility};
 use atrium_tests::fixtures::{self, TestUser, call_json as call, create_record as create};
+use atrium_tests::mail;
 use atrium_tests::{Backend, TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -21,6 +23,7 @@ struct Office {
     org: String,
     project: String,
     client: String,
+    client_email: String,
     tasks: [String; 2],
     alice: TestUser,
     mia: TestUser,
@@ -45,30 +48,88 @@ async fn office(backend: Backend) -> Office {
     let eve = fixtures::user(&server, &user("eve")).await;
     let org = fixtures::create_org(&alice, "Acme").await.id;
     fixtures::create_org(&eve, "Other").await;
-    for member in [&mia, &tom, &carl, &bob] {
+    for member in [&mia, &carl, &bob] {
         fixtures::add_org_member(&alice, &org, member, OrgRole::Member).await;
     }
     fixtures::set_business_roles(&alice, &org, &bob, &["accountant"]).await;
+    // Tom joins managed by Mia: the invitation names his manager.
+    let email = tom.user.email.clone();
+    let seen = mail::link_tokens(&tom.mail_dir, &email, "/invitations");
+    let invite = format!("/api/v1/orgs/{org}/members");
+    let (status, bad) = call(
+        &alice,
+        Method::POST,
+        &invite,
+        Some(json!({"email": email, "role": "member", "manager": eve.id()})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let (status, sent) = call(
+        &alice,
+        Method::POST,
+        &invite,
+        Some(json!({"email": email, "role": "member", "manager": mia.id()})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+    let token = mail::wait_for_link(&tom.mail_dir, &email, "/invitations", &seen).await;
+    fixtures::accept_invitation(&tom, &token).await;
+    let (_, members) = call(
+        &alice,
+        Method::GET,
+        &format!("/api/v1/orgs/{org}/members"),
+        None,
+    )
+    .await;
+    let tom_member = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user"]["id"] == tom.id())
+        .unwrap();
+    assert_eq!(tom_member["manager"], mia.id());
+    // Managers do not loop, and are members.
+    let patch = |who: &TestUser| format!("/api/v1/orgs/{org}/members/{}", who.id());
+    let (status, bad) = call(
+        &alice,
+        Method::PATCH,
+        &patch(&mia),
+        Some(json!({"manager": tom.id()})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let (status, bad) = call(
+        &alice,
+        Method::PATCH,
+        &patch(&carl),
+        Some(json!({"manager": eve.id()})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     let (status, member) = call(
         &alice,
         Method::PATCH,
-        &format!("/api/v1/orgs/{org}/members/{}", tom.id()),
-        Some(json!({"manager": mia.id()})),
+        &patch(&carl),
+        Some(json!({"manager": null})),
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{member}");
-    assert_eq!(member["manager"], mia.id());
+    assert_eq!(
+        (status, member.get("manager")),
+        (StatusCode::OK, None),
+        "{member}"
+    );
     let project = fixtures::create_project(&alice, &org, "Client work", Visibility::Private)
         .await
         .id;
     for worker in [&tom, &carl] {
         fixtures::add_project_member(&alice, &project, worker.id(), ProjectRole::Editor).await;
     }
+    let client_email = format!("ap-{tag}@globex.example");
     let client = create(
         &alice,
         &org,
         "client",
-        json!({"name": "Globex", "currency": "EUR", "payment_terms_days": 30}),
+        json!({"name": "Globex", "email": client_email, "currency": "EUR", "payment_terms_days": 30}),
     )
     .await["id"]
         .as_str()
@@ -99,6 +160,7 @@ async fn office(backend: Backend) -> Office {
         org,
         project,
         client,
+        client_email,
         tasks: [tasks[0].clone(), tasks[1].clone()],
         alice,
         mia,
@@ -272,16 +334,51 @@ backend_tests! {
         let (status, none) = call(&o.bob, Method::POST, &from_time, Some(period.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{none}");
 
-        // Deleting the draft frees the time; by person, it is one line.
+        // Deleting the draft frees the time; so does voiding a sent invoice. By person, the
+        // time is one line.
         let (status, _) = call(&o.bob, Method::DELETE, &format!("/api/v1/records/{}", invoice["id"].as_str().unwrap()), None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, again) = call(&o.bob, Method::POST, &from_time, Some(period.clone())).await;
+        assert_eq!(status, StatusCode::CREATED, "{again}");
+        let again_id = again["id"].as_str().unwrap().to_owned();
+        let (status, sent) = call(&o.bob, Method::POST, &format!("/api/v1/records/{again_id}/send"), Some(json!({}))).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+        let (status, voided) = step(&o.bob, &again_id, "void", None).await;
+        assert_eq!((status, voided["state"].as_str()), (StatusCode::OK, Some("void")), "{voided}");
         let mut by_person = period.clone();
         by_person["group"] = json!("person");
-        let (status, again) = call(&o.bob, Method::POST, &from_time, Some(by_person)).await;
-        assert_eq!(status, StatusCode::CREATED, "{again}");
-        assert_eq!(again["lines"].as_array().unwrap().len(), 1, "{again}");
-        assert_eq!(again["lines"][0]["quantity"], "2.25");
-        assert_eq!(again["total"], 27000);
+        let (status, invoice) = call(&o.bob, Method::POST, &from_time, Some(by_person)).await;
+        assert_eq!(status, StatusCode::CREATED, "{invoice}");
+        assert_eq!(invoice["lines"].as_array().unwrap().len(), 1, "{invoice}");
+        assert_eq!(invoice["lines"][0]["quantity"], "2.25");
+        assert!(invoice["lines"][0]["description"].as_str().unwrap().contains("Client work"), "{invoice}");
+        assert_eq!(invoice["total"], 27000);
+        let id = invoice["id"].as_str().unwrap().to_owned();
+
+        // Issued and e-mailed to the client with its PDF, whose text has the number, the
+        // client, the line and the total.
+        let (status, sent) = call(&o.bob, Method::POST, &format!("/api/v1/records/{id}/send"), Some(json!({}))).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+        let number = sent["invoice"]["name"].as_str().unwrap().to_owned();
+        assert!(number.starts_with("INV-") && number.ends_with("-00002"), "{number}");
+        let mail = mail::wait_for_mail_containing(&o.server.mail_dir(), &o.client_email, &number).await;
+        assert!(mail.contains("Content-Type: application/pdf") && mail.contains(&format!("filename=\"{number}.pdf\"")), "{mail}");
+        let response = o.bob.client.request(Method::GET, &format!("/api/v1/records/{id}/pdf")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = atrium_tests::pdf::text(&response.bytes().await.unwrap());
+        for needle in [number.as_str(), "Globex", "Client work", "2.25", "€270.00"] {
+            assert!(text.contains(needle), "{needle:?} not in the PDF text:\n{text}");
+        }
+
+        // Paid in two parts.
+        let pay = |amount: i64| {
+            let (bob, path) = (o.bob.clone(), format!("/api/v1/records/{id}/payments"));
+            async move { call(&bob, Method::POST, &path, Some(json!({"amount": amount, "date": "2026-11-20"}))).await }
+        };
+        let (status, first) = pay(10_000).await;
+        assert_eq!((status, first["invoice"]["state"].as_str()), (StatusCode::CREATED, Some("partially_paid")), "{first}");
+        let (status, rest) = pay(17_000).await;
+        assert_eq!((status, rest["invoice"]["state"].as_str(), rest["invoice"]["amount_due"].as_i64()), (StatusCode::CREATED, Some("paid"), Some(0)), "{rest}");
     }
 
     async fn last_weeks_timesheet_is_reminded_once_after_the_deadline(backend) {

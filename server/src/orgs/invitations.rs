@@ -86,6 +86,14 @@ pub async fn add_member(
     };
     let roles = authz::routes::validate_business_roles(&state.db, &org_id, "role", &names).await?;
     ensure_may_grant(access.role, role)?;
+    if let Some(manager) = &body.manager
+        && store::member(&state.db, &org_id, manager).await?.is_none()
+    {
+        return Err(ApiError::invalid_field(
+            "manager",
+            "is not a member of this organisation",
+        ));
+    }
     let inviter = auth_store::credentials_by_id(&state.db, user.id())
         .await?
         .ok_or(ApiError::Unauthorized)?;
@@ -127,6 +135,7 @@ pub async fn add_member(
             email: &email,
             role,
             roles: &roles,
+            manager: body.manager.as_deref(),
             invited_by: user.id(),
             expires_at: now_ms() + validity_ms,
         },
@@ -292,6 +301,14 @@ async fn accept_invitation(
             &invitation.roles,
         )
         .await?;
+        // The manager named in the invitation, if they are still a member.
+        if let Some(manager) = &invitation.manager
+            && store::member(&state.db, &invitation.org_id, manager)
+                .await?
+                .is_some()
+        {
+            store::set_manager(work.tx(), &invitation.org_id, user.id(), Some(manager)).await?;
+        }
     }
     let event = Event::new(action::INVITATION_ACCEPTED, Some(user.id()))
         .org(&invitation.org_id)

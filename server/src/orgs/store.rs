@@ -348,6 +348,8 @@ pub struct NewInvitation<'a> {
     pub role: OrgRole,
     /// Business roles granted on acceptance.
     pub roles: &'a [String],
+    /// The manager set on acceptance.
+    pub manager: Option<&'a str>,
     pub invited_by: &'a str,
     pub expires_at: i64,
 }
@@ -363,14 +365,15 @@ pub async fn insert_invitation(
         email,
         role,
         roles,
+        manager,
         invited_by,
         expires_at,
     } = *new;
     let id = new_id();
     let now = now_ms();
     sqlx::query(
-        "insert into invitations (id, org_id, email, role, roles, token_hash, invited_by, created_at, expires_at)
-         values ($1, $2, $3, $4, $9, $5, $6, $7, $8)",
+        "insert into invitations (id, org_id, email, role, roles, token_hash, invited_by, created_at, expires_at, manager_id)
+         values ($1, $2, $3, $4, $9, $5, $6, $7, $8, $10)",
     )
     .bind(&id)
     .bind(org_id)
@@ -381,6 +384,7 @@ pub async fn insert_invitation(
     .bind(now)
     .bind(expires_at)
     .bind(roles.join(","))
+    .bind(manager)
     .execute(&mut **tx)
     .await?;
     Ok(Invitation {
@@ -389,6 +393,7 @@ pub async fn insert_invitation(
         email: email.to_owned(),
         role,
         roles: roles.to_vec(),
+        manager: manager.map(str::to_owned),
         invited_by: invited_by.to_owned(),
         created_at: now,
         expires_at,
@@ -396,7 +401,7 @@ pub async fn insert_invitation(
 }
 
 const INVITATION_COLUMNS: &str =
-    "id, org_id, email, role, roles, invited_by, created_at, expires_at";
+    "id, org_id, email, role, roles, manager_id, invited_by, created_at, expires_at";
 
 fn invitation_from(row: &AnyRow) -> Result<Invitation, sqlx::Error> {
     Ok(Invitation {
@@ -410,6 +415,7 @@ fn invitation_from(row: &AnyRow) -> Result<Invitation, sqlx::Error> {
             .filter(|name| !name.is_empty())
             .map(str::to_owned)
             .collect(),
+        manager: row.try_get("manager_id")?,
         invited_by: row.try_get("invited_by")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,

@@ -2171,6 +2171,8 @@ export interface components {
         /** @description `POST /api/v1/orgs/{org}/members`. */
         AddMemberRequest: {
             email: string;
+            /** @description The member who will manage them (approves their timesheets). */
+            manager?: string | null;
             /** @description A base role, or a business role (the person joins as `member` holding it). */
             role: string;
             /** @description Business roles held besides the base role. */
@@ -3028,6 +3030,8 @@ export interface components {
             id: string;
             /** @description The member who sent it. */
             invited_by: string;
+            /** @description The member who will manage them. */
+            manager?: string | null;
             org_id: string;
             role: components["schemas"]["OrgRole"];
             /** @description Business roles the person will hold. */
@@ -3554,6 +3558,8 @@ export interface components {
                 id: string;
                 /** @description The member who sent it. */
                 invited_by: string;
+                /** @description The member who will manage them. */
+                manager?: string | null;
                 org_id: string;
                 role: components["schemas"]["OrgRole"];
                 /** @description Business roles the person will hold. */
