@@ -1,9 +1,11 @@
 //! Shared by the benchmark binaries (`atrium-load`, `atrium-search-bench`, `atrium-chat-bench`,
-//! `atrium-boards-bench`, `atrium-records-bench`): a release server started on a fresh (or a
-//! kept) data directory, readings of its
+//! `atrium-boards-bench`, `atrium-records-bench`, `atrium-invoices-bench`): a release server
+//! started on a fresh (or a kept) data directory on SQLite or PostgreSQL ([`database`]),
+//! readings of its
 //! CPU time and memory from /proc, percentiles, a tenant set up over HTTP ([`tenant`]) and app
 //! event sockets ([`sockets`]).
 
+pub mod database;
 pub mod sockets;
 pub mod tenant;
 
