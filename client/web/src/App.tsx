@@ -45,6 +45,10 @@ const crm = () => import('./pages/crm')
 const ClientList = lazy(() => crm().then((m) => ({ default: m.ClientList })))
 const ClientPage = lazy(() => crm().then((m) => ({ default: m.ClientPage })))
 const Pipeline = lazy(() => crm().then((m) => ({ default: m.Pipeline })))
+// Timesheets (one's week, submitted for approval, and the approvals inbox): their own chunk.
+const timesheets = () => import('./pages/timesheets')
+const TimesheetWeek = lazy(() => timesheets().then((m) => ({ default: m.TimesheetWeek })))
+const Approvals = lazy(() => timesheets().then((m) => ({ default: m.Approvals })))
 
 /** Sections of a project; boards and records join this list with their own screens. */
 export const PROJECT_SECTIONS: { key: string, label: string }[] = [
@@ -90,6 +94,8 @@ const appRoutes: [string, Screen][] = [
   ['/o/:org/p/:project/tasks', (p) => <Suspense fallback={<Spinner />}><TaskList org={p.org} project={p.project} /></Suspense>],
   ['/o/:org/tasks/:task', (p) => <Suspense fallback={<Spinner />}><TaskPage key={p.task} org={p.org} task={p.task} /></Suspense>],
   ['/o/:org/timesheet', (p) => <Suspense fallback={<Spinner />}><Timesheet org={p.org} /></Suspense>],
+  ['/o/:org/timesheets', (p) => <Suspense fallback={<Spinner />}><TimesheetWeek org={p.org} /></Suspense>],
+  ['/o/:org/timesheets/approvals', (p) => <Suspense fallback={<Spinner />}><Approvals org={p.org} /></Suspense>],
   ['/o/:org/records', (p) => <Suspense fallback={<Spinner />}><RecordsHome org={p.org} /></Suspense>],
   ['/o/:org/records/new-type', (p) => <Suspense fallback={<Spinner />}><TypeDesigner org={p.org} /></Suspense>],
   ['/o/:org/records/:type', (p) => <Suspense fallback={<Spinner />}><RecordList key={p.type} org={p.org} type={p.type} /></Suspense>],
@@ -326,7 +332,8 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value.endsWith('/members') ? ' active' : '')} href={`/o/${org}/members`}>Members</a>}
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value === `/o/${org}/roles` ? ' active' : '')} href={`/o/${org}/roles`}>Roles and permissions</a>}
               <a class={'nav-item' + (path.value === `/o/${org}/settings` ? ' active' : '')} href={`/o/${org}/settings`}>Organisation settings</a>
-              <a class={'nav-item' + (path.value === `/o/${org}/timesheet` ? ' active' : '')} href={`/o/${org}/timesheet`}>Timesheet</a>
+              <a class={'nav-item' + (path.value === `/o/${org}/timesheet` ? ' active' : '')} href={`/o/${org}/timesheet`} aria-current={path.value === `/o/${org}/timesheet` ? 'page' : undefined}>Time log</a>
+              <a class={'nav-item' + (path.value === `/o/${org}/timesheets` ? ' active' : path.value.startsWith(`/o/${org}/timesheets/`) ? ' active-parent' : '')} href={`/o/${org}/timesheets`} aria-current={path.value === `/o/${org}/timesheets` ? 'page' : undefined}>Timesheets</a>
               <a class={'nav-item' + (path.value === `/o/${org}/records` ? ' active' : path.value.startsWith(`/o/${org}/records/`) ? ' active-parent' : '')} href={`/o/${org}/records`}>Records</a>
               {path.value.startsWith(`/o/${org}/records`) && <Suspense fallback={null}><RecordsNav org={org} /></Suspense>}
               <a class={'nav-item' + (path.value === `/o/${org}/invoices` ? ' active' : path.value.startsWith(`/o/${org}/invoices/`) ? ' active-parent' : '')} href={`/o/${org}/invoices`} aria-current={path.value === `/o/${org}/invoices` ? 'page' : undefined}>Invoices</a>
@@ -342,7 +349,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
                         {PROJECT_SECTIONS.map((s) => (
                           <a key={s.key} class={'nav-item' + (path.value.startsWith(`/o/${org}/p/${p.id}/${s.key}`) ? ' active' : '')} href={`/o/${org}/p/${p.id}/${s.key}`}>{s.label}</a>
                         ))}
-                        {p.can?.manage && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members</a>}
+                        {p.can?.manage && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members and billing</a>}
                       </div>
                     )}
                   </div>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
-import { api } from '../../lib/api'
-import { me, toastError } from '../../lib/session'
+import { api, ApiError } from '../../lib/api'
+import { me, toast, toastError } from '../../lib/session'
 import type { BusinessRole, OrgMember, OrgRole } from '../../lib/types'
 import { Avatar, Empty, ErrorBox, PresenceDot, Spinner, useAsync } from '../../ui/common'
 import { presence } from '../../chat/store'
@@ -8,12 +8,29 @@ import { MemberRolesDialog } from './MemberRolesDialog'
 import { RoleChips } from './RoleChips'
 import { ORG_ROLES } from './roleNames'
 
-/** The org's members with their base and business roles; admins change both and remove people. */
+/** The org's members with their base and business roles and their manager (who approves their
+ * timesheets); admins change all three and remove people. */
 export function MemberList ({ org, admin, businessRoles }: { org: string, admin: boolean, businessRoles: BusinessRole[] }) {
   const list = useAsync((signal) => api.get<{ items: OrgMember[] }>(`/api/v1/orgs/${org}/members`, { signal }), [org])
   const [editing, setEditing] = useState<OrgMember | null>(null)
   async function change (m: OrgMember, r: OrgRole) {
     try { await api.patch(`/api/v1/orgs/${org}/members/${m.user.id}`, { role: r }); list.reload() } catch (e) { toastError(e); list.reload() }
+  }
+  /** Sets who manages `m` (approves their timesheets); 422 when it would make a loop. */
+  async function setManager (m: OrgMember, manager: string) {
+    const id = manager || null
+    list.setData((d) => ({ items: (d?.items ?? []).map((x) => x.user.id === m.user.id ? { ...x, manager: id } : x) }))
+    try {
+      const saved = await api.patch<OrgMember>(`/api/v1/orgs/${org}/members/${m.user.id}`, { manager: id })
+      list.setData((d) => ({ items: (d?.items ?? []).map((x) => x.user.id === m.user.id ? { ...x, ...saved } : x) }))
+      toast(id ? `${nameOf(id)} now manages ${m.user.name}` : `${m.user.name} has no manager now`, 'success', 3000)
+    } catch (e) {
+      toastError(e instanceof ApiError && e.fields.manager ? new ApiError(e.status, e.code, `${m.user.name}’s manager: ${e.fields.manager}`) : e)
+      list.reload()
+    }
+  }
+  function nameOf (id: string | null | undefined): string {
+    return list.data?.items.find((x) => x.user.id === id)?.user.name ?? 'Someone'
   }
   async function remove (m: OrgMember) {
     if (!confirm(`Remove ${m.user.name} from the organisation?`)) return
@@ -45,6 +62,17 @@ export function MemberList ({ org, admin, businessRoles }: { org: string, admin:
                 </>
                 )
               : <span class='muted'>{m.role}</span>}
+            {admin
+              ? (
+                <>
+                  <label class='sr-only' for={`manager-${m.user.id}`}>Manager of {m.user.name}</label>
+                  <select id={`manager-${m.user.id}`} class='manager-select' value={m.manager ?? ''} title='Approves their timesheets' onChange={(e) => setManager(m, e.currentTarget.value)}>
+                    <option value=''>No manager</option>
+                    {list.data!.items.filter((x) => x.user.id !== m.user.id).map((x) => <option key={x.user.id} value={x.user.id}>Manager: {x.user.name}</option>)}
+                  </select>
+                </>
+                )
+              : m.manager && <span class='muted small' data-testid='manager'>Manager: {nameOf(m.manager)}</span>}
             {admin && <button class='btn btn-small' onClick={() => setEditing(m)} aria-label={`Business roles of ${m.user.name}`}>Business roles</button>}
             {admin && m.user.id !== me.value?.user.id && <button class='btn btn-small btn-danger' onClick={() => remove(m)}>Remove</button>}
           </li>

@@ -1,11 +1,15 @@
 import { useState } from 'preact/hooks'
+import { lazy, Suspense } from 'preact/compat'
 import { api } from '../../lib/api'
 import { members, loadOrg, toastError } from '../../lib/session'
 import type { ProjectMember, ProjectRole } from '../../lib/types'
 import { Avatar, Empty, ErrorBox, Spinner, useAsync, useSubmit } from '../../ui/common'
 import { PROJECT_ROLES } from './roleNames'
 
-/** A project's explicit members and their project roles. */
+// The billing section (client and hourly rates) with the money rules: a chunk of its own.
+const ProjectBilling = lazy(() => import('./ProjectBilling'))
+
+/** A project's explicit members and their project roles, and its billing. */
 export function ProjectSettings ({ org, project }: { org: string, project: string }) {
   const list = useAsync((signal) => api.get<{ items: ProjectMember[] }>(`/api/v1/projects/${project}/members`, { signal }), [project])
   const [userId, setUserId] = useState('')
@@ -59,6 +63,7 @@ export function ProjectSettings ({ org, project }: { org: string, project: strin
                 ))}
               </ul>
               )}
+      <Suspense fallback={<Spinner />}><ProjectBilling org={org} project={project} /></Suspense>
     </section>
   )
 }

@@ -1,7 +1,8 @@
 // One's own week of time: a row per task (key and title), grouped under its project, from
 // one's entries across tasks (`/orgs/{org}/time/entries`); the days Monday to Sunday as
 // columns, with per-project, per-day and week totals and the billable part; previous and next
-// week, and the week as CSV.
+// week, and the week as CSV. `?week=` (a day of it) opens another week. The week's timesheet
+// for approval (pages/timesheets) is one link away.
 import { Fragment } from 'preact'
 import { useState } from 'preact/hooks'
 import { me } from '../../lib/session'
@@ -10,12 +11,16 @@ import { timeApi } from './api'
 import { today } from './bits'
 import { addDays, formatMinutes, groupWeek, mondayOf } from './week'
 import { qs } from '../../lib/api'
+import { query } from '../../lib/router'
 
 const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 
 export function Timesheet ({ org }: { org: string }) {
-  useTitle('Timesheet')
-  const [monday, setMonday] = useState(mondayOf(today()))
+  useTitle('Time log')
+  const [monday, setMonday] = useState(() => {
+    const asked = query.value.get('week')
+    return mondayOf(asked && /^\d{4}-\d{2}-\d{2}$/.test(asked) && !Number.isNaN(Date.parse(asked)) ? asked : today())
+  })
   const user = me.value!.user.id
   const sunday = addDays(monday, 6)
   const entries = useAsync((signal) => timeApi.timesheet(org, { from: monday, to: sunday }, signal), [org, monday])
@@ -23,7 +28,7 @@ export function Timesheet ({ org }: { org: string }) {
   return (
     <section class='page timesheet'>
       <div class='page-head'>
-        <h1>Timesheet</h1>
+        <h1>Time log</h1>
         <div class='row' role='group' aria-label='Week'>
           <button class='btn btn-small' onClick={() => setMonday(addDays(monday, -7))}>Previous week</button>
           <span data-testid='week-label'>{monday} – {sunday}</span>
@@ -78,7 +83,8 @@ export function Timesheet ({ org }: { org: string }) {
       {entries.data && (
         <p class='muted small' data-testid='week-report'>
           {formatMinutes(week.total) || '0:00'} in all, {formatMinutes(week.billable) || '0:00'} billable.{' '}
-          <a href={`/api/v1/orgs/${org}/time.csv${qs({ user, from: monday, to: sunday, group: 'day' })}`} download>Download as CSV</a>
+          <a href={`/api/v1/orgs/${org}/time.csv${qs({ user, from: monday, to: sunday, group: 'day' })}`} download>Download as CSV</a>{' · '}
+          <a href={`/o/${org}/timesheets?week=${monday}`}>Timesheet of this week, for approval</a>
         </p>
       )}
     </section>

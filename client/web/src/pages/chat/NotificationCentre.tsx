@@ -5,6 +5,18 @@ import type { Notification } from '../../lib/types'
 import { formatTime, stripMarkdown } from '../../lib/text'
 import { Avatar, Empty, ErrorBox, Spinner } from '../../ui/common'
 import { notifications, markNotificationsRead, loadNotifications } from '../../chat/store'
+import { timesheetPath } from '../timesheets/links'
+
+const kindLabel: Record<string, string> = {
+  mention: 'mentioned you',
+  reply: 'replied in a thread',
+  dm: 'sent you a message',
+  message: 'posted',
+  timesheet_submitted: 'submitted a timesheet for your approval',
+  timesheet_approved: 'approved your timesheet',
+  timesheet_rejected: 'rejected your timesheet',
+  timesheet_due: 'your timesheet is due'
+}
 
 export function NotificationCentre ({ org }: { org: string }) {
   const [loading, setLoading] = useState(true)
@@ -15,9 +27,10 @@ export function NotificationCentre ({ org }: { org: string }) {
   const list = notifications.value.filter((n) => n.org_id === org)
   function open (n: Notification) {
     if (!n.read_at) markNotificationsRead([n.id]).catch(() => {})
-    if (n.channel_id) navigate(`/o/${org}/chat/${n.channel_id}${n.message_id ? `?m=${encodeURIComponent(n.message_id)}` : ''}`)
+    const timesheet = timesheetPath(org, n)
+    if (timesheet) navigate(timesheet)
+    else if (n.channel_id) navigate(`/o/${org}/chat/${n.channel_id}${n.message_id ? `?m=${encodeURIComponent(n.message_id)}` : ''}`)
   }
-  const kindLabel: Record<string, string> = { mention: 'mentioned you', reply: 'replied in a thread', dm: 'sent you a message', message: 'posted' }
   return (
     <section class='page'>
       <div class='page-head'>
@@ -35,7 +48,7 @@ export function NotificationCentre ({ org }: { org: string }) {
                   <li key={n.id} class={'list-row notification' + (n.read_at ? '' : ' unread')}>
                     <Avatar id={n.actor?.id ?? 'system'} name={n.actor?.name ?? 'Atrium'} />
                     <button class='btn-link grow left' onClick={() => open(n)}>
-                      <strong>{n.actor?.name ?? 'Someone'}</strong> {kindLabel[n.kind] ?? n.kind}
+                      <strong>{n.actor?.name ?? (n.kind === 'timesheet_due' ? 'Reminder' : 'Someone')}</strong>{n.kind === 'timesheet_due' && !n.actor ? ':' : ''} {kindLabel[n.kind] ?? n.kind}
                       <span class='notif-snippet'>{stripMarkdown(n.snippet)}</span>
                     </button>
                     <span class='muted small'>{formatTime(n.created_at)}</span>

@@ -1,7 +1,7 @@
 // The invoices of an organisation: the receivables aging of the open ones (per currency, by days
 // past due), filters by status and client, and the list — number, client, status, issue and due
 // dates, total, amount due — newest first, with "Load more" pages. Live: others' new invoices,
-// payments and sends refresh it.
+// payments and sends refresh it. "Invoice from time" drafts one from approved timesheet time.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { query, navigate } from '../../lib/router'
 import { toastError } from '../../lib/session'
@@ -12,6 +12,7 @@ import { aging, BUCKETS, OPEN_STATES, today } from './aging'
 import { allPages, invoicesApi, STATES, type Client, type Invoice } from './api'
 import { ClientPicker, money, STATE_LABEL, StatusChip, useClientNames } from './bits'
 import { formatMinor } from './totals'
+import { FromTimeDialog } from './FromTimeDialog'
 
 const PAGE = 50
 
@@ -29,6 +30,7 @@ export function InvoiceList ({ org }: { org: string }) {
   const list = useAsync((signal) => invoicesApi.list(org, { ...params, limit: String(PAGE) }, signal), [org, key])
   const open = useAsync((signal) => allPages(org, { 'state.in': OPEN_STATES.join(','), client: client || undefined }, signal), [org, client])
   const [more, setMore] = useState(false)
+  const [fromTime, setFromTime] = useState(false)
   const items = list.data?.items ?? []
   const clientName = useClientNames(items.map((i) => i.client))
   const refresh = useDebounced(() => { list.reload(); open.reload() }, 300)
@@ -56,6 +58,7 @@ export function InvoiceList ({ org }: { org: string }) {
         <h1>Invoices</h1>
         <div class='row wrap'>
           {can?.write && <a class='btn' href={`/o/${org}/invoices/settings`}>Invoice settings</a>}
+          {can?.create && <button type='button' class='btn' onClick={() => setFromTime(true)}>Invoice from time…</button>}
           {can?.create && <a class='btn btn-primary' href={`/o/${org}/invoices/new`}>New invoice</a>}
         </div>
       </div>
@@ -102,6 +105,7 @@ export function InvoiceList ({ org }: { org: string }) {
               </div>
               )}
       {list.data?.next && <button class='btn' onClick={loadMore} disabled={more}>Load more</button>}
+      {fromTime && <FromTimeDialog org={org} onClose={() => setFromTime(false)} />}
     </section>
   )
 }
