@@ -41,7 +41,7 @@ pub use document::{
 };
 pub use fonts::Fonts;
 pub use render::Renderer;
-pub use view::{MAX_LOGO_BYTES, MAX_LOGO_PIXELS};
+pub use view::{MAX_LOGO_BYTES, MAX_LOGO_PIXELS, logo_problem};
 
 /// Why an invoice could not be rendered.
 #[derive(Debug, thiserror::Error)]

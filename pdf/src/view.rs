@@ -469,6 +469,16 @@ fn party<'a>(field: &str, party: &'a Party) -> Result<PartyView<'a>> {
 
 /// Accepts PNG, JPEG and SVG logos that decode, under [`MAX_LOGO_BYTES`]. (Decoding is
 /// memoised by typst, so the compile that follows does not decode again.)
+/// Why `bytes` cannot be an invoice's logo (not PNG, JPEG or SVG; unreadable; too many
+/// pixels), as a field message; checked when the settings are saved, as at typesetting.
+pub fn logo_problem(bytes: &[u8]) -> Option<String> {
+    match check_logo(bytes) {
+        Ok(_) => None,
+        Err(Error::InvalidLogo(why)) => Some(why),
+        Err(other) => Some(other.to_string()),
+    }
+}
+
 fn check_logo(bytes: &[u8]) -> Result<Logo> {
     if bytes.len() > MAX_LOGO_BYTES {
         return Err(Error::InvalidLogo(format!(

@@ -125,13 +125,17 @@ impl Server {
                 files.store.clone(),
                 mailer,
             ))
-            .register(crate::invoices::reminders::InvoicePassHandler::new(
+            .register(crate::jobs::recurring::RecurringHandler::new(
                 writes.clone(),
+                crate::invoices::reminders::KIND,
                 std::time::Duration::from_secs(config.invoices_pass_secs),
+                crate::invoices::reminders::pass_today,
             ))
-            .register(crate::timesheets::reminders::TimesheetPassHandler::new(
+            .register(crate::jobs::recurring::RecurringHandler::new(
                 writes.clone(),
+                crate::timesheets::reminders::KIND,
                 std::time::Duration::from_secs(config.timesheets_pass_secs),
+                crate::timesheets::reminders::pass_now,
             ))
             .register(crate::boards::due::DueSoonHandler::new(
                 writes.clone(),

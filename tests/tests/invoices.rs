@@ -266,6 +266,15 @@ backend_tests! {
             assert!(bad["error"]["fields"][field].is_string(), "{field}: {bad}");
         }
         assert_eq!(get(&b.bob, &path).await.1["accent_color"], "#aa3300", "nothing changed");
+        // A logo that is a PNG by its first bytes but cannot be read is refused when saved.
+        let brand = fixtures::create_project(&b.alice, org, "Brand", atrium_client::wire::Visibility::Open).await.id;
+        let (status, broken) = fixtures::upload_file(&b.alice, &brand, "logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRbroken").await;
+        assert_eq!(status, StatusCode::CREATED, "{broken}");
+        let mut with_logo = settings.clone();
+        with_logo["logo_file"] = broken["id"].clone();
+        let (status, bad) = call(&b.bob, Method::PUT, &path, Some(with_logo)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(bad["error"]["fields"]["logo_file"].is_string(), "{bad}");
 
         let client = create(&b.sam, org, "client", json!({"name": "Zoë Müller & Söhne 株式会社", "currency": "EUR", "email": ap, "address": "Rue de la Paix 1\n75002 Paris", "tax_id": "FR12345678901", "payment_terms_days": 30})).await;
         let draft = create(&b.bob, org, "invoice", json!({"client": id(&client), "issue_date": "2026-03-02", "notes": "Thank you — merci.", "lines": [

@@ -241,6 +241,7 @@ backend_tests! {
         assert_eq!((sheet["total_minutes"].as_i64(), sheet["billable_minutes"].as_i64()), (Some(165), Some(120)));
         assert_eq!(sheet["entries"][0]["task"], o.tasks[0].as_str());
         assert_eq!(sheet["entries"][2]["billable"], false);
+        assert!(sheet["entries"].as_array().unwrap().iter().all(|row| row["time_entry"].is_string()), "{sheet}");
         let approvers: Vec<&str> = sheet["approvers"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
         assert!(approvers.contains(&o.mia.id()) && !approvers.contains(&o.tom.id()), "{sheet}");
         let (status, again) = call(&o.tom, Method::POST, &format!("/api/v1/orgs/{org}/records/timesheet"), Some(json!({"week": WEEK}))).await;

@@ -6,20 +6,17 @@
 //! the invoice is paid or voided.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use atrium_client::wire::InvoiceSettings;
 use futures::future::BoxFuture;
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 
 use super::kind::states;
 use super::send::{self, InvoiceMail};
 use super::{settings, store};
 use crate::authz::records::RecordAccess;
 use crate::db::now_ms;
-use crate::error::{ApiError, Result};
-use crate::jobs::{Handler, Job, Outcome};
+use crate::error::Result;
 use crate::records::routes::{ResolvedType, access_to, resolve};
 use crate::records::step::{self, Step};
 use crate::records::store::history::NewEntry;
@@ -197,36 +194,7 @@ pub fn today() -> i64 {
     now_ms().div_euclid(86_400_000)
 }
 
-/// Runs the pass as a recurring job.
-pub struct InvoicePassHandler {
-    writes: Writes,
-    interval: Duration,
-}
-
-impl InvoicePassHandler {
-    pub fn new(writes: Writes, interval: Duration) -> Self {
-        Self { writes, interval }
-    }
-}
-
-impl Handler for InvoicePassHandler {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
-
-    fn max_concurrent(&self) -> usize {
-        1
-    }
-
-    fn run<'a>(&'a self, _job: &'a Job, _stop: &'a CancellationToken) -> BoxFuture<'a, Outcome> {
-        Box::pin(async move {
-            let run = async {
-                pass(&self.writes, today())
-                    .await
-                    .map(drop)
-                    .map_err(|e: ApiError| e.to_string())
-            };
-            crate::jobs::recurring::run_then_requeue(&self.writes, KIND, self.interval, run).await
-        })
-    }
+/// The pass as of today, as the recurring job runs it.
+pub fn pass_today(writes: &Writes) -> BoxFuture<'_, Result<()>> {
+    Box::pin(async move { pass(writes, today()).await.map(drop) })
 }

@@ -88,6 +88,10 @@ async fn put_settings(
     }
     if let Some(logo) = &body.logo_file {
         settings::check_logo(&state.db, &org_id, logo).await?;
+        let bytes = settings::logo_bytes(&state.db, &state.files.store, &org_id, &body).await?;
+        if let Some(why) = bytes.as_deref().and_then(atrium_pdf::logo_problem) {
+            return Err(ApiError::invalid_field("logo_file", why));
+        }
     }
     let mut work = state.writes.begin().await?;
     store::save_settings(work.tx(), &org_id, &body, user.id()).await?;

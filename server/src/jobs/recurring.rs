@@ -4,9 +4,54 @@
 
 use std::time::Duration;
 
-use super::{NewJob, Outcome};
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+
+use super::{Handler, Job, NewJob, Outcome};
 use crate::db::now_ms;
+use crate::error::ApiError;
 use crate::write::Writes;
+
+/// One pass of a recurring job over the whole database (a daily sweep).
+pub type Pass = for<'a> fn(&'a Writes) -> BoxFuture<'a, Result<(), ApiError>>;
+
+/// Runs `pass` as the recurring job `kind`, every `interval`, one run at a time.
+pub struct RecurringHandler {
+    writes: Writes,
+    kind: &'static str,
+    interval: Duration,
+    pass: Pass,
+}
+
+impl RecurringHandler {
+    pub fn new(writes: Writes, kind: &'static str, interval: Duration, pass: Pass) -> Self {
+        Self {
+            writes,
+            kind,
+            interval,
+            pass,
+        }
+    }
+}
+
+impl Handler for RecurringHandler {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn max_concurrent(&self) -> usize {
+        1
+    }
+
+    fn run<'a>(&'a self, _job: &'a Job, _stop: &'a CancellationToken) -> BoxFuture<'a, Outcome> {
+        Box::pin(run_then_requeue(
+            &self.writes,
+            self.kind,
+            self.interval,
+            (self.pass)(&self.writes),
+        ))
+    }
+}
 
 /// Queues a run of `kind` now unless one is queued or running.
 pub async fn ensure_scheduled(writes: &Writes, kind: &'static str) -> Result<(), sqlx::Error> {

@@ -2,7 +2,8 @@
 //! task and day — with its totals.
 //!
 //! Created for a week, it is prefilled from the person's time entries of that week (each row
-//! remembers its entry). Its workflow: `submit` (by its person) sends it to its approvers —
+//! remembers its entry in `time_entry`: a plain column, as the engine keeps read-only columns
+//! for the server's own computations and a save's input never reaches them). Its workflow: `submit` (by its person) sends it to its approvers —
 //! the person's manager and the managers of the projects its rows name, derived on every save —
 //! who `approve` it or `reject` it with a reason; a rejected timesheet is edited and submitted
 //! again; an approved one is read-only and its billable rows may be invoiced
@@ -65,7 +66,7 @@ impl RecordKind for TimesheetKind {
                     {"name": "minutes", "type": "integer", "label": "Minutes", "required": true, "min": 1, "max": 1440},
                     {"name": "billable", "type": "boolean", "label": "Billable", "default": true},
                     {"name": "note", "type": "text", "label": "Note", "max": 500},
-                    {"name": "time_entry", "type": "text", "label": "Time entry", "read_only": true}
+                    {"name": "time_entry", "type": "text", "label": "Time entry", "max": 64}
                 ]},
                 {"name": "total_minutes", "type": "integer", "label": "Total (minutes)", "read_only": true},
                 {"name": "billable_minutes", "type": "integer", "label": "Billable (minutes)", "read_only": true},

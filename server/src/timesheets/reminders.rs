@@ -4,17 +4,13 @@
 //! expected to hand in a timesheet for last week — who tracked time in it, or has kept
 //! timesheets before — and has not submitted it is notified, once per person and week.
 
-use std::time::Duration;
-
 use atrium_client::wire::{NotificationKind, TimesheetSettings};
 use futures::future::BoxFuture;
-use tokio_util::sync::CancellationToken;
 
 use super::{notify, settings, store};
 use crate::calendar;
 use crate::db::now_ms;
-use crate::error::{ApiError, Result};
-use crate::jobs::{Handler, Job, Outcome};
+use crate::error::Result;
 use crate::write::Writes;
 
 /// The job kind.
@@ -71,38 +67,9 @@ pub async fn pass(writes: &Writes, now: i64) -> Result<usize> {
     Ok(sent)
 }
 
-/// Runs the pass as a recurring job.
-pub struct TimesheetPassHandler {
-    writes: Writes,
-    interval: Duration,
-}
-
-impl TimesheetPassHandler {
-    pub fn new(writes: Writes, interval: Duration) -> Self {
-        Self { writes, interval }
-    }
-}
-
-impl Handler for TimesheetPassHandler {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
-
-    fn max_concurrent(&self) -> usize {
-        1
-    }
-
-    fn run<'a>(&'a self, _job: &'a Job, _stop: &'a CancellationToken) -> BoxFuture<'a, Outcome> {
-        Box::pin(async move {
-            let run = async {
-                pass(&self.writes, now_ms())
-                    .await
-                    .map(drop)
-                    .map_err(|e: ApiError| e.to_string())
-            };
-            crate::jobs::recurring::run_then_requeue(&self.writes, KIND, self.interval, run).await
-        })
-    }
+/// The pass as of now, as the recurring job runs it.
+pub fn pass_now(writes: &Writes) -> BoxFuture<'_, Result<()>> {
+    Box::pin(async move { pass(writes, now_ms()).await.map(drop) })
 }
 
 #[cfg(test)]
