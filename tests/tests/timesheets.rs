@@ -382,6 +382,39 @@ backend_tests! {
         assert_eq!((status, rest["invoice"]["state"].as_str(), rest["invoice"]["amount_due"].as_i64()), (StatusCode::CREATED, Some("paid"), Some(0)), "{rest}");
     }
 
+    async fn imports_complete_and_check_rows_as_creates_do(backend) {
+        let o = office(backend).await;
+        let org = o.org.as_str();
+        let import = |user: &TestUser, slug: &str, csv: String| {
+            let (client, path) = (user.client.clone(), format!("/api/v1/orgs/{org}/records/{slug}/import.csv"));
+            async move {
+                let response = client.request(Method::POST, &path).header("content-type", "text/csv").body(csv).send().await.unwrap();
+                (response.status(), response.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        // Invoices take their currency and due date from the client, as created ones do.
+        let lines = json!([{"description": "Audit", "quantity": "2", "unit_price": 15000}]).to_string().replace('"', "\"\"");
+        let csv = format!("client,issue_date,lines\n{},2026-11-02,\"{lines}\"\n", o.client);
+        let (status, done) = import(&o.alice, "invoice", csv).await;
+        assert_eq!(status, StatusCode::CREATED, "{done}");
+        let (_, listed) = call(&o.alice, Method::GET, &format!("/api/v1/orgs/{org}/records/invoice"), None).await;
+        let invoice = &listed["items"][0];
+        assert_eq!((invoice["currency"].as_str(), invoice["due_date"].as_str(), invoice["total"].as_i64()), (Some("EUR"), Some("2026-12-02"), Some(30000)), "{listed}");
+        // Timesheets, imported by an admin for Tom: prefilled, once per person and week.
+        log(&o.tom, &o.tasks[0], 30, "2026-11-03", true).await;
+        let (status, refused) = import(&o.tom, "timesheet", format!("week\n{WEEK}\n")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "members do not import: {refused}");
+        let (status, done) = import(&o.alice, "timesheet", format!("week,user\n{WEEK},{}\n", o.tom.id())).await;
+        assert_eq!(status, StatusCode::CREATED, "{done}");
+        let (status, bad) = import(&o.alice, "timesheet", format!("week,user\n2026-11-09,{0}\n{WEEK},{0}\n", o.tom.id())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(bad["error"]["fields"]["rows[2].record"].as_str().unwrap().contains("already"), "{bad}");
+        let (_, mine) = call(&o.tom, Method::GET, &format!("/api/v1/orgs/{org}/records/timesheet"), None).await;
+        let items = mine["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{mine}");
+        assert_eq!((items[0]["total_minutes"].as_i64(), items[0]["approvers"][0].as_str()), (Some(30), Some(o.mia.id())), "{mine}");
+    }
+
     async fn last_weeks_timesheet_is_reminded_once_after_the_deadline(backend) {
         let o = office(backend).await;
         let org = o.org.as_str();

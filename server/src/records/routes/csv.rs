@@ -35,6 +35,8 @@ use crate::records::csv::cells;
 use crate::records::csv::import::Importer;
 use crate::records::import_progress::ImportReporter;
 use crate::records::query::{self, ListPlan};
+use crate::records::registry::Save;
+use crate::records::schema::check::Errors;
 use crate::records::store::records::RecordRow;
 use crate::records::{events, rules, store};
 use crate::state::AppState;
@@ -278,6 +280,43 @@ async fn import_csv(
     ))
 }
 
+/// One row as the create route takes a record: completed by the type (`fill`), checked, and
+/// given its server-set fields (`derive`). `Ok(Err(_))`: the row's field errors.
+async fn prepare_row(
+    save: &Save<'_>,
+    resolved: &ResolvedType,
+    row: &Map<String, Value>,
+) -> Result<Result<rules::Prepared, Errors>> {
+    let kind = resolved.kind.as_deref();
+    let mut row = row.clone();
+    if let Some(kind) = kind
+        && let Err(error) = kind.fill(save, &mut row, None).await
+    {
+        return row_refusal(error).map(Err);
+    }
+    let mut prepared = match rules::prepare(&resolved.schema, kind, &row, None) {
+        Ok(prepared) => prepared,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    if let Some(kind) = kind
+        && let Err(error) = kind.derive(save, &mut prepared.data).await
+    {
+        return row_refusal(error).map(Err);
+    }
+    Ok(Ok(prepared))
+}
+
+/// A type's refusal of one row as that row's errors; a failure of the server stays one.
+fn row_refusal(error: ApiError) -> Result<Errors> {
+    let message = match error {
+        ApiError::Validation(errors) => return Ok(errors),
+        ApiError::Conflict { message, .. } | ApiError::Refused { message, .. } => message,
+        ApiError::Forbidden(message) => message,
+        other => return Err(other),
+    };
+    Ok(Errors::from([("record".to_owned(), message)]))
+}
+
 /// Checks every row, then writes them all; the records written.
 async fn import(
     state: &AppState,
@@ -292,8 +331,14 @@ async fn import(
     let total = rows.len();
     reporter.phase(total);
     let mut prepared = Vec::with_capacity(total);
+    let save = Save {
+        db: &state.db,
+        org_id,
+        user_id: user.id(),
+        writes_all: access.scope(Action::Write) == Scope::All,
+    };
     for (i, row) in rows.iter().enumerate() {
-        match rules::prepare(&resolved.schema, resolved.kind.as_deref(), row, None) {
+        match prepare_row(&save, resolved, row).await? {
             Ok(p) => prepared.push(p),
             Err(row_errors) => {
                 for (field, why) in row_errors {
