@@ -223,12 +223,17 @@ backend_tests! {
         }
 
         // Lists: filters, sort, totals over the filtered set, keyset pages.
-        let (_, page) = get(&t.alice, &format!("{orders}?priority=high&sort=due")).await;
+        let (_, page) = get(&t.alice, &format!("{orders}?priority=high&sort=due&totals=true")).await;
         assert_eq!(names(&page), ["AB-1", "EF-3"]);
         assert_eq!(page["totals"]["fee"], 1050);
+        let (_, page) = get(&t.alice, &format!("{orders}?priority=high&sort=due")).await;
+        assert_eq!(names(&page), ["AB-1", "EF-3"]);
+        assert!(page["totals"].get("fee").is_none(), "totals only when asked: {page}");
+        let (status, _) = get(&t.alice, &format!("{orders}?totals=yes")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         let (_, page) = get(&t.alice, &format!("{orders}?due.gte=2026-03-05&due.lte=2026-12-31&sort=-due")).await;
         assert_eq!(names(&page), ["EF-3", "CD-2"]);
-        let (_, page) = get(&t.alice, &format!("{orders}?priority.in=low,high&sort=-fee&limit=2")).await;
+        let (_, page) = get(&t.alice, &format!("{orders}?priority.in=low,high&sort=-fee&limit=2&totals=true")).await;
         assert_eq!(names(&page), ["AB-1", "CD-2"]);
         assert_eq!(page["totals"]["fee"], 1350);
         let next = page["next"].as_str().unwrap();

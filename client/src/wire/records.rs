@@ -316,8 +316,8 @@ pub struct TransitionRequest {
     pub comment: Option<String>,
 }
 
-/// A page of records with the totals of the money and number columns over the whole
-/// filtered set (money in minor units, numbers as decimal strings).
+/// A page of records, and with `totals=true` the totals of the money and number columns over
+/// the whole filtered set (money in minor units, numbers as decimal strings).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RecordPage {
     pub items: Vec<Record>,

@@ -68,6 +68,9 @@ pub struct ListPlan {
     descending: bool,
     cursor: Option<Cursor>,
     pub limit: u32,
+    /// Whether the answer carries the totals of the filtered set (`totals=true`): they cost a
+    /// pass over the whole set, so a page does not pay for them unless asked.
+    pub totals: bool,
     /// Only records this user owns ("only own": created by them or named by one of the type's
     /// owner fields, as [`crate::authz::records::owns`] decides for a single record).
     pub only_owner: Option<String>,
@@ -127,6 +130,7 @@ pub fn plan(schema: &TypeSchema, query: &HashMap<String, String>) -> Result<List
     let mut descending = true;
     let mut cursor = None;
     let mut limit = DEFAULT_LIMIT;
+    let mut totals = false;
     let mut keys: Vec<&String> = query.keys().collect();
     keys.sort();
     for key in keys {
@@ -148,6 +152,13 @@ pub fn plan(schema: &TypeSchema, query: &HashMap<String, String>) -> Result<List
                 descending = desc;
             }
             "cursor" => cursor = Some(Cursor::decode(text)?),
+            "totals" => {
+                totals = match text.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(ApiError::invalid_field("totals", "must be true or false")),
+                }
+            }
             "limit" => {
                 limit = text
                     .parse::<u32>()
@@ -191,6 +202,7 @@ pub fn plan(schema: &TypeSchema, query: &HashMap<String, String>) -> Result<List
         descending,
         cursor,
         limit,
+        totals,
         only_owner: None,
     })
 }

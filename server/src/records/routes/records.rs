@@ -285,7 +285,7 @@ async fn list_records(
         .schema
         .fields
         .iter()
-        .filter(|f| value::totalled(f.field_type))
+        .filter(|f| plan.totals && value::totalled(f.field_type))
         .collect();
     let names: Vec<String> = totalled.iter().map(|f| f.name.clone()).collect();
     let sums = store::list::totals(&state.db, &org_id, &slug, &plan, &names).await?;

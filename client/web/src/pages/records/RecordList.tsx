@@ -42,13 +42,15 @@ function ListOf ({ org, type }: { org: string, type: RecordType }) {
   const { params: filterQuery, errors: filterErrors } = filterParams(type.fields, filters, 'EUR')
   const params: Record<string, string | undefined> = { ...filterQuery, sort: sortParam(sort) }
   const key = JSON.stringify(params)
-  const list = useAsync((signal) => recordsApi.list(org, slug, { ...params, limit: String(PAGE) }, signal), [org, slug, key])
+  // Totals cover the whole filtered set, so they are asked for with the first page (and its
+  // refreshes) only; further pages keep them.
+  const list = useAsync((signal) => recordsApi.list(org, slug, { ...params, limit: String(PAGE), totals: 'true' }, signal), [org, slug, key])
   const items = list.data?.items ?? []
   // The rows shown, refetched as one page after others' changes (up to the largest page).
   const shown = useRef(PAGE)
   shown.current = Math.max(PAGE, Math.min(MAX_PAGE, items.length))
   const refresh = useDebounced(() => {
-    recordsApi.list(org, slug, { ...params, limit: String(shown.current) })
+    recordsApi.list(org, slug, { ...params, limit: String(shown.current), totals: 'true' })
       .then((page) => list.setData(() => page), () => list.reload())
   }, 250)
   useRecordsLive(slug, {
@@ -70,7 +72,7 @@ function ListOf ({ org, type }: { org: string, type: RecordType }) {
     setMore(true)
     try {
       const page = await recordsApi.list(org, slug, { ...params, limit: String(PAGE), cursor: next })
-      list.setData((d) => ({ items: [...(d?.items ?? []), ...page.items], next: page.next, totals: page.totals }))
+      list.setData((d) => ({ items: [...(d?.items ?? []), ...page.items], next: page.next, totals: d?.totals ?? page.totals }))
     } catch (e) { toastError(e) } finally { setMore(false) }
   }
   async function bulkDelete () {
