@@ -4119,8 +4119,8 @@ export interface components {
             user_id?: string | null;
         };
         /**
-         * @description A page of records with the totals of the money and number columns over the whole
-         *     filtered set (money in minor units, numbers as decimal strings).
+         * @description A page of records, and with `totals=true` the totals of the money and number columns over
+         *     the whole filtered set (money in minor units, numbers as decimal strings).
          */
         RecordPage: {
             items: components["schemas"]["Record"][];
