@@ -29,9 +29,9 @@ use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, values_rows};
 use crate::error::{ApiError, Result};
 use crate::http::extract::{Json, Path};
 use crate::records::registry::Save;
-use crate::records::routes::{insert_new, type_access, wire};
+use crate::records::routes::{insert_new, prepare_new, type_access, wire};
 use crate::records::schema::check::Errors;
-use crate::records::{rules, value};
+use crate::records::value;
 use crate::state::AppState;
 
 /// Longest period one invoice gathers.
@@ -367,11 +367,7 @@ async fn invoice_from_time(
         user_id: user.id(),
         writes_all: true,
     };
-    if let Some(kind) = &resolved.kind {
-        kind.fill(&save, &mut input, None).await?;
-    }
-    let mut prepared = rules::prepare(&resolved.schema, resolved.kind.as_deref(), &input, None)
-        .map_err(ApiError::Validation)?;
+    let mut prepared = prepare_new(&save, &resolved, &mut input).await?;
     prepared
         .data
         .insert("time_from".into(), json!(value::format_date(from)));

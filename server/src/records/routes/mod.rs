@@ -10,7 +10,7 @@ mod records;
 mod transitions;
 mod types;
 
-pub(crate) use records::{insert_new, record_access, type_access};
+pub(crate) use records::{insert_new, prepare_new, record_access, type_access};
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -166,14 +166,7 @@ async fn create_record(
         user_id: user.id(),
         writes_all: access.scope(Action::Write) == Scope::All,
     };
-    if let Some(kind) = &resolved.kind {
-        kind.fill(&save, &mut body, None).await?;
-    }
-    let mut prepared = rules::prepare(&resolved.schema, resolved.kind.as_deref(), &body, None)
-        .map_err(ApiError::Validation)?;
-    if let Some(kind) = &resolved.kind {
-        kind.derive(&save, &mut prepared.data).await?;
-    }
+    let prepared = prepare_new(&save, &resolved, &mut body).await?;
     let mut work = state.writes.begin().await?;
     let record = insert_new(
         &state.db,
@@ -187,6 +180,24 @@ async fn create_record(
     .await?;
     work.commit().await?;
     Ok((StatusCode::CREATED, Json(wire(&record, &access))))
+}
+
+/// A new record's data as every create takes it: completed by its type (`fill`), checked by
+/// the schema and the type, and given the fields only the server sets (`derive`).
+pub(crate) async fn prepare_new(
+    save: &Save<'_>,
+    resolved: &ResolvedType,
+    input: &mut Map<String, Value>,
+) -> Result<rules::Prepared> {
+    if let Some(kind) = &resolved.kind {
+        kind.fill(save, input, None).await?;
+    }
+    let mut prepared = rules::prepare(&resolved.schema, resolved.kind.as_deref(), input, None)
+        .map_err(ApiError::Validation)?;
+    if let Some(kind) = &resolved.kind {
+        kind.derive(save, &mut prepared.data).await?;
+    }
+    Ok(prepared)
 }
 
 /// Writes a new record of checked data in `work`: named (from the series when the type
