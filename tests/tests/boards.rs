@@ -578,6 +578,50 @@ backend_tests! {
         bob.expect("message.created", |f| f.data["channel_id"] == fresh.id.as_str()).await;
     }
 
+    async fn task_discussions_reach_the_projects_readers_only(backend) {
+        let t = team(backend).await;
+        let task = t.create(&t.alice, json!({"title": "discussed"})).await;
+        let open = fixtures::create_project(&t.alice, &t.org, "Lobby", Visibility::Open).await;
+        // Sockets opened after the task: its discussion is not among the channels they track,
+        // it reaches them through the project.
+        let mut bob = EventSocket::connect(&t.server, &t.bob.token).await;
+        let mut vic = EventSocket::connect(&t.server, &t.vic.token).await;
+        let mut eve = EventSocket::connect(&t.server, &t.eve.token).await;
+        let messages = format!("/api/v1/channels/{}/messages", task.discussion_channel);
+        let (status, body) = call(&t.carol, Method::POST, &messages, Some(json!({"text": "first"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        for socket in [&mut bob, &mut vic] {
+            let frame = socket.expect("message.created", |f| f.data["channel_id"] == task.id.as_str()).await;
+            assert_eq!(frame.data["text"], "first");
+        }
+        // Typing in the discussion reaches the project's readers too.
+        bob.send(json!({"type": "typing", "channel": task.discussion_channel})).await;
+        let frame = vic.expect("typing", |_| true).await;
+        assert_eq!((frame.data["channel_id"].as_str(), frame.data["user_id"].as_str()), (Some(task.id.as_str()), Some(t.bob.id())));
+        // Eve, outside the private project, hears nothing of it and may not type in it: the
+        // next thing she hears is a sentinel in a project she can see.
+        eve.send(json!({"type": "typing", "channel": task.discussion_channel})).await;
+        let frame = eve.expect("error", |_| true).await;
+        assert_eq!(frame.data["code"], "unknown_channel");
+        let lobby: Board = t.alice.client.post(&format!("/api/v1/projects/{}/boards", open.id), &json!({"name": "L"})).await.unwrap();
+        let frames = eve.until("board.updated", |f| f.data["id"] == lobby.id.as_str()).await;
+        assert!(frames.iter().all(|f| f.kind != "message.created" && f.kind != "typing"), "{frames:?}");
+        // Vic leaves the project: after the removal he hears nothing more of the discussion;
+        // Bob still does.
+        let (status, _) = call(&t.alice, Method::DELETE, &format!("/api/v1/projects/{}/members/{}", t.project, t.vic.id()), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        vic.expect("access.changed", |_| true).await;
+        let (status, _) = call(&t.carol, Method::POST, &messages, Some(json!({"text": "second"}))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        bob.expect("message.created", |f| f.data["text"] == "second").await;
+        let sentinel: Board = t.alice.client.post(&format!("/api/v1/projects/{}/boards", open.id), &json!({"name": "M"})).await.unwrap();
+        let frames = vic.until("board.updated", |f| f.data["id"] == sentinel.id.as_str()).await;
+        assert!(frames.iter().all(|f| f.kind != "message.created"), "{frames:?}");
+        vic.send(json!({"type": "typing", "channel": task.discussion_channel})).await;
+        let frame = vic.expect("error", |_| true).await;
+        assert_eq!(frame.data["code"], "unknown_channel");
+    }
+
     async fn search_finds_tasks_for_members_only(backend) {
         let t = team(backend).await;
         let t = &t;
@@ -831,7 +875,10 @@ backend_tests! {
 
         let (status, body) = t.move_task(&t.bob, &blocker.id, json!({"column": t.column("Done")})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        assert!(!card(&t.board(&t.alice).await, &waiting.id).blocked);
+        let board = t.board(&t.alice).await;
+        assert!(!card(&board, &waiting.id).blocked);
+        // A move answers with its card as it is now, closed with the move.
+        assert_eq!(serde_json::from_value::<TaskCard>(body).unwrap(), card(&board, &blocker.id));
 
         let (status, body) = call(&t.alice, Method::DELETE, &format!("/api/v1/milestones/{milestone}"), None).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");

@@ -170,18 +170,72 @@ pub async fn audience(db: &Db, channel: &ChannelRow) -> Result<Vec<(String, OrgR
         .collect())
 }
 
-/// Where a channel's message events go: the sockets that track the channel — or, for a
-/// record's discussion, which no socket tracks (a user may read a million records), each
-/// member who may read the record, one user audience each.
+/// Where a channel's message events go: the sockets that track the channel. Discussions are
+/// tracked by no socket (an org may have a discussion per task and per record): a task's goes
+/// to whoever sees the task's project, whom its channel is open to; a record's to each member
+/// who may read the record, one user audience each.
 pub async fn event_audiences(db: &Db, channel: &ChannelRow) -> Result<Vec<Audience>> {
-    if channel.kind != ChannelKind::Record {
-        return Ok(vec![Audience::Channel(channel.id.clone())]);
+    match (channel.kind, &channel.project_id) {
+        (ChannelKind::Record, _) => Ok(audience(db, channel)
+            .await?
+            .into_iter()
+            .map(|(user_id, _)| Audience::User(user_id))
+            .collect()),
+        (ChannelKind::Task, Some(project_id)) => {
+            Ok(vec![Audience::TaskDiscussion(project_id.clone())])
+        }
+        _ => Ok(vec![Audience::Channel(channel.id.clone())]),
     }
-    Ok(audience(db, channel)
+}
+
+/// What an event socket tracks in an org: the chat channels and direct messages the user can
+/// see, by id, and the projects they see with their effective role in each. Discussions are
+/// not listed: their events are addressed by project or user ([`event_audiences`]).
+pub async fn socket_channels(
+    db: &Db,
+    user_id: &str,
+    org_id: &str,
+    org_role: OrgRole,
+) -> Result<(Vec<String>, HashMap<String, ProjectRole>), sqlx::Error> {
+    let listed = project_store::list_in_org(db, org_id, user_id).await?;
+    let projects = readable_projects(org_role, &listed);
+    let channels = store::listed_for_user(db, org_id, user_id)
         .await?
         .into_iter()
-        .map(|(user_id, _)| Audience::User(user_id))
-        .collect())
+        .filter(|channel| {
+            let project_visible = channel
+                .project_id
+                .as_ref()
+                .is_some_and(|p| projects.contains_key(p));
+            rules::visible(
+                channel.kind,
+                channel.private,
+                channel.is_member,
+                project_visible,
+            )
+        })
+        .map(|channel| channel.id)
+        .collect();
+    Ok((channels, projects))
+}
+
+/// The projects among `listed` the user sees, with their effective role in each.
+fn readable_projects(
+    org_role: OrgRole,
+    listed: &[(ProjectRow, Option<ProjectRole>)],
+) -> HashMap<String, ProjectRole> {
+    listed
+        .iter()
+        .filter_map(|(project, explicit)| {
+            let role = effective_role(
+                org_role,
+                *explicit,
+                project.visibility,
+                project.default_role,
+            )?;
+            Some((project.id.clone(), role))
+        })
+        .collect()
 }
 
 /// The channels of an org the user can see, with their state, and the projects they read with
@@ -205,17 +259,7 @@ pub async fn visible_channels_among(
     org_role: OrgRole,
     listed: &[(ProjectRow, Option<ProjectRole>)],
 ) -> Result<(Vec<store::ChannelForUser>, HashMap<String, ProjectRole>), sqlx::Error> {
-    let mut projects = HashMap::new();
-    for (project, explicit) in listed {
-        if let Some(role) = effective_role(
-            org_role,
-            *explicit,
-            project.visibility,
-            project.default_role,
-        ) {
-            projects.insert(project.id.clone(), role);
-        }
-    }
+    let projects = readable_projects(org_role, listed);
     let channels = store::list_for_user(db, org_id, None, user_id)
         .await?
         .into_iter()

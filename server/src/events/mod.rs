@@ -58,6 +58,11 @@ pub enum Audience {
     Channel(String),
     /// Everyone who can see the project.
     Project(String),
+    /// Everyone who can see the project, for the discussion of one of its tasks (whose channel
+    /// is open to exactly them). Kept apart from [`Audience::Project`], whose newest event is
+    /// the version of the project's board ([`crate::boards::cache`]), which a comment does
+    /// not change.
+    TaskDiscussion(String),
     /// Every member of the organisation.
     Org(String),
     /// One user (all their tabs).
@@ -69,6 +74,7 @@ impl Audience {
         match self {
             Self::Channel(_) => "channel",
             Self::Project(_) => "project",
+            Self::TaskDiscussion(_) => "task_discussion",
             Self::Org(_) => "org",
             Self::User(_) => "user",
         }
@@ -76,7 +82,11 @@ impl Audience {
 
     pub(crate) fn target(&self) -> &str {
         match self {
-            Self::Channel(id) | Self::Project(id) | Self::Org(id) | Self::User(id) => id,
+            Self::Channel(id)
+            | Self::Project(id)
+            | Self::TaskDiscussion(id)
+            | Self::Org(id)
+            | Self::User(id) => id,
         }
     }
 
@@ -84,6 +94,7 @@ impl Audience {
         Some(match kind {
             "channel" => Self::Channel(target),
             "project" => Self::Project(target),
+            "task_discussion" => Self::TaskDiscussion(target),
             "org" => Self::Org(target),
             "user" => Self::User(target),
             _ => return None,

@@ -28,7 +28,7 @@ use super::access::ConnectionAccess;
 use super::client_frames::{self, ClientFrame, FrameBudget, Recent, Refusal};
 use super::presence::Transition;
 use super::routing::{Ended, Subscription};
-use super::{Audience, Delivery, Events, store};
+use super::{Delivery, Events, store};
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
 use crate::error::ApiError;
@@ -366,9 +366,17 @@ impl Connection {
     /// Forwards a typing indicator to the channel (or thread), at most every
     /// [`TYPING_INTERVAL`] each, once the channel and thread are known to be ones the user sees.
     async fn typing(&mut self, channel: String, thread: Option<String>) -> Result<(), End> {
-        if !self.access.channels.contains(&channel) {
+        let audience = self
+            .access
+            .typing_audience(self.events.db(), &channel)
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "cannot check a typing frame's channel");
+                End::Close(close_codes::SERVER_ERROR, "try again")
+            })?;
+        let Some(audience) = audience else {
             return self.refuse(Refusal::UNKNOWN_CHANNEL).await;
-        }
+        };
         if let Some(thread) = &thread
             && !self.thread_in_channel(&channel, thread).await?
         {
@@ -386,13 +394,13 @@ impl Connection {
         self.typing_sent.put(key.clone(), now);
         let (channel, thread) = key;
         let data = Typing {
-            channel_id: channel.clone(),
+            channel_id: channel,
             thread_id: thread,
             user_id: self.access.user_id.clone(),
         };
         self.events.publish_ephemeral(
             "",
-            Audience::Channel(channel),
+            audience,
             "typing",
             serde_json::to_value(data).unwrap_or(serde_json::Value::Null),
             Some(self.access.user_id.clone()),

@@ -96,8 +96,9 @@ impl AccessWatch {
                 .flatten()
                 .filter(|entry| entry.project_id == *project_id)
                 .for_each(wake),
-            // Channel membership does not decide access to documents.
-            Audience::Channel(_) => {}
+            // Channel membership does not decide access to documents, nor is access ever
+            // changed through a discussion.
+            Audience::Channel(_) | Audience::TaskDiscussion(_) => {}
         }
     }
 

@@ -286,6 +286,67 @@ pub async fn list_for_user(
         .collect()
 }
 
+/// A chat channel or direct message of an org, with what decides whether a user sees it.
+#[derive(Debug, Clone)]
+pub struct ListedChannel {
+    pub id: String,
+    pub project_id: Option<String>,
+    pub kind: ChannelKind,
+    pub private: bool,
+    /// Whether the user is an explicit member.
+    pub is_member: bool,
+}
+
+/// The org's chat channels and direct messages — not the discussions of its tasks and records,
+/// of which an org may have hundreds of thousands — with the user's membership; the caller
+/// filters by visibility. What an event socket needs to know at connect time.
+pub async fn listed_for_user(
+    db: &Db,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Vec<ListedChannel>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select c.id, c.project_id, c.kind, c.private,
+             case when m.user_id is null then 0 else 1 end as is_member
+         from channels c
+         left join channel_members m on m.channel_id = c.id and m.user_id = $2
+         where c.org_id = $1 and c.kind in ('channel', 'dm')",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            Ok(ListedChannel {
+                id: row.try_get("id")?,
+                project_id: row.try_get("project_id")?,
+                kind: parse_kind(&kind).ok_or_else(|| decode_error("channel kind", &kind))?,
+                private: row.try_get::<i64, _>("private")? != 0,
+                is_member: row.try_get::<i64, _>("is_member")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// The org and project of a task's discussion channel, if `channel_id` is one: the lookup
+/// that establishes its tenant.
+pub async fn task_discussion(
+    db: &Db,
+    channel_id: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select org_id, project_id from channels
+         where id = $1 and kind = 'task' and project_id is not null",
+    )
+    .bind(channel_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| Ok((r.try_get("org_id")?, r.try_get("project_id")?)))
+        .transpose()
+}
+
 /// The user's notification level in a channel (`None`: the default).
 pub async fn notify_level(
     db: &Db,
