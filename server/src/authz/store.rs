@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use atrium_client::wire::{OrgRole, ProjectRole, Visibility};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::model::{Action, ResourceKind, Scope};
 use super::policy::Overrides;
@@ -41,6 +41,17 @@ pub async fn member_policy(
     org_id: &str,
     user_id: &str,
 ) -> Result<MemberPolicy, sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    member_policy_on(&mut conn, org_id, user_id).await
+}
+
+/// [`member_policy`] on a connection the caller holds: inside a unit of work, which must not
+/// wait for a second connection of the pool its own came from.
+pub async fn member_policy_on(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    user_id: &str,
+) -> Result<MemberPolicy, sqlx::Error> {
     let rows = sqlx::query(
         "select 'member' as kind, role, '' as resource, '' as action, '' as scope
              from org_members where org_id = $1 and user_id = $2
@@ -51,7 +62,7 @@ pub async fn member_policy(
     )
     .bind(org_id)
     .bind(user_id)
-    .fetch_all(db.pool())
+    .fetch_all(conn)
     .await?;
     let mut policy = MemberPolicy::default();
     for row in rows {

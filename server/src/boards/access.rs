@@ -1,7 +1,12 @@
 //! Who may touch a board or a task: the tenant lookup and the policy, in one place. Another
 //! organisation's board or task, or one in a project the caller cannot see, is a 404.
 
-use crate::authz::{self, Action, ProjectAccess, Resource, ResourceKind};
+use atrium_client::wire::ProjectRole;
+use sqlx::AnyConnection;
+
+use crate::authz::joined::JoinedRoles;
+use crate::authz::{self, Action, ProjectAccess, ProjectFacts, Resource, ResourceKind};
+use crate::boards::store::tasks::TaskRow;
 use crate::boards::store::{boards, tasks};
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
@@ -56,6 +61,42 @@ pub async fn task(
         action,
     )
     .await
+}
+
+/// [`task`] for a task whose row was read together with the caller's roles in its project
+/// ([`crate::authz::joined`]) inside the unit of work that will change it: the member's policy
+/// is the one query left, read on the unit's connection. 404 `task` when they cannot see the
+/// project, 403 when they may not do `action` on tasks.
+pub async fn task_with_roles(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    task: &TaskRow,
+    roles: JoinedRoles,
+    action: Action,
+) -> Result<ProjectAccess> {
+    let not_found = ApiError::NotFound("task");
+    let (Some(org_role), Some((visibility, default_role))) = (roles.org_role, roles.project) else {
+        return Err(not_found);
+    };
+    let project = ProjectFacts {
+        id: task.project_id.clone(),
+        org_id: task.org_id.clone(),
+        visibility,
+        default_role,
+    };
+    let org = authz::member_access_on(conn, user_id, &task.org_id, org_role).await?;
+    let subject = org
+        .in_project(&project, roles.explicit_role)
+        .ok_or(not_found)?;
+    let access = ProjectAccess {
+        role: subject.project_role.unwrap_or(ProjectRole::Viewer),
+        org_role: org.role,
+        subject,
+        policy: org.policy,
+        project,
+    };
+    access.require(action, Resource::new(ResourceKind::Task))?;
+    Ok(access)
 }
 
 /// The caller's access to a project for work on its tasks (`action` on tasks).

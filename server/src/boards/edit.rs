@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::access::users_who_see;
 use super::model::{self, is_closed};
-use super::placement::{Slot, rank_for};
+use super::placement::{Slot, rank_for, rank_in_locked};
 use super::store::history::FieldChange;
 use super::store::relations::{self, Link};
 use super::store::statuses::StatusRow;
@@ -119,10 +119,20 @@ pub async fn check_blockers(
     Ok(())
 }
 
-/// 409 `open_subtasks` when closing a task that has open subtasks, unless confirmed.
-pub async fn check_close(tx: &mut Tx, task: &TaskRow, to: &StatusRow, confirm: bool) -> Result<()> {
+/// 409 `open_subtasks` when closing a task that has open subtasks, unless confirmed. `open`:
+/// the task's open subtasks if the caller read them already (else read here when needed).
+pub async fn check_close(
+    tx: &mut Tx,
+    task: &TaskRow,
+    to: &StatusRow,
+    confirm: bool,
+    open: Option<i64>,
+) -> Result<()> {
     if is_closed(to.category) && !is_closed(task.category) && !confirm {
-        let open = tasks::open_subtasks(tx, &task.org_id, &task.id).await?;
+        let open = match open {
+            Some(open) => open,
+            None => tasks::open_subtasks(tx, &task.org_id, &task.id).await?,
+        };
         if open > 0 {
             return Err(ApiError::conflict(
                 "open_subtasks",
@@ -131,6 +141,15 @@ pub async fn check_close(tx: &mut Tx, task: &TaskRow, to: &StatusRow, confirm: b
         }
     }
     Ok(())
+}
+
+/// What the caller of [`place_knowing`] has already established in its transaction.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known {
+    /// The task's open subtasks (else read when the task closes).
+    pub open_subtasks: Option<i64>,
+    /// Whether the transaction already holds the target status's order lock.
+    pub order_locked: bool,
 }
 
 /// Moves a task into `status` at `slot` (checks closing; WIP limits are the caller's).
@@ -142,37 +161,56 @@ pub async fn place(
     confirm: bool,
     outcome: &mut Outcome,
 ) -> Result<()> {
-    check_close(tx, task, status, confirm).await?;
-    let rank = rank_for(tx, &status.id, &task.id, slot).await?;
+    place_knowing(tx, task, status, slot, confirm, Known::default(), outcome).await
+}
+
+/// [`place`], skipping what the caller already knows. The task row is updated in memory as
+/// the database now has it (status, order key, `updated_at`, `closed_at`).
+pub async fn place_knowing(
+    tx: &mut Tx,
+    task: &mut TaskRow,
+    status: &StatusRow,
+    slot: Slot<'_>,
+    confirm: bool,
+    known: Known,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    check_close(tx, task, status, confirm, known.open_subtasks).await?;
+    let rank = if known.order_locked {
+        rank_in_locked(tx, &status.id, &task.id, slot).await?
+    } else {
+        rank_for(tx, &status.id, &task.id, slot).await?
+    };
     let was_closed = is_closed(task.category);
-    tasks::place(
-        tx,
-        &task.org_id,
-        &task.id,
-        &status.id,
-        &rank,
-        is_closed(status.category),
-    )
-    .await
-    .map_err(|error| {
-        if super::store::is_unique_violation(&error) {
-            // A concurrent move took this key first: the caller retries with fresh
-            // neighbours.
-            ApiError::conflict(RANK_TAKEN, "another change took this place; try again")
-        } else {
-            error.into()
-        }
-    })?;
+    let closes = is_closed(status.category);
+    let now = tasks::place(tx, &task.org_id, &task.id, &status.id, &rank, closes)
+        .await
+        .map_err(|error| {
+            if super::store::is_unique_violation(&error) {
+                // A concurrent move took this key first: the caller retries with fresh
+                // neighbours.
+                ApiError::conflict(RANK_TAKEN, "another change took this place; try again")
+            } else {
+                error.into()
+            }
+        })?;
     if task.status_id != status.id {
         outcome.record("status", json!(task.status), json!(status.name));
         outcome.from_status = Some(task.status_id.clone());
     }
-    outcome.closed = !was_closed && is_closed(status.category);
-    outcome.reopened = was_closed && !is_closed(status.category);
+    outcome.closed = !was_closed && closes;
+    outcome.reopened = was_closed && !closes;
     task.status_id.clone_from(&status.id);
     task.status.clone_from(&status.name);
     task.category = status.category;
     task.rank = rank;
+    task.updated_at = now;
+    // As `tasks::place` wrote it: kept while closed, set on closing, cleared on opening.
+    task.closed_at = if closes {
+        task.closed_at.or(Some(now))
+    } else {
+        None
+    };
     Ok(())
 }
 

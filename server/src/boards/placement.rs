@@ -26,6 +26,17 @@ pub async fn rank_for(
     slot: Slot<'_>,
 ) -> Result<String> {
     statuses::lock_order(tx, status_id).await?;
+    rank_in_locked(tx, status_id, task_id, slot).await
+}
+
+/// [`rank_for`] in a transaction that already holds the status's order lock
+/// ([`statuses::lock_order`]).
+pub async fn rank_in_locked(
+    tx: &mut Tx,
+    status_id: &str,
+    task_id: &str,
+    slot: Slot<'_>,
+) -> Result<String> {
     let neighbour = |field: &'static str| {
         ApiError::invalid_field(field, "must be another task of the target column")
     };

@@ -5,17 +5,15 @@ use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::tasks::announce;
+use super::tasks::{announce_card, searchable};
 use super::{Retry, retry_on_conflict};
 use crate::auth::CurrentUser;
-use crate::authz::{Action, ProjectAccess, Resource, ResourceKind};
+use crate::authz::{Action, Resource, ResourceKind};
 use crate::boards::access;
-use crate::boards::edit::{self, Outcome};
+use crate::boards::edit::{self, Known, Outcome};
 use crate::boards::live::TaskEventKind;
 use crate::boards::placement::Slot;
-use crate::boards::store::history;
-use crate::boards::store::tasks as store;
-use crate::boards::store::{boards, statuses};
+use crate::boards::store::{history, moves, statuses};
 use crate::error::{ApiError, Result};
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
@@ -24,31 +22,47 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(move_task))
 }
 
+/// One attempt at a move, as one unit of work. Its first statement reads the task with
+/// everything the move decides on (the caller's roles in the project, the target column and
+/// its status, the rest of the card); the member's policy is the one other read before the
+/// writes. A move changes nothing else a card shows, so the answer's card is made from what
+/// was read, not read again.
 async fn move_once(
     state: &AppState,
     user: &CurrentUser,
-    access: &ProjectAccess,
     task_id: &str,
     body: &MoveTaskRequest,
 ) -> Result<TaskCard, Retry> {
-    let org_id = &access.project.org_id;
     let mut work = state.writes.begin().await?;
-    let mut task = store::find(work.tx(), org_id, task_id)
+    let moving = moves::read(work.tx(), user.id(), task_id, &body.column)
         .await?
         .ok_or(ApiError::NotFound("task"))?;
-    let (column, status) =
-        boards::column_with_status(work.tx(), org_id, &task.project_id, &body.column)
-            .await?
-            .ok_or_else(|| {
-                ApiError::invalid_field("column", "is not a column of a board of this project")
-            })?;
+    let access = access::task_with_roles(
+        work.tx(),
+        user.id(),
+        &moving.task,
+        moving.roles,
+        Action::Write,
+    )
+    .await?;
+    let (column, status) = moving.target.ok_or_else(|| {
+        ApiError::invalid_field("column", "is not a column of a board of this project")
+    })?;
+    let mut task = moving.task;
+    let mut known = Known {
+        open_subtasks: Some(moving.extras.open_subtasks()),
+        order_locked: moving.order_locked,
+    };
     // A move within the column does not add to it; only arrivals count against the limit.
     if let Some(limit) = column.wip_limit
         && status.id != task.status_id
     {
         // Under the status's order lock, so two moves cannot both take the last place.
-        statuses::lock_order(work.tx(), &status.id).await?;
-        let open = statuses::open_count(work.tx(), org_id, &status.id).await?;
+        if !known.order_locked {
+            statuses::lock_order(work.tx(), &status.id).await?;
+            known.order_locked = true;
+        }
+        let open = statuses::open_count(work.tx(), &task.org_id, &status.id).await?;
         let may_force = access.may(Action::Manage, Resource::new(ResourceKind::Board));
         if open >= i64::from(limit) && !(body.force && may_force) {
             return Err(ApiError::conflict(
@@ -63,7 +77,7 @@ async fn move_once(
     }
     let mut outcome = Outcome::default();
     let from_rank = task.rank.clone();
-    edit::place(
+    edit::place_knowing(
         work.tx(),
         &mut task,
         &status,
@@ -73,6 +87,7 @@ async fn move_once(
             top: false,
         },
         body.confirm,
+        known,
         &mut outcome,
     )
     .await?;
@@ -88,15 +103,17 @@ async fn move_once(
     if outcome.from_status.is_none() {
         outcome.from_status = Some(task.status_id.clone());
     }
-    // A move changes nothing search indexes: no description needed.
-    let card = announce(
+    let card = moving.extras.card(&task);
+    // A move changes nothing search indexes (no title, no labels): no change-feed row.
+    debug_assert!(!searchable(&outcome));
+    announce_card(
         state,
         &mut work,
         user,
         &task,
         TaskEventKind::Moved,
         &outcome,
-        None,
+        &card,
     )
     .await?;
     work.commit().await?;
@@ -118,7 +135,6 @@ async fn move_task(
     Path(task_id): Path<String>,
     Json(body): Json<MoveTaskRequest>,
 ) -> Result<Json<TaskCard>> {
-    let access = access::task(&state, user.id(), &task_id, Action::Write).await?;
-    let card = retry_on_conflict!(move_once(&state, &user, &access, &task_id, &body).await)?;
+    let card = retry_on_conflict!(move_once(&state, &user, &task_id, &body).await)?;
     Ok(Json(card))
 }

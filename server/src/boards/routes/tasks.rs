@@ -74,11 +74,26 @@ pub(super) async fn announce(
     if searchable(outcome) {
         feed::upsert(work, task, &card.labels, description.unwrap_or_default())?;
     }
+    announce_card(state, work, user, task, kind, outcome, &card).await?;
+    Ok(card)
+}
+
+/// [`announce`] but the change-feed row, with the task's card as it is now, made by the
+/// caller: the event, the blocked markers and the notifications.
+pub(super) async fn announce_card(
+    state: &AppState,
+    work: &mut UnitOfWork,
+    user: &CurrentUser,
+    task: &TaskRow,
+    kind: TaskEventKind,
+    outcome: &Outcome,
+    card: &atrium_client::wire::TaskCard,
+) -> Result<()> {
     live::task(
         work,
         &task.org_id,
         kind,
-        &card,
+        card,
         &task.project_id,
         outcome.from_status.clone(),
         user.id(),
@@ -116,7 +131,7 @@ pub(super) async fn announce(
             }
         }
     }
-    Ok(card)
+    Ok(())
 }
 
 /// A new task's fields, checked before the transaction.

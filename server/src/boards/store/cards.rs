@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use atrium_client::wire::{ChecklistItem, TaskCard};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::decode_error;
@@ -201,24 +202,9 @@ pub async fn one(
     project_id: &str,
     task_id: &str,
 ) -> Result<Option<TaskCard>, sqlx::Error> {
-    let Json {
-        array_agg, to_text, ..
-    } = Json::of(backend_of(conn));
-    // The same questions as `in_project`, asked of one task: the blockers may be anywhere,
-    // subtasks count in the task's own project.
+    let extras = extras_columns(backend_of(conn));
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {TASK_COLUMNS},
-             (select count(*) from task_dependencies d join tasks b on b.id = d.blocker_id
-              where d.task_id = t.id and b.closed_at is null) as open_blockers,
-             (select count(*) from tasks c
-              where c.project_id = t.project_id and c.parent_id = t.id) as subtasks_total,
-             (select count(*) from tasks c
-              where c.project_id = t.project_id and c.parent_id = t.id
-                  and c.closed_at is not null) as subtasks_done,
-             (select coalesce({array_agg}(r.user_id order by r.user_id){to_text}, '[]')
-              from task_assignees r where r.task_id = t.id) as assignees,
-             (select coalesce({array_agg}(r.label order by r.label){to_text}, '[]')
-              from task_labels r where r.task_id = t.id) as labels
+        "select {TASK_COLUMNS}, {extras}
          from {TASK_FROM}
          where t.org_id = $1 and t.project_id = $2 and t.id = $3"
     ));
@@ -232,35 +218,90 @@ pub async fn one(
         return Ok(None);
     };
     let task = task_from(&row)?;
+    Ok(Some(extras_from(&row)?.card(&task)))
+}
+
+/// What a card shows besides its task's own row: read with the row ([`extras_columns`]), so
+/// that a change which leaves them alone (a move) can answer its card without reading again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardExtras {
+    /// Whether an open task blocks it.
+    pub blocked: bool,
+    /// Its subtasks: (done, all).
+    pub subtasks: (i64, i64),
+    pub assignees: Vec<String>,
+    pub labels: Vec<String>,
+}
+
+impl CardExtras {
+    /// Its subtasks still open.
+    pub fn open_subtasks(&self) -> i64 {
+        self.subtasks.1 - self.subtasks.0
+    }
+
+    /// The card of `task` (as it is now) with these extras.
+    pub fn card(&self, task: &TaskRow) -> TaskCard {
+        card(
+            task,
+            self.blocked,
+            self.subtasks,
+            self.assignees.clone(),
+            self.labels.clone(),
+        )
+    }
+}
+
+/// The columns of [`CardExtras`], for a statement over a task `t`: the same questions as
+/// [`in_project`], asked of one task (the blockers may be anywhere; subtasks are in the task's
+/// own project, as a parent must be). Each is driven by the task's own key: a blocker's state is
+/// read by its primary key (a plan that started from the open tasks would read the project).
+pub(super) fn extras_columns(backend: Backend) -> String {
+    let Json {
+        array,
+        array_agg,
+        to_text,
+    } = Json::of(backend);
+    format!(
+        "(select count(*) from task_dependencies d
+          where d.task_id = t.id
+              and (select b.closed_at from tasks b where b.id = d.blocker_id) is null)
+             as open_blockers,
+         (select {array}(count(c.closed_at), count(*)){to_text} from tasks c
+          where c.parent_id = t.id and c.project_id = t.project_id) as subtasks,
+         (select coalesce({array_agg}(r.user_id order by r.user_id){to_text}, '[]')
+          from task_assignees r where r.task_id = t.id) as assignees,
+         (select coalesce({array_agg}(r.label order by r.label){to_text}, '[]')
+          from task_labels r where r.task_id = t.id) as labels"
+    )
+}
+
+/// Decodes the columns of [`extras_columns`].
+pub(super) fn extras_from(row: &AnyRow) -> Result<CardExtras, sqlx::Error> {
     let open_blockers: i64 = row.try_get("open_blockers")?;
-    let subtasks = (
-        row.try_get("subtasks_done")?,
-        row.try_get("subtasks_total")?,
-    );
+    let json = |column: &str| -> Result<String, sqlx::Error> { row.try_get(column) };
     let list = |column: &str| -> Result<Vec<String>, sqlx::Error> {
-        serde_json::from_str(&row.try_get::<String, _>(column)?).map_err(json_error)
+        serde_json::from_str(&json(column)?).map_err(json_error)
     };
-    Ok(Some(card(
-        &task,
-        open_blockers > 0,
-        subtasks,
-        list("assignees")?,
-        list("labels")?,
-    )))
+    Ok(CardExtras {
+        blocked: open_blockers > 0,
+        subtasks: serde_json::from_str(&json("subtasks")?).map_err(json_error)?,
+        assignees: list("assignees")?,
+        labels: list("labels")?,
+    })
 }
 
 /// The JSON functions of a dialect.
-struct Json {
+pub(super) struct Json {
     /// A JSON array of its arguments.
-    array: &'static str,
+    pub array: &'static str,
     /// The aggregate of values into a JSON array (`order by` inside it).
-    array_agg: &'static str,
+    pub array_agg: &'static str,
     /// What turns the aggregate into text for the driver.
-    to_text: &'static str,
+    pub to_text: &'static str,
 }
 
 impl Json {
-    fn of(backend: Backend) -> Self {
+    pub(super) fn of(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => Self {
                 array: "json_array",
@@ -277,7 +318,7 @@ impl Json {
 }
 
 /// The backend a connection talks to.
-fn backend_of(conn: &AnyConnection) -> Backend {
+pub(super) fn backend_of(conn: &AnyConnection) -> Backend {
     if conn.backend_name() == "PostgreSQL" {
         Backend::Postgres
     } else {

@@ -6,6 +6,7 @@ pub mod boards;
 pub mod cards;
 pub mod companions;
 pub mod history;
+pub mod moves;
 pub mod projects;
 pub mod relations;
 pub mod statuses;

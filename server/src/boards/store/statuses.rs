@@ -122,9 +122,14 @@ pub async fn open_count(tx: &mut Tx, org_id: &str, status_id: &str) -> Result<i6
 }
 
 /// Takes the status's row lock until the transaction ends, so changes of one status's order
-/// queue and each reads the neighbours the previous one left (PostgreSQL; SQLite's writers
-/// queue anyway). Two moves into the same gap then never compute the same key.
+/// queue and each reads the neighbours the previous one left. Two moves into the same gap then
+/// never compute the same key. Only PostgreSQL needs it: a SQLite write transaction holds the
+/// database's one write lock from its start ([`crate::db::Db::begin`]), so writers queue
+/// anyway, and the statement would be a round trip and a rewritten page for nothing.
 pub async fn lock_order(tx: &mut Tx, status_id: &str) -> Result<(), sqlx::Error> {
+    if tx.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
     sqlx::query("update task_statuses set name = name where id = $1")
         .bind(status_id)
         .execute(&mut **tx)

@@ -251,6 +251,9 @@ pub struct Neighbours {
 
 /// The keys of the tasks `after` and `before` in a status, and the keys next to them, leaving
 /// out `except` (the task that moves): every neighbour a placement may need, in one statement.
+/// Each is one step of the `(status_id, rank)` index, however long the column: a key is made
+/// of ASCII letters and digits ([`crate::boards::rank`]) and compares bytewise (`collate "C"`),
+/// so `''` sorts before every key and `'~'` after.
 pub async fn neighbours(
     tx: &mut Tx,
     status_id: &str,
@@ -260,10 +263,12 @@ pub async fn neighbours(
 ) -> Result<Neighbours, sqlx::Error> {
     let row = sqlx::query(
         "select a.r as after_rank, b.r as before_rank,
-             (select min(rank) from tasks
-              where status_id = $1 and id <> $2 and (a.r is null or rank > a.r)) as next_rank,
-             (select max(rank) from tasks
-              where status_id = $1 and id <> $2 and (b.r is null or rank < b.r)) as previous_rank
+             (select rank from tasks
+              where status_id = $1 and rank > coalesce(a.r, '') and id <> $2
+              order by rank limit 1) as next_rank,
+             (select rank from tasks
+              where status_id = $1 and rank < coalesce(b.r, '~') and id <> $2
+              order by rank desc limit 1) as previous_rank
          from (select (select rank from tasks where status_id = $1 and id = $3) as r) a,
               (select (select rank from tasks where status_id = $1 and id = $4) as r) b",
     )
