@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 use super::Tx;
 
@@ -73,6 +73,9 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 30_000;
 /// of a board, which put it in every p99. A background checkpoint waits for no writer and no
 /// writer waits for it.
 const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// A pooled connection idle at least this long is pinged before it is used again.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 impl Db {
     /// Opens a pool on `url`. Nothing is queried yet: a database that is down at start-up
@@ -190,6 +193,19 @@ fn pool_options(
         .min_connections(0)
         .acquire_timeout(acquire)
         .idle_timeout(Duration::from_secs(600))
+        // A connection is pinged before it is handed out only when it sat idle long enough for
+        // the server to have gone away meanwhile: pinging every one cost a round trip per
+        // request (two for a write: its reads, then its transaction). A connection that died
+        // sooner fails one statement and is dropped from the pool.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE_AFTER {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
