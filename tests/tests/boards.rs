@@ -578,6 +578,36 @@ backend_tests! {
         bob.expect("message.created", |f| f.data["channel_id"] == fresh.id.as_str()).await;
     }
 
+    async fn the_orgs_permission_table_decides_moves(backend) {
+        let t = team(backend).await;
+        let task = t.create(&t.bob, json!({"title": "governed"})).await;
+        let todo = t.column("To do");
+        let permissions = format!("/api/v1/orgs/{}/permissions", t.org);
+        let rule = |role: &str, scope: &str| json!({"role": role, "resource": "task", "action": "write", "scope": scope});
+        // Editors may not change tasks in this org: Bob's move is refused, the card stays.
+        let (status, body) = call(&t.alice, Method::PUT, &permissions, Some(json!({"overrides": [rule("editor", "none")]}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = t.move_task(&t.bob, &task.id, json!({"column": todo})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(t.task(&task.id).await.status_id, task.status_id);
+        // A business role that may change tasks lets Carol, a commenter of the project, move it.
+        let (status, body) = call(&t.alice, Method::PUT, &permissions, Some(json!({"overrides": [rule("editor", "none"), rule("production", "all")]}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        fixtures::set_business_roles(&t.alice, &t.org, &t.carol, &["production"]).await;
+        let (status, body) = t.move_task(&t.carol, &task.id, json!({"column": todo})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(t.task(&task.id).await.status, "To do");
+        // Eve holds it too, but a role acts only where its holder sees the project: still 404.
+        fixtures::set_business_roles(&t.alice, &t.org, &t.eve, &["production"]).await;
+        let (status, body) = t.move_task(&t.eve, &task.id, json!({"column": t.column("Done")})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        // Without the rule, Carol comments again and moves nothing.
+        let (status, _) = call(&t.alice, Method::PUT, &permissions, Some(json!({"overrides": []}))).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(t.move_task(&t.carol, &task.id, json!({"column": t.column("Done")})).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(t.move_task(&t.bob, &task.id, json!({"column": t.column("Done")})).await.0, StatusCode::OK);
+    }
+
     async fn task_discussions_reach_the_projects_readers_only(backend) {
         let t = team(backend).await;
         let task = t.create(&t.alice, json!({"title": "discussed"})).await;

@@ -125,15 +125,15 @@ pub async fn member_access(
     Ok(org_access_as(user_id, org_id, role, policy))
 }
 
-/// [`member_access`] read on a connection the caller holds (inside a unit of work).
-pub async fn member_access_on(
-    conn: &mut sqlx::AnyConnection,
+/// [`member_access`] for a member whose role and policy the caller read in a joined row
+/// ([`joined::policy_columns`], [`joined::policy`]).
+pub fn member_access_from(
     user_id: &str,
     org_id: &str,
     role: OrgRole,
-) -> Result<OrgAccess> {
-    let policy = store::member_policy_on(conn, org_id, user_id).await?;
-    Ok(org_access_as(user_id, org_id, role, policy))
+    policy: store::MemberPolicy,
+) -> OrgAccess {
+    org_access_as(user_id, org_id, role, policy)
 }
 
 fn org_access_as(

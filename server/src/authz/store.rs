@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use atrium_client::wire::{OrgRole, ProjectRole, Visibility};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use super::model::{Action, ResourceKind, Scope};
 use super::policy::Overrides;
@@ -41,17 +41,6 @@ pub async fn member_policy(
     org_id: &str,
     user_id: &str,
 ) -> Result<MemberPolicy, sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
-    member_policy_on(&mut conn, org_id, user_id).await
-}
-
-/// [`member_policy`] on a connection the caller holds: inside a unit of work, which must not
-/// wait for a second connection of the pool its own came from.
-pub async fn member_policy_on(
-    conn: &mut AnyConnection,
-    org_id: &str,
-    user_id: &str,
-) -> Result<MemberPolicy, sqlx::Error> {
     let rows = sqlx::query(
         "select 'member' as kind, role, '' as resource, '' as action, '' as scope
              from org_members where org_id = $1 and user_id = $2
@@ -62,7 +51,7 @@ pub async fn member_policy_on(
     )
     .bind(org_id)
     .bind(user_id)
-    .fetch_all(conn)
+    .fetch_all(db.pool())
     .await?;
     let mut policy = MemberPolicy::default();
     for row in rows {
@@ -223,13 +212,24 @@ fn add_override(
     let resource: String = row.try_get("resource")?;
     let action: String = row.try_get("action")?;
     let scope: String = row.try_get("scope")?;
+    add_rule(overrides, role, &resource, &action, &scope)
+}
+
+/// Adds one rule of the table, as stored, to `overrides`.
+pub(super) fn add_rule(
+    overrides: &mut Overrides,
+    role: String,
+    resource: &str,
+    action: &str,
+    scope: &str,
+) -> Result<(), sqlx::Error> {
     overrides.0.insert(
         (
             role,
-            ResourceKind::parse(&resource).ok_or_else(|| decode_error("resource", &resource))?,
-            Action::parse(&action).ok_or_else(|| decode_error("action", &action))?,
+            ResourceKind::parse(resource).ok_or_else(|| decode_error("resource", resource))?,
+            Action::parse(action).ok_or_else(|| decode_error("action", action))?,
         ),
-        Scope::parse(&scope).ok_or_else(|| decode_error("scope", &scope))?,
+        Scope::parse(scope).ok_or_else(|| decode_error("scope", scope))?,
     );
     Ok(())
 }

@@ -2,9 +2,9 @@
 //! organisation's board or task, or one in a project the caller cannot see, is a 404.
 
 use atrium_client::wire::ProjectRole;
-use sqlx::AnyConnection;
 
 use crate::authz::joined::JoinedRoles;
+use crate::authz::store::MemberPolicy;
 use crate::authz::{self, Action, ProjectAccess, ProjectFacts, Resource, ResourceKind};
 use crate::boards::store::tasks::TaskRow;
 use crate::boards::store::{boards, tasks};
@@ -63,19 +63,21 @@ pub async fn task(
     .await
 }
 
-/// [`task`] for a task whose row was read together with the caller's roles in its project
-/// ([`crate::authz::joined`]) inside the unit of work that will change it: the member's policy
-/// is the one query left, read on the unit's connection. 404 `task` when they cannot see the
-/// project, 403 when they may not do `action` on tasks.
-pub async fn task_with_roles(
-    conn: &mut AnyConnection,
+/// [`task`] for a task whose row was read together with the caller's roles in its project and
+/// policy in its org ([`crate::authz::joined`]), inside the unit of work that will change it:
+/// no query left. 404 `task` when they cannot see the project, 403 when they may not do
+/// `action` on tasks.
+pub fn task_with_roles(
     user_id: &str,
     task: &TaskRow,
     roles: JoinedRoles,
+    policy: Option<MemberPolicy>,
     action: Action,
 ) -> Result<ProjectAccess> {
     let not_found = ApiError::NotFound("task");
-    let (Some(org_role), Some((visibility, default_role))) = (roles.org_role, roles.project) else {
+    let (Some(org_role), Some((visibility, default_role)), Some(policy)) =
+        (roles.org_role, roles.project, policy)
+    else {
         return Err(not_found);
     };
     let project = ProjectFacts {
@@ -84,7 +86,7 @@ pub async fn task_with_roles(
         visibility,
         default_role,
     };
-    let org = authz::member_access_on(conn, user_id, &task.org_id, org_role).await?;
+    let org = authz::member_access_from(user_id, &task.org_id, org_role, policy);
     let subject = org
         .in_project(&project, roles.explicit_role)
         .ok_or(not_found)?;

@@ -23,10 +23,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// One attempt at a move, as one unit of work. Its first statement reads the task with
-/// everything the move decides on (the caller's roles in the project, the target column and
-/// its status, the rest of the card); the member's policy is the one other read before the
-/// writes. A move changes nothing else a card shows, so the answer's card is made from what
-/// was read, not read again.
+/// everything the move decides on (the caller's roles in the project and policy in the org,
+/// the target column and its status, the rest of the card); then come the neighbours' keys and
+/// the writes. A move changes nothing else a card shows, so the answer's card is made from
+/// what was read, not read again.
 async fn move_once(
     state: &AppState,
     user: &CurrentUser,
@@ -38,13 +38,12 @@ async fn move_once(
         .await?
         .ok_or(ApiError::NotFound("task"))?;
     let access = access::task_with_roles(
-        work.tx(),
         user.id(),
         &moving.task,
         moving.roles,
+        moving.policy,
         Action::Write,
-    )
-    .await?;
+    )?;
     let (column, status) = moving.target.ok_or_else(|| {
         ApiError::invalid_field("column", "is not a column of a board of this project")
     })?;

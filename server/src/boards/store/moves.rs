@@ -8,7 +8,8 @@ use super::cards::{CardExtras, Json, backend_of, extras_columns, extras_from};
 use super::decode_error;
 use super::statuses::StatusRow;
 use super::tasks::{TASK_COLUMNS, TASK_FROM, TaskRow, task_from};
-use crate::authz::joined::{JoinedRoles, joined_roles};
+use crate::authz::joined::{self, JoinedRoles, joined_roles};
+use crate::authz::store::MemberPolicy;
 use crate::boards::model::parse_category;
 use crate::db::{Backend, Tx};
 
@@ -18,6 +19,8 @@ pub struct Moving {
     pub task: TaskRow,
     /// The caller's roles for the task's project ([`crate::authz::joined`]).
     pub roles: JoinedRoles,
+    /// The caller's policy in the task's org, when they are a member of it.
+    pub policy: Option<MemberPolicy>,
     /// The column asked for and its status, if it is a column of a board of the task's project.
     pub target: Option<(ColumnRow, StatusRow)>,
     /// What the task's card shows besides the row (a move changes none of it).
@@ -27,8 +30,8 @@ pub struct Moving {
     pub order_locked: bool,
 }
 
-/// The task, the caller's roles in its project, the target column with its status, and the
-/// rest of the task's card, in one round trip. This is the lookup that establishes the
+/// The task, the caller's roles in its project and policy in its org, the target column with
+/// its status, and the rest of the task's card, in one round trip. This is the lookup that establishes the
 /// request's tenant: the column is looked for among the boards of the task's own org and
 /// project only. Everything besides the task's own row is a subquery by key, so the statement
 /// plans as fast as a lookup of the task does.
@@ -40,6 +43,7 @@ pub async fn read(
 ) -> Result<Option<Moving>, sqlx::Error> {
     let backend = backend_of(tx);
     let extras = extras_columns(backend);
+    let policy = joined::policy_columns(backend, "t.org_id", "$2");
     let Json { array, to_text, .. } = Json::of(backend);
     // PostgreSQL: the target status's order lock ([`super::statuses::lock_order`]) is taken in
     // the same round trip. The rest of this statement reads as of its start, before any wait
@@ -66,7 +70,7 @@ pub async fn read(
     };
     let sql = sqlx::AssertSqlSafe(format!(
         "{lock}
-         select {TASK_COLUMNS}, {extras}{generic_plans},
+         select {TASK_COLUMNS}, {extras}{generic_plans}, {policy},
              (select role from org_members where org_id = t.org_id and user_id = $2) as org_role,
              case when p.archived_at is null then p.visibility end as project_visibility,
              case when p.archived_at is null then p.default_role end as project_default_role,
@@ -93,9 +97,15 @@ pub async fn read(
         Some(json) => Some(target_from(&json)?),
         None => None,
     };
+    let roles = joined_roles(&row)?;
+    let policy = match roles.org_role {
+        Some(role) => Some(joined::policy(&row, role)?),
+        None => None,
+    };
     Ok(Some(Moving {
         task: task_from(&row)?,
-        roles: joined_roles(&row)?,
+        roles,
+        policy,
         target,
         extras: extras_from(&row)?,
         order_locked: backend == Backend::Postgres,
