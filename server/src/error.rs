@@ -198,6 +198,17 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 Self::Unavailable("the database is unavailable".to_owned())
             }
+            // A connection the server closed or is closing (SQLSTATE class 08: connection
+            // exception; 57P: shut down, crashed, restarting): the database is going away, not
+            // the request at fault. Pooled connections are not pinged on every use, so the
+            // first request after an outage may meet one.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+            {
+                Self::Unavailable("the database is unavailable".to_owned())
+            }
             _ => Self::internal(error),
         }
     }
