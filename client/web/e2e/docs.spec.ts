@@ -1,4 +1,33 @@
+import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
+
+/** WCAG contrast between two CSS colours as the browser computed them (`rgb(…)`/`rgba(…)`); 0 when either is not opaque. */
+function contrast (a: string, b: string): number {
+  const parse = (c: string) => {
+    const n = (c.match(/[\d.]+/g) ?? []).map(Number)
+    if (n.length < 3 || (n.length > 3 && n[3] < 1)) return null
+    const lin = (v: number) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4 }
+    return 0.2126 * lin(n[0]) + 0.7152 * lin(n[1]) + 0.0722 * lin(n[2])
+  }
+  const [la, lb] = [parse(a), parse(b)]
+  if (la === null || lb === null) return 0
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05)
+}
+
+/** The colours of the caret labelled `name` in `page`: its label's text and background, its line, and the page behind it. */
+async function caretColours (page: Page, name: string) {
+  const label = page.locator('.collaboration-carets__label', { hasText: name })
+  await expect(label).toBeVisible({ timeout: 2000 })
+  return label.evaluate((el) => {
+    const caret = el.parentElement!
+    return {
+      text: getComputedStyle(el).color,
+      background: getComputedStyle(el).backgroundColor,
+      line: getComputedStyle(caret).borderLeftColor,
+      page: getComputedStyle(document.body).backgroundColor
+    }
+  })
+}
 
 test('two people edit one document and see each other\'s text and cursor', async ({ server, newUserPage, shot }) => {
   const w = await server.world({ members: { bob: 'editor' } })
@@ -188,4 +217,39 @@ test('offline edits are kept on the device when the tab is closed, and sent from
   await expect(again.locator('.ProseMirror')).toContainText('Kept in IndexedDB')
   await expect(again.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
   await expect(b.page.locator('.ProseMirror')).toContainText('Kept in IndexedDB')
+})
+
+test('other people\'s carets are coloured and named, readable in the light and the dark theme', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const a = await newUserPage(w.owner, url)
+  // Bob works in the dark theme.
+  const b = await newUserPage(w.users.bob, url)
+  await b.page.evaluate(() => localStorage.setItem('atrium.theme', 'dark'))
+  await b.page.reload()
+  const warnings: string[] = []
+  for (const p of [a.page, b.page]) p.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()) })
+  for (const p of [a.page, b.page]) await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+
+  await a.page.locator('.ProseMirror').click()
+  await a.page.keyboard.type('Alice writes a line')
+  await expect(b.page.locator('.ProseMirror')).toContainText('Alice writes a line')
+  await b.page.locator('.ProseMirror').click()
+  await b.page.keyboard.press('End')
+  await b.page.keyboard.press('Enter')
+  await b.page.keyboard.type('Bob answers')
+  await expect(a.page.locator('.ProseMirror')).toContainText('Bob answers')
+
+  const seenByBob = await caretColours(b.page, w.owner.name)
+  const seenByAlice = await caretColours(a.page, w.users.bob.name)
+  for (const [who, c] of [['Alice\'s caret, dark theme', seenByBob], ['Bob\'s caret, light theme', seenByAlice]] as const) {
+    expect(contrast(c.text, c.background), `${who}: name label text ${c.text} on ${c.background}`).toBeGreaterThanOrEqual(4.5)
+    expect(contrast(c.line, c.page), `${who}: caret line ${c.line} on ${c.page}`).toBeGreaterThanOrEqual(3)
+  }
+  // Two people, two colours.
+  const avatars = await a.page.getByTestId('peer').locator('.avatar').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor))
+  expect(new Set(avatars).size).toBe(2)
+  expect(warnings.filter((t) => /color/i.test(t)), 'colour warnings').toEqual([])
+  await shot(a.page, 'light')
+  await shot(b.page, 'dark')
 })

@@ -19,6 +19,7 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import * as decoding from 'lib0/decoding'
 import { readAuthMessage } from 'y-protocols/auth'
 import { mentionSuggestion, type Person } from './mention'
+import { userColorOnDark } from '../lib/text'
 
 export type SaveState = 'connecting' | 'saving' | 'saved' | 'offline' | 'denied'
 
@@ -45,6 +46,24 @@ export interface CollabEditor {
   setEditable: (v: boolean) => void
   insertImage: (file: File) => Promise<void>
   destroy: () => void
+}
+
+/**
+ * Another person's caret with their name. The colour comes from their awareness state as
+ * `#rrggbb`; both theme versions go on the element and the stylesheet picks one, so a theme
+ * switch needs no redraw (light: the colour with white text; dark: a lighter shade, dark text).
+ */
+export function renderCaret (user: { name?: string, color?: string }): HTMLElement {
+  const color = /^#[0-9a-f]{6}$/i.test(user.color ?? '') ? user.color! : '#555d6b'
+  const caret = document.createElement('span')
+  caret.className = 'collaboration-carets__caret'
+  caret.style.setProperty('--caret', color)
+  caret.style.setProperty('--caret-dark', userColorOnDark(color))
+  const label = document.createElement('div')
+  label.className = 'collaboration-carets__label'
+  label.textContent = user.name ?? ''
+  caret.append(label)
+  return caret
 }
 
 /** Wraps the provider's sync handler to record the clocks the server has echoed back. */
@@ -141,7 +160,7 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
     extensions: [
       StarterKit.configure({ undoRedo: false, link: { openOnClick: false, autolink: true, HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' } } }),
       Collaboration.configure({ document: ydoc, field: 'default' }),
-      CollaborationCaret.configure({ provider, user: o.user }),
+      CollaborationCaret.configure({ provider, user: o.user, render: renderCaret }),
       TableKit.configure({ table: { resizable: false } }),
       TaskList,
       TaskItem.configure({ nested: true }),

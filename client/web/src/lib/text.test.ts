@@ -50,22 +50,31 @@ describe('formatting', () => {
 })
 
 describe('userColor', () => {
-  // WCAG relative luminance of an hsl() colour.
-  function luminance (hsl: string): number {
-    const [h, s, l] = hsl.match(/[\d.]+/g)!.map(Number)
-    const a = (s / 100) * Math.min(l / 100, 1 - l / 100)
-    const f = (n: number) => {
-      const k = (n + h / 30) % 12
-      const c = l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1))
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
-    }
-    return 0.2126 * f(0) + 0.7152 * f(8) + 0.0722 * f(4)
-  }
-  it('gives white text at least 4.5:1 contrast for every hue', async () => {
-    const { userColor } = await import('./text')
+  it('is #rrggbb (what the caret extension accepts) with white text at least 4.5:1 for every hue', async () => {
+    const { userColor, contrast } = await import('./text')
     for (let i = 0; i < 360; i++) {
       const c = userColor(`user-${i}-${i * 7919}`)
-      expect((1.05) / (luminance(c) + 0.05)).toBeGreaterThanOrEqual(4.5)
+      expect(c).toMatch(/^#[0-9a-f]{6}$/)
+      expect(contrast(c, '#ffffff')).toBeGreaterThanOrEqual(4.5)
     }
+  })
+  it('has a dark-theme version that stands out on the dark page and carries dark text', async () => {
+    const { userColor, userColorOnDark, contrast } = await import('./text')
+    for (let i = 0; i < 360; i++) {
+      const c = userColorOnDark(userColor(`user-${i}-${i * 7919}`))
+      expect(c).toMatch(/^#[0-9a-f]{6}$/)
+      expect(contrast(c, '#15171c')).toBeGreaterThanOrEqual(4.5)
+      expect(contrast(c, '#0d1117')).toBeGreaterThanOrEqual(4.5)
+    }
+  })
+  it('gives different people different colours', async () => {
+    const { userColor } = await import('./text')
+    const colours = new Set(Array.from({ length: 20 }, (_, i) => userColor(`0190${i}-person`)))
+    expect(colours.size).toBeGreaterThanOrEqual(18)
+  })
+  it('computes WCAG contrast', async () => {
+    const { contrast } = await import('./text')
+    expect(contrast('#000000', '#ffffff')).toBeCloseTo(21, 5)
+    expect(contrast('#777777', '#777777')).toBe(1)
   })
 })

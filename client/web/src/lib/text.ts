@@ -67,11 +67,62 @@ export function initials (name: string): string {
   return ((parts[0]?.[0] || '?') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase()
 }
 
-/** A stable colour per user id, dark enough for white text (WCAG AA on labels). */
+/** WCAG relative luminance of a `#rrggbb` colour. */
+export function luminance (hex: string): number {
+  const channel = (i: number) => {
+    const c = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16) / 255
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  }
+  return 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2)
+}
+
+/** WCAG contrast ratio between two `#rrggbb` colours (1 to 21). */
+export function contrast (a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x)
+  return (hi + 0.05) / (lo + 0.05)
+}
+
+function hex (r: number, g: number, b: number): string {
+  return '#' + [r, g, b].map((c) => Math.round(Math.max(0, Math.min(255, c))).toString(16).padStart(2, '0')).join('')
+}
+
+function hslHex (h: number, s: number, l: number): string {
+  const a = s * Math.min(l, 1 - l)
+  const f = (n: number) => {
+    const k = (n + h / 30) % 12
+    return 255 * (l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1)))
+  }
+  return hex(f(0), f(8), f(4))
+}
+
+/**
+ * A stable colour per user id as `#rrggbb` — the only form the editor's caret extension accepts
+ * (anything else is drawn transparent). Dark enough for white text (≥ 4.5:1, so labels and
+ * avatars read on it) and for its caret to stand out on the light theme's white page. Hues are
+ * spread by the golden angle of a hash, so two people rarely look alike.
+ */
 export function userColor (id: string): string {
   let h = 0
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0
-  return `hsl(${h % 360} 60% 28%)`
+  const hue = (h * 137.508) % 360
+  // Yellows and greens are light at any saturation: darken each hue just enough.
+  for (let l = 0.42; ; l -= 0.02) {
+    const c = hslHex(hue, 0.7, l)
+    if (contrast(c, '#ffffff') >= 4.6 || l <= 0.2) return c
+  }
+}
+
+/**
+ * The dark theme's version of a user colour: the same hue lightened until it stands out on the
+ * dark page (≥ 4.5:1 against `--bg` #15171c) and carries dark text (`#0d1117`).
+ */
+export function userColorOnDark (color: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16))
+  for (let t = 0.3; t < 1; t += 0.05) {
+    const c = hex(r + (255 - r) * t, g + (255 - g) * t, b + (255 - b) * t)
+    if (contrast(c, '#15171c') >= 4.5 && contrast(c, '#0d1117') >= 4.5) return c
+  }
+  return '#e8eaef'
 }
 
 /** A one-line plain-text version of chat markdown (for notification snippets). */
