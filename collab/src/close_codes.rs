@@ -15,6 +15,9 @@ pub const PROTOCOL_ERROR: u16 = 4400;
 pub const SESSION_ENDED: u16 = 4401;
 /// The connection may not access the document (sent after the auth-denied message).
 pub const FORBIDDEN: u16 = 4403;
+/// The document was moved to the trash (or is in it): not a loss of access — the client may
+/// say so, offer to restore it and reconnect once it is restored.
+pub const IN_TRASH: u16 = 4410;
 /// The client does not read its socket fast enough: its send queue filled up. It is closed
 /// rather than skipped over, so it never misses an update silently; it resyncs on reconnect.
 pub const SLOW_CONSUMER: u16 = 4508;
@@ -42,6 +45,7 @@ pub fn reason(code: u16) -> &'static str {
         PROTOCOL_ERROR => "protocol error",
         SESSION_ENDED => "session ended",
         FORBIDDEN => "forbidden",
+        IN_TRASH => "in trash",
         SLOW_CONSUMER => "slow consumer",
         ROOM_RESET => "room reset",
         ACCESS_CHANGED => "access changed",

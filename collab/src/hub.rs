@@ -320,14 +320,15 @@ impl Hub {
         rx.await.map_err(|_| Error::RoomReset)?
     }
 
-    /// Closes every connection to a document with [`close_codes::FORBIDDEN`] and unloads it
-    /// once its pending updates are stored; what is stored stays (a document moved to the
-    /// trash keeps its content).
-    pub async fn close_document(&self, doc_id: &str) {
+    /// Closes every connection to a document with `code` ([`close_codes::IN_TRASH`] for a
+    /// document moved to the trash, [`close_codes::FORBIDDEN`] otherwise) and unloads it once
+    /// its pending updates are stored; what is stored stays (a document moved to the trash
+    /// keeps its content).
+    pub async fn close_document(&self, doc_id: &str, code: u16) {
         if let Some(room) = self.inner.loaded(doc_id) {
             {
                 let mut st = room.lock();
-                room.reset_locked(&mut st, close_codes::FORBIDDEN);
+                room.reset_locked(&mut st, code);
             }
             room.wait_drained().await;
             self.inner.remove_room(&room);
@@ -337,7 +338,7 @@ impl Hub {
     /// Deletes a document for good: its connections are closed with
     /// [`close_codes::FORBIDDEN`] and everything stored for it is removed.
     pub async fn delete_document(&self, doc_id: &str) -> Result<()> {
-        self.close_document(doc_id).await;
+        self.close_document(doc_id, close_codes::FORBIDDEN).await;
         self.inner.store.delete_doc(doc_id).await
     }
 

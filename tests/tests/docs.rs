@@ -195,6 +195,45 @@ backend_tests! {
         assert_eq!(&frame[..2], &[0, 0]);
     }
 
+    async fn a_trashed_document_closes_its_sockets_with_in_trash_not_forbidden(backend) {
+        let w = workspace(backend).await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Soon gone").await;
+        let mut editor = socket(&w.server, &doc.id, &w.owner.token).await;
+        let mut reader = socket(&w.server, &doc.id, &w.viewer.token).await;
+        next_event(&mut editor).await.expect("the server's first sync message");
+        next_event(&mut reader).await.expect("the server's first sync message");
+
+        // Trashed while open: both sockets close with 4410 (in the trash), not 4403.
+        let trash = w.owner.client.request(Method::DELETE, &format!("/api/v1/docs/{}", doc.id)).send().await.unwrap();
+        assert_eq!(trash.status(), StatusCode::OK);
+        for ws in [&mut editor, &mut reader] {
+            let code = loop {
+                if let Err(code) = next_event(ws).await {
+                    break code;
+                }
+            };
+            assert_eq!(code, Some(4410));
+        }
+
+        // Opened while in the trash: the auth-denied message says why, then 4410.
+        let mut late = socket(&w.server, &doc.id, &w.viewer.token).await;
+        let frame = next_event(&mut late).await.expect("the auth message comes first");
+        assert_eq!(&frame[..2], &[2, 0], "messageAuth + permission denied");
+        assert!(String::from_utf8_lossy(&frame).contains("in the trash"));
+        assert_eq!(next_event(&mut late).await, Err(Some(4410)));
+        // An outsider still learns nothing but 4403.
+        let mut outsider = socket(&w.server, &doc.id, &w.outsider.token).await;
+        next_event(&mut outsider).await.expect("the auth message comes first");
+        assert_eq!(next_event(&mut outsider).await, Err(Some(4403)));
+
+        // Restored: the socket opens and syncs again.
+        let back = w.owner.client.request(Method::POST, &format!("/api/v1/docs/{}/restore", doc.id)).send().await.unwrap();
+        assert_eq!(back.status(), StatusCode::OK);
+        let mut again = socket(&w.server, &doc.id, &w.viewer.token).await;
+        let frame = next_event(&mut again).await.unwrap();
+        assert_eq!(&frame[..2], &[0, 0]);
+    }
+
     async fn hostile_frames_close_only_their_connection(backend) {
         let w = workspace(backend).await;
         let doc = fixtures::create_doc(&w.owner, &w.project.id, "Target").await;

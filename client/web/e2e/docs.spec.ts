@@ -123,7 +123,7 @@ test('an edit made offline reaches the other person after reconnecting', async (
 test('version history: name a version, preview it and restore it', async ({ server, newUserPage, shot }) => {
   const w = await server.world()
   const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/docs/${w.doc}`)
-  const editor = a.page.locator('.ProseMirror')
+  const editor = a.page.getByTestId('editor').locator('.ProseMirror')
   await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
   await editor.click()
   await a.page.keyboard.type('First draft')
@@ -252,4 +252,129 @@ test('other people\'s carets are coloured and named, readable in the light and t
   expect(warnings.filter((t) => /color/i.test(t)), 'colour warnings').toEqual([])
   await shot(a.page, 'light')
   await shot(b.page, 'dark')
+})
+
+test('"Saved" comes back after a reconnect that lost the server\'s acknowledgement, and nothing asks to leave', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const a = await newUserPage(w.owner, url)
+  const b = await newUserPage(w.users.bob, url)
+  // Alice's document socket passes through here: the server's frames to her can be held back,
+  // and the connection cut, as a flaky network does.
+  let holdBack = false
+  let cut: (() => void) | null = null
+  await a.page.routeWebSocket(/\/collab\//, (ws) => {
+    const upstream = ws.connectToServer()
+    ws.onMessage((m) => upstream.send(m))
+    upstream.onMessage((m) => { if (!holdBack) ws.send(m) })
+    cut = () => { void ws.close({ code: 4000, reason: 'network' }); upstream.close().catch(() => {}) }
+  })
+  await a.page.reload()
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  const dialogs: string[] = []
+  a.page.on('dialog', (d) => { dialogs.push(d.type()); void d.dismiss() })
+
+  // The edit reaches the server and Bob, but its acknowledgement is lost with the connection.
+  holdBack = true
+  await a.page.locator('.ProseMirror').click()
+  await a.page.keyboard.type('Sent, echo lost')
+  await expect(b.page.locator('.ProseMirror')).toContainText('Sent, echo lost')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saving')
+  cut!()
+  holdBack = false
+  // The reconnect shows the server holds it: saved, truthfully.
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved', { timeout: 15_000 })
+  await shot(a.page, 'saved-after-reconnect')
+  // Offline and back, once more, with an edit made offline.
+  await a.context.setOffline(true)
+  await a.page.keyboard.type(' and offline')
+  await a.context.setOffline(false)
+  await expect(b.page.locator('.ProseMirror')).toContainText('and offline', { timeout: 15_000 })
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await a.page.goto(`/o/${w.org}/p/${w.project}/docs`)
+  expect(dialogs, 'leave-page prompts').toEqual([])
+})
+
+test('a document trashed while open says so, turns read-only, offers the restore and goes live again', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor', vic: 'viewer' } })
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const a = await newUserPage(w.owner, url)
+  const b = await newUserPage(w.users.bob, url)
+  const v = await newUserPage(w.users.vic, url)
+  for (const p of [a.page, b.page, v.page]) await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await b.page.locator('.ProseMirror').click()
+  await b.page.keyboard.type('Before the trash')
+  await expect(a.page.locator('.ProseMirror')).toContainText('Before the trash')
+  const dialogs: string[] = []
+  b.page.on('dialog', (d) => { dialogs.push(d.type()); void d.dismiss() })
+
+  await server.call('DELETE', `/api/v1/docs/${w.doc}`, { token: w.owner.token })
+  for (const p of [a.page, b.page, v.page]) {
+    await expect(p.getByTestId('trash-banner')).toContainText('moved to the trash')
+    await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'trashed')
+    await expect(p.getByTestId('save-state')).not.toHaveText('No access')
+    await expect(p.locator('.ProseMirror')).toHaveAttribute('contenteditable', 'false')
+  }
+  // Editors may restore it; the viewer is told whom to ask.
+  await expect(b.page.getByTestId('trash-banner').getByRole('button', { name: 'Restore' })).toBeVisible()
+  await expect(v.page.getByTestId('trash-banner').getByRole('button', { name: 'Restore' })).toHaveCount(0)
+  await expect(v.page.getByTestId('trash-banner')).toContainText('Ask an editor')
+  await b.page.keyboard.type('into the void')
+  await expect(b.page.locator('.ProseMirror')).not.toContainText('into the void')
+  await shot(b.page, 'trashed')
+
+  // Alice restores it from her banner: everyone is live again without a reload.
+  await a.page.getByTestId('trash-banner').getByRole('button', { name: 'Restore' }).click()
+  for (const p of [a.page, b.page, v.page]) {
+    await expect(p.getByTestId('trash-banner')).toBeHidden({ timeout: 10_000 })
+    await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  }
+  await expect(b.page.locator('.ProseMirror')).toHaveAttribute('contenteditable', 'true')
+  await b.page.locator('.ProseMirror').click()
+  await b.page.keyboard.press('End')
+  await b.page.keyboard.type(', and after it')
+  await expect(a.page.locator('.ProseMirror')).toContainText('Before the trash, and after it')
+  await expect(v.page.locator('.ProseMirror')).toContainText('Before the trash, and after it')
+  await expect(b.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await shot(b.page, 'restored')
+  await b.page.goto(`/o/${w.org}/p/${w.project}/docs`)
+  expect(dialogs, 'leave-page prompts').toEqual([])
+})
+
+test('a version\'s preview shows it as the editor does: tables, @mentions, checklists', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/docs/${w.doc}`)
+  const editor = a.page.getByTestId('editor').locator('.ProseMirror')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await editor.click()
+  const k = a.page.keyboard
+  await k.type('## Plan\n[ ] todo item\n')
+  await k.press('Enter')
+  await k.type(`ask @${w.users.bob.handle.slice(0, 3)}`)
+  await expect(a.page.getByRole('listbox', { name: 'People' })).toContainText(w.users.bob.name)
+  await k.press('Enter')
+  await k.press('Enter')
+  await a.page.getByRole('button', { name: 'Insert table' }).click()
+  await k.type('cell')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await a.page.getByRole('button', { name: 'History' }).click()
+  const dialog = a.page.getByRole('dialog', { name: 'Version history' })
+  await dialog.getByLabel('Version name').fill('Rich')
+  await dialog.getByRole('button', { name: 'Save version' }).click()
+  await dialog.getByRole('button', { name: 'Rich' }).click()
+
+  const preview = dialog.getByTestId('version-preview')
+  await expect(preview.locator('h2')).toHaveText('Plan')
+  await expect(preview.locator('table tr')).toHaveCount(3)
+  await expect(preview.locator('table td, table th').first()).toBeVisible()
+  await expect(preview.locator('table')).toContainText('cell')
+  await expect(preview.locator('.mention')).toHaveText(`@${w.users.bob.handle}`)
+  const item = preview.locator('ul[data-type="taskList"] li')
+  await expect(item).toContainText('todo item')
+  await expect(item.locator('input[type="checkbox"]')).toHaveCount(1)
+  // A checklist shows its boxes, not bullets as well.
+  expect(await preview.locator('ul[data-type="taskList"]').evaluate((el) => getComputedStyle(el).listStyleType)).toBe('none')
+  // Read-only: typing changes nothing.
+  await expect(preview.locator('.ProseMirror')).toHaveAttribute('contenteditable', 'false')
+  await shot(a.page, 'preview')
 })

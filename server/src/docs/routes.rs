@@ -268,8 +268,12 @@ async fn trash_doc(
     let trashed_at = store::set_trashed(work.tx(), &doc.org_id, &doc_id, Some(user.id())).await?;
     feed::delete(&mut work, &doc)?;
     work.commit().await?;
-    // Connected editors lose the document: it is in the trash.
-    state.collab.close_document(&doc_id).await;
+    // Connected editors lose the document, and are told why: it is in the trash (4410), which
+    // the browser tells apart from lost access to offer the restore.
+    state
+        .collab
+        .close_document(&doc_id, atrium_collab::close_codes::IN_TRASH)
+        .await;
     Ok(Json(Doc { trashed_at, ..doc }))
 }
 

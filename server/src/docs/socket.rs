@@ -8,7 +8,8 @@
 //! is open (membership or role changes, revoked sessions and tokens — see
 //! [`crate::events::watch`]): a socket that lost access is closed with 4403 (4401 when its
 //! session ended), one whose access changed otherwise with 4510, so the client reconnects with
-//! what it has now. Everything else — sync, awareness, durability — is the collab hub's.
+//! what it has now. A document in the trash closes with 4410 instead of 4403, at connect and
+//! when it is trashed while open, so that the browser can say so and offer the restore. Everything else — sync, awareness, durability — is the collab hub's.
 
 use std::sync::Arc;
 
@@ -106,19 +107,24 @@ async fn access(db: &Db, user_id: &str, doc_id: &str) -> Result<Grant, &'static 
         Ok(None) => return Err(authz::documents::NO_SUCH_DOCUMENT),
         Err(_) => return Err(CANNOT_CHECK),
     };
+    // Access first, the trash second: only someone who may open the document learns that it
+    // is in the trash (the others get "no such document", as for any document).
     let can = match authz::documents::socket_can(
         db,
         user_id,
         &row.org_id,
         row.roles,
         &row.created_by,
-        row.trashed,
+        false,
     )
     .await
     {
         Ok(decision) => decision?,
         Err(_) => return Err(CANNOT_CHECK),
     };
+    if row.trashed {
+        return Err(authz::documents::IN_TRASH);
+    }
     Ok(Grant {
         access: if can.write {
             Access::ReadWrite
@@ -154,7 +160,7 @@ async fn recheck(holder: &Holder, doc_id: &str, had: Access) -> Option<(u16, Str
             false,
         )),
         Err(reason) if reason == CANNOT_CHECK => Some(cannot_check()),
-        Err(reason) => Some((close_codes::FORBIDDEN, reason.to_owned(), true)),
+        Err(reason) => Some((refusal_code(reason), reason.to_owned(), true)),
     }
 }
 
@@ -174,7 +180,17 @@ async fn deny(socket: Socket, reason: &str) {
     let _ = socket
         .writer
         .send(&protocol::encode_permission_denied(reason));
-    socket.close(close_codes::FORBIDDEN, reason).await;
+    socket.close(refusal_code(reason), reason).await;
+}
+
+/// The close code for a refusal: a document in the trash is not a loss of access, and the
+/// browser offers its restore on [`close_codes::IN_TRASH`].
+fn refusal_code(reason: &str) -> u16 {
+    if reason == authz::documents::IN_TRASH {
+        close_codes::IN_TRASH
+    } else {
+        close_codes::FORBIDDEN
+    }
 }
 
 async fn serve(

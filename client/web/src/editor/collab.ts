@@ -4,7 +4,12 @@
 // "Saved" means durable on the server: the server echoes a client's update only once it is in
 // the update log, so we record, per Yjs client id, the highest clock the server has sent back
 // (any SyncStep2 or Update) and compare it with our own clock. y-websocket 3 has no such
-// status itself (its `synced` turns true once, after the first SyncStep2).
+// status itself (its `synced` turns true once, after the first SyncStep2). An update whose
+// echo was lost with its connection is never echoed again (the server already has it, so our
+// resync sends nothing new): the state vector of the server's SyncStep1 on each connection
+// covers it. The room holds only updates that are stored or being stored, and a failed store
+// resets the room and closes every connection, so that vector is as truthful as an echo; it
+// is forgotten when its connection closes.
 import { Editor } from '@tiptap/core'
 import StarterKit from '@tiptap/starter-kit'
 import Collaboration from '@tiptap/extension-collaboration'
@@ -21,7 +26,7 @@ import { readAuthMessage } from 'y-protocols/auth'
 import { mentionSuggestion, type Person } from './mention'
 import { userColorOnDark } from '../lib/text'
 
-export type SaveState = 'connecting' | 'saving' | 'saved' | 'offline' | 'denied'
+export type SaveState = 'connecting' | 'saving' | 'saved' | 'offline' | 'denied' | 'trashed'
 
 export interface Peer { clientId: number, id: string, name: string, color: string, self: boolean }
 
@@ -37,15 +42,51 @@ export interface CollabOptions {
   onSaveState: (s: SaveState) => void
   onPeers: (peers: Peer[]) => void
   onError: (message: string) => void
+  /** The document was moved to the trash while open (or is in it): edits are not accepted. */
+  onTrashed: () => void
 }
+
+/** The close code the server gives a document's sockets when it is (moved) in the trash. */
+export const CLOSE_IN_TRASH = 4410
 
 export interface CollabEditor {
   editor: Editor
   provider: WebsocketProvider
   ydoc: Y.Doc
   setEditable: (v: boolean) => void
+  /** Reconnects a document that was moved to the trash and has been restored. */
+  resume: () => void
   insertImage: (file: File) => Promise<void>
   destroy: () => void
+}
+
+/**
+ * What a document may hold — the same for the live editor and a version's read-only preview,
+ * so that a preview shows tables, checklists and @mentions as the editor does.
+ */
+export function contentExtensions (suggestion?: ReturnType<typeof mentionSuggestion>) {
+  return [
+    StarterKit.configure({ undoRedo: false, link: { openOnClick: false, autolink: true, HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' } } }),
+    TableKit.configure({ table: { resizable: false } }),
+    TaskList,
+    TaskItem.configure({ nested: true }),
+    Image.configure({ allowBase64: false }),
+    Mention.configure({ HTMLAttributes: { class: 'mention' }, ...(suggestion ? { suggestion } : {}) })
+  ]
+}
+
+/**
+ * A read-only editor showing `content` (the ProseMirror JSON of the `default` fragment, as
+ * `GET …/content?format=json` gives it), rendered exactly as the live editor renders it.
+ */
+export function createPreview (element: HTMLElement, content: unknown): Editor {
+  return new Editor({
+    element,
+    editable: false,
+    extensions: contentExtensions(),
+    content: content as any,
+    editorProps: { attributes: { class: 'prose preview', 'aria-label': 'Version text', role: 'document' } }
+  })
 }
 
 /**
@@ -66,16 +107,23 @@ export function renderCaret (user: { name?: string, color?: string }): HTMLEleme
   return caret
 }
 
-/** Wraps the provider's sync handler to record the clocks the server has echoed back. */
-export function trackAcks (provider: WebsocketProvider, onAck: () => void): Map<number, number> {
+/**
+ * Wraps the provider's sync handler to record what the server has acknowledged: `acked` the
+ * clocks it echoed (SyncStep2, Update), `held` the state vector of its SyncStep1 on the
+ * current connection (cleared by the caller when the connection closes).
+ */
+export function trackAcks (provider: WebsocketProvider, onAck: () => void): { acked: Map<number, number>, held: Map<number, number> } {
   const acked = new Map<number, number>()
+  const held = new Map<number, number>()
   const handlers = (provider as any).messageHandlers as any[]
   const original = handlers[0]
   handlers[0] = (encoder: any, decoder: any, p: any, emitSynced: boolean, messageType: number) => {
     try {
       const peek = decoding.clone(decoder)
       const syncType = decoding.readVarUint(peek)
-      if (syncType === 1 || syncType === 2) {
+      if (syncType === 0) {
+        for (const [client, clock] of Y.decodeStateVector(decoding.readVarUint8Array(peek))) held.set(client, clock)
+      } else if (syncType === 1 || syncType === 2) {
         const { to } = Y.parseUpdateMeta(decoding.readVarUint8Array(peek))
         for (const [client, clock] of to) {
           if (clock > (acked.get(client) ?? 0)) acked.set(client, clock)
@@ -85,7 +133,7 @@ export function trackAcks (provider: WebsocketProvider, onAck: () => void): Map<
     original(encoder, decoder, p, emitSynced, messageType)
     onAck()
   }
-  return acked
+  return { acked, held }
 }
 
 export function createCollabEditor (o: CollabOptions): CollabEditor {
@@ -97,18 +145,20 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
     maxBackoffTime: 2500
   })
   let denied = false
+  let trashed = false
   let online = navigator.onLine
-  const acked = trackAcks(provider, () => update())
+  const { acked, held } = trackAcks(provider, () => update())
   // Every client's content we hold must have come back from the server — not only this
   // session's: edits kept in IndexedDB from an earlier (offline) session carry an older
   // client id. (A pure deletion adds no clock, so it is not tracked separately.)
   const allAcked = () => {
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(ydoc))) {
-      if ((acked.get(client) ?? 0) < clock) return false
+      if (Math.max(acked.get(client) ?? 0, held.get(client) ?? 0) < clock) return false
     }
     return true
   }
   function update () {
+    if (trashed) return o.onSaveState('trashed')
     if (denied) return o.onSaveState('denied')
     if (!online) return o.onSaveState('offline')
     if (!provider.wsconnected) return o.onSaveState(provider.wsconnecting ? 'connecting' : 'offline')
@@ -118,15 +168,27 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
   provider.on('status', () => update())
   provider.on('sync', () => update())
   ydoc.on('update', () => update())
+  const inTrash = () => {
+    const already = trashed
+    trashed = true
+    provider.shouldConnect = false
+    provider.disconnect()
+    update()
+    if (!already) o.onTrashed()
+  }
   provider.on('connection-close', (ev: any) => {
+    held.clear()
+    if (ev?.code === CLOSE_IN_TRASH) return inTrash()
     if (ev && (ev.code === 4401 || ev.code === 4403 || ev.code === 4404)) {
       denied = true
       update()
     }
   })
-  // The protocol's auth-denied message (no access): stop retrying and say so.
+  // The protocol's auth-denied message: the document is in the trash (said again by the close
+  // code that follows), or no access — stop retrying and say so.
   ;(provider as any).messageHandlers[2] = (_encoder: any, decoder: any, p: WebsocketProvider) => {
-    readAuthMessage(decoder, p.doc, () => {
+    readAuthMessage(decoder, p.doc, (_doc, reason) => {
+      if (/trash/.test(reason)) return inTrash()
       denied = true
       provider.shouldConnect = false
       provider.disconnect()
@@ -136,7 +198,7 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
   }
 
   const onOffline = () => { online = false; provider.disconnect(); update() }
-  const onOnline = () => { online = true; provider.connect(); update() }
+  const onOnline = () => { online = true; if (!trashed && !denied) provider.connect(); update() }
   window.addEventListener('offline', onOffline)
   window.addEventListener('online', onOnline)
   if (online) provider.connect()
@@ -158,14 +220,9 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
     element: o.element,
     editable: o.editable,
     extensions: [
-      StarterKit.configure({ undoRedo: false, link: { openOnClick: false, autolink: true, HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' } } }),
+      ...contentExtensions(mentionSuggestion(o.people)),
       Collaboration.configure({ document: ydoc, field: 'default' }),
-      CollaborationCaret.configure({ provider, user: o.user, render: renderCaret }),
-      TableKit.configure({ table: { resizable: false } }),
-      TaskList,
-      TaskItem.configure({ nested: true }),
-      Image.configure({ allowBase64: false }),
-      Mention.configure({ HTMLAttributes: { class: 'mention' }, suggestion: mentionSuggestion(o.people) })
+      CollaborationCaret.configure({ provider, user: o.user, render: renderCaret })
     ],
     editorProps: {
       attributes: { class: 'prose', 'aria-label': 'Document text', role: 'textbox', 'aria-multiline': 'true' },
@@ -203,6 +260,12 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
     provider,
     ydoc,
     setEditable: (v) => editor.setEditable(v),
+    resume: () => {
+      if (!trashed) return
+      trashed = false
+      if (online) provider.connect()
+      update()
+    },
     insertImage,
     destroy: () => {
       window.removeEventListener('offline', onOffline)

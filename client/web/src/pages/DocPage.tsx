@@ -4,10 +4,9 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, sessionToken, upload, wsBase } from '../lib/api'
 import { me, members, projects, toast, toastError } from '../lib/session'
 import { userColor, formatTime } from '../lib/text'
-import { renderMarkdown } from '../lib/markdown'
 import type { Doc, DocVersion, Project } from '../lib/types'
 import { Avatar, ErrorBox, Spinner, useAsync, Empty, Modal, useTitle } from '../ui/common'
-import { createCollabEditor, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
+import { createCollabEditor, createPreview, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
 import { TitleDialog } from './Docs'
 
 const SAVE_LABEL: Record<SaveState, string> = {
@@ -15,8 +14,12 @@ const SAVE_LABEL: Record<SaveState, string> = {
   saving: 'Saving…',
   saved: 'Saved',
   offline: 'Offline — changes kept on this device',
-  denied: 'No access'
+  denied: 'No access',
+  trashed: 'In the trash'
 }
+
+/** How often a document in the trash is looked at again, to resume when someone restores it. */
+const TRASH_POLL_MS = 3000
 
 export default function DocPage ({ org, project, doc }: { org: string, project: string, doc: string }) {
   const meta = useAsync((signal) => api.get<Doc>(`/api/v1/docs/${doc}`, { signal }), [doc])
@@ -25,11 +28,30 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
   const [renaming, setRenaming] = useState(false)
   const [history, setHistory] = useState(false)
   useTitle(meta.data?.title)
+  const trashed = !!meta.data?.trashed_at
+  // In the trash: look again now and then, so that a restore by anyone resumes live editing.
+  useEffect(() => {
+    if (!trashed) return
+    const timer = setInterval(() => {
+      api.get<Doc>(`/api/v1/docs/${doc}`).then((nd) => { if (!nd.trashed_at) meta.setData(() => nd) }, () => {})
+    }, TRASH_POLL_MS)
+    return () => clearInterval(timer)
+  }, [trashed, doc])
+  const [restoring, setRestoring] = useState(false)
   if (meta.error) return <section class='page'><ErrorBox error={meta.error} retry={meta.reload} /></section>
   if (!meta.data || !proj.data) return <section class='page'><Spinner /></section>
   const d = meta.data
   const mayWrite = d.can?.write ?? false
-  const writable = mayWrite && !d.trashed_at
+  const mayRestore = d.can?.delete ?? false
+  const writable = mayWrite && !trashed
+  async function restore () {
+    setRestoring(true)
+    try {
+      const nd = await api.post<Doc>(`/api/v1/docs/${doc}/restore`)
+      meta.setData(() => nd)
+      toast(`“${d.title}” restored`, 'success')
+    } catch (e) { toastError(e) } finally { setRestoring(false) }
+  }
   return (
     <section class='page doc-page'>
       <div class='doc-head'>
@@ -39,9 +61,17 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
           {writable && <button class='btn btn-small' onClick={() => setRenaming(true)} aria-label='Rename document'>Rename</button>}
         </h1>
       </div>
-      {d.trashed_at && <div class='banner banner-warn'>This document is in the trash. Restore it from the trash to edit it.</div>}
+      {trashed && (
+        <div class='banner banner-warn row' role='status' data-testid='trash-banner'>
+          <span class='grow'>This document was moved to the trash, so it cannot be edited. {mayRestore ? '' : 'Ask an editor of the project to restore it.'}</span>
+          {mayRestore && <button class='btn btn-small' disabled={restoring} onClick={restore}>Restore</button>}
+        </div>
+      )}
       {!mayWrite && <div class='banner banner-info' data-testid='readonly-banner'>You can read this document but not edit it ({role}).</div>}
-      <EditorPane key={doc} docId={doc} project={project} writable={writable} onHistory={() => setHistory(true)} />
+      <EditorPane
+        key={doc} docId={doc} project={project} writable={writable} trashed={trashed} onHistory={() => setHistory(true)}
+        onTrashed={() => meta.setData((old) => ({ ...(old ?? d), trashed_at: old?.trashed_at ?? Date.now() }))}
+      />
       {renaming && (
         <TitleDialog
           title='Rename document' action='Rename' initial={d.title}
@@ -55,13 +85,15 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
 }
 
 /** The live editor of one document; also a task's description (without version history). */
-export function EditorPane ({ docId, project, writable, onHistory }: { docId: string, project: string, writable: boolean, onHistory?: () => void }) {
+export function EditorPane ({ docId, project, writable, trashed = false, onHistory, onTrashed }: { docId: string, project: string, writable: boolean, trashed?: boolean, onHistory?: () => void, onTrashed?: () => void }) {
   const host = useRef<HTMLDivElement>(null)
   const fileInput = useRef<HTMLInputElement>(null)
   const [ce, setCe] = useState<CollabEditor | null>(null)
   const [save, setSave] = useState<SaveState>('connecting')
   const [peers, setPeers] = useState<Peer[]>([])
   const [, force] = useState(0)
+  const trashedRef = useRef(onTrashed)
+  trashedRef.current = onTrashed
   useEffect(() => {
     const user = me.value!.user
     const c = createCollabEditor({
@@ -78,14 +110,17 @@ export function EditorPane ({ docId, project, writable, onHistory }: { docId: st
       },
       onSaveState: setSave,
       onPeers: setPeers,
-      onError: (m) => toast(m, 'error')
+      onError: (m) => toast(m, 'error'),
+      onTrashed: () => trashedRef.current?.()
     })
     const rerender = () => force((n) => n + 1)
     c.editor.on('transaction', rerender)
     setCe(c)
     return () => { c.editor.off('transaction', rerender); c.destroy() }
   }, [docId])
-  useEffect(() => { ce?.setEditable(writable) }, [ce, writable])
+  useEffect(() => { ce?.setEditable(writable && save !== 'trashed') }, [ce, writable, save])
+  // Restored (by this person or another): live again.
+  useEffect(() => { if (!trashed) ce?.resume() }, [ce, trashed])
   // Keep unsent edits: warn before closing the tab while the server has not confirmed them.
   useEffect(() => {
     const onBefore = (e: BeforeUnloadEvent) => { if (save === 'saving') e.preventDefault() }
@@ -144,7 +179,7 @@ export function EditorPane ({ docId, project, writable, onHistory }: { docId: st
 function VersionHistory ({ docId, writable, onClose }: { docId: string, writable: boolean, onClose: () => void }) {
   const list = useAsync((signal) => api.get<{ items: DocVersion[] }>(`/api/v1/docs/${docId}/versions`, { signal }), [docId])
   const [name, setName] = useState('')
-  const [preview, setPreview] = useState<{ v: DocVersion, html: string } | null>(null)
+  const [preview, setPreview] = useState<{ v: DocVersion, content: unknown } | null>(null)
   const [busy, setBusy] = useState(false)
   async function nameVersion (e: Event) {
     e.preventDefault()
@@ -157,8 +192,8 @@ function VersionHistory ({ docId, writable, onClose }: { docId: string, writable
   }
   async function show (v: DocVersion) {
     try {
-      const md = await api.get<string>(`/api/v1/docs/${docId}/versions/${v.id}/content?format=markdown`, { headers: { accept: 'text/markdown, text/plain, */*' } })
-      setPreview({ v, html: renderMarkdown(typeof md === 'string' ? md : JSON.stringify(md)) })
+      const json = await api.get<{ default?: unknown }>(`/api/v1/docs/${docId}/versions/${v.id}/content?format=json`)
+      setPreview({ v, content: json.default ?? { type: 'doc', content: [] } })
     } catch (e) { toastError(e) }
   }
   async function restore (v: DocVersion) {
@@ -199,10 +234,20 @@ function VersionHistory ({ docId, writable, onClose }: { docId: string, writable
         </div>
         <div class='versions-preview'>
           {preview
-            ? <div class='prose preview' dangerouslySetInnerHTML={{ __html: preview.html }} />
+            ? <VersionPreview key={preview.v.id} content={preview.content} />
             : <p class='muted'>Choose a version to preview it.</p>}
         </div>
       </div>
     </Modal>
   )
+}
+
+/** A version as the editor shows it: a read-only editor over the version's content. */
+function VersionPreview ({ content }: { content: unknown }) {
+  const host = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    const editor = createPreview(host.current!, content)
+    return () => editor.destroy()
+  }, [content])
+  return <div ref={host} class='editor readonly version-preview' data-testid='version-preview' />
 }
