@@ -63,3 +63,44 @@ test('sign up, create an organisation, a project and a document, log out and in 
   await page.getByRole('button', { name: 'Log in' }).click()
   await expect(page.getByRole('heading', { name: 'Projects' })).toBeVisible()
 })
+
+test('settings keep the current organisation: its switcher, search and bell', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const second = (await server.call('POST', '/api/v1/orgs', { token: w.owner.token, json: { name: 'Second Org' } }, 201)).json.id as string
+  const { page } = await newUserPage(w.owner, `/o/${second}`)
+  await expect(page.getByRole('heading', { name: 'Projects' })).toBeVisible()
+  await page.goto('/settings/profile')
+  await expect(page.getByLabel('Organisation')).toHaveValue(second)
+  await expect(page.getByLabel('Organisation').locator('option', { hasText: 'Choose…' })).toHaveCount(0)
+  await expect(page.getByRole('button', { name: 'Search (Ctrl+K)' })).toBeVisible()
+  await expect(page.getByTestId('notifications-bell')).toBeVisible()
+  await expect(page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Projects', exact: true })).toHaveAttribute('href', `/o/${second}`)
+  await shot(page, 'settings')
+})
+
+test('the account menu closes on navigation, a click outside and Escape', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const { page } = await newUserPage(w.owner, `/o/${w.org}`)
+  const menu = page.locator('details.user-menu')
+  const button = page.getByLabel('Account menu')
+  const profile = page.getByRole('link', { name: 'Profile and settings' })
+
+  await button.click()
+  await expect(profile).toBeVisible()
+  await shot(page, 'open')
+  await profile.click()
+  await expect(page).toHaveURL(/\/settings/)
+  await expect(menu).not.toHaveAttribute('open')
+  await expect(profile).toBeHidden()
+
+  await button.click()
+  await expect(profile).toBeVisible()
+  await page.locator('main').click({ position: { x: 5, y: 5 } })
+  await expect(profile).toBeHidden()
+
+  await button.click()
+  await expect(profile).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(profile).toBeHidden()
+  await expect(button).toBeFocused()
+})

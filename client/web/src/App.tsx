@@ -1,5 +1,5 @@
 import { Icon } from './ui/icons'
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { lazy, Suspense } from 'preact/compat'
 import { path, resolve, navigate, query } from './lib/router'
 import { socketEverOpen, me, booted, projects, loadOrg, refreshMe, socketStatus, online, logout, projectsLoading, orgCan, toastError, resendVerification } from './lib/session'
@@ -132,12 +132,21 @@ export function App () {
     return <Redirect to={`/login${next}`} />
   }
   const route = resolve(appRoutes, p)
-  const org = route?.params.org
+  // Pages outside an organisation (settings, not found) keep the one last worked in: its
+  // switcher, search, bell and sidebar stay.
+  const org = route?.params.org ?? rememberedOrg()
   return (
     <Shell org={org} project={route?.params.project}>
       {route ? route.value(route.params) : <Empty title='Page not found'><a href='/'>Go to the start page</a></Empty>}
     </Shell>
   )
+}
+
+/** The organisation last opened, if the user still belongs to it; else their first. */
+function rememberedOrg (): string | undefined {
+  const orgs = me.value?.orgs ?? []
+  const last = (() => { try { return localStorage.getItem('atrium.org') } catch { return null } })()
+  return (orgs.find((o) => o.id === last) ?? orgs[0])?.id
 }
 
 function Home () {
@@ -271,7 +280,27 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
     loadOrg(org)
     loadChat(org)
   }, [org])
-  useEffect(() => { setNavOpen(false) }, [path.value])
+  const menu = useRef<HTMLDetailsElement>(null)
+  useEffect(() => {
+    setNavOpen(false)
+    if (menu.current) menu.current.open = false
+  }, [path.value])
+  // The account menu closes on a click outside it and on Escape (focus back on its button).
+  useEffect(() => {
+    const onDown = (e: PointerEvent) => {
+      const m = menu.current
+      if (m?.open && !m.contains(e.target as Node)) m.open = false
+    }
+    const onKey = (e: KeyboardEvent) => {
+      const m = menu.current
+      if (e.key !== 'Escape' || !m?.open) return
+      m.open = false
+      m.querySelector('summary')?.focus()
+    }
+    document.addEventListener('pointerdown', onDown)
+    document.addEventListener('keydown', onKey)
+    return () => { document.removeEventListener('pointerdown', onDown); document.removeEventListener('keydown', onKey) }
+  }, [])
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
@@ -310,9 +339,9 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
           </a>
         )}
         <button class='btn-icon' onClick={toggleTheme} aria-label={`Switch to ${theme.value === 'dark' ? 'light' : 'dark'} theme`}><Icon name={theme.value === 'dark' ? 'sun' : 'moon'} /></button>
-        <details class='user-menu'>
+        <details class='user-menu' ref={menu}>
           <summary aria-label='Account menu'><Avatar id={user.id} name={user.name} /></summary>
-          <div class='menu'>
+          <div class='menu' onClick={() => { if (menu.current) menu.current.open = false }}>
             <div class='menu-head'><strong>{user.name}</strong><span class='muted'>@{user.handle}</span></div>
             <a href='/settings'>Profile and settings</a>
             <a href='/settings/tokens'>API tokens</a>
