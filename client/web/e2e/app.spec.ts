@@ -104,3 +104,56 @@ test('the account menu closes on navigation, a click outside and Escape', async 
   await expect(profile).toBeHidden()
   await expect(button).toBeFocused()
 })
+
+test('a list that fails to load shows its error and a retry, not its empty state', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const { page } = await newUserPage(w.owner, `/o/${w.org}`)
+  await page.route(/\/api\/v1\/projects\/[^/]+\/docs(\?.*)?$/, (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'The database is not answering.' } }) }))
+  await page.route(/\/api\/v1\/me\/tokens$/, (route) => route.request().method() === 'GET'
+    ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'The database is not answering.' } }) })
+    : route.continue())
+  await page.goto(`/o/${w.org}/p/${w.project}/docs`)
+  await expect(page.getByRole('alert').filter({ hasText: 'The database is not answering.' })).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible()
+  await expect(page.getByText('No documents yet')).toBeHidden()
+  await shot(page, 'docs')
+  await page.goto('/settings/tokens')
+  await expect(page.getByRole('alert').filter({ hasText: 'The database is not answering.' })).toBeVisible()
+  await expect(page.getByText('No API tokens')).toBeHidden()
+})
+
+test('wording and layout: counts, expiry years, aligned buttons and checkboxes, quotes', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const channel = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token: w.owner.token, json: { name: 'general' } }, 201)).json
+  const root = (await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.owner.token, json: { text: '> quoted words\n\nand an answer' } }, 201)).json
+  await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.owner.token, json: { text: 'one reply', thread: root.id } }, 201)
+  await server.call('POST', '/api/v1/me/tokens', { token: w.owner.token, json: { name: 'long-lived', expires_in_days: 400 } }, [200, 201])
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/threads`)
+
+  await expect(page.getByText('1 reply', { exact: true })).toBeVisible()
+  await expect(page.getByText('1 replies')).toHaveCount(0)
+
+  await page.goto(`/o/${w.org}/chat/${channel.id}`)
+  const quote = page.locator('blockquote', { hasText: 'quoted words' })
+  await expect(quote).toBeVisible()
+  expect(await quote.evaluate((el) => parseFloat(getComputedStyle(el).borderLeftWidth))).toBeGreaterThanOrEqual(2)
+  await shot(page, 'quote')
+
+  await page.goto('/settings/tokens')
+  const expiry = new Date(Date.now() + 400 * 86_400_000).getFullYear()
+  await expect(page.locator('.list-row', { hasText: 'long-lived' })).toContainText(`expires`)
+  await expect(page.locator('.list-row', { hasText: 'long-lived' })).toContainText(String(expiry))
+  const input = await page.getByLabel('Token name').boundingBox()
+  const button = await page.getByRole('button', { name: 'Create token' }).boundingBox()
+  expect(Math.abs((input!.y + input!.height) - (button!.y + button!.height)), 'button bottom vs field bottom').toBeLessThanOrEqual(1)
+  await shot(page, 'tokens')
+
+  await page.goto('/settings/notifications')
+  // The box on its text's line: the label is one line high and the box sits in its middle.
+  const box = await page.getByRole('checkbox', { name: /digest/ }).boundingBox()
+  const label = await page.locator('label', { hasText: 'E-mail me a digest' }).boundingBox()
+  expect(box!.height, 'checkbox height').toBeLessThanOrEqual(20)
+  expect(label!.height, 'label height').toBeLessThanOrEqual(28)
+  expect(Math.abs((box!.y + box!.height / 2) - (label!.y + label!.height / 2)), 'checkbox centre vs text centre').toBeLessThanOrEqual(3)
+  await shot(page, 'checkbox')
+})

@@ -45,6 +45,11 @@ export function filterPeople<T extends { handle: string, name: string }> (people
   return scored.slice(0, limit).map((x) => x.p)
 }
 
+/** `n` and the noun in the right number: "1 reply", "2 replies", "0 replies". */
+export function plural (n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`
+}
+
 export function formatBytes (n: number): string {
   if (!Number.isFinite(n)) return ''
   if (n < 1024) return `${n} B`
@@ -59,7 +64,14 @@ export function formatTime (ms: number, now = Date.now()): string {
   const d = new Date(ms)
   const sameDay = new Date(now).toDateString() === d.toDateString()
   if (sameDay) return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-  return d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+  // Another year is named: "Mar 4, 2027, 10:15", never a date that reads as this year's.
+  const year = d.getFullYear() === new Date(now).getFullYear() ? {} : { year: 'numeric' as const }
+  return d.toLocaleString([], { ...year, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+}
+
+/** A day with its year ("Mar 4, 2027"): for expiry dates, which are often next year's. */
+export function formatDate (ms: number): string {
+  return new Date(ms).toLocaleDateString([], { year: 'numeric', month: 'short', day: 'numeric' })
 }
 
 export function initials (name: string): string {

@@ -216,8 +216,8 @@ function VersionHistory ({ docId, writable, onClose }: { docId: string, writable
       <ErrorBox error={list.error} retry={list.reload} />
       <div class='versions'>
         <div class='versions-list'>
-          {list.loading && !list.data
-            ? <Spinner />
+          {!list.data
+            ? (list.error ? null : <Spinner />)
             : !list.data?.items.length
                 ? <Empty title='No named versions yet' />
                 : (

@@ -38,8 +38,8 @@ export function DocsList ({ org, project }: { org: string, project: string }) {
         </div>
       </div>
       <ErrorBox error={docs.error} retry={docs.reload} />
-      {docs.loading && !docs.data
-        ? <Spinner />
+      {!docs.data
+        ? (docs.error ? null : <Spinner />)
         : !docs.data?.items.length
             ? <Empty title={trash ? 'The trash is empty' : 'No documents yet'}>{!trash && writable && <button class='btn-link' onClick={() => setCreating(true)}>Create the first document</button>}</Empty>
             : (

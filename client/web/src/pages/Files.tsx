@@ -116,8 +116,8 @@ export function FilesPage ({ project }: { org: string, project: string }) {
         </ul>
       )}
       <ErrorBox error={files.error} retry={files.reload} />
-      {files.loading && !files.data
-        ? <Spinner />
+      {!files.data
+        ? (files.error ? null : <Spinner />)
         : !files.data?.items.length
             ? <Empty title={trash ? 'The trash is empty' : 'No files yet'}>{!trash && writable && 'Upload one, or drag files onto this page.'}</Empty>
             : (
@@ -186,8 +186,8 @@ function FileVersions ({ file, writable, onClose, onChanged }: { file: FileInfo,
         </p>
       )}
       <ErrorBox error={list.error} retry={list.reload} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !list.data?.items.length
             ? <Empty title='No versions' />
             : (

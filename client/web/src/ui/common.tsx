@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { ComponentChildren, PartialInputHTMLAttributes } from 'preact'
 import { ApiError } from '../lib/api'
-import { initials, userColor } from '../lib/text'
+import { initials, plural, userColor } from '../lib/text'
 import { toasts } from '../lib/session'
 
 /** A spinner that only appears after `delay` ms, so fast answers do not flash. */
@@ -54,7 +54,7 @@ export function Avatar ({ id, name, size = 28, title }: { id: string, name: stri
 
 export function Badge ({ count, mention }: { count: number, mention?: boolean }) {
   if (!count) return null
-  return <span class={'badge' + (mention ? ' badge-mention' : '')} aria-label={`${count} ${mention ? 'mentions' : 'unread'}`}>{count > 99 ? '99+' : count}</span>
+  return <span class={'badge' + (mention ? ' badge-mention' : '')} aria-label={mention ? plural(count, 'mention', 'mentions') : `${count} unread`}>{count > 99 ? '99+' : count}</span>
 }
 
 /** A modal dialog: Escape and the backdrop close it; focus moves into it and back. */

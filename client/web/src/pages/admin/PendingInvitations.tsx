@@ -1,7 +1,7 @@
 import { api } from '../../lib/api'
 import { toast, toastError } from '../../lib/session'
 import type { Invitation } from '../../lib/types'
-import { formatTime } from '../../lib/text'
+import { formatDate } from '../../lib/text'
 import { ErrorBox, Spinner, useAsync } from '../../ui/common'
 
 /** Invitations not accepted yet, with a way to revoke each; `version` changes after an invite. */
@@ -19,15 +19,15 @@ export function PendingInvitations ({ org, version }: { org: string, version: nu
     <section aria-labelledby='pending-heading' class='pending-invitations'>
       <h2 id='pending-heading'>Pending invitations</h2>
       <ErrorBox error={pending.error} retry={pending.reload} />
-      {pending.loading && !pending.data
-        ? <Spinner />
+      {!pending.data
+        ? (pending.error ? null : <Spinner />)
         : !pending.data?.items.length
             ? <p class='muted'>No pending invitations. People join by accepting the invitation e-mailed to them.</p>
             : (
               <ul class='list' data-testid='pending-invitations'>
                 {pending.data.items.map((i) => (
                   <li key={i.id} class='list-row'>
-                    <span class='grow'>{i.email} <span class='muted'>· {[i.role, ...(i.roles ?? [])].join(', ')} · expires {formatTime(i.expires_at)}</span></span>
+                    <span class='grow'>{i.email} <span class='muted'>· {[i.role, ...(i.roles ?? [])].join(', ')} · expires {formatDate(i.expires_at)}</span></span>
                     <button class='btn btn-small btn-danger' onClick={() => revoke(i)} aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button>
                   </li>
                 ))}

@@ -46,8 +46,8 @@ export function ProjectSettings ({ org, project }: { org: string, project: strin
         <button class='btn btn-primary' disabled={s.pending || !userId}>Add</button>
       </form>
       <ErrorBox error={s.error} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? <ErrorBox error={list.error} retry={list.reload} /> : <Spinner />)
         : !list.data?.items.length
             ? <Empty title='No explicit members'>Open projects are visible to everyone in the organisation with the default role.</Empty>
             : (

@@ -23,8 +23,8 @@ export function BoardsList ({ org, project }: { org: string, project: string }) 
         </div>
       </div>
       <ErrorBox error={list.error} retry={list.reload} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !list.data?.items.length
             ? <Empty title='No boards yet'>{writable && <button class='btn-link' onClick={() => setCreating(true)}>Create the first board</button>}</Empty>
             : (

@@ -149,8 +149,8 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
           </div>
         )}
         <ErrorBox error={list.error} retry={list.reload} />
-        {list.loading && !list.data
-          ? <Spinner />
+        {!list.data
+          ? (list.error ? null : <Spinner />)
           : !items.length
               ? <Empty title='No tasks match' />
               : (

@@ -37,8 +37,8 @@ export function Timesheet ({ org }: { org: string }) {
         </div>
       </div>
       <ErrorBox error={entries.error} retry={entries.reload} />
-      {entries.loading && !entries.data
-        ? <Spinner />
+      {!entries.data
+        ? (entries.error ? null : <Spinner />)
         : (
           <table class='table timesheet-table' data-testid='timesheet'>
             <thead>

@@ -1,4 +1,5 @@
 import { path } from '../../lib/router'
+import { plural } from '../../lib/text'
 import { me, userById } from '../../lib/session'
 import { Badge, PresenceDot } from '../../ui/common'
 import { channels, unread, channelLabel, totalMentions, presence } from '../../chat/store'
@@ -25,7 +26,7 @@ export function ChannelList ({ org, onNew }: { org: string, onNew: (d: 'channel'
   return (
     <>
       <div class='nav-group'>
-        <div class='nav-heading'>Channels <button class='btn-icon btn-tiny' aria-label='New channel' onClick={() => onNew('channel')}>+</button>{totalMentions.value > 0 && <span class='sr-only'>{totalMentions.value} mentions</span>}</div>
+        <div class='nav-heading'>Channels <button class='btn-icon btn-tiny' aria-label='New channel' onClick={() => onNew('channel')}>+</button>{totalMentions.value > 0 && <span class='sr-only'>{plural(totalMentions.value, 'mention', 'mentions')}</span>}</div>
         {chans.map(item)}
         {!chans.length && <p class='muted small pad'>No channels yet.</p>}
       </div>

@@ -41,7 +41,7 @@ export function NotificationCentre ({ org }: { org: string }) {
       {loading && !list.length
         ? <Spinner />
         : !list.length
-            ? <Empty title='You are all caught up'>Mentions, replies and direct messages show up here.</Empty>
+            ? (error ? null : <Empty title='You are all caught up'>Mentions, replies and direct messages show up here.</Empty>)
             : (
               <ul class='list notifications' data-testid='notifications'>
                 {list.map((n) => (

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { api } from '../../lib/api'
 import type { Message } from '../../lib/types'
-import { stripMarkdown } from '../../lib/text'
+import { plural, stripMarkdown } from '../../lib/text'
 import { Avatar, Empty, ErrorBox, Spinner } from '../../ui/common'
 
 export function ThreadsPage ({ org }: { org: string }) {
@@ -14,9 +14,11 @@ export function ThreadsPage ({ org }: { org: string }) {
       <ErrorBox error={error} />
       {!items && !error
         ? <Spinner />
-        : !items?.length
-            ? <Empty title='No threads yet'>Threads you start, reply to or follow show up here.</Empty>
-            : (
+        : !items
+            ? null
+            : !items.length
+                ? <Empty title='No threads yet'>Threads you start, reply to or follow show up here.</Empty>
+                : (
               <ul class='list'>
                 {items.map((t) => (
                   <li key={t.root.id} class={'list-row' + (t.unread ? ' unread' : '')}>
@@ -24,7 +26,7 @@ export function ThreadsPage ({ org }: { org: string }) {
                     <a class='grow' href={`/o/${org}/chat/${t.root.channel_id}?m=${t.root.id}`}>
                       <strong>{t.root.author.name}</strong> <span class='notif-snippet'>{stripMarkdown(t.root.text) || 'Deleted message'}</span>
                     </a>
-                    <span class='muted small'>{t.root.reply_count} replies</span>
+                    <span class='muted small'>{plural(t.root.reply_count, 'reply', 'replies')}</span>
                     {t.mentions ? <span class='badge badge-mention'>{t.mentions}</span> : t.unread ? <span class='badge'>{t.unread}</span> : null}
                   </li>
                 ))}

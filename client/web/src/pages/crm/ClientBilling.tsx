@@ -21,8 +21,8 @@ export function ClientInvoices ({ org, client, invoiceType, list }: { org: strin
         </div>
       </div>
       <ErrorBox error={list.error} retry={list.reload} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !items.length
             ? <p class='muted'>No invoices yet.</p>
             : (
@@ -75,8 +75,8 @@ export function ClientPayments ({ org, list, invoices }: { org: string, list: Lo
     <section class='crm-section' aria-labelledby='payments-head' data-testid='client-payments'>
       <h2 id='payments-head'>Payments <span class='muted small'>({items.length}{list.data && !list.data.complete ? '+' : ''})</span></h2>
       <ErrorBox error={list.error} retry={list.reload} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !items.length
             ? <p class='muted'>No payments yet.</p>
             : (

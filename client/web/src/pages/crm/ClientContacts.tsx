@@ -48,8 +48,8 @@ export function ClientContacts ({ org, client, type, list, editing, setEditing }
           <RecordForm org={org} type={formType} record={null} onSaved={(c) => saved(c as Contact, 'added')} />
         </div>
       )}
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !items.length
             ? !adding && <p class='muted'>No contacts yet.</p>
             : (

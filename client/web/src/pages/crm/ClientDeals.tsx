@@ -36,8 +36,8 @@ export function ClientDeals ({ org, client, type, list, editing, setEditing }: {
           <RecordForm org={org} type={formType} record={null} onSaved={(d) => { list.setData((x) => upsert(x, d as Deal)); setEditing(null); toast(`${d.name} added`, 'success', 2500) }} />
         </div>
       )}
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !items.length
             ? !adding && <p class='muted'>No deals yet.</p>
             : (

@@ -52,8 +52,8 @@ export function ClientList ({ org }: { org: string }) {
         <input id='client-search' type='search' value={text} placeholder='Name contains…' onInput={(e) => { setText(e.currentTarget.value); search() }} />
       </div>
       <ErrorBox error={list.error ?? type.error} retry={() => { list.reload(); type.reload() }} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !items.length
             ? (
               <Empty title={term ? `No client’s name contains “${term}”` : 'No clients yet'}>

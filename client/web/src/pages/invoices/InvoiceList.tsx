@@ -75,8 +75,8 @@ export function InvoiceList ({ org }: { org: string }) {
         <ClientFilter org={org} value={client} onChange={(c) => filter({ client: c?.id ?? '' })} />
       </div>
       <ErrorBox error={list.error ?? type.error} retry={() => { list.reload(); type.reload() }} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !items.length
             ? (
               <Empty title={status || client ? 'No invoices match these filters' : 'No invoices yet'}>

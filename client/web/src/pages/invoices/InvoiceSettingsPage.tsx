@@ -236,8 +236,8 @@ function LogoChooser ({ org, value, error, disabled, onChange }: { org: string, 
               {progress !== null && <progress max={1} value={progress} aria-label='Uploading the logo' />}
             </div>
             {uploadError && <p class='field-error' role='alert'>{uploadError}</p>}
-            {files.loading && !files.data
-              ? <Spinner />
+            {!files.data
+              ? (files.error ? <ErrorBox error={files.error} retry={files.reload} /> : <Spinner />)
               : images.length === 0
                 ? <p class='muted small'>{target?.name ?? 'This project'} has no PNG, JPEG or SVG images yet.</p>
                 : (

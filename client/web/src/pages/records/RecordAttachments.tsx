@@ -122,8 +122,8 @@ export function RecordAttachments ({ org, record }: { org: string, record: BizRe
         </ul>
       )}
       <ErrorBox error={list.error} retry={list.reload} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : items.length === 0
           ? <p class='muted small' data-testid='no-attachments'>No files attached.</p>
           : (

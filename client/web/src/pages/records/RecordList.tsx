@@ -112,8 +112,8 @@ function ListOf ({ org, type }: { org: string, type: RecordType }) {
         </div>
       )}
       <ErrorBox error={list.error} retry={list.reload} />
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !items.length
             ? <Empty title={Object.keys(filterQuery).length ? 'No records match these filters' : `No ${type.name} records yet`} />
             : (

@@ -20,8 +20,8 @@ export function RecordsHome ({ org }: { org: string }) {
         {manage && <a class='btn btn-primary' href={`/o/${org}/records/new-type`}>New record type</a>}
       </div>
       <ErrorBox error={types.error} retry={types.reload} />
-      {types.loading && !types.data
-        ? <Spinner />
+      {!types.data
+        ? (types.error ? null : <Spinner />)
         : !all.length
             ? <Empty title='No record types you can read'>{manage ? 'Define one with “New record type”.' : 'Ask an administrator for access.'}</Empty>
             : (

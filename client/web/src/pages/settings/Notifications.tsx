@@ -36,8 +36,8 @@ function DigestSetting () {
     <section class='stack' aria-labelledby='digest-heading'>
       <h2 id='digest-heading'>E-mail</h2>
       <ErrorBox error={settings.error} retry={settings.reload} />
-      {settings.loading && !settings.data
-        ? <Spinner />
+      {!settings.data
+        ? (settings.error ? null : <Spinner />)
         : settings.data && (
           <label class='check'>
             <input type='checkbox' name='email-digest' checked={settings.data.email_digest} disabled={saving} onChange={(e) => set(e.currentTarget.checked)} />

@@ -61,8 +61,8 @@ export function Security () {
           : <div><p>Two-factor authentication is off.</p><button class='btn' onClick={begin} disabled={s.pending}>Set up</button></div>}
       <ErrorBox error={Object.keys(s.fields).length ? null : s.error} />
       <h2>Sessions</h2>
-      {sessions.loading && !sessions.data
-        ? <Spinner />
+      {!sessions.data
+        ? (sessions.error ? <ErrorBox error={sessions.error} retry={sessions.reload} /> : <Spinner />)
         : (
           <ul class='list'>
             {sessions.data?.items.map((t) => (

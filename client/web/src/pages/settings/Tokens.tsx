@@ -3,7 +3,7 @@ import { api } from '../../lib/api'
 import { toastError } from '../../lib/session'
 import type { TokenInfo } from '../../lib/types'
 import { Empty, ErrorBox, Field, Spinner, useAsync, useSubmit } from '../../ui/common'
-import { formatTime } from '../../lib/text'
+import { formatDate, formatTime } from '../../lib/text'
 
 /** API tokens: create (shown once), list, revoke. */
 export function Tokens () {
@@ -31,8 +31,8 @@ export function Tokens () {
       </form>
       <ErrorBox error={Object.keys(s.fields).length ? null : s.error} />
       {created && <div class='banner banner-info' role='status'><p>Copy the token now; it is not shown again:</p><code class='secret' data-testid='new-token'>{created}</code></div>}
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? <ErrorBox error={list.error} retry={list.reload} /> : <Spinner />)
         : !list.data?.items.length
             ? <Empty title='No API tokens' />
             : (
@@ -40,7 +40,7 @@ export function Tokens () {
                 {list.data.items.map((t) => (
                   <li key={t.id} class='list-row'>
                     <span class='grow'>{t.name}</span>
-                    <span class='muted small'>created {formatTime(t.created_at)}{t.expires_at ? ` · expires ${formatTime(t.expires_at)}` : ''}</span>
+                    <span class='muted small'>created {formatTime(t.created_at)}{t.expires_at ? ` · expires ${formatDate(t.expires_at)}` : ''}</span>
                     <button class='btn btn-small btn-danger' onClick={() => revoke(t)}>Revoke</button>
                   </li>
                 ))}

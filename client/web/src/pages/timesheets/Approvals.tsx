@@ -64,8 +64,8 @@ export function Approvals ({ org }: { org: string }) {
       <p class='sr-only' role='status' aria-live='polite'>{decided ?? ''}</p>
       <ErrorBox error={list.error} retry={list.reload} />
       {focus && list.data && !items.some((s) => s.id === focus) && <NotWaiting id={focus} />}
-      {list.loading && !list.data
-        ? <Spinner />
+      {!list.data
+        ? (list.error ? null : <Spinner />)
         : !items.length
             ? <Empty title='Nothing waits for your approval'>Timesheets of the people you manage, and of those who work on projects you manage, show up here once they are submitted.</Empty>
             : (
