@@ -222,6 +222,17 @@ pub struct CreateTokenRequest {
     /// Days until the token expires; absent: until revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<u32>,
+    /// What the token may reach, as `{area}:{read|write}` (areas `docs, chat, boards, records,
+    /// files, search, admin`; write implies read); absent: everything its user may do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// Limits the token to one organisation (an integration token its admins can list and
+    /// revoke).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// Limits the token to one project (and its organisation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// A session or API token as listed (never the secret itself).
@@ -236,6 +247,18 @@ pub struct TokenInfo {
     /// For sessions: whether it is the one making this request.
     #[serde(default)]
     pub current: bool,
+    /// An API token's scopes; absent: a full token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The organisation an API token is limited to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The project an API token is limited to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Whose token it is (in an organisation's list of integration tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
 }
 
 /// A new API token: the only time its secret is shown.

@@ -27,7 +27,10 @@ pub fn router(state: AppState) -> Router {
     ));
     let api_routes = OpenApiRouter::new()
         .merge(credential_routes)
-        .merge(routes.rest)
+        .merge(routes.rest.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::scope_guard::enforce,
+        )))
         .layer(rate_limit::api(
             config.api_rate_per_second,
             config.trust_proxy,
@@ -89,6 +92,7 @@ impl ApiRoutes {
         let rest = OpenApiRouter::new()
             .merge(auth::routes::router())
             .merge(auth::verify::router())
+            .merge(auth::org_tokens::router())
             .merge(crate::users::routes::router())
             .merge(orgs::routes::router())
             .merge(projects::routes::router())

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, Uri, header};
 
 use super::csrf;
+use super::scopes::TokenGrant;
 use super::store::{self, Rejection};
 use crate::db::now_ms;
 use crate::error::ApiError;
@@ -48,6 +49,8 @@ pub struct CurrentUser {
     /// `session` or `api`.
     pub token_kind: String,
     pub source: CredentialSource,
+    /// What the token is limited to; enforced for every route by [`super::scope_guard`].
+    pub grant: TokenGrant,
 }
 
 impl CurrentUser {
@@ -110,6 +113,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             token_id: authenticated.token_id,
             token_kind: authenticated.kind,
             source,
+            grant: authenticated.grant,
         };
         parts.extensions.insert(user.clone());
         Ok(user)

@@ -23,6 +23,7 @@ use super::extract::{
     CredentialSource, CurrentUser, SESSION_IDLE_MS, clear_session_cookie_header,
     session_cookie_header,
 };
+use super::scopes::TokenGrant;
 use super::store::{self, NewToken};
 use super::throttle::{self, Keys, Throttle};
 use super::tokens::{self, TokenKind};
@@ -200,6 +201,7 @@ async fn login(
             expires_at: Some(now + SESSION_IDLE_MS),
             ip: client.ip_text(),
             user_agent: client.user_agent.clone(),
+            grant: &TokenGrant::default(),
         },
     )
     .await?;
@@ -347,7 +349,8 @@ async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Me>
 /// Create a named API token. Its secret is shown only in this answer.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = CreateTokenRequest, responses(
     (status = 201, description = "The token, with its secret", body = CreatedToken),
-    (status = 422, description = "Invalid name or expiry", body = ErrorBody)))]
+    (status = 404, description = "No such organisation or project (of the caller's)", body = ErrorBody),
+    (status = 422, description = "Invalid name, expiry or scopes", body = ErrorBody)))]
 async fn create_token(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -371,6 +374,7 @@ async fn create_token(
             ));
         }
     };
+    let grant = super::org_tokens::requested_grant(&state, &user, &body).await?;
     let secret = tokens::generate(TokenKind::Api);
     let mut work = state.writes.begin().await?;
     let info = store::insert_token(
@@ -383,12 +387,17 @@ async fn create_token(
             expires_at,
             ip: client.ip_text(),
             user_agent: client.user_agent.clone(),
+            grant: &grant,
         },
     )
     .await?;
-    let event = Event::new(action::TOKEN_CREATED, Some(user.id()))
+    let mut event = Event::new(action::TOKEN_CREATED, Some(user.id()))
         .target("token", &info.id)
         .change(None::<()>, Some(&info));
+    if let Some(org) = &grant.org_id {
+        // The org's admins see its integration tokens made in its audit log.
+        event = event.org(org);
+    }
     work.audit(&event, &client).await?;
     work.commit().await?;
     Ok((

@@ -5,6 +5,7 @@ use atrium_client::wire::{TokenInfo, User};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::scopes::{Scopes, TokenGrant};
 use super::tokens::{TokenKind, digest};
 use crate::db::{Db, Tx, new_id, now_ms};
 
@@ -84,6 +85,8 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// What an API token is limited to (full for sessions).
+    pub grant: &'a TokenGrant,
 }
 
 /// Stores a token (hashed); returns its id and description.
@@ -91,8 +94,9 @@ pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>) -> Result<TokenInfo
     let id = new_id();
     let now = now_ms();
     sqlx::query(
-        "insert into auth_tokens (id, user_id, kind, name, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
-         values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)",
+        "insert into auth_tokens (id, user_id, kind, name, token_hash, created_at, last_seen_at, expires_at, ip, user_agent,
+                                  scopes, org_id, project_id)
+         values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&id)
     .bind(token.user_id)
@@ -103,6 +107,9 @@ pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>) -> Result<TokenInfo
     .bind(token.expires_at)
     .bind(token.ip.as_deref())
     .bind(token.user_agent.as_deref())
+    .bind(token.grant.scopes.as_ref().map(Scopes::stored))
+    .bind(token.grant.org_id.as_deref())
+    .bind(token.grant.project_id.as_deref())
     .execute(&mut **tx)
     .await?;
     Ok(TokenInfo {
@@ -112,6 +119,10 @@ pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>) -> Result<TokenInfo
         last_seen_at: now,
         expires_at: token.expires_at,
         current: false,
+        scopes: token.grant.scopes.as_ref().map(Scopes::names),
+        org: token.grant.org_id.clone(),
+        project: token.grant.project_id.clone(),
+        user: None,
     })
 }
 
@@ -119,6 +130,8 @@ pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>) -> Result<TokenInfo
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub user: User,
+    /// What the token is limited to (API tokens only; sessions are never limited).
+    pub grant: TokenGrant,
     pub token_id: String,
     pub kind: String,
     pub last_seen_at: i64,
@@ -140,7 +153,7 @@ pub async fn authenticate(
 ) -> Result<Result<Authenticated, (Rejection, Option<String>)>, sqlx::Error> {
     let row = sqlx::query(
         "select t.id as token_id, t.kind, t.last_seen_at, t.expires_at, t.revoked_at,
-                u.id, u.email, u.handle, u.name, u.created_at
+                t.scopes, t.org_id as token_org, t.project_id as token_project, u.id, u.email, u.handle, u.name, u.created_at
          from auth_tokens t join users u on u.id = t.user_id
          where t.token_hash = $1 and t.kind in ('session', 'api')",
     )
@@ -158,8 +171,16 @@ pub async fn authenticate(
     if expires_at.is_some_and(|at| at <= now_ms()) {
         return Ok(Err((Rejection::Expired, Some(user.id))));
     }
+    let grant = TokenGrant {
+        scopes: row
+            .try_get::<Option<String>, _>("scopes")?
+            .map(|text| Scopes::from_stored(&text)),
+        org_id: row.try_get("token_org")?,
+        project_id: row.try_get("token_project")?,
+    };
     Ok(Ok(Authenticated {
         user,
+        grant,
         token_id: row.try_get("token_id")?,
         kind: row.try_get("kind")?,
         last_seen_at: row.try_get("last_seen_at")?,
@@ -235,7 +256,7 @@ pub async fn list_tokens(
     kind: TokenKind,
 ) -> Result<Vec<TokenInfo>, sqlx::Error> {
     let rows = sqlx::query(
-        "select id, name, created_at, last_seen_at, expires_at from auth_tokens
+        "select id, name, created_at, last_seen_at, expires_at, scopes, org_id, project_id from auth_tokens
          where user_id = $1 and kind = $2 and revoked_at is null and (expires_at is null or expires_at > $3)
          order by created_at desc, id desc",
     )
@@ -244,18 +265,26 @@ pub async fn list_tokens(
     .bind(now_ms())
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(TokenInfo {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                created_at: row.try_get("created_at")?,
-                last_seen_at: row.try_get("last_seen_at")?,
-                expires_at: row.try_get("expires_at")?,
-                current: false,
-            })
-        })
-        .collect()
+    rows.iter().map(token_info_from_row).collect()
+}
+
+/// A listed token: the columns `id, name, created_at, last_seen_at, expires_at, scopes,
+/// org_id, project_id`.
+pub fn token_info_from_row(row: &AnyRow) -> Result<TokenInfo, sqlx::Error> {
+    Ok(TokenInfo {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        expires_at: row.try_get("expires_at")?,
+        current: false,
+        scopes: row
+            .try_get::<Option<String>, _>("scopes")?
+            .map(|text| Scopes::from_stored(&text).names()),
+        org: row.try_get("org_id")?,
+        project: row.try_get("project_id")?,
+        user: None,
+    })
 }
 
 /// Stores a TOTP secret being enrolled.

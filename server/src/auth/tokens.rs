@@ -17,7 +17,8 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
-    fn prefix(self) -> &'static str {
+    /// The prefix every token of this kind starts with.
+    pub fn prefix(self) -> &'static str {
         match self {
             Self::Session => "atr_s_",
             Self::Api => "atr_p_",
