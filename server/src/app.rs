@@ -113,6 +113,7 @@ impl ApiRoutes {
             .merge(crate::notifications::routes::router())
             .merge(crate::timetrack::router())
             .merge(crate::planning::router())
+            .merge(crate::webhooks::routes::router())
             .merge(docs::socket::router())
             .merge(crate::events::socket::router());
         Self { credentials, rest }

@@ -229,6 +229,22 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_TIMESHEETS_PASS_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timesheets_pass_secs: u64,
 
+    // --- Webhooks ---
+    /// Lets webhook URLs point at loopback, private and link-local addresses (refused
+    /// otherwise, at creation and on every delivery: SSRF).
+    #[arg(long, env = "ATRIUM_WEBHOOKS_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhooks_allow_private: bool,
+
+    /// Seconds a failing webhook delivery is retried, from its first attempt, before its
+    /// endpoint is disabled and its managers are told.
+    #[arg(long, env = "ATRIUM_WEBHOOKS_RETRY_HORIZON_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=30 * 86_400))]
+    pub webhooks_retry_horizon_secs: u64,
+
+    /// Milliseconds before the second attempt of a failed webhook delivery; doubled for each
+    /// further one, up to an hour.
+    #[arg(long, env = "ATRIUM_WEBHOOKS_RETRY_BASE_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub webhooks_retry_base_ms: u64,
+
     // --- Background jobs (mail delivery, text extraction) ---
     /// Jobs one node runs at once (text extraction runs one at a time within this).
     #[arg(long, env = "ATRIUM_JOBS_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]

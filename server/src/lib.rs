@@ -34,6 +34,8 @@
 //! - [`timetrack`] — time entries on tasks, the one running timer per user, reports and CSV.
 //! - [`planning`] — milestones, the project overview, saved views.
 //! - [`calendar`] — `YYYY-MM-DD` dates: strict parsing, weeks named by their Monday.
+//! - [`webhooks`] — outgoing webhooks: subscriptions, the change feed fanned out to an outbox,
+//!   signed deliveries in order with retries, the delivery log.
 //! - [`users`] — accounts — validation, password hashing, storage.
 //! - [`cli`] — the non-serving subcommands (`migrate`, `admin`, `search reindex`).
 //!
@@ -75,6 +77,7 @@ pub mod timesheets;
 pub mod timetrack;
 pub mod users;
 pub mod web;
+pub mod webhooks;
 pub mod write;
 
 pub use config::Config;

@@ -38,6 +38,7 @@ use crate::ops;
         (name = "search", description = "Search across everything the caller may read"),
         (name = "time", description = "Time entries on tasks, the running timer, time reports and their CSV export"),
         (name = "planning", description = "Milestones, project overviews and saved views of tasks"),
+        (name = "integrations", description = "Outgoing webhooks: subscriptions, signing secrets, the delivery log, redelivery and test events"),
     )
 )]
 pub struct ApiDoc;

@@ -174,6 +174,17 @@ impl Server {
             &feed_wakers,
             stop_background.clone(),
         );
+        // Webhooks: one node fans the change feed out to the deliveries' outbox; every node's
+        // dispatcher delivers the subscriptions whose lease it holds.
+        let webhooks = crate::webhooks::Webhooks::default();
+        let webhook_tasks = webhooks.start(
+            &writes,
+            &feed_wakers,
+            crate::webhooks::WebhookOptions::from_config(&config),
+            node.clone(),
+            config.public_url(),
+            &stop_background,
+        );
         // Retention deletes the feed rows no consumer needs any more.
         let retention_task = crate::feed::retention::spawn(
             db.clone(),
@@ -209,20 +220,23 @@ impl Server {
             search,
             verified_credentials: Arc::default(),
             credential_rejections,
+            webhooks,
             shutdown,
         };
+        let mut background = vec![
+            doc_feed,
+            jobs_task,
+            search_task,
+            retention_task,
+            events_task,
+            chat_task,
+            digest_task,
+            rejections_task,
+        ];
+        background.extend(webhook_tasks);
         Ok(Self {
             state,
-            background: vec![
-                doc_feed,
-                jobs_task,
-                search_task,
-                retention_task,
-                events_task,
-                chat_task,
-                digest_task,
-                rejections_task,
-            ],
+            background,
             stop_background,
             metrics_listener: None,
         })

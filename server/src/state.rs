@@ -34,6 +34,8 @@ pub struct AppState {
     pub verified_credentials: Arc<crate::http::rate_limit::VerifiedCredentials>,
     /// Counts refused credentials into aggregated audit entries.
     pub credential_rejections: crate::auth::rejections::CredentialRejections,
+    /// Wakes this node's webhook dispatcher (a test event, a redelivery).
+    pub webhooks: crate::webhooks::Webhooks,
     /// Cancelled when the server begins to shut down: long-lived connections (WebSockets)
     /// watch it to close cleanly instead of holding shutdown up.
     pub shutdown: CancellationToken,

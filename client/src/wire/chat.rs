@@ -295,6 +295,9 @@ pub enum NotificationKind {
     TimesheetRejected,
     /// The user has not submitted last week's timesheet (`channel_id`: the timesheet, if any).
     TimesheetDue,
+    /// A webhook the user manages was disabled: its deliveries failed for the whole retry
+    /// horizon (`channel_id` is the webhook's id; `snippet` names its URL).
+    WebhookDisabled,
 }
 
 /// An entry of the notification centre.

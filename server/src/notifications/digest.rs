@@ -105,5 +105,6 @@ fn what(kind: NotificationKind) -> &'static str {
         NotificationKind::TimesheetApproved => "approved your timesheet",
         NotificationKind::TimesheetRejected => "rejected your timesheet",
         NotificationKind::TimesheetDue => "last week's timesheet is due",
+        NotificationKind::WebhookDisabled => "a webhook was disabled after failing deliveries",
     }
 }

@@ -22,6 +22,7 @@ fn kind_name(kind: NotificationKind) -> &'static str {
         NotificationKind::TimesheetApproved => "timesheet_approved",
         NotificationKind::TimesheetRejected => "timesheet_rejected",
         NotificationKind::TimesheetDue => "timesheet_due",
+        NotificationKind::WebhookDisabled => "webhook_disabled",
     }
 }
 
@@ -38,6 +39,7 @@ fn parse_kind(name: &str) -> Option<NotificationKind> {
         "timesheet_approved" => NotificationKind::TimesheetApproved,
         "timesheet_rejected" => NotificationKind::TimesheetRejected,
         "timesheet_due" => NotificationKind::TimesheetDue,
+        "webhook_disabled" => NotificationKind::WebhookDisabled,
         _ => return None,
     })
 }

@@ -1,0 +1,377 @@
+//! Delivery: each node's dispatcher finds subscriptions with deliveries due and, for each one
+//! whose lease it takes, runs a sender that POSTs its pending deliveries in order over one
+//! keep-alive HTTP client.
+//!
+//! A sender reads a batch of pending deliveries (oldest first), sends them one after another
+//! and records the successes of a batch in one transaction. The first failure (an answer other
+//! than 2xx — redirects included, which are never followed —, a timeout after 5 s, a refused
+//! address) is recorded with the time of the next attempt, exponential back-off from the first
+//! attempt, and the sender stops there: later deliveries wait behind it, so a subscription
+//! receives its events in order. A delivery still failing when the retry horizon (24 h by
+//! default) has passed since its first attempt is given up, and the subscription is disabled
+//! ([`super::notify`]).
+//!
+//! A sender holds its subscription's lease while it works and renews it; a retry due soon is
+//! waited for with the lease held, a later one lets the lease go and the dispatcher takes it up
+//! again when due. Nothing is acknowledged before the endpoint answered 2xx, so a node that
+//! dies mid-batch only causes repeats (at least once), never losses.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue, LOCATION};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::address::{self, GuardedResolver};
+use super::lease::{Lease, hook_lease};
+use super::model::secret_key;
+use super::store::{self, Attempt, DeliveryRow, WebhookRow};
+use super::{WebhookOptions, notify, signature};
+use crate::db::{Db, now_ms};
+use crate::jobs::Backoff;
+use crate::write::Writes;
+
+/// Deliveries a sender reads at once.
+const BATCH: i64 = 200;
+/// Subscriptions the dispatcher looks at per pass.
+const DUE_PER_PASS: i64 = 1000;
+/// Bytes of a response body read (and dropped) so the connection can be reused.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+/// A retry due within this is waited for with the lease held.
+const WAIT_HELD: Duration = Duration::from_secs(2);
+
+/// Deliveries that reached their endpoint.
+pub const DELIVERED_TOTAL: &str = "atrium_webhook_deliveries_total";
+/// Failed attempts.
+pub const FAILED_TOTAL: &str = "atrium_webhook_failed_attempts_total";
+/// Time from a change's commit to its delivery.
+pub const LAG_SECONDS: &str = "atrium_webhook_delivery_lag_seconds";
+
+/// What every sender of a node shares.
+struct Shared {
+    db: Db,
+    writes: Writes,
+    client: reqwest::Client,
+    options: WebhookOptions,
+    node: String,
+    public_url: String,
+}
+
+/// The HTTP client of deliveries: no proxies, no redirects, names resolved through the
+/// guarded resolver, 5 s for a whole attempt, connections kept alive per endpoint.
+pub fn client(options: &WebhookOptions) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(GuardedResolver::shared(options.allow_private))
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
+        .user_agent("Atrium-Webhooks/1")
+        .build()
+        // Only a TLS back-end that cannot initialise fails here: the server cannot work.
+        .expect("the webhook HTTP client builds")
+}
+
+/// Starts this node's dispatcher; it stops with `stop`, after its senders record what they
+/// sent.
+pub fn spawn(
+    writes: Writes,
+    options: WebhookOptions,
+    node: String,
+    public_url: String,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    metrics::describe_counter!(DELIVERED_TOTAL, "webhook deliveries answered 2xx");
+    metrics::describe_counter!(FAILED_TOTAL, "webhook delivery attempts that failed");
+    metrics::describe_histogram!(
+        LAG_SECONDS,
+        "seconds from a change's commit to its webhook delivery (first attempts)"
+    );
+    let shared = Arc::new(Shared {
+        db: writes.db().clone(),
+        client: client(&options),
+        writes,
+        options,
+        node,
+        public_url,
+    });
+    tokio::spawn(dispatch(shared, wake, stop))
+}
+
+async fn dispatch(shared: Arc<Shared>, wake: Arc<Notify>, stop: CancellationToken) {
+    let mut senders: JoinSet<String> = JoinSet::new();
+    let mut running: HashMap<String, ()> = HashMap::new();
+    while !stop.is_cancelled() {
+        match store::due_hooks(&shared.db, now_ms(), DUE_PER_PASS).await {
+            Ok(due) => {
+                for hook_id in due {
+                    if running.contains_key(&hook_id) {
+                        continue;
+                    }
+                    running.insert(hook_id.clone(), ());
+                    let shared = Arc::clone(&shared);
+                    let stop = stop.clone();
+                    senders.spawn(async move {
+                        if let Err(error) = send_hook(&shared, &hook_id, &stop).await {
+                            tracing::warn!(webhook_id = %hook_id, %error, "webhook sender stopped");
+                        }
+                        hook_id
+                    });
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot look for due webhook deliveries"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = wake.notified() => {}
+            () = tokio::time::sleep(shared.options.poll_interval) => {}
+            Some(finished) = senders.join_next(), if !senders.is_empty() => {
+                if let Ok(hook_id) = finished {
+                    running.remove(&hook_id);
+                }
+                // Its subscription may have more due already: look again at once.
+            }
+        }
+    }
+    while senders.join_next().await.is_some() {}
+}
+
+/// Delivers one subscription's due deliveries while this node holds its lease.
+async fn send_hook(
+    shared: &Shared,
+    hook_id: &str,
+    stop: &CancellationToken,
+) -> Result<(), sqlx::Error> {
+    let lease = Lease::new(
+        shared.db.clone(),
+        hook_lease(hook_id),
+        shared.node.clone(),
+        shared.options.lease,
+    );
+    if !lease.hold().await? {
+        return Ok(());
+    }
+    let outcome = send_while_held(shared, hook_id, &lease, stop).await;
+    lease.release().await?;
+    outcome
+}
+
+async fn send_while_held(
+    shared: &Shared,
+    hook_id: &str,
+    lease: &Lease,
+    stop: &CancellationToken,
+) -> Result<(), sqlx::Error> {
+    let mut renewed = Instant::now();
+    loop {
+        if stop.is_cancelled() {
+            return Ok(());
+        }
+        if renewed.elapsed() >= shared.options.lease / 3 {
+            if !lease.hold().await? {
+                return Ok(());
+            }
+            renewed = Instant::now();
+        }
+        // Read again each batch: the hook may have been edited, deactivated or deleted.
+        let Some(hook) = store::find(&shared.db, hook_id).await? else {
+            return Ok(());
+        };
+        if !hook.active {
+            return Ok(());
+        }
+        let batch = store::pending(&shared.db, hook_id, BATCH).await?;
+        let Some(head) = batch.first() else {
+            return Ok(());
+        };
+        let wait = head.next_attempt_at - now_ms();
+        if wait > 0 {
+            let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(u64::MAX));
+            if wait > WAIT_HELD {
+                // The dispatcher takes it up again when it is due.
+                return Ok(());
+            }
+            tokio::select! {
+                () = stop.cancelled() => return Ok(()),
+                () = tokio::time::sleep(wait) => continue,
+            }
+        }
+        let keys = signing_keys(&hook, now_ms());
+        let mut delivered: Vec<(String, Attempt)> = Vec::new();
+        let mut failed = None;
+        for delivery in &batch {
+            if delivery.next_attempt_at > now_ms() || stop.is_cancelled() {
+                break;
+            }
+            let attempt = send(shared, &hook, &keys, delivery).await;
+            if attempt.error.is_none() {
+                if delivery.attempts == 0 {
+                    let lag = (attempt.at + attempt.latency_ms - delivery.created_at).max(0);
+                    metrics::histogram!(LAG_SECONDS).record(lag as f64 / 1000.0);
+                }
+                delivered.push((delivery.id.clone(), attempt));
+            } else {
+                failed = Some((delivery, attempt));
+                break;
+            }
+        }
+        metrics::counter!(DELIVERED_TOTAL).increment(delivered.len() as u64);
+        store::record_delivered(&shared.db, &delivered).await?;
+        if let Some((delivery, attempt)) = failed {
+            metrics::counter!(FAILED_TOTAL).increment(1);
+            if !record_failure(shared, &hook, delivery, &attempt).await? {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Records a failed attempt and schedules the next one; at the end of the retry horizon gives
+/// the endpoint up. Whether the sender may go on (false once the hook is disabled).
+async fn record_failure(
+    shared: &Shared,
+    hook: &WebhookRow,
+    delivery: &DeliveryRow,
+    attempt: &Attempt,
+) -> Result<bool, sqlx::Error> {
+    let error = attempt.error.clone().unwrap_or_default();
+    let horizon = millis(shared.options.retry_horizon);
+    let first = delivery.first_attempt_at.unwrap_or(attempt.at);
+    if attempt.at.saturating_sub(first) >= horizon {
+        store::record_failed(&shared.db, &delivery.id, attempt, attempt.at).await?;
+        if let Err(e) = notify::give_up(
+            &shared.writes,
+            &shared.public_url,
+            hook,
+            &delivery.id,
+            &error,
+        )
+        .await
+        {
+            tracing::warn!(webhook_id = %hook.id, error = %e, "cannot disable a failing webhook");
+        }
+        return Ok(false);
+    }
+    // The last attempt falls at the end of the horizon, not after it.
+    let wait = millis(shared.options.backoff.next_delay(delivery.attempts + 1));
+    let next_at = attempt
+        .at
+        .saturating_add(wait)
+        .min(first.saturating_add(horizon));
+    store::record_failed(&shared.db, &delivery.id, attempt, next_at).await?;
+    tracing::debug!(webhook_id = %hook.id, delivery_id = %delivery.id, %error, retry_in_ms = next_at - attempt.at, "webhook delivery failed");
+    Ok(true)
+}
+
+/// The keys deliveries are signed with now: the current secret's, and the previous one's
+/// during a rotation's overlap.
+pub fn signing_keys(hook: &WebhookRow, now: i64) -> Vec<Vec<u8>> {
+    let mut keys: Vec<Vec<u8>> = secret_key(&hook.secret).into_iter().collect();
+    if let (Some(previous), Some(until)) = (&hook.previous_secret, hook.previous_secret_until)
+        && until > now
+        && let Ok(key) = secret_key(previous)
+    {
+        keys.push(key);
+    }
+    keys
+}
+
+/// One attempt at one delivery.
+async fn send(
+    shared: &Shared,
+    hook: &WebhookRow,
+    keys: &[Vec<u8>],
+    delivery: &DeliveryRow,
+) -> Attempt {
+    let at = now_ms();
+    let started = Instant::now();
+    let finish = |status: Option<i64>, error: Option<String>| Attempt {
+        at,
+        status,
+        latency_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        error,
+    };
+    // An address written in the URL is checked here; names by the resolver, on the way.
+    let url = match address::check_literal(&hook.url, shared.options.allow_private) {
+        Ok(url) => url,
+        Err(error) => return finish(None, Some(error.to_string())),
+    };
+    let timestamp = at / 1000;
+    let body = delivery.body.as_bytes();
+    let signature = signature::header(keys, &delivery.id, timestamp, body);
+    let request = shared
+        .client
+        .post(url)
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header("webhook-id", delivery.id.as_str())
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(delivery.body.clone());
+    let mut response = match request.send().await {
+        Ok(response) => response,
+        Err(error) => return finish(None, Some(describe(&error))),
+    };
+    let status = response.status();
+    // Read a little of the body so the connection can carry the next delivery.
+    let mut read = 0;
+    while read < MAX_RESPONSE_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => read += chunk.len(),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let code = Some(i64::from(status.as_u16()));
+    if status.is_success() {
+        finish(code, None)
+    } else if status.is_redirection() {
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or("");
+        finish(
+            code,
+            Some(format!(
+                "answered {status}; redirects are not followed (to {location:?})"
+            )),
+        )
+    } else {
+        finish(code, Some(format!("answered {status}")))
+    }
+}
+
+/// An HTTP error with its causes (the resolver's refusal is a cause of the connect error).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text.chars().take(1000).collect()
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The back-off of failed deliveries.
+pub fn backoff(base: Duration) -> Backoff {
+    Backoff {
+        base,
+        max: Duration::from_secs(3600),
+    }
+}
