@@ -1461,6 +1461,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's live API tokens, whoever made them (integration tokens). */
+        get: operations["list_org_tokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/tokens/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of the organisation's tokens: it stops working on the next request, and
+         *     sockets opened with it close.
+         */
+        delete: operations["revoke_org_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/unread": {
         parameters: {
             query?: never;
@@ -1475,6 +1512,24 @@ export interface paths {
         get: operations["unread"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organisation's subscriptions (admins), or one project's (its managers), oldest first. */
+        get: operations["list_webhooks"];
+        put?: never;
+        /** Subscribe an organisation (or one of its projects) to events. */
+        post: operations["create_webhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2081,6 +2136,102 @@ export interface paths {
         head?: never;
         /** Replace one of the caller's views (name, layout, filters and sort). */
         patch: operations["update_view"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{hook}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subscription. */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription and its delivery log. */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a subscription: URL, events, filter, description, active. Reactivating one the
+         *     server disabled delivers what waited meanwhile, in order.
+         */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{hook}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A subscription's delivery log, newest first: state, attempts, the last status, latency and
+         *     error, and the body sent.
+         */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{hook}/deliveries/{delivery}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again, with the same message id, in its place in the subscription's order. */
+        post: operations["redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{hook}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the signing secret. During the overlap deliveries carry a signature with each
+         *     secret (space-separated in `webhook-signature`), so receivers can switch without losing any.
+         */
+        post: operations["rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{hook}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a test event (`webhook.test`) to the subscription, ahead of its other deliveries. */
+        post: operations["send_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/collab/{doc}": {
@@ -2741,6 +2892,39 @@ export interface components {
              */
             expires_in_days?: number | null;
             name: string;
+            /**
+             * @description Limits the token to one organisation (an integration token its admins can list and
+             *     revoke).
+             */
+            org?: string | null;
+            /** @description Limits the token to one project (and its organisation). */
+            project?: string | null;
+            /**
+             * @description What the token may reach, as `{area}:{read|write}` (areas `docs, chat, boards, records,
+             *     files, search, admin`; write implies read); absent: everything its user may do.
+             */
+            scopes?: string[] | null;
+        };
+        /** @description `POST /orgs/{org}/webhooks`: a new subscription. */
+        CreateWebhookRequest: {
+            /** @description Defaults to true. */
+            active?: boolean | null;
+            description?: string | null;
+            /**
+             * @description Event patterns: an event type (`message.created`), a prefix and `*` (`task.*`,
+             *     `record.invoice.*`), or `*` alone for every event.
+             */
+            events: string[];
+            /** @description Fields the event's `data` must hold with exactly these values (e.g. `{"state": "paid"}`). */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Only this project's events (the caller must manage the project). */
+            project?: string | null;
+            /** @description `whsec_` + base64 of 24 to 64 random bytes; generated when absent. */
+            secret?: string | null;
+            /** @description Where deliveries are POSTed: an http(s) URL on a public address. */
+            url: string;
         };
         /** @description A new API token: the only time its secret is shown. */
         CreatedToken: components["schemas"]["TokenInfo"] & {
@@ -2766,6 +2950,11 @@ export interface components {
         DealForecast: {
             currencies: components["schemas"]["CurrencyForecast"][];
         };
+        /**
+         * @description Where a delivery is.
+         * @enum {string}
+         */
+        DeliveryState: "pending" | "delivered" | "failed";
         /** @description A collaborative document's metadata (its content is read through `/content` or the socket). */
         Doc: {
             can?: null | components["schemas"]["Can"];
@@ -3314,7 +3503,7 @@ export interface components {
          * @description What a notification is about.
          * @enum {string}
          */
-        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done" | "timesheet_submitted" | "timesheet_approved" | "timesheet_rejected" | "timesheet_due";
+        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done" | "timesheet_submitted" | "timesheet_approved" | "timesheet_rejected" | "timesheet_due" | "webhook_disabled";
         /** @description `GET/PUT /api/v1/me/notification-settings`: account-wide notification choices. */
         NotificationSettings: {
             /** @description E-mail a digest of notifications missed while offline. */
@@ -3827,6 +4016,13 @@ export interface components {
                 /** Format: int64 */
                 last_seen_at: number;
                 name: string;
+                /** @description The organisation an API token is limited to. */
+                org?: string | null;
+                /** @description The project an API token is limited to. */
+                project?: string | null;
+                /** @description An API token's scopes; absent: a full token. */
+                scopes?: string[] | null;
+                user?: null | components["schemas"]["User"];
             }[];
             next?: string | null;
         };
@@ -3843,6 +4039,42 @@ export interface components {
                 handle: string;
                 id: string;
                 name: string;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_WebhookDelivery: {
+            items: {
+                /** Format: int64 */
+                attempts: number;
+                /** @description The JSON body sent: `{type, timestamp, data}`. */
+                body: unknown;
+                /** Format: int64 */
+                created_at: number;
+                /** Format: int64 */
+                delivered_at?: number | null;
+                event_type: string;
+                /** @description The message id (`webhook-id`), the same on every attempt. */
+                id: string;
+                /** Format: int64 */
+                last_attempt_at?: number | null;
+                last_error?: string | null;
+                /**
+                 * Format: int64
+                 * @description The last attempt's time to the response, in milliseconds.
+                 */
+                latency_ms?: number | null;
+                /**
+                 * Format: int64
+                 * @description When the next attempt is due (pending deliveries).
+                 */
+                next_attempt_at?: number | null;
+                /**
+                 * Format: int64
+                 * @description The last attempt's HTTP status, if the endpoint answered.
+                 */
+                response_status?: number | null;
+                state: components["schemas"]["DeliveryState"];
             }[];
             next?: string | null;
         };
@@ -4175,6 +4407,16 @@ export interface components {
             /** Format: int64 */
             last_event_id: number;
             reason: string;
+        };
+        /** @description `POST /webhooks/{hook}/rotate-secret`. */
+        RotateSecretRequest: {
+            /**
+             * Format: int64
+             * @description How long the old secret keeps signing too, in seconds (0 to 604800; default 86400).
+             */
+            overlap_secs?: number | null;
+            /** @description The new secret; generated when absent. */
+            secret?: string | null;
         };
         /** @description `POST /api/v1/projects/{project}/views` and `PATCH /api/v1/views/{view}`. */
         SaveViewRequest: {
@@ -4569,6 +4811,13 @@ export interface components {
             /** Format: int64 */
             last_seen_at: number;
             name: string;
+            /** @description The organisation an API token is limited to. */
+            org?: string | null;
+            /** @description The project an API token is limited to. */
+            project?: string | null;
+            /** @description An API token's scopes; absent: a full token. */
+            scopes?: string[] | null;
+            user?: null | components["schemas"]["User"];
         };
         /** @description A TOTP code (`POST /api/v1/me/totp/confirm`). */
         TotpCode: {
@@ -4716,6 +4965,18 @@ export interface components {
             minutes?: number | null;
             note?: string | null;
         };
+        /** @description `PATCH /webhooks/{hook}`: the fields to change. `filter: null` removes the filter. */
+        UpdateWebhookRequest: {
+            /** @description Reactivating a hook the server disabled delivers what waited meanwhile. */
+            active?: boolean | null;
+            description?: string | null;
+            events?: string[] | null;
+            /** @description Present and null: no filter any more. */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
+            url?: string | null;
+        };
         /** @description A user as others see them. */
         User: {
             /**
@@ -4757,6 +5018,70 @@ export interface components {
         Warning: {
             code: string;
             message: string;
+        };
+        /** @description A subscription as its managers see it (the secret is shown only at creation and rotation). */
+        Webhook: {
+            active: boolean;
+            /** Format: int64 */
+            created_at: number;
+            created_by: string;
+            description: string;
+            /** @description Why the server deactivated it (deliveries failed for the whole retry horizon). */
+            disabled_reason?: string | null;
+            events: string[];
+            filter?: {
+                [key: string]: unknown;
+            } | null;
+            id: string;
+            org_id: string;
+            /**
+             * Format: int64
+             * @description Until when (UTC ms) the secret before the last rotation still signs deliveries.
+             */
+            previous_secret_until?: number | null;
+            project?: string | null;
+            /** Format: int64 */
+            updated_at: number;
+            url: string;
+        };
+        /** @description One event sent (or to send) to a subscription: an entry of its delivery log. */
+        WebhookDelivery: {
+            /** Format: int64 */
+            attempts: number;
+            /** @description The JSON body sent: `{type, timestamp, data}`. */
+            body: unknown;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            delivered_at?: number | null;
+            event_type: string;
+            /** @description The message id (`webhook-id`), the same on every attempt. */
+            id: string;
+            /** Format: int64 */
+            last_attempt_at?: number | null;
+            last_error?: string | null;
+            /**
+             * Format: int64
+             * @description The last attempt's time to the response, in milliseconds.
+             */
+            latency_ms?: number | null;
+            /**
+             * Format: int64
+             * @description When the next attempt is due (pending deliveries).
+             */
+            next_attempt_at?: number | null;
+            /**
+             * Format: int64
+             * @description The last attempt's HTTP status, if the endpoint answered.
+             */
+            response_status?: number | null;
+            state: components["schemas"]["DeliveryState"];
+        };
+        /** @description The answer to a creation or a rotation: the signing secret, shown once. */
+        WebhookSecret: {
+            id: string;
+            /** @description `whsec_` + base64 of the key. */
+            secret: string;
         };
         /**
          * @description A type's workflow: states (the first is where records start), transitions, and the state
@@ -7103,7 +7428,16 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description Invalid name or expiry */
+            /** @description No such organisation or project (of the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid name, expiry or scopes */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9807,6 +10141,88 @@ export interface operations {
             };
         };
     };
+    list_org_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organisation id */
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The org's live tokens with their owners and scopes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TokenInfo"];
+                };
+            };
+            /** @description Not an org admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_org_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organisation id */
+                org: string;
+                /** @description Token id */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an org admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such live token of the organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     unread: {
         parameters: {
             query?: never;
@@ -9829,6 +10245,111 @@ export interface operations {
             };
             /** @description No such organisation */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: {
+                /** @description Only this project's subscriptions (its managers may list them). */
+                project?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscriptions, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"][];
+                };
+            };
+            /** @description Not an admin of the organisation or manager of the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; the signing secret is shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description Only org admins (and a project's managers, for its project) manage webhooks */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields: a URL that is not http(s) or not on a public address, unknown event patterns, a malformed secret or filter */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11987,6 +12508,325 @@ export interface operations {
             };
             /** @description Invalid name, filters or sort */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription (without its secret) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Not one of its managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not one of its managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Not one of its managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description The `next` value of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                hook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookDelivery"];
+                };
+            };
+            /** @description Bad cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not one of its managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook: string;
+                delivery: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Not one of its managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook or delivery */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateSecretRequest"];
+            };
+        };
+        responses: {
+            /** @description The new secret, shown this once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description Not one of its managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A malformed secret or an overlap over 7 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hook: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued; its outcome shows in the delivery log */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Not one of its managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
