@@ -378,3 +378,70 @@ test('a version\'s preview shows it as the editor does: tables, @mentions, check
   await expect(preview.locator('.ProseMirror')).toHaveAttribute('contenteditable', 'false')
   await shot(a.page, 'preview')
 })
+
+test('tables: rows and columns are added and removed, and deleting a table asks first', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/docs/${w.doc}`)
+  const editor = a.page.getByTestId('editor').locator('.ProseMirror')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await editor.click()
+  await a.page.getByRole('button', { name: 'Insert table' }).click()
+  await expect(editor.locator('table tr')).toHaveCount(3)
+  // Inside the table the insert button is not a delete button.
+  await expect(a.page.getByRole('button', { name: 'Insert table' })).toHaveCount(0)
+  await a.page.getByRole('button', { name: 'Add a row below' }).click()
+  await expect(editor.locator('table tr')).toHaveCount(4)
+  await a.page.getByRole('button', { name: 'Add a column to the right' }).click()
+  await expect(editor.locator('table tr').first().locator('th, td')).toHaveCount(4)
+  await a.page.getByRole('button', { name: 'Delete this column' }).click()
+  await expect(editor.locator('table tr').first().locator('th, td')).toHaveCount(3)
+  await a.page.getByRole('button', { name: 'Delete this row' }).click()
+  await expect(editor.locator('table tr')).toHaveCount(3)
+  await shot(a.page, 'table-tools')
+
+  await a.page.getByRole('button', { name: 'Delete table' }).click()
+  const ask = a.page.getByRole('dialog', { name: 'Delete this table?' })
+  await expect(ask).toBeVisible()
+  await ask.getByRole('button', { name: 'Cancel' }).click()
+  await expect(editor.locator('table')).toHaveCount(1)
+  await editor.locator('table td, table th').first().click()
+  await a.page.getByRole('button', { name: 'Delete table' }).click()
+  await ask.getByRole('button', { name: 'Delete table' }).click()
+  await expect(editor.locator('table')).toHaveCount(0)
+})
+
+test('the @mention list stays beside the caret: above it near the bottom, and following a scroll', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/docs/${w.doc}`)
+  await a.page.setViewportSize({ width: 1000, height: 600 })
+  const editor = a.page.getByTestId('editor').locator('.ProseMirror')
+  await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await editor.click()
+  for (let i = 0; i < 30; i++) await a.page.keyboard.press('Enter')
+  await a.page.keyboard.type(`ask @${w.users.bob.handle.slice(0, 3)}`)
+  const list = a.page.getByRole('listbox', { name: 'People' })
+  await expect(list).toContainText(w.users.bob.name)
+  const line = editor.locator('p', { hasText: 'ask @' })
+  const inView = async () => {
+    const l = (await list.boundingBox())!
+    const p = (await line.boundingBox())!
+    expect(l.y, 'list top').toBeGreaterThanOrEqual(0)
+    expect(l.y + l.height, 'list bottom').toBeLessThanOrEqual(600)
+    // Right under or right over its line.
+    const distance = Math.min(Math.abs(l.y - (p.y + p.height)), Math.abs(l.y + l.height - p.y))
+    expect(distance, 'distance from the caret line').toBeLessThanOrEqual(12)
+  }
+  // Its line at the bottom of the window: the list opens above it, whole.
+  await line.evaluate((el) => el.scrollIntoView({ block: 'end' }))
+  await expect.poll(async () => (await line.boundingBox())!.y).toBeGreaterThan(450)
+  await inView()
+  await shot(a.page, 'mention-bottom')
+  // Scrolled: the list goes with its line.
+  const before = (await line.boundingBox())!.y
+  await a.page.mouse.move(600, 300)
+  await a.page.mouse.wheel(0, 200)
+  await expect.poll(async () => (await line.boundingBox())!.y).toBeLessThan(before - 30)
+  await inView()
+  await a.page.keyboard.press('Enter')
+  await expect(editor.locator('.mention')).toHaveText(`@${w.users.bob.handle}`)
+})

@@ -1,4 +1,6 @@
-// @mention suggestions inside the editor: a small listbox under the caret, keyboard driven.
+// @mention suggestions inside the editor: a small listbox under the caret (above it when there
+// is no room below), keyboard driven. It is fixed to the viewport and placed again whenever
+// anything scrolls or the window resizes, so it follows the caret.
 import type { SuggestionOptions, SuggestionProps } from '@tiptap/suggestion'
 import { filterPeople } from '../lib/text'
 
@@ -42,12 +44,23 @@ export function mentionSuggestion (people: () => Person[]): Omit<SuggestionOptio
           b.onmousedown = (e) => { e.preventDefault(); select(i) }
           el!.appendChild(b)
         })
-        const rect = props.clientRect?.()
-        if (rect) {
-          el.style.left = `${Math.min(rect.left + window.scrollX, window.innerWidth - 260)}px`
-          el.style.top = `${rect.bottom + window.scrollY + 4}px`
-        }
+        place()
       }
+      const place = () => {
+        const rect = props?.clientRect?.()
+        if (!el || !rect) return
+        const gap = 4
+        const margin = 8
+        const { offsetWidth: w, offsetHeight: h } = el
+        const roomBelow = window.innerHeight - rect.bottom - gap - margin
+        const above = h > roomBelow && rect.top - gap - h >= margin
+        const top = above ? rect.top - gap - h : Math.min(rect.bottom + gap, window.innerHeight - margin - h)
+        el.style.left = `${Math.max(margin, Math.min(rect.left, window.innerWidth - w - margin))}px`
+        el.style.top = `${Math.max(margin, top)}px`
+        el.dataset.placement = above ? 'above' : 'below'
+      }
+      // Capture: the editor scrolls inside the page's main area, not the window.
+      const onMove = () => place()
       const select = (i: number) => {
         const p = props?.items[i]
         if (p && props) props.command({ id: p.id, label: p.handle } as any)
@@ -60,7 +73,10 @@ export function mentionSuggestion (people: () => Person[]): Omit<SuggestionOptio
           el.className = 'suggest'
           el.setAttribute('role', 'listbox')
           el.setAttribute('aria-label', 'People')
+          el.style.position = 'fixed'
           document.body.appendChild(el)
+          document.addEventListener('scroll', onMove, true)
+          window.addEventListener('resize', onMove)
           draw()
         },
         onUpdate: (p) => { props = p; index = Math.min(index, Math.max(0, p.items.length - 1)); draw() },
@@ -72,7 +88,11 @@ export function mentionSuggestion (people: () => Person[]): Omit<SuggestionOptio
           if (event.key === 'Escape') { el?.remove(); el = null; return true }
           return false
         },
-        onExit: () => { el?.remove(); el = null; props = null }
+        onExit: () => {
+          document.removeEventListener('scroll', onMove, true)
+          window.removeEventListener('resize', onMove)
+          el?.remove(); el = null; props = null
+        }
       }
     }
   }

@@ -5,7 +5,7 @@ import { api, sessionToken, upload, wsBase } from '../lib/api'
 import { me, members, projects, toast, toastError } from '../lib/session'
 import { userColor, formatTime } from '../lib/text'
 import type { Doc, DocVersion, Project } from '../lib/types'
-import { Avatar, ErrorBox, Spinner, useAsync, Empty, Modal, useTitle } from '../ui/common'
+import { Avatar, ErrorBox, Spinner, useAsync, Empty, Modal, useTitle, confirmDialog, promptDialog } from '../ui/common'
 import { createCollabEditor, createPreview, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
 import { TitleDialog } from './Docs'
 
@@ -146,19 +146,29 @@ export function EditorPane ({ docId, project, writable, trashed = false, onHisto
               {btn('1.', ed.isActive('orderedList'), () => chain().toggleOrderedList().run(), 'Numbered list')}
               {btn('☑', ed.isActive('taskList'), () => chain().toggleTaskList().run(), 'Checklist')}
               {btn('</>', ed.isActive('codeBlock'), () => chain().toggleCodeBlock().run(), 'Code block')}
-              {btn(<Icon name='link' size={16} />, ed.isActive('link'), () => {
+              {btn(<Icon name='link' size={16} />, ed.isActive('link'), async () => {
                 if (ed.isActive('link')) { chain().unsetLink().run(); return }
-                const url = prompt('Link address (https://…)')
-                if (url && /^(https?:|mailto:)/i.test(url)) chain().setLink({ href: url }).run()
+                const url = (await promptDialog({ title: 'Add a link', label: 'Link address', placeholder: 'https://…', action: 'Add link' }))?.trim()
+                if (!url) return
+                if (/^(https?:|mailto:)/i.test(url)) chain().setLink({ href: url }).run()
+                else toast('A link starts with https://, http:// or mailto:', 'error')
               }, 'Link')}
-              {btn('▦', ed.isActive('table'), () => {
-                if (ed.isActive('table')) chain().deleteTable().run()
-                else chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run()
-              }, ed.isActive('table') ? 'Delete table' : 'Insert table')}
+              {!ed.isActive('table') && btn('▦', false, () => chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run(), 'Insert table')}
               {btn(<Icon name='image' size={16} />, false, () => fileInput.current?.click(), 'Insert image')}
               {btn('↶', false, () => chain().undo().run(), 'Undo')}
               {btn('↷', false, () => chain().redo().run(), 'Redo')}
             </>
+          )}
+          {ed?.isActive('table') && (
+            <span class='table-tools' role='group' aria-label='Table'>
+              {btn('+Row', false, () => chain().addRowAfter().run(), 'Add a row below')}
+              {btn('+Col', false, () => chain().addColumnAfter().run(), 'Add a column to the right')}
+              {btn('−Row', false, () => chain().deleteRow().run(), 'Delete this row')}
+              {btn('−Col', false, () => chain().deleteColumn().run(), 'Delete this column')}
+              {btn('✕▦', false, async () => {
+                if (await confirmDialog({ title: 'Delete this table?', message: 'The whole table and what is in it go. Undo brings it back.', action: 'Delete table', danger: true })) chain().deleteTable().run()
+              }, 'Delete table')}
+            </span>
           )}
           <input ref={fileInput} type='file' accept='image/*' hidden onChange={(e) => { const f = e.currentTarget.files?.[0]; if (f) ce?.insertImage(f); e.currentTarget.value = '' }} />
         </div>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { signal } from '@preact/signals'
 import type { ComponentChildren, PartialInputHTMLAttributes } from 'preact'
 import { ApiError } from '../lib/api'
 import { initials, plural, userColor } from '../lib/text'
@@ -86,9 +87,67 @@ export function Modal ({ title, onClose, children, wide }: { title: string, onCl
 
 export function Toasts () {
   return (
-    <div class='toasts' aria-live='polite'>
-      {toasts.value.map((t) => <div key={t.id} class={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>{t.text}</div>)}
-    </div>
+    <>
+      <div class='toasts' aria-live='polite'>
+        {toasts.value.map((t) => <div key={t.id} class={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>{t.text}</div>)}
+      </div>
+      <AskDialog />
+    </>
+  )
+}
+
+/** A question the app asks in its own dialog (never the browser's confirm() or prompt()). */
+interface Question {
+  title: string
+  message?: string
+  /** The confirming button's label. */
+  action?: string
+  danger?: boolean
+  /** Asks for a line of text, with this label. */
+  input?: { label: string, initial?: string, placeholder?: string }
+  answer: (value: string | null) => void
+}
+const question = signal<Question | null>(null)
+
+function ask (q: Omit<Question, 'answer'>): Promise<string | null> {
+  // One question at a time: an earlier one still open counts as cancelled.
+  question.value?.answer(null)
+  return new Promise((resolve) => {
+    question.value = { ...q, answer: (v) => { question.value = null; resolve(v) } }
+  })
+}
+
+/** Asks to confirm an action in the app's dialog; true when confirmed. */
+export async function confirmDialog (q: { title: string, message?: string, action?: string, danger?: boolean }): Promise<boolean> {
+  return (await ask(q)) !== null
+}
+
+/** Asks for a line of text in the app's dialog; null when cancelled. */
+export function promptDialog (q: { title: string, label: string, initial?: string, placeholder?: string, action?: string }): Promise<string | null> {
+  return ask({ title: q.title, action: q.action, input: { label: q.label, initial: q.initial, placeholder: q.placeholder } })
+}
+
+function AskDialog () {
+  const q = question.value
+  const [value, setValue] = useState('')
+  useEffect(() => { setValue(q?.input?.initial ?? '') }, [q])
+  if (!q) return null
+  return (
+    <Modal title={q.title} onClose={() => q.answer(null)}>
+      <form class='stack' onSubmit={(e) => { e.preventDefault(); q.answer(q.input ? value : '') }}>
+        {q.message && <p>{q.message}</p>}
+        {q.input && (
+          <div class='field'>
+            <label for='ask-input'>{q.input.label}</label>
+            <input id='ask-input' value={value} placeholder={q.input.placeholder} onInput={(e) => setValue(e.currentTarget.value)} />
+          </div>
+        )}
+        <div class='row-end'>
+          <button type='button' class='btn' onClick={() => q.answer(null)}>Cancel</button>
+          <button class={'btn ' + (q.danger ? 'btn-danger' : 'btn-primary')}>{q.action ?? 'OK'}</button>
+        </div>
+      </form>
+    </Modal>
   )
 }
 
