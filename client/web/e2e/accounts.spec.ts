@@ -82,8 +82,8 @@ test('create and revoke an API token; invite a member and set a project role', a
   await a.page.getByRole('button', { name: 'Create token' }).click()
   const secret = await a.page.getByTestId('new-token').textContent()
   expect((await server.request('GET', '/api/v1/me', { token: secret! })).status).toBe(200)
-  a.page.once('dialog', (d) => d.accept())
   await a.page.getByRole('button', { name: 'Revoke' }).click()
+  await a.page.getByRole('dialog', { name: 'Revoke the token “ci”?' }).getByRole('button', { name: 'Revoke' }).click()
   await expect(a.page.getByText('No API tokens')).toBeVisible()
   expect((await server.request('GET', '/api/v1/me', { token: secret! })).status).toBe(401)
 

@@ -157,3 +157,46 @@ test('wording and layout: counts, expiry years, aligned buttons and checkboxes, 
   expect(Math.abs((box!.y + box!.height / 2) - (label!.y + label!.height / 2)), 'checkbox centre vs text centre').toBeLessThanOrEqual(3)
   await shot(page, 'checkbox')
 })
+
+test('no dead ends: a new channel before any project leads to creating one; an unknown document says so, with a way back', async ({ server, newUserPage, shot }) => {
+  const owner = await server.user('owner')
+  const org = (await server.call('POST', '/api/v1/orgs', { token: owner.token, json: { name: 'Fresh Org' } }, 201)).json.id as string
+  const { page } = await newUserPage(owner, `/o/${org}`)
+  await page.getByRole('button', { name: 'New channel' }).click()
+  const dialog = page.getByRole('dialog', { name: 'New channel' })
+  await expect(dialog).toContainText('Create a project first')
+  await shot(page, 'new-channel')
+  await dialog.getByRole('button', { name: 'Create a project' }).click()
+  const project = page.getByRole('dialog', { name: 'New project' })
+  await project.getByLabel('Name').fill('Launch')
+  await project.getByRole('button', { name: 'Create', exact: true }).click()
+  await expect(page.getByRole('heading', { name: /Documents/ })).toBeVisible()
+  await page.getByRole('button', { name: 'New channel' }).click()
+  await expect(page.getByRole('dialog', { name: 'New channel' }).getByLabel('Project')).toContainText('Launch')
+  await page.getByRole('dialog', { name: 'New channel' }).getByRole('button', { name: 'Cancel' }).click()
+
+  const projectId = new URL(page.url()).pathname.split('/')[4]
+  await page.goto(`/o/${org}/p/${projectId}/docs/0190aaaa-0000-7000-8000-000000000000`)
+  await expect(page.getByText('This document does not exist, or you have no access to it')).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0)
+  await shot(page, 'unknown-document')
+  await page.getByRole('link', { name: 'Back to the project’s documents' }).click()
+  await expect(page.getByRole('heading', { name: /Documents/ })).toBeVisible()
+})
+
+test('sessions name the browser and system; an empty direct message opens without a refused request', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const dm = (await server.call('POST', `/api/v1/orgs/${w.org}/dms`, { token: w.owner.token, json: { user_ids: [w.users.bob.id] } }, [200, 201])).json
+  const { page } = await newUserPage(w.owner, '/settings/security')
+  const sessions = page.locator('.list-row', { hasText: 'this session' })
+  await expect(sessions).toContainText(/Chrome \d+ on Linux/)
+  await expect(page.getByText('Mozilla/5.0')).toHaveCount(0)
+  await shot(page, 'sessions')
+
+  const refused: string[] = []
+  page.on('response', (r) => { if (r.status() >= 400) refused.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`) })
+  await page.goto(`/o/${w.org}/chat/${dm.id}`)
+  await expect(page.getByText('No messages yet')).toBeVisible()
+  await page.waitForLoadState('networkidle')
+  expect(refused).toEqual([])
+})

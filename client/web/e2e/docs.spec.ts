@@ -144,8 +144,8 @@ test('version history: name a version, preview it and restore it', async ({ serv
   await expect(dialog.locator('.preview')).toContainText('First draft')
   await expect(dialog.locator('.preview')).not.toContainText('later changes')
   await shot(a.page, 'history')
-  a.page.once('dialog', (d) => d.accept())
   await dialog.getByRole('button', { name: 'Restore' }).click()
+  await a.page.getByRole('dialog', { name: 'Restore “Draft one”?' }).getByRole('button', { name: 'Restore version' }).click()
   await expect(editor).not.toContainText('later changes')
   await expect(editor).toContainText('First draft')
 

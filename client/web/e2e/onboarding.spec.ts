@@ -61,8 +61,8 @@ test('invite by e-mail; the invitee signs up, verifies and accepts; another invi
   await expect(pending).toContainText(withdrawn)
   await expect(owner.page.getByTestId('members')).not.toContainText(invitee)
   await shot(owner.page, 'pending-invitations')
-  owner.page.once('dialog', (d) => d.accept())
   await owner.page.getByRole('button', { name: `Revoke the invitation of ${withdrawn}` }).click()
+  await owner.page.getByRole('dialog', { name: 'Revoke this invitation?' }).getByRole('button', { name: 'Revoke invitation' }).click()
   await expect(pending).not.toContainText(withdrawn)
   await expect(pending).toContainText(invitee)
 

@@ -209,9 +209,9 @@ test('records: a type designed in the browser, its generated form, workflow, liv
   await expect(list.locator('tbody tr').first()).toContainText('EUR 1,300.00')
 
   // Bulk delete, confirmed: the draft goes; the approved claim is refused (final states stay).
-  alice.page.once('dialog', (d) => d.accept())
   await alice.page.getByLabel('Select all').check()
   await alice.page.getByTestId('bulk-bar').getByRole('button', { name: 'Delete selected' }).click()
+  await alice.page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click()
   await expect(alice.page.getByRole('alert').filter({ hasText: 'Not deleted' })).toContainText('final state')
   await expect(list.locator('tbody tr')).toHaveCount(1)
   await expect(list).toContainText('EX-1')
@@ -315,8 +315,8 @@ test('records: a record’s discussion and attachments, live for another member'
   expect((await server.call('GET', `/api/v1/records/${rec.id}/attachments`, { token: w.owner.token })).json.items).toHaveLength(1)
 
   // The owner removes it (confirmed): gone for both; the file stays in its project.
-  a.once('dialog', (d) => d.accept())
   await mine.getByRole('button', { name: 'Remove invoice.bin from the record' }).click()
+  await a.getByRole('dialog').getByRole('button', { name: 'Remove' }).click()
   await expect(a.getByTestId('no-attachments')).toBeVisible()
   await expect(b.getByTestId('no-attachments')).toBeVisible()
   expect((await server.call('GET', `/api/v1/records/${rec.id}/attachments`, { token: w.owner.token })).json.items).toEqual([])

@@ -188,6 +188,13 @@ function CreateOrg () {
 
 function OrgHome ({ org }: { org: string }) {
   const [creating, setCreating] = useState(false)
+  // "?new=project" (from places that need a project first) opens the form at once.
+  const wantsNew = query.value.get('new') === 'project'
+  useEffect(() => { if (wantsNew) setCreating(true) }, [wantsNew])
+  const closeNew = () => {
+    setCreating(false)
+    if (wantsNew) navigate(`/o/${org}`, { replace: true })
+  }
   const list = projects.value
   return (
     <section class='page'>
@@ -209,7 +216,7 @@ function OrgHome ({ org }: { org: string }) {
               ))}
             </ul>
             )}
-      {creating && <NewProjectDialog org={org} onClose={() => setCreating(false)} />}
+      {creating && <NewProjectDialog org={org} onClose={closeNew} />}
     </section>
   )
 }

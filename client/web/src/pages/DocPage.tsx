@@ -1,7 +1,7 @@
 import { Icon } from '../ui/icons'
 // The document screen (lazy chunk with the editor).
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { api, sessionToken, upload, wsBase } from '../lib/api'
+import { api, ApiError, sessionToken, upload, wsBase } from '../lib/api'
 import { me, members, projects, toast, toastError } from '../lib/session'
 import { userColor, formatTime } from '../lib/text'
 import type { Doc, DocVersion, Project } from '../lib/types'
@@ -38,6 +38,15 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
     return () => clearInterval(timer)
   }, [trashed, doc])
   const [restoring, setRestoring] = useState(false)
+  if (meta.error instanceof ApiError && (meta.error.status === 404 || meta.error.status === 403)) {
+    return (
+      <section class='page'>
+        <Empty title='This document does not exist, or you have no access to it'>
+          It may have been deleted for good, or its link may be wrong. <a href={`/o/${org}/p/${project}/docs`}>Back to the project’s documents</a>
+        </Empty>
+      </section>
+    )
+  }
   if (meta.error) return <section class='page'><ErrorBox error={meta.error} retry={meta.reload} /></section>
   if (!meta.data || !proj.data) return <section class='page'><Spinner /></section>
   const d = meta.data
@@ -207,7 +216,7 @@ function VersionHistory ({ docId, writable, onClose }: { docId: string, writable
     } catch (e) { toastError(e) }
   }
   async function restore (v: DocVersion) {
-    if (!confirm(`Restore “${v.name}”? Everyone editing will see the document as it was then.`)) return
+    if (!await confirmDialog({ title: `Restore “${v.name}”?`, message: 'Everyone editing will see the document as it was then.', action: 'Restore version' })) return
     try {
       await api.post(`/api/v1/docs/${docId}/versions/${v.id}/restore`)
       toast(`Restored “${v.name}”`, 'success')

@@ -3,7 +3,7 @@ import { api, upload, ApiError, type UploadHandle } from '../lib/api'
 import { projects, toast, toastError } from '../lib/session'
 import { query } from '../lib/router'
 import type { FileInfo, FileVersion } from '../lib/types'
-import { Empty, ErrorBox, Spinner, useAsync, Modal, useTitle } from '../ui/common'
+import { Empty, ErrorBox, Spinner, useAsync, Modal, useTitle, confirmDialog } from '../ui/common'
 import { formatBytes, formatTime } from '../lib/text'
 
 interface Uploading { key: number, name: string, progress: number, handle: UploadHandle<FileInfo>, error?: string }
@@ -75,7 +75,7 @@ export function FilesPage ({ project }: { org: string, project: string }) {
     } catch (e) { toastError(e) }
   }
   async function purge (f: FileInfo) {
-    if (!confirm(`Delete ${f.name} for good? This cannot be undone.`)) return
+    if (!await confirmDialog({ title: `Delete ${f.name} for good?`, message: 'This cannot be undone.', action: 'Delete for good', danger: true })) return
     try {
       await api.post(`/api/v1/files/${f.id}/purge`)
       files.setData((d) => ({ items: (d?.items ?? []).filter((x) => x.id !== f.id) }))

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 import { api, ApiError } from '../../lib/api'
 import { me, toast, toastError } from '../../lib/session'
 import type { BusinessRole, OrgMember, OrgRole } from '../../lib/types'
-import { Avatar, Empty, ErrorBox, PresenceDot, Spinner, useAsync } from '../../ui/common'
+import { Avatar, Empty, ErrorBox, PresenceDot, Spinner, useAsync, confirmDialog } from '../../ui/common'
 import { presence } from '../../chat/store'
 import { MemberRolesDialog } from './MemberRolesDialog'
 import { RoleChips } from './RoleChips'
@@ -33,7 +33,7 @@ export function MemberList ({ org, admin, businessRoles }: { org: string, admin:
     return list.data?.items.find((x) => x.user.id === id)?.user.name ?? 'Someone'
   }
   async function remove (m: OrgMember) {
-    if (!confirm(`Remove ${m.user.name} from the organisation?`)) return
+    if (!await confirmDialog({ title: `Remove ${m.user.name}?`, message: 'They lose access to the organisation and its projects at once.', action: 'Remove', danger: true })) return
     try { await api.del(`/api/v1/orgs/${org}/members/${m.user.id}`); list.reload() } catch (e) { toastError(e) }
   }
   function saved (m: OrgMember) {

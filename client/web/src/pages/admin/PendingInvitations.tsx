@@ -2,13 +2,13 @@ import { api } from '../../lib/api'
 import { toast, toastError } from '../../lib/session'
 import type { Invitation } from '../../lib/types'
 import { formatDate } from '../../lib/text'
-import { ErrorBox, Spinner, useAsync } from '../../ui/common'
+import { ErrorBox, Spinner, useAsync, confirmDialog } from '../../ui/common'
 
 /** Invitations not accepted yet, with a way to revoke each; `version` changes after an invite. */
 export function PendingInvitations ({ org, version }: { org: string, version: number }) {
   const pending = useAsync((signal) => api.get<{ items: Invitation[] }>(`/api/v1/orgs/${org}/invitations`, { signal }), [org, version])
   async function revoke (i: Invitation) {
-    if (!confirm(`Revoke the invitation of ${i.email}?`)) return
+    if (!await confirmDialog({ title: 'Revoke this invitation?', message: `${i.email} can no longer join with the link they were sent.`, action: 'Revoke invitation', danger: true })) return
     try {
       await api.del(`/api/v1/orgs/${org}/invitations/${i.id}`)
       toast(`The invitation of ${i.email} was revoked`, 'success')

@@ -6,7 +6,7 @@ import { ApiError } from '../../lib/api'
 import { navigate, path, query } from '../../lib/router'
 import { members, projects, toast, toastError, userById } from '../../lib/session'
 import type { BulkOp, Priority, SavedView, TaskCard, TaskFilter } from '../../lib/types'
-import { Avatar, Empty, ErrorBox, Spinner, useAsync, useTitle } from '../../ui/common'
+import { Avatar, Empty, ErrorBox, Spinner, useAsync, useTitle, confirmDialog, promptDialog } from '../../ui/common'
 import { tasksApi, viewsApi } from './api'
 import { DueDate, LabelChip, PRIORITIES, PRIORITY_LABEL, splitList } from './bits'
 import { TaskPanel } from './TaskPanel'
@@ -48,7 +48,7 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
     setSort(v?.sort || 'key')
   }
   async function saveView () {
-    const name = prompt('Name of the view', view?.name ?? '')
+    const name = (await promptDialog({ title: 'Save this view', label: 'Name of the view', initial: view?.name ?? '', action: 'Save view' }))?.trim()
     if (!name) return
     try {
       const body = { name, layout: 'list' as const, filters: filter, sort }
@@ -59,7 +59,7 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
     } catch (e) { toastError(e) }
   }
   async function deleteView () {
-    if (!view || !confirm(`Delete the view “${view.name}”?`)) return
+    if (!view || !await confirmDialog({ title: `Delete the view “${view.name}”?`, action: 'Delete', danger: true })) return
     try { await viewsApi.remove(view.id); applyView(null); views.reload() } catch (e) { toastError(e) }
   }
   async function bulk (op: BulkOp, extra: { status?: string, assignees?: string[], labels?: string[], priority?: Priority } = {}, confirmed = false) {
@@ -75,7 +75,7 @@ export function TaskList ({ org, project }: { org: string, project: string }) {
     } catch (e) {
       const per = bulkErrors(e)
       if (e instanceof ApiError && e.status === 409 && /subtask|confirm/.test(e.code) && !confirmed) {
-        if (confirm(`${e.message} Do it anyway?`)) return bulk(op, extra, true)
+        if (await confirmDialog({ title: 'Do it anyway?', message: e.message, action: 'Do it anyway' })) return bulk(op, extra, true)
         return
       }
       if (Object.keys(per).length) {

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { ApiError } from '../../lib/api'
 import { events, toastError } from '../../lib/session'
 import type { Task } from '../../lib/types'
-import { ErrorBox, Spinner, useAsync } from '../../ui/common'
+import { ErrorBox, Spinner, useAsync, confirmDialog } from '../../ui/common'
 import { tasksApi, type TaskPatch } from './api'
 import { TaskFields } from './TaskFields'
 import { Subtasks } from './Subtasks'
@@ -56,7 +56,7 @@ export function TaskPanel ({ org, taskId, onClose, onChanged, page }: { org: str
       return true
     } catch (e) {
       if (e instanceof ApiError && needsConfirm(e) && !patch.confirm) {
-        if (confirm(`${e.message} Do it anyway?`)) return save({ ...patch, confirm: true })
+        if (await confirmDialog({ title: 'Do it anyway?', message: e.message, action: 'Do it anyway' })) return save({ ...patch, confirm: true })
         return false
       }
       if (e instanceof ApiError && Object.keys(e.fields).length) setSaveError({ fields: e.fields, message: e.message })

@@ -5,7 +5,7 @@ import { me, userById, toast, toastError } from '../../lib/session'
 import type { Message } from '../../lib/types'
 import { renderMarkdown } from '../../lib/markdown'
 import { formatTime } from '../../lib/text'
-import { Avatar, Modal } from '../../ui/common'
+import { Avatar, Modal, confirmDialog } from '../../ui/common'
 import { AttachmentView } from './Attachment'
 
 const QUICK_EMOJI = ['👍', '❤️', '😄', '🎉', '👀', '✅']
@@ -32,7 +32,7 @@ export function MessageItem ({ m, org, grouped, focused, onThread, inThread }: {
     } catch (err) { toastError(err) }
   }
   async function del () {
-    if (!confirm('Delete this message?')) return
+    if (!await confirmDialog({ title: 'Delete this message?', message: 'Everyone in the conversation sees that it was deleted.', action: 'Delete', danger: true })) return
     try { await api.del(`/api/v1/messages/${m.id}`) } catch (e) { toastError(e) }
   }
   async function react (emoji: string) {

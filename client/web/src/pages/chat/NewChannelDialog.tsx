@@ -20,7 +20,12 @@ export function NewChannelDialog ({ org, onClose }: { org: string, onClose: () =
   return (
     <Modal title='New channel' onClose={onClose}>
       {!projects.value.length
-        ? <Empty title='Create a project first'>Channels belong to a project.</Empty>
+        ? (
+          <Empty title='Create a project first'>
+            Channels belong to a project.{' '}
+            <button type='button' class='btn btn-primary' onClick={() => { onClose(); navigate(`/o/${org}?new=project`) }}>Create a project</button>
+          </Empty>
+          )
         : (
           <form class='stack' onSubmit={submit}>
             <div class='field'>

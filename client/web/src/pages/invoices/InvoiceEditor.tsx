@@ -9,7 +9,7 @@ import { ApiError } from '../../lib/api'
 import { navigate } from '../../lib/router'
 import { toast, toastError } from '../../lib/session'
 import type { RecordType } from '../../lib/types'
-import { Empty, ErrorBox, Spinner, useAsync, useTitle } from '../../ui/common'
+import { Empty, ErrorBox, Spinner, useAsync, useTitle, confirmDialog } from '../../ui/common'
 import { typesApi } from '../records/api'
 import { useRecordsLive } from '../records/useRecordsLive'
 import { addDays, OPEN_STATES, today } from './aging'
@@ -195,7 +195,7 @@ function Editor ({ org, type, invoice, settings, onChanged }: { org: string, typ
   }
   async function step (action: 'void') {
     if (!base) return
-    if (!confirm(`Void ${base.name}? It stays in the records as void; you can then amend it into a corrected draft.`)) return
+    if (!await confirmDialog({ title: `Void ${base.name}?`, message: 'It stays in the records as void; you can then amend it into a corrected draft.', action: 'Void', danger: true })) return
     setBusy(true)
     try {
       const next = await invoicesApi.transition(base.id, action)
@@ -214,7 +214,7 @@ function Editor ({ org, type, invoice, settings, onChanged }: { org: string, typ
     } catch (err) { toastError(err) } finally { setBusy(false) }
   }
   async function remove () {
-    if (!base || !confirm(`Delete the draft ${base.name}? This cannot be undone.`)) return
+    if (!base || !await confirmDialog({ title: `Delete the draft ${base.name}?`, message: 'This cannot be undone.', action: 'Delete', danger: true })) return
     try {
       await invoicesApi.remove(base.id)
       toast(`${base.name} deleted`, 'success')

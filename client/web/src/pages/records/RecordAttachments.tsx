@@ -8,7 +8,7 @@ import { ApiError, upload, type UploadHandle } from '../../lib/api'
 import { events, projects, projectsLoading, toast, toastError, userById } from '../../lib/session'
 import { formatBytes, formatTime } from '../../lib/text'
 import type { BizRecord, FileInfo, Project } from '../../lib/types'
-import { ErrorBox, Spinner, useAsync } from '../../ui/common'
+import { ErrorBox, Spinner, useAsync, confirmDialog } from '../../ui/common'
 import { recordsApi, type RecordAttachment } from './api'
 import { attachError, kindOf, uploadError } from './attachments'
 
@@ -63,7 +63,7 @@ export function RecordAttachments ({ org, record }: { org: string, record: BizRe
     }
   }
   async function remove (a: RecordAttachment) {
-    if (!confirm(`Remove ${a.name} from ${record.name}? The file stays in its project’s files.`)) return
+    if (!await confirmDialog({ title: `Remove ${a.name} from ${record.name}?`, message: 'The file stays in its project’s files.', action: 'Remove', danger: true })) return
     try {
       await recordsApi.detach(id, a.id)
       list.setData((d) => ({ items: (d?.items ?? []).filter((x) => x.id !== a.id) }))

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { path } from '../../lib/router'
 import { toast, toastError, userById } from '../../lib/session'
 import type { BizRecord, FieldDef, RecordPage, RecordType } from '../../lib/types'
-import { Empty, ErrorBox, Spinner, useAsync, useTitle } from '../../ui/common'
+import { Empty, ErrorBox, Spinner, useAsync, useTitle, confirmDialog } from '../../ui/common'
 import { recordsApi, typesApi } from './api'
 import { loadColumns, listable, saveColumns } from './columns'
 import { FilterBar } from './FilterBar'
@@ -77,7 +77,7 @@ function ListOf ({ org, type }: { org: string, type: RecordType }) {
   }
   async function bulkDelete () {
     const ids = [...selected]
-    if (!ids.length || !confirm(`Delete ${ids.length} record${ids.length === 1 ? '' : 's'}? This cannot be undone.`)) return
+    if (!ids.length || !await confirmDialog({ title: `Delete ${ids.length} record${ids.length === 1 ? '' : 's'}?`, message: 'This cannot be undone.', action: 'Delete', danger: true })) return
     const failed: string[] = []
     for (const id of ids) {
       try { await recordsApi.remove(id) } catch (e) { failed.push(`${items.find((r) => r.id === id)?.name ?? id}: ${e instanceof Error ? e.message : String(e)}`) }

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks'
 import { navigate } from '../../lib/router'
 import { toast, toastError } from '../../lib/session'
 import type { BizRecord, RecordType } from '../../lib/types'
-import { Empty, ErrorBox, Spinner, useAsync, useTitle } from '../../ui/common'
+import { Empty, ErrorBox, Spinner, useAsync, useTitle, confirmDialog } from '../../ui/common'
 import { recordsApi, typesApi } from './api'
 import { RecordAttachments } from './RecordAttachments'
 import { RecordDiscussion } from './RecordDiscussion'
@@ -39,7 +39,7 @@ export function RecordView ({ org, type: slug, record: id }: { org: string, type
     : !r.can.write ? 'You may read this record but not change it.' : null
   const saved = (next: BizRecord) => rec.setData(() => next)
   async function remove () {
-    if (!r || !confirm(`Delete ${r.name}? This cannot be undone.`)) return
+    if (!r || !await confirmDialog({ title: `Delete ${r.name}?`, message: 'This cannot be undone.', action: 'Delete', danger: true })) return
     try {
       await recordsApi.remove(r.id)
       toast(`${r.name} deleted`, 'success')

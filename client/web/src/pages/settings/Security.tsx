@@ -1,3 +1,4 @@
+import { describeUserAgent } from '../../lib/useragent'
 import { useState } from 'preact/hooks'
 import { api } from '../../lib/api'
 import { me, refreshMe, toast, toastError } from '../../lib/session'
@@ -67,7 +68,7 @@ export function Security () {
           <ul class='list'>
             {sessions.data?.items.map((t) => (
               <li key={t.id} class='list-row'>
-                <span class='grow'>{t.name}{t.current && <strong> (this session)</strong>}</span>
+                <span class='grow' title={t.name}>{describeUserAgent(t.name)}{t.current && <strong> (this session)</strong>}</span>
                 <span class='muted small'>last seen {formatTime(t.last_seen_at)}</span>
                 {!t.current && <button class='btn btn-small btn-danger' onClick={() => revoke(t.id)}>Sign out</button>}
               </li>

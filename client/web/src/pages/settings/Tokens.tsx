@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 import { api } from '../../lib/api'
 import { toastError } from '../../lib/session'
 import type { TokenInfo } from '../../lib/types'
-import { Empty, ErrorBox, Field, Spinner, useAsync, useSubmit } from '../../ui/common'
+import { Empty, ErrorBox, Field, Spinner, useAsync, useSubmit, confirmDialog } from '../../ui/common'
 import { formatDate, formatTime } from '../../lib/text'
 
 /** API tokens: create (shown once), list, revoke. */
@@ -18,7 +18,7 @@ export function Tokens () {
     if (r) { setCreated(r.token); setName(''); list.reload() }
   }
   async function revoke (t: TokenInfo) {
-    if (!confirm(`Revoke the token “${t.name}”? Programs using it stop working at once.`)) return
+    if (!await confirmDialog({ title: `Revoke the token “${t.name}”?`, message: 'Programs using it stop working at once.', action: 'Revoke', danger: true })) return
     try { await api.del(`/api/v1/me/tokens/${t.id}`); list.reload() } catch (e) { toastError(e) }
   }
   return (
