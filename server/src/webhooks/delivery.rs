@@ -16,7 +16,7 @@
 //! again when due. Nothing is acknowledged before the endpoint answered 2xx, so a node that
 //! dies mid-batch only causes repeats (at least once), never losses.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -106,15 +106,14 @@ pub fn spawn(
 
 async fn dispatch(shared: Arc<Shared>, wake: Arc<Notify>, stop: CancellationToken) {
     let mut senders: JoinSet<String> = JoinSet::new();
-    let mut running: HashMap<String, ()> = HashMap::new();
+    let mut running: HashSet<String> = HashSet::new();
     while !stop.is_cancelled() {
         match store::due_hooks(&shared.db, now_ms(), DUE_PER_PASS).await {
             Ok(due) => {
                 for hook_id in due {
-                    if running.contains_key(&hook_id) {
+                    if !running.insert(hook_id.clone()) {
                         continue;
                     }
-                    running.insert(hook_id.clone(), ());
                     let shared = Arc::clone(&shared);
                     let stop = stop.clone();
                     senders.spawn(async move {
@@ -205,9 +204,19 @@ async fn send_while_held(
         let keys = signing_keys(&hook, now_ms());
         let mut delivered: Vec<(String, Attempt)> = Vec::new();
         let mut failed = None;
+        let mut lost = false;
         for delivery in &batch {
             if delivery.next_attempt_at > now_ms() || stop.is_cancelled() {
                 break;
+            }
+            // A slow endpoint can make a batch outlast the lease: renew on the way, and stop
+            // if another node took it (two senders would break the order).
+            if renewed.elapsed() >= shared.options.lease / 3 {
+                if !lease.hold().await? {
+                    lost = true;
+                    break;
+                }
+                renewed = Instant::now();
             }
             let attempt = send(shared, &hook, &keys, delivery).await;
             if attempt.error.is_none() {
@@ -223,6 +232,9 @@ async fn send_while_held(
         }
         metrics::counter!(DELIVERED_TOTAL).increment(delivered.len() as u64);
         store::record_delivered(&shared.db, &delivered).await?;
+        if lost {
+            return Ok(());
+        }
         if let Some((delivery, attempt)) = failed {
             metrics::counter!(FAILED_TOTAL).increment(1);
             if !record_failure(shared, &hook, delivery, &attempt).await? {
@@ -243,8 +255,16 @@ async fn record_failure(
     let error = attempt.error.clone().unwrap_or_default();
     let horizon = millis(shared.options.retry_horizon);
     let first = delivery.first_attempt_at.unwrap_or(attempt.at);
+    let wait = millis(shared.options.backoff.next_delay(delivery.attempts + 1));
     if attempt.at.saturating_sub(first) >= horizon {
-        store::record_failed(&shared.db, &delivery.id, attempt, attempt.at).await?;
+        // Due again later should giving up fail (the next attempt gives up again).
+        store::record_failed(
+            &shared.db,
+            &delivery.id,
+            attempt,
+            attempt.at.saturating_add(wait),
+        )
+        .await?;
         if let Err(e) = notify::give_up(
             &shared.writes,
             &shared.public_url,
@@ -259,7 +279,6 @@ async fn record_failure(
         return Ok(false);
     }
     // The last attempt falls at the end of the horizon, not after it.
-    let wait = millis(shared.options.backoff.next_delay(delivery.attempts + 1));
     let next_at = attempt
         .at
         .saturating_add(wait)

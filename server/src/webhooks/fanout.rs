@@ -27,6 +27,8 @@ use crate::feed::{Change, Consumer, FeedError, Start};
 pub const CONSUMER: &str = "webhooks";
 /// Changes read per batch.
 const BATCH: usize = 1000;
+/// How often an idle fan-out acknowledges anyway (its liveness for retention).
+const ALIVE_EVERY: Duration = Duration::from_secs(60);
 /// Wait before trying again after an error.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
 
@@ -55,11 +57,12 @@ pub fn spawn(
             }
         };
         let mut held = false;
+        let mut acked = std::time::Instant::now();
         while !stop.is_cancelled() {
             let more = match lease.hold().await {
                 Ok(true) => {
                     held = true;
-                    match fan_out_once(&db, &mut consumer).await {
+                    match fan_out_once(&db, &mut consumer, &mut acked).await {
                         Ok((queued, more)) => {
                             if queued > 0 {
                                 deliver.notify_one();
@@ -98,7 +101,11 @@ pub fn spawn(
 }
 
 /// Fans one batch out; how many deliveries it queued, and whether more changes wait.
-pub async fn fan_out_once(db: &Db, consumer: &mut Consumer) -> Result<(usize, bool), FeedError> {
+pub async fn fan_out_once(
+    db: &Db,
+    consumer: &mut Consumer,
+    acked: &mut std::time::Instant,
+) -> Result<(usize, bool), FeedError> {
     let batch = match consumer.read(BATCH).await {
         Ok(batch) => batch,
         Err(FeedError::Behind { cursor, pruned }) => {
@@ -115,6 +122,11 @@ pub async fn fan_out_once(db: &Db, consumer: &mut Consumer) -> Result<(usize, bo
         Err(error) => return Err(error),
     };
     if batch.changes.is_empty() {
+        // An idle consumer still says it is alive, or retention would stop counting it.
+        if acked.elapsed() >= ALIVE_EVERY {
+            consumer.ack(batch.last_seq).await?;
+            *acked = std::time::Instant::now();
+        }
         return Ok((0, false));
     }
     let orgs: BTreeSet<&str> = batch.changes.iter().map(|c| c.org_id.as_str()).collect();
@@ -127,6 +139,7 @@ pub async fn fan_out_once(db: &Db, consumer: &mut Consumer) -> Result<(usize, bo
         tx.commit().await?;
     }
     consumer.ack(batch.last_seq).await?;
+    *acked = std::time::Instant::now();
     Ok((deliveries.len(), batch.changes.len() == BATCH))
 }
 
@@ -167,4 +180,74 @@ pub fn match_batch(changes: &[Change], hooks: &[WebhookRow]) -> Vec<NewDelivery>
         }
     }
     deliveries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boards::feed::TaskPayload;
+    use crate::feed::{ChangeData, Payload};
+
+    fn hook(id: &str, project: Option<&str>, events: &[&str], created_at: i64) -> WebhookRow {
+        WebhookRow {
+            id: id.into(),
+            org_id: "o1".into(),
+            project_id: project.map(str::to_owned),
+            url: "https://example.com/".into(),
+            events: events.iter().map(|e| (*e).to_owned()).collect(),
+            filter: None,
+            description: String::new(),
+            secret: String::new(),
+            previous_secret: None,
+            previous_secret_until: None,
+            active: true,
+            disabled_reason: None,
+            created_by: "u1".into(),
+            created_at,
+            updated_at: created_at,
+        }
+    }
+
+    fn task(seq: i64, org: &str, project: &str, at: i64) -> Change {
+        Change {
+            seq,
+            org_id: org.into(),
+            entity_id: format!("t{seq}"),
+            created_at: at,
+            data: ChangeData::Upsert(Payload::Task(TaskPayload {
+                project: project.into(),
+                created: at,
+                updated: at,
+                ..TaskPayload::default()
+            })),
+        }
+    }
+
+    #[test]
+    fn changes_go_to_the_hooks_that_select_them() {
+        let hooks = [
+            hook("all", None, &["*"], 100),
+            hook("p1", Some("p1"), &["task.*"], 100),
+            hook("docs", None, &["doc.*"], 100),
+            hook("later", None, &["*"], 250),
+        ];
+        let changes = [
+            task(1, "o1", "p1", 200),
+            task(2, "o1", "p2", 300),
+            task(3, "o2", "p1", 300),
+        ];
+        let queued: Vec<(String, i64)> = match_batch(&changes, &hooks)
+            .into_iter()
+            .map(|d| (d.webhook_id, d.order_key))
+            .collect();
+        assert_eq!(
+            queued,
+            [
+                ("all".to_owned(), 1),
+                ("p1".to_owned(), 1),
+                ("all".to_owned(), 2),
+                ("later".to_owned(), 2),
+            ]
+        );
+    }
 }
