@@ -7,6 +7,8 @@ use std::collections::{HashMap, HashSet};
 use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::ApiRoutes;
@@ -63,15 +65,130 @@ pub fn document() -> Document {
 /// (`list_versions` of documents and of files): each of those gets its tag in front
 /// (`docs_list_versions`, `files_list_versions`), or its method and path where even that
 /// repeats.
+///
+/// Then the answers every route can give whatever its handler says — a malformed parameter or
+/// body (400), a body too large (413) or of another content type (415), a refused or missing
+/// credential (401/403: a scoped token meets 403 on any route outside its scopes), the rate
+/// limit (429) — are added where the annotation did not list them, with the bearer scheme on
+/// every route that takes a credential, so the document describes what a client will meet.
 pub(crate) fn finish(mut doc: Document) -> Document {
+    unique_operation_ids(&mut doc);
+    common_responses(&mut doc);
+    doc
+}
+
+/// The routes that take no credential: sign-up, log-in and the other account-recovery steps,
+/// and the operations endpoints.
+fn is_public(path: &str) -> bool {
+    (path.starts_with("/api/v1/auth/") && path != "/api/v1/auth/logout")
+        || !path.starts_with("/api/")
+}
+
+/// The answers every route may give, shared in `components/responses`: status, name,
+/// description.
+const COMMON_RESPONSES: &[(&str, &str, &str)] = &[
+    (
+        "400",
+        "BadRequest",
+        "Malformed request: a path or query parameter, or a body, that does not parse",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "No valid credential: log in, or send a live bearer token",
+    ),
+    (
+        "403",
+        "Forbidden",
+        "Not allowed: your roles, or the scopes, organisation or project of the token",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The body is larger than the server accepts",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body is not of the content type this route takes",
+    ),
+    (
+        "429",
+        "TooManyRequests",
+        "Too many requests: retry after the `Retry-After` seconds",
+    ),
+];
+
+fn common_responses(doc: &mut Document) {
+    let mut any_authenticated = false;
+    for (_, path, operation) in operations(doc) {
+        let api = path.starts_with("/api/");
+        let authenticated = api && !is_public(&path);
+        let has_body = operation.request_body.is_some();
+        for (status, name, _) in COMMON_RESPONSES {
+            let applies = match *status {
+                "400" | "429" => api,
+                "401" | "403" => authenticated,
+                _ => has_body,
+            };
+            if applies {
+                operation
+                    .responses
+                    .responses
+                    .entry((*status).to_owned())
+                    .or_insert_with(|| {
+                        RefOr::Ref(Ref::new(format!("#/components/responses/{name}")))
+                    });
+            }
+        }
+        if authenticated {
+            operation.security = Some(vec![SecurityRequirement::new(
+                "bearer",
+                Vec::<String>::new(),
+            )]);
+            any_authenticated = true;
+        }
+    }
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (_, name, description) in COMMON_RESPONSES {
+        let response: Response = ResponseBuilder::new()
+            .description(*description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        components
+            .responses
+            .insert((*name).to_owned(), RefOr::T(response));
+    }
+    if any_authenticated {
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A session or API token (`Authorization: Bearer …`); browsers send the \
+                         session cookie instead, WebSockets also take `?token=`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn unique_operation_ids(doc: &mut Document) {
     let mut uses: HashMap<String, usize> = HashMap::new();
-    for (_, _, operation) in operations(&mut doc) {
+    for (_, _, operation) in operations(doc) {
         if let Some(id) = &operation.operation_id {
             *uses.entry(id.clone()).or_default() += 1;
         }
     }
     let mut taken: HashSet<String> = uses.keys().cloned().collect();
-    for (method, path, operation) in operations(&mut doc) {
+    for (method, path, operation) in operations(doc) {
         let Some(id) = operation.operation_id.clone() else {
             continue;
         };
@@ -92,7 +209,6 @@ pub(crate) fn finish(mut doc: Document) -> Document {
         taken.insert(unique.clone());
         operation.operation_id = Some(unique);
     }
-    doc
 }
 
 /// Every operation of the document with its method and path.
