@@ -410,6 +410,19 @@ pub struct AcceptInvitation {
     pub token: String,
 }
 
+/// `POST /api/v1/invitations/preview`: what an invitation link invites to, for its page before
+/// the person logs in — only to whoever holds the link's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvitationPreview {
+    pub org_name: String,
+    /// The name of the member who sent it.
+    pub invited_by: String,
+    /// The address it was sent to: the account that may accept it.
+    pub email: String,
+    pub role: OrgRole,
+    pub expires_at: i64,
+}
+
 /// `PATCH /api/v1/orgs/{org}/members/{user}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChangeRoleRequest {

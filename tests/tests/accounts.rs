@@ -200,6 +200,37 @@ backend_tests! {
         assert!(me(&op).await.email_verified);
     }
 
+    async fn an_invitation_link_says_what_it_invites_to_without_a_session(backend) {
+        let server = TestServer::start(backend).await;
+        let owner = fixtures::user(&server, "owner").await;
+        let org = fixtures::create_org(&owner, "Acme Gardens").await;
+        let guest = fixtures::user(&server, "guest").await;
+        let invitation = fixtures::invite(&owner, &org.id, "guest@example.com", OrgRole::Viewer).await;
+        let token = wait_for_link(&guest.mail_dir, "guest@example.com", "/invitations", &[]).await;
+
+        // Whoever holds the link learns the organisation, the sender, the address and the role.
+        let anonymous = server.client();
+        let preview = call(&anonymous, Method::POST, "/api/v1/invitations/preview", Some(json!({"token": token}))).await;
+        assert_eq!(preview.status, StatusCode::OK, "{preview:?}");
+        assert_eq!(preview.body["org_name"], "Acme Gardens");
+        assert_eq!(preview.body["invited_by"], json!(owner.user.name));
+        assert_eq!(preview.body["email"], "guest@example.com");
+        assert_eq!(preview.body["role"], "viewer");
+        assert_eq!(preview.body["expires_at"], json!(invitation.expires_at));
+        // Looking changes nothing: the invitation is still pending and can be accepted.
+        let pending: Page<Value> = owner.client.get(&format!("/api/v1/orgs/{}/invitations", org.id)).await.unwrap();
+        assert_eq!(pending.items.len(), 1);
+
+        // An unknown token is 404; a spent one 410; a malformed body 4xx.
+        let unknown = call(&anonymous, Method::POST, "/api/v1/invitations/preview", Some(json!({"token": "atr_i_nope"}))).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        let malformed = call(&anonymous, Method::POST, "/api/v1/invitations/preview", Some(json!({"nope": 1}))).await;
+        assert!(malformed.status.is_client_error(), "{malformed:?}");
+        fixtures::accept_invitation(&guest, &token).await;
+        let spent = call(&anonymous, Method::POST, "/api/v1/invitations/preview", Some(json!({"token": token}))).await;
+        assert_eq!(spent.status, StatusCode::GONE);
+    }
+
     async fn joining_takes_an_accepted_invitation_to_a_verified_matching_account(backend) {
         let server = TestServer::start(backend).await;
         let owner = fixtures::user(&server, "owner").await;

@@ -65,13 +65,24 @@ test('invite by e-mail; the invitee signs up, verifies and accepts; another invi
   await owner.page.getByRole('dialog', { name: 'Revoke this invitation?' }).getByRole('button', { name: 'Revoke invitation' }).click()
   await expect(pending).not.toContainText(withdrawn)
   await expect(pending).toContainText(invitee)
+  // Sent again: a new link, and the first one stops working.
+  const first = await server.mailedToken(invitee, '/invitations')
+  await owner.page.getByRole('button', { name: `Send the invitation of ${invitee} again` }).click()
+  await expect(owner.page.locator('.toast', { hasText: `The invitation was sent again to ${invitee}` })).toBeVisible()
+  await server.mailedToken(invitee, '/invitations', [first])
+  expect((await server.request('POST', '/api/v1/invitations/preview', { json: { token: first } })).status).toBe(410)
+  await expect(pending.locator('li', { hasText: invitee })).toHaveCount(1)
 
   // The invitee opens the link without an account: sign up, verify (in another tab), accept.
   const token = await server.mailedToken(invitee, '/invitations')
   const context = await browser.newContext({ baseURL })
   const page = await context.newPage()
   await page.goto(`/invitations?token=${token}`)
-  await expect(page.getByRole('heading', { name: 'You are invited' })).toBeVisible()
+  // The page says who invited whom to what before anyone logs in.
+  await expect(page.getByRole('heading', { name: /^Join Org .+ on Atrium$/ })).toBeVisible()
+  await expect(page.getByTestId('invitation-about')).toContainText(`${w.owner.name} invited ${invitee} to join Org`)
+  await expect(page.getByTestId('invitation-about')).toContainText('as a member')
+  await shot(page, 'invitation-logged-out')
   await page.getByRole('link', { name: 'Create an account' }).click()
   await page.getByLabel('Name').fill('New Bie')
   await page.getByLabel('E-mail').fill(invitee)
@@ -100,8 +111,9 @@ test('invite by e-mail; the invitee signs up, verifies and accepts; another invi
   const revokedToken = await server.mailedToken(withdrawn, '/invitations')
   const other = await server.user('late')
   const late = await newUserPage(other, `/invitations?token=${revokedToken}`)
-  await late.page.getByRole('button', { name: 'Accept the invitation' }).click()
+  await expect(late.page.getByRole('heading', { name: 'This invitation cannot be used' })).toBeVisible()
   await expect(late.page.getByRole('alert')).toContainText('used, revoked or has expired')
+  await expect(late.page.getByRole('button', { name: 'Accept the invitation' })).toHaveCount(0)
 })
 
 test('after failed log-ins the form shows the back-off, and the e-mailed unlock link lets the owner in', async ({ server, page, shot }) => {

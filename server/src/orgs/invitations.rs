@@ -11,7 +11,8 @@
 use std::time::Duration;
 
 use atrium_client::wire::{
-    AcceptInvitation, AddMemberRequest, AddMemberResponse, ErrorBody, Invitation, Org, Page,
+    AcceptInvitation, AddMemberRequest, AddMemberResponse, ErrorBody, Invitation,
+    InvitationPreview, Org, Page,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -46,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_invitations))
         .routes(routes!(revoke_invitation))
         .routes(routes!(accept_invitation))
+        .routes(routes!(preview_invitation))
 }
 
 fn unverified() -> ApiError {
@@ -246,6 +248,32 @@ async fn revoke_invitation(
     work.audit(&event, &client).await?;
     work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an invitation link invites to — the organisation, who sent it, to which address and
+/// with which role — so that its page can say so before the person logs in or signs up. It
+/// needs no session: the link's token is the proof, as for accepting.
+#[utoipa::path(post, path = "/api/v1/invitations/preview", tag = "orgs", request_body = AcceptInvitation, responses(
+    (status = 200, description = "The invitation can be accepted", body = InvitationPreview),
+    (status = 404, description = "Unknown token", body = ErrorBody),
+    (status = 410, description = "Accepted, revoked or expired", body = ErrorBody)))]
+async fn preview_invitation(
+    State(state): State<AppState>,
+    Json(body): Json<AcceptInvitation>,
+) -> Result<Json<InvitationPreview>> {
+    match store::invitation_preview(&state.db, body.token.trim()).await? {
+        Ok((invitation, org_name, invited_by)) => Ok(Json(InvitationPreview {
+            org_name,
+            invited_by,
+            email: invitation.email,
+            role: invitation.role,
+            expires_at: invitation.expires_at,
+        })),
+        Err(InvitationRejection::Unknown) => Err(ApiError::NotFound("invitation")),
+        Err(InvitationRejection::Spent) => Err(ApiError::Gone(
+            "this invitation has been used, revoked or has expired".to_owned(),
+        )),
+    }
 }
 
 /// Accept an invitation with the token from its e-mail. The caller must be logged in to the

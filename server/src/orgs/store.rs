@@ -506,6 +506,38 @@ pub async fn live_invitation(
     })
 }
 
+/// What the invitation of a token invites to, while it can be accepted: the invitation, the
+/// organisation's name and the name of the member who sent it.
+pub async fn invitation_preview(
+    db: &Db,
+    secret: &str,
+) -> Result<Result<(Invitation, String, String), InvitationRejection>, sqlx::Error> {
+    let row = sqlx::query(
+        "select i.id, i.org_id, i.email, i.role, i.roles, i.manager_id, i.invited_by, i.created_at,
+                i.expires_at, i.accepted_at, i.revoked_at, o.name as org_name, u.name as inviter_name
+         from invitations i join orgs o on o.id = i.org_id join users u on u.id = i.invited_by
+         where i.token_hash = $1",
+    )
+    .bind(digest(secret))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(Err(InvitationRejection::Unknown));
+    };
+    let invitation = invitation_from(&row)?;
+    let spent = row.try_get::<Option<i64>, _>("accepted_at")?.is_some()
+        || row.try_get::<Option<i64>, _>("revoked_at")?.is_some()
+        || invitation.expires_at <= now_ms();
+    if spent {
+        return Ok(Err(InvitationRejection::Spent));
+    }
+    Ok(Ok((
+        invitation,
+        row.try_get("org_name")?,
+        row.try_get("inviter_name")?,
+    )))
+}
+
 /// Uses up an invitation for `user_id`; false when it was accepted, revoked or ran out
 /// meanwhile. The check and the marking are one statement, so a token works once even when
 /// raced.

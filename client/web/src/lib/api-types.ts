@@ -639,6 +639,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an invitation link invites to — the organisation, who sent it, to which address and
+         *     with which role — so that its page can say so before the person logs in or signs up. It
+         *     needs no session: the link's token is the proof, as for accepting.
+         */
+        post: operations["preview_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -3225,6 +3246,20 @@ export interface components {
             role: components["schemas"]["OrgRole"];
             /** @description Business roles the person will hold. */
             roles?: string[];
+        };
+        /**
+         * @description `POST /api/v1/invitations/preview`: what an invitation link invites to, for its page before
+         *     the person logs in — only to whoever holds the link's token.
+         */
+        InvitationPreview: {
+            /** @description The address it was sent to: the account that may accept it. */
+            email: string;
+            /** Format: int64 */
+            expires_at: number;
+            /** @description The name of the member who sent it. */
+            invited_by: string;
+            org_name: string;
+            role: components["schemas"]["OrgRole"];
         };
         /** @description `POST /orgs/{org}/invoices/from-time`. */
         InvoiceFromTime: {
@@ -7099,6 +7134,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Accepted, revoked or expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitation"];
+            };
+        };
+        responses: {
+            /** @description The invitation can be accepted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
                 };
             };
             /** @description Unknown token */

@@ -17,6 +17,7 @@ export type Me = Schemas['Me']
 export type Org = Schemas['Org']
 export type OrgMember = Schemas['OrgMember']
 export type Invitation = Schemas['Invitation']
+export type InvitationPreview = Schemas['InvitationPreview']
 export type Project = Schemas['Project']
 export type ProjectMember = Schemas['ProjectMember']
 /** A page of a list endpoint (the document names each one, e.g. `Page_Channel`). */

@@ -2,9 +2,10 @@ import { useState, useEffect } from 'preact/hooks'
 import { api, ApiError, qs } from '../lib/api'
 import { loadMe, signedIn, me, toast, refreshMe, resendVerification, logout } from '../lib/session'
 import { navigate, query } from '../lib/router'
-import { Field, ErrorBox, useSubmit, Spinner, useTitle } from '../ui/common'
+import { Field, ErrorBox, useSubmit, Spinner, useTitle, useAsync } from '../ui/common'
+import { formatDate } from '../lib/text'
 import { keepInvitation, forgetInvitation, pendingInvitationPath } from '../lib/pending'
-import type { Org, User } from '../lib/types'
+import type { InvitationPreview, Org, User } from '../lib/types'
 
 function AuthCard ({ title, children }: { title: string, children: any }) {
   return (
@@ -258,17 +259,35 @@ export function Invitations () {
       navigate(`/o/${org.id}`, { replace: true })
     }
   }
-  const failure = s.error instanceof ApiError ? s.error : null
+  // Who invited whom to what, before anything else: the link's token is enough to ask.
+  const preview = useAsync((signal) => token ? api.post<InvitationPreview>('/api/v1/invitations/preview', { token }, { signal }) : Promise.resolve(null), [token])
+  const failure = s.error instanceof ApiError ? s.error : preview.error instanceof ApiError ? preview.error : null
   useEffect(() => {
     if (failure && (failure.status === 404 || failure.status === 410)) forgetInvitation()
   }, [failure])
   if (!token) {
     return <AuthCard title='Invitation'><ErrorBox error={new Error('This link has no invitation token.')} /></AuthCard>
   }
+  if (failure && (failure.status === 404 || failure.status === 410)) {
+    return (
+      <AuthCard title='This invitation cannot be used'>
+        <ErrorBox error={failure} />
+        <p>{failure.status === 410 ? 'It has been accepted already, revoked, or it has expired.' : 'The link is not a known invitation: check that it was copied whole.'} Ask whoever invited you for a new one.</p>
+        <p class='auth-links'><a href='/'>Go to Atrium</a></p>
+      </AuthCard>
+    )
+  }
+  const p = preview.data
+  const about = p && (
+    <p data-testid='invitation-about'>
+      <strong>{p.invited_by}</strong> invited <strong>{p.email}</strong> to join <strong>{p.org_name}</strong> as {/^[aeiou]/.test(p.role) ? 'an' : 'a'} {p.role}. The invitation is valid until {formatDate(p.expires_at)}.
+    </p>
+  )
   if (!user) {
     return (
-      <AuthCard title='You are invited'>
-        <p>You have been invited to join an organisation on Atrium. Log in, or create an account, with the e-mail address the invitation was sent to.</p>
+      <AuthCard title={p ? `Join ${p.org_name} on Atrium` : 'You are invited'}>
+        {about ?? <p>You have been invited to join an organisation on Atrium.</p>}
+        <p>Log in, or create an account, with {p ? <strong>{p.email}</strong> : 'the e-mail address the invitation was sent to'}.</p>
         <a class='btn btn-primary btn-block' href={'/login' + qs({ next: here })}>Log in</a>
         <a class='btn btn-block' href={'/signup' + qs({ next: here })}>Create an account</a>
       </AuthCard>
@@ -284,7 +303,8 @@ export function Invitations () {
     )
   }
   return (
-    <AuthCard title='Join the organisation'>
+    <AuthCard title={p ? `Join ${p.org_name}` : 'Join the organisation'}>
+      {about}
       <p>You are logged in as <strong>{user.user.email}</strong>.</p>
       <ErrorBox error={s.error} />
       {failure?.code === 'wrong_account'

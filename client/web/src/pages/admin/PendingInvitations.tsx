@@ -4,7 +4,8 @@ import type { Invitation } from '../../lib/types'
 import { formatDate } from '../../lib/text'
 import { ErrorBox, Spinner, useAsync, confirmDialog } from '../../ui/common'
 
-/** Invitations not accepted yet, with a way to revoke each; `version` changes after an invite. */
+/** Invitations not accepted yet, each with a way to send it again or revoke it; `version`
+ * changes after an invite. */
 export function PendingInvitations ({ org, version }: { org: string, version: number }) {
   const pending = useAsync((signal) => api.get<{ items: Invitation[] }>(`/api/v1/orgs/${org}/invitations`, { signal }), [org, version])
   async function revoke (i: Invitation) {
@@ -12,6 +13,15 @@ export function PendingInvitations ({ org, version }: { org: string, version: nu
     try {
       await api.del(`/api/v1/orgs/${org}/invitations/${i.id}`)
       toast(`The invitation of ${i.email} was revoked`, 'success')
+    } catch (e) { toastError(e) }
+    pending.reload()
+  }
+  /** A new link by e-mail: inviting the address again replaces its pending invitation (the old
+   * link stops working), with the same roles and manager. */
+  async function resend (i: Invitation) {
+    try {
+      await api.post(`/api/v1/orgs/${org}/members`, { email: i.email, role: i.role, roles: i.roles ?? [], ...(i.manager ? { manager: i.manager } : {}) })
+      toast(`The invitation was sent again to ${i.email}`, 'success')
     } catch (e) { toastError(e) }
     pending.reload()
   }
@@ -28,6 +38,7 @@ export function PendingInvitations ({ org, version }: { org: string, version: nu
                 {pending.data.items.map((i) => (
                   <li key={i.id} class='list-row'>
                     <span class='grow'>{i.email} <span class='muted'>· {[i.role, ...(i.roles ?? [])].join(', ')} · expires {formatDate(i.expires_at)}</span></span>
+                    <button class='btn btn-small' onClick={() => resend(i)} aria-label={`Send the invitation of ${i.email} again`}>Resend</button>
                     <button class='btn btn-small btn-danger' onClick={() => revoke(i)} aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button>
                   </li>
                 ))}
