@@ -138,3 +138,30 @@ test('a rule the server refuses shows its error and changes nothing; a cell rese
   await expect(page.getByRole('button', { name: 'Reset member · Organisation · read audit to the default' })).toHaveCount(0)
   await expect.poll(async () => (await server.call('GET', `/api/v1/orgs/${w.org}/permissions`, { token: w.owner.token })).json.overrides).toEqual([])
 })
+
+test('a role change asks first, and a cancelled one changes nothing', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const bob = w.users.bob
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/members`)
+  const role = page.getByLabel(`Role of ${bob.name}`)
+  await expect(role).toHaveValue('member')
+  await role.selectOption('admin')
+  const ask = page.getByRole('dialog', { name: `Make ${bob.name} an admin?` })
+  await expect(ask).toContainText('from member to admin')
+  await shot(page, 'role-confirm')
+  await ask.getByRole('button', { name: 'Cancel' }).click()
+  await expect(role).toHaveValue('member')
+  const roleOf = async () => (await server.call('GET', `/api/v1/orgs/${w.org}/members`, { token: w.owner.token })).json.items.find((m: any) => m.user.id === bob.id).role
+  expect(await roleOf()).toBe('member')
+  await role.selectOption('admin')
+  await ask.getByRole('button', { name: 'Make admin' }).click()
+  await expect.poll(roleOf).toBe('admin')
+  await expect(role).toHaveValue('admin')
+
+  // A project role too.
+  await page.goto(`/o/${w.org}/p/${w.project}/settings`)
+  const projectRole = page.getByLabel(`Role of ${bob.name}`)
+  await projectRole.selectOption('viewer')
+  await page.getByRole('dialog', { name: `Make ${bob.name} a viewer of this project?` }).getByRole('button', { name: 'Make viewer' }).click()
+  await expect.poll(async () => (await server.call('GET', `/api/v1/projects/${w.project}/members`, { token: w.owner.token })).json.items.find((m: any) => m.user.id === bob.id).role).toBe('viewer')
+})

@@ -93,3 +93,32 @@ test('drag and drop to upload; a slow upload shows progress and can be cancelled
     await link.close()
   }
 })
+
+test('a file uploaded again under its name becomes its new version, and a text file shows a preview', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/files`)
+  await a.page.getByTestId('file-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('first line of the notes\n') })
+  const row = a.page.locator('[data-file="notes.txt"]')
+  await expect(row).toBeVisible()
+
+  await a.page.getByTestId('file-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('second draft of the notes\n') })
+  const ask = a.page.getByRole('dialog', { name: 'notes.txt is already here' })
+  await expect(ask).toContainText('version 2')
+  await shot(a.page, 'same-name')
+  await ask.getByRole('button', { name: 'Upload a new version' }).click()
+  await expect(a.page.locator('.toast', { hasText: 'Uploaded notes.txt as version 2' })).toBeVisible()
+  await expect(a.page.locator('[data-file="notes.txt"]')).toHaveCount(1)
+  const listed = (await server.call('GET', `/api/v1/projects/${w.project}/files`, { token: w.owner.token })).json.items
+  expect(listed.filter((f: any) => f.name === 'notes.txt')).toHaveLength(1)
+
+  // Keeping both is a choice too.
+  await a.page.getByTestId('file-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('a separate copy\n') })
+  await ask.getByRole('button', { name: 'Keep both' }).click()
+  await expect(a.page.locator('[data-file="notes.txt"]')).toHaveCount(2)
+
+  // The preview shows the text of the current version.
+  const versioned = listed.find((f: any) => f.name === 'notes.txt')
+  await a.page.goto(`/o/${w.org}/p/${w.project}/files?f=${versioned.id}`)
+  await expect(a.page.getByTestId('text-preview')).toHaveText('second draft of the notes\n')
+  await shot(a.page, 'text-preview')
+})

@@ -3,13 +3,16 @@ import { api, upload, ApiError, type UploadHandle } from '../lib/api'
 import { projects, toast, toastError } from '../lib/session'
 import { query } from '../lib/router'
 import type { FileInfo, FileVersion } from '../lib/types'
-import { Empty, ErrorBox, Spinner, useAsync, Modal, useTitle, confirmDialog } from '../ui/common'
+import { Empty, ErrorBox, Spinner, useAsync, Modal, useTitle, confirmDialog, chooseDialog } from '../ui/common'
 import { formatBytes, formatTime } from '../lib/text'
 
 interface Uploading { key: number, name: string, progress: number, handle: UploadHandle<FileInfo>, error?: string }
 
 const isImage = (f: { content_type: string }) => /^image\/(png|jpe?g|gif|webp|bmp)/.test(f.content_type)
 const isPdf = (f: { content_type: string, name: string }) => f.content_type === 'application/pdf' || /\.pdf$/i.test(f.name)
+const isText = (f: { content_type: string, name: string }) => /^text\/(plain|markdown|csv|x-log)|^application\/(json|x-ndjson)/.test(f.content_type) || /\.(txt|md|csv|log|json)$/i.test(f.name)
+/** How much of a text file its preview shows. */
+const TEXT_PREVIEW_BYTES = 64 * 1024
 
 export function FilesPage ({ project }: { org: string, project: string }) {
   const [trash, setTrash] = useState(false)
@@ -43,17 +46,25 @@ export function FilesPage ({ project }: { org: string, project: string }) {
   }, [query.value.get('f')])
 
   const seq = useRef(0)
-  function start (list: FileList | File[]) {
+  /** Uploads `list`; a file named like one already here may go in as its new version. */
+  async function start (list: FileList | File[]) {
     for (const file of [...list]) {
+      const same = trash ? undefined : files.data?.items.find((f) => f.name === file.name)
+      let target = `/api/v1/projects/${project}/files`
+      if (same) {
+        const choice = await chooseDialog({ title: `${file.name} is already here`, message: `Upload it as version ${same.version + 1} of the existing file (its history is kept), or keep both as separate files?`, action: 'Upload a new version', alternative: 'Keep both' })
+        if (!choice) continue
+        if (choice === 'action') target = `/api/v1/files/${same.id}/versions`
+      }
       const key = ++seq.current
-      const handle = upload<FileInfo>(`/api/v1/projects/${project}/files`, file, file.name, (p) => {
+      const handle = upload<FileInfo>(target, file, file.name, (p) => {
         setUploads((u) => u.map((x) => x.key === key ? { ...x, progress: p } : x))
       })
       setUploads((u) => [...u, { key, name: file.name, progress: 0, handle }])
       handle.promise.then((f) => {
         setUploads((u) => u.filter((x) => x.key !== key))
         files.setData((d) => ({ items: [f, ...(d?.items ?? []).filter((x) => x.id !== f.id)] }))
-        toast(`Uploaded ${f.name}`, 'success')
+        toast(f.version > 1 ? `Uploaded ${f.name} as version ${f.version}` : `Uploaded ${f.name}`, 'success')
       }, (e: ApiError) => {
         if (e.code === 'aborted') setUploads((u) => u.filter((x) => x.key !== key))
         else setUploads((u) => u.map((x) => x.key === key ? { ...x, error: e.message } : x))
@@ -154,13 +165,32 @@ function FilePreview ({ file, onClose }: { file: FileInfo, onClose: () => void }
           ? <img src={src} alt={file.name} class='preview-image' />
           : isPdf(file)
             ? <iframe src={src} title={`Preview of ${file.name}`} class='preview-pdf' />
-            : <p class='muted'>No preview for this kind of file.</p>}
+            : isText(file)
+              ? <TextPreview file={file} src={src} />
+              : <p class='muted'>No preview for this kind of file.</p>}
       </div>
       <p class='row'>
         <span class='muted'>{formatBytes(file.size)} · {file.content_type} · version {file.version}</span>
         <a class='btn btn-primary' href={src} download={file.name}>Download</a>
       </p>
     </Modal>
+  )
+}
+
+/** The beginning of a text file (a range request: a large log is not downloaded whole). */
+function TextPreview ({ file, src }: { file: FileInfo, src: string }) {
+  const text = useAsync(async (signal) => {
+    const res = await fetch(src, { signal, credentials: 'same-origin', headers: { range: `bytes=0-${TEXT_PREVIEW_BYTES - 1}` } })
+    if (!res.ok) throw new Error(`The file could not be read (${res.status}).`)
+    return new TextDecoder().decode(await res.arrayBuffer())
+  }, [src])
+  if (text.error) return <ErrorBox error={text.error} retry={text.reload} />
+  if (!text.data && text.loading) return <Spinner />
+  return (
+    <div class='preview-text-wrap'>
+      <pre class='preview-text' data-testid='text-preview' tabIndex={0} aria-label={`Text of ${file.name}`}>{text.data}</pre>
+      {file.size > TEXT_PREVIEW_BYTES && <p class='muted small'>The first {formatBytes(TEXT_PREVIEW_BYTES)} of {formatBytes(file.size)}; download it for the rest.</p>}
+    </div>
   )
 }
 

@@ -103,6 +103,8 @@ interface Question {
   /** The confirming button's label. */
   action?: string
   danger?: boolean
+  /** A second way to go on (besides the action and Cancel): answered as `'alternative'`. */
+  alternative?: string
   /** Asks for a line of text, with this label. */
   input?: { label: string, initial?: string, placeholder?: string }
   answer: (value: string | null) => void
@@ -120,6 +122,12 @@ function ask (q: Omit<Question, 'answer'>): Promise<string | null> {
 /** Asks to confirm an action in the app's dialog; true when confirmed. */
 export async function confirmDialog (q: { title: string, message?: string, action?: string, danger?: boolean }): Promise<boolean> {
   return (await ask(q)) !== null
+}
+
+/** Offers two ways on in the app's dialog: `'action'`, `'alternative'`, or null when cancelled. */
+export async function chooseDialog (q: { title: string, message?: string, action: string, alternative: string }): Promise<'action' | 'alternative' | null> {
+  const v = await ask(q)
+  return v === null ? null : v === 'alternative' ? 'alternative' : 'action'
 }
 
 /** Asks for a line of text in the app's dialog; null when cancelled. */
@@ -144,6 +152,7 @@ function AskDialog () {
         )}
         <div class='row-end'>
           <button type='button' class='btn' onClick={() => q.answer(null)}>Cancel</button>
+          {q.alternative && <button type='button' class='btn' onClick={() => q.answer('alternative')}>{q.alternative}</button>}
           <button class={'btn ' + (q.danger ? 'btn-danger' : 'btn-primary')}>{q.action ?? 'OK'}</button>
         </div>
       </form>

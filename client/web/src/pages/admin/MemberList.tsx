@@ -13,8 +13,15 @@ import { ORG_ROLES } from './roleNames'
 export function MemberList ({ org, admin, businessRoles }: { org: string, admin: boolean, businessRoles: BusinessRole[] }) {
   const list = useAsync((signal) => api.get<{ items: OrgMember[] }>(`/api/v1/orgs/${org}/members`, { signal }), [org])
   const [editing, setEditing] = useState<OrgMember | null>(null)
-  async function change (m: OrgMember, r: OrgRole) {
-    try { await api.patch(`/api/v1/orgs/${org}/members/${m.user.id}`, { role: r }); list.reload() } catch (e) { toastError(e); list.reload() }
+  /** Changes `m`'s base role once confirmed (the select goes back when cancelled). */
+  async function change (m: OrgMember, r: OrgRole, select: HTMLSelectElement) {
+    const ok = await confirmDialog({ title: `Make ${m.user.name} ${r === 'owner' || r === 'admin' ? 'an' : 'a'} ${r}?`, message: `Their role in the organisation changes from ${m.role} to ${r}, with what that role may do, from their next request.`, action: `Make ${r}` })
+    if (!ok) { select.value = m.role; return }
+    try {
+      await api.patch(`/api/v1/orgs/${org}/members/${m.user.id}`, { role: r })
+      toast(`${m.user.name} is now ${r}`, 'success', 3000)
+      list.reload()
+    } catch (e) { toastError(e); list.reload() }
   }
   /** Sets who manages `m` (approves their timesheets); 422 when it would make a loop. */
   async function setManager (m: OrgMember, manager: string) {
@@ -58,7 +65,7 @@ export function MemberList ({ org, admin, businessRoles }: { org: string, admin:
               ? (
                 <>
                   <label class='sr-only' for={`role-${m.user.id}`}>Role of {m.user.name}</label>
-                  <select id={`role-${m.user.id}`} value={m.role} onChange={(e) => change(m, e.currentTarget.value as OrgRole)}>{ORG_ROLES.map((r) => <option key={r}>{r}</option>)}</select>
+                  <select id={`role-${m.user.id}`} value={m.role} onChange={(e) => change(m, e.currentTarget.value as OrgRole, e.currentTarget)}>{ORG_ROLES.map((r) => <option key={r}>{r}</option>)}</select>
                 </>
                 )
               : <span class='muted'>{m.role}</span>}

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks'
 import { lazy, Suspense } from 'preact/compat'
 import { api } from '../../lib/api'
-import { members, loadOrg, toastError } from '../../lib/session'
+import { members, loadOrg, toast, toastError } from '../../lib/session'
 import type { ProjectMember, ProjectRole } from '../../lib/types'
-import { Avatar, Empty, ErrorBox, Spinner, useAsync, useSubmit } from '../../ui/common'
+import { Avatar, Empty, ErrorBox, Spinner, useAsync, useSubmit, confirmDialog } from '../../ui/common'
 import { PROJECT_ROLES } from './roleNames'
 
 // The billing section (client and hourly rates) with the money rules: a chunk of its own.
@@ -22,10 +22,14 @@ export function ProjectSettings ({ org, project }: { org: string, project: strin
     const ok = await s.run(async () => { await api.post(`/api/v1/projects/${project}/members`, { user_id: userId, role }); return true })
     if (ok) { setUserId(''); list.reload(); loadOrg(org, true) }
   }
-  async function change (m: ProjectMember, r: ProjectRole) {
-    try { await api.post(`/api/v1/projects/${project}/members`, { user_id: m.user.id, role: r }); list.reload() } catch (e) { toastError(e) }
+  /** Changes `m`'s project role once confirmed (the select goes back when cancelled). */
+  async function change (m: ProjectMember, r: ProjectRole, select: HTMLSelectElement) {
+    const ok = await confirmDialog({ title: `Make ${m.user.name} ${r === 'editor' ? 'an' : 'a'} ${r} of this project?`, message: `Their role here changes from ${m.role} to ${r}.`, action: `Make ${r}` })
+    if (!ok) { select.value = m.role; return }
+    try { await api.post(`/api/v1/projects/${project}/members`, { user_id: m.user.id, role: r }); toast(`${m.user.name} is now ${r} here`, 'success', 3000); list.reload() } catch (e) { toastError(e) }
   }
   async function remove (m: ProjectMember) {
+    if (!await confirmDialog({ title: `Remove ${m.user.name} from this project?`, action: 'Remove', danger: true })) return
     try { await api.del(`/api/v1/projects/${project}/members/${m.user.id}`); list.reload() } catch (e) { toastError(e) }
   }
   return (
@@ -57,7 +61,7 @@ export function ProjectSettings ({ org, project }: { org: string, project: strin
                     <Avatar id={m.user.id} name={m.user.name} />
                     <span class='grow'>{m.user.name} <span class='muted'>@{m.user.handle}</span></span>
                     <label class='sr-only' for={`prole-${m.user.id}`}>Role of {m.user.name}</label>
-                    <select id={`prole-${m.user.id}`} value={m.role} onChange={(e) => change(m, e.currentTarget.value as ProjectRole)}>{PROJECT_ROLES.map((r) => <option key={r}>{r}</option>)}</select>
+                    <select id={`prole-${m.user.id}`} value={m.role} onChange={(e) => change(m, e.currentTarget.value as ProjectRole, e.currentTarget)}>{PROJECT_ROLES.map((r) => <option key={r}>{r}</option>)}</select>
                     <button class='btn btn-small btn-danger' onClick={() => remove(m)}>Remove</button>
                   </li>
                 ))}
