@@ -3,6 +3,7 @@ import { orgCan, projects, toast, toastError } from '../../lib/session'
 import { formatTime } from '../../lib/text'
 import { Empty, ErrorBox, Spinner, confirmDialog, useAsync, useTitle } from '../../ui/common'
 import { DeliveryLog } from './DeliveryLog'
+import { OrgTokens } from './OrgTokens'
 import { WebhookForm } from './WebhookForm'
 import { deleteWebhook, listWebhooks, rotateSecret, updateWebhook, type Webhook, type WebhookSecret } from './api'
 
@@ -92,6 +93,7 @@ export function Integrations ({ org }: { org: string }) {
                 ))}
               </ul>
               )}
+      <OrgTokens org={org} />
       {editing && (
         <WebhookForm
           org={org}
