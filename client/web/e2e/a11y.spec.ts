@@ -118,3 +118,53 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
   await shot(a.page, 'phone-task')
 })
+
+test('the polished screens meet WCAG AA (axe) in light and dark themes', async ({ server, newUserPage, shot }) => {
+  test.slow()
+  const w = await server.world({ members: { bob: 'editor' } })
+  const channel = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token: w.owner.token, json: { name: 'general' } }, 201)).json
+  const root = (await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.owner.token, json: { text: '> a quote\n\nan answer' } }, 201)).json
+  await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: w.owner.token, json: { text: 'a reply', thread: root.id } }, 201)
+  await server.call('POST', '/api/v1/me/tokens', { token: w.owner.token, json: { name: 'ci', expires_in_days: 400 } }, [200, 201])
+  await server.call('POST', `/api/v1/docs/${w.doc}/versions`, { token: w.owner.token, json: { name: 'First' } }, [200, 201])
+  const trashed = (await server.call('POST', `/api/v1/projects/${w.project}/docs`, { token: w.owner.token, json: { title: 'Old notes' } }, 201)).json.id as string
+  await server.call('DELETE', `/api/v1/docs/${trashed}`, { token: w.owner.token })
+  const empty = (await server.call('POST', '/api/v1/orgs', { token: w.owner.token, json: { name: 'Empty Org' } }, 201)).json.id as string
+  const a = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
+  const doc = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const check = async (label: string) => {
+    await a.page.waitForLoadState('networkidle')
+    expect(await violations(a.page), label).toEqual([])
+  }
+  for (const theme of ['light', 'dark']) {
+    await a.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
+    for (const p of ['/settings/security', '/settings/tokens', '/settings/notifications', `/o/${w.org}/threads`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/p/${w.project}/docs/${trashed}`, `/o/${w.org}/p/${w.project}/docs/0190aaaa-0000-7000-8000-000000000000`]) {
+      await a.page.goto(p)
+      await check(`${theme} ${p}`)
+    }
+    // The document: the table tools, the app's own confirmation, the version preview.
+    await a.page.goto(doc)
+    await expect(a.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+    await a.page.getByTestId('editor').locator('.ProseMirror').click()
+    await a.page.getByRole('button', { name: 'Insert table' }).click()
+    await check(`${theme} table tools`)
+    await a.page.getByRole('button', { name: 'Delete table' }).click()
+    await expect(a.page.getByRole('dialog', { name: 'Delete this table?' })).toBeVisible()
+    await check(`${theme} confirmation dialog`)
+    await a.page.getByRole('dialog', { name: 'Delete this table?' }).getByRole('button', { name: 'Delete table' }).click()
+    await a.page.getByRole('button', { name: 'History' }).click()
+    await a.page.getByRole('dialog', { name: 'Version history' }).getByRole('button', { name: 'First' }).click()
+    await expect(a.page.getByTestId('version-preview')).toBeVisible()
+    await check(`${theme} version preview`)
+    await a.page.keyboard.press('Escape')
+    // The account menu open, and a new channel before any project.
+    await a.page.goto(`/o/${empty}`)
+    await a.page.getByLabel('Account menu').click()
+    await check(`${theme} account menu`)
+    await a.page.keyboard.press('Escape')
+    await a.page.getByRole('button', { name: 'New channel' }).click()
+    await expect(a.page.getByRole('dialog', { name: 'New channel' })).toContainText('Create a project first')
+    await check(`${theme} new channel without projects`)
+    await shot(a.page, `${theme}-new-channel`)
+  }
+})

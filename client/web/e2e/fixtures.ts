@@ -29,9 +29,14 @@ export const test = base.extend<Fixtures, { backend: string }>({
   consoleErrors: [async ({}, use) => {
     const errors: string[] = []
     await use(errors)
-    // No test may leave an error in any page's console.
-    expect(errors, 'console errors').toEqual([])
+    // No test may leave an error — or a warning — in any page's console.
+    expect(errors, 'console errors and warnings').toEqual([])
   }, { auto: true }],
+  // The default page is watched too (tests that start logged out).
+  page: async ({ page, consoleErrors }, use) => {
+    watchConsole(page, consoleErrors)
+    await use(page)
+  },
   login: async ({ consoleErrors }, use) => {
     await use(async (page, user, to = '/') => {
       watchConsole(page, consoleErrors)
@@ -42,11 +47,13 @@ export const test = base.extend<Fixtures, { backend: string }>({
       await expect(page).not.toHaveURL(/\/login/)
     })
   },
-  newUserPage: async ({ browser, login, baseURL }, use) => {
+  newUserPage: async ({ browser, login, baseURL, consoleErrors }, use) => {
     const contexts: BrowserContext[] = []
     await use(async (user, to = '/', options = {}) => {
       const context = await browser.newContext({ baseURL, ...options })
       contexts.push(context)
+      // Tabs the test opens later in this context are watched as well.
+      context.on('page', (p) => watchConsole(p, consoleErrors))
       const page = await context.newPage()
       await login(page, user, to)
       return { context, page }
@@ -63,13 +70,20 @@ export const test = base.extend<Fixtures, { backend: string }>({
   }
 })
 
-/** Console errors the app itself causes (network failures the tests provoke on purpose are not counted). */
+const watched = new WeakSet<Page>()
+
+/**
+ * Console errors and warnings the app itself causes, once per page (network failures the tests
+ * provoke on purpose are not counted: the browser reports them, not the app).
+ */
 function watchConsole (page: Page, errors: string[]): void {
+  if (watched.has(page)) return
+  watched.add(page)
   page.on('console', (msg) => {
-    if (msg.type() !== 'error') return
+    if (msg.type() !== 'error' && msg.type() !== 'warning') return
     const text = msg.text()
     if (/ERR_INTERNET_DISCONNECTED|net::ERR_|WebSocket connection to .* failed|Failed to load resource/.test(text)) return
-    errors.push(text)
+    errors.push(`${msg.type()}: ${text}`)
   })
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
 }
