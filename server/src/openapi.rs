@@ -78,9 +78,10 @@ pub(crate) fn finish(mut doc: Document) -> Document {
 }
 
 /// The routes that take no credential: sign-up, log-in and the other account-recovery steps,
-/// and the operations endpoints.
+/// an invitation link's preview (its token is the proof), and the operations endpoints.
 fn is_public(path: &str) -> bool {
     (path.starts_with("/api/v1/auth/") && path != "/api/v1/auth/logout")
+        || path == "/api/v1/invitations/preview"
         || !path.starts_with("/api/")
 }
 
