@@ -16,7 +16,7 @@
 //! again when due. Nothing is acknowledged before the endpoint answered 2xx, so a node that
 //! dies mid-batch only causes repeats (at least once), never losses.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,11 @@ const BATCH: i64 = 200;
 const DUE_PER_PASS: i64 = 1000;
 /// Bytes of a response body read (and dropped) so the connection can be reused.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+/// How long a sender uses the subscription it read before reading it again (edits,
+/// deactivation and deletion take effect within this).
+const HOOK_FRESH: Duration = Duration::from_secs(1);
+/// How long a sender that caught up waits for more before it ends and lets its lease go.
+const IDLE: Duration = Duration::from_secs(5);
 /// A retry due within this is waited for with the lease held.
 const WAIT_HELD: Duration = Duration::from_secs(2);
 
@@ -106,18 +111,25 @@ pub fn spawn(
 
 async fn dispatch(shared: Arc<Shared>, wake: Arc<Notify>, stop: CancellationToken) {
     let mut senders: JoinSet<String> = JoinSet::new();
-    let mut running: HashSet<String> = HashSet::new();
+    // The senders of this node, each with its wake-up: a sender that caught up waits a while
+    // for more instead of ending, so a steady stream costs no lease or start-up per batch.
+    let mut running: HashMap<String, Arc<Notify>> = HashMap::new();
     while !stop.is_cancelled() {
+        for more in running.values() {
+            more.notify_one();
+        }
         match store::due_hooks(&shared.db, now_ms(), DUE_PER_PASS).await {
             Ok(due) => {
                 for hook_id in due {
-                    if !running.insert(hook_id.clone()) {
+                    if running.contains_key(&hook_id) {
                         continue;
                     }
+                    let more = Arc::new(Notify::new());
+                    running.insert(hook_id.clone(), Arc::clone(&more));
                     let shared = Arc::clone(&shared);
                     let stop = stop.clone();
                     senders.spawn(async move {
-                        if let Err(error) = send_hook(&shared, &hook_id, &stop).await {
+                        if let Err(error) = send_hook(&shared, &hook_id, &more, &stop).await {
                             tracing::warn!(webhook_id = %hook_id, %error, "webhook sender stopped");
                         }
                         hook_id
@@ -145,6 +157,7 @@ async fn dispatch(shared: Arc<Shared>, wake: Arc<Notify>, stop: CancellationToke
 async fn send_hook(
     shared: &Shared,
     hook_id: &str,
+    more: &Notify,
     stop: &CancellationToken,
 ) -> Result<(), sqlx::Error> {
     let lease = Lease::new(
@@ -156,7 +169,7 @@ async fn send_hook(
     if !lease.hold().await? {
         return Ok(());
     }
-    let outcome = send_while_held(shared, hook_id, &lease, stop).await;
+    let outcome = send_while_held(shared, hook_id, &lease, more, stop).await;
     lease.release().await?;
     outcome
 }
@@ -165,9 +178,11 @@ async fn send_while_held(
     shared: &Shared,
     hook_id: &str,
     lease: &Lease,
+    more: &Notify,
     stop: &CancellationToken,
 ) -> Result<(), sqlx::Error> {
     let mut renewed = Instant::now();
+    let mut cached: Option<(WebhookRow, Instant)> = None;
     loop {
         if stop.is_cancelled() {
             return Ok(());
@@ -178,16 +193,31 @@ async fn send_while_held(
             }
             renewed = Instant::now();
         }
-        // Read again each batch: the hook may have been edited, deactivated or deleted.
-        let Some(hook) = store::find(&shared.db, hook_id).await? else {
+        // Read again every second: the hook may have been edited, deactivated or deleted.
+        if cached
+            .as_ref()
+            .is_none_or(|(_, read)| read.elapsed() >= HOOK_FRESH)
+        {
+            match store::find(&shared.db, hook_id).await? {
+                Some(row) if row.active => cached = Some((row, Instant::now())),
+                _ => return Ok(()),
+            }
+        }
+        let Some((hook, _)) = &cached else {
             return Ok(());
         };
-        if !hook.active {
-            return Ok(());
-        }
         let batch = store::pending(&shared.db, hook_id, BATCH).await?;
         let Some(head) = batch.first() else {
-            return Ok(());
+            // Caught up: wait a while for more (the dispatcher wakes it), then end.
+            tokio::select! {
+                () = stop.cancelled() => return Ok(()),
+                () = more.notified() => {
+                    // Edits made while it waited (a rotated secret) apply from the next batch.
+                    cached = None;
+                    continue;
+                }
+                () = tokio::time::sleep(IDLE) => return Ok(()),
+            }
         };
         let wait = head.next_attempt_at - now_ms();
         if wait > 0 {
@@ -201,7 +231,7 @@ async fn send_while_held(
                 () = tokio::time::sleep(wait) => continue,
             }
         }
-        let keys = signing_keys(&hook, now_ms());
+        let keys = signing_keys(hook, now_ms());
         let mut delivered: Vec<(String, Attempt)> = Vec::new();
         let mut failed = None;
         let mut lost = false;
@@ -218,7 +248,7 @@ async fn send_while_held(
                 }
                 renewed = Instant::now();
             }
-            let attempt = send(shared, &hook, &keys, delivery).await;
+            let attempt = send(shared, hook, &keys, delivery).await;
             if attempt.error.is_none() {
                 if delivery.attempts == 0 {
                     let lag = (attempt.at + attempt.latency_ms - delivery.created_at).max(0);
@@ -237,7 +267,7 @@ async fn send_while_held(
         }
         if let Some((delivery, attempt)) = failed {
             metrics::counter!(FAILED_TOTAL).increment(1);
-            if !record_failure(shared, &hook, delivery, &attempt).await? {
+            if !record_failure(shared, hook, delivery, &attempt).await? {
                 return Ok(());
             }
         }

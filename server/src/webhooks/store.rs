@@ -443,27 +443,31 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-/// Records delivered messages, several in one transaction.
+/// Records delivered messages: one statement for a whole batch (a sender that fell behind
+/// records up to a batch of deliveries at once).
 pub async fn record_delivered(db: &Db, done: &[(String, Attempt)]) -> Result<(), sqlx::Error> {
-    if done.is_empty() {
-        return Ok(());
-    }
-    let mut tx = db.begin().await?;
-    for (id, attempt) in done {
-        sqlx::query(
+    for chunk in done.chunks(MAX_ROWS_PER_STATEMENT / 4) {
+        // `values` columns are column1… on both backends.
+        let sql = format!(
             "update webhook_deliveries set state = 'delivered', attempts = attempts + 1,
-                 first_attempt_at = coalesce(first_attempt_at, $2), last_attempt_at = $2,
-                 delivered_at = $2, response_status = $3, latency_ms = $4, last_error = null
-             where id = $1 and state = 'pending'",
-        )
-        .bind(id)
-        .bind(attempt.at)
-        .bind(attempt.status)
-        .bind(attempt.latency_ms)
-        .execute(&mut *tx)
-        .await?;
+                 first_attempt_at = coalesce(first_attempt_at, v.column2),
+                 last_attempt_at = v.column2, delivered_at = v.column2,
+                 response_status = v.column3, latency_ms = v.column4, last_error = null
+             from (values {}) as v
+             where webhook_deliveries.id = v.column1 and webhook_deliveries.state = 'pending'",
+            values_rows(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for (id, attempt) in chunk {
+            query = query
+                .bind(id)
+                .bind(attempt.at)
+                .bind(attempt.status)
+                .bind(attempt.latency_ms);
+        }
+        query.execute(db.pool()).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// Records a failed attempt; the delivery is due again at `next_at`. Returns the time of its
