@@ -13,7 +13,8 @@
 //!
 //! A sender holds its subscription's lease while it works and renews it; a retry due soon is
 //! waited for with the lease held, a later one lets the lease go and the dispatcher takes it up
-//! again when due. Nothing is acknowledged before the endpoint answered 2xx, so a node that
+//! again when due. A sender that caught up waits a few seconds for more (the dispatcher wakes
+//! it) before it ends, so a steady stream costs one read and one write per batch. Nothing is acknowledged before the endpoint answered 2xx, so a node that
 //! dies mid-batch only causes repeats (at least once), never losses.
 
 use std::collections::HashMap;
