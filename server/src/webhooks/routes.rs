@@ -107,8 +107,8 @@ async fn managed(state: &AppState, user: &CurrentUser, hook_id: &str) -> Result<
     }
 }
 
-/// Checks who may manage subscriptions of `org_id` (or of its `project`).
-async fn may_manage(
+/// Asks authz whether the caller manages subscriptions of `org_id` (or of its `project`).
+async fn authorize_management(
     state: &AppState,
     user: &CurrentUser,
     org_id: &str,
@@ -196,7 +196,7 @@ async fn create_webhook(
     Path(org_id): Path<String>,
     Json(body): Json<CreateWebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookSecret>)> {
-    may_manage(&state, &user, &org_id, body.project.as_deref()).await?;
+    authorize_management(&state, &user, &org_id, body.project.as_deref()).await?;
     let events = check_events(&body.events)?;
     let filter = check_filter(body.filter)?;
     let description = check_description(body.description.as_deref().unwrap_or_default())?;
@@ -263,7 +263,7 @@ async fn list_webhooks(
     Path(org_id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<Webhook>>> {
-    may_manage(&state, &user, &org_id, query.project.as_deref()).await?;
+    authorize_management(&state, &user, &org_id, query.project.as_deref()).await?;
     let hooks = store::list(&state.db, &org_id, query.project.as_deref()).await?;
     Ok(Json(hooks.into_iter().map(wire).collect()))
 }
