@@ -40,10 +40,6 @@ export function Tokens () {
     <div class='stack'>
       <p>API tokens let programs use Atrium as you, with <code>Authorization: Bearer …</code>. Give an integration only what it needs: limit a token to some areas, one organisation or one project.</p>
       <form class='stack' onSubmit={create} aria-label='New API token'>
-        <div class='row wrap'>
-          <Field label='Token name' name='token-name' value={name} onInput={(e) => setName(e.currentTarget.value)} error={s.fields.name} />
-          <Field label='Expires in days (optional)' name='token-days' type='number' min={1} value={days} onInput={(e) => setDays(e.currentTarget.value)} error={s.fields.expires_in_days} />
-        </div>
         <fieldset class='stack settings-group token-access'>
           <legend>Access</legend>
           <label class='check'><input type='radio' name='token-access' checked={!limited} onChange={() => setLimited(false)} /> Everything I can do</label>
@@ -90,7 +86,11 @@ export function Tokens () {
             </div>
           )}
         </fieldset>
-        <div><button class='btn btn-primary' disabled={s.pending || (limited && !scopes.length)}>Create token</button></div>
+        <div class='row wrap'>
+          <Field label='Token name' name='token-name' value={name} onInput={(e) => setName(e.currentTarget.value)} error={s.fields.name} />
+          <Field label='Expires in days (optional)' name='token-days' type='number' min={1} value={days} onInput={(e) => setDays(e.currentTarget.value)} error={s.fields.expires_in_days} />
+          <button class='btn btn-primary' disabled={s.pending || (limited && !scopes.length)}>Create token</button>
+        </div>
       </form>
       <ErrorBox error={Object.keys(s.fields).length ? null : s.error} />
       {created && <div class='banner banner-info' role='status'><p>Copy the token now; it is not shown again:</p><code class='secret' data-testid='new-token'>{created}</code></div>}
