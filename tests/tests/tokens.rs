@@ -150,6 +150,41 @@ backend_tests! {
         assert_eq!(status(&t.bob.client, Method::GET, &other, None).await.0, StatusCode::OK);
         assert_eq!(status(&tok, Method::GET, &format!("/api/v1/orgs/{}/records/client", t.other_org), None).await.0, StatusCode::NOT_FOUND);
 
+        // Lists of Bob's organisations show the bound token its own only.
+        let (_, orgs) = status(&tok, Method::GET, "/api/v1/orgs", None).await;
+        let ids: Vec<&str> = orgs["items"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [t.org.as_str()], "{orgs}");
+        let (_, me) = status(&tok, Method::GET, "/api/v1/me", None).await;
+        assert_eq!(me["orgs"].as_array().unwrap().len(), 1, "{me}");
+
+        // Search finds only what the scopes read: records, never the channel's messages.
+        let (_, _, finder) = token(&t, json!({"name": "finder", "scopes": ["search:read", "records:read"], "org": t.org})).await;
+        let search = |q: &str| format!("/api/v1/orgs/{}/search?q={q}", t.org);
+        let kinds_found = |hits: &Value| -> Vec<String> {
+            hits["hits"].as_array().unwrap().iter().map(|h| h["kind"].as_str().unwrap().to_owned()).collect()
+        };
+        // Bob's session finds both once the index has caught up.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (_, hello) = status(&t.bob.client, Method::GET, &search("hello"), None).await;
+            let (_, globex) = status(&t.bob.client, Method::GET, &search("globex"), None).await;
+            if kinds_found(&hello).contains(&"message".to_owned()) && kinds_found(&globex).contains(&"record".to_owned()) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the index never showed the message and the record: {hello} {globex}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let (code, hello) = status(&finder, Method::GET, &search("hello"), None).await;
+        assert_eq!(code, StatusCode::OK, "{hello}");
+        assert!(kinds_found(&hello).is_empty(), "no chat hits for a records token: {hello}");
+        let (_, globex) = status(&finder, Method::GET, &search("globex"), None).await;
+        assert_eq!(kinds_found(&globex), ["record"], "{globex}");
+        let (code, body) = status(&finder, Method::GET, &format!("{}&kind=message", search("hello")), None).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("chat:read"), "{body}");
+        let (_, _, search_only) = token(&t, json!({"name": "blind", "scopes": ["search:read"], "org": t.org})).await;
+        assert_eq!(status(&search_only, Method::GET, &search("hello"), None).await.0, StatusCode::FORBIDDEN);
+
         // A full token of Bob's is not narrowed.
         let (_, _, full) = token(&t, json!({"name": "full"})).await;
         assert_eq!(status(&full, Method::GET, &format!("/api/v1/channels/{}/messages", t.channel), None).await.0, StatusCode::OK);
@@ -159,11 +194,13 @@ backend_tests! {
         let (code, listed) = status(&t.owner.client, Method::GET, &tokens_path, None).await;
         assert_eq!(code, StatusCode::OK, "{listed}");
         let items = listed["items"].as_array().unwrap();
-        assert_eq!(items.len(), 1, "only the org's tokens: {listed}");
-        assert_eq!(items[0]["id"], id.as_str());
-        assert_eq!(items[0]["scopes"], json!(["records:read"]));
-        assert_eq!(items[0]["user"]["id"], t.bob.id());
-        assert!(items[0]["last_seen_at"].as_i64().unwrap() > 0);
+        let names: Vec<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["blind", "finder", "ledger sync"], "only the org's tokens, newest first: {listed}");
+        let ledger = &items[2];
+        assert_eq!(ledger["id"], id.as_str());
+        assert_eq!(ledger["scopes"], json!(["records:read"]));
+        assert_eq!(ledger["user"]["id"], t.bob.id());
+        assert!(ledger["last_seen_at"].as_i64().unwrap() > 0);
         assert_eq!(status(&t.bob.client, Method::GET, &tokens_path, None).await.0, StatusCode::FORBIDDEN);
         assert_eq!(status(&t.bob.client, Method::DELETE, &format!("{tokens_path}/{id}"), None).await.0, StatusCode::FORBIDDEN);
 
@@ -172,7 +209,7 @@ backend_tests! {
         assert_eq!(status(&tok, Method::GET, &format!("/api/v1/records/{}", t.client), None).await.0, StatusCode::UNAUTHORIZED);
         assert_eq!(status(&t.owner.client, Method::DELETE, &format!("{tokens_path}/{id}"), None).await.0, StatusCode::NOT_FOUND);
         let (_, listed) = status(&t.owner.client, Method::GET, &tokens_path, None).await;
-        assert_eq!(listed["items"], json!([]));
+        assert!(listed["items"].as_array().unwrap().iter().all(|i| i["id"] != id.as_str()), "{listed}");
     }
 
     async fn a_project_token_reaches_only_its_project(backend) {

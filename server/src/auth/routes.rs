@@ -335,6 +335,7 @@ async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Me>
         .await?
         .ok_or(ApiError::Unauthorized)?;
     let mut orgs = crate::orgs::store::memberships(&state.db, user.id()).await?;
+    orgs.retain(|org| user.grant.sees_org(&org.id));
     for org in &mut orgs {
         (org.roles, org.can) = crate::authz::org_view(&state.db, user.id(), &org.id).await?;
     }

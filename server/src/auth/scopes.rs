@@ -173,6 +173,19 @@ impl TokenGrant {
     pub fn is_full(&self) -> bool {
         self.scopes.is_none() && self.org_id.is_none() && self.project_id.is_none()
     }
+
+    /// Whether the token may see the organisation at all (lists of the user's organisations
+    /// show a bound token its own only).
+    pub fn sees_org(&self, org_id: &str) -> bool {
+        self.org_id.as_deref().is_none_or(|bound| bound == org_id)
+    }
+
+    /// Whether the token may read `area` (a full token may read everything).
+    pub fn reads(&self, area: Area) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|scopes| scopes.allow(area, Access::Read))
+    }
 }
 
 /// What a request needs from a scoped token.

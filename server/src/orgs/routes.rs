@@ -70,6 +70,7 @@ async fn create_org(
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", responses((status = 200, description = "Organisations", body = Page<Org>)))]
 async fn list_orgs(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Page<Org>>> {
     let mut items = store::list_for_user(&state.db, user.id()).await?;
+    items.retain(|org| user.grant.sees_org(&org.id));
     for org in &mut items {
         (org.roles, org.can) = authz::org_view(&state.db, user.id(), &org.id).await?;
     }

@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 
 use super::{QUERY_SECONDS, scope};
 use crate::auth::CurrentUser;
+use crate::auth::scopes::{Area, TokenGrant};
 use crate::error::{ApiError, Result};
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -120,7 +121,8 @@ async fn search(
 ) -> Result<Json<SearchResponse>> {
     // Membership first: a non-member learns nothing, not even that the query was bad.
     let scope = scope::for_user(&state.db, user.id(), &org_id).await?;
-    let request = request(query)?;
+    let mut request = request(query)?;
+    request.kinds = readable_kinds(&user.grant, request.kinds)?;
     let index = state.search.index().ok_or_else(|| {
         ApiError::Unavailable("the search index is being reopened; try again".to_owned())
     })?;
@@ -176,6 +178,47 @@ fn request(query: SearchQuery) -> Result<SearchRequest> {
         cursor: query.cursor.filter(|c| !c.is_empty()),
         now: None,
     })
+}
+
+/// The area of the product each kind of hit belongs to, for scoped tokens.
+fn area_of(kind: Kind) -> Area {
+    match kind {
+        Kind::Doc => Area::Docs,
+        Kind::Message => Area::Chat,
+        Kind::Task => Area::Boards,
+        Kind::Record => Area::Records,
+        Kind::File => Area::Files,
+    }
+}
+
+/// The kinds a search may return: a scoped token (which needs `search:read` to get here) finds
+/// only what its scopes let it read — `search:read` with `records:read` never returns a chat
+/// message. Asking for a kind outside them is a 403 naming the scope; a token that reads none
+/// of the searched areas cannot search.
+fn readable_kinds(grant: &TokenGrant, asked: Vec<Kind>) -> Result<Vec<Kind>> {
+    if grant.scopes.is_none() {
+        return Ok(asked);
+    }
+    if let Some(kind) = asked.iter().find(|kind| !grant.reads(area_of(**kind))) {
+        return Err(ApiError::Forbidden(format!(
+            "this token's scopes do not include {}:read",
+            area_of(*kind).name()
+        )));
+    }
+    if !asked.is_empty() {
+        return Ok(asked);
+    }
+    let readable: Vec<Kind> = Kind::ALL
+        .into_iter()
+        .filter(|kind| grant.reads(area_of(*kind)))
+        .collect();
+    if readable.is_empty() {
+        return Err(ApiError::Forbidden(
+            "this token reads none of the searched areas (docs, chat, boards, records, files)"
+                .into(),
+        ));
+    }
+    Ok(readable)
 }
 
 fn invalid(why: impl Into<String>) -> ApiError {
