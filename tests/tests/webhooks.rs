@@ -475,6 +475,32 @@ backend_tests! {
         assert_eq!(receiver.all().len(), tries);
     }
 
+    async fn a_hook_backing_off_costs_the_server_next_to_no_cpu(backend) {
+        // Retries 10 s apart: the first event backs off for the whole measurement while the
+        // second, due since it was made, waits behind it. Nothing is due, so nothing runs.
+        let o = org(backend, &[ALLOW_PRIVATE, ("ATRIUM_WEBHOOKS_RETRY_BASE_MS", "10000")]).await;
+        let receiver = Receiver::start(Behaviour::Fail).await;
+        let (hook, _) = o.hook(json!({"url": receiver.url, "events": ["task.*"]})).await;
+        o.task("Backing off").await;
+        o.task("Waiting behind it").await;
+        eventually("a failed first attempt with the second event queued", || async {
+            let log = o.deliveries(&hook).await;
+            log.len() == 2 && log.iter().any(|d| d["attempts"].as_i64() >= Some(1))
+        }).await;
+        // Let the sender that failed finish and the dispatcher settle.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let pid = o.server.pid();
+        let cpu_before = atrium_tests::bench::cpu_seconds(pid);
+        let started = std::time::Instant::now();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let share = (atrium_tests::bench::cpu_seconds(pid) - cpu_before) / started.elapsed().as_secs_f64();
+        assert!(share < 0.2, "the server used {:.0}% of a core while its only hook backed off", share * 100.0);
+        // Still one attempt so far, and the second event untouched.
+        assert_eq!(receiver.all().len(), 1);
+        let log = o.deliveries(&hook).await;
+        assert!(log.iter().all(|d| d["state"] == "pending"), "{log:?}");
+    }
+
     async fn private_addresses_are_refused_at_creation_and_at_delivery(backend) {
         let o = org(backend, &[]).await;
         let receiver = Receiver::start(Behaviour::Accept).await;

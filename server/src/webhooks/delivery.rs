@@ -1,6 +1,11 @@
-//! Delivery: each node's dispatcher finds subscriptions with deliveries due and, for each one
-//! whose lease it takes, runs a sender that POSTs its pending deliveries in order over one
-//! keep-alive HTTP client.
+//! Delivery: each node's dispatcher finds subscriptions whose first pending delivery in line is
+//! due and, for each one whose lease it takes, runs a sender that POSTs its pending deliveries
+//! in order over one keep-alive HTTP client.
+//!
+//! The dispatcher does no work for a subscription that has none: one whose head backs off is
+//! not due however many rows wait behind it, one whose lease another node holds is not tried
+//! again for a third of the lease, and only senders with something due are woken (an idle one
+//! ends after a few seconds).
 //!
 //! A sender reads a batch of pending deliveries (oldest first), sends them one after another
 //! and records the successes of a batch in one transaction. The first failure (an answer other
@@ -48,6 +53,8 @@ const HOOK_FRESH: Duration = Duration::from_secs(1);
 const IDLE: Duration = Duration::from_secs(5);
 /// A retry due within this is waited for with the lease held.
 const WAIT_HELD: Duration = Duration::from_secs(2);
+/// How long a subscription whose sender hit a database error (or panicked) waits.
+const ERROR_PAUSE: Duration = Duration::from_secs(1);
 
 /// Deliveries that reached their endpoint.
 pub const DELIVERED_TOTAL: &str = "atrium_webhook_deliveries_total";
@@ -110,31 +117,55 @@ pub fn spawn(
     tokio::spawn(dispatch(shared, wake, stop))
 }
 
+/// Why a sender ended, which tells the dispatcher when to start one for its subscription again.
+enum Ended {
+    /// Caught up, or the next attempt is not due soon: again when a row is due first in line.
+    Done,
+    /// Another node holds the subscription's lease: that node sends.
+    HeldElsewhere,
+    /// A database error: the subscription is tried again after a pause.
+    Failed,
+}
+
 async fn dispatch(shared: Arc<Shared>, wake: Arc<Notify>, stop: CancellationToken) {
-    let mut senders: JoinSet<String> = JoinSet::new();
+    let mut senders: JoinSet<Ended> = JoinSet::new();
     // The senders of this node, each with its wake-up: a sender that caught up waits a while
     // for more instead of ending, so a steady stream costs no lease or start-up per batch.
     let mut running: HashMap<String, Arc<Notify>> = HashMap::new();
+    // Which subscription each sender task serves: a task that panicked says only its id.
+    let mut tasks: HashMap<tokio::task::Id, String> = HashMap::new();
+    // Subscriptions not to start before an instant: their lease is held elsewhere or their
+    // sender failed. Without this a node that cannot send would try again on every pass.
+    let mut not_before: HashMap<String, Instant> = HashMap::new();
     while !stop.is_cancelled() {
-        for more in running.values() {
-            more.notify_one();
-        }
+        let now = Instant::now();
+        not_before.retain(|_, at| *at > now);
         match store::due_hooks(&shared.db, now_ms(), DUE_PER_PASS).await {
             Ok(due) => {
                 for hook_id in due {
-                    if running.contains_key(&hook_id) {
+                    if let Some(more) = running.get(&hook_id) {
+                        // Only a sender with something due is woken: an idle one must be
+                        // able to run out its wait and end.
+                        more.notify_one();
+                        continue;
+                    }
+                    if not_before.contains_key(&hook_id) {
                         continue;
                     }
                     let more = Arc::new(Notify::new());
                     running.insert(hook_id.clone(), Arc::clone(&more));
                     let shared = Arc::clone(&shared);
                     let stop = stop.clone();
-                    senders.spawn(async move {
-                        if let Err(error) = send_hook(&shared, &hook_id, &more, &stop).await {
-                            tracing::warn!(webhook_id = %hook_id, %error, "webhook sender stopped");
-                        }
-                        hook_id
+                    let id = hook_id.clone();
+                    let task = senders.spawn(async move {
+                        send_hook(&shared, &id, &more, &stop)
+                            .await
+                            .unwrap_or_else(|error| {
+                                tracing::warn!(webhook_id = %id, %error, "webhook sender stopped");
+                                Ended::Failed
+                            })
                     });
+                    tasks.insert(task.id(), hook_id);
                 }
             }
             Err(error) => tracing::warn!(%error, "cannot look for due webhook deliveries"),
@@ -143,11 +174,28 @@ async fn dispatch(shared: Arc<Shared>, wake: Arc<Notify>, stop: CancellationToke
             () = stop.cancelled() => break,
             () = wake.notified() => {}
             () = tokio::time::sleep(shared.options.poll_interval) => {}
-            Some(finished) = senders.join_next(), if !senders.is_empty() => {
-                if let Ok(hook_id) = finished {
+            Some(finished) = senders.join_next_with_id(), if !senders.is_empty() => {
+                let (task, ended) = match finished {
+                    Ok((task, ended)) => (task, ended),
+                    Err(error) => {
+                        tracing::error!(%error, "webhook sender panicked");
+                        (error.id(), Ended::Failed)
+                    }
+                };
+                if let Some(hook_id) = tasks.remove(&task) {
                     running.remove(&hook_id);
+                    let pause = match ended {
+                        Ended::Done => None,
+                        // The holder renews it every third of its length while it works.
+                        Ended::HeldElsewhere => Some(shared.options.lease / 3),
+                        Ended::Failed => Some(ERROR_PAUSE),
+                    };
+                    if let Some(pause) = pause {
+                        not_before.insert(hook_id, Instant::now() + pause);
+                    }
                 }
-                // Its subscription may have more due already: look again at once.
+                // Its subscription may have more due already: look again at once (only a
+                // subscription whose first row in line is due starts again).
             }
         }
     }
@@ -160,7 +208,7 @@ async fn send_hook(
     hook_id: &str,
     more: &Notify,
     stop: &CancellationToken,
-) -> Result<(), sqlx::Error> {
+) -> Result<Ended, sqlx::Error> {
     let lease = Lease::new(
         shared.db.clone(),
         hook_lease(hook_id),
@@ -168,7 +216,7 @@ async fn send_hook(
         shared.options.lease,
     );
     if !lease.hold().await? {
-        return Ok(());
+        return Ok(Ended::HeldElsewhere);
     }
     let outcome = send_while_held(shared, hook_id, &lease, more, stop).await;
     lease.release().await?;
@@ -181,16 +229,16 @@ async fn send_while_held(
     lease: &Lease,
     more: &Notify,
     stop: &CancellationToken,
-) -> Result<(), sqlx::Error> {
+) -> Result<Ended, sqlx::Error> {
     let mut renewed = Instant::now();
     let mut cached: Option<(WebhookRow, Instant)> = None;
     loop {
         if stop.is_cancelled() {
-            return Ok(());
+            return Ok(Ended::Done);
         }
         if renewed.elapsed() >= shared.options.lease / 3 {
             if !lease.hold().await? {
-                return Ok(());
+                return Ok(Ended::HeldElsewhere);
             }
             renewed = Instant::now();
         }
@@ -201,23 +249,23 @@ async fn send_while_held(
         {
             match store::find(&shared.db, hook_id).await? {
                 Some(row) if row.active => cached = Some((row, Instant::now())),
-                _ => return Ok(()),
+                _ => return Ok(Ended::Done),
             }
         }
         let Some((hook, _)) = &cached else {
-            return Ok(());
+            return Ok(Ended::Done);
         };
         let batch = store::pending(&shared.db, hook_id, BATCH).await?;
         let Some(head) = batch.first() else {
             // Caught up: wait a while for more (the dispatcher wakes it), then end.
             tokio::select! {
-                () = stop.cancelled() => return Ok(()),
+                () = stop.cancelled() => return Ok(Ended::Done),
                 () = more.notified() => {
                     // Edits made while it waited (a rotated secret) apply from the next batch.
                     cached = None;
                     continue;
                 }
-                () = tokio::time::sleep(IDLE) => return Ok(()),
+                () = tokio::time::sleep(IDLE) => return Ok(Ended::Done),
             }
         };
         let wait = head.next_attempt_at - now_ms();
@@ -225,10 +273,10 @@ async fn send_while_held(
             let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(u64::MAX));
             if wait > WAIT_HELD {
                 // The dispatcher takes it up again when it is due.
-                return Ok(());
+                return Ok(Ended::Done);
             }
             tokio::select! {
-                () = stop.cancelled() => return Ok(()),
+                () = stop.cancelled() => return Ok(Ended::Done),
                 () = tokio::time::sleep(wait) => continue,
             }
         }
@@ -264,12 +312,12 @@ async fn send_while_held(
         metrics::counter!(DELIVERED_TOTAL).increment(delivered.len() as u64);
         store::record_delivered(&shared.db, &delivered).await?;
         if lost {
-            return Ok(());
+            return Ok(Ended::HeldElsewhere);
         }
         if let Some((delivery, attempt)) = failed {
             metrics::counter!(FAILED_TOTAL).increment(1);
             if !record_failure(shared, hook, delivery, &attempt).await? {
-                return Ok(());
+                return Ok(Ended::Done);
             }
         }
     }

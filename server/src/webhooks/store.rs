@@ -418,13 +418,21 @@ pub async fn pending(
     rows.iter().map(delivery).collect()
 }
 
-/// Active subscriptions with a delivery due by `now`, up to `limit`.
+/// Active subscriptions whose first pending delivery in line is due by `now`, up to `limit`.
+///
+/// Only the first row in line counts: the rows behind one that backs off wait for it, so a
+/// later row being due must not make the subscription due (its sender would start, find the
+/// head not due and end, pass after pass). The `in` finds candidates through the due index
+/// (`webhook_deliveries_due`), the head is one probe of the pending index per candidate.
 pub async fn due_hooks(db: &Db, now: i64, limit: i64) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query(
         "select w.id from webhooks w
-         where w.active = 1 and exists (
-             select 1 from webhook_deliveries d
-             where d.webhook_id = w.id and d.state = 'pending' and d.next_attempt_at <= $1)
+         where w.active = 1
+           and w.id in (select d.webhook_id from webhook_deliveries d
+                        where d.state = 'pending' and d.next_attempt_at <= $1)
+           and (select h.next_attempt_at from webhook_deliveries h
+                where h.webhook_id = w.id and h.state = 'pending'
+                order by h.order_key, h.id limit 1) <= $1
          order by w.id limit $2",
     )
     .bind(now)
