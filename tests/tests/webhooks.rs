@@ -501,6 +501,67 @@ backend_tests! {
         assert!(log.iter().all(|d| d["state"] == "pending"), "{log:?}");
     }
 
+    async fn deleting_a_private_conversation_message_is_not_sent(backend) {
+        let o = org(backend, &[ALLOW_PRIVATE]).await;
+        let receiver = Receiver::start(Behaviour::Accept).await;
+        o.hook(json!({"url": receiver.url, "events": ["message.*"]})).await;
+        let public = fixtures::create_channel(&o.ann, &o.project, "general", None).await;
+        let private = fixtures::create_channel(&o.ann, &o.project, "secret", Some(&[o.mo.id()])).await;
+        let (status, dm) = call(&o.ann, Method::POST, &format!("/api/v1/orgs/{}/dms", o.org), Some(json!({"user_ids": [o.mo.id()]}))).await;
+        assert!(status.is_success(), "{dm}");
+        let mut posted = Vec::new();
+        for channel in [public.id.as_str(), private.id.as_str(), dm["id"].as_str().unwrap()] {
+            let message = fixtures::post_message(&o.ann, channel, "Hello", None).await.message.id;
+            let (status, _) = call(&o.ann, Method::DELETE, &format!("/api/v1/messages/{message}"), None).await;
+            assert_eq!(status, StatusCode::NO_CONTENT);
+            posted.push(message);
+        }
+        // Delivered in change order: once the last one arrives, any other would have.
+        let last = fixtures::post_message(&o.ann, &public.id, "Last", None).await.message.id;
+        let got = receiver.wait_accepted(3).await;
+        let seen: Vec<(String, String)> = got.iter().map(|r| {
+            let body = r.json();
+            (body["type"].as_str().unwrap().to_owned(), body["data"]["id"].as_str().unwrap().to_owned())
+        }).collect();
+        assert_eq!(seen, [
+            ("message.created".to_owned(), posted[0].clone()),
+            ("message.deleted".to_owned(), posted[0].clone()),
+            ("message.created".to_owned(), last),
+        ]);
+        assert_eq!(got[1].json()["data"]["project"], o.project.as_str());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.all().len(), 3);
+    }
+
+    async fn an_org_hook_gets_only_what_its_creator_may_read(backend) {
+        let o = org(backend, &[ALLOW_PRIVATE]).await;
+        let receiver = Receiver::start(Behaviour::Accept).await;
+        let everything = Receiver::start(Behaviour::Accept).await;
+        // Here members manage members, so mo may make org-wide hooks; that does not let them
+        // read a private project they are not in.
+        let (status, body) = call(&o.ann, Method::PUT, &format!("/api/v1/orgs/{}/permissions", o.org), Some(json!({"overrides": [
+            {"role": "member", "resource": "org", "action": "manage_members", "scope": "all"}
+        ]}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, created) = call(&o.mo, Method::POST, &format!("/api/v1/orgs/{}/webhooks", o.org), Some(json!({"url": receiver.url, "events": ["task.*"]}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        // The owner's hook sees the private project.
+        o.hook(json!({"url": everything.url, "events": ["task.*"]})).await;
+        let secret = fixtures::create_project(&o.ann, &o.org, "Board room", Visibility::Private).await.id;
+        let (status, board) = call(&o.ann, Method::POST, &format!("/api/v1/projects/{secret}/boards"), Some(json!({"name": "Plans"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{board}");
+        let (status, hidden) = call(&o.ann, Method::POST, &format!("/api/v1/boards/{}/tasks", board["id"].as_str().unwrap()), Some(json!({"title": "Layoffs"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{hidden}");
+        let open = o.task("Open").await;
+        let got = receiver.wait_accepted(1).await;
+        assert_eq!(got[0].json()["data"]["id"], open.as_str());
+        let all = everything.wait_accepted(2).await;
+        let ids: Vec<&str> = all.iter().map(|r| r.body.as_ref()).map(|b| std::str::from_utf8(b).unwrap()).collect();
+        assert!(ids[0].contains(hidden["id"].as_str().unwrap()) && ids[1].contains(&open), "{ids:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.all().len(), 1, "{:?}", receiver.all().iter().map(Received::json).collect::<Vec<_>>());
+    }
+
     async fn private_addresses_are_refused_at_creation_and_at_delivery(backend) {
         let o = org(backend, &[]).await;
         let receiver = Receiver::start(Behaviour::Accept).await;

@@ -6,13 +6,16 @@
 //! `created` when the entity's creation and last change are the same instant, else `updated`.
 //! A record's removal does not say its type, so it is `record.deleted` (selected by
 //! `record.*` and `*`). Private conversations (direct messages, private channels) are never
-//! sent: no subscription speaks for their members.
+//! sent: no subscription speaks for their members. A message's removal does not say where the
+//! message was, so [`Event::of`] makes no event of it; the fan-out looks its channel up and
+//! makes `message.deleted` with [`Event::message_deleted`] only for a message of a project's
+//! public channel — the ones whose creation a subscription could have received.
 
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::feed::{Change, ChangeData, Payload};
+use crate::feed::{Change, ChangeData, ChangeKind, Payload};
 
 /// The event type of test deliveries (`POST /webhooks/{hook}/test`).
 pub const TEST_TYPE: &str = "webhook.test";
@@ -34,6 +37,11 @@ impl Event {
     pub fn of(change: &Change) -> Option<Self> {
         let (event_type, project, mut data) = match &change.data {
             ChangeData::Upsert(payload) => upsert(payload)?,
+            // Not knowing its channel, it might be a private conversation's.
+            ChangeData::Delete {
+                kind: ChangeKind::Message,
+                ..
+            } => return None,
             ChangeData::Delete { kind, removal } => {
                 let mut data = Map::new();
                 if let Some(project) = &removal.project {
@@ -55,6 +63,17 @@ impl Event {
             data: Value::Object(data),
             at: change.created_at,
         })
+    }
+
+    /// `message.deleted` for the removal `change` of a message the fan-out found in a public
+    /// channel of `project`.
+    pub fn message_deleted(change: &Change, project: &str) -> Self {
+        Self {
+            event_type: "message.deleted".to_owned(),
+            project: Some(project.to_owned()),
+            data: json!({"project": project, "id": change.entity_id, "org": change.org_id}),
+            at: change.created_at,
+        }
     }
 
     /// The body sent: `{"type", "timestamp", "data"}`.
@@ -135,7 +154,7 @@ mod tests {
     use super::*;
     use crate::boards::feed::TaskPayload;
     use crate::chat::feed::MessagePayload;
-    use crate::feed::{ChangeKind, Removal};
+    use crate::feed::Removal;
     use crate::records::feed::RecordPayload;
 
     fn change(data: ChangeData) -> Change {
@@ -197,6 +216,12 @@ mod tests {
             Event::of(&message(false, Some("p1"))).unwrap().event_type,
             "message.created"
         );
+        // A removal does not say the message's channel: the fan-out decides.
+        let removal = change(ChangeData::Delete {
+            kind: ChangeKind::Message,
+            removal: Removal::default(),
+        });
+        assert!(Event::of(&removal).is_none());
     }
 
     #[test]

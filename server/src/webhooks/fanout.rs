@@ -1,10 +1,11 @@
 //! Fan-out: the change-feed consumer `webhooks` turns each committed change into one queued
-//! delivery per active subscription that selects it.
+//! delivery per active subscription that selects it and whose creator may read it.
 //!
 //! One node at a time fans out (the `fanout` lease). It reads a batch after its cursor up to
 //! the feed's safe horizon, matches it against the active subscriptions of the batch's
-//! organisations (patterns, the project of a project's subscription, the filter, and only
-//! changes made after the subscription), queues the deliveries in one transaction, and then
+//! organisations (patterns, the project of a project's subscription, the filter, only changes
+//! made after the subscription, and only what its creator may read now: [`super::audience`],
+//! loaded once per batch), queues the deliveries in one transaction, and then
 //! acknowledges the batch. A crash between the two reads the batch again, and the deliveries it
 //! already queued are skipped (unique per subscription and change): each change is queued once.
 
@@ -16,12 +17,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::WebhookOptions;
+use super::audience::Audience;
 use super::event::Event;
 use super::lease::{FANOUT, Lease};
 use super::model::{passes, selects};
 use super::store::{self, NewDelivery, WebhookRow};
 use crate::db::{Db, new_id};
-use crate::feed::{Change, Consumer, FeedError, Start};
+use crate::feed::{Change, ChangeData, ChangeKind, Consumer, FeedError, Start};
 
 /// The consumer's name in the change feed.
 pub const CONSUMER: &str = "webhooks";
@@ -132,7 +134,16 @@ pub async fn fan_out_once(
     let orgs: BTreeSet<&str> = batch.changes.iter().map(|c| c.org_id.as_str()).collect();
     let orgs: Vec<&str> = orgs.into_iter().collect();
     let hooks = store::active_in(db, &orgs).await?;
-    let deliveries = match_batch(&batch.changes, &hooks);
+    let deliveries = if hooks.is_empty() {
+        Vec::new()
+    } else {
+        let events = events(db, &batch.changes).await?;
+        // Loaded once per batch: what each subscription's creator may read now.
+        let audience = Audience::load(db, &hooks, &events).await?;
+        match_batch(&events, &hooks, |hook, change, event| {
+            audience.reads(hook, change, event)
+        })
+    };
     if !deliveries.is_empty() {
         let mut tx = db.begin().await?;
         store::insert_deliveries(&mut tx, &deliveries).await?;
@@ -143,18 +154,61 @@ pub async fn fan_out_once(
     Ok((deliveries.len(), batch.changes.len() == BATCH))
 }
 
-/// The deliveries a batch of changes makes for these subscriptions, in change order.
-pub fn match_batch(changes: &[Change], hooks: &[WebhookRow]) -> Vec<NewDelivery> {
+/// The events of a batch's changes, in change order. A message's removal becomes
+/// `message.deleted` only if the message was in a project's public channel (its tombstone
+/// says which): the deletion of a direct or private-channel message must not reach anyone its
+/// creation could not.
+async fn events<'a>(
+    db: &Db,
+    changes: &'a [Change],
+) -> Result<Vec<(&'a Change, Event)>, sqlx::Error> {
+    let deleted_messages: Vec<&str> = changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.data,
+                ChangeData::Delete {
+                    kind: ChangeKind::Message,
+                    ..
+                }
+            )
+        })
+        .map(|c| c.entity_id.as_str())
+        .collect();
+    let public = if deleted_messages.is_empty() {
+        HashMap::new()
+    } else {
+        store::public_messages(db, &deleted_messages).await?
+    };
+    Ok(changes
+        .iter()
+        .filter_map(|change| {
+            let event = match &change.data {
+                ChangeData::Delete {
+                    kind: ChangeKind::Message,
+                    ..
+                } => Event::message_deleted(change, public.get(&change.entity_id)?),
+                _ => Event::of(change)?,
+            };
+            Some((change, event))
+        })
+        .collect())
+}
+
+/// The deliveries a batch's events make for these subscriptions, in change order; `reads`
+/// says whether a subscription may receive an event (its creator may read its entity).
+pub fn match_batch(
+    events: &[(&Change, Event)],
+    hooks: &[WebhookRow],
+    reads: impl Fn(&WebhookRow, &Change, &Event) -> bool,
+) -> Vec<NewDelivery> {
     let mut by_org: HashMap<&str, Vec<&WebhookRow>> = HashMap::new();
     for hook in hooks {
         by_org.entry(hook.org_id.as_str()).or_default().push(hook);
     }
     let mut deliveries = Vec::new();
-    for change in changes {
+    for (change, event) in events {
         let Some(org_hooks) = by_org.get(change.org_id.as_str()) else {
-            continue;
-        };
-        let Some(event) = Event::of(change) else {
             continue;
         };
         let mut body = None;
@@ -163,6 +217,7 @@ pub fn match_batch(changes: &[Change], hooks: &[WebhookRow]) -> Vec<NewDelivery>
                 || (hook.project_id.is_some() && hook.project_id != event.project)
                 || !selects(&hook.events, &event.event_type)
                 || !passes(hook.filter.as_ref(), &event.data)
+                || !reads(hook, change, event)
             {
                 continue;
             }
@@ -236,7 +291,9 @@ mod tests {
             task(2, "o1", "p2", 300),
             task(3, "o2", "p1", 300),
         ];
-        let queued: Vec<(String, i64)> = match_batch(&changes, &hooks)
+        let events: Vec<(&Change, Event)> =
+            changes.iter().map(|c| (c, Event::of(c).unwrap())).collect();
+        let queued: Vec<(String, i64)> = match_batch(&events, &hooks, |_, _, _| true)
             .into_iter()
             .map(|d| (d.webhook_id, d.order_key))
             .collect();

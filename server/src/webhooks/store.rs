@@ -1,6 +1,8 @@
 //! Every SQL statement of webhooks: subscriptions, the delivery outbox (also the delivery log)
 //! and the leases, portable between SQLite and PostgreSQL.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -194,6 +196,32 @@ pub async fn active_in(db: &Db, org_ids: &[&str]) -> Result<Vec<WebhookRow>, sql
         }
     }
     Ok(hooks)
+}
+
+/// Of these deleted messages, those that were in a project's public channel, with the
+/// project: the ones whose creation a subscription could have received. A removal in the feed
+/// does not say where the message was; its tombstone row and its channel do.
+pub async fn public_messages(
+    db: &Db,
+    message_ids: &[&str],
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let mut public = HashMap::new();
+    for chunk in message_ids.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "select m.id, c.project_id from messages m join channels c on c.id = m.channel_id
+             where m.id in ({}) and c.project_id is not null and c.private = 0
+               and c.kind <> 'dm'",
+            bind_list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(db.pool()).await? {
+            public.insert(row.try_get("id")?, row.try_get("project_id")?);
+        }
+    }
+    Ok(public)
 }
 
 /// Deactivates a subscription the server gave up on; false when it was not active.
