@@ -13,7 +13,7 @@ test('a token limited to reading one org’s records: made in settings, refused 
   await form.getByLabel('Only what I choose').check()
   const create = form.getByRole('button', { name: 'Create token' })
   await expect(create).toBeDisabled() // no area chosen yet
-  await form.getByLabel('Organisation').selectOption(w.org)
+  await form.getByLabel('Limit to organisation').selectOption(w.org)
   await form.getByLabel('Business records').selectOption('read')
   await shot(bob.page, 'limited-token-form')
   await create.click()

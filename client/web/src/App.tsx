@@ -89,7 +89,7 @@ const appRoutes: [string, Screen][] = [
   ['/o/:org/chat/:channel', (p) => <ChannelView org={p.org} channel={p.channel} />],
   ['/o/:org/p/:project', (p) => <Redirect to={`/o/${p.org}/p/${p.project}/docs`} />],
   ['/o/:org/p/:project/docs', (p) => <DocsList org={p.org} project={p.project} />],
-  ['/o/:org/p/:project/docs/:doc', (p) => <Suspense fallback={<Spinner />}><DocPage org={p.org} project={p.project} doc={p.doc} /></Suspense>],
+  ['/o/:org/p/:project/docs/:doc', (p) => <Suspense fallback={<Spinner />}><DocPage key={p.doc} org={p.org} project={p.project} doc={p.doc} /></Suspense>],
   ['/o/:org/p/:project/files', (p) => <FilesPage org={p.org} project={p.project} />],
   ['/o/:org/p/:project/boards', (p) => <Suspense fallback={<Spinner />}><BoardsList org={p.org} project={p.project} /></Suspense>],
   ['/o/:org/p/:project/boards/:board', (p) => <Suspense fallback={<Spinner />}><BoardView key={p.board} org={p.org} project={p.project} board={p.board} /></Suspense>],

@@ -30,12 +30,26 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
   useTitle(meta.data?.title)
   const trashed = !!meta.data?.trashed_at
   // In the trash: look again now and then, so that a restore by anyone resumes live editing.
+  // One look at a time, none while the tab is hidden; a document deleted for good or no longer
+  // readable reloads the page's own answer (which then says so) and ends the looking.
   useEffect(() => {
     if (!trashed) return
-    const timer = setInterval(() => {
-      api.get<Doc>(`/api/v1/docs/${doc}`).then((nd) => { if (!nd.trashed_at) meta.setData(() => nd) }, () => {})
-    }, TRASH_POLL_MS)
-    return () => clearInterval(timer)
+    const aborter = new AbortController()
+    let timer: ReturnType<typeof setTimeout>
+    const look = async () => {
+      if (!document.hidden) {
+        try {
+          const nd = await api.get<Doc>(`/api/v1/docs/${doc}`, { signal: aborter.signal })
+          if (!nd.trashed_at) { meta.setData(() => nd); return }
+        } catch (e) {
+          if (aborter.signal.aborted) return
+          if (e instanceof ApiError && (e.status === 404 || e.status === 403)) { meta.reload(); return }
+        }
+      }
+      timer = setTimeout(look, TRASH_POLL_MS)
+    }
+    timer = setTimeout(look, TRASH_POLL_MS)
+    return () => { aborter.abort(); clearTimeout(timer) }
   }, [trashed, doc])
   const [restoring, setRestoring] = useState(false)
   if (meta.error instanceof ApiError && (meta.error.status === 404 || meta.error.status === 403)) {

@@ -4,6 +4,7 @@ import type { ComponentChildren, PartialInputHTMLAttributes } from 'preact'
 import { ApiError } from '../lib/api'
 import { initials, plural, userColor } from '../lib/text'
 import { toasts } from '../lib/session'
+import { path } from '../lib/router'
 
 /** A spinner that only appears after `delay` ms, so fast answers do not flash. */
 export function Spinner ({ delay = 150, label = 'Loading…' }: { delay?: number, label?: string }) {
@@ -58,23 +59,40 @@ export function Badge ({ count, mention }: { count: number, mention?: boolean })
   return <span class={'badge' + (mention ? ' badge-mention' : '')} aria-label={mention ? plural(count, 'mention', 'mentions') : `${count} unread`}>{count > 99 ? '99+' : count}</span>
 }
 
-/** A modal dialog: Escape and the backdrop close it; focus moves into it and back. */
-export function Modal ({ title, onClose, children, wide }: { title: string, onClose: () => void, children: ComponentChildren, wide?: boolean }) {
+/** The open modals, innermost last: Escape belongs to the innermost one only. */
+const openModals: object[] = []
+
+/**
+ * A modal dialog: Escape and the backdrop close it; focus moves into it and back. Modals may
+ * stack (a confirmation over a history list): Escape closes only the innermost.
+ */
+export function Modal ({ title, onClose, children, wide, describedBy }: { title: string, onClose: () => void, children: ComponentChildren, wide?: boolean, describedBy?: string }) {
   const ref = useRef<HTMLDivElement>(null)
+  // The latest onClose, so a modal kept mounted across renders never calls a stale one.
+  const close = useRef(onClose)
+  close.current = onClose
   useEffect(() => {
+    const self = {}
+    openModals.push(self)
     const before = document.activeElement as HTMLElement | null
     const el = ref.current
     const first = el?.querySelector<HTMLElement>('input, textarea, select, button:not(.modal-close), [tabindex="0"]')
     ;(first ?? el)?.focus()
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') { e.stopPropagation(); onClose() }
+      if (e.key === 'Escape' && openModals[openModals.length - 1] === self) { e.stopPropagation(); close.current() }
     }
     document.addEventListener('keydown', onKey)
-    return () => { document.removeEventListener('keydown', onKey); before?.focus?.() }
+    return () => {
+      document.removeEventListener('keydown', onKey)
+      openModals.splice(openModals.indexOf(self), 1)
+      // The opener may be gone (a row deleted by the dialog's action): focus then stays where
+      // the page puts it rather than on a detached element.
+      if (before?.isConnected) before.focus()
+    }
   }, [])
   return (
     <div class='modal-backdrop' onMouseDown={(e) => { if (e.target === e.currentTarget) onClose() }}>
-      <div class={'modal' + (wide ? ' modal-wide' : '')} role='dialog' aria-modal='true' aria-label={title} ref={ref} tabIndex={-1}>
+      <div class={'modal' + (wide ? ' modal-wide' : '')} role='dialog' aria-modal='true' aria-label={title} aria-describedby={describedBy} ref={ref} tabIndex={-1}>
         <div class='modal-head'>
           <h2>{title}</h2>
           <button type='button' class='btn-icon modal-close' aria-label='Close' onClick={onClose}>×</button>
@@ -108,16 +126,31 @@ interface Question {
   /** Asks for a line of text, with this label. */
   input?: { label: string, initial?: string, placeholder?: string }
   answer: (value: string | null) => void
+  /** Tells questions apart, so each gets a dialog of its own. */
+  id: number
 }
 const question = signal<Question | null>(null)
+let questions = 0
 
-function ask (q: Omit<Question, 'answer'>): Promise<string | null> {
+function ask (q: Omit<Question, 'answer' | 'id'>): Promise<string | null> {
   // One question at a time: an earlier one still open counts as cancelled.
   question.value?.answer(null)
+  const id = ++questions
   return new Promise((resolve) => {
-    question.value = { ...q, answer: (v) => { question.value = null; resolve(v) } }
+    question.value = {
+      ...q,
+      id,
+      answer: (v) => {
+        if (question.value?.id === id) question.value = null
+        resolve(v)
+      }
+    }
   })
 }
+
+// A question belongs to the page that asked it: moving elsewhere cancels it, so its answer
+// never acts on a page (or editor) that is gone.
+path.subscribe(() => { question.value?.answer(null) })
 
 /** Asks to confirm an action in the app's dialog; true when confirmed. */
 export async function confirmDialog (q: { title: string, message?: string, action?: string, danger?: boolean }): Promise<boolean> {
@@ -137,13 +170,16 @@ export function promptDialog (q: { title: string, label: string, initial?: strin
 
 function AskDialog () {
   const q = question.value
-  const [value, setValue] = useState('')
-  useEffect(() => { setValue(q?.input?.initial ?? '') }, [q])
-  if (!q) return null
+  return q ? <QuestionDialog key={q.id} q={q} /> : null
+}
+
+function QuestionDialog ({ q }: { q: Question }) {
+  const [value, setValue] = useState(q.input?.initial ?? '')
+  const describedBy = q.message ? `ask-message-${q.id}` : undefined
   return (
-    <Modal title={q.title} onClose={() => q.answer(null)}>
+    <Modal title={q.title} onClose={() => q.answer(null)} describedBy={describedBy}>
       <form class='stack' onSubmit={(e) => { e.preventDefault(); q.answer(q.input ? value : '') }}>
-        {q.message && <p>{q.message}</p>}
+        {q.message && <p id={describedBy}>{q.message}</p>}
         {q.input && (
           <div class='field'>
             <label for='ask-input'>{q.input.label}</label>

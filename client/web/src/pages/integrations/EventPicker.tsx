@@ -40,7 +40,7 @@ export function EventPicker ({ chosen, onChange, error }: { chosen: string[], on
       {EVENT_GROUPS.map((g) => (
         <fieldset key={g.kind} class='settings-group'>
           <legend>{g.label}</legend>
-          {box(`${g.kind}.*`, `All ${g.label.split(' ')[0].toLowerCase()}`)}
+          {box(`${g.kind}.*`, g.all)}
           {g.events.map((e) => box(e.type, e.label))}
         </fieldset>
       ))}

@@ -26,8 +26,9 @@ export function OrgTokens ({ org }: { org: string }) {
     <section class='stack' aria-labelledby='org-tokens-title'>
       <h2 id='org-tokens-title'>API tokens</h2>
       <p class='muted'>Tokens members made for this organisation (in Settings → API tokens, limited to it). Revoke one that is no longer needed or was shared too widely.</p>
+      {list.error && <ErrorBox error={list.error} retry={list.reload} />}
       {!list.data
-        ? (list.error ? <ErrorBox error={list.error} retry={list.reload} /> : <Spinner />)
+        ? (list.error ? null : <Spinner />)
         : !list.data.items.length
             ? <Empty title='No tokens are limited to this organisation' />
             : (

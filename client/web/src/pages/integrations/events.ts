@@ -3,7 +3,7 @@
 // tidy: `*` stands alone, a group's `kind.*` replaces its single events.
 
 /** One kind of entity the change feed carries, with its events. */
-export interface EventGroup { kind: string, label: string, events: { type: string, label: string }[] }
+export interface EventGroup { kind: string, label: string, all: string, events: { type: string, label: string }[] }
 
 const ops = (kind: string, noun: string) => [
   { type: `${kind}.created`, label: `${noun} created` },
@@ -12,13 +12,14 @@ const ops = (kind: string, noun: string) => [
 ]
 
 export const EVENT_GROUPS: EventGroup[] = [
-  { kind: 'task', label: 'Tasks', events: ops('task', 'Task') },
-  { kind: 'message', label: 'Messages (public channels and discussions)', events: ops('message', 'Message') },
-  { kind: 'doc', label: 'Documents', events: ops('doc', 'Document') },
-  { kind: 'file', label: 'Files', events: ops('file', 'File') },
+  { kind: 'task', label: 'Tasks', all: 'All tasks', events: ops('task', 'Task') },
+  { kind: 'message', label: 'Messages (public channels and discussions)', all: 'All messages', events: ops('message', 'Message') },
+  { kind: 'doc', label: 'Documents', all: 'All documents', events: ops('doc', 'Document') },
+  { kind: 'file', label: 'Files', all: 'All files', events: ops('file', 'File') },
   {
     kind: 'record',
     label: 'Business records',
+    all: 'All business records',
     events: [
       { type: 'record.invoice.*', label: 'Invoices' },
       { type: 'record.client.*', label: 'Clients' },

@@ -48,19 +48,19 @@ export function Tokens () {
             <div class='stack'>
               <div class='row wrap'>
                 <div class='field'>
-                  <label for='token-org'>Organisation</label>
+                  <label for='token-org'>Limit to organisation</label>
                   <select id='token-org' value={org} onChange={(e) => { setOrg(e.currentTarget.value); setProject('') }}>
                     <option value=''>Any of mine</option>
                     {orgs.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
                   </select>
                 </div>
                 <div class={'field' + (s.fields.project ? ' field-invalid' : '')}>
-                  <label for='token-project'>Project</label>
-                  <select id='token-project' value={project} disabled={!org} onChange={(e) => setProject(e.currentTarget.value)}>
+                  <label for='token-project'>Limit to project</label>
+                  <select id='token-project' aria-describedby={s.fields.project ? 'token-project-err' : undefined} value={project} disabled={!org} onChange={(e) => setProject(e.currentTarget.value)}>
                     <option value=''>{org ? 'The whole organisation' : 'Choose an organisation first'}</option>
                     {(projects.data?.items ?? []).map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
                   </select>
-                  {s.fields.project && <small class='field-error' role='alert'>{s.fields.project}</small>}
+                  {s.fields.project && <small id='token-project-err' class='field-error' role='alert'>{s.fields.project}</small>}
                 </div>
               </div>
               <table class='token-scopes'>
@@ -94,9 +94,10 @@ export function Tokens () {
       </form>
       <ErrorBox error={Object.keys(s.fields).length ? null : s.error} />
       {created && <div class='banner banner-info' role='status'><p>Copy the token now; it is not shown again:</p><code class='secret' data-testid='new-token'>{created}</code></div>}
+      {list.error && <ErrorBox error={list.error} retry={list.reload} />}
       {!list.data
-        ? (list.error ? <ErrorBox error={list.error} retry={list.reload} /> : <Spinner />)
-        : !list.data?.items.length
+        ? (list.error ? null : <Spinner />)
+        : !list.data.items.length
             ? <Empty title='No API tokens' />
             : (
               <ul class='list'>
