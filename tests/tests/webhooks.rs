@@ -562,6 +562,55 @@ backend_tests! {
         assert_eq!(receiver.all().len(), 1, "{:?}", receiver.all().iter().map(Received::json).collect::<Vec<_>>());
     }
 
+    async fn events_made_while_the_server_disabled_a_hook_arrive_after_reactivation(backend) {
+        let o = org(backend, &[
+            ALLOW_PRIVATE,
+            ("ATRIUM_WEBHOOKS_RETRY_BASE_MS", "100"),
+            ("ATRIUM_WEBHOOKS_RETRY_HORIZON_SECS", "1"),
+        ]).await;
+        let down = Arc::new(AtomicBool::new(true));
+        let receiver = Receiver::start(Behaviour::DownWhile(Arc::clone(&down))).await;
+        let (hook, secret) = o.hook(json!({"url": receiver.url, "events": ["task.*"]})).await;
+        let mut tasks = vec![o.task("Given up on").await];
+        eventually("the hook disabled", || async { o.get(&hook).await["active"] == false }).await;
+        // Made while it is disabled: they wait for it.
+        for i in 0..3 {
+            tasks.push(o.task(&format!("While disabled {i}")).await);
+        }
+        eventually("the events queued", || async { o.deliveries(&hook).await.len() == 4 }).await;
+        down.store(false, Ordering::SeqCst);
+        let (status, on) = call(&o.ann, Method::PATCH, &format!("/api/v1/webhooks/{hook}"), Some(json!({"active": true}))).await;
+        assert_eq!((status, on["active"].as_bool()), (StatusCode::OK, Some(true)), "{on}");
+        assert!(on["disabled_reason"].is_null(), "{on}");
+        let got = receiver.wait_accepted(4).await;
+        let ids: Vec<String> = got.iter().map(|r| r.json()["data"]["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(ids, tasks);
+        for received in &got {
+            verify(&secret, received);
+        }
+        let mut message_ids: Vec<String> = got.iter().map(Received::id).collect();
+        message_ids.sort();
+        message_ids.dedup();
+        assert_eq!(message_ids.len(), 4);
+        eventually("every delivery recorded", || async {
+            o.deliveries(&hook).await.iter().all(|d| d["state"] == "delivered")
+        }).await;
+
+        // Deactivated by hand: what happens meanwhile is not kept for it.
+        let (status, _) = call(&o.ann, Method::PATCH, &format!("/api/v1/webhooks/{hook}"), Some(json!({"active": false}))).await;
+        assert_eq!(status, StatusCode::OK);
+        o.task("While off").await;
+        // The fan-out passes it (it is queued for nobody) before the hook comes back.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let (status, _) = call(&o.ann, Method::PATCH, &format!("/api/v1/webhooks/{hook}"), Some(json!({"active": true}))).await;
+        assert_eq!(status, StatusCode::OK);
+        let after = o.task("After").await;
+        let got = receiver.wait_accepted(5).await;
+        assert_eq!(got[4].json()["data"]["id"], after.as_str());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.accepted().len(), 5);
+    }
+
     async fn private_addresses_are_refused_at_creation_and_at_delivery(backend) {
         let o = org(backend, &[]).await;
         let receiver = Receiver::start(Behaviour::Accept).await;

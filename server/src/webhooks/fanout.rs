@@ -22,7 +22,7 @@ use super::event::Event;
 use super::lease::{FANOUT, Lease};
 use super::model::{passes, selects};
 use super::store::{self, NewDelivery, WebhookRow};
-use crate::db::{Db, new_id};
+use crate::db::{Db, new_id, now_ms};
 use crate::feed::{Change, ChangeData, ChangeKind, Consumer, FeedError, Start};
 
 /// The consumer's name in the change feed.
@@ -33,6 +33,10 @@ const BATCH: usize = 1000;
 const ALIVE_EVERY: Duration = Duration::from_secs(60);
 /// Wait before trying again after an error.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
+/// How long after the server disabled a subscription its events are still queued for it
+/// (delivered, in order, once its managers reactivate it). Bounded, so an endpoint nobody
+/// fixes does not collect an organisation's events for ever.
+pub const KEPT_WHILE_DISABLED: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Starts the fan-out; commits that append changes wake it through `wake`, and it wakes the
 /// dispatcher (`deliver`) when it queued deliveries.
@@ -133,7 +137,8 @@ pub async fn fan_out_once(
     }
     let orgs: BTreeSet<&str> = batch.changes.iter().map(|c| c.org_id.as_str()).collect();
     let orgs: Vec<&str> = orgs.into_iter().collect();
-    let hooks = store::active_in(db, &orgs).await?;
+    let kept = i64::try_from(KEPT_WHILE_DISABLED.as_millis()).unwrap_or(i64::MAX);
+    let hooks = store::queueing_in(db, &orgs, now_ms().saturating_sub(kept)).await?;
     let deliveries = if hooks.is_empty() {
         Vec::new()
     } else {
@@ -195,6 +200,16 @@ async fn events<'a>(
         .collect())
 }
 
+/// Whether events made at `at` are queued for `hook`: always while it is active; for
+/// [`KEPT_WHILE_DISABLED`] after the server disabled it; never while deactivated by hand.
+fn queues_at(hook: &WebhookRow, at: i64) -> bool {
+    let kept = i64::try_from(KEPT_WHILE_DISABLED.as_millis()).unwrap_or(i64::MAX);
+    hook.active
+        || hook
+            .disabled_at
+            .is_some_and(|disabled| at <= disabled.saturating_add(kept))
+}
+
 /// The deliveries a batch's events make for these subscriptions, in change order; `reads`
 /// says whether a subscription may receive an event (its creator may read its entity).
 pub fn match_batch(
@@ -214,6 +229,7 @@ pub fn match_batch(
         let mut body = None;
         for hook in org_hooks {
             if hook.created_at > change.created_at
+                || !queues_at(hook, change.created_at)
                 || (hook.project_id.is_some() && hook.project_id != event.project)
                 || !selects(&hook.events, &event.event_type)
                 || !passes(hook.filter.as_ref(), &event.data)
@@ -257,6 +273,7 @@ mod tests {
             previous_secret_until: None,
             active: true,
             disabled_reason: None,
+            disabled_at: None,
             created_by: "u1".into(),
             created_at,
             updated_at: created_at,

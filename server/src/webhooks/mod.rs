@@ -26,7 +26,9 @@
 //!    recording a batch's successes in one transaction. A failure blocks the subscription's
 //!    later rows until it succeeds: retries back off exponentially from the first attempt for
 //!    the retry horizon (24 h), after which the subscription is disabled and its managers are
-//!    told in the app and by e-mail ([`notify`]).
+//!    told in the app and by e-mail ([`notify`]). Its events keep being queued for 7 days
+//!    after; reactivating it queues the delivery it gave up on again, so everything goes out
+//!    in order. A subscription its managers deactivate gets no events while inactive.
 //!
 //! No job-queue row per delivery: the hot path is one outbox insert per delivery (batched per
 //! feed batch) and one update per delivery (batched per send batch); the job queue's claim and

@@ -2,10 +2,12 @@
 //! failed, the subscription is disabled, and its managers (the organisation's owners and
 //! admins, and a project's managers for a project's subscription) get a notification in the
 //! app and an e-mail — all in one transaction, so a subscription is disabled exactly when they
-//! are told.
+//! are told. Its events keep being queued for [`KEPT_WHILE_DISABLED`] after; reactivating it
+//! (`PATCH /webhooks/{hook}`) queues the given-up delivery again, first in line.
 
 use atrium_client::wire::{Notification, NotificationKind};
 
+use super::fanout::KEPT_WHILE_DISABLED;
 use super::store::{self, WebhookRow};
 use crate::db::{new_id, now_ms};
 use crate::mail::{self, OutgoingMail};
@@ -86,9 +88,12 @@ fn disabled_mail(
         "Hello {name},\n\n\
          Atrium could not deliver events to the webhook at {url} for the whole retry period, \
          so it has been disabled. The last error was: {error}\n\n\
-         Events keep waiting for it: once the endpoint works again, activate the webhook in \
-         Settings → Integrations and they are delivered in order.\n\n{link}\n\n— Atrium\n",
+         Events keep waiting for it for {days} days: once the endpoint works again, activate \
+         the webhook in Settings → Integrations and they are delivered in order, starting with \
+         the one that failed. Events after those {days} days are not kept for it.\n\n\
+         {link}\n\n— Atrium\n",
         url = hook.url,
+        days = KEPT_WHILE_DISABLED.as_secs() / (24 * 3600),
     );
     // A URL may be longer than a subject line may be.
     let subject: String = format!("Webhook disabled: {}", hook.url)

@@ -216,6 +216,7 @@ async fn create_webhook(
         previous_secret_until: None,
         active: body.active.unwrap_or(true),
         disabled_reason: None,
+        disabled_at: None,
         created_by: user.id().to_owned(),
         created_at: now,
         updated_at: now,
@@ -282,7 +283,10 @@ async fn get_webhook(
 }
 
 /// Change a subscription: URL, events, filter, description, active. Reactivating one the
-/// server disabled delivers what waited meanwhile, in order.
+/// server disabled delivers what waited meanwhile, in order: the delivery it gave up on, then
+/// the events of up to 7 days after it was disabled (later ones are not kept). A subscription
+/// deactivated here gets no events while inactive: reactivating it delivers only what happens
+/// from then on (and what was still pending when it was deactivated).
 #[utoipa::path(patch, path = "/api/v1/webhooks/{hook}", tag = "integrations", params(("hook" = String, Path)), request_body = UpdateWebhookRequest, responses(
     (status = 200, description = "The subscription as changed", body = Webhook),
     (status = 403, description = "Not one of its managers", body = ErrorBody),
@@ -309,16 +313,23 @@ async fn update_webhook(
     if let Some(url) = &body.url {
         hook.url = check_url(&state, url).await?;
     }
+    // Whether this reactivates a subscription the server disabled: what it gave up on goes
+    // out again, first.
+    let resumes = body.active == Some(true) && !before.active && before.disabled_reason.is_some();
     if let Some(active) = body.active {
         hook.active = active;
-        if active {
-            hook.disabled_reason = None;
-        }
+        // Activated, or deactivated by hand (which stops the queueing of a hook the server
+        // disabled), it is no longer the server's doing.
+        hook.disabled_reason = None;
+        hook.disabled_at = None;
     }
     hook.updated_at = now_ms();
     let mut work = state.writes.begin().await?;
     if !store::update(work.tx(), &hook).await? {
         return Err(ApiError::NotFound("webhook"));
+    }
+    if resumes {
+        store::requeue_given_up(work.tx(), &hook.org_id, &hook.id, hook.updated_at).await?;
     }
     let event = Event::new("webhook.updated", Some(user.id()))
         .org(&hook.org_id)

@@ -25,14 +25,17 @@ pub struct WebhookRow {
     pub previous_secret_until: Option<i64>,
     pub active: bool,
     pub disabled_reason: Option<String>,
+    /// When the server disabled it: its events are still queued for
+    /// [`super::fanout::KEPT_WHILE_DISABLED`] after this.
+    pub disabled_at: Option<i64>,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const HOOK_COLUMNS: &str = "id, org_id, project_id, url, events, filter, description, secret, \
-     previous_secret, previous_secret_until, active, disabled_reason, created_by, created_at, \
-     updated_at";
+     previous_secret, previous_secret_until, active, disabled_reason, disabled_at, created_by, \
+     created_at, updated_at";
 
 fn hook(row: &AnyRow) -> Result<WebhookRow, sqlx::Error> {
     let events: String = row.try_get("events")?;
@@ -55,6 +58,7 @@ fn hook(row: &AnyRow) -> Result<WebhookRow, sqlx::Error> {
         previous_secret_until: row.try_get("previous_secret_until")?,
         active: row.try_get::<i64, _>("active")? != 0,
         disabled_reason: row.try_get("disabled_reason")?,
+        disabled_at: row.try_get("disabled_at")?,
         created_by: row.try_get("created_by")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -70,9 +74,9 @@ fn json(value: &impl serde::Serialize) -> String {
 pub async fn insert(tx: &mut Tx, h: &WebhookRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into webhooks (id, org_id, project_id, url, events, filter, description, secret,
-             previous_secret, previous_secret_until, active, disabled_reason, created_by,
-             created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             previous_secret, previous_secret_until, active, disabled_reason, disabled_at,
+             created_by, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&h.id)
     .bind(&h.org_id)
@@ -86,6 +90,7 @@ pub async fn insert(tx: &mut Tx, h: &WebhookRow) -> Result<(), sqlx::Error> {
     .bind(h.previous_secret_until)
     .bind(i64::from(h.active))
     .bind(h.disabled_reason.as_deref())
+    .bind(h.disabled_at)
     .bind(&h.created_by)
     .bind(h.created_at)
     .bind(h.updated_at)
@@ -99,7 +104,7 @@ pub async fn update(tx: &mut Tx, h: &WebhookRow) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update webhooks set url = $3, events = $4, filter = $5, description = $6, secret = $7,
              previous_secret = $8, previous_secret_until = $9, active = $10,
-             disabled_reason = $11, updated_at = $12
+             disabled_reason = $11, disabled_at = $12, updated_at = $13
          where org_id = $1 and id = $2",
     )
     .bind(&h.org_id)
@@ -113,6 +118,7 @@ pub async fn update(tx: &mut Tx, h: &WebhookRow) -> Result<bool, sqlx::Error> {
     .bind(h.previous_secret_until)
     .bind(i64::from(h.active))
     .bind(h.disabled_reason.as_deref())
+    .bind(h.disabled_at)
     .bind(h.updated_at)
     .execute(&mut **tx)
     .await?;
@@ -179,18 +185,27 @@ pub async fn delete(tx: &mut Tx, org_id: &str, id: &str) -> Result<bool, sqlx::E
     Ok(done.rows_affected() == 1)
 }
 
-/// The active subscriptions of these organisations (the fan-out's view of a batch).
-pub async fn active_in(db: &Db, org_ids: &[&str]) -> Result<Vec<WebhookRow>, sqlx::Error> {
+/// The subscriptions of these organisations that events are queued for (the fan-out's view
+/// of a batch): the active ones, and those the server disabled at `disabled_since` or later
+/// (their events wait for reactivation; one deactivated by hand gets none).
+pub async fn queueing_in(
+    db: &Db,
+    org_ids: &[&str],
+    disabled_since: i64,
+) -> Result<Vec<WebhookRow>, sqlx::Error> {
     let mut hooks = Vec::new();
     for chunk in org_ids.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = format!(
-            "select {HOOK_COLUMNS} from webhooks where active = 1 and org_id in ({})",
-            bind_list(chunk.len())
+            "select {HOOK_COLUMNS} from webhooks
+             where org_id in ({}) and (active = 1 or disabled_at >= ${})",
+            bind_list(chunk.len()),
+            chunk.len() + 1
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for org in chunk {
             query = query.bind(*org);
         }
+        query = query.bind(disabled_since);
         for row in query.fetch_all(db.pool()).await? {
             hooks.push(hook(&row)?);
         }
@@ -233,7 +248,7 @@ pub async fn disable(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update webhooks set active = 0, disabled_reason = $3, updated_at = $4
+        "update webhooks set active = 0, disabled_reason = $3, disabled_at = $4, updated_at = $4
          where org_id = $1 and id = $2 and active = 1",
     )
     .bind(org_id)
@@ -425,6 +440,27 @@ pub async fn requeue(
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Queues again the deliveries the server gave up on when it disabled the subscription, from
+/// `now` with a fresh retry horizon: reactivating it delivers them first, in their place.
+pub async fn requeue_given_up(
+    tx: &mut Tx,
+    org_id: &str,
+    webhook_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update webhook_deliveries set state = 'pending', next_attempt_at = $3,
+             first_attempt_at = null
+         where org_id = $1 and webhook_id = $2 and state = 'failed'",
+    )
+    .bind(org_id)
+    .bind(webhook_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The next pending deliveries of a subscription, in delivery order.

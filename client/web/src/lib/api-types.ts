@@ -2176,7 +2176,10 @@ export interface paths {
         head?: never;
         /**
          * Change a subscription: URL, events, filter, description, active. Reactivating one the
-         *     server disabled delivers what waited meanwhile, in order.
+         *     server disabled delivers what waited meanwhile, in order: the delivery it gave up on, then
+         *     the events of up to 7 days after it was disabled (later ones are not kept). A subscription
+         *     deactivated here gets no events while inactive: reactivating it delivers only what happens
+         *     from then on (and what was still pending when it was deactivated).
          */
         patch: operations["update_webhook"];
         trace?: never;
