@@ -678,6 +678,7 @@ backend_tests! {
         eventually("a failed attempt", || async { !receiver.all().is_empty() }).await;
         o.server.kill().await;
         down.store(false, Ordering::SeqCst);
+        // Leases are held per process: the new one takes them up once the dead one's expire.
         o.server.restart().await;
         let o = {
             // The users' clients point at the old port: log in again.

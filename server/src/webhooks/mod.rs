@@ -96,7 +96,10 @@ impl WebhookOptions {
             timeout: Duration::from_secs(5),
             backoff: delivery::backoff(Duration::from_millis(config.webhooks_retry_base_ms)),
             retry_horizon: Duration::from_secs(config.webhooks_retry_horizon_secs),
-            lease: Duration::from_secs(30),
+            // Short, because a restarted node waits for its previous life's leases to expire
+            // (they are held per process); renewed every third, so an attempt (at most the
+            // 5 s timeout) between two renewals stays well inside it.
+            lease: Duration::from_secs(10),
             poll_interval: Duration::from_millis(500),
         }
     }
@@ -114,7 +117,7 @@ impl Webhooks {
         self.deliver.notify_one();
     }
 
-    /// Starts the fan-out and the dispatcher of this node (`node`: its lease-owner name); both
+    /// Starts the fan-out and the dispatcher of this node (`node`: its persistent id); both
     /// stop with `stop`.
     pub fn start(
         &self,
@@ -125,6 +128,11 @@ impl Webhooks {
         public_url: String,
         stop: &CancellationToken,
     ) -> Vec<tokio::task::JoinHandle<()>> {
+        // Leases are held per process start, not per node: a lease's owner renews it as its
+        // own, so a node restarted while its previous process still held a lease (a restart
+        // that overlaps, or a lease not yet expired after a crash) would otherwise take over
+        // that process's subscription at once and run a second sender beside it, out of order.
+        let node = format!("{node}/{}", crate::db::new_id());
         let feed_wake = Arc::new(Notify::new());
         wakers.register(Arc::clone(&feed_wake));
         let fanout = fanout::spawn(

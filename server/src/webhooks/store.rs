@@ -370,6 +370,32 @@ fn delivery(row: &AnyRow) -> Result<DeliveryRow, sqlx::Error> {
     })
 }
 
+/// A value bound to a statement.
+enum Arg<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// The deliveries `clauses` (`where …`, `order by …`, `limit …`) select, with `args` bound to
+/// its `$1…` in order: every read of whole deliveries goes through here, so the columns and
+/// their decoding are in one place.
+async fn select_deliveries(
+    db: &Db,
+    clauses: &str,
+    args: &[Arg<'_>],
+) -> Result<Vec<DeliveryRow>, sqlx::Error> {
+    let sql = format!("select {DELIVERY_COLUMNS} from webhook_deliveries {clauses}");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for arg in args {
+        query = match arg {
+            Arg::Text(text) => query.bind(*text),
+            Arg::Int(int) => query.bind(*int),
+        };
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    rows.iter().map(delivery).collect()
+}
+
 /// A page of a subscription's delivery log, newest first.
 pub async fn list_deliveries(
     db: &Db,
@@ -381,19 +407,17 @@ pub async fn list_deliveries(
         Some(cursor) => cursor.id.clone(),
         None => "~".to_owned(),
     };
-    let sql = format!(
-        "select {DELIVERY_COLUMNS} from webhook_deliveries
-         where org_id = $1 and webhook_id = $2 and id < $3
-         order by id desc limit $4"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(org_id)
-        .bind(webhook_id)
-        .bind(before)
-        .bind(page.fetch_limit())
-        .fetch_all(db.pool())
-        .await?;
-    let rows = rows.iter().map(delivery).collect::<Result<Vec<_>, _>>()?;
+    let rows = select_deliveries(
+        db,
+        "where org_id = $1 and webhook_id = $2 and id < $3 order by id desc limit $4",
+        &[
+            Arg::Text(org_id),
+            Arg::Text(webhook_id),
+            Arg::Text(&before),
+            Arg::Int(page.fetch_limit()),
+        ],
+    )
+    .await?;
     Ok(Page::from_rows(rows, page, |row| {
         Cursor::new(CursorKey::Int(row.created_at), row.id.clone())
     }))
@@ -406,17 +430,13 @@ pub async fn find_delivery(
     webhook_id: &str,
     id: &str,
 ) -> Result<Option<DeliveryRow>, sqlx::Error> {
-    let sql = format!(
-        "select {DELIVERY_COLUMNS} from webhook_deliveries
-         where org_id = $1 and webhook_id = $2 and id = $3"
-    );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(org_id)
-        .bind(webhook_id)
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    row.as_ref().map(delivery).transpose()
+    let rows = select_deliveries(
+        db,
+        "where org_id = $1 and webhook_id = $2 and id = $3",
+        &[Arg::Text(org_id), Arg::Text(webhook_id), Arg::Text(id)],
+    )
+    .await?;
+    Ok(rows.into_iter().next())
 }
 
 /// Queues a delivery again (redelivery by hand): pending from now, with a fresh retry horizon.
@@ -469,17 +489,12 @@ pub async fn pending(
     webhook_id: &str,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, sqlx::Error> {
-    let sql = format!(
-        "select {DELIVERY_COLUMNS} from webhook_deliveries
-         where webhook_id = $1 and state = 'pending'
-         order by order_key, id limit $2"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(webhook_id)
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter().map(delivery).collect()
+    select_deliveries(
+        db,
+        "where webhook_id = $1 and state = 'pending' order by order_key, id limit $2",
+        &[Arg::Text(webhook_id), Arg::Int(limit)],
+    )
+    .await
 }
 
 /// Active subscriptions whose first pending delivery in line is due by `now`, up to `limit`.
