@@ -137,6 +137,7 @@ impl Server {
                 std::time::Duration::from_secs(config.timesheets_pass_secs),
                 crate::timesheets::reminders::pass_now,
             ))
+            .register(crate::webhooks::retention::handler(writes.clone()))
             .register(crate::boards::due::DueSoonHandler::new(
                 writes.clone(),
                 std::time::Duration::from_secs(config.tasks_due_scan_secs),

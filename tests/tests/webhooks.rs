@@ -611,6 +611,57 @@ backend_tests! {
         assert_eq!(receiver.accepted().len(), 5);
     }
 
+    async fn delivered_rows_leave_the_log_after_thirty_days(backend) {
+        let o = org(backend, &[ALLOW_PRIVATE, ("ATRIUM_JOBS_POLL_INTERVAL_MS", "50")]).await;
+        let receiver = Receiver::start(Behaviour::Accept).await;
+        let (hook, _) = o.hook(json!({"url": receiver.url, "events": ["task.*"]})).await;
+        o.task("Recent").await;
+        receiver.wait_accepted(1).await;
+        eventually("the delivery recorded", || async {
+            o.deliveries(&hook).await.first().is_some_and(|d| d["state"] == "delivered")
+        }).await;
+        // Rows of long ago: one delivered 31 days ago, one given up on as long ago.
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(o.server.database_url()).await.unwrap();
+        let now = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap();
+        let day = 24 * 3600 * 1000_i64;
+        let at = now - 31 * day;
+        let old_id = |n: u32| format!("msg_{:08x}-{:04x}-7000-8000-{n:012}", at >> 16, at & 0xffff);
+        for (id, state) in [(old_id(1), "delivered"), (old_id(2), "failed")] {
+            sqlx::query("insert into webhook_deliveries (id, webhook_id, org_id, order_key, change_seq,
+                    event_type, body, state, attempts, next_attempt_at, first_attempt_at,
+                    last_attempt_at, delivered_at, created_at)
+                 values ($1, $2, $3, 0, null, 'task.created', '{}', $4, 1, $5, $5, $5, $6, $5)")
+                .bind(&id)
+                .bind(&hook)
+                .bind(&o.org)
+                .bind(state)
+                .bind(at)
+                .bind((state == "delivered").then_some(at))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        assert_eq!(o.deliveries(&hook).await.len(), 3);
+        // The hourly job's next run, made due now (its first ran at start).
+        eventually("the retention job chained", || async {
+            sqlx::query("select 1 from jobs where kind = 'webhooks.retention' and state = 'queued' and run_at > $1")
+                .bind(now + 600_000)
+                .fetch_optional(&pool)
+                .await
+                .unwrap()
+                .is_some()
+        }).await;
+        sqlx::query("update jobs set run_at = 0 where kind = 'webhooks.retention' and state = 'queued'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        eventually("the old delivered row deleted", || async { o.deliveries(&hook).await.len() == 2 }).await;
+        let ids: Vec<String> = o.deliveries(&hook).await.iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect();
+        assert!(ids.contains(&old_id(2)) && !ids.contains(&old_id(1)), "{ids:?}");
+    }
+
     async fn private_addresses_are_refused_at_creation_and_at_delivery(backend) {
         let o = org(backend, &[]).await;
         let receiver = Receiver::start(Behaviour::Accept).await;

@@ -48,6 +48,7 @@
 //! - [`delivery`] — the dispatcher and the per-subscription senders.
 //! - [`notify`] — disabling an endpoint that failed for the whole horizon, and telling its
 //!   managers.
+//! - [`retention`] — deleting delivered rows of the log after 30 days (a recurring job).
 //! - [`routes`] — `/api/v1/orgs/{org}/webhooks`, `/api/v1/webhooks/{hook}…`.
 
 pub mod address;
@@ -58,6 +59,7 @@ pub mod fanout;
 pub mod lease;
 pub mod model;
 pub mod notify;
+pub mod retention;
 pub mod routes;
 pub mod signature;
 pub mod store;
@@ -151,6 +153,17 @@ impl Webhooks {
             Arc::clone(&self.deliver),
             stop.clone(),
         );
-        vec![fanout, dispatcher]
+        // The retention job's first run; it queues its next itself (one chain across nodes).
+        let first_retention = {
+            let writes = writes.clone();
+            tokio::spawn(async move {
+                if let Err(error) =
+                    crate::jobs::recurring::ensure_scheduled(&writes, retention::KIND).await
+                {
+                    tracing::warn!(%error, "cannot queue the webhook log's retention");
+                }
+            })
+        };
+        vec![fanout, dispatcher, first_retention]
     }
 }

@@ -597,6 +597,43 @@ pub async fn give_up(tx: &mut Tx, id: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Every subscription's id (retention goes through them one at a time).
+pub async fn hook_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query("select id from webhooks order by id")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}
+
+/// Deletes up to `limit` of a subscription's deliveries delivered before `cutoff`; how many.
+///
+/// Delivery ids are `msg_` and a UUIDv7, whose first 48 bits are the creation's milliseconds
+/// in hex: a row delivered before `cutoff` was created before it, so its id sorts below the
+/// cutoff's prefix, and the log index (`webhook_id, id`) gives the range without a scan of
+/// the subscription's other rows.
+pub async fn delete_delivered_before(
+    db: &Db,
+    webhook_id: &str,
+    cutoff: i64,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    let at = u64::try_from(cutoff).unwrap_or(0);
+    let below = format!("msg_{:08x}-{:04x}", at >> 16, at & 0xffff);
+    let done = sqlx::query(
+        "delete from webhook_deliveries where id in (
+             select id from webhook_deliveries
+             where webhook_id = $1 and id < $2 and state = 'delivered' and delivered_at < $3
+             limit $4)",
+    )
+    .bind(webhook_id)
+    .bind(below)
+    .bind(cutoff)
+    .bind(limit)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Takes the lease `name` for `owner` until `until` if it is free, expired or already
 /// `owner`'s (then it is renewed); whether `owner` holds it now.
 pub async fn take_lease(
