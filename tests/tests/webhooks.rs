@@ -5,7 +5,10 @@
 //! endpoint and its admins are told in the app and by e-mail; secret rotation signs with both
 //! secrets during the overlap; test events and redelivery; who may manage hooks; private
 //! addresses refused at creation and at delivery (a name that resolves to loopback); redirects
-//! not followed; pending deliveries surviving a crash.
+//! not followed; pending deliveries surviving a crash; a hook backing off costing next to no
+//! CPU; no deleted private messages and nothing its creator may not read (private projects,
+//! record types) sent to a hook; events made while the server had a hook disabled delivered
+//! after reactivation; delivered rows leaving the log after 30 days.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -543,7 +546,7 @@ backend_tests! {
             {"role": "member", "resource": "org", "action": "manage_members", "scope": "all"}
         ]}))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let (status, created) = call(&o.mo, Method::POST, &format!("/api/v1/orgs/{}/webhooks", o.org), Some(json!({"url": receiver.url, "events": ["task.*"]}))).await;
+        let (status, created) = call(&o.mo, Method::POST, &format!("/api/v1/orgs/{}/webhooks", o.org), Some(json!({"url": receiver.url, "events": ["task.*", "record.*"]}))).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         // The owner's hook sees the private project.
         o.hook(json!({"url": everything.url, "events": ["task.*"]})).await;
@@ -552,14 +555,29 @@ backend_tests! {
         assert_eq!(status, StatusCode::CREATED, "{board}");
         let (status, hidden) = call(&o.ann, Method::POST, &format!("/api/v1/boards/{}/tasks", board["id"].as_str().unwrap()), Some(json!({"title": "Layoffs"}))).await;
         assert_eq!(status, StatusCode::CREATED, "{hidden}");
+        // Claims: members read only their own.
+        let (status, kind) = call(&o.ann, Method::POST, &format!("/api/v1/orgs/{}/record-types", o.org), Some(json!({
+            "slug": "claim",
+            "name": "Claim",
+            "fields": [{"name": "subject", "type": "text"}],
+            "permissions": [
+                {"role": "member", "action": "read", "scope": "own"},
+                {"role": "member", "action": "write", "scope": "own"}
+            ]
+        }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}");
+        fixtures::create_record(&o.ann, &o.org, "claim", json!({"subject": "Bonus"})).await;
+        let mine = fixtures::create_record(&o.mo, &o.org, "claim", json!({"subject": "Taxi"})).await;
         let open = o.task("Open").await;
-        let got = receiver.wait_accepted(1).await;
-        assert_eq!(got[0].json()["data"]["id"], open.as_str());
+        let got = receiver.wait_accepted(2).await;
+        assert_eq!(got[0].json()["type"], "record.claim.created");
+        assert_eq!(got[0].json()["data"]["id"], mine["id"]);
+        assert_eq!(got[1].json()["data"]["id"], open.as_str());
         let all = everything.wait_accepted(2).await;
         let ids: Vec<&str> = all.iter().map(|r| r.body.as_ref()).map(|b| std::str::from_utf8(b).unwrap()).collect();
         assert!(ids[0].contains(hidden["id"].as_str().unwrap()) && ids[1].contains(&open), "{ids:?}");
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(receiver.all().len(), 1, "{:?}", receiver.all().iter().map(Received::json).collect::<Vec<_>>());
+        assert_eq!(receiver.all().len(), 2, "{:?}", receiver.all().iter().map(Received::json).collect::<Vec<_>>());
     }
 
     async fn events_made_while_the_server_disabled_a_hook_arrive_after_reactivation(backend) {
