@@ -45,7 +45,9 @@ pub struct UpdateWebhookRequest {
     pub filter: Option<Option<BTreeMap<String, serde_json::Value>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Reactivating a hook the server disabled delivers what waited meanwhile.
+    /// Reactivating a hook the server disabled delivers what waited meanwhile (events of up to 7
+    /// days after it was disabled, first the one it gave up on); a hook deactivated by hand gets
+    /// nothing while inactive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }

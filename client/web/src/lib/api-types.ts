@@ -5005,7 +5005,11 @@ export interface components {
         };
         /** @description `PATCH /webhooks/{hook}`: the fields to change. `filter: null` removes the filter. */
         UpdateWebhookRequest: {
-            /** @description Reactivating a hook the server disabled delivers what waited meanwhile. */
+            /**
+             * @description Reactivating a hook the server disabled delivers what waited meanwhile (events of up to 7
+             *     days after it was disabled, first the one it gave up on); a hook deactivated by hand gets
+             *     nothing while inactive.
+             */
             active?: boolean | null;
             description?: string | null;
             events?: string[] | null;
