@@ -646,6 +646,7 @@ pub struct VersionName {
     pub name: String,
 }
 
+pub mod automation;
 pub mod boards;
 pub mod chat;
 pub mod crm;
@@ -655,6 +656,7 @@ pub mod record_transitions;
 pub mod records;
 pub mod timesheets;
 pub mod webhooks;
+pub use automation::*;
 pub use boards::*;
 pub use chat::*;
 pub use crm::*;
