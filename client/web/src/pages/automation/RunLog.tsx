@@ -1,0 +1,117 @@
+import { useEffect, useState } from 'preact/hooks'
+import { toastError } from '../../lib/session'
+import { formatTime } from '../../lib/text'
+import { Empty, ErrorBox, Spinner, useAsync } from '../../ui/common'
+import { OutcomeBadge } from './bits'
+import { listRuns, type AutomationRule, type RuleRun } from './api'
+
+/** How often an open run log looks for new runs while the page is visible. */
+const REFRESH_MS = 5000
+
+/** Where a run's entity is shown in the app, from the event that triggered it. */
+export function entityHref (org: string, trigger: string, entity: string): string | null {
+  const parts = trigger.split('.')
+  if (parts[0] === 'task' || trigger === 'due') return `/o/${org}/tasks/${entity}`
+  if (parts[0] === 'record' && parts.length === 3) return `/o/${org}/records/${parts[1]}/${entity}`
+  return null
+}
+
+/**
+ * A rule's run log, newest first: outcome, trigger, entity, depth, what each action did and the
+ * error; older runs by the cursor. While open it looks again every few seconds (the rules run
+ * from the change feed, moments after the change), one request at a time and not while the tab
+ * is hidden.
+ */
+export function RunLog ({ org, rule }: { org: string, rule: AutomationRule }) {
+  const [older, setOlder] = useState<RuleRun[]>([])
+  const [next, setNext] = useState<string | null>(null)
+  const first = useAsync(async (signal) => {
+    const page = await listRuns(rule.id, undefined, signal)
+    setOlder([])
+    setNext(page.next ?? null)
+    return page.items
+  }, [rule.id])
+
+  // The quiet look again: replaces the first page only when it answers, errors stay unshown
+  // (the Refresh button shows them).
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>
+    const ctrl = new AbortController()
+    const again = () => {
+      timer = setTimeout(async () => {
+        if (!document.hidden) {
+          try {
+            const page = await listRuns(rule.id, undefined, ctrl.signal)
+            if (ctrl.signal.aborted) return
+            first.setData((items) => merge(page.items, items ?? []))
+          } catch {}
+        }
+        if (!ctrl.signal.aborted) again()
+      }, REFRESH_MS)
+    }
+    again()
+    return () => { ctrl.abort(); clearTimeout(timer) }
+  }, [rule.id])
+
+  async function more () {
+    if (!next) return
+    try {
+      const page = await listRuns(rule.id, next)
+      setOlder((o) => [...o, ...page.items])
+      setNext(page.next ?? null)
+    } catch (e) { toastError(e) }
+  }
+  const items = [...(first.data ?? []), ...older]
+  return (
+    <section class='stack' aria-label={`Run log of ${rule.name}`}>
+      <div class='row'>
+        <h3 class='grow'>Runs</h3>
+        <button type='button' class='btn btn-small' onClick={() => first.reload()}>Refresh</button>
+      </div>
+      {!first.data
+        ? (first.error ? <ErrorBox error={first.error} retry={first.reload} /> : <Spinner />)
+        : !items.length
+            ? <Empty title='No runs yet'>A run is logged each time the trigger fires.</Empty>
+            : (
+              <ul class='list' data-testid='runs'>
+                {items.map((r) => {
+                  const href = r.entity_id ? entityHref(org, r.trigger, r.entity_id) : null
+                  return (
+                    <li key={r.id} class='list-row' data-testid='run' data-outcome={r.outcome}>
+                      <div class='grow stack automation-tight'>
+                        <div class='row wrap'>
+                          <OutcomeBadge outcome={r.outcome} />
+                          <strong>{r.trigger}</strong>
+                          {r.entity_id && (href ? <a href={href}>{r.entity_id}</a> : <code>{r.entity_id}</code>)}
+                          <span class='muted small'>
+                            {formatTime(r.created_at)}
+                            {r.depth > 0 ? ` · depth ${r.depth} (triggered by another rule)` : ''}
+                          </span>
+                        </div>
+                        {r.actions.length > 0 && (
+                          <ul class='automation-actions' aria-label='Actions'>
+                            {r.actions.map((a, i) => (
+                              <li key={i}>
+                                {a.summary}
+                                {a.error && <span class='field-error'> — {a.error}</span>}
+                              </li>
+                            ))}
+                          </ul>
+                        )}
+                        {r.error && <span class='small field-error' data-testid='run-error'>{r.error}</span>}
+                      </div>
+                    </li>
+                  )
+                })}
+              </ul>
+              )}
+      {next && <button type='button' class='btn' onClick={more}>Load older</button>}
+    </section>
+  )
+}
+
+/** The newest page over what was shown: new runs first, known ones updated in place. */
+export function merge (fresh: RuleRun[], shown: RuleRun[]): RuleRun[] {
+  const ids = new Set(fresh.map((r) => r.id))
+  return [...fresh, ...shown.filter((r) => !ids.has(r.id) && r.created_at < (fresh[fresh.length - 1]?.created_at ?? Infinity))]
+}
