@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { api } from '../../lib/api'
 import { members, projects } from '../../lib/session'
 import type { BusinessRole, Page, RecordType } from '../../lib/types'
@@ -39,6 +39,14 @@ export function RuleForm ({ org, rule, orgWide, templates, recordTypes, onClose,
   const s = useSubmit()
   const set = (patch: Partial<RuleDraft>) => setDraft((d) => ({ ...d, ...patch }))
   const errors = fieldErrors({ ...s.fields, ...localError })
+  const form = useRef<HTMLFormElement>(null)
+  // A refused save: the first input in error gets the focus (and is scrolled to), since the
+  // editor is taller than its dialog and the error may be out of sight.
+  useEffect(() => {
+    if (!Object.keys(s.fields).length && !Object.keys(localError).length) return
+    const el = form.current?.querySelector<HTMLElement>('[aria-invalid="true"], .field-invalid input, .field-invalid select, .field-invalid textarea, .error-box')
+    if (el) { if (!el.hasAttribute('tabindex') && el.classList.contains('error-box')) el.tabIndex = -1; el.focus() }
+  }, [s.fields, localError])
 
   const types = recordTypes.filter((t) => !t.archived)
   const needsBoards = draft.actions.some((a) => a.type === 'move_task' || a.type === 'create_task')
@@ -96,7 +104,7 @@ export function RuleForm ({ org, rule, orgWide, templates, recordTypes, onClose,
   const manageable = orgWide ? projects.value : projects.value.filter((p) => p.can?.manage)
   return (
     <Modal title={rule ? 'Edit rule' : 'New rule'} onClose={onClose} wide>
-      <form class='stack automation-form' onSubmit={save} noValidate>
+      <form class='stack' onSubmit={save} noValidate ref={form}>
         <Field label='Name' name='rule-name' required value={draft.name} placeholder='Announce finished tasks' onInput={(e) => set({ name: e.currentTarget.value })} error={errors.at('name')} />
         {!rule && (
           <Choice label='Scope' id='rule-project' value={draft.project} onChange={(project) => set({ project })} error={errors.at('project')} hint='A project’s rule sees only that project’s events.'>

@@ -37,7 +37,7 @@ export function TriggerPicker ({ draft, onChange, recordTypes, error }: {
     <fieldset class={'settings-group' + (whole ? ' field-invalid' : '')} aria-describedby={whole ? 'trigger-err' : undefined}>
       <legend>Trigger</legend>
       <div class='row wrap' role='radiogroup' aria-label='Starts'>
-        {mode('event', 'When something happens')}
+        {mode('event', 'On an event')}
         {mode('schedule', 'On a schedule')}
         {mode('due', 'Before a task is due')}
       </div>

@@ -1,0 +1,138 @@
+import { createRequire } from 'node:module'
+import type { Page } from '@playwright/test'
+import { test, expect } from './fixtures'
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/** WCAG 2 A/AA violations axe-core finds on the page as it is now (as a11y.spec.ts checks). */
+async function violations (page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE })
+  return await page.evaluate(async () => {
+    const r = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
+    return r.violations.map((v: any) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')).join(', ')}`)
+  })
+}
+
+test('an admin automates in Settings → Automation: an e-mail template with its preview, a rule made in the editor (a bad cron refused at its field), its dry run, and its run log when a task is moved to Done', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { mo: 'editor' } })
+  const token = w.owner.token
+  const board = (await server.call('POST', `/api/v1/projects/${w.project}/boards`, { token, json: { name: 'Sprint', columns: [{ name: 'To do' }, { name: 'Done', category: 'done' }] } }, 201)).json
+  const done = board.columns.find((c: any) => c.name === 'Done').id as string
+  const task = (await server.call('POST', `/api/v1/boards/${board.id}/tasks`, { token, json: { title: 'Fix login' } }, 201)).json
+  const general = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token, json: { name: 'general' } }, 201)).json
+
+  // axe is injected as an inline script, which the server's CSP (rightly) forbids.
+  const { page } = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
+  await page.getByRole('link', { name: 'Automation' }).click()
+  await expect(page.getByRole('heading', { name: 'Automation', level: 1 })).toBeVisible()
+  await expect(page.getByText('No rules yet')).toBeVisible()
+  await expect(page.getByText('No e-mail templates yet')).toBeVisible()
+
+  // An e-mail template: created, then previewed by the server over a sample value.
+  await page.getByRole('button', { name: 'New template' }).click()
+  let dialog = page.getByRole('dialog', { name: 'New e-mail template' })
+  await dialog.getByLabel('Name').fill('task-done')
+  await dialog.getByLabel('Subject').fill('Done: {{title}}')
+  await dialog.getByLabel('Body').fill('The task {{title}} is finished.')
+  await dialog.getByRole('button', { name: 'Create template' }).click()
+  dialog = page.getByRole('dialog', { name: 'E-mail template task-done' })
+  await dialog.getByLabel('title', { exact: true }).fill('Fix login')
+  await expect(dialog.getByTestId('preview-subject')).toHaveText('Done: Fix login')
+  await expect(dialog.getByTestId('preview-body')).toHaveText('The task Fix login is finished.')
+  await dialog.getByRole('button', { name: 'Close', exact: true }).first().click()
+  await expect(dialog).toHaveCount(0)
+  await expect(page.getByTestId('template')).toContainText('task-done')
+  const templates = (await server.call('GET', `/api/v1/orgs/${w.org}/email-templates`, { token })).json.items
+  expect(templates.map((t: any) => [t.name, t.subject])).toEqual([['task-done', 'Done: {{title}}']])
+
+  // The rule editor: a schedule is read in words; a bad one is the server's 422 at its field,
+  // and nothing is made.
+  await page.getByRole('button', { name: 'New rule' }).click()
+  dialog = page.getByRole('dialog', { name: 'New rule' })
+  await dialog.getByLabel('Name', { exact: true }).fill('Announce finished tasks')
+  await dialog.getByLabel('On a schedule').check()
+  const cron = dialog.getByLabel(/^Schedule/)
+  await cron.fill('0 9 * * MON')
+  await expect(dialog.locator('#f-trigger-schedule-hint')).toHaveText('Every Monday at 09:00')
+  await cron.fill('every monday')
+  await dialog.getByRole('button', { name: 'Create rule' }).click()
+  await expect(dialog.locator('#f-trigger-schedule-err')).toBeVisible()
+  await expect(cron).toBeFocused()
+  await expect(cron).toHaveAttribute('aria-invalid', 'true')
+  expect((await server.call('GET', `/api/v1/orgs/${w.org}/automations`, { token })).json.items).toEqual([])
+
+  // When a task is updated and its category changed to done → post to #general.
+  await dialog.getByLabel('On an event').check()
+  await dialog.getByLabel('When', { exact: true }).selectOption('task')
+  await dialog.getByLabel('Happens').selectOption('updated')
+  await expect(dialog.getByTestId('trigger-words')).toContainText('When a task is updated')
+  await dialog.getByRole('button', { name: 'Add condition' }).click()
+  const condition = dialog.getByTestId('condition')
+  await condition.getByLabel('Field', { exact: true }).fill('category')
+  await condition.getByLabel('Comparison').selectOption('changed_to')
+  await condition.getByLabel('Value').fill('done')
+  const action = dialog.getByTestId('action')
+  await expect(action.getByLabel('Action 1', { exact: true })).toHaveValue('post_message')
+  await action.getByLabel('Channel').selectOption(general.id)
+  await action.getByLabel('Message').fill('Done: {{title}}')
+  await page.waitForLoadState('networkidle')
+  expect(await violations(page), 'the rule editor').toEqual([])
+  await shot(page, 'rule-editor')
+  await dialog.getByRole('button', { name: 'Create rule' }).click()
+  await expect(dialog).toHaveCount(0)
+  const row = page.getByTestId('rule')
+  await expect(row).toContainText('Announce finished tasks')
+  await expect(row.getByTestId('rule-trigger')).toContainText('When a task is updated · 1 condition · 1 action · whole organisation')
+  await expect(row.getByRole('switch', { name: 'Announce finished tasks: Active' })).toBeChecked()
+  const rules = (await server.call('GET', `/api/v1/orgs/${w.org}/automations`, { token })).json.items
+  expect(rules.length).toBe(1)
+  expect(rules[0]).toMatchObject({
+    name: 'Announce finished tasks',
+    trigger: { event: 'task.updated' },
+    conditions: [{ field: 'category', op: 'changed_to', value: 'done' }],
+    actions: [{ type: 'post_message', channel: general.id, text: 'Done: {{title}}' }],
+    active: true
+  })
+
+  // The dry run replays the latest events (the task's creation among them) and changes nothing.
+  await row.getByRole('button', { name: 'Dry run' }).click()
+  dialog = page.getByRole('dialog', { name: 'Dry run: Announce finished tasks' })
+  await dialog.getByRole('button', { name: 'Run' }).click()
+  const result = dialog.getByTestId('dry-run-result')
+  await expect(result.getByRole('status')).toContainText('Nothing was changed')
+  await expect(result.getByTestId('dry-run-event').filter({ hasText: 'task.created' }).first()).toContainText('No match')
+  await shot(page, 'dry-run')
+  await dialog.getByRole('button', { name: 'Close', exact: true }).last().click()
+  await expect(dialog).toHaveCount(0)
+
+  // The run log: empty, then the run of the task moved to Done shows by itself (the rule runs
+  // from the change feed; the open log looks again), with what it did.
+  await row.getByRole('button', { name: 'Runs' }).click()
+  await expect(row.getByText('No runs yet')).toBeVisible()
+  await server.call('POST', `/api/v1/tasks/${task.id}/move`, { token, json: { column: done } })
+  const run = row.getByTestId('run')
+  await expect(run).toHaveCount(1, { timeout: 20_000 })
+  await expect(run).toContainText('task.updated')
+  await expect(run.getByTestId('run-outcome')).toHaveText('Done', { timeout: 20_000 })
+  await expect(run).toContainText('Done: Fix login')
+  const posted = (await server.call('GET', `/api/v1/channels/${general.id}/messages`, { token })).json.items
+  expect(posted.map((m: any) => m.text)).toContain('Done: Fix login')
+  await page.waitForLoadState('networkidle')
+  expect(await violations(page), 'the rules with a run log').toEqual([])
+  await shot(page, 'run-log')
+
+  // Paused from the list.
+  await row.getByRole('switch', { name: 'Announce finished tasks: Active' }).uncheck()
+  await expect.poll(async () => (await server.call('GET', `/api/v1/automations/${rules[0].id}`, { token })).json.active).toBe(false)
+
+  // A project editor is neither an org admin nor a project manager: no Automation link.
+  const mo = await newUserPage(w.users.mo, `/o/${w.org}`)
+  await expect(mo.page.getByRole('link', { name: 'Projects' })).toBeVisible()
+  await expect(mo.page.getByRole('link', { name: 'Automation' })).toHaveCount(0)
+
+  // The template is deleted after confirming.
+  await page.getByRole('button', { name: 'Delete template task-done' }).click()
+  await page.getByRole('dialog', { name: 'Delete this e-mail template?' }).getByRole('button', { name: 'Delete template' }).click()
+  await expect(page.getByText('No e-mail templates yet')).toBeVisible()
+  expect((await server.call('GET', `/api/v1/orgs/${w.org}/email-templates`, { token })).json.items).toEqual([])
+})
