@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import { orgCan, projects, toast, toastError } from '../../lib/session'
+import { orgCan, projects, projectsLoading, toast, toastError } from '../../lib/session'
 import { typesApi } from '../records/api'
 import { Empty, ErrorBox, Spinner, confirmDialog, useAsync, useTitle } from '../../ui/common'
 import { DryRun } from './DryRun'
@@ -20,7 +20,9 @@ export function Automation ({ org }: { org: string }) {
   const orgWide = !!orgCan(org)?.manage
   const managesProject = projects.value.some((p) => p.can?.manage)
   const rules = useAsync((signal) => listRules(org, signal).then((r) => r.items), [org])
-  const templates = useAsync((signal) => orgWide ? listTemplates(org, signal).then((r) => r.items) : Promise.resolve([]), [org, orgWide])
+  // Project managers pick templates in their rules' e-mail actions where the server lets them
+  // read the list; only owners and admins see the templates section.
+  const templates = useAsync((signal) => listTemplates(org, signal).then((r) => r.items, (e) => { if (orgWide) throw e; return [] }), [org, orgWide])
   const types = useAsync((signal) => typesApi.list(org, signal).then((r) => r.items).catch(() => []), [org])
   const [editing, setEditing] = useState<AutomationRule | 'new' | null>(null)
   const [trying, setTrying] = useState<AutomationRule | null>(null)
@@ -42,7 +44,7 @@ export function Automation ({ org }: { org: string }) {
     try { await deleteRule(r.id); toast('Rule deleted', 'success'); rules.reload() } catch (e) { toastError(e) }
   }
 
-  if (orgCan(org) && !orgWide && !managesProject) {
+  if (orgCan(org) && !orgWide && !managesProject && !projectsLoading.value) {
     return <section class='page'><h1>Automation</h1><Empty title='Only the organisation’s owners and admins, and project managers, set up automation' /></section>
   }
   return (

@@ -106,6 +106,7 @@ export function RuleForm ({ org, rule, orgWide, templates, recordTypes, onClose,
     <Modal title={rule ? 'Edit rule' : 'New rule'} onClose={onClose} wide>
       <form class='stack' onSubmit={save} noValidate ref={form}>
         <Field label='Name' name='rule-name' required value={draft.name} placeholder='Announce finished tasks' onInput={(e) => set({ name: e.currentTarget.value })} error={errors.at('name')} />
+        {rule && <p class='muted small'>{rule.project ? `Project ${projects.value.find((p) => p.id === rule.project)?.name ?? rule.project}: only its events.` : 'The whole organisation.'}</p>}
         {!rule && (
           <Choice label='Scope' id='rule-project' value={draft.project} onChange={(project) => set({ project })} error={errors.at('project')} hint='A project’s rule sees only that project’s events.'>
             {orgWide && <option value=''>The whole organisation</option>}

@@ -3,18 +3,11 @@ import { toastError } from '../../lib/session'
 import { formatTime } from '../../lib/text'
 import { Empty, ErrorBox, Spinner, useAsync } from '../../ui/common'
 import { OutcomeBadge } from './bits'
+import { entityHref, merge } from './runs'
 import { listRuns, type AutomationRule, type RuleRun } from './api'
 
 /** How often an open run log looks for new runs while the page is visible. */
 const REFRESH_MS = 5000
-
-/** Where a run's entity is shown in the app, from the event that triggered it. */
-export function entityHref (org: string, trigger: string, entity: string): string | null {
-  const parts = trigger.split('.')
-  if (parts[0] === 'task' || trigger === 'due') return `/o/${org}/tasks/${entity}`
-  if (parts[0] === 'record' && parts.length === 3) return `/o/${org}/records/${parts[1]}/${entity}`
-  return null
-}
 
 /**
  * A rule's run log, newest first: outcome, trigger, entity, depth, what each action did and the
@@ -108,10 +101,4 @@ export function RunLog ({ org, rule }: { org: string, rule: AutomationRule }) {
       {next && <button type='button' class='btn' onClick={more}>Load older</button>}
     </section>
   )
-}
-
-/** The newest page over what was shown: new runs first, known ones updated in place. */
-export function merge (fresh: RuleRun[], shown: RuleRun[]): RuleRun[] {
-  const ids = new Set(fresh.map((r) => r.id))
-  return [...fresh, ...shown.filter((r) => !ids.has(r.id) && r.created_at < (fresh[fresh.length - 1]?.created_at ?? Infinity))]
 }

@@ -31,10 +31,15 @@ export function TriggerPicker ({ draft, onChange, recordTypes, error }: {
     set({ kind, op: ops.includes(draft.op) ? draft.op : ops[0] })
   }
   const cronWords = draft.mode === 'schedule' ? describeCron(draft.schedule) : null
+  // An error the server gives the trigger as a whole belongs to the schedule or the days when
+  // that is what the trigger is.
   const whole = error('trigger')
+  const scheduleError = error('trigger.schedule', 'schedule') ?? (draft.mode === 'schedule' ? whole : undefined)
+  const daysError = error('trigger.due_within_days', 'due_within_days') ?? (draft.mode === 'due' ? whole : undefined)
+  const wholeShown = whole && whole !== scheduleError && whole !== daysError ? whole : undefined
   const kindKnown = ['task', 'message', 'record:*'].includes(draft.kind) || recordTypes.some((t) => `record:${t.slug}` === draft.kind)
   return (
-    <fieldset class={'settings-group' + (whole ? ' field-invalid' : '')} aria-describedby={whole ? 'trigger-err' : undefined}>
+    <fieldset class={'settings-group' + (wholeShown ? ' field-invalid' : '')} aria-describedby={wholeShown ? 'trigger-err' : undefined}>
       <legend>Trigger</legend>
       <div class='row wrap' role='radiogroup' aria-label='Starts'>
         {mode('event', 'On an event')}
@@ -49,9 +54,11 @@ export function TriggerPicker ({ draft, onChange, recordTypes, error }: {
               <option value='message'>a message in a public channel</option>
               <option value='record:*'>any business record</option>
               {!kindKnown && <option value={draft.kind}>{draft.kind.replace('record:', 'record type ')}</option>}
-              <optgroup label='Business records'>
-                {recordTypes.map((t) => <option key={t.slug} value={`record:${t.slug}`}>{t.name.toLowerCase()}</option>)}
-              </optgroup>
+              {recordTypes.length > 0 && (
+                <optgroup label='Business records'>
+                  {recordTypes.map((t) => <option key={t.slug} value={`record:${t.slug}`}>{t.name.toLowerCase()}</option>)}
+                </optgroup>
+              )}
             </Choice>
             <Choice label='Happens' id='trigger-op' value={draft.op} onChange={(op) => set({ op })}>
               {operationsOf(draft.kind).map((op) => <option key={op} value={op}>{OP_WORDS[op]}</option>)}
@@ -64,7 +71,7 @@ export function TriggerPicker ({ draft, onChange, recordTypes, error }: {
         <Field
           label='Schedule (cron: minute hour day-of-month month weekday)' name='trigger-schedule' value={draft.schedule} placeholder='0 9 * * MON'
           onInput={(e) => set({ schedule: e.currentTarget.value })}
-          error={error('trigger.schedule', 'schedule')}
+          error={scheduleError}
           hint={cronWords ?? 'A schedule this page cannot put in words; the server checks it when you save.'}
         />
       )}
@@ -72,7 +79,7 @@ export function TriggerPicker ({ draft, onChange, recordTypes, error }: {
         <Field
           label='Days before the due date' name='trigger-days' type='number' min={0} step={1} value={draft.days}
           onInput={(e) => set({ days: e.currentTarget.value })}
-          error={error('trigger.due_within_days', 'due_within_days')}
+          error={daysError}
           hint='Once per task and due date, for tasks due within this many days (0: on the day).'
         />
       )}
@@ -82,7 +89,7 @@ export function TriggerPicker ({ draft, onChange, recordTypes, error }: {
           {zones.map((z) => <option key={z} value={z}>{z}</option>)}
         </Choice>
       )}
-      {whole && <small id='trigger-err' class='field-error' role='alert'>{whole}</small>}
+      {wholeShown && <small id='trigger-err' class='field-error' role='alert'>{wholeShown}</small>}
     </fieldset>
   )
 }
