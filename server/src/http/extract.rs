@@ -22,10 +22,45 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_request(request, state)
+            .await
+            .map_err(json_rejection)?;
+        // Every JSON body of the API is an object. serde would also build a struct from an
+        // array of its fields in order (`[null, null]` read as a PATCH of nothing), which no
+        // client means: refuse it.
+        if !value.is_object() {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                "the body must be a JSON object",
+            ));
         }
+        integral_numbers(&mut value);
+        serde_path_to_error::deserialize(value).map(Self).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("the body does not have the expected shape: {e}"),
+            )
+        })
+    }
+}
+
+/// JSON has one number type: `3.0` is the integer 3 as much as `3` is (JSON Schema counts both
+/// as `integer`), but serde refuses a float for an integer field. Whole numbers written with a
+/// fraction become integers before the body is read; others stay floats.
+fn integral_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9_007_199_254_740_992.0
+            {
+                // Below 2^53 a float's integer value is exact, and fits i64.
+                *n = serde_json::Number::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
