@@ -91,11 +91,15 @@ pub struct User {
 /// `POST /api/v1/auth/signup`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SignupRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 10)]
     pub password: String,
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
     /// The @mention handle; derived from the e-mail address when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^\s*@*[A-Za-z0-9][A-Za-z0-9_.-]{1,31}\s*$")]
     pub handle: Option<String>,
 }
 
@@ -218,9 +222,11 @@ pub struct Me {
 /// `POST /api/v1/me/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateTokenRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Days until the token expires; absent: until revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
     /// What the token may reach, as `{area}:{read|write}` (areas `docs, chat, boards, records,
     /// files, search, admin`; write implies read); absent: everything its user may do.
@@ -332,6 +338,7 @@ pub struct PasswordResetConfirm {
 /// `POST /api/v1/orgs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateOrgRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
 }
 
@@ -500,8 +507,10 @@ pub struct PutPermissionsRequest {
 /// `POST /api/v1/orgs/{org}/projects`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateProjectRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Default `open`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -512,6 +521,7 @@ pub struct CreateProjectRequest {
     /// The key of its tasks (`ENG` in `ENG-42`): 2 to 10 of A–Z and 0–9, starting with a letter,
     /// unique in the organisation. Default: derived from the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[A-Z][A-Z0-9]{1,9}$")]
     pub key: Option<String>,
 }
 
@@ -519,8 +529,10 @@ pub struct CreateProjectRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateProjectRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
@@ -643,6 +655,7 @@ pub struct DocVersion {
 /// `POST /api/v1/docs/{doc}/versions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VersionName {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
 }
 

@@ -67,7 +67,8 @@ pub fn document() -> Document {
 /// repeats.
 ///
 /// Then the answers every route can give whatever its handler says — a malformed parameter or
-/// body (400), a body too large (413) or of another content type (415), a refused or missing
+/// body (400), a body too large (413), of another content type (415) or with invalid values
+/// (422: every handler checks its fields the same way), a refused or missing
 /// credential (401/403: a scoped token meets 403 on any route outside its scopes), the rate
 /// limit (429) — are added where the annotation did not list them, with the bearer scheme on
 /// every route that takes a credential, so the document describes what a client will meet.
@@ -112,6 +113,11 @@ const COMMON_RESPONSES: &[(&str, &str, &str)] = &[
         "415",
         "UnsupportedMediaType",
         "The body is not of the content type this route takes",
+    ),
+    (
+        "422",
+        "UnprocessableEntity",
+        "A well-formed body with invalid values: `fields` names each and says why",
     ),
     (
         "429",

@@ -74,6 +74,7 @@ pub struct TaskFilter {
     pub milestone: Option<String>,
     /// Due on or before this date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub due_before: Option<String>,
     /// Words in the key or title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,16 +86,19 @@ pub struct TaskFilter {
 /// `category` (default `todo`) if the project has none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NewColumn {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<StatusCategory>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Int64, minimum = 0, maximum = 4294967295.0)]
     pub wip_limit: Option<u32>,
 }
 
 /// `POST /api/v1/projects/{project}/boards`. Without columns: Backlog, To do, In progress, Done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateBoardRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<NewColumn>>,
@@ -109,6 +113,7 @@ pub struct CreateBoardRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateBoardRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<TaskFilter>,
@@ -128,6 +133,7 @@ pub struct UpdateBoardRequest {
 pub struct ColumnUpdate {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
     /// Absent: unchanged; `null`: no limit.
     #[serde(
@@ -135,6 +141,7 @@ pub struct ColumnUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(format = Int64, minimum = 0, maximum = 4294967295.0)]
     pub wip_limit: Option<Option<u32>>,
 }
 
@@ -287,6 +294,7 @@ pub struct Task {
 /// `POST /api/v1/boards/{board}/tasks`. Without a column: the board's first column.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateTaskRequest {
+    #[schema(min_length = 1, max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
@@ -300,6 +308,7 @@ pub struct CreateTaskRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub due: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<i64>,
@@ -321,6 +330,7 @@ pub struct CreateTaskRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateTaskRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -335,6 +345,7 @@ pub struct UpdateTaskRequest {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub due: Option<Option<String>>,
     #[serde(
         default,
@@ -404,6 +415,7 @@ pub enum BulkOp {
 /// answers 422 with `errors` per task and changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BulkTaskRequest {
+    #[schema(min_items = 1, max_items = 100)]
     pub tasks: Vec<String>,
     pub op: BulkOp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -433,19 +445,20 @@ pub struct TaskChange {
     pub actor: Option<String>,
     pub at: i64,
     pub field: String,
-    #[schema(value_type = Object)]
     pub before: serde_json::Value,
-    #[schema(value_type = Object)]
     pub after: serde_json::Value,
 }
 
 /// `POST /api/v1/projects/{project}/milestones`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateMilestoneRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub due: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -454,6 +467,7 @@ pub struct CreateMilestoneRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateMilestoneRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
     /// Absent: unchanged; `null`: no due date.
     #[serde(
@@ -461,8 +475,10 @@ pub struct UpdateMilestoneRequest {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "present"
     )]
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub due: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<bool>,
@@ -510,9 +526,12 @@ pub struct StatusCount {
 /// `POST /api/v1/tasks/{task}/time`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateTimeEntryRequest {
+    #[schema(minimum = 1, maximum = 1440)]
     pub minutes: i64,
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billable: Option<bool>,
@@ -537,10 +556,13 @@ pub struct TimeEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateTimeEntryRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 1440)]
     pub minutes: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billable: Option<bool>,
@@ -637,6 +659,7 @@ pub enum ViewLayout {
 /// `POST /api/v1/projects/{project}/views` and `PATCH /api/v1/views/{view}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SaveViewRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
     pub layout: ViewLayout,
     #[serde(default)]

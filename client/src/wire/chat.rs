@@ -62,10 +62,12 @@ pub struct Channel {
 /// `POST /api/v1/projects/{project}/channels`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateChannelRequest {
+    #[schema(min_length = 1, max_length = 80, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: String,
     #[serde(default)]
     pub private: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 250)]
     pub topic: Option<String>,
     /// Private channels: the first members besides the creator.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -76,8 +78,10 @@ pub struct CreateChannelRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateChannelRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 80, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 250)]
     pub topic: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
@@ -150,6 +154,7 @@ pub struct Message {
 /// `POST /api/v1/channels/{channel}/messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PostMessageRequest {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub text: String,
     /// Reply in the thread of this root message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,6 +186,7 @@ pub struct PostedMessage {
 /// `PATCH /api/v1/messages/{msg}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EditMessageRequest {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub text: String,
 }
 
@@ -348,6 +354,7 @@ pub struct ChatSettings {
     /// Org roles allowed to mention @channel, @all and @here.
     pub mention_all_roles: Vec<OrgRole>,
     /// Mentioning @channel/@all answers a warning above this many members.
+    #[schema(minimum = 1, maximum = 1000000)]
     pub mention_all_warn_above: i64,
 }
 
@@ -355,9 +362,11 @@ pub struct ChatSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateProfileRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
     /// A new @mention handle (unique).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^\s*@*[A-Za-z0-9][A-Za-z0-9_.-]{1,31}\s*$")]
     pub handle: Option<String>,
 }
 

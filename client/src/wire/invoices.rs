@@ -39,12 +39,14 @@ pub struct InvoiceSettings {
     pub payment_details: Vec<PaymentDetail>,
     /// `#rrggbb`.
     #[serde(default = "default_accent")]
+    #[schema(pattern = r"^\s*#[0-9a-fA-F]{6}\s*$")]
     pub accent_color: String,
     /// One line at the foot of every page.
     #[serde(default)]
     pub footer_text: String,
     /// `a4` or `letter`.
     #[serde(default = "default_paper")]
+    #[schema(pattern = r"^\s*([aA]4|[lL][eE][tT][tT][eE][rR])\s*$")]
     pub paper: String,
     /// Days after the due date on which an unpaid invoice's client is reminded (each once);
     /// empty: no reminders.
@@ -96,13 +98,17 @@ pub struct PaymentDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NewPayment {
     /// Minor units of the invoice's currency; at most the amount due.
+    #[schema(minimum = 1)]
     pub amount: i64,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date: String,
     /// `bank_transfer` (default), `card`, `cash`, `cheque`, `direct_debit`, `other`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^(bank_transfer|card|cash|cheque|direct_debit|other)$")]
     pub method: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub reference: Option<String>,
 }
 

@@ -81,15 +81,12 @@ pub struct FieldDef {
     #[serde(default, skip_serializing_if = "is_false")]
     pub read_only: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub default: Option<serde_json::Value>,
     /// Inclusive bounds: of the value for numbers, money, dates (`YYYY-MM-DD`) and durations;
     /// of the length for text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub min: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub max: Option<serde_json::Value>,
     /// A regular expression a text value must match (whole value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,7 +156,6 @@ pub struct Condition {
     /// `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `empty`, `not_empty`.
     pub op: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub value: Option<serde_json::Value>,
 }
 
@@ -332,9 +328,7 @@ pub struct RecordPage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldChange {
     pub field: String,
-    #[schema(value_type = Object)]
     pub before: serde_json::Value,
-    #[schema(value_type = Object)]
     pub after: serde_json::Value,
 }
 

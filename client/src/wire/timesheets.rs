@@ -12,12 +12,15 @@ pub struct TimesheetSettings {
     pub reminders: bool,
     /// The day of the week after the timesheet's week by which it is due: 1 (Monday) to 7.
     #[serde(default = "monday")]
+    #[schema(minimum = 1, maximum = 7)]
     pub deadline_weekday: u8,
     /// The hour (0–23, org time) of that day.
     #[serde(default = "noon")]
+    #[schema(minimum = 0, maximum = 23)]
     pub deadline_hour: u8,
     /// The org's offset from UTC in minutes (−720 to +840), for its weeks and deadline.
     #[serde(default)]
+    #[schema(minimum = -720, maximum = 840)]
     pub utc_offset_minutes: i32,
 }
 
@@ -51,6 +54,7 @@ pub struct ProjectRate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Minor units per hour.
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub rate: i64,
 }
 
@@ -85,8 +89,10 @@ pub struct InvoiceFromTime {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// First day, `YYYY-MM-DD`.
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub from: String,
     /// Last day, `YYYY-MM-DD`.
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub to: String,
     #[serde(default)]
     pub group: TimeGrouping,

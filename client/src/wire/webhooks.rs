@@ -12,6 +12,7 @@ pub struct CreateWebhookRequest {
     pub url: String,
     /// Event patterns: an event type (`message.created`), a prefix and `*` (`task.*`,
     /// `record.invoice.*`), or `*` alone for every event.
+    #[schema(min_items = 1)]
     pub events: Vec<String>,
     /// `whsec_` + base64 of 24 to 64 random bytes; generated when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +36,7 @@ pub struct UpdateWebhookRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_items = 1)]
     pub events: Option<Vec<String>>,
     /// Present and null: no filter any more.
     #[serde(

@@ -32,6 +32,7 @@ pub struct AuditQuery {
     since: Option<i64>,
     /// Up to this time (ms since the epoch, inclusive).
     until: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }

@@ -62,6 +62,7 @@ impl Cursor {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next` value of the previous page.
     pub cursor: Option<String>,

@@ -80,10 +80,20 @@ fn multipart(body: std::result::Result<Multipart, MultipartRejection>) -> Result
     })
 }
 
+/// The multipart form an upload sends, as the OpenAPI document describes it (the handlers read
+/// the parts as a stream, not into this type).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct UploadForm {
+    /// The file's bytes, its name in the part's `filename`.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Upload a file to a project (editors): `multipart/form-data` with the file in a part named
 /// `file`. The bytes are streamed to storage; the content type is sniffed from them.
 #[utoipa::path(post, path = "/api/v1/projects/{project}/files", tag = "files", params(("project" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "A part named `file` with a file name"),
+    request_body(content = UploadForm, content_type = "multipart/form-data", description = "A part named `file` with a file name"),
     responses(
     (status = 201, description = "Stored", body = FileInfo),
     (status = 400, description = "No file part, or a malformed body", body = ErrorBody),
@@ -270,7 +280,7 @@ async fn purge_file(
 
 /// Upload a new version of a file (editors); older versions stay listable and downloadable.
 #[utoipa::path(post, path = "/api/v1/files/{file}/versions", tag = "files", params(("file" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "A part named `file` with a file name"),
+    request_body(content = UploadForm, content_type = "multipart/form-data", description = "A part named `file` with a file name"),
     responses(
     (status = 201, description = "The file with its new current version", body = FileInfo),
     (status = 403, description = "Read-only role", body = ErrorBody),
@@ -325,8 +335,8 @@ async fn list_versions(
 /// (the SHA-256), `If-None-Match` and `If-Range`. Types that could run in the browser (HTML,
 /// SVG, anything not known to be passive) are sent as attachments.
 #[utoipa::path(get, path = "/api/v1/files/{file}/content", tag = "files", params(("file" = String, Path)), responses(
-    (status = 200, description = "The bytes", content_type = "application/octet-stream"),
-    (status = 206, description = "The asked range", content_type = "application/octet-stream"),
+    (status = 200, description = "The bytes, with the type they were stored with", content_type = "*/*"),
+    (status = 206, description = "The asked range", content_type = "*/*"),
     (status = 304, description = "Not modified (If-None-Match)"),
     (status = 404, description = "No such file", body = ErrorBody),
     (status = 416, description = "The range is outside the file"),
@@ -351,8 +361,8 @@ async fn file_content(
 /// The bytes of one version, served like the current content.
 #[utoipa::path(get, path = "/api/v1/files/{file}/versions/{version}/content", tag = "files",
     params(("file" = String, Path), ("version" = String, Path)), responses(
-    (status = 200, description = "The bytes", content_type = "application/octet-stream"),
-    (status = 206, description = "The asked range", content_type = "application/octet-stream"),
+    (status = 200, description = "The bytes, with the type they were stored with", content_type = "*/*"),
+    (status = 206, description = "The asked range", content_type = "*/*"),
     (status = 304, description = "Not modified (If-None-Match)"),
     (status = 404, description = "No such file or version", body = ErrorBody),
     (status = 416, description = "The range is outside the file"),

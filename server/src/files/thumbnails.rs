@@ -53,6 +53,7 @@ fn previewable(content_type: &str) -> bool {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SizeQuery {
+    #[param(minimum = 16, maximum = 1024)]
     size: Option<u32>,
 }
 

@@ -26,7 +26,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct JobsQuery {
     /// Only jobs in this state: `queued`, `running`, `failed`, `dead` or `done`.
+    #[param(pattern = r"^(queued|running|failed|dead|done)$")]
     state: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }

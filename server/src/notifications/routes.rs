@@ -38,6 +38,7 @@ pub struct NotificationQuery {
     #[serde(default)]
     pub unread: bool,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next` value of the previous page.
     pub cursor: Option<String>,

@@ -97,6 +97,7 @@ fn validate_description(description: &str) -> Result<String> {
     (status = 201, description = "Created", body = Project),
     (status = 403, description = "The org role cannot create projects", body = ErrorBody),
     (status = 404, description = "No such organisation", body = ErrorBody),
+    (status = 409, description = "Another project of the organisation has this key", body = ErrorBody),
     (status = 422, description = "Invalid fields", body = ErrorBody)))]
 async fn create_project(
     State(state): State<AppState>,
@@ -210,7 +211,8 @@ async fn get_project(
 #[utoipa::path(patch, path = "/api/v1/projects/{project}", tag = "projects", params(("project" = String, Path)), request_body = UpdateProjectRequest, responses(
     (status = 200, description = "The updated project", body = Project),
     (status = 403, description = "Only managers change settings", body = ErrorBody),
-    (status = 404, description = "No such project", body = ErrorBody)))]
+    (status = 404, description = "No such project", body = ErrorBody),
+    (status = 422, description = "Invalid fields", body = ErrorBody)))]
 async fn update_project(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -54,6 +54,7 @@ pub struct SearchQuery {
     /// Changed at or before this time (ms since the epoch).
     until: Option<i64>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// The `next` of the previous page.
     cursor: Option<String>,

@@ -47,10 +47,13 @@ pub struct ReportQuery {
     /// Only this project's time.
     pub project: Option<String>,
     /// First day, `YYYY-MM-DD` (default: 29 days before `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (default: today, UTC). At most 366 days after `from`.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// `day` (default) or `week`.
+    #[param(pattern = r"^(day|week)$")]
     pub group: Option<String>,
 }
 

@@ -33,8 +33,10 @@ pub struct TimesheetQuery {
     /// The user whose entries to list (default: the caller).
     pub user: Option<String>,
     /// First day, `YYYY-MM-DD` (default: 29 days before `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (default: today, UTC). At most 366 days after `from`.
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 

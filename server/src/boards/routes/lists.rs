@@ -71,11 +71,14 @@ pub struct TaskListQuery {
     pub statuses: Option<String>,
     pub milestone: Option<String>,
     /// Due on or before this date.
+    #[param(format = Date)]
     pub due_before: Option<String>,
     /// Words in the key or title.
     pub text: Option<String>,
     /// `key` (default), `title`, `priority`, `due`, `status`, `updated`; `-` first: descending.
+    #[param(pattern = r"^-?(key|title|priority|due|status|updated)$")]
     pub sort: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -112,6 +112,7 @@ pub struct HistoryQuery {
     /// The page around this message (a permalink), the message included.
     pub around: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -239,6 +240,7 @@ pub struct ThreadQuery {
     /// Replies newer than this one.
     pub after: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -424,7 +426,7 @@ pub struct EmojiQuery {
 }
 
 /// Remove your reaction.
-#[utoipa::path(delete, path = "/api/v1/messages/{msg}/reactions", tag = "chat", params(("msg" = String, Path), EmojiQuery), request_body(content = Option<ReactionRequest>, description = "Or `?emoji=`"), responses(
+#[utoipa::path(delete, path = "/api/v1/messages/{msg}/reactions", tag = "chat", params(("msg" = String, Path), EmojiQuery), request_body(content = ReactionRequest, description = "The emoji; `?emoji=` instead of a body works too"), responses(
     (status = 200, description = "The message's reactions", body = Reactions),
     (status = 400, description = "A body that is not `{\"emoji\"}`", body = ErrorBody),
     (status = 404, description = "No such message", body = ErrorBody),

@@ -175,8 +175,8 @@ async fn detach_file(
 /// The bytes of an attached file, for whoever may read the record: streamed like the file's
 /// own content (ranges, `ETag`, passive types inline only).
 #[utoipa::path(get, path = "/api/v1/records/{record}/attachments/{file}/content", tag = "records", params(("record" = String, Path), ("file" = String, Path)), responses(
-    (status = 200, description = "The bytes", content_type = "application/octet-stream"),
-    (status = 206, description = "The asked range", content_type = "application/octet-stream"),
+    (status = 200, description = "The bytes, with the type they were stored with", content_type = "*/*"),
+    (status = 206, description = "The asked range", content_type = "*/*"),
     (status = 304, description = "Not modified (If-None-Match)"),
     (status = 404, description = "No such record, or the file is not attached", body = ErrorBody),
     (status = 416, description = "The range is outside the file"),
