@@ -195,6 +195,14 @@ fn read_rows(resolved: &ResolvedType, body: &[u8]) -> Result<ReadRows> {
         .iter()
         .map(str::to_owned)
         .collect();
+    // An empty body has no header row: nothing says which fields the (absent) rows fill, so it
+    // is refused rather than read as zero records.
+    if header.iter().all(String::is_empty) {
+        return Err(ApiError::invalid_field(
+            "header",
+            "is missing: the first row names each column's field",
+        ));
+    }
     let mapping = cells::map_header(&resolved.schema, &header).map_err(|unknown| {
         ApiError::Validation(
             unknown
