@@ -61,7 +61,7 @@ export function TriggerPicker ({ draft, onChange, recordTypes, error }: {
               )}
             </Choice>
             <Choice label='Happens' id='trigger-op' value={draft.op} onChange={(op) => set({ op })}>
-              {operationsOf(draft.kind).map((op) => <option key={op} value={op}>{OP_WORDS[op]}</option>)}
+              {[...operationsOf(draft.kind), ...(operationsOf(draft.kind).includes(draft.op) ? [] : [draft.op])].map((op) => <option key={op} value={op}>{OP_WORDS[op] ?? op}</option>)}
             </Choice>
           </div>
           <p class='muted small' data-testid='trigger-words'>{describeEvent(buildEvent(draft.kind, draft.op), typeNames)} <code>{buildEvent(draft.kind, draft.op)}</code></p>

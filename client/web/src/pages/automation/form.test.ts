@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildEvent, conditionValue, fieldErrors, parseEvent, placeholders, ruleDraft, toRequest, triggerDraft, valueText } from './form'
+import { buildEvent, operationsOf, conditionValue, fieldErrors, parseEvent, placeholders, ruleDraft, toRequest, triggerDraft, valueText } from './form'
 import type { AutomationRule } from './types'
 
 describe('the rule editor drafts', () => {
@@ -9,6 +9,10 @@ describe('the rule editor drafts', () => {
       expect(buildEvent(kind, op)).toBe(e)
     }
     expect(parseEvent('record.invoice.transitioned')).toEqual({ kind: 'record:invoice', op: 'transitioned' })
+    // Removals are one event for every record type.
+    expect(operationsOf('record:invoice')).not.toContain('deleted')
+    expect(operationsOf('record:*')).toEqual(['*', 'deleted'])
+    expect(operationsOf('task')).toEqual(['created', 'updated', 'deleted', '*'])
   })
 
   it('types condition values by operator', () => {

@@ -105,10 +105,11 @@ export function buildEvent (kind: string, op: string): string {
   return `${kind}.${op}`
 }
 
-/** The operations a kind has (records are also transitioned; any record: all or deleted). */
+/** The operations a kind has: records are also transitioned; a record's removal is one event
+ * for every type (`record.deleted`), so only "any business record" offers it. */
 export function operationsOf (kind: string): string[] {
   if (kind === 'record:*') return ['*', 'deleted']
-  if (kind.startsWith('record:')) return ['created', 'updated', 'transitioned', 'deleted', '*']
+  if (kind.startsWith('record:')) return ['created', 'updated', 'transitioned', '*']
   return ['created', 'updated', 'deleted', '*']
 }
 
