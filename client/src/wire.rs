@@ -641,6 +641,7 @@ pub struct Doc {
 /// `POST /api/v1/projects/{project}/docs` and `PATCH /api/v1/docs/{doc}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DocTitle {
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub title: String,
 }
 

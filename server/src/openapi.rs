@@ -20,7 +20,8 @@ use crate::ops;
     info(
         title = "Atrium API",
         description = "The HTTP and WebSocket API of Atrium, a real-time collaborative workspace server. \
-                       Errors answer with a real status code and `{\"error\":{\"code\",\"message\",\"fields\"?}}`.",
+                       Errors answer with a real status code and `{\"error\":{\"code\",\"message\",\"fields\"?}}`. \
+                       Text never holds NUL (U+0000): a body or path with one answers 400.",
     ),
     // The event socket's frames are no route's body: listed here so clients get their types.
     components(schemas(

@@ -91,7 +91,7 @@ pub struct NewColumn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<StatusCategory>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(format = Int64, minimum = 0, maximum = 4294967295.0)]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub wip_limit: Option<u32>,
 }
 
@@ -141,7 +141,7 @@ pub struct ColumnUpdate {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(format = Int64, minimum = 0, maximum = 4294967295.0)]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub wip_limit: Option<Option<u32>>,
 }
 

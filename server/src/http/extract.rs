@@ -34,6 +34,9 @@ where
                 "the body must be a JSON object",
             ));
         }
+        if holds_nul(&value) {
+            return Err(nul_refused("invalid_body"));
+        }
         integral_numbers(&mut value);
         serde_path_to_error::deserialize(value).map(Self).map_err(|e| {
             ApiError::bad_request(
@@ -42,6 +45,30 @@ where
             )
         })
     }
+}
+
+/// Text never holds NUL (U+0000): PostgreSQL cannot store or compare it (a 500 there, while
+/// SQLite kept it), so a body or path with one is refused up front on both databases. (Query
+/// parameters are filters, checked by their routes: search, say, narrows to nothing instead.)
+fn nul_refused(code: &'static str) -> ApiError {
+    ApiError::bad_request(code, "text must not hold NUL (U+0000) characters")
+}
+
+/// Whether a NUL is in any string or key of `value`.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+        _ => false,
+    }
+}
+
+/// Whether a path holds an encoded NUL (a raw one cannot be in a URI).
+fn encodes_nul(component: &str) -> bool {
+    component.as_bytes().windows(3).any(|w| w == b"%00")
 }
 
 /// JSON has one number type: `3.0` is the integer 3 as much as `3` is (JSON Schema counts both
@@ -136,6 +163,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if encodes_nul(parts.uri.path()) {
+            return Err(nul_refused("invalid_path"));
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| Self(value))

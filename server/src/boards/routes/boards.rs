@@ -30,13 +30,28 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_column))
 }
 
+/// The largest WIP limit: columns store it as a 32-bit signed integer (PostgreSQL refused a
+/// larger one with a 500 before this check).
+const MAX_WIP_LIMIT: u32 = i32::MAX as u32;
+
+/// A WIP limit, checked.
+fn wip_limit(limit: Option<u32>) -> Result<Option<u32>> {
+    match limit {
+        Some(n) if n > MAX_WIP_LIMIT => Err(ApiError::invalid_field(
+            "wip_limit",
+            format!("must be at most {MAX_WIP_LIMIT}"),
+        )),
+        _ => Ok(limit),
+    }
+}
+
 /// A column's name and WIP limit, checked.
 fn column_spec(column: &NewColumn) -> Result<(String, StatusCategory, Option<u32>)> {
     let name = model::name("columns", &column.name)?;
     Ok((
         name,
         column.category.unwrap_or(StatusCategory::Todo),
-        column.wip_limit,
+        wip_limit(column.wip_limit)?,
     ))
 }
 
@@ -234,7 +249,10 @@ async fn update_board(
                 Some(name) => model::name("columns", name)?,
                 None => column.name.clone(),
             };
-            let wip_limit = update.wip_limit.unwrap_or(column.wip_limit);
+            let wip_limit = match update.wip_limit {
+                Some(limit) => wip_limit(limit)?,
+                None => column.wip_limit,
+            };
             let position = rank::between(last.as_deref(), None).map_err(ApiError::internal)?;
             store::update_column(
                 work.tx(),
