@@ -2828,7 +2828,7 @@ export interface components {
             field: string;
             /** @description `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `empty`, `not_empty`. */
             op: string;
-            value?: Record<string, never>;
+            value?: unknown;
         };
         /** @description `POST /api/v1/projects/{project}/boards`. Without columns: Backlog, To do, In progress, Done. */
         CreateBoardRequest: {
@@ -2853,6 +2853,7 @@ export interface components {
         /** @description `POST /api/v1/projects/{project}/milestones`. */
         CreateMilestoneRequest: {
             description?: string | null;
+            /** Format: date */
             due?: string | null;
             name: string;
         };
@@ -2889,6 +2890,7 @@ export interface components {
             column?: string | null;
             /** @description Markdown text that starts the description document. */
             description?: string | null;
+            /** Format: date */
             due?: string | null;
             /** Format: int64 */
             estimate?: number | null;
@@ -2903,6 +2905,7 @@ export interface components {
         /** @description `POST /api/v1/tasks/{task}/time`. */
         CreateTimeEntryRequest: {
             billable?: boolean | null;
+            /** Format: date */
             date: string;
             /** Format: int64 */
             minutes: number;
@@ -3056,23 +3059,23 @@ export interface components {
          *     changed cell, `lines[<row id>]` with `before` or `after` null for a removed or added row.
          */
         FieldChange: {
-            after: Record<string, never>;
-            before: Record<string, never>;
+            after: unknown;
+            before: unknown;
             field: string;
         };
         /** @description One field of a record type (or of a child table). */
         FieldDef: {
             computed?: null | components["schemas"]["Computed"];
-            default?: Record<string, never>;
+            default?: unknown;
             /** @description A child table's columns. */
             fields?: components["schemas"]["FieldDef"][] | null;
             label?: string | null;
-            max?: Record<string, never>;
+            max?: unknown;
             /**
              * @description Inclusive bounds: of the value for numbers, money, dates (`YYYY-MM-DD`) and durations;
              *     of the length for text.
              */
-            min?: Record<string, never>;
+            min?: unknown;
             /** @description Lowercase letters, digits and `_`, starting with a letter; unique within the type. */
             name: string;
             /** @description The choices of a select or multi-select. */
@@ -3268,12 +3271,18 @@ export interface components {
         InvoiceFromTime: {
             /** @description The client record. */
             client: string;
-            /** @description First day, `YYYY-MM-DD`. */
+            /**
+             * Format: date
+             * @description First day, `YYYY-MM-DD`.
+             */
             from: string;
             group?: components["schemas"]["TimeGrouping"];
             /** @description Only this project of the client's (default: all of them). */
             project?: string | null;
-            /** @description Last day, `YYYY-MM-DD`. */
+            /**
+             * Format: date
+             * @description Last day, `YYYY-MM-DD`.
+             */
             to: string;
         };
         /** @description The answer to a send: the invoice (issued, if it was a draft) and the recipients queued. */
@@ -3511,7 +3520,10 @@ export interface components {
              * @description Minor units of the invoice's currency; at most the amount due.
              */
             amount: number;
-            /** @description `YYYY-MM-DD`. */
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`.
+             */
             date: string;
             /** @description `bank_transfer` (default), `card`, `cash`, `cheque`, `direct_debit`, `other`. */
             method?: string | null;
@@ -4004,10 +4016,10 @@ export interface components {
         Page_TaskChange: {
             items: {
                 actor?: string | null;
-                after: Record<string, never>;
+                after: unknown;
                 /** Format: int64 */
                 at: number;
-                before: Record<string, never>;
+                before: unknown;
                 field: string;
                 /** Format: int64 */
                 seq: number;
@@ -4532,6 +4544,7 @@ export interface components {
         };
         /** @description `POST /api/v1/auth/signup`. */
         SignupRequest: {
+            /** Format: email */
             email: string;
             /** @description The @mention handle; derived from the e-mail address when absent. */
             handle?: string | null;
@@ -4663,10 +4676,10 @@ export interface components {
         /** @description One field change in a task's history. */
         TaskChange: {
             actor?: string | null;
-            after: Record<string, never>;
+            after: unknown;
             /** Format: int64 */
             at: number;
-            before: Record<string, never>;
+            before: unknown;
             field: string;
             /** Format: int64 */
             seq: number;
@@ -4686,7 +4699,10 @@ export interface components {
         TaskFilter: {
             /** @description Assigned to any of these users (`"none"` for unassigned). */
             assignees?: string[];
-            /** @description Due on or before this date. */
+            /**
+             * Format: date
+             * @description Due on or before this date.
+             */
             due_before?: string | null;
             /** @description Carrying any of these labels. */
             labels?: string[];
@@ -4934,7 +4950,10 @@ export interface components {
         UpdateMilestoneRequest: {
             closed?: boolean | null;
             description?: string | null;
-            /** @description Absent: unchanged; `null`: no due date. */
+            /**
+             * Format: date
+             * @description Absent: unchanged; `null`: no due date.
+             */
             due?: string | null;
             name?: string | null;
         };
@@ -4984,6 +5003,7 @@ export interface components {
             blocked_by?: string[] | null;
             checklist?: components["schemas"]["ChecklistItem"][] | null;
             confirm?: boolean;
+            /** Format: date */
             due?: string | null;
             /** Format: int64 */
             estimate?: number | null;
@@ -4998,6 +5018,7 @@ export interface components {
         /** @description `PATCH /api/v1/time/{entry}`: what is given changes (the same rules as creating one). */
         UpdateTimeEntryRequest: {
             billable?: boolean | null;
+            /** Format: date */
             date?: string | null;
             /** Format: int64 */
             minutes?: number | null;
@@ -5018,6 +5039,17 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             url?: string | null;
+        };
+        /**
+         * @description The multipart form an upload sends, as the OpenAPI document describes it (the handlers read
+         *     the parts as a stream, not into this type).
+         */
+        UploadForm: {
+            /**
+             * Format: binary
+             * @description The file's bytes, its name in the part's `filename`.
+             */
+            file: string;
         };
         /** @description A user as others see them. */
         User: {
@@ -5187,6 +5219,15 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
+        /** @description A well-formed body with invalid values: `fields` names each and says why */
+        UnprocessableEntity: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description The body is not of the content type this route takes */
         UnsupportedMediaType: {
             headers: {
@@ -5238,6 +5279,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             /** @description Held back after failed log-ins from this address (`login_throttled`, with Retry-After), or too many attempts */
             429: {
                 headers: {
@@ -5302,6 +5344,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             /** @description Too many attempts */
             429: {
                 headers: {
@@ -5459,6 +5502,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             /** @description Too many attempts from this address */
             429: {
                 headers: {
@@ -5521,6 +5565,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             /** @description Too many attempts from this address */
             429: {
                 headers: {
@@ -6176,6 +6221,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -6369,6 +6415,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -6574,6 +6621,7 @@ export interface operations {
                 };
             };
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -6658,6 +6706,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -6874,13 +6923,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The bytes */
+            /** @description The bytes, with the type they were stored with */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description The asked range */
@@ -6889,7 +6938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -7182,9 +7231,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description A part named `file` with a file name */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["UploadForm"];
             };
         };
         responses: {
@@ -7236,6 +7285,7 @@ export interface operations {
                 };
             };
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             /** @description File storage unavailable; nothing was stored */
             503: {
@@ -7260,13 +7310,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The bytes */
+            /** @description The bytes, with the type they were stored with */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description The asked range */
@@ -7275,7 +7325,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description Not modified (If-None-Match) */
@@ -7377,6 +7427,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -7423,6 +7474,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -7557,6 +7609,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -7695,6 +7748,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -7903,6 +7957,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -7950,6 +8005,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -8357,10 +8413,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Or `?emoji=` */
-        requestBody?: {
+        /** @description The emoji; `?emoji=` instead of a body works too */
+        requestBody: {
             content: {
-                "application/json": null | components["schemas"]["ReactionRequest"];
+                "application/json": components["schemas"]["ReactionRequest"];
             };
         };
         responses: {
@@ -9792,6 +9848,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Another project of the organisation has this key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid fields */
@@ -11050,6 +11115,15 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -11432,6 +11506,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -11482,9 +11557,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description A part named `file` with a file name */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["UploadForm"];
             };
         };
         responses: {
@@ -11544,6 +11619,7 @@ export interface operations {
                 };
             };
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             /** @description File storage unavailable; nothing was stored */
             503: {
@@ -12409,13 +12485,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The bytes */
+            /** @description The bytes, with the type they were stored with */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description The asked range */
@@ -12424,7 +12500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description Not modified (If-None-Match) */
