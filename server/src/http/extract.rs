@@ -38,12 +38,14 @@ where
             return Err(nul_refused("invalid_body"));
         }
         integral_numbers(&mut value);
-        serde_path_to_error::deserialize(value).map(Self).map_err(|e| {
-            ApiError::bad_request(
-                "invalid_body",
-                format!("the body does not have the expected shape: {e}"),
-            )
-        })
+        serde_path_to_error::deserialize(value)
+            .map(Self)
+            .map_err(|e| {
+                ApiError::bad_request(
+                    "invalid_body",
+                    format!("the body does not have the expected shape: {e}"),
+                )
+            })
     }
 }
 
