@@ -104,6 +104,20 @@ pub struct HubConfig {
     /// the period of another one is sent with it (so it may come up to half the period early),
     /// which batches documents edited at the same time into one change-feed write.
     pub change_debounce: Duration,
+    /// With peers (other nodes, see [`crate::peers`]): how often the heads of the open
+    /// documents are compared with the database, which bounds how late a node is when
+    /// messages between nodes are lost.
+    pub peer_sync_interval: Duration,
+    /// How long a gap in the log (entries committed by another node and not yet received) may
+    /// stay open before the room reads it from the database: the peer's message is usually
+    /// just behind.
+    pub gap_wait: Duration,
+    /// Committed ranges are published with their updates when these are at most this many
+    /// bytes together; larger ones are read from the database by the receivers.
+    pub relay_inline_bytes: usize,
+    /// How long a node may hold a document's compaction lease; a node that stopped while
+    /// holding it delays the next compaction by at most this.
+    pub compaction_lease: Duration,
     /// Time source for awareness.
     pub clock: Clock,
 }
@@ -141,6 +155,10 @@ impl Default for HubConfig {
             compact_after_updates: 2000,
             compact_after_bytes: 4 << 20,
             change_debounce: Duration::from_secs(2),
+            peer_sync_interval: Duration::from_secs(1),
+            gap_wait: Duration::from_millis(100),
+            relay_inline_bytes: 64 << 10,
+            compaction_lease: Duration::from_secs(60),
             clock: Clock::system(),
         }
     }

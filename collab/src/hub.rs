@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -13,6 +13,7 @@ use crate::close_codes;
 use crate::config::{Bucket, HubConfig};
 use crate::content::{self, ContentFormat, DocChange};
 use crate::metrics as m;
+use crate::peers::{CommittedRange, Peers};
 use crate::protocol::{self, Incoming, ProtocolError};
 use crate::room::{
     Ack, ConnEntry, ConnShared, FrameSink, Room, RoomState, RoomStats, Sink, doc_from_stored, lock,
@@ -44,6 +45,11 @@ pub(crate) struct HubInner {
     pub(crate) change_due: mpsc::UnboundedSender<(tokio::time::Instant, Arc<Room>)>,
     next_conn: AtomicU64,
     shutting_down: AtomicBool,
+    /// The other nodes, when there are any (see [`crate::peers`]).
+    pub(crate) peers: OnceLock<Arc<dyn Peers>>,
+    /// This hub's identity towards the other nodes (the compaction lease's holder): one per
+    /// process start.
+    pub(crate) node: String,
 }
 
 /// What a connection may do with the document.
@@ -110,8 +116,16 @@ impl Hub {
             change_due,
             next_conn: AtomicU64::new(1),
             shutting_down: AtomicBool::new(false),
+            peers: OnceLock::new(),
+            node: uuid::Uuid::now_v7().to_string(),
         });
-        tokio::spawn(committer(store, rx, max_batch, config_interval));
+        tokio::spawn(committer(
+            Arc::downgrade(&inner),
+            store,
+            rx,
+            max_batch,
+            config_interval,
+        ));
         let weak = Arc::downgrade(&inner);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(interval);
@@ -129,6 +143,100 @@ impl Hub {
     /// The configuration.
     pub fn config(&self) -> &HubConfig {
         &self.inner.config
+    }
+
+    /// Connects the hub to the other nodes serving the same database (see [`crate::peers`]):
+    /// committed ranges and awareness go out through `peers`, and the heads of the open
+    /// documents are compared with the database every
+    /// [`HubConfig::peer_sync_interval`]. Once per hub; later calls are ignored.
+    pub fn set_peers(&self, peers: Arc<dyn Peers>) {
+        if self.inner.peers.set(peers).is_err() {
+            return;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        let interval = self.inner.config.peer_sync_interval;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { return };
+                Hub { inner }.sync_heads().await;
+            }
+        });
+    }
+
+    /// This hub's node identity (one per process start).
+    pub fn node_id(&self) -> &str {
+        &self.inner.node
+    }
+
+    /// Compares the heads of every open document with the database (one query per few hundred
+    /// documents) and catches up the documents that are behind. The hub does it every
+    /// [`HubConfig::peer_sync_interval`] once it has peers; call it too when the link to them
+    /// comes back, since messages sent meanwhile were lost.
+    pub async fn sync_heads(&self) {
+        let rooms: HashMap<Arc<str>, Arc<Room>> = self
+            .inner
+            .all_rooms()
+            .into_iter()
+            .map(|room| (room.doc_id.clone(), room))
+            .collect();
+        if rooms.is_empty() {
+            return;
+        }
+        let ids: Vec<Arc<str>> = rooms.keys().cloned().collect();
+        match self.inner.store.heads(&ids).await {
+            Ok(heads) => {
+                for (doc_id, head) in heads {
+                    if let Some(room) = rooms.get(doc_id.as_str()) {
+                        let mut st = room.lock();
+                        if head > st.known_seq() && !st.closed {
+                            room.note_target_locked(&self.inner, &mut st, head);
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot compare document heads"),
+        }
+    }
+
+    /// A range another node committed (see [`CommittedRange`]); ignored unless the document is
+    /// loaded here.
+    pub fn receive_range(&self, range: CommittedRange) {
+        if let Some(room) = self.inner.loaded(&range.doc_id) {
+            room.receive_range(&self.inner, range.from, range.to, range.updates);
+        }
+    }
+
+    /// An awareness frame another node relayed about its clients of a document; ignored unless
+    /// the document is loaded here, and when it is not a well-formed awareness message.
+    pub fn receive_awareness(&self, doc_id: &str, frame: &Bytes) {
+        let Some(room) = self.inner.loaded(doc_id) else {
+            return;
+        };
+        let Ok(messages) = protocol::decode_frame(frame, 1) else {
+            return;
+        };
+        for message in messages {
+            if let Incoming::Awareness(update) = message {
+                room.apply_remote_awareness(&update);
+            }
+        }
+    }
+
+    /// The awareness frame of this node's own clients of a document (`None` when it is not
+    /// loaded or nobody here is present), for a node that just loaded it.
+    pub fn local_awareness(&self, doc_id: &str) -> Option<Bytes> {
+        let room = self.inner.loaded(doc_id)?;
+        let st = room.lock();
+        st.local_awareness()
+    }
+
+    /// The sequence number up to which a loaded document holds the log (`None` when it is not
+    /// loaded). For tests and monitoring.
+    pub fn known_seq(&self, doc_id: &str) -> Option<i64> {
+        self.inner.loaded(doc_id).map(|room| room.known_seq())
     }
 
     /// Opens a connection to a document for a socket that has been authorized with `access`.
@@ -287,6 +395,7 @@ impl Hub {
             &StoredDoc {
                 snapshot: Some(Snapshot { state, seq: 0 }),
                 log: Vec::new(),
+                head: 0,
             },
         )
     }
@@ -616,8 +725,10 @@ async fn change_scheduler(
 /// next one, so one fsync serves many updates across rooms. Under load commits start at most
 /// once per `interval` (see [`HubConfig::commit_interval`]): without that, a commit (about
 /// 0.5 ms on SQLite) is faster than updates arrive, and every update paid for a transaction and
-/// an fsync of its own.
+/// an fsync of its own. The database numbers the updates; after the commit each document's
+/// range goes to the peers, if any.
 async fn committer(
+    hub: std::sync::Weak<HubInner>,
     store: Arc<dyn Store>,
     mut rx: mpsc::UnboundedReceiver<Commit>,
     max_batch: usize,
@@ -646,12 +757,22 @@ async fn committer(
         metrics::histogram!(m::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
         metrics::histogram!(m::COMMIT_BATCH).record(batch.len() as f64);
         match result {
-            Ok(()) => {
-                for c in batch.drain(..) {
-                    c.room.committed(&c.record, c.ack);
+            Ok(seqs) if seqs.len() == batch.len() => {
+                if let Some(peers) = hub.upgrade().and_then(|h| h.peers.get().cloned()) {
+                    let inline = hub.upgrade().map_or(0, |h| h.config.relay_inline_bytes);
+                    publish_ranges(&*peers, &records, &seqs, inline);
+                }
+                for (c, seq) in batch.drain(..).zip(seqs) {
+                    c.room.committed(seq, &c.record, c.ack);
                 }
             }
-            Err(e) => {
+            result => {
+                let e = match result {
+                    Err(e) => e,
+                    Ok(_) => Error::Storage(sqlx::Error::Protocol(
+                        "the append returned the wrong number of sequence numbers".into(),
+                    )),
+                };
                 tracing::error!(error = %e, updates = batch.len(), "update log append failed");
                 metrics::counter!(m::COMMIT_FAILURES).increment(1);
                 for c in batch.drain(..) {
@@ -659,6 +780,32 @@ async fn committer(
                 }
             }
         }
+    }
+}
+
+/// Publishes each document's range of a committed append (a document's updates in one append
+/// have consecutive numbers), with the updates when they are at most `inline` bytes together.
+fn publish_ranges(peers: &dyn Peers, records: &[AppendRecord], seqs: &[i64], inline: usize) {
+    let mut ranges: HashMap<&str, (i64, i64, Vec<Bytes>, usize)> = HashMap::new();
+    for (record, &seq) in records.iter().zip(seqs) {
+        let range = ranges
+            .entry(&record.doc_id)
+            .or_insert_with(|| (seq, seq, Vec::new(), 0));
+        range.0 = range.0.min(seq);
+        range.1 = range.1.max(seq);
+        range.3 += record.data.len();
+        if range.3 <= inline {
+            range.2.push(record.data.clone());
+        }
+    }
+    for (doc_id, (from, to, updates, bytes)) in ranges {
+        metrics::counter!(m::PUBLISHED_RANGES).increment(1);
+        peers.publish_range(CommittedRange {
+            doc_id: Arc::from(doc_id),
+            from,
+            to,
+            updates: (bytes <= inline).then_some(updates),
+        });
     }
 }
 

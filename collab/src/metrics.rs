@@ -30,3 +30,9 @@ pub const COMPACTIONS: &str = "atrium_collab_compactions_total";
 pub const COMPACTION_SECONDS: &str = "atrium_collab_compaction_seconds";
 /// Counter: connections closed by the hub, labelled by close code.
 pub const CLOSES: &str = "atrium_collab_closes_total";
+/// Counter: log entries other nodes committed, applied here.
+pub const REMOTE_UPDATES: &str = "atrium_collab_remote_updates_total";
+/// Counter: reads of the log to fill a gap (a peer's range lost or late, or a head behind).
+pub const CATCH_UPS: &str = "atrium_collab_catch_ups_total";
+/// Counter: committed ranges published to other nodes.
+pub const PUBLISHED_RANGES: &str = "atrium_collab_published_ranges_total";

@@ -25,6 +25,9 @@ use bytes::Bytes;
 use crate::protocol::{AwarenessEntries, encode_awareness_entries};
 
 const NULL: &str = "null";
+/// Most states a room takes from other nodes (each node bounds its own connections' states;
+/// this bounds what a room holds whatever the number of nodes).
+const MAX_REMOTE_PRESENT: usize = 10_000;
 
 /// One client id's presence.
 #[derive(Debug)]
@@ -105,6 +108,46 @@ impl Presence {
                         });
                         self.present += 1;
                         owned.push(entry.client);
+                        true
+                    }
+                }
+            };
+            if applied && !changed.contains(&entry.client) {
+                changed.push(entry.client);
+            }
+        }
+        self.announce(&changed)
+    }
+
+    /// Applies an awareness change relayed from another node (the states of its clients,
+    /// which that node's rules admitted). A relayed state is kept without an owner: it renews
+    /// and expires like any other, and a client that reconnects here takes its id back with a
+    /// newer clock. Ids a connection of this node owns are left alone (their client is here
+    /// now). Returns the frame telling this node's connections what changed.
+    pub(crate) fn apply_remote(&mut self, update: &AwarenessEntries, now: u64) -> Option<Bytes> {
+        let mut changed: Vec<u64> = Vec::new();
+        for entry in update.iter() {
+            let removal = entry.is_removal();
+            let applied = match self.clients.entry(entry.client) {
+                MapEntry::Occupied(mut slot) => {
+                    let client = slot.get_mut();
+                    let newer = entry.clock > client.clock
+                        || (entry.clock == client.clock && removal && client.state.is_some());
+                    client.owner.is_none()
+                        && newer
+                        && Self::set(&mut self.present, client, &entry, removal, now)
+                }
+                MapEntry::Vacant(slot) => {
+                    if removal || self.present >= MAX_REMOTE_PRESENT {
+                        false
+                    } else {
+                        slot.insert(Client {
+                            clock: entry.clock,
+                            updated: now,
+                            state: Some(entry.json.into()),
+                            owner: None,
+                        });
+                        self.present += 1;
                         true
                     }
                 }
@@ -213,6 +256,18 @@ impl Presence {
         let frame = encode_awareness_entries(entries.into_iter());
         self.snapshot = Some(frame.clone());
         frame
+    }
+
+    /// The awareness frame of the current states of this node's own connections' clients
+    /// (`None` when there are none), for a node that just loaded the room.
+    pub(crate) fn local_snapshot(&self) -> Option<Bytes> {
+        let entries: Vec<(u64, u32, &str)> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.owner.is_some())
+            .filter_map(|(id, c)| Some((*id, c.clock, c.state.as_deref()?)))
+            .collect();
+        (!entries.is_empty()).then(|| encode_awareness_entries(entries.into_iter()))
     }
 
     /// How many client ids have a state.
@@ -345,6 +400,37 @@ mod tests {
             p.apply(1, &mut a, 4, &update(&[(10, 2, "{}")]), 1_000_000)
                 .is_some()
         );
+    }
+
+    #[test]
+    fn relayed_states_renew_expire_and_yield_to_a_local_owner() {
+        let mut p = Presence::default();
+        let f = p.apply_remote(&update(&[(10, 1, "{}")]), 0).unwrap();
+        assert_eq!(states(&f), vec![(10, 1, "{}".into())]);
+        // A stale relay changes nothing; a renewal is announced.
+        assert!(p.apply_remote(&update(&[(10, 1, "{}")]), 0).is_none());
+        assert!(p.apply_remote(&update(&[(10, 2, "{}")]), 10_000).is_some());
+        // Not renewed within the timeout, it expires here too.
+        assert!(p.expire(39_999, 30_000, 60_000).is_none());
+        assert!(p.expire(40_000, 30_000, 60_000).is_some());
+        assert!(p.apply_remote(&update(&[(10, 3, "{}")]), 41_000).is_some());
+        // The client reconnects to this node: it takes its id with a newer clock, and relays
+        // from elsewhere no longer touch it.
+        let mut a = Vec::new();
+        assert!(
+            p.apply(1, &mut a, 4, &update(&[(10, 4, "{}")]), 42_000)
+                .is_some()
+        );
+        assert_eq!(a, vec![10]);
+        assert!(
+            p.apply_remote(&update(&[(10, 9, "null")]), 42_000)
+                .is_none()
+        );
+        assert_eq!(p.present(), 1);
+        // A relayed removal removes a relayed state.
+        p.apply_remote(&update(&[(11, 1, "{}")]), 42_000);
+        let f = p.apply_remote(&update(&[(11, 1, "null")]), 42_000).unwrap();
+        assert_eq!(states(&f), vec![(11, 1, "null".into())]);
     }
 
     #[test]

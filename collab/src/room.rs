@@ -2,10 +2,15 @@
 //!
 //! Everything mutable sits behind one short-held `std::sync::Mutex`: applying an update,
 //! fanning it out to the connections' byte-bounded queues (never awaiting) and handing it to
-//! the committer all happen under it, so the log order is the apply order and no frame is
-//! ever sent out of order. Nothing under the lock awaits.
+//! the committer all happen under it, so this node's updates reach the log in apply order and
+//! no frame is ever sent out of order. Nothing under the lock awaits.
+//!
+//! Other nodes append to the same log (see [`crate::peers`]). The room knows the prefix of the
+//! log its document holds (`known_seq`): its own commits and the ranges peers publish extend
+//! it when they are next in line, and are kept aside otherwise; a gap that is still open after
+//! [`crate::HubConfig::gap_wait`] is read from the database (`catch_up`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -22,6 +27,10 @@ use crate::presence::Presence;
 use crate::protocol::{self, AwarenessEntries, EncodedStateVector};
 use crate::queue::SendBudget;
 use crate::store::{AppendRecord, StoredDoc, now_ms};
+
+/// Most ranges from peers kept aside while waiting for the gap before them; past it they are
+/// dropped (the database has them: the gap's catch-up reads them too).
+const MAX_RANGES_AHEAD: usize = 1024;
 use crate::{Error, Result};
 
 /// What happened when an update was applied.
@@ -242,9 +251,18 @@ pub(crate) struct RoomState {
     pub(crate) conns: HashMap<u64, ConnEntry>,
     /// Encoded answers to state requests, shared until the next change.
     answers: SyncAnswers,
-    next_seq: i64,
-    /// Highest sequence number known committed.
-    durable_seq: i64,
+    /// The document holds every log entry up to this sequence number.
+    known_seq: i64,
+    /// The highest sequence number known to exist in the log (this node's commits, peers'
+    /// ranges, heads read from the database); above `known_seq` there is a gap to fill.
+    target_seq: i64,
+    /// This node's committed updates past a gap (applied already; they join `known_seq` when
+    /// the gap before them is filled).
+    own_ahead: BTreeSet<i64>,
+    /// Peers' ranges past a gap, by first sequence number: (last, updates).
+    remote_ahead: BTreeMap<i64, (i64, Vec<Bytes>)>,
+    /// A catch-up (a wait, then a read of the database) is under way.
+    catching_up: bool,
     /// Updates handed to the committer and not yet answered.
     pub(crate) pending: usize,
     /// Log entries and bytes after the last snapshot.
@@ -302,6 +320,16 @@ impl RoomState {
     pub(crate) fn is_compacting(&self) -> bool {
         self.compacting
     }
+
+    /// The sequence number up to which the document holds the log.
+    pub(crate) fn known_seq(&self) -> i64 {
+        self.known_seq
+    }
+
+    /// The states of this node's own clients (see [`Presence::local_snapshot`]).
+    pub(crate) fn local_awareness(&self) -> Option<Bytes> {
+        self.presence.local_snapshot()
+    }
 }
 
 impl Room {
@@ -313,6 +341,9 @@ impl Room {
         let snap_bytes = stored.snapshot.as_ref().map_or(0, |s| s.state.len() as u64);
         let last_seq = stored.last_seq();
         metrics::gauge!(m::ROOMS).increment(1.0);
+        if let Some(peers) = hub.peers.get() {
+            peers.room_loaded(&doc_id);
+        }
         Ok(Arc::new(Self {
             doc_id,
             hub: Arc::downgrade(hub),
@@ -321,8 +352,11 @@ impl Room {
                 presence: Presence::default(),
                 conns: HashMap::new(),
                 answers: SyncAnswers::default(),
-                next_seq: last_seq + 1,
-                durable_seq: last_seq,
+                known_seq: last_seq,
+                target_seq: last_seq,
+                own_ahead: BTreeSet::new(),
+                remote_ahead: BTreeMap::new(),
+                catching_up: false,
                 pending: 0,
                 log_count: stored.log.len() as u64,
                 log_bytes,
@@ -374,12 +408,17 @@ impl Room {
             return;
         };
         metrics::gauge!(m::CONNECTIONS).decrement(1.0);
-        if let Some(frame) = st.presence.remove(&entry.client_ids, now) {
-            broadcast(&mut st, &frame);
+        let removed = st.presence.remove(&entry.client_ids, now);
+        if let Some(frame) = &removed {
+            broadcast(&mut st, frame);
         }
         st.presence.disown(&entry.client_ids, now);
         if st.conns.is_empty() && st.users == 0 {
             st.idle_since = Some(now);
+        }
+        drop(st);
+        if let Some(frame) = removed {
+            self.publish_awareness(&frame);
         }
     }
 
@@ -465,8 +504,6 @@ impl Room {
         ack: impl FnOnce(&Bytes) -> Ack,
     ) {
         st.answers.invalidate();
-        let seq = st.next_seq;
-        st.next_seq += 1;
         st.pending += 1;
         st.approx_size += data.len() as u64;
         for (id, c) in st.conns.iter_mut() {
@@ -481,7 +518,6 @@ impl Room {
             room: self.clone(),
             record: AppendRecord {
                 doc_id: self.doc_id.clone(),
-                seq,
                 data,
                 created_at: now_ms(),
             },
@@ -503,13 +539,12 @@ impl Room {
         }
     }
 
-    /// Called by the committer once `record` is durable.
-    pub(crate) fn committed(self: &Arc<Self>, record: &AppendRecord, ack: Ack) {
+    /// Called by the committer once `record` is durable as log entry `seq`.
+    pub(crate) fn committed(self: &Arc<Self>, seq: i64, record: &AppendRecord, ack: Ack) {
         let Some(hub) = self.hub.upgrade() else {
             return;
         };
         let mut st = self.lock();
-        st.durable_seq = st.durable_seq.max(record.seq);
         st.pending -= 1;
         st.log_count += 1;
         st.log_bytes += record.data.len() as u64;
@@ -525,6 +560,18 @@ impl Room {
         if st.closed {
             return;
         }
+        // Applied already: it extends what the document holds once the entries before it
+        // (other nodes' commits, if any) are in.
+        if seq > st.known_seq {
+            st.own_ahead.insert(seq);
+        }
+        self.note_target_locked(&hub, &mut st, seq);
+        self.maybe_compact_locked(&hub, &mut st);
+        self.schedule_change_locked(&hub, &mut st);
+    }
+
+    /// Starts a compaction when the log has grown enough since the last one.
+    fn maybe_compact_locked(self: &Arc<Self>, hub: &Arc<HubInner>, st: &mut RoomState) {
         if !st.compacting
             && (st.log_count >= hub.config.compact_after_updates
                 || st.log_bytes >= hub.config.compact_after_bytes)
@@ -533,11 +580,216 @@ impl Room {
             let room = self.clone();
             tokio::spawn(async move { room.compact().await });
         }
+    }
+
+    /// Schedules the debounced change-feed report, if none is.
+    fn schedule_change_locked(self: &Arc<Self>, hub: &Arc<HubInner>, st: &mut RoomState) {
         if hub.changes.is_some() && !st.change_scheduled {
             st.change_scheduled = true;
             let at = tokio::time::Instant::now() + hub.config.change_debounce;
             let _ = hub.change_due.send((at, self.clone()));
         }
+    }
+
+    /// Records that the log reaches `seq`, extends what the document holds as far as the
+    /// entries at hand allow, and starts a catch-up if a gap remains.
+    pub(crate) fn note_target_locked(
+        self: &Arc<Self>,
+        hub: &Arc<HubInner>,
+        st: &mut RoomState,
+        seq: i64,
+    ) {
+        st.target_seq = st.target_seq.max(seq);
+        self.advance_locked(hub, st);
+        if st.known_seq < st.target_seq && !st.catching_up && !st.closed {
+            st.catching_up = true;
+            let room = self.clone();
+            let wait = hub.config.gap_wait;
+            tokio::spawn(async move { room.catch_up(wait).await });
+        }
+    }
+
+    /// Moves `known_seq` over the entries that are next in line: this node's own commits, and
+    /// peers' ranges (applied and sent to the connections now).
+    fn advance_locked(self: &Arc<Self>, hub: &Arc<HubInner>, st: &mut RoomState) {
+        loop {
+            let next = st.known_seq + 1;
+            if st.own_ahead.remove(&next) {
+                st.known_seq = next;
+                continue;
+            }
+            let Some((&from, _)) = st.remote_ahead.first_key_value() else {
+                break;
+            };
+            if from > next {
+                break;
+            }
+            let Some((from, (to, updates))) = st.remote_ahead.pop_first() else {
+                break;
+            };
+            if to < next {
+                continue;
+            }
+            for (i, data) in updates.iter().enumerate() {
+                let seq = from + i as i64;
+                if seq < next {
+                    continue;
+                }
+                if !self.apply_remote_locked(hub, st, data) {
+                    return;
+                }
+                st.known_seq = seq;
+                st.own_ahead.remove(&seq);
+            }
+            st.known_seq = st.known_seq.max(to);
+        }
+        let known = st.known_seq;
+        st.own_ahead = st.own_ahead.split_off(&(known + 1));
+    }
+
+    /// Applies a committed log entry another node wrote (or a snapshot) to the document and
+    /// sends it to every connection. `false`: yrs failed on it and the room was reset.
+    fn apply_remote_locked(
+        self: &Arc<Self>,
+        hub: &Arc<HubInner>,
+        st: &mut RoomState,
+        data: &Bytes,
+    ) -> bool {
+        let update = match protocol::decode_update(data) {
+            Ok(u) => u,
+            Err(e) => {
+                // Stored by a node that validated it: nothing a client can cause.
+                tracing::error!(doc = %self.doc_id, error = %e, "undecodable log entry skipped");
+                return true;
+            }
+        };
+        match apply_guarded(&st.doc, update, Gaps::Allow) {
+            Ok(false) => true,
+            Ok(true) => {
+                st.answers.invalidate();
+                st.approx_size += data.len() as u64;
+                st.log_count += 1;
+                st.log_bytes += data.len() as u64;
+                broadcast(st, &protocol::encode_update(data.to_vec()));
+                metrics::counter!(m::REMOTE_UPDATES).increment(1);
+                self.maybe_compact_locked(hub, st);
+                self.schedule_change_locked(hub, st);
+                true
+            }
+            Err(e) => {
+                tracing::error!(doc = %self.doc_id, error = ?e, "a peer's update failed; resetting room");
+                self.reset_locked(st, close_codes::ROOM_RESET);
+                false
+            }
+        }
+    }
+
+    /// A range of log entries another node committed (`updates`, when it sent them, are the
+    /// entries `from..=to` in order).
+    pub(crate) fn receive_range(
+        self: &Arc<Self>,
+        hub: &Arc<HubInner>,
+        from: i64,
+        to: i64,
+        updates: Option<Vec<Bytes>>,
+    ) {
+        let mut st = self.lock();
+        if st.closed || to <= st.known_seq || from > to {
+            return;
+        }
+        if let Some(updates) = updates.filter(|u| u.len() as i64 == to - from + 1) {
+            if st.remote_ahead.len() < MAX_RANGES_AHEAD {
+                st.remote_ahead.insert(from, (to, updates));
+            }
+        }
+        self.note_target_locked(hub, &mut st, to);
+    }
+
+    /// Waits `wait` for the entries missing before the target to arrive from peers, then reads
+    /// whatever is still missing from the database, until the document holds the target.
+    async fn catch_up(self: Arc<Self>, wait: std::time::Duration) {
+        tokio::time::sleep(wait).await;
+        loop {
+            let Some(hub) = self.hub.upgrade() else {
+                return;
+            };
+            let after = {
+                let mut st = self.lock();
+                if st.closed || st.known_seq >= st.target_seq {
+                    st.catching_up = false;
+                    return;
+                }
+                st.known_seq
+            };
+            metrics::counter!(m::CATCH_UPS).increment(1);
+            let read = hub.store.read_after(&self.doc_id, after).await;
+            let done = {
+                let mut st = self.lock();
+                let done = match read {
+                    Ok(stored) => {
+                        self.apply_stored_locked(&hub, &mut st, stored);
+                        st.closed || st.known_seq >= st.target_seq
+                    }
+                    Err(e) => {
+                        // The periodic head comparison tries again.
+                        tracing::warn!(doc = %self.doc_id, error = %e, "cannot read the log to catch up");
+                        true
+                    }
+                };
+                if done {
+                    st.catching_up = false;
+                }
+                done
+            };
+            if done {
+                return;
+            }
+            // Entries committed after the read: give their ranges a moment again.
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Applies what the database holds past `known_seq`: the snapshot when a compaction folded
+    /// entries this room lacks (it holds only committed entries), then the log entries.
+    fn apply_stored_locked(
+        self: &Arc<Self>,
+        hub: &Arc<HubInner>,
+        st: &mut RoomState,
+        stored: StoredDoc,
+    ) {
+        if st.closed {
+            return;
+        }
+        if let Some(snapshot) = stored.snapshot.filter(|s| s.seq > st.known_seq) {
+            if !self.apply_remote_locked(hub, st, &Bytes::from(snapshot.state)) {
+                return;
+            }
+            st.known_seq = snapshot.seq;
+            st.log_count = 0;
+            st.log_bytes = 0;
+        }
+        for entry in stored.log {
+            if entry.seq <= st.known_seq {
+                continue;
+            }
+            // This node's own entries are in the document already.
+            if !st.own_ahead.remove(&entry.seq)
+                && !self.apply_remote_locked(hub, st, &Bytes::from(entry.data))
+            {
+                return;
+            }
+            st.known_seq = entry.seq;
+        }
+        st.target_seq = st.target_seq.max(stored.head);
+        let known = st.known_seq;
+        st.remote_ahead.retain(|_, (to, _)| *to > known);
+        self.advance_locked(hub, st);
+    }
+
+    /// The sequence number up to which the document holds the log, and whether a catch-up is
+    /// under way (for tests and monitoring).
+    pub(crate) fn known_seq(&self) -> i64 {
+        self.lock().known_seq
     }
 
     /// Called by the committer when the transaction holding `ack`'s update failed: the sender
@@ -583,35 +835,70 @@ impl Room {
         }
     }
 
-    /// Folds the log into a snapshot (background task).
+    /// Folds the log into a snapshot (background task), under the document's compaction
+    /// lease: one node at a time, from what the database holds (never from memory, which may
+    /// hold updates not yet committed).
     async fn compact(self: Arc<Self>) {
         let Some(hub) = self.hub.upgrade() else {
             return;
         };
-        let (state, upto, count, bytes) = {
+        let (count, bytes) = {
             let st = self.lock();
-            let state = st
-                .doc
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default());
-            // Everything up to durable_seq is applied in memory, so the state covers it.
-            (state, st.durable_seq, st.log_count, st.log_bytes)
+            (st.log_count, st.log_bytes)
         };
         let started = std::time::Instant::now();
-        let result = hub.store.compact(&self.doc_id, &state, upto).await;
+        let result = self.compact_stored(&hub).await;
         let mut st = self.lock();
         st.compacting = false;
+        // Done here or by another node (which holds the lease): either way the entries counted
+        // so far are folded or about to be.
+        st.log_count = st.log_count.saturating_sub(count);
+        st.log_bytes = st.log_bytes.saturating_sub(bytes);
         match result {
-            Ok(()) => {
-                st.log_count = st.log_count.saturating_sub(count);
-                st.log_bytes = st.log_bytes.saturating_sub(bytes);
-                st.approx_size = state.len() as u64 + st.log_bytes;
+            Ok(Some((upto, size))) => {
+                st.approx_size = size as u64 + st.log_bytes;
                 metrics::counter!(m::COMPACTIONS).increment(1);
                 metrics::histogram!(m::COMPACTION_SECONDS).record(started.elapsed().as_secs_f64());
-                tracing::debug!(doc = %self.doc_id, upto, size = state.len(), "compacted");
+                tracing::debug!(doc = %self.doc_id, upto, size, "compacted");
             }
+            Ok(None) => {}
             Err(e) => tracing::warn!(doc = %self.doc_id, error = %e, "compaction failed"),
         }
+    }
+
+    /// Takes the lease, reads the snapshot and log, writes their merged state as the new
+    /// snapshot and gives the lease back. `None`: another node holds the lease, or there was
+    /// nothing to fold.
+    async fn compact_stored(&self, hub: &Arc<HubInner>) -> Result<Option<(i64, usize)>> {
+        let now = now_ms();
+        let lease = i64::try_from(hub.config.compaction_lease.as_millis()).unwrap_or(i64::MAX);
+        if !hub
+            .store
+            .lease_compaction(&self.doc_id, &hub.node, now, now.saturating_add(lease))
+            .await?
+        {
+            return Ok(None);
+        }
+        let result = async {
+            let stored = hub.store.load(&self.doc_id).await?;
+            if stored.log.is_empty() {
+                return Ok(None);
+            }
+            let upto = stored.log.last().map_or(0, |e| e.seq);
+            // On this task, as loading does: a few milliseconds for a log of the compaction
+            // thresholds' size (a blocking-pool thread would cost a malloc arena of its own).
+            let state = doc_from_stored(&self.doc_id, &stored)?
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default());
+            drop(stored);
+            hub.store.compact(&self.doc_id, &state, upto).await?;
+            Ok(Some((upto, state.len())))
+        }
+        .await;
+        if let Err(e) = hub.store.release_compaction(&self.doc_id, &hub.node).await {
+            tracing::warn!(doc = %self.doc_id, error = %e, "cannot release the compaction lease");
+        }
+        result
     }
 
     /// Emits the debounced change-feed event now, if one is scheduled.
@@ -650,6 +937,28 @@ impl Room {
         if let Some(frame) = frame {
             broadcast(&mut st, &frame);
             metrics::counter!(m::AWARENESS).increment(1);
+            drop(st);
+            self.publish_awareness(&frame);
+        }
+    }
+
+    /// Passes an awareness change of this node's clients to the other nodes.
+    fn publish_awareness(&self, frame: &Bytes) {
+        if let Some(peers) = self.hub.upgrade().and_then(|h| h.peers.get().cloned()) {
+            peers.publish_awareness(&self.doc_id, frame);
+        }
+    }
+
+    /// Applies an awareness change of other nodes' clients (see [`Presence::apply_remote`])
+    /// and sends what changed to every connection.
+    pub(crate) fn apply_remote_awareness(&self, update: &AwarenessEntries) {
+        let now = self.hub.upgrade().map_or(0, |h| h.config.clock.now());
+        let mut st = self.lock();
+        if st.closed {
+            return;
+        }
+        if let Some(frame) = st.presence.apply_remote(update, now) {
+            broadcast(&mut st, &frame);
         }
     }
 

@@ -36,10 +36,12 @@ impl TestDb {
             dir.path().join("collab.db").display()
         );
         let store = SqlStore::connect(&url, 4).await.unwrap();
-        sqlx::raw_sql(include_str!("../../../migrations/sqlite/0003_collab.sql"))
-            .execute(store.pool())
-            .await
-            .unwrap();
+        for sql in [
+            include_str!("../../../migrations/sqlite/0003_collab.sql"),
+            include_str!("../../../migrations/sqlite/0022_collab_heads.sql"),
+        ] {
+            sqlx::raw_sql(sql).execute(store.pool()).await.unwrap();
+        }
         Self {
             store,
             _dir: Some(dir),
@@ -66,10 +68,12 @@ impl TestDb {
         let base = admin.rsplit_once('/').unwrap().0;
         let url = format!("{base}/{name}");
         let store = SqlStore::connect(&url, 4).await.unwrap();
-        sqlx::raw_sql(include_str!("../../../migrations/postgres/0003_collab.sql"))
-            .execute(store.pool())
-            .await
-            .unwrap();
+        for sql in [
+            include_str!("../../../migrations/postgres/0003_collab.sql"),
+            include_str!("../../../migrations/postgres/0022_collab_heads.sql"),
+        ] {
+            sqlx::raw_sql(sql).execute(store.pool()).await.unwrap();
+        }
         Self {
             store,
             _dir: None,
@@ -331,7 +335,30 @@ impl Store for CountingStore {
         })
     }
 
-    fn append<'a>(&'a self, records: &'a [AppendRecord]) -> Fut<'a, ()> {
+    fn read_after<'a>(&'a self, doc_id: &'a str, after: i64) -> Fut<'a, StoredDoc> {
+        self.inner.read_after(doc_id, after)
+    }
+
+    fn heads<'a>(&'a self, doc_ids: &'a [Arc<str>]) -> Fut<'a, Vec<(String, i64)>> {
+        self.inner.heads(doc_ids)
+    }
+
+    fn lease_compaction<'a>(
+        &'a self,
+        doc_id: &'a str,
+        holder: &'a str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Fut<'a, bool> {
+        self.inner
+            .lease_compaction(doc_id, holder, now_ms, until_ms)
+    }
+
+    fn release_compaction<'a>(&'a self, doc_id: &'a str, holder: &'a str) -> Fut<'a, ()> {
+        self.inner.release_compaction(doc_id, holder)
+    }
+
+    fn append<'a>(&'a self, records: &'a [AppendRecord]) -> Fut<'a, Vec<i64>> {
         self.appends.fetch_add(1, Ordering::SeqCst);
         Box::pin(async move {
             let _open = self.gate.read().await;
