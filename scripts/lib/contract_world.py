@@ -4,7 +4,7 @@
 
 A verified user with a logged-in session, an organisation, a project, and one of each thing a
 route's path can name (board, task, channel, message, document and version, file, milestone,
-saved view, record type and record, webhook, time entry, a second member and an invitation),
+saved view, record type and record, webhook, time entry, two more members and an invitation),
 so schemathesis reaches the handlers behind the permission checks instead of meeting 404s.
 Prints `NAME=value` lines (the identifiers and the bearer token) for the config file's
 `${NAME}` placeholders. Uses only the standard library: it runs with the venv's Python.
@@ -87,6 +87,12 @@ call("POST", f"/api/v1/orgs/{org}/members", t, {"email": member["email"], "role"
 call("POST", "/api/v1/invitations/accept", member["token"], {"token": mailed_token(member["email"], "/invitations")})
 call("POST", f"/api/v1/projects/{project}/members", t, {"user_id": member["id"], "role": "editor"})
 out["CONTRACT_MEMBER"] = member["id"]
+# Another member, for the one route that removes a member from the organisation (the first
+# stays, so the routes that change a member's role keep someone to change).
+leaver = user("leaver")
+call("POST", f"/api/v1/orgs/{org}/members", t, {"email": leaver["email"], "role": "member"})
+call("POST", "/api/v1/invitations/accept", leaver["token"], {"token": mailed_token(leaver["email"], "/invitations")})
+out["CONTRACT_LEAVER"] = leaver["id"]
 # A pending invitation: the `{invitation}` of its revocation route.
 call("POST", f"/api/v1/orgs/{org}/members", t, {"email": f"invitee-{uuid.uuid4().hex[:8]}@example.com", "role": "member"})
 invitations = call("GET", f"/api/v1/orgs/{org}/invitations", t)
@@ -99,10 +105,12 @@ out.update(CONTRACT_DOC=doc, CONTRACT_VERSION=version)
 
 board = call("POST", f"/api/v1/projects/{project}/boards", t, {"name": "Contract board"})["id"]
 task = call("POST", f"/api/v1/boards/{board}/tasks", t, {"title": "Contract task"})["id"]
+# A second task for DELETE /tasks/{task}, so the routes on the first keep a task to work on.
+doomed = call("POST", f"/api/v1/boards/{board}/tasks", t, {"title": "Contract task to delete"})["id"]
 entry = call("POST", f"/api/v1/tasks/{task}/time", t, {"minutes": 30, "date": "2026-01-05"})["id"]
 milestone = call("POST", f"/api/v1/projects/{project}/milestones", t, {"name": "Contract milestone"})["id"]
 view = call("POST", f"/api/v1/projects/{project}/views", t, {"name": "Contract view", "layout": "list"})["id"]
-out.update(CONTRACT_BOARD=board, CONTRACT_TASK=task, CONTRACT_ENTRY=entry, CONTRACT_MILESTONE=milestone,
+out.update(CONTRACT_BOARD=board, CONTRACT_TASK=task, CONTRACT_DOOMED_TASK=doomed, CONTRACT_ENTRY=entry, CONTRACT_MILESTONE=milestone,
            CONTRACT_VIEW=view)
 
 channel = call("POST", f"/api/v1/projects/{project}/channels", t, {"name": "contract"})["id"]
