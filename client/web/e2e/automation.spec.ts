@@ -14,7 +14,7 @@ async function violations (page: Page): Promise<string[]> {
 }
 
 test('an admin automates in Settings → Automation: an e-mail template with its preview, a rule made in the editor (a bad cron refused at its field), its dry run, and its run log when a task is moved to Done', async ({ server, newUserPage, shot }) => {
-  const w = await server.world({ members: { mo: 'editor' } })
+  const w = await server.world({ members: { mo: 'editor', pat: 'manager' } })
   const token = w.owner.token
   const board = (await server.call('POST', `/api/v1/projects/${w.project}/boards`, { token, json: { name: 'Sprint', columns: [{ name: 'To do' }, { name: 'Done', category: 'done' }] } }, 201)).json
   const done = board.columns.find((c: any) => c.name === 'Done').id as string
@@ -129,6 +129,25 @@ test('an admin automates in Settings → Automation: an e-mail template with its
   const mo = await newUserPage(w.users.mo, `/o/${w.org}`)
   await expect(mo.page.getByRole('link', { name: 'Projects' })).toBeVisible()
   await expect(mo.page.getByRole('link', { name: 'Automation' })).toHaveCount(0)
+
+  // A project manager makes rules of their project only, and does not see the templates.
+  const pat = await newUserPage(w.users.pat, `/o/${w.org}`)
+  await pat.page.getByRole('link', { name: 'Automation' }).click()
+  await expect(pat.page.getByText('No rules yet')).toBeVisible()
+  await expect(pat.page.getByRole('heading', { name: 'E-mail templates' })).toHaveCount(0)
+  await pat.page.getByRole('button', { name: 'New rule' }).click()
+  const patDialog = pat.page.getByRole('dialog', { name: 'New rule' })
+  await patDialog.getByLabel('Name', { exact: true }).fill('Greet new tasks')
+  const scope = patDialog.getByLabel('Scope')
+  await expect(scope.locator('option')).toHaveCount(1)
+  await expect(scope).toHaveValue(w.project)
+  await patDialog.getByLabel('Happens').selectOption('created')
+  await patDialog.getByTestId('action').getByLabel('Message').fill('New: {{title}}')
+  await patDialog.getByRole('button', { name: 'Create rule' }).click()
+  await expect(patDialog).toHaveCount(0)
+  await expect(pat.page.getByTestId('rule').getByTestId('rule-trigger')).toContainText('When a task is created · 1 action · project')
+  const projectRules = (await server.call('GET', `/api/v1/orgs/${w.org}/automations?project=${w.project}`, { token: w.users.pat.token })).json.items
+  expect(projectRules.map((r: any) => [r.name, r.project])).toEqual([['Greet new tasks', w.project]])
 
   // The template is deleted after confirming.
   await page.getByRole('button', { name: 'Delete template task-done' }).click()

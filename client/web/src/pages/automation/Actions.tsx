@@ -12,7 +12,8 @@ export interface ActionSources {
   channels: { value: string, label: string }[]
   members: { value: string, label: string }[]
   roles: { value: string, label: string }[]
-  templates: EmailTemplate[]
+  /** The org's templates; null when the author may not list them (project managers). */
+  templates: EmailTemplate[] | null
   recordTypes: { slug: string, name: string, fields: string[] }[]
   /** The boards of the rule's project (or of every project); undefined while loading. */
   boards?: (BoardSummary & { projectName?: string })[]
@@ -112,11 +113,15 @@ function ActionForm ({ index, draft: d, set, sources, error }: { index: number, 
       )}
       {d.type === 'email' && (
         <>
-          <Choice label='Template' id={id('template')} value={d.template} onChange={(template) => set({ template })} error={at('template')} required hint={sources.templates.length ? undefined : 'Make a template under E-mail templates below first.'}>
-            <option value=''>Choose a template…</option>
-            {d.template && !sources.templates.some((t) => t.name === d.template) && <option value={d.template}>{d.template}</option>}
-            {sources.templates.map((t) => <option key={t.id} value={t.name}>{t.name}</option>)}
-          </Choice>
+          {sources.templates
+            ? (
+              <Choice label='Template' id={id('template')} value={d.template} onChange={(template) => set({ template })} error={at('template')} required hint={sources.templates.length ? undefined : 'Make a template under E-mail templates below first.'}>
+                <option value=''>Choose a template…</option>
+                {d.template && !sources.templates.some((t) => t.name === d.template) && <option value={d.template}>{d.template}</option>}
+                {sources.templates.map((t) => <option key={t.id} value={t.name}>{t.name}</option>)}
+              </Choice>
+              )
+            : <Field label='Template' name={id('template')} value={d.template} required placeholder='invoice-overdue' onInput={(e) => set({ template: e.currentTarget.value })} error={at('template')} hint='The name of one of the organisation’s e-mail templates (its owners and admins keep them).' />}
           <Field label='To' name={id('to')} value={d.to} required placeholder='field:client.email, office@example.com' onInput={(e) => set({ to: e.currentTarget.value })} error={at('to')} hint='Addresses, comma-separated; field:<name> for an address the record holds (field:client.email).' />
         </>
       )}

@@ -18,11 +18,15 @@ import './automation.css'
 export function Automation ({ org }: { org: string }) {
   useTitle('Automation')
   const orgWide = !!orgCan(org)?.manage
-  const managesProject = projects.value.some((p) => p.can?.manage)
-  const rules = useAsync((signal) => listRules(org, signal).then((r) => r.items), [org])
-  // Project managers pick templates in their rules' e-mail actions where the server lets them
-  // read the list; only owners and admins see the templates section.
-  const templates = useAsync((signal) => listTemplates(org, signal).then((r) => r.items, (e) => { if (orgWide) throw e; return [] }), [org, orgWide])
+  // Owners and admins see every rule; a project manager the rules of each project they manage.
+  const managed = projects.value.filter((p) => p.can?.manage).map((p) => p.id)
+  const rules = useAsync(async (signal) => {
+    if (orgWide) return (await listRules(org, undefined, signal)).items
+    const pages = await Promise.all(managed.map((p) => listRules(org, p, signal)))
+    return pages.flatMap((page) => page.items).sort((a, b) => a.created_at - b.created_at)
+  }, [org, orgWide, managed.join()])
+  // Only owners and admins keep (and may list) the templates; project managers name one.
+  const templates = useAsync((signal) => orgWide ? listTemplates(org, signal).then((r) => r.items) : Promise.resolve([]), [org, orgWide])
   const types = useAsync((signal) => typesApi.list(org, signal).then((r) => r.items).catch(() => []), [org])
   const [editing, setEditing] = useState<AutomationRule | 'new' | null>(null)
   const [trying, setTrying] = useState<AutomationRule | null>(null)
@@ -44,7 +48,7 @@ export function Automation ({ org }: { org: string }) {
     try { await deleteRule(r.id); toast('Rule deleted', 'success'); rules.reload() } catch (e) { toastError(e) }
   }
 
-  if (orgCan(org) && !orgWide && !managesProject && !projectsLoading.value) {
+  if (orgCan(org) && !orgWide && !managed.length && !projectsLoading.value) {
     return <section class='page'><h1>Automation</h1><Empty title='Only the organisation’s owners and admins, and project managers, set up automation' /></section>
   }
   return (
@@ -94,13 +98,14 @@ export function Automation ({ org }: { org: string }) {
           org={org}
           rule={editing === 'new' ? undefined : editing}
           orgWide={orgWide}
-          templates={templates.data ?? []}
+          templates={orgWide ? (templates.data ?? []) : null}
           recordTypes={types.data ?? []}
           onClose={() => setEditing(null)}
           onSaved={(saved) => {
             toast(editing === 'new' ? 'Rule created' : 'Rule saved', 'success')
             setEditing(null)
-            rules.setData((list) => [saved, ...(list ?? []).filter((x) => x.id !== saved.id)])
+            // The server lists rules oldest first: a new one goes last, an edited one stays.
+            rules.setData((list) => (list ?? []).some((x) => x.id === saved.id) ? (list ?? []).map((x) => (x.id === saved.id ? saved : x)) : [...(list ?? []), saved])
           }}
         />
       )}

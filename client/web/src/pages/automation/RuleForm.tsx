@@ -25,7 +25,8 @@ export function RuleForm ({ org, rule, orgWide, templates, recordTypes, onClose,
   rule?: AutomationRule
   /** Whether the author may make organisation-wide rules (owners and admins). */
   orgWide: boolean
-  templates: EmailTemplate[]
+  /** The org's templates; null when the author may not list them. */
+  templates: EmailTemplate[] | null
   recordTypes: RecordType[]
   onClose: () => void
   onSaved: (rule: AutomationRule) => void

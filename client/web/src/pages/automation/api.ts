@@ -9,8 +9,9 @@ import type {
 export type * from './types'
 export interface RunPage { items: RuleRun[], next?: string | null }
 
-export const listRules = (org: string, signal?: AbortSignal) =>
-  api.get<{ items: AutomationRule[] }>(`/api/v1/orgs/${org}/automations`, { signal })
+/** The org's rules (owners and admins), or one project's (its managers), oldest first. */
+export const listRules = (org: string, project?: string, signal?: AbortSignal) =>
+  api.get<{ items: AutomationRule[] }>(`/api/v1/orgs/${org}/automations${qs({ project })}`, { signal })
 export const createRule = (org: string, body: CreateRuleRequest) =>
   api.post<AutomationRule>(`/api/v1/orgs/${org}/automations`, body)
 export const updateRule = (rule: string, body: UpdateRuleRequest) =>
