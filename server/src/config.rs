@@ -464,6 +464,33 @@ impl Config {
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
     }
+
+    /// Why this configuration cannot run as one of several nodes, if it cannot. Redis is what
+    /// links nodes (events, presence, document updates), so configuring it declares a
+    /// multi-node deployment: every node must then share the database and the files, which a
+    /// SQLite file and the data directory's files cannot be (each node would serve its own
+    /// documents and files, silently apart). A single node needs no Redis.
+    pub fn multi_node_problem(&self) -> Option<String> {
+        self.redis_url.as_ref()?;
+        if !self.resolved_database_url().starts_with("postgres") {
+            return Some(
+                "ATRIUM_REDIS_URL is set, which links several nodes, but the database is SQLite, \
+                 which nodes cannot share: set ATRIUM_DATABASE_URL to a PostgreSQL database \
+                 (postgres://…), or unset ATRIUM_REDIS_URL to run a single node"
+                    .to_owned(),
+            );
+        }
+        if self.s3.endpoint.is_none() {
+            return Some(
+                "ATRIUM_REDIS_URL is set, which links several nodes, but files are stored in \
+                 this node's data directory, which the others cannot read: configure S3 \
+                 (ATRIUM_S3_ENDPOINT and its credentials), or unset ATRIUM_REDIS_URL to run a \
+                 single node"
+                    .to_owned(),
+            );
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -565,6 +592,30 @@ mod tests {
                 max_expanded_bytes: 1024
             })
         ));
+    }
+
+    #[test]
+    fn redis_requires_a_shared_database_and_shared_files() {
+        let problem = |args: &[&str]| {
+            let cli = Cli::try_parse_from(["atrium", "serve"].iter().chain(args)).unwrap();
+            match cli.command {
+                Command::Serve(config) => config.multi_node_problem(),
+                _ => panic!("not serve"),
+            }
+        };
+        let pg = ["--database-url", "postgres://u@h/db"];
+        let s3 = ["--s3-endpoint", "http://s3"];
+        let redis = ["--redis-url", "redis://r"];
+        // Without Redis, any storage is a single node's.
+        assert_eq!(problem(&[]), None);
+        assert_eq!(problem(&pg), None);
+        // With Redis: SQLite (the default, or named) and local files are refused.
+        assert!(problem(&redis).unwrap().contains("SQLite"));
+        let sqlite = [&redis[..], &["--database-url", "sqlite://x.db"], &s3].concat();
+        assert!(problem(&sqlite).unwrap().contains("SQLite"));
+        let local = [&redis[..], &pg].concat();
+        assert!(problem(&local).unwrap().contains("S3"));
+        assert_eq!(problem(&[&redis[..], &pg, &s3].concat()), None);
     }
 
     #[test]

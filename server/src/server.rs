@@ -45,6 +45,8 @@ pub enum StartError {
     Events(#[from] sqlx::Error),
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("refusing to start: {0}")]
+    MultiNode(String),
 }
 
 /// Connections the separate metrics address takes at once.
@@ -64,6 +66,9 @@ pub struct Server {
 impl Server {
     /// Prepares everything: data directory, database, migrations.
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        if let Some(problem) = config.multi_node_problem() {
+            return Err(StartError::MultiNode(problem));
+        }
         let db = open_database(&config).await?;
         let applied = db::migrate::run(&db).await?;
         tracing::info!(
@@ -93,6 +98,10 @@ impl Server {
         let (collab, doc_changes) = Hub::with_change_feed(store, hub_config);
         // Background work stops after the hub has flushed (see `run`), so its last reports land.
         let stop_background = CancellationToken::new();
+        // With Redis, document updates and presence reach the other nodes at once.
+        if let Some(client) = dependencies.redis_client() {
+            docs::relay::DocRelay::start(client, collab.clone(), stop_background.clone());
+        }
         // The event dispatcher reads the event log in order and fans it out to the sockets.
         let (events, events_task) = crate::events::Events::start(
             db.clone(),

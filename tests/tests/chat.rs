@@ -828,14 +828,18 @@ async fn wait_until_gone(user: &TestUser, org: &str, q: &str) {
     }
 }
 
-/// The team on node A, and a node B on the same PostgreSQL database and Redis.
+/// The team on node A, and a node B on the same PostgreSQL database, Redis and S3 (a node
+/// with Redis refuses local files).
 async fn two_nodes() -> (Team, TestServer) {
     let redis = atrium_tests::services::redis_url();
-    let t =
-        team_with(TestServer::builder(Backend::Postgres).env("ATRIUM_REDIS_URL", redis.clone()))
-            .await;
-    let node_b = TestServer::builder(Backend::Postgres)
-        .env("ATRIUM_REDIS_URL", redis)
+    let node = || {
+        atrium_tests::services::s3_env().into_iter().fold(
+            TestServer::builder(Backend::Postgres).env("ATRIUM_REDIS_URL", redis.clone()),
+            |b, (k, v)| b.env(k, v),
+        )
+    };
+    let t = team_with(node()).await;
+    let node_b = node()
         .arg("--database-url")
         .arg(t.server.database_url())
         .start()

@@ -263,15 +263,15 @@ fn write_var_buf(out: &mut Vec<u8>, bytes: &[u8]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revocation_reaches_every_node() {
     let redis = atrium_tests::services::redis_url();
-    let t = team(
-        TestServer::builder(Backend::Postgres)
-            .env("ATRIUM_REDIS_URL", redis.clone())
-            .start()
-            .await,
-    )
-    .await;
-    let node_b = TestServer::builder(Backend::Postgres)
-        .env("ATRIUM_REDIS_URL", redis)
+    // A node with Redis refuses local files: both share the test S3.
+    let node = || {
+        atrium_tests::services::s3_env().into_iter().fold(
+            TestServer::builder(Backend::Postgres).env("ATRIUM_REDIS_URL", redis.clone()),
+            |b, (k, v)| b.env(k, v),
+        )
+    };
+    let t = team(node().start().await).await;
+    let node_b = node()
         .arg("--database-url")
         .arg(t.server.database_url())
         .start()
