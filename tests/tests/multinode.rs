@@ -133,6 +133,22 @@ const handlers = {
       all: c.tokens.map((t) => t.token)
     }
   },
+  // Edit-to-peer latency: `from` appends a fresh token `samples` times, each time waiting
+  // until `to` has it; returns the milliseconds each took.
+  async latency ({ from, to, samples }) {
+    const a = clients.get(from); const b = clients.get(to)
+    const ms = []
+    for (let i = 0; i < samples; i++) {
+      const token = `{${from}>${to}.${i}}`
+      const started = performance.now()
+      const text = a.doc.getText('text')
+      text.insert(text.length, token)
+      await until(() => b.doc.getText('text').toString().includes(token), 10000, `${token} on ${to}`)
+      ms.push(performance.now() - started)
+      await sleep(20)
+    }
+    return { ms }
+  },
   async text ({ name }) {
     return { text: clients.get(name).doc.getText('text').toString() }
   },
@@ -336,6 +352,32 @@ async fn clients_on_two_nodes_converge_and_every_update_is_stored_once() {
     // numbering on their own collided on the same numbers).
     let seqs = stored(a.database_url(), &doc).await;
     assert_eq!(seqs, (1..=200).collect::<Vec<i64>>());
+    // Live through Redis, not only through the once-a-second head comparison (which would put
+    // the median near half a second): an edit on A reaches a client on B at once.
+    let reply = driver
+        .call(json!({"cmd": "latency", "from": "a1", "to": "b1", "samples": 20}))
+        .await;
+    let mut ms: Vec<f64> = reply["ms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    eprintln!(
+        "edit on node A to a client on node B: p50 {:.1} ms, max {:.1} ms",
+        ms[ms.len() / 2],
+        ms[ms.len() - 1]
+    );
+    assert!(
+        ms[ms.len() / 2] < 250.0,
+        "edits crossed nodes slowly: {ms:?}"
+    );
+    driver
+        .call(json!({"cmd": "acked", "names": ["a1"], "timeout": 30_000}))
+        .await;
+    let text = driver.converge(&names).await;
+    assert_eq!(stored(a.database_url(), &doc).await.len(), 220);
     // Both nodes serve what the clients show.
     for server in [&a, &b] {
         assert_eq!(served_text(server, &owner, &doc).await, text);
