@@ -114,6 +114,8 @@ impl ApiRoutes {
             .merge(crate::timetrack::router())
             .merge(crate::planning::router())
             .merge(crate::webhooks::routes::router())
+            .merge(crate::automation::routes::router())
+            .merge(crate::automation::templates::router())
             .merge(docs::socket::router())
             .merge(crate::events::socket::router());
         Self { credentials, rest }

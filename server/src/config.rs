@@ -71,6 +71,10 @@ pub enum AdminTask {
     /// Remind people who have not submitted last week's timesheet by the deadline (what the
     /// hourly `timesheets.pass` job does), as of `--at`.
     TimesheetPass(TimesheetPassArgs),
+    /// Fire the automation rules whose schedule or due date falls between their last pass and
+    /// `--at` (what the `automation.schedule` job does every minute); the running server does
+    /// the queued runs.
+    AutomationPass(TimesheetPassArgs),
 }
 
 /// Arguments of `atrium admin invoice-pass`.

@@ -27,6 +27,8 @@
 //! - [`files`] — files in projects: streamed uploads to a directory or S3, versions, ranged
 //!   downloads, text extraction for search.
 //! - [`audit`] — the append-only audit log (an organisation reads its own events only).
+//! - [`automation`] — rules (trigger, conditions, actions) run from the change feed and the job
+//!   queue as their author, their run log and dry run; the organisation's e-mail templates.
 //! - [`search`] — the search index fed by the change feed, and `GET /api/v1/orgs/{org}/search`.
 //! - [`jobs`] — the one durable job queue every background task runs on, and
 //!   `GET /api/v1/orgs/{org}/jobs`.
@@ -46,6 +48,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod automation;
 pub mod boards;
 pub mod calendar;
 pub mod chat;

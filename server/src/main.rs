@@ -112,6 +112,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let reminded = cli::timesheet_pass(&config, args).await?;
             println!("timesheet pass: {reminded} people reminded of last week's timesheet");
         }
+        Command::Admin {
+            config,
+            task: AdminTask::AutomationPass(args),
+        } => {
+            logging::init(config.log_format, &config.log);
+            let queued = cli::automation_pass(&config, args).await?;
+            println!("automation pass: {queued} runs queued");
+        }
         Command::Extract(_) => anyhow::bail!("`atrium extract` runs before the runtime is built"),
         Command::Search {
             config,

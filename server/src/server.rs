@@ -127,7 +127,12 @@ impl Server {
         let files = crate::files::Files::start(&config).await?;
         // Every background job (mail, text extraction) runs on the one queue; on shutdown the
         // runner finishes the mail it is sending and gives unfinished extractions back.
+        // Automation runs act through the application's handlers: the handler gets the state
+        // once it is built (below), before any job of its kind can matter.
+        let automation_runs = crate::automation::runner::RunHandler::default();
         let jobs_task = Runner::new(db.clone(), RunnerOptions::from_config(&config))
+            .register(automation_runs.clone())
+            .register(crate::automation::schedule::handler(writes.clone()))
             .register(mail::MailHandler::new(mailer.clone()))
             .register(crate::invoices::send::InvoiceMailHandler::new(
                 db.clone(),
@@ -157,6 +162,12 @@ impl Server {
                 crate::files::sandbox::Limits::from_config(&config),
             ))
             .spawn(jobs, stop_background.clone());
+        if let Err(error) =
+            crate::jobs::recurring::ensure_scheduled(&writes, crate::automation::schedule::KIND)
+                .await
+        {
+            tracing::warn!(%error, "cannot queue the automation schedule pass");
+        }
         // Due-soon notifications run as a recurring job: its first run is queued once.
         if let Err(error) = crate::boards::due::ensure_scheduled(&writes).await {
             tracing::warn!(%error, "cannot queue the due-soon scan");
@@ -194,6 +205,14 @@ impl Server {
             node.clone(),
             config.public_url(),
             &stop_background,
+        );
+        // Automation: the change-feed consumer that queues the runs of matching rules.
+        let automation_wake = Arc::new(tokio::sync::Notify::new());
+        feed_wakers.register(Arc::clone(&automation_wake));
+        let automation_task = crate::automation::consumer::spawn(
+            writes.clone(),
+            automation_wake,
+            stop_background.clone(),
         );
         // Retention deletes the feed rows no consumer needs any more.
         let retention_task = crate::feed::retention::spawn(
@@ -233,8 +252,10 @@ impl Server {
             webhooks,
             shutdown,
         };
+        automation_runs.set_state(state.clone());
         let mut background = vec![
             doc_feed,
+            automation_task,
             jobs_task,
             search_task,
             retention_task,

@@ -58,14 +58,14 @@ pub struct RuleCondition {
     pub value: serde_json::Value,
 }
 
-/// Something a rule does. Texts (`text`, `title`, `value` when a string) are templates over
-/// the entity's fields: `{{title}}`, `{{name}}`, `{{state}}`, `{{total}}`, `{{url}}`; values
-/// are inserted as plain text.
+/// Something a rule does, as the rule's author (with their rights when it runs). Texts
+/// (`text`, `title`, string values) are templates over the entity's fields: `{{title}}`,
+/// `{{key}}`, `{{name}}`, `{{state}}`, `{{total}}`, `{{today}}`; values are inserted as plain
+/// text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RuleAction {
-    /// Posts a message as the rule's author to a channel (`channel` id), or to the event's
-    /// project's general channel when `channel` is `"project"`.
+    /// Posts a message as the rule's author to a channel (`channel`: its id).
     PostMessage { channel: String, text: String },
     /// Notifies users (ids) and the holders of roles (`admin`, `accountant`, …) in the org.
     Notify {

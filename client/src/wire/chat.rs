@@ -320,6 +320,9 @@ pub enum NotificationKind {
     /// A webhook the user manages was disabled: its deliveries failed for the whole retry
     /// horizon (`channel_id` is the webhook's id; `snippet` names its URL).
     WebhookDisabled,
+    /// An automation rule's `notify` action (`snippet` is its text; `channel_id` the task or
+    /// record concerned, if any).
+    Automation,
 }
 
 /// An entry of the notification centre.

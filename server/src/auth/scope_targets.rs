@@ -59,6 +59,8 @@ fn query_for(param: &str) -> Option<&'static str> {
         "record" => "select org_id, null as project_id from records where id = $1",
         "file" => "select org_id, project_id from files where id = $1",
         "hook" => "select org_id, project_id from webhooks where id = $1",
+        "rule" => "select org_id, project_id from automation_rules where id = $1",
+        "template" => "select org_id, null as project_id from email_templates where id = $1",
         _ => return None,
     })
 }

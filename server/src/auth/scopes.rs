@@ -228,7 +228,7 @@ pub fn requirement(method: &Method, template: &str) -> Option<Requirement> {
         ("boards" | "tasks" | "milestones" | "views" | "time", Some(_)) => area(Area::Boards),
         ("records", Some(_)) => area(Area::Records),
         ("files", Some(_)) => area(Area::Files),
-        ("webhooks" | "automations", Some(_)) => admin,
+        ("webhooks" | "automations" | "email-templates", Some(_)) => admin,
         ("orgs", None) => {
             if read {
                 Some(Common)
@@ -256,7 +256,7 @@ fn org_route(rest: Option<&str>, access: Access) -> Option<Requirement> {
         "search" => area(Area::Search),
         "projects" | "members" | "chat-settings" | "record-types" | "invoice-settings"
         | "timesheet-settings" | "audit" | "jobs" | "permissions" | "roles" | "invitations"
-        | "tokens" | "webhooks" | "automations" => area(Area::Admin),
+        | "tokens" | "webhooks" | "automations" | "email-templates" => area(Area::Admin),
         _ => None,
     }
 }

@@ -229,7 +229,7 @@ fn posted(message: Message, plan: MentionPlan) -> PostedMessage {
     }
 }
 
-fn user_ref(user: &User) -> UserRef {
+pub(crate) fn user_ref(user: &User) -> UserRef {
     UserRef {
         id: user.id.clone(),
         handle: user.handle.clone(),

@@ -87,20 +87,32 @@ pub async fn invoice_pass(
 /// `atrium admin timesheet-pass`: the timesheet reminders as of `--at` (an RFC 3339 time; now
 /// when absent). The notifications it writes reach people on their next look.
 pub async fn timesheet_pass(config: &Config, args: TimesheetPassArgs) -> Result<usize, CliError> {
-    let now = match &args.at {
-        Some(at) => {
-            let parsed =
-                time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-                    .map_err(|_| CliError::Invalid(format!("{at:?} is not an RFC 3339 time")))?;
-            i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000)
-                .map_err(|_| CliError::Invalid(format!("{at:?} is out of range")))?
-        }
-        None => db::now_ms(),
-    };
+    let now = at_or_now(args.at.as_deref())?;
     with_writes(config, |writes| async move {
         crate::timesheets::reminders::pass(&writes, now).await
     })
     .await
+}
+
+/// `atrium admin automation-pass`: the schedule and due-date pass of automation as of `--at`;
+/// how many runs it queued (a running server does them).
+pub async fn automation_pass(config: &Config, args: TimesheetPassArgs) -> Result<usize, CliError> {
+    let now = at_or_now(args.at.as_deref())?;
+    with_writes(config, |writes| async move {
+        Ok(crate::automation::schedule::pass(&writes, now).await?)
+    })
+    .await
+}
+
+/// An RFC 3339 time as UTC ms; now when absent.
+fn at_or_now(at: Option<&str>) -> Result<i64, CliError> {
+    let Some(at) = at else {
+        return Ok(db::now_ms());
+    };
+    let parsed = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| CliError::Invalid(format!("{at:?} is not an RFC 3339 time")))?;
+    i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000)
+        .map_err(|_| CliError::Invalid(format!("{at:?} is out of range")))
 }
 
 /// Runs `work` with the write path of the configured database (migrated first), as a server

@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use super::horizon::claim_transaction_id;
 use super::{Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
-use crate::feed::{Change, ChangeData, ChangeKind, NewChange, Op, Payload};
+use crate::feed::{Cause, Change, ChangeData, ChangeKind, NewChange, Op, Payload};
 
 /// Appends changes inside the caller's transaction, in the order given, with one statement per
 /// few hundred changes; returns their sequence numbers in that order. Only the write path calls
@@ -24,8 +24,8 @@ pub async fn append(tx: &mut Tx, changes: &[NewChange]) -> Result<Vec<i64>, sqlx
     let now = now_ms();
     for chunk in changes.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = format!(
-            "insert into change_feed (org_id, kind, entity_id, op, payload, created_at) values {} returning seq",
-            values_rows(chunk.len(), 6)
+            "insert into change_feed (org_id, kind, entity_id, op, payload, created_at, cause) values {} returning seq",
+            values_rows(chunk.len(), 7)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for change in chunk {
@@ -35,7 +35,8 @@ pub async fn append(tx: &mut Tx, changes: &[NewChange]) -> Result<Vec<i64>, sqlx
                 .bind(&change.entity_id)
                 .bind(change.op.as_str())
                 .bind(&change.payload)
-                .bind(now);
+                .bind(now)
+                .bind(change.cause.as_ref().map(Cause::to_json));
         }
         // One statement's rows get increasing sequences in the order of its values; the
         // order `returning` lists them in is unspecified, so they are sorted.
@@ -60,7 +61,7 @@ pub async fn read_between(
     limit: i64,
 ) -> Result<Vec<Change>, sqlx::Error> {
     let rows = sqlx::query(
-        "select seq, org_id, kind, entity_id, op, payload, created_at
+        "select seq, org_id, kind, entity_id, op, payload, created_at, cause
          from change_feed where seq > $1 and seq <= $2 order by seq limit $3",
     )
     .bind(after)
@@ -68,20 +69,38 @@ pub async fn read_between(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    rows.into_iter()
-        .map(|row| {
-            let kind_name: String = row.try_get("kind")?;
-            let op: String = row.try_get("op")?;
-            let payload: String = row.try_get("payload")?;
-            Ok(Change {
-                seq: row.try_get("seq")?,
-                org_id: row.try_get("org_id")?,
-                entity_id: row.try_get("entity_id")?,
-                created_at: row.try_get("created_at")?,
-                data: decode(kind_name, &op, &payload),
-            })
-        })
-        .collect()
+    rows.iter().map(change_of).collect()
+}
+
+/// An organisation's latest `limit` changes still in the feed, oldest first (a dry run's
+/// replay; not a consumer's read, so no horizon).
+pub async fn recent_of_org(db: &Db, org_id: &str, limit: i64) -> Result<Vec<Change>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select seq, org_id, kind, entity_id, op, payload, created_at, cause
+         from change_feed where org_id = $1 order by seq desc limit $2",
+    )
+    .bind(org_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    let mut changes = rows.iter().map(change_of).collect::<Result<Vec<_>, _>>()?;
+    changes.reverse();
+    Ok(changes)
+}
+
+fn change_of(row: &sqlx::any::AnyRow) -> Result<Change, sqlx::Error> {
+    let kind_name: String = row.try_get("kind")?;
+    let op: String = row.try_get("op")?;
+    let payload: String = row.try_get("payload")?;
+    let cause: Option<String> = row.try_get("cause")?;
+    Ok(Change {
+        seq: row.try_get("seq")?,
+        org_id: row.try_get("org_id")?,
+        entity_id: row.try_get("entity_id")?,
+        created_at: row.try_get("created_at")?,
+        data: decode(kind_name, &op, &payload),
+        cause: Cause::from_json(cause.as_deref()),
+    })
 }
 
 /// A stored row's operation and payload. A row this server cannot read (a newer version's
@@ -102,6 +121,24 @@ fn decode(kind_name: String, op: &str, payload: &str) -> ChangeData {
             ChangeData::Unknown { kind: kind_name }
         }
     }
+}
+
+/// The payload of an entity's latest row in the feed (inside the caller's transaction), if it
+/// has one.
+pub async fn latest_payload(
+    tx: &mut Tx,
+    kind: ChangeKind,
+    entity_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "select payload from change_feed where kind = $1 and entity_id = $2 and op = 'upsert'
+         order by seq desc limit 1",
+    )
+    .bind(kind.as_str())
+    .bind(entity_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| row.try_get::<String, _>(0)).transpose()
 }
 
 /// The highest committed sequence number (0 when the feed is empty). On PostgreSQL a lower one

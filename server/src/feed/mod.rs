@@ -11,14 +11,17 @@
 //!
 //! # Layout
 //! - this module — [`ChangeKind`], [`Payload`], [`Change`] and [`ChangeData`]: the types.
+//! - [`cause`] — [`Cause`]: the automation run behind a change.
 //! - [`consumer`] — [`Consumer`]: register, read a batch, acknowledge, rewind.
 //! - [`retention`] — the pruning task, and who still holds rows back.
 //! - [`node`] — this node's stable identity (per-node consumers such as `search:<node>`).
 
+pub mod cause;
 pub mod consumer;
 pub mod node;
 pub mod retention;
 
+pub use cause::Cause;
 pub use consumer::{Batch, Consumer, FeedError, Start};
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -153,6 +156,8 @@ pub struct NewChange {
     pub op: Op,
     /// The payload's JSON (a [`Payload`] for an upsert, a [`Removal`] for a delete).
     pub payload: String,
+    /// The automation run that made it, if one did ([`Cause::current`] when queued).
+    pub cause: Option<Cause>,
 }
 
 impl NewChange {
@@ -168,6 +173,7 @@ impl NewChange {
             entity_id: entity_id.to_owned(),
             op: Op::Upsert,
             payload: payload.to_json()?,
+            cause: Cause::current(),
         })
     }
 
@@ -184,6 +190,7 @@ impl NewChange {
             entity_id: entity_id.to_owned(),
             op: Op::Delete,
             payload: serde_json::to_string(removal)?,
+            cause: Cause::current(),
         })
     }
 }
@@ -227,10 +234,14 @@ pub struct Change {
     /// UTC milliseconds of the append.
     pub created_at: i64,
     pub data: ChangeData,
+    /// The automation run that made it; `None` for a person's change.
+    pub cause: Option<Cause>,
 }
 
 /// The operation and its payload.
 #[derive(Debug, Clone, PartialEq)]
+// Nearly every change is an upsert: boxing its payload would only add an allocation per row.
+#[allow(clippy::large_enum_variant)]
 pub enum ChangeData {
     /// Created or changed: its current state.
     Upsert(Payload),

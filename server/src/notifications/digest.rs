@@ -106,5 +106,6 @@ fn what(kind: NotificationKind) -> &'static str {
         NotificationKind::TimesheetRejected => "rejected your timesheet",
         NotificationKind::TimesheetDue => "last week's timesheet is due",
         NotificationKind::WebhookDisabled => "a webhook was disabled after failing deliveries",
+        NotificationKind::Automation => "an automation rule notified you",
     }
 }

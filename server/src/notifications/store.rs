@@ -23,6 +23,7 @@ fn kind_name(kind: NotificationKind) -> &'static str {
         NotificationKind::TimesheetRejected => "timesheet_rejected",
         NotificationKind::TimesheetDue => "timesheet_due",
         NotificationKind::WebhookDisabled => "webhook_disabled",
+        NotificationKind::Automation => "automation",
     }
 }
 
@@ -40,6 +41,7 @@ fn parse_kind(name: &str) -> Option<NotificationKind> {
         "timesheet_rejected" => NotificationKind::TimesheetRejected,
         "timesheet_due" => NotificationKind::TimesheetDue,
         "webhook_disabled" => NotificationKind::WebhookDisabled,
+        "automation" => NotificationKind::Automation,
         _ => return None,
     })
 }

@@ -5,7 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use atrium_client::wire::FieldChange;
+
 use super::schema::TypeSchema;
+use super::store::history::NewEntry;
 use super::store::records::RecordRow;
 use crate::feed::{ChangeKind, Payload, Removal};
 use crate::write::UnitOfWork;
@@ -35,13 +38,23 @@ pub struct RecordPayload {
     /// UTC milliseconds.
     pub created: i64,
     pub updated: i64,
+    /// What this change was, as its history entry says: `created`, `updated`, `transitioned`,
+    /// `amended`.
+    pub event: Option<String>,
+    /// The transition's action (`send`, `approve`) or what the server did (`overdue`).
+    pub action: Option<String>,
+    /// Who made it (`None`: the server).
+    pub actor: Option<String>,
+    /// What it changed, field by field (a transition's `state` first).
+    pub changes: Vec<FieldChange>,
 }
 
-/// Queues the record's current state.
+/// Queues the record's current state, with what its history `entry` says of the change.
 pub fn upsert(
     work: &mut UnitOfWork,
     schema: &TypeSchema,
     record: &RecordRow,
+    entry: &NewEntry<'_>,
 ) -> Result<(), sqlx::Error> {
     let body = schema
         .text_fields()
@@ -65,6 +78,10 @@ pub fn upsert(
         data: record.data.clone(),
         created: record.created_at,
         updated: record.updated_at,
+        event: Some(entry.kind.to_owned()),
+        action: entry.action.map(str::to_owned),
+        actor: entry.user_id.map(str::to_owned),
+        changes: entry.changes.to_vec(),
     });
     work.feed(&record.org_id, &record.id, &payload)
 }

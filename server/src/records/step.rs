@@ -119,20 +119,17 @@ pub async fn commit(
         });
     }
     changes.splice(0..0, front);
-    store::history::append(
-        work.tx(),
-        &NewEntry {
-            org_id: &record.org_id,
-            record_id: &record.id,
-            user_id: step.user_id,
-            kind: "transitioned",
-            changes: &changes,
-            action: Some(step.action),
-            comment: step.comment,
-        },
-    )
-    .await?;
-    super::feed::upsert(work, &resolved.schema, &record)?;
+    let entry = NewEntry {
+        org_id: &record.org_id,
+        record_id: &record.id,
+        user_id: step.user_id,
+        kind: "transitioned",
+        changes: &changes,
+        action: Some(step.action),
+        comment: step.comment,
+    };
+    store::history::append(work.tx(), &entry).await?;
+    super::feed::upsert(work, &resolved.schema, &record, &entry)?;
     announce(db, work, access, &record, "record.transitioned").await?;
     if let Some(kind) = &resolved.kind {
         kind.after_step(db, work, before, &record, step.user_id, step.comment)

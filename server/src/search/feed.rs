@@ -418,6 +418,7 @@ mod tests {
             entity_id: "e1".into(),
             created_at: 1_000,
             data,
+            cause: None,
         }
     }
 

@@ -164,6 +164,7 @@ mod tests {
             entity_id: "e1".into(),
             created_at: 1_764_784_800_000,
             data,
+            cause: None,
         }
     }
 

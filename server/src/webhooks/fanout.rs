@@ -292,6 +292,7 @@ mod tests {
                 updated: at,
                 ..TaskPayload::default()
             })),
+            cause: None,
         }
     }
 

@@ -139,6 +139,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automations/{rule}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rule. */
+        get: operations["get_rule"];
+        put?: never;
+        post?: never;
+        /** Delete a rule and its run log. */
+        delete: operations["delete_rule"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a rule. A new schedule counts from now; reactivating does not replay what happened
+         *     while the rule was off.
+         */
+        patch: operations["update_rule"];
+        trace?: never;
+    };
+    "/api/v1/automations/{rule}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the rule would have done over the organisation's recent events (a schedule: its next
+         *     occurrences; a due-date trigger: the tasks due now). Nothing is changed or sent.
+         */
+        post: operations["dry_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/{rule}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rule's run log, newest first. */
+        get: operations["list_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/boards/{board}": {
         parameters: {
             query?: never;
@@ -444,6 +503,42 @@ export interface paths {
          *     as a normal edit that keeps the history (editors).
          */
         post: operations["restore_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/email-templates/{template}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One e-mail template. */
+        get: operations["get_template"];
+        put?: never;
+        post?: never;
+        /** Delete an e-mail template (rules that name it fail their `email` action from then on). */
+        delete: operations["delete_template"];
+        options?: never;
+        head?: never;
+        /** Change an e-mail template. */
+        patch: operations["update_template"];
+        trace?: never;
+    };
+    "/api/v1/email-templates/{template}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The template rendered over sample fields; nothing is sent. */
+        post: operations["preview_template"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1019,6 +1114,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organisation's rules (admins), or one project's (its managers), oldest first. */
+        get: operations["list_rules"];
+        put?: never;
+        /** Create a rule. It hears events made from now on; it acts as its author. */
+        post: operations["create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/channels": {
         parameters: {
             query?: never;
@@ -1088,6 +1201,24 @@ export interface paths {
         put?: never;
         /** The direct-message conversation of the caller and these users (created on first use). */
         post: operations["open_dm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/email-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The org's e-mail templates, by name. */
+        get: operations["list_templates"];
+        put?: never;
+        /** Create an e-mail template (org owners and admins). */
+        post: operations["create_template"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2343,6 +2474,14 @@ export interface components {
             /** @description What changed, e.g. `org.joined`, `org.role_changed`, `project.left`, `channel.joined`. */
             reason: string;
         };
+        /** @description One action of a run (or of a dry run): what it did or would do. */
+        ActionReport: {
+            error?: string | null;
+            /** @description In words, with the templates rendered: `post "Done: ENG-4 Fix login" to #general`. */
+            summary: string;
+            /** @description The action's type (`post_message`, `email`, …). */
+            type: string;
+        };
         /** @description `POST /api/v1/orgs/{org}/members`. */
         AddMemberRequest: {
             email: string;
@@ -2579,6 +2718,23 @@ export interface components {
             target_id?: string | null;
             target_type?: string | null;
             user_agent?: string | null;
+        };
+        /** @description A rule as its managers see it. */
+        AutomationRule: {
+            actions: components["schemas"]["RuleAction"][];
+            active: boolean;
+            conditions: components["schemas"]["RuleCondition"][];
+            /** Format: int64 */
+            created_at: number;
+            /** @description The author: the rule acts with their rights, as them. */
+            created_by: string;
+            id: string;
+            name: string;
+            org_id: string;
+            project?: string | null;
+            trigger: components["schemas"]["RuleTrigger"];
+            /** Format: int64 */
+            updated_at: number;
         };
         /** @description One transition out of the record's current state, and whether the caller may take it. */
         AvailableTransition: {
@@ -2830,6 +2986,11 @@ export interface components {
             op: string;
             value?: unknown;
         };
+        /**
+         * @description How a condition compares.
+         * @enum {string}
+         */
+        ConditionOp: "eq" | "ne" | "gt" | "lt" | "in" | "changed_to" | "changed" | "contains" | "is_empty";
         /** @description `POST /api/v1/projects/{project}/boards`. Without columns: Backlog, To do, In progress, Done. */
         CreateBoardRequest: {
             columns?: components["schemas"]["NewColumn"][] | null;
@@ -2849,6 +3010,15 @@ export interface components {
             name: string;
             private?: boolean;
             topic?: string | null;
+        };
+        /** @description `POST /orgs/{org}/email-templates`. */
+        CreateEmailTemplateRequest: {
+            /** @description Plain text with `{{field}}` placeholders; the HTML part is made from it, escaped. */
+            body: string;
+            /** @description Unique in the org; rules name templates by it (`invoice-overdue`). */
+            name: string;
+            /** @description A template over the entity's fields (`Invoice {{name}} is overdue`); one line. */
+            subject: string;
         };
         /** @description `POST /api/v1/projects/{project}/milestones`. */
         CreateMilestoneRequest: {
@@ -2881,6 +3051,17 @@ export interface components {
             permissions?: components["schemas"]["TypePermission"][];
             slug: string;
             workflow?: null | components["schemas"]["Workflow"];
+        };
+        /** @description `POST /orgs/{org}/automations`. */
+        CreateRuleRequest: {
+            actions: components["schemas"]["RuleAction"][];
+            /** @description Defaults to true. */
+            active?: boolean | null;
+            conditions?: components["schemas"]["RuleCondition"][];
+            name: string;
+            /** @description Only events of this project (the author must manage it). */
+            project?: string | null;
+            trigger: components["schemas"]["RuleTrigger"];
         };
         /** @description `POST /api/v1/boards/{board}/tasks`. Without a column: the board's first column. */
         CreateTaskRequest: {
@@ -3011,9 +3192,50 @@ export interface components {
             id: string;
             name: string;
         };
+        /** @description One replayed event of a dry run. */
+        DryRunEvent: {
+            /** @description What the actions would have done (empty when not matched). */
+            actions: components["schemas"]["ActionReport"][];
+            /**
+             * Format: int64
+             * @description UTC ms of the change.
+             */
+            at: number;
+            entity_id: string;
+            event_type: string;
+            /** @description Whether the trigger and every condition held. */
+            matched: boolean;
+            /** @description Why it did not match (the first condition that failed). */
+            reason?: string | null;
+        };
+        /** @description The answer of a dry run: nothing was changed. */
+        DryRunReport: {
+            events: components["schemas"]["DryRunEvent"][];
+        };
+        /** @description `POST /automations/{rule}/dry-run`. */
+        DryRunRequest: {
+            /**
+             * Format: int32
+             * @description How many of the org's most recent events to replay (1 to 500; default 50).
+             */
+            events?: number | null;
+        };
         /** @description `PATCH /api/v1/messages/{msg}`. */
         EditMessageRequest: {
             text: string;
+        };
+        /** @description An e-mail template of an organisation. */
+        EmailTemplate: {
+            body: string;
+            /** Format: int64 */
+            created_at: number;
+            created_by: string;
+            id: string;
+            name: string;
+            org_id: string;
+            subject: string;
+            /** Format: int64 */
+            updated_at: number;
         };
         /** @description The answer to `POST /api/v1/auth/verify-email`: the address is verified. */
         EmailVerified: {
@@ -3553,7 +3775,7 @@ export interface components {
          * @description What a notification is about.
          * @enum {string}
          */
-        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done" | "timesheet_submitted" | "timesheet_approved" | "timesheet_rejected" | "timesheet_due" | "webhook_disabled";
+        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done" | "timesheet_submitted" | "timesheet_approved" | "timesheet_rejected" | "timesheet_due" | "webhook_disabled" | "automation";
         /** @description `GET/PUT /api/v1/me/notification-settings`: account-wide notification choices. */
         NotificationSettings: {
             /** @description E-mail a digest of notifications missed while offline. */
@@ -3636,6 +3858,26 @@ export interface components {
                 target_id?: string | null;
                 target_type?: string | null;
                 user_agent?: string | null;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_AutomationRule: {
+            items: {
+                actions: components["schemas"]["RuleAction"][];
+                active: boolean;
+                conditions: components["schemas"]["RuleCondition"][];
+                /** Format: int64 */
+                created_at: number;
+                /** @description The author: the rule acts with their rights, as them. */
+                created_by: string;
+                id: string;
+                name: string;
+                org_id: string;
+                project?: string | null;
+                trigger: components["schemas"]["RuleTrigger"];
+                /** Format: int64 */
+                updated_at: number;
             }[];
             next?: string | null;
         };
@@ -3724,6 +3966,22 @@ export interface components {
                 created_at: number;
                 id: string;
                 name: string;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_EmailTemplate: {
+            items: {
+                body: string;
+                /** Format: int64 */
+                created_at: number;
+                created_by: string;
+                id: string;
+                name: string;
+                org_id: string;
+                subject: string;
+                /** Format: int64 */
+                updated_at: number;
             }[];
             next?: string | null;
         };
@@ -3953,6 +4211,30 @@ export interface components {
             items: {
                 role: components["schemas"]["ProjectRole"];
                 user: components["schemas"]["User"];
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_RuleRun: {
+            items: {
+                actions: components["schemas"]["ActionReport"][];
+                /** Format: int64 */
+                created_at: number;
+                /**
+                 * Format: int64
+                 * @description How many rules triggered one another before this run (0: a person's change).
+                 */
+                depth: number;
+                /** @description The task, record or message concerned, if any. */
+                entity_id?: string | null;
+                error?: string | null;
+                /** Format: int64 */
+                finished_at?: number | null;
+                id: string;
+                outcome: components["schemas"]["RunOutcome"];
+                rule_id: string;
+                /** @description The event that triggered it (`task.updated`), or `schedule` / `due`. */
+                trigger: string;
             }[];
             next?: string | null;
         };
@@ -4211,6 +4493,13 @@ export interface components {
          * @enum {string}
          */
         PresenceStatus: "online" | "away" | "offline";
+        /** @description `POST /email-templates/{template}/preview`: the template rendered over sample fields. */
+        PreviewEmailTemplateRequest: {
+            /** @description The fields to render with (`{"name": "INV-2026-00001", "total": "120.00 EUR"}`). */
+            fields?: {
+                [key: string]: unknown;
+            };
+        };
         /**
          * @description How urgent a task is.
          * @enum {string}
@@ -4452,6 +4741,11 @@ export interface components {
             id: string;
             project_id: string;
         };
+        /** @description A rendered template. */
+        RenderedEmail: {
+            body: string;
+            subject: string;
+        };
         /** @description `resync`: why, and where the live events continue. */
         Resync: {
             /** Format: int64 */
@@ -4468,6 +4762,119 @@ export interface components {
             /** @description The new secret; generated when absent. */
             secret?: string | null;
         };
+        /**
+         * @description Something a rule does, as the rule's author (with their rights when it runs). Texts
+         *     (`text`, `title`, string values) are templates over the entity's fields: `{{title}}`,
+         *     `{{key}}`, `{{name}}`, `{{state}}`, `{{total}}`, `{{today}}`; values are inserted as plain
+         *     text.
+         */
+        RuleAction: {
+            channel: string;
+            text: string;
+            /** @enum {string} */
+            type: "post_message";
+        } | {
+            roles?: string[];
+            text: string;
+            /** @enum {string} */
+            type: "notify";
+            users?: string[];
+        } | {
+            template: string;
+            to: string[];
+            /** @enum {string} */
+            type: "email";
+        } | {
+            field: string;
+            /** @enum {string} */
+            type: "set_field";
+            value: unknown;
+        } | {
+            /** @enum {string} */
+            type: "assign";
+            user: string;
+        } | {
+            column: string;
+            /** @enum {string} */
+            type: "move_task";
+        } | {
+            board: string;
+            title: string;
+            /** @enum {string} */
+            type: "create_task";
+        } | {
+            fields: {
+                [key: string]: unknown;
+            };
+            record_type: string;
+            /** @enum {string} */
+            type: "create_record";
+        } | {
+            /** @enum {string} */
+            type: "webhook";
+            url: string;
+        };
+        /**
+         * @description One condition: every condition must hold for the actions to run.
+         *
+         *     `field` names a field of the event's entity: a task's `title`, `status`, `category`
+         *     (`todo`, `in_progress`, `done`), `priority`, `due`, `assignees`, `labels`; a record's `state`,
+         *     `name` or any field of its type (`total`, `client`); a message's `text`, `channel`.
+         *     `actor.roles` is the roles of whoever made the change (`owner`, `admin`, `member`, and
+         *     business roles such as `accountant`).
+         */
+        RuleCondition: {
+            field: string;
+            op: components["schemas"]["ConditionOp"];
+            value?: unknown;
+        };
+        /** @description One run of a rule: an entry of its run log. */
+        RuleRun: {
+            actions: components["schemas"]["ActionReport"][];
+            /** Format: int64 */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description How many rules triggered one another before this run (0: a person's change).
+             */
+            depth: number;
+            /** @description The task, record or message concerned, if any. */
+            entity_id?: string | null;
+            error?: string | null;
+            /** Format: int64 */
+            finished_at?: number | null;
+            id: string;
+            outcome: components["schemas"]["RunOutcome"];
+            rule_id: string;
+            /** @description The event that triggered it (`task.updated`), or `schedule` / `due`. */
+            trigger: string;
+        };
+        /** @description What starts a rule: exactly one of `event`, `schedule` or `due`. */
+        RuleTrigger: {
+            /**
+             * Format: int32
+             * @description Tasks whose due date is this many days away or less (0: due today), once per task and
+             *     due date, checked every minute in `timezone`.
+             */
+            due_within_days?: number | null;
+            /**
+             * @description An event pattern, as webhooks name them: `task.created`, `task.updated`,
+             *     `record.invoice.transitioned`, `record.*`, `message.created`.
+             */
+            event?: string | null;
+            /**
+             * @description A five-field cron schedule (`0 9 * * MON`: minute, hour, day of month, month, weekday),
+             *     in `timezone`.
+             */
+            schedule?: string | null;
+            /** @description The IANA time zone of the schedule and of due dates (`Europe/Berlin`); UTC when absent. */
+            timezone?: string | null;
+        };
+        /**
+         * @description How a run ended.
+         * @enum {string}
+         */
+        RunOutcome: "pending" | "done" | "failed" | "stopped";
         /** @description `POST /api/v1/projects/{project}/views` and `PATCH /api/v1/views/{view}`. */
         SaveViewRequest: {
             filters?: components["schemas"]["TaskFilter"];
@@ -4943,6 +5350,12 @@ export interface components {
             name?: string | null;
             topic?: string | null;
         };
+        /** @description `PATCH /email-templates/{template}`. */
+        UpdateEmailTemplateRequest: {
+            body?: string | null;
+            name?: string | null;
+            subject?: string | null;
+        };
         /**
          * @description `PATCH /api/v1/milestones/{milestone}`: what is given changes; `due: null` clears the date,
          *     `closed` closes (true) or reopens (false) the milestone.
@@ -4991,6 +5404,14 @@ export interface components {
             /** Format: int64 */
             version: number;
             workflow?: null | components["schemas"]["Workflow"];
+        };
+        /** @description `PATCH /automations/{rule}`: the parts to change. */
+        UpdateRuleRequest: {
+            actions?: components["schemas"]["RuleAction"][] | null;
+            active?: boolean | null;
+            conditions?: components["schemas"]["RuleCondition"][] | null;
+            name?: string | null;
+            trigger?: null | components["schemas"]["RuleTrigger"];
         };
         /**
          * @description `PATCH /api/v1/tasks/{task}`: what is given changes; `null` clears an optional field.
@@ -5575,6 +5996,262 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+        };
+    };
+    get_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a manager of the rule */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    delete_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a manager of the rule */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    update_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description The rule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a manager of the rule */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Field errors; nothing written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    dry_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DryRunRequest"];
+            };
+        };
+        responses: {
+            /** @description Each replayed event: matched or why not, and the actions it would take */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a manager of the rule */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Field errors */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    list_runs: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description The `next` value of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                rule: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RuleRun"];
+                };
+            };
+            /** @description Bad paging */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a manager of the rule */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such rule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     get_board: {
@@ -6788,6 +7465,207 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    delete_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    update_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEmailTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Field errors */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    preview_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewEmailTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description The rendered subject and body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedEmail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -8856,6 +9734,128 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    list_rules: {
+        parameters: {
+            query?: {
+                /** @description Only this project's rules (its managers may list them). */
+                project?: string;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rules, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AutomationRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an admin of the organisation or manager of the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    create_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an admin of the organisation or manager of the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organisation has as many rules as it may */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Field errors; nothing written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     list_org_channels: {
         parameters: {
             query?: never;
@@ -9075,6 +10075,116 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description A user who is not a member, or too many */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EmailTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    create_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEmailTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Field errors */
             422: {
                 headers: {
                     [name: string]: unknown;

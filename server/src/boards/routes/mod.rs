@@ -4,8 +4,8 @@ mod boards;
 mod bulk;
 mod history;
 mod lists;
-mod moves;
-mod tasks;
+pub(crate) mod moves;
+pub(crate) mod tasks;
 
 use utoipa_axum::router::OpenApiRouter;
 

@@ -103,8 +103,15 @@ async fn move_once(
         outcome.from_status = Some(task.status_id.clone());
     }
     let card = moving.extras.card(&task);
-    // A move changes nothing search indexes (no title, no labels): no change-feed row.
+    // A move changes nothing search indexes (no title, no labels): the row carries the
+    // previous text, and the description document is not read.
     debug_assert!(!searchable(&outcome));
+    let activity = crate::boards::feed::Activity {
+        actor: Some(user.id()),
+        changes: &outcome.changes,
+        assignees: &card.assignees,
+    };
+    crate::boards::feed::upsert_unchanged_text(&mut work, &task, &card.labels, &activity).await?;
     announce_card(
         state,
         &mut work,
@@ -128,7 +135,7 @@ async fn move_once(
     (status = 404, description = "No such task", body = ErrorBody),
     (status = 409, description = "`wip_limit` or `open_subtasks`", body = ErrorBody),
     (status = 422, description = "Unknown column or neighbours", body = ErrorBody)))]
-async fn move_task(
+pub(crate) async fn move_task(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(task_id): Path<String>,

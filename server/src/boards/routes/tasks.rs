@@ -58,9 +58,9 @@ pub(super) async fn description_text(state: &AppState, task_id: &str) -> String 
     crate::docs::feed::text(&state.collab, task_id).await
 }
 
-/// Queues everything others hear of a changed task: its event, its change-feed row when a
-/// searchable field changed (`description` is the text read beforehand), the notifications of
-/// new assignees and, when it closed, of those waiting for it.
+/// Queues everything others hear of a changed task: its event, its change-feed row (with the
+/// description's text read beforehand, `description`, when a searchable field changed), the
+/// notifications of new assignees and, when it closed, of those waiting for it.
 pub(super) async fn announce(
     state: &AppState,
     work: &mut UnitOfWork,
@@ -71,8 +71,16 @@ pub(super) async fn announce(
     description: Option<&str>,
 ) -> Result<atrium_client::wire::TaskCard> {
     let card = view::card(work.tx(), task).await?;
+    let activity = feed::Activity {
+        actor: Some(user.id()),
+        changes: &outcome.changes,
+        assignees: &card.assignees,
+    };
     if searchable(outcome) {
-        feed::upsert(work, task, &card.labels, description.unwrap_or_default())?;
+        let description = description.unwrap_or_default();
+        feed::upsert(work, task, &card.labels, description, &activity)?;
+    } else if !outcome.changes.is_empty() {
+        feed::upsert_unchanged_text(work, task, &card.labels, &activity).await?;
     }
     announce_card(state, work, user, task, kind, outcome, &card).await?;
     Ok(card)
@@ -296,7 +304,12 @@ async fn create_once(
     };
     let card = view::card(work.tx(), &task).await?;
     let description = body.description.as_deref().unwrap_or_default();
-    feed::upsert(&mut work, &task, &card.labels, description)?;
+    let activity = feed::Activity {
+        actor: Some(user.id()),
+        changes: &[],
+        assignees: &card.assignees,
+    };
+    feed::upsert(&mut work, &task, &card.labels, description, &activity)?;
     live::task(
         &mut work,
         org_id,
@@ -325,7 +338,7 @@ async fn create_once(
     (status = 403, description = "The role cannot create tasks", body = ErrorBody),
     (status = 404, description = "No such board", body = ErrorBody),
     (status = 422, description = "Invalid fields", body = ErrorBody)))]
-async fn create_task(
+pub(crate) async fn create_task(
     State(state): State<AppState>,
     user: CurrentUser,
     client: ClientInfo,
@@ -404,7 +417,7 @@ async fn update_once(
     (status = 404, description = "No such task", body = ErrorBody),
     (status = 409, description = "`open_subtasks`: closing a parent needs confirm", body = ErrorBody),
     (status = 422, description = "Invalid fields", body = ErrorBody)))]
-async fn update_task(
+pub(crate) async fn update_task(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(task_id): Path<String>,

@@ -90,7 +90,7 @@ fn check_id(id: &str, param: &str) -> Result<()> {
     (status = 404, description = "No such channel", body = ErrorBody),
     (status = 409, description = "The channel is archived", body = ErrorBody),
     (status = 422, description = "Empty or oversized text, unknown mentions, bad thread or attachments", body = ErrorBody)))]
-async fn post_message(
+pub(crate) async fn post_message(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(channel_id): Path<String>,

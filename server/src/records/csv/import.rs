@@ -162,8 +162,8 @@ impl Importer<'_> {
                 })
                 .collect();
             store::history::append_all(work.tx(), &entries).await?;
-            for record in &records {
-                crate::records::feed::upsert(work, schema, record)?;
+            for (record, entry) in records.iter().zip(&entries) {
+                crate::records::feed::upsert(work, schema, record, entry)?;
                 let readers = events::readers_among(self.access, self.members, record);
                 if self.announce_each {
                     work.emit_all(events::to_readers(

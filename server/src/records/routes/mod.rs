@@ -6,7 +6,7 @@
 mod attachments;
 mod csv;
 mod discussion;
-mod records;
+pub(crate) mod records;
 mod transitions;
 mod types;
 

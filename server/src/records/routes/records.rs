@@ -145,7 +145,7 @@ pub(super) fn refuse_created_elsewhere(resolved: &ResolvedType) -> Result<()> {
     (status = 403, description = "The caller's roles cannot create these records", body = ErrorBody),
     (status = 404, description = "No such organisation or type", body = ErrorBody),
     (status = 422, description = "Field errors; nothing written", body = ErrorBody)))]
-async fn create_record(
+pub(crate) async fn create_record(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((org_id, slug)): Path<(String, String)>,
@@ -246,20 +246,17 @@ pub(crate) async fn insert_new(
     }
     check_and_index(work, resolved, &record, &prepared.references).await?;
     let changes = history::diff(&Map::new(), &record.data);
-    store::history::append(
-        work.tx(),
-        &NewEntry {
-            org_id,
-            record_id: &record.id,
-            user_id: Some(user_id),
-            kind: "created",
-            changes: &changes,
-            action: None,
-            comment: None,
-        },
-    )
-    .await?;
-    crate::records::feed::upsert(work, &resolved.schema, &record)?;
+    let entry = NewEntry {
+        org_id,
+        record_id: &record.id,
+        user_id: Some(user_id),
+        kind: "created",
+        changes: &changes,
+        action: None,
+        comment: None,
+    };
+    store::history::append(work.tx(), &entry).await?;
+    crate::records::feed::upsert(work, &resolved.schema, &record, &entry)?;
     announce(db, work, access, &record, "record.created").await?;
     Ok(record)
 }
@@ -346,7 +343,7 @@ fn stale(record: &RecordRow, access: &RecordAccess) -> Response {
     (status = 404, description = "No such record", body = ErrorBody),
     (status = 409, description = "Stale version: `current` holds the record", body = ErrorBody),
     (status = 422, description = "Field errors; nothing written", body = ErrorBody)))]
-async fn update_record(
+pub(crate) async fn update_record(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(record_id): Path<String>,
@@ -402,20 +399,17 @@ async fn update_record(
             .await?;
     }
     let changes = history::diff(&before.data, &record.data);
-    store::history::append(
-        work.tx(),
-        &NewEntry {
-            org_id: &record.org_id,
-            record_id: &record.id,
-            user_id: Some(user.id()),
-            kind: "updated",
-            changes: &changes,
-            action: None,
-            comment: None,
-        },
-    )
-    .await?;
-    crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
+    let entry = NewEntry {
+        org_id: &record.org_id,
+        record_id: &record.id,
+        user_id: Some(user.id()),
+        kind: "updated",
+        changes: &changes,
+        action: None,
+        comment: None,
+    };
+    store::history::append(work.tx(), &entry).await?;
+    crate::records::feed::upsert(&mut work, &resolved.schema, &record, &entry)?;
     announce(&state.db, &mut work, &access, &record, "record.updated").await?;
     work.commit().await?;
     Ok(Json(wire(&record, &access)).into_response())
@@ -577,20 +571,17 @@ async fn amend_record(
         ));
     }
     let changes = history::diff(&Map::new(), &record.data);
-    store::history::append(
-        work.tx(),
-        &NewEntry {
-            org_id: &record.org_id,
-            record_id: &record.id,
-            user_id: Some(user.id()),
-            kind: "amended",
-            changes: &changes,
-            action: None,
-            comment: None,
-        },
-    )
-    .await?;
-    crate::records::feed::upsert(&mut work, &resolved.schema, &record)?;
+    let entry = NewEntry {
+        org_id: &record.org_id,
+        record_id: &record.id,
+        user_id: Some(user.id()),
+        kind: "amended",
+        changes: &changes,
+        action: None,
+        comment: None,
+    };
+    store::history::append(work.tx(), &entry).await?;
+    crate::records::feed::upsert(&mut work, &resolved.schema, &record, &entry)?;
     announce(&state.db, &mut work, &access, &record, "record.created").await?;
     work.commit().await?;
     Ok((StatusCode::CREATED, Json(wire(&record, &access))))
