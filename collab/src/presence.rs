@@ -13,7 +13,8 @@
 //!   period once its connection is gone, then forgotten.
 //!
 //! So the table holds at most `max_clients` entries per open connection plus those of
-//! connections closed within the retention period. The frame of every current state, sent to
+//! connections closed within the retention period, and the states other nodes relay
+//! ([`Presence::apply_remote`]: kept without an owner, at most 10,000). The frame of every current state, sent to
 //! joiners and in answer to QueryAwareness, is encoded once per change and shared.
 
 use std::collections::HashMap;
