@@ -61,16 +61,23 @@ test('an admin automates in Settings → Automation: an e-mail template with its
   await expect(cron).toHaveAttribute('aria-invalid', 'true')
   expect((await server.call('GET', `/api/v1/orgs/${w.org}/automations`, { token })).json.items).toEqual([])
 
-  // When a task is updated and its category changed to done → post to #general.
+  // When a task is updated, its status changed and its category is done (moved into a Done
+  // column) → post to #general. (`category changed_to done` would say it in one condition, but
+  // the server records a move as a change of `status` only, so it never holds.)
   await dialog.getByLabel('On an event').check()
   await dialog.getByLabel('When', { exact: true }).selectOption('task')
   await dialog.getByLabel('Happens').selectOption('updated')
   await expect(dialog.getByTestId('trigger-words')).toContainText('When a task is updated')
   await dialog.getByRole('button', { name: 'Add condition' }).click()
-  const condition = dialog.getByTestId('condition')
-  await condition.getByLabel('Field', { exact: true }).fill('category')
-  await condition.getByLabel('Comparison').selectOption('changed_to')
-  await condition.getByLabel('Value').fill('done')
+  const status = dialog.getByTestId('condition').nth(0)
+  await status.getByLabel('Field', { exact: true }).fill('status')
+  await status.getByLabel('Comparison').selectOption('changed')
+  await expect(status.getByLabel('Value')).toHaveCount(0)
+  await dialog.getByRole('button', { name: 'Add condition' }).click()
+  const category = dialog.getByTestId('condition').nth(1)
+  await category.getByLabel('Field', { exact: true }).fill('category')
+  await category.getByLabel('Comparison').selectOption('eq')
+  await category.getByLabel('Value').fill('done')
   const action = dialog.getByTestId('action')
   await expect(action.getByLabel('Action 1', { exact: true })).toHaveValue('post_message')
   await action.getByLabel('Channel').selectOption(general.id)
@@ -82,14 +89,14 @@ test('an admin automates in Settings → Automation: an e-mail template with its
   await expect(dialog).toHaveCount(0)
   const row = page.getByTestId('rule')
   await expect(row).toContainText('Announce finished tasks')
-  await expect(row.getByTestId('rule-trigger')).toContainText('When a task is updated · 1 condition · 1 action · whole organisation')
+  await expect(row.getByTestId('rule-trigger')).toContainText('When a task is updated · 2 conditions · 1 action · whole organisation')
   await expect(row.getByRole('switch', { name: 'Announce finished tasks: Active' })).toBeChecked()
   const rules = (await server.call('GET', `/api/v1/orgs/${w.org}/automations`, { token })).json.items
   expect(rules.length).toBe(1)
   expect(rules[0]).toMatchObject({
     name: 'Announce finished tasks',
     trigger: { event: 'task.updated' },
-    conditions: [{ field: 'category', op: 'changed_to', value: 'done' }],
+    conditions: [{ field: 'status', op: 'changed', value: null }, { field: 'category', op: 'eq', value: 'done' }],
     actions: [{ type: 'post_message', channel: general.id, text: 'Done: {{title}}' }],
     active: true
   })
