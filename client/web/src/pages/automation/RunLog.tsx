@@ -78,7 +78,7 @@ export function RunLog ({ org, rule }: { org: string, rule: AutomationRule }) {
                           {r.entity_id && (href ? <a href={href}>{r.entity_id}</a> : <code>{r.entity_id}</code>)}
                           <span class='muted small'>
                             {formatTime(r.created_at)}
-                            {r.depth > 0 ? ` · depth ${r.depth} (triggered by another rule)` : ''}
+                            {` · depth ${r.depth}`}
                           </span>
                         </div>
                         {r.actions.length > 0 && (
