@@ -132,6 +132,23 @@ test('an admin automates in Settings → Automation: an e-mail template with its
   await row.getByRole('switch', { name: 'Announce finished tasks: Active' }).uncheck()
   await expect.poll(async () => (await server.call('GET', `/api/v1/automations/${rules[0].id}`, { token })).json.active).toBe(false)
 
+  // A weekly rule in Berlin time that notifies the admins, listed in words.
+  await page.getByRole('button', { name: 'New rule' }).click()
+  dialog = page.getByRole('dialog', { name: 'New rule' })
+  await dialog.getByLabel('Name', { exact: true }).fill('Weekly reminder')
+  await dialog.getByLabel('On a schedule').check()
+  await dialog.getByLabel(/^Schedule/).fill('0 9 * * MON')
+  await dialog.getByLabel('Time zone').selectOption('Europe/Berlin')
+  const notify = dialog.getByTestId('action')
+  await notify.getByLabel('Action 1', { exact: true }).selectOption('notify')
+  await notify.getByRole('group', { name: 'Everyone with the role' }).getByLabel('admin', { exact: true }).check()
+  await notify.getByLabel('Notification').fill('Plan the week')
+  await dialog.getByRole('button', { name: 'Create rule' }).click()
+  await expect(dialog).toHaveCount(0)
+  await expect(page.getByTestId('rule').filter({ hasText: 'Weekly reminder' }).getByTestId('rule-trigger')).toContainText('Every Monday at 09:00 (Europe/Berlin) · 1 action')
+  const weekly = (await server.call('GET', `/api/v1/orgs/${w.org}/automations`, { token })).json.items.find((r: any) => r.name === 'Weekly reminder')
+  expect(weekly).toMatchObject({ trigger: { schedule: '0 9 * * MON', timezone: 'Europe/Berlin' }, actions: [{ type: 'notify', users: [], roles: ['admin'], text: 'Plan the week' }] })
+
   // A project editor is neither an org admin nor a project manager: no Automation link.
   const mo = await newUserPage(w.users.mo, `/o/${w.org}`)
   await expect(mo.page.getByRole('link', { name: 'Projects' })).toBeVisible()
