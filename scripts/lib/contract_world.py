@@ -4,7 +4,7 @@
 
 A verified user with a logged-in session, an organisation, a project, and one of each thing a
 route's path can name (board, task, channel, message, document and version, file, milestone,
-saved view, record type and record, webhook, time entry, two more members and an invitation),
+saved view, record type and record, webhook, automation rule, e-mail template, time entry, two more members and an invitation),
 so schemathesis reaches the handlers behind the permission checks instead of meeting 404s.
 Prints `NAME=value` lines (the identifiers and the bearer token) for the config file's
 `${NAME}` placeholders. Uses only the standard library: it runs with the venv's Python.
@@ -136,6 +136,14 @@ out.update(CONTRACT_TYPE=kind, CONTRACT_RECORD=record)
 
 hook = call("POST", f"/api/v1/orgs/{org}/webhooks", t, {"url": "http://127.0.0.1:9/hook", "events": ["task.*"]})["id"]
 out["CONTRACT_HOOK"] = hook
+rule = call("POST", f"/api/v1/orgs/{org}/automations", t, {
+    "name": "Contract rule",
+    "trigger": {"event": "task.created"},
+    "actions": [{"type": "notify", "roles": ["owner"], "text": "New: {{title}}"}],
+})["id"]
+out["CONTRACT_RULE"] = rule
+template = call("POST", f"/api/v1/orgs/{org}/email-templates", t, {"name": "contract", "subject": "Hi {{name}}", "body": "Hello {{name}}"})["id"]
+out["CONTRACT_TEMPLATE"] = template
 
 for name, value in out.items():
     print(f"{name}={value}")

@@ -18,6 +18,7 @@ pub struct RuleTrigger {
     /// Tasks whose due date is this many days away or less (0: due today), once per task and
     /// due date, checked every minute in `timezone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(maximum = 365)]
     pub due_within_days: Option<u32>,
     /// The IANA time zone of the schedule and of due dates (`Europe/Berlin`); UTC when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,13 +103,20 @@ pub enum RuleAction {
 /// `POST /orgs/{org}/automations`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CreateRuleRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// Only events of this project (the author must manage it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     pub trigger: RuleTrigger,
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub conditions: Vec<RuleCondition>,
+    #[schema(min_items = 1, max_items = 10)]
     pub actions: Vec<RuleAction>,
     /// Defaults to true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,6 +127,11 @@ pub struct CreateRuleRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateRuleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<RuleTrigger>,
@@ -201,6 +214,7 @@ pub struct RuleRun {
 pub struct DryRunRequest {
     /// How many of the org's most recent events to replay (1 to 500; default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 500)]
     pub events: Option<u32>,
 }
 
@@ -230,10 +244,17 @@ pub struct DryRunReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CreateEmailTemplateRequest {
     /// Unique in the org; rules name templates by it (`invoice-overdue`).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// A template over the entity's fields (`Invoice {{name}} is overdue`); one line.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub subject: String,
     /// Plain text with `{{field}}` placeholders; the HTML part is made from it, escaped.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub body: String,
 }
 
@@ -241,10 +262,17 @@ pub struct CreateEmailTemplateRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateEmailTemplateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub body: Option<String>,
 }
 

@@ -37,10 +37,15 @@ pub struct RuleParts<'a> {
 /// Checks a rule; `allow_private` lets webhook actions reach private addresses.
 pub fn check(rule: &RuleParts<'_>, allow_private: bool) -> Result<()> {
     let name = rule.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+    if name.is_empty()
+        || rule.name.chars().count() > MAX_NAME_CHARS
+        || rule.name.chars().any(char::is_control)
+    {
         return Err(ApiError::invalid_field(
             "name",
-            format!("must be 1 to {MAX_NAME_CHARS} characters"),
+            format!(
+                "must be 1 to {MAX_NAME_CHARS} characters, not blank, without control characters"
+            ),
         ));
     }
     check_trigger(rule.trigger)?;

@@ -64,10 +64,12 @@ pub fn html_of(body: &str) -> String {
 
 fn check(name: &str, subject: &str, body: &str) -> Result<()> {
     let n = name.trim();
-    if n.is_empty() || n.chars().count() > MAX_NAME_CHARS {
+    if n.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(ApiError::invalid_field(
             "name",
-            format!("must be 1 to {MAX_NAME_CHARS} characters"),
+            format!(
+                "must be 1 to {MAX_NAME_CHARS} characters, not blank, without control characters"
+            ),
         ));
     }
     if subject.trim().is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
