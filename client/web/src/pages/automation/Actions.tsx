@@ -38,13 +38,16 @@ const FIELDS_OF: Record<ActionType, string[]> = {
 }
 
 /** The rule's actions, one form per action, done in order. */
-export function Actions ({ rows, onChange, sources, error }: {
+export function Actions ({ rows, onChange, onPatch, sources, error }: {
   rows: ActionDraft[]
   onChange: (next: ActionDraft[]) => void
+  /** Changes one row (by key) in the latest draft: a picker that answers later (a saved
+   * column's board found) must not undo what was typed meanwhile. */
+  onPatch: (key: number, patch: Partial<ActionDraft>) => void
   sources: ActionSources
   error: ErrorAt
 }) {
-  const set = (i: number, patch: Partial<ActionDraft>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)))
+  const set = (i: number, patch: Partial<ActionDraft>) => onPatch(rows[i].key, patch)
   const whole = error('actions')
   return (
     <fieldset class={'settings-group' + (whole ? ' field-invalid' : '')} aria-describedby={whole ? 'actions-err' : 'actions-hint'}>

@@ -116,7 +116,10 @@ export function RuleForm ({ org, rule, orgWide, templates, recordTypes, onClose,
         )}
         <TriggerPicker draft={draft.trigger} onChange={(trigger) => set({ trigger })} recordTypes={types} error={errors.at} />
         <Conditions rows={draft.conditions} onChange={(conditions) => set({ conditions })} fields={entityFields(kind, typeFields)} error={errors.at} />
-        <Actions rows={draft.actions} onChange={(actions) => set({ actions })} sources={sources} error={errors.at} />
+        <Actions
+          rows={draft.actions} onChange={(actions) => set({ actions })} sources={sources} error={errors.at}
+          onPatch={(key, patch) => setDraft((d) => ({ ...d, actions: d.actions.map((a) => (a.key === key ? { ...a, ...patch } : a)) }))}
+        />
         <div class='check'>
           <input type='checkbox' id='rule-active' checked={draft.active} onChange={(e) => set({ active: e.currentTarget.checked })} />
           <label for='rule-active'>Active: run on new events</label>
