@@ -153,6 +153,9 @@ test('an admin automates in Settings → Automation: an e-mail template with its
   const mo = await newUserPage(w.users.mo, `/o/${w.org}`)
   await expect(mo.page.getByRole('link', { name: 'Projects' })).toBeVisible()
   await expect(mo.page.getByRole('link', { name: 'Automation' })).toHaveCount(0)
+  await mo.page.goto(`/o/${w.org}/settings/automation`)
+  await expect(mo.page.getByText('Only the organisation’s owners and admins, and project managers, set up automation')).toBeVisible()
+  await expect(mo.page.getByRole('button', { name: 'New rule' })).toHaveCount(0)
 
   // A project manager makes rules of their project only, and does not see the templates.
   const pat = await newUserPage(w.users.pat, `/o/${w.org}`)
