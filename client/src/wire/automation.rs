@@ -34,9 +34,12 @@ pub enum ConditionOp {
     Gt,
     Lt,
     In,
-    /// The change set the field to `value` (it had another value before).
+    /// The change set the field to `value` (it had another value before). Applies to the
+    /// fields a change writes: a task's `status` (by name), `title`, `due`, `priority`,
+    /// `assignees`…; a record's `state` and fields. A task's `category` follows its status:
+    /// combine `status` `changed` with `category` `eq`.
     ChangedTo,
-    /// The change touched the field at all (`value` is ignored).
+    /// The change wrote the field (`value` is ignored).
     Changed,
     /// A text contains `value` (case-insensitive), or a list holds it.
     Contains,
@@ -199,7 +202,8 @@ pub struct RuleRun {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     pub outcome: RunOutcome,
-    /// How many rules triggered one another before this run (0: a person's change).
+    /// Its place in a chain of rules: 1 for a run a person's change (or a schedule) started,
+    /// one more for each rule whose change led to it.
     pub depth: i64,
     pub actions: Vec<ActionReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4222,7 +4222,8 @@ export interface components {
                 created_at: number;
                 /**
                  * Format: int64
-                 * @description How many rules triggered one another before this run (0: a person's change).
+                 * @description Its place in a chain of rules: 1 for a run a person's change (or a schedule) started,
+                 *     one more for each rule whose change led to it.
                  */
                 depth: number;
                 /** @description The task, record or message concerned, if any. */
@@ -4835,7 +4836,8 @@ export interface components {
             created_at: number;
             /**
              * Format: int64
-             * @description How many rules triggered one another before this run (0: a person's change).
+             * @description Its place in a chain of rules: 1 for a run a person's change (or a schedule) started,
+             *     one more for each rule whose change led to it.
              */
             depth: number;
             /** @description The task, record or message concerned, if any. */
