@@ -1,15 +1,15 @@
 //! Invoices through HTTP, SMTP and the operator command, on both databases: figures exact to
 //! the minor unit on awkward cases (written out here), the invoice's life (issued by sending,
 //! PDF, e-mail with the PDF attached, partial and full payment, void and amend), reminders on
-//! schedule with the day under the test's control, and an SMTP outage ridden out without
-//! sending anything twice.
+//! schedule with the day under the test's control, invoice and reminder mail written with the
+//! org's e-mail templates, and an SMTP outage ridden out without sending anything twice.
 
 use std::time::Duration;
 
 use atrium_client::wire::OrgRole;
 use atrium_tests::dates::{civil_date, today};
 use atrium_tests::fixtures::{self, TestUser, call_json as call, create_record as create};
-use atrium_tests::mail::{mails_to_containing, message_ids, wait_for_mail_containing};
+use atrium_tests::mail::{mails_to, mails_to_containing, message_ids, wait_for_mail_containing};
 use atrium_tests::services::{self, PrivateSmtp, free_port};
 use atrium_tests::{Backend, TestServer, TestServerBuilder, backend_tests};
 use reqwest::{Method, StatusCode};
@@ -155,6 +155,106 @@ fn line(
     tax_rate: &str,
 ) -> Value {
     json!({"description": description, "quantity": quantity, "unit_price": unit_price, "discount": discount, "tax_rate": tax_rate})
+}
+
+/// A mail as its reader sees it: encoded-word headers (`=?utf-8?b?…?=`, how a subject that is
+/// not ASCII travels) and quoted-printable parts decoded.
+fn readable(mail: &str) -> String {
+    const WORD: &str = "=?utf-8?b?";
+    // Adjacent encoded words are one text (a long subject is folded between them).
+    let unfolded = mail.replace("?=\r\n =?utf-8?b?", "?==?utf-8?b?");
+    let mut bytes = Vec::with_capacity(unfolded.len());
+    let mut rest = unfolded.as_str();
+    while let Some(start) = rest.find(WORD) {
+        bytes.extend(quoted_printable(&rest[..start]));
+        let word = &rest[start + WORD.len()..];
+        let end = word.find("?=").expect("an encoded word ends");
+        bytes.extend(base64(&word[..end]));
+        rest = &word[end + 2..];
+    }
+    bytes.extend(quoted_printable(rest));
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Quoted-printable undone: soft line breaks joined, `=XX` escapes as the bytes they are.
+fn quoted_printable(text: &str) -> Vec<u8> {
+    let soft = text.replace("=\r\n", "").replace("=\n", "");
+    let raw = soft.as_bytes();
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let escape = raw.get(i + 1..i + 3).filter(|h| {
+            raw[i] == b'='
+                && h.iter()
+                    .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b))
+        });
+        match escape {
+            Some(hex) => {
+                bytes.push(u8::from_str_radix(std::str::from_utf8(hex).unwrap(), 16).unwrap());
+                i += 3;
+            }
+            None => {
+                bytes.push(raw[i]);
+                i += 1;
+            }
+        }
+    }
+    bytes
+}
+
+/// Standard base64 (the encoded words of headers).
+fn base64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let value = ALPHABET
+            .iter()
+            .position(|a| *a == c)
+            .expect("a base64 character");
+        acc = (acc << 6) | u32::try_from(value).unwrap();
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).unwrap());
+        }
+    }
+    out
+}
+
+/// The header `name` of a readable mail.
+fn header<'a>(mail: &'a str, name: &str) -> &'a str {
+    mail.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no {name} in {mail}"))
+}
+
+/// The text and the HTML part of a readable mail.
+fn parts(mail: &str) -> (&str, &str) {
+    let part = |kind: &str| {
+        let start = mail
+            .find(&format!("Content-Type: {kind}"))
+            .unwrap_or_else(|| panic!("no {kind} part in {mail}"));
+        let body = &mail[start..];
+        let end = body.find("\n--").unwrap_or(body.len());
+        &body[..end]
+    };
+    (part("text/plain"), part("text/html"))
+}
+
+/// Waits up to 20 s for the `n`th mail to `to`; returns it readable.
+async fn nth_mail(dir: &std::path::Path, to: &str, n: usize) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(mail) = mails_to(dir, to).get(n - 1) {
+            return readable(mail);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mail {n} to {to} never came"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 backend_tests! {
@@ -439,6 +539,97 @@ backend_tests! {
             .filter(|e| e["kind"] == "reminded").filter_map(|e| e["comment"].as_str()).collect();
         assert_eq!(reminded.len(), 2, "{history}");
         assert!(reminded[0].contains("3 days") && reminded[1].contains("7 days"), "{reminded:?}");
+    }
+
+    async fn invoice_and_reminder_mail_come_from_the_orgs_email_templates(backend) {
+        let b = books(mailing(backend).start().await).await;
+        let org = b.org.as_str();
+        let to = unique_address("templated");
+        let template = |name: &str, subject: &str, body: &str| {
+            let alice = b.alice.clone();
+            let body = json!({"name": name, "subject": subject, "body": body});
+            let path = format!("/api/v1/orgs/{org}/email-templates");
+            async move {
+                let (status, t) = call(&alice, Method::POST, &path, Some(body)).await;
+                assert_eq!(status, StatusCode::CREATED, "{t}");
+                id(&t).to_owned()
+            }
+        };
+        let invoice_mail = template("Invoice mail", "Invoice {{number}} — {{seller}}",
+            "Dear {{client}},\n\n{{message}}\n\nPlease pay {{amount_due}} of {{total}} by {{due_date}} ({{reference}}).\n{{payment_details}}").await;
+        let reminder_mail = template("Reminder mail", "Overdue: {{number}}, {{days_overdue}} days",
+            "{{client}} still owes {{amount_due}}, {{days_overdue}} days after {{due_date}}.").await;
+        // What the settings screen's preview shows for sample invoice fields.
+        let (status, preview) = call(&b.alice, Method::POST, &format!("/api/v1/email-templates/{invoice_mail}/preview"),
+            Some(json!({"fields": {"number": "INV-2026-00042", "seller": "Acme"}}))).await;
+        assert_eq!((status, preview["subject"].as_str()), (StatusCode::OK, Some("Invoice INV-2026-00042 — Acme")), "{preview}");
+
+        // Only the org's own templates: another org's id, or none at all, saves nothing.
+        let elsewhere = fixtures::create_org(&b.eve, "Elsewhere").await.id;
+        let (status, foreign) = call(&b.eve, Method::POST, &format!("/api/v1/orgs/{elsewhere}/email-templates"),
+            Some(json!({"name": "theirs", "subject": "s", "body": "b"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{foreign}");
+        let path = format!("/api/v1/orgs/{org}/invoice-settings");
+        let (status, bad) = call(&b.bob, Method::PUT, &path, Some(json!({"legal_name": "Nope", "invoice_template": id(&foreign), "reminder_template": "no-such-template"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        for field in ["invoice_template", "reminder_template"] {
+            assert!(bad["error"]["fields"][field].is_string(), "{field}: {bad}");
+        }
+        let (_, unchanged) = get(&b.bob, &path).await;
+        assert!(unchanged["legal_name"] == "" && unchanged.get("invoice_template").is_none(), "nothing saved: {unchanged}");
+
+        let settings = json!({"legal_name": "Acme Consulting GmbH", "email": "billing@acme.example", "reminder_days": [3],
+            "payment_details": [{"label": "IBAN", "value": "DE89 3704 0044 0532 0130 00"}],
+            "invoice_template": invoice_mail, "reminder_template": format!(" {reminder_mail} ")});
+        let (status, saved) = call(&b.bob, Method::PUT, &path, Some(settings)).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!((saved["invoice_template"].as_str(), saved["reminder_template"].as_str()), (Some(invoice_mail.as_str()), Some(reminder_mail.as_str())));
+        assert_eq!(get(&b.vic, &path).await.1["reminder_template"], reminder_mail);
+
+        // The invoice mail: the template rendered over the invoice, markup in a field only
+        // escaped in the HTML part, the PDF attached, replies to billing.
+        let client = create(&b.alice, org, "client", json!({"name": "Initech <b>Ltd</b>", "currency": "EUR", "email": to})).await;
+        let due = today() + 30;
+        let invoice = create(&b.bob, org, "invoice", json!({"client": id(&client), "due_date": civil_date(due), "reference": "PO <7>",
+            "lines": [line("Work", "1", 10_000, "0", "19")]})).await;
+        let (status, sent) = send(&b.bob, id(&invoice), json!({"message": "Thanks for the work."})).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+        let number = sent["invoice"]["name"].as_str().unwrap().to_owned();
+        let mail = nth_mail(&b.server.mail_dir(), &to, 1).await;
+        assert_eq!(header(&mail, "Subject"), format!("Invoice {number} — Acme Consulting GmbH"), "{mail}");
+        assert_eq!(header(&mail, "Reply-To"), "billing@acme.example");
+        assert!(mail.contains("Content-Type: application/pdf") && mail.contains(&format!("filename=\"{number}.pdf\"")), "{mail}");
+        let (text, html) = parts(&mail);
+        let due_date = civil_date(due);
+        for needle in ["Dear Initech <b>Ltd</b>,", "Thanks for the work.", &format!("Please pay €119.00 of €119.00 by {due_date} (PO <7>)."), "IBAN: DE89 3704 0044 0532 0130 00"] {
+            assert!(text.contains(needle), "{needle:?} not in the text part: {text}");
+        }
+        assert!(html.contains("Dear Initech &lt;b&gt;Ltd&lt;/b&gt;,") && html.contains("(PO &lt;7&gt;)"), "{html}");
+        assert!(!html.contains("<b>Ltd") && !html.contains("<7>"), "markup in a field stays text: {html}");
+        assert!(!text.contains("Please find attached"), "not the built-in wording: {text}");
+
+        // The reminder, from its template, through the pass on a day the test picks.
+        let output = b.server.command(&["admin", "invoice-pass", "--date", &civil_date(due + 3)]).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("1 reminders"), "{output:?}");
+        let reminder = nth_mail(&b.server.mail_dir(), &to, 2).await;
+        assert_eq!(header(&reminder, "Subject"), format!("Overdue: {number}, 3 days"), "{reminder}");
+        assert!(reminder.contains("Content-Type: application/pdf"), "{reminder}");
+        let (text, html) = parts(&reminder);
+        assert!(text.contains(&format!("Initech <b>Ltd</b> still owes €119.00, 3 days after {due_date}.")), "{text}");
+        assert!(html.contains("Initech &lt;b&gt;Ltd&lt;/b&gt; still owes") && !html.contains("<b>Ltd"), "{html}");
+
+        // A template the settings use is not deleted; once they stop using it, it may be.
+        let (status, refused) = call(&b.alice, Method::DELETE, &format!("/api/v1/email-templates/{reminder_mail}"), None).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("template_in_use")), "{refused}");
+        assert!(refused["error"]["message"].as_str().unwrap().contains("invoice settings"), "{refused}");
+        assert_eq!(get(&b.alice, &format!("/api/v1/email-templates/{reminder_mail}")).await.0, StatusCode::OK, "still there");
+        let (status, _) = call(&b.bob, Method::PUT, &path, Some(json!({"invoice_template": invoice_mail}))).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = call(&b.alice, Method::DELETE, &format!("/api/v1/email-templates/{reminder_mail}"), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, refused) = call(&b.alice, Method::DELETE, &format!("/api/v1/email-templates/{invoice_mail}"), None).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("template_in_use")), "{refused}");
     }
 
     async fn an_invoice_sent_while_smtp_is_down_is_delivered_once_when_it_is_back(backend) {

@@ -52,6 +52,20 @@ pub struct InvoiceSettings {
     /// empty: no reminders.
     #[serde(default = "default_reminder_days")]
     pub reminder_days: Vec<u32>,
+    /// The org's e-mail template (`/orgs/{org}/email-templates`) whose subject and body an
+    /// invoice sent to its client has; absent (or its template deleted): the built-in wording.
+    /// Its `{{field}}` placeholders see the invoice's own fields (`number`, `client` — the
+    /// client's name —, `seller`, `issue_date`, `due_date`, `currency`, `reference`, `notes`,
+    /// `state`…; money fields such as `total`, `amount_paid` and `amount_due` formatted in the
+    /// invoice's currency), the sender's `message` (empty when none) and `payment_details` (one
+    /// `label: value` line each). A template named here cannot be deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_template: Option<String>,
+    /// The org's e-mail template for overdue reminders, with the fields of `invoice_template`
+    /// plus `days_overdue` (the reminder's day after the due date); absent: the built-in
+    /// wording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_template: Option<String>,
 }
 
 fn default_accent() -> String {
@@ -83,6 +97,8 @@ impl Default for InvoiceSettings {
             footer_text: String::new(),
             paper: default_paper(),
             reminder_days: default_reminder_days(),
+            invoice_template: None,
+            reminder_template: None,
         }
     }
 }

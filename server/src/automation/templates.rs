@@ -1,8 +1,9 @@
 //! The organisation's e-mail templates (`/orgs/{org}/email-templates`,
 //! `/email-templates/{template}…`): a subject and a plain-text body with `{{field}}`
-//! placeholders, rendered over an event's fields when a rule's `email` action sends one. The
-//! subject is flattened to one line after rendering (a field cannot add a header), and the HTML
-//! part is the body escaped, paragraph by paragraph.
+//! placeholders, rendered over an event's fields when a rule's `email` action sends one, and
+//! over an invoice's fields for the invoice mail and reminders the invoice settings choose it
+//! for ([`crate::invoices::send`]). The subject is flattened to one line after rendering (a
+//! field cannot add a header), and the HTML part is the body escaped, paragraph by paragraph.
 
 use atrium_client::wire::{
     CreateEmailTemplateRequest, EmailTemplate, ErrorBody, Page, PreviewEmailTemplateRequest,
@@ -210,11 +211,14 @@ async fn update_template(
     Ok(Json(template))
 }
 
-/// Delete an e-mail template (rules that name it fail their `email` action from then on).
+/// Delete an e-mail template (rules that name it fail their `email` action from then on). A
+/// template the org's invoice settings write invoice or reminder mail with is not deleted:
+/// that mail would silently change to the built-in wording.
 #[utoipa::path(delete, path = "/api/v1/email-templates/{template}", tag = "integrations", params(("template" = String, Path)), responses(
     (status = 204, description = "Deleted"),
     (status = 403, description = "Not an owner or admin", body = ErrorBody),
-    (status = 404, description = "No such template", body = ErrorBody)))]
+    (status = 404, description = "No such template", body = ErrorBody),
+    (status = 409, description = "The invoice settings use the template (code `template_in_use`); nothing deleted", body = ErrorBody)))]
 async fn delete_template(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -223,6 +227,21 @@ async fn delete_template(
     let template = managed(&state, &user, &id).await?;
     let mut work = state.writes.begin().await?;
     store::delete_template(work.tx(), &template.id).await?;
+    // Asked after the delete, in its transaction: settings being saved with this template
+    // meanwhile hold it locked, so this reads them once they are committed.
+    let mails =
+        crate::invoices::settings::mails_using_template(work.tx(), &template.org_id, &template.id)
+            .await?;
+    if !mails.is_empty() {
+        return Err(ApiError::conflict(
+            "template_in_use",
+            format!(
+                "the organisation's invoice settings write {} e-mail with this template; \
+                 choose another there before deleting it",
+                mails.join(" and ")
+            ),
+        ));
+    }
     work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -71,7 +71,7 @@ async fn get_settings(
     (status = 200, description = "The settings as saved", body = InvoiceSettings),
     (status = 403, description = "The caller's roles cannot manage every invoice", body = ErrorBody),
     (status = 404, description = "No such organisation", body = ErrorBody),
-    (status = 422, description = "Field errors; nothing saved", body = ErrorBody)))]
+    (status = 422, description = "Field errors (an e-mail template that is not the org's among them); nothing saved", body = ErrorBody)))]
 async fn put_settings(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -94,6 +94,7 @@ async fn put_settings(
         }
     }
     let mut work = state.writes.begin().await?;
+    settings::check_templates(work.tx(), &org_id, &body).await?;
     store::save_settings(work.tx(), &org_id, &body, user.id()).await?;
     work.commit().await?;
     Ok(Json(body))

@@ -1,12 +1,13 @@
 //! An organisation's invoice settings: the seller block, the template (logo, accent colour,
-//! footer, paper) and the reminder schedule. Stored as one JSON document per org; an org that
-//! never saved them invoices under the defaults with its own name as the seller.
+//! footer, paper), the reminder schedule and the e-mail templates invoice mail is written
+//! with. Stored as one JSON document per org; an org that never saved them invoices under the
+//! defaults with its own name as the seller.
 
 use atrium_client::wire::InvoiceSettings;
 use futures::TryStreamExt;
 
 use super::store;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{ApiError, Result};
 use crate::files::storage::{Store, blob_key};
 use crate::records::schema::check::Errors;
@@ -94,6 +95,16 @@ pub fn check(settings: &mut InvoiceSettings) -> Errors {
     if !["a4", "letter"].contains(&settings.paper.as_str()) {
         errors.insert("paper".into(), "must be a4 or letter".into());
     }
+    for template in [
+        &mut settings.invoice_template,
+        &mut settings.reminder_template,
+    ] {
+        *template = template
+            .as_deref()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned);
+    }
     settings.reminder_days.sort_unstable();
     if settings.reminder_days.len() > MAX_REMINDERS
         || settings.reminder_days.windows(2).any(|w| w[0] == w[1])
@@ -108,6 +119,53 @@ pub fn check(settings: &mut InvoiceSettings) -> Errors {
         );
     }
     errors
+}
+
+/// The settings' e-mail template fields with the kind of mail each is for.
+fn templates(settings: &InvoiceSettings) -> [(&'static str, Option<&str>); 2] {
+    [
+        ("invoice_template", settings.invoice_template.as_deref()),
+        ("reminder_template", settings.reminder_template.as_deref()),
+    ]
+}
+
+/// Whether each e-mail template `settings` name is one of the org's; field errors if not.
+/// Runs in the transaction that saves them: the templates stay locked until it commits, so a
+/// template deleted meanwhile is either refused here or refuses its deletion.
+pub async fn check_templates(tx: &mut Tx, org_id: &str, settings: &InvoiceSettings) -> Result<()> {
+    let mut errors = Errors::new();
+    for (field, id) in templates(settings) {
+        if let Some(id) = id
+            && !store::template_of_org(tx, org_id, id).await?
+        {
+            errors.insert(
+                field.into(),
+                "is not an e-mail template of this organisation".into(),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// The kinds of invoice mail (`invoice`, `reminder`) the org's saved settings write with
+/// template `template_id`, read in the caller's transaction; empty when none.
+pub async fn mails_using_template(
+    tx: &mut Tx,
+    org_id: &str,
+    template_id: &str,
+) -> Result<Vec<&'static str>, sqlx::Error> {
+    let Some(settings) = store::settings_in(tx, org_id).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(templates(&settings)
+        .into_iter()
+        .filter(|(_, id)| *id == Some(template_id))
+        .map(|(field, _)| field.trim_end_matches("_template"))
+        .collect())
 }
 
 /// Whether the logo file is an image of the org small enough to print; a field error if not.

@@ -1,5 +1,6 @@
-//! Every SQL statement of invoicing: the org's settings, a client's fields, payments, open
-//! invoices for the daily pass and the reminders sent.
+//! Every SQL statement of invoicing: the org's settings (and whether the e-mail templates they
+//! name are the org's), a client's fields, payments, open invoices for the daily pass and the
+//! reminders sent.
 
 use atrium_client::wire::InvoiceSettings;
 use serde_json::{Map, Value};
@@ -23,6 +24,46 @@ pub async fn settings(db: &Db, org_id: &str) -> Result<Option<InvoiceSettings>, 
         serde_json::from_str(&json).map_err(decode)
     })
     .transpose()
+}
+
+/// The org's invoice settings as stored, read in the caller's transaction (`None`: never set).
+pub async fn settings_in(
+    tx: &mut Tx,
+    org_id: &str,
+) -> Result<Option<InvoiceSettings>, sqlx::Error> {
+    let row = sqlx::query("select settings from invoice_settings where org_id = $1")
+        .bind(org_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|row| {
+        let json: String = row.try_get("settings")?;
+        serde_json::from_str(&json).map_err(decode)
+    })
+    .transpose()
+}
+
+/// Whether `template_id` is an e-mail template of the org, the template locked against
+/// deletion for the rest of the transaction on PostgreSQL (a delete running meanwhile either
+/// finished first, and the template is gone here, or waits and then sees what this saved).
+pub async fn template_of_org(
+    tx: &mut Tx,
+    org_id: &str,
+    template_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let lock = if tx.backend_name() == "PostgreSQL" {
+        " for share"
+    } else {
+        ""
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select 1 from email_templates where org_id = $1 and id = $2{lock}"
+    ));
+    let row = sqlx::query(sql)
+        .bind(org_id)
+        .bind(template_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.is_some())
 }
 
 /// Replaces the org's invoice settings.

@@ -520,7 +520,11 @@ export interface paths {
         get: operations["get_template"];
         put?: never;
         post?: never;
-        /** Delete an e-mail template (rules that name it fail their `email` action from then on). */
+        /**
+         * Delete an e-mail template (rules that name it fail their `email` action from then on). A
+         *     template the org's invoice settings write invoice or reminder mail with is not deleted:
+         *     that mail would silently change to the built-in wording.
+         */
         delete: operations["delete_template"];
         options?: never;
         head?: never;
@@ -3523,6 +3527,16 @@ export interface components {
             email?: string;
             /** @description One line at the foot of every page. */
             footer_text?: string;
+            /**
+             * @description The org's e-mail template (`/orgs/{org}/email-templates`) whose subject and body an
+             *     invoice sent to its client has; absent (or its template deleted): the built-in wording.
+             *     Its `{{field}}` placeholders see the invoice's own fields (`number`, `client` — the
+             *     client's name —, `seller`, `issue_date`, `due_date`, `currency`, `reference`, `notes`,
+             *     `state`…; money fields such as `total`, `amount_paid` and `amount_due` formatted in the
+             *     invoice's currency), the sender's `message` (empty when none) and `payment_details` (one
+             *     `label: value` line each). A template named here cannot be deleted.
+             */
+            invoice_template?: string | null;
             /** @description The seller's name on invoices (the organisation's name when empty). */
             legal_name?: string;
             /** @description An image file of the org (PNG, JPEG or SVG) printed at the top of invoices. */
@@ -3537,6 +3551,12 @@ export interface components {
              *     empty: no reminders.
              */
             reminder_days?: number[];
+            /**
+             * @description The org's e-mail template for overdue reminders, with the fields of `invoice_template`
+             *     plus `days_overdue` (the reminder's day after the due date); absent: the built-in
+             *     wording.
+             */
+            reminder_template?: string | null;
             /** @description The seller's two-digit GST state code; set, new invoices are GST invoices. */
             state_code?: string | null;
             /** @description VAT number, GSTIN, EIN… */
@@ -7746,6 +7766,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The invoice settings use the template (code `template_in_use`); nothing deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -10372,7 +10401,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description Field errors; nothing saved */
+            /** @description Field errors (an e-mail template that is not the org's among them); nothing saved */
             422: {
                 headers: {
                     [name: string]: unknown;
