@@ -261,9 +261,10 @@ test('invoices: void an unpaid invoice and amend it', async ({ server, newUserPa
 })
 
 // The settings page: the seller block, a payment detail the server refuses beside its field,
-// and a logo uploaded through the files API into a project and chosen. The list, the editor
-// (with an error showing) and the settings meet WCAG AA.
-test('invoices: settings with payment details and an uploaded logo; the screens meet WCAG AA', async ({ server, newUserPage, shot }) => {
+// and a logo uploaded through the files API into a project and chosen; an owner picks the org's
+// e-mail templates for invoice mail and reminders, previewed over a sample invoice. The list, the
+// editor (with an error showing) and the settings meet WCAG AA.
+test('invoices: settings with payment details, an uploaded logo and e-mail templates; the screens meet WCAG AA', async ({ server, newUserPage, shot }) => {
   test.slow()
   const w = await server.world()
   const acc = await server.user('accountant')
@@ -324,4 +325,39 @@ test('invoices: settings with payment details and an uploaded logo; the screens 
   expect(s).toMatchObject({ legal_name: 'Acme Consulting GmbH', tax_id: 'DE123456789', payment_details: [{ label: 'IBAN', value: 'DE89 3704 0044 0532 0130 00' }], reminder_days: [5, 10] })
   const files = (await server.call('GET', `/api/v1/projects/${w.project}/files`, { token: acc.token })).json.items
   expect(s.logo_file).toBe(files.find((f: any) => f.name === 'logo.png').id)
+  // The accountant cannot list the org's e-mail templates: the selects offer the built-in wording.
+  await expect(page.getByTestId('mail-templates')).toContainText('Owners and admins keep the templates')
+  await expect(page.getByLabel('Invoice e-mail')).toHaveValue('')
+
+  // The owner picks the org's e-mail templates for invoice mail and reminders; each is previewed
+  // over a sample invoice with the org's own seller and payment details, then saved.
+  const template = async (name: string, subject: string, body: string) =>
+    (await server.call('POST', `/api/v1/orgs/${w.org}/email-templates`, { token: w.owner.token, json: { name, subject, body } }, 201)).json
+  const invoiceMail = await template('Invoice mail', 'Invoice {{number}} — {{seller}}', 'Dear {{client}},\n\nplease pay {{amount_due}} by {{due_date}}.\n{{payment_details}}')
+  const reminderMail = await template('Reminder mail', 'Overdue: {{number}}', '{{amount_due}} is {{days_overdue}} days late.')
+  const { page: admin } = await newUserPage(w.owner, `/o/${w.org}/invoices/settings`, { bypassCSP: true })
+  await expect(admin.getByRole('heading', { name: 'Invoice settings' })).toBeVisible()
+  await expect(admin.getByRole('link', { name: 'Settings → Automation' })).toHaveAttribute('href', `/o/${w.org}/settings/automation`)
+  await expect(admin.locator('#is-invoice_template-hint')).toContainText('{{amount_due}}')
+  await expect(admin.locator('#is-reminder_template-hint')).toContainText('{{days_overdue}}')
+  await admin.getByLabel('Invoice e-mail').selectOption({ label: 'Invoice mail' })
+  const preview = admin.getByTestId('invoice-mail-preview')
+  await expect(preview).toContainText('Invoice INV-2026-00042 — Acme Consulting GmbH')
+  await expect(preview).toContainText('IBAN: DE89 3704 0044 0532 0130 00')
+  await admin.getByLabel('Reminder e-mail').selectOption({ label: 'Reminder mail' })
+  await expect(admin.getByTestId('reminder-mail-preview')).toContainText('days late')
+  await admin.getByTestId('mail-templates').scrollIntoViewIfNeeded()
+  await shot(admin, 'settings-email-templates')
+  await admin.getByRole('button', { name: 'Save settings' }).click()
+  await expect(admin.getByText('Invoice settings saved')).toBeVisible()
+  await admin.waitForLoadState('networkidle')
+  expect(await violations(admin), 'invoice settings with e-mail templates').toEqual([])
+  const saved = (await server.call('GET', `/api/v1/orgs/${w.org}/invoice-settings`, { token: acc.token })).json
+  expect(saved).toMatchObject({ invoice_template: invoiceMail.id, reminder_template: reminderMail.id, legal_name: 'Acme Consulting GmbH' })
+  // A template the settings use is not deleted.
+  await server.call('DELETE', `/api/v1/email-templates/${reminderMail.id}`, { token: w.owner.token }, 409)
+  // The accountant, who cannot see the templates, still sees that one is chosen.
+  await page.reload()
+  await expect(page.getByLabel('Invoice e-mail')).toHaveValue(invoiceMail.id)
+  await expect(page.getByLabel('Invoice e-mail').locator('option:checked')).toHaveText('An e-mail template')
 })

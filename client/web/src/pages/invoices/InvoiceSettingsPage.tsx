@@ -1,7 +1,7 @@
 // The organisation's invoice settings (accountants and admins change them): the seller block
 // printed on every invoice, how to pay (label/value rows), the template (logo, accent colour,
-// footer, paper) and the days after the due date on which unpaid invoices' clients are
-// reminded. The logo is an image file of one of the org's projects: chosen from those already
+// footer, paper), the e-mail templates invoice mail and reminders are written with, and the
+// days after the due date on which unpaid invoices' clients are reminded. The logo is an image file of one of the org's projects: chosen from those already
 // uploaded, or uploaded here through the files API.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, upload } from '../../lib/api'
@@ -11,6 +11,7 @@ import { ErrorBox, Spinner, useAsync, useTitle } from '../../ui/common'
 import { typesApi } from '../records/api'
 import { filesApi, invoicesApi, type InvoiceSettings, type PaymentDetail } from './api'
 import { move, parseDays } from './form'
+import { MailTemplates } from './MailTemplates'
 
 const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/svg+xml']
 
@@ -156,6 +157,11 @@ function SettingsForm ({ org, initial, writable, onSaved }: { org: string, initi
             {input('footer_text', 'Footer', { maxLength: 300 }, 'One line at the foot of every page.', 'span-all')}
           </div>
         </fieldset>
+
+        <MailTemplates
+          org={org} invoiceTemplate={s.invoice_template ?? null} reminderTemplate={s.reminder_template ?? null} errors={errors} disabled={disabled}
+          seller={s.legal_name} details={details} onChange={(k, id) => set(k, id)}
+        />
 
         <fieldset class='settings-section'>
           <legend>Reminders</legend>

@@ -3,6 +3,7 @@
 // payments and the org's invoice settings. Narrow types of our own until the generated API
 // types (lib/api-types.ts) cover these endpoints.
 import { api, qs } from '../../lib/api'
+import { listTemplates, previewTemplate } from '../automation/api'
 import type { BizRecord, FileInfo, RecordPage } from '../../lib/types'
 
 export type InvoiceState = 'draft' | 'sent' | 'partially_paid' | 'paid' | 'overdue' | 'void'
@@ -83,6 +84,10 @@ export interface InvoiceSettings {
   footer_text: string
   paper: 'a4' | 'letter'
   reminder_days: number[]
+  /** The org's e-mail template invoice mail is written with; absent: the built-in wording. */
+  invoice_template?: string | null
+  /** The org's e-mail template overdue reminders are written with. */
+  reminder_template?: string | null
 }
 
 export interface SendBody { to?: string, cc?: string[], message?: string }
@@ -108,6 +113,9 @@ export const invoicesApi = {
   settings: (org: string, signal?: AbortSignal) => api.get<InvoiceSettings>(`/api/v1/orgs/${org}/invoice-settings`, { signal }),
   saveSettings: (org: string, body: InvoiceSettings) => api.put<InvoiceSettings>(`/api/v1/orgs/${org}/invoice-settings`, body)
 }
+
+/** The org's e-mail templates (owners and admins keep them under Settings → Automation). */
+export const emailTemplatesApi = { list: listTemplates, preview: previewTemplate }
 
 export const clientsApi = {
   get: (id: string, signal?: AbortSignal) => api.get<Client>(`/api/v1/records/${id}`, { signal }),
