@@ -360,6 +360,16 @@ pub struct Org {
     pub role: OrgRole,
     /// The caller's business roles in it.
     #[serde(default)]
+/// `POST /api/v1/me/password`: the current password and the new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    /// The password the account has now.
+    pub current: String,
+    /// The new password: the same rules as at sign-up.
+    #[schema(min_length = 10)]
+    pub password: String,
+}
+
     pub roles: Vec<String>,
     #[serde(default)]
     pub can: Can,

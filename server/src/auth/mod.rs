@@ -1,12 +1,13 @@
-//! Authentication: sign-up, log-in and out, sessions and API tokens, TOTP, password reset,
-//! e-mail verification, log-in throttling with unlock links, the [`extract::CurrentUser`]
-//! extractor every authenticated route takes, API token scopes ([`scopes`], enforced by
-//! [`scope_guard`]; an org's integration tokens: [`org_tokens`]), and the aggregated audit of refused credentials
-//! ([`rejections`]).
+//! Authentication: sign-up, log-in and out, sessions and API tokens, TOTP, password reset and
+//! change ([`password_change`]), e-mail verification, log-in throttling with unlock links, the
+//! [`extract::CurrentUser`] extractor every authenticated route takes, API token scopes
+//! ([`scopes`], enforced by [`scope_guard`]; an org's integration tokens: [`org_tokens`]), and
+//! the aggregated audit of refused credentials ([`rejections`]).
 
 pub mod csrf;
 pub mod extract;
 pub mod org_tokens;
+pub mod password_change;
 pub mod rejections;
 pub mod reset;
 pub mod routes;

@@ -43,6 +43,7 @@ pub fn credential_router() -> OpenApiRouter<AppState> {
         .routes(routes!(signup))
         .routes(routes!(login))
         .routes(routes!(totp_confirm))
+        .merge(super::password_change::router())
 }
 
 /// The other authentication routes.
@@ -127,6 +128,7 @@ async fn login(
     let user_id = credentials.as_ref().map(|c| c.user.id.clone());
     let Some(credentials) = credentials.filter(|_| password_ok) else {
         let failure = Failure {
+            action: action::LOGIN_FAILURE,
             user_id: user_id.as_deref(),
             email: &email,
             factor: "password",
@@ -140,6 +142,7 @@ async fn login(
         });
     };
     let failure = |factor| Failure {
+        action: action::LOGIN_FAILURE,
         user_id: Some(&credentials.user.id),
         email: &email,
         factor,
@@ -244,23 +247,26 @@ fn invalid_totp() -> ApiError {
     }
 }
 
-/// A failed log-in attempt.
-struct Failure<'a> {
+/// A failed log-in attempt, or a wrong current password given to change it (which guesses
+/// the password just as well, so it counts the same).
+pub(super) struct Failure<'a> {
+    /// What the audit log calls it: `login.failure` or `password.change_rejected`.
+    pub action: &'static str,
     /// The account, when the address has one.
-    user_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
     /// The typed (normalised) address.
-    email: &'a str,
+    pub email: &'a str,
     /// What was wrong: `password`, `totp` or `recovery_code`.
-    factor: &'a str,
-    keys: &'a Keys,
+    pub factor: &'a str,
+    pub keys: &'a Keys,
     /// The live unlock token the attempt carried.
-    unlock: Option<&'a str>,
+    pub unlock: Option<&'a str>,
 }
 
 /// Counts a failed log-in against the throttles (and the unlock token it carried), and
 /// records it in the audit log, with any back-off it started. Unknown and known addresses
 /// take the same path.
-async fn record_failure(
+pub(super) async fn record_failure(
     state: &AppState,
     failure: &Failure<'_>,
     client: &ClientInfo,
@@ -275,8 +281,7 @@ async fn record_failure(
         store::unlock_failed(&state.db, token, unlock::MAX_FAILURES).await?;
     }
     let details = serde_json::json!({ "email": failure.email, "factor": failure.factor });
-    let event =
-        Event::new(action::LOGIN_FAILURE, failure.user_id).change(None::<()>, Some(details));
+    let event = Event::new(failure.action, failure.user_id).change(None::<()>, Some(details));
     let event = match failure.user_id {
         Some(id) => event.target("user", id),
         None => event,

@@ -249,6 +249,37 @@ pub async fn revoke_all_tokens(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::
     Ok(done.rows_affected())
 }
 
+/// Revokes every session of a user but `keep` (the one changing the password); API tokens
+/// stay, since their owner made each on purpose and lists them in settings.
+pub async fn revoke_other_sessions(
+    tx: &mut Tx,
+    user_id: &str,
+    keep: &str,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update auth_tokens set revoked_at = $3
+         where user_id = $1 and kind = 'session' and id <> $2 and revoked_at is null",
+    )
+    .bind(user_id)
+    .bind(keep)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Spends every unused unlock link of a user: each lets its holder past the log-in throttles,
+/// which a password change must not leave behind.
+pub async fn spend_unlocks(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query("update login_unlocks set used_at = $2 where user_id = $1 and used_at is null")
+            .bind(user_id)
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected())
+}
+
 /// A user's live tokens of a kind, newest first.
 pub async fn list_tokens(
     db: &Db,

@@ -231,6 +231,70 @@ fn account_link_mail(link: &AccountLink<'_>, wording: &LinkWording) -> OutgoingM
     OutgoingMail::new(link.to, wording.subject.clone(), text).with_html(html)
 }
 
+/// A notice to an account's own address that its password was changed.
+#[derive(Debug, Clone)]
+pub struct PasswordChanged<'a> {
+    /// The server's public base URL, without a trailing slash.
+    pub public_url: &'a str,
+    /// The account's e-mail address.
+    pub to: &'a str,
+    /// The account's display name; empty for a plain "Hello".
+    pub name: &'a str,
+    /// When, in milliseconds since the epoch (UTC).
+    pub at: i64,
+    /// The client address the change came from, when known.
+    pub ip: Option<&'a str>,
+    /// How many other sessions were signed out.
+    pub sessions_ended: u64,
+}
+
+/// "Your password was changed": when, from where, what was signed out, and a link to
+/// `{public_url}/forgot-password` for an owner who did not do it. It carries no token: a
+/// stolen mailbox must not turn it into a way in.
+pub fn password_changed(notice: &PasswordChanged<'_>) -> OutgoingMail {
+    let href = format!(
+        "{}/forgot-password",
+        notice.public_url.trim_end_matches('/')
+    );
+    let subject = format!("Your {PRODUCT} password was changed");
+    let greeting = greeting(notice.name);
+    let from = notice
+        .ip
+        .map(|ip| format!(" from the address {}", one_line(ip)))
+        .unwrap_or_default();
+    let what = format!(
+        "The password of the {PRODUCT} account for {} was changed on {}{from}.",
+        notice.to,
+        format_utc(notice.at)
+    );
+    let sessions = match notice.sessions_ended {
+        0 => "No other session was signed in.".to_owned(),
+        1 => "Your one other session was signed out.".to_owned(),
+        n => format!("Your {n} other sessions were signed out."),
+    };
+    let closing = "If this was not you, reset your password right away with the link below, \
+                   and check the sessions and API tokens in your settings.";
+
+    let text = format!(
+        "{greeting}\n\n{what} {sessions}\n\nIf this was you, there is nothing to do.\n\n\
+         {closing}\n\n{href}\n\n— {PRODUCT}\n"
+    );
+
+    let mut body = String::new();
+    paragraph(&mut body, &escape_html(&greeting));
+    paragraph(
+        &mut body,
+        &format!("{} {}", escape_html(&what), escape_html(&sessions)),
+    );
+    paragraph(&mut body, "If this was you, there is nothing to do.");
+    paragraph(&mut body, &escape_html(closing));
+    button(&mut body, &href, "Reset your password");
+    link_fallback(&mut body, &href);
+    let html = page(&subject, &body);
+
+    OutgoingMail::new(notice.to, subject, text).with_html(html)
+}
+
 /// One line of a notification digest.
 #[derive(Debug, Clone)]
 pub struct DigestItem<'a> {
@@ -571,6 +635,35 @@ mod tests {
         );
         let html = unlock.body_html.unwrap();
         assert!(html.contains("Hello Ann &lt;b&gt;,"), "{html}");
+    }
+
+    #[test]
+    fn password_changed_notice_says_when_and_from_where_without_a_token() {
+        let mail = password_changed(&PasswordChanged {
+            public_url: "https://atrium.example.com/",
+            to: "ann@example.com",
+            name: "Ann <i>",
+            at: 1_773_324_300_000,
+            ip: Some("192.0.2.7"),
+            sessions_ended: 2,
+        });
+        mail.validate().unwrap();
+        assert_eq!(mail.subject, "Your Atrium password was changed");
+        assert!(
+            mail.body_text
+                .contains("on 12 March 2026 at 14:05 UTC from the address 192.0.2.7")
+        );
+        assert!(
+            mail.body_text
+                .contains("Your 2 other sessions were signed out.")
+        );
+        assert!(
+            mail.body_text
+                .contains("https://atrium.example.com/forgot-password")
+        );
+        assert!(!mail.body_text.contains("token="));
+        let html = mail.body_html.unwrap();
+        assert!(html.contains("Hello Ann &lt;i&gt;,"), "{html}");
     }
 
     #[test]

@@ -836,6 +836,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your password. Every other session of the account is signed out; this one stays. */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
         /** The caller's running timer, or `null` when none runs. */
         get: operations["get_timer"];
         put?: never;
@@ -4537,6 +4554,13 @@ export interface components {
             /**
              * @description The key of its tasks (`ENG` in `ENG-42`); projects older than boards get one with
              *     their first board or task.
+        /** @description `POST /api/v1/me/password`: the current password and the new one. */
+        PasswordChange: {
+            /** @description The password the account has now. */
+            current: string;
+            /** @description The new password: the same rules as at sign-up. */
+            password: string;
+        };
              */
             key?: string | null;
             name: string;
@@ -8773,6 +8797,83 @@ export interface operations {
             path: {
                 /** @description Token id */
                 token: string;
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description The password is changed; the other sessions are signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not JSON of the expected shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A scoped API token cannot change its user's password */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `current` is wrong, or the new `password` is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Held back after failed log-ins or wrong current passwords from this address (`login_throttled`, with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
             };
             cookie?: never;
         };

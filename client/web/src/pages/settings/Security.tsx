@@ -5,8 +5,9 @@ import { me, refreshMe, toast, toastError } from '../../lib/session'
 import type { TokenInfo } from '../../lib/types'
 import { ErrorBox, Field, Spinner, useAsync, useSubmit } from '../../ui/common'
 import { formatTime } from '../../lib/text'
+import { ChangePassword } from './ChangePassword'
 
-/** Two-factor authentication and the sessions signed in. */
+/** The password, two-factor authentication and the sessions signed in. */
 export function Security () {
   const m = me.value!
   const [enrol, setEnrol] = useState<{ secret: string, otpauth_url: string } | null>(null)
@@ -34,6 +35,7 @@ export function Security () {
   }
   return (
     <div class='stack'>
+      <ChangePassword onChanged={sessions.reload} />
       <h2>Two-factor authentication</h2>
       {recovery && (
         <div class='banner banner-info'>
