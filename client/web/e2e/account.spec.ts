@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto'
+import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
@@ -61,4 +63,62 @@ test('changing the password in Settings → Security: a wrong current password a
   expect((await server.request('GET', '/api/v1/me', { token: elsewhere })).status).toBe(401)
   expect((await server.request('POST', '/api/v1/auth/login', { json: { email: ann.email, password: ann.password } })).status).toBe(401)
   expect((await server.request('POST', '/api/v1/auth/login', { json: { email: ann.email, password: newPassword } })).status).toBe(200)
+})
+
+/** The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 `secret` now: what an authenticator app shows. */
+function totpNow (secret: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  let bits = ''
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0')
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)))
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)))
+  const mac = createHmac('sha1', key).update(counter).digest()
+  const at = mac[mac.length - 1] & 0xf
+  return ((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0')
+}
+
+test('setting up two-factor authentication: a QR code and the key to type, then recovery codes to download', async ({ server, newUserPage, shot }) => {
+  const ann = await server.user('ann')
+  const { page } = await newUserPage(ann, '/settings/security', { bypassCSP: true })
+  await page.getByRole('button', { name: 'Set up' }).click()
+  const form = page.getByRole('form', { name: 'Set up two-factor authentication' })
+
+  // The QR code is drawn in the page, as an image with a name.
+  const qr = form.getByRole('img', { name: 'QR code for your authenticator app' })
+  await expect(qr).toBeVisible()
+  expect(await qr.getAttribute('src')).toMatch(/^data:image\//)
+  expect(await qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(50)
+  // The key is shown in groups of four for typing; the app takes it without the spaces.
+  const typed = (await form.getByTestId('totp-secret').textContent())!
+  expect(typed).toMatch(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/)
+  expect(await violations(page)).toEqual([])
+  await shot(page, 'qr')
+
+  // A wrong code is refused at its field; the app's current code turns it on.
+  await form.getByLabel('Code').fill('000000')
+  await form.getByRole('button', { name: 'Turn on' }).click()
+  await expect(page.getByRole('alert')).toContainText('wrong or has expired')
+  await form.getByLabel('Code').fill(totpNow(typed))
+  await form.getByRole('button', { name: 'Turn on' }).click()
+  const codes = page.getByRole('region', { name: 'Recovery codes' })
+  await expect(codes).toBeVisible()
+  await expect(page.getByText('Two-factor authentication is on.', { exact: false }).first()).toBeVisible()
+  const shown = (await codes.getByTestId('recovery-codes').textContent())!.split('\n').filter(Boolean)
+  expect(shown).toHaveLength(10)
+  expect(await violations(page)).toEqual([])
+  await shot(page, 'recovery-codes')
+
+  // Download: a text file holding every code.
+  const [download] = await Promise.all([page.waitForEvent('download'), codes.getByRole('button', { name: 'Download' }).click()])
+  expect(download.suggestedFilename()).toBe('atrium-recovery-codes.txt')
+  const file = fs.readFileSync((await download.path())!, 'utf8')
+  for (const code of shown) expect(file).toContain(code)
+  expect(file).toContain(ann.email)
+
+  // Log-in now takes a second factor; a recovery code from the file is one.
+  const without = await server.request('POST', '/api/v1/auth/login', { json: { email: ann.email, password: ann.password } })
+  expect(without.json.error.code).toBe('totp_required')
+  const withCode = await server.request('POST', '/api/v1/auth/login', { json: { email: ann.email, password: ann.password, totp: shown[0] } })
+  expect(withCode.status).toBe(200)
 })
