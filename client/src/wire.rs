@@ -224,6 +224,24 @@ pub struct Me {
 }
 
 /// `POST /api/v1/me/tokens`.
+    /// Where the caller's profile picture is served; absent: none (initials are shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+}
+
+/// The answer to `PUT /api/v1/me/avatar`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AvatarInfo {
+    /// Where the picture is served (its version in the query, so it may be cached for good).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+}
+
+/// One person's profile picture (`GET /api/v1/me/avatars`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserAvatar {
+    pub user_id: String,
+    pub avatar_url: String,
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateTokenRequest {
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]

@@ -1,12 +1,34 @@
 //! Account and administration settings, through HTTP: the password a member changes for
-//! themselves (which signs out the other sessions and counts wrong guesses like log-ins).
+//! themselves (which signs out the other sessions and counts wrong guesses like log-ins), and
+//! profile pictures (checked, re-encoded, shown only to people who share an organisation).
 
 use atrium_client::Client;
+use atrium_client::wire::OrgRole;
 use atrium_tests::fixtures::{self, PASSWORD, TestUser};
 use atrium_tests::mail::{mails_to_containing, wait_for_link, wait_for_mail_containing};
 use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+
+/// An image of `width` × `height` pixels encoded as `format`.
+fn image_bytes(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb([20, 120, 200]));
+    let mut bytes = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut bytes), format)
+        .unwrap();
+    bytes
+}
+
+async fn put_avatar(client: &Client, bytes: Vec<u8>) -> (StatusCode, Value) {
+    send(
+        client
+            .request(Method::PUT, "/api/v1/me/avatar")
+            .header("content-type", "application/octet-stream")
+            .body(bytes),
+    )
+    .await
+}
 
 const NEW_PASSWORD: &str = "a brand new passphrase 42";
 const CHANGED_SUBJECT: &str = "Your Atrium password was changed";
@@ -150,5 +172,68 @@ backend_tests! {
         assert_eq!(me_status(&laptop.client).await, StatusCode::OK);
         assert_eq!(audit_count(&server, "password.changed").await, 0);
         assert!(mails_to_containing(&ann.mail_dir, &ann.user.email, CHANGED_SUBJECT).is_empty());
+    }
+
+    async fn profile_pictures_are_checked_re_encoded_and_shown_to_colleagues_only(backend) {
+        let server = TestServer::start(backend).await;
+        let ann = fixtures::user(&server, "ann").await;
+        let bob = fixtures::user(&server, "bob").await;
+        let stranger = fixtures::user(&server, "stranger").await;
+        let org = fixtures::create_org(&ann, "Acme").await;
+        fixtures::add_org_member(&ann, &org.id, &bob, OrgRole::Member).await;
+        let stored = || db_count(&server, "select count(*) from user_avatars where user_id = $1", ann.id());
+        let picture_path = format!("/api/v1/users/{}/avatar", ann.id());
+
+        // Refused uploads store nothing: a non-image (whatever it claims), too many bytes,
+        // too many pixels.
+        let svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>".to_vec();
+        let (status, body) = send(ann.client.request(Method::PUT, "/api/v1/me/avatar").header("content-type", "image/png").body(svg)).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+        let mut oversize = image_bytes(8, 8, image::ImageFormat::Png);
+        oversize.resize(2 * 1024 * 1024 + 1, 0);
+        let (status, body) = put_avatar(&ann.client, oversize).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        let (status, body) = put_avatar(&ann.client, image_bytes(4097, 1, image::ImageFormat::Png)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["error"]["fields"]["avatar"].is_string(), "{body}");
+        assert_eq!(stored().await, 0);
+        assert_eq!(send(ann.client.request(Method::GET, &picture_path)).await.0, StatusCode::NOT_FOUND);
+
+        // A JPEG is stored as a 256 × 256 PNG.
+        let (status, body) = put_avatar(&ann.client, image_bytes(400, 240, image::ImageFormat::Jpeg)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let url = body["avatar_url"].as_str().unwrap().to_owned();
+        assert!(url.starts_with(&format!("{picture_path}?v=")), "{url}");
+        let me: Value = ann.client.get("/api/v1/me").await.unwrap();
+        assert_eq!(me["avatar_url"], url.as_str());
+
+        let response = bob.client.request(Method::GET, &url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(header("content-type").as_deref(), Some("image/png"));
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+        assert!(header("cache-control").unwrap().contains("immutable"));
+        let etag = header("etag").unwrap();
+        let picture = image::load_from_memory(&response.bytes().await.unwrap()).unwrap();
+        assert_eq!((picture.width(), picture.height()), (256, 256));
+        let again = bob.client.request(Method::GET, &picture_path).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+        // Colleagues find it in their list; someone sharing no organisation cannot see it.
+        let seen: Value = bob.client.get("/api/v1/me/avatars").await.unwrap();
+        assert_eq!(seen, json!([{ "user_id": ann.id(), "avatar_url": url }]));
+        let unseen: Value = stranger.client.get("/api/v1/me/avatars").await.unwrap();
+        assert_eq!(unseen, json!([]));
+        assert_eq!(send(stranger.client.request(Method::GET, &url)).await.0, StatusCode::NOT_FOUND);
+
+        // A refused replacement keeps the picture; removing it goes back to none.
+        assert_eq!(put_avatar(&ann.client, b"GIF89a not really".to_vec()).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let me: Value = ann.client.get("/api/v1/me").await.unwrap();
+        assert_eq!(me["avatar_url"], url.as_str());
+        assert_eq!(send(ann.client.request(Method::DELETE, "/api/v1/me/avatar")).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(stored().await, 0);
+        assert_eq!(send(bob.client.request(Method::GET, &picture_path)).await.0, StatusCode::NOT_FOUND);
+        let me: Value = ann.client.get("/api/v1/me").await.unwrap();
+        assert!(me.get("avatar_url").is_none(), "{me}");
     }
 }

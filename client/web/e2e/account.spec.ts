@@ -122,3 +122,42 @@ test('setting up two-factor authentication: a QR code and the key to type, then 
   const withCode = await server.request('POST', '/api/v1/auth/login', { json: { email: ann.email, password: ann.password, totp: shown[0] } })
   expect(withCode.status).toBe(200)
 })
+
+test('a profile picture: uploaded in Settings → Profile with a preview, shown to a colleague in the member list, and removed back to initials', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const { page } = await newUserPage(w.users.bob, '/settings/profile', { bypassCSP: true })
+  const preview = page.getByTestId('picture-preview')
+  await expect(preview.locator('span.avatar')).toHaveText(/^[A-Z]{1,2}$/)
+
+  // A PNG drawn in the page (any PNG, JPEG or WebP will do).
+  const dataUrl = await page.evaluate(() => {
+    const c = document.createElement('canvas')
+    c.width = 320; c.height = 200
+    const g = c.getContext('2d')!
+    g.fillStyle = '#1e6fd9'; g.fillRect(0, 0, 320, 200)
+    g.fillStyle = '#ffd23f'; g.fillRect(100, 40, 120, 120)
+    return c.toDataURL('image/png')
+  })
+  await page.getByLabel('Upload a picture').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: Buffer.from(dataUrl.split(',')[1], 'base64') })
+  const img = preview.getByRole('img', { name: `${w.users.bob.name} (preview)` })
+  await expect(img).toBeVisible()
+  expect(await img.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(256)
+  await expect(page.locator('.user-menu summary img.avatar')).toBeVisible()
+  expect(await violations(page)).toEqual([])
+  await shot(page, 'uploaded')
+
+  // A file that is not an image is refused; the picture stays.
+  await page.getByLabel('Choose another picture').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') })
+  await expect(page.getByRole('alert')).toContainText('PNG, JPEG or WebP')
+  await expect(img).toBeVisible()
+
+  // The owner sees it beside Bob in the member list.
+  const owner = await newUserPage(w.owner, `/o/${w.org}/members`)
+  const row = owner.page.locator('li, tr').filter({ hasText: w.users.bob.name }).first()
+  await expect(row.getByRole('img', { name: w.users.bob.name, exact: true })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Remove picture' }).click()
+  await expect(preview.locator('span.avatar')).toBeVisible()
+  await expect(preview.locator('img')).toHaveCount(0)
+  expect((await server.request('GET', `/api/v1/users/${w.users.bob.id}/avatar`, { token: w.owner.token })).status).toBe(404)
+})

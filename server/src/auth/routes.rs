@@ -344,11 +344,15 @@ async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Me>
     for org in &mut orgs {
         (org.roles, org.can) = crate::authz::org_view(&state.db, user.id(), &org.id).await?;
     }
+    let avatar_url = user_store::avatar_version(&state.db, user.id())
+        .await?
+        .map(|version| crate::users::avatar::avatar_url(user.id(), &version));
     Ok(Json(Me {
         user: user.user,
         email_verified: credentials.email_verified_at.is_some(),
         totp_enabled: credentials.totp_secret.is_some(),
         orgs,
+        avatar_url,
     }))
 }
 

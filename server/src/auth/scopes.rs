@@ -228,6 +228,8 @@ pub fn requirement(method: &Method, template: &str) -> Option<Requirement> {
         ("boards" | "tasks" | "milestones" | "views" | "time", Some(_)) => area(Area::Boards),
         ("records", Some(_)) => area(Area::Records),
         ("files", Some(_)) => area(Area::Files),
+        // A person's picture: as public to an org's tokens as the member list it belongs to.
+        ("users", Some(_)) if read => Some(Common),
         ("webhooks" | "automations" | "email-templates", Some(_)) => admin,
         ("orgs", None) => {
             if read {

@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             get_notification_settings,
             put_notification_settings
         ))
+        .merge(super::avatar::router())
 }
 
 /// Change your display name or @mention handle.

@@ -180,6 +180,109 @@ pub async fn set_email_digest(db: &Db, user_id: &str, on: bool) -> Result<(), sq
     Ok(())
 }
 
+/// A stored profile picture.
+#[derive(Debug, Clone)]
+pub struct Avatar {
+    pub version: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Stores (or replaces) a user's profile picture.
+pub async fn set_avatar(
+    tx: &mut Tx,
+    user_id: &str,
+    version: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into user_avatars (user_id, version, content_type, bytes, updated_at)
+         values ($1, $2, $3, $4, $5)
+         on conflict (user_id) do update set version = excluded.version,
+             content_type = excluded.content_type, bytes = excluded.bytes,
+             updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(version)
+    .bind(content_type)
+    .bind(bytes)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await
+    .map(drop)
+}
+
+/// Removes a user's profile picture; false when there was none.
+pub async fn delete_avatar(tx: &mut Tx, user_id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("delete from user_avatars where user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A user's profile picture.
+pub async fn avatar(db: &Db, user_id: &str) -> Result<Option<Avatar>, sqlx::Error> {
+    let row =
+        sqlx::query("select version, content_type, bytes from user_avatars where user_id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?;
+    row.map(|row| {
+        Ok(Avatar {
+            version: row.try_get("version")?,
+            content_type: row.try_get("content_type")?,
+            bytes: row.try_get("bytes")?,
+        })
+    })
+    .transpose()
+}
+
+/// The version of a user's profile picture, if they have one.
+pub async fn avatar_version(db: &Db, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("select version from user_avatars where user_id = $1")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|row| row.try_get("version")).transpose()
+}
+
+/// Whether two users are members of one organisation.
+pub async fn shares_an_org(db: &Db, user_id: &str, other_id: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "select 1 from org_members a join org_members b on b.org_id = a.org_id
+         where a.user_id = $1 and b.user_id = $2 limit 1",
+    )
+    .bind(user_id)
+    .bind(other_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
+/// `(user id, picture version)` of the user and of everyone sharing an organisation with them
+/// who has a picture.
+pub async fn avatar_versions_seen_by(
+    db: &Db,
+    user_id: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select a.user_id, a.version from user_avatars a
+         where a.user_id = $1
+            or a.user_id in (select b.user_id from org_members m
+                             join org_members b on b.org_id = m.org_id
+                             where m.user_id = $1)
+         order by a.user_id",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("user_id")?, row.try_get("version")?)))
+        .collect()
+}
+
 enum UniqueField {
     Email,
     Handle,

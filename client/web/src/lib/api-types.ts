@@ -777,6 +777,47 @@ export interface paths {
         patch: operations["update_profile"];
         trace?: never;
     };
+    "/api/v1/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set your profile picture: the image itself as the body (PNG, JPEG or WebP, at most 2 MiB
+         *     and 4096 × 4096 pixels). It is stored as a 256 × 256 PNG.
+         */
+        put: operations["put_avatar"];
+        post?: never;
+        /** Remove your profile picture (people see your initials again). */
+        delete: operations["delete_avatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/avatars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pictures of everyone you share an organisation with (and yours): who has one, and
+         *     where it is.
+         */
+        get: operations["list_avatars"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/notification-settings": {
         parameters: {
             query?: never;
@@ -789,6 +830,23 @@ export interface paths {
         /** Change your account-wide notification settings. */
         put: operations["put_notification_settings"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your password. Every other session of the account is signed out; this one stays. */
+        post: operations["change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -836,23 +894,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-    "/api/v1/me/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Change your password. Every other session of the account is signed out; this one stays. */
-        post: operations["change_password"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
         /** The caller's running timer, or `null` when none runs. */
         get: operations["get_timer"];
         put?: never;
@@ -2293,6 +2334,23 @@ export interface paths {
         patch: operations["update_entry"];
         trace?: never;
     };
+    "/api/v1/users/{user}/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's profile picture (yours, or of someone you share an organisation with). */
+        get: operations["get_avatar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/views/{view}": {
         parameters: {
             query?: never;
@@ -2778,6 +2836,11 @@ export interface components {
          */
         AvailableTransitions: {
             items: components["schemas"]["AvailableTransition"][];
+        };
+        /** @description The answer to `PUT /api/v1/me/avatar`. */
+        AvatarInfo: {
+            /** @description Where the picture is served (its version in the query, so it may be cached for good). */
+            avatar_url?: string | null;
         };
         /** @description `GET /api/v1/boards/{board}`: the board with its columns and their cards in order. */
         Board: {
@@ -3655,6 +3718,8 @@ export interface components {
         };
         /** @description `GET /api/v1/me`. */
         Me: {
+            /** @description Where the caller's profile picture is served; absent: none (initials are shown). */
+            avatar_url?: string | null;
             /**
              * @description Whether the account's e-mail address has been verified (joining an organisation
              *     needs it).
@@ -4448,6 +4513,13 @@ export interface components {
             }[];
             next?: string | null;
         };
+        /** @description `POST /api/v1/me/password`: the current password and the new one. */
+        PasswordChange: {
+            /** @description The password the account has now. */
+            current: string;
+            /** @description The new password: the same rules as at sign-up. */
+            password: string;
+        };
         /** @description A request carrying the account password (disabling TOTP). */
         PasswordConfirmation: {
             password: string;
@@ -4554,13 +4626,6 @@ export interface components {
             /**
              * @description The key of its tasks (`ENG` in `ENG-42`); projects older than boards get one with
              *     their first board or task.
-        /** @description `POST /api/v1/me/password`: the current password and the new one. */
-        PasswordChange: {
-            /** @description The password the account has now. */
-            current: string;
-            /** @description The new password: the same rules as at sign-up. */
-            password: string;
-        };
              */
             key?: string | null;
             name: string;
@@ -5530,6 +5595,11 @@ export interface components {
             handle: string;
             id: string;
             name: string;
+        };
+        /** @description One person's profile picture (`GET /api/v1/me/avatars`). */
+        UserAvatar: {
+            avatar_url: string;
+            user_id: string;
         };
         /** @description `POST /api/v1/channels/{channel}/members` and `POST /api/v1/orgs/{org}/dms`. */
         UserIds: {
@@ -7595,6 +7665,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The invoice settings use the template (code `template_in_use`); nothing deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -7783,15 +7862,6 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             /** @description No such file */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The invoice settings use the template (code `template_in_use`); nothing deleted */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8491,6 +8561,140 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    put_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The image's bytes; their type is read from them, not from a header */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarInfo"];
+                };
+            };
+            /** @description The body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description Larger than 2 MiB; nothing was stored */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a PNG, JPEG or WebP image; nothing was stored */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many pixels, or an image that cannot be read (`avatar`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    delete_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    list_avatars: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description People with a picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAvatar"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     get_notification_settings: {
         parameters: {
             query?: never;
@@ -8544,6 +8748,83 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description The password is changed; the other sessions are signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not JSON of the expected shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A scoped API token cannot change its user's password */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `current` is wrong, or the new `password` is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Held back after failed log-ins or wrong current passwords from this address (`login_throttled`, with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_sessions: {
@@ -8797,83 +9078,6 @@ export interface operations {
             path: {
                 /** @description Token id */
                 token: string;
-    change_password: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PasswordChange"];
-            };
-        };
-        responses: {
-            /** @description The password is changed; the other sessions are signed out */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The body is not JSON of the expected shape */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not logged in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A scoped API token cannot change its user's password */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body is too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            415: components["responses"]["UnsupportedMediaType"];
-            /** @description `current` is wrong, or the new `password` is not acceptable */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Held back after failed log-ins or wrong current passwords from this address (`login_throttled`, with Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
             };
             cookie?: never;
         };
@@ -14560,6 +14764,62 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid minutes, date or note */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_avatar: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The picture's version, from its `avatar_url`; when it is the current one the answer
+                 *     may be cached for good.
+                 */
+                v?: string;
+            };
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": number[];
+                };
+            };
+            /** @description Not modified (`If-None-Match`) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description No picture, or nobody the caller shares an organisation with */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { ApiError } from '../lib/api'
 import { initials, plural, userColor } from '../lib/text'
 import { toasts } from '../lib/session'
 import { path } from '../lib/router'
+import { avatarUrls, ensureAvatars } from './avatars'
 
 /** A spinner that only appears after `delay` ms, so fast answers do not flash. */
 export function Spinner ({ delay = 150, label = 'Loading…' }: { delay?: number, label?: string }) {
@@ -46,7 +47,15 @@ export function Field ({ label, name, error, hint, ...rest }: { label: string, n
   )
 }
 
+/** A person's picture when they have one (see `avatars.ts`), otherwise their initials. */
 export function Avatar ({ id, name, size = 28, title }: { id: string, name: string, size?: number, title?: string }) {
+  useEffect(ensureAvatars, [])
+  const url = avatarUrls.value.get(id)
+  // A picture that fails to load (removed meanwhile) falls back to the initials.
+  const [broken, setBroken] = useState<string | null>(null)
+  if (url && broken !== url) {
+    return <img class='avatar' src={url} alt={title ?? name} title={title ?? name} width={size} height={size} style={{ width: `${size}px`, height: `${size}px`, objectFit: 'cover' }} onError={() => setBroken(url)} />
+  }
   return (
     <span class='avatar' title={title ?? name} style={{ background: userColor(id), width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.4)}px` }} aria-label={title ?? name}>
       {initials(name)}

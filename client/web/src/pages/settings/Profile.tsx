@@ -3,8 +3,9 @@ import { api, ApiError } from '../../lib/api'
 import { me, setMeUser, toast } from '../../lib/session'
 import type { User } from '../../lib/types'
 import { Avatar, Empty, ErrorBox, Field, useSubmit } from '../../ui/common'
+import { ProfilePicture } from './ProfilePicture'
 
-/** Name, handle, and the organisations one belongs to. */
+/** Picture, name, handle, and the organisations one belongs to. */
 export function Profile () {
   const m = me.value!
   const [name, setName] = useState(m.user.name)
@@ -31,6 +32,7 @@ export function Profile () {
   return (
     <div class='stack'>
       <div class='row'><Avatar id={m.user.id} name={m.user.name} size={48} /><div><strong data-testid='profile-name'>{m.user.name}</strong><div class='muted'>@{m.user.handle} · {m.user.email}</div></div></div>
+      <ProfilePicture />
       <form class='stack narrow-form' onSubmit={save} aria-label='Profile' noValidate>
         <Field label='Display name' name='profile-name' autoComplete='name' value={name} onInput={(e) => setName(e.currentTarget.value)} error={s.fields.name} />
         <Field label='Handle' name='profile-handle' autoComplete='username' spellcheck={false} value={handle} onInput={(e) => setHandle(e.currentTarget.value)} error={handleError} hint='People mention you as @handle. Letters, digits, “.”, “_” and “-”.' />
