@@ -221,9 +221,6 @@ pub struct Me {
     pub email_verified: bool,
     pub totp_enabled: bool,
     pub orgs: Vec<OrgMembership>,
-}
-
-/// `POST /api/v1/me/tokens`.
     /// Where the caller's profile picture is served; absent: none (initials are shown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
@@ -242,6 +239,9 @@ pub struct AvatarInfo {
 pub struct UserAvatar {
     pub user_id: String,
     pub avatar_url: String,
+}
+
+/// `POST /api/v1/me/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateTokenRequest {
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
@@ -357,6 +357,16 @@ pub struct PasswordResetConfirm {
     pub password: String,
 }
 
+/// `POST /api/v1/me/password`: the current password and the new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    /// The password the account has now.
+    pub current: String,
+    /// The new password: the same rules as at sign-up.
+    #[schema(min_length = 10)]
+    pub password: String,
+}
+
 /// `POST /api/v1/orgs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateOrgRequest {
@@ -378,16 +388,6 @@ pub struct Org {
     pub role: OrgRole,
     /// The caller's business roles in it.
     #[serde(default)]
-/// `POST /api/v1/me/password`: the current password and the new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PasswordChange {
-    /// The password the account has now.
-    pub current: String,
-    /// The new password: the same rules as at sign-up.
-    #[schema(min_length = 10)]
-    pub password: String,
-}
-
     pub roles: Vec<String>,
     #[serde(default)]
     pub can: Can,

@@ -27,11 +27,11 @@ pub mod action {
     pub const PASSWORD_RESET_REQUESTED: &str = "password_reset.requested";
     pub const PASSWORD_RESET_COMPLETED: &str = "password_reset.completed";
     pub const PASSWORD_RESET_REJECTED: &str = "password_reset.rejected";
-    pub const TOTP_ENROLMENT_STARTED: &str = "totp.enrolment_started";
     /// The owner changed the password (knowing the current one).
     pub const PASSWORD_CHANGED: &str = "password.changed";
     /// A password change with a wrong current password (it counts as a failed log-in).
     pub const PASSWORD_CHANGE_REJECTED: &str = "password.change_rejected";
+    pub const TOTP_ENROLMENT_STARTED: &str = "totp.enrolment_started";
     pub const TOTP_ENABLED: &str = "totp.enabled";
     pub const TOTP_DISABLED: &str = "totp.disabled";
     pub const TOTP_REJECTED: &str = "totp.rejected";
