@@ -1,6 +1,7 @@
 //! Account and administration settings, through HTTP: the password a member changes for
-//! themselves (which signs out the other sessions and counts wrong guesses like log-ins), and
-//! profile pictures (checked, re-encoded, shown only to people who share an organisation).
+//! themselves (which signs out the other sessions and counts wrong guesses like log-ins),
+//! profile pictures (checked, re-encoded, shown only to people who share an organisation), and
+//! the audit log's CSV export an organisation's admins download.
 
 use atrium_client::Client;
 use atrium_client::wire::OrgRole;
@@ -172,6 +173,60 @@ backend_tests! {
         assert_eq!(me_status(&laptop.client).await, StatusCode::OK);
         assert_eq!(audit_count(&server, "password.changed").await, 0);
         assert!(mails_to_containing(&ann.mail_dir, &ann.user.email, CHANGED_SUBJECT).is_empty());
+    }
+
+    async fn the_audit_log_exports_as_csv_with_its_filters_for_admins_only(backend) {
+        let server = TestServer::start(backend).await;
+        let owner = fixtures::user(&server, "owner").await;
+        let bob = fixtures::user(&server, "bob").await;
+        // A name a spreadsheet would run as a formula.
+        let renamed = send(owner.client.request(Method::PATCH, "/api/v1/me").json(&json!({ "name": "=HYPERLINK(1)" }))).await;
+        assert_eq!(renamed.0, StatusCode::OK, "{}", renamed.1);
+        let org = fixtures::create_org(&owner, "Acme").await;
+        fixtures::add_org_member(&owner, &org.id, &bob, OrgRole::Member).await;
+        let path = |query: &str| format!("/api/v1/orgs/{}/audit/export.csv{query}", org.id);
+
+        let export = |client: &Client, query: &str| {
+            let request = client.request(Method::GET, &path(query));
+            async move {
+                let response = request.send().await.unwrap();
+                let status = response.status();
+                let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+                (status, kind, response.text().await.unwrap())
+            }
+        };
+        let (status, kind, all) = export(&owner.client, "").await;
+        assert_eq!(status, StatusCode::OK, "{all}");
+        assert_eq!(kind.as_deref(), Some("text/csv; charset=utf-8"));
+        let lines: Vec<&str> = all.lines().collect();
+        assert_eq!(lines[0], "time,actor,actor_id,action,target_type,target_id,ip,before,after");
+        assert!(lines.iter().any(|l| l.contains(",org.created,")), "{all}");
+        assert!(lines.iter().any(|l| l.contains(",invitation.accepted,")), "{all}");
+        // The owner's name is text in a spreadsheet, not a formula.
+        assert!(all.contains(&format!("'=HYPERLINK(1),{},org.created", owner.id())), "{all}");
+        // Members' own events (log-ins, the profile) are not the organisation's.
+        assert!(!all.contains("login.success"), "{all}");
+
+        // The listing's filters apply: an action, an actor, a time range.
+        let (_, _, created) = export(&owner.client, "?action=org.created").await;
+        let rows: Vec<&str> = created.lines().skip(1).collect();
+        assert_eq!(rows.len(), 1, "{created}");
+        assert!(rows[0].contains(",org.created,"));
+        let (_, _, by_bob) = export(&owner.client, &format!("?actor={}", bob.id())).await;
+        let rows: Vec<&str> = by_bob.lines().skip(1).collect();
+        assert!(!rows.is_empty(), "{by_bob}");
+        assert!(rows.iter().all(|r| r.contains(&format!(",{},", bob.id()))), "{by_bob}");
+        let future = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap() + 3_600_000;
+        let (_, _, none) = export(&owner.client, &format!("?since={future}")).await;
+        assert_eq!(none.lines().count(), 1, "the header alone: {none}");
+        let (_, _, nul) = export(&owner.client, "?action=a%00b").await;
+        assert_eq!(nul.lines().count(), 1, "{nul}");
+
+        // A member is refused; an outsider does not learn the organisation exists.
+        let (status, _, body) = export(&bob.client, "").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let stranger = fixtures::user(&server, "stranger").await;
+        assert_eq!(export(&stranger.client, "").await.0, StatusCode::NOT_FOUND);
     }
 
     async fn profile_pictures_are_checked_re_encoded_and_shown_to_colleagues_only(backend) {

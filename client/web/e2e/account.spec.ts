@@ -123,6 +123,70 @@ test('setting up two-factor authentication: a QR code and the key to type, then 
   expect(withCode.status).toBe(200)
 })
 
+test('the audit log: an admin filters by actor and action, pages back, and downloads the filtered CSV; a member is told who reads it', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  // A few more entries by the owner: projects made and renamed.
+  for (let i = 0; i < 3; i++) await server.call('POST', `/api/v1/orgs/${w.org}/projects`, { token: w.owner.token, json: { name: `Extra ${i}` } }, 201)
+  const all = (await server.call('GET', `/api/v1/orgs/${w.org}/audit?limit=200`, { token: w.owner.token })).json.items as Array<{ action: string, actor_id?: string }>
+  const created = all.filter((e) => e.action === 'project.created').length
+  expect(created).toBeGreaterThanOrEqual(4)
+
+  const { page } = await newUserPage(w.owner, `/o/${w.org}`, { bypassCSP: true })
+  await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Audit log' }).click()
+  await expect(page.getByRole('heading', { name: 'Audit log', level: 1 })).toBeVisible()
+  const rows = page.getByTestId('audit-row')
+  await expect(rows).toHaveCount(Math.min(all.length, 50))
+  await expect(rows.first()).toContainText(w.owner.name)
+
+  // Filters become query parameters: only the owner's project.created entries.
+  const filters = page.getByRole('form', { name: 'Filter the audit log' })
+  await filters.getByLabel('Actor', { exact: true }).selectOption({ label: w.owner.name })
+  await filters.getByLabel('Action', { exact: true }).fill('project.created')
+  const today = new Date()
+  const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`
+  await filters.getByLabel('From', { exact: true }).fill(day)
+  await filters.getByLabel('To', { exact: true }).fill(day)
+  const [listing] = await Promise.all([
+    page.waitForRequest((r) => r.url().includes('/audit?') && r.url().includes('action=project.created')),
+    filters.getByRole('button', { name: 'Apply filters' }).click()
+  ])
+  const asked = new URL(listing.url()).searchParams
+  expect(asked.get('actor')).toBe(w.owner.id)
+  expect(Number(asked.get('since'))).toBeLessThan(Date.now())
+  expect(Number(asked.get('until'))).toBeGreaterThan(Date.now())
+  await expect(rows).toHaveCount(created)
+  for (const text of await rows.allTextContents()) expect(text).toContain('project.created')
+  expect(await violations(page)).toEqual([])
+  await shot(page, 'filtered')
+
+  // The download holds the same entries, as CSV.
+  const [download] = await Promise.all([page.waitForEvent('download'), filters.getByRole('link', { name: 'Download CSV' }).click()])
+  expect(download.suggestedFilename()).toBe('audit-log.csv')
+  const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split('\n')
+  expect(csv[0]).toBe('time,actor,actor_id,action,target_type,target_id,ip,before,after')
+  expect(csv).toHaveLength(created + 1)
+  for (const line of csv.slice(1)) expect(line).toContain(`,${w.owner.id},project.created,`)
+
+  // A member is told who reads the log instead.
+  const bob = await newUserPage(w.users.bob, `/o/${w.org}/audit`)
+  await expect(bob.page.getByText('Only the organisation’s owners and admins read the audit log')).toBeVisible()
+  await expect(bob.page.getByText(`Ask ${w.owner.name}.`)).toBeVisible()
+  await expect(bob.page.getByTestId('audit-row')).toHaveCount(0)
+})
+
+test('the audit log pages back with "Load older"', async ({ server, newUserPage }) => {
+  const w = await server.world()
+  for (let i = 0; i < 55; i++) await server.call('POST', `/api/v1/orgs/${w.org}/projects`, { token: w.owner.token, json: { name: `Bulk ${i}` } }, 201)
+  const total = (await server.call('GET', `/api/v1/orgs/${w.org}/audit?limit=200`, { token: w.owner.token })).json.items.length as number
+  expect(total).toBeGreaterThan(50)
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/audit`)
+  const rows = page.getByTestId('audit-row')
+  await expect(rows).toHaveCount(50)
+  await page.getByRole('button', { name: 'Load older' }).click()
+  await expect(rows).toHaveCount(total)
+  await expect(page.getByRole('button', { name: 'Load older' })).toHaveCount(0)
+})
+
 test('a profile picture: uploaded in Settings → Profile with a preview, shown to a colleague in the member list, and removed back to initials', async ({ server, newUserPage, shot }) => {
   const w = await server.world({ members: { bob: 'editor' } })
   const { page } = await newUserPage(w.users.bob, '/settings/profile', { bypassCSP: true })

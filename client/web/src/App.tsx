@@ -10,7 +10,7 @@ import { DocsList } from './pages/Docs'
 import { FilesPage } from './pages/Files'
 import { SearchPalette } from './pages/Search'
 import { Settings } from './pages/settings/Settings'
-import { OrgMembers, OrgSettings, ProjectSettings, RolesPage } from './pages/admin'
+import { AuditLog, OrgMembers, OrgSettings, ProjectSettings, RolesPage } from './pages/admin'
 import { Integrations } from './pages/integrations/Integrations'
 import { Automation } from './pages/automation/Automation'
 import { ThreadsPage, ChatHome, ChannelView, NotificationCentre, NewChannelDialog, NewDmDialog, ChannelList } from './pages/chat'
@@ -82,6 +82,7 @@ const appRoutes: [string, Screen][] = [
   ['/o/:org', (p) => <OrgHome org={p.org} />],
   ['/o/:org/members', (p) => <OrgMembers org={p.org} />],
   ['/o/:org/settings', (p) => <OrgSettings org={p.org} />],
+  ['/o/:org/audit', (p) => <AuditLog org={p.org} />],
   ['/o/:org/settings/integrations', (p) => <Integrations org={p.org} />],
   ['/o/:org/settings/automation', (p) => <Automation org={p.org} />],
   ['/o/:org/roles', (p) => <RolesPage org={p.org} />],
@@ -372,6 +373,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value.endsWith('/members') ? ' active' : '')} href={`/o/${org}/members`}>Members</a>}
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value === `/o/${org}/roles` ? ' active' : '')} href={`/o/${org}/roles`}>Roles and permissions</a>}
               <a class={'nav-item' + (path.value === `/o/${org}/settings` ? ' active' : '')} href={`/o/${org}/settings`}>Organisation settings</a>
+              {orgCan(org)?.manage && <a class={'nav-item' + (path.value === `/o/${org}/audit` ? ' active' : '')} href={`/o/${org}/audit`}>Audit log</a>}
               {orgCan(org)?.manage && <a class={'nav-item' + (path.value === `/o/${org}/settings/integrations` ? ' active' : '')} href={`/o/${org}/settings/integrations`}>Integrations</a>}
               {(orgCan(org)?.manage || projects.value.some((p) => p.can?.manage)) && <a class={'nav-item' + (path.value === `/o/${org}/settings/automation` ? ' active' : '')} href={`/o/${org}/settings/automation`}>Automation</a>}
               <a class={'nav-item' + (path.value === `/o/${org}/timesheet` ? ' active' : '')} href={`/o/${org}/timesheet`} aria-current={path.value === `/o/${org}/timesheet` ? 'page' : undefined}>Time log</a>

@@ -3,6 +3,7 @@
 //! own events (log-ins with their address and user agent, password resets, tokens) belong to
 //! no organisation and are never shown to one.
 
+pub mod export;
 pub mod routes;
 pub mod store;
 

@@ -1,4 +1,4 @@
-//! `GET /api/v1/orgs/{org}/audit`.
+//! `GET /api/v1/orgs/{org}/audit` (and its CSV export, [`super::export`]).
 
 use atrium_client::wire::{AuditEntry, ErrorBody, Page};
 use axum::extract::State;
@@ -15,9 +15,11 @@ use crate::error::Result;
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 
-/// The audit route.
+/// The audit routes.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_audit))
+    OpenApiRouter::new()
+        .routes(routes!(list_audit))
+        .routes(routes!(super::export::export_audit))
 }
 
 /// Filters of the audit log.

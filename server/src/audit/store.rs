@@ -71,15 +71,16 @@ pub async fn list(
         _ => i64::MAX,
     };
     let rows = sqlx::query(
-        "select seq, id, org_id, actor_id, action, target_type, target_id, ip, user_agent,
-                before_state, after_state, created_at
-         from audit_log
-         where org_id = $1
-           and seq < $2
-           and ($3 is null or action = $3)
-           and ($4 is null or actor_id = $4)
-           and created_at >= $5 and created_at <= $6
-         order by seq desc
+        "select a.seq, a.id, a.org_id, a.actor_id, u.name as actor_name, a.action, a.target_type,
+                a.target_id, a.ip, a.user_agent, a.before_state, a.after_state, a.created_at
+         from audit_log a
+         left join users u on u.id = a.actor_id
+         where a.org_id = $1
+           and a.seq < $2
+           and ($3 is null or a.action = $3)
+           and ($4 is null or a.actor_id = $4)
+           and a.created_at >= $5 and a.created_at <= $6
+         order by a.seq desc
          limit $7",
     )
     .bind(org_id)
@@ -114,6 +115,7 @@ fn entry_from_row(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
         id: row.try_get("id")?,
         org_id: row.try_get("org_id")?,
         actor_id: row.try_get("actor_id")?,
+        actor_name: row.try_get("actor_name")?,
         action: row.try_get("action")?,
         target_type: row.try_get("target_type")?,
         target_id: row.try_get("target_id")?,

@@ -1176,6 +1176,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/audit/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's audit log as CSV, newest first, with the listing's filters (owners and
+         *     admins).
+         */
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/automations": {
         parameters: {
             query?: never;
@@ -2787,6 +2807,8 @@ export interface components {
         AuditEntry: {
             action: string;
             actor_id?: string | null;
+            /** @description The actor's display name now (also for someone who has left the organisation). */
+            actor_name?: string | null;
             after?: unknown;
             before?: unknown;
             /** Format: int64 */
@@ -3950,6 +3972,8 @@ export interface components {
             items: {
                 action: string;
                 actor_id?: string | null;
+                /** @description The actor's display name now (also for someone who has left the organisation). */
+                actor_name?: string | null;
                 after?: unknown;
                 before?: unknown;
                 /** Format: int64 */
@@ -10040,6 +10064,66 @@ export interface operations {
                 };
             };
             /** @description Bad cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Only owners and admins read the audit log */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    export_audit: {
+        parameters: {
+            query?: {
+                /** @description Only this action, e.g. `member.role_changed`. */
+                action?: string;
+                /** @description Only events by this user. */
+                actor?: string;
+                /** @description From this time (ms since the epoch, inclusive). */
+                since?: number;
+                /** @description Up to this time (ms since the epoch, inclusive). */
+                until?: number;
+            };
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries as CSV, streamed, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A filter is not a number where one is expected */
             400: {
                 headers: {
                     [name: string]: unknown;
