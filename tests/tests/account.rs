@@ -1,7 +1,7 @@
 //! Account and administration settings, through HTTP: the password a member changes for
-//! themselves (which signs out the other sessions and counts wrong guesses like log-ins),
-//! profile pictures (checked, re-encoded, shown only to people who share an organisation), and
-//! the audit log's CSV export an organisation's admins download.
+//! themselves (which signs out the other sessions and counts wrong guesses like log-ins), and
+//! profile pictures (checked, re-encoded, shown only to people who share an organisation), the
+//! audit log's CSV export an organisation's admins download, and renaming the organisation.
 
 use atrium_client::Client;
 use atrium_client::wire::OrgRole;
@@ -227,6 +227,37 @@ backend_tests! {
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         let stranger = fixtures::user(&server, "stranger").await;
         assert_eq!(export(&stranger.client, "").await.0, StatusCode::NOT_FOUND);
+    }
+
+    async fn owners_and_admins_rename_the_organisation(backend) {
+        let server = TestServer::start(backend).await;
+        let owner = fixtures::user(&server, "owner").await;
+        let bob = fixtures::user(&server, "bob").await;
+        let org = fixtures::create_org(&owner, "Acme").await;
+        fixtures::add_org_member(&owner, &org.id, &bob, OrgRole::Member).await;
+        let path = format!("/api/v1/orgs/{}", org.id);
+        let rename = |client: &Client, name: &str| send(client.request(Method::PATCH, &path).json(&json!({ "name": name })));
+
+        let (status, body) = rename(&bob.client, "Bob's now").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let long = "x".repeat(101);
+        for bad in ["   ", "a\u{7}b", long.as_str()] {
+            let (status, body) = rename(&owner.client, bad).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {body}");
+            assert!(body["error"]["fields"]["name"].is_string(), "{body}");
+        }
+        let (status, body) = rename(&owner.client, "  Acme Ltd ").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!((body["id"].as_str(), body["name"].as_str(), body["role"].as_str()), (Some(org.id.as_str()), Some("Acme Ltd"), Some("owner")));
+        // Everyone sees the new name; the log says who renamed it from what.
+        let listed: Value = bob.client.get("/api/v1/orgs").await.unwrap();
+        assert_eq!(listed["items"][0]["name"], "Acme Ltd");
+        let log: Value = owner.client.get(&format!("/api/v1/orgs/{}/audit?action=org.renamed", org.id)).await.unwrap();
+        let entry = &log["items"][0];
+        assert_eq!((entry["actor_id"].as_str(), entry["before"]["name"].as_str(), entry["after"]["name"].as_str()), (Some(owner.id()), Some("Acme"), Some("Acme Ltd")));
+        assert_eq!(log["items"].as_array().unwrap().len(), 1);
+        let stranger = fixtures::user(&server, "stranger").await;
+        assert_eq!(rename(&stranger.client, "Mine").await.0, StatusCode::NOT_FOUND);
     }
 
     async fn profile_pictures_are_checked_re_encoded_and_shown_to_colleagues_only(backend) {

@@ -187,6 +187,30 @@ test('the audit log pages back with "Load older"', async ({ server, newUserPage 
   await expect(page.getByRole('button', { name: 'Load older' })).toHaveCount(0)
 })
 
+test('an owner renames the organisation in Organisation settings; the new name shows at once and in the audit log', async ({ server, newUserPage, shot }) => {
+  const w = await server.world({ members: { bob: 'editor' } })
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/settings`, { bypassCSP: true })
+  const form = page.getByRole('form', { name: 'Organisation name' })
+  const name = form.getByLabel('Organisation name')
+  await name.fill('   ')
+  await form.getByRole('button', { name: 'Rename' }).click()
+  await expect(page.locator('#f-org-name-err')).toContainText('printable characters')
+  await name.fill('Harbour Works')
+  await form.getByRole('button', { name: 'Rename' }).click()
+  await expect(page.getByRole('status').filter({ hasText: 'Organisation renamed' })).toBeVisible()
+  await expect(page.locator('header option', { hasText: 'Harbour Works' })).toHaveCount(1)
+  expect(await violations(page)).toEqual([])
+  await shot(page, 'renamed')
+  const log = (await server.call('GET', `/api/v1/orgs/${w.org}/audit?action=org.renamed`, { token: w.owner.token })).json.items
+  expect(log).toHaveLength(1)
+  expect(log[0].after).toEqual({ name: 'Harbour Works' })
+
+  // A member sees the settings without the form.
+  const bob = await newUserPage(w.users.bob, `/o/${w.org}/settings`)
+  await expect(bob.page.getByRole('heading', { name: 'Organisation settings' })).toBeVisible()
+  await expect(bob.page.getByRole('form', { name: 'Organisation name' })).toHaveCount(0)
+})
+
 test('a profile picture: uploaded in Settings → Profile with a preview, shown to a colleague in the member list, and removed back to initials', async ({ server, newUserPage, shot }) => {
   const w = await server.world({ members: { bob: 'editor' } })
   const { page } = await newUserPage(w.users.bob, '/settings/profile', { bypassCSP: true })

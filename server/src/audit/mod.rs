@@ -40,6 +40,7 @@ pub mod action {
     pub const TOKEN_REVOKED: &str = "token.revoked";
     pub const SESSION_REVOKED: &str = "session.revoked";
     pub const ORG_CREATED: &str = "org.created";
+    pub const ORG_RENAMED: &str = "org.renamed";
     pub const MEMBER_ADDED: &str = "member.added";
     pub const MEMBER_INVITED: &str = "member.invited";
     pub const INVITATION_ACCEPTED: &str = "invitation.accepted";

@@ -244,11 +244,19 @@ pub fn requirement(method: &Method, template: &str) -> Option<Requirement> {
     }
 }
 
-/// Routes under `/orgs/{org}/`: `rest` is the segment after the org.
+/// Routes under `/orgs/{org}`: `rest` is the segment after the org, if any.
 fn org_route(rest: Option<&str>, access: Access) -> Option<Requirement> {
     let read = access == Access::Read;
     let area = |area| Some(Requirement::Area(area, access));
-    match rest? {
+    let Some(rest) = rest else {
+        // The organisation itself: renaming it is administration.
+        return if read {
+            Some(Requirement::Common)
+        } else {
+            area(Area::Admin)
+        };
+    };
+    match rest {
         "projects" | "members" if read => Some(Requirement::Common),
         "channels" | "dms" | "threads" | "unread" | "presence" => area(Area::Chat),
         "chat-settings" if read => area(Area::Chat),
@@ -345,6 +353,17 @@ mod tests {
             (&post, "/api/v1/me/tokens", Requirement::Refused),
             (&get, "/api/v1/events", Requirement::Refused),
             (&get, "/api/v1/orgs/{org}/projects", Requirement::Common),
+            (&post, "/api/v1/me/password", Requirement::Refused),
+            (
+                &get,
+                "/api/v1/orgs/{org}/audit/export.csv",
+                Requirement::Area(Area::Admin, Access::Read),
+            ),
+            (
+                &Method::PATCH,
+                "/api/v1/orgs/{org}",
+                Requirement::Area(Area::Admin, Access::Write),
+            ),
             (
                 &post,
                 "/api/v1/orgs/{org}/projects",

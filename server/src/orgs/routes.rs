@@ -1,7 +1,9 @@
 //! `/api/v1/orgs/*` handlers: organisations, members and their roles. Invitations (adding
 //! a member, accepting, listing, revoking) are in [`super::invitations`].
 
-use atrium_client::wire::{ChangeRoleRequest, CreateOrgRequest, ErrorBody, Org, OrgMember, Page};
+use atrium_client::wire::{
+    ChangeRoleRequest, CreateOrgRequest, ErrorBody, Org, OrgMember, Page, UpdateOrgRequest,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,6 +26,7 @@ const MAX_ORG_NAME_CHARS: usize = 100;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_org, list_orgs))
+        .routes(routes!(rename_org))
         .routes(routes!(super::invitations::add_member, list_members))
         .routes(routes!(change_role, remove_member))
         .merge(super::invitations::router())
@@ -64,6 +67,47 @@ async fn create_org(
     work.commit().await?;
     (org.roles, org.can) = authz::org_view(&state.db, user.id(), &org.id).await?;
     Ok((StatusCode::CREATED, Json(org)))
+}
+
+/// Rename the organisation (owners and admins).
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}", tag = "orgs", params(("org" = String, Path)), request_body = UpdateOrgRequest, responses(
+    (status = 200, description = "Renamed", body = Org),
+    (status = 400, description = "The body is not JSON of the expected shape", body = ErrorBody),
+    (status = 403, description = "Not an owner or admin", body = ErrorBody),
+    (status = 404, description = "No such organisation", body = ErrorBody),
+    (status = 422, description = "Invalid name", body = ErrorBody)))]
+async fn rename_org(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(org_id): Path<String>,
+    Json(body): Json<UpdateOrgRequest>,
+) -> Result<Json<Org>> {
+    require_org(&state.db, user.id(), &org_id, OrgAction::ManageMembers).await?;
+    let name = validate_name(&body.name)?;
+    let before = store::name(&state.db, &org_id)
+        .await?
+        .ok_or(ApiError::NotFound("organisation"))?;
+    let mut work = state.writes.begin().await?;
+    if !store::rename(work.tx(), &org_id, &name).await? {
+        return Err(ApiError::NotFound("organisation"));
+    }
+    let event = Event::new(action::ORG_RENAMED, Some(user.id()))
+        .org(&org_id)
+        .target("org", &org_id)
+        .change(
+            Some(serde_json::json!({ "name": before })),
+            Some(serde_json::json!({ "name": name })),
+        );
+    work.audit(&event, &client).await?;
+    work.commit().await?;
+    let mut org = store::list_for_user(&state.db, user.id())
+        .await?
+        .into_iter()
+        .find(|o| o.id == org_id)
+        .ok_or(ApiError::NotFound("organisation"))?;
+    (org.roles, org.can) = authz::org_view(&state.db, user.id(), &org.id).await?;
+    Ok(Json(org))
 }
 
 /// The caller's organisations.

@@ -114,6 +114,16 @@ pub async fn name(db: &Db, org_id: &str) -> Result<Option<String>, sqlx::Error> 
     row.map(|row| row.try_get("name")).transpose()
 }
 
+/// Renames an organisation; false when there is no such organisation.
+pub async fn rename(tx: &mut Tx, org_id: &str, name: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update orgs set name = $2 where id = $1")
+        .bind(org_id)
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 const MEMBER_SELECT: &str =
     "select m.user_id, m.role, m.created_at as joined_at, m.manager_id, u.email, u.handle, u.name,
     u.created_at as user_created_at from org_members m join users u on u.id = m.user_id";

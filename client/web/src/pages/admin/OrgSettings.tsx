@@ -2,14 +2,17 @@ import { Empty, useTitle } from '../../ui/common'
 import { chatAvailable } from '../../chat/store'
 import { ChatSettingsForm } from './ChatSettingsForm'
 import { TimesheetSettingsForm } from './TimesheetSettingsForm'
+import { RenameOrgForm } from './RenameOrgForm'
+import { orgCan } from '../../lib/session'
 
-/** Organisation settings: chat (who may mention everyone, the large-audience warning) and
- * timesheets (when last week's is due, and the reminder). */
+/** Organisation settings: its name (owners and admins), chat (who may mention everyone, the
+ * large-audience warning) and timesheets (when last week's is due, and the reminder). */
 export function OrgSettings ({ org }: { org: string }) {
   useTitle('Organisation settings')
   return (
     <section class='page'>
       <h1>Organisation settings</h1>
+      {orgCan(org)?.manage && <RenameOrgForm org={org} />}
       {chatAvailable.value ? <ChatSettingsForm org={org} /> : <Empty title='Chat is not available on this server yet' />}
       <TimesheetSettingsForm org={org} />
     </section>
