@@ -50,6 +50,9 @@ pub struct Health {
 pub struct Readiness {
     /// `ready` or `unavailable`.
     pub status: String,
+    /// The node that answered (`--node-id`, or the UUID kept in its data directory).
+    #[serde(default)]
+    pub node: String,
     /// One entry per checked dependency (`database`, and `redis`, `s3` when configured).
     pub checks: BTreeMap<String, Check>,
     /// Present when not ready: which dependency failed and why.

@@ -20,21 +20,35 @@ pub fn router(state: AppState) -> Router {
         state.collab.config().max_message_size,
         config.files_max_upload_bytes,
     );
-    // Routes that take credentials get a strict per-address limit; all API routes a per-caller one.
-    let credential_routes = routes.credentials.layer(rate_limit::credentials(
+    // Routes that take credentials get a strict per-address limit; all API routes a per-caller
+    // one. With Redis (several nodes) the buckets are shared by every node.
+    let redis = state.dependencies.redis_client();
+    let credential_limit = rate_limit::credentials(
         config.auth_rate_per_minute,
         config.trust_proxy,
-    ));
+        redis.clone(),
+    );
+    let api_limit = rate_limit::api(
+        config.api_rate_per_second,
+        config.trust_proxy,
+        Arc::clone(&state.verified_credentials),
+        redis,
+    );
+    let credential_routes = routes
+        .credentials
+        .layer(axum::middleware::from_fn_with_state(
+            credential_limit,
+            rate_limit::enforce::<rate_limit::ClientAddress>,
+        ));
     let api_routes = OpenApiRouter::new()
         .merge(credential_routes)
         .merge(routes.rest.layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::scope_guard::enforce,
         )))
-        .layer(rate_limit::api(
-            config.api_rate_per_second,
-            config.trust_proxy,
-            Arc::clone(&state.verified_credentials),
+        .layer(axum::middleware::from_fn_with_state(
+            api_limit,
+            rate_limit::enforce::<rate_limit::Caller>,
         ));
     // The same merge as `openapi::document`, which `atrium openapi` prints.
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -129,6 +129,11 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_DATA_DIR", default_value = "./atrium-data")]
     pub data_dir: PathBuf,
 
+    /// This node's name among several (shown in `/readyz` and `/metrics`; 1 to 64 letters,
+    /// digits, `.`, `_`, `-`). Unset: a UUID kept in the data directory.
+    #[arg(long, env = "ATRIUM_NODE_ID", value_parser = parse_node_id)]
+    pub node_id: Option<String>,
+
     /// Address to listen on.
     #[arg(long, env = "ATRIUM_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -494,6 +499,19 @@ impl Config {
             );
         }
         None
+    }
+}
+
+/// A node id: 1 to 64 of `A-Z a-z 0-9 . _ -` (it names Redis consumers and metric labels).
+fn parse_node_id(value: &str) -> Result<String, String> {
+    let valid = (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err("1 to 64 letters, digits, '.', '_' or '-'".to_owned())
     }
 }
 

@@ -76,8 +76,10 @@ impl Server {
             migrations = applied,
             "database ready"
         );
-        let dependencies = Dependencies::from_config(&config, db.clone())?;
+        let node = crate::feed::node::resolve(config.node_id.as_deref(), &config.data_dir)?;
+        let dependencies = Dependencies::from_config(&config, db.clone(), node.clone())?;
         telemetry::metrics::handle();
+        telemetry::metrics::node_info(&node);
         let mailer = Mailer::from_config(&config)?;
         let search = crate::search::Search::open(config.data_dir.join("search")).await?;
         let shutdown = CancellationToken::new();
@@ -186,12 +188,13 @@ impl Server {
         }
         // The indexer follows the change feed from the index's last commit; on shutdown it
         // commits what it applied and closes the index (later rows are applied on next start).
-        // It is this node's consumer of the feed, under a name kept in the data directory.
-        let node = crate::feed::node::id(&config.data_dir)?;
+        // It is this node's consumer of the feed, under a name kept in the data directory: the
+        // cursor belongs to the index there, whatever the node is called.
+        let index_owner = crate::feed::node::id(&config.data_dir)?;
         let search_task = crate::search::feed::spawn(
             db.clone(),
             search.clone(),
-            crate::feed::node::search_consumer(&node),
+            crate::feed::node::search_consumer(&index_owner),
             &feed_wakers,
             stop_background.clone(),
         );

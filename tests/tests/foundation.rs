@@ -66,7 +66,7 @@ fn metric_value(metrics: &str, series: &str) -> Option<f64> {
 
 backend_tests! {
     async fn operations_endpoints_answer(backend) {
-        let server = TestServer::start(backend).await;
+        let server = TestServer::builder(backend).env("ATRIUM_NODE_ID", "edge-1").start().await;
         let client = server.client();
 
         let health = client.health().await.unwrap();
@@ -77,6 +77,7 @@ backend_tests! {
         assert_eq!(ready.status, "ready");
         assert!(ready.checks["database"].ok);
         assert!(!ready.checks.contains_key("redis"), "Redis is checked only when configured");
+        assert_eq!(ready.node, "edge-1", "the node says which it is");
 
         let doc = client.openapi().await.unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
@@ -95,6 +96,19 @@ backend_tests! {
         assert!(metric_value(&metrics, r#"atrium_websockets_open{kind="collab"}"#).is_some(), "{metrics}");
         assert!(metric_value(&metrics, r#"atrium_db_pool_connections{state="idle"}"#).is_some(), "{metrics}");
         assert_eq!(metric_value(&metrics, "atrium_db_pool_max_connections"), Some(16.0));
+        assert_eq!(metric_value(&metrics, r#"atrium_node_info{node="edge-1"}"#), Some(1.0), "{metrics}");
+
+        // Unnamed, a node is the UUID kept in its data directory; a bad name is refused.
+        let unnamed = TestServer::start(backend).await;
+        let (_, ready) = unnamed.client().readiness().await.unwrap();
+        assert!(uuid::Uuid::parse_str(&ready.node).is_ok(), "{ready:?}");
+        let refused = std::process::Command::new(server::binary())
+            .args(["serve", "--node-id", "no spaces/here"])
+            .env_clear()
+            .output()
+            .unwrap();
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("1 to 64 letters"), "{refused:?}");
     }
 
     async fn errors_have_the_contract_shape(backend) {

@@ -12,6 +12,8 @@
 //!   everyone converges with every acknowledged edit present.
 //! - Redis (a private one) is stopped for 10 s under editing, then started again: each node
 //!   keeps serving its clients meanwhile, and the documents converge on both.
+//! - Rate limits hold across nodes: log-in attempts spread over two nodes get the configured
+//!   limit once, not once per node; with Redis gone each node limits on its own, without delay.
 //!
 //! The tests run one at a time (the `multinode` nextest group): each runs two servers, Node
 //! and, for the Redis test, a Redis of its own.
@@ -271,7 +273,15 @@ fn collab_url(server: &TestServer) -> String {
 /// A node of the deployment: PostgreSQL (`database` when given, else a fresh one), `redis`,
 /// the test S3.
 async fn node(redis: &str, database: Option<&str>) -> TestServer {
+    node_with(redis, database, &[]).await
+}
+
+/// [`node`] with settings of its own.
+async fn node_with(redis: &str, database: Option<&str>, env: &[(&str, &str)]) -> TestServer {
     let mut builder = TestServer::builder(Backend::Postgres).env("ATRIUM_REDIS_URL", redis);
+    for (key, value) in env {
+        builder = builder.env(key, *value);
+    }
     for (key, value) in services::s3_env() {
         builder = builder.env(key, value);
     }
@@ -590,4 +600,71 @@ async fn a_node_refuses_redis_with_sqlite_or_local_files() {
         // Refused before anything was created.
         assert!(!dir.path().join("atrium.db").exists());
     }
+}
+
+/// Failed log-ins from this address, alternating between `nodes`: the statuses, in order.
+/// Each names another account, so the per-account back-off of log-in never plays a part.
+async fn failed_logins(nodes: &[&TestServer], attempts: usize) -> Vec<u16> {
+    let round = uuid::Uuid::new_v4().simple().to_string();
+    let mut statuses = Vec::new();
+    for i in 0..attempts {
+        let node = nodes[i % nodes.len()];
+        let response = node
+            .client()
+            .request(reqwest::Method::POST, "/api/v1/auth/login")
+            .json(&json!({"email": format!("nobody-{round}-{i}@example.com"), "password": "not the password"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_hold_across_nodes_and_fall_back_to_each_node_without_redis() {
+    let redis = PrivateRedis::start();
+    // Six attempts a minute per address: one more every ten seconds.
+    let limited = [("ATRIUM_AUTH_RATE_PER_MINUTE", "6")];
+    let a = node_with(&redis.url(), None, &limited).await;
+    let b = node_with(&redis.url(), Some(a.database_url()), &limited).await;
+    let started = std::time::Instant::now();
+    let statuses = failed_logins(&[&a, &b], 12).await;
+    let answered = statuses.iter().filter(|s| **s == 401).count();
+    // Per node, all twelve would be answered (six each); shared, six are (seven if the test
+    // took over ten seconds and the bucket refilled one).
+    let most = if started.elapsed() < Duration::from_secs(10) {
+        6
+    } else {
+        7
+    };
+    assert!(
+        (6..=most).contains(&answered),
+        "{answered} attempts answered over two nodes: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        &statuses[..6],
+        &[401; 6],
+        "the first six are answered: {statuses:?}"
+    );
+
+    // Redis gone: each node limits alone, at once (no waiting on Redis per request).
+    redis.run("stop");
+    let started = std::time::Instant::now();
+    let on_a = failed_logins(&[&a], 8).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "eight attempts took {:?} without Redis",
+        started.elapsed()
+    );
+    assert!(on_a.iter().all(|s| *s == 401 || *s == 429), "{on_a:?}");
+    assert!(on_a.contains(&429), "node a still limits alone: {on_a:?}");
+    assert!(
+        on_a.contains(&401),
+        "and answers within its own limit: {on_a:?}"
+    );
 }

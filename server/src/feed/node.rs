@@ -1,10 +1,19 @@
-//! This node's identity: a UUID kept in the data directory, so per-node consumers (each node's
-//! search index) keep their cursor across restarts.
+//! This node's identity: the configured `--node-id`, or else a UUID kept in the data
+//! directory, so per-node consumers (each node's search index) keep their cursor across
+//! restarts.
 
 use std::path::Path;
 
 /// The file in the data directory that holds it.
 const FILE: &str = "node-id";
+
+/// The node id: `configured` when given, else the one kept in `data_dir`.
+pub fn resolve(configured: Option<&str>, data_dir: &Path) -> std::io::Result<String> {
+    match configured {
+        Some(id) => Ok(id.to_owned()),
+        None => id(data_dir),
+    }
+}
 
 /// Reads the node id from `data_dir`, creating it on first use.
 pub fn id(data_dir: &Path) -> std::io::Result<String> {

@@ -19,6 +19,8 @@ const CHECK_DEADLINE: Duration = Duration::from_secs(2);
 /// The dependencies a node checks.
 #[derive(Clone)]
 pub struct Dependencies {
+    /// This node's id, reported with every check.
+    node: String,
     db: Db,
     redis: Option<redis::Client>,
     s3: Option<Box<Bucket>>,
@@ -40,7 +42,7 @@ impl Dependencies {
     }
 
     /// The dependencies named in the configuration.
-    pub fn from_config(config: &Config, db: Db) -> Result<Self, ConfigError> {
+    pub fn from_config(config: &Config, db: Db, node: String) -> Result<Self, ConfigError> {
         let redis = config
             .redis_url
             .as_deref()
@@ -52,7 +54,12 @@ impl Dependencies {
             .as_deref()
             .map(|endpoint| bucket(&config.s3, endpoint))
             .transpose()?;
-        Ok(Self { db, redis, s3 })
+        Ok(Self {
+            node,
+            db,
+            redis,
+            s3,
+        })
     }
 
     /// Runs every check concurrently.
@@ -82,12 +89,14 @@ impl Dependencies {
         if failures.is_empty() {
             Readiness {
                 status: "ready".to_owned(),
+                node: self.node.clone(),
                 checks,
                 error: None,
             }
         } else {
             Readiness {
                 status: "unavailable".to_owned(),
+                node: self.node.clone(),
                 checks,
                 error: Some(ErrorDetail {
                     code: "not_ready".to_owned(),

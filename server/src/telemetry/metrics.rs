@@ -32,7 +32,16 @@ pub const HTTP_CONNECTIONS_REFUSED: &str = "atrium_http_connections_refused_tota
 /// Connections closed for missing a deadline, by phase (`header`, `idle`, `body`).
 pub const HTTP_CONNECTIONS_TIMED_OUT: &str = "atrium_http_connections_timed_out_total";
 
+/// Always 1, labelled with the node's id: which node a scrape came from.
+pub const NODE_INFO: &str = "atrium_node_info";
+
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Publishes this node's id as [`NODE_INFO`].
+pub fn node_info(node: &str) {
+    metrics::describe_gauge!(NODE_INFO, "this node (label `node`), always 1");
+    metrics::gauge!(NODE_INFO, "node" => node.to_owned()).set(1.0);
+}
 
 /// The process-wide recorder, installed on first use.
 pub fn handle() -> &'static PrometheusHandle {

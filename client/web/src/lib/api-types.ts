@@ -4769,6 +4769,8 @@ export interface components {
                 [key: string]: components["schemas"]["Check"];
             };
             error?: null | components["schemas"]["ErrorDetail"];
+            /** @description The node that answered (`--node-id`, or the UUID kept in its data directory). */
+            node?: string;
             /** @description `ready` or `unavailable`. */
             status: string;
         };
