@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use atrium_client::wire::{OrgRole, Visibility};
+use atrium_client::wire::{OrgRole, ProjectRole, Visibility};
 use atrium_tests::dates::{civil_date, today};
 use atrium_tests::fixtures::{self, TestUser, call_json as call, create_record as create};
 use atrium_tests::mail::{mails_to_containing, wait_for_mail_containing};
@@ -424,6 +424,25 @@ backend_tests! {
         assert_eq!(o.runs(&rule).await.len(), runs_before, "a dry run runs nothing");
         let (status, _) = call(&o.ann, Method::POST, &format!("/api/v1/automations/{rule}/dry-run"), Some(json!({"events": 0}))).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        // A project manager's rule replays its project's events only: a task in a private
+        // project mo cannot see is not even named in mo's report.
+        fixtures::add_project_member(&o.ann, &o.project, &o.mo.user.id, ProjectRole::Manager).await;
+        let secret = fixtures::create_project(&o.ann, &o.org, "Secret", Visibility::Private).await.id;
+        let (status, board) = call(&o.ann, Method::POST, &format!("/api/v1/projects/{secret}/boards"), Some(json!({"name": "Hidden"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{board}");
+        let (status, hidden) = call(&o.ann, Method::POST, &format!("/api/v1/boards/{}/tasks", id(&board)), Some(json!({"title": "A hidden bug"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{hidden}");
+        let mut scoped = json!({"name": "Project bugs", "project": o.project, "trigger": {"event": "task.created"}, "conditions": [{"field": "title", "op": "contains", "value": "bug"}], "actions": [{"type": "notify", "roles": ["admin"], "text": "New: {{title}}"}]});
+        let (status, created) = call(&o.mo, Method::POST, &path, Some(scoped.clone())).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let (status, report) = call(&o.mo, Method::POST, &format!("/api/v1/automations/{}/dry-run", id(&created)), Some(json!({"events": 50}))).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        let events = report["events"].as_array().unwrap();
+        assert!(events.iter().any(|e| e["matched"] == true), "the project's bug is replayed: {report}");
+        assert!(events.iter().all(|e| e["entity_id"] != hidden["id"] && e["entity_id"] != board["id"]), "{report}");
+        scoped["project"] = json!(secret);
+        let (status, _) = call(&o.mo, Method::POST, &path, Some(scoped)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a project mo cannot see is no such project");
         let (status, _) = call(&o.ann, Method::DELETE, &format!("/api/v1/automations/{rule}"), None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let (status, _) = call(&o.ann, Method::GET, &format!("/api/v1/automations/{rule}/runs"), None).await;

@@ -34,6 +34,10 @@ use crate::state::AppState;
 /// Events a dry run replays by default, and at most.
 const DRY_RUN_DEFAULT: u32 = 50;
 const DRY_RUN_MAX: u32 = 500;
+/// How many of the organisation's latest changes a project rule's dry run looks through per
+/// event asked for, and at most.
+const PROJECT_WINDOW_FACTOR: i64 = 10;
+const PROJECT_WINDOW_MAX: i64 = 5_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -358,8 +362,25 @@ async fn candidates(state: &AppState, rule: &RuleRow, count: i64, now: i64) -> R
         let due = super::schedule::pending(&state.writes, &probe, now).await?;
         return Ok(due.into_iter().map(|(_, event)| event).collect());
     }
-    let changes = change_feed::recent_of_org(&state.db, &r.org_id, count).await?;
-    Ok(changes.iter().filter_map(Event::of).collect())
+    // A project's rule replays only its project's events: a project manager never learns of
+    // another project's changes, not even their ids. The project is in each change's payload,
+    // so the window is widened (within a bound) to find `count` of them among the org's.
+    let Some(project) = r.project.as_deref() else {
+        let changes = change_feed::recent_of_org(&state.db, &r.org_id, count).await?;
+        return Ok(changes.iter().filter_map(Event::of).collect());
+    };
+    let window = (count * PROJECT_WINDOW_FACTOR).min(PROJECT_WINDOW_MAX);
+    let changes = change_feed::recent_of_org(&state.db, &r.org_id, window).await?;
+    let mut events: Vec<Event> = changes
+        .iter()
+        .filter_map(Event::of)
+        .filter(|e| e.project.as_deref() == Some(project))
+        .collect();
+    let skip = events
+        .len()
+        .saturating_sub(usize::try_from(count).unwrap_or(usize::MAX));
+    events.drain(..skip);
+    Ok(events)
 }
 
 fn next_occurrence(trigger: &atrium_client::wire::RuleTrigger, after: i64) -> Option<i64> {
