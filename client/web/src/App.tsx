@@ -407,7 +407,7 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
           : <p class='muted pad'>Choose or create an organisation.</p>}
       </nav>
       <main class='main' id='main' tabIndex={-1}>{children}</main>
-      {searchOpen && org && <SearchPalette org={org} onClose={() => setSearchOpen(false)} />}
+      {searchOpen && org && <SearchPalette org={org} project={project} onClose={() => setSearchOpen(false)} />}
       {dialog === 'channel' && org && <NewChannelDialog org={org} onClose={() => setDialog(null)} />}
       {dialog === 'dm' && org && <NewDmDialog org={org} onClose={() => setDialog(null)} />}
       <Toasts />
