@@ -62,6 +62,12 @@ test('the command palette toggles the theme, opens a channel, makes a document a
   await box.press('Escape')
   await expect(dialog).toBeHidden()
 
+  // A channel's or project's name finds it among the commands, without a second step.
+  await page.keyboard.press('Control+K')
+  await box.fill('sightin')
+  await expect(dialog.getByRole('option', { name: /#sightings/ })).toBeVisible()
+  await box.press('Escape')
+
   // Go to channel…, then the channel chosen by a click.
   await page.keyboard.press('Control+K')
   await box.fill('Go to channel')

@@ -80,11 +80,28 @@ function pickBoard (org: string, p: Project): PaletteStep {
   }
 }
 
+function channelEntries (org: string): PaletteEntry[] {
+  const projectName = (id?: string | null) => projects.value.find((p) => p.id === id)?.name
+  return channels.value
+    .filter((c) => c.kind === 'channel' && !c.archived)
+    .map((c) => ({ id: `channel-${c.id}`, label: `#${c.name}`, keywords: [c.name], hint: projectName(c.project_id), run: () => navigate(`/o/${org}/chat/${c.id}`) }))
+}
+
+/**
+ * Quick navigation, offered with the commands once something is typed: the user's projects
+ * and channels by name (the lists the sidebar shows), so "Go to…" needs no second step.
+ */
+export function quickNavigation (org: string): PaletteEntry[] {
+  return [
+    ...projects.value.map((p) => ({ id: `nav-project-${p.id}`, label: p.name, hint: 'Project', run: () => navigate(`/o/${org}/p/${p.id}/docs`) })),
+    ...(chatAvailable.value ? channelEntries(org).map((e) => ({ ...e, id: `nav-${e.id}`, hint: e.hint ? `Channel in ${e.hint}` : 'Channel' })) : [])
+  ]
+}
+
 /** The palette's commands for where the user is (an org, perhaps a project). */
 export function paletteCommands ({ org, project }: PaletteContext): PaletteEntry[] {
   const current = projects.value.find((p) => p.id === project)
   const writable = current && current.can?.write !== false ? current : undefined
-  const projectName = (id?: string | null) => projects.value.find((p) => p.id === id)?.name
   const commands: PaletteEntry[] = [
     {
       id: 'new-document',
@@ -119,14 +136,12 @@ export function paletteCommands ({ org, project }: PaletteContext): PaletteEntry
       run: () => ({
         title: 'Go to channel',
         placeholder: 'Channel…',
-        entries: () => channels.value
-          .filter((c) => c.kind === 'channel' && !c.archived)
-          .map((c) => ({ id: `channel-${c.id}`, label: `#${c.name}`, keywords: [c.name], hint: projectName(c.project_id), run: () => navigate(`/o/${org}/chat/${c.id}`) }))
+        entries: () => channelEntries(org)
       })
     })
   }
   if (current) {
-    commands.push({ id: 'files', label: 'Search files', hint: current.name, keywords: ['files', 'upload'], run: () => navigate(`/o/${org}/p/${current.id}/files`) })
+    commands.push({ id: 'files', label: 'Go to files', hint: current.name, keywords: ['search files', 'upload'], run: () => navigate(`/o/${org}/p/${current.id}/files`) })
   }
   commands.push(
     {
