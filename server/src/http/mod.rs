@@ -8,7 +8,7 @@ pub mod fallback;
 pub mod middleware;
 pub mod rate_limit;
 pub mod security;
-pub mod shared_buckets;
 pub mod serve;
+pub mod shared_buckets;
 pub mod unread_body;
 pub mod ws;
