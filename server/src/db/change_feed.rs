@@ -169,7 +169,7 @@ pub async fn register_consumer(db: &Db, name: &str, cursor: i64) -> Result<i64, 
     .bind(name)
     .bind(cursor)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(consumer_cursor(db, name).await?.unwrap_or(cursor))
 }
@@ -181,7 +181,7 @@ pub async fn set_consumer_cursor(db: &Db, name: &str, cursor: i64) -> Result<(),
         .bind(name)
         .bind(cursor)
         .bind(now_ms())
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -190,7 +190,7 @@ pub async fn set_consumer_cursor(db: &Db, name: &str, cursor: i64) -> Result<(),
 pub async fn remove_consumer(db: &Db, name: &str) -> Result<(), sqlx::Error> {
     sqlx::query("delete from feed_consumers where name = $1")
         .bind(name)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }

@@ -138,6 +138,15 @@ impl Db {
         }
     }
 
+    /// Where a write outside a transaction goes. On SQLite that is the one writer connection,
+    /// so such writes queue in order here, behind the transactions of [`Db::begin`], instead
+    /// of in SQLite's busy handler, which sleeps up to 100 ms a turn and serves no one in
+    /// order (under a stream of writers a single update waited 1–3 s there). On PostgreSQL, the
+    /// pool.
+    pub fn writer(&self) -> &AnyPool {
+        self.writer.as_ref().unwrap_or(&self.pool)
+    }
+
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("select 1").execute(&self.pool).await.map(drop)

@@ -533,6 +533,11 @@ pub struct Attempt {
 /// Records delivered messages: one statement for a whole batch (a sender that fell behind
 /// records up to a batch of deliveries at once).
 pub async fn record_delivered(db: &Db, done: &[(String, Attempt)]) -> Result<(), sqlx::Error> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    // One transaction for the batch: one commit, and on SQLite a place in the writer's queue.
+    let mut tx = db.begin().await?;
     for chunk in done.chunks(MAX_ROWS_PER_STATEMENT / 4) {
         // `values` columns are column1… on both backends.
         let sql = format!(
@@ -552,9 +557,9 @@ pub async fn record_delivered(db: &Db, done: &[(String, Attempt)]) -> Result<(),
                 .bind(attempt.status)
                 .bind(attempt.latency_ms);
         }
-        query.execute(db.pool()).await?;
+        query.execute(&mut *tx).await?;
     }
-    Ok(())
+    tx.commit().await
 }
 
 /// Records a failed attempt; the delivery is due again at `next_at`. Returns the time of its
@@ -578,7 +583,7 @@ pub async fn record_failed(
     .bind(attempt.status)
     .bind(attempt.latency_ms)
     .bind(attempt.error.as_deref())
-    .fetch_optional(db.pool())
+    .fetch_optional(db.writer())
     .await?;
     match row {
         Some(row) => row.try_get(0),
@@ -629,7 +634,7 @@ pub async fn delete_delivered_before(
     .bind(below)
     .bind(cutoff)
     .bind(limit)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(done.rows_affected())
 }
@@ -653,7 +658,7 @@ pub async fn take_lease(
     .bind(owner)
     .bind(until)
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.writer())
     .await?;
     Ok(row.is_some())
 }
@@ -663,7 +668,7 @@ pub async fn release_lease(db: &Db, name: &str, owner: &str) -> Result<(), sqlx:
     sqlx::query("delete from webhook_leases where name = $1 and owner = $2")
         .bind(name)
         .bind(owner)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
