@@ -178,6 +178,20 @@ async fn main() -> anyhow::Result<()> {
             ensure!(tasks.iter().all(|t| seen.contains_key(t.as_str())), "a receiver missed a change");
             duplicates += seen.values().map(|n| n - 1).sum::<usize>();
         }
+        // Where the slow ones are: the worst lag of the changes committed in each second of
+        // the run (a tail at the start, steady, or at the end tells different causes apart).
+        let mut worst_by_second: Vec<f64> = Vec::new();
+        for log in &logs {
+            for (_, committed, at) in log.lock().unwrap().iter() {
+                let second = ((committed - first_commit) / 1000.0) as usize;
+                if worst_by_second.len() <= second {
+                    worst_by_second.resize(second + 1, 0.0);
+                }
+                worst_by_second[second] = worst_by_second[second].max(at - committed);
+            }
+        }
+        let by_second: Vec<String> = worst_by_second.iter().map(|ms| format!("{ms:.0}")).collect();
+        println!("worst lag (ms) of the changes committed in each second: {}", by_second.join(" "));
         let deliveries = lags.len();
         let (p50, p99, max) = summarize(lags);
         let window = (last_receipt - first_commit) / 1000.0;
