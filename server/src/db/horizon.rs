@@ -22,6 +22,11 @@
 //!    `xmax` would not do as the marker: it is the latest *completed* id + 1, and a
 //!    transaction that got its id after that is in no snapshot's list of open ones.)
 //!
+//! Only client sessions count: autovacuum and other server processes never append to a log,
+//! and an autovacuum `ANALYZE` holds a transaction id for as long as it runs — seconds on a
+//! table with a hot row (`projects.task_seq` under a stream of task creations) — which stalled
+//! every reader behind it (webhook deliveries stopped ~5.5 s once per benchmark run).
+//!
 //! The cost is a short delay for readers (until the transactions that were open at step 2
 //! end), never a wait for writers. Numbers of rolled-back transactions are gaps that stay
 //! gaps, which readers need not tell apart. SQLite has one writer, whose transaction holds the
@@ -157,6 +162,7 @@ async fn older_open(db: &Db, marker: i64) -> Result<bool, sqlx::Error> {
     let row = sqlx::query(
         "select count(*) from pg_stat_activity
          where datid = (select oid from pg_database where datname = current_database())
+           and backend_type = 'client backend'
            and backend_xid is not null
            and (($1 % 4294967296) - backend_xid::text::bigint + 4294967296) % 4294967296
                between 1 and 2147483647",
