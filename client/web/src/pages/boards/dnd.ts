@@ -36,6 +36,28 @@ function targetOf (operation: any): DropTarget | null {
   return { kind: 'card', id: data.id!, after: y > r.top + r.height / 2 }
 }
 
+/** Where the pointer is when the card is let go. The library finds collisions in a scheduled
+ * pass, so at the end of a quick drag its target can still be a column the pointer only crossed
+ * on the way (a deal dragged from Qualified to Won landed in Proposal); the drop asks the
+ * registered targets under the final pointer position instead. A card wins over the cell it
+ * sits in; `undefined` when the pointer is over no target (the caller keeps the library's). */
+function targetAtPointer (manager: DragDropManager, operation: any): DropTarget | null | undefined {
+  const p = operation?.position?.current
+  if (!p || typeof p.x !== 'number' || typeof p.y !== 'number') return undefined
+  const source = String(operation?.source?.id ?? '')
+  let cell: DropTarget | null = null
+  for (const d of manager.registry.droppables) {
+    const data = d.data as DropData | undefined
+    const el = d.element
+    if (!data || !el || d.disabled || (data.kind === 'card' && data.id === source)) continue
+    const r = el.getBoundingClientRect()
+    if (p.x < r.left || p.x > r.right || p.y < r.top || p.y > r.bottom) continue
+    if (data.kind === 'card') return { kind: 'card', id: data.id!, after: p.y > r.top + r.height / 2 }
+    cell = { kind: 'cell', column: data.column!, lane: data.lane ?? null }
+  }
+  return cell ?? undefined
+}
+
 function sameTarget (a: DropTarget | null, b: DropTarget | null): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
@@ -68,7 +90,8 @@ export function useBoardDnd (handlers: BoardDndHandlers): DragDropManager {
       }),
       m.monitor.addEventListener('dragend', (e: any) => {
         const id = idOf(e.operation)
-        latest.current.onDrop(id, e.canceled ? null : (targetOf(e.operation) ?? hover))
+        const at = e.canceled ? null : targetAtPointer(m, e.operation)
+        latest.current.onDrop(id, e.canceled ? null : (at !== undefined ? at : (targetOf(e.operation) ?? hover)))
         hover = null
       })
     ]
