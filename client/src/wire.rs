@@ -694,6 +694,14 @@ pub struct Doc {
     /// Set while the document is in the trash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trashed_at: Option<i64>,
+    /// The page tree: the document this one sits under (a live document of the same project),
+    /// or `null` at the top level.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// The page tree: its order among its siblings. Siblings sort by `position` (compared
+    /// code unit by code unit, not by locale), then `created_at`, then `id`.
+    #[serde(default)]
+    pub position: String,
     /// What the caller may do with it (absent in event payloads, which go to many users).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub can: Option<Can>,
@@ -729,6 +737,7 @@ pub mod automation;
 pub mod boards;
 pub mod chat;
 pub mod crm;
+pub mod docs;
 pub mod events;
 pub mod invoices;
 pub mod record_transitions;
@@ -739,6 +748,7 @@ pub use automation::*;
 pub use boards::*;
 pub use chat::*;
 pub use crm::*;
+pub use docs::*;
 pub use events::*;
 pub use invoices::*;
 pub use record_transitions::*;

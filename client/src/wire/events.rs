@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, ImportFinished, ImportProgress, Message, Milestone, Notification,
-    Presence, Reactions, Record, RecordAttachmentsChanged, RecordRemoved, RecordsImported, Removed,
-    TaskEvent, TimerChanged, UserRef,
+    BoardSummary, Channel, DocsMoved, ImportFinished, ImportProgress, Message, Milestone,
+    Notification, Presence, Reactions, Record, RecordAttachmentsChanged, RecordRemoved,
+    RecordsImported, Removed, TaskEvent, TimerChanged, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.
@@ -101,6 +101,9 @@ pub enum AppEvent {
     MilestoneUpdated(Milestone),
     #[serde(rename = "milestone.deleted")]
     MilestoneDeleted(Removed),
+    /// Documents of a project took new places in its page tree.
+    #[serde(rename = "doc.moved")]
+    DocsMoved(DocsMoved),
     /// The caller's timer started or stopped (to their own sockets: their other tabs follow).
     #[serde(rename = "timer.updated")]
     TimerUpdated(TimerChanged),

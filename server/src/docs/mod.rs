@@ -1,11 +1,14 @@
 //! Collaborative documents as resources: metadata (title, project, trash) in the `docs` table,
 //! content in the collab hub. The `/collab/{doc}` socket hands frames to the hub; changes to a
 //! document's content reach the change feed (for search) through [`feed`]; with Redis, the hub
-//! reaches the other nodes through [`relay`].
+//! reaches the other nodes through [`relay`]. Documents nest and are ordered in a page tree per
+//! project ([`tree`]).
 
+pub mod export;
 pub mod feed;
 pub mod relay;
 pub mod routes;
 pub mod socket;
 pub mod store;
+pub mod tree;
 pub mod wire;

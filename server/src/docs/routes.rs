@@ -1,6 +1,6 @@
 //! `/api/v1/projects/{project}/docs` and `/api/v1/docs/*` handlers.
 
-use atrium_client::wire::{Doc, DocTitle, DocVersion, ErrorBody, Page, VersionName};
+use atrium_client::wire::{Doc, DocPatch, DocTitle, DocVersion, ErrorBody, Page, VersionName};
 use atrium_collab::ContentFormat;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{feed, store};
+use super::{feed, store, tree};
 use crate::auth::CurrentUser;
 use crate::authz::{self, ProjectAction, Resource, ResourceKind};
 use crate::error::{ApiError, Result};
@@ -37,10 +37,11 @@ pub fn router(max_update_bytes: usize) -> OpenApiRouter<AppState> {
                 .routes(routes!(get_update, post_update))
                 .layer(DefaultBodyLimit::max(max_update_bytes)),
         )
+        .merge(super::export::router())
 }
 
 /// A document the caller may act on, with the action checked on its project.
-async fn doc_for(
+pub(super) async fn doc_for(
     state: &AppState,
     user: &CurrentUser,
     doc_id: &str,
@@ -108,7 +109,7 @@ fn validate_title(title: &str) -> Result<String> {
     })
 }
 
-fn collab_error(error: atrium_collab::Error) -> ApiError {
+pub(super) fn collab_error(error: atrium_collab::Error) -> ApiError {
     use atrium_collab::Error as E;
     match error {
         E::Protocol(e) => {
@@ -217,31 +218,57 @@ async fn get_doc(
     ))
 }
 
-/// Rename a document (editors).
-#[utoipa::path(patch, path = "/api/v1/docs/{doc}", tag = "docs", params(("doc" = String, Path)), request_body = DocTitle, responses(
-    (status = 200, description = "Renamed", body = Doc),
+/// Rename a document and/or move it in the project's page tree (editors): `parent` (`null`:
+/// the top level) and `after` (the sibling it goes after; `null`: first; absent: last). Its own
+/// pages move with it; the project's members get `doc.moved`. A refused change changes nothing.
+#[utoipa::path(patch, path = "/api/v1/docs/{doc}", tag = "docs", params(("doc" = String, Path)), request_body = DocPatch, responses(
+    (status = 200, description = "Renamed and/or moved", body = Doc),
     (status = 403, description = "Read-only role", body = ErrorBody),
     (status = 404, description = "No such document", body = ErrorBody),
-    (status = 409, description = "`task_description`: a task's description goes with its task", body = ErrorBody)))]
+    (status = 409, description = "`task_description`: a task's description goes with its task; `in_trash`: restore it before moving it", body = ErrorBody),
+    (status = 422, description = "Nothing to change, a bad title, or a refused move: `parent` not a live document of the project, or the document itself or one of its own pages (a cycle); `after` not a page under the target parent", body = ErrorBody)))]
 async fn rename_doc(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(doc_id): Path<String>,
-    Json(body): Json<DocTitle>,
+    Json(body): Json<DocPatch>,
 ) -> Result<Json<Doc>> {
     let doc = doc_for(&state, &user, &doc_id, ProjectAction::Write).await?;
     refuse_task_description(&state, &doc).await?;
-    let title = validate_title(&body.title)?;
-    let text = feed::text(&state.collab, &doc_id).await;
-    let mut work = state.writes.begin().await?;
-    let updated_at = store::rename(work.tx(), &doc.org_id, &doc_id, &title).await?;
-    let doc = Doc {
-        title,
-        updated_at,
-        ..doc
+    let moving = body.parent.is_some() || body.after.is_some();
+    if body.title.is_none() && !moving {
+        return Err(ApiError::invalid_field(
+            "title",
+            "give a title, or a place in the page tree (parent, after)",
+        ));
+    }
+    let title = body.title.as_deref().map(validate_title).transpose()?;
+    let text = match title {
+        Some(_) => feed::text(&state.collab, &doc_id).await,
+        None => String::new(),
     };
-    if doc.trashed_at.is_none() {
-        feed::upsert(&mut work, &doc, &text)?;
+    let mut work = state.writes.begin().await?;
+    let mut doc = doc;
+    if let Some(title) = title {
+        doc.updated_at = store::rename(work.tx(), &doc.org_id, &doc_id, &title).await?;
+        doc.title = title;
+        if doc.trashed_at.is_none() {
+            feed::upsert(&mut work, &doc, &text)?;
+        }
+    }
+    if moving {
+        let placements = tree::move_doc(
+            work.tx(),
+            &doc,
+            body.parent.as_ref().map(Option::as_deref),
+            body.after.as_ref().map(Option::as_deref),
+        )
+        .await?;
+        if let Some(own) = placements.last() {
+            doc.parent.clone_from(&own.parent);
+            doc.position.clone_from(&own.position);
+        }
+        tree::announce(&mut work, &doc, placements, user.id());
     }
     work.commit().await?;
     Ok(Json(doc))
@@ -265,8 +292,10 @@ async fn trash_doc(
         return Ok(Json(doc));
     }
     let mut work = state.writes.begin().await?;
+    let lifted = tree::lift_children(work.tx(), &doc).await?;
     let trashed_at = store::set_trashed(work.tx(), &doc.org_id, &doc_id, Some(user.id())).await?;
     feed::delete(&mut work, &doc)?;
+    tree::announce(&mut work, &doc, lifted, user.id());
     work.commit().await?;
     // Connected editors lose the document, and are told why: it is in the trash (4410), which
     // the browser tells apart from lost access to offer the restore.
@@ -292,12 +321,16 @@ async fn restore_doc(
     refuse_task_description(&state, &doc).await?;
     let text = feed::text(&state.collab, &doc_id).await;
     let mut work = state.writes.begin().await?;
+    let place = tree::place_restored(work.tx(), &doc).await?;
     store::set_trashed(work.tx(), &doc.org_id, &doc_id, None).await?;
     let doc = Doc {
         trashed_at: None,
+        parent: place.parent.clone(),
+        position: place.position.clone(),
         ..doc
     };
     feed::upsert(&mut work, &doc, &text)?;
+    tree::announce(&mut work, &doc, vec![place], user.id());
     work.commit().await?;
     Ok(Json(doc))
 }

@@ -7,8 +7,7 @@ use sqlx::any::AnyRow;
 use crate::authz::joined::{JoinedRoles, joined_roles};
 use crate::db::{Db, Tx, new_id, now_ms};
 
-const COLUMNS: &str =
-    "id, org_id, project_id, title, created_by, created_at, updated_at, trashed_at";
+const COLUMNS: &str = "id, org_id, project_id, title, created_by, created_at, updated_at, trashed_at, parent_id, tree_key";
 
 fn doc_from(row: &AnyRow) -> Result<Doc, sqlx::Error> {
     Ok(Doc {
@@ -20,11 +19,13 @@ fn doc_from(row: &AnyRow) -> Result<Doc, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         trashed_at: row.try_get("trashed_at")?,
+        parent: row.try_get("parent_id")?,
+        position: row.try_get("tree_key")?,
         can: None,
     })
 }
 
-/// Creates a document in a project.
+/// Creates a document in a project, last at the top level of its page tree.
 pub async fn create(
     tx: &mut Tx,
     org_id: &str,
@@ -34,9 +35,11 @@ pub async fn create(
 ) -> Result<Doc, sqlx::Error> {
     let id = new_id();
     let now = now_ms();
+    let last = last_tree_key(tx, org_id, project_id, None).await?;
+    let position = super::tree::key_after(last.as_deref());
     sqlx::query(
-        "insert into docs (id, org_id, project_id, title, created_by, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $6)",
+        "insert into docs (id, org_id, project_id, title, created_by, created_at, updated_at, tree_key)
+         values ($1, $2, $3, $4, $5, $6, $6, $7)",
     )
     .bind(&id)
     .bind(org_id)
@@ -44,6 +47,7 @@ pub async fn create(
     .bind(title)
     .bind(created_by)
     .bind(now)
+    .bind(&position)
     .execute(&mut **tx)
     .await?;
     Ok(Doc {
@@ -55,6 +59,8 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         trashed_at: None,
+        parent: None,
+        position,
         can: None,
     })
 }
@@ -213,4 +219,105 @@ pub async fn access_row(
         created_by: row.try_get("created_by")?,
         roles,
     }))
+}
+
+/// A live document's place in its project's page tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeNode {
+    pub id: String,
+    pub parent: Option<String>,
+    pub key: String,
+    pub created_at: i64,
+}
+
+/// Takes the project's page-tree lock until the transaction ends, so tree changes of one
+/// project queue and each reads the tree the previous one left (see [`super::tree`]). Only
+/// PostgreSQL needs it: a SQLite write transaction holds the database's one write lock from
+/// its start.
+pub async fn lock_tree(tx: &mut Tx, org_id: &str, project_id: &str) -> Result<(), sqlx::Error> {
+    if tx.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert into doc_trees (project_id, org_id, changes) values ($1, $2, 1)
+         on conflict (project_id) do update set changes = doc_trees.changes + 1",
+    )
+    .bind(project_id)
+    .bind(org_id)
+    .execute(&mut **tx)
+    .await
+    .map(drop)
+}
+
+/// The live documents of a project's page tree (task descriptions are not in it).
+pub async fn tree_nodes(
+    tx: &mut Tx,
+    org_id: &str,
+    project_id: &str,
+) -> Result<Vec<TreeNode>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select id, parent_id, tree_key, created_at from docs
+         where org_id = $1 and project_id = $2 and kind = 'doc' and trashed_at is null",
+    )
+    .bind(org_id)
+    .bind(project_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(TreeNode {
+                id: row.try_get("id")?,
+                parent: row.try_get("parent_id")?,
+                key: row.try_get("tree_key")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The greatest order key among the live documents under `parent` (`None`: the top level).
+pub async fn last_tree_key(
+    tx: &mut Tx,
+    org_id: &str,
+    project_id: &str,
+    parent: Option<&str>,
+) -> Result<Option<String>, sqlx::Error> {
+    const LIVE: &str = "select max(tree_key) from docs
+         where org_id = $1 and project_id = $2 and kind = 'doc' and trashed_at is null";
+    let row = match parent {
+        Some(parent) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!("{LIVE} and parent_id = $3")))
+                .bind(org_id)
+                .bind(project_id)
+                .bind(parent)
+                .fetch_one(&mut **tx)
+                .await?
+        }
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!("{LIVE} and parent_id is null")))
+                .bind(org_id)
+                .bind(project_id)
+                .fetch_one(&mut **tx)
+                .await?
+        }
+    };
+    row.try_get(0)
+}
+
+/// Puts a document at a place in its project's page tree.
+pub async fn place(
+    tx: &mut Tx,
+    org_id: &str,
+    doc_id: &str,
+    parent: Option<&str>,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update docs set parent_id = $3, tree_key = $4 where org_id = $1 and id = $2")
+        .bind(org_id)
+        .bind(doc_id)
+        .bind(parent)
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
 }
