@@ -449,6 +449,46 @@ backend_tests! {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 
+    async fn an_org_rule_hears_and_replays_only_what_its_author_may_read(backend) {
+        let o = org(backend).await;
+        // Here members manage members, so mo may make org-wide rules; that does not let them
+        // read a private project they are not in.
+        let (status, body) = call(&o.ann, Method::PUT, &format!("/api/v1/orgs/{}/permissions", o.org), Some(json!({"overrides": [
+            {"role": "member", "resource": "org", "action": "manage_members", "scope": "all"}
+        ]}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, created) = call(&o.mo, Method::POST, &format!("/api/v1/orgs/{}/automations", o.org), Some(json!({"name": "Every task", "trigger": {"event": "task.created"}, "actions": [{"type": "notify", "users": [o.mo.user.id], "text": "New: {{title}}"}]}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let rule = id(&created);
+        let secret = fixtures::create_project(&o.ann, &o.org, "Board room", Visibility::Private).await.id;
+        let (status, board) = call(&o.ann, Method::POST, &format!("/api/v1/projects/{secret}/boards"), Some(json!({"name": "Plans"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{board}");
+        let (status, hidden) = call(&o.ann, Method::POST, &format!("/api/v1/boards/{}/tasks", id(&board)), Some(json!({"title": "Layoffs"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{hidden}");
+        let open = o.task("Open").await;
+        // The live rule runs for the open project's task only (the hidden one came first, so a
+        // run for it would be there by now).
+        let runs = o.finished_runs(&rule, 1).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let runs_now = o.runs(&rule).await;
+        assert_eq!(runs_now.len(), 1, "{runs_now:?}");
+        assert_eq!(runs[0]["entity_id"], json!(open), "{runs:?}");
+        let (_, notes) = call(&o.mo, Method::GET, "/api/v1/notifications", None).await;
+        assert!(!notes.to_string().contains("Layoffs"), "{notes}");
+        // mo's dry run does not name the hidden task; the owner's dry run of mo's rule shows it,
+        // unmatched, and says why.
+        let dry = format!("/api/v1/automations/{rule}/dry-run");
+        let (status, report) = call(&o.mo, Method::POST, &dry, Some(json!({"events": 50}))).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert!(!report.to_string().contains(hidden["id"].as_str().unwrap()), "{report}");
+        assert!(report["events"].as_array().unwrap().iter().any(|e| e["entity_id"] == json!(open) && e["matched"] == true), "{report}");
+        let (status, report) = call(&o.ann, Method::POST, &dry, Some(json!({"events": 50}))).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        let seen = report["events"].as_array().unwrap().iter().find(|e| e["entity_id"] == hidden["id"]).unwrap_or_else(|| panic!("{report}"));
+        assert_eq!(seen["matched"], false, "{report}");
+        assert!(seen["reason"].as_str().unwrap().contains("author may not read"), "{report}");
+    }
+
     async fn email_templates_render_safely_and_names_are_unique(backend) {
         let o = org(backend).await;
         let path = format!("/api/v1/orgs/{}/email-templates", o.org);

@@ -1,27 +1,25 @@
-//! What a subscription may receive: what its creator may read now. A subscription speaks for
-//! the person who made it — an org-wide one is made by someone who manages members, which is
-//! not the right to read every project and every record type — so each event goes only to the
-//! subscriptions whose creator could read its entity: a project's entities if they see the
-//! project (and may read that kind there), a record if their roles read its type (all of it, or
-//! their own records under "only own"). A creator who left the organisation reads nothing.
+//! Who may read which changes of the feed, decided for a whole batch at once. A webhook
+//! subscription and an automation rule speak for the person who made them — an org-wide one is
+//! made by someone who manages members, which is not the right to read every project and every
+//! record type — so an event reaches only those whose maker could read its entity: a project's
+//! entities if they see the project (and may read that kind there), a record if their roles
+//! read its type (all of it, or their own records under "only own"). Someone who left the
+//! organisation reads nothing. A dry run shows its viewer only what the viewer may read.
 //!
-//! The decisions are authz's; this module loads them once per fan-out batch for the creators
-//! and projects the batch involves ([`Audience::load`]), so matching a batch asks the database
+//! The decisions are the policy's; this module loads them once per batch for the people and
+//! projects the batch involves ([`Audience::load`]), so matching a batch asks the database
 //! nothing per change.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::authz::records::RecordAccess;
-use crate::authz::{self, Action, OrgAccess, Resource, ResourceKind, Scope, Subject};
+use super::records::RecordAccess;
+use super::{Action, OrgAccess, Resource, ResourceKind, Scope, Subject};
 use crate::db::Db;
 use crate::feed::{Change, ChangeData, ChangeKind, Payload};
 use crate::records::registry::Registry;
 use crate::records::store::types as type_store;
 
-use super::event::Event;
-use super::store::WebhookRow;
-
-/// What one creator may read in one organisation, as of this batch.
+/// What one person may read in one organisation, as of this batch.
 struct Reader {
     access: OrgAccess,
     /// Their subject in each project of the batch they can see.
@@ -35,42 +33,41 @@ struct Reader {
     every_type: bool,
 }
 
-/// The readers of a batch's subscriptions, by organisation and creator.
+/// The organisation of a batch's change and the project its entity lives in (as its event
+/// says).
+pub type Touched<'a> = (&'a str, Option<&'a str>);
+
+/// What the people of a batch may read, by organisation and user.
 pub struct Audience {
     readers: HashMap<(String, String), Option<Reader>>,
 }
 
 impl Audience {
-    /// Loads what the creators of `hooks` may read of what a batch's `events` touch.
+    /// Loads what each of `people` (organisation, user) may read of what `touched` involves.
     pub async fn load(
         db: &Db,
-        hooks: &[WebhookRow],
-        events: &[(&Change, Event)],
+        people: &[(&str, &str)],
+        touched: &[Touched<'_>],
     ) -> Result<Self, sqlx::Error> {
         let mut readers = HashMap::new();
         let mut facts = HashMap::new();
-        for hook in hooks {
-            let key = (hook.org_id.clone(), hook.created_by.clone());
+        for &(org, user) in people {
+            let key = (org.to_owned(), user.to_owned());
             if readers.contains_key(&key) {
                 continue;
             }
-            let reader =
-                load_reader(db, &hook.org_id, &hook.created_by, events, &mut facts).await?;
+            let reader = load_reader(db, org, user, touched, &mut facts).await?;
             readers.insert(key, reader);
         }
         Ok(Self { readers })
     }
 
-    /// Whether `hook`'s creator may read the entity of `event` (made of `change`).
-    pub fn reads(&self, hook: &WebhookRow, change: &Change, event: &Event) -> bool {
-        let key = (hook.org_id.clone(), hook.created_by.clone());
-        let Some(Some(reader)) = self.readers.get(&key) else {
+    /// Whether `user` of `org` may read the entity of `change`, which lives in `project`.
+    pub fn reads(&self, org: &str, user: &str, change: &Change, project: Option<&str>) -> bool {
+        let Some(reader) = self.reader(org, user) else {
             return false;
         };
-        if let Some(project) = &event.project {
-            let Some(subject) = reader.projects.get(project) else {
-                return false;
-            };
+        if let Some(project) = project {
             let kind = match change_kind(change) {
                 Some(ChangeKind::Task) => ResourceKind::Task,
                 Some(ChangeKind::Doc) => ResourceKind::Document,
@@ -79,10 +76,7 @@ impl Audience {
                 // No project's entity is of another kind.
                 Some(ChangeKind::Record) | None => return false,
             };
-            return reader
-                .access
-                .policy
-                .may(subject, Action::Read, Resource::new(kind));
+            return Self::reads_kind(reader, project, kind);
         }
         match &change.data {
             ChangeData::Upsert(Payload::Record(record)) => {
@@ -101,6 +95,34 @@ impl Audience {
             _ => false,
         }
     }
+
+    /// Whether `user` of `org` may read entities of `kind` in `project` (a task that falls due
+    /// is no change of the feed).
+    pub fn reads_in_project(
+        &self,
+        org: &str,
+        user: &str,
+        project: &str,
+        kind: ResourceKind,
+    ) -> bool {
+        self.reader(org, user)
+            .is_some_and(|reader| Self::reads_kind(reader, project, kind))
+    }
+
+    fn reader(&self, org: &str, user: &str) -> Option<&Reader> {
+        self.readers
+            .get(&(org.to_owned(), user.to_owned()))
+            .and_then(Option::as_ref)
+    }
+
+    fn reads_kind(reader: &Reader, project: &str, kind: ResourceKind) -> bool {
+        reader.projects.get(project).is_some_and(|subject| {
+            reader
+                .access
+                .policy
+                .may(subject, Action::Read, Resource::new(kind))
+        })
+    }
 }
 
 fn change_kind(change: &Change) -> Option<ChangeKind> {
@@ -115,12 +137,12 @@ fn change_kind(change: &Change) -> Option<ChangeKind> {
     }
 }
 
-/// The projects a batch's events of `org` belong to.
-fn projects_of<'a>(org: &str, events: &'a [(&Change, Event)]) -> HashSet<&'a str> {
-    events
+/// The projects a batch's changes of `org` belong to.
+fn projects_of<'a>(org: &str, touched: &[Touched<'a>]) -> HashSet<&'a str> {
+    touched
         .iter()
-        .filter(|(change, _)| change.org_id == org)
-        .filter_map(|(_, event)| event.project.as_deref())
+        .filter(|(of, _)| *of == org)
+        .filter_map(|(_, project)| *project)
         .collect()
 }
 
@@ -128,26 +150,26 @@ async fn load_reader(
     db: &Db,
     org: &str,
     user: &str,
-    events: &[(&Change, Event)],
-    facts: &mut HashMap<String, Option<authz::ProjectFacts>>,
+    touched: &[Touched<'_>],
+    facts: &mut HashMap<String, Option<super::ProjectFacts>>,
 ) -> Result<Option<Reader>, sqlx::Error> {
-    let policy = authz::store::member_policy(db, org, user).await?;
+    let policy = super::store::member_policy(db, org, user).await?;
     let Some(role) = policy.role else {
         return Ok(None);
     };
-    let access = authz::member_access_from(user, org, role, policy);
+    let access = super::member_access_from(user, org, role, policy);
     let mut projects = HashMap::new();
-    for project in projects_of(org, events) {
+    for project in projects_of(org, touched) {
         if !facts.contains_key(project) {
             facts.insert(
                 project.to_owned(),
-                authz::store::project(db, project).await?,
+                super::store::project(db, project).await?,
             );
         }
         let Some(Some(project_facts)) = facts.get(project) else {
             continue;
         };
-        let explicit = authz::store::explicit_project_role(db, project, user).await?;
+        let explicit = super::store::explicit_project_role(db, project, user).await?;
         if let Some(subject) = access.in_project(project_facts, explicit) {
             projects.insert(project.to_owned(), subject);
         }

@@ -21,10 +21,12 @@
 //! - [`channels`] — who holds which role in a channel (direct messages have no project).
 //! - [`documents`] — what a collaborative-document socket may do.
 //! - [`joined`] — roles read from one joined row (single-query checks: channels, documents).
+//! - [`audience`] — what people may read of a batch of feed changes (webhooks, automation).
 //! - [`store`] — the queries authz owns.
 //! - [`routes`] — `/orgs/{org}/roles` and `/orgs/{org}/permissions`.
 //! - this module — loading a subject and answering for an org or a project.
 
+pub mod audience;
 pub mod channels;
 pub mod defaults;
 pub mod documents;

@@ -16,8 +16,9 @@ use super::matching::{ACTOR_ROLES, evaluate, trigger_matches};
 use super::model::MAX_DEPTH;
 use super::runner;
 use super::store::{self, NewRun, RuleRow};
+use crate::authz::audience::Audience;
 use crate::db::{new_id, now_ms};
-use crate::feed::{Consumer, FeedError, Start};
+use crate::feed::{Change, Consumer, FeedError, Start};
 use crate::write::Writes;
 
 /// The consumer's name in the change feed.
@@ -91,24 +92,34 @@ async fn once(writes: &Writes, consumer: &mut Consumer) -> Result<bool, FeedErro
     if batch.changes.is_empty() {
         return Ok(false);
     }
-    let events: Vec<(i64, Event)> = batch
+    let events: Vec<(&Change, Event)> = batch
         .changes
         .iter()
-        .filter_map(|c| Event::of(c).map(|e| (c.seq, e)))
+        .filter_map(|c| Event::of(c).map(|e| (c, e)))
         .collect();
     let mut orgs: Vec<&str> = events.iter().map(|(_, e)| e.org_id.as_str()).collect();
     orgs.sort_unstable();
     orgs.dedup();
     let rules = store::active_rules_of(writes.db(), &orgs).await?;
     if !rules.is_empty() {
-        queue_runs(writes, &rules, &events).await?;
+        // Loaded once per batch: what each rule's author may read now.
+        let authors = rules
+            .iter()
+            .map(|r| (r.rule.org_id.as_str(), r.rule.created_by.as_str()))
+            .collect::<Vec<_>>();
+        let touched: Vec<_> = events
+            .iter()
+            .map(|(_, e)| (e.org_id.as_str(), e.project.as_deref()))
+            .collect();
+        let audience = Audience::load(writes.db(), &authors, &touched).await?;
+        queue_runs(writes, &rules, &events, &audience).await?;
     }
     consumer.ack(batch.last_seq).await?;
     Ok(batch.changes.len() >= BATCH)
 }
 
 /// Whether `rule` listens to `event` at all: its trigger, its project, and only changes made
-/// after the rule was.
+/// after the rule was. (And only to what its author may read: [`author_reads`].)
 pub fn listens(rule: &RuleRow, event: &Event) -> bool {
     let r = &rule.rule;
     r.org_id == event.org_id
@@ -117,6 +128,14 @@ pub fn listens(rule: &RuleRow, event: &Event) -> bool {
             .as_ref()
             .is_none_or(|p| event.project.as_ref() == Some(p))
         && event.at >= r.created_at
+}
+
+/// Whether the author of `rule` may read the entity of `event` (made of `change`): a rule
+/// speaks for the person who made it, as a webhook subscription does, so an org-wide rule by
+/// an admin who does not see a private project is not triggered by its changes.
+pub fn author_reads(audience: &Audience, rule: &RuleRow, change: &Change, event: &Event) -> bool {
+    let r = &rule.rule;
+    audience.reads(&r.org_id, &r.created_by, change, event.project.as_deref())
 }
 
 /// The roles of the event's actor, loaded only when a condition asks for them.
@@ -146,12 +165,17 @@ pub fn stop_reason(rule: &RuleRow, event: &Event) -> Option<String> {
 async fn queue_runs(
     writes: &Writes,
     rules: &[RuleRow],
-    events: &[(i64, Event)],
+    events: &[(&Change, Event)],
+    audience: &Audience,
 ) -> Result<(), FeedError> {
     let mut work = writes.begin().await?;
     let now = now_ms();
-    for (seq, event) in events {
-        for rule in rules.iter().filter(|r| listens(r, event)) {
+    for (change, event) in events {
+        let seq = change.seq;
+        for rule in rules
+            .iter()
+            .filter(|r| listens(r, event) && author_reads(audience, r, change, event))
+        {
             let roles = actor_roles(writes, rule, event).await?;
             if evaluate(&rule.rule.conditions, event, &roles).is_err() {
                 continue;

@@ -17,17 +17,19 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::actions::{describe, template_fields, type_name};
-use super::consumer::{actor_roles, listens, stop_reason};
+use super::consumer::{actor_roles, author_reads, listens, stop_reason};
 use super::event::Event;
 use super::matching::evaluate;
 use super::model::{self, MAX_RULES_PER_ORG, RuleParts};
 use super::schedule::today_in;
 use super::store::{self, RuleRow};
 use crate::auth::CurrentUser;
-use crate::authz::{Action, require_org, require_project};
+use crate::authz::audience::Audience;
+use crate::authz::{Action, ResourceKind, require_org, require_project};
 use crate::db::paging::{PageQuery, PageRequest};
 use crate::db::{change_feed, new_id, now_ms};
 use crate::error::{ApiError, Result};
+use crate::feed::Change;
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 
@@ -297,11 +299,17 @@ async fn dry_run(
     let rule = managed(&state, &user, &id).await?;
     let now = now_ms();
     let today = today_in(&rule.rule.trigger, now);
-    let events = candidates(&state, &rule, i64::from(count), now).await?;
+    let events = candidates(&state, &rule, user.id(), i64::from(count), now).await?;
     let mut report = Vec::new();
-    for event in events {
+    for Candidate {
+        event,
+        author_reads,
+    } in events
+    {
         let verdict = if rule.rule.trigger.event.is_some() && !listens_any_time(&rule, &event) {
             Err("the trigger does not select this event".to_owned())
+        } else if !author_reads {
+            Err("the rule's author may not read this event's entity".to_owned())
         } else {
             let roles = actor_roles(&state.writes, &rule, &event).await?;
             evaluate(&rule.rule.conditions, &event, &roles)
@@ -340,8 +348,22 @@ fn listens_any_time(rule: &RuleRow, event: &Event) -> bool {
     listens(&earlier, event)
 }
 
-/// The events a dry run looks at.
-async fn candidates(state: &AppState, rule: &RuleRow, count: i64, now: i64) -> Result<Vec<Event>> {
+/// An event a dry run replays, and whether the rule's author may read its entity (a live run
+/// would not hear it otherwise: consumer.rs).
+struct Candidate {
+    event: Event,
+    author_reads: bool,
+}
+
+/// The events a dry run looks at: only those `viewer` may read — a dry run of an org-wide rule
+/// by an admin who does not see a private project shows nothing of it, not even its ids.
+async fn candidates(
+    state: &AppState,
+    rule: &RuleRow,
+    viewer: &str,
+    count: i64,
+    now: i64,
+) -> Result<Vec<Candidate>> {
     let r = &rule.rule;
     if r.trigger.schedule.is_some() {
         let mut events = Vec::new();
@@ -350,31 +372,68 @@ async fn candidates(state: &AppState, rule: &RuleRow, count: i64, now: i64) -> R
             let Some(at) = next_occurrence(&r.trigger, after) else {
                 break;
             };
-            events.push(Event::schedule(&r.org_id, r.project.as_deref(), at));
+            events.push(Candidate {
+                event: Event::schedule(&r.org_id, r.project.as_deref(), at),
+                author_reads: true,
+            });
             after = at;
         }
         return Ok(events);
     }
+    let people = [
+        (r.org_id.as_str(), viewer),
+        (r.org_id.as_str(), r.created_by.as_str()),
+    ];
     if r.trigger.due_within_days.is_some() {
-        // The tasks a pass now would fire for (and those it already fired for).
+        // The tasks a pass now would fire for (and those it already fired for); `pending` keeps
+        // only those the author reads.
         let mut probe = rule.clone();
         probe.checked_through = None;
         let due = super::schedule::pending(&state.writes, &probe, now).await?;
-        return Ok(due.into_iter().map(|(_, event)| event).collect());
+        let touched: Vec<_> = due
+            .iter()
+            .map(|(_, e)| (r.org_id.as_str(), e.project.as_deref()))
+            .collect();
+        let audience = Audience::load(&state.db, &people, &touched).await?;
+        return Ok(due
+            .into_iter()
+            .filter(|(_, e)| {
+                e.project.as_deref().is_some_and(|project| {
+                    audience.reads_in_project(&r.org_id, viewer, project, ResourceKind::Task)
+                })
+            })
+            .map(|(_, event)| Candidate {
+                event,
+                author_reads: true,
+            })
+            .collect());
     }
     // A project's rule replays only its project's events: a project manager never learns of
     // another project's changes, not even their ids. The project is in each change's payload,
     // so the window is widened (within a bound) to find `count` of them among the org's.
-    let Some(project) = r.project.as_deref() else {
-        let changes = change_feed::recent_of_org(&state.db, &r.org_id, count).await?;
-        return Ok(changes.iter().filter_map(Event::of).collect());
+    let window = if r.project.is_some() {
+        (count * PROJECT_WINDOW_FACTOR).min(PROJECT_WINDOW_MAX)
+    } else {
+        count
     };
-    let window = (count * PROJECT_WINDOW_FACTOR).min(PROJECT_WINDOW_MAX);
     let changes = change_feed::recent_of_org(&state.db, &r.org_id, window).await?;
-    let mut events: Vec<Event> = changes
+    let events: Vec<(&Change, Event)> = changes
         .iter()
-        .filter_map(Event::of)
-        .filter(|e| e.project.as_deref() == Some(project))
+        .filter_map(|c| Event::of(c).map(|e| (c, e)))
+        .filter(|(_, e)| r.project.is_none() || e.project == r.project)
+        .collect();
+    let touched: Vec<_> = events
+        .iter()
+        .map(|(_, e)| (r.org_id.as_str(), e.project.as_deref()))
+        .collect();
+    let audience = Audience::load(&state.db, &people, &touched).await?;
+    let mut events: Vec<Candidate> = events
+        .into_iter()
+        .filter(|(c, e)| audience.reads(&r.org_id, viewer, c, e.project.as_deref()))
+        .map(|(c, event)| Candidate {
+            author_reads: author_reads(&audience, rule, c, &event),
+            event,
+        })
         .collect();
     let skip = events
         .len()

@@ -17,6 +17,8 @@ use super::event::Event;
 use super::model::{cron, time_zone};
 use super::runner;
 use super::store::{self, NewRun, RuleRow};
+use crate::authz::ResourceKind;
+use crate::authz::audience::Audience;
 use crate::db::{new_id, now_ms};
 use crate::error::ApiError;
 use crate::jobs::recurring::RecurringHandler;
@@ -99,9 +101,19 @@ pub async fn pending(
         let through = (local + chrono::Days::new(u64::from(days)))
             .format("%Y-%m-%d")
             .to_string();
-        for task in
-            store::open_tasks_due_by(writes.db(), &r.org_id, r.project.as_deref(), &through).await?
-        {
+        let tasks =
+            store::open_tasks_due_by(writes.db(), &r.org_id, r.project.as_deref(), &through)
+                .await?;
+        // Only tasks the rule's author may read (a rule speaks for its author: consumer.rs).
+        let touched: Vec<_> = tasks
+            .iter()
+            .map(|t| (r.org_id.as_str(), Some(t.project_id.as_str())))
+            .collect();
+        let author = [(r.org_id.as_str(), r.created_by.as_str())];
+        let audience = Audience::load(writes.db(), &author, &touched).await?;
+        for task in tasks.into_iter().filter(|t| {
+            audience.reads_in_project(&r.org_id, &r.created_by, &t.project_id, ResourceKind::Task)
+        }) {
             let key = format!("due:{}:{}", task.id, task.due);
             due_events.push((key, due_event(&r.org_id, &task, now)));
         }

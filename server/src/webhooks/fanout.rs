@@ -17,11 +17,11 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::WebhookOptions;
-use super::audience::Audience;
 use super::event::Event;
 use super::lease::{FANOUT, Lease};
 use super::model::{passes, selects};
 use super::store::{self, NewDelivery, WebhookRow};
+use crate::authz::audience::Audience;
 use crate::db::{Db, new_id, now_ms};
 use crate::feed::{Change, ChangeData, ChangeKind, Consumer, FeedError, Start};
 
@@ -144,9 +144,22 @@ pub async fn fan_out_once(
     } else {
         let events = events(db, &batch.changes).await?;
         // Loaded once per batch: what each subscription's creator may read now.
-        let audience = Audience::load(db, &hooks, &events).await?;
+        let creators = hooks
+            .iter()
+            .map(|h| (h.org_id.as_str(), h.created_by.as_str()))
+            .collect::<Vec<_>>();
+        let touched: Vec<_> = events
+            .iter()
+            .map(|(change, event)| (change.org_id.as_str(), event.project.as_deref()))
+            .collect();
+        let audience = Audience::load(db, &creators, &touched).await?;
         match_batch(&events, &hooks, |hook, change, event| {
-            audience.reads(hook, change, event)
+            audience.reads(
+                &hook.org_id,
+                &hook.created_by,
+                change,
+                event.project.as_deref(),
+            )
         })
     };
     if !deliveries.is_empty() {

@@ -10,7 +10,7 @@
 //!    installation) run by one node at a time under the `fanout` lease. Per batch of up to
 //!    1,000 changes it reads the active subscriptions of the batch's organisations once, matches
 //!    each change (patterns, project, filter, and what the subscription's creator may read now:
-//!    [`audience`]), and inserts one outbox row per (subscription,
+//!    [`crate::authz::audience`]), and inserts one outbox row per (subscription,
 //!    change) with multi-row statements in one transaction, then acknowledges the batch. The
 //!    row is unique per (subscription, change), so a batch fanned out again after a crash
 //!    queues nothing twice: every acknowledged change is queued exactly once.
@@ -39,7 +39,6 @@
 //! # Layout
 //! - [`model`] — event patterns, filters, secrets.
 //! - [`event`] — a change as an event: its type, project and body.
-//! - [`audience`] — what a subscription may receive: what its creator may read now.
 //! - [`signature`] — Standard Webhooks signatures.
 //! - [`address`] — where a webhook may point (SSRF): URL checks and the guarded resolver.
 //! - [`store`] — every SQL statement of subscriptions, deliveries and leases.
@@ -52,7 +51,6 @@
 //! - [`routes`] — `/api/v1/orgs/{org}/webhooks`, `/api/v1/webhooks/{hook}…`.
 
 pub mod address;
-pub mod audience;
 pub mod delivery;
 pub mod event;
 pub mod fanout;
