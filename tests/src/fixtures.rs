@@ -582,3 +582,36 @@ pub fn totp_code_at(secret: &str, offset: i64) -> String {
     .unwrap()
     .generate(now.checked_add_signed(offset * 30).unwrap())
 }
+
+/// Runs `sql` (one `$1` parameter) on the server's database, past the API: for what no route
+/// shows (audit rows, expired tokens). Its rows affected.
+pub async fn db_execute(server: &TestServer, sql: &'static str, value: &str) -> u64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(server.database_url()).await.unwrap();
+    let done = sqlx::query(sql).bind(value).execute(&pool).await.unwrap();
+    pool.close().await;
+    done.rows_affected()
+}
+
+/// The count `sql` (one `$1` parameter, selecting one integer) finds in the server's database.
+pub async fn db_count(server: &TestServer, sql: &'static str, value: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(server.database_url()).await.unwrap();
+    let (count,): (i64,) = sqlx::query_as(sql)
+        .bind(value)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    count
+}
+
+/// How many audit rows of `action` the server wrote.
+pub async fn audit_count(server: &TestServer, action: &str) -> i64 {
+    db_count(
+        server,
+        "select count(*) from audit_log where action = $1",
+        action,
+    )
+    .await
+}

@@ -5,7 +5,7 @@
 
 use atrium_client::Client;
 use atrium_client::wire::OrgRole;
-use atrium_tests::fixtures::{self, PASSWORD, TestUser};
+use atrium_tests::fixtures::{self, PASSWORD, TestUser, audit_count, db_count};
 use atrium_tests::mail::{mails_to_containing, wait_for_link, wait_for_mail_containing};
 use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
@@ -61,27 +61,6 @@ async fn login_status(server: &TestServer, email: &str, password: &str) -> (Stat
             .client()
             .request(Method::POST, "/api/v1/auth/login")
             .json(&json!({ "email": email, "password": password })),
-    )
-    .await
-}
-
-async fn db_count(server: &TestServer, sql: &'static str, value: &str) -> i64 {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(server.database_url()).await.unwrap();
-    let (count,): (i64,) = sqlx::query_as(sql)
-        .bind(value)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    count
-}
-
-async fn audit_count(server: &TestServer, action: &str) -> i64 {
-    db_count(
-        server,
-        "select count(*) from audit_log where action = $1",
-        action,
     )
     .await
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use atrium_client::Client;
 use atrium_client::wire::{AuditEntry, Me, OrgRole, Page, RecoveryCodes, TotpEnrolment};
-use atrium_tests::fixtures::{self, PASSWORD, TestUser};
+use atrium_tests::fixtures::{self, PASSWORD, TestUser, audit_count, db_count, db_execute};
 use atrium_tests::mail::{link_tokens, wait_for_link};
 use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
@@ -76,35 +76,6 @@ async fn login(
     send(
         http.post(format!("{}/api/v1/auth/login", server.url()))
             .json(&body),
-    )
-    .await
-}
-
-async fn db_execute(server: &TestServer, sql: &'static str, value: &str) -> u64 {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(server.database_url()).await.unwrap();
-    let done = sqlx::query(sql).bind(value).execute(&pool).await.unwrap();
-    pool.close().await;
-    done.rows_affected()
-}
-
-async fn db_count(server: &TestServer, sql: &'static str, value: &str) -> i64 {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(server.database_url()).await.unwrap();
-    let (count,): (i64,) = sqlx::query_as(sql)
-        .bind(value)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    count
-}
-
-async fn audit_count(server: &TestServer, action: &str) -> i64 {
-    db_count(
-        server,
-        "select count(*) from audit_log where action = $1",
-        action,
     )
     .await
 }

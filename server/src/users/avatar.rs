@@ -17,7 +17,6 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt as _;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use utoipa::IntoParams;
@@ -49,17 +48,18 @@ pub fn avatar_url(user_id: &str, version: &str) -> String {
 }
 
 /// Reads the body up to the limit; one byte more is a 413, with nothing kept.
-async fn read_limited(body: Body) -> Result<Vec<u8>> {
-    let mut stream = body.into_data_stream();
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
-        if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
+async fn read_limited(body: Body) -> Result<axum::body::Bytes> {
+    axum::body::to_bytes(body, MAX_UPLOAD_BYTES)
+        .await
+        .map_err(|e| {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if over {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::bad_request("unreadable_body", e.to_string())
+            }
+        })
 }
 
 /// Tells the user's organisations (their open pages redraw the picture).
