@@ -1,17 +1,5 @@
-import { createRequire } from 'node:module'
-import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-
-/** WCAG 2 A/AA violations axe-core finds on the page as it is now (as a11y.spec.ts checks). */
-async function violations (page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE })
-  return await page.evaluate(async () => {
-    const r = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
-    return r.violations.map((v: any) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')).join(', ')}`)
-  })
-}
+import { violations } from './axe'
 
 test('an admin automates in Settings → Automation: an e-mail template with its preview, a rule made in the editor (a bad cron refused at its field), its dry run, and its run log when a task is moved to Done', async ({ server, newUserPage, shot }) => {
   const w = await server.world({ members: { mo: 'editor', pat: 'manager' } })

@@ -1,21 +1,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { createRequire } from 'node:module'
 import type { Page } from '@playwright/test'
 import { test, expect, SCREENSHOTS } from './fixtures'
+import { violations } from './axe'
 import type { TestServer } from './harness'
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-
-/** WCAG 2 A/AA violations axe-core finds on the page as it is now (as a11y.spec.ts checks). */
-async function violations (page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE })
-  return await page.evaluate(async () => {
-    const r = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
-    return r.violations.map((v: any) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')).join(', ')}`)
-  })
-}
 
 /** The .eml in the server's outbox addressed to `to` that contains every one of `needles`; waits up to 30 s. */
 async function mailTo (server: TestServer, to: string, needles: string[]): Promise<string> {

@@ -1,19 +1,5 @@
-import { createRequire } from 'node:module'
-import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
-
-const require = createRequire(import.meta.url)
-const AXE = require.resolve('axe-core/axe.min.js')
-
-/** WCAG 2 A/AA violations axe-core finds on the page as it is now. */
-async function violations (page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE })
-  return await page.evaluate(async () => {
-    const axe = (window as any).axe
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
-    return r.violations.map((v: any) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')).join(', ')}`)
-  })
-}
+import { violations } from './axe'
 
 test('the command palette toggles the theme, opens a channel, makes a document and a task, and still searches', async ({ server, newUserPage, shot }) => {
   test.slow()

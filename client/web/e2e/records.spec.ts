@@ -1,19 +1,8 @@
 import fs from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-
-/** WCAG 2 A/AA violations axe-core finds on the page as it is now (as a11y.spec.ts checks). */
-async function violations (page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE })
-  return await page.evaluate(async () => {
-    const r = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } })
-    return r.violations.map((v: any) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')).join(', ')}`)
-  })
-}
+import { violations } from './axe'
 
 /** The designer's input `part` (name, type, label, …) of the field at `at` (`fields[3].fields[0]`). */
 const draft = (page: Page, at: string, part: string) => page.locator(`#dz-${at.replace(/[^a-z0-9]/gi, '-')}-${part}`)
