@@ -3,9 +3,11 @@
 //! Rich text is the `Y.XmlFragment` named `default` in the shape y-prosemirror writes for
 //! Tiptap/ProseMirror: block elements named after the node type (`paragraph`, `heading` with a
 //! `level` attribute, `bulletList`/`orderedList`/`listItem`, `taskList`/`taskItem` with
-//! `checked`, `codeBlock`, `blockquote`, `horizontalRule`, `hardBreak`), and `Y.XmlText` runs
-//! whose formatting attributes are the marks (`bold`, `italic`, `code`, `strike`, `link` with
-//! `href`). Plain text is the `Y.Text` named `text`. Both are read.
+//! `checked`, `codeBlock`, `blockquote`, `horizontalRule`, `hardBreak`, `table`/`tableRow`/
+//! `tableHeader`/`tableCell`, `image` with `src` and `alt`, and the inline `mention` with `id`
+//! and `label`), and `Y.XmlText` runs whose formatting attributes are the marks (`bold`,
+//! `italic`, `code`, `strike`, `link` with `href`). Plain text is the `Y.Text` named `text`.
+//! Both are read.
 
 use serde_json::{Map as JsonMap, Value, json};
 use yrs::types::text::YChange;
@@ -157,11 +159,31 @@ fn inline_text<T: ReadTxn>(e: &impl XmlFragment, txn: &T) -> String {
         match c {
             XmlOut::Text(t) => s.push_str(&plain(&t, txn)),
             XmlOut::Element(e) if e.tag().as_ref() == "hardBreak" => s.push(' '),
+            XmlOut::Element(e) if e.tag().as_ref() == "mention" => s.push_str(&mention(&e, txn)),
             XmlOut::Element(e) => s.push_str(&inline_text(&e, txn)),
             XmlOut::Fragment(_) => {}
         }
     }
     s
+}
+
+/// A mention as it reads: `@` and the label the editor stored (the handle), else the id.
+fn mention<T: ReadTxn>(e: &impl Xml, txn: &T) -> String {
+    let name = attr_string(e, txn, "label")
+        .filter(|l| !l.trim().is_empty())
+        .or_else(|| attr_string(e, txn, "id"))
+        .unwrap_or_default();
+    format!("@{name}")
+}
+
+/// A table cell's text on one line, for a Markdown table row: pipes escaped, line breaks as
+/// spaces.
+fn table_cell_markdown(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace("  \n", " ")
+        .replace('\n', " ")
+        .trim()
+        .to_owned()
 }
 
 struct Renderer<'a, T: ReadTxn> {
@@ -284,6 +306,17 @@ impl<T: ReadTxn> Renderer<'_, T> {
                 }
             }
             "hardBreak" => self.out.push('\n'),
+            "table" => self.table(e, indent),
+            "image" => {
+                let alt = attr_string(e, self.txn, "alt").unwrap_or_default();
+                if md {
+                    let src = attr_string(e, self.txn, "src").unwrap_or_default();
+                    self.line(indent, &format!("![{alt}]({src})"));
+                    self.out.push('\n');
+                } else if !alt.is_empty() {
+                    self.line(indent, &alt);
+                }
+            }
             _ => {
                 // Unknown node: its children as blocks if it has elements, else its text.
                 let has_elements = e
@@ -298,6 +331,56 @@ impl<T: ReadTxn> Renderer<'_, T> {
                     }
                 }
             }
+        }
+    }
+
+    /// A table: in Markdown a pipe table whose first row is the header (GitHub's dialect
+    /// needs one), in text one line per row with cells separated by tabs.
+    fn table(&mut self, table: &yrs::XmlElementRef, indent: &str) {
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for row in table.children(self.txn) {
+            let XmlOut::Element(row) = row else { continue };
+            let mut cells = Vec::new();
+            for cell in row.children(self.txn) {
+                let XmlOut::Element(cell) = cell else {
+                    continue;
+                };
+                // A cell holds blocks (paragraphs); they are joined on one line.
+                let mut parts = Vec::new();
+                for block in cell.children(self.txn) {
+                    match block {
+                        XmlOut::Element(b) => parts.push(self.inline(&b)),
+                        XmlOut::Text(t) => parts.push(self.inline_text(&t)),
+                        XmlOut::Fragment(_) => {}
+                    }
+                }
+                let text = parts.join(if self.md { " " } else { "\n" });
+                cells.push(if self.md {
+                    table_cell_markdown(&text)
+                } else {
+                    text.replace('\n', " ")
+                });
+            }
+            rows.push(cells);
+        }
+        let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+        if columns == 0 {
+            return;
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let mut cells = row.clone();
+            cells.resize(columns, String::new());
+            if self.md {
+                self.line(indent, &format!("| {} |", cells.join(" | ")));
+                if i == 0 {
+                    self.line(indent, &format!("|{}", " --- |".repeat(columns)));
+                }
+            } else {
+                self.line(indent, cells.join("\t").trim_end());
+            }
+        }
+        if self.md {
+            self.out.push('\n');
         }
     }
 
@@ -348,6 +431,9 @@ impl<T: ReadTxn> Renderer<'_, T> {
                 XmlOut::Text(t) => s.push_str(&self.inline_text(&t)),
                 XmlOut::Element(e) if e.tag().as_ref() == "hardBreak" => {
                     s.push_str(if self.md { "  \n" } else { "\n" })
+                }
+                XmlOut::Element(e) if e.tag().as_ref() == "mention" => {
+                    s.push_str(&mention(&e, self.txn))
                 }
                 XmlOut::Element(e) => s.push_str(&inline_text(&e, self.txn)),
                 XmlOut::Fragment(_) => {}
@@ -585,6 +671,44 @@ mod tests {
                         - [x] done\n- [ ] todo\n\n1. one\n   - inner\n\n\
                         ```rust\nfn main() {}\n```\n\n> quoted\n\n---\n\nplain";
         assert_eq!(md, expected);
+    }
+
+    #[test]
+    fn tables_mentions_and_images() {
+        let doc = Doc::new();
+        let frag = doc.get_or_insert_xml_fragment("default");
+        {
+            let mut txn = doc.transact_mut();
+            let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(&mut txn, XmlTextPrelim::new("Ask "));
+            let m = p.push_back(&mut txn, XmlElementPrelim::empty("mention"));
+            m.insert_attribute(&mut txn, "id", Any::from("u1"));
+            m.insert_attribute(&mut txn, "label", Any::from("ada"));
+            p.push_back(&mut txn, XmlTextPrelim::new(" today"));
+            let table = frag.push_back(&mut txn, XmlElementPrelim::empty("table"));
+            for (tag, cells) in [
+                ("tableHeader", ["Name", "Role"]),
+                ("tableCell", ["Ada", "a|b"]),
+            ] {
+                let row = table.push_back(&mut txn, XmlElementPrelim::empty("tableRow"));
+                for text in cells {
+                    let cell = row.push_back(&mut txn, XmlElementPrelim::empty(tag));
+                    let p = cell.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+                    p.push_back(&mut txn, XmlTextPrelim::new(text));
+                }
+            }
+            let img = frag.push_back(&mut txn, XmlElementPrelim::empty("image"));
+            img.insert_attribute(&mut txn, "src", Any::from("/f/1"));
+            img.insert_attribute(&mut txn, "alt", Any::from("chart"));
+        }
+        assert_eq!(
+            render(&doc, ContentFormat::Markdown),
+            "Ask @ada today\n\n| Name | Role |\n| --- | --- |\n| Ada | a\\|b |\n\n![chart](/f/1)"
+        );
+        assert_eq!(
+            render(&doc, ContentFormat::Text),
+            "Ask @ada today\nName\tRole\nAda\ta|b\nchart"
+        );
     }
 
     #[test]

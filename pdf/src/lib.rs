@@ -27,11 +27,14 @@
 //!   no clock.
 //! - `render`: [`Renderer`] — compile, export, and empty typst's cache after each compile.
 //! - [`sample`]: deterministic sample invoices for the tests and the benchmark.
+//! - [`rich_text`]: [`RichTextDocument`] — a collaborative document (blocks and inline runs)
+//!   and its PDF, laid out by `templates/rich_text.typ`.
 //! - `templates/invoice.typ`: the layout.
 
 pub mod document;
 pub mod fonts;
 mod render;
+pub mod rich_text;
 pub mod sample;
 mod view;
 mod world;
@@ -41,6 +44,7 @@ pub use document::{
 };
 pub use fonts::Fonts;
 pub use render::Renderer;
+pub use rich_text::RichTextDocument;
 pub use view::{MAX_LOGO_BYTES, MAX_LOGO_PIXELS, logo_problem};
 
 /// Why an invoice could not be rendered.

@@ -19,7 +19,7 @@ use crate::{Error, Result};
 /// build one per process (it is `Send + Sync`; share it behind an `Arc`) and call
 /// [`render_invoice`](Self::render_invoice) for each document.
 pub struct Renderer {
-    resources: Resources,
+    pub(crate) resources: Resources,
 }
 
 impl Renderer {
@@ -72,7 +72,7 @@ impl Renderer {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     let message = payload
         .downcast_ref::<&str>()
         .copied()
@@ -81,7 +81,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
     format!("typst panicked: {message}")
 }
 
-struct EvictOnDrop;
+pub(crate) struct EvictOnDrop;
 
 impl Drop for EvictOnDrop {
     fn drop(&mut self) {
@@ -89,7 +89,7 @@ impl Drop for EvictOnDrop {
     }
 }
 
-fn describe(errors: &EcoVec<SourceDiagnostic>) -> String {
+pub(crate) fn describe(errors: &EcoVec<SourceDiagnostic>) -> String {
     let messages: Vec<String> = errors
         .iter()
         .map(|error| {

@@ -18,7 +18,7 @@ use crate::fonts::Fonts;
 /// The template, compiled into the binary.
 const INVOICE_TEMPLATE: &str = include_str!("../templates/invoice.typ");
 
-fn file_id(path: &str) -> FileId {
+pub(crate) fn file_id(path: &str) -> FileId {
     let vpath = VirtualPath::new(path).expect("a valid absolute virtual path");
     FileId::new(RootedPath::new(VirtualRoot::Project, vpath))
 }
@@ -59,7 +59,7 @@ impl LogoFormat {
 
 /// What lives as long as the renderer: the standard library, the fonts, the parsed template.
 pub(crate) struct Resources {
-    library: LazyHash<Library>,
+    pub(crate) library: LazyHash<Library>,
     pub(crate) fonts: Fonts,
     template: Source,
 }
@@ -138,6 +138,6 @@ impl World for InvoiceWorld<'_> {
     }
 }
 
-fn not_found(id: FileId) -> FileError {
+pub(crate) fn not_found(id: FileId) -> FileError {
     FileError::NotFound(id.get().vpath().get_without_slash().into())
 }

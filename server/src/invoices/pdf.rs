@@ -22,8 +22,8 @@ use crate::records::store::records::RecordRow;
 /// PDFs typeset at once on this node; each takes a core for tens of milliseconds.
 const CONCURRENT_RENDERS: usize = 2;
 
-/// The process's renderer: fonts loaded once, on first use.
-fn renderer() -> &'static Renderer {
+/// The process's renderer: fonts loaded once, on first use (document exports share it).
+pub(crate) fn renderer() -> &'static Renderer {
     static RENDERER: OnceLock<Renderer> = OnceLock::new();
     RENDERER.get_or_init(|| {
         let renderer = Renderer::new(Fonts::load());
@@ -34,7 +34,8 @@ fn renderer() -> &'static Renderer {
     })
 }
 
-fn slots() -> &'static Arc<Semaphore> {
+/// The bound on PDFs typeset at once, invoices and document exports together.
+pub(crate) fn slots() -> &'static Arc<Semaphore> {
     static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
     SLOTS.get_or_init(|| Arc::new(Semaphore::new(CONCURRENT_RENDERS)))
 }
