@@ -696,11 +696,9 @@ pub struct Doc {
     pub trashed_at: Option<i64>,
     /// The page tree: the document this one sits under (a live document of the same project),
     /// or `null` at the top level.
-    #[serde(default)]
     pub parent: Option<String>,
     /// The page tree: its order among its siblings. Siblings sort by `position` (compared
     /// code unit by code unit, not by locale), then `created_at`, then `id`.
-    #[serde(default)]
     pub position: String,
     /// What the caller may do with it (absent in event payloads, which go to many users).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -38,7 +38,7 @@ pub struct DocPlacement {
     pub id: String,
     /// `null` at the top level.
     pub parent: Option<String>,
-    /// Order among siblings (see [`super::Doc::position`]).
+    /// Order among siblings, as a document's `position`.
     pub position: String,
 }
 

@@ -392,7 +392,11 @@ export interface paths {
         delete: operations["trash_doc"];
         options?: never;
         head?: never;
-        /** Rename a document (editors). */
+        /**
+         * Rename a document and/or move it in the project's page tree (editors): `parent` (`null`:
+         *     the top level) and `after` (the sibling it goes after; `null`: first; absent: last). Its own
+         *     pages move with it; the project's members get `doc.moved`. A refused change changes nothing.
+         */
         patch: operations["rename_doc"];
         trace?: never;
     };
@@ -408,6 +412,23 @@ export interface paths {
          *     and the `text` Y.Text.
          */
         get: operations["doc_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/docs/{doc}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The document as a file: Markdown, a standalone HTML page, or a PDF (readers). */
+        get: operations["export_doc"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2754,6 +2775,11 @@ export interface components {
             /** @enum {string} */
             type: "milestone.deleted";
         } | {
+            /** @description Documents of a project took new places in its page tree. */
+            data: components["schemas"]["DocsMoved"];
+            /** @enum {string} */
+            type: "doc.moved";
+        } | {
             /** @description The caller's timer started or stopped (to their own sockets: their other tabs follow). */
             data: components["schemas"]["TimerChanged"];
             /** @enum {string} */
@@ -3294,6 +3320,16 @@ export interface components {
             created_by: string;
             id: string;
             org_id: string;
+            /**
+             * @description The page tree: the document this one sits under (a live document of the same project),
+             *     or `null` at the top level.
+             */
+            parent?: string | null;
+            /**
+             * @description The page tree: its order among its siblings. Siblings sort by `position` (compared
+             *     code unit by code unit, not by locale), then `created_at`, then `id`.
+             */
+            position: string;
             project_id: string;
             title: string;
             /**
@@ -3303,6 +3339,30 @@ export interface components {
             trashed_at?: number | null;
             /** Format: int64 */
             updated_at: number;
+        };
+        /**
+         * @description `PATCH /api/v1/docs/{doc}`: a rename (`title`), a move in the page tree (`parent`,
+         *     `after`), or both. A move names where the document goes: under `parent` (`null`: the top
+         *     level; absent: where it is now), right after its sibling `after` (`null`: first; absent:
+         *     last). Its own pages go with it.
+         */
+        DocPatch: {
+            /** @description A document under the target parent that this one goes right after; `null` for first. */
+            after?: string | null;
+            /**
+             * @description A live document of the same project, not this one nor one of its own pages; `null`
+             *     for the top level.
+             */
+            parent?: string | null;
+            title?: string | null;
+        };
+        /** @description Where a document sits in its project's page tree. */
+        DocPlacement: {
+            id: string;
+            /** @description `null` at the top level. */
+            parent?: string | null;
+            /** @description Order among siblings, as a document's `position`. */
+            position: string;
         };
         /** @description `POST /api/v1/projects/{project}/docs` and `PATCH /api/v1/docs/{doc}`. */
         DocTitle: {
@@ -3314,6 +3374,19 @@ export interface components {
             created_at: number;
             id: string;
             name: string;
+        };
+        /**
+         * @description `doc.moved`: documents of a project took new places in its page tree (a move, or the pages
+         *     of a trashed document moving up, or a restored one coming back). Apply `placements`;
+         *     documents not named keep theirs.
+         */
+        DocsMoved: {
+            /** @description Who did it. */
+            by: string;
+            /** @description The document the change was about (moved, trashed or restored). */
+            doc_id: string;
+            placements: components["schemas"]["DocPlacement"][];
+            project_id: string;
         };
         /** @description One replayed event of a dry run. */
         DryRunEvent: {
@@ -4090,6 +4163,16 @@ export interface components {
                 created_by: string;
                 id: string;
                 org_id: string;
+                /**
+                 * @description The page tree: the document this one sits under (a live document of the same project),
+                 *     or `null` at the top level.
+                 */
+                parent?: string | null;
+                /**
+                 * @description The page tree: its order among its siblings. Siblings sort by `position` (compared
+                 *     code unit by code unit, not by locale), then `created_at`, then `id`.
+                 */
+                position: string;
                 project_id: string;
                 title: string;
                 /**
@@ -7211,11 +7294,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DocTitle"];
+                "application/json": components["schemas"]["DocPatch"];
             };
         };
         responses: {
-            /** @description Renamed */
+            /** @description Renamed and/or moved */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7244,7 +7327,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `task_description`: a task's description goes with its task */
+            /** @description `task_description`: a task's description goes with its task; `in_trash`: restore it before moving it */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7255,7 +7338,15 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
+            /** @description Nothing to change, a bad title, or a refused move: `parent` not a live document of the project, or the document itself or one of its own pages (a cycle); `after` not a page under the target parent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -7280,6 +7371,52 @@ export interface operations {
                 };
                 content: {
                     "text/plain": unknown;
+                };
+            };
+            /** @description Unknown format */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    export_doc: {
+        parameters: {
+            query: {
+                /** @description `markdown`, `html` or `pdf`. */
+                format: string;
+            };
+            header?: never;
+            path: {
+                doc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment named after the document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             /** @description Unknown format */

@@ -1,23 +1,48 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { api } from '../lib/api'
 import { navigate } from '../lib/router'
-import { projects, toast, toastError } from '../lib/session'
+import { events, projects, toast, toastError } from '../lib/session'
 import type { Doc } from '../lib/types'
 import { Spinner, Empty, ErrorBox, useAsync, Modal, Field, useSubmit, useTitle } from '../ui/common'
 import { formatTime } from '../lib/text'
+import { DocTree, lastChildOf } from './docs/DocTree'
+import { applyPlacements } from './docs/tree'
 
 export function DocsList ({ org, project }: { org: string, project: string }) {
   const [trash, setTrash] = useState(false)
   const [creating, setCreating] = useState(false)
+  /** "New sub-page": the page the new one goes under (null: the top level). */
+  const [creatingUnder, setCreatingUnder] = useState<Doc | null>(null)
   const [renaming, setRenaming] = useState<Doc | null>(null)
   const proj = projects.value.find((p) => p.id === project)
   const writable = proj?.can?.write ?? false
   useTitle(proj ? `Documents · ${proj.name}` : 'Documents')
   const docs = useAsync((signal) => api.get<{ items: Doc[] }>(`/api/v1/projects/${project}/docs${trash ? '?trashed=true' : ''}`, { signal }), [project, trash])
+  const shownRef = useRef(docs.data?.items)
+  shownRef.current = docs.data?.items
+  // Other people's moves in the page tree arrive as `doc.moved`: their placements are applied
+  // when every page they name is here; otherwise (a trashed, restored or new page) the list
+  // reloads.
+  useEffect(() => {
+    if (trash) return
+    const offs = [
+      events.on('doc.moved', (f) => {
+        if (f.data.project_id !== project) return
+        const ids = new Set((shownRef.current ?? []).map((d) => d.id))
+        const known = f.data.placements.some((pl) => pl.id === f.data.doc_id) && f.data.placements.every((pl) => ids.has(pl.id))
+        if (!known) docs.reload()
+        else docs.setData((x) => ({ items: applyPlacements(x?.items ?? [], f.data.placements) }))
+      }),
+      events.on('resync', () => docs.reload())
+    ]
+    return () => { for (const off of offs) off() }
+  }, [project, trash])
   async function moveToTrash (d: Doc) {
     try {
       await api.del(`/api/v1/docs/${d.id}`)
+      // Its pages move up into its place: the list as the server has it now.
       docs.setData((x) => ({ items: (x?.items ?? []).filter((y) => y.id !== d.id) }))
+      docs.reload()
       toast(`“${d.title}” moved to the trash`, 'success')
     } catch (e) { toastError(e) }
   }
@@ -42,7 +67,16 @@ export function DocsList ({ org, project }: { org: string, project: string }) {
         ? (docs.error ? null : <Spinner />)
         : !docs.data?.items.length
             ? <Empty title={trash ? 'The trash is empty' : 'No documents yet'}>{!trash && writable && <button class='btn-link' onClick={() => setCreating(true)}>Create the first document</button>}</Empty>
-            : (
+            : !trash
+                ? (
+                  <DocTree
+                    org={org} project={project} docs={docs.data.items} writable={writable}
+                    onMoved={(d) => docs.setData((x) => ({ items: applyPlacements(x?.items ?? [], [d]) }))}
+                    onRename={setRenaming} onTrash={moveToTrash}
+                    onNewSubPage={(parent) => { setCreatingUnder(parent); setCreating(true) }}
+                  />
+                  )
+                : (
               <ul class='list' data-testid='doc-list'>
                 {docs.data.items.map((d) => (
                   <li key={d.id} class='list-row'>
@@ -64,12 +98,16 @@ export function DocsList ({ org, project }: { org: string, project: string }) {
               )}
       {creating && (
         <TitleDialog
-          title='New document' action='Create' initial=''
+          title={creatingUnder ? `New sub-page of “${creatingUnder.title}”` : 'New document'} action='Create' initial=''
           onSave={async (title) => {
             const d = await api.post<Doc>(`/api/v1/projects/${project}/docs`, { title })
+            if (creatingUnder) {
+              const after = lastChildOf(docs.data?.items ?? [], creatingUnder.id)
+              await api.patch<Doc>(`/api/v1/docs/${d.id}`, { parent: creatingUnder.id, after })
+            }
             navigate(`/o/${org}/p/${project}/docs/${d.id}`)
           }}
-          onClose={() => setCreating(false)}
+          onClose={() => { setCreating(false); setCreatingUnder(null) }}
         />
       )}
       {renaming && (
