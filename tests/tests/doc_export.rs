@@ -103,6 +103,98 @@ fn rich_update() -> Vec<u8> {
         .encode_state_as_update_v1(&StateVector::default())
 }
 
+/// A .docx built the way Word lays one out: a title, headings, a bold/italic paragraph, a
+/// bulleted list with a nested item, a numbered list, and a table.
+fn docx() -> Vec<u8> {
+    let document = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>Quarterly review</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Summary</w:t></w:r></w:p>
+<w:p><w:r><w:t xml:space="preserve">Revenue </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>grew</w:t></w:r><w:r><w:rPr><w:b w:val="0"/><w:i/></w:rPr><w:t xml:space="preserve"> fast &amp; well</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Heading2"/></w:pPr><w:r><w:t>Highlights</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>New office</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>In Lisbon</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="2"/></w:numPr></w:pPr><w:r><w:t>Hire two</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Region</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Sales</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>North</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>42</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+</w:body></w:document>"#;
+    let numbering = r#"<?xml version="1.0" encoding="UTF-8"?>
+<w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:abstractNum w:abstractNumId="10"><w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/></w:lvl><w:lvl w:ilvl="1"><w:numFmt w:val="bullet"/></w:lvl></w:abstractNum>
+<w:abstractNum w:abstractNumId="11"><w:lvl w:ilvl="0"><w:numFmt w:val="decimal"/></w:lvl></w:abstractNum>
+<w:num w:numId="1"><w:abstractNumId w:val="10"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="11"/></w:num>
+</w:numbering>"#;
+    zip_of(&[
+        ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#.as_slice()),
+        ("word/document.xml", document.as_bytes()),
+        ("word/numbering.xml", numbering.as_bytes()),
+    ])
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// A .docx whose document part inflates to 512 MiB of markup (a few hundred KiB on the wire).
+fn docx_bomb() -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    writer.start_file("word/document.xml", options).unwrap();
+    writer
+        .write_all(br#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>"#)
+        .unwrap();
+    let chunk = vec![b'a'; 1024 * 1024];
+    for _ in 0..512 {
+        writer.write_all(&chunk).unwrap();
+    }
+    writer
+        .write_all(b"</w:t></w:r></w:p></w:body></w:document>")
+        .unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+async fn import(
+    user: &TestUser,
+    project: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, serde_json::Value) {
+    fixtures::post_multipart(
+        user,
+        &format!("/api/v1/projects/{project}/docs/import"),
+        name,
+        bytes,
+    )
+    .await
+}
+
+async fn markdown_of(user: &TestUser, doc: &str) -> String {
+    let response = get(user, &format!("/api/v1/docs/{doc}/content?format=markdown")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+async fn doc_count(w: &Workspace) -> usize {
+    let page: serde_json::Value = w
+        .owner
+        .client
+        .get(&format!("/api/v1/projects/{}/docs", w.project.id))
+        .await
+        .unwrap();
+    page["items"].as_array().unwrap().len()
+}
+
 async fn get(user: &impl fixtures::Caller, path: &str) -> reqwest::Response {
     user.client()
         .request(Method::GET, path)
@@ -190,5 +282,78 @@ backend_tests! {
         assert_eq!(get(&w.outsider, &format!("{path}?format=pdf")).await.status(), StatusCode::NOT_FOUND);
         assert_eq!(get(&w.server.client(), &format!("{path}?format=html")).await.status(), StatusCode::UNAUTHORIZED);
         let _ = &w.org;
+    }
+
+    async fn markdown_and_docx_import_as_documents(backend) {
+        let w = workspace(backend).await;
+        // Markdown: the title from the opening heading, everything else as blocks.
+        let md = "# Trip notes\n\nWe **leave** at *dawn*, see [map](https://maps.test/x).\n\n\
+                  ## Packing\n\n- [x] Tent\n- [ ] Stove\n\n1. Drive\n2. Hike\n   - uphill\n\n\
+                  | Day | Km |\n|---|---|\n| Mon | 12 |\n\n> Leave no trace\n\n```\nfn main() {}\n```\n";
+        let (status, body) = import(&w.owner, &w.project.id, "notes.md", md.as_bytes()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["title"], "Trip notes");
+        let id = body["id"].as_str().unwrap().to_owned();
+        let content = markdown_of(&w.viewer, &id).await;
+        for expected in [
+            "We **leave** at *dawn*, see [map](https://maps.test/x).", "## Packing",
+            "- [x] Tent\n- [ ] Stove", "1. Drive\n2. Hike\n   - uphill",
+            "| Day | Km |\n| --- | --- |\n| Mon | 12 |", "> Leave no trace", "```\nfn main() {}\n```",
+        ] {
+            assert!(content.contains(expected), "{expected:?} missing from\n{content}");
+        }
+        assert!(!content.contains("Trip notes"), "the title heading is the title: {content}");
+        // Without an opening heading the file name is the title.
+        let (status, body) = import(&w.owner, &w.project.id, "meeting-minutes.md", b"just text").await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(body["title"], "meeting-minutes");
+
+        // Word.
+        let (status, body) = import(&w.owner, &w.project.id, "review.docx", &docx()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["title"], "Quarterly review");
+        let content = markdown_of(&w.viewer, body["id"].as_str().unwrap()).await;
+        for expected in [
+            "# Summary", "Revenue **grew*** fast & well*", "## Highlights",
+            "- New office\n  - In Lisbon", "1. Hire two", "| Region | Sales |\n| --- | --- |\n| North | 42 |",
+        ] {
+            assert!(content.contains(expected), "{expected:?} missing from\n{content}");
+        }
+
+        // Refusals create nothing: read-only role, unknown type, broken or hostile files.
+        let before = doc_count(&w).await;
+        assert_eq!(import(&w.viewer, &w.project.id, "a.md", b"# x").await.0, StatusCode::FORBIDDEN);
+        assert_eq!(import(&w.outsider, &w.project.id, "a.md", b"# x").await.0, StatusCode::NOT_FOUND);
+        let (status, body) = import(&w.owner, &w.project.id, "photo.png", b"\x89PNG").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["error"]["fields"]["file"].as_str().unwrap().contains("Markdown"), "{body}");
+        let (status, body) = import(&w.owner, &w.project.id, "broken.docx", b"PK\x03\x04 not really").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _) = import(&w.owner, &w.project.id, "latin1.md", b"caf\xe9").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let no_document = zip_of(&[("word/other.xml", b"<x/>".as_slice())]);
+        let (status, body) = import(&w.owner, &w.project.id, "empty.docx", &no_document).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["error"]["fields"]["file"].as_str().unwrap().contains("word/document.xml"), "{body}");
+        let names: Vec<String> = (0..2_100).map(|i| format!("p/{i}.xml")).collect();
+        let many: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), b"<x/>".as_slice())).collect();
+        let (status, body) = import(&w.owner, &w.project.id, "many.docx", &zip_of(&many)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["error"]["fields"]["file"].as_str().unwrap().contains("entries"), "{body}");
+
+        // A zip bomb stops at the inflate budget, in bounded memory.
+        let bomb = docx_bomb();
+        assert!(bomb.len() < 4 * 1024 * 1024, "{}", bomb.len());
+        let base = atrium_tests::bench::rss_mb(w.server.pid());
+        let (status, body) = import(&w.owner, &w.project.id, "bomb.docx", &bomb).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["error"]["fields"]["file"].as_str().unwrap().contains("expands to more than"), "{body}");
+        let grown = atrium_tests::bench::rss_mb(w.server.pid()) - base;
+        assert!(grown < 120.0, "the server grew by {grown:.0} MiB importing a bomb");
+
+        // Too large.
+        let huge = vec![b'a'; 9 * 1024 * 1024];
+        assert_eq!(import(&w.owner, &w.project.id, "huge.md", &huge).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(doc_count(&w).await, before);
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod export;
 pub mod feed;
+pub mod import;
 pub mod relay;
 pub mod routes;
 pub mod socket;

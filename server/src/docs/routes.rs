@@ -38,6 +38,7 @@ pub fn router(max_update_bytes: usize) -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(max_update_bytes)),
         )
         .merge(super::export::router())
+        .merge(super::import::router())
 }
 
 /// A document the caller may act on, with the action checked on its project.
