@@ -291,4 +291,49 @@ backend_tests! {
         let frames = eve.until("doc.moved", |f| f.data["doc_id"] == sentinel.id.as_str()).await;
         assert!(!atrium_tests::events::any_mentions(&frames, &intro.id), "{frames:?}");
     }
+
+    async fn concurrent_crossing_moves_never_make_a_cycle(backend) {
+        let t = team(backend).await;
+        let p = &t.project.id;
+        // Pairs of pages each moved under the other at the same moment: one move wins, the
+        // other is refused as a cycle (the moves queue on the project's tree lock).
+        for round in 0..5 {
+            let x = fixtures::create_doc(&t.alice, p, &format!("X{round}")).await;
+            let y = fixtures::create_doc(&t.alice, p, &format!("Y{round}")).await;
+            let (a, b) = tokio::join!(
+                patch(&t.alice, &x.id, json!({ "parent": y.id })),
+                patch(&t.bob, &y.id, json!({ "parent": x.id })),
+            );
+            let statuses = [a.0, b.0];
+            assert!(statuses.contains(&StatusCode::OK), "{a:?} {b:?}");
+            assert!(statuses.contains(&StatusCode::UNPROCESSABLE_ENTITY), "{a:?} {b:?}");
+        }
+        let docs = list(&t.alice, p).await;
+        assert_eq!(outline(&docs).iter().filter(|line| !line.starts_with(' ')).count(), 5);
+        assert_eq!(docs.len(), 10);
+    }
+
+    async fn pages_older_than_the_tree_keep_their_order_until_moved(backend) {
+        let t = team(backend).await;
+        let p = &t.project.id;
+        let mut ids = Vec::new();
+        for title in ["One", "Two", "Three", "Four"] {
+            ids.push(fixtures::create_doc(&t.alice, p, title).await.id);
+        }
+        // As documents created before migration 0024 are: no order key.
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(t.server.database_url()).await.unwrap();
+        sqlx::query("update docs set tree_key = ''").execute(&pool).await.unwrap();
+        pool.close().await;
+        assert_eq!(tree(&t.vic, p).await, ["One", "Two", "Three", "Four"]);
+
+        // The first move into the group gives every sibling a key, in their order.
+        move_doc(&t.bob, &ids[3], json!({ "after": ids[0] })).await;
+        assert_eq!(tree(&t.vic, p).await, ["One", "Four", "Two", "Three"]);
+        let docs = list(&t.vic, p).await;
+        assert!(docs.iter().all(|d| !d.position.is_empty()), "{docs:?}");
+        move_doc(&t.bob, &ids[2], json!({ "parent": ids[1] })).await;
+        move_doc(&t.bob, &ids[0], json!({ "after": ids[1] })).await;
+        assert_eq!(tree(&t.vic, p).await, ["Four", "Two", "  Three", "One"]);
+    }
 }
