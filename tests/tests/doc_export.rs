@@ -5,6 +5,7 @@ use atrium_client::wire::{Doc, Project, ProjectRole, Visibility};
 use atrium_tests::fixtures::{self, TestUser};
 use atrium_tests::{TestServer, backend_tests};
 use reqwest::{Method, StatusCode};
+use serde_json::json;
 use yrs::types::xml::{XmlElementPrelim, XmlTextPrelim};
 use yrs::{Any, Doc as YDoc, ReadTxn, StateVector, Text, Transact, Xml, XmlFragment};
 
@@ -212,6 +213,14 @@ async fn rich_doc(w: &Workspace, title: &str) -> Doc {
     doc
 }
 
+/// A public link's URL as this test reaches the server: its path on the server's address.
+fn on_server(w: &Workspace, url: &str) -> String {
+    let path = &url[url.find("/api/v1/public/docs/").expect("a public page URL")..];
+    let token = path.rsplit('/').next().unwrap();
+    assert_eq!(token.len(), 43, "{url}");
+    format!("{}{path}", w.server.url())
+}
+
 fn header(response: &reqwest::Response, name: &str) -> String {
     response
         .headers()
@@ -355,5 +364,94 @@ backend_tests! {
         let huge = vec![b'a'; 9 * 1024 * 1024];
         assert_eq!(import(&w.owner, &w.project.id, "huge.md", &huge).await.0, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(doc_count(&w).await, before);
+    }
+
+    async fn public_links_are_opt_in_revocable_and_expire(backend) {
+        let w = workspace(backend).await;
+        let doc = rich_doc(&w, "Public <plan>").await;
+        let link_path = format!("/api/v1/docs/{}/public-link", doc.id);
+        let sharing = format!("/api/v1/orgs/{}/doc-sharing", w.org);
+
+        // Off by default: nobody may publish, and the document page says so.
+        let (status, body) = fixtures::call_json(&w.viewer, Method::GET, &sharing, None).await;
+        assert_eq!((status, body["public_links"].as_bool()), (StatusCode::OK, Some(false)));
+        let (status, body) = fixtures::call_json(&w.owner, Method::POST, &link_path, Some(json!({}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"]["code"], "public_links_disabled");
+        let (_, body) = fixtures::call_json(&w.viewer, Method::GET, &link_path, None).await;
+        assert_eq!(body["allowed"], false);
+        assert_eq!(body["can_manage"], false);
+
+        // Only owners and admins opt in.
+        let on = Some(json!({ "public_links": true }));
+        assert_eq!(fixtures::call_json(&w.viewer, Method::PUT, &sharing, on.clone()).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(fixtures::call_json(&w.outsider, Method::PUT, &sharing, on.clone()).await.0, StatusCode::NOT_FOUND);
+        let (status, body) = fixtures::call_json(&w.owner, Method::PUT, &sharing, on.clone()).await;
+        assert_eq!((status, body["public_links"].as_bool()), (StatusCode::OK, Some(true)));
+
+        // A viewer may not publish; an expiry in the past is refused; the owner publishes.
+        assert_eq!(fixtures::call_json(&w.viewer, Method::POST, &link_path, Some(json!({}))).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(fixtures::call_json(&w.outsider, Method::POST, &link_path, Some(json!({}))).await.0, StatusCode::NOT_FOUND);
+        let (status, _) = fixtures::call_json(&w.owner, Method::POST, &link_path, Some(json!({ "expires": 1_000 }))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, body) = fixtures::call_json(&w.owner, Method::POST, &link_path, None).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        // The URL is on the server's public address (configured; in tests the listen address).
+        let url = on_server(&w, body["url"].as_str().unwrap());
+        assert_eq!(fixtures::audit_count(&w.server, "doc.public_link_created").await, 1);
+        let (_, status_body) = fixtures::call_json(&w.viewer, Method::GET, &link_path, None).await;
+        assert_eq!(status_body["allowed"], true);
+        assert_eq!(status_body["link"]["expired"], false);
+        assert!(status_body.get("url").is_none() && status_body["link"].get("url").is_none());
+
+        // Anyone with the URL reads it, without an account: read-only HTML under a strict CSP,
+        // not indexed.
+        let anonymous = reqwest::Client::new();
+        let response = anonymous.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
+        let csp = header(&response, "content-security-policy");
+        assert!(csp.contains("default-src 'none'") && !csp.contains("script"), "{csp}");
+        assert_eq!(header(&response, "x-robots-tag"), "noindex, nofollow");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("<title>Public &lt;plan&gt;</title>"), "{page}");
+        assert!(page.contains("<meta name=\"robots\" content=\"noindex, nofollow\">"));
+        assert!(page.contains("<h3>Owners &amp; dates</h3>") && page.contains("@ada"), "{page}");
+        assert!(page.contains("<tr><td><p>Grace</p></td><td><p>Friday</p></td></tr>"), "{page}");
+        // A guessed token, or a mangled one, finds nothing.
+        let guessed = format!("{}/api/v1/public/docs/{}", w.server.url(), "A".repeat(43));
+        assert_eq!(anonymous.get(&guessed).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(anonymous.get(format!("{url}x")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+        // Expired: gone.
+        fixtures::db_execute(&w.server, "update doc_public_links set expires_at = 1 where doc_id = $1", &doc.id).await;
+        assert_eq!(anonymous.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        let (_, status_body) = fixtures::call_json(&w.viewer, Method::GET, &link_path, None).await;
+        assert_eq!(status_body["link"]["expired"], true);
+
+        // A new link replaces the old one; trash, opting out and revoking each close it.
+        let (status, body) = fixtures::call_json(&w.owner, Method::POST, &link_path, Some(json!({ "expires": 4_102_444_800_000i64 }))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(body["expires_at"], 4_102_444_800_000i64);
+        let second = on_server(&w, body["url"].as_str().unwrap());
+        assert_ne!(second, url);
+        assert_eq!(anonymous.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(anonymous.get(&second).send().await.unwrap().status(), StatusCode::OK);
+        let off = Some(json!({ "public_links": false }));
+        assert_eq!(fixtures::call_json(&w.owner, Method::PUT, &sharing, off).await.0, StatusCode::OK);
+        assert_eq!(anonymous.get(&second).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(fixtures::call_json(&w.owner, Method::PUT, &sharing, on).await.0, StatusCode::OK);
+        assert_eq!(anonymous.get(&second).send().await.unwrap().status(), StatusCode::OK);
+        let doc_path = format!("/api/v1/docs/{}", doc.id);
+        assert_eq!(fixtures::call_json(&w.owner, Method::DELETE, &doc_path, None).await.0, StatusCode::OK);
+        assert_eq!(anonymous.get(&second).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(fixtures::call_json(&w.owner, Method::POST, &format!("{doc_path}/restore"), None).await.0, StatusCode::OK);
+        assert_eq!(anonymous.get(&second).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(fixtures::call_json(&w.viewer, Method::DELETE, &link_path, None).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(fixtures::call_json(&w.owner, Method::DELETE, &link_path, None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(anonymous.get(&second).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_eq!(fixtures::audit_count(&w.server, "doc.public_link_revoked").await, 1);
+        let (_, status_body) = fixtures::call_json(&w.viewer, Method::GET, &link_path, None).await;
+        assert!(status_body["link"].is_null());
     }
 }

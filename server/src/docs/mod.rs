@@ -7,6 +7,8 @@
 pub mod export;
 pub mod feed;
 pub mod import;
+pub mod public_link;
+pub mod public_link_store;
 pub mod relay;
 pub mod routes;
 pub mod socket;

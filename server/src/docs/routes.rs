@@ -39,6 +39,7 @@ pub fn router(max_update_bytes: usize) -> OpenApiRouter<AppState> {
         )
         .merge(super::export::router())
         .merge(super::import::router())
+        .merge(super::public_link::router())
 }
 
 /// A document the caller may act on, with the action checked on its project.
