@@ -734,6 +734,7 @@ pub struct VersionName {
 pub mod automation;
 pub mod boards;
 pub mod chat;
+pub mod comments;
 pub mod crm;
 pub mod docs;
 pub mod events;
@@ -745,6 +746,7 @@ pub mod webhooks;
 pub use automation::*;
 pub use boards::*;
 pub use chat::*;
+pub use comments::*;
 pub use crm::*;
 pub use docs::*;
 pub use events::*;

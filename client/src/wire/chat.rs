@@ -323,6 +323,10 @@ pub enum NotificationKind {
     /// An automation rule's `notify` action (`snippet` is its text; `channel_id` the task or
     /// record concerned, if any).
     Automation,
+    /// A comment on a document mentioned the user, or replied in a thread they took part in
+    /// (`channel_id` is the document's id, `message_id` the comment's, `thread_id` its
+    /// thread's).
+    DocComment,
 }
 
 /// An entry of the notification centre.

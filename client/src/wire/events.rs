@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    BoardSummary, Channel, DocsMoved, ImportFinished, ImportProgress, Message, Milestone,
-    Notification, Presence, Reactions, Record, RecordAttachmentsChanged, RecordRemoved,
-    RecordsImported, Removed, TaskEvent, TimerChanged, UserRef,
+    BoardSummary, Channel, Doc, DocCommentEvent, DocsMoved, ImportFinished, ImportProgress,
+    Message, Milestone, Notification, Presence, Reactions, Record, RecordAttachmentsChanged,
+    RecordRemoved, RecordsImported, Removed, TaskEvent, TimerChanged, UserRef,
 };
 
 /// One frame the server sends on the `/api/v1/events` socket: `{"id"?, "type", "data"?}`.
@@ -101,9 +101,18 @@ pub enum AppEvent {
     MilestoneUpdated(Milestone),
     #[serde(rename = "milestone.deleted")]
     MilestoneDeleted(Removed),
+    /// A document was created in a project (to the project's members; `can` is absent).
+    #[serde(rename = "doc.created")]
+    DocCreated(Doc),
+    /// A document was renamed (to the project's members; `can` is absent).
+    #[serde(rename = "doc.updated")]
+    DocUpdated(Doc),
     /// Documents of a project took new places in its page tree.
     #[serde(rename = "doc.moved")]
     DocsMoved(DocsMoved),
+    /// A comment was added to a document, or one of its threads resolved or reopened.
+    #[serde(rename = "doc.comment")]
+    DocComment(DocCommentEvent),
     /// The caller's timer started or stopped (to their own sockets: their other tabs follow).
     #[serde(rename = "timer.updated")]
     TimerUpdated(TimerChanged),

@@ -2,8 +2,10 @@
 //! content in the collab hub. The `/collab/{doc}` socket hands frames to the hub; changes to a
 //! document's content reach the change feed (for search) through [`feed`]; with Redis, the hub
 //! reaches the other nodes through [`relay`]. Documents nest and are ordered in a page tree per
-//! project ([`tree`]).
+//! project ([`tree`]); people comment on ranges of their text ([`comments`]).
 
+pub mod comment_store;
+pub mod comments;
 pub mod export;
 pub mod feed;
 pub mod import;

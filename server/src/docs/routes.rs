@@ -38,6 +38,7 @@ pub fn router(max_update_bytes: usize) -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(max_update_bytes)),
         )
         .merge(super::export::router())
+        .merge(super::comments::router())
         .merge(super::import::router())
         .merge(super::public_link::router())
 }

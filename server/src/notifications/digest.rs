@@ -107,5 +107,6 @@ fn what(kind: NotificationKind) -> &'static str {
         NotificationKind::TimesheetDue => "last week's timesheet is due",
         NotificationKind::WebhookDisabled => "a webhook was disabled after failing deliveries",
         NotificationKind::Automation => "an automation rule notified you",
+        NotificationKind::DocComment => "commented on a document",
     }
 }

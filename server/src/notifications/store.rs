@@ -24,6 +24,7 @@ fn kind_name(kind: NotificationKind) -> &'static str {
         NotificationKind::TimesheetDue => "timesheet_due",
         NotificationKind::WebhookDisabled => "webhook_disabled",
         NotificationKind::Automation => "automation",
+        NotificationKind::DocComment => "doc_comment",
     }
 }
 
@@ -42,6 +43,7 @@ fn parse_kind(name: &str) -> Option<NotificationKind> {
         "timesheet_due" => NotificationKind::TimesheetDue,
         "webhook_disabled" => NotificationKind::WebhookDisabled,
         "automation" => NotificationKind::Automation,
+        "doc_comment" => NotificationKind::DocComment,
         _ => return None,
     })
 }
