@@ -522,6 +522,9 @@ fn paragraph_of(text: &str) -> Block {
     }
 }
 
+/// An emphasis delimiter and the mark it sets.
+type Marker = (&'static [char], fn(&mut Marks));
+
 /// Marks of the inline parser: which are open.
 #[derive(Clone, Default)]
 struct Marks {
@@ -607,7 +610,7 @@ fn inline_span(
             }
         }
         if depth < 8 {
-            let markers: [(&[char], fn(&mut Marks)); 5] = [
+            let markers: [Marker; 5] = [
                 (&['*', '*'], |m| m.bold = true),
                 (&['_', '_'], |m| m.bold = true),
                 (&['~', '~'], |m| m.strike = true),
@@ -857,6 +860,7 @@ fn docx_body(xml: &[u8], numbering: &HashMap<(String, u8), bool>) -> Result<Vec<
     let mut reader = Reader::from_reader(xml);
     let mut out: Vec<Para> = Vec::new();
     let mut tables: Vec<TableState> = Vec::new();
+    let mut too_deep = 0usize;
     let mut para: Option<ParaState> = None;
     let mut run = RunState::default();
     let mut in_rpr = false;
@@ -870,11 +874,12 @@ fn docx_body(xml: &[u8], numbering: &HashMap<(String, u8), bool>) -> Result<Vec<
         let empty = matches!(&event, Event::Empty(_));
         match event {
             Event::Start(e) | Event::Empty(e) => match local(e.name().as_ref()) {
-                b"tbl" if !empty => {
-                    if tables.len() < MAX_NESTING {
-                        tables.push(TableState::default());
-                    }
+                b"tbl" if !empty && tables.len() < MAX_NESTING => {
+                    tables.push(TableState::default());
                 }
+                // Tables nested deeper than that: their cells' paragraphs join the enclosing
+                // cell.
+                b"tbl" if !empty => too_deep += 1,
                 b"tr" => {}
                 b"p" if !empty => {
                     para = Some(ParaState::default());
@@ -967,6 +972,7 @@ fn docx_body(xml: &[u8], numbering: &HashMap<(String, u8), bool>) -> Result<Vec<
                         table.rows.push(row);
                     }
                 }
+                b"tbl" if too_deep > 0 => too_deep -= 1,
                 b"tbl" => {
                     if let Some(table) = tables.pop() {
                         let columns = table.rows.iter().map(Vec::len).max().unwrap_or(0);

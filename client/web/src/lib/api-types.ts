@@ -374,6 +374,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/comments/{comment}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a resolved thread again. */
+        post: operations["reopen_thread"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{comment}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a thread (its first comment's id). */
+        post: operations["resolve_thread"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/docs/{doc}": {
         parameters: {
             query?: never;
@@ -398,6 +432,24 @@ export interface paths {
          *     pages move with it; the project's members get `doc.moved`. A refused change changes nothing.
          */
         patch: operations["rename_doc"];
+        trace?: never;
+    };
+    "/api/v1/docs/{doc}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The document's comments, threads in the order they were started. */
+        get: operations["list_comments"];
+        put?: never;
+        /** Start a thread on a range of the text (`anchor`, `quote`) or reply to one (`thread`). */
+        post: operations["add_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/docs/{doc}/content": {
@@ -432,6 +484,28 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/docs/{doc}/public-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the document may be published, and its link (readers). */
+        get: operations["link_status"];
+        put?: never;
+        /**
+         * Publish the document at a new public read-only link (its managers), replacing any link it
+         *     had. The URL is in this answer only.
+         */
+        post: operations["create_link"];
+        /** Revoke the document's public link (its managers): the URL answers 404 from now on. */
+        delete: operations["revoke_link"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1327,6 +1401,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/doc-sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's document sharing settings (members). */
+        get: operations["get_sharing"];
+        /**
+         * Turn public document links on or off for the organisation (owners and admins). Turning
+         *     them off makes every existing link answer 404 (turning them on again revives unexpired
+         *     ones).
+         */
+        put: operations["set_sharing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/email-templates": {
         parameters: {
             query?: never;
@@ -1904,6 +2000,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/docs/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a Markdown or Word file as a new document of the project (editors). The title is
+         *     the file's first heading when it opens with one, else its name.
+         */
+        post: operations["import_doc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project}/files": {
         parameters: {
             query?: never;
@@ -2065,6 +2181,27 @@ export interface paths {
         put?: never;
         /** Save a view of the project's tasks for the caller. */
         post: operations["create_view"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/docs/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A published document as a read-only HTML page; no account needed. 404 for a link that was
+         *     revoked or replaced, has expired, whose document is in the trash, or whose organisation
+         *     turned public links off.
+         */
+        get: operations["public_page"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2775,10 +2912,25 @@ export interface components {
             /** @enum {string} */
             type: "milestone.deleted";
         } | {
+            /** @description A document was created in a project (to the project's members; `can` is absent). */
+            data: components["schemas"]["Doc"];
+            /** @enum {string} */
+            type: "doc.created";
+        } | {
+            /** @description A document was renamed (to the project's members; `can` is absent). */
+            data: components["schemas"]["Doc"];
+            /** @enum {string} */
+            type: "doc.updated";
+        } | {
             /** @description Documents of a project took new places in its page tree. */
             data: components["schemas"]["DocsMoved"];
             /** @enum {string} */
             type: "doc.moved";
+        } | {
+            /** @description A comment was added to a document, or one of its threads resolved or reopened. */
+            data: components["schemas"]["DocCommentEvent"];
+            /** @enum {string} */
+            type: "doc.comment";
         } | {
             /** @description The caller's timer started or stopped (to their own sockets: their other tabs follow). */
             data: components["schemas"]["TimerChanged"];
@@ -3112,6 +3264,19 @@ export interface components {
             wip_limit?: number | null;
         };
         /**
+         * @description Where a thread is anchored: two Yjs relative positions in the document's `default` fragment
+         *     (`Y.encodeRelativePosition`, base64), so the range follows edits made around it.
+         */
+        CommentAnchor: {
+            from: string;
+            to: string;
+        };
+        /**
+         * @description What happened to a comment.
+         * @enum {string}
+         */
+        CommentChange: "created" | "resolved" | "reopened";
+        /**
          * @description A computed field's formula: the small, safe set custom types may use (no user code runs on
          *     the server).
          */
@@ -3191,6 +3356,14 @@ export interface components {
             key?: string | null;
             name: string;
             visibility?: null | components["schemas"]["Visibility"];
+        };
+        /**
+         * @description `{expires?}`: when the link stops working (milliseconds since the epoch, UTC; in the
+         *     future). Absent or null: until revoked.
+         */
+        CreatePublicLink: {
+            /** Format: int64 */
+            expires?: number | null;
         };
         /** @description `POST /orgs/{org}/record-types`. */
         CreateRecordTypeRequest: {
@@ -3341,6 +3514,40 @@ export interface components {
             updated_at: number;
         };
         /**
+         * @description One comment. A thread is its first comment (`thread == id`, with the anchor, quote and
+         *     resolution) and the replies that name it, oldest first.
+         */
+        DocComment: {
+            anchor?: null | components["schemas"]["CommentAnchor"];
+            author: components["schemas"]["UserRef"];
+            /** Format: int64 */
+            created_at: number;
+            doc_id: string;
+            id: string;
+            quote?: string | null;
+            /** Format: int64 */
+            resolved_at?: number | null;
+            resolved_by?: null | components["schemas"]["UserRef"];
+            text: string;
+            thread: string;
+        };
+        /**
+         * @description `doc.comment`: a comment was added to a document, or a thread resolved or reopened (to the
+         *     project's readers).
+         */
+        DocCommentEvent: {
+            change: components["schemas"]["CommentChange"];
+            comment: components["schemas"]["DocComment"];
+        };
+        /**
+         * @description `GET /api/v1/docs/{doc}/comments`: every comment of the document, threads in the order
+         *     they were started, each followed by its replies; and whether the caller may comment.
+         */
+        DocComments: {
+            can_comment: boolean;
+            items: components["schemas"]["DocComment"][];
+        };
+        /**
          * @description `PATCH /api/v1/docs/{doc}`: a rename (`title`), a move in the page tree (`parent`,
          *     `after`), or both. A move names where the document goes: under `parent` (`null`: the top
          *     level; absent: where it is now), right after its sibling `after` (`null`: first; absent:
@@ -3363,6 +3570,11 @@ export interface components {
             parent?: string | null;
             /** @description Order among siblings, as a document's `position`. */
             position: string;
+        };
+        /** @description An organisation's document sharing settings. */
+        DocSharing: {
+            /** @description Whether documents may be published at public read-only links. */
+            public_links: boolean;
         };
         /** @description `POST /api/v1/projects/{project}/docs` and `PATCH /api/v1/docs/{doc}`. */
         DocTitle: {
@@ -3636,6 +3848,14 @@ export interface components {
             /** Format: int64 */
             total: number;
             type: string;
+        };
+        /** @description The multipart form an import sends (the handler reads the part as a stream). */
+        ImportForm: {
+            /**
+             * Format: binary
+             * @description A `.md` (text/markdown) or `.docx` file, its name in the part's `filename`.
+             */
+            file: string;
         };
         /**
          * @description Progress of the caller's CSV import (`record.import.progress`, not kept): `phase` is
@@ -3949,6 +4169,19 @@ export interface components {
             /** Format: int32 */
             wip_limit?: number | null;
         };
+        /**
+         * @description `POST /api/v1/docs/{doc}/comments`: a new thread (`anchor`, with the `quote` it covers) or a
+         *     reply to one (`thread`); exactly one of the two.
+         */
+        NewDocComment: {
+            anchor?: null | components["schemas"]["CommentAnchor"];
+            /** @description The text the anchored range holds now (shown if it is later deleted). */
+            quote?: string | null;
+            /** @description Markdown; `@handle` mentions notify people who may read the document. */
+            text: string;
+            /** @description The thread (its first comment's id) this replies to. */
+            thread?: string | null;
+        };
         /** @description `POST /records/{invoice}/payments`. */
         NewPayment: {
             /**
@@ -3989,7 +4222,7 @@ export interface components {
          * @description What a notification is about.
          * @enum {string}
          */
-        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done" | "timesheet_submitted" | "timesheet_approved" | "timesheet_rejected" | "timesheet_due" | "webhook_disabled" | "automation";
+        NotificationKind: "mention" | "reply" | "dm" | "message" | "task_assigned" | "task_due_soon" | "task_blocker_done" | "timesheet_submitted" | "timesheet_approved" | "timesheet_rejected" | "timesheet_due" | "webhook_disabled" | "automation" | "doc_comment";
         /** @description `GET/PUT /api/v1/me/notification-settings`: account-wide notification choices. */
         NotificationSettings: {
             /** @description E-mail a digest of notifications missed while offline. */
@@ -4812,6 +5045,32 @@ export interface components {
          * @enum {string}
          */
         ProjectRole: "manager" | "editor" | "commenter" | "viewer";
+        /** @description A newly made public link: the only time its URL is shown. */
+        PublicLinkCreated: {
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            expires_at?: number | null;
+            url: string;
+        };
+        /** @description A document's public link, without its URL (only a digest of it is kept). */
+        PublicLinkInfo: {
+            /** Format: int64 */
+            created_at: number;
+            created_by: string;
+            /** @description Past its expiry: it no longer opens. */
+            expired: boolean;
+            /** Format: int64 */
+            expires_at?: number | null;
+        };
+        /** @description Whether a document may be published, and its link if it has one. */
+        PublicLinkStatus: {
+            /** @description The organisation allows public links. */
+            allowed: boolean;
+            /** @description The caller may create and revoke the document's link. */
+            can_manage: boolean;
+            link?: null | components["schemas"]["PublicLinkInfo"];
+        };
         /** @description `PUT /api/v1/orgs/{org}/permissions`: replaces the org's overrides. */
         PutPermissionsRequest: {
             overrides: components["schemas"]["PermissionRule"][];
@@ -7196,6 +7455,110 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    reopen_thread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thread's first comment, open (also if it already was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocComment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description May read but not comment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such comment, or no access */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A reply, not a thread */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resolve_thread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thread's first comment, resolved (also if it already was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocComment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description May read but not comment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such comment, or no access */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A reply, not a thread */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     get_doc: {
         parameters: {
             query?: never;
@@ -7350,6 +7713,106 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    list_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocComments"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such document, or no access */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    add_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDocComment"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocComment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description May read but not comment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such document, or no access */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The document is in the trash, or holds too many comments */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Field errors: text, anchor, quote, thread */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     doc_content: {
         parameters: {
             query?: {
@@ -7430,6 +7893,149 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    link_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicLinkStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    create_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePublicLink"];
+            };
+        };
+        responses: {
+            /** @description The link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicLinkCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a manager of the document, or `public_links_disabled`: the organisation has not turned public links on */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `in_trash`: restore the document first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `expires` is not in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revoke_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a manager of the document */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such document */
             404: {
                 headers: {
@@ -10732,6 +11338,91 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    get_sharing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocSharing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    set_sharing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocSharing"];
+            };
+        };
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocSharing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     list_templates: {
         parameters: {
             query?: never;
@@ -13266,6 +13957,81 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    import_doc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project: string;
+            };
+            cookie?: never;
+        };
+        /** @description A part named `file`: Markdown or .docx */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportForm"];
+            };
+        };
+        responses: {
+            /** @description The new document */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Doc"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Read-only role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is larger than 8 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not multipart/form-data */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a Markdown or .docx file, or one that cannot be read (`invalid_import`); nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     list_files: {
         parameters: {
             query?: {
@@ -13889,6 +14655,41 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid name, filters or sort */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    public_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such link (any more) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

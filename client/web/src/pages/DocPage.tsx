@@ -8,6 +8,7 @@ import type { Doc, DocVersion, Project } from '../lib/types'
 import { Avatar, ErrorBox, Spinner, useAsync, Empty, Modal, useTitle, confirmDialog, promptDialog } from '../ui/common'
 import { createCollabEditor, createPreview, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
 import { TitleDialog } from './Docs'
+import { DocActions } from './docs/export/DocActions'
 
 const SAVE_LABEL: Record<SaveState, string> = {
   connecting: 'Connecting…',
@@ -83,6 +84,7 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
           {d.title}
           {writable && <button class='btn btn-small' onClick={() => setRenaming(true)} aria-label='Rename document'>Rename</button>}
         </h1>
+        <DocActions doc={doc} title={d.title} />
       </div>
       {trashed && (
         <div class='banner banner-warn row' role='status' data-testid='trash-banner'>

@@ -5,6 +5,7 @@ import { events, projects, toast, toastError } from '../lib/session'
 import type { Doc } from '../lib/types'
 import { Spinner, Empty, ErrorBox, useAsync, Modal, Field, useSubmit, useTitle } from '../ui/common'
 import { formatTime } from '../lib/text'
+import { ImportButton } from './docs/export/ImportButton'
 import { DocTree, lastChildOf } from './docs/DocTree'
 import { applyPlacements } from './docs/tree'
 
@@ -59,6 +60,7 @@ export function DocsList ({ org, project }: { org: string, project: string }) {
         <h1>{trash ? 'Trash' : 'Documents'}{proj && <span class='muted h-sub'> · {proj.name}</span>}</h1>
         <div class='row'>
           <button class='btn' aria-pressed={trash} onClick={() => setTrash(!trash)}>{trash ? 'Back to documents' : 'Trash'}</button>
+          {writable && !trash && <ImportButton org={org} project={project} />}
           {writable && !trash && <button class='btn btn-primary' onClick={() => setCreating(true)}>New document</button>}
         </div>
       </div>

@@ -4,6 +4,7 @@ import { ChatSettingsForm } from './ChatSettingsForm'
 import { TimesheetSettingsForm } from './TimesheetSettingsForm'
 import { RenameOrgForm } from './RenameOrgForm'
 import { orgCan } from '../../lib/session'
+import { DocSharingSetting } from '../docs/export/DocSharingSetting'
 
 /** Organisation settings: its name (owners and admins), chat (who may mention everyone, the
  * large-audience warning) and timesheets (when last week's is due, and the reminder). */
@@ -15,6 +16,7 @@ export function OrgSettings ({ org }: { org: string }) {
       {orgCan(org)?.manage && <RenameOrgForm org={org} />}
       {chatAvailable.value ? <ChatSettingsForm org={org} /> : <Empty title='Chat is not available on this server yet' />}
       <TimesheetSettingsForm org={org} />
+      <DocSharingSetting org={org} />
     </section>
   )
 }
