@@ -282,6 +282,15 @@ backend_tests! {
             assert_eq!(own["position"], moved.position.as_str());
         }
 
+        // New pages and titles reach the members too.
+        let added = fixtures::create_doc(&t.alice, p, "Added").await;
+        let frame = bob.expect("doc.created", |f| f.data["id"] == added.id.as_str()).await;
+        assert_eq!(frame.data["position"], added.position.as_str());
+        assert!(frame.data.get("can").is_none(), "{:?}", frame.data);
+        move_doc(&t.alice, &added.id, json!({ "title": "Renamed" })).await;
+        let frame = bob.expect("doc.updated", |f| f.data["id"] == added.id.as_str()).await;
+        assert_eq!(frame.data["title"], "Renamed");
+
         // Eve is not in the project: she hears of the sentinel in her own project, not of the move.
         let theirs = fixtures::create_project(&t.alice, &t.project.org_id, "Open", Visibility::Open).await;
         fixtures::add_project_member(&t.alice, &theirs.id, t.eve.id(), ProjectRole::Editor).await;
@@ -290,6 +299,7 @@ backend_tests! {
         move_doc(&t.alice, &sentinel.id, json!({ "parent": other.id })).await;
         let frames = eve.until("doc.moved", |f| f.data["doc_id"] == sentinel.id.as_str()).await;
         assert!(!atrium_tests::events::any_mentions(&frames, &intro.id), "{frames:?}");
+        assert!(!atrium_tests::events::any_mentions(&frames, &added.id), "{frames:?}");
     }
 
     async fn concurrent_crossing_moves_never_make_a_cycle(backend) {

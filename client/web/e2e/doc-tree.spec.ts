@@ -41,8 +41,8 @@ async function drag (page: Page, from: string, to: string, where: 'before' | 'in
 // Alice and Bob, each in a browser of their own, look at the project's documents. Alice nests
 // a page by dragging it onto another, reorders by dragging onto a row's edge, then moves pages
 // with Alt+arrow keys alone (each move announced); Bob's tree follows every move without a
-// reload. Alice collapses and expands a branch and adds a sub-page, which Bob sees too. The
-// screen meets WCAG AA in both themes.
+// reload. Alice collapses and expands a branch and adds a sub-page, which Bob sees too, as he
+// sees pages added and renamed elsewhere. The screen meets WCAG AA in both themes.
 test('doc tree: nest and reorder by drag and keyboard; another member\'s tree follows live', async ({ server, newUserPage, shot }) => {
   test.slow()
   const w = await server.world({ members: { bob: 'editor' }, title: 'Notes' })
@@ -110,4 +110,10 @@ test('doc tree: nest and reorder by drag and keyboard; another member\'s tree fo
   await expect(alice).toHaveURL(/\/docs\/[^/]+$/)
   await expect.poll(() => outline(bob)).toEqual(['Notes', 'Setup', '  Intro', 'Guide', '  Appendix'])
   await shot(bob, 'doc-tree-live')
+
+  // A page added or renamed elsewhere shows in Bob's tree at once too.
+  const added = (await server.call('POST', `/api/v1/projects/${w.project}/docs`, { token: w.owner.token, json: { title: 'Changelog' } }, 201)).json.id as string
+  await expect.poll(() => outline(bob)).toEqual(['Notes', 'Setup', '  Intro', 'Guide', '  Appendix', 'Changelog'])
+  await server.call('PATCH', `/api/v1/docs/${added}`, { token: w.owner.token, json: { title: 'Release notes' } })
+  await expect.poll(() => outline(bob)).toEqual(['Notes', 'Setup', '  Intro', 'Guide', '  Appendix', 'Release notes'])
 })

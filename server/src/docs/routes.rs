@@ -162,6 +162,7 @@ async fn create_doc(
     )
     .await?;
     feed::upsert(&mut work, &doc, "")?;
+    tree::announce_doc(&mut work, tree::DocEventKind::Created, &doc);
     work.commit().await?;
     doc.can = Some(access.can(Resource::owned_by(ResourceKind::Document, user.id())));
     Ok((StatusCode::CREATED, Json(doc)))
@@ -257,6 +258,7 @@ async fn rename_doc(
         doc.title = title;
         if doc.trashed_at.is_none() {
             feed::upsert(&mut work, &doc, &text)?;
+            tree::announce_doc(&mut work, tree::DocEventKind::Renamed, &doc);
         }
     }
     if moving {

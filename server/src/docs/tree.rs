@@ -260,6 +260,32 @@ pub fn announce(work: &mut UnitOfWork, doc: &Doc, placements: Vec<DocPlacement>,
     ));
 }
 
+/// Which metadata event [`announce_doc`] queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocEventKind {
+    Created,
+    Renamed,
+}
+
+/// Queues `doc.created` or `doc.updated` (a rename) for everyone who can see the project, so
+/// their page trees show new pages and titles without a reload.
+pub fn announce_doc(work: &mut UnitOfWork, kind: DocEventKind, doc: &Doc) {
+    let name = match kind {
+        DocEventKind::Created => "doc.created",
+        DocEventKind::Renamed => "doc.updated",
+    };
+    let doc = Doc {
+        can: None,
+        ..doc.clone()
+    };
+    work.emit(NewEvent::new(
+        &doc.org_id,
+        Audience::Project(doc.project_id.clone()),
+        name,
+        &doc,
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

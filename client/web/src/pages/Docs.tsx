@@ -21,9 +21,9 @@ export function DocsList ({ org, project }: { org: string, project: string }) {
   const docs = useAsync((signal) => api.get<{ items: Doc[] }>(`/api/v1/projects/${project}/docs${trash ? '?trashed=true' : ''}`, { signal }), [project, trash])
   const shownRef = useRef(docs.data?.items)
   shownRef.current = docs.data?.items
-  // Other people's moves in the page tree arrive as `doc.moved`: their placements are applied
-  // when every page they name is here; otherwise (a trashed, restored or new page) the list
-  // reloads.
+  // Other people's changes arrive on the events socket: new pages (`doc.created`) and titles
+  // (`doc.updated`) are taken as they are; the placements of a move (`doc.moved`) are applied
+  // when every page they name is here, otherwise (a trashed or restored page) the list reloads.
   useEffect(() => {
     if (trash) return
     const offs = [
@@ -33,6 +33,17 @@ export function DocsList ({ org, project }: { org: string, project: string }) {
         const known = f.data.placements.some((pl) => pl.id === f.data.doc_id) && f.data.placements.every((pl) => ids.has(pl.id))
         if (!known) docs.reload()
         else docs.setData((x) => ({ items: applyPlacements(x?.items ?? [], f.data.placements) }))
+      }),
+      events.on('doc.created', (f) => {
+        if (f.data.project_id !== project) return
+        docs.setData((x) => {
+          const items = x?.items ?? []
+          return items.some((d) => d.id === f.data.id) ? { items } : { items: [...items, f.data] }
+        })
+      }),
+      events.on('doc.updated', (f) => {
+        if (f.data.project_id !== project) return
+        docs.setData((x) => ({ items: (x?.items ?? []).map((d) => d.id === f.data.id ? { ...d, title: f.data.title, updated_at: f.data.updated_at } : d) }))
       }),
       events.on('resync', () => docs.reload())
     ]
