@@ -11,7 +11,7 @@
 
 use atrium_client::wire::ErrorBody;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -194,6 +194,7 @@ async fn create_link(
     user: CurrentUser,
     client: ClientInfo,
     Path(doc_id): Path<String>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<PublicLinkCreated>)> {
     // The body is optional: no body means no expiry.
@@ -245,11 +246,22 @@ async fn create_link(
     Ok((
         StatusCode::CREATED,
         Json(PublicLinkCreated {
-            url: format!("{}{PAGE_PREFIX}{token}", state.config.public_url()),
+            url: format!("{}{PAGE_PREFIX}{token}", base_url(&state, &headers)),
             created_at: link.created_at,
             expires_at: link.expires_at,
         }),
     ))
+}
+
+/// The address links are on: the configured public URL; without one (a server used where it
+/// listens), the address the caller reached it at.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if state.config.public_url.is_none() {
+        if let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+            return format!("http://{host}");
+        }
+    }
+    state.config.public_url()
 }
 
 /// Revoke the document's public link (its managers): the URL answers 404 from now on.
