@@ -176,7 +176,8 @@ pub struct ListQuery {
     trashed: bool,
 }
 
-/// A project's documents, most recently changed first.
+/// A project's documents, most recently changed first. Each names its `parent` and its
+/// `position` among its siblings, from which a client builds the page tree.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/docs", tag = "docs", params(("project" = String, Path), ListQuery), responses(
     (status = 200, description = "Documents", body = Page<Doc>),
     (status = 404, description = "No such project", body = ErrorBody)))]

@@ -1989,7 +1989,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A project's documents, most recently changed first. */
+        /**
+         * A project's documents, most recently changed first. Each names its `parent` and its
+         *     `position` among its siblings, from which a client builds the page tree.
+         */
         get: operations["list_docs"];
         put?: never;
         /** Create a document in a project (editors). */

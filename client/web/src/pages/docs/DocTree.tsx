@@ -129,7 +129,7 @@ function TreeRow ({ node, depth, tree, manager, open, onToggle, drop, dragged, o
     <li class='doc-tree-item' data-testid='doc-tree-item' data-doc={d.id}>
       <div
         ref={ref}
-        class={'list-row doc-tree-row' + (drop ? ` drop-${drop}` : '') + (dragged ? ' dragged' : '')}
+        class={'list-row doc-tree-row' + (tree.writable ? ' movable' : '') + (drop ? ` drop-${drop}` : '') + (dragged ? ' dragged' : '')}
         style={{ paddingLeft: `${12 + depth * 22}px` }}
         data-testid='doc-row'
       >
