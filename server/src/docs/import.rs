@@ -11,12 +11,12 @@
 //!
 //! Every input is hostile: the upload is capped ([`MAX_IMPORT_BYTES`], else 413); a .docx may
 //! hold at most [`MAX_ZIP_ENTRIES`] entries and its parts inflate to at most
-//! [`MAX_INFLATED_BYTES`] in all (read through a counting reader, so a zip bomb stops there
-//! whatever its headers claim); nesting is cut at [`MAX_NESTING`]. A file that cannot be read
+//! [`MAX_INFLATED_BYTES`] in all (charged to the search extractor's expansion [`Budget`] as
+//! they inflate, so a zip bomb stops there whatever its headers claim); nesting is cut at [`MAX_NESTING`]. A file that cannot be read
 //! answers 422 and creates nothing.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use atrium_client::wire::{Doc, ErrorBody};
 use atrium_pdf::rich_text::{Block, Inline, Run, TaskItem};
@@ -34,6 +34,7 @@ use super::{feed, store};
 use crate::auth::CurrentUser;
 use crate::authz::{self, ProjectAction, Resource, ResourceKind};
 use crate::error::{ApiError, Result};
+use crate::files::extract::budget::{Budget, is_exceeded, read_all};
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 
@@ -689,45 +690,19 @@ fn merge_runs(inline: Vec<Inline>) -> Vec<Inline> {
 
 // --- Word (.docx) ---------------------------------------------------------------------------
 
-/// A reader that fails once more than the budget's bytes came through it.
-struct Capped<'a, R> {
-    inner: R,
-    left: &'a mut u64,
-}
-
-impl<R: Read> Read for Capped<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let want = buf
-            .len()
-            .min(usize::try_from(*self.left + 1).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        if n as u64 > *self.left {
-            *self.left = 0;
-            return Err(std::io::Error::other("inflate budget spent"));
-        }
-        *self.left -= n as u64;
-        Ok(n)
-    }
-}
-
 fn read_part(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
-    budget: &mut u64,
+    budget: &Budget,
 ) -> Result<Option<Vec<u8>>> {
     let entry = match archive.by_name(name) {
         Ok(entry) => entry,
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(e) => return Err(invalid(format!("the .docx file is damaged ({e})"))),
     };
-    let mut bytes = Vec::new();
-    let mut reader = Capped {
-        inner: entry,
-        left: budget,
-    };
-    match reader.read_to_end(&mut bytes) {
-        Ok(_) => Ok(Some(bytes)),
-        Err(_) if *reader.left == 0 => Err(invalid(format!(
+    match read_all(entry, budget) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if is_exceeded(&e) => Err(invalid(format!(
             "the .docx file expands to more than {} MiB",
             MAX_INFLATED_BYTES / (1024 * 1024)
         ))),
@@ -747,10 +722,11 @@ pub fn docx(bytes: &[u8]) -> Result<Vec<Block>> {
             "the .docx file holds more than {MAX_ZIP_ENTRIES} entries"
         )));
     }
-    let mut budget = MAX_INFLATED_BYTES;
-    let document = read_part(&mut archive, "word/document.xml", &mut budget)?
+    // The search extractor's expansion budget: every inflated byte of every part is charged.
+    let budget = Budget::new(MAX_INFLATED_BYTES);
+    let document = read_part(&mut archive, "word/document.xml", &budget)?
         .ok_or_else(|| invalid("the file is not a Word document (no word/document.xml)"))?;
-    let numbering = read_part(&mut archive, "word/numbering.xml", &mut budget)?
+    let numbering = read_part(&mut archive, "word/numbering.xml", &budget)?
         .map(|xml| ordered_levels(&xml))
         .unwrap_or_default();
     let paragraphs = docx_body(&document, &numbering)?;
