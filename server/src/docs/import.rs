@@ -344,6 +344,7 @@ fn starts_block(line: &str) -> bool {
         || t.starts_with("```")
         || t.starts_with("~~~")
         || t.starts_with('>')
+        || t.starts_with('|')
         || is_rule(line)
         || list_marker(line).is_some()
 }
@@ -458,7 +459,7 @@ fn md_blocks(lines: &[&str], depth: usize) -> Vec<Block> {
                     }
                     if indent_of(l) >= width {
                         body.push(l.get(width.min(l.len())..).unwrap_or(""));
-                    } else if !starts_block(l) && indent_of(l) > base {
+                    } else if !starts_block(l) {
                         body.push(l.trim_start());
                     } else {
                         break;
@@ -1242,5 +1243,91 @@ fn write_inline(parent: &XmlElementRef, txn: &mut yrs::TransactionMut, inline: &
                 t.insert_with_attributes(txn, at, &run.text, attrs);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(inline: &[Inline]) -> String {
+        inline
+            .iter()
+            .map(|i| match i {
+                Inline::Text(r) => r.text.clone(),
+                Inline::Break => "\n".to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn inline_marks_links_and_escapes() {
+        let inline = md_inline(r#"a **b _c_** `*d*` [e](https://x.test "t") \*f\* g*"#);
+        let runs: Vec<&Run> = inline
+            .iter()
+            .filter_map(|i| match i {
+                Inline::Text(r) => Some(r),
+                Inline::Break => None,
+            })
+            .collect();
+        assert_eq!(text(&inline), "a b c *d* e *f* g*");
+        let find = |t: &str| runs.iter().find(|r| r.text == t).unwrap();
+        assert!(find("b ").bold && !find("b ").italic);
+        assert!(find("c").bold && find("c").italic);
+        assert!(find("*d*").code);
+        assert_eq!(find("e").href.as_deref(), Some("https://x.test"));
+    }
+
+    #[test]
+    fn nested_lists_quotes_and_tables() {
+        let blocks = markdown(
+            "- one\n  - inner\n- two\nlazy\n\n1. first\n2. second\n\n> quoted\n> more\n\n\
+             | a | b \\| c |\n|---|---|\n| 1 |\n",
+        );
+        let Block::BulletList { items } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(items.len(), 2);
+        assert!(matches!(&items[0][1], Block::BulletList { items } if items.len() == 1));
+        assert!(matches!(&items[1][0], Block::Paragraph { inline } if text(inline) == "two lazy"));
+        assert!(matches!(&blocks[1], Block::OrderedList { start: 1, items } if items.len() == 2));
+        assert!(
+            matches!(&blocks[2], Block::Quote { blocks } if matches!(&blocks[0], Block::Paragraph { inline } if text(inline) == "quoted more"))
+        );
+        let Block::Table {
+            columns,
+            rows,
+            header,
+            ..
+        } = &blocks[3]
+        else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!((*columns, *header, rows.len()), (2, true, 2));
+        assert!(matches!(&rows[0][1][0], Block::Paragraph { inline } if text(inline) == "b | c"));
+    }
+
+    #[test]
+    fn hostile_nesting_is_cut() {
+        let deep: String = (0..500).map(|_| ">").collect::<String>() + " bottom";
+        let blocks = markdown(&deep);
+        let mut depth = 0;
+        let mut current = &blocks[0];
+        while let Block::Quote { blocks } = current {
+            depth += 1;
+            current = &blocks[0];
+        }
+        assert_eq!(depth, MAX_NESTING);
+        // The update is written without running out of stack.
+        assert!(!update_of(&blocks).is_empty());
+    }
+
+    #[test]
+    fn titles() {
+        let mut blocks = markdown("# Plan\n\nbody");
+        assert_eq!(take_title(&mut blocks).as_deref(), Some("Plan"));
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(title_from_name("dir/Q3 notes.final.md"), "Q3 notes.final");
+        assert_eq!(title_from_name(".md"), "Untitled");
     }
 }
