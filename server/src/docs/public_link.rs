@@ -9,12 +9,12 @@
 //! has expired, the document is in the trash, or the organisation has opted out. Creation and
 //! revocation go to the audit log.
 
-use atrium_client::wire::ErrorBody;
+use atrium_client::wire::{
+    CreatePublicLink, DocSharing, ErrorBody, PublicLinkCreated, PublicLinkInfo, PublicLinkStatus,
+};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -49,49 +49,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_sharing, set_sharing))
         .routes(routes!(link_status, create_link, revoke_link))
         .routes(routes!(public_page))
-}
-
-/// An organisation's document sharing settings.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct DocSharing {
-    /// Whether documents may be published at public read-only links.
-    pub public_links: bool,
-}
-
-/// `{expires?}`: when the link stops working (milliseconds since the epoch, UTC; in the
-/// future). Absent or null: until revoked.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct CreatePublicLink {
-    #[serde(default)]
-    pub expires: Option<i64>,
-}
-
-/// A newly made public link: the only time its URL is shown.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PublicLinkCreated {
-    pub url: String,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-}
-
-/// A document's public link, without its URL (only a digest of it is kept).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PublicLinkInfo {
-    pub created_by: String,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    /// Past its expiry: it no longer opens.
-    pub expired: bool,
-}
-
-/// Whether a document may be published, and its link if it has one.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PublicLinkStatus {
-    /// The organisation allows public links.
-    pub allowed: bool,
-    /// The caller may create and revoke the document's link.
-    pub can_manage: bool,
-    pub link: Option<PublicLinkInfo>,
 }
 
 fn sharing_disabled() -> ApiError {
