@@ -12,8 +12,9 @@
 //! Every input is hostile: the upload is capped ([`MAX_IMPORT_BYTES`], else 413); a .docx may
 //! hold at most [`MAX_ZIP_ENTRIES`] entries and its parts inflate to at most
 //! [`MAX_INFLATED_BYTES`] in all (charged to the search extractor's expansion [`Budget`] as
-//! they inflate, so a zip bomb stops there whatever its headers claim); nesting is cut at [`MAX_NESTING`]. A file that cannot be read
-//! answers 422 and creates nothing.
+//! they inflate, so a zip bomb stops there whatever its headers claim); a node reads two files
+//! at a time; nesting is cut at [`MAX_NESTING`]. A file that cannot be read answers 422 and
+//! creates nothing.
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -50,6 +51,14 @@ pub const MAX_INFLATED_BYTES: u64 = 32 * 1024 * 1024;
 pub const MAX_NESTING: usize = 16;
 /// Most blocks read from one file.
 const MAX_BLOCKS: usize = 50_000;
+
+/// Files read at once on this node.
+const CONCURRENT_IMPORTS: usize = 2;
+
+fn slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(CONCURRENT_IMPORTS))
+}
 
 /// The import route.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -101,6 +110,9 @@ async fn import_doc(
     })?;
     let (name, content_type, bytes) = read_file(&mut body).await?;
     let kind = Kind::of(&name, &content_type, &bytes)?;
+    // A few files are read at once on this node, so concurrent imports cannot multiply the
+    // inflate budget past what memory holds.
+    let _slot = slots().acquire().await.map_err(ApiError::internal)?;
     let (title, update) = tokio::task::spawn_blocking(move || -> Result<_> {
         let mut blocks = match kind {
             Kind::Markdown => {
