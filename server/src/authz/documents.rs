@@ -50,3 +50,16 @@ pub async fn socket_can(
         Err(NO_SUCH_DOCUMENT)
     })
 }
+
+/// Whether `user_id` may read, now, a document of `project_id` made by `created_by` (a
+/// comment's mention or reply reaches only the document's readers). No access is "no".
+pub async fn reads(db: &Db, user_id: &str, project_id: &str, created_by: &str) -> bool {
+    super::project_access(db, user_id, project_id)
+        .await
+        .is_ok_and(|access| {
+            access.may(
+                super::Action::Read,
+                Resource::owned_by(ResourceKind::Document, created_by),
+            )
+        })
+}

@@ -27,7 +27,7 @@ use yrs::updates::decoder::Decode as _;
 use super::comment_store::{self as store, NewComment};
 use super::routes::doc_for;
 use crate::auth::CurrentUser;
-use crate::authz::{self, Action, Resource, ResourceKind};
+use crate::authz::{self, Action};
 use crate::db::{new_id, now_ms};
 use crate::error::{ApiError, Result};
 use crate::events::{Audience, NewEvent};
@@ -132,7 +132,7 @@ async fn add_comment(
     let mut notify: BTreeSet<String> = mentioned;
     if body.thread.is_some() {
         for participant in store::participants(work.tx(), &thread).await? {
-            if participant != user.id() && may_read(&state, &doc, &participant).await {
+            if participant != user.id() && reader(&state, &doc, &participant).await {
                 notify.insert(participant);
             }
         }
@@ -293,15 +293,8 @@ fn validate_anchor(anchor: &CommentAnchor) -> Result<()> {
 }
 
 /// Whether `user_id` may read `doc` now.
-async fn may_read(state: &AppState, doc: &Doc, user_id: &str) -> bool {
-    authz::project_access(&state.db, user_id, &doc.project_id)
-        .await
-        .is_ok_and(|access| {
-            access.may(
-                Action::Read,
-                Resource::owned_by(ResourceKind::Document, &doc.created_by),
-            )
-        })
+async fn reader(state: &AppState, doc: &Doc, user_id: &str) -> bool {
+    authz::documents::reads(&state.db, user_id, &doc.project_id, &doc.created_by).await
 }
 
 /// The people `@mentioned` in `text` who may read the document (never the author). A handle
@@ -333,7 +326,7 @@ async fn mentioned_readers(
             unknown.push(format!("@{}", written.trim_end_matches(['.', '-'])));
             continue;
         };
-        if person.id != user.id() && may_read(state, doc, &person.id).await {
+        if person.id != user.id() && reader(state, doc, &person.id).await {
             readers.insert(person.id.clone());
         }
     }

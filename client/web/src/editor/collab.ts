@@ -24,6 +24,7 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import * as decoding from 'lib0/decoding'
 import { readAuthMessage } from 'y-protocols/auth'
 import { mentionSuggestion, type Person } from './mention'
+import { CommentAnchors } from './comments'
 import { userColorOnDark } from '../lib/text'
 
 export type SaveState = 'connecting' | 'saving' | 'saved' | 'offline' | 'denied' | 'trashed'
@@ -44,6 +45,8 @@ export interface CollabOptions {
   onError: (message: string) => void
   /** The document was moved to the trash while open (or is in it): edits are not accepted. */
   onTrashed: () => void
+  /** A comment thread's highlighted text was clicked. */
+  onCommentActivate?: (thread: string) => void
 }
 
 /** The close code the server gives a document's sockets when it is (moved) in the trash. */
@@ -222,7 +225,8 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
     extensions: [
       ...contentExtensions(mentionSuggestion(o.people)),
       Collaboration.configure({ document: ydoc, field: 'default' }),
-      CollaborationCaret.configure({ provider, user: o.user, render: renderCaret })
+      CollaborationCaret.configure({ provider, user: o.user, render: renderCaret }),
+      CommentAnchors.configure({ onActivate: (thread) => o.onCommentActivate?.(thread) })
     ],
     editorProps: {
       attributes: { class: 'prose', 'aria-label': 'Document text', role: 'textbox', 'aria-multiline': 'true' },

@@ -28,6 +28,8 @@ export type TotpEnrolment = Schemas['TotpEnrolment']
 
 export type Doc = Schemas['Doc']
 export type DocVersion = Schemas['DocVersion']
+export type DocComment = Schemas['DocComment']
+export type DocComments = Schemas['DocComments']
 
 export type FileInfo = Schemas['FileInfo']
 export type FileVersion = Schemas['FileVersion']

@@ -1,6 +1,8 @@
 import { Icon } from '../ui/icons'
 // The document screen (lazy chunk with the editor).
 import { useEffect, useRef, useState } from 'preact/hooks'
+import type { ComponentChildren } from 'preact'
+import type { Editor } from '@tiptap/core'
 import { api, ApiError, sessionToken, upload, wsBase } from '../lib/api'
 import { me, members, projects, toast, toastError } from '../lib/session'
 import { userColor, formatTime } from '../lib/text'
@@ -9,6 +11,7 @@ import { Avatar, ErrorBox, Spinner, useAsync, Empty, Modal, useTitle, confirmDia
 import { createCollabEditor, createPreview, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
 import { TitleDialog } from './Docs'
 import { DocActions } from './docs/export/DocActions'
+import { CommentsPanel } from './docs/comments/CommentsPanel'
 
 const SAVE_LABEL: Record<SaveState, string> = {
   connecting: 'Connecting…',
@@ -53,6 +56,8 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
     return () => { aborter.abort(); clearTimeout(timer) }
   }, [trashed, doc])
   const [restoring, setRestoring] = useState(false)
+  // A notification's link names the comment thread to show (`?comment=`).
+  const commentParam = new URLSearchParams(location.search).get('comment')
   if (meta.error instanceof ApiError && (meta.error.status === 404 || meta.error.status === 403)) {
     return (
       <section class='page'>
@@ -96,6 +101,7 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
       <EditorPane
         key={doc} docId={doc} project={project} writable={writable} trashed={trashed} onHistory={() => setHistory(true)}
         onTrashed={() => meta.setData((old) => ({ ...(old ?? d), trashed_at: old?.trashed_at ?? Date.now() }))}
+        aside={(editor, activated) => <CommentsPanel key={`${doc}:${trashed ? 'trash' : 'live'}`} docId={doc} editor={editor} activated={activated} initial={commentParam} />}
       />
       {renaming && (
         <TitleDialog
@@ -109,8 +115,12 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
   )
 }
 
+/** Beside the editor (a document's comments): given the editor once it exists, and the comment
+ * thread whose marked text was last clicked. */
+type Aside = (editor: Editor | null, activated: { thread: string, at: number } | null) => ComponentChildren
+
 /** The live editor of one document; also a task's description (without version history). */
-export function EditorPane ({ docId, project, writable, trashed = false, onHistory, onTrashed }: { docId: string, project: string, writable: boolean, trashed?: boolean, onHistory?: () => void, onTrashed?: () => void }) {
+export function EditorPane ({ docId, project, writable, trashed = false, onHistory, onTrashed, aside }: { docId: string, project: string, writable: boolean, trashed?: boolean, onHistory?: () => void, onTrashed?: () => void, aside?: Aside }) {
   const host = useRef<HTMLDivElement>(null)
   const fileInput = useRef<HTMLInputElement>(null)
   const [ce, setCe] = useState<CollabEditor | null>(null)
@@ -119,6 +129,7 @@ export function EditorPane ({ docId, project, writable, trashed = false, onHisto
   const [, force] = useState(0)
   const trashedRef = useRef(onTrashed)
   trashedRef.current = onTrashed
+  const [activated, setActivated] = useState<{ thread: string, at: number } | null>(null)
   useEffect(() => {
     const user = me.value!.user
     const c = createCollabEditor({
@@ -136,7 +147,8 @@ export function EditorPane ({ docId, project, writable, trashed = false, onHisto
       onSaveState: setSave,
       onPeers: setPeers,
       onError: (m) => toast(m, 'error'),
-      onTrashed: () => trashedRef.current?.()
+      onTrashed: () => trashedRef.current?.(),
+      onCommentActivate: (thread) => setActivated({ thread, at: Date.now() })
     })
     const rerender = () => force((n) => n + 1)
     c.editor.on('transaction', rerender)
@@ -206,7 +218,10 @@ export function EditorPane ({ docId, project, writable, trashed = false, onHisto
         </div>
       </div>
       {!ce && <Spinner />}
-      <div ref={host} class={'editor' + (writable ? '' : ' readonly')} data-testid='editor' />
+      <div class={aside ? 'editor-with-aside' : undefined}>
+        <div ref={host} class={'editor' + (writable ? '' : ' readonly')} data-testid='editor' />
+        {aside?.(ce?.editor ?? null, activated)}
+      </div>
     </div>
   )
 }

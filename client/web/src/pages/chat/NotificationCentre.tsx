@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks'
 import { navigate } from '../../lib/router'
 import { toastError } from '../../lib/session'
-import type { Notification } from '../../lib/types'
+import { api } from '../../lib/api'
+import type { Doc, Notification } from '../../lib/types'
 import { formatTime, stripMarkdown } from '../../lib/text'
 import { Avatar, Empty, ErrorBox, Spinner } from '../../ui/common'
 import { notifications, markNotificationsRead, loadNotifications } from '../../chat/store'
@@ -15,7 +16,8 @@ const kindLabel: Record<string, string> = {
   timesheet_submitted: 'submitted a timesheet for your approval',
   timesheet_approved: 'approved your timesheet',
   timesheet_rejected: 'rejected your timesheet',
-  timesheet_due: 'your timesheet is due'
+  timesheet_due: 'your timesheet is due',
+  doc_comment: 'commented on a document'
 }
 
 export function NotificationCentre ({ org }: { org: string }) {
@@ -25,10 +27,17 @@ export function NotificationCentre ({ org }: { org: string }) {
     loadNotifications().catch(setError).finally(() => setLoading(false))
   }, [])
   const list = notifications.value.filter((n) => n.org_id === org)
-  function open (n: Notification) {
+  async function open (n: Notification) {
     if (!n.read_at) markNotificationsRead([n.id]).catch(() => {})
     const timesheet = timesheetPath(org, n)
     if (timesheet) navigate(timesheet)
+    else if (n.kind === 'doc_comment' && n.channel_id) {
+      // The document's page needs its project: asked for on the way there.
+      try {
+        const doc = await api.get<Doc>(`/api/v1/docs/${n.channel_id}`)
+        navigate(`/o/${org}/p/${doc.project_id}/docs/${doc.id}${n.thread_id ? `?comment=${encodeURIComponent(n.thread_id)}` : ''}`)
+      } catch (e) { toastError(e) }
+    }
     else if (n.channel_id) navigate(`/o/${org}/chat/${n.channel_id}${n.message_id ? `?m=${encodeURIComponent(n.message_id)}` : ''}`)
   }
   return (

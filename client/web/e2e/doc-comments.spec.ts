@@ -1,0 +1,122 @@
+import type { Page } from '@playwright/test'
+import { test, expect } from './fixtures'
+import { violations } from './axe'
+
+const SENTENCE = 'The launch moves to March.'
+
+/** Selects the whole paragraph holding `text` in the page's editor, with the keyboard. */
+async function selectParagraph (page: Page, text: string) {
+  await page.locator('.ProseMirror p', { hasText: text }).click()
+  await page.keyboard.press('End')
+  await page.keyboard.press('Shift+Home')
+}
+
+// Two people in two browsers: Alice comments on a sentence and mentions Bob; the thread and its
+// mark appear for Bob at once, and stay on the sentence while Bob writes before it, after it
+// and in the paragraph above. Bob replies (told by a notification that opens the thread); Alice
+// resolves the thread (its mark goes, for both); Bob reopens it. A viewer reads the thread but
+// has no way to comment. The panel meets WCAG AA in both themes.
+test('comments anchored to a sentence stay on it while the other person edits around it; replies, resolve and reopen, live', async ({ server, newUserPage, shot }) => {
+  test.slow()
+  const w = await server.world({ members: { bob: 'editor', vic: 'viewer' }, title: 'Launch plan' })
+  const bob = w.users.bob
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const a = await newUserPage(w.owner, url, { bypassCSP: true })
+  const b = await newUserPage(bob, url)
+  for (const p of [a.page, b.page]) await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  const editorA = a.page.locator('.ProseMirror')
+  const editorB = b.page.locator('.ProseMirror')
+  await editorA.click()
+  await a.page.keyboard.type('Intro line.')
+  await a.page.keyboard.press('Enter')
+  await a.page.keyboard.type(SENTENCE)
+  await a.page.keyboard.press('Enter')
+  await a.page.keyboard.type('Closing line.')
+  await expect(editorB).toContainText('Closing line.')
+  await expect(b.page.getByTestId('no-comments')).toBeVisible()
+
+  // Nothing selected: nothing to comment on.
+  await expect(a.page.getByTestId('comment-selection')).toBeDisabled()
+  await selectParagraph(a.page, SENTENCE)
+  await a.page.getByTestId('comment-selection').click()
+  const draft = a.page.getByTestId('comment-draft')
+  await expect(draft.locator('.comment-quote')).toHaveText(SENTENCE)
+  await draft.getByRole('textbox').fill(`Is March certain, @${bob.handle}?`)
+  await draft.getByRole('button', { name: 'Comment', exact: true }).click()
+  await expect(draft).toHaveCount(0)
+  const threadA = a.page.getByTestId('comment-thread')
+  await expect(threadA).toHaveCount(1)
+  await expect(threadA).toContainText('Is March certain')
+  await expect(editorA.locator('.comment-anchor')).toHaveText(SENTENCE)
+
+  // Live for Bob: the thread and the mark on the sentence.
+  const threadB = b.page.getByTestId('comment-thread')
+  await expect(threadB).toContainText('Is March certain')
+  await expect(threadB.locator('.comment-quote')).toHaveText(SENTENCE)
+  await expect(editorB.locator('.comment-anchor')).toHaveText(SENTENCE)
+
+  // Bob writes right before the sentence, right after it, and above it: the mark stays on it.
+  await editorB.locator('p', { hasText: SENTENCE }).click()
+  await b.page.keyboard.press('Home')
+  await b.page.keyboard.type('Update: ')
+  await b.page.keyboard.press('End')
+  await b.page.keyboard.type(' Really.')
+  await editorB.locator('p', { hasText: 'Intro line.' }).click()
+  await b.page.keyboard.press('End')
+  await b.page.keyboard.type(' More intro.')
+  await expect(editorA).toContainText(`Update: ${SENTENCE} Really.`)
+  await expect(editorA).toContainText('Intro line. More intro.')
+  for (const editor of [editorA, editorB]) await expect(editor.locator('.comment-anchor')).toHaveText(SENTENCE)
+  // Clicking the marked text makes its thread active.
+  await editorA.locator('.comment-anchor').click()
+  await expect(threadA).toHaveClass(/active/)
+  await expect(editorA.locator('.comment-anchor-active')).toHaveText(SENTENCE)
+
+  // Bob was told: the notification opens the document at the thread.
+  await b.page.goto(`/o/${w.org}/notifications`)
+  const note = b.page.locator('li', { hasText: 'commented on a document' })
+  await expect(note).toContainText('Launch plan')
+  await note.getByRole('button').first().click()
+  await expect(b.page).toHaveURL(new RegExp(`/docs/${w.doc}\\?comment=`))
+  await expect(threadB).toHaveClass(/active/)
+
+  // Bob replies; Alice sees it.
+  await threadB.getByRole('button', { name: 'Reply' }).click()
+  await threadB.getByRole('textbox').fill('Yes, signed off by finance.')
+  await threadB.getByRole('button', { name: 'Reply', exact: true }).click()
+  await expect(threadA.getByTestId('comment')).toHaveCount(2)
+  await expect(threadA).toContainText('Yes, signed off by finance.')
+  await shot(a.page, 'doc-comments')
+
+  // Alice resolves it: the thread leaves the open list and the mark goes, for both.
+  await threadA.getByRole('button', { name: 'Resolve' }).click()
+  for (const p of [a.page, b.page]) {
+    await expect(p.getByTestId('comment-thread')).toHaveCount(0)
+    await expect(p.locator('.ProseMirror .comment-anchor')).toHaveCount(0)
+    await expect(p.getByTestId('toggle-resolved')).toHaveText('Show 1 resolved thread')
+  }
+  // Bob reopens it: back in the list, and marked again for Alice.
+  await b.page.getByTestId('toggle-resolved').click()
+  await expect(threadB.getByTestId('resolved-by')).toContainText(`Resolved by ${w.owner.name}`)
+  await threadB.getByRole('button', { name: 'Reopen' }).click()
+  await expect(editorA.locator('.comment-anchor')).toHaveText(SENTENCE)
+  await expect(threadA).toContainText('Is March certain')
+
+  // A viewer reads the thread and its mark, and may not comment.
+  const v = await newUserPage(w.users.vic, url)
+  await expect(v.page.getByTestId('comment-thread')).toContainText('Yes, signed off by finance.')
+  await expect(v.page.locator('.ProseMirror .comment-anchor')).toHaveText(SENTENCE)
+  await expect(v.page.getByTestId('comment-selection')).toHaveCount(0)
+  await expect(v.page.getByTestId('comment-thread').getByRole('button')).toHaveCount(0)
+
+  // WCAG AA, with an open thread and a reply being written, in both themes.
+  for (const theme of ['light', 'dark']) {
+    await a.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
+    await a.page.reload()
+    await expect(threadA).toContainText('Is March certain')
+    await threadA.getByRole('button', { name: 'Reply' }).click()
+    expect(await violations(a.page), `${theme} document with comments`).toEqual([])
+    await shot(a.page, `doc-comments-${theme}`)
+  }
+  await a.page.evaluate(() => localStorage.setItem('atrium.theme', 'light'))
+})
