@@ -24,6 +24,7 @@ use crate::auth::CurrentUser;
 use crate::authz::ProjectAction;
 use crate::error::{ApiError, Result};
 use crate::http::extract::{Path, Query};
+use crate::http::html::escape_html as escape;
 use crate::state::AppState;
 
 /// Deeper ProseMirror nesting than this is not read (the hub's decoder stops at 64 too).
@@ -370,22 +371,6 @@ fn inline(content: &Value) -> Vec<Inline> {
 }
 
 // --- HTML ---------------------------------------------------------------------------------------
-
-/// Text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = "\
 :root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--code:#f6f8fa;--accent:#1d4ed8}\

@@ -5,6 +5,7 @@
 pub mod client_info;
 pub mod extract;
 pub mod fallback;
+pub mod html;
 pub mod middleware;
 pub mod rate_limit;
 pub mod security;

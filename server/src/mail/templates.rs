@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::outbox::OutgoingMail;
+use crate::http::html::escape_html;
 
 /// The product name in greetings and signatures.
 const PRODUCT: &str = "Atrium";
@@ -365,22 +366,6 @@ pub fn notification_digest(digest: &Digest<'_>) -> OutgoingMail {
     );
     let html = page(&subject, &body);
     OutgoingMail::new(digest.to, subject, text).with_html(html)
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn greeting(name: &str) -> String {
