@@ -237,3 +237,20 @@ test('a profile picture: uploaded in Settings → Profile with a preview, shown 
   await expect(preview.locator('img')).toHaveCount(0)
   expect((await server.request('GET', `/api/v1/users/${w.users.bob.id}/avatar`, { token: w.owner.token })).status).toBe(404)
 })
+
+test('someone who joins after the page loaded shows their picture as soon as they appear, not initials until a reload', async ({ server, newUserPage }) => {
+  const w = await server.world()
+  const channel = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token: w.owner.token, json: { name: 'general' } }, 201)).json
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/chat/${channel.id}`)
+  await expect(page.getByTestId('messages')).toBeVisible()
+  // Carol signs up, sets a picture and joins while the owner's page is open.
+  const carol = await server.user('carol')
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64')
+  await server.call('PUT', '/api/v1/me/avatar', { token: carol.token, body: png, headers: { 'content-type': 'image/png' } })
+  await server.join(w.owner, w.org, carol)
+  await server.call('POST', `/api/v1/projects/${w.project}/members`, { token: w.owner.token, json: { user_id: carol.id, role: 'editor' } }, [200, 201, 204])
+  await server.call('POST', `/api/v1/channels/${channel.id}/messages`, { token: carol.token, json: { text: 'Hello, I am new here' } }, 201)
+  const message = page.locator('article.msg').filter({ hasText: 'Hello, I am new here' })
+  await expect(message).toBeVisible()
+  await expect(message.getByRole('img', { name: carol.name, exact: true })).toBeVisible()
+})

@@ -49,7 +49,7 @@ export function Field ({ label, name, error, hint, ...rest }: { label: string, n
 
 /** A person's picture when they have one (see `avatars.ts`), otherwise their initials. */
 export function Avatar ({ id, name, size = 28, title }: { id: string, name: string, size?: number, title?: string }) {
-  useEffect(ensureAvatars, [])
+  useEffect(() => ensureAvatars(id), [id])
   const url = avatarUrls.value.get(id)
   // A picture that fails to load (removed meanwhile) falls back to the initials.
   const [broken, setBroken] = useState<string | null>(null)
