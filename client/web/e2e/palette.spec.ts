@@ -105,3 +105,22 @@ test('the command palette toggles the theme, opens a channel, makes a document a
   await hit.click()
   await expect(page).toHaveURL(new RegExp(`/docs/${w.doc}$`))
 })
+
+test('the palette offers the places visited lately first, and opens one with Enter', async ({ server, newUserPage }) => {
+  const w = await server.world({ title: 'Quarterly plan' })
+  const channel = (await server.call('POST', `/api/v1/projects/${w.project}/channels`, { token: w.owner.token, json: { name: 'standup' } }, 201)).json
+  const { page } = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/docs/${w.doc}`)
+  await expect(page.getByRole('heading', { name: 'Quarterly plan' })).toBeVisible()
+  await page.goto(`/o/${w.org}/chat/${channel.id}`)
+  await expect(page.getByTestId('messages')).toBeVisible()
+  await page.keyboard.press('Control+K')
+  const dialog = page.getByRole('dialog', { name: 'Search and commands' })
+  // The document is first (the channel, being where we are, is not offered).
+  const first = dialog.getByRole('option').first()
+  await expect(first).toContainText('Quarterly plan')
+  await expect(first).toContainText('Recently visited')
+  await expect(dialog.getByRole('option', { name: /standup.*Recently visited/ })).toHaveCount(0)
+  await dialog.getByRole('combobox').press('Enter')
+  await expect(page).toHaveURL(new RegExp(`/docs/${w.doc}$`))
+  await expect(page.getByRole('heading', { name: 'Quarterly plan' })).toBeVisible()
+})

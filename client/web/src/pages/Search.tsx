@@ -8,7 +8,7 @@ import { highlightSegments, formatTime } from '../lib/text'
 import { Modal, Spinner } from '../ui/common'
 import type { ComponentChildren } from 'preact'
 import { commandsOnly, rank } from '../ui/palette/rank'
-import { paletteCommands, quickNavigation, type PaletteEntry, type PaletteStep } from '../ui/palette/commands'
+import { paletteCommands, quickNavigation, recentPlaces, type PaletteEntry, type PaletteStep } from '../ui/palette/commands'
 import '../ui/palette/palette.css'
 
 const KIND_LABEL: Record<string, string> = { doc: 'Documents', message: 'Messages', file: 'Files', task: 'Tasks', record: 'Records' }
@@ -77,7 +77,9 @@ export function SearchPalette ({ org, project, onClose }: { org: string, project
   useEffect(() => { input.current?.focus() }, [step])
 
   let entries: PaletteEntry[]
-  if (!step) entries = rank(term ? [...paletteCommands({ org, project }), ...quickNavigation(org)] : paletteCommands({ org, project }), term)
+  // Before anything is typed: the places visited lately, then the commands; typed: both, and
+  // the projects and channels by name.
+  if (!step) entries = rank(term ? [...paletteCommands({ org, project }), ...quickNavigation(org), ...recentPlaces(org)] : [...recentPlaces(org).slice(0, 5), ...paletteCommands({ org, project })], term)
   else if (step.create) {
     const title = q.trim()
     const create = step.create
@@ -160,8 +162,8 @@ export function SearchPalette ({ org, project, onClose }: { org: string, project
         {options.length > 0 && (
           <div id='palette-options' role='listbox' aria-label={step ? step.title : 'Commands and results'} class='search-results'>
             {entries.length > 0 && (
-              <div class='search-group' role='group' aria-label={step ? 'Choices' : term ? 'Commands and places' : 'Commands'}>
-                {!step && <div class='search-group-title' aria-hidden='true'>{term ? 'Commands and places' : 'Commands'}</div>}
+              <div class='search-group' role='group' aria-label={step ? 'Choices' : term ? 'Commands and places' : 'Recent places and commands'}>
+                {!step && <div class='search-group-title' aria-hidden='true'>{term ? 'Commands and places' : 'Recent places and commands'}</div>}
                 {entries.map((e, i) => option(i, { kind: 'entry', entry: e }, 'search-hit palette-entry', 'command', (
                   <div class='hit-title'><span>{e.label}</span>{e.hint && <span class='muted small'> {e.hint}</span>}</div>
                 )))}

@@ -6,6 +6,7 @@ import { initials, plural, userColor } from '../lib/text'
 import { toasts } from '../lib/session'
 import { path } from '../lib/router'
 import { avatarUrls, ensureAvatars } from './avatars'
+import { recordVisit } from './palette/recent'
 
 /** A spinner that only appears after `delay` ms, so fast answers do not flash. */
 export function Spinner ({ delay = 150, label = 'Loading…' }: { delay?: number, label?: string }) {
@@ -209,6 +210,8 @@ function QuestionDialog ({ q }: { q: Question }) {
 export function useTitle (title: string | undefined | null): void {
   useEffect(() => {
     document.title = title ? `${title} · Atrium` : 'Atrium'
+    // The palette offers the places visited lately.
+    if (title) recordVisit(title)
   }, [title])
 }
 

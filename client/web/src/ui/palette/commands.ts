@@ -9,6 +9,7 @@ import { theme, toggleTheme } from '../../lib/theme'
 import { boardsApi } from '../../pages/boards/api'
 import type { Doc, Project } from '../../lib/types'
 import type { Rankable } from './rank'
+import { recentVisits } from './recent'
 
 /** One option of the palette: running it closes the palette, or returns the next step. */
 export interface PaletteEntry extends Rankable {
@@ -96,6 +97,11 @@ export function quickNavigation (org: string): PaletteEntry[] {
     ...projects.value.map((p) => ({ id: `nav-project-${p.id}`, label: p.name, hint: 'Project', run: () => navigate(`/o/${org}/p/${p.id}/docs`) })),
     ...(chatAvailable.value ? channelEntries(org).map((e) => ({ ...e, id: `nav-${e.id}`, hint: e.hint ? `Channel in ${e.hint}` : 'Channel' })) : [])
   ]
+}
+
+/** The places visited lately in `org` (see `recent.ts`), newest first. */
+export function recentPlaces (org: string): PaletteEntry[] {
+  return recentVisits(org).map((v) => ({ id: `recent-${v.path}`, label: v.title, hint: 'Recently visited', run: () => navigate(v.path) }))
 }
 
 /** The palette's commands for where the user is (an org, perhaps a project). */
