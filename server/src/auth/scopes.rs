@@ -223,7 +223,12 @@ pub fn requirement(method: &Method, template: &str) -> Option<Requirement> {
         ("me", None) if read => Some(Common),
         ("me", Some("timer")) => area(Area::Boards),
         ("me" | "auth" | "invitations" | "notifications", _) => Some(Refused),
-        ("docs", Some(_)) => area(Area::Docs),
+        ("docs" | "comments", Some(_)) => area(Area::Docs),
+        // Templates are read by whoever writes documents, and managed by administrators.
+        ("doc-templates", Some(_)) if read => area(Area::Docs),
+        ("doc-templates", Some(_)) => admin,
+        // A public document page needs no credentials at all.
+        ("public", Some("docs")) if read => Some(Common),
         ("channels" | "messages", Some(_)) => area(Area::Chat),
         ("boards" | "tasks" | "milestones" | "views" | "time", Some(_)) => area(Area::Boards),
         ("records", Some(_)) => area(Area::Records),
@@ -260,13 +265,15 @@ fn org_route(rest: Option<&str>, access: Access) -> Option<Requirement> {
         "projects" | "members" if read => Some(Requirement::Common),
         "channels" | "dms" | "threads" | "unread" | "presence" => area(Area::Chat),
         "chat-settings" if read => area(Area::Chat),
+        "doc-sharing" | "doc-templates" if read => area(Area::Docs),
         "records" | "deals" | "invoices" => area(Area::Records),
         "record-types" | "invoice-settings" | "timesheet-settings" if read => area(Area::Records),
         "time" | "time.csv" => area(Area::Boards),
         "search" => area(Area::Search),
         "projects" | "members" | "chat-settings" | "record-types" | "invoice-settings"
         | "timesheet-settings" | "audit" | "jobs" | "permissions" | "roles" | "invitations"
-        | "tokens" | "webhooks" | "automations" | "email-templates" => area(Area::Admin),
+        | "tokens" | "webhooks" | "automations" | "email-templates" | "doc-sharing"
+        | "doc-templates" => area(Area::Admin),
         _ => None,
     }
 }
