@@ -295,6 +295,7 @@ backend_tests! {
 
     async fn markdown_and_docx_import_as_documents(backend) {
         let w = workspace(backend).await;
+        let mut viewer_events = atrium_tests::events::EventSocket::connect(&w.server, &w.viewer.token).await;
         // Markdown: the title from the opening heading, everything else as blocks.
         let md = "# Trip notes\n\nWe **leave** at *dawn*, see [map](https://maps.test/x).\n\n\
                   ## Packing\n\n- [x] Tent\n- [ ] Stove\n\n1. Drive\n2. Hike\n   - uphill\n\n\
@@ -303,6 +304,9 @@ backend_tests! {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["title"], "Trip notes");
         let id = body["id"].as_str().unwrap().to_owned();
+        // The project's other members hear of the new page (their page trees show it).
+        let created = viewer_events.expect("doc.created", |f| f.data["id"] == id.as_str()).await;
+        assert_eq!(created.data["title"], "Trip notes");
         let content = markdown_of(&w.viewer, &id).await;
         for expected in [
             "We **leave** at *dawn*, see [map](https://maps.test/x).", "## Packing",

@@ -137,6 +137,8 @@ async fn import_doc(
     )
     .await?;
     feed::upsert(&mut work, &doc, "")?;
+    // Other members' page trees show the new page at once, as for a page made empty.
+    super::tree::announce_doc(&mut work, super::tree::DocEventKind::Created, &doc);
     work.commit().await?;
     if let Err(error) = state.collab.apply_update(&doc.id, &update).await {
         // Too large for a document: the empty shell goes, so a refused import leaves nothing.
