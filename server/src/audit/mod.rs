@@ -67,6 +67,9 @@ pub mod action {
     pub const BOARD_DELETED: &str = "board.deleted";
     pub const TASK_CREATED: &str = "task.created";
     pub const TASK_DELETED: &str = "task.deleted";
+    pub const DOC_TEMPLATE_CREATED: &str = "doc_template.created";
+    pub const DOC_TEMPLATE_UPDATED: &str = "doc_template.updated";
+    pub const DOC_TEMPLATE_DELETED: &str = "doc_template.deleted";
 }
 
 /// An event to record.

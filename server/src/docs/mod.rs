@@ -2,7 +2,8 @@
 //! content in the collab hub. The `/collab/{doc}` socket hands frames to the hub; changes to a
 //! document's content reach the change feed (for search) through [`feed`]; with Redis, the hub
 //! reaches the other nodes through [`relay`]. Documents nest and are ordered in a page tree per
-//! project ([`tree`]); people comment on ranges of their text ([`comments`]).
+//! project ([`tree`]); people comment on ranges of their text ([`comments`]); new documents may start from an
+//! organisation's templates ([`templates`]).
 
 pub mod comment_store;
 pub mod comments;
@@ -15,5 +16,6 @@ pub mod relay;
 pub mod routes;
 pub mod socket;
 pub mod store;
+pub mod templates;
 pub mod tree;
 pub mod wire;

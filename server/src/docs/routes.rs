@@ -1,6 +1,6 @@
 //! `/api/v1/projects/{project}/docs` and `/api/v1/docs/*` handlers.
 
-use atrium_client::wire::{Doc, DocPatch, DocTitle, DocVersion, ErrorBody, Page, VersionName};
+use atrium_client::wire::{CreateDoc, Doc, DocPatch, DocVersion, ErrorBody, Page, VersionName};
 use atrium_collab::ContentFormat;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{feed, store, tree};
+use super::{feed, store, templates, tree};
 use crate::auth::CurrentUser;
 use crate::authz::{self, ProjectAction, Resource, ResourceKind};
 use crate::error::{ApiError, Result};
@@ -41,6 +41,7 @@ pub fn router(max_update_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(super::comments::router())
         .merge(super::import::router())
         .merge(super::public_link::router())
+        .merge(templates::routes::router())
 }
 
 /// A document the caller may act on, with the action checked on its project.
@@ -131,16 +132,18 @@ pub(super) fn collab_error(error: atrium_collab::Error) -> ApiError {
     }
 }
 
-/// Create a document in a project (editors).
-#[utoipa::path(post, path = "/api/v1/projects/{project}/docs", tag = "docs", params(("project" = String, Path)), request_body = DocTitle, responses(
+/// Create a document in a project (editors), blank or holding a `template`'s content (its
+/// title then defaults to the template's name).
+#[utoipa::path(post, path = "/api/v1/projects/{project}/docs", tag = "docs", params(("project" = String, Path)), request_body = CreateDoc, responses(
     (status = 201, description = "Created", body = Doc),
     (status = 403, description = "Read-only role", body = ErrorBody),
-    (status = 404, description = "No such project", body = ErrorBody)))]
+    (status = 404, description = "No such project, or no such template in its organisation", body = ErrorBody),
+    (status = 422, description = "A bad title, or a template too large for a document", body = ErrorBody)))]
 async fn create_doc(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(project_id): Path<String>,
-    Json(body): Json<DocTitle>,
+    Json(body): Json<CreateDoc>,
 ) -> Result<(StatusCode, Json<Doc>)> {
     let access = authz::require_in_project(
         &state.db,
@@ -151,7 +154,17 @@ async fn create_doc(
         ProjectAction::Write,
     )
     .await?;
-    let title = validate_title(&body.title)?;
+    let template = match body.template.as_deref() {
+        Some(id) => Some(templates::chosen(&state, &access.project.org_id, id).await?),
+        None => None,
+    };
+    let title = body
+        .title
+        .as_deref()
+        .filter(|title| !title.trim().is_empty())
+        .or(template.as_ref().map(|t| t.name.as_str()))
+        .unwrap_or("");
+    let title = validate_title(title)?;
     let mut work = state.writes.begin().await?;
     let mut doc = store::create(
         work.tx(),
@@ -164,6 +177,9 @@ async fn create_doc(
     feed::upsert(&mut work, &doc, "")?;
     tree::announce_doc(&mut work, tree::DocEventKind::Created, &doc);
     work.commit().await?;
+    if let Some(template) = template {
+        templates::fill(&state, &doc, user.id(), &template.markdown).await?;
+    }
     doc.can = Some(access.can(Resource::owned_by(ResourceKind::Document, user.id())));
     Ok((StatusCode::CREATED, Json(doc)))
 }

@@ -408,6 +408,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/doc-templates/{template}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One document template with its Markdown content (every member of its organisation). */
+        get: operations["get_doc_template"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a document template (org owners and admins). Documents made from it keep their
+         *     content; a built-in it replaced is offered again.
+         */
+        delete: operations["delete_doc_template"];
+        options?: never;
+        head?: never;
+        /** Change a document template's name, description or content (org owners and admins). */
+        patch: operations["update_doc_template"];
+        trace?: never;
+    };
     "/api/v1/docs/{doc}": {
         parameters: {
             query?: never;
@@ -1423,6 +1445,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org}/doc-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's document templates, without their content: the built-ins it has not
+         *     replaced with its own of the same name, then its own by name (every member).
+         */
+        get: operations["list_doc_templates"];
+        put?: never;
+        /**
+         * Create a document template (org owners and admins): from `markdown`, or from the content
+         *     of a document of the organisation the caller may read (`from_doc`).
+         */
+        post: operations["create_doc_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org}/email-templates": {
         parameters: {
             query?: never;
@@ -1995,7 +2041,10 @@ export interface paths {
          */
         get: operations["list_docs"];
         put?: never;
-        /** Create a document in a project (editors). */
+        /**
+         * Create a document in a project (editors), blank or holding a `template`'s content (its
+         *     title then defaults to the template's name).
+         */
         post: operations["create_doc"];
         delete?: never;
         options?: never;
@@ -3328,6 +3377,29 @@ export interface components {
             private?: boolean;
             topic?: string | null;
         };
+        /**
+         * @description `POST /api/v1/projects/{project}/docs`: a new document, blank or holding a template's
+         *     content.
+         */
+        CreateDoc: {
+            /** @description A template of the project's organisation (built-in or its own). */
+            template?: string | null;
+            /** @description Blank: the template's name, else "Untitled". */
+            title?: string | null;
+        };
+        /**
+         * @description `POST /api/v1/orgs/{org}/doc-templates`: give `markdown`, or `from_doc` (a document of the
+         *     organisation the caller may read) to save that document's content as a template.
+         */
+        CreateDocTemplate: {
+            description?: string | null;
+            /** @description A document whose content becomes the template's. */
+            from_doc?: string | null;
+            /** @description The content, at most 256 KiB. */
+            markdown?: string | null;
+            /** @description 1–100 printable characters, unique in the organisation. */
+            name: string;
+        };
         /** @description `POST /orgs/{org}/email-templates`. */
         CreateEmailTemplateRequest: {
             /** @description Plain text with `{{field}}` placeholders; the HTML part is made from it, escaped. */
@@ -3579,9 +3651,30 @@ export interface components {
             /** @description Whether documents may be published at public read-only links. */
             public_links: boolean;
         };
-        /** @description `POST /api/v1/projects/{project}/docs` and `PATCH /api/v1/docs/{doc}`. */
-        DocTitle: {
-            title: string;
+        /**
+         * @description A document template: one of the built-in starters every organisation has, or one of the
+         *     organisation's own.
+         */
+        DocTemplate: {
+            /** @description Ships with the server: read-only; an org template of the same name takes its place. */
+            builtin: boolean;
+            /** @description `read`: anyone in the org; `write`/`delete`: org owners and admins, on the org's own. */
+            can: components["schemas"]["Can"];
+            /**
+             * Format: int64
+             * @description Milliseconds since the epoch (0 for a built-in).
+             */
+            created_at: number;
+            /** @description Who made it (`null` for a built-in). */
+            created_by?: string | null;
+            description: string;
+            id: string;
+            /** @description The content as Markdown; left out of lists. */
+            markdown?: string | null;
+            name: string;
+            org_id: string;
+            /** Format: int64 */
+            updated_at: number;
         };
         /** @description A named version of a document. */
         DocVersion: {
@@ -4416,6 +4509,31 @@ export interface components {
                  * @description Set while the document is in the trash.
                  */
                 trashed_at?: number | null;
+                /** Format: int64 */
+                updated_at: number;
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_DocTemplate: {
+            items: {
+                /** @description Ships with the server: read-only; an org template of the same name takes its place. */
+                builtin: boolean;
+                /** @description `read`: anyone in the org; `write`/`delete`: org owners and admins, on the org's own. */
+                can: components["schemas"]["Can"];
+                /**
+                 * Format: int64
+                 * @description Milliseconds since the epoch (0 for a built-in).
+                 */
+                created_at: number;
+                /** @description Who made it (`null` for a built-in). */
+                created_by?: string | null;
+                description: string;
+                id: string;
+                /** @description The content as Markdown; left out of lists. */
+                markdown?: string | null;
+                name: string;
+                org_id: string;
                 /** Format: int64 */
                 updated_at: number;
             }[];
@@ -5848,6 +5966,12 @@ export interface components {
             archived?: boolean | null;
             name?: string | null;
             topic?: string | null;
+        };
+        /** @description `PATCH /api/v1/doc-templates/{template}`: the fields to change. */
+        UpdateDocTemplate: {
+            description?: string | null;
+            markdown?: string | null;
+            name?: string | null;
         };
         /** @description `PATCH /email-templates/{template}`. */
         UpdateEmailTemplateRequest: {
@@ -7551,6 +7675,166 @@ export interface operations {
                 };
             };
             /** @description A reply, not a thread */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_doc_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    delete_doc_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `builtin_template`: built-ins cannot be deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    update_doc_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDocTemplate"];
+            };
+        };
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `name_taken`; `builtin_template`: built-ins are read-only */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Markdown is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Field errors, or nothing to change */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11426,6 +11710,116 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    list_doc_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DocTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    create_doc_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDocTemplate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation, or `from_doc` is not a document of it the caller may read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `name_taken`: the organisation has a template of this name; `too_many`: it has 200 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Markdown is larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Field errors: name, description, neither or both of markdown and from_doc, a document too large for a template */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     list_templates: {
         parameters: {
             query?: never;
@@ -13921,7 +14315,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DocTitle"];
+                "application/json": components["schemas"]["CreateDoc"];
             };
         };
         responses: {
@@ -13956,7 +14350,15 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
+            /** @description A bad title, or a template too large for a document */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -14116,7 +14518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such project */
+            /** @description No such project, or no such template in its organisation */
             404: {
                 headers: {
                     [name: string]: unknown;
