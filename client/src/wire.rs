@@ -712,12 +712,26 @@ pub struct DocTitle {
     pub title: String,
 }
 
-/// A named version of a document.
+/// A version of a document: one someone named, or an automatic snapshot (`kind`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DocVersion {
     pub id: String,
+    /// The name someone gave it; empty for an automatic snapshot.
     pub name: String,
+    /// When it was stored.
     pub created_at: i64,
+    #[serde(default)]
+    pub kind: VersionKind,
+    /// An automatic snapshot's authors: who edited since the previous snapshot (sorted by
+    /// name). Empty for a named version.
+    #[serde(default)]
+    pub authors: Vec<UserRef>,
+    /// The edits an automatic snapshot covers, first and last; a named version's are both
+    /// its `created_at`.
+    #[serde(default)]
+    pub from: i64,
+    #[serde(default)]
+    pub to: i64,
 }
 
 /// `POST /api/v1/docs/{doc}/versions`.
@@ -736,6 +750,7 @@ pub mod boards;
 pub mod chat;
 pub mod comments;
 pub mod crm;
+pub mod doc_history;
 pub mod doc_sharing;
 pub mod doc_templates;
 pub mod docs;
@@ -750,6 +765,7 @@ pub use boards::*;
 pub use chat::*;
 pub use comments::*;
 pub use crm::*;
+pub use doc_history::*;
 pub use doc_sharing::*;
 pub use doc_templates::*;
 pub use docs::*;

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use tokio::sync::{OnceCell, mpsc, oneshot};
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
+use crate::authorship::{EditSpan, Edits};
 use crate::close_codes;
 use crate::config::{Bucket, HubConfig};
 use crate::content::{self, ContentFormat, DocChange};
@@ -18,7 +19,7 @@ use crate::protocol::{self, Incoming, ProtocolError};
 use crate::room::{
     Ack, ConnEntry, ConnShared, FrameSink, Room, RoomState, RoomStats, Sink, doc_from_stored, lock,
 };
-use crate::store::{AppendRecord, Snapshot, Store, StoredDoc, VersionInfo};
+use crate::store::{AppendRecord, Snapshot, Store, StoredDoc, VersionInfo, now_ms};
 use crate::{Error, Result};
 
 /// An update on its way to the database.
@@ -50,6 +51,8 @@ pub(crate) struct HubInner {
     /// This hub's identity towards the other nodes (the compaction lease's holder): one per
     /// process start.
     pub(crate) node: String,
+    /// Who edited which document since its last automatic snapshot.
+    pub(crate) edits: Edits,
 }
 
 /// What a connection may do with the document.
@@ -118,6 +121,7 @@ impl Hub {
             shutting_down: AtomicBool::new(false),
             peers: OnceLock::new(),
             node: uuid::Uuid::now_v7().to_string(),
+            edits: Edits::default(),
         });
         tokio::spawn(committer(
             Arc::downgrade(&inner),
@@ -308,6 +312,7 @@ impl Hub {
                 max_awareness_clients: config.max_awareness_clients,
                 shared: shared.clone(),
                 closed: None,
+                author: None,
             },
             shared,
         ))
@@ -355,6 +360,74 @@ impl Hub {
         let used = self.use_room(doc_id).await?;
         let st = used.room.lock();
         Ok(content::render(&st.doc, format))
+    }
+
+    /// Notes that `author` changed the document through a path other than a connection (an
+    /// HTTP update, a restore), for its next automatic snapshot.
+    pub fn note_edit(&self, doc_id: &str, author: &str) {
+        self.inner.edits.note(&Arc::from(doc_id), author, now_ms());
+    }
+
+    /// Takes the edit spans due for an automatic snapshot (see [`crate::authorship`]): those
+    /// that began at least `interval_ms` ago, and those of documents nobody here has open any
+    /// more whose last edit is at least `quiet_ms` old (the editing session ended).
+    pub fn take_due_edits(&self, interval_ms: i64, quiet_ms: i64) -> Vec<(String, EditSpan)> {
+        let open: std::collections::HashSet<Arc<str>> = self
+            .inner
+            .all_rooms()
+            .into_iter()
+            .filter(|room| !room.lock().conns.is_empty())
+            .map(|room| room.doc_id.clone())
+            .collect();
+        let now = now_ms();
+        self.inner.edits.take(|doc_id, span| {
+            now - span.from >= interval_ms || (!open.contains(doc_id) && now - span.to >= quiet_ms)
+        })
+    }
+
+    /// Stores the document's current state as an automatic snapshot of `span`'s edits, unless
+    /// its content is that of the newest stored version (automatic or named): edits that were
+    /// undone, or a document restored to a version, make no snapshot. `None` when none was made.
+    pub async fn create_auto_version(
+        &self,
+        doc_id: &str,
+        span: &EditSpan,
+    ) -> Result<Option<VersionInfo>> {
+        let state = self.encode_state(doc_id).await?;
+        let current = doc_from_stored(
+            doc_id,
+            &StoredDoc {
+                snapshot: Some(Snapshot {
+                    state: state.clone(),
+                    seq: 0,
+                }),
+                log: Vec::new(),
+                head: 0,
+            },
+        )?;
+        let versions = self.inner.store.list_versions(doc_id).await?;
+        if let Some(newest) = versions.iter().max_by_key(|v| (v.created_at, v.id.clone())) {
+            let previous = self.version_doc(doc_id, &newest.id).await?;
+            if content::render(&previous, ContentFormat::Json)
+                == content::render(&current, ContentFormat::Json)
+            {
+                return Ok(None);
+            }
+        } else if content::render(&current, ContentFormat::Json)
+            == content::render(&Doc::new(), ContentFormat::Json)
+        {
+            return Ok(None);
+        }
+        self.inner
+            .store
+            .create_auto_version(doc_id, &state, span)
+            .await
+            .map(Some)
+    }
+
+    /// Deletes versions of a document (the automatic history's thinning).
+    pub async fn delete_versions(&self, doc_id: &str, version_ids: &[String]) -> Result<()> {
+        self.inner.store.delete_versions(doc_id, version_ids).await
     }
 
     /// Stores the current state as a named version.
@@ -827,6 +900,8 @@ pub struct Connection {
     max_awareness_clients: usize,
     shared: Arc<ConnShared>,
     closed: Option<u16>,
+    /// The user whose updates these are, for the automatic history (see [`crate::authorship`]).
+    author: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -935,9 +1010,22 @@ impl Connection {
                 conn: id,
                 frame: f.clone(),
             }) {
-            Ok(_) => Ok(()),
+            Ok(changed) => {
+                if let (true, Some(author)) = (changed, &self.author) {
+                    if let Some(hub) = self.room.hub() {
+                        hub.edits.note(&self.room.doc_id, author, now_ms());
+                    }
+                }
+                Ok(())
+            }
             Err(code) => self.fail(code),
         }
+    }
+
+    /// Names the user whose document updates arrive on this connection: the hub notes them
+    /// among the authors of the document's next automatic snapshot.
+    pub fn set_author(&mut self, user_id: &str) {
+        self.author = Some(Arc::from(user_id));
     }
 
     fn fail(&mut self, code: u16) -> Result<(), u16> {

@@ -52,8 +52,10 @@
 //!   [`Connection`] / [`Outbox`], and the group committer.
 //! - [`store`]: the [`Store`] trait and [`SqlStore`] over SQLite or PostgreSQL (update log
 //!   numbered by head rows, snapshots, the compaction lease, versions; schema in
-//!   `migrations/*/0003_collab.sql` and `0022_collab_heads.sql`).
+//!   `migrations/*/0003_collab.sql` and `0022_collab_heads.sql`; automatic snapshots `0028_doc_history.sql`).
 //! - [`peers`]: the [`Peers`] link to other nodes and the [`CommittedRange`]s it carries.
+//! - [`authorship`]: who edited which document since its last automatic snapshot
+//!   ([`EditSpan`]), for the server's automatic history.
 //! - [`content`]: text / Markdown / JSON from the `default` fragment and `text`, version restore.
 //! - [`config`]: [`HubConfig`] limits and timings, the injectable [`Clock`].
 //! - [`close_codes`]: the WebSocket close codes the hub uses.
@@ -61,6 +63,7 @@
 //! - `error`: [`Error`] and [`Result`].
 
 mod answers;
+pub mod authorship;
 pub mod close_codes;
 pub mod config;
 pub mod content;
@@ -74,6 +77,7 @@ pub mod queue;
 mod room;
 pub mod store;
 
+pub use authorship::EditSpan;
 pub use config::{Clock, HubConfig, Rate};
 pub use content::{ContentFormat, DocChange};
 pub use error::{Error, Result};
@@ -81,4 +85,4 @@ pub use hub::{Access, Closing, Connection, Hub, Outbox, Outgoing};
 pub use peers::{CommittedRange, Peers};
 pub use queue::SendBudget;
 pub use room::{FrameSink, RoomStats, SinkFull};
-pub use store::{Dialect, SqlStore, Store, VersionInfo};
+pub use store::{Dialect, SqlStore, Store, VersionInfo, VersionKind};

@@ -371,6 +371,11 @@ impl Room {
         }))
     }
 
+    /// The hub, unless it is being dropped.
+    pub(crate) fn hub(&self) -> Option<Arc<HubInner>> {
+        self.hub.upgrade()
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, RoomState> {
         lock(&self.state)
     }

@@ -3,7 +3,8 @@
 //! [`Store`] is the abstraction the hub writes through; [`SqlStore`] is its implementation over
 //! sqlx's `Any` pool, serving SQLite and PostgreSQL with one set of portable statements
 //! (lowercase SQL, `$1…$N` bind parameters, blobs for Yjs data, integer milliseconds for times).
-//! The schema is `migrations/{sqlite,postgres}/0003_collab.sql` and `0022_collab_heads.sql`.
+//! The schema is `migrations/{sqlite,postgres}/0003_collab.sql`, `0022_collab_heads.sql` and
+//! `0028_doc_history.sql`.
 //!
 //! The invariants that make loading correct whatever happened before:
 //! - sequence numbers are handed out by the database: an append raises the document's head row
@@ -81,19 +82,46 @@ pub struct AppendRecord {
     pub created_at: i64,
 }
 
-/// A named version of a document.
+/// Whether a user named a version or the server kept it while the document was edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VersionKind {
+    /// A version a user named.
+    Named,
+    /// An automatic snapshot (see [`crate::authorship`]).
+    Auto,
+}
+
+impl VersionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Named => "named",
+            Self::Auto => "auto",
+        }
+    }
+}
+
+/// A stored version of a document: named, or an automatic snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VersionInfo {
     /// The version's identifier (a UUIDv7 string).
     pub id: String,
     /// The document.
     pub doc_id: String,
-    /// The name a user gave it.
+    /// The name a user gave it (empty for an automatic snapshot).
     pub name: String,
     /// When it was taken, in milliseconds since the Unix epoch.
     pub created_at: i64,
     /// Size of the stored state in bytes.
     pub size: i64,
+    /// Named or automatic.
+    pub kind: VersionKind,
+    /// An automatic snapshot's authors (user ids, sorted); empty for a named version.
+    pub authors: Vec<String>,
+    /// The edits an automatic snapshot covers, first and last (milliseconds since the Unix
+    /// epoch); a named version's are both its `created_at`.
+    pub from: i64,
+    pub to: i64,
 }
 
 /// Where documents are kept. Every method is one transaction: it either fully happens or not at
@@ -152,6 +180,21 @@ pub trait Store: Send + Sync + 'static {
         name: &'a str,
         state: &'a [u8],
     ) -> BoxFuture<'a, Result<VersionInfo>>;
+
+    /// Stores an automatic snapshot of a document covering `span`'s edits.
+    fn create_auto_version<'a>(
+        &'a self,
+        doc_id: &'a str,
+        state: &'a [u8],
+        span: &'a crate::EditSpan,
+    ) -> BoxFuture<'a, Result<VersionInfo>>;
+
+    /// Deletes these versions of the document (ids of other documents are ignored).
+    fn delete_versions<'a>(
+        &'a self,
+        doc_id: &'a str,
+        version_ids: &'a [String],
+    ) -> BoxFuture<'a, Result<()>>;
 
     /// The document's versions, oldest first.
     fn list_versions<'a>(&'a self, doc_id: &'a str) -> BoxFuture<'a, Result<Vec<VersionInfo>>>;
@@ -602,45 +645,111 @@ impl SqlStore {
         name: &str,
         state: &[u8],
     ) -> Result<VersionInfo> {
+        let now = now_ms();
         let info = VersionInfo {
             id: uuid::Uuid::now_v7().to_string(),
             doc_id: doc_id.to_owned(),
             name: name.to_owned(),
+            created_at: now,
+            size: i64::try_from(state.len()).unwrap_or(i64::MAX),
+            kind: VersionKind::Named,
+            authors: Vec::new(),
+            from: now,
+            to: now,
+        };
+        self.insert_version(&info, state).await?;
+        Ok(info)
+    }
+
+    async fn create_auto_version_impl(
+        &self,
+        doc_id: &str,
+        state: &[u8],
+        span: &crate::EditSpan,
+    ) -> Result<VersionInfo> {
+        let info = VersionInfo {
+            id: uuid::Uuid::now_v7().to_string(),
+            doc_id: doc_id.to_owned(),
+            name: String::new(),
             created_at: now_ms(),
             size: i64::try_from(state.len()).unwrap_or(i64::MAX),
+            kind: VersionKind::Auto,
+            authors: span.authors.iter().cloned().collect(),
+            from: span.from,
+            to: span.to,
+        };
+        self.insert_version(&info, state).await?;
+        Ok(info)
+    }
+
+    async fn insert_version(&self, info: &VersionInfo, state: &[u8]) -> Result<()> {
+        let (from, to) = match info.kind {
+            VersionKind::Named => (None, None),
+            VersionKind::Auto => (Some(info.from), Some(info.to)),
         };
         sqlx::query(
-            "insert into collab_versions (id, doc_id, name, state, created_at) \
-             values ($1, $2, $3, $4, $5)",
+            "insert into collab_versions (id, doc_id, name, state, created_at, kind, authors, from_at, to_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&info.id)
-        .bind(doc_id)
-        .bind(name)
+        .bind(&info.doc_id)
+        .bind(&info.name)
         .bind(state)
         .bind(info.created_at)
+        .bind(info.kind.as_str())
+        .bind(serde_json::to_string(&info.authors).unwrap_or_else(|_| "[]".to_owned()))
+        .bind(from)
+        .bind(to)
         .execute(&self.pool)
         .await?;
-        Ok(info)
+        Ok(())
+    }
+
+    async fn delete_versions_impl(&self, doc_id: &str, version_ids: &[String]) -> Result<()> {
+        if version_ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for id in version_ids {
+            sqlx::query("delete from collab_versions where doc_id = $1 and id = $2")
+                .bind(doc_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn list_versions_impl(&self, doc_id: &str) -> Result<Vec<VersionInfo>> {
         let rows = sqlx::query(
-            "select id, name, created_at, length(state) from collab_versions \
-             where doc_id = $1 order by created_at, id",
+            "select id, name, created_at, length(state), kind, authors, from_at, to_at \
+             from collab_versions where doc_id = $1 order by created_at, id",
         )
         .bind(doc_id)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
             .map(|row| {
+                let created_at: i64 = row.try_get(2)?;
+                let kind: String = row.try_get(4)?;
+                let authors: String = row.try_get(5)?;
                 Ok(VersionInfo {
                     id: row.try_get(0)?,
                     doc_id: doc_id.to_owned(),
                     name: row.try_get(1)?,
-                    created_at: row.try_get(2)?,
+                    created_at,
                     size: row
                         .try_get::<i64, _>(3)
                         .or_else(|_| row.try_get::<i32, _>(3).map(i64::from))?,
+                    kind: if kind == "auto" {
+                        VersionKind::Auto
+                    } else {
+                        VersionKind::Named
+                    },
+                    authors: serde_json::from_str(&authors).unwrap_or_default(),
+                    from: row.try_get::<Option<i64>, _>(6)?.unwrap_or(created_at),
+                    to: row.try_get::<Option<i64>, _>(7)?.unwrap_or(created_at),
                 })
             })
             .collect()
@@ -719,6 +828,23 @@ impl Store for SqlStore {
         Box::pin(self.create_version_impl(doc_id, name, state))
     }
 
+    fn create_auto_version<'a>(
+        &'a self,
+        doc_id: &'a str,
+        state: &'a [u8],
+        span: &'a crate::EditSpan,
+    ) -> BoxFuture<'a, Result<VersionInfo>> {
+        Box::pin(self.create_auto_version_impl(doc_id, state, span))
+    }
+
+    fn delete_versions<'a>(
+        &'a self,
+        doc_id: &'a str,
+        version_ids: &'a [String],
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.delete_versions_impl(doc_id, version_ids))
+    }
+
     fn list_versions<'a>(&'a self, doc_id: &'a str) -> BoxFuture<'a, Result<Vec<VersionInfo>>> {
         Box::pin(self.list_versions_impl(doc_id))
     }
@@ -755,6 +881,7 @@ mod tests {
         for sql in [
             include_str!("../../migrations/sqlite/0003_collab.sql"),
             include_str!("../../migrations/sqlite/0022_collab_heads.sql"),
+            include_str!("../../migrations/sqlite/0028_doc_history.sql"),
         ] {
             sqlx::raw_sql(sql).execute(store.pool()).await.unwrap();
         }

@@ -214,6 +214,16 @@ pub struct Config {
     #[arg(long, env = "ATRIUM_COLLAB_COMMIT_INTERVAL_MS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=1_000))]
     pub collab_commit_interval_ms: u64,
 
+    /// Seconds of editing one automatic history snapshot of a document covers at most: while
+    /// people edit, the server keeps at most one snapshot per document per this period.
+    #[arg(long, env = "ATRIUM_DOC_HISTORY_INTERVAL_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub doc_history_interval_secs: u64,
+
+    /// Seconds after a document's last edit, with nobody connected to it on this node, after
+    /// which its editing session counts as ended and its automatic snapshot is taken.
+    #[arg(long, env = "ATRIUM_DOC_HISTORY_QUIET_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub doc_history_quiet_secs: u64,
+
     /// Bytes a collaboration socket may have waiting to be sent (besides the frame being
     /// written, which may be a whole document); a client that does not read them in time is
     /// closed as a slow consumer (4508) and resyncs when it reconnects. Raise it for large

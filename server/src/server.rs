@@ -123,6 +123,12 @@ impl Server {
             feed_wakers.clone(),
         );
         let doc_feed = docs::feed::spawn(writes.clone(), doc_changes, stop_background.clone());
+        // Automatic history snapshots, taken beside the hub (after it flushed, the last ones).
+        let doc_history = docs::history::spawn(
+            collab.clone(),
+            docs::history::HistoryConfig::from_config(&config),
+            stop_background.clone(),
+        );
         // Short-lived: catches up on edits whose report a crash lost.
         docs::feed::spawn_reconcile(writes.clone(), collab.clone());
         // File storage is chosen here once (directory or S3).
@@ -258,6 +264,7 @@ impl Server {
         automation_runs.set_state(state.clone());
         let mut background = vec![
             doc_feed,
+            doc_history,
             automation_task,
             jobs_task,
             search_task,

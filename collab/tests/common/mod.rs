@@ -39,6 +39,7 @@ impl TestDb {
         for sql in [
             include_str!("../../../migrations/sqlite/0003_collab.sql"),
             include_str!("../../../migrations/sqlite/0022_collab_heads.sql"),
+            include_str!("../../../migrations/sqlite/0028_doc_history.sql"),
         ] {
             sqlx::raw_sql(sql).execute(store.pool()).await.unwrap();
         }
@@ -71,6 +72,7 @@ impl TestDb {
         for sql in [
             include_str!("../../../migrations/postgres/0003_collab.sql"),
             include_str!("../../../migrations/postgres/0022_collab_heads.sql"),
+            include_str!("../../../migrations/postgres/0028_doc_history.sql"),
         ] {
             sqlx::raw_sql(sql).execute(store.pool()).await.unwrap();
         }
@@ -378,6 +380,19 @@ impl Store for CountingStore {
         state: &'a [u8],
     ) -> Fut<'a, VersionInfo> {
         self.inner.create_version(doc_id, name, state)
+    }
+
+    fn create_auto_version<'a>(
+        &'a self,
+        doc_id: &'a str,
+        state: &'a [u8],
+        span: &'a atrium_collab::EditSpan,
+    ) -> Fut<'a, VersionInfo> {
+        self.inner.create_auto_version(doc_id, state, span)
+    }
+
+    fn delete_versions<'a>(&'a self, doc_id: &'a str, version_ids: &'a [String]) -> Fut<'a, ()> {
+        self.inner.delete_versions(doc_id, version_ids)
     }
 
     fn list_versions<'a>(&'a self, doc_id: &'a str) -> Fut<'a, Vec<VersionInfo>> {

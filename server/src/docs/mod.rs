@@ -7,8 +7,10 @@
 
 pub mod comment_store;
 pub mod comments;
+pub mod diff;
 pub mod export;
 pub mod feed;
+pub mod history;
 pub mod import;
 pub mod public_link;
 pub mod public_link_store;

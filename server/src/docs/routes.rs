@@ -41,6 +41,7 @@ pub fn router(max_update_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(super::comments::router())
         .merge(super::import::router())
         .merge(super::public_link::router())
+        .merge(super::history::router())
         .merge(templates::routes::router())
 }
 
@@ -440,11 +441,14 @@ async fn post_update(
             "the body is empty; send a Yjs v1 update",
         ));
     }
-    state
+    let changed = state
         .collab
         .apply_update(&doc_id, &body)
         .await
         .map_err(collab_error)?;
+    if changed {
+        state.collab.note_edit(&doc_id, user.id());
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -475,19 +479,21 @@ async fn create_version(
         .create_version(&doc_id, name)
         .await
         .map_err(collab_error)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(DocVersion {
-            id: version.id,
-            name: version.name,
-            created_at: version.created_at,
-        }),
-    ))
+    let mut versions = super::history::wire_versions(&state.db, vec![version]).await?;
+    let version = versions
+        .pop()
+        .ok_or_else(|| ApiError::internal("no version"))?;
+    Ok((StatusCode::CREATED, Json(version)))
 }
 
-/// The document's named versions, newest first.
+/// The document's versions, newest first: those people named (`kind: named`) and the
+/// automatic snapshots the server keeps while people edit (`kind: auto`; at most one per
+/// document per ten minutes of editing, and one when the editing session ends, only when the
+/// content changed), each with its `authors` (who edited since the previous snapshot) and the
+/// span of those edits (`from`, `to`). Old snapshots are thinned: all from the last day, one per
+/// hour for a week, one per day before that.
 #[utoipa::path(get, path = "/api/v1/docs/{doc}/versions", tag = "docs", params(("doc" = String, Path)), responses(
-    (status = 200, description = "Versions", body = Page<DocVersion>),
+    (status = 200, description = "Versions, named and automatic", body = Page<DocVersion>),
     (status = 404, description = "No such document", body = ErrorBody)))]
 async fn list_versions(
     State(state): State<AppState>,
@@ -495,23 +501,12 @@ async fn list_versions(
     Path(doc_id): Path<String>,
 ) -> Result<Json<Page<DocVersion>>> {
     doc_for(&state, &user, &doc_id, ProjectAction::Read).await?;
-    let mut items: Vec<DocVersion> = state
+    let versions = state
         .collab
         .list_versions(&doc_id)
         .await
-        .map_err(collab_error)?
-        .into_iter()
-        .map(|v| DocVersion {
-            id: v.id,
-            name: v.name,
-            created_at: v.created_at,
-        })
-        .collect();
-    items.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| b.id.cmp(&a.id))
-    });
+        .map_err(collab_error)?;
+    let items = super::history::wire_versions(&state.db, versions).await?;
     Ok(Json(Page { items, next: None }))
 }
 
@@ -554,5 +549,6 @@ async fn restore_version(
         .restore_version(&doc_id, &version_id)
         .await
         .map_err(collab_error)?;
+    state.collab.note_edit(&doc_id, user.id());
     Ok(StatusCode::NO_CONTENT)
 }

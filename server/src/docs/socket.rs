@@ -221,6 +221,8 @@ async fn serve(
             return;
         }
     };
+    // Whose edits these are, for the automatic history.
+    connection.set_author(&holder.user_id);
     let Socket { mut reader, writer } = socket;
     // The room writes this connection's frames itself; this task reads, writes what the socket
     // did not take at once, and closes.
