@@ -12,6 +12,7 @@ import { createCollabEditor, createPreview, type CollabEditor, type Peer, type S
 import { TitleDialog } from './Docs'
 import { DocActions } from './docs/export/DocActions'
 import { CommentsPanel } from './docs/comments/CommentsPanel'
+import { SaveAsTemplate } from './docs/templates/SaveAsTemplate'
 
 const SAVE_LABEL: Record<SaveState, string> = {
   connecting: 'Connecting…',
@@ -90,6 +91,7 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
           {writable && <button class='btn btn-small' onClick={() => setRenaming(true)} aria-label='Rename document'>Rename</button>}
         </h1>
         <DocActions doc={doc} title={d.title} />
+        {!trashed && <SaveAsTemplate org={org} doc={doc} title={d.title} />}
       </div>
       {trashed && (
         <div class='banner banner-warn row' role='status' data-testid='trash-banner'>

@@ -8,6 +8,7 @@ import { formatTime } from '../lib/text'
 import { ImportButton } from './docs/export/ImportButton'
 import { DocTree, lastChildOf } from './docs/DocTree'
 import { applyPlacements } from './docs/tree'
+import { NewDocDialog } from './docs/templates/NewDocDialog'
 
 export function DocsList ({ org, project }: { org: string, project: string }) {
   const [trash, setTrash] = useState(false)
@@ -110,10 +111,10 @@ export function DocsList ({ org, project }: { org: string, project: string }) {
               </ul>
               )}
       {creating && (
-        <TitleDialog
-          title={creatingUnder ? `New sub-page of “${creatingUnder.title}”` : 'New document'} action='Create' initial=''
-          onSave={async (title) => {
-            const d = await api.post<Doc>(`/api/v1/projects/${project}/docs`, { title })
+        <NewDocDialog
+          org={org} title={creatingUnder ? `New sub-page of “${creatingUnder.title}”` : 'New document'}
+          onSave={async (title, template) => {
+            const d = await api.post<Doc>(`/api/v1/projects/${project}/docs`, template ? { title, template } : { title })
             if (creatingUnder) {
               const after = lastChildOf(docs.data?.items ?? [], creatingUnder.id)
               await api.patch<Doc>(`/api/v1/docs/${d.id}`, { parent: creatingUnder.id, after })

@@ -5,6 +5,7 @@ import { TimesheetSettingsForm } from './TimesheetSettingsForm'
 import { RenameOrgForm } from './RenameOrgForm'
 import { orgCan } from '../../lib/session'
 import { DocSharingSetting } from '../docs/export/DocSharingSetting'
+import { TemplatesSection } from '../docs/templates/TemplatesSection'
 
 /** Organisation settings: its name (owners and admins), chat (who may mention everyone, the
  * large-audience warning) and timesheets (when last week's is due, and the reminder). */
@@ -17,6 +18,7 @@ export function OrgSettings ({ org }: { org: string }) {
       {chatAvailable.value ? <ChatSettingsForm org={org} /> : <Empty title='Chat is not available on this server yet' />}
       <TimesheetSettingsForm org={org} />
       <DocSharingSetting org={org} />
+      <TemplatesSection org={org} />
     </section>
   )
 }
