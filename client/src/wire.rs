@@ -720,17 +720,13 @@ pub struct DocVersion {
     pub name: String,
     /// When it was stored.
     pub created_at: i64,
-    #[serde(default)]
     pub kind: VersionKind,
     /// An automatic snapshot's authors: who edited since the previous snapshot (sorted by
     /// name). Empty for a named version.
-    #[serde(default)]
     pub authors: Vec<UserRef>,
     /// The edits an automatic snapshot covers, first and last; a named version's are both
     /// its `created_at`.
-    #[serde(default)]
     pub from: i64,
-    #[serde(default)]
     pub to: i64,
 }
 

@@ -5,11 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Whether a user named a version or the server kept it while people edited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VersionKind {
     /// A version someone named (`POST /api/v1/docs/{doc}/versions`).
-    #[default]
     Named,
     /// An automatic snapshot: at most one per document per few minutes of editing, and one
     /// when the editing session ends, only when the content changed.

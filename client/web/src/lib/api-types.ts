@@ -578,11 +578,38 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The document's named versions, newest first. */
+        /**
+         * The document's versions, newest first: those people named (`kind: named`) and the
+         *     automatic snapshots the server keeps while people edit (`kind: auto`; at most one per
+         *     document per ten minutes of editing, and one when the editing session ends, only when the
+         *     content changed), each with its `authors` (who edited since the previous snapshot) and the
+         *     span of those edits (`from`, `to`). Old snapshots are thinned: all from the last day, one per
+         *     hour for a week, one per day before that.
+         */
         get: operations["docs_list_versions"];
         put?: never;
         /** Name a version: a snapshot of the document as it is now (editors). */
         post: operations["create_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/docs/{doc}/versions/{from}/diff/{to}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How version `to` (or `current`, the live document) differs from version `from`: block by
+         *     block of their Markdown, word by word within changed blocks.
+         */
+        get: operations["version_diff"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3560,6 +3587,30 @@ export interface components {
          * @enum {string}
          */
         DeliveryState: "pending" | "delivered" | "failed";
+        /**
+         * @description One block (paragraph, heading, list, table… as Markdown) of the diff. A block in both
+         *     versions is `equal` with one span; one only in `from` is `delete`, only in `to` `insert`;
+         *     a block that changed is `change`, its spans word by word.
+         */
+        DiffBlock: {
+            op: components["schemas"]["DiffBlockOp"];
+            spans: components["schemas"]["DiffSpan"][];
+        };
+        /**
+         * @description How a block differs.
+         * @enum {string}
+         */
+        DiffBlockOp: "equal" | "insert" | "delete" | "change";
+        /**
+         * @description How a block, or a run of words within a changed block, differs.
+         * @enum {string}
+         */
+        DiffOp: "equal" | "insert" | "delete";
+        /** @description A run of text of a block with how it differs. */
+        DiffSpan: {
+            op: components["schemas"]["DiffOp"];
+            text: string;
+        };
         /** @description A collaborative document's metadata (its content is read through `/content` or the socket). */
         Doc: {
             can?: null | components["schemas"]["Can"];
@@ -3676,12 +3727,30 @@ export interface components {
             /** Format: int64 */
             updated_at: number;
         };
-        /** @description A named version of a document. */
+        /** @description A version of a document: one someone named, or an automatic snapshot (`kind`). */
         DocVersion: {
-            /** Format: int64 */
+            /**
+             * @description An automatic snapshot's authors: who edited since the previous snapshot (sorted by
+             *     name). Empty for a named version.
+             */
+            authors: components["schemas"]["UserRef"][];
+            /**
+             * Format: int64
+             * @description When it was stored.
+             */
             created_at: number;
+            /**
+             * Format: int64
+             * @description The edits an automatic snapshot covers, first and last; a named version's are both
+             *     its `created_at`.
+             */
+            from: number;
             id: string;
+            kind: components["schemas"]["VersionKind"];
+            /** @description The name someone gave it; empty for an automatic snapshot. */
             name: string;
+            /** Format: int64 */
+            to: number;
         };
         /**
          * @description `doc.moved`: documents of a project took new places in its page tree (a move, or the pages
@@ -4542,10 +4611,28 @@ export interface components {
         /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
         Page_DocVersion: {
             items: {
-                /** Format: int64 */
+                /**
+                 * @description An automatic snapshot's authors: who edited since the previous snapshot (sorted by
+                 *     name). Empty for a named version.
+                 */
+                authors: components["schemas"]["UserRef"][];
+                /**
+                 * Format: int64
+                 * @description When it was stored.
+                 */
                 created_at: number;
+                /**
+                 * Format: int64
+                 * @description The edits an automatic snapshot covers, first and last; a named version's are both
+                 *     its `created_at`.
+                 */
+                from: number;
                 id: string;
+                kind: components["schemas"]["VersionKind"];
+                /** @description The name someone gave it; empty for an automatic snapshot. */
                 name: string;
+                /** Format: int64 */
+                to: number;
             }[];
             next?: string | null;
         };
@@ -6127,6 +6214,20 @@ export interface components {
             id: string;
             name: string;
         };
+        /**
+         * @description `GET /api/v1/docs/{doc}/versions/{from}/diff/{to}`: how `to` differs from `from`, block by
+         *     block (`to` may be `current`, the live document).
+         */
+        VersionDiff: {
+            blocks: components["schemas"]["DiffBlock"][];
+            from: string;
+            to: string;
+        };
+        /**
+         * @description Whether a user named a version or the server kept it while people edited.
+         * @enum {string}
+         */
+        VersionKind: "named" | "auto";
         /** @description `POST /api/v1/docs/{doc}/versions`. */
         VersionName: {
             name: string;
@@ -8506,7 +8607,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Versions */
+            /** @description Versions, named and automatic */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8577,6 +8678,54 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    version_diff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc: string;
+                /** @description A version */
+                from: string;
+                /** @description A version, or `current` for the live document */
+                to: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The diff */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDiff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such document or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A side is too large to diff (its Markdown passes 512 KiB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -14339,7 +14488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such project */
+            /** @description No such project, or no such template in its organisation */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -14518,7 +14667,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such project, or no such template in its organisation */
+            /** @description No such project */
             404: {
                 headers: {
                     [name: string]: unknown;
