@@ -39,7 +39,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// `markdown`, `html` or `pdf`.
+    /// `markdown` (or `md`), `html` or `pdf`.
+    #[param(pattern = "^(markdown|md|html|pdf)$")]
     format: String,
 }
 
@@ -82,7 +83,11 @@ impl Format {
 
 /// The document as a file: Markdown, a standalone HTML page, or a PDF (readers).
 #[utoipa::path(get, path = "/api/v1/docs/{doc}/export", tag = "docs", params(("doc" = String, Path), ExportQuery), responses(
-    (status = 200, description = "The file, as an attachment named after the document", content_type = "application/pdf"),
+    (status = 200, description = "The file, as an attachment named after the document", content(
+        (String = "text/markdown"),
+        (String = "text/html"),
+        (Vec<u8> = "application/pdf"),
+    )),
     (status = 400, description = "Unknown format", body = ErrorBody),
     (status = 404, description = "No such document", body = ErrorBody)))]
 async fn export_doc(

@@ -158,9 +158,10 @@ async fn create_link(
     let body: CreatePublicLink = if body.iter().all(u8::is_ascii_whitespace) {
         CreatePublicLink::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
+        let value = serde_json::from_slice(&body).map_err(|e| {
             ApiError::bad_request("invalid_json", format!("expected {{\"expires\"?}}: {e}"))
-        })?
+        })?;
+        Json::<CreatePublicLink>::from_value(value)?.0
     };
     let doc = doc_for(&state, &user, &doc_id, ProjectAction::Manage).await?;
     if !store::org_allows(&state.db, &doc.org_id).await? {

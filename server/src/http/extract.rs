@@ -22,9 +22,17 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_request(request, state)
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(request, state)
             .await
             .map_err(json_rejection)?;
+        Self::from_value(value)
+    }
+}
+
+impl<T: DeserializeOwned> Json<T> {
+    /// A JSON body the route read itself (one that may be absent), checked as the extractor
+    /// checks a body.
+    pub fn from_value(mut value: serde_json::Value) -> Result<Self, ApiError> {
         // Every JSON body of the API is an object. serde would also build a struct from an
         // array of its fields in order (`[null, null]` read as a PATCH of nothing), which no
         // client means: refuse it.
