@@ -165,3 +165,57 @@ Kind regards,
 
 Your name, Your company
 ";
+
+#[cfg(test)]
+mod tests {
+    use atrium_pdf::rich_text::Block;
+
+    use super::BUILTINS;
+    use crate::docs::import::markdown;
+
+    /// Each starter reads, through the import reader, into the structure it was written with:
+    /// a title heading, section headings, lists, a checklist and a table (no stray Markdown
+    /// left as text).
+    #[test]
+    fn builtins_read_into_rich_documents() {
+        for builtin in BUILTINS {
+            let blocks = markdown(builtin.markdown);
+            let count = |f: fn(&Block) -> bool| blocks.iter().filter(|b| f(b)).count();
+            assert!(
+                matches!(blocks.first(), Some(Block::Heading { level: 1, .. })),
+                "{} opens with its title",
+                builtin.name
+            );
+            assert!(
+                count(|b| matches!(b, Block::Heading { level: 2, .. })) >= 3,
+                "{}",
+                builtin.name
+            );
+            assert!(
+                count(|b| matches!(b, Block::BulletList { .. })) >= 1,
+                "{}",
+                builtin.name
+            );
+            assert_eq!(
+                count(|b| matches!(b, Block::TaskList { .. })),
+                1,
+                "{}",
+                builtin.name
+            );
+            assert_eq!(
+                count(|b| matches!(b, Block::Table { header: true, .. })),
+                1,
+                "{}",
+                builtin.name
+            );
+            let stray = blocks.iter().any(|b| match b {
+                Block::Paragraph { inline } => format!("{inline:?}").contains("| ---"),
+                _ => false,
+            });
+            assert!(!stray, "{}: a table left as text", builtin.name);
+        }
+        let mut names: Vec<_> = BUILTINS.iter().map(|b| b.name).collect();
+        names.dedup();
+        assert_eq!(names.len(), BUILTINS.len());
+    }
+}
