@@ -17,10 +17,12 @@ interface Fixtures {
   consoleErrors: string[]
 }
 
-export const test = base.extend<Fixtures, { backend: string }>({
+export const test = base.extend<Fixtures & { serverEnv: Record<string, string> }, { backend: string }>({
   backend: ['sqlite', { option: true, scope: 'worker' }],
-  server: async ({ backend }, use, testInfo) => {
-    const server = await TestServer.start(backend)
+  // Extra server settings a spec may set with `test.use({ serverEnv: {…} })`.
+  serverEnv: [{}, { option: true }],
+  server: async ({ backend, serverEnv }, use, testInfo) => {
+    const server = await TestServer.start(backend, serverEnv)
     await use(server)
     await server.destroy(testInfo.status !== testInfo.expectedStatus)
   },

@@ -83,19 +83,20 @@ export class TestServer {
 
   private constructor (readonly dir: string, private readonly database: TestDatabase) {}
 
-  static async start (backend: string): Promise<TestServer> {
+  /** A fresh server on `backend`; `env` adds settings (e.g. shorter intervals for a spec). */
+  static async start (backend: string, env: Record<string, string> = {}): Promise<TestServer> {
     if (!fs.existsSync(path.join(WEB_DIR, 'index.html'))) throw new Error(`${WEB_DIR}/index.html is missing: run 'npm run build' first`)
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atrium-web-'))
     const database = await TestDatabase.create(backend, dir)
     const server = new TestServer(dir, database)
-    await server.spawn()
+    await server.spawn(env)
     return server
   }
 
   get logPath (): string { return path.join(this.dir, 'server.log') }
   log (): string { try { return fs.readFileSync(this.logPath, 'utf8') } catch { return '' } }
 
-  private async spawn (): Promise<void> {
+  private async spawn (env: Record<string, string>): Promise<void> {
     if (!fs.existsSync(ATRIUM_BIN)) throw new Error(`${ATRIUM_BIN} does not exist: build it (cargo build) or set ATRIUM_BIN`)
     const logFd = fs.openSync(this.logPath, 'a')
     const child = spawn(ATRIUM_BIN, ['serve', '--listen', '127.0.0.1:0', '--web-dir', WEB_DIR], {
@@ -104,7 +105,8 @@ export class TestServer {
         ATRIUM_DATA_DIR: path.join(this.dir, 'data'),
         ATRIUM_DATABASE_URL: this.database.url,
         ATRIUM_LOG: 'info,sqlx=warn',
-        ATRIUM_AUTH_RATE_PER_MINUTE: '10000'
+        ATRIUM_AUTH_RATE_PER_MINUTE: '10000',
+        ...env
       },
       stdio: ['ignore', 'pipe', logFd]
     })

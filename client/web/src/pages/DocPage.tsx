@@ -5,14 +5,15 @@ import type { ComponentChildren } from 'preact'
 import type { Editor } from '@tiptap/core'
 import { api, ApiError, sessionToken, upload, wsBase } from '../lib/api'
 import { me, members, projects, toast, toastError } from '../lib/session'
-import { userColor, formatTime } from '../lib/text'
-import type { Doc, DocVersion, Project } from '../lib/types'
-import { Avatar, ErrorBox, Spinner, useAsync, Empty, Modal, useTitle, confirmDialog, promptDialog } from '../ui/common'
-import { createCollabEditor, createPreview, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
+import { userColor } from '../lib/text'
+import type { Doc, Project } from '../lib/types'
+import { Avatar, ErrorBox, Spinner, useAsync, Empty, useTitle, confirmDialog, promptDialog } from '../ui/common'
+import { createCollabEditor, type CollabEditor, type Peer, type SaveState } from '../editor/collab'
 import { TitleDialog } from './Docs'
 import { DocActions } from './docs/export/DocActions'
 import { CommentsPanel } from './docs/comments/CommentsPanel'
 import { SaveAsTemplate } from './docs/templates/SaveAsTemplate'
+import { VersionHistory } from './docs/history/VersionHistory'
 
 const SAVE_LABEL: Record<SaveState, string> = {
   connecting: 'Connecting…',
@@ -228,78 +229,3 @@ export function EditorPane ({ docId, project, writable, trashed = false, onHisto
   )
 }
 
-function VersionHistory ({ docId, writable, onClose }: { docId: string, writable: boolean, onClose: () => void }) {
-  const list = useAsync((signal) => api.get<{ items: DocVersion[] }>(`/api/v1/docs/${docId}/versions`, { signal }), [docId])
-  const [name, setName] = useState('')
-  const [preview, setPreview] = useState<{ v: DocVersion, content: unknown } | null>(null)
-  const [busy, setBusy] = useState(false)
-  async function nameVersion (e: Event) {
-    e.preventDefault()
-    setBusy(true)
-    try {
-      await api.post(`/api/v1/docs/${docId}/versions`, { name: name || `Version of ${new Date().toLocaleString()}` })
-      setName('')
-      list.reload()
-    } catch (e) { toastError(e) } finally { setBusy(false) }
-  }
-  async function show (v: DocVersion) {
-    try {
-      const json = await api.get<{ default?: unknown }>(`/api/v1/docs/${docId}/versions/${v.id}/content?format=json`)
-      setPreview({ v, content: json.default ?? { type: 'doc', content: [] } })
-    } catch (e) { toastError(e) }
-  }
-  async function restore (v: DocVersion) {
-    if (!await confirmDialog({ title: `Restore “${v.name}”?`, message: 'Everyone editing will see the document as it was then.', action: 'Restore version' })) return
-    try {
-      await api.post(`/api/v1/docs/${docId}/versions/${v.id}/restore`)
-      toast(`Restored “${v.name}”`, 'success')
-      onClose()
-    } catch (e) { toastError(e) }
-  }
-  return (
-    <Modal title='Version history' onClose={onClose} wide>
-      {writable && (
-        <form class='row' onSubmit={nameVersion}>
-          <label class='sr-only' for='version-name'>Version name</label>
-          <input id='version-name' placeholder='Name this version' value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          <button class='btn btn-primary' disabled={busy}>Save version</button>
-        </form>
-      )}
-      <ErrorBox error={list.error} retry={list.reload} />
-      <div class='versions'>
-        <div class='versions-list'>
-          {!list.data
-            ? (list.error ? null : <Spinner />)
-            : !list.data?.items.length
-                ? <Empty title='No named versions yet' />
-                : (
-                  <ul class='list'>
-                    {list.data.items.map((v) => (
-                      <li key={v.id} class={'list-row' + (preview?.v.id === v.id ? ' selected' : '')}>
-                        <button class='btn-link grow' onClick={() => show(v)}>{v.name}</button>
-                        <span class='muted small'>{formatTime(v.created_at)}</span>
-                        {writable && <button class='btn btn-small' onClick={() => restore(v)}>Restore</button>}
-                      </li>
-                    ))}
-                  </ul>
-                  )}
-        </div>
-        <div class='versions-preview'>
-          {preview
-            ? <VersionPreview key={preview.v.id} content={preview.content} />
-            : <p class='muted'>Choose a version to preview it.</p>}
-        </div>
-      </div>
-    </Modal>
-  )
-}
-
-/** A version as the editor shows it: a read-only editor over the version's content. */
-function VersionPreview ({ content }: { content: unknown }) {
-  const host = useRef<HTMLDivElement>(null)
-  useEffect(() => {
-    const editor = createPreview(host.current!, content)
-    return () => editor.destroy()
-  }, [content])
-  return <div ref={host} class='editor readonly version-preview' data-testid='version-preview' />
-}
