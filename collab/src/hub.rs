@@ -393,7 +393,7 @@ impl Hub {
         doc_id: &str,
         span: &EditSpan,
     ) -> Result<Option<VersionInfo>> {
-        let state = self.encode_state(doc_id).await?;
+        let state = self.state_for_snapshot(doc_id).await?;
         let current = doc_from_stored(
             doc_id,
             &StoredDoc {
@@ -423,6 +423,21 @@ impl Hub {
             .create_auto_version(doc_id, &state, span)
             .await
             .map(Some)
+    }
+
+    /// The state of a loaded document as it is, even while the hub shuts down (the last
+    /// snapshots are taken after it flushed); otherwise loaded as for any reader.
+    async fn state_for_snapshot(&self, doc_id: &str) -> Result<Vec<u8>> {
+        if let Some(room) = self.inner.loaded(doc_id) {
+            let st = room.lock();
+            if !st.closed {
+                return Ok(st
+                    .doc
+                    .transact()
+                    .encode_state_as_update_v1(&StateVector::default()));
+            }
+        }
+        self.encode_state(doc_id).await
     }
 
     /// Deletes versions of a document (the automatic history's thinning).
