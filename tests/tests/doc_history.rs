@@ -187,6 +187,22 @@ backend_tests! {
         drop(mine);
     }
 
+    async fn a_graceful_shutdown_snapshots_the_open_sessions(backend) {
+        let mut w = workspace(backend, 3600, 3600).await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Late").await;
+        let mut mine = open(&w.server, &doc.id, &w.owner).await;
+        edit_on(&mut mine, Editor::new().append("Written just before a restart")).await;
+        w.server.signal(nix::sys::signal::Signal::SIGTERM);
+        assert!(w.server.wait(Duration::from_secs(30)).await.success());
+        w.server.restart().await;
+        // The server listens on a new port: a new session there.
+        let owner = fixtures::login(&w.server, &w.owner.user.email).await;
+        let listed = versions(&owner, &doc.id).await;
+        let snapshots = autos(&listed);
+        assert_eq!(snapshots.len(), 1, "{listed:?}");
+        assert_eq!(names(snapshots[0]), ["owner"]);
+    }
+
     async fn the_diff_shows_added_paragraphs_and_changed_words(backend) {
         let w = workspace(backend, 3600, 3600).await;
         let doc = fixtures::create_doc(&w.owner, &w.project.id, "Story").await;
