@@ -223,6 +223,12 @@ backend_tests! {
             assert_eq!(diff.to, to);
         }
 
+        // Past 512 KiB of Markdown on either side, no diff is attempted.
+        let big = "word ".repeat(120_000);
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, writer.append(&big)).await, StatusCode::NO_CONTENT);
+        let too_large = w.owner.client.request(Method::GET, &format!("/api/v1/docs/{}/versions/{}/diff/current", doc.id, first.id)).send().await.unwrap();
+        assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
         // Unknown versions and outsiders get 404.
         let path = format!("/api/v1/docs/{}/versions/{}/diff/current", doc.id, first.id);
         let hidden = w.outsider.client.request(Method::GET, &path).send().await.unwrap();
