@@ -8250,7 +8250,7 @@ export interface operations {
     export_doc: {
         parameters: {
             query: {
-                /** @description `markdown`, `html` or `pdf`. */
+                /** @description `markdown` (or `md`), `html` or `pdf`. */
                 format: string;
             };
             header?: never;
@@ -8267,7 +8267,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
+                    "text/markdown": string;
+                    "text/html": string;
+                    "application/pdf": number[];
                 };
             };
             /** @description Unknown format */
