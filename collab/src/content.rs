@@ -4,8 +4,10 @@
 //! Tiptap/ProseMirror: block elements named after the node type (`paragraph`, `heading` with a
 //! `level` attribute, `bulletList`/`orderedList`/`listItem`, `taskList`/`taskItem` with
 //! `checked`, `codeBlock`, `blockquote`, `horizontalRule`, `hardBreak`, `table`/`tableRow`/
-//! `tableHeader`/`tableCell`, `image` with `src` and `alt`, and the inline `mention` with `id`
-//! and `label`), and `Y.XmlText` runs whose formatting attributes are the marks (`bold`,
+//! `tableHeader`/`tableCell`, `image` with `src` and `alt`, `callout` with `kind` (info,
+//! warning, success, danger) around blocks, the toggle `details` holding a `detailsSummary`
+//! (inline text) and a `detailsContent` (blocks), and the inline `mention` with `id` and
+//! `label`), and `Y.XmlText` runs whose formatting attributes are the marks (`bold`,
 //! `italic`, `code`, `strike`, `link` with `href`). Plain text is the `Y.Text` named `text`.
 //! Both are read.
 
@@ -176,6 +178,17 @@ fn mention<T: ReadTxn>(e: &impl Xml, txn: &T) -> String {
     format!("@{name}")
 }
 
+/// The GitHub alert a callout of `kind` is written as in Markdown (`> [!NOTE]`…); unknown
+/// kinds read as notes.
+pub fn callout_alert(kind: &str) -> &'static str {
+    match kind {
+        "warning" => "WARNING",
+        "success" => "TIP",
+        "danger" => "CAUTION",
+        _ => "NOTE",
+    }
+}
+
 /// A table cell's text on one line, for a Markdown table row: pipes escaped, line breaks as
 /// spaces.
 fn table_cell_markdown(text: &str) -> String {
@@ -299,6 +312,16 @@ impl<T: ReadTxn> Renderer<'_, T> {
                     self.out.push('\n');
                 }
             }
+            "callout" => self.callout(e, indent, depth),
+            // A toggle: its summary as a paragraph, then what it holds (exports show it open).
+            "detailsSummary" => {
+                let text = self.inline(e);
+                self.line(indent, &text);
+                if md && indent.is_empty() {
+                    self.out.push('\n');
+                }
+            }
+            "details" | "detailsContent" => self.blocks(e, indent, depth + 1),
             "horizontalRule" => {
                 if md {
                     self.line(indent, "---");
@@ -331,6 +354,38 @@ impl<T: ReadTxn> Renderer<'_, T> {
                     }
                 }
             }
+        }
+    }
+
+    /// A callout: in Markdown a GitHub alert (`> [!NOTE]` and its blocks quoted, an empty
+    /// quoted line between blocks); in text its blocks.
+    fn callout(&mut self, e: &yrs::XmlElementRef, indent: &str, depth: usize) {
+        if !self.md {
+            self.blocks(e, indent, depth + 1);
+            return;
+        }
+        let kind = attr_string(e, self.txn, "kind").unwrap_or_default();
+        let inner = format!("{indent}> ");
+        self.line(indent, &format!("> [!{}]", callout_alert(&kind)));
+        let mut ordinal = 1;
+        for (i, child) in e.children(self.txn).enumerate() {
+            if i > 0 {
+                self.line(indent, ">");
+            }
+            match child {
+                XmlOut::Element(c) => {
+                    let tag = c.tag().to_string();
+                    self.block(&c, &tag, &inner, depth + 1, &mut ordinal);
+                }
+                XmlOut::Text(t) => {
+                    let line = self.inline_text(&t);
+                    self.line(&inner, &line);
+                }
+                XmlOut::Fragment(f) => self.blocks(&f, &inner, depth + 1),
+            }
+        }
+        if indent.is_empty() {
+            self.out.push('\n');
         }
     }
 
@@ -734,6 +789,63 @@ mod tests {
         let change = doc_change("d1", &doc);
         assert_eq!(change.title, "Plan");
         assert_eq!(change.text, text);
+    }
+
+    /// A heading 3, a warning callout of two paragraphs and a toggle, as the editor writes them.
+    fn blocks_sample() -> Doc {
+        let doc = Doc::new();
+        let frag = doc.get_or_insert_xml_fragment("default");
+        {
+            let mut txn = doc.transact_mut();
+            let h = frag.push_back(&mut txn, XmlElementPrelim::empty("heading"));
+            h.insert_attribute(&mut txn, "level", Any::from(3.0));
+            h.push_back(&mut txn, XmlTextPrelim::new("Risks"));
+            let c = frag.push_back(&mut txn, XmlElementPrelim::empty("callout"));
+            c.insert_attribute(&mut txn, "kind", Any::from("warning"));
+            for text in ["Mind the gap", "Second"] {
+                let p = c.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+                p.push_back(&mut txn, XmlTextPrelim::new(text));
+            }
+            let d = frag.push_back(&mut txn, XmlElementPrelim::empty("details"));
+            let s = d.push_back(&mut txn, XmlElementPrelim::empty("detailsSummary"));
+            s.push_back(&mut txn, XmlTextPrelim::new("More"));
+            let dc = d.push_back(&mut txn, XmlElementPrelim::empty("detailsContent"));
+            let p = dc.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(&mut txn, XmlTextPrelim::new("Hidden text"));
+            let l = dc.push_back(&mut txn, XmlElementPrelim::empty("bulletList"));
+            let li = l.push_back(&mut txn, XmlElementPrelim::empty("listItem"));
+            let p = li.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(&mut txn, XmlTextPrelim::new("item"));
+            let c = frag.push_back(&mut txn, XmlElementPrelim::empty("callout"));
+            c.insert_attribute(&mut txn, "kind", Any::from("success"));
+            let p = c.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(&mut txn, XmlTextPrelim::new("Done"));
+        }
+        doc
+    }
+
+    #[test]
+    fn callouts_toggles_and_third_level_headings() {
+        let doc = blocks_sample();
+        assert_eq!(
+            render(&doc, ContentFormat::Markdown),
+            "### Risks\n\n> [!WARNING]\n> Mind the gap\n>\n> Second\n\n\
+             More\n\nHidden text\n\n- item\n\n> [!TIP]\n> Done"
+        );
+        assert_eq!(
+            render(&doc, ContentFormat::Text),
+            "Risks\nMind the gap\nSecond\nMore\nHidden text\nitem\nDone"
+        );
+        let json: Value = serde_json::from_str(&render(&doc, ContentFormat::Json)).unwrap();
+        let callout = &json["default"]["content"][1];
+        assert_eq!(callout["type"], "callout");
+        assert_eq!(callout["attrs"]["kind"], "warning");
+        let details = &json["default"]["content"][2];
+        assert_eq!(details["content"][0]["type"], "detailsSummary");
+        assert_eq!(details["content"][1]["content"][0]["type"], "paragraph");
+        assert_eq!(doc_change("d", &doc).title, "Risks");
+        assert_eq!(callout_alert("danger"), "CAUTION");
+        assert_eq!(callout_alert("info"), "NOTE");
     }
 
     #[test]
