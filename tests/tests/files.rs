@@ -417,6 +417,16 @@ storage_tests! {
         assert_eq!(html["content_type"], "text/html");
         let (_, headers, _) = get(&w.viewer, &format!("/api/v1/files/{}/content", html["id"].as_str().unwrap()), &[]).await;
         assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+        assert!(headers["content-security-policy"].to_str().unwrap().contains("sandbox"));
+        assert_eq!(headers["x-frame-options"], "DENY");
+        // A PDF may be framed by the app's own pages (its preview), by nobody else, and is not
+        // sandboxed (the browser's PDF viewer refuses to run in a sandboxed document).
+        let pdf = uploaded(&w.owner, &w.project.id, "brief.pdf", b"%PDF-1.4\n%%EOF\n").await;
+        assert_eq!(pdf["content_type"], "application/pdf");
+        let (_, headers, _) = get(&w.viewer, &format!("/api/v1/files/{}/content", pdf["id"].as_str().unwrap()), &[]).await;
+        assert!(headers["content-disposition"].to_str().unwrap().starts_with("inline;"));
+        assert_eq!(headers["content-security-policy"], "default-src 'none'; frame-ancestors 'self'");
+        assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
         let odd = uploaded(&w.owner, &w.project.id, "report; v=2: final.txt", b"plain words").await;
         assert_eq!(odd["content_type"], "text/plain");
         let (_, headers, _) = get(&w.viewer, &format!("/api/v1/files/{}/content", odd["id"].as_str().unwrap()), &[]).await;
@@ -438,9 +448,9 @@ storage_tests! {
         assert_eq!(status, StatusCode::PARTIAL_CONTENT);
         assert!(body == bytes[10..20]);
         let (objects, temps) = objects(&w).await;
-        assert_eq!((objects.len(), temps), (4, 0), "{objects:?}");
+        assert_eq!((objects.len(), temps), (5, 0), "{objects:?}");
         let metrics = reqwest::get(format!("{}/metrics", w.server.url())).await.unwrap().text().await.unwrap();
-        assert!(metrics.contains(r#"atrium_files_uploads_total{outcome="stored"} 4"#), "{metrics}");
+        assert!(metrics.contains(r#"atrium_files_uploads_total{outcome="stored"} 5"#), "{metrics}");
         assert!(metrics.contains("atrium_files_stored_bytes_total"), "{metrics}");
     }
 

@@ -122,3 +122,37 @@ test('a file uploaded again under its name becomes its new version, and a text f
   await expect(a.page.getByTestId('text-preview')).toHaveText('second draft of the notes\n')
   await shot(a.page, 'text-preview')
 })
+
+/** A one-page PDF that says `text` (cross-reference offsets computed, so viewers accept it). */
+function onePagePdf (text: string): Buffer {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    (() => { const s = `BT /F1 18 Tf 24 72 Td (${text}) Tj ET`; return `<< /Length ${s.length} >>\nstream\n${s}\nendstream` })(),
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'
+  ]
+  let pdf = '%PDF-1.4\n'
+  const offsets = objects.map((body, i) => { const at = pdf.length; pdf += `${i + 1} 0 obj\n${body}\nendobj\n`; return at })
+  const xref = pdf.length
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
+  return Buffer.from(pdf, 'latin1')
+}
+
+test('a PDF shows in the preview (framed by the app, not blocked)', async ({ server, newUserPage, shot }) => {
+  const w = await server.world()
+  const a = await newUserPage(w.owner, `/o/${w.org}/p/${w.project}/files`)
+  await a.page.getByTestId('file-input').setInputFiles({ name: 'brief.pdf', mimeType: 'application/pdf', buffer: onePagePdf('Project brief') })
+  const row = a.page.locator('[data-file="brief.pdf"]')
+  await expect(row).toBeVisible()
+  await row.getByRole('button', { name: 'brief.pdf', exact: true }).click()
+  await expect(a.page.getByTestId('pdf-preview')).toBeVisible()
+  // A frame the browser refused (X-Frame-Options, frame-ancestors, a sandboxed viewer) holds an
+  // error page instead of the PDF.
+  await expect.poll(async () => {
+    const frame = a.page.frames().find((f) => f.url().includes('/api/v1/files/') && f.url().endsWith('/content'))
+    return frame ? await frame.evaluate(() => document.contentType).catch(() => 'not loaded') : 'no frame'
+  }).toBe('application/pdf')
+  await shot(a.page, 'pdf-preview')
+})

@@ -427,6 +427,24 @@ fn etag_matches(header: Option<&HeaderValue>, etag: &str) -> bool {
     })
 }
 
+/// The Content-Security-Policy and X-Frame-Options of a file's bytes. Even opened directly, a
+/// file cannot run scripts or load anything in the app's origin (`sandbox`), and nobody frames
+/// it. A PDF is the exception on both counts: the app previews it in a frame of its own pages
+/// (same origin only), and the browser's PDF viewer refuses to run in a sandboxed document —
+/// its scripts run in the viewer, never in this origin, so dropping `sandbox` gives the PDF no
+/// reach into the app.
+fn framing_policy(content_type: &str) -> (&'static str, &'static str) {
+    if content_type == "application/pdf" {
+        ("default-src 'none'; frame-ancestors 'self'", "SAMEORIGIN")
+    } else {
+        (
+            "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; \
+             sandbox; frame-ancestors 'none'",
+            "DENY",
+        )
+    }
+}
+
 pub(crate) async fn serve(
     state: &AppState,
     headers: &HeaderMap,
@@ -453,12 +471,9 @@ pub(crate) async fn serve(
         header::X_CONTENT_TYPE_OPTIONS,
         "nosniff",
     );
-    // Even opened directly, a file cannot run scripts or load anything in the app's origin.
-    set(
-        &mut response_headers,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
-    );
+    let (csp, framing) = framing_policy(content.content_type);
+    set(&mut response_headers, header::CONTENT_SECURITY_POLICY, csp);
+    set(&mut response_headers, header::X_FRAME_OPTIONS, framing);
 
     if etag_matches(headers.get(header::IF_NONE_MATCH), &etag) {
         return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());

@@ -164,7 +164,7 @@ function FilePreview ({ file, onClose }: { file: FileInfo, onClose: () => void }
         {isImage(file)
           ? <img src={src} alt={file.name} class='preview-image' />
           : isPdf(file)
-            ? <iframe src={src} title={`Preview of ${file.name}`} class='preview-pdf' />
+            ? <iframe src={src} title={`Preview of ${file.name}`} class='preview-pdf' data-testid='pdf-preview' />
             : isText(file)
               ? <TextPreview file={file} src={src} />
               : <p class='muted'>No preview for this kind of file.</p>}
