@@ -72,11 +72,65 @@ pub enum Block {
     Quote {
         blocks: Vec<Block>,
     },
+    /// A callout: blocks set apart in a tinted box labelled with its kind.
+    Callout {
+        /// Serialized as `tone`: `kind` names the block variant.
+        #[serde(rename = "tone")]
+        kind: CalloutKind,
+        blocks: Vec<Block>,
+    },
+    /// A toggle (collapsible in the editor): its summary, then its blocks, always shown.
+    Toggle {
+        summary: Vec<Inline>,
+        blocks: Vec<Block>,
+    },
     Rule,
     /// An image, shown as its description (the picture itself lives in the org's files).
     Image {
         alt: String,
     },
+}
+
+/// What a callout says: its tint and label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalloutKind {
+    Info,
+    Warning,
+    Success,
+    Danger,
+}
+
+impl CalloutKind {
+    /// The editor's `kind` attribute; anything else is `Info`.
+    pub fn parse(kind: &str) -> Self {
+        match kind {
+            "warning" => Self::Warning,
+            "success" => Self::Success,
+            "danger" => Self::Danger,
+            _ => Self::Info,
+        }
+    }
+
+    /// The editor's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Success => "success",
+            Self::Danger => "danger",
+        }
+    }
+
+    /// How it is labelled to readers.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Info => "Info",
+            Self::Warning => "Warning",
+            Self::Success => "Success",
+            Self::Danger => "Danger",
+        }
+    }
 }
 
 /// One item of a task list.
@@ -147,7 +201,13 @@ impl Block {
                 .flatten()
                 .for_each(|b| b.plain_text(out)),
             Block::CodeBlock { text } => out.push(text.clone()),
-            Block::Quote { blocks } => blocks.iter().for_each(|b| b.plain_text(out)),
+            Block::Quote { blocks } | Block::Callout { blocks, .. } => {
+                blocks.iter().for_each(|b| b.plain_text(out))
+            }
+            Block::Toggle { summary, blocks } => {
+                out.push(inline_text(summary));
+                blocks.iter().for_each(|b| b.plain_text(out))
+            }
             Block::Rule => {}
             Block::Image { alt } => out.push(alt.clone()),
         }
@@ -200,6 +260,14 @@ fn limit_nesting(blocks: Vec<Block>, depth: usize) -> Vec<Block> {
                     .collect(),
             },
             Block::Quote { blocks } => Block::Quote {
+                blocks: deeper(blocks),
+            },
+            Block::Callout { kind, blocks } => Block::Callout {
+                kind,
+                blocks: deeper(blocks),
+            },
+            Block::Toggle { summary, blocks } => Block::Toggle {
+                summary,
                 blocks: deeper(blocks),
             },
             Block::Heading { level, inline } => Block::Heading {
@@ -356,6 +424,14 @@ mod tests {
                 },
                 Block::Quote {
                     blocks: vec![paragraph("quoted")],
+                },
+                Block::Callout {
+                    kind: CalloutKind::Warning,
+                    blocks: vec![paragraph("careful #emph[x]")],
+                },
+                Block::Toggle {
+                    summary: vec![Inline::Text(Run::plain("More ]"))],
+                    blocks: vec![paragraph("inside")],
                 },
                 Block::Rule,
                 Block::Image {

@@ -9,7 +9,7 @@
 use atrium_client::wire::ErrorBody;
 use atrium_collab::ContentFormat;
 use atrium_pdf::RichTextDocument;
-use atrium_pdf::rich_text::{Block, Inline, Run, TaskItem};
+use atrium_pdf::rich_text::{Block, CalloutKind, Inline, Run, TaskItem};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -281,6 +281,19 @@ fn block(node: &Value, depth: usize, out: &mut Vec<Block>) {
         "blockquote" => out.push(Block::Quote {
             blocks: blocks(children, depth + 1),
         }),
+        "callout" => out.push(Block::Callout {
+            kind: CalloutKind::parse(&attr_text(node, "kind")),
+            blocks: blocks(children, depth + 1),
+        }),
+        // A toggle: `detailsSummary` (inline) and `detailsContent` (blocks).
+        "details" => {
+            let part = |name: &str| nodes(children).iter().find(|c| c["type"] == name);
+            out.push(Block::Toggle {
+                summary: part("detailsSummary").map_or_else(Vec::new, |s| inline(&s["content"])),
+                blocks: part("detailsContent")
+                    .map_or_else(Vec::new, |c| blocks(&c["content"], depth + 1)),
+            })
+        }
         "horizontalRule" => out.push(Block::Rule),
         "image" => out.push(Block::Image {
             alt: attr_text(node, "alt"),
@@ -387,6 +400,11 @@ code{padding:.1em .3em}pre{padding:.8em 1em;overflow-x:auto}pre code{padding:0;b
 blockquote{margin:1em 0;padding:0 1em;border-left:3px solid var(--line);color:var(--muted)}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid var(--line);padding:.35em .7em;text-align:left;vertical-align:top}th{background:var(--code)}\
 td>p,th>p,li>p{margin:0}ul.tasks{list-style:none;padding-left:.2em}ul.tasks input{margin-right:.5em}\
+aside.callout{margin:1em 0;padding:.2em 1em;border-left:4px solid var(--edge);background:var(--tint);border-radius:4px}\
+.callout-label{margin:.5em 0 .2em}.callout-label strong{color:var(--edge)}\
+.callout-info{--tint:#e8f0fe;--edge:#1d4ed8}.callout-warning{--tint:#fff4e0;--edge:#8a5100}.callout-success{--tint:#e6f4ea;--edge:#1e7a3c}.callout-danger{--tint:#fdeaea;--edge:#b42318}\
+@media (prefers-color-scheme:dark){.callout-info{--tint:#172a4d;--edge:#8fb4ff}.callout-warning{--tint:#3a2a0c;--edge:#f5b95c}.callout-success{--tint:#12311d;--edge:#6fd08f}.callout-danger{--tint:#3d1616;--edge:#ff9a8f}}\
+details{margin:1em 0}summary{font-weight:600;cursor:pointer}details>:not(summary){margin-left:1.2em}\
 .mention{color:var(--accent);font-weight:600}.image{color:var(--muted);font-style:italic}hr{border:0;border-top:1px solid var(--line)}";
 
 /// A standalone HTML page of `doc`: every piece of its text escaped, the style inline, no
@@ -476,6 +494,22 @@ fn html_blocks(blocks: &[Block], out: &mut String, depth: usize) {
                 out.push_str("<blockquote>\n");
                 html_blocks(blocks, out, depth + 1);
                 out.push_str("</blockquote>\n");
+            }
+            Block::Callout { kind, blocks } => {
+                out.push_str(&format!(
+                    "<aside class=\"callout callout-{}\" role=\"note\">\n<p class=\"callout-label\"><strong>{}</strong></p>\n",
+                    kind.as_str(),
+                    kind.label()
+                ));
+                html_blocks(blocks, out, depth + 1);
+                out.push_str("</aside>\n");
+            }
+            Block::Toggle { summary, blocks } => {
+                out.push_str("<details open>\n<summary>");
+                html_inline(summary, out);
+                out.push_str("</summary>\n");
+                html_blocks(blocks, out, depth + 1);
+                out.push_str("</details>\n");
             }
             Block::Rule => out.push_str("<hr>\n"),
             Block::Image { alt } => {
@@ -610,6 +644,50 @@ mod tests {
             html.contains("<tr><td><p>Ada</p></td><td></td></tr>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn callouts_toggles_and_third_level_headings() {
+        let content = json!([
+            {"type": "heading", "attrs": {"level": 3.0}, "content": [{"type": "text", "text": "Risks"}]},
+            {"type": "callout", "attrs": {"kind": "danger"}, "content": [
+                {"type": "paragraph", "content": [{"type": "text", "text": "Hot <stove>"}]}
+            ]},
+            {"type": "details", "content": [
+                {"type": "detailsSummary", "content": [{"type": "text", "text": "More & more"}]},
+                {"type": "detailsContent", "content": [
+                    {"type": "paragraph", "content": [{"type": "text", "text": "inside"}]}
+                ]}
+            ]}
+        ]);
+        let doc = RichTextDocument {
+            title: "T".into(),
+            blocks: blocks(&content, 0),
+        };
+        assert!(matches!(&doc.blocks[0], Block::Heading { level: 3, .. }));
+        assert!(matches!(
+            &doc.blocks[1],
+            Block::Callout {
+                kind: CalloutKind::Danger,
+                ..
+            }
+        ));
+        let html = html_page(&doc);
+        assert!(html.contains("<h4>Risks</h4>"), "{html}");
+        assert!(
+            html.contains("<aside class=\"callout callout-danger\" role=\"note\">\n<p class=\"callout-label\"><strong>Danger</strong></p>\n<p>Hot &lt;stove&gt;</p>\n</aside>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<details open>\n<summary>More &amp; more</summary>\n<p>inside</p>\n</details>"
+            ),
+            "{html}"
+        );
+        let pdf = crate::invoices::pdf::renderer()
+            .render_rich_text(&doc)
+            .unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
     }
 
     #[test]

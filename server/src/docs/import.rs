@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use atrium_client::wire::{Doc, ErrorBody};
-use atrium_pdf::rich_text::{Block, Inline, Run, TaskItem};
+use atrium_pdf::rich_text::{Block, CalloutKind, Inline, Run, TaskItem};
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
@@ -408,8 +408,15 @@ fn md_blocks(lines: &[&str], depth: usize) -> Vec<Block> {
                 quoted.push(q);
                 i += 1;
             }
+            // A GitHub alert (`> [!NOTE]` on the quote's first line) is a callout.
+            let alert = quoted.first().and_then(|l| alert_kind(l));
             blocks.push(if depth >= MAX_NESTING {
                 paragraph_of(&quoted.join(" "))
+            } else if let Some(kind) = alert {
+                Block::Callout {
+                    kind,
+                    blocks: md_blocks(&quoted[1..], depth + 1),
+                }
             } else {
                 Block::Quote {
                     blocks: md_blocks(&quoted, depth + 1),
@@ -530,6 +537,19 @@ fn md_blocks(lines: &[&str], depth: usize) -> Vec<Block> {
         });
     }
     blocks
+}
+
+/// The callout a GitHub alert line (`[!NOTE]`, `[!TIP]`, `[!IMPORTANT]`, `[!WARNING]`,
+/// `[!CAUTION]`) stands for.
+fn alert_kind(line: &str) -> Option<CalloutKind> {
+    let name = line.trim().strip_prefix("[!")?.strip_suffix(']')?;
+    match name.to_ascii_uppercase().as_str() {
+        "NOTE" | "IMPORTANT" => Some(CalloutKind::Info),
+        "TIP" => Some(CalloutKind::Success),
+        "WARNING" => Some(CalloutKind::Warning),
+        "CAUTION" => Some(CalloutKind::Danger),
+        _ => None,
+    }
 }
 
 fn paragraph_of(text: &str) -> Block {
@@ -1199,6 +1219,18 @@ fn write_blocks(
                 let quote = element(parent, txn, "blockquote");
                 write_item(&quote, txn, blocks, depth);
             }
+            Block::Callout { kind, blocks } => {
+                let callout = element(parent, txn, "callout");
+                callout.insert_attribute(txn, "kind", Any::from(kind.as_str()));
+                write_some(&callout, txn, blocks, depth);
+            }
+            Block::Toggle { summary, blocks } => {
+                let details = element(parent, txn, "details");
+                let head = element(&details, txn, "detailsSummary");
+                write_inline(&head, txn, summary);
+                let body = element(&details, txn, "detailsContent");
+                write_some(&body, txn, blocks, depth);
+            }
             Block::Rule => {
                 element(parent, txn, "horizontalRule");
             }
@@ -1219,6 +1251,19 @@ fn write_item(
     depth: usize,
 ) {
     if !matches!(blocks.first(), Some(Block::Paragraph { .. })) {
+        element(parent, txn, "paragraph");
+    }
+    write_blocks(parent, txn, blocks, depth + 1);
+}
+
+/// A callout's or toggle's blocks: at least one (an empty paragraph when there are none).
+fn write_some(
+    parent: &XmlElementRef,
+    txn: &mut yrs::TransactionMut,
+    blocks: &[Block],
+    depth: usize,
+) {
+    if blocks.is_empty() {
         element(parent, txn, "paragraph");
     }
     write_blocks(parent, txn, blocks, depth + 1);
@@ -1319,6 +1364,32 @@ mod tests {
         };
         assert_eq!((*columns, *header, rows.len()), (2, true, 2));
         assert!(matches!(&rows[0][1][0], Block::Paragraph { inline } if text(inline) == "b | c"));
+    }
+
+    #[test]
+    fn alerts_become_callouts_and_third_level_headings_stay() {
+        let blocks = markdown("### Risks\n\n> [!WARNING]\n> Mind the gap\n\n> [!TIP]\n\n> plain");
+        assert!(
+            matches!(&blocks[0], Block::Heading { level: 3, inline } if text(inline) == "Risks")
+        );
+        assert!(
+            matches!(&blocks[1], Block::Callout { kind: CalloutKind::Warning, blocks } if matches!(&blocks[0], Block::Paragraph { inline } if text(inline) == "Mind the gap"))
+        );
+        assert!(
+            matches!(&blocks[2], Block::Callout { kind: CalloutKind::Success, blocks } if blocks.is_empty())
+        );
+        assert!(matches!(&blocks[3], Block::Quote { .. }));
+        // Written as the editor's nodes, an empty callout holding one empty paragraph.
+        use yrs::updates::decoder::Decode;
+        let doc = YDoc::new();
+        doc.transact_mut()
+            .apply_update(yrs::Update::decode_v1(&update_of(&blocks)).unwrap())
+            .unwrap();
+        let md = atrium_collab::content::render(&doc, atrium_collab::ContentFormat::Markdown);
+        assert_eq!(
+            md,
+            "### Risks\n\n> [!WARNING]\n> Mind the gap\n\n> [!TIP]\n> \n\n> plain"
+        );
     }
 
     #[test]
