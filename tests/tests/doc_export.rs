@@ -104,6 +104,31 @@ fn rich_update() -> Vec<u8> {
         .encode_state_as_update_v1(&StateVector::default())
 }
 
+/// The update the editor writes for a heading 3, a warning callout (a paragraph and a list)
+/// and a toggle (summary, paragraph), with text that would be markup in HTML and typst.
+fn blocks_update() -> Vec<u8> {
+    let doc = YDoc::new();
+    let frag = doc.get_or_insert_xml_fragment("default");
+    let mut txn = doc.transact_mut();
+    let h = frag.push_back(&mut txn, XmlElementPrelim::empty("heading"));
+    h.insert_attribute(&mut txn, "level", Any::from(3.0));
+    h.push_back(&mut txn, XmlTextPrelim::new("Before you start"));
+    let callout = frag.push_back(&mut txn, XmlElementPrelim::empty("callout"));
+    callout.insert_attribute(&mut txn, "kind", Any::from("warning"));
+    paragraph(&callout, &mut txn, "Hot <stove> #set text(red)");
+    let ul = callout.push_back(&mut txn, XmlElementPrelim::empty("bulletList"));
+    let li = ul.push_back(&mut txn, XmlElementPrelim::empty("listItem"));
+    paragraph(&li, &mut txn, "Gloves on");
+    let details = frag.push_back(&mut txn, XmlElementPrelim::empty("details"));
+    let summary = details.push_back(&mut txn, XmlElementPrelim::empty("detailsSummary"));
+    summary.push_back(&mut txn, XmlTextPrelim::new("Why & how"));
+    let body = details.push_back(&mut txn, XmlElementPrelim::empty("detailsContent"));
+    paragraph(&body, &mut txn, "Because it burns");
+    drop(txn);
+    doc.transact()
+        .encode_state_as_update_v1(&StateVector::default())
+}
+
 /// A .docx built the way Word lays one out: a title, headings, a bold/italic paragraph, a
 /// bulleted list with a nested item, a numbered list, and a table.
 fn docx() -> Vec<u8> {
@@ -291,6 +316,64 @@ backend_tests! {
         assert_eq!(get(&w.outsider, &format!("{path}?format=pdf")).await.status(), StatusCode::NOT_FOUND);
         assert_eq!(get(&w.server.client(), &format!("{path}?format=html")).await.status(), StatusCode::UNAUTHORIZED);
         let _ = &w.org;
+    }
+
+    async fn exports_and_imports_keep_callouts_toggles_and_third_level_headings(backend) {
+        let w = workspace(backend).await;
+        let doc = fixtures::create_doc(&w.owner, &w.project.id, "Kitchen rules").await;
+        assert_eq!(fixtures::post_update(&w.owner, &doc.id, blocks_update()).await, StatusCode::NO_CONTENT);
+        let path = format!("/api/v1/docs/{}/export", doc.id);
+
+        // Markdown: the callout as a GitHub alert, the toggle's summary then its content.
+        let response = get(&w.viewer, &format!("{path}?format=markdown")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let md = response.text().await.unwrap();
+        assert!(
+            md.contains("### Before you start\n\n> [!WARNING]\n> Hot <stove> #set text(red)\n>\n> - Gloves on\n\nWhy & how\n\nBecause it burns"),
+            "{md}"
+        );
+
+        // HTML: an aside named as a note, a details element shown open, text escaped.
+        let response = get(&w.viewer, &format!("{path}?format=html")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        for expected in [
+            "<h4>Before you start</h4>",
+            "<aside class=\"callout callout-warning\" role=\"note\">\n<p class=\"callout-label\"><strong>Warning</strong></p>\n<p>Hot &lt;stove&gt; #set text(red)</p>",
+            "<li><p>Gloves on</p></li>",
+            "<details open>\n<summary>Why &amp; how</summary>\n<p>Because it burns</p>\n</details>",
+        ] {
+            assert!(html.contains(expected), "{expected:?} missing from\n{html}");
+        }
+
+        // PDF: the callout's label and text, the toggle's summary and content.
+        let response = get(&w.viewer, &format!("{path}?format=pdf")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = atrium_tests::pdf::text(&response.bytes().await.unwrap());
+        let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            "Before you start", "Warning", "Hot <stove> #set text(red)", "Gloves on",
+            "Why & how", "Because it burns",
+        ] {
+            assert!(words.contains(expected), "{expected:?} missing from\n{text}");
+        }
+
+        // The Markdown export imports back as the same blocks.
+        let (status, body) = import(&w.owner, &w.project.id, "rules.md", md.as_bytes()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let json: serde_json::Value = get(&w.viewer, &format!("/api/v1/docs/{}/content?format=json", body["id"].as_str().unwrap()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let blocks = json["default"]["content"].as_array().unwrap();
+        assert!(
+            blocks.iter().any(|b| b["type"] == "heading" && b["attrs"]["level"] == 3.0),
+            "{json}"
+        );
+        let callout = blocks.iter().find(|b| b["type"] == "callout").expect("a callout");
+        assert_eq!(callout["attrs"]["kind"], "warning");
+        assert_eq!(callout["content"][1]["type"], "bulletList");
     }
 
     async fn markdown_and_docx_import_as_documents(backend) {
