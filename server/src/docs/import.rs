@@ -31,7 +31,6 @@ use utoipa_axum::routes;
 use yrs::types::xml::{XmlElementPrelim, XmlTextPrelim};
 use yrs::{Any, Doc as YDoc, Text, Transact, WriteTxn, Xml, XmlElementRef, XmlFragment};
 
-use super::{feed, store};
 use crate::auth::CurrentUser;
 use crate::authz::{self, ProjectAction, Resource, ResourceKind};
 use crate::error::{ApiError, Result};
@@ -127,34 +126,12 @@ async fn import_doc(
     })
     .await
     .map_err(ApiError::internal)??;
-    let mut work = state.writes.begin().await?;
-    let mut doc = store::create(
-        work.tx(),
-        &access.project.org_id,
-        &project_id,
-        &title,
-        user.id(),
-    )
-    .await?;
-    feed::upsert(&mut work, &doc, "")?;
-    // Other members' page trees show the new page at once, as for a page made empty.
-    super::tree::announce_doc(&mut work, super::tree::DocEventKind::Created, &doc);
-    work.commit().await?;
-    if let Err(error) = state.collab.apply_update(&doc.id, &update).await {
-        // Too large for a document: the empty shell goes, so a refused import leaves nothing.
-        let mut work = state.writes.begin().await?;
-        store::set_trashed(work.tx(), &doc.org_id, &doc.id, Some(user.id())).await?;
-        feed::delete(&mut work, &doc)?;
-        work.commit().await?;
-        return Err(match error {
-            atrium_collab::Error::MessageTooLarge { .. }
-            | atrium_collab::Error::DocumentTooLarge { .. } => {
-                invalid("the file's content is larger than a document may be")
-            }
-            other => super::routes::collab_error(other),
-        });
-    }
-    doc.can = Some(access.can(Resource::owned_by(ResourceKind::Document, user.id())));
+    let content = super::create::Content {
+        update,
+        field: "file",
+        too_large: "the file's content is larger than a document may be",
+    };
+    let doc = super::create::create(&state, &access, &title, user.id(), Some(content)).await?;
     Ok((StatusCode::CREATED, Json(doc)))
 }
 

@@ -7,6 +7,7 @@
 
 pub mod comment_store;
 pub mod comments;
+pub mod create;
 pub mod diff;
 pub mod export;
 pub mod feed;

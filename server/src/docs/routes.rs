@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{feed, store, templates, tree};
+use super::{create, feed, import, store, templates, tree};
 use crate::auth::CurrentUser;
 use crate::authz::{self, ProjectAction, Resource, ResourceKind};
 use crate::error::{ApiError, Result};
@@ -166,22 +166,12 @@ async fn create_doc(
         .or(template.as_ref().map(|t| t.name.as_str()))
         .unwrap_or("");
     let title = validate_title(title)?;
-    let mut work = state.writes.begin().await?;
-    let mut doc = store::create(
-        work.tx(),
-        &access.project.org_id,
-        &project_id,
-        &title,
-        user.id(),
-    )
-    .await?;
-    feed::upsert(&mut work, &doc, "")?;
-    tree::announce_doc(&mut work, tree::DocEventKind::Created, &doc);
-    work.commit().await?;
-    if let Some(template) = template {
-        templates::fill(&state, &doc, user.id(), &template.markdown).await?;
-    }
-    doc.can = Some(access.can(Resource::owned_by(ResourceKind::Document, user.id())));
+    let content = template.map(|template| create::Content {
+        update: import::update_of(&import::markdown(&template.markdown)),
+        field: "template",
+        too_large: "the template's content is larger than a document may be",
+    });
+    let doc = create::create(&state, &access, &title, user.id(), content).await?;
     Ok((StatusCode::CREATED, Json(doc)))
 }
 

@@ -28,9 +28,6 @@ pub mod builtin;
 pub mod routes;
 pub mod store;
 
-use atrium_client::wire::Doc;
-
-use super::{feed, import, store as doc_store};
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
 use builtin::{BUILTINS, Builtin};
@@ -126,25 +123,4 @@ pub async fn chosen(state: &AppState, org_id: &str, id: &str) -> Result<store::T
         .await?
         .map(|t| t.row)
         .ok_or(ApiError::NotFound("document template"))
-}
-
-/// Writes a template's content into a document just created empty. When the document cannot
-/// hold it, the empty shell goes to the trash (a refused creation leaves nothing behind).
-pub async fn fill(state: &AppState, doc: &Doc, user_id: &str, markdown: &str) -> Result<()> {
-    let update = import::update_of(&import::markdown(markdown));
-    let Err(error) = state.collab.apply_update(&doc.id, &update).await else {
-        return Ok(());
-    };
-    let mut work = state.writes.begin().await?;
-    doc_store::set_trashed(work.tx(), &doc.org_id, &doc.id, Some(user_id)).await?;
-    feed::delete(&mut work, doc)?;
-    work.commit().await?;
-    Err(match error {
-        atrium_collab::Error::MessageTooLarge { .. }
-        | atrium_collab::Error::DocumentTooLarge { .. } => ApiError::invalid_field(
-            "template",
-            "the template's content is larger than a document may be",
-        ),
-        other => super::routes::collab_error(other),
-    })
 }
