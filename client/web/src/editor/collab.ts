@@ -25,6 +25,9 @@ import * as decoding from 'lib0/decoding'
 import { readAuthMessage } from 'y-protocols/auth'
 import { mentionSuggestion, type Person } from './mention'
 import { CommentAnchors } from './comments'
+import { Callout } from './callout'
+import { toggleExtensions } from './toggle'
+import { SlashMenu } from './slash'
 import { userColorOnDark } from '../lib/text'
 
 export type SaveState = 'connecting' | 'saving' | 'saved' | 'offline' | 'denied' | 'trashed'
@@ -65,16 +68,19 @@ export interface CollabEditor {
 
 /**
  * What a document may hold — the same for the live editor and a version's read-only preview,
- * so that a preview shows tables, checklists and @mentions as the editor does.
+ * so that a preview shows tables, checklists, @mentions, callouts and toggles as the editor
+ * does. Headings have three levels (the server's exports and imports know the same).
  */
 export function contentExtensions (suggestion?: ReturnType<typeof mentionSuggestion>) {
   return [
-    StarterKit.configure({ undoRedo: false, link: { openOnClick: false, autolink: true, HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' } } }),
+    StarterKit.configure({ undoRedo: false, heading: { levels: [1, 2, 3] }, link: { openOnClick: false, autolink: true, HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' } } }),
     TableKit.configure({ table: { resizable: false } }),
     TaskList,
     TaskItem.configure({ nested: true }),
     Image.configure({ allowBase64: false }),
-    Mention.configure({ HTMLAttributes: { class: 'mention' }, ...(suggestion ? { suggestion } : {}) })
+    Mention.configure({ HTMLAttributes: { class: 'mention' }, ...(suggestion ? { suggestion } : {}) }),
+    Callout,
+    ...toggleExtensions()
   ]
 }
 
@@ -226,7 +232,8 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
       ...contentExtensions(mentionSuggestion(o.people)),
       Collaboration.configure({ document: ydoc, field: 'default' }),
       CollaborationCaret.configure({ provider, user: o.user, render: renderCaret }),
-      CommentAnchors.configure({ onActivate: (thread) => o.onCommentActivate?.(thread) })
+      CommentAnchors.configure({ onActivate: (thread) => o.onCommentActivate?.(thread) }),
+      SlashMenu.configure({ pickImage: () => pickImage() })
     ],
     editorProps: {
       attributes: { class: 'prose', 'aria-label': 'Document text', role: 'textbox', 'aria-multiline': 'true' },
@@ -249,6 +256,15 @@ export function createCollabEditor (o: CollabOptions): CollabEditor {
   awareness.setLocalStateField('user', o.user)
   emitPeers()
   update()
+
+  // The slash menu's "Image": the same upload as the toolbar's, from a file picker.
+  function pickImage () {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.accept = 'image/*'
+    input.onchange = () => { const f = input.files?.[0]; if (f) insertImage(f) }
+    input.click()
+  }
 
   async function insertImage (file: File): Promise<void> {
     try {

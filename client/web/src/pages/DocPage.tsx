@@ -180,6 +180,7 @@ export function EditorPane ({ docId, project, writable, trashed = false, onHisto
             <>
               {btn('H1', ed.isActive('heading', { level: 1 }), () => chain().toggleHeading({ level: 1 }).run(), 'Heading 1')}
               {btn('H2', ed.isActive('heading', { level: 2 }), () => chain().toggleHeading({ level: 2 }).run(), 'Heading 2')}
+              {btn('H3', ed.isActive('heading', { level: 3 }), () => chain().toggleHeading({ level: 3 }).run(), 'Heading 3')}
               {btn('B', ed.isActive('bold'), () => chain().toggleBold().run(), 'Bold')}
               {btn('I', ed.isActive('italic'), () => chain().toggleItalic().run(), 'Italic')}
               {btn('•', ed.isActive('bulletList'), () => chain().toggleBulletList().run(), 'Bulleted list')}
