@@ -392,6 +392,44 @@ pub struct UpdateOrgRequest {
     pub name: String,
 }
 
+/// `DELETE /api/v1/orgs/{org}`: the organisation's exact name, typed to confirm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeleteOrgRequest {
+    pub confirm: String,
+}
+
+/// Where a whole-organisation export is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgExportState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+/// A whole-organisation export (`POST /api/v1/orgs/{org}/export`): a ZIP of everything the
+/// organisation holds, downloadable until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrgExport {
+    pub id: String,
+    pub state: OrgExportState,
+    /// The ZIP's size in bytes, once done.
+    #[serde(default)]
+    pub size: Option<i64>,
+    /// Why it failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Who asked for it (absent once their account is gone).
+    #[serde(default)]
+    pub requested_by: Option<UserRef>,
+    pub created_at: i64,
+    #[serde(default)]
+    pub finished_at: Option<i64>,
+    /// When the ZIP and this entry are deleted.
+    pub expires_at: i64,
+}
+
 /// An organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Org {

@@ -138,8 +138,18 @@ impl Server {
         // Automation runs act through the application's handlers: the handler gets the state
         // once it is built (below), before any job of its kind can matter.
         let automation_runs = crate::automation::runner::RunHandler::default();
+        // Whole-organisation exports read documents through the hub, and the purge of a
+        // deleted organisation deletes them through it: both get the state once built.
+        let org_exports = crate::orgs::archive::ExportHandler::default();
+        let org_purges = crate::orgs::purge::PurgeHandler::default();
         let jobs_task = Runner::new(db.clone(), RunnerOptions::from_config(&config))
             .register(automation_runs.clone())
+            .register(org_exports.clone())
+            .register(org_purges.clone())
+            .register(crate::orgs::purge::ExpireHandler::new(
+                writes.clone(),
+                files.store.clone(),
+            ))
             .register(crate::automation::schedule::handler(writes.clone()))
             .register(mail::MailHandler::new(mailer.clone()))
             .register(crate::invoices::send::InvoiceMailHandler::new(
@@ -175,6 +185,11 @@ impl Server {
                 .await
         {
             tracing::warn!(%error, "cannot queue the automation schedule pass");
+        }
+        if let Err(error) =
+            crate::jobs::recurring::ensure_scheduled(&writes, crate::orgs::purge::EXPIRE_KIND).await
+        {
+            tracing::warn!(%error, "cannot queue the export expiry pass");
         }
         // Due-soon notifications run as a recurring job: its first run is queued once.
         if let Err(error) = crate::boards::due::ensure_scheduled(&writes).await {
@@ -262,6 +277,8 @@ impl Server {
             shutdown,
         };
         automation_runs.set_state(state.clone());
+        org_exports.set_state(state.clone());
+        org_purges.set_state(state.clone());
         let mut background = vec![
             doc_feed,
             doc_history,

@@ -58,8 +58,12 @@ fn io_error(error: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(error.to_string())
 }
 
-/// One page of entries as CSV bytes (with the header first when `header` is set).
-fn render(entries: &[AuditEntry], header: bool) -> std::result::Result<Bytes, std::io::Error> {
+/// One page of entries as CSV bytes (with the header first when `header` is set). The
+/// whole-organisation export writes its `audit.csv` with it.
+pub(crate) fn render(
+    entries: &[AuditEntry],
+    header: bool,
+) -> std::result::Result<Bytes, std::io::Error> {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     if header {
         writer.write_record(COLUMNS).map_err(io_error)?;

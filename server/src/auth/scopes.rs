@@ -243,6 +243,8 @@ pub fn requirement(method: &Method, template: &str) -> Option<Requirement> {
                 Some(Refused)
             }
         }
+        // Deleting the organisation takes a person, never a token.
+        ("orgs", Some("{org}")) if rest.is_none() && *method == Method::DELETE => Some(Refused),
         ("orgs", Some("{org}")) => org_route(rest, access),
         ("projects", Some("{project}")) => project_route(rest, access),
         _ => None,
@@ -273,7 +275,7 @@ fn org_route(rest: Option<&str>, access: Access) -> Option<Requirement> {
         "projects" | "members" | "chat-settings" | "record-types" | "invoice-settings"
         | "timesheet-settings" | "audit" | "jobs" | "permissions" | "roles" | "invitations"
         | "tokens" | "webhooks" | "automations" | "email-templates" | "doc-sharing"
-        | "doc-templates" => area(Area::Admin),
+        | "doc-templates" | "export" | "exports" => area(Area::Admin),
         _ => None,
     }
 }
@@ -370,6 +372,17 @@ mod tests {
                 &Method::PATCH,
                 "/api/v1/orgs/{org}",
                 Requirement::Area(Area::Admin, Access::Write),
+            ),
+            (&Method::DELETE, "/api/v1/orgs/{org}", Requirement::Refused),
+            (
+                &post,
+                "/api/v1/orgs/{org}/export",
+                Requirement::Area(Area::Admin, Access::Write),
+            ),
+            (
+                &get,
+                "/api/v1/orgs/{org}/exports/{export}/download",
+                Requirement::Area(Area::Admin, Access::Read),
             ),
             (
                 &post,

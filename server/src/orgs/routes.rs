@@ -26,10 +26,11 @@ const MAX_ORG_NAME_CHARS: usize = 100;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_org, list_orgs))
-        .routes(routes!(rename_org))
+        .routes(routes!(rename_org, super::delete::delete_org))
         .routes(routes!(super::invitations::add_member, list_members))
         .routes(routes!(change_role, remove_member))
         .merge(super::invitations::router())
+        .merge(super::export::router())
 }
 
 fn validate_name(name: &str) -> Result<String> {

@@ -237,3 +237,13 @@ pub async fn list_members(
         })
         .collect()
 }
+
+/// Every project of an organisation, archived ones too, by name: the whole-organisation
+/// export writes each.
+pub async fn all_in_org(db: &Db, org_id: &str) -> Result<Vec<ProjectRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {PROJECT_COLUMNS} from projects p where p.org_id = $1 order by p.name, p.id"
+    ));
+    let rows = sqlx::query(sql).bind(org_id).fetch_all(db.pool()).await?;
+    rows.iter().map(project_from).collect()
+}

@@ -524,3 +524,13 @@ pub async fn access_row(
         is_member: row.try_get::<i64, _>("is_member")? != 0,
     }))
 }
+
+/// Every channel of an organisation (all kinds, archived ones too), oldest first: the
+/// whole-organisation export writes each.
+pub async fn in_org(db: &Db, org_id: &str) -> Result<Vec<ChannelRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from channels c where c.org_id = $1 order by c.created_at, c.id"
+    ));
+    let rows = sqlx::query(sql).bind(org_id).fetch_all(db.pool()).await?;
+    rows.iter().map(channel_from).collect()
+}

@@ -508,3 +508,26 @@ pub async fn has_beyond(
         .await?;
     Ok(row.is_some())
 }
+
+/// Up to `limit` messages of a channel, thread replies included, after the message `after`
+/// (from the first when `None`), in id order: the whole-organisation export pages with it.
+pub async fn in_channel_after(
+    db: &Db,
+    org_id: &str,
+    channel_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from messages m join users u on u.id = m.author_id
+         where m.org_id = $1 and m.channel_id = $2 and m.id > $3 order by m.id limit $4"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(org_id)
+        .bind(channel_id)
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(message_from).collect()
+}

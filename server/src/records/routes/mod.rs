@@ -4,7 +4,7 @@
 //! custom) and a record's wire form.
 
 mod attachments;
-mod csv;
+pub(crate) mod csv;
 mod discussion;
 pub(crate) mod records;
 mod transitions;

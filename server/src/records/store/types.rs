@@ -138,3 +138,13 @@ pub async fn update(
     keep_version(tx, org_id, &row.slug, row.version, &json, user_id, now).await?;
     Ok(true)
 }
+
+/// The record types of an organisation that hold at least one record, by slug: the
+/// whole-organisation export writes a CSV of each.
+pub async fn in_use(db: &Db, org_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query("select distinct type from records where org_id = $1 order by type")
+        .bind(org_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(|row| row.try_get("type")).collect()
+}
