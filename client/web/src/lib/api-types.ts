@@ -1313,7 +1313,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the organisation and everything in it (owners only). The body names the
+         *     organisation exactly; an export must have finished within the last 24 hours.
+         */
+        delete: operations["delete_org"];
         options?: never;
         head?: never;
         /** Rename the organisation (owners and admins). */
@@ -1508,6 +1512,60 @@ export interface paths {
         put?: never;
         /** Create an e-mail template (org owners and admins). */
         post: operations["create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an export of everything the organisation holds (owners and admins): a ZIP built in
+         *     the background, downloadable for seven days.
+         */
+        post: operations["start_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's recent exports, newest first (owners and admins). */
+        get: operations["list_exports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/exports/{export}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a finished export as a ZIP (owners and admins). */
+        get: operations["download_export"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3582,6 +3640,10 @@ export interface components {
         DealForecast: {
             currencies: components["schemas"]["CurrencyForecast"][];
         };
+        /** @description `DELETE /api/v1/orgs/{org}`: the organisation's exact name, typed to confirm. */
+        DeleteOrgRequest: {
+            confirm: string;
+        };
         /**
          * @description Where a delivery is.
          * @enum {string}
@@ -4419,6 +4481,36 @@ export interface components {
             /** @description The caller's business roles in it. */
             roles?: string[];
         };
+        /**
+         * @description A whole-organisation export (`POST /api/v1/orgs/{org}/export`): a ZIP of everything the
+         *     organisation holds, downloadable until `expires_at`.
+         */
+        OrgExport: {
+            /** Format: int64 */
+            created_at: number;
+            /** @description Why it failed, when it did. */
+            error?: string | null;
+            /**
+             * Format: int64
+             * @description When the ZIP and this entry are deleted.
+             */
+            expires_at: number;
+            /** Format: int64 */
+            finished_at?: number | null;
+            id: string;
+            requested_by?: null | components["schemas"]["UserRef"];
+            /**
+             * Format: int64
+             * @description The ZIP's size in bytes, once done.
+             */
+            size?: number | null;
+            state: components["schemas"]["OrgExportState"];
+        };
+        /**
+         * @description Where a whole-organisation export is.
+         * @enum {string}
+         */
+        OrgExportState: "queued" | "running" | "done" | "failed";
         /** @description A member of an organisation. */
         OrgMember: {
             /** Format: int64 */
@@ -4822,6 +4914,31 @@ export interface components {
                 role: components["schemas"]["OrgRole"];
                 /** @description The caller's business roles in it. */
                 roles?: string[];
+            }[];
+            next?: string | null;
+        };
+        /** @description A page of a list endpoint; `next` is the opaque cursor of the following page. */
+        Page_OrgExport: {
+            items: {
+                /** Format: int64 */
+                created_at: number;
+                /** @description Why it failed, when it did. */
+                error?: string | null;
+                /**
+                 * Format: int64
+                 * @description When the ZIP and this entry are deleted.
+                 */
+                expires_at: number;
+                /** Format: int64 */
+                finished_at?: number | null;
+                id: string;
+                requested_by?: null | components["schemas"]["UserRef"];
+                /**
+                 * Format: int64
+                 * @description The ZIP's size in bytes, once done.
+                 */
+                size?: number | null;
+                state: components["schemas"]["OrgExportState"];
             }[];
             next?: string | null;
         };
@@ -11236,6 +11353,79 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    delete_org: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteOrgRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted: gone for everyone at once, its data purged in the background */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not JSON of the expected shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No export finished within the last 24 hours (`export_first`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `confirm` is not the organisation's exact name */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     rename_org: {
         parameters: {
             query?: never;
@@ -12071,6 +12261,145 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Field errors */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    start_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued; poll the list for its state */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgExport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    list_exports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Exports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrgExport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    download_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org: string;
+                export: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ZIP, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": number[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Not an owner or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such export */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The export is not finished */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
