@@ -7,6 +7,7 @@ import { Toasts, Spinner, Badge, Avatar, Modal, Field, ErrorBox, useSubmit, Empt
 import { Login, Signup, ForgotPassword, ResetPassword, VerifyEmail, Unlock, Invitations } from './pages/Auth'
 import { pendingInvitationPath } from './lib/pending'
 import { DocsList } from './pages/Docs'
+import { SharedWithYou } from './pages/portal/SharedWithYou'
 import { FilesPage } from './pages/Files'
 import { SearchPalette } from './pages/Search'
 import { Settings } from './pages/settings/Settings'
@@ -190,6 +191,12 @@ function CreateOrg () {
 }
 
 function OrgHome ({ org }: { org: string }) {
+  const current = me.value?.orgs.find((o) => o.id === org)
+  if (current?.role === 'guest') return <SharedWithYou org={org} orgName={current.name} />
+  return <ProjectsHome org={org} />
+}
+
+function ProjectsHome ({ org }: { org: string }) {
   const [creating, setCreating] = useState(false)
   // "?new=project" (from places that need a project first) opens the form at once.
   const wantsNew = query.value.get('new') === 'project'
@@ -203,7 +210,7 @@ function OrgHome ({ org }: { org: string }) {
     <section class='page'>
       <div class='page-head'>
         <h1>Projects</h1>
-        <button class='btn btn-primary' onClick={() => setCreating(true)}>New project</button>
+        {orgCan(org)?.write && <button class='btn btn-primary' onClick={() => setCreating(true)}>New project</button>}
       </div>
       {projectsLoading.value && !list.length
         ? <Spinner />
@@ -366,7 +373,9 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
         <ConnectionBanner />
       </div>
       <nav class='sidebar' aria-label='Workspace'>
-        {org && current
+        {org && current && current.role === 'guest'
+          ? <GuestNav org={org} project={project} onNewChat={setDialog} />
+          : org && current
           ? (
             <>
               <a class={'nav-item' + (path.value === `/o/${org}` ? ' active' : '')} href={`/o/${org}`}>Projects</a>
@@ -383,25 +392,8 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
               <a class={'nav-item' + (path.value === `/o/${org}/invoices` ? ' active' : path.value.startsWith(`/o/${org}/invoices/`) ? ' active-parent' : '')} href={`/o/${org}/invoices`} aria-current={path.value === `/o/${org}/invoices` ? 'page' : undefined}>Invoices</a>
               <a class={'nav-item' + (path.value === `/o/${org}/clients` ? ' active' : path.value.startsWith(`/o/${org}/clients/`) ? ' active-parent' : '')} href={`/o/${org}/clients`} aria-current={path.value === `/o/${org}/clients` ? 'page' : undefined}>Clients</a>
               <a class={'nav-item' + (path.value === `/o/${org}/pipeline` ? ' active' : '')} href={`/o/${org}/pipeline`} aria-current={path.value === `/o/${org}/pipeline` ? 'page' : undefined}>Pipeline</a>
-              <div class='nav-group'>
-                <div class='nav-heading'>Projects</div>
-                {projects.value.map((p) => (
-                  <div key={p.id} class='nav-project'>
-                    <a class={'nav-item' + (project === p.id ? ' active-parent' : '')} href={`/o/${org}/p/${p.id}/docs`}>{p.name}</a>
-                    {project === p.id && (
-                      <div class='nav-sub'>
-                        {PROJECT_SECTIONS.map((s) => (
-                          <a key={s.key} class={'nav-item' + (path.value.startsWith(`/o/${org}/p/${p.id}/${s.key}`) ? ' active' : '')} href={`/o/${org}/p/${p.id}/${s.key}`}>{s.label}</a>
-                        ))}
-                        {p.can?.manage && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members and billing</a>}
-                      </div>
-                    )}
-                  </div>
-                ))}
-                {!projects.value.length && !projectsLoading.value && <p class='muted small pad'>No projects yet.</p>}
-              </div>
-              {chatAvailable.value && <a class={'nav-item' + (path.value.endsWith('/threads') ? ' active' : '')} href={`/o/${org}/threads`}><span class='nav-label'>Threads</span><Badge count={threadUnread.value.mentions || threadUnread.value.unread} mention={threadUnread.value.mentions > 0} /></a>}
-              {chatAvailable.value && <ChannelList org={org} onNew={setDialog} />}
+              <ProjectNav org={org} project={project} sections={PROJECT_SECTIONS} />
+              <ChatNav org={org} onNew={setDialog} />
             </>
             )
           : <p class='muted pad'>Choose or create an organisation.</p>}
@@ -412,6 +404,54 @@ function Shell ({ org, project, children }: { org?: string, project?: string, ch
       {dialog === 'dm' && org && <NewDmDialog org={org} onClose={() => setDialog(null)} />}
       <Toasts />
     </div>
+  )
+}
+
+/** Project sections a guest is offered: the shared documents and files, not boards and tasks. */
+const GUEST_SECTIONS = PROJECT_SECTIONS.filter((s) => s.key === 'docs' || s.key === 'files')
+
+/** The sidebar of a guest (the client portal): what was shared with them, and their chats. */
+function GuestNav ({ org, project, onNewChat }: { org: string, project?: string, onNewChat: (d: 'channel' | 'dm') => void }) {
+  return (
+    <>
+      <a class={'nav-item' + (path.value === `/o/${org}` ? ' active' : '')} href={`/o/${org}`} aria-current={path.value === `/o/${org}` ? 'page' : undefined}>Shared with you</a>
+      <ProjectNav org={org} project={project} sections={GUEST_SECTIONS} />
+      <ChatNav org={org} onNew={onNewChat} />
+    </>
+  )
+}
+
+/** The caller's projects; the open one lists its `sections` (and its settings for managers). */
+function ProjectNav ({ org, project, sections }: { org: string, project?: string, sections: typeof PROJECT_SECTIONS }) {
+  return (
+    <div class='nav-group'>
+      <div class='nav-heading'>Projects</div>
+      {projects.value.map((p) => (
+        <div key={p.id} class='nav-project'>
+          <a class={'nav-item' + (project === p.id ? ' active-parent' : '')} href={`/o/${org}/p/${p.id}/docs`}>{p.name}</a>
+          {project === p.id && (
+            <div class='nav-sub'>
+              {sections.map((s) => (
+                <a key={s.key} class={'nav-item' + (path.value.startsWith(`/o/${org}/p/${p.id}/${s.key}`) ? ' active' : '')} href={`/o/${org}/p/${p.id}/${s.key}`}>{s.label}</a>
+              ))}
+              {p.can?.manage && <a class={'nav-item' + (path.value.endsWith('/settings') ? ' active' : '')} href={`/o/${org}/p/${p.id}/settings`}>Members and billing</a>}
+            </div>
+          )}
+        </div>
+      ))}
+      {!projects.value.length && !projectsLoading.value && <p class='muted small pad'>No projects yet.</p>}
+    </div>
+  )
+}
+
+/** Threads and the channel list, when chat is on for the organisation. */
+function ChatNav ({ org, onNew }: { org: string, onNew: (d: 'channel' | 'dm') => void }) {
+  if (!chatAvailable.value) return null
+  return (
+    <>
+      <a class={'nav-item' + (path.value.endsWith('/threads') ? ' active' : '')} href={`/o/${org}/threads`}><span class='nav-label'>Threads</span><Badge count={threadUnread.value.mentions || threadUnread.value.unread} mention={threadUnread.value.mentions > 0} /></a>
+      <ChannelList org={org} onNew={onNew} />
+    </>
   )
 }
 
