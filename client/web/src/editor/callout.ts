@@ -2,7 +2,7 @@
 // (info, warning, success, danger). Stored as the node `callout` with the attribute `kind`;
 // rendered as <aside class="callout callout-<kind>" role="note">. Its label is a button that
 // changes the kind (the next one in turn) when the document can be edited, so the kind can be
-// changed by mouse and, with the caret inside, by Mod-Alt-k. Enter on an empty last line
+// changed by mouse and, with the caret inside, by Mod-Alt-C (Ctrl+K is the command palette's). Enter on an empty last line
 // leaves the callout, as in a list.
 import { Node, mergeAttributes } from '@tiptap/core'
 
@@ -129,7 +129,7 @@ export const Callout = Node.create({
 
   addKeyboardShortcuts () {
     return {
-      'Mod-Alt-k': () => this.editor.commands.setCalloutKind(),
+      'Mod-Alt-c': () => this.editor.commands.setCalloutKind(),
       // Enter on an empty last line leaves the callout (the line moves out below it).
       Enter: () => {
         const { empty, $from } = this.editor.state.selection
