@@ -21,9 +21,11 @@ test('pages meet WCAG AA (axe) in light and dark themes, and at phone width', as
   await server.call('POST', `/api/v1/orgs/${w.org}/members`, { token: w.owner.token, json: { email: 'pending@example.com', role: 'member' } }, 202)
   const pages = [`/o/${w.org}`, `/o/${w.org}/p/${w.project}/docs`, `/o/${w.org}/p/${w.project}/docs/${w.doc}`, `/o/${w.org}/p/${w.project}/files`, `/o/${w.org}/chat/${channel.id}`, `/o/${w.org}/notifications`, '/settings/tokens', '/settings/profile', '/settings/notifications', `/o/${w.org}/settings`, `/o/${w.org}/members`, '/invitations?token=atr_i_example', '/verify-email?token=atr_v_example', `/o/${w.org}/roles`,
     `/o/${w.org}/p/${w.project}/boards`, `/o/${w.org}/p/${w.project}/boards/${board.id}`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`, `/o/${w.org}/p/${w.project}/tasks`, `/o/${w.org}/timesheet`,
-    `/o/${w.org}/records`, `/o/${w.org}/records/claim`, `/o/${w.org}/records/claim/new`, `/o/${w.org}/records/claim/${claim.id}`, `/o/${w.org}/records/claim/design`, `/o/${w.org}/records/new-type`]
-  // Every screen in the light theme; the busiest ones again in the dark theme.
-  const runs: [string, string[]][] = [['light', pages], ['dark', [pages[0], pages[2], pages[4], `/o/${w.org}/roles`, `/o/${w.org}/p/${w.project}/boards/${board.id}?task=${task.id}`, `/o/${w.org}/records/claim`, `/o/${w.org}/records/claim/${claim.id}`]]]
+    `/o/${w.org}/records`, `/o/${w.org}/records/claim`, `/o/${w.org}/records/claim/new`, `/o/${w.org}/records/claim/${claim.id}`, `/o/${w.org}/records/claim/design`, `/o/${w.org}/records/new-type`,
+    `/o/${w.org}/threads`, `/o/${w.org}/audit`, `/o/${w.org}/settings/integrations`, `/o/${w.org}/settings/automation`, '/settings/security',
+    `/o/${w.org}/timesheets`, `/o/${w.org}/timesheets/approvals`, `/o/${w.org}/invoices`, `/o/${w.org}/invoices/new`, `/o/${w.org}/invoices/settings`, `/o/${w.org}/clients`, `/o/${w.org}/pipeline`]
+  // Every screen, in both themes.
+  const runs: [string, string[]][] = [['light', pages], ['dark', pages]]
   for (const [theme, list] of runs) {
     await a.page.evaluate((t) => localStorage.setItem('atrium.theme', t), theme)
     for (const p of list) {

@@ -233,7 +233,8 @@ function Board ({ org, type, deals, setDeals, onMoved }: { org: string, type: Re
         </div>
       )}
       {!stages.length && <p class='muted'>The deal type has no stages.</p>}
-      <div class='pipeline-scroll'>
+      {/* Focusable, so that the stages scroll sideways by keyboard even when no deal card is in them. */}
+      <div class='pipeline-scroll' tabIndex={0} role='region' aria-label='Deal stages'>
         <div class='pipeline-grid' ref={gridRef} style={{ '--cols': String(stages.length) }} data-testid='pipeline'>
           {columns.map((c) => (
             <Column key={c.stage} column={c} manager={manager} verdict={verdict(c.stage)}>
