@@ -126,11 +126,32 @@ test('slash menu: callouts, heading 3 and toggles, live for a second person, exp
   await expect.poll(async () => (await server.call('GET', `/api/v1/docs/${w.doc}/export?format=markdown`, { token: w.owner.token })).text)
     .toContain('> [!WARNING]\n> Mind the oven.\n\n### Shortcut heading\n\n### Details\n\n/xyz\n\nWhy it matters\n\nBurns hurt.')
 
+  // A version's preview shows the blocks as the editor does (read-only: the callout's label
+  // is no button; the toggle still opens, for this reader only).
+  await a.page.getByRole('button', { name: 'History' }).click()
+  const dialog = a.page.getByRole('dialog', { name: 'Version history' })
+  await dialog.getByLabel('Version name').fill('Blocks')
+  await dialog.getByRole('button', { name: 'Save version' }).click()
+  await dialog.getByRole('button', { name: 'Blocks' }).click()
+  const preview = dialog.getByTestId('version-preview')
+  await expect(preview.locator('aside.callout.callout-warning[role="note"]')).toContainText('Mind the oven.')
+  await expect(preview.locator('aside.callout span.callout-label')).toHaveText('Warning')
+  await expect(preview.locator('h3').nth(1)).toHaveText('Details')
+  await expect(preview.locator('.toggle-summary')).toHaveText('Why it matters')
+  await expect(preview.locator('.toggle-content')).toBeHidden()
+  await preview.locator('.toggle-button').click()
+  await expect(preview.locator('.toggle-content')).toHaveText('Burns hurt.')
+  expect(await violations(a.page), 'version preview with blocks').toEqual([])
+  await shot(a.page, 'doc-blocks-preview')
+  await a.page.keyboard.press('Escape')
+  await expect(dialog).toHaveCount(0)
+
   // WCAG AA with the blocks in the document, both themes.
   await themes(a.page, 'document with a callout and a toggle')
   await shot(a.page, 'doc-blocks')
 
   // A long document: the toolbar stays at the top of the view, on a wide screen and a phone.
+  await editorA.focus()
   await a.page.keyboard.press('Control+End')
   for (let i = 1; i <= 40; i++) {
     await key('Enter')
