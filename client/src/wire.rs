@@ -743,13 +743,6 @@ pub struct Doc {
     pub can: Option<Can>,
 }
 
-/// `POST /api/v1/projects/{project}/docs` and `PATCH /api/v1/docs/{doc}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct DocTitle {
-    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
-    pub title: String,
-}
-
 /// A version of a document: one someone named, or an automatic snapshot (`kind`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DocVersion {

@@ -44,9 +44,10 @@ export function CommentsPanel ({ docId, editor, initial = null, activated }: Pro
     return () => { for (const off of offs) off() }
   }, [docId])
 
-  // The editor marks the open threads; its edits move the marks (so the order is redrawn), its
-  // selection decides whether there is something to comment on, and the marks are found after
-  // this panel has drawn the threads: every transaction redraws it.
+  // The editor marks the open threads; its edits move the marks (which may reorder the threads
+  // or lose one whose text went), its selection decides whether there is something to comment
+  // on, and the marks are found after this panel has drawn the threads. A transaction redraws
+  // the panel only when one of those changed — not on every keystroke.
   useEffect(() => {
     if (!editor) return
     showThreads(editor, threads.filter((t) => !t.first.resolved_at && t.first.anchor).map((t) => ({ id: t.id, anchor: t.first.anchor! })))
@@ -57,7 +58,11 @@ export function CommentsPanel ({ docId, editor, initial = null, activated }: Pro
   }, [editor, active, threads])
   useEffect(() => {
     if (!editor) return
-    const onUpdate = () => redraw((n) => n + 1)
+    let seen = ''
+    const onUpdate = () => {
+      const now = panelView(editor)
+      if (now !== seen) { seen = now; redraw((n) => n + 1) }
+    }
     editor.on('transaction', onUpdate)
     return () => { editor.off('transaction', onUpdate) }
   }, [editor])
@@ -256,4 +261,11 @@ function CommentForm ({ label, autoFocus, onSubmit, onCancel }: { label: string,
       </div>
     </form>
   )
+}
+
+/** What of the editor's state the panel shows: whether something is selected, and which
+ * threads have marked text in which order. */
+function panelView (editor: Editor): string {
+  const marked = [...threadRanges(editor)].sort((a, b) => a[1].from - b[1].from).map(([id]) => id)
+  return `${editor.state.selection.empty}|${marked.join()}`
 }
