@@ -1,12 +1,10 @@
-// Drag and drop on the board through @dnd-kit/dom (framework-agnostic; its reactive state is
-// Preact's own signals-core): pointer dragging for mouse, pen and touch (touch after a short
-// press, so the board still scrolls). Cards are both draggables and drop targets (drop on the
-// upper half: before it, lower half: after it); each column × lane cell is a drop target of
-// lower priority (drop there: at its end). The library's own keyboard sensor moves a card by
-// pixels; a kanban wants discrete places and a spoken position, so keyboard moves are ours
-// (keyboardMove.ts) and its sensor and screen-reader plugin are left out.
-import { useEffect, useRef } from 'preact/hooks'
-import { AutoScroller, Cursor, DragDropManager, Draggable, Droppable, Feedback, PointerSensor, PreventSelection } from '@dnd-kit/dom'
+// Drag and drop on the board (and the deal pipeline), with the shared pointer-only manager
+// (ui/dragManager.ts). Cards are both draggables and drop targets (drop on the upper half:
+// before it, lower half: after it); each column × lane cell is a drop target of lower
+// priority (drop there: at its end). Keyboard moves are the board's own (keyboardMove.ts).
+import { useEffect } from 'preact/hooks'
+import { type DragDropManager, Draggable, Droppable } from '@dnd-kit/dom'
+import { useDragManager, type DragHandlers, type DropResolver } from '../../ui/dragManager'
 
 /** Where a dragged card would land. */
 export type DropTarget =
@@ -15,11 +13,7 @@ export type DropTarget =
 
 interface DropData { kind: 'card' | 'cell', id?: string, column?: string, lane?: string | null }
 
-export interface BoardDndHandlers {
-  onStart: (taskId: string) => void
-  onHover: (taskId: string, target: DropTarget | null) => void
-  onDrop: (taskId: string, target: DropTarget | null) => void
-}
+export type BoardDndHandlers = DragHandlers<DropTarget>
 
 /** Low: a cell only wins when the pointer is on no card. */
 const CELL_PRIORITY = 1
@@ -36,69 +30,25 @@ function targetOf (operation: any): DropTarget | null {
   return { kind: 'card', id: data.id!, after: y > r.top + r.height / 2 }
 }
 
-/** Where the pointer is when the card is let go. The library finds collisions in a scheduled
- * pass, so at the end of a quick drag its target can still be a column the pointer only crossed
- * on the way (a deal dragged from Qualified to Won landed in Proposal); the drop asks the
- * registered targets under the final pointer position instead. A card wins over the cell it
- * sits in; `undefined` when the pointer is over no target (the caller keeps the library's). */
-function targetAtPointer (manager: DragDropManager, operation: any): DropTarget | null | undefined {
-  const p = operation?.position?.current
-  if (!p || typeof p.x !== 'number' || typeof p.y !== 'number') return undefined
-  const source = String(operation?.source?.id ?? '')
-  let cell: DropTarget | null = null
-  for (const d of manager.registry.droppables) {
-    const data = d.data as DropData | undefined
-    const el = d.element
-    if (!data || !el || d.disabled || (data.kind === 'card' && data.id === source)) continue
-    const r = el.getBoundingClientRect()
-    if (p.x < r.left || p.x > r.right || p.y < r.top || p.y > r.bottom) continue
-    if (data.kind === 'card') return { kind: 'card', id: data.id!, after: p.y > r.top + r.height / 2 }
-    cell = { kind: 'cell', column: data.column!, lane: data.lane ?? null }
+/** A card under the pointer wins over the cell it sits in (a card is not its own target). */
+function atPoint (data: DropData, element: Element, point: { x: number, y: number }, source: string): { target: DropTarget, final: boolean } | null {
+  if (data.kind === 'card') {
+    if (data.id === source) return null
+    const r = element.getBoundingClientRect()
+    return { target: { kind: 'card', id: data.id!, after: point.y > r.top + r.height / 2 }, final: true }
   }
-  return cell ?? undefined
+  return { target: { kind: 'cell', column: data.column!, lane: data.lane ?? null }, final: false }
 }
 
-function sameTarget (a: DropTarget | null, b: DropTarget | null): boolean {
-  return JSON.stringify(a) === JSON.stringify(b)
+const BOARD_TARGETS: DropResolver<DropTarget> = {
+  targetOf,
+  atPoint,
+  same: (a, b) => JSON.stringify(a) === JSON.stringify(b)
 }
 
 /** One manager per board screen; the handlers may change between renders. */
 export function useBoardDnd (handlers: BoardDndHandlers): DragDropManager {
-  const ref = useRef<DragDropManager | null>(null)
-  const latest = useRef(handlers)
-  latest.current = handlers
-  if (!ref.current) {
-    ref.current = new DragDropManager({
-      sensors: [PointerSensor],
-      // No drop animation: the card is placed by the next render and slides there (flip.ts).
-      plugins: [AutoScroller, Cursor, Feedback.configure({ dropAnimation: null }), PreventSelection]
-    })
-  }
-  useEffect(() => {
-    const m = ref.current!
-    let hover: DropTarget | null = null
-    const idOf = (op: any) => String(op?.source?.id ?? '')
-    const off = [
-      m.monitor.addEventListener('dragstart', (e: any) => { hover = null; latest.current.onStart(idOf(e.operation)) }),
-      m.monitor.addEventListener('dragmove', (e: any) => {
-        const t = targetOf(e.operation)
-        if (!sameTarget(t, hover)) { hover = t; latest.current.onHover(idOf(e.operation), t) }
-      }),
-      m.monitor.addEventListener('dragover', (e: any) => {
-        const t = targetOf(e.operation)
-        if (!sameTarget(t, hover)) { hover = t; latest.current.onHover(idOf(e.operation), t) }
-      }),
-      m.monitor.addEventListener('dragend', (e: any) => {
-        const id = idOf(e.operation)
-        const at = e.canceled ? null : targetAtPointer(m, e.operation)
-        latest.current.onDrop(id, e.canceled ? null : (at !== undefined ? at : (targetOf(e.operation) ?? hover)))
-        hover = null
-      })
-    ]
-    return () => { for (const f of off) f() }
-  }, [])
-  useEffect(() => () => { ref.current?.destroy() }, [])
-  return ref.current
+  return useDragManager(BOARD_TARGETS, handlers)
 }
 
 /** Makes a card element draggable and a drop target. */
