@@ -262,6 +262,11 @@ backend_tests! {
         // Nothing of the other organisation.
         assert!(!entries.keys().any(|name| name.contains("Beta") || name.contains("kept")), "{:?}", entries.keys());
 
+        // Whoever asked is told it is ready; admins export too.
+        atrium_tests::mail::wait_for_mail_containing(&ann.mail_dir, &ann.user.email, "is ready").await;
+        let (code, listed) = call_json(&bob, Method::GET, &format!("/api/v1/orgs/{org}/exports"), None).await;
+        assert_eq!(code, StatusCode::OK, "{listed}");
+
         // Wrong name: 422, nothing changes; an admin: 403.
         let (code, body) = delete_org(&ann, &org, "acme works").await;
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -302,12 +307,7 @@ backend_tests! {
         // The members' sessions stay.
         assert_eq!(status(&bob, Method::GET, "/api/v1/me").await, StatusCode::OK);
         // The socket closes.
-        loop {
-            match next_binary(&mut socket).await {
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
+        while next_binary(&mut socket).await.is_ok() {}
         // The owners are told; the deletion is audited beyond the organisation.
         atrium_tests::mail::wait_for_mail_containing(&ann.mail_dir, &ann.user.email, "was deleted by").await;
         assert_eq!(db_count(&server, "select count(*) from audit_log where action = 'org.deleted' and target_id = $1", &org).await, 1);

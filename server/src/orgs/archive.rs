@@ -179,20 +179,56 @@ async fn build(state: &AppState, org_id: &str, export_id: &str) -> Result<(), St
         }
     };
     pending.seal().await.map_err(|e| fail(&e))?;
-    pending
-        .place(export_key(org_id, export_id))
-        .await
-        .map_err(|e| fail(&e))?;
-    store::set_done(
-        &state.db,
-        org_id,
-        export_id,
-        i64::try_from(size).unwrap_or(i64::MAX),
-    )
-    .await
-    .map_err(|e| fail(&e))?;
+    let key = export_key(org_id, export_id);
+    pending.place(key.clone()).await.map_err(|e| fail(&e))?;
+    let size = i64::try_from(size).unwrap_or(i64::MAX);
+    let recorded = async {
+        let mut work = state.writes.begin().await?;
+        if !store::set_done(work.tx(), org_id, export_id, size).await? {
+            return Ok::<_, sqlx::Error>(false);
+        }
+        if let Some((email, name)) = store::requester(work.tx(), org_id, export_id).await? {
+            let org_name = super::store::name(&state.db, org_id)
+                .await?
+                .unwrap_or_default();
+            let mail = ready_mail(&state.config.public_url(), org_id, &org_name, &email, &name);
+            // An address the mail cannot carry must not undo the export.
+            if let Err(error) = crate::mail::outbox::enqueue(&mut work, Some(org_id), &mail).await {
+                tracing::warn!(%org_id, %export_id, %error, "cannot queue the export's notice");
+            }
+        }
+        work.commit().await?;
+        Ok(true)
+    };
+    match recorded.await {
+        Ok(true) => {}
+        Ok(false) => {
+            // The organisation was purged while the ZIP was written: it must not outlive it.
+            state.files.store.delete(&key).await.map_err(|e| fail(&e))?;
+            return Ok(());
+        }
+        Err(error) => return Err(fail(&error)),
+    }
     tracing::info!(%org_id, %export_id, size, "organisation export done");
     Ok(())
+}
+
+/// The notice to whoever asked for an export that it can be downloaded.
+fn ready_mail(
+    public_url: &str,
+    org_id: &str,
+    org_name: &str,
+    email: &str,
+    name: &str,
+) -> crate::mail::outbox::OutgoingMail {
+    crate::mail::outbox::OutgoingMail::new(
+        format!("{name} <{email}>"),
+        format!("Your export of {org_name} is ready"),
+        format!(
+            "The export of everything in {org_name} you asked for is ready. Download it from \
+             the organisation's settings within seven days:\n\n{public_url}/o/{org_id}/settings\n"
+        ),
+    )
 }
 
 // --- The ZIP writer thread ------------------------------------------------------------------
@@ -677,5 +713,105 @@ async fn audit(state: &AppState, org_id: &str, out: &mut Entries) -> Result<(), 
             Some(Err(error)) => return Err(error.to_string()),
             None => return Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+
+    use super::*;
+
+    /// Runs the ZIP writer over `entries` as the job does (bounded channels, a blocking
+    /// thread) and returns the archive's bytes.
+    async fn zipped(
+        entries: Vec<(&'static str, &'static str, &'static str, Vec<&'static [u8]>)>,
+    ) -> Vec<u8> {
+        let (pieces, piece_rx) = mpsc::channel(2);
+        let (chunk_tx, mut chunks) = mpsc::channel(2);
+        let writer = tokio::task::spawn_blocking(move || write_zip(piece_rx, chunk_tx));
+        let produce = async move {
+            let mut out = Entries {
+                pieces,
+                names: HashSet::new(),
+            };
+            for (dir, stem, ext, parts) in entries {
+                out.start(dir, stem, ext, false).await.unwrap();
+                for part in parts {
+                    out.data(Bytes::from_static(part)).await.unwrap();
+                }
+            }
+        };
+        let collect = async {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = chunks.recv().await {
+                bytes.extend_from_slice(&chunk);
+            }
+            bytes
+        };
+        let ((), bytes) = tokio::join!(produce, collect);
+        let size = writer.await.unwrap().unwrap();
+        assert_eq!(size, bytes.len() as u64);
+        bytes
+    }
+
+    #[tokio::test]
+    async fn entries_stream_into_a_readable_zip_with_unique_names() {
+        let bytes = zipped(vec![
+            ("", "org", ".json", vec![b"{}"]),
+            ("documents/A", "Plan", ".md", vec![b"# Plan\n", b"first"]),
+            ("documents/A", "Plan", ".md", vec![b"# Plan\n", b"second"]),
+            (
+                "files/A",
+                "big",
+                ".bin",
+                vec![&[7u8; 70_000], &[8u8; 70_000]],
+            ),
+        ])
+        .await;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "documents/A/Plan (2).md",
+                "documents/A/Plan.md",
+                "files/A/big.bin",
+                "org.json"
+            ]
+        );
+        let mut second = String::new();
+        archive
+            .by_name("documents/A/Plan (2).md")
+            .unwrap()
+            .read_to_string(&mut second)
+            .unwrap();
+        assert_eq!(second, "# Plan\nsecond");
+        let mut big = Vec::new();
+        archive
+            .by_name("files/A/big.bin")
+            .unwrap()
+            .read_to_end(&mut big)
+            .unwrap();
+        assert_eq!(big.len(), 140_000);
+        assert!(big[..70_000].iter().all(|b| *b == 7) && big[70_000..].iter().all(|b| *b == 8));
+    }
+
+    #[test]
+    fn a_pair_keeps_one_stem_and_file_names_stay_in_their_folder() {
+        let (pieces, _rx) = mpsc::channel(1);
+        let mut out = Entries {
+            pieces,
+            names: HashSet::new(),
+        };
+        assert_eq!(out.claim("d", "Plan", &[".md"]), "Plan");
+        // `Plan.yjs` is free but `Plan.md` is not: the pair moves to `Plan (2)` together.
+        assert_eq!(out.claim("d", "Plan", &[".md", ".yjs"]), "Plan (2)");
+        assert_eq!(out.claim("d", "Plan", &[".yjs"]), "Plan");
+        assert_eq!(file_segment("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(file_segment("a\\b\nc.txt"), "a_b_c.txt");
+        assert_eq!(file_segment(".."), "file");
+        assert_eq!(export_key("o-1", "e-2"), "blobs/o-1/export-e-2");
     }
 }

@@ -1,12 +1,13 @@
-//! `/api/v1/orgs/{org}/export*`: whole-organisation exports, for the owners and admins (who
-//! read the audit log, and so everything else the archive holds).
+//! `/api/v1/orgs/{org}/export*`: whole-organisation exports, for the owners and admins by
+//! their base role (an archive holds every private channel and document, so no permission
+//! override can hand it to another role).
 //!
 //! `POST …/export` records a queued export and its job in one transaction ([`super::archive`]
 //! builds the ZIP); `GET …/exports` lists the recent ones with their state; `GET
 //! …/exports/{id}/download` streams a finished ZIP from the file store. An export expires
 //! after seven days ([`super::purge::ExpireHandler`] deletes its object and row).
 
-use atrium_client::wire::{ErrorBody, OrgExport, OrgExportState, Page};
+use atrium_client::wire::{ErrorBody, OrgExport, OrgExportState, OrgRole, Page};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,7 +18,7 @@ use utoipa_axum::routes;
 use super::{archive, export_store as store};
 use crate::audit::Event;
 use crate::auth::CurrentUser;
-use crate::authz::{OrgAction, require_org};
+use crate::authz::org_access;
 use crate::error::{ApiError, Result};
 use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path};
@@ -36,6 +37,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(download_export))
 }
 
+/// 403 unless the caller is an owner or admin of the organisation (404 when not a member).
+async fn require_owner_or_admin(state: &AppState, user: &CurrentUser, org_id: &str) -> Result<()> {
+    let access = org_access(&state.db, user.id(), org_id).await?;
+    if matches!(access.role, OrgRole::Owner | OrgRole::Admin) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only owners and admins export the organisation".into(),
+        ))
+    }
+}
+
 /// Start an export of everything the organisation holds (owners and admins): a ZIP built in
 /// the background, downloadable for seven days.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/export", tag = "orgs", params(("org" = String, Path)), responses(
@@ -48,7 +61,7 @@ async fn start_export(
     client: ClientInfo,
     Path(org_id): Path<String>,
 ) -> Result<(StatusCode, Json<OrgExport>)> {
-    require_org(&state.db, user.id(), &org_id, OrgAction::ReadAudit).await?;
+    require_owner_or_admin(&state, &user, &org_id).await?;
     let mut work = state.writes.begin().await?;
     let export = store::create(work.tx(), &org_id, user.id()).await?;
     archive::enqueue(&mut work, &org_id, &export.id).await?;
@@ -70,7 +83,7 @@ async fn list_exports(
     user: CurrentUser,
     Path(org_id): Path<String>,
 ) -> Result<Json<Page<OrgExport>>> {
-    require_org(&state.db, user.id(), &org_id, OrgAction::ReadAudit).await?;
+    require_owner_or_admin(&state, &user, &org_id).await?;
     Ok(Json(Page {
         items: store::list(&state.db, &org_id).await?,
         next: None,
@@ -90,7 +103,7 @@ async fn download_export(
     client: ClientInfo,
     Path((org_id, export_id)): Path<(String, String)>,
 ) -> Result<Response> {
-    require_org(&state.db, user.id(), &org_id, OrgAction::ReadAudit).await?;
+    require_owner_or_admin(&state, &user, &org_id).await?;
     let export = store::find(&state.db, &org_id, &export_id)
         .await?
         .ok_or(ApiError::NotFound("export"))?;

@@ -107,9 +107,10 @@ pub async fn set_running(db: &Db, org_id: &str, id: &str) -> Result<bool, sqlx::
     Ok(done.rows_affected() == 1)
 }
 
-/// Marks an export done with its ZIP's size.
-pub async fn set_done(db: &Db, org_id: &str, id: &str, size: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Marks an export done with its ZIP's size, in the caller's transaction; false when its row
+/// is gone (the organisation was purged meanwhile).
+pub async fn set_done(tx: &mut Tx, org_id: &str, id: &str, size: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "update org_exports set state = 'done', size = $3, finished_at = $4
          where org_id = $1 and id = $2",
     )
@@ -117,9 +118,27 @@ pub async fn set_done(db: &Db, org_id: &str, id: &str, size: i64) -> Result<(), 
     .bind(id)
     .bind(size)
     .bind(now_ms())
-    .execute(db.writer())
+    .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// The e-mail address and name of who asked for an export, while they have an account.
+pub async fn requester(
+    tx: &mut Tx,
+    org_id: &str,
+    id: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select u.email, u.name from org_exports e join users u on u.id = e.requested_by
+         where e.org_id = $1 and e.id = $2",
+    )
+    .bind(org_id)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| Ok((row.try_get("email")?, row.try_get("name")?)))
+        .transpose()
 }
 
 /// Marks an export failed with the reason.
