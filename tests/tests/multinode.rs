@@ -12,6 +12,11 @@
 //!   everyone converges with every acknowledged edit present.
 //! - Redis (a private one) is stopped for 10 s under editing, then started again: each node
 //!   keeps serving its clients meanwhile, and the documents converge on both.
+//! - A document moved to the trash through one node closes its sockets on every node (4410),
+//!   within a second.
+//! - A rolling restart (SIGTERM, drain, start again; one node, then the other) under editing
+//!   and chat: every acknowledged edit is in the log once, every message answered 201 is in the
+//!   channel once.
 //! - Rate limits hold across nodes: log-in attempts spread over two nodes get the configured
 //!   limit once, not once per node; with Redis gone each node limits on its own, without delay.
 //!
@@ -61,6 +66,8 @@ function connect (c, url, room, token) {
     } catch {}
     return original(encoder, decoder, p, emitSynced, messageType)
   }
+  // Close codes the server sent, in order (a document moved to the trash closes with 4410).
+  provider.on('connection-close', (event) => { if (event) c.closes.push(event.code) })
   c.provider = provider
 }
 
@@ -81,7 +88,7 @@ function edit (c) {
 
 const handlers = {
   async open ({ name, url, room, token }) {
-    const c = { name, doc: new Y.Doc(), tokens: [], acked: 0, typing: null }
+    const c = { name, doc: new Y.Doc(), tokens: [], acked: 0, typing: null, closes: [] }
     clients.set(name, c)
     connect(c, url, room, token)
     await until(() => c.provider.synced, 20000, `${name} to sync`)
@@ -153,6 +160,14 @@ const handlers = {
   },
   async text ({ name }) {
     return { text: clients.get(name).doc.getText('text').toString() }
+  },
+  // Waits until the server closes the client's socket with `code`; the client stops
+  // reconnecting then.
+  async closed ({ name, code, timeout }) {
+    const c = clients.get(name)
+    await until(() => c.closes.includes(code), timeout, `${name} to be closed with ${code}`)
+    c.provider.disconnect()
+    return {}
   },
   async connected ({ name }) {
     return { connected: clients.get(name).provider.wsconnected }
@@ -666,5 +681,206 @@ async fn rate_limits_hold_across_nodes_and_fall_back_to_each_node_without_redis(
     assert!(
         on_a.contains(&401),
         "and answers within its own limit: {on_a:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trashing_a_document_closes_its_sockets_on_every_node() {
+    let (a, b, owner, doc) = deployment(&services::redis_url()).await;
+    let mut driver = Driver::start();
+    driver.open("a1", &a, &doc, &owner).await;
+    driver.open("b1", &b, &doc, &owner).await;
+    driver
+        .call(json!({"cmd": "edit", "names": ["a1", "b1"], "rounds": 5}))
+        .await;
+    let response = a
+        .client()
+        .with_token(&owner.token)
+        .request(reqwest::Method::DELETE, &format!("/api/v1/docs/{doc}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let trashed = std::time::Instant::now();
+    // Node B learns it through the event log (woken over Redis), as it learns lost access, and
+    // closes with 4410 (in the trash), which the stock client does not retry.
+    driver
+        .call(json!({"cmd": "closed", "name": "b1", "code": 4410, "timeout": 5_000}))
+        .await;
+    let on_b = trashed.elapsed();
+    driver
+        .call(json!({"cmd": "closed", "name": "a1", "code": 4410, "timeout": 5_000}))
+        .await;
+    eprintln!("trashed through node A: the socket on node B closed after {on_b:?}");
+    assert!(
+        on_b < Duration::from_secs(1),
+        "node B closed its socket {on_b:?} after the trash"
+    );
+}
+
+/// Posts chat messages every 25 ms to the nodes in `nodes` in turn (as a load balancer
+/// would), each with a fresh text, until `stop`; returns the texts answered 201. A node that
+/// is down or draining answers otherwise (or not at all), and that message is not retried.
+async fn chat_until(
+    nodes: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    token: String,
+    channel: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (Vec<String>, usize) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let (mut created, mut sent) = (Vec::new(), 0);
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let base = {
+            let nodes = nodes.lock().unwrap();
+            nodes[sent % nodes.len()].clone()
+        };
+        let text = format!("message {sent}");
+        sent += 1;
+        let answer = http
+            .post(format!("{base}/api/v1/channels/{channel}/messages"))
+            .bearer_auth(&token)
+            .json(&json!({ "text": text }))
+            .send()
+            .await;
+        if answer.is_ok_and(|r| r.status() == reqwest::StatusCode::CREATED) {
+            created.push(text);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    (created, sent)
+}
+
+/// After a SIGTERM: waits for `node` to drain and exit 0, starts it again (on a new port) and
+/// puts its new address in `nodes[slot]`.
+async fn restart_after_drain(
+    node: &mut TestServer,
+    nodes: &std::sync::Mutex<Vec<String>>,
+    slot: usize,
+) {
+    let status = node.wait(Duration::from_secs(30)).await;
+    assert!(status.success(), "the drained node exited with {status:?}");
+    node.restart().await;
+    nodes.lock().unwrap()[slot] = node.url().to_owned();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_under_editing_and_chat_loses_nothing() {
+    let (mut a, mut b, owner, doc) = deployment(&services::redis_url()).await;
+    let project = a
+        .client()
+        .with_token(&owner.token)
+        .request(reqwest::Method::GET, &format!("/api/v1/docs/{doc}"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["project_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let channel = fixtures::create_channel(&owner, &project, "during-restarts", None).await;
+    let nodes = std::sync::Arc::new(std::sync::Mutex::new(vec![
+        a.url().to_owned(),
+        b.url().to_owned(),
+    ]));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let chat = tokio::spawn(chat_until(
+        nodes.clone(),
+        owner.token.clone(),
+        channel.id.clone(),
+        stop.clone(),
+    ));
+
+    let mut driver = Driver::start();
+    let names = ["c1", "c2"];
+    driver.open("c1", &a, &doc, &owner).await;
+    driver.open("c2", &b, &doc, &owner).await;
+    driver
+        .call(json!({"cmd": "type", "names": names, "every": 40}))
+        .await;
+    let to = |name: &str, node: &TestServer| json!({"cmd": "move", "name": name, "url": collab_url(node), "room": doc, "token": owner.token});
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+
+    // Node A drains; its client goes to B (the balancer's only choice), A comes back.
+    a.signal(nix::sys::signal::Signal::SIGTERM);
+    driver.call(to("c1", &b)).await;
+    restart_after_drain(&mut a, &nodes, 0).await;
+    driver.call(to("c1", &a)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+
+    // Then node B, the same way.
+    b.signal(nix::sys::signal::Signal::SIGTERM);
+    driver.call(to("c2", &a)).await;
+    restart_after_drain(&mut b, &nodes, 1).await;
+    driver.call(to("c2", &b)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    driver.call(json!({"cmd": "stop"})).await;
+    let (created, sent) = chat.await.unwrap();
+    driver
+        .call(json!({"cmd": "acked", "names": names, "timeout": 30_000}))
+        .await;
+    let text = driver.converge(&names).await;
+
+    // Every acknowledged edit is there once; the log is numbered without a hole and holds at
+    // most one row per edit (an edit resent after a reconnect is stored again only if new).
+    let (mut acked, mut typed) = (0, 0);
+    for name in names {
+        let (acked_tokens, all) = driver.tokens(name).await;
+        acked += acked_tokens.len();
+        typed += all.len();
+        for token in &all {
+            assert_eq!(
+                text.matches(token.as_str()).count(),
+                1,
+                "{token} is not in the document exactly once"
+            );
+        }
+    }
+    let seqs = stored(a.database_url(), &doc).await;
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<i64>>());
+    assert!(seqs.len() <= typed, "{} rows for {typed} edits", seqs.len());
+    for server in [&a, &b] {
+        assert_eq!(served_text(server, &owner, &doc).await, text);
+    }
+
+    // Every message answered 201 is in the channel once; nothing else got in twice.
+    let mut db = PgConnection::connect(a.database_url()).await.unwrap();
+    let texts: Vec<String> = sqlx::query("select text from messages where channel_id = $1")
+        .bind(&channel.id)
+        .fetch_all(&mut db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get(0).unwrap())
+        .collect();
+    let _ = db.close().await;
+    let mut counts = std::collections::HashMap::new();
+    for text in &texts {
+        *counts.entry(text.as_str()).or_insert(0) += 1;
+    }
+    assert!(counts.values().all(|n| *n == 1), "a message stored twice");
+    for text in &created {
+        assert_eq!(
+            counts.get(text.as_str()),
+            Some(&1),
+            "{text} answered 201 but lost"
+        );
+    }
+    eprintln!(
+        "rolling restart: {typed} edits typed, {acked} acknowledged, {} log rows; \
+         {sent} messages sent, {} answered 201, {} stored",
+        seqs.len(),
+        created.len(),
+        texts.len()
+    );
+    assert!(
+        acked > 50 && created.len() > 50,
+        "too little traffic to prove anything"
     );
 }

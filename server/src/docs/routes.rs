@@ -309,6 +309,13 @@ async fn trash_doc(
     let trashed_at = store::set_trashed(work.tx(), &doc.org_id, &doc_id, Some(user.id())).await?;
     feed::delete(&mut work, &doc)?;
     tree::announce(&mut work, &doc, lifted, user.id());
+    // Editors on other nodes too: the project's collaboration sockets on every node check their
+    // access again (the event log carries it, as it does lost access); this document's close.
+    work.access_changed(
+        &doc.org_id,
+        crate::events::Audience::Project(doc.project_id.clone()),
+        "doc.trashed",
+    );
     work.commit().await?;
     // Connected editors lose the document, and are told why: it is in the trash (4410), which
     // the browser tells apart from lost access to offer the restore.
