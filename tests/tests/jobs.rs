@@ -1,5 +1,5 @@
 //! The job queue through the real binary: a mail job riding out an SMTP outage with back-off,
-//! a job that always fails ending dead with its error visible to admins, two server processes
+//! a job that always fails ending dead with its error visible to admins, three server processes
 //! on one PostgreSQL database running 200 jobs exactly once, and who may list an
 //! organisation's jobs.
 //!
@@ -186,29 +186,37 @@ atrium_tests::backend_tests! {
     }
 }
 
-/// Two server processes on one PostgreSQL database and 200 mail jobs, queued through both:
-/// every mail reaches the SMTP sink exactly once (counted by Message-ID, which is the job id)
-/// and every job was claimed once. PostgreSQL only: a SQLite file cannot be shared by two
-/// server processes meaningfully (each would be a single writer of its own).
+/// Three server processes on one PostgreSQL database and 200 mail jobs, queued through all
+/// three: every mail reaches the SMTP sink exactly once (counted by Message-ID, which is the
+/// job id) and every job was claimed once. PostgreSQL only: a SQLite file cannot be shared by
+/// several server processes meaningfully (each would be a single writer of its own).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_servers_on_one_postgres_run_each_job_once() {
+async fn three_servers_on_one_postgres_run_each_job_once() {
     const MAILS: usize = 200;
     let port = free_port();
     let sink = PrivateSmtp::start(port);
     let first = mailing_server(Backend::Postgres, port).start().await;
-    let second = mailing_server(Backend::Postgres, port)
-        .database(TestDatabase::shared(first.database_url()))
-        .start()
-        .await;
+    let mut others = Vec::new();
+    for _ in 0..2 {
+        let server = mailing_server(Backend::Postgres, port)
+            .database(TestDatabase::shared(first.database_url()))
+            .start()
+            .await;
+        others.push(server);
+    }
     let owner = fixtures::operator_user(&first, "owner").await;
     let org = fixtures::create_org(&owner, "Acme").await;
-    let on_second = fixtures::login(&second, "owner@example.com").await;
+    let mut senders = vec![owner.clone()];
+    for server in &others {
+        senders.push(fixtures::login(server, "owner@example.com").await);
+    }
 
     let started = Instant::now();
     let mut invitations = Vec::new();
     for i in 0..MAILS {
-        // Alternate: each server wakes its own runner, the other finds the job by polling.
-        let via = if i % 2 == 0 { &owner } else { &on_second };
+        // In turn: each server wakes its own runner, the others find the job by polling, and
+        // all three race for every job.
+        let via = &senders[i % senders.len()];
         let email = format!("n{i}@example.com");
         invitations.push(fixtures::invite(via, &org.id, &email, OrgRole::Member).await);
     }
@@ -236,7 +244,7 @@ async fn two_servers_on_one_postgres_run_each_job_once() {
     }
     let elapsed = started.elapsed();
     eprintln!(
-        "{MAILS} mail jobs over two servers: queued in {queued:?}, all delivered after {elapsed:?}"
+        "{MAILS} mail jobs over three servers: queued in {queued:?}, all delivered after {elapsed:?}"
     );
 
     let jobs: Vec<(String, String, i64)> =
