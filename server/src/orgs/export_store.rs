@@ -350,6 +350,14 @@ pub async fn delete_rows(db: &Db, org_id: &str) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     }
+    // A webhook's delivery lease is named after the webhook (`hook:<id>`), with no org id.
+    sqlx::query(
+        "delete from webhook_leases where name in
+         (select 'hook:' || id from webhooks where org_id = $1)",
+    )
+    .bind(org_id)
+    .execute(&mut *tx)
+    .await?;
     // The jobs of the organisation go with it; a purge job is system work (no org), so it
     // does not delete itself here.
     sqlx::query("delete from orgs where id = $1")
