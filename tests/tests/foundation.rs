@@ -483,7 +483,8 @@ fn compose_file_describes_the_scale_out_setup() {
         "redis",
         "minio",
         "minio-init",
-        "atrium",
+        "atrium-1",
+        "atrium-2",
         "proxy",
     ] {
         assert!(
@@ -491,36 +492,53 @@ fn compose_file_describes_the_scale_out_setup() {
             "compose lacks the {name} service"
         );
     }
-    let atrium = &compose["services"]["atrium"];
-    let env = &atrium["environment"];
-    assert!(
-        env["DATABASE_URL"]
-            .as_str()
-            .unwrap()
-            .starts_with("postgres://")
-    );
-    assert!(
-        env["ATRIUM_REDIS_URL"]
-            .as_str()
-            .unwrap()
-            .starts_with("redis://")
-    );
-    assert!(
-        env["ATRIUM_S3_ENDPOINT"]
-            .as_str()
-            .unwrap()
-            .starts_with("http")
-    );
-    assert!(
-        env["ATRIUM_S3_ACCESS_KEY"].is_string(),
-        "merged S3 credentials"
-    );
-    for dependency in ["postgres", "redis", "minio-init"] {
+    // No password has a default: each is required from the environment.
+    for secret in [
+        "POSTGRES_PASSWORD",
+        "REDIS_PASSWORD",
+        "ATRIUM_S3_ACCESS_KEY",
+        "ATRIUM_S3_SECRET_KEY",
+    ] {
         assert!(
-            atrium["depends_on"][dependency]["condition"].is_string(),
-            "atrium waits for {dependency}"
+            text.contains(&format!("${{{secret}:?")) && !text.contains(&format!("${{{secret}:-")),
+            "{secret} must be required, without a default"
         );
     }
+    let mut node_ids = Vec::new();
+    for node in ["atrium-1", "atrium-2"] {
+        let atrium = &compose["services"][node];
+        let env = &atrium["environment"];
+        assert!(
+            env["ATRIUM_DATABASE_URL"]
+                .as_str()
+                .unwrap()
+                .starts_with("postgres://")
+        );
+        assert!(
+            env["ATRIUM_REDIS_URL"]
+                .as_str()
+                .unwrap()
+                .starts_with("redis://")
+        );
+        assert!(
+            env["ATRIUM_S3_ENDPOINT"]
+                .as_str()
+                .unwrap()
+                .starts_with("http")
+        );
+        assert!(
+            env["ATRIUM_S3_ACCESS_KEY"].is_string(),
+            "merged S3 credentials"
+        );
+        node_ids.push(env["ATRIUM_NODE_ID"].as_str().unwrap().to_owned());
+        for dependency in ["postgres", "redis", "minio-init"] {
+            assert!(
+                atrium["depends_on"][dependency]["condition"].is_string(),
+                "{node} waits for {dependency}"
+            );
+        }
+    }
+    assert_ne!(node_ids[0], node_ids[1], "each node has its own id");
     assert!(
         compose["services"]["minio-init"]["command"][0]
             .as_str()
@@ -538,6 +556,8 @@ fn compose_file_describes_the_scale_out_setup() {
         "/collab/",
         "/api/v1/events",
         "X-Forwarded-For",
+        "server atrium-1:8080",
+        "server atrium-2:8080",
     ] {
         assert!(nginx.contains(needle), "nginx.conf lacks {needle}");
     }
