@@ -413,6 +413,50 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// The organisations the index holds live entities of (a deleted organisation's stay
+    /// until [`SearchIndex::forget_orgs`] removes them).
+    pub fn orgs(&self) -> Result<std::collections::BTreeSet<String>> {
+        let searcher = self.reader.searcher();
+        let mut orgs = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.org)?;
+            let mut terms = inverted.terms().stream()?;
+            while terms.advance() {
+                if let Ok(org) = std::str::from_utf8(terms.key()) {
+                    orgs.insert(org.to_owned());
+                }
+            }
+        }
+        // The term dictionary still names organisations whose entities are all deleted but
+        // not merged away: only those with a live entity are listed.
+        let mut live = std::collections::BTreeSet::new();
+        for org in orgs {
+            let term = Term::from_field_text(self.fields.org, &org);
+            let query =
+                tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+            if searcher.search(&query, &tantivy::collector::Count)? > 0 {
+                live.insert(org);
+            }
+        }
+        Ok(live)
+    }
+
+    /// Removes every entity of the organisations `orgs` (deleted ones) and commits; returns
+    /// whether there was anything to remove. Sequences are untouched: this is no feed change.
+    pub fn forget_orgs(&self, orgs: &[String]) -> Result<bool> {
+        if orgs.is_empty() {
+            return Ok(false);
+        }
+        let mut state = lock(&self.state);
+        let operations: Vec<UserOperation<TantivyDocument>> = orgs
+            .iter()
+            .map(|org| UserOperation::Delete(Term::from_field_text(self.fields.org, org)))
+            .collect();
+        state.writer.run(operations)?;
+        state.pending += 1;
+        self.commit_locked(&mut state, true)
+    }
+
     /// Waits for background segment merges to finish, then releases the writer: for a clean
     /// shutdown after the final [`SearchIndex::commit`]. Uncommitted changes are dropped.
     pub fn close(self) -> Result<()> {

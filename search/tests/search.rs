@@ -968,3 +968,49 @@ fn cached_scope_filters_stay_exact_across_scopes_segments_and_deletes() {
     put(&index, vec![extra]);
     check(&all);
 }
+
+#[test]
+fn a_deleted_organisation_is_forgotten_and_the_others_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = open(&dir);
+    let other = SearchDoc {
+        org: "org2".into(),
+        ..doc(
+            "d3",
+            "p9",
+            "Kept plans",
+            "the other organisation keeps this",
+        )
+    };
+    put(
+        &index,
+        vec![
+            doc("d1", "p1", "Plans", "quarterly plans"),
+            msg("m1", "p1", "c1", "plans in chat"),
+            other,
+        ],
+    );
+    assert_eq!(
+        index.orgs().unwrap().into_iter().collect::<Vec<_>>(),
+        ["org1", "org2"]
+    );
+    let seq = index.last_seq();
+    assert!(index.forget_orgs(&["org1".to_owned()]).unwrap());
+    assert_eq!(index.last_seq(), seq, "no feed position moves");
+    assert!(search(&index, &scope(&["p1"]), "plans").hits.is_empty());
+    let kept = index
+        .search(
+            &Scope {
+                org: "org2".into(),
+                projects: vec!["p9".into()],
+                ..Scope::default()
+            },
+            &SearchRequest::new("plans"),
+        )
+        .unwrap();
+    assert_eq!(kept.hits.len(), 1);
+    assert_eq!(
+        index.orgs().unwrap().into_iter().collect::<Vec<_>>(),
+        ["org2"]
+    );
+}

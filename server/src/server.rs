@@ -219,6 +219,12 @@ impl Server {
             &feed_wakers,
             stop_background.clone(),
         );
+        // Each node removes deleted organisations from its own search index.
+        let search_sweep = crate::orgs::purge::spawn_search_sweep(
+            db.clone(),
+            search.clone(),
+            stop_background.clone(),
+        );
         // Webhooks: one node fans the change feed out to the deliveries' outbox; every node's
         // dispatcher delivers the subscriptions whose lease it holds.
         let webhooks = crate::webhooks::Webhooks::default();
@@ -290,6 +296,7 @@ impl Server {
             chat_task,
             digest_task,
             rejections_task,
+            search_sweep,
         ];
         background.extend(webhook_tasks);
         Ok(Self {

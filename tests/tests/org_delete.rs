@@ -325,6 +325,12 @@ backend_tests! {
             assert_eq!(db_count(&server, sql, &doc).await, 0, "{table} holds the deleted document");
         }
         assert_eq!(db_count(&server, "select count(*) from project_members where project_id = $1", &project).await, 0);
+        // This node's search index forgot it too.
+        let started = Instant::now();
+        while !server.log().contains("search index: deleted organisations removed") {
+            assert!(started.elapsed() < Duration::from_secs(30), "the search index keeps the organisation");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let leftovers = files_under(&server.data_dir().join("files").join("blobs").join(&org));
         assert!(leftovers.is_empty(), "objects left in the store: {leftovers:?}");
 

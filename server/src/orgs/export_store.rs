@@ -276,6 +276,15 @@ pub async fn is_marked_deleted(db: &Db, org_id: &str) -> Result<bool, sqlx::Erro
     }
 }
 
+/// Whether the organisation exists and is not marked deleted.
+pub async fn is_live(db: &Db, org_id: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("select count(*) as n from orgs where id = $1 and deleted_at is null")
+        .bind(org_id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
 /// Up to `limit` document ids of the organisation (task descriptions included).
 pub async fn doc_ids(db: &Db, org_id: &str, limit: i64) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query("select id from docs where org_id = $1 order by id limit $2")

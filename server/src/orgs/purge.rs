@@ -19,9 +19,11 @@
 //! The job is system work (no organisation), so it is not among the rows it deletes, and it
 //! refuses to touch an organisation that is not marked deleted.
 //!
-//! Not removed: the search index entries of the organisation's content stay in each node's
-//! index until it is rebuilt; no query can reach them, as every search is scoped to an
-//! organisation the caller belongs to.
+//! Search: every node keeps its own index, so each removes the organisation's entries from
+//! its own ([`forget_deleted_orgs`]) — the node that purges right after the purge, every node
+//! at start-up and every [`SEARCH_SWEEP_EVERY`] ([`spawn_search_sweep`]), which also covers a
+//! node that was down during the deletion. Until then no query reaches them: every search is
+//! scoped to an organisation the caller belongs to.
 
 use std::time::Duration;
 
@@ -42,6 +44,8 @@ pub const KIND: &str = "org.purge";
 pub const EXPIRE_KIND: &str = "org.exports.expire";
 /// How often the expiry pass runs.
 pub const EXPIRE_EVERY: Duration = Duration::from_secs(3600);
+/// How often each node looks for deleted organisations in its search index.
+pub const SEARCH_SWEEP_EVERY: Duration = Duration::from_secs(3600);
 /// How long after the deletion the purge starts.
 pub const PURGE_DELAY_MS: i64 = 10_000;
 /// Documents or blobs handled per query.
@@ -164,7 +168,67 @@ async fn purge(state: &AppState, org_id: &str) -> Result<(), String> {
     }
     store::delete_rows(db, org_id).await.map_err(|e| err(&e))?;
     tracing::info!(%org_id, "organisation purged");
+    // This node's index at once; the others' in their next sweep.
+    if let Err(error) = forget_deleted_orgs(db, &state.search).await {
+        tracing::warn!(%org_id, %error, "cannot remove the organisation from the search index");
+    }
     Ok(())
+}
+
+/// Removes from this node's search index every organisation in it that is gone or marked
+/// deleted; returns how many.
+pub async fn forget_deleted_orgs(
+    db: &crate::db::Db,
+    search: &crate::search::Search,
+) -> Result<usize, String> {
+    let Some(index) = search.index() else {
+        return Ok(0);
+    };
+    let listed = {
+        let index = index.clone();
+        tokio::task::spawn_blocking(move || index.orgs())
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?
+    };
+    let mut gone = Vec::new();
+    for org in listed {
+        if !store::is_live(db, &org).await.map_err(|e| e.to_string())? {
+            gone.push(org);
+        }
+    }
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let count = gone.len();
+    tokio::task::spawn_blocking(move || index.forget_orgs(&gone))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    tracing::info!(count, "search index: deleted organisations removed");
+    Ok(count)
+}
+
+/// This node's search sweep: [`forget_deleted_orgs`] at start-up, then every
+/// [`SEARCH_SWEEP_EVERY`], until `stop`.
+pub fn spawn_search_sweep(
+    db: crate::db::Db,
+    search: crate::search::Search,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SEARCH_SWEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            if let Err(error) = forget_deleted_orgs(&db, &search).await {
+                tracing::warn!(%error, "search index sweep of deleted organisations failed");
+            }
+        }
+    })
 }
 
 /// The handler of the expiry pass: a recurring job over every organisation's exports.
