@@ -40,8 +40,9 @@ pub const MAX_LIMIT: usize = 100;
 /// that advantage halves with age.
 const RECENCY_WEIGHT: f32 = 0.5;
 const RECENCY_HALF_LIFE_MS: f32 = 14.0 * 86_400_000.0;
-/// Snapshots kept for cursors, and for how long: paging within that time sees exactly the
-/// snapshot of the first page even while the index changes.
+/// Snapshots kept for cursors, and for how long: paging on this index within that time sees
+/// exactly the snapshot of the first page even while the index changes. A cursor taken to
+/// another node (or kept longer) pages through the current snapshot by its key instead.
 const PINNED_SEARCHERS: usize = 8;
 const PIN_TTL: Duration = Duration::from_secs(120);
 /// Staged changes that force a commit in [`SearchIndex::commit_if_due`] whatever the delay.
@@ -107,6 +108,9 @@ pub struct SearchIndex {
     applied_seq: AtomicI64,
     committed_seq: AtomicI64,
     pinned: Mutex<VecDeque<Pinned>>,
+    /// This open index among all (random): cursors name it, so that only the index that pinned
+    /// a snapshot looks it up (another node's generations are numbered on their own).
+    instance: u64,
     /// Per-segment bitsets of recent scopes' org and permission filters.
     filters: Arc<FilterCache>,
     dir: PathBuf,
@@ -196,6 +200,7 @@ impl SearchIndex {
             applied_seq: AtomicI64::new(last_seq),
             committed_seq: AtomicI64::new(last_seq),
             pinned: Mutex::new(VecDeque::new()),
+            instance: instance_id(),
             filters: Arc::default(),
             dir,
         };
@@ -532,6 +537,7 @@ impl SearchIndex {
         }
         let now = cursor.map(|c| c.now).or(req.now).unwrap_or_else(now_ms);
         let searcher = cursor
+            .filter(|c| c.instance == self.instance)
             .and_then(|c| self.pinned(c.generation))
             .unwrap_or_else(|| self.reader.searcher());
         let query = query::build(
@@ -556,6 +562,7 @@ impl SearchIndex {
             top.last().map(|last| {
                 self.pin(&searcher);
                 Cursor {
+                    instance: self.instance,
                     generation: searcher.generation().generation_id(),
                     now,
                     score: last.score,
@@ -644,6 +651,20 @@ impl SearchIndex {
                 p.searcher.clone()
             })
     }
+}
+
+/// A random, non-zero id for an open index: the standard library's per-process random hash
+/// keys (a fresh pair per call), over the clock and the process id.
+fn instance_id() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.finish().max(1)
 }
 
 fn read_payload(index: &Index) -> Result<Option<Payload>> {

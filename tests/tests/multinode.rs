@@ -17,6 +17,8 @@
 //! - A rolling restart (SIGTERM, drain, start again; one node, then the other) under editing
 //!   and chat: every acknowledged edit is in the log once, every message answered 201 is in the
 //!   channel once.
+//! - Search cursors page on any node: pages of one search from A, then B, then A are the whole
+//!   list in order, each hit once.
 //! - Rate limits hold across nodes: log-in attempts spread over two nodes get the configured
 //!   limit once, not once per node; with Redis gone each node limits on its own, without delay.
 //!
@@ -883,4 +885,102 @@ async fn a_rolling_restart_under_editing_and_chat_loses_nothing() {
         acked > 50 && created.len() > 50,
         "too little traffic to prove anything"
     );
+}
+
+/// A page of `GET /api/v1/orgs/{org}/search?q=…` from `server`: the hits' ids, the total and
+/// the next cursor.
+async fn search_page(
+    server: &TestServer,
+    user: &TestUser,
+    org: &str,
+    query: &str,
+) -> (Vec<String>, u64, Option<String>) {
+    let response = server
+        .client()
+        .with_token(&user.token)
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/orgs/{org}/search?{query}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let ids = body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_owned())
+        .collect();
+    (
+        ids,
+        body["total"].as_u64().unwrap(),
+        body["next"].as_str().map(str::to_owned),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_cursors_page_on_any_node() {
+    const MESSAGES: usize = 25;
+    let a = node(&services::redis_url(), None).await;
+    let b = node(&services::redis_url(), Some(a.database_url())).await;
+    let owner = fixtures::user(&a, "owner").await;
+    let org = fixtures::create_org(&owner, "Acme").await;
+    let project = fixtures::create_project(&owner, &org.id, "Plans", Visibility::Open).await;
+    let channel = fixtures::create_channel(&owner, &project.id, "roadmap", None).await;
+    for i in 0..MESSAGES {
+        // Different lengths, so the hits rank in a definite order.
+        let text = format!("roadmap {}", "item ".repeat(i + 1));
+        fixtures::post_message(&owner, &channel.id, &text, None).await;
+    }
+    // Each node's index tails the shared change feed: wait until both hold every message.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    for server in [&a, &b] {
+        while search_page(server, &owner, &org.id, "q=roadmap&limit=1")
+            .await
+            .1
+            < MESSAGES as u64
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the indexes did not catch up"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let (everything, _, none) = search_page(&a, &owner, &org.id, "q=roadmap&limit=100").await;
+    assert_eq!(everything.len(), MESSAGES);
+    assert!(none.is_none());
+
+    // Pages of 10 from A, then B, then A again, as a load balancer may send them.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    for server in [&a, &b, &a] {
+        let query = match &cursor {
+            Some(c) => format!("q=roadmap&limit=10&cursor={c}"),
+            None => "q=roadmap&limit=10".to_owned(),
+        };
+        let (ids, total, next) = search_page(server, &owner, &org.id, &query).await;
+        assert_eq!(total, MESSAGES as u64);
+        paged.extend(ids);
+        cursor = next;
+    }
+    assert!(cursor.is_none(), "three pages hold all {MESSAGES}");
+    assert_eq!(
+        paged, everything,
+        "pages from both nodes are the whole list, in order, without repeats or gaps"
+    );
+    // A cursor B cannot read is refused there as on any node.
+    let bad = b
+        .client()
+        .with_token(&owner.token)
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/orgs/{}/search?q=roadmap&cursor=zz", org.id),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), reqwest::StatusCode::BAD_REQUEST);
 }
