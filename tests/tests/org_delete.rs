@@ -281,8 +281,21 @@ backend_tests! {
         let first = next_binary(&mut socket).await.expect("the server's SyncStep1");
         assert_eq!(&first[..2], &[0, 0]);
 
+        // An API token scoped to the organisation, and an invitation to it.
+        let (code, created) = call_json(&bob, Method::POST, "/api/v1/me/tokens", Some(json!({ "name": "sync", "scopes": ["docs:read"], "org": org }))).await;
+        assert_eq!(code, StatusCode::CREATED, "{created}");
+        let scoped = server.client().with_token(created["token"].as_str().unwrap().to_owned());
+        assert_eq!(call_json(&scoped, Method::GET, &format!("/api/v1/docs/{doc}"), None).await.0, StatusCode::OK);
+        let (code, invited) = call_json(&ann, Method::POST, &format!("/api/v1/orgs/{org}/members"), Some(json!({ "email": "carol@example.com", "role": "member" }))).await;
+        assert_eq!(code, StatusCode::ACCEPTED, "{invited}");
+        assert_eq!(db_count(&server, "select count(*) from invitations where org_id = $1 and email = 'carol@example.com'", &org).await, 1);
+
         let (code, body) = delete_org(&ann, &org, "Acme Works").await;
         assert_eq!(code, StatusCode::NO_CONTENT, "{body}");
+        // At once, before the purge: the token and the invitation are gone.
+        assert_eq!(db_count(&server, "select count(*) from orgs where id = $1 and deleted_at is not null", &org).await, 1);
+        assert_eq!(call_json(&scoped, Method::GET, &format!("/api/v1/docs/{doc}"), None).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(db_count(&server, "select count(*) from invitations where org_id = $1", &org).await, 0);
 
         // Gone for everyone at once.
         for path in [
