@@ -230,4 +230,71 @@ backend_tests! {
         assert_eq!(listed["can_comment"], false);
         assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     }
+
+    async fn suggested_edits_are_proposed_by_commenters_and_decided_by_editors(backend) {
+        let t = team(backend).await;
+        let (doc, anchor) = document_with_a_sentence(&t.alice, &t.project).await;
+        let path = format!("/api/v1/docs/{doc}/comments");
+        let mut alice_events = EventSocket::connect(&t.server, &t.alice.token).await;
+
+        // Cora may only comment: she suggests new text for the sentence, with no note.
+        let (status, suggestion) = call(&t.cora, Method::POST, &path, Some(json!({"anchor": anchor, "quote": SENTENCE, "suggestion": "The launch stays in February."}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{suggestion}");
+        assert_eq!(suggestion["suggestion"], "The launch stays in February.");
+        assert_eq!(suggestion["text"], "");
+        assert!(suggestion.get("outcome").is_none());
+        let id = suggestion["id"].as_str().unwrap().to_owned();
+        let event = alice_events.expect("doc.comment", |f| f.data["comment"]["id"] == id.as_str()).await;
+        assert_eq!(event.data["comment"]["suggestion"], "The launch stays in February.");
+
+        // Bad suggestions store nothing: on a reply, too long, control characters.
+        let long = "y".repeat(10_001);
+        for body in [
+            json!({"thread": id, "suggestion": "x", "text": "t"}),
+            json!({"anchor": anchor, "suggestion": long}),
+            json!({"anchor": anchor, "suggestion": "bell\u{7}"}),
+        ] {
+            let (status, answer) = call(&t.cora, Method::POST, &path, Some(body.clone())).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+            assert!(answer["error"]["fields"]["suggestion"].is_string(), "{answer}");
+        }
+        let (status, answer) = call(&t.cora, Method::POST, &path, Some(json!({"anchor": anchor}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert!(answer["error"]["fields"]["text"].is_string(), "{answer}");
+
+        // Deciding: not by a commenter (not even accepting her own), not on a plain thread.
+        let accept = format!("/api/v1/comments/{id}/accept");
+        let reject = format!("/api/v1/comments/{id}/reject");
+        assert_eq!(call(&t.cora, Method::POST, &accept, None).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(call(&t.vic, Method::POST, &reject, None).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(call(&t.eve, Method::POST, &accept, None).await.0, StatusCode::NOT_FOUND);
+        let (_, plain) = call(&t.bob, Method::POST, &path, Some(json!({"anchor": anchor, "text": "fine by me"}))).await;
+        let (status, _) = call(&t.bob, Method::POST, &format!("/api/v1/comments/{}/accept", plain["id"].as_str().unwrap()), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Bob edits: he accepts (his editor made the edit); again is the same answer; a
+        // rejection now conflicts until someone reopens it.
+        let (status, accepted) = call(&t.bob, Method::POST, &accept, None).await;
+        assert_eq!(status, StatusCode::OK, "{accepted}");
+        assert_eq!(accepted["outcome"], "accepted");
+        assert_eq!(accepted["resolved_by"]["id"], t.bob.user.id);
+        assert_eq!(call(&t.bob, Method::POST, &accept, None).await.1, accepted);
+        let (status, body) = call(&t.bob, Method::POST, &reject, None).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "suggestion_decided");
+        let resolved = alice_events.expect("doc.comment", |f| f.data["change"] == "resolved").await;
+        assert_eq!(resolved.data["comment"]["outcome"], "accepted");
+
+        // Reopened, the decision goes; its author may withdraw it (a rejection of her own).
+        let (status, reopened) = call(&t.alice, Method::POST, &format!("/api/v1/comments/{id}/reopen"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(reopened.get("outcome").is_none(), "{reopened}");
+        let (status, withdrawn) = call(&t.cora, Method::POST, &reject, None).await;
+        assert_eq!(status, StatusCode::OK, "{withdrawn}");
+        assert_eq!(withdrawn["outcome"], "rejected");
+        let listed = comments(&t.vic, &doc).await;
+        let first = listed["items"].as_array().unwrap().iter().find(|c| c["id"] == id.as_str()).unwrap().clone();
+        assert_eq!(first["outcome"], "rejected");
+        assert_eq!(first["suggestion"], "The launch stays in February.");
+    }
 }

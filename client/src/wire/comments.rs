@@ -20,8 +20,10 @@ pub struct CommentAnchor {
 /// reply to one (`thread`); exactly one of the two.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NewDocComment {
-    /// Markdown; `@handle` mentions notify people who may read the document.
-    #[schema(min_length = 1, max_length = 10000)]
+    /// Markdown; `@handle` mentions notify people who may read the document. May be empty
+    /// on a suggestion (the suggested text speaks for itself).
+    #[schema(max_length = 10000)]
+    #[serde(default)]
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor: Option<CommentAnchor>,
@@ -32,6 +34,19 @@ pub struct NewDocComment {
     /// The thread (its first comment's id) this replies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<String>,
+    /// A suggested edit (review mode): the text to put in place of the anchored range (empty:
+    /// delete it). Only on a new thread; someone who may edit the document accepts or rejects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 10000)]
+    pub suggestion: Option<String>,
+}
+
+/// How a suggested edit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionOutcome {
+    Accepted,
+    Rejected,
 }
 
 /// One comment. A thread is its first comment (`thread == id`, with the anchor, quote and
@@ -51,6 +66,12 @@ pub struct DocComment {
     pub resolved_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_by: Option<UserRef>,
+    /// On a thread that suggests an edit: the text suggested for the anchored range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// On a resolved suggestion: whether it was accepted (the edit made) or rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<SuggestionOutcome>,
     pub created_at: i64,
 }
 

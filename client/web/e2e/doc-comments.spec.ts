@@ -124,3 +124,71 @@ test('comments anchored to a sentence stay on it while the other person edits ar
   }
   await a.page.evaluate(() => localStorage.setItem('atrium.theme', 'light'))
 })
+
+// Review mode: Cora may only comment (a client, say). She selects a sentence in her read-only
+// editor and suggests other words; Bob, who edits, sees the suggestion live with the old text
+// struck through and the new underlined, and accepts it: the sentence changes in both
+// editors, and the thread is resolved as accepted. A second suggestion Cora withdraws herself.
+test('suggested edits: a commenter proposes text, an editor accepts it into the document, live for both', async ({ server, newUserPage, shot }) => {
+  test.slow()
+  const w = await server.world({ members: { bob: 'editor', cora: 'commenter' }, title: 'Launch plan' })
+  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
+  const b = await newUserPage(w.users.bob, url, { bypassCSP: true })
+  const c = await newUserPage(w.users.cora, url)
+  await expect(b.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  const editorB = b.page.locator('.ProseMirror')
+  const editorC = c.page.locator('.ProseMirror')
+  await editorB.click()
+  await b.page.keyboard.type(SENTENCE)
+  await b.page.keyboard.press('Enter')
+  await b.page.keyboard.type('Budget is fixed.')
+  await expect(editorC).toContainText('Budget is fixed.')
+  await expect(editorC).toHaveAttribute('contenteditable', 'false')
+
+  // Cora selects the sentence (a triple click selects its paragraph) and suggests new words.
+  await expect(c.page.getByTestId('suggest-selection')).toBeDisabled()
+  await editorC.locator('p', { hasText: SENTENCE }).click({ clickCount: 3 })
+  await c.page.getByTestId('suggest-selection').click()
+  const form = c.page.getByRole('form', { name: 'Suggest an edit' })
+  const replacement = form.getByLabel('Replace with (empty: delete it)')
+  await expect(replacement).toHaveValue(SENTENCE)
+  await expect(form.getByRole('button', { name: 'Suggest', exact: true })).toBeDisabled()
+  await replacement.fill('The launch stays in February.')
+  await form.getByLabel('Why (optional)').fill('Marketing is booked.')
+  await form.getByRole('button', { name: 'Suggest', exact: true }).click()
+  const mine = c.page.getByTestId('comment-thread')
+  await expect(mine.getByTestId('suggestion')).toContainText('The launch stays in February.')
+  // Cora cannot accept; she may withdraw.
+  await expect(mine.getByRole('button', { name: 'Accept' })).toHaveCount(0)
+  await expect(mine.getByRole('button', { name: 'Withdraw' })).toBeVisible()
+
+  // Live for Bob: struck-through old text, underlined new text, the note; he accepts.
+  const theirs = b.page.getByTestId('comment-thread')
+  await expect(theirs.locator('del')).toHaveText(SENTENCE)
+  await expect(theirs.locator('ins')).toHaveText('The launch stays in February.')
+  await expect(theirs).toContainText('Marketing is booked.')
+  expect(await violations(b.page)).toEqual([])
+  await shot(b.page, 'suggestion')
+  await theirs.getByRole('button', { name: 'Accept' }).click()
+  for (const editor of [editorB, editorC]) {
+    await expect(editor).toContainText('The launch stays in February.')
+    await expect(editor).not.toContainText(SENTENCE)
+    await expect(editor).toContainText('Budget is fixed.')
+  }
+  await expect(b.page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+  await c.page.getByTestId('toggle-resolved').click()
+  await expect(c.page.getByTestId('resolved-by')).toContainText(`Accepted by ${w.users.bob.name}`)
+
+  // A second suggestion, withdrawn by its author: the text stays.
+  await editorC.locator('p', { hasText: 'Budget is fixed.' }).click({ clickCount: 3 })
+  await c.page.getByTestId('suggest-selection').click()
+  await c.page.getByLabel('Replace with (empty: delete it)').fill('')
+  await c.page.getByRole('form', { name: 'Suggest an edit' }).getByRole('button', { name: 'Suggest', exact: true }).click()
+  const open = c.page.locator('.comment-threads').first().getByTestId('comment-thread')
+  await expect(open.getByTestId('suggestion')).toContainText('Suggests deleting')
+  await expect(b.page.locator('.comment-threads').first().getByTestId('suggestion')).toContainText('Suggests deleting')
+  await open.getByRole('button', { name: 'Withdraw' }).click()
+  await expect(b.page.locator('.comment-threads').first().getByTestId('comment-thread')).toHaveCount(0)
+  await expect(editorB).toContainText('Budget is fixed.')
+  await shot(c.page, 'withdrawn')
+})

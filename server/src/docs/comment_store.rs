@@ -1,6 +1,6 @@
 //! Every SQL statement of document comments (`doc_comments`).
 
-use atrium_client::wire::{CommentAnchor, DocComment, UserRef};
+use atrium_client::wire::{CommentAnchor, DocComment, SuggestionOutcome, UserRef};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -8,7 +8,7 @@ use crate::db::{Db, Tx};
 
 const COLUMNS: &str = "c.id, c.doc_id, c.thread_id, c.body, c.anchor_from, c.anchor_to, c.quote, \
      c.resolved_at, c.created_at, c.author_id, a.handle as author_handle, a.name as author_name, \
-     c.resolved_by, r.handle as resolver_handle, r.name as resolver_name";
+     c.resolved_by, r.handle as resolver_handle, r.name as resolver_name, c.suggestion, c.outcome";
 
 const FROM: &str = "doc_comments c join users a on a.id = c.author_id \
      left join users r on r.id = c.resolved_by";
@@ -38,8 +38,21 @@ fn comment_from(row: &AnyRow) -> Result<DocComment, sqlx::Error> {
             }),
             None => None,
         },
+        suggestion: row.try_get("suggestion")?,
+        outcome: match row.try_get::<Option<String>, _>("outcome")?.as_deref() {
+            Some("accepted") => Some(SuggestionOutcome::Accepted),
+            Some("rejected") => Some(SuggestionOutcome::Rejected),
+            _ => None,
+        },
         created_at: row.try_get("created_at")?,
     })
+}
+
+fn outcome_text(outcome: SuggestionOutcome) -> &'static str {
+    match outcome {
+        SuggestionOutcome::Accepted => "accepted",
+        SuggestionOutcome::Rejected => "rejected",
+    }
 }
 
 /// A comment to store.
@@ -53,13 +66,15 @@ pub struct NewComment<'a> {
     pub body: &'a str,
     pub anchor: Option<&'a CommentAnchor>,
     pub quote: Option<&'a str>,
+    pub suggestion: Option<&'a str>,
     pub created_at: i64,
 }
 
 pub async fn insert(tx: &mut Tx, c: &NewComment<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into doc_comments (id, org_id, doc_id, thread_id, author_id, body, anchor_from, \
-         anchor_to, quote, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         anchor_to, quote, suggestion, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(c.id)
     .bind(c.org_id)
@@ -70,6 +85,7 @@ pub async fn insert(tx: &mut Tx, c: &NewComment<'_>) -> Result<(), sqlx::Error> 
     .bind(c.anchor.map(|a| a.from.as_str()))
     .bind(c.anchor.map(|a| a.to.as_str()))
     .bind(c.quote)
+    .bind(c.suggestion)
     .bind(c.created_at)
     .execute(&mut **tx)
     .await?;
@@ -91,6 +107,13 @@ pub async fn list(db: &Db, doc_id: &str) -> Result<Vec<DocComment>, sqlx::Error>
 pub async fn find(tx: &mut Tx, id: &str) -> Result<Option<DocComment>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!("select {COLUMNS} from {FROM} where c.id = $1"));
     let row = sqlx::query(sql).bind(id).fetch_optional(&mut **tx).await?;
+    row.as_ref().map(comment_from).transpose()
+}
+
+/// One comment, read outside a transaction.
+pub async fn find_in(db: &Db, id: &str) -> Result<Option<DocComment>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!("select {COLUMNS} from {FROM} where c.id = $1"));
+    let row = sqlx::query(sql).bind(id).fetch_optional(db.pool()).await?;
     row.as_ref().map(comment_from).transpose()
 }
 
@@ -132,15 +155,23 @@ pub async fn participants(tx: &mut Tx, thread: &str) -> Result<Vec<String>, sqlx
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 
-/// Marks an open thread resolved by `by` at `at`; whether it was open.
-pub async fn resolve(tx: &mut Tx, thread: &str, by: &str, at: i64) -> Result<bool, sqlx::Error> {
+/// Marks an open thread resolved by `by` at `at` (a suggestion with its `outcome`); whether
+/// it was open.
+pub async fn resolve(
+    tx: &mut Tx,
+    thread: &str,
+    by: &str,
+    at: i64,
+    outcome: Option<SuggestionOutcome>,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update doc_comments set resolved_by = $2, resolved_at = $3 \
+        "update doc_comments set resolved_by = $2, resolved_at = $3, outcome = $4 \
          where id = $1 and thread_id = id and resolved_at is null",
     )
     .bind(thread)
     .bind(by)
     .bind(at)
+    .bind(outcome.map(outcome_text))
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -149,7 +180,7 @@ pub async fn resolve(tx: &mut Tx, thread: &str, by: &str, at: i64) -> Result<boo
 /// Opens a resolved thread again; whether it was resolved.
 pub async fn reopen(tx: &mut Tx, thread: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update doc_comments set resolved_by = null, resolved_at = null \
+        "update doc_comments set resolved_by = null, resolved_at = null, outcome = null \
          where id = $1 and thread_id = id and resolved_at is not null",
     )
     .bind(thread)

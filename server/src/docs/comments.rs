@@ -8,12 +8,19 @@
 //! reopens. `@handle` mentions notify those of them who may read the document, and a reply
 //! notifies the thread's other participants. Each change is a `doc.comment` event to the
 //! project's readers, so open panels follow live.
+//!
+//! Review mode: a new thread may carry a `suggestion`, text proposed for its range. Whoever
+//! may edit the document accepts it — their editor makes the edit, as any edit, and then says
+//! so (`/accept`), which resolves the thread as accepted — or rejects it; its author may
+//! withdraw it (a rejection of their own). Suggestions live beside the text, not in it, so
+//! readers and exports never see text nobody accepted, and people who may only comment (a
+//! client in the portal) can propose edits without being able to write.
 
 use std::collections::BTreeSet;
 
 use atrium_client::wire::{
     CommentAnchor, CommentChange, Doc, DocComment, DocCommentEvent, DocComments, ErrorBody,
-    NewDocComment, Notification, NotificationKind, PresenceStatus, UserRef,
+    NewDocComment, Notification, NotificationKind, PresenceStatus, SuggestionOutcome, UserRef,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -49,6 +56,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_comments, add_comment))
         .routes(routes!(resolve_thread))
         .routes(routes!(reopen_thread))
+        .routes(routes!(accept_suggestion))
+        .routes(routes!(reject_suggestion))
 }
 
 /// The document's comments, threads in the order they were started.
@@ -120,6 +129,7 @@ async fn add_comment(
             body: &text,
             anchor: body.anchor.as_ref(),
             quote: body.quote.as_deref().map(str::trim),
+            suggestion: body.suggestion.as_deref(),
             created_at: now,
         },
     )
@@ -181,10 +191,118 @@ async fn set_resolved(
     comment_id: &str,
     resolved: bool,
 ) -> Result<DocComment> {
+    let (doc, first) = open_thread(state, user, comment_id, Action::Comment).await?;
+    let mut work = state.writes.begin().await?;
+    let changed = if resolved {
+        // A suggestion resolved without a decision counts as not taken.
+        let outcome = first
+            .suggestion
+            .as_ref()
+            .map(|_| SuggestionOutcome::Rejected);
+        store::resolve(work.tx(), comment_id, user.id(), now_ms(), outcome).await?
+    } else {
+        store::reopen(work.tx(), comment_id).await?
+    };
+    finish(
+        work,
+        &doc,
+        comment_id,
+        changed.then_some(if resolved {
+            CommentChange::Resolved
+        } else {
+            CommentChange::Reopened
+        }),
+    )
+    .await
+}
+
+/// Accept a suggested edit: the caller's editor has made it; the thread is resolved as accepted.
+#[utoipa::path(post, path = "/api/v1/comments/{comment}/accept", tag = "docs", params(("comment" = String, Path)), responses(
+    (status = 200, description = "The suggestion, accepted (also if it already was)", body = DocComment),
+    (status = 403, description = "May not edit the document", body = ErrorBody),
+    (status = 404, description = "No such comment, or no access", body = ErrorBody),
+    (status = 409, description = "`suggestion_decided`: it was rejected or resolved; reopen it first", body = ErrorBody),
+    (status = 422, description = "Not a suggestion", body = ErrorBody)))]
+async fn accept_suggestion(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(comment_id): Path<String>,
+) -> Result<Json<DocComment>> {
+    decide(&state, &user, &comment_id, SuggestionOutcome::Accepted)
+        .await
+        .map(Json)
+}
+
+/// Reject a suggested edit (those who may edit the document), or withdraw one's own.
+#[utoipa::path(post, path = "/api/v1/comments/{comment}/reject", tag = "docs", params(("comment" = String, Path)), responses(
+    (status = 200, description = "The suggestion, rejected (also if it already was)", body = DocComment),
+    (status = 403, description = "Neither an editor of the document nor the suggestion's author", body = ErrorBody),
+    (status = 404, description = "No such comment, or no access", body = ErrorBody),
+    (status = 409, description = "`suggestion_decided`: it was accepted; reopen it first", body = ErrorBody),
+    (status = 422, description = "Not a suggestion", body = ErrorBody)))]
+async fn reject_suggestion(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(comment_id): Path<String>,
+) -> Result<Json<DocComment>> {
+    decide(&state, &user, &comment_id, SuggestionOutcome::Rejected)
+        .await
+        .map(Json)
+}
+
+async fn decide(
+    state: &AppState,
+    user: &CurrentUser,
+    comment_id: &str,
+    outcome: SuggestionOutcome,
+) -> Result<DocComment> {
+    let (doc, first) = open_thread(state, user, comment_id, Action::Comment).await?;
+    if first.suggestion.is_none() {
+        return Err(ApiError::invalid_field(
+            "comment",
+            "not a suggestion: resolve the thread instead",
+        ));
+    }
+    let may_edit = doc.can.as_ref().is_some_and(|c| c.write);
+    let withdrawing = outcome == SuggestionOutcome::Rejected && first.author.id == user.id();
+    if !may_edit && !withdrawing {
+        return Err(ApiError::Forbidden(
+            "only those who may edit the document decide a suggestion; its author may withdraw it"
+                .into(),
+        ));
+    }
+    if first.resolved_at.is_some() {
+        if first.outcome == Some(outcome) {
+            return Ok(first);
+        }
+        return Err(ApiError::conflict(
+            "suggestion_decided",
+            "the suggestion was already decided or resolved; reopen it first",
+        ));
+    }
+    let mut work = state.writes.begin().await?;
+    let changed = store::resolve(work.tx(), comment_id, user.id(), now_ms(), Some(outcome)).await?;
+    finish(
+        work,
+        &doc,
+        comment_id,
+        changed.then_some(CommentChange::Resolved),
+    )
+    .await
+}
+
+/// The document of a thread (by its first comment) the caller may `action` on, and that first
+/// comment; 404 for a comment they may not see, 422 for a reply, 409 in the trash.
+async fn open_thread(
+    state: &AppState,
+    user: &CurrentUser,
+    comment_id: &str,
+    action: Action,
+) -> Result<(Doc, DocComment)> {
     let doc_id = store::doc_of(&state.db, comment_id)
         .await?
         .ok_or(ApiError::NotFound("comment"))?;
-    let doc = doc_for(state, user, &doc_id, Action::Comment)
+    let doc = doc_for(state, user, &doc_id, action)
         .await
         .map_err(|e| match e {
             ApiError::NotFound(_) => ApiError::NotFound("comment"),
@@ -196,8 +314,7 @@ async fn set_resolved(
             "the document is in the trash; restore it first",
         ));
     }
-    let mut work = state.writes.begin().await?;
-    let first = store::find(work.tx(), comment_id)
+    let first = store::find_in(&state.db, comment_id)
         .await?
         .ok_or(ApiError::NotFound("comment"))?;
     if first.thread != first.id {
@@ -206,25 +323,21 @@ async fn set_resolved(
             "a reply: resolve or reopen its thread",
         ));
     }
-    let changed = if resolved {
-        store::resolve(work.tx(), comment_id, user.id(), now_ms()).await?
-    } else {
-        store::reopen(work.tx(), comment_id).await?
-    };
+    Ok((doc, first))
+}
+
+/// Commits a thread's change, announcing it when there was one, and answers with the thread.
+async fn finish(
+    mut work: UnitOfWork,
+    doc: &Doc,
+    comment_id: &str,
+    change: Option<CommentChange>,
+) -> Result<DocComment> {
     let comment = store::find(work.tx(), comment_id)
         .await?
         .ok_or(ApiError::NotFound("comment"))?;
-    if changed {
-        announce(
-            &mut work,
-            &doc,
-            if resolved {
-                CommentChange::Resolved
-            } else {
-                CommentChange::Reopened
-            },
-            &comment,
-        );
+    if let Some(change) = change {
+        announce(&mut work, doc, change, &comment);
     }
     work.commit().await?;
     Ok(comment)
@@ -233,11 +346,34 @@ async fn set_resolved(
 /// The comment's text, trimmed; 422 for what may not be stored.
 fn validate(body: &NewDocComment) -> Result<String> {
     let text = body.text.trim();
-    if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+    if (text.is_empty() && body.suggestion.is_none()) || text.chars().count() > MAX_TEXT_CHARS {
         return Err(ApiError::invalid_field(
             "text",
             format!("must be 1 to {MAX_TEXT_CHARS} characters"),
         ));
+    }
+    if let Some(suggestion) = &body.suggestion {
+        if body.thread.is_some() {
+            return Err(ApiError::invalid_field(
+                "suggestion",
+                "a reply cannot suggest an edit: start a thread on the text",
+            ));
+        }
+        if suggestion.chars().count() > MAX_TEXT_CHARS {
+            return Err(ApiError::invalid_field(
+                "suggestion",
+                format!("must be at most {MAX_TEXT_CHARS} characters"),
+            ));
+        }
+        if suggestion
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(ApiError::invalid_field(
+                "suggestion",
+                "may hold line breaks and tabs but no other control characters",
+            ));
+        }
     }
     match (&body.anchor, &body.thread) {
         (Some(anchor), None) => validate_anchor(anchor)?,

@@ -374,6 +374,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/comments/{comment}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a suggested edit: the caller's editor has made it; the thread is resolved as accepted. */
+        post: operations["accept_suggestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{comment}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a suggested edit (those who may edit the document), or withdraw one's own. */
+        post: operations["reject_suggestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/comments/{comment}/reopen": {
         parameters: {
             query?: never;
@@ -3712,10 +3746,13 @@ export interface components {
             created_at: number;
             doc_id: string;
             id: string;
+            outcome?: null | components["schemas"]["SuggestionOutcome"];
             quote?: string | null;
             /** Format: int64 */
             resolved_at?: number | null;
             resolved_by?: null | components["schemas"]["UserRef"];
+            /** @description On a thread that suggests an edit: the text suggested for the anchored range. */
+            suggestion?: string | null;
             text: string;
             thread: string;
         };
@@ -4404,8 +4441,16 @@ export interface components {
             anchor?: null | components["schemas"]["CommentAnchor"];
             /** @description The text the anchored range holds now (shown if it is later deleted). */
             quote?: string | null;
-            /** @description Markdown; `@handle` mentions notify people who may read the document. */
-            text: string;
+            /**
+             * @description A suggested edit (review mode): the text to put in place of the anchored range (empty:
+             *     delete it). Only on a new thread; someone who may edit the document accepts or rejects it.
+             */
+            suggestion?: string | null;
+            /**
+             * @description Markdown; `@handle` mentions notify people who may read the document. May be empty
+             *     on a suggestion (the suggested text speaks for itself).
+             */
+            text?: string;
             /** @description The thread (its first comment's id) this replies to. */
             thread?: string | null;
         };
@@ -5806,6 +5851,11 @@ export interface components {
             name: string;
             status_id: string;
         };
+        /**
+         * @description How a suggested edit ended.
+         * @enum {string}
+         */
+        SuggestionOutcome: "accepted" | "rejected";
         /**
          * @description How a board groups its cards into horizontal lanes.
          * @enum {string}
@@ -7789,6 +7839,128 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description Not a message of this channel */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    accept_suggestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggestion, accepted (also if it already was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocComment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description May not edit the document */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such comment, or no access */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `suggestion_decided`: it was rejected or resolved; reopen it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a suggestion */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    reject_suggestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggestion, rejected (also if it already was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocComment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Neither an editor of the document nor the suggestion's author */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such comment, or no access */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `suggestion_decided`: it was accepted; reopen it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a suggestion */
             422: {
                 headers: {
                     [name: string]: unknown;

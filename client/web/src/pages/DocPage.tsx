@@ -104,7 +104,7 @@ export default function DocPage ({ org, project, doc }: { org: string, project: 
       <EditorPane
         key={doc} docId={doc} project={project} writable={writable} trashed={trashed} onHistory={() => setHistory(true)}
         onTrashed={() => meta.setData((old) => ({ ...(old ?? d), trashed_at: old?.trashed_at ?? Date.now() }))}
-        aside={(editor, activated) => <CommentsPanel key={`${doc}:${trashed ? 'trash' : 'live'}`} docId={doc} editor={editor} activated={activated} initial={commentParam} />}
+        aside={(editor, activated) => <CommentsPanel key={`${doc}:${trashed ? 'trash' : 'live'}`} docId={doc} editor={editor} activated={activated} initial={commentParam} canEdit={writable} />}
       />
       {renaming && (
         <TitleDialog

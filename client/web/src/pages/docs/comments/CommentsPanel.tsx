@@ -8,7 +8,7 @@ import type { Editor } from '@tiptap/core'
 import { api } from '../../../lib/api'
 import { renderMarkdown } from '../../../lib/markdown'
 import { formatTime } from '../../../lib/text'
-import { events, toastError } from '../../../lib/session'
+import { events, me, toast, toastError } from '../../../lib/session'
 import type { DocComment, DocComments } from '../../../lib/types'
 import { Avatar, ErrorBox, Spinner, useAsync } from '../../../ui/common'
 import { anchorOfSelection, revealThread, setActiveThread, showThreads, threadRanges, type Anchor } from '../../../editor/comments'
@@ -21,13 +21,15 @@ interface Props {
   initial?: string | null
   /** Set by the editor when marked text is clicked. */
   activated: { thread: string, at: number } | null
+  /** Whether the viewer may edit the document (and so accept suggested edits). */
+  canEdit?: boolean
 }
 
-export function CommentsPanel ({ docId, editor, initial = null, activated }: Props) {
+export function CommentsPanel ({ docId, editor, initial = null, activated, canEdit = false }: Props) {
   const list = useAsync((signal) => api.get<DocComments>(`/api/v1/docs/${docId}/comments`, { signal }), [docId])
   const [showResolved, setShowResolved] = useState(false)
   const [active, setActive] = useState<string | null>(initial)
-  const [draft, setDraft] = useState<{ anchor: Anchor, quote: string } | null>(null)
+  const [draft, setDraft] = useState<{ anchor: Anchor, quote: string, suggest: boolean } | null>(null)
   const [, redraw] = useState(0)
   const comments = list.data?.items ?? []
   const threads = useMemo(() => groupThreads(comments), [comments])
@@ -87,13 +89,13 @@ export function CommentsPanel ({ docId, editor, initial = null, activated }: Pro
   const resolved = threads.filter((t) => t.first.resolved_at)
   const canComment = list.data?.can_comment ?? false
 
-  function startThread () {
+  function startThread (suggest: boolean) {
     if (!editor) return
     const sel = anchorOfSelection(editor)
     if (!sel) return
-    setDraft(sel)
+    setDraft({ ...sel, suggest })
   }
-  async function post (body: { text: string, anchor?: Anchor, quote?: string, thread?: string }): Promise<boolean> {
+  async function post (body: { text: string, anchor?: Anchor, quote?: string, thread?: string, suggestion?: string }): Promise<boolean> {
     try {
       const c = await api.post<DocComment>(`/api/v1/docs/${docId}/comments`, body)
       list.setData((x) => withComment(x, c))
@@ -110,6 +112,23 @@ export function CommentsPanel ({ docId, editor, initial = null, activated }: Pro
       list.setData((x) => withComment(x, c))
     } catch (e) { toastError(e) }
   }
+  /** Makes the suggested edit in the editor (an edit like any other, so undo takes it back
+   * and everyone sees it live), then marks the suggestion accepted. */
+  async function accept (t: Thread) {
+    const range = editor ? threadRanges(editor).get(t.id) : undefined
+    if (!editor || !range) { toast('The text this suggestion was about is gone; reject it or reply.', 'error'); return }
+    const chain = editor.chain().focus()
+    const content = suggestedContent(t.first.suggestion ?? '')
+    if (content.length) chain.insertContentAt({ from: range.from, to: range.to }, content).run()
+    else chain.deleteRange({ from: range.from, to: range.to }).run()
+    await decide(t, 'accept')
+  }
+  async function decide (t: Thread, how: 'accept' | 'reject') {
+    try {
+      const c = await api.post<DocComment>(`/api/v1/comments/${t.id}/${how}`)
+      list.setData((x) => withComment(x, c))
+    } catch (e) { toastError(e) }
+  }
   function choose (t: Thread) {
     setActive(t.id)
     if (editor && !t.first.resolved_at) revealThread(editor, t.id)
@@ -121,12 +140,20 @@ export function CommentsPanel ({ docId, editor, initial = null, activated }: Pro
       <div class='comments-head'>
         <h2>Comments</h2>
         {canComment && (
-          <button
-            class='btn btn-small' data-testid='comment-selection' disabled={selectionEmpty}
-            title={selectionEmpty ? 'Select text in the document to comment on it' : 'Comment on the selected text'}
-            onMouseDown={(e) => e.preventDefault()} onClick={startThread}
-          >Comment
-          </button>
+          <span class='row'>
+            <button
+              class='btn btn-small' data-testid='comment-selection' disabled={selectionEmpty}
+              title={selectionEmpty ? 'Select text in the document to comment on it' : 'Comment on the selected text'}
+              onMouseDown={(e) => e.preventDefault()} onClick={() => startThread(false)}
+            >Comment
+            </button>
+            <button
+              class='btn btn-small' data-testid='suggest-selection' disabled={selectionEmpty}
+              title={selectionEmpty ? 'Select text in the document to suggest an edit' : 'Suggest other text for the selection'}
+              onMouseDown={(e) => e.preventDefault()} onClick={() => startThread(true)}
+            >Suggest
+            </button>
+          </span>
         )}
       </div>
       <ErrorBox error={list.error} retry={list.reload} />
@@ -134,10 +161,19 @@ export function CommentsPanel ({ docId, editor, initial = null, activated }: Pro
       {draft && (
         <div class='comment-thread comment-draft' data-testid='comment-draft'>
           <blockquote class='comment-quote'>{draft.quote}</blockquote>
-          <CommentForm
-            label='Comment' autoFocus onCancel={() => setDraft(null)}
-            onSubmit={async (text) => { if (await post({ text, anchor: draft.anchor, quote: draft.quote })) setDraft(null) }}
-          />
+          {draft.suggest
+            ? (
+              <SuggestionForm
+                quote={draft.quote} onCancel={() => setDraft(null)}
+                onSubmit={async (suggestion, text) => { if (await post({ text, suggestion, anchor: draft.anchor, quote: draft.quote })) setDraft(null) }}
+              />
+              )
+            : (
+              <CommentForm
+                label='Comment' autoFocus onCancel={() => setDraft(null)}
+                onSubmit={async (text) => { if (await post({ text, anchor: draft.anchor, quote: draft.quote })) setDraft(null) }}
+              />
+              )}
         </div>
       )}
       {list.data && !open.length && !draft && (
@@ -148,8 +184,9 @@ export function CommentsPanel ({ docId, editor, initial = null, activated }: Pro
       <ol class='comment-threads'>
         {open.map((t) => (
           <ThreadView
-            key={t.id} thread={t} active={t.id === active} lost={!ranges.has(t.id)} canComment={canComment}
+            key={t.id} thread={t} active={t.id === active} lost={!ranges.has(t.id)} canComment={canComment} canEdit={canEdit}
             onChoose={() => choose(t)} onReply={(text) => post({ text, thread: t.id })} onResolve={() => resolve(t, true)}
+            onAccept={() => accept(t)} onReject={() => decide(t, 'reject')}
           />
         ))}
       </ol>
@@ -162,8 +199,9 @@ export function CommentsPanel ({ docId, editor, initial = null, activated }: Pro
             <ol class='comment-threads'>
               {resolved.map((t) => (
                 <ThreadView
-                  key={t.id} thread={t} active={t.id === active} lost={false} canComment={canComment}
+                  key={t.id} thread={t} active={t.id === active} lost={false} canComment={canComment} canEdit={canEdit}
                   onChoose={() => choose(t)} onReply={(text) => post({ text, thread: t.id })} onResolve={() => resolve(t, false)}
+                  onAccept={() => accept(t)} onReject={() => decide(t, 'reject')}
                 />
               ))}
             </ol>
@@ -182,17 +220,23 @@ function withComment (list: DocComments | undefined, c: DocComment): DocComments
   return { can_comment: list?.can_comment ?? false, items: next }
 }
 
-function ThreadView ({ thread, active, lost, canComment, onChoose, onReply, onResolve }: {
+function ThreadView ({ thread, active, lost, canComment, canEdit, onChoose, onReply, onResolve, onAccept, onReject }: {
   thread: Thread
   active: boolean
   lost: boolean
   canComment: boolean
+  canEdit: boolean
   onChoose: () => void
   onReply: (text: string) => Promise<boolean>
   onResolve: () => void
+  onAccept: () => void
+  onReject: () => void
 }) {
   const [replying, setReplying] = useState(false)
   const resolved = !!thread.first.resolved_at
+  const suggestion = thread.first.suggestion
+  const isSuggestion = suggestion !== undefined && suggestion !== null
+  const mine = thread.first.author.id === me.value?.user.id
   const ref = useRef<HTMLLIElement>(null)
   useEffect(() => { if (active) ref.current?.scrollIntoView({ block: 'nearest' }) }, [active])
   return (
@@ -200,12 +244,21 @@ function ThreadView ({ thread, active, lost, canComment, onChoose, onReply, onRe
       ref={ref} class={'comment-thread' + (active ? ' active' : '') + (resolved ? ' resolved' : '')}
       data-testid='comment-thread' data-thread={thread.id} onClick={onChoose}
     >
-      {thread.first.quote && (
-        <blockquote class='comment-quote' title={lost ? 'The text this thread was about has been deleted' : undefined}>
-          {lost && !resolved && <span class='comment-lost'>Text deleted: </span>}{thread.first.quote}
-        </blockquote>
-      )}
-      {[thread.first, ...thread.replies].map((c) => (
+      {isSuggestion
+        ? (
+          <div class='suggestion' data-testid='suggestion'>
+            <span class='suggestion-label'>{suggestion === '' ? 'Suggests deleting' : 'Suggests replacing'}</span>
+            {lost && !resolved && <span class='comment-lost'>Text deleted: </span>}
+            <del>{thread.first.quote}</del>
+            {suggestion !== '' && <>{' '}<span class='suggestion-label'>with</span> <ins>{suggestion}</ins></>}
+          </div>
+          )
+        : thread.first.quote && (
+          <blockquote class='comment-quote' title={lost ? 'The text this thread was about has been deleted' : undefined}>
+            {lost && !resolved && <span class='comment-lost'>Text deleted: </span>}{thread.first.quote}
+          </blockquote>
+        )}
+      {[thread.first, ...thread.replies].filter((c) => c.text !== '').map((c) => (
         <div key={c.id} class='comment' data-testid='comment'>
           <div class='comment-by'>
             <Avatar id={c.author.id} name={c.author.name} size={22} />
@@ -215,13 +268,29 @@ function ThreadView ({ thread, active, lost, canComment, onChoose, onReply, onRe
           <div class='comment-text msg-text' dangerouslySetInnerHTML={{ __html: renderMarkdown(c.text) }} />
         </div>
       ))}
+      {isSuggestion && thread.first.text === '' && (
+        <div class='comment-by'>
+          <Avatar id={thread.first.author.id} name={thread.first.author.name} size={22} />
+          <strong>{thread.first.author.name}</strong>
+          <time class='muted small' dateTime={new Date(thread.first.created_at).toISOString()}>{formatTime(thread.first.created_at)}</time>
+        </div>
+      )}
       {resolved && (
-        <p class='muted small' data-testid='resolved-by'>Resolved by {thread.first.resolved_by?.name ?? 'someone'} {formatTime(thread.first.resolved_at!)}</p>
+        <p class='muted small' data-testid='resolved-by'>
+          {thread.first.outcome === 'accepted' ? 'Accepted' : thread.first.outcome === 'rejected' ? (thread.first.resolved_by?.id === thread.first.author.id ? 'Withdrawn' : 'Rejected') : 'Resolved'} by {thread.first.resolved_by?.name ?? 'someone'} {formatTime(thread.first.resolved_at!)}
+        </p>
       )}
       {canComment && (
         <div class='comment-actions' onClick={(e) => e.stopPropagation()}>
           {!resolved && !replying && <button class='btn btn-small' onClick={() => { onChoose(); setReplying(true) }}>Reply</button>}
-          <button class='btn btn-small' onClick={onResolve}>{resolved ? 'Reopen' : 'Resolve'}</button>
+          {isSuggestion && !resolved
+            ? (
+              <>
+                {canEdit && <button class='btn btn-small btn-primary' onClick={onAccept} disabled={lost} title={lost ? 'The text it was about is gone' : undefined}>Accept</button>}
+                {(canEdit || mine) && <button class='btn btn-small' onClick={onReject}>{canEdit ? 'Reject' : 'Withdraw'}</button>}
+              </>
+              )
+            : <button class='btn btn-small' onClick={onResolve}>{resolved ? 'Reopen' : 'Resolve'}</button>}
         </div>
       )}
       {replying && (
@@ -257,6 +326,48 @@ function CommentForm ({ label, autoFocus, onSubmit, onCancel }: { label: string,
       />
       <div class='row'>
         <button class='btn btn-primary btn-small' disabled={busy || !text.trim()}>{label}</button>
+        <button type='button' class='btn btn-small' onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
+  )
+}
+
+/** A suggested text as editor content: its lines joined by line breaks (empty: nothing). */
+export function suggestedContent (text: string): Array<{ type: string, text?: string }> {
+  return text.split('\n').flatMap((line, i) => [
+    ...(i > 0 ? [{ type: 'hardBreak' }] : []),
+    ...(line ? [{ type: 'text', text: line }] : [])
+  ])
+}
+
+function SuggestionForm ({ quote, onSubmit, onCancel }: { quote: string, onSubmit: (suggestion: string, note: string) => Promise<void>, onCancel: () => void }) {
+  const [suggestion, setSuggestion] = useState(quote)
+  const [note, setNote] = useState('')
+  const [busy, setBusy] = useState(false)
+  const area = useRef<HTMLTextAreaElement>(null)
+  useEffect(() => { area.current?.focus(); area.current?.select() }, [])
+  const unchanged = suggestion === quote
+  async function submit (e?: Event) {
+    e?.preventDefault()
+    if (unchanged || busy) return
+    setBusy(true)
+    try { await onSubmit(suggestion, note.trim()) } finally { setBusy(false) }
+  }
+  return (
+    <form class='comment-form' onSubmit={submit} aria-label='Suggest an edit'>
+      <label for='suggestion-text' class='small'>Replace with (empty: delete it)</label>
+      <textarea
+        id='suggestion-text' ref={area} rows={3} value={suggestion}
+        onInput={(e) => setSuggestion(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) submit()
+          else if (e.key === 'Escape') onCancel()
+        }}
+      />
+      <label for='suggestion-note' class='small'>Why (optional)</label>
+      <input id='suggestion-note' type='text' value={note} maxLength={10000} onInput={(e) => setNote(e.currentTarget.value)} />
+      <div class='row'>
+        <button class='btn btn-primary btn-small' disabled={busy || unchanged}>Suggest</button>
         <button type='button' class='btn btn-small' onClick={onCancel}>Cancel</button>
       </div>
     </form>
