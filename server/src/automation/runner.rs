@@ -4,8 +4,6 @@
 //! it stay done); the job is not retried, since doing the earlier actions again would repeat
 //! them.
 
-use std::sync::{Arc, OnceLock};
-
 use atrium_client::wire::RunOutcome;
 use futures::future::BoxFuture;
 use serde_json::json;
@@ -38,13 +36,13 @@ pub async fn enqueue(
 /// server has built it.
 #[derive(Clone, Default)]
 pub struct RunHandler {
-    state: Arc<OnceLock<AppState>>,
+    state: crate::jobs::LateState,
 }
 
 impl RunHandler {
     /// Gives the handler the application state (before the job runner starts running jobs).
     pub fn set_state(&self, state: AppState) {
-        let _ = self.state.set(state);
+        self.state.set(state);
     }
 }
 
@@ -59,8 +57,9 @@ impl Handler for RunHandler {
 
     fn run<'a>(&'a self, job: &'a Job, _stop: &'a CancellationToken) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            let Some(state) = self.state.get() else {
-                return Outcome::Retry("the server is starting".into());
+            let state = match self.state.get() {
+                Ok(state) => state,
+                Err(starting) => return starting,
             };
             let Some(run_id) = job.payload.get("run").and_then(|v| v.as_str()) else {
                 return Outcome::Permanent("the job names no run".into());

@@ -19,6 +19,7 @@
 //! - [`metrics`] — what `/metrics` shows of the queue.
 
 pub mod backoff;
+pub mod late_state;
 pub mod metrics;
 pub mod model;
 pub mod recurring;
@@ -27,5 +28,6 @@ pub mod runner;
 pub mod store;
 
 pub use backoff::Backoff;
+pub use late_state::LateState;
 pub use model::{Job, JobState, NewJob, Outcome};
 pub use runner::{GaveUp, Handler, Jobs, Runner, RunnerOptions};

@@ -17,7 +17,6 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::sync::{Arc, OnceLock};
 
 use atrium_collab::ContentFormat;
 use axum::body::Bytes;
@@ -64,13 +63,13 @@ pub async fn enqueue(
 /// the server has built it.
 #[derive(Clone, Default)]
 pub struct ExportHandler {
-    state: Arc<OnceLock<AppState>>,
+    state: crate::jobs::LateState,
 }
 
 impl ExportHandler {
     /// Gives the handler the application state (before the job runner runs its jobs).
     pub fn set_state(&self, state: AppState) {
-        let _ = self.state.set(state);
+        self.state.set(state);
     }
 }
 
@@ -90,8 +89,9 @@ impl Handler for ExportHandler {
 
     fn run<'a>(&'a self, job: &'a Job, _stop: &'a CancellationToken) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            let Some(state) = self.state.get() else {
-                return Outcome::Retry("the server is starting".into());
+            let state = match self.state.get() {
+                Ok(state) => state,
+                Err(starting) => return starting,
             };
             let (Some(org_id), Some(export_id)) = (
                 job.org_id.as_deref(),

@@ -65,13 +65,13 @@ pub async fn enqueue(work: &mut UnitOfWork, org_id: &str) -> Result<String, sqlx
 /// server has built it.
 #[derive(Clone, Default)]
 pub struct PurgeHandler {
-    state: std::sync::Arc<std::sync::OnceLock<AppState>>,
+    state: crate::jobs::LateState,
 }
 
 impl PurgeHandler {
     /// Gives the handler the application state (before the job runner runs its jobs).
     pub fn set_state(&self, state: AppState) {
-        let _ = self.state.set(state);
+        self.state.set(state);
     }
 }
 
@@ -90,8 +90,9 @@ impl Handler for PurgeHandler {
 
     fn run<'a>(&'a self, job: &'a Job, _stop: &'a CancellationToken) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
-            let Some(state) = self.state.get() else {
-                return Outcome::Retry("the server is starting".into());
+            let state = match self.state.get() {
+                Ok(state) => state,
+                Err(starting) => return starting,
             };
             let Some(org_id) = job.payload.get("org").and_then(Value::as_str) else {
                 return Outcome::Permanent("the job names no organisation".into());
