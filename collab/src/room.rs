@@ -36,6 +36,9 @@ use crate::{Error, Result};
 /// What happened when an update was applied.
 #[derive(Debug)]
 pub(crate) enum ApplyError {
+    /// The update starts past the document's clock of a client ([`Gaps::Refuse`]); nothing
+    /// was applied.
+    Gap,
     /// yrs rejected the update.
     Rejected(String),
     /// yrs panicked while integrating it; the document may be inconsistent.
@@ -58,8 +61,10 @@ pub(crate) enum Gaps {
 /// order, with a skip block standing for the missing range, and when later blocks fill
 /// that range without fitting it exactly its clock arithmetic underflows: a panic in debug
 /// builds, a corrupt block store (and crashes on later updates) in release ones. A peer sends
-/// its own changes in order and the room relays them in order, so only a forged update has a
-/// gap (the validating scanner refuses gaps inside an update: a skip followed by blocks).
+/// its own changes in order and the room relays them in order, so on one node only a forged
+/// update has a gap (the validating scanner refuses gaps inside an update: a skip followed by
+/// blocks). With several nodes a legitimate client can send one: it moved here from another
+/// node, and its last updates there (or a peer's that it saw there) are not here yet.
 pub(crate) fn apply_guarded(doc: &Doc, update: Update, gaps: Gaps) -> Result<bool, ApplyError> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let mut txn = doc.transact_mut();
@@ -71,9 +76,7 @@ pub(crate) fn apply_guarded(doc: &Doc, update: Update, gaps: Gaps) -> Result<boo
                 .iter()
                 .any(|(client, start)| *start > before.get(client));
             if gap {
-                return Err(ApplyError::Rejected(
-                    "the update starts past the document's clock of a client".into(),
-                ));
+                return Err(ApplyError::Gap);
             }
         }
         txn.apply_update(update)
@@ -475,6 +478,21 @@ impl Room {
         }
         let changed = match apply_guarded(&st.doc, update, Gaps::Refuse) {
             Ok(changed) => changed,
+            // A client that moved here from another node can be ahead of this node's document
+            // (its updates committed there have not arrived yet, nor has what it saw there).
+            // Closing it would be final for the stock client (4400 is not retried): it is
+            // asked for what this node lacks instead, as at connect — its SyncStep2 answer
+            // carries everything missing, in order. The update is neither applied nor
+            // acknowledged, and the answer brings it again. Over HTTP it is refused.
+            Err(ApplyError::Gap) => {
+                let Some(conn) = from else {
+                    return Err(close_codes::PROTOCOL_ERROR);
+                };
+                tracing::debug!(doc = %self.doc_id, "update past this node's state; asking the client to sync");
+                let ask = protocol::encode_sync_step1(st.doc.transact().state_vector());
+                Self::send_to(&mut st, conn, &ask);
+                return Ok(false);
+            }
             Err(ApplyError::Rejected(reason)) => {
                 tracing::debug!(doc = %self.doc_id, %reason, "update rejected by yrs");
                 return Err(close_codes::PROTOCOL_ERROR);
