@@ -9,7 +9,6 @@
 use atrium_client::wire::{AuditEntry, ErrorBody};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -168,14 +167,10 @@ pub async fn export_audit(
         Body::from_stream(futures::stream::unfold(export, Export::next_chunk))
     };
     let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"audit-log.csv\""),
+    crate::http::download::attachment(
+        response.headers_mut(),
+        "text/csv; charset=utf-8",
+        "audit-log.csv",
     );
     Ok(response)
 }

@@ -6,12 +6,12 @@
 //! of blocks and inline runs; [`html_page`] writes the tree as a standalone, escaped HTML page
 //! (also the public read-only page, see [`super::public_link`]) and the PDF crate typesets it.
 
+use crate::http::download::attachment;
 use atrium_client::wire::ErrorBody;
 use atrium_collab::ContentFormat;
 use atrium_pdf::RichTextDocument;
 use atrium_pdf::rich_text::{Block, CalloutKind, Inline, Run, TaskItem};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -111,31 +111,9 @@ async fn export_doc(
         Format::Pdf => pdf(rich_text(&state, &doc_id, &doc.title).await?).await?,
     };
     let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
     let name = format!("{}.{}", file_stem(&doc.title), format.extension());
-    if let Ok(value) =
-        HeaderValue::from_str(&crate::files::model::content_disposition(&name, false))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    private_download(headers);
+    attachment(response.headers_mut(), format.content_type(), &name);
     Ok(response)
-}
-
-/// Headers every export carries: not cached by shared caches, not sniffed into another type.
-fn private_download(headers: &mut HeaderMap) {
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
 }
 
 /// A file name from a title: letters, digits, spaces, dashes and underscores kept (any

@@ -3,6 +3,7 @@
 //! loop with its limits ([`serve`]).
 
 pub mod client_info;
+pub mod download;
 pub mod extract;
 pub mod fallback;
 pub mod html;

@@ -128,24 +128,10 @@ async fn download_export(
     state.writes.audit(&event, &client).await?;
     let mut response = Body::from_stream(bytes).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
+    let name = format!("atrium-export-{}.zip", export.created_at);
+    crate::http::download::attachment(headers, "application/zip", &name);
     if let Some(size) = export.size {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     }
-    let name = format!("atrium-export-{}.zip", export.created_at);
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     Ok(response)
 }
