@@ -398,6 +398,36 @@ pub async fn post_update(user: &TestUser, doc: &str, update: Vec<u8>) -> reqwest
         .status()
 }
 
+/// An org "Acme" with an open project "Docs": its owner, a member who only views the project,
+/// and someone of another org — the cast of the document tests.
+pub struct DocsWorkspace {
+    pub server: TestServer,
+    pub owner: TestUser,
+    pub viewer: TestUser,
+    pub outsider: TestUser,
+    pub org: String,
+    pub project: Project,
+}
+
+pub async fn docs_workspace(backend: crate::Backend) -> DocsWorkspace {
+    let server = TestServer::start(backend).await;
+    let owner = user(&server, "owner").await;
+    let viewer = user(&server, "viewer").await;
+    let outsider = user(&server, "outsider").await;
+    let org = create_org(&owner, "Acme").await;
+    let project = create_project(&owner, &org.id, "Docs", Visibility::Open).await;
+    add_org_member(&owner, &org.id, &viewer, OrgRole::Member).await;
+    add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
+    DocsWorkspace {
+        server,
+        owner,
+        viewer,
+        outsider,
+        org: org.id,
+        project,
+    }
+}
+
 /// A stock Yjs client's view of a document's `text`: edits become binary updates.
 pub struct Editor {
     doc: yrs::Doc,

@@ -1,47 +1,15 @@
 //! Documents people choose to take out, bring in and share: export to Markdown, HTML and PDF;
 //! import of Markdown and .docx (bounded against hostile archives); public read-only links.
 
-use atrium_client::wire::{Doc, Project, ProjectRole, Visibility};
-use atrium_tests::fixtures::{self, TestUser};
-use atrium_tests::{TestServer, backend_tests};
+use atrium_client::wire::Doc;
+use atrium_tests::backend_tests;
+use atrium_tests::fixtures::{
+    self, DocsWorkspace as Workspace, TestUser, docs_workspace as workspace,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use yrs::types::xml::{XmlElementPrelim, XmlTextPrelim};
 use yrs::{Any, Doc as YDoc, ReadTxn, StateVector, Text, Transact, Xml, XmlFragment};
-
-struct Workspace {
-    server: TestServer,
-    owner: TestUser,
-    viewer: TestUser,
-    outsider: TestUser,
-    org: String,
-    project: Project,
-}
-
-async fn workspace(backend: atrium_tests::Backend) -> Workspace {
-    let server = TestServer::start(backend).await;
-    let owner = fixtures::user(&server, "owner").await;
-    let viewer = fixtures::user(&server, "viewer").await;
-    let outsider = fixtures::user(&server, "outsider").await;
-    let org = fixtures::create_org(&owner, "Acme").await;
-    let project = fixtures::create_project(&owner, &org.id, "Docs", Visibility::Open).await;
-    fixtures::add_org_member(
-        &owner,
-        &org.id,
-        &viewer,
-        atrium_client::wire::OrgRole::Member,
-    )
-    .await;
-    fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
-    Workspace {
-        server,
-        owner,
-        viewer,
-        outsider,
-        org: org.id,
-        project,
-    }
-}
 
 fn paragraph(parent: &impl XmlFragment, txn: &mut yrs::TransactionMut, text: &str) {
     let p = parent.push_back(txn, XmlElementPrelim::empty("paragraph"));

@@ -4,40 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use atrium_client::wire::{Doc, DocVersion, OrgRole, Page, Project, ProjectRole, Visibility};
+use atrium_client::wire::{Doc, DocVersion, Page};
+use atrium_tests::backend_tests;
 use atrium_tests::collab::{connect as socket, next_binary as next_event};
-use atrium_tests::fixtures::{self, Editor, TestUser};
-use atrium_tests::{TestServer, backend_tests};
+use atrium_tests::fixtures::{self, Editor, TestUser, docs_workspace as workspace};
 use futures::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-
-struct Workspace {
-    server: TestServer,
-    owner: TestUser,
-    viewer: TestUser,
-    outsider: TestUser,
-    project: Project,
-}
-
-async fn workspace(backend: atrium_tests::Backend) -> Workspace {
-    let server = TestServer::start(backend).await;
-    let owner = fixtures::user(&server, "owner").await;
-    let viewer = fixtures::user(&server, "viewer").await;
-    let outsider = fixtures::user(&server, "outsider").await;
-    let org = fixtures::create_org(&owner, "Acme").await;
-    let project = fixtures::create_project(&owner, &org.id, "Docs", Visibility::Open).await;
-    fixtures::add_org_member(&owner, &org.id, &viewer, OrgRole::Member).await;
-    fixtures::add_project_member(&owner, &project.id, viewer.id(), ProjectRole::Viewer).await;
-    Workspace {
-        server,
-        owner,
-        viewer,
-        outsider,
-        project,
-    }
-}
 
 /// A Yjs update that appends `text` to the `text` Y.Text of a document in state `base`.
 fn append_update(base: &[u8], text: &str) -> Vec<u8> {
