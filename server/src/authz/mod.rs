@@ -81,6 +81,18 @@ impl OrgAccess {
         }
     }
 
+    /// Whether the caller may take everything out of the organisation (its export holds every
+    /// private channel and direct message): its owners and admins, by base role — an override
+    /// in the permission table cannot hand this to anyone else.
+    pub fn may_export_everything(&self) -> bool {
+        matches!(self.role, OrgRole::Owner | OrgRole::Admin)
+    }
+
+    /// Whether the caller may delete the organisation: its owners, by base role only.
+    pub fn may_delete_org(&self) -> bool {
+        self.role == OrgRole::Owner
+    }
+
     /// The caller's subject in a project of this org, given their explicit role in it;
     /// `None` when they cannot see the project.
     pub fn in_project(

@@ -12,7 +12,7 @@
 //! The audit entry has no organisation: the organisation's own log goes with it, this entry
 //! stays (with a structured log line and the owners' mails).
 
-use atrium_client::wire::{DeleteOrgRequest, ErrorBody, OrgRole};
+use atrium_client::wire::{DeleteOrgRequest, ErrorBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 
@@ -50,7 +50,7 @@ pub async fn delete_org(
     Json(body): Json<DeleteOrgRequest>,
 ) -> Result<StatusCode> {
     let access = org_access(&state.db, user.id(), &org_id).await?;
-    if access.role != OrgRole::Owner {
+    if !access.may_delete_org() {
         return Err(ApiError::Forbidden(
             "only an owner may delete the organisation".into(),
         ));

@@ -7,7 +7,7 @@
 //! …/exports/{id}/download` streams a finished ZIP from the file store. An export expires
 //! after seven days ([`super::purge::ExpireHandler`] deletes its object and row).
 
-use atrium_client::wire::{ErrorBody, OrgExport, OrgExportState, OrgRole, Page};
+use atrium_client::wire::{ErrorBody, OrgExport, OrgExportState, Page};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -40,7 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// 403 unless the caller is an owner or admin of the organisation (404 when not a member).
 async fn require_owner_or_admin(state: &AppState, user: &CurrentUser, org_id: &str) -> Result<()> {
     let access = org_access(&state.db, user.id(), org_id).await?;
-    if matches!(access.role, OrgRole::Owner | OrgRole::Admin) {
+    if access.may_export_everything() {
         Ok(())
     } else {
         Err(ApiError::Forbidden(
