@@ -159,10 +159,8 @@ function Home () {
   // An invitation opened before logging in (or before verifying) is picked up again.
   const invitation = pendingInvitationPath()
   if (invitation) return <Redirect to={invitation} />
-  const orgs = me.value?.orgs ?? []
-  const last = (() => { try { return localStorage.getItem('atrium.org') } catch { return null } })()
-  const target = orgs.find((o) => o.id === last) ?? orgs[0]
-  if (target && !maybeCreateOrg()) return <Redirect to={`/o/${target.id}`} />
+  const target = rememberedOrg()
+  if (target && !maybeCreateOrg()) return <Redirect to={`/o/${target}`} />
   return <CreateOrg />
 }
 

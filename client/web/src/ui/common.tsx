@@ -20,6 +20,17 @@ export function Spinner ({ delay = 150, label = 'Loading…' }: { delay?: number
   return <div class='spinner' role='status' aria-live='polite'><span class='spinner-dot' aria-hidden='true' />{label}</div>
 }
 
+/** A secret the server gives once (a token, a signing secret): copy it now, it is not shown again. */
+export function SecretOnce ({ what, value, testId, onDone }: { what: string, value: string, testId: string, onDone?: () => void }) {
+  return (
+    <div class='banner banner-info' role='status'>
+      <p>Copy the {what} now; it is not shown again:</p>
+      <code class='secret' data-testid={testId}>{value}</code>
+      {onDone && <button type='button' class='btn btn-small' onClick={onDone}>Done</button>}
+    </div>
+  )
+}
+
 export function Empty ({ title, children }: { title: string, children?: ComponentChildren }) {
   return <div class='empty'><p class='empty-title'>{title}</p>{children && <div class='empty-body'>{children}</div>}</div>
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { orgCan, projects, toast, toastError } from '../../lib/session'
 import { formatTime } from '../../lib/text'
-import { Empty, ErrorBox, Spinner, confirmDialog, useAsync, useTitle } from '../../ui/common'
+import { Empty, ErrorBox, SecretOnce, Spinner, confirmDialog, useAsync, useTitle } from '../../ui/common'
 import { DeliveryLog } from './DeliveryLog'
 import { OrgTokens } from './OrgTokens'
 import { WebhookForm } from './WebhookForm'
@@ -52,13 +52,7 @@ export function Integrations ({ org }: { org: string }) {
         <button type='button' class='btn btn-primary' onClick={() => setEditing('new')}>New webhook</button>
       </div>
       <p class='muted'>Webhooks send the organisation’s events to other systems as they happen, signed by the Standard Webhooks scheme, in order, retried for 24 hours when the endpoint fails.</p>
-      {secret && (
-        <div class='banner banner-info' role='status'>
-          <p>Copy the signing secret now; it is not shown again:</p>
-          <code class='secret' data-testid='webhook-secret'>{secret.secret}</code>
-          <button type='button' class='btn btn-small' onClick={() => setSecret(null)}>Done</button>
-        </div>
-      )}
+      {secret && <SecretOnce what='signing secret' value={secret.secret} testId='webhook-secret' onDone={() => setSecret(null)} />}
       {!hooks.data
         ? (hooks.error ? <ErrorBox error={hooks.error} retry={hooks.reload} /> : <Spinner />)
         : !hooks.data.length

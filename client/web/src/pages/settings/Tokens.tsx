@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 import { api } from '../../lib/api'
 import { me, toastError } from '../../lib/session'
 import type { Project, TokenInfo } from '../../lib/types'
-import { Empty, ErrorBox, Field, Spinner, useAsync, useSubmit, confirmDialog } from '../../ui/common'
+import { Empty, ErrorBox, Field, SecretOnce, Spinner, useAsync, useSubmit, confirmDialog } from '../../ui/common'
 import { formatDate, formatTime } from '../../lib/text'
 import { AREAS, describeScopes, scopesOf, type Area, type AreaAccess } from './tokenScopes'
 import './tokens.css'
@@ -93,7 +93,7 @@ export function Tokens () {
         </div>
       </form>
       <ErrorBox error={Object.keys(s.fields).length ? null : s.error} />
-      {created && <div class='banner banner-info' role='status'><p>Copy the token now; it is not shown again:</p><code class='secret' data-testid='new-token'>{created}</code></div>}
+      {created && <SecretOnce what='token' value={created} testId='new-token' />}
       {list.error && <ErrorBox error={list.error} retry={list.reload} />}
       {!list.data
         ? (list.error ? null : <Spinner />)
