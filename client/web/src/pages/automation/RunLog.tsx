@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'preact/hooks'
-import { toastError } from '../../lib/session'
+import { useEffect } from 'preact/hooks'
 import { formatTime } from '../../lib/text'
-import { Empty, ErrorBox, Spinner, useAsync } from '../../ui/common'
+import { Empty, ErrorBox, Spinner } from '../../ui/common'
+import { useCursorPages } from '../../ui/cursorPages'
 import { OutcomeBadge } from './bits'
 import { entityHref, merge } from './runs'
-import { listRuns, type AutomationRule, type RuleRun } from './api'
+import { listRuns, type AutomationRule } from './api'
 
 /** How often an open run log looks for new runs while the page is visible. */
 const REFRESH_MS = 5000
@@ -16,14 +16,7 @@ const REFRESH_MS = 5000
  * is hidden.
  */
 export function RunLog ({ org, rule }: { org: string, rule: AutomationRule }) {
-  const [older, setOlder] = useState<RuleRun[]>([])
-  const [next, setNext] = useState<string | null>(null)
-  const first = useAsync(async (signal) => {
-    const page = await listRuns(rule.id, undefined, signal)
-    setOlder([])
-    setNext(page.next ?? null)
-    return page.items
-  }, [rule.id])
+  const { first, items, next, more, loadingMore } = useCursorPages((cursor, signal) => listRuns(rule.id, cursor, signal), [rule.id])
 
   // The quiet look again: replaces the first page only when it answers, errors stay unshown
   // (the Refresh button shows them).
@@ -46,15 +39,6 @@ export function RunLog ({ org, rule }: { org: string, rule: AutomationRule }) {
     return () => { ctrl.abort(); clearTimeout(timer) }
   }, [rule.id])
 
-  async function more () {
-    if (!next) return
-    try {
-      const page = await listRuns(rule.id, next)
-      setOlder((o) => [...o, ...page.items])
-      setNext(page.next ?? null)
-    } catch (e) { toastError(e) }
-  }
-  const items = [...(first.data ?? []), ...older]
   return (
     <section class='stack' aria-label={`Run log of ${rule.name}`}>
       <div class='row'>
@@ -98,7 +82,7 @@ export function RunLog ({ org, rule }: { org: string, rule: AutomationRule }) {
                 })}
               </ul>
               )}
-      {next && <button type='button' class='btn' onClick={more}>Load older</button>}
+      {next && <button type='button' class='btn' onClick={more} disabled={loadingMore}>Load older</button>}
     </section>
   )
 }

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks'
 import { toast, toastError } from '../../lib/session'
 import { formatTime } from '../../lib/text'
-import { Empty, ErrorBox, Spinner, useAsync } from '../../ui/common'
+import { Empty, ErrorBox, Spinner } from '../../ui/common'
+import { useCursorPages } from '../../ui/cursorPages'
 import { listDeliveries, redeliver, sendTest, type Webhook, type WebhookDelivery } from './api'
 
 const STATE_LABEL: Record<WebhookDelivery['state'], string> = {
@@ -13,14 +14,7 @@ const STATE_LABEL: Record<WebhookDelivery['state'], string> = {
 /** A webhook's delivery log, newest first: state, attempts, status, latency, the last error;
  * redeliver one by hand, send a test event, load older ones. */
 export function DeliveryLog ({ hook }: { hook: Webhook }) {
-  const [older, setOlder] = useState<WebhookDelivery[]>([])
-  const [next, setNext] = useState<string | null>(null)
-  const first = useAsync(async (signal) => {
-    const page = await listDeliveries(hook.id, undefined, signal)
-    setOlder([])
-    setNext(page.next ?? null)
-    return page.items
-  }, [hook.id])
+  const { first, items, next, more, loadingMore } = useCursorPages((cursor, signal) => listDeliveries(hook.id, cursor, signal), [hook.id])
   const [open, setOpen] = useState<string | null>(null)
 
   async function test () {
@@ -29,15 +23,6 @@ export function DeliveryLog ({ hook }: { hook: Webhook }) {
   async function again (d: WebhookDelivery) {
     try { await redeliver(hook.id, d.id); toast('Queued again', 'success'); first.reload() } catch (e) { toastError(e) }
   }
-  async function more () {
-    if (!next) return
-    try {
-      const page = await listDeliveries(hook.id, next)
-      setOlder((o) => [...o, ...page.items])
-      setNext(page.next ?? null)
-    } catch (e) { toastError(e) }
-  }
-  const items = [...(first.data ?? []), ...older]
   return (
     <section class='stack' aria-label='Delivery log'>
       <div class='row'>
@@ -74,7 +59,7 @@ export function DeliveryLog ({ hook }: { hook: Webhook }) {
                 ))}
               </ul>
               )}
-      {next && <button type='button' class='btn' onClick={more}>Load older</button>}
+      {next && <button type='button' class='btn' onClick={more} disabled={loadingMore}>Load older</button>}
     </section>
   )
 }
