@@ -395,13 +395,13 @@ test('tables: rows and columns are added and removed, and deleting a table asks 
   await expect(editor.locator('table tr')).toHaveCount(3)
   // Inside the table the insert button is not a delete button.
   await expect(a.page.getByRole('button', { name: 'Insert table' })).toHaveCount(0)
-  await a.page.getByRole('button', { name: 'Add a row below' }).click()
+  await a.page.getByRole('button', { name: 'Add row' }).click()
   await expect(editor.locator('table tr')).toHaveCount(4)
-  await a.page.getByRole('button', { name: 'Add a column to the right' }).click()
+  await a.page.getByRole('button', { name: 'Add column' }).click()
   await expect(editor.locator('table tr').first().locator('th, td')).toHaveCount(4)
-  await a.page.getByRole('button', { name: 'Delete this column' }).click()
+  await a.page.getByRole('button', { name: 'Delete column' }).click()
   await expect(editor.locator('table tr').first().locator('th, td')).toHaveCount(3)
-  await a.page.getByRole('button', { name: 'Delete this row' }).click()
+  await a.page.getByRole('button', { name: 'Delete row' }).click()
   await expect(editor.locator('table tr')).toHaveCount(3)
   await shot(a.page, 'table-tools')
 

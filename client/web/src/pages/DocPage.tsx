@@ -168,8 +168,10 @@ export function EditorPane ({ docId, project, writable, trashed = false, onHisto
     return () => window.removeEventListener('beforeunload', onBefore)
   }, [save])
   const ed = ce?.editor
-  const btn = (label: any, active: boolean, run: () => void, title = label) => (
-    <button type='button' class={'tool' + (active ? ' active' : '')} aria-pressed={active} title={title} aria-label={title} disabled={!writable || !ed} onMouseDown={(e) => e.preventDefault()} onClick={run}>{label}</button>
+  // `active`: a format the selection has or not (a toggle, announced pressed or not); `null`
+  // for an action (undo, insert, add a row), which is not a toggle. `hint` is the tooltip.
+  const btn = (label: any, active: boolean | null, run: () => void, name = label, hint = name) => (
+    <button type='button' class={'tool' + (active ? ' active' : '')} aria-pressed={active ?? undefined} title={hint} aria-label={name} disabled={!writable || !ed} onMouseDown={(e) => e.preventDefault()} onClick={run}>{label}</button>
   )
   const chain = () => ed!.chain().focus()
   return (
@@ -194,19 +196,19 @@ export function EditorPane ({ docId, project, writable, trashed = false, onHisto
                 if (/^(https?:|mailto:)/i.test(url)) chain().setLink({ href: url }).run()
                 else toast('A link starts with https://, http:// or mailto:', 'error')
               }, 'Link')}
-              {!ed.isActive('table') && btn('▦', false, () => chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run(), 'Insert table')}
-              {btn(<Icon name='image' size={16} />, false, () => fileInput.current?.click(), 'Insert image')}
-              {btn('↶', false, () => chain().undo().run(), 'Undo')}
-              {btn('↷', false, () => chain().redo().run(), 'Redo')}
+              {!ed.isActive('table') && btn('▦', null, () => chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run(), 'Insert table')}
+              {btn(<Icon name='image' size={16} />, null, () => fileInput.current?.click(), 'Insert image')}
+              {btn('↶', null, () => chain().undo().run(), 'Undo')}
+              {btn('↷', null, () => chain().redo().run(), 'Redo')}
             </>
           )}
           {ed?.isActive('table') && (
             <span class='table-tools' role='group' aria-label='Table'>
-              {btn('+Row', false, () => chain().addRowAfter().run(), 'Add a row below')}
-              {btn('+Col', false, () => chain().addColumnAfter().run(), 'Add a column to the right')}
-              {btn('−Row', false, () => chain().deleteRow().run(), 'Delete this row')}
-              {btn('−Col', false, () => chain().deleteColumn().run(), 'Delete this column')}
-              {btn('✕▦', false, async () => {
+              {btn('Add row', null, () => chain().addRowAfter().run(), 'Add row', 'Add a row below this one')}
+              {btn('Add column', null, () => chain().addColumnAfter().run(), 'Add column', 'Add a column to the right of this one')}
+              {btn('Delete row', null, () => chain().deleteRow().run(), 'Delete row', 'Delete this row')}
+              {btn('Delete column', null, () => chain().deleteColumn().run(), 'Delete column', 'Delete this column')}
+              {btn('Delete table', null, async () => {
                 if (await confirmDialog({ title: 'Delete this table?', message: 'The whole table and what is in it go. Undo brings it back.', action: 'Delete table', danger: true })) chain().deleteTable().run()
               }, 'Delete table')}
             </span>
