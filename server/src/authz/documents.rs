@@ -1,6 +1,6 @@
-//! Collaborative documents over the socket: what a connection may do, from one joined row.
-//! A document in the trash is closed to the socket (restore it first); otherwise the table
-//! decides between editing and reading.
+//! Collaborative documents over the socket: what a connection may do, from one joined row;
+//! the table decides between editing and reading. (A document in the trash is closed to the
+//! socket: the socket checks that after access, so only those who may open it learn why.)
 
 use atrium_client::wire::Can;
 
@@ -22,11 +22,7 @@ pub async fn socket_can(
     org_id: &str,
     roles: JoinedRoles,
     created_by: &str,
-    trashed: bool,
 ) -> Result<std::result::Result<Can, &'static str>> {
-    if trashed {
-        return Ok(Err(IN_TRASH));
-    }
     let (Some(org_role), Some((visibility, default_role))) = (roles.org_role, roles.project) else {
         return Ok(Err(NO_SUCH_DOCUMENT));
     };

@@ -109,19 +109,13 @@ async fn access(db: &Db, user_id: &str, doc_id: &str) -> Result<Grant, &'static 
     };
     // Access first, the trash second: only someone who may open the document learns that it
     // is in the trash (the others get "no such document", as for any document).
-    let can = match authz::documents::socket_can(
-        db,
-        user_id,
-        &row.org_id,
-        row.roles,
-        &row.created_by,
-        false,
-    )
-    .await
-    {
-        Ok(decision) => decision?,
-        Err(_) => return Err(CANNOT_CHECK),
-    };
+    let can =
+        match authz::documents::socket_can(db, user_id, &row.org_id, row.roles, &row.created_by)
+            .await
+        {
+            Ok(decision) => decision?,
+            Err(_) => return Err(CANNOT_CHECK),
+        };
     if row.trashed {
         return Err(authz::documents::IN_TRASH);
     }
