@@ -121,6 +121,36 @@ async fn export_done(user: &TestUser, org: &str) -> String {
     .await;
     assert_eq!(code, StatusCode::ACCEPTED, "{export}");
     let id = export["id"].as_str().unwrap().to_owned();
+    // Asked again while it is queued or running: the same export, not a second one.
+    let (code, again) = call_json(
+        user,
+        Method::POST,
+        &format!("/api/v1/orgs/{org}/export"),
+        None,
+    )
+    .await;
+    assert_eq!(code, StatusCode::ACCEPTED, "{again}");
+    if again["id"] != export["id"] {
+        // Only once the first has finished may a second one be queued.
+        let (_, list) = call_json(
+            user,
+            Method::GET,
+            &format!("/api/v1/orgs/{org}/exports"),
+            None,
+        )
+        .await;
+        let first = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == export["id"])
+            .cloned()
+            .unwrap();
+        assert!(
+            first["state"] == "done" || first["state"] == "failed",
+            "{first} / {again}"
+        );
+    }
     let started = Instant::now();
     loop {
         let (code, list) = call_json(

@@ -50,9 +50,11 @@ async fn require_owner_or_admin(state: &AppState, user: &CurrentUser, org_id: &s
 }
 
 /// Start an export of everything the organisation holds (owners and admins): a ZIP built in
-/// the background, downloadable for seven days.
+/// the background, downloadable for seven days. While one is queued or running, asking again
+/// answers with that one (each export reads the whole organisation: repeated clicks must not
+/// queue that work many times).
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/export", tag = "orgs", params(("org" = String, Path)), responses(
-    (status = 202, description = "Queued; poll the list for its state", body = OrgExport),
+    (status = 202, description = "Queued (or the export already queued or running); poll the list for its state", body = OrgExport),
     (status = 403, description = "Not an owner or admin", body = ErrorBody),
     (status = 404, description = "No such organisation", body = ErrorBody)))]
 async fn start_export(
@@ -63,6 +65,9 @@ async fn start_export(
 ) -> Result<(StatusCode, Json<OrgExport>)> {
     require_owner_or_admin(&state, &user, &org_id).await?;
     let mut work = state.writes.begin().await?;
+    if let Some(running) = store::unfinished(work.tx(), &org_id).await? {
+        return Ok((StatusCode::ACCEPTED, Json(running)));
+    }
     let export = store::create(work.tx(), &org_id, user.id()).await?;
     archive::enqueue(&mut work, &org_id, &export.id).await?;
     let event = Event::new(EXPORT_REQUESTED, Some(user.id()))

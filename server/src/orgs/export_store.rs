@@ -82,6 +82,19 @@ pub async fn list(db: &Db, org_id: &str) -> Result<Vec<OrgExport>, sqlx::Error> 
     rows.iter().map(export_from).collect()
 }
 
+/// The organisation's export that is queued or running, if one is (read in the transaction
+/// that would queue another).
+pub async fn unfinished(tx: &mut Tx, org_id: &str) -> Result<Option<OrgExport>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} where e.org_id = $1 and e.state in ('queued', 'running') \
+         order by e.created_at desc limit 1"
+    )))
+    .bind(org_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(export_from).transpose()
+}
+
 /// One export of the organisation.
 pub async fn find(db: &Db, org_id: &str, id: &str) -> Result<Option<OrgExport>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -1563,7 +1563,9 @@ export interface paths {
         put?: never;
         /**
          * Start an export of everything the organisation holds (owners and admins): a ZIP built in
-         *     the background, downloadable for seven days.
+         *     the background, downloadable for seven days. While one is queued or running, asking again
+         *     answers with that one (each export reads the whole organisation: repeated clicks must not
+         *     queue that work many times).
          */
         post: operations["start_export"];
         delete?: never;
@@ -12454,7 +12456,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Queued; poll the list for its state */
+            /** @description Queued (or the export already queued or running); poll the list for its state */
             202: {
                 headers: {
                     [name: string]: unknown;
