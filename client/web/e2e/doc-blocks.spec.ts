@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
+import { openTogether } from './pair'
 import { violations } from './axe'
 
 async function themes (page: Page, what: string) {
@@ -19,12 +20,7 @@ async function themes (page: Page, what: string) {
 test('slash menu: callouts, heading 3 and toggles, live for a second person, exported, and a toolbar that stays in view', async ({ server, newUserPage, shot }) => {
   test.slow()
   const w = await server.world({ members: { bob: 'editor' }, title: 'Kitchen rules' })
-  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
-  const a = await newUserPage(w.owner, url, { bypassCSP: true })
-  const b = await newUserPage(w.users.bob, url)
-  for (const p of [a.page, b.page]) await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
-  const editorA = a.page.locator('.ProseMirror')
-  const editorB = b.page.locator('.ProseMirror')
+  const { a, b, editorA, editorB } = await openTogether(newUserPage, w)
   const key = (k: string) => a.page.keyboard.press(k)
   const type = (t: string) => a.page.keyboard.type(t)
   await editorA.click()

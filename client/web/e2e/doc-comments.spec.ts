@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
+import { openTogether } from './pair'
 import { violations } from './axe'
 
 const SENTENCE = 'The launch moves to March.'
@@ -20,12 +21,7 @@ test('comments anchored to a sentence stay on it while the other person edits ar
   test.slow()
   const w = await server.world({ members: { bob: 'editor', vic: 'viewer' }, title: 'Launch plan' })
   const bob = w.users.bob
-  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
-  const a = await newUserPage(w.owner, url, { bypassCSP: true })
-  const b = await newUserPage(bob, url)
-  for (const p of [a.page, b.page]) await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
-  const editorA = a.page.locator('.ProseMirror')
-  const editorB = b.page.locator('.ProseMirror')
+  const { url, a, b, editorA, editorB } = await openTogether(newUserPage, w)
   await editorA.click()
   await a.page.keyboard.type('Intro line.')
   await a.page.keyboard.press('Enter')

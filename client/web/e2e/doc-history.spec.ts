@@ -1,5 +1,6 @@
 import type { Locator, Page } from '@playwright/test'
 import { test, expect } from './fixtures'
+import { openTogether } from './pair'
 import { violations } from './axe'
 
 // Sessions end one second after the last edit once nobody has the document open, so the
@@ -25,12 +26,7 @@ test('two people edit: the automatic snapshot names both, and the diff shows wha
   test.slow()
   const w = await server.world({ members: { bob: 'editor' }, title: 'Launch plan' })
   const bob = w.users.bob
-  const url = `/o/${w.org}/p/${w.project}/docs/${w.doc}`
-  const a = await newUserPage(w.owner, url, { bypassCSP: true })
-  const b = await newUserPage(bob, url)
-  for (const p of [a.page, b.page]) await expect(p.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
-  const editorA = a.page.locator('.ProseMirror')
-  const editorB = b.page.locator('.ProseMirror')
+  const { url, a, b, editorA, editorB } = await openTogether(newUserPage, w)
   await editorA.click()
   await a.page.keyboard.type('Intro line.')
   await a.page.keyboard.press('Enter')
