@@ -94,17 +94,7 @@ pub fn parse_swimlanes(name: &str) -> Option<Swimlanes> {
 
 /// A name (of a board, column or status): trimmed, 1 to 100 printable characters.
 pub fn name(field: &str, name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid_field(
-            field,
-            format!("must be 1 to {MAX_NAME_CHARS} printable characters"),
-        ));
-    }
-    Ok(name.to_owned())
+    crate::http::fields::name(field, name)
 }
 
 /// A task title: trimmed, 1 to 300 characters, no control characters.

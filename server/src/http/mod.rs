@@ -6,6 +6,7 @@ pub mod client_info;
 pub mod download;
 pub mod extract;
 pub mod fallback;
+pub mod fields;
 pub mod html;
 pub mod middleware;
 pub mod rate_limit;

@@ -20,8 +20,6 @@ use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 
-const MAX_ORG_NAME_CHARS: usize = 100;
-
 /// The organisation routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -34,17 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn validate_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_ORG_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid_field(
-            "name",
-            format!("must be 1 to {MAX_ORG_NAME_CHARS} printable characters"),
-        ));
-    }
-    Ok(name.to_owned())
+    crate::http::fields::name("name", name)
 }
 
 /// Create an organisation; the caller becomes its owner.

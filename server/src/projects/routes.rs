@@ -22,7 +22,6 @@ use crate::http::client_info::ClientInfo;
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 
-const MAX_NAME_CHARS: usize = 100;
 const MAX_DESCRIPTION_CHARS: usize = 2000;
 
 /// The project routes.
@@ -61,17 +60,7 @@ async fn row(state: &AppState, access: &ProjectAccess) -> Result<ProjectRow> {
 }
 
 fn validate_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid_field(
-            "name",
-            format!("must be 1 to {MAX_NAME_CHARS} printable characters"),
-        ));
-    }
-    Ok(name.to_owned())
+    crate::http::fields::name("name", name)
 }
 
 /// The 409 of a project key another project of the org has.

@@ -22,7 +22,6 @@ use crate::state::AppState;
 
 /// Most templates of its own one organisation has.
 const MAX_PER_ORG: i64 = 200;
-const MAX_NAME_CHARS: usize = 100;
 const MAX_DESCRIPTION_CHARS: usize = 500;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -64,17 +63,7 @@ fn wire(template: Resolved, access: &OrgAccess, with_markdown: bool) -> DocTempl
 }
 
 fn checked_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid_field(
-            "name",
-            format!("must be 1 to {MAX_NAME_CHARS} printable characters"),
-        ));
-    }
-    Ok(name.to_owned())
+    crate::http::fields::name("name", name)
 }
 
 fn checked_description(description: &str) -> Result<String> {
