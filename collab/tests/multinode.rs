@@ -270,7 +270,9 @@ async fn a_node_that_loaded_before_a_compaction_keeps_converging(db: &TestDb) {
     }
     a.wait_echoes().await;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while seqs(db, "c").await.first().copied().unwrap_or(0) <= 1 {
+    // Compacted once the first entry is gone from the log: the log may also be empty, when
+    // the last compaction came after the last edit and folded everything.
+    while seqs(db, "c").await.first().is_some_and(|&first| first <= 1) {
         assert!(Instant::now() < deadline, "no compaction happened");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
