@@ -98,12 +98,14 @@ pub struct HubConfig {
     pub compact_after_updates: u64,
     /// …or this many bytes.
     pub compact_after_bytes: u64,
-    /// About one [`crate::DocChange`] per document per this period: the first change after a
-    /// report schedules the next one this long later (a throttle, so constant editing still
-    /// reports), and each report reads the document as it is then. A report due within half
-    /// the period of another one is sent with it (so it may come up to half the period early),
-    /// which batches documents edited at the same time into one change-feed write.
+    /// A [`crate::DocChange`] is reported when a document has had no edit for this long
+    /// (a debounce), and each report reads the document as it is then. A report due within
+    /// half the period of another one is sent with it (so it may come up to half the period
+    /// early), which batches documents edited at the same time into one change-feed write.
     pub change_debounce: Duration,
+    /// …but a document edited without a pause is still reported this long after the first
+    /// edit not yet reported (so constant editing reports too).
+    pub change_max_wait: Duration,
     /// With peers (other nodes, see [`crate::peers`]): how often the heads of the open
     /// documents are compared with the database, which bounds how late a node is when
     /// messages between nodes are lost.
@@ -155,6 +157,7 @@ impl Default for HubConfig {
             compact_after_updates: 2000,
             compact_after_bytes: 4 << 20,
             change_debounce: Duration::from_secs(2),
+            change_max_wait: Duration::from_secs(10),
             peer_sync_interval: Duration::from_secs(1),
             gap_wait: Duration::from_millis(100),
             relay_inline_bytes: 64 << 10,

@@ -801,7 +801,7 @@ async fn change_scheduler(
                 let horizon = tokio::time::Instant::now() + slack;
                 while due.peek().is_some_and(|d| d.at <= horizon) {
                     if let Some(d) = due.pop() {
-                        d.room.emit_change();
+                        d.room.change_due(horizon);
                     }
                 }
             }

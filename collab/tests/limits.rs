@@ -1,6 +1,7 @@
 //! The hub's limits and lifecycle on a real database (SQLite in a temporary file, and
 //! PostgreSQL under `ATRIUM_TEST_PG_URL`, like `hub.rs`): idle unloading, slow consumers, the
-//! update rate, document and message size limits, shared loads, the change feed and shutdown.
+//! update rate, document and message size limits, shared loads, the change feed (its debounce
+//! and its bound under continuous typing) and shutdown.
 //!
 //! Time is the injected clock where the hub reads one (idle unloading, awareness); the update
 //! rate bucket and the change-feed debounce run on real time, so those tests use short
@@ -618,6 +619,62 @@ async fn change_feed_is_debounced_with_title_and_text(db: &TestDb) {
         hub.content("plain", ContentFormat::Text).await.unwrap()
     );
     assert!(got.iter().all(|c| c.doc_id != "quiet"));
+}
+
+both!(a_document_typed_into_without_pause_is_reported_once_per_max_wait);
+async fn a_document_typed_into_without_pause_is_reported_once_per_max_wait(db: &TestDb) {
+    let (debounce, max_wait) = (Duration::from_millis(300), Duration::from_secs(1));
+    let (hub, mut changes) = Hub::with_change_feed(
+        Arc::new(db.store.clone()),
+        HubConfig {
+            change_debounce: debounce,
+            change_max_wait: max_wait,
+            ..config()
+        },
+    );
+    let mut a = Client::join(&hub, "typed", Access::ReadWrite).await;
+    let started = Instant::now();
+    let mut reports: Vec<(Duration, DocChange)> = Vec::new();
+    // Three seconds of typing, an edit every 40 ms: never the debounce's pause.
+    let mut word = 0;
+    while started.elapsed() < Duration::from_secs(3) {
+        a.edit(&format!("w{word} ")).unwrap();
+        word += 1;
+        for change in collect_changes(&mut changes, Duration::from_millis(40)).await {
+            reports.push((started.elapsed(), change));
+        }
+    }
+    let stopped = started.elapsed();
+    a.wait_echoes().await;
+    let final_text = a.text();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !reports.iter().any(|(_, c)| c.text == final_text) {
+        assert!(Instant::now() < deadline, "no report of the final text");
+        for change in collect_changes(&mut changes, Duration::from_millis(50)).await {
+            reports.push((started.elapsed(), change));
+        }
+    }
+    let while_typing: Vec<_> = reports.iter().filter(|(at, _)| *at <= stopped).collect();
+    // A throttle of one report per debounce would have made about ten.
+    assert!(
+        (2..=6).contains(&while_typing.len()),
+        "{} reports in {stopped:?} of typing: {:?}",
+        while_typing.len(),
+        reports.iter().map(|(at, _)| at).collect::<Vec<_>>()
+    );
+    // The first waited for the bound (less the scheduler's batching slack, half the debounce).
+    assert!(
+        while_typing[0].0 + debounce / 2 + Duration::from_millis(50) >= max_wait,
+        "the first report came after {:?}",
+        while_typing[0].0
+    );
+    // After the typing stopped, the report with the final text came after the quiet spell.
+    let (last_at, _) = reports.iter().find(|(_, c)| c.text == final_text).unwrap();
+    assert!(
+        *last_at <= stopped + max_wait + debounce,
+        "the final text was reported {:?} after the typing stopped",
+        *last_at - stopped
+    );
 }
 
 both!(shutdown_flushes_and_closes_everyone);

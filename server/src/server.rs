@@ -88,11 +88,14 @@ impl Server {
             db::Backend::Postgres => Dialect::Postgres,
         };
         let store = Arc::new(SqlStore::new(db.pool().clone(), dialect));
-        // A document edit is searchable within about a second: the hub reports settled text
-        // after 500 ms (its default, 2 s, alone would exceed that), the indexer is woken by the
-        // report and commits once caught up (at most every 250 ms).
+        // A document edit is searchable within about a second of a pause in the typing: the
+        // hub reports settled text after 500 ms without an edit (its default, 2 s, alone would
+        // exceed that), the indexer is woken by the report and commits once caught up (at most
+        // every 250 ms). Typed into without a pause, a document is reported every 5 s: each
+        // report re-reads the whole document and costs the index a commit.
         let hub_config = HubConfig {
             change_debounce: std::time::Duration::from_millis(500),
+            change_max_wait: std::time::Duration::from_secs(5),
             commit_interval: std::time::Duration::from_millis(config.collab_commit_interval_ms),
             send_queue_bytes: usize::try_from(config.collab_send_queue_bytes).unwrap_or(usize::MAX),
             ..HubConfig::default()
