@@ -24,6 +24,11 @@
 //! instead (rooms are `ws://HOST:PORT/load-N`, no authentication), e.g. the reference Node
 //! server, to compare figures measured on the same machine.
 //!
+//! `--nodes http://HOST:PORT,http://HOST:PORT --pid PID,PID` runs `edit` or `connect` against
+//! Atrium nodes already running on one database (and Redis): the tenant is made on the first,
+//! client i connects to node i mod N, and CPU and RSS are the nodes' together (`bench/collab/
+//! saturate.sh` uses it for the saturation run).
+//!
 //! Every edit inserts a marker `§CCCCCSSSSS` (client, sequence); receivers find markers in the
 //! raw update bytes, which is enough to time deliveries without decoding the CRDT.
 
@@ -80,28 +85,49 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     rounds: usize,
     /// A running y-websocket server to load instead of starting atrium (`edit`, `connect`).
-    #[arg(long, requires = "pid")]
+    #[arg(long, requires = "pid", conflicts_with = "nodes")]
     url: Option<String>,
-    /// The process id of the `--url` server, for its CPU time and RSS.
-    #[arg(long)]
-    pid: Option<u32>,
+    /// Running atrium nodes (`http://HOST:PORT`, comma-separated) to load instead of starting
+    /// one, the clients spread over them (`edit`, `connect`).
+    #[arg(long, value_delimiter = ',', requires = "pid")]
+    nodes: Vec<String>,
+    /// The process ids of the `--url` server or the `--nodes`, for CPU time and RSS.
+    #[arg(long, value_delimiter = ',')]
+    pid: Vec<u32>,
 }
 
 /// Where the clients connect: atrium's `/collab/{doc}?token=` or another server's `/{room}`.
 #[derive(Clone)]
 struct Target {
-    /// `ws://HOST:PORT`.
-    ws_base: String,
+    /// `ws://HOST:PORT` of each node; client i connects to node i mod N.
+    ws_bases: Vec<String>,
     /// Appended to each room's path (atrium's `?token=`).
     query: String,
     /// Path before the room name.
     prefix: &'static str,
-    pid: u32,
+    /// The server's processes (one per node).
+    pids: Vec<u32>,
 }
 
 impl Target {
-    fn url(&self, doc: &str) -> String {
-        format!("{}{}{doc}{}", self.ws_base, self.prefix, self.query)
+    fn url(&self, client: usize, doc: &str) -> String {
+        let base = &self.ws_bases[client % self.ws_bases.len()];
+        format!("{base}{}{doc}{}", self.prefix, self.query)
+    }
+
+    /// CPU seconds of all the server's processes.
+    fn cpu_seconds(&self) -> f64 {
+        self.pids.iter().map(|&pid| cpu_seconds(pid)).sum()
+    }
+
+    /// RSS of all the server's processes, MB.
+    fn rss_mb(&self) -> f64 {
+        self.pids.iter().map(|&pid| rss_mb(pid)).sum()
+    }
+
+    /// Threads of all the server's processes.
+    fn threads(&self) -> u32 {
+        self.pids.iter().map(|&pid| threads(pid)).sum()
     }
 }
 
@@ -174,8 +200,8 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Connects and completes the handshake: sends SyncStep1, waits for the server's SyncStep2.
-async fn connect_synced(target: &Target, doc: &str) -> anyhow::Result<Socket> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(target.url(doc)).await?;
+async fn connect_synced(target: &Target, client: usize, doc: &str) -> anyhow::Result<Socket> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(target.url(client, doc)).await?;
     socket
         .send(Message::Binary(protocol::encode_sync_step1(
             StateVector::default(),
@@ -210,13 +236,13 @@ async fn edit(args: &Args, target: &Target, docs: &[String]) -> anyhow::Result<(
     let delivered = Arc::new(AtomicU64::new(0));
     let mut sockets = Vec::new();
     for client in 0..args.clients {
-        sockets.push(connect_synced(target, &docs[client % docs.len()]).await?);
+        sockets.push(connect_synced(target, client, &docs[client % docs.len()]).await?);
     }
     let members_per_room: Vec<usize> = (0..docs.len())
         .map(|room| (0..args.clients).filter(|c| c % docs.len() == room).count())
         .collect();
-    let cpu_before = cpu_seconds(target.pid);
-    let rss_before = rss_mb(target.pid);
+    let cpu_before = target.cpu_seconds();
+    let rss_before = target.rss_mb();
     let started = Instant::now();
     let last_send = Arc::new(Mutex::new(started));
     let mut tasks = Vec::new();
@@ -315,7 +341,7 @@ async fn edit(args: &Args, target: &Target, docs: &[String]) -> anyhow::Result<(
         .map(|at| at.saturating_duration_since(last_send))
         .max()
         .unwrap_or_default();
-    let cpu = cpu_seconds(target.pid) - cpu_before;
+    let cpu = target.cpu_seconds() - cpu_before;
     let delivered = delivered.load(Ordering::Relaxed);
     let (p50, p99, max) = summarize(std::mem::take(&mut *peer_latencies.lock().await));
     let (a50, a99, amax) = summarize(std::mem::take(&mut *ack_latencies.lock().await));
@@ -335,12 +361,13 @@ async fn edit(args: &Args, target: &Target, docs: &[String]) -> anyhow::Result<(
         convergence.as_secs_f64() * 1000.0
     );
     println!(
-        "updates delivered (peers + echoes): {delivered}; server CPU {cpu:.2} s = {:.2} us per delivered update",
+        "updates delivered (peers + echoes): {delivered} ({:.0} per second); server CPU {cpu:.2} s = {:.2} us per delivered update",
+        delivered as f64 / started.elapsed().as_secs_f64(),
         cpu * 1e6 / delivered.max(1) as f64
     );
     println!(
         "server RSS: {rss_before:.1} MB before, {:.1} MB after",
-        rss_mb(target.pid)
+        target.rss_mb()
     );
     Ok(())
 }
@@ -363,9 +390,9 @@ async fn open_all(
     let mut tasks = Vec::new();
     for client in 0..clients {
         let (target, doc) = (target.clone(), docs[client % docs.len()].clone());
-        tasks.push(tokio::spawn(
-            async move { connect_synced(&target, &doc).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            connect_synced(&target, client, &doc).await
+        }));
     }
     let mut sockets = Vec::new();
     for task in tasks {
@@ -380,8 +407,8 @@ async fn connect(args: &Args, target: &Target, docs: &[String]) -> anyhow::Resul
     for (round, docs) in docs.chunks(rooms.max(1)).enumerate() {
         // The set-up (or the round before) done, and what it freed given back.
         tokio::time::sleep(SETTLE).await;
-        let rss_before = rss_mb(target.pid);
-        let threads_before = threads(target.pid);
+        let rss_before = target.rss_mb();
+        let threads_before = target.threads();
         let (sockets, elapsed) = open_all(target, docs, args.clients).await?;
         tokio::time::sleep(Duration::from_millis(200)).await;
         println!(
@@ -392,7 +419,7 @@ async fn connect(args: &Args, target: &Target, docs: &[String]) -> anyhow::Resul
             elapsed.as_secs_f64() * 1000.0,
             open.len()
         );
-        let rss = rss_mb(target.pid);
+        let rss = target.rss_mb();
         println!(
             "server RSS: {rss_before:.1} MB before, {rss:.1} MB with every connection open (growth {:.1} MB)",
             rss - rss_before
@@ -400,12 +427,12 @@ async fn connect(args: &Args, target: &Target, docs: &[String]) -> anyhow::Resul
         // Memory freed after the burst of handshakes goes back to the system with a delay; a
         // second reading after a pause shows what the open connections themselves keep.
         tokio::time::sleep(SETTLE).await;
-        let settled = rss_mb(target.pid);
+        let settled = target.rss_mb();
         println!(
             "server RSS {} s later, every connection still open: {settled:.1} MB (growth {:.1} MB); threads {threads_before} before, {} now",
             SETTLE.as_secs(),
             settled - rss_before,
-            threads(target.pid)
+            target.threads()
         );
         open.extend(sockets);
     }
@@ -442,13 +469,13 @@ async fn join(
         .send()
         .await?
         .error_for_status()?;
-    let rss_before = rss_mb(target.pid);
+    let rss_before = target.rss_mb();
     let mut tasks = Vec::new();
-    for _ in 0..args.clients {
+    for client in 0..args.clients {
         let (target, doc) = (target.clone(), docs[0].clone());
         tasks.push(tokio::spawn(async move {
             let started = Instant::now();
-            let socket = connect_synced(&target, &doc).await?;
+            let socket = connect_synced(&target, client, &doc).await?;
             anyhow::Ok((started.elapsed().as_secs_f64() * 1000.0, socket))
         }));
     }
@@ -468,7 +495,7 @@ async fn join(
     println!("join latency ms (connect to SyncStep2): p50 {p50:.1}  p99 {p99:.1}  max {max:.1}");
     println!(
         "server RSS: {rss_before:.1} MB before, {:.1} MB after",
-        rss_mb(target.pid)
+        target.rss_mb()
     );
     Ok(())
 }
@@ -565,12 +592,12 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Connect => args.rooms.max(1) * args.rounds.max(1),
         Scenario::Edit | Scenario::Floor => args.rooms.max(1),
     };
-    if let (Some(url), Some(pid)) = (&args.url, args.pid) {
+    if let Some(url) = &args.url {
         let target = Target {
-            ws_base: url.trim_end_matches('/').to_owned(),
+            ws_bases: vec![url.trim_end_matches('/').to_owned()],
             query: String::new(),
             prefix: "/",
-            pid,
+            pids: args.pid.clone(),
         };
         let docs: Vec<String> = (0..rooms).map(|i| format!("load-{i}")).collect();
         return match args.scenario {
@@ -582,13 +609,33 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Floor => unreachable!("runs without a server"),
         };
     }
+    if !args.nodes.is_empty() {
+        let (token, docs) = setup(args.nodes[0].trim_end_matches('/'), rooms).await?;
+        let target = Target {
+            ws_bases: args
+                .nodes
+                .iter()
+                .map(|n| n.trim_end_matches('/').replace("http://", "ws://"))
+                .collect(),
+            query: format!("?token={token}"),
+            prefix: "/collab/",
+            pids: args.pid.clone(),
+        };
+        return match args.scenario {
+            Scenario::Edit => edit(&args, &target, &docs).await,
+            Scenario::Connect => connect(&args, &target, &docs).await,
+            Scenario::Join | Scenario::Floor => {
+                bail!("--nodes runs the edit and connect scenarios")
+            }
+        };
+    }
     let mut server = BenchServer::start(&args.bin, &[]).await?;
     let (token, docs) = setup(&server.base, rooms).await?;
     let target = Target {
-        ws_base: server.base.replace("http://", "ws://"),
+        ws_bases: vec![server.base.replace("http://", "ws://")],
         query: format!("?token={token}"),
         prefix: "/collab/",
-        pid: server.pid,
+        pids: vec![server.pid],
     };
     match args.scenario {
         Scenario::Edit => edit(&args, &target, &docs).await?,
