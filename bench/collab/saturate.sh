@@ -51,6 +51,7 @@ start_node() {
   local index=$1 database=$2 port group
   port=$(free_port)
   group="$cgroups/atrium-bench-$$-$index"
+  rmdir "$group" 2>/dev/null || true # the previous step's, so the counters start at zero
   mkdir -p "$group"
   made_groups+=("$group")
   echo 100000 >"$group/cpu.cfs_period_us"
@@ -91,8 +92,14 @@ for nodes in ${NODES:-1 2}; do
     echo "## $nodes node(s) at ${NODE_CPU:-0.4} core each: $clients clients in $rooms rooms, an edit every $pace ms each ($((clients * 1000 / pace)) edits/s offered), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     "$load" --scenario edit --nodes "$(IFS=,; echo "${urls[*]}")" --pid "$(IFS=,; echo "${pids[*]}")" \
       --clients "$clients" --rooms "$rooms" --edits "$edits" --pace-ms "$pace" || status=1
+    # How often each node hit its cap: throttled periods of 100 ms, and the time it waited.
+    for ((i = 0; i < nodes; i++)); do
+      awk -v node="$i" '/^nr_periods/ {p=$2} /^nr_throttled/ {t=$2} /^throttled_time/ {w=$2/1e9}
+        END {printf "node %s: throttled in %d of %d periods, %.2f s in all\n", node, t, p, w}' \
+        "$cgroups/atrium-bench-$$-$i/cpu.stat"
+    done
     for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
     node_pids=()
   done
 done
