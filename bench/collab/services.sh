@@ -19,6 +19,8 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+trap "exit 130" INT
+trap "exit 143" TERM
 
 pg_url="" redis_url="" service_pids=""
 start_services() {

@@ -5,8 +5,8 @@
 // as in a browser; the same client shape for every server.
 //
 // Each client appends a marker `§CCCCCSSSSS ` (client, sequence) to the shared text every
-// --pace-ms; every other client of the room times the marker's arrival from its text's observe
-// event. Printed: edit-to-peer latency p50/p99/max, convergence after the last edit, the
+// --pace-ms; every other client of the room times the marker's arrival in the updates its
+// document applies. Printed: edit-to-peer latency p50/p99/max, convergence after the last edit, the
 // servers' CPU per delivered update (a delivery = one edit reaching one peer; all processes of
 // the server, and separately the database and Redis it uses), RSS, and errors (sockets that
 // closed after the first sync). With --duration-s and --sample-s it is a soak: RSS and the
@@ -242,7 +242,16 @@ function hocuspocusProvider(url, name, doc) {
 // ---- the run ---------------------------------------------------------------------------------
 
 process.setMaxListeners(0) // y-websocket's provider adds an exit listener per provider
-const MARKER = /§(\d{5})(\d{5})/g
+/** The five ASCII digits at `at` as a number, or -1. */
+function digits(bytes, at) {
+  let n = 0
+  for (let k = at; k < at + 5; k++) {
+    const d = bytes[k] - 0x30
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
 const server = await target()
 const servicePids = opts['service-pids'].split(',').filter(Boolean).map(Number)
 const members = Array.from({ length: rooms }, (_, room) => Math.floor((clients - room - 1) / rooms) + 1)
@@ -262,23 +271,25 @@ for (let c = 0; c < clients; c++) {
   const doc = new Y.Doc()
   const text = doc.getText('text')
   const expected = (members[c % rooms] - 1) * edits
-  text.observe((event) => {
-    if (event.transaction.local) return
+  // Markers are found in the raw update bytes (the inserted text is UTF-8 in a v1 update), as
+  // atrium-load does: decoding a text delta per update would make the clients, not the
+  // servers, the bottleneck. Remote updates carry their provider as origin; local ones null.
+  doc.on('update', (update, origin) => {
+    if (origin === null) return
     const now = performance.now()
-    for (const op of event.delta) {
-      if (typeof op.insert !== 'string') continue
-      for (const [, who, seq] of op.insert.matchAll(MARKER)) {
-        const from = Number(who)
-        if (from === c) continue
-        const at = sentAt.get(from * 1e5 + Number(seq))
-        if (at === undefined) continue
-        const ms = now - at
-        latencies.push(ms)
-        windowLatencies.push(ms)
-        delivered += 1
-        seen[c] += 1
-        if (seen[c] === expected && --remaining === 0) allConverged?.(now)
-      }
+    for (let i = update.indexOf(0xc2); i >= 0 && i + 12 <= update.length; i = update.indexOf(0xc2, i + 1)) {
+      if (update[i + 1] !== 0xa7) continue
+      const from = digits(update, i + 2)
+      const seq = digits(update, i + 7)
+      if (from < 0 || seq < 0 || from === c) continue
+      const at = sentAt.get(from * 1e5 + seq)
+      if (at === undefined) continue
+      const ms = now - at
+      latencies.push(ms)
+      windowLatencies.push(ms)
+      delivered += 1
+      seen[c] += 1
+      if (seen[c] === expected && --remaining === 0) allConverged?.(now)
     }
   })
   docs.push(doc)
