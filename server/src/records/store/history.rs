@@ -3,7 +3,8 @@
 use atrium_client::wire::{FieldChange, RecordHistoryEntry};
 use sqlx::Row;
 
-use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, new_id, now_ms, values_rows};
+use super::bulk::values_rows;
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, new_id, now_ms};
 
 /// An entry to append.
 pub struct NewEntry<'a> {
@@ -44,7 +45,7 @@ pub async fn append_all(tx: &mut Tx, entries: &[NewEntry<'_>]) -> Result<(), sql
     for chunk in entries.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = sqlx::AssertSqlSafe(format!(
             "insert into record_history (id, org_id, record_id, user_id, at, kind, changes, action, comment) values {}",
-            values_rows(chunk.len(), 9)
+            values_rows(tx, chunk.len(), 9)
         ));
         let mut query = sqlx::query(sql);
         for entry in chunk {

@@ -3,8 +3,9 @@
 
 use sqlx::Row;
 
+use super::bulk::values_rows;
 use super::records::RecordRow;
-use crate::db::{MAX_ROWS_PER_STATEMENT, Tx, values_rows};
+use crate::db::{MAX_ROWS_PER_STATEMENT, Tx};
 use crate::records::rules::{Reference, Target};
 use crate::records::schema::TypeSchema;
 use crate::records::schema::change::ChangeCheck;
@@ -38,7 +39,7 @@ async fn insert_values(tx: &mut Tx, rows: &[ValueRow<'_>]) -> Result<(), sqlx::E
     for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = sqlx::AssertSqlSafe(format!(
             "insert into record_values (record_id, field, slot, org_id, type, num, txt) values {}",
-            values_rows(chunk.len(), 7)
+            values_rows(tx, chunk.len(), 7)
         ));
         let mut query = sqlx::query(sql);
         for row in chunk {
@@ -137,7 +138,7 @@ pub async fn write_new(
             let sql = sqlx::AssertSqlSafe(format!(
                 "insert into record_unique_values (org_id, type, field, value, record_id) values {}
                  on conflict (org_id, type, field, value) do nothing",
-                values_rows(chunk.len(), 5)
+                values_rows(tx, chunk.len(), 5)
             ));
             let mut query = sqlx::query(sql);
             for (i, key) in chunk {

@@ -4,7 +4,8 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, values_rows};
+use super::bulk::{bind_list, values_rows};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx};
 
 /// A record as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +125,7 @@ pub async fn insert_many(tx: &mut Tx, records: &[RecordRow]) -> Result<Vec<Strin
         let sql = sqlx::AssertSqlSafe(format!(
             "insert into records (id, org_id, type, name, named, version, state, data, amended_from, amend_root, created_by, created_at, updated_at)
              values {} on conflict (org_id, type, name) where named = 1 do nothing",
-            values_rows(chunk.len(), 13)
+            values_rows(tx, chunk.len(), 13)
         ));
         let mut query = sqlx::query(sql);
         for record in chunk {
@@ -148,7 +149,7 @@ pub async fn insert_many(tx: &mut Tx, records: &[RecordRow]) -> Result<Vec<Strin
             // Rare (a taken name): find out which rows were left out.
             let sql = sqlx::AssertSqlSafe(format!(
                 "select id from records where id in ({})",
-                crate::db::bind_list(chunk.len())
+                bind_list(tx, chunk.len())
             ));
             let mut query = sqlx::query(sql);
             for record in chunk {
