@@ -11,6 +11,7 @@ use super::access::users_who_see;
 use super::model::{self, is_closed};
 use super::placement::{Slot, rank_for, rank_in_locked};
 use super::store::history::FieldChange;
+use super::store::moves;
 use super::store::relations::{self, Link};
 use super::store::statuses::StatusRow;
 use super::store::tasks::{self, TaskRow};
@@ -145,11 +146,13 @@ pub async fn check_close(
 
 /// What the caller of [`place_knowing`] has already established in its transaction.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Known {
+pub struct Known<'a> {
     /// The task's open subtasks (else read when the task closes).
     pub open_subtasks: Option<i64>,
     /// Whether the transaction already holds the target status's order lock.
     pub order_locked: bool,
+    /// Who moves the task, when the move writes its own history row (else the caller does).
+    pub recorded_by: Option<&'a str>,
 }
 
 /// Moves a task into `status` at `slot` (checks closing; WIP limits are the caller's).
@@ -166,13 +169,18 @@ pub async fn place(
 
 /// [`place`], skipping what the caller already knows. The task row is updated in memory as
 /// the database now has it (status, order key, `updated_at`, `closed_at`).
+///
+/// With [`Known::recorded_by`], the move is also written to the task's history as theirs —
+/// its status, or within a status its order key, the one change a move makes — in the same
+/// statement as the move on PostgreSQL ([`moves::place_recorded`]), and is the one change in
+/// `outcome`.
 pub async fn place_knowing(
     tx: &mut Tx,
     task: &mut TaskRow,
     status: &StatusRow,
     slot: Slot<'_>,
     confirm: bool,
-    known: Known,
+    known: Known<'_>,
     outcome: &mut Outcome,
 ) -> Result<()> {
     check_close(tx, task, status, confirm, known.open_subtasks).await?;
@@ -183,21 +191,41 @@ pub async fn place_knowing(
     };
     let was_closed = is_closed(task.category);
     let closes = is_closed(status.category);
-    let now = tasks::place(tx, &task.org_id, &task.id, &status.id, &rank, closes)
-        .await
-        .map_err(|error| {
-            if super::store::is_unique_violation(&error) {
-                // A concurrent move took this key first: the caller retries with fresh
-                // neighbours.
-                ApiError::conflict(RANK_TAKEN, "another change took this place; try again")
-            } else {
-                error.into()
-            }
-        })?;
     if task.status_id != status.id {
         outcome.record("status", json!(task.status), json!(status.name));
         outcome.from_status = Some(task.status_id.clone());
     }
+    let placed = match known.recorded_by {
+        Some(actor) => {
+            if outcome.changes.is_empty() {
+                // Within one status: the order is the change.
+                outcome.changes.push(FieldChange {
+                    field: "rank",
+                    before: json!(task.rank),
+                    after: json!(rank),
+                });
+            }
+            let change = &outcome.changes[0];
+            let target = moves::Placement {
+                org_id: &task.org_id,
+                task_id: &task.id,
+                status_id: &status.id,
+                rank: &rank,
+                closes,
+            };
+            moves::place_recorded(tx, &target, actor, change).await
+        }
+        None => tasks::place(tx, &task.org_id, &task.id, &status.id, &rank, closes).await,
+    };
+    let now = placed.map_err(|error| {
+        if super::store::is_unique_violation(&error) {
+            // A concurrent move took this key first: the caller retries with fresh
+            // neighbours.
+            ApiError::conflict(RANK_TAKEN, "another change took this place; try again")
+        } else {
+            error.into()
+        }
+    })?;
     outcome.closed = !was_closed && closes;
     outcome.reopened = was_closed && !closes;
     task.status_id.clone_from(&status.id);

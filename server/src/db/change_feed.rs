@@ -8,8 +8,8 @@
 
 use sqlx::Row;
 
-use super::horizon::claim_transaction_id;
-use super::{Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
+use super::horizon::claiming_rows;
+use super::{Db, MAX_ROWS_PER_STATEMENT, Tx, keep_prepared, now_ms, values_rows};
 use crate::feed::{Cause, Change, ChangeData, ChangeKind, NewChange, Op, Payload};
 
 /// Appends changes inside the caller's transaction, in the order given, with one statement per
@@ -20,14 +20,14 @@ pub async fn append(tx: &mut Tx, changes: &[NewChange]) -> Result<Vec<i64>, sqlx
     if changes.is_empty() {
         return Ok(seqs);
     }
-    claim_transaction_id(tx).await?;
     let now = now_ms();
     for chunk in changes.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = format!(
-            "insert into change_feed (org_id, kind, entity_id, op, payload, created_at, cause) values {} returning seq",
-            values_rows(chunk.len(), 7)
+            "insert into change_feed (org_id, kind, entity_id, op, payload, created_at, cause) {} returning seq",
+            claiming_rows(tx, &values_rows(chunk.len(), 7))
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        let mut query =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
         for change in chunk {
             query = query
                 .bind(&change.org_id)

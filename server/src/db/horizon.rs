@@ -9,7 +9,7 @@
 //! # Why the horizon is safe (PostgreSQL)
 //!
 //! 1. Every appending transaction has a transaction id before it draws a sequence number
-//!    ([`claim_transaction_id`] runs before the insert).
+//!    (the insert's rows are [`claiming_rows`]).
 //! 2. The reader reads `drawn`, the last number the sequence handed out (sequences are not
 //!    transactional: this counts numbers of transactions still open), and only *then* takes a
 //!    transaction id `marker` of its own (one statement that commits at once). Ids are handed
@@ -173,14 +173,16 @@ async fn older_open(db: &Db, marker: i64) -> Result<bool, sqlx::Error> {
     Ok(row.try_get::<i64, _>(0)? > 0)
 }
 
-/// Gives the transaction its id before it draws sequence numbers of a log read by horizon
-/// (step 1 of the module docs). Call it before appending; again in the same transaction is
-/// cheap. Nothing to do on SQLite.
-pub async fn claim_transaction_id(tx: &mut Tx) -> Result<(), sqlx::Error> {
+/// The rows of an insert into a log read by horizon, `values` being [`super::values_rows`]:
+/// on PostgreSQL, rows that give the transaction its id before any of them draws a sequence
+/// number (step 1 of the module docs). The check is a one-time filter of the statement's plan
+/// (`pg_current_xact_id()` is stable and reads no row), evaluated before the first row is
+/// made, and so before the first `nextval` of the identity column — in the insert's own round
+/// trip. Again in the same transaction is cheap. Plain `values` on SQLite.
+pub fn claiming_rows(tx: &Tx, values: &str) -> String {
     if tx.backend_name() == "PostgreSQL" {
-        sqlx::query("select pg_current_xact_id()::text")
-            .execute(&mut **tx)
-            .await?;
+        format!("select * from (values {values}) v where pg_current_xact_id() is not null")
+    } else {
+        format!("values {values}")
     }
-    Ok(())
 }

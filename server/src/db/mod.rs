@@ -42,6 +42,14 @@ pub fn bind_list(count: usize) -> String {
 /// (SQLite 32,766, PostgreSQL 65,535) for the widest table written this way.
 pub const MAX_ROWS_PER_STATEMENT: usize = 500;
 
+/// Whether a multi-row statement of `rows` rows stays prepared on its connection. The few
+/// shapes nearly every write appends (one to four events or change-feed rows) do: unprepared,
+/// a statement costs PostgreSQL two round trips (parse and describe, then bind and execute)
+/// instead of one. A bulk write's shapes are each used once and would only crowd the cache.
+pub fn keep_prepared(rows: usize) -> bool {
+    rows <= 4
+}
+
 /// `($1, …, $cols), ($cols+1, …), …`: the `values` of a multi-row insert of `rows` rows.
 pub fn values_rows(rows: usize, cols: usize) -> String {
     let mut sql = String::with_capacity(rows * cols * 5);

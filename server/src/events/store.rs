@@ -7,8 +7,8 @@
 use sqlx::Row;
 
 use super::{Audience, NewEvent, StoredEvent};
-use crate::db::horizon::claim_transaction_id;
-use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, now_ms, values_rows};
+use crate::db::horizon::claiming_rows;
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, keep_prepared, now_ms, values_rows};
 
 /// Appends events inside the caller's transaction, in the order given, with one statement per
 /// few hundred events. Only the write path calls it ([`crate::write::UnitOfWork::commit`]).
@@ -16,14 +16,14 @@ pub async fn append_many(tx: &mut Tx, events: &[NewEvent]) -> Result<(), sqlx::E
     if events.is_empty() {
         return Ok(());
     }
-    claim_transaction_id(tx).await?;
     let now = now_ms();
     for chunk in events.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = format!(
-            "insert into events (org_id, audience, target, type, data, created_at) values {}",
-            values_rows(chunk.len(), 6)
+            "insert into events (org_id, audience, target, type, data, created_at) {}",
+            claiming_rows(tx, &values_rows(chunk.len(), 6))
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+        let mut query =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));
         for event in chunk {
             let data =
                 serde_json::to_string(&event.data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;

@@ -13,7 +13,7 @@ use crate::boards::access;
 use crate::boards::edit::{self, Known, Outcome};
 use crate::boards::live::TaskEventKind;
 use crate::boards::placement::Slot;
-use crate::boards::store::{history, moves, statuses};
+use crate::boards::store::{moves, statuses};
 use crate::error::{ApiError, Result};
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
@@ -51,6 +51,8 @@ async fn move_once(
     let mut known = Known {
         open_subtasks: Some(moving.extras.open_subtasks()),
         order_locked: moving.order_locked,
+        // The move writes its history row (its status, or within a column its order key).
+        recorded_by: Some(user.id()),
     };
     // A move within the column does not add to it; only arrivals count against the limit.
     if let Some(limit) = column.wip_limit
@@ -75,7 +77,6 @@ async fn move_once(
         }
     }
     let mut outcome = Outcome::default();
-    let from_rank = task.rank.clone();
     edit::place_knowing(
         work.tx(),
         &mut task,
@@ -90,15 +91,6 @@ async fn move_once(
         &mut outcome,
     )
     .await?;
-    if outcome.changes.is_empty() {
-        // Within one column: the order is the change.
-        outcome.changes.push(history::FieldChange {
-            field: "rank",
-            before: serde_json::json!(from_rank),
-            after: serde_json::json!(task.rank),
-        });
-    }
-    history::record(work.tx(), &task.id, user.id(), &outcome.changes).await?;
     if outcome.from_status.is_none() {
         outcome.from_status = Some(task.status_id.clone());
     }

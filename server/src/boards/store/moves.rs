@@ -1,17 +1,18 @@
-//! The read a move starts with: everything it decides on, in one statement inside its
-//! transaction.
+//! A move's own statements: the read it starts with (everything it decides on, in one
+//! statement inside its transaction), and the write with its history row.
 
 use sqlx::Row;
 
 use super::boards::ColumnRow;
 use super::cards::{CardExtras, Json, backend_of, extras_columns, extras_from};
 use super::decode_error;
+use super::history::FieldChange;
 use super::statuses::StatusRow;
 use super::tasks::{TASK_COLUMNS, TASK_FROM, TaskRow, task_from};
 use crate::authz::joined::{self, JoinedRoles, joined_roles};
 use crate::authz::store::MemberPolicy;
 use crate::boards::model::parse_category;
-use crate::db::{Backend, Tx};
+use crate::db::{Backend, Tx, now_ms};
 
 /// A task about to move, with what the move needs to know.
 #[derive(Debug)]
@@ -148,4 +149,57 @@ fn target_from(json: &str) -> Result<(ColumnRow, StatusRow), sqlx::Error> {
         category,
     };
     Ok((column, status))
+}
+
+/// Where a task moves to.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement<'a> {
+    pub org_id: &'a str,
+    pub task_id: &'a str,
+    pub status_id: &'a str,
+    pub rank: &'a str,
+    /// Whether the status is a closed one (`closed_at` is set, or kept, on arriving).
+    pub closes: bool,
+}
+
+/// Moves the task as [`super::tasks::place`] does and records `change` in its history as
+/// `actor`'s ([`super::history::record`]); returns the `updated_at` written. One round trip
+/// on PostgreSQL: the history row is inserted for the row the update returns (none if it
+/// updated none), in the statement that updates it. Two on SQLite, which has no writes in
+/// `with` (and no round trip to save: it runs in the process).
+pub async fn place_recorded(
+    tx: &mut Tx,
+    to: &Placement<'_>,
+    actor: &str,
+    change: &FieldChange,
+) -> Result<i64, sqlx::Error> {
+    if backend_of(tx) == Backend::Sqlite {
+        let now = super::tasks::place(tx, to.org_id, to.task_id, to.status_id, to.rank, to.closes)
+            .await?;
+        super::history::record(tx, to.task_id, actor, std::slice::from_ref(change)).await?;
+        return Ok(now);
+    }
+    let now = now_ms();
+    sqlx::query(
+        "with placed as (
+             update tasks set status_id = $3, rank = $4, updated_at = $5,
+                 closed_at = case when $6 = 1 then coalesce(closed_at, $5) else null end
+             where org_id = $1 and id = $2
+             returning id)
+         insert into task_history (task_id, actor_id, at, field, before, after)
+         select id, $7, $5, $8, $9, $10 from placed",
+    )
+    .bind(to.org_id)
+    .bind(to.task_id)
+    .bind(to.status_id)
+    .bind(to.rank)
+    .bind(now)
+    .bind(i64::from(to.closes))
+    .bind(actor)
+    .bind(change.field)
+    .bind(change.before.to_string())
+    .bind(change.after.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(now)
 }
