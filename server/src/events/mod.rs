@@ -21,10 +21,12 @@
 //! - [`relay`] — wake-ups and ephemeral events between nodes through Redis.
 //! - [`watch`] — wakes sockets outside the router (collaboration) whose access may have ended.
 //! - [`socket`] — the WebSocket: hello, resume, live events, heartbeats, slow consumers.
+//! - [`fanout`] — the thread the sockets run on, apart from the request workers.
 //! - [`client_frames`] — what clients may send on it, and how much.
 
 pub mod access;
 pub mod client_frames;
+mod fanout;
 pub mod presence;
 pub mod relay;
 mod routing;

@@ -26,6 +26,7 @@ use utoipa_axum::routes;
 
 use super::access::ConnectionAccess;
 use super::client_frames::{self, ClientFrame, FrameBudget, Recent, Refusal};
+use super::fanout;
 use super::presence::Transition;
 use super::routing::{Ended, Subscription};
 use super::{Delivery, Events, store};
@@ -109,14 +110,19 @@ async fn events_socket(
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             let _open = OpenSocket::new("events");
-            Connection::run(
+            let connection = Connection::run(
                 socket,
                 state,
                 user.user.id,
                 user.token_id,
                 params.last_event_id,
-            )
-            .await;
+            );
+            // Off the request workers, so that a burst of deliveries never holds up a request.
+            if let Err(error) = fanout::spawn(connection).await
+                && error.is_panic()
+            {
+                tracing::error!(%error, "an event socket panicked");
+            }
         })
 }
 
