@@ -84,11 +84,14 @@ pub(crate) async fn record_access(
 }
 
 /// Checks the ids a save names and writes the record's index; every fault a field error.
+/// `is_new`: the record was just inserted, so it has no index rows or unique values to clear
+/// (two statements fewer per create).
 pub(super) async fn check_and_index(
     work: &mut UnitOfWork,
     resolved: &ResolvedType,
     record: &RecordRow,
     references: &[rules::Reference],
+    is_new: bool,
 ) -> Result<()> {
     let mut errors = std::collections::BTreeMap::new();
     for reference in references {
@@ -115,7 +118,18 @@ pub(super) async fn check_and_index(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    if let Err(field) = store::index::write(work.tx(), &resolved.schema, record).await? {
+    let taken = if is_new {
+        let one = std::slice::from_ref(record);
+        store::index::write_new(work.tx(), &resolved.schema, one)
+            .await?
+            .err()
+            .map(|(_, field)| field)
+    } else {
+        store::index::write(work.tx(), &resolved.schema, record)
+            .await?
+            .err()
+    };
+    if let Some(field) = taken {
         return Err(ApiError::invalid_field(
             &field,
             "is already used by another record",
@@ -244,7 +258,7 @@ pub(crate) async fn insert_new(
             "a record of this type already has this name",
         ));
     }
-    check_and_index(work, resolved, &record, &prepared.references).await?;
+    check_and_index(work, resolved, &record, &prepared.references, true).await?;
     let changes = history::diff(&Map::new(), &record.data);
     let entry = NewEntry {
         org_id,
@@ -393,7 +407,7 @@ pub(crate) async fn update_record(
             .ok_or(ApiError::NotFound("record"))?;
         return Ok(stale(&current, &access));
     }
-    check_and_index(&mut work, &resolved, &record, &prepared.references).await?;
+    check_and_index(&mut work, &resolved, &record, &prepared.references, false).await?;
     if record.name != before.name {
         store::companions::rename_discussion(work.tx(), &record.org_id, &record.id, &record.name)
             .await?;
