@@ -417,7 +417,19 @@ async fn run(inner: Arc<Inner>, notify: Arc<Notify>, shutdown: CancellationToken
             last_maintenance = Some(Instant::now());
         }
         let mut claimed = 0;
+        // Only the kinds with something due are claimed (each claim is a write); when the
+        // look-up fails every kind is tried, as before it existed.
+        let due = match store::due_kinds(&inner.db, now_ms()).await {
+            Ok(due) => Some(due),
+            Err(error) => {
+                tracing::warn!(%error, "cannot list the due job kinds; claiming every kind");
+                None
+            }
+        };
         for (&kind, handler) in &inner.handlers {
+            if due.as_ref().is_some_and(|due| !due.contains(kind)) {
+                continue;
+            }
             let room = inner.options.concurrency.saturating_sub(in_hand.len());
             let running = per_kind.get(kind).copied().unwrap_or(0);
             let limit = room.min(handler.max_concurrent().saturating_sub(running));
