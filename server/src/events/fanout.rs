@@ -4,11 +4,12 @@
 //! socket tasks woken at once, each writing its frame (a system call that runs the loopback or
 //! network stack). Tokio does not preempt a task, and on the request workers a request that
 //! arrived during such a burst waited behind every socket task queued before it — its
-//! readiness was not even looked at until a worker next polled the IO driver, every 61 tasks.
-//! That wait was the tail of a board move's answer (issue 17: p99 6–12 ms for a p50 of
-//! 2.4–3.9 ms, BENCHMARKS.md). On a thread of their own, the operating system's scheduler
-//! preempts the sockets for a request instead: the request workers stay parked on the IO
-//! driver and take the request at once, and the burst goes on beside it.
+//! readiness was not even looked at until a worker next polled the IO driver, every 61 tasks
+//! — one cause of the tail of a board move's answer that BENCHMARKS.md describes (issue 17;
+//! on the shared benchmark machine its share could not be told apart from the load of other
+//! work). On a thread of their own, the operating system's scheduler shares the cores between
+//! the sockets and a request instead: the request workers stay parked on the IO driver and
+//! take the request at once, and the burst goes on beside it.
 //!
 //! The sockets' connections stay registered with the IO driver of the runtime that accepted
 //! them (a Tokio IO resource may be polled from any runtime while its own runs); this runtime
