@@ -43,7 +43,9 @@ extra_cleanup() {
   for group in "${made_groups[@]}"; do rmdir "$group" 2>/dev/null || true; done
 }
 
-quota=$(python3 -c "print(int(float('${NODE_CPU:-0.4}') * 100000))")
+# A short period (10 ms) so a node at its cap stalls for milliseconds, not for most of 100 ms.
+period=10000
+quota=$(python3 -c "print(int(float('${NODE_CPU:-0.4}') * $period))")
 clients=${CLIENTS:-100} rooms=${ROOMS:-10} step_s=${STEP_S:-15}
 
 # Starts node $1 on database $2 in its own capped cgroup; sets node_url and node_pid.
@@ -54,7 +56,7 @@ start_node() {
   rmdir "$group" 2>/dev/null || true # the previous step's, so the counters start at zero
   mkdir -p "$group"
   made_groups+=("$group")
-  echo 100000 >"$group/cpu.cfs_period_us"
+  echo "$period" >"$group/cpu.cfs_period_us"
   echo "$quota" >"$group/cpu.cfs_quota_us"
   mkdir -p "$dir/node-$index"
   # The node is started inside its group (a subshell moved there first), so every thread it
@@ -92,7 +94,7 @@ for nodes in ${NODES:-1 2}; do
     echo "## $nodes node(s) at ${NODE_CPU:-0.4} core each: $clients clients in $rooms rooms, an edit every $pace ms each ($((clients * 1000 / pace)) edits/s offered), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     "$load" --scenario edit --nodes "$(IFS=,; echo "${urls[*]}")" --pid "$(IFS=,; echo "${pids[*]}")" \
       --clients "$clients" --rooms "$rooms" --edits "$edits" --pace-ms "$pace" || status=1
-    # How often each node hit its cap: throttled periods of 100 ms, and the time it waited.
+    # How often each node hit its cap: throttled periods of 10 ms, and the time it waited.
     for ((i = 0; i < nodes; i++)); do
       awk -v node="$i" '/^nr_periods/ {p=$2} /^nr_throttled/ {t=$2} /^throttled_time/ {w=$2/1e9}
         END {printf "node %s: throttled in %d of %d periods, %.2f s in all\n", node, t, p, w}' \
