@@ -25,7 +25,7 @@ fi
 [[ "${1:-}" == "--" ]] && shift
 driver_args=("$@")
 bin=${ATRIUM_BIN:-${CARGO_TARGET_DIR:-$here/../../target}/release/atrium}
-[[ -x "$bin" ]] || {
+[[ -x "$bin" || "$servers" != *atrium* ]] || {
   echo "no atrium binary at $bin: cargo build --release -p atrium-server --bin atrium" >&2
   exit 2
 }

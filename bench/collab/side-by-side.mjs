@@ -41,6 +41,9 @@ const { values: opts } = parseArgs({
     'pace-ms': { type: 'string', default: '100' },
     'duration-s': { type: 'string' }, // instead of --edits: edits = duration / pace
     'sample-s': { type: 'string', default: '0' },
+    // Keep each document's text under this many characters: each edit then also deletes the
+    // oldest marker, so a long soak measures the servers, not documents growing without end.
+    'keep-chars': { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
 })
@@ -51,6 +54,7 @@ const pace = Number(opts['pace-ms'])
 const edits = opts['duration-s'] ? Math.round((Number(opts['duration-s']) * 1000) / pace) : Number(opts.edits)
 const sampleMs = Number(opts['sample-s']) * 1000
 const nodes = Number(opts.nodes)
+const keepChars = Number(opts['keep-chars'])
 if (!(clients >= rooms && rooms >= 1 && pace >= 1 && edits >= 1 && nodes >= 1)) {
   throw new Error('need --clients ≥ --rooms ≥ 1, --pace-ms ≥ 1, at least one edit and one node')
 }
@@ -253,6 +257,13 @@ function digits(bytes, at) {
   return n
 }
 const server = await target()
+// Atrium's nodes are this process's children: stop them when the run is interrupted.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    server.stop()
+    process.exit(1)
+  })
+}
 const servicePids = opts['service-pids'].split(',').filter(Boolean).map(Number)
 const members = Array.from({ length: rooms }, (_, room) => Math.floor((clients - room - 1) / rooms) + 1)
 
@@ -344,7 +355,10 @@ for (let c = 0; c < clients; c++) {
           const text = texts[c]
           const key = c * 1e5 + seq
           sentAt.set(key, performance.now())
-          text.insert(text.length, `§${String(c).padStart(5, '0')}${String(seq).padStart(5, '0')} `)
+          docs[c].transact(() => {
+            text.insert(text.length, `§${String(c).padStart(5, '0')}${String(seq).padStart(5, '0')} `)
+            if (keepChars > 0 && text.length > keepChars) text.delete(0, 12)
+          })
           seq += 1
           if (seq === edits) {
             clearInterval(timer)
