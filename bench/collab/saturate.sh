@@ -13,6 +13,8 @@
 #   STEP_S=15                 seconds of editing per step
 #   NODE_CPU=0.4              each node's CPU cap, in cores (needs root and the cgroup v1 cpu
 #                             controller at /sys/fs/cgroup/cpu)
+#   SAMPLE_S=0                with SAMPLE_S > 0, the nodes' RSS every SAMPLE_S seconds (soaks:
+#                             NODE_CPU=2 NODES=2 PACES=1000 STEP_S=600 CLIENTS=500 ROOMS=50 SAMPLE_S=30)
 #   ATRIUM_BIN, ATRIUM_LOAD_BIN   default $CARGO_TARGET_DIR/release/{atrium,atrium-load}
 #
 # Prints atrium-load's figures for every step (latency p50/p99, deliveries per second, the
@@ -92,8 +94,23 @@ for nodes in ${NODES:-1 2}; do
     done
     edits=$((step_s * 1000 / pace))
     echo "## $nodes node(s) at ${NODE_CPU:-0.4} core each: $clients clients in $rooms rooms, an edit every $pace ms each ($((clients * 1000 / pace)) edits/s offered), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    sampler=""
+    if ((${SAMPLE_S:-0} > 0)); then
+      (
+        started=$SECONDS
+        while sleep "$SAMPLE_S"; do
+          rss=0
+          for pid in "${pids[@]}"; do
+            rss=$((rss + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+          done
+          echo "sample at $((SECONDS - started)) s: nodes' RSS $((rss / 1024)) MB, load average $(cut -d' ' -f1 /proc/loadavg)"
+        done
+      ) &
+      sampler=$!
+    fi
     "$load" --scenario edit --nodes "$(IFS=,; echo "${urls[*]}")" --pid "$(IFS=,; echo "${pids[*]}")" \
       --clients "$clients" --rooms "$rooms" --edits "$edits" --pace-ms "$pace" || status=1
+    [[ -n "$sampler" ]] && kill "$sampler" 2>/dev/null
     # How often each node hit its cap: throttled periods of 10 ms, and the time it waited.
     for ((i = 0; i < nodes; i++)); do
       awk -v node="$i" '/^nr_periods/ {p=$2} /^nr_throttled/ {t=$2} /^throttled_time/ {w=$2/1e9}
