@@ -14,7 +14,9 @@
 #   NODE_CPU=0.4              each node's CPU cap, in cores (needs root and the cgroup v1 cpu
 #                             controller at /sys/fs/cgroup/cpu)
 #   SAMPLE_S=0                with SAMPLE_S > 0, the nodes' RSS every SAMPLE_S seconds (soaks:
-#                             NODE_CPU=2 NODES=2 PACES=1000 STEP_S=600 CLIENTS=500 ROOMS=50 SAMPLE_S=30)
+#                             NODE_CPU=2 NODES=2 PACES=1000 STEP_S=600 CLIENTS=500 ROOMS=50 SAMPLE_S=30
+#                             LOAD_ARGS="--keep-chars 200")
+#   LOAD_ARGS                 more arguments for atrium-load, e.g. "--keep-chars 2000" in a soak
 #   ATRIUM_BIN, ATRIUM_LOAD_BIN   default $CARGO_TARGET_DIR/release/{atrium,atrium-load}
 #
 # Prints atrium-load's figures for every step (latency p50/p99, deliveries per second, the
@@ -109,7 +111,7 @@ for nodes in ${NODES:-1 2}; do
       sampler=$!
     fi
     "$load" --scenario edit --nodes "$(IFS=,; echo "${urls[*]}")" --pid "$(IFS=,; echo "${pids[*]}")" \
-      --clients "$clients" --rooms "$rooms" --edits "$edits" --pace-ms "$pace" || status=1
+      --clients "$clients" --rooms "$rooms" --edits "$edits" --pace-ms "$pace" ${LOAD_ARGS:-} || status=1
     [[ -n "$sampler" ]] && kill "$sampler" 2>/dev/null
     # How often each node hit its cap: throttled periods of 10 ms, and the time it waited.
     for ((i = 0; i < nodes; i++)); do

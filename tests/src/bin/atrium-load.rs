@@ -84,6 +84,11 @@ struct Args {
     /// server already serving some (the first also pays one-time start-up costs).
     #[arg(long, default_value_t = 1)]
     rounds: usize,
+    /// Keep each client's own text under this many characters (`edit`): past it, an edit also
+    /// deletes the client's oldest marker, so a long run (a soak) does not measure a document
+    /// growing without end. 0 keeps everything.
+    #[arg(long, default_value_t = 0)]
+    keep_chars: u32,
     /// A running y-websocket server to load instead of starting atrium (`edit`, `connect`).
     #[arg(long, requires = "pid", conflicts_with = "nodes")]
     url: Option<String>,
@@ -293,7 +298,11 @@ async fn edit(args: &Args, target: &Target, docs: &[String]) -> anyhow::Result<(
             Instant::now()
         });
         let (sent, last_send) = (Arc::clone(&sent), Arc::clone(&last_send));
-        let (edits, pace) = (args.edits, Duration::from_millis(args.pace_ms));
+        let (edits, pace, keep_chars) = (
+            args.edits,
+            Duration::from_millis(args.pace_ms),
+            args.keep_chars,
+        );
         let writer = tokio::spawn(async move {
             let doc = yrs::Doc::new();
             let text = doc.get_or_insert_text("text");
@@ -306,7 +315,14 @@ async fn edit(args: &Args, target: &Target, docs: &[String]) -> anyhow::Result<(
                 {
                     let mut txn = doc.transact_mut();
                     let len = text.len(&txn);
-                    text.insert(&mut txn, len, &format!("§{client:05}{seq:05} "));
+                    let marker = format!("§{client:05}{seq:05} ");
+                    text.insert(&mut txn, len, &marker);
+                    // The client's document holds only its own text (it reads peers' edits
+                    // as bytes), so what it deletes is its own oldest marker (lengths are in
+                    // the document's offset unit, UTF-8 bytes).
+                    if keep_chars > 0 && text.len(&txn) > keep_chars {
+                        text.remove_range(&mut txn, 0, marker.len() as u32);
+                    }
                 }
                 let update = doc.transact().encode_state_as_update_v1(&before);
                 sent.lock()
