@@ -322,18 +322,8 @@ impl ListPlan {
                     let expr = if numeric { "v.num" } else { "v.txt" };
                     let field = sql.param(Param::Text(name.clone()));
                     let inner = condition(sql, expr, numeric, &filter.op);
-                    // Keyed by the whole of `record_values_txt`/`_num` (org, type, field,
-                    // value, record) and by the sort join's record when there is one: a probe
-                    // that reads the index alone (no row fetch for the value), and one that
-                    // PostgreSQL runs before fetching the record, so only the rows that pass
-                    // read `records` (EXPLAIN at a million: ~half the buffers of a page).
-                    let record = if matches!(self.sort, Column::Field(..)) {
-                        "s.record_id"
-                    } else {
-                        "r.id"
-                    };
                     conditions.push(format!(
-                        "exists (select 1 from record_values v where v.org_id = {org} and v.type = {kind} and v.field = {field} and v.record_id = {record} and {inner})"
+                        "exists (select 1 from record_values v where v.record_id = r.id and v.field = {field} and {inner})"
                     ));
                 }
             }
