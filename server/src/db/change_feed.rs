@@ -9,7 +9,7 @@
 use sqlx::Row;
 
 use super::horizon::claiming_rows;
-use super::{Db, MAX_ROWS_PER_STATEMENT, Tx, keep_prepared, now_ms, values_rows};
+use super::{Db, MAX_ROWS_PER_STATEMENT, Tx, bind, keep_prepared, now_ms};
 use crate::feed::{Cause, Change, ChangeData, ChangeKind, NewChange, Op, Payload};
 
 /// Appends changes inside the caller's transaction, in the order given, with one statement per
@@ -24,7 +24,7 @@ pub async fn append(tx: &mut Tx, changes: &[NewChange]) -> Result<Vec<i64>, sqlx
     for chunk in changes.chunks(MAX_ROWS_PER_STATEMENT) {
         let sql = format!(
             "insert into change_feed (org_id, kind, entity_id, op, payload, created_at, cause) {} returning seq",
-            claiming_rows(tx, &values_rows(chunk.len(), 7))
+            claiming_rows(tx, &bind::values_rows(tx, chunk.len(), 7))
         );
         let mut query =
             sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(keep_prepared(chunk.len()));

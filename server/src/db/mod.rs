@@ -5,6 +5,7 @@
 //! through sqlx's `Any` driver on either backend. Flags are stored as integers (0/1) and times
 //! as integer milliseconds, because those decode the same way on both.
 
+pub mod bind;
 mod connect;
 pub use connect::ConnectError;
 pub mod change_feed;

@@ -3,7 +3,7 @@
 use atrium_client::wire::{FieldChange, RecordHistoryEntry};
 use sqlx::Row;
 
-use super::bulk::values_rows;
+use crate::db::bind::values_rows;
 use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx, new_id, now_ms};
 
 /// An entry to append.

@@ -3,8 +3,8 @@
 
 use sqlx::Row;
 
-use super::bulk::values_rows;
 use super::records::RecordRow;
+use crate::db::bind::values_rows;
 use crate::db::{MAX_ROWS_PER_STATEMENT, Tx};
 use crate::records::rules::{Reference, Target};
 use crate::records::schema::TypeSchema;

@@ -8,9 +8,7 @@
 //! - [`counters`] — naming-series counters.
 //! - [`history`] — field-level history entries.
 //! - [`list`] — list pages and totals (the SQL that [`super::query`] plans).
-//! - [`bulk`] — the bind parameters of multi-row statements, per backend.
 
-pub mod bulk;
 pub mod companions;
 pub mod counters;
 pub mod history;

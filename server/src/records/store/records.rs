@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::bulk::{bind_list, values_rows};
+use crate::db::bind::{bind_list, values_rows};
 use crate::db::{Db, MAX_ROWS_PER_STATEMENT, Tx};
 
 /// A record as stored.

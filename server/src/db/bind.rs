@@ -1,5 +1,5 @@
-//! The bind parameters of the records' multi-row statements, in the form each backend binds
-//! fastest.
+//! The bind parameters of multi-row statements (records, their index and history, the change
+//! feed), in the form each backend binds fastest.
 //!
 //! sqlx binds a SQLite statement's arguments by asking SQLite the name of each parameter
 //! (`sqlite3_bind_parameter_name`), and SQLite finds a name by walking the statement's list of
@@ -11,7 +11,7 @@
 //! sqlx binds them in order, the order [`crate::db::values_rows`] numbers them in. PostgreSQL
 //! takes only numbered parameters, and binds them by position.
 
-use crate::db::Tx;
+use super::Tx;
 
 /// `(…), (…), …` of `rows` rows of `cols` parameters, bound in row order: `?` on SQLite,
 /// `$1…` ([`crate::db::values_rows`]) on PostgreSQL.
