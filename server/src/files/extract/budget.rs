@@ -96,9 +96,25 @@ pub fn is_exceeded(error: &io::Error) -> bool {
 /// Reads all of `reader` through the budget, in steps, so the buffer never grows far past what
 /// the budget allowed.
 pub fn read_all<R: Read>(reader: R, budget: &Budget) -> io::Result<Vec<u8>> {
+    // `read_to_end` doubles its buffer, so a read stopped at a 32 MiB budget had reserved
+    // 64 MiB (96 MiB while moving the bytes): the buffer grows by doubling here too, but never
+    // past what the budget still allows.
+    let mut reader = Charged::new(reader, budget);
     let mut out = Vec::new();
-    Charged::new(reader, budget).read_to_end(&mut out)?;
-    Ok(out)
+    let mut chunk = [0u8; 64 * 1024];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if out.capacity() - out.len() < n {
+            let room = usize::try_from(budget.remaining()).unwrap_or(usize::MAX);
+            out.reserve_exact(n.max(out.len().min(room)));
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
 }
 
 #[cfg(test)]
