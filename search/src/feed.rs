@@ -51,6 +51,14 @@ pub struct TailOptions {
     /// otherwise commit many times a second and cost more than the writes themselves (at 50 ms,
     /// a chat channel at 50 messages/s spent a fifth of the server's CPU in the indexer).
     pub min_commit_interval: Duration,
+    /// While commits keep following each other at the interval (a steady trickle of writes),
+    /// the interval doubles up to this; a quiet spell of twice the interval brings it back to
+    /// `min_commit_interval`. Each commit writes a segment's files and later merges delete them:
+    /// at 4 commits a second under a stream of board moves, creating those files (ext4's inode
+    /// allocation skipping the inodes it had just freed) and merging the small segments took a
+    /// quarter of the server's CPU. A lone change after a quiet spell is still searchable
+    /// within `min_commit_interval`; under sustained writes, within about this.
+    pub busy_commit_interval: Duration,
     /// Pause after a failed read.
     pub retry: Duration,
 }
@@ -62,6 +70,7 @@ impl Default for TailOptions {
             max_commit_delay: Duration::from_millis(300),
             poll: Duration::from_millis(100),
             min_commit_interval: Duration::from_millis(250),
+            busy_commit_interval: Duration::from_secs(1),
             retry: Duration::from_secs(1),
         }
     }
@@ -94,9 +103,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 ///
 /// Latency: when idle it reads every `poll` (or at once after `wake.notify_one()`, which the
 /// server calls after committing a feed row), and commits as soon as it has caught up — but no
-/// sooner than `min_commit_interval` after the previous commit — so a change is searchable
-/// about 0.1–0.4 s after its transaction commits; under sustained load it commits every
-/// `max_commit_delay`. Read errors are logged and
+/// sooner than the commit interval after the previous commit — so a change is searchable
+/// about 0.1–0.4 s after its transaction commits when the index was quiet, within about
+/// `busy_commit_interval` under a steady stream of writes. Read errors are logged and
 /// retried; an index error ends the loop with the error (reopen the index and start again:
 /// it resumes from the last commit).
 ///
@@ -116,7 +125,7 @@ pub async fn tail<S: ChangeSource>(
     let mut backlog = 0usize;
     let mut compacting: Option<tokio::task::JoinHandle<Result<bool>>> = None;
     let mut compact_after = Instant::now();
-    let mut last_commit = Instant::now() - options.min_commit_interval;
+    let mut pacing = CommitPacing::new(&options);
     loop {
         let after = index.applied_seq();
         let read = tokio::select! {
@@ -134,7 +143,9 @@ pub async fn tail<S: ChangeSource>(
             Ok(batch) if batch.last_seq > after => {
                 backlog += batch.entries.len();
                 let index = index.clone();
-                let delay = options.max_commit_delay;
+                // A stream of rows that never lets the tailer find the feed empty commits at
+                // the paced interval too, not every `max_commit_delay`.
+                let delay = options.max_commit_delay.max(pacing.interval);
                 let committed = blocking(move || {
                     index.apply(batch.entries)?;
                     index.advance_to(batch.last_seq);
@@ -142,23 +153,22 @@ pub async fn tail<S: ChangeSource>(
                 })
                 .await?;
                 if committed {
-                    last_commit = Instant::now();
+                    pacing.committed();
                 }
             }
             Ok(_) => {
-                let since = last_commit.elapsed();
-                if since < options.min_commit_interval {
+                if let Some(wait) = pacing.wait() {
                     // Caught up, but committed a moment ago: commit once the interval is over
                     // (rows arriving meanwhile join that commit).
                     tokio::select! {
                         () = &mut shutdown => break,
-                        () = tokio::time::sleep(options.min_commit_interval - since) => {}
+                        () = tokio::time::sleep(wait) => {}
                     }
                     continue;
                 }
                 let idx = index.clone();
                 if blocking(move || idx.commit()).await? {
-                    last_commit = Instant::now();
+                    pacing.committed();
                     debug!(seq = index.last_seq(), "search indexer caught up");
                 }
                 if let Some(handle) = compacting.take_if(|h| h.is_finished()) {
@@ -195,6 +205,102 @@ pub async fn tail<S: ChangeSource>(
     Ok(())
 }
 
+/// How far apart [`tail`]'s commits must be: `min_commit_interval` after a quiet spell,
+/// doubling up to `busy_commit_interval` while each commit follows the previous one within
+/// twice the interval.
+#[derive(Debug)]
+struct CommitPacing {
+    min: Duration,
+    max: Duration,
+    interval: Duration,
+    last: Option<Instant>,
+}
+
+impl CommitPacing {
+    fn new(options: &TailOptions) -> Self {
+        let min = options.min_commit_interval;
+        CommitPacing {
+            min,
+            max: options.busy_commit_interval.max(min),
+            interval: min,
+            last: None,
+        }
+    }
+
+    /// How long to wait before the next commit may happen; `None`: now.
+    fn wait(&self) -> Option<Duration> {
+        let since = self.last?.elapsed();
+        self.interval.checked_sub(since).filter(|d| !d.is_zero())
+    }
+
+    fn committed(&mut self) {
+        self.committed_at(Instant::now());
+    }
+
+    fn committed_at(&mut self, now: Instant) {
+        if let Some(last) = self.last {
+            self.interval = if now.saturating_duration_since(last) < self.interval * 2 {
+                (self.interval * 2).min(self.max)
+            } else {
+                self.min
+            };
+        }
+        self.last = Some(now);
+    }
+}
+
 fn joined<T>(r: Result<Result<T>, tokio::task::JoinError>) -> Result<T> {
     r.map_err(|e| Error::Task(e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pacing() -> CommitPacing {
+        CommitPacing::new(&TailOptions {
+            min_commit_interval: Duration::from_millis(250),
+            busy_commit_interval: Duration::from_secs(1),
+            ..TailOptions::default()
+        })
+    }
+
+    #[test]
+    fn the_first_commit_need_not_wait() {
+        assert_eq!(pacing().wait(), None);
+    }
+
+    #[test]
+    fn commits_at_the_interval_widen_it_up_to_the_busy_interval() {
+        let mut p = pacing();
+        let t0 = Instant::now();
+        p.committed_at(t0);
+        assert_eq!(p.interval, Duration::from_millis(250));
+        p.committed_at(t0 + Duration::from_millis(260));
+        assert_eq!(p.interval, Duration::from_millis(500));
+        p.committed_at(t0 + Duration::from_millis(770));
+        assert_eq!(p.interval, Duration::from_secs(1));
+        p.committed_at(t0 + Duration::from_millis(1_780));
+        assert_eq!(p.interval, Duration::from_secs(1), "never past the busy interval");
+    }
+
+    #[test]
+    fn a_quiet_spell_of_twice_the_interval_brings_it_back() {
+        let mut p = pacing();
+        let t0 = Instant::now();
+        p.committed_at(t0);
+        p.committed_at(t0 + Duration::from_millis(300));
+        p.committed_at(t0 + Duration::from_millis(900));
+        assert_eq!(p.interval, Duration::from_secs(1));
+        p.committed_at(t0 + Duration::from_millis(2_950));
+        assert_eq!(p.interval, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn the_wait_is_what_remains_of_the_interval() {
+        let mut p = pacing();
+        p.committed();
+        let wait = p.wait().expect("just committed");
+        assert!(wait <= Duration::from_millis(250) && wait > Duration::from_millis(200));
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod database;
 pub mod sockets;
+pub mod server_time;
 pub mod tenant;
 
 use std::path::{Path, PathBuf};

@@ -19,7 +19,8 @@
 //!   random place in a random column, between its neighbours there (`POST
 //!   /api/v1/tasks/{task}/move {column, after, before}`). Reports the answer's latency, and the
 //!   delivery latency of `task.moved` over every (move, socket) pair: receipt minus the moment
-//!   the POST was sent. Every socket must see every move exactly once, or the run fails. At the
+//!   the POST was sent, and how many answers took at most 1, 2.5, 5, 10 and 25 ms inside the
+//!   server (its `/metrics` histogram of the route). Every socket must see every move exactly once, or the run fails. At the
 //!   end the board is fetched and must hold every task once, in the order the moves made.
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use atrium_search::corpus::Rng;
 use atrium_tests::TestDatabase;
+use atrium_tests::bench::server_time::RouteHistogram;
 use atrium_tests::bench::sockets::{Socket, connect_events};
 use atrium_tests::bench::tenant::{Tenant, call};
 use atrium_tests::bench::{BenchServer, cpu_seconds, rss_mb, summarize};
@@ -301,6 +303,9 @@ async fn moves(
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let sent_at: Arc<Mutex<HashMap<(String, String), Instant>>> = Arc::default();
     let mut answers = Vec::with_capacity(args.moves);
+    const MOVE_ROUTE: &str = "/api/v1/tasks/{task}/move";
+    let server_before =
+        RouteHistogram::read(&tenant.http, &tenant.base, "POST", MOVE_ROUTE).await?;
     let cpu_before = cpu_seconds(server.pid);
     let all: Vec<String> = model.order.iter().flatten().cloned().collect();
     let mut tick = tokio::time::interval(Duration::from_millis(args.pace_ms));
@@ -329,6 +334,9 @@ async fn moves(
             .insert((task, rank), sent);
     }
     let cpu = cpu_seconds(server.pid) - cpu_before;
+    let server_time = RouteHistogram::read(&tenant.http, &tenant.base, "POST", MOVE_ROUTE)
+        .await?
+        .since(&server_before);
     // Give the last deliveries a moment, then stop the readers.
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.send(true).ok();
@@ -354,6 +362,10 @@ async fn moves(
         args.moves,
         args.pace_ms,
         cpu * 1000.0 / args.moves as f64
+    );
+    println!(
+        "move: the server's own time (its histogram): {}",
+        server_time.describe(&[1.0, 2.5, 5.0, 10.0, 25.0])
     );
     println!(
         "move: task.moved reached all {} sockets, each exactly once: delivery p50 {d50:.2} ms, p99 {d99:.2} ms, max {dmax:.2} ms",
