@@ -96,7 +96,11 @@ impl Server {
         let hub_config = HubConfig {
             change_debounce: std::time::Duration::from_millis(500),
             change_max_wait: std::time::Duration::from_secs(5),
-            commit_interval: std::time::Duration::from_millis(config.collab_commit_interval_ms),
+            commit_interval: std::time::Duration::from_millis(
+                config
+                    .collab_commit_interval_ms
+                    .unwrap_or(default_commit_interval_ms(db.backend())),
+            ),
             send_queue_bytes: usize::try_from(config.collab_send_queue_bytes).unwrap_or(usize::MAX),
             ..HubConfig::default()
         };
@@ -427,4 +431,17 @@ async fn join_background(tasks: Vec<tokio::task::JoinHandle<()>>) {
 
 fn flatten(finished: Result<(), tokio::task::JoinError>) -> Result<(), StartError> {
     finished.map_err(|join| StartError::Io(std::io::Error::other(join)))
+}
+
+/// The collaboration hub's group-commit interval when none is configured. SQLite serves one
+/// node, whose editors receive an edit before it is committed: only the sender's "saved" echo
+/// waits for the commit, so commits can be further apart (each is an fsync and ~0.3 ms of
+/// CPU; 20 ms saves ~8 µs per delivered update). On PostgreSQL, editors on other nodes receive
+/// an edit only once it is committed (the range is published after the commit), so commits
+/// stay close together.
+fn default_commit_interval_ms(backend: db::Backend) -> u64 {
+    match backend {
+        db::Backend::Sqlite => 20,
+        db::Backend::Postgres => 5,
+    }
 }
