@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use atrium_search::{ChangeSource, IndexOptions, SearchIndex};
-use atrium_server::db::horizon::{Horizon, Log};
 use atrium_server::db::{Db, Tx, change_feed};
 use atrium_server::docs::feed::DocPayload;
 use atrium_server::feed::retention::{self, RetentionConfig};
@@ -71,7 +70,7 @@ async fn all_seqs(db: &Db) -> Vec<i64> {
 
 /// Reads until the horizon has reached the feed's head (on PostgreSQL it waits for every
 /// transaction of the cluster open at its snapshot, other tests' included), or `limit` changes.
-async fn read_full(db: &Db, consumer: &mut Consumer, limit: usize) -> atrium_server::feed::Batch {
+async fn read_full(db: &Db, consumer: &Consumer, limit: usize) -> atrium_server::feed::Batch {
     let head = change_feed::head(db).await.unwrap();
     for _ in 0..2_000 {
         let batch = consumer.read(limit).await.unwrap();
@@ -118,11 +117,11 @@ async fn appends_commit_with_their_transaction(t: &TestDb) {
     tx.rollback().await.unwrap();
     let second = remove(db, "org-1", "a").await;
     assert!(second > first);
-    let (mut consumer, cursor) = Consumer::register(db, "test", Start::Beginning)
+    let (consumer, cursor) = Consumer::register(db, "test", Start::Beginning)
         .await
         .unwrap();
     assert_eq!(cursor, 0);
-    let batch = read_full(db, &mut consumer, 10).await;
+    let batch = read_full(db, &consumer, 10).await;
     assert_eq!(
         batch.changes.len(),
         2,
@@ -160,7 +159,7 @@ const ENTITIES: usize = 20;
 /// Reads with `Consumer` until every writer is done and the feed is drained; returns what it
 /// saw as `(seq, org, entity, title)`, acknowledging as it goes.
 async fn consume(db: Db, done: Arc<AtomicBool>) -> Vec<(i64, String, String, String)> {
-    let (mut consumer, _) = Consumer::register(&db, "test-consumer", Start::Beginning)
+    let (consumer, _) = Consumer::register(&db, "test-consumer", Start::Beginning)
         .await
         .unwrap();
     let mut seen = Vec::new();
@@ -329,7 +328,7 @@ async fn concurrent_writers_every_change_once_in_order(t: &TestDb) {
 /// commits, then read both in order.
 async fn other_orgs_do_not_wait(t: &TestDb) {
     let db = Db::connect(&t.url, 8).await.unwrap();
-    let (mut consumer, _) = Consumer::register(&db, "test", Start::Beginning)
+    let (consumer, _) = Consumer::register(&db, "test", Start::Beginning)
         .await
         .unwrap();
     let mut open = db.begin().await.unwrap();
@@ -348,7 +347,7 @@ async fn other_orgs_do_not_wait(t: &TestDb) {
     );
     assert!(batch.horizon < early);
     open.commit().await.unwrap();
-    let batch = read_full(&db, &mut consumer, 10).await;
+    let batch = read_full(&db, &consumer, 10).await;
     let got: Vec<i64> = batch.changes.iter().map(|c| c.seq).collect();
     assert_eq!(got, [early, committed]);
     db.close().await;
@@ -363,10 +362,10 @@ async fn crash_catch_up(t: &TestDb) {
     }
     let mut applied = Vec::new();
     {
-        let (mut consumer, _) = Consumer::register(db, "mailer", Start::Beginning)
+        let (consumer, _) = Consumer::register(db, "mailer", Start::Beginning)
             .await
             .unwrap();
-        let batch = read_full(db, &mut consumer, 20).await;
+        let batch = read_full(db, &consumer, 20).await;
         assert_eq!(batch.changes.len(), 20);
         // Applies twelve, acknowledges them, crashes before the rest.
         applied.extend(batch.changes[..12].iter().map(|c| c.seq));
@@ -375,12 +374,12 @@ async fn crash_catch_up(t: &TestDb) {
     for i in 30..40 {
         upsert(db, "org-2", &format!("e{i}"), &format!("v{i}")).await;
     }
-    let (mut consumer, cursor) = Consumer::register(db, "mailer", Start::Beginning)
+    let (consumer, cursor) = Consumer::register(db, "mailer", Start::Beginning)
         .await
         .unwrap();
     assert_eq!(cursor, applied[11], "registering again keeps the cursor");
     loop {
-        let batch = read_full(db, &mut consumer, 7).await;
+        let batch = read_full(db, &consumer, 7).await;
         if batch.changes.is_empty() {
             break;
         }
@@ -399,22 +398,22 @@ fn config(window: Duration) -> RetentionConfig {
 
 async fn prune(db: &Db, window: Duration) -> u64 {
     // Retention reads up to a horizon like any reader: let it reach the head first.
-    let mut horizon = Horizon::new(Log::ChangeFeed);
+    let horizon = db.change_feed_horizon();
     let head = change_feed::head(db).await.unwrap();
     while horizon.advance(db).await.unwrap() < head {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    retention::prune_once(db, config(window), &mut horizon)
+    retention::prune_once(db, config(window))
         .await
         .unwrap()
 }
 
 /// The titles of what a consumer starting from the beginning reads.
 async fn from_beginning(db: &Db, name: &str) -> Vec<String> {
-    let (mut consumer, _) = Consumer::register(db, name, Start::Beginning)
+    let (consumer, _) = Consumer::register(db, name, Start::Beginning)
         .await
         .unwrap();
-    let batch = read_full(db, &mut consumer, 100).await;
+    let batch = read_full(db, &consumer, 100).await;
     consumer.remove().await.unwrap();
     batch
         .changes
@@ -463,14 +462,13 @@ async fn retention_keeps_what_consumers_need(t: &TestDb) {
         [x2, z1],
         "each live entity's last change stays"
     );
-    let mut slow = slow;
     match slow.read(10).await {
         Err(FeedError::Behind { cursor, pruned }) => assert_eq!((cursor, pruned), (y1, y_gone)),
         other => panic!("expected Behind, got {other:?}"),
     }
     // A rebuild from the beginning is whole again.
     slow.rewind(0).await.unwrap();
-    let titles: Vec<String> = read_full(db, &mut slow, 10)
+    let titles: Vec<String> = read_full(db, &slow, 10)
         .await
         .changes
         .iter()
@@ -480,13 +478,13 @@ async fn retention_keeps_what_consumers_need(t: &TestDb) {
 
     // New consumers: from the beginning reads what is kept, from now only what comes next.
     assert_eq!(from_beginning(db, "new-from-start").await, ["x2", "z1"]);
-    let (mut later, cursor) = Consumer::register(db, "new-from-now", Start::Now)
+    let (later, cursor) = Consumer::register(db, "new-from-now", Start::Now)
         .await
         .unwrap();
     assert_eq!(cursor, z1);
     assert!(later.read(10).await.unwrap().changes.is_empty());
     let w1 = upsert(db, "org-2", "w", "w1").await;
-    let batch = read_full(db, &mut later, 10).await;
+    let batch = read_full(db, &later, 10).await;
     assert_eq!(
         batch.changes.iter().map(|c| c.seq).collect::<Vec<_>>(),
         [w1]

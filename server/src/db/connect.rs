@@ -1,12 +1,14 @@
 //! Opening the pool, with the per-backend settings each connection needs.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 
 use super::Tx;
+use super::horizon::{Log, SharedHorizon};
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +49,8 @@ pub struct Db {
     /// SQLite only: the one connection write transactions use.
     writer: Option<AnyPool>,
     backend: Backend,
+    /// The change feed's safe horizon, shared by this pool's readers of the feed.
+    change_feed_horizon: Arc<SharedHorizon>,
 }
 
 /// Why the database could not be opened.
@@ -105,6 +109,7 @@ impl Db {
             pool,
             writer,
             backend,
+            change_feed_horizon: Arc::new(SharedHorizon::new(Log::ChangeFeed)),
         })
     }
 
@@ -121,6 +126,11 @@ impl Db {
     }
 
     /// Which backend this is.
+    /// The change feed's safe horizon, shared by every reader of the feed in this process.
+    pub fn change_feed_horizon(&self) -> &SharedHorizon {
+        &self.change_feed_horizon
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

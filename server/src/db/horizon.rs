@@ -33,6 +33,7 @@
 //! write lock from its first write to its commit: rows commit in sequence order and everything
 //! visible is safe.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::Row;
@@ -149,6 +150,56 @@ impl Horizon {
     fn settle(&mut self, candidate: Candidate) {
         self.safe = self.safe.max(candidate.drawn);
         self.pending = None;
+    }
+}
+
+/// One log's horizon shared by every reader in this process ([`Db::change_feed_horizon`]).
+///
+/// A commit that appends to the change feed wakes every consumer at once (search, webhooks,
+/// automation), and each used to look for the horizon itself: on PostgreSQL three statements
+/// each, after every write. Readers now take turns at one [`Horizon`], and a reader that waited
+/// for its turn while a look *that started after it asked* ran takes that look's answer: the
+/// answer covers every row committed before the reader asked, which is all a reader needs.
+/// A look that had started before it asked might not (a row may have committed in between),
+/// so then it looks again.
+#[derive(Debug)]
+pub struct SharedHorizon {
+    horizon: tokio::sync::Mutex<Horizon>,
+    /// Looks started so far; a look's number is the count when it started, from 1.
+    started: AtomicU64,
+    /// The number of the last look that finished.
+    finished: AtomicU64,
+    waiting: AtomicBool,
+}
+
+impl SharedHorizon {
+    pub fn new(log: Log) -> Self {
+        Self {
+            horizon: tokio::sync::Mutex::new(Horizon::new(log)),
+            started: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
+            waiting: AtomicBool::new(false),
+        }
+    }
+
+    /// As [`Horizon::advance`]: every row up to the answer that will ever commit is visible
+    /// to reads that start after this returns.
+    pub async fn advance(&self, db: &Db) -> Result<i64, sqlx::Error> {
+        let asked_after = self.started.load(Ordering::Acquire);
+        let mut horizon = self.horizon.lock().await;
+        if self.finished.load(Ordering::Acquire) > asked_after {
+            return Ok(horizon.last());
+        }
+        let look = self.started.fetch_add(1, Ordering::AcqRel) + 1;
+        let safe = horizon.advance(db).await?;
+        self.waiting.store(horizon.waiting(), Ordering::Release);
+        self.finished.store(look, Ordering::Release);
+        Ok(safe)
+    }
+
+    /// As [`Horizon::waiting`], after the last look.
+    pub fn waiting(&self) -> bool {
+        self.waiting.load(Ordering::Acquire)
     }
 }
 

@@ -11,7 +11,6 @@
 //! state and read from the beginning ([`Consumer::rewind`] to 0), which still holds every live
 //! entity's last change (see [`crate::db::change_feed::prune`]).
 
-use crate::db::horizon::{Horizon, Log};
 use crate::db::{Db, change_feed};
 
 use super::{CONSUMER_LAG, Change};
@@ -60,13 +59,12 @@ pub struct Consumer {
     /// The metrics label: the name up to its first `:` (`search:<node>` → `search`), so
     /// per-node consumers do not multiply the series.
     role: String,
-    horizon: Horizon,
 }
 
 impl Consumer {
     /// Registers `name` (or finds it registered); returns the consumer and its cursor.
     pub async fn register(db: &Db, name: &str, start: Start) -> Result<(Self, i64), FeedError> {
-        let mut horizon = Horizon::new(Log::ChangeFeed);
+        let horizon = db.change_feed_horizon();
         let initial = match start {
             Start::Beginning => 0,
             Start::Now => {
@@ -88,7 +86,6 @@ impl Consumer {
                 db: db.clone(),
                 name: name.to_owned(),
                 role,
-                horizon,
             },
             cursor,
         ))
@@ -107,14 +104,14 @@ impl Consumer {
     }
 
     /// Up to `limit` changes after the acknowledged cursor.
-    pub async fn read(&mut self, limit: usize) -> Result<Batch, FeedError> {
+    pub async fn read(&self, limit: usize) -> Result<Batch, FeedError> {
         let after = self.cursor().await?;
         self.read_after(after, limit).await
     }
 
     /// Up to `limit` changes after `after` (for a consumer that keeps its position itself, as
     /// the search index does in its commits), up to the safe horizon.
-    pub async fn read_after(&mut self, after: i64, limit: usize) -> Result<Batch, FeedError> {
+    pub async fn read_after(&self, after: i64, limit: usize) -> Result<Batch, FeedError> {
         if after > 0 {
             let pruned = change_feed::pruned_through(&self.db).await?;
             if after < pruned {
@@ -124,7 +121,7 @@ impl Consumer {
                 });
             }
         }
-        let horizon = self.horizon.advance(&self.db).await?;
+        let horizon = self.db.change_feed_horizon().advance(&self.db).await?;
         let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
         let changes = change_feed::read_between(&self.db, after, horizon, limit).await?;
         let last_seq = changes.last().map_or(after, |c| c.seq);

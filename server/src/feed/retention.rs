@@ -12,7 +12,6 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::PRUNED_TOTAL;
-use crate::db::horizon::{Horizon, Log};
 use crate::db::{Db, change_feed, now_ms};
 
 /// Rows deleted per statement, so one prune never holds a long transaction.
@@ -37,12 +36,11 @@ fn ms(d: Duration) -> i64 {
 pub async fn prune_once(
     db: &Db,
     config: RetentionConfig,
-    horizon: &mut Horizon,
 ) -> Result<u64, sqlx::Error> {
     let now = now_ms();
     // Without live consumers, nothing after the horizon is decided yet; everything before it
     // is only kept for the window.
-    let safe = horizon.advance(db).await?;
+    let safe = db.change_feed_horizon().advance(db).await?;
     let through = change_feed::lowest_live_cursor(db, now.saturating_sub(ms(config.stale_after)))
         .await?
         .map_or(safe, |lowest| lowest.min(safe));
@@ -73,9 +71,8 @@ pub fn spawn(
         "change-feed rows up to the safe horizon a consumer has not read yet"
     );
     tokio::spawn(async move {
-        let mut horizon = Horizon::new(Log::ChangeFeed);
         loop {
-            match prune_once(&db, config, &mut horizon).await {
+            match prune_once(&db, config).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "pruned the change feed"),
                 Err(error) => tracing::warn!(%error, "cannot prune the change feed"),

@@ -90,7 +90,7 @@ impl ChangeSource for FeedSource {
     type Error = RebuildError;
 
     async fn read_after(&self, after: i64, limit: usize) -> Result<FeedBatch, RebuildError> {
-        let mut consumer = self.consumer.lock().await;
+        let consumer = self.consumer.lock().await;
         self.acknowledge(&consumer).await?;
         let batch = match consumer.read_after(after, limit).await {
             Ok(batch) => batch,
