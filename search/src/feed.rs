@@ -281,7 +281,11 @@ mod tests {
         p.committed_at(t0 + Duration::from_millis(770));
         assert_eq!(p.interval, Duration::from_secs(1));
         p.committed_at(t0 + Duration::from_millis(1_780));
-        assert_eq!(p.interval, Duration::from_secs(1), "never past the busy interval");
+        assert_eq!(
+            p.interval,
+            Duration::from_secs(1),
+            "never past the busy interval"
+        );
     }
 
     #[test]

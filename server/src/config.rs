@@ -553,7 +553,10 @@ mod tests {
             })
         };
         assert_eq!(serve(&[]).unwrap(), None);
-        assert_eq!(serve(&["--collab-commit-interval-ms", "20"]).unwrap(), Some(20));
+        assert_eq!(
+            serve(&["--collab-commit-interval-ms", "20"]).unwrap(),
+            Some(20)
+        );
         assert!(serve(&["--collab-commit-interval-ms", "5000"]).is_err());
         assert!(serve(&["--collab-commit-interval-ms", "-1"]).is_err());
     }

@@ -403,9 +403,7 @@ async fn prune(db: &Db, window: Duration) -> u64 {
     while horizon.advance(db).await.unwrap() < head {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    retention::prune_once(db, config(window))
-        .await
-        .unwrap()
+    retention::prune_once(db, config(window)).await.unwrap()
 }
 
 /// The titles of what a consumer starting from the beginning reads.

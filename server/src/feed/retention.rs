@@ -33,10 +33,7 @@ fn ms(d: Duration) -> i64 {
 }
 
 /// Prunes once; returns how many rows went.
-pub async fn prune_once(
-    db: &Db,
-    config: RetentionConfig,
-) -> Result<u64, sqlx::Error> {
+pub async fn prune_once(db: &Db, config: RetentionConfig) -> Result<u64, sqlx::Error> {
     let now = now_ms();
     // Without live consumers, nothing after the horizon is decided yet; everything before it
     // is only kept for the window.

@@ -6,8 +6,8 @@
 //! event sockets ([`sockets`]).
 
 pub mod database;
-pub mod sockets;
 pub mod server_time;
+pub mod sockets;
 pub mod tenant;
 
 use std::path::{Path, PathBuf};
