@@ -229,7 +229,11 @@ impl CommitPacing {
 
     /// How long to wait before the next commit may happen; `None`: now.
     fn wait(&self) -> Option<Duration> {
-        let since = self.last?.elapsed();
+        self.wait_at(Instant::now())
+    }
+
+    fn wait_at(&self, now: Instant) -> Option<Duration> {
+        let since = now.saturating_duration_since(self.last?);
         self.interval.checked_sub(since).filter(|d| !d.is_zero())
     }
 
@@ -303,8 +307,13 @@ mod tests {
     #[test]
     fn the_wait_is_what_remains_of_the_interval() {
         let mut p = pacing();
-        p.committed();
-        let wait = p.wait().expect("just committed");
-        assert!(wait <= Duration::from_millis(250) && wait > Duration::from_millis(200));
+        let t0 = Instant::now();
+        p.committed_at(t0);
+        assert_eq!(
+            p.wait_at(t0 + Duration::from_millis(100)),
+            Some(Duration::from_millis(150))
+        );
+        assert_eq!(p.wait_at(t0 + Duration::from_millis(250)), None);
+        assert_eq!(p.wait_at(t0 + Duration::from_millis(900)), None);
     }
 }
