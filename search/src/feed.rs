@@ -57,7 +57,9 @@ pub struct TailOptions {
     /// at 4 commits a second under a stream of board moves, creating those files (ext4's inode
     /// allocation skipping the inodes it had just freed) and merging the small segments took a
     /// quarter of the server's CPU. A lone change after a quiet spell is still searchable
-    /// within `min_commit_interval`; under sustained writes, within about this.
+    /// within `min_commit_interval`; under sustained writes, within about this — which must
+    /// stay well under the one second in which a change is promised to be searchable (at 1 s,
+    /// a change made right after a commit under a stream of writes took longer than that).
     pub busy_commit_interval: Duration,
     /// Pause after a failed read.
     pub retry: Duration,
@@ -70,7 +72,7 @@ impl Default for TailOptions {
             max_commit_delay: Duration::from_millis(300),
             poll: Duration::from_millis(100),
             min_commit_interval: Duration::from_millis(250),
-            busy_commit_interval: Duration::from_secs(1),
+            busy_commit_interval: Duration::from_millis(500),
             retry: Duration::from_secs(1),
         }
     }

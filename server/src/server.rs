@@ -91,7 +91,7 @@ impl Server {
         // A document edit is searchable within about a second of a pause in the typing: the
         // hub reports settled text after 500 ms without an edit (its default, 2 s, alone would
         // exceed that), the indexer is woken by the report and commits once caught up (at most
-        // every 250 ms, up to 1 s apart under a steady stream of writes). Typed into without a pause, a document is reported every 5 s: each
+        // every 250 ms, up to 500 ms apart under a steady stream of writes). Typed into without a pause, a document is reported every 5 s: each
         // report re-reads the whole document and costs the index a commit.
         let hub_config = HubConfig {
             change_debounce: std::time::Duration::from_millis(500),
