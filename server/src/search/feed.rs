@@ -47,7 +47,7 @@ pub enum RebuildError {
 
 /// The change feed, read by this node's search consumer, as the indexer's [`ChangeSource`].
 pub struct FeedSource {
-    consumer: tokio::sync::Mutex<Consumer>,
+    consumer: Consumer,
     index: Arc<SearchIndex>,
     /// The sequence last acknowledged to the feed.
     acked: AtomicI64,
@@ -58,7 +58,7 @@ impl FeedSource {
     pub async fn new(db: &Db, consumer: &str, index: Arc<SearchIndex>) -> Result<Self, FeedError> {
         let (consumer, cursor) = Consumer::register(db, consumer, Start::Beginning).await?;
         Ok(Self {
-            consumer: tokio::sync::Mutex::new(consumer),
+            consumer,
             index,
             acked: AtomicI64::new(cursor),
         })
@@ -66,10 +66,10 @@ impl FeedSource {
 
     /// Acknowledges the index's last commit if it moved: retention then lets go of what the
     /// index made durable, and nothing it has not.
-    async fn acknowledge(&self, consumer: &Consumer) -> Result<(), FeedError> {
+    async fn acknowledge(&self) -> Result<(), FeedError> {
         let committed = self.index.last_seq();
         if self.acked.load(Ordering::Acquire) != committed {
-            consumer.ack(committed).await?;
+            self.consumer.ack(committed).await?;
             self.acked.store(committed, Ordering::Release);
         }
         Ok(())
@@ -77,8 +77,8 @@ impl FeedSource {
 
     /// Empties the index for a rebuild from the beginning; the cursor goes back first, so
     /// retention keeps what the rebuild reads.
-    async fn restart(&self, consumer: &Consumer) -> Result<(), RebuildError> {
-        consumer.rewind(0).await?;
+    async fn restart(&self) -> Result<(), RebuildError> {
+        self.consumer.rewind(0).await?;
         self.acked.store(0, Ordering::Release);
         let index = Arc::clone(&self.index);
         blocking(move || index.reset()).await?;
@@ -90,9 +90,8 @@ impl ChangeSource for FeedSource {
     type Error = RebuildError;
 
     async fn read_after(&self, after: i64, limit: usize) -> Result<FeedBatch, RebuildError> {
-        let consumer = self.consumer.lock().await;
-        self.acknowledge(&consumer).await?;
-        let batch = match consumer.read_after(after, limit).await {
+        self.acknowledge().await?;
+        let batch = match self.consumer.read_after(after, limit).await {
             Ok(batch) => batch,
             Err(FeedError::Behind { cursor, pruned }) => {
                 tracing::warn!(
@@ -100,7 +99,7 @@ impl ChangeSource for FeedSource {
                     pruned,
                     "the change feed was pruned past the search index; rebuilding it from the beginning"
                 );
-                self.restart(&consumer).await?;
+                self.restart().await?;
                 return Ok(FeedBatch::empty(0));
             }
             Err(error) => return Err(error.into()),
@@ -357,7 +356,7 @@ pub async fn rebuild(
         .index()
         .ok_or_else(|| atrium_search::Error::Task("index not open".to_owned()))?;
     let source = FeedSource::new(db, consumer, Arc::clone(&index)).await?;
-    source.restart(&*source.consumer.lock().await).await?;
+    source.restart().await?;
     // Everything committed before the rebuild started is applied before it ends, even while
     // the read horizon waits on transactions still open.
     let head = change_feed::head(db).await.map_err(FeedError::from)?;
@@ -389,7 +388,7 @@ pub async fn rebuild(
         }
     })
     .await?;
-    source.acknowledge(&*source.consumer.lock().await).await?;
+    source.acknowledge().await?;
     drop(source);
     drop(index);
     close(&search).await;
