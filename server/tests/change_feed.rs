@@ -14,7 +14,7 @@ use atrium_server::db::{Db, Tx, change_feed};
 use atrium_server::docs::feed::DocPayload;
 use atrium_server::feed::retention::{self, RetentionConfig};
 use atrium_server::feed::{
-    ChangeData, ChangeKind, Consumer, FeedError, NewChange, Payload, Removal, Start,
+    ChangeData, ChangeKind, Consumer, FeedError, NewChange, PacedConsumer, Payload, Removal, Start,
 };
 use atrium_server::search::feed::FeedSource;
 
@@ -389,6 +389,100 @@ async fn crash_catch_up(t: &TestDb) {
     assert_eq!(applied, all_seqs(db).await, "no gap, no duplicate");
 }
 
+/// A paced consumer reads on from its place in memory, writes its cursor at most once per
+/// interval (and when it flushes), and after a crash reads again from what it last wrote: what
+/// it passed since comes again, nothing is skipped. After `forget` it reads from the stored
+/// cursor, which another node may have moved.
+async fn paced_consumer_writes_its_cursor_now_and_then(t: &TestDb) {
+    let db = &t.db;
+    // Long enough that the steps below fit inside it on a busy machine; each check that needs
+    // them to says so if they did not.
+    let every = Duration::from_secs(2);
+    let stored = || async { change_feed::consumer_cursor(db, "paced").await.unwrap() };
+    let (consumer, _) = Consumer::register(db, "paced", Start::Beginning)
+        .await
+        .unwrap();
+    let mut paced = PacedConsumer::writing_every(consumer, every);
+    let mut seqs = Vec::new();
+    for i in 0..3 {
+        seqs.push(upsert(db, "org-1", &format!("e{i}"), "v").await);
+    }
+    settle(db).await;
+    let started = std::time::Instant::now();
+    let mut read = Vec::new();
+    for _ in 0..3 {
+        let batch = paced.read(1).await.unwrap();
+        read.extend(batch.changes.iter().map(|c| c.seq));
+        paced.pass(batch.last_seq).await.unwrap();
+    }
+    assert_eq!(read, seqs, "each change once, from the place in memory");
+    assert!(
+        started.elapsed() < every,
+        "three reads took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        stored().await,
+        Some(seqs[0]),
+        "written at the first pass only"
+    );
+
+    // A crash now: a new reader starts from the stored cursor and sees the rest again.
+    let (again, _) = Consumer::register(db, "paced", Start::Beginning)
+        .await
+        .unwrap();
+    let mut crashed = PacedConsumer::writing_every(again, every);
+    let batch = crashed.read(10).await.unwrap();
+    assert_eq!(
+        batch.changes.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        seqs[1..],
+        "read again after a crash: nothing skipped"
+    );
+
+    // Past the interval, the next pass writes.
+    tokio::time::sleep(every).await;
+    paced.pass(seqs[2]).await.unwrap();
+    let written = std::time::Instant::now();
+    assert_eq!(stored().await, Some(seqs[2]));
+    // Within the interval a pass does not write; a flush does.
+    let later = upsert(db, "org-1", "late", "v").await;
+    settle(db).await;
+    let batch = paced.read(10).await.unwrap();
+    assert_eq!(batch.last_seq, later);
+    paced.pass(later).await.unwrap();
+    assert!(
+        written.elapsed() < every,
+        "the steps took {:?}",
+        written.elapsed()
+    );
+    assert_eq!(
+        stored().await,
+        Some(seqs[2]),
+        "within the interval: not written"
+    );
+    paced.flush().await.unwrap();
+    assert_eq!(stored().await, Some(later));
+
+    // Another node rewinds the stored cursor; this one forgets its place and follows it.
+    crashed.rewind(seqs[0]).await.unwrap();
+    paced.forget();
+    let batch = paced.read(10).await.unwrap();
+    assert_eq!(batch.changes.first().map(|c| c.seq), Some(seqs[1]));
+}
+
+/// Waits until the safe horizon has reached the feed's head (on PostgreSQL it waits for every
+/// transaction of the cluster open at its snapshot, other tests' included).
+async fn settle(db: &Db) {
+    let head = change_feed::head(db).await.unwrap();
+    for _ in 0..2_000 {
+        if db.change_feed_horizon().advance(db).await.unwrap() >= head {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("the horizon never reached the head {head}");
+}
+
 fn config(window: Duration) -> RetentionConfig {
     RetentionConfig {
         window,
@@ -531,6 +625,7 @@ on_both_databases!(
     appends_commit_with_their_transaction,
     concurrent_writers_every_change_once_in_order,
     crash_catch_up,
+    paced_consumer_writes_its_cursor_now_and_then,
     retention_keeps_what_consumers_need,
     stale_search_index_rebuilds
 );

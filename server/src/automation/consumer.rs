@@ -18,7 +18,7 @@ use super::runner;
 use super::store::{self, NewRun, RuleRow};
 use crate::authz::audience::Audience;
 use crate::db::{new_id, now_ms};
-use crate::feed::{Change, Consumer, FeedError, Start};
+use crate::feed::{Change, Consumer, FeedError, PacedConsumer, Start};
 use crate::write::Writes;
 
 /// The consumer's name in the change feed.
@@ -40,7 +40,7 @@ pub fn spawn(
         let db = writes.db().clone();
         let mut consumer = loop {
             match Consumer::register(&db, CONSUMER, Start::Now).await {
-                Ok((consumer, _)) => break consumer,
+                Ok((consumer, _)) => break PacedConsumer::new(consumer),
                 Err(error) => {
                     tracing::warn!(%error, "cannot register automation with the change feed");
                     tokio::select! {
@@ -71,11 +71,14 @@ pub fn spawn(
                 () = tokio::time::sleep(POLL) => {}
             }
         }
+        if let Err(error) = consumer.flush().await {
+            tracing::warn!(%error, "cannot store automation's place in the change feed");
+        }
     })
 }
 
 /// Matches one batch; whether more changes wait.
-async fn once(writes: &Writes, consumer: &mut Consumer) -> Result<bool, FeedError> {
+async fn once(writes: &Writes, consumer: &mut PacedConsumer) -> Result<bool, FeedError> {
     let batch = match consumer.read(BATCH).await {
         Ok(batch) => batch,
         Err(FeedError::Behind { cursor, pruned }) => {
@@ -90,6 +93,7 @@ async fn once(writes: &Writes, consumer: &mut Consumer) -> Result<bool, FeedErro
         Err(error) => return Err(error),
     };
     if batch.changes.is_empty() {
+        consumer.pass(batch.last_seq).await?;
         return Ok(false);
     }
     let events: Vec<(&Change, Event)> = batch
@@ -114,7 +118,9 @@ async fn once(writes: &Writes, consumer: &mut Consumer) -> Result<bool, FeedErro
         let audience = Audience::load(writes.db(), &authors, &touched).await?;
         queue_runs(writes, &rules, &events, &audience).await?;
     }
-    consumer.ack(batch.last_seq).await?;
+    // Runs are unique per rule and change (`once_key`), so a crash that reads this batch
+    // again queues nothing twice: the cursor is written about once a second.
+    consumer.pass(batch.last_seq).await?;
     Ok(batch.changes.len() >= BATCH)
 }
 

@@ -13,16 +13,20 @@
 //! - this module — [`ChangeKind`], [`Payload`], [`Change`] and [`ChangeData`]: the types.
 //! - [`cause`] — [`Cause`]: the automation run behind a change.
 //! - [`consumer`] — [`Consumer`]: register, read a batch, acknowledge, rewind.
+//! - [`paced`] — [`PacedConsumer`]: a consumer with idempotent applying that writes its cursor
+//!   about once a second instead of after every batch.
 //! - [`retention`] — the pruning task, and who still holds rows back.
 //! - [`node`] — this node's stable identity (per-node consumers such as `search:<node>`).
 
 pub mod cause;
 pub mod consumer;
 pub mod node;
+pub mod paced;
 pub mod retention;
 
 pub use cause::Cause;
 pub use consumer::{Batch, Consumer, FeedError, Start};
+pub use paced::PacedConsumer;
 
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -5,9 +5,10 @@
 //! the feed's safe horizon, matches it against the active subscriptions of the batch's
 //! organisations (patterns, the project of a project's subscription, the filter, only changes
 //! made after the subscription, and only what its creator may read now: [`super::audience`],
-//! loaded once per batch), queues the deliveries in one transaction, and then
-//! acknowledges the batch. A crash between the two reads the batch again, and the deliveries it
-//! already queued are skipped (unique per subscription and change): each change is queued once.
+//! loaded once per batch), and queues the deliveries in one transaction. Its cursor is written
+//! about once a second ([`PacedConsumer`]) and when it hands the lease back: a crash reads the
+//! last second's batches again, and the deliveries they already queued are skipped (unique per
+//! subscription and change), so each change is queued once.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -23,14 +24,12 @@ use super::model::{passes, selects};
 use super::store::{self, NewDelivery, WebhookRow};
 use crate::authz::audience::Audience;
 use crate::db::{Db, new_id, now_ms};
-use crate::feed::{Change, ChangeData, ChangeKind, Consumer, FeedError, Start};
+use crate::feed::{Change, ChangeData, ChangeKind, Consumer, FeedError, PacedConsumer, Start};
 
 /// The consumer's name in the change feed.
 pub const CONSUMER: &str = "webhooks";
 /// Changes read per batch.
 const BATCH: usize = 1000;
-/// How often an idle fan-out acknowledges anyway (its liveness for retention).
-const ALIVE_EVERY: Duration = Duration::from_secs(60);
 /// Wait before trying again after an error.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// How long after the server disabled a subscription its events are still queued for it
@@ -52,7 +51,7 @@ pub fn spawn(
         let lease = Lease::new(db.clone(), FANOUT.to_owned(), node, options.lease);
         let mut consumer = loop {
             match Consumer::register(&db, CONSUMER, Start::Now).await {
-                Ok((consumer, _)) => break consumer,
+                Ok((consumer, _)) => break PacedConsumer::new(consumer),
                 Err(error) => {
                     tracing::warn!(%error, "cannot register the webhook fan-out with the change feed");
                     tokio::select! {
@@ -63,12 +62,11 @@ pub fn spawn(
             }
         };
         let mut held = false;
-        let mut acked = std::time::Instant::now();
         while !stop.is_cancelled() {
             let more = match lease.hold().await {
                 Ok(true) => {
                     held = true;
-                    match fan_out_once(&db, &mut consumer, &mut acked).await {
+                    match fan_out_once(&db, &mut consumer).await {
                         Ok((queued, more)) => {
                             if queued > 0 {
                                 deliver.notify_one();
@@ -82,6 +80,10 @@ pub fn spawn(
                     }
                 }
                 Ok(false) => {
+                    if held {
+                        // Another node fans out now and moves the stored cursor.
+                        consumer.forget();
+                    }
                     held = false;
                     false
                 }
@@ -100,8 +102,13 @@ pub fn spawn(
                 () = tokio::time::sleep(options.poll_interval) => {}
             }
         }
-        if held && let Err(error) = lease.release().await {
-            tracing::debug!(%error, "cannot release the webhook fan-out lease");
+        if held {
+            // The place goes to the database before the lease goes to another node.
+            if let Err(error) = consumer.flush().await {
+                tracing::warn!(%error, "cannot store the webhook fan-out's place in the change feed");
+            } else if let Err(error) = lease.release().await {
+                tracing::debug!(%error, "cannot release the webhook fan-out lease");
+            }
         }
     })
 }
@@ -109,8 +116,7 @@ pub fn spawn(
 /// Fans one batch out; how many deliveries it queued, and whether more changes wait.
 pub async fn fan_out_once(
     db: &Db,
-    consumer: &mut Consumer,
-    acked: &mut std::time::Instant,
+    consumer: &mut PacedConsumer,
 ) -> Result<(usize, bool), FeedError> {
     let batch = match consumer.read(BATCH).await {
         Ok(batch) => batch,
@@ -122,17 +128,14 @@ pub async fn fan_out_once(
                 pruned,
                 "webhook fan-out fell behind the change feed's retention; changes in between are not delivered"
             );
-            consumer.ack(pruned).await?;
+            consumer.rewind(pruned).await?;
             return Ok((0, true));
         }
         Err(error) => return Err(error),
     };
     if batch.changes.is_empty() {
-        // An idle consumer still says it is alive, or retention would stop counting it.
-        if acked.elapsed() >= ALIVE_EVERY {
-            consumer.ack(batch.last_seq).await?;
-            *acked = std::time::Instant::now();
-        }
+        // An idle consumer still says it is alive now and then (see `PacedConsumer::pass`).
+        consumer.pass(batch.last_seq).await?;
         return Ok((0, false));
     }
     let orgs: BTreeSet<&str> = batch.changes.iter().map(|c| c.org_id.as_str()).collect();
@@ -167,8 +170,7 @@ pub async fn fan_out_once(
         store::insert_deliveries(&mut tx, &deliveries).await?;
         tx.commit().await?;
     }
-    consumer.ack(batch.last_seq).await?;
-    *acked = std::time::Instant::now();
+    consumer.pass(batch.last_seq).await?;
     Ok((deliveries.len(), batch.changes.len() == BATCH))
 }
 
