@@ -622,6 +622,11 @@ backend_tests! {
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["handle"], "rob");
         assert_eq!(body["name"], "Robert");
+        // His very next request carries the new name: the node forgot the credential it had
+        // just authenticated (and remembered) with the old one.
+        let (status, me) = call(&t.bob, Method::GET, "/api/v1/me", None).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        assert_eq!((me["user"]["handle"].as_str(), me["user"]["name"].as_str()), (Some("rob"), Some("Robert")), "{me}");
         let (status, _) = call(&t.carol, Method::PATCH, "/api/v1/me", Some(json!({"handle": "rob"}))).await;
         assert_eq!(status, StatusCode::CONFLICT);
         let (status, body) = call(&t.carol, Method::PATCH, "/api/v1/me", Some(json!({"name": " ", "handle": "a b"}))).await;

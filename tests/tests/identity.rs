@@ -197,6 +197,10 @@ backend_tests! {
         assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
         let session = fixtures::user(&server, "bea").await;
         execute(server.database_url(), "update auth_tokens set expires_at = 1 where user_id = $1", session.id()).await;
+        // Written behind the server's back: the node may reuse the credential's last lookup for
+        // up to a second (the sign-up just used it; `auth::remembered`), as it does for changes
+        // made on other nodes.
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
         let expired = http.get(format!("{}/api/v1/me", server.url())).header("cookie", format!("atrium_session={}", session.token)).send().await.unwrap();
         assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(audit_actions(server.database_url(), "auth.credential_rejected").await, 3);

@@ -279,13 +279,33 @@ async fn revocation_reaches_every_node() {
     let laptop = another_session(&t.server, &t.bob).await;
     let mut doc_on_b = collab(&node_b, &t.doc, &laptop).await;
     let mut events_on_b = EventSocket::connect(&node_b, &t.bob.token).await;
+    // Node B has just authenticated Bob's session, and may reuse that for a second.
+    let bob_on_b = node_b.client().with_token(t.bob.token.clone());
+    let me_on_b = || async {
+        bob_on_b
+            .request(Method::GET, "/api/v1/me")
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(me_on_b().await, StatusCode::OK);
 
-    // Bob logs out (through node A): his event socket on node B closes.
+    // Bob logs out (through node A): his event socket on node B closes, and node B refuses the
+    // session within the second it may remember it for.
     assert_eq!(
         call(&t.bob, Method::POST, "/api/v1/auth/logout", None).await,
         StatusCode::NO_CONTENT
     );
+    let logged_out = Instant::now();
     events_closed(&mut events_on_b, 4401).await;
+    while me_on_b().await != StatusCode::UNAUTHORIZED {
+        assert!(
+            logged_out.elapsed() < CLOSE_DEADLINE,
+            "node B still accepts a session logged out on node A"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     still_open(&mut doc_on_b).await;
 
     // The owner removes Bob from the project through node A: the socket on node B closes.

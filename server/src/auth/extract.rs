@@ -72,24 +72,22 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         let (secret, source) =
             presented_credential(&parts.headers, &parts.uri).ok_or(ApiError::Unauthorized)?;
-        let authenticated = match store::authenticate(&state.db, &secret).await? {
-            Ok(authenticated) => authenticated,
-            Err((rejection, user_id)) => {
-                state.verified_credentials.forget(&secret);
-                let reason = match rejection {
-                    Rejection::Unknown => "unknown",
-                    Rejection::Revoked => "revoked",
-                    Rejection::Expired => "expired",
-                };
-                let client = ClientInfo::from_parts(parts, state.config.trust_proxy);
-                // One row per address, reason and window, with a count: a flood of bogus
-                // tokens cannot grow the audit log a row per request.
-                state
-                    .credential_rejections
-                    .record(reason, source.name(), user_id.as_deref(), &client)
-                    .await?;
-                return Err(ApiError::Unauthorized);
-            }
+        let remembered = state.writes.credentials();
+        let generation = remembered.generation();
+        // A socket lives for hours: its credential is looked up when it opens, never
+        // remembered, so a socket cannot open on a credential revoked on another node a moment
+        // before (sockets are closed on revocation, but only those already open).
+        let reused = if is_websocket_upgrade(&parts.headers) {
+            None
+        } else {
+            remembered.get(&secret)
+        };
+        let (mut authenticated, looked_up) = match reused {
+            Some(authenticated) => (authenticated, false),
+            None => match store::authenticate(&state.db, &secret).await? {
+                Ok(authenticated) => (authenticated, true),
+                Err(refusal) => return Err(refuse(parts, state, &secret, source, refusal).await),
+            },
         };
         // Only a credential that authenticated gets its own rate-limit bucket.
         state
@@ -104,9 +102,18 @@ impl FromRequestParts<AppState> for CurrentUser {
             csrf::check(&parts.headers, &state.config)?;
         }
         let now = now_ms();
+        let mut touched = false;
         if now - authenticated.last_seen_at > TOUCH_INTERVAL_MS {
             let sliding = (authenticated.kind == "session").then_some(now + SESSION_IDLE_MS);
             store::touch_token(&state.db, &authenticated.token_id, sliding).await?;
+            authenticated.last_seen_at = now;
+            authenticated.expires_at = sliding.or(authenticated.expires_at);
+            touched = true;
+        }
+        // A lookup is reused for a second (see `remembered`); a reuse does not extend it. A
+        // touch is remembered too, or the next requests of that second would touch again.
+        if looked_up || touched {
+            remembered.remember(&secret, &authenticated, generation);
         }
         let user = Self {
             user: authenticated.user,
@@ -117,6 +124,33 @@ impl FromRequestParts<AppState> for CurrentUser {
         };
         parts.extensions.insert(user.clone());
         Ok(user)
+    }
+}
+
+/// Records a refused credential and answers 401.
+async fn refuse(
+    parts: &Parts,
+    state: &AppState,
+    secret: &str,
+    source: CredentialSource,
+    (rejection, user_id): (Rejection, Option<String>),
+) -> ApiError {
+    state.verified_credentials.forget(secret);
+    let reason = match rejection {
+        Rejection::Unknown => "unknown",
+        Rejection::Revoked => "revoked",
+        Rejection::Expired => "expired",
+    };
+    let client = ClientInfo::from_parts(parts, state.config.trust_proxy);
+    // One row per address, reason and window, with a count: a flood of bogus tokens cannot
+    // grow the audit log a row per request.
+    match state
+        .credential_rejections
+        .record(reason, source.name(), user_id.as_deref(), &client)
+        .await
+    {
+        Ok(()) => ApiError::Unauthorized,
+        Err(error) => error.into(),
     }
 }
 

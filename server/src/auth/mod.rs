@@ -2,13 +2,15 @@
 //! change ([`password_change`]), e-mail verification, log-in throttling with unlock links, the
 //! [`extract::CurrentUser`] extractor every authenticated route takes, API token scopes
 //! ([`scopes`], enforced by [`scope_guard`]; an org's integration tokens: [`org_tokens`]), and
-//! the aggregated audit of refused credentials ([`rejections`]).
+//! the aggregated audit of refused credentials ([`rejections`]); credentials that authenticated
+//! within the last second are answered from memory ([`remembered`]).
 
 pub mod csrf;
 pub mod extract;
 pub mod org_tokens;
 pub mod password_change;
 pub mod rejections;
+pub mod remembered;
 pub mod reset;
 pub mod routes;
 pub mod scope_guard;

@@ -76,6 +76,7 @@ pub async fn delete_org(
     }
     let owners = store::owners(work.tx(), &org_id).await?;
     store::mark_deleted(work.tx(), &org_id).await?;
+    work.org_tokens_deleted(&org_id);
     purge::enqueue(&mut work, &org_id).await?;
     let by = format!("{} ({})", user.user.name, user.user.email);
     for (email, owner_name) in &owners {

@@ -55,6 +55,8 @@ async fn update_profile(
     let orgs = crate::orgs::store::memberships(&state.db, &updated.id).await?;
     let mut work = state.writes.begin().await?;
     store::update_profile(work.tx(), &updated.id, &updated.name, &updated.handle).await?;
+    // Requests carry the user's name and handle: this node forgets the remembered ones.
+    work.user_changed(&updated.id);
     let profile = UserRef {
         id: updated.id.clone(),
         handle: updated.handle.clone(),

@@ -17,6 +17,7 @@
 //! without committing rolls everything back and wakes nobody.
 
 use crate::audit::{self, Event};
+use crate::auth::remembered::RememberedCredentials;
 use crate::db::{Db, Tx, change_feed};
 use crate::events::{self, Audience, Events, NewEvent};
 use crate::feed::{self, ChangeKind, NewChange, Payload, Removal};
@@ -31,6 +32,9 @@ pub struct Writes {
     events: Events,
     jobs: Jobs,
     feed: feed::Wakers,
+    /// Credentials this node authenticated in the last second; a commit that revokes one or
+    /// changes its user makes them forgotten.
+    credentials: RememberedCredentials,
 }
 
 impl Writes {
@@ -40,6 +44,7 @@ impl Writes {
             events,
             jobs,
             feed,
+            credentials: RememberedCredentials::default(),
         }
     }
 
@@ -51,6 +56,7 @@ impl Writes {
             events: Vec::new(),
             changes: Vec::new(),
             jobs_queued: false,
+            forgotten: Vec::new(),
         })
     }
 
@@ -71,6 +77,11 @@ impl Writes {
     pub fn events(&self) -> &Events {
         &self.events
     }
+
+    /// The credentials this node authenticated recently ([`crate::auth::CurrentUser`]).
+    pub fn credentials(&self) -> &RememberedCredentials {
+        &self.credentials
+    }
 }
 
 /// One transaction and what it will announce once committed.
@@ -80,6 +91,14 @@ pub struct UnitOfWork {
     events: Vec<NewEvent>,
     changes: Vec<NewChange>,
     jobs_queued: bool,
+    /// Whose remembered credentials are forgotten after the commit.
+    forgotten: Vec<Forgotten>,
+}
+
+/// Remembered credentials a commit makes stale.
+enum Forgotten {
+    User(String),
+    Org(String),
 }
 
 impl UnitOfWork {
@@ -121,6 +140,19 @@ impl UnitOfWork {
     pub fn sessions_revoked(&mut self, user_id: &str, reason: &str) {
         self.events
             .push(events::access::sessions_revoked(user_id, reason));
+        self.user_changed(user_id);
+    }
+
+    /// Notes that what a request carries of the user (name, handle, credentials) changes with
+    /// this commit: this node's remembered credentials of the user are forgotten after it.
+    pub fn user_changed(&mut self, user_id: &str) {
+        self.forgotten.push(Forgotten::User(user_id.to_owned()));
+    }
+
+    /// Notes that the tokens scoped to an organisation go with this commit (its deletion):
+    /// this node's remembered ones are forgotten after it.
+    pub fn org_tokens_deleted(&mut self, org_id: &str) {
+        self.forgotten.push(Forgotten::Org(org_id.to_owned()));
     }
 
     /// Queues an entity's current state for the change feed.
@@ -162,6 +194,13 @@ impl UnitOfWork {
         events::store::append_many(&mut self.tx, &self.events).await?;
         change_feed::append(&mut self.tx, &self.changes).await?;
         self.tx.commit().await?;
+        // After the commit, not before: a lookup made in between would find the old rows.
+        for forgotten in &self.forgotten {
+            match forgotten {
+                Forgotten::User(user_id) => self.writes.credentials.forget_user(user_id),
+                Forgotten::Org(org_id) => self.writes.credentials.forget_org(org_id),
+            }
+        }
         if !self.events.is_empty() {
             self.writes.events.committed();
         }
