@@ -110,10 +110,16 @@ impl FromRequestParts<AppState> for CurrentUser {
             authenticated.expires_at = sliding.or(authenticated.expires_at);
             touched = true;
         }
-        // A lookup is reused for a second (see `remembered`); a reuse does not extend it. A
-        // touch is remembered too, or the next requests of that second would touch again.
-        if looked_up || touched {
+        // A lookup is reused for a second (see `remembered`); a reuse does not extend it, but
+        // it learns of a touch, or the next requests of that second would touch again.
+        if looked_up {
             remembered.remember(&secret, &authenticated, generation);
+        } else if touched {
+            remembered.touched(
+                &secret,
+                authenticated.last_seen_at,
+                authenticated.expires_at,
+            );
         }
         let user = Self {
             user: authenticated.user,

@@ -102,6 +102,15 @@ impl RememberedCredentials {
         );
     }
 
+    /// Notes that a remembered credential was just used and its last use written (its expiry
+    /// slides with it), without remembering it any longer than it was.
+    pub fn touched(&self, secret: &str, last_seen_at: i64, expires_at: Option<i64>) {
+        if let Some(remembered) = self.entries().get_mut(&digest(secret)) {
+            remembered.authenticated.last_seen_at = last_seen_at;
+            remembered.authenticated.expires_at = expires_at;
+        }
+    }
+
     /// Forgets every remembered credential of `user_id` (after a commit that revoked one or
     /// changed the user).
     pub fn forget_user(&self, user_id: &str) {
@@ -167,6 +176,17 @@ mod tests {
             "forgotten with its user"
         );
         assert_eq!(remembered.get("secret-b").unwrap().user.id, "b");
+        remembered.touched("secret-b", 42, Some(i64::MAX));
+        remembered.touched("secret-unknown", 42, None);
+        let touched = remembered.get("secret-b").unwrap();
+        assert_eq!(
+            (touched.last_seen_at, touched.expires_at),
+            (42, Some(i64::MAX))
+        );
+        assert!(
+            remembered.get("secret-unknown").is_none(),
+            "a touch remembers nothing new"
+        );
 
         let generation = remembered.generation();
         remembered.remember(
