@@ -147,6 +147,16 @@ impl Horizon {
         Ok(self.safe)
     }
 
+    /// How far a reader may read now: the safe horizon on PostgreSQL; on SQLite, where every
+    /// visible row is safe (one writer, rows commit in sequence order), no bound at all — the
+    /// read itself is the look, one statement fewer per wake-up of every reader.
+    pub async fn bound(&mut self, db: &Db) -> Result<i64, sqlx::Error> {
+        if db.backend() == Backend::Sqlite {
+            return Ok(i64::MAX);
+        }
+        self.advance(db).await
+    }
+
     fn settle(&mut self, candidate: Candidate) {
         self.safe = self.safe.max(candidate.drawn);
         self.pending = None;

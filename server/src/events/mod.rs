@@ -419,13 +419,13 @@ impl Events {
         self.inner.routes.subscribe(&self.inner.dispatched)
     }
 
-    /// Reads the log in order up to its safe horizon and routes what it finds, on every
-    /// wake-up and poll.
+    /// Reads the log in order up to its safe horizon (on SQLite: whatever is visible) and
+    /// routes what it finds, on every wake-up and poll.
     async fn dispatch(self, mut horizon: Horizon, stop: CancellationToken) {
         const BATCH: i64 = 512;
         loop {
             let after = self.inner.dispatched.load(Ordering::Acquire);
-            let read = match horizon.advance(&self.inner.db).await {
+            let read = match horizon.bound(&self.inner.db).await {
                 Ok(through) => store::read_between(&self.inner.db, after, through, BATCH).await,
                 Err(error) => Err(error),
             };

@@ -11,7 +11,7 @@
 //! state and read from the beginning ([`Consumer::rewind`] to 0), which still holds every live
 //! entity's last change (see [`crate::db::change_feed::prune`]).
 
-use crate::db::{Db, change_feed};
+use crate::db::{Backend, Db, change_feed};
 
 use super::{CONSUMER_LAG, Change};
 
@@ -110,21 +110,31 @@ impl Consumer {
     }
 
     /// Up to `limit` changes after `after` (for a consumer that keeps its position itself, as
-    /// the search index does in its commits), up to the safe horizon.
+    /// the search index does in its commits), up to the safe horizon. One statement reads the
+    /// changes with the pruned mark (and on SQLite, where everything visible is safe, with the
+    /// head, which is then the horizon); PostgreSQL looks for the horizon first.
     pub async fn read_after(&self, after: i64, limit: usize) -> Result<Batch, FeedError> {
-        if after > 0 {
-            let pruned = change_feed::pruned_through(&self.db).await?;
-            if after < pruned {
-                return Err(FeedError::Behind {
-                    cursor: after,
-                    pruned,
-                });
-            }
-        }
-        let horizon = self.db.change_feed_horizon().advance(&self.db).await?;
+        let sqlite = self.db.backend() == Backend::Sqlite;
+        let through = if sqlite {
+            i64::MAX
+        } else {
+            self.db.change_feed_horizon().advance(&self.db).await?
+        };
         let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
-        let changes = change_feed::read_between(&self.db, after, horizon, limit).await?;
+        let read = change_feed::read_checked(&self.db, after, through, limit).await?;
+        if after > 0 && after < read.pruned {
+            return Err(FeedError::Behind {
+                cursor: after,
+                pruned: read.pruned,
+            });
+        }
+        let changes = read.changes;
         let last_seq = changes.last().map_or(after, |c| c.seq);
+        let horizon = if sqlite {
+            read.head.max(last_seq)
+        } else {
+            through
+        };
         metrics::gauge!(CONSUMER_LAG, "consumer" => self.role.clone())
             .set((horizon - last_seq).max(0) as f64);
         Ok(Batch {
