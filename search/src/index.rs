@@ -17,6 +17,7 @@ use tantivy::{
 use tracing::{debug, warn};
 
 use crate::analyzer::{ANALYZER, analyzer};
+use crate::background::at_background_priority;
 use crate::bitset_query::FilterCache;
 use crate::collector::{RankCollector, Ranked};
 use crate::cursor::Cursor;
@@ -178,7 +179,9 @@ impl SearchIndex {
             n => n,
         };
         let heap = options.writer_heap_bytes.max(threads * 16 * 1024 * 1024);
-        let writer: IndexWriter = index.writer_with_num_threads(threads, heap)?;
+        // Its indexing, merge and segment-updater threads start here: behind requests.
+        let writer: IndexWriter =
+            at_background_priority(|| index.writer_with_num_threads(threads, heap))?;
         // Commits reload the reader themselves (so a change is searchable when `commit`
         // returns); the reload on meta changes also brings in segments that background merges
         // finish while no commit follows, e.g. after a bulk catch-up when the feed goes quiet.
@@ -360,9 +363,13 @@ impl SearchIndex {
         })
         .map_err(tantivy::TantivyError::from)?;
         let started = Instant::now();
-        let mut prepared = state.writer.prepare_commit()?;
-        prepared.set_payload(&payload);
-        prepared.commit()?;
+        // A commit starts the next indexing threads: behind requests, as the first ones.
+        at_background_priority(|| -> Result<()> {
+            let mut prepared = state.writer.prepare_commit()?;
+            prepared.set_payload(&payload);
+            prepared.commit()?;
+            Ok(())
+        })?;
         self.reader.reload()?;
         debug!(
             seq,

@@ -41,10 +41,12 @@
 //!   ranking that reads recency only for matches that can make the page.
 //! - `snippet`: picks and marks the passage to show, as plain text plus match ranges.
 //! - `index`: [`SearchIndex`]: open, apply, commit, reset, search, cursors.
+//! - `background`: the writer's threads run at a lower CPU priority than requests.
 //! - `feed`: [`tail`], an async loop that follows a change source and commits within a deadline.
 //! - [`corpus`]: deterministic synthetic text shared by the benchmarks.
 
 pub mod analyzer;
+mod background;
 mod bitset_query;
 mod collector;
 pub mod corpus;
