@@ -492,11 +492,7 @@ fn config(window: Duration) -> RetentionConfig {
 
 async fn prune(db: &Db, window: Duration) -> u64 {
     // Retention reads up to a horizon like any reader: let it reach the head first.
-    let horizon = db.change_feed_horizon();
-    let head = change_feed::head(db).await.unwrap();
-    while horizon.advance(db).await.unwrap() < head {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    settle(db).await;
     retention::prune_once(db, config(window)).await.unwrap()
 }
 

@@ -138,10 +138,9 @@ async fn revoke_org_token(
     .await?;
     let owner = owner.ok_or(ApiError::NotFound("token"))?;
     let mut work = state.writes.begin().await?;
-    if !store::revoke_token(work.tx(), &owner, &token_id, TokenKind::Api).await? {
+    if !store::revoke_token(&mut work, &owner, &token_id, TokenKind::Api).await? {
         return Err(ApiError::NotFound("token"));
     }
-    work.sessions_revoked(&owner, TokenKind::Api.stored_name());
     let event = Event::new(action::TOKEN_REVOKED, Some(user.id()))
         .org(&org_id)
         .target("token", &token_id);

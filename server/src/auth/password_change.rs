@@ -89,11 +89,8 @@ async fn change_password(
     let ip = client.ip_text();
     let mut work = state.writes.begin().await?;
     store::set_password(work.tx(), user.id(), &hash).await?;
-    let sessions_ended = store::revoke_other_sessions(work.tx(), user.id(), keep).await?;
-    if sessions_ended > 0 {
-        // Sockets opened with the revoked sessions close, on every node.
-        work.sessions_revoked(user.id(), TokenKind::Session.stored_name());
-    }
+    // Sockets opened with the revoked sessions close, on every node.
+    let sessions_ended = store::revoke_other_sessions(&mut work, user.id(), keep).await?;
     let resets_ended = store::invalidate_password_resets(work.tx(), user.id()).await?;
     let unlocks_ended = store::spend_unlocks(work.tx(), user.id()).await?;
     throttle::succeeded(work.tx(), &keys).await?;

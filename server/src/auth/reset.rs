@@ -118,11 +118,8 @@ async fn confirm_reset(
     let hash = hash_off_thread(body.password).await?;
     store::set_password(work.tx(), &user_id, &hash).await?;
     store::invalidate_password_resets(work.tx(), &user_id).await?;
-    let revoked = store::revoke_all_tokens(work.tx(), &user_id).await?;
-    if revoked > 0 {
-        // Every socket of the user closes, on every node.
-        work.sessions_revoked(&user_id, "all");
-    }
+    // Every socket of the user closes, on every node.
+    let revoked = store::revoke_all_tokens(&mut work, &user_id).await?;
     throttle::lift_account(work.tx(), &credentials.user.email).await?;
     let was_verified = credentials.email_verified_at.is_some();
     store::mark_email_verified(work.tx(), &user_id, &credentials.user.email).await?;

@@ -312,10 +312,8 @@ async fn logout(
 ) -> Result<Response> {
     if user.token_kind == "session" {
         let mut work = state.writes.begin().await?;
-        if store::revoke_token(work.tx(), user.id(), &user.token_id, TokenKind::Session).await? {
-            // Sockets opened with this session close, on every node.
-            work.sessions_revoked(user.id(), TokenKind::Session.stored_name());
-        }
+        // Sockets opened with this session close, on every node.
+        store::revoke_token(&mut work, user.id(), &user.token_id, TokenKind::Session).await?;
         let event = Event::new(action::LOGOUT, Some(user.id())).target("session", &user.token_id);
         work.audit(&event, &client).await?;
         work.commit().await?;
@@ -491,11 +489,10 @@ async fn revoke(
     what: &str,
 ) -> Result<StatusCode> {
     let mut work = state.writes.begin().await?;
-    if !store::revoke_token(work.tx(), user.id(), token_id, kind).await? {
+    // Sockets opened with the revoked credential close, on every node.
+    if !store::revoke_token(&mut work, user.id(), token_id, kind).await? {
         return Err(ApiError::NotFound("token"));
     }
-    // Sockets opened with the revoked credential close, on every node.
-    work.sessions_revoked(user.id(), kind.stored_name());
     let event = Event::new(what, Some(user.id())).target(kind.stored_name(), token_id);
     work.audit(&event, client).await?;
     work.commit().await?;

@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use super::scopes::{Scopes, TokenGrant};
 use super::tokens::{TokenKind, digest};
 use crate::db::{Db, Tx, new_id, now_ms};
+use crate::write::UnitOfWork;
 
 /// What log-in needs to know about an account.
 #[derive(Debug, Clone)]
@@ -222,7 +223,7 @@ pub async fn touch_token(
 /// Revokes one of a user's tokens of a kind; false when there was no such live token. The
 /// caller announces a revocation (`session.revoked`) on its unit of work.
 pub async fn revoke_token(
-    tx: &mut Tx,
+    work: &mut UnitOfWork,
     user_id: &str,
     token_id: &str,
     kind: TokenKind,
@@ -232,27 +233,36 @@ pub async fn revoke_token(
         .bind(user_id)
         .bind(kind.stored_name())
         .bind(now_ms())
-        .execute(&mut **tx)
+        .execute(&mut **work.tx())
         .await?;
-    Ok(done.rows_affected() == 1)
+    let revoked = done.rows_affected() == 1;
+    if revoked {
+        // Sockets opened with the credential close and nodes forget it, after the commit.
+        work.sessions_revoked(user_id, kind.stored_name());
+    }
+    Ok(revoked)
 }
 
 /// Revokes every session and API token of a user (after a password reset).
-pub async fn revoke_all_tokens(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::Error> {
+pub async fn revoke_all_tokens(work: &mut UnitOfWork, user_id: &str) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "update auth_tokens set revoked_at = $2 where user_id = $1 and revoked_at is null",
     )
     .bind(user_id)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(&mut **work.tx())
     .await?;
+    if done.rows_affected() > 0 {
+        // Every socket of the user closes, on every node.
+        work.sessions_revoked(user_id, "all");
+    }
     Ok(done.rows_affected())
 }
 
 /// Revokes every session of a user but `keep` (the one changing the password); API tokens
 /// stay, since their owner made each on purpose and lists them in settings.
 pub async fn revoke_other_sessions(
-    tx: &mut Tx,
+    work: &mut UnitOfWork,
     user_id: &str,
     keep: &str,
 ) -> Result<u64, sqlx::Error> {
@@ -263,8 +273,11 @@ pub async fn revoke_other_sessions(
     .bind(user_id)
     .bind(keep)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(&mut **work.tx())
     .await?;
+    if done.rows_affected() > 0 {
+        work.sessions_revoked(user_id, TokenKind::Session.stored_name());
+    }
     Ok(done.rows_affected())
 }
 

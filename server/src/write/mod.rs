@@ -136,7 +136,9 @@ impl UnitOfWork {
     }
 
     /// Queues `session.revoked` for a user whose session or token was just revoked: every
-    /// node's sockets opened with a credential that is no longer valid close.
+    /// node's sockets opened with a credential that is no longer valid close, and this node
+    /// forgets the user's remembered credentials after the commit. The revoking statements of
+    /// `auth::store` take the unit of work and call it themselves, so no caller can skip it.
     pub fn sessions_revoked(&mut self, user_id: &str, reason: &str) {
         self.events
             .push(events::access::sessions_revoked(user_id, reason));
