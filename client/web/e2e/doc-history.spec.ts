@@ -8,6 +8,16 @@ import { violations } from './axe'
 test.use({ serverEnv: { ATRIUM_DOC_HISTORY_QUIET_SECS: '1' } })
 
 /** Opens the History dialog, again until it lists an automatic snapshot (taken in the background). */
+/** Whether the caret is collapsed at the very end of `editor`'s text. */
+function caretAtEnd (editor: Element): boolean {
+  const selection = getSelection()
+  if (!selection || !selection.isCollapsed || !selection.focusNode || !editor.contains(selection.focusNode)) return false
+  const rest = document.createRange()
+  rest.setStart(selection.focusNode, selection.focusOffset)
+  rest.setEnd(editor, editor.childNodes.length)
+  return rest.toString() === ''
+}
+
 async function historyWithSnapshot (page: Page): Promise<Locator> {
   const dialog = page.getByRole('dialog', { name: 'Version history' })
   await expect(async () => {
@@ -44,7 +54,12 @@ test('two people edit: the automatic snapshot names both, and the diff shows wha
   // (To the document's end by the keyboard: where a click lands is not certain while the
   // editor is still taking in Alice's text.)
   await editorB.click()
-  await b.page.keyboard.press('Control+End')
+  await expect(editorB).toBeFocused()
+  // Until the caret is there: a key pressed while the editor still settles can be lost.
+  await expect(async () => {
+    await b.page.keyboard.press('Control+End')
+    expect(await editorB.evaluate(caretAtEnd)).toBe(true)
+  }).toPass()
   await b.page.keyboard.press('Enter')
   await b.page.keyboard.type('A new paragraph.')
   await expect(editorA).toContainText('A new paragraph.')
