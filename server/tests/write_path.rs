@@ -136,9 +136,10 @@ async fn a_committed_unit_records_everything_and_wakes_its_readers(t: &TestDb) {
         ["first.kind", "access.changed", "last.kind"],
         "events are appended in the order queued"
     );
-    let changes = change_feed::read_between(db, 0, i64::MAX, 100)
+    let changes = change_feed::read_checked(db, 0, i64::MAX, 100)
         .await
-        .unwrap();
+        .unwrap()
+        .changes;
     assert_eq!(changes.len(), 2);
     assert!(changes[0].seq < changes[1].seq);
     assert_eq!(changes[0].data, ChangeData::Upsert(doc("one")));

@@ -52,26 +52,6 @@ pub async fn append(tx: &mut Tx, changes: &[NewChange]) -> Result<Vec<i64>, sqlx
     Ok(seqs)
 }
 
-/// Up to `limit` changes with a sequence above `after` and at most `through` (a safe horizon),
-/// in sequence order.
-pub async fn read_between(
-    db: &Db,
-    after: i64,
-    through: i64,
-    limit: i64,
-) -> Result<Vec<Change>, sqlx::Error> {
-    let rows = sqlx::query(
-        "select seq, org_id, kind, entity_id, op, payload, created_at, cause
-         from change_feed where seq > $1 and seq <= $2 order by seq limit $3",
-    )
-    .bind(after)
-    .bind(through)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter().map(change_of).collect()
-}
-
 /// What one [`read_checked`] found.
 #[derive(Debug)]
 pub struct CheckedRead {
@@ -83,9 +63,10 @@ pub struct CheckedRead {
     pub changes: Vec<Change>,
 }
 
-/// As [`read_between`], with the pruned mark ([`pruned_through`]) and the feed's head
-/// ([`head`]) in the same statement: a consumer's read is one round trip instead of three
-/// (on SQLite, where everything visible is safe to read, the head is the horizon too).
+/// Up to `limit` changes with a sequence above `after` and at most `through` (a safe horizon),
+/// in sequence order, with the pruned mark ([`pruned_through`]) and the feed's head ([`head`])
+/// in the same statement: a consumer's read is one round trip instead of three (on SQLite,
+/// where everything visible is safe to read, the head is the horizon too).
 pub async fn read_checked(
     db: &Db,
     after: i64,

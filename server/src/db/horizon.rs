@@ -207,6 +207,14 @@ impl SharedHorizon {
         Ok(safe)
     }
 
+    /// As [`Horizon::bound`]: on SQLite no bound, without a look.
+    pub async fn bound(&self, db: &Db) -> Result<i64, sqlx::Error> {
+        if db.backend() == Backend::Sqlite {
+            return Ok(i64::MAX);
+        }
+        self.advance(db).await
+    }
+
     /// As [`Horizon::waiting`], after the last look.
     pub fn waiting(&self) -> bool {
         self.waiting.load(Ordering::Acquire)

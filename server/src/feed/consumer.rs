@@ -114,12 +114,7 @@ impl Consumer {
     /// changes with the pruned mark (and on SQLite, where everything visible is safe, with the
     /// head, which is then the horizon); PostgreSQL looks for the horizon first.
     pub async fn read_after(&self, after: i64, limit: usize) -> Result<Batch, FeedError> {
-        let sqlite = self.db.backend() == Backend::Sqlite;
-        let through = if sqlite {
-            i64::MAX
-        } else {
-            self.db.change_feed_horizon().advance(&self.db).await?
-        };
+        let through = self.db.change_feed_horizon().bound(&self.db).await?;
         let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
         let read = change_feed::read_checked(&self.db, after, through, limit).await?;
         if after > 0 && after < read.pruned {
@@ -130,7 +125,8 @@ impl Consumer {
         }
         let changes = read.changes;
         let last_seq = changes.last().map_or(after, |c| c.seq);
-        let horizon = if sqlite {
+        // On SQLite the read had no bound: the head read with the rows is the horizon.
+        let horizon = if self.db.backend() == Backend::Sqlite {
             read.head.max(last_seq)
         } else {
             through
